@@ -1,0 +1,70 @@
+# OpenCPTS — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
+# PostgreSQL used by `make test` for its second pass (skipped with a warning if unreachable,
+# unless REQUIRE_POSTGRES=1 as in CI).
+TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/opencpts
+export OPENCPTS_DEV ?= 1
+
+.PHONY: run test test-sqlite test-postgres setup install install-dev totp lint bench-clean clean
+
+$(BIN)/.installed: requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "OpenCPTS needs Python 3.11 or newer")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(BIN)/.dev-installed: $(BIN)/.installed requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+install: $(BIN)/.installed
+install-dev: $(BIN)/.dev-installed
+
+# Database, official communes, demo CPTS. Fast and data-preserving on a second run.
+setup: $(BIN)/.installed
+	@mkdir -p var
+	@test -s var/secret_key || $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret_key
+	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py createcachetable
+	$(BIN)/python manage.py load_communes --if-needed
+	$(BIN)/python manage.py seed_demo
+
+run: setup
+	@echo ""
+	@echo "  OpenCPTS est prêt : http://$(HOST):$(PORT)/"
+	@echo "  API : http://$(HOST):$(PORT)/api/docs — santé : http://$(HOST):$(PORT)/healthz"
+	@echo ""
+	$(BIN)/uvicorn opencpts.asgi:application --host $(HOST) --port $(PORT) --log-level warning
+
+totp: $(BIN)/.installed
+	@$(BIN)/python manage.py demo_totp $(EMAIL)
+
+test: $(BIN)/.dev-installed
+	@$(MAKE) --no-print-directory test-sqlite
+	@$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: $(BIN)/.dev-installed
+	@echo "== Test suite on SQLite =="
+	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: $(BIN)/.dev-installed
+	@if $(BIN)/python scripts/pg_ready.py "$(TEST_POSTGRES_URL)"; then \
+		echo "== Test suite on PostgreSQL =="; \
+		DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest $(PYTEST_ARGS); \
+	elif [ "$${REQUIRE_POSTGRES:-0}" = "1" ]; then \
+		echo "PostgreSQL is required (REQUIRE_POSTGRES=1) but $(TEST_POSTGRES_URL) is unreachable"; exit 1; \
+	else \
+		echo "WARNING: PostgreSQL unreachable at $(TEST_POSTGRES_URL): PostgreSQL pass skipped."; \
+	fi
+
+lint: $(BIN)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf var $(VENV)

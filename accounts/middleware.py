@@ -1,0 +1,30 @@
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from accounts.policy import has_confirmed_device, requires_second_factor
+
+OPEN_PREFIXES = ("/static/", "/healthz", "/compte/", "/connexion/", "/deconnexion/", "/mot-de-passe/")
+
+
+class SecondFactorMiddleware:
+    """A user whose roles reach patient data sees nothing before passing (or enrolling) a TOTP factor."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(OPEN_PREFIXES)
+            and not getattr(request, "api_token_user", False)
+            and not user.is_verified()
+            and requires_second_factor(user)
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": "Second facteur (code TOTP) requis."}, status=403)
+            target = "accounts:otp_verify" if has_confirmed_device(user) else "accounts:otp_setup"
+            return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+        return self.get_response(request)

@@ -1,0 +1,100 @@
+"""User accounts: e-mail login, second factor (django-otp devices), API tokens, external identity."""
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, **extra):
+        if not email:
+            raise ValueError("L'adresse e-mail est obligatoire.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in. ``is_staff`` marks an instance administrator.
+
+    Roles inside a CPTS are carried by ``cpts.Membership``; the national identity of a health
+    professional by the linked ``directory.Professional``.
+    """
+
+    email = models.EmailField("adresse e-mail", unique=True)
+    first_name = models.CharField("prénom", max_length=100, blank=True)
+    last_name = models.CharField("nom", max_length=100, blank=True)
+    phone = models.CharField("téléphone", max_length=20, blank=True)
+    professional = models.OneToOneField(
+        "directory.Professional", on_delete=models.SET_NULL, null=True, blank=True, related_name="account"
+    )
+    # External identity for Pro Santé Connect (idNat_PS, e.g. "8" + RPPS): unique when set.
+    external_idnat = models.CharField("identifiant national (idNat_PS)", max_length=32, null=True, blank=True, unique=True)
+    is_active = models.BooleanField("actif", default=True)
+    is_staff = models.BooleanField("administrateur de l'instance", default=False)
+    is_synthetic = models.BooleanField("compte de démonstration (synthétique)", default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+    last_cpts = models.ForeignKey("cpts.CPTS", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = "utilisateur"
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+    def get_full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self):
+        return self.first_name or self.email
+
+
+class APIToken(models.Model):
+    """A bearer token for the JSON API. Only its SHA-256 is stored; the value is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, default="jeton API")
+    prefix = models.CharField(max_length=12, db_index=True)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(default=False)
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def digest_of(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user: User, name: str = "jeton API", expires_at=None) -> tuple["APIToken", str]:
+        raw = "ocp_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, prefix=raw[:12], digest=cls.digest_of(raw), expires_at=expires_at)
+        return token, raw
+
+    @classmethod
+    def authenticate(cls, raw: str) -> User | None:
+        token = cls.objects.select_related("user").filter(digest=cls.digest_of(raw), revoked=False).first()
+        if token is None or not token.user.is_active:
+            return None
+        if token.expires_at and token.expires_at <= timezone.now():
+            return None
+        return token.user

@@ -1,0 +1,22 @@
+"""Who must use a second factor: everyone whose roles can reach patient data."""
+
+from django.conf import settings
+
+
+def requires_second_factor(user) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    from cpts.roles import PATIENT_DATA_ROLES
+    from cpts.models import Membership
+
+    return Membership.objects.filter(user=user, active=True, role__in=PATIENT_DATA_ROLES).exists() or getattr(
+        settings, "OTP_REQUIRED_FOR_ALL", False
+    )
+
+
+def has_confirmed_device(user) -> bool:
+    from django_otp import devices_for_user
+
+    return any(True for _ in devices_for_user(user, confirmed=True))

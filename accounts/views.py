@@ -1,0 +1,155 @@
+"""Login with password then TOTP, enrolment, recovery codes, registration. Thin: rules live in
+throttle.py, twofactor.py and policy.py."""
+
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import devices_for_user
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts import throttle, twofactor
+from accounts.forms import LoginForm, OTPForm, RegisterForm
+from accounts.models import User
+from accounts.policy import requires_second_factor
+from audit.log import record
+from audit.middleware import client_ip
+
+
+def _next(request, default="home"):
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request):
+    form = LoginForm(request.POST or None)
+    error = ""
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"].lower()
+        ip = client_ip(request)
+        verdict = throttle.check(email, ip)
+        if verdict.blocked:
+            record("login.blocked", object_type="accounts.user", object_label=email)
+            error, status = verdict.message, 429
+        else:
+            user = authenticate(request, email=email, password=form.cleaned_data["password"])
+            if user is None:
+                throttle.failure(email, ip)
+                record("login.failure", object_type="accounts.user", object_label=email)
+                error, status = "Adresse e-mail ou mot de passe incorrect.", 200
+            else:
+                throttle.success(email)
+                login(request, user)
+                record("login.success", obj=user)
+                return redirect(_next(request))
+    elif request.method == "POST":
+        error = "Renseignez votre adresse e-mail et votre mot de passe."
+    return render(request, "accounts/login.html", {"form": form, "error": error, "next": _next(request, "")}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_verify(request):
+    if request.user.is_verified():
+        return redirect(_next(request))
+    devices = list(devices_for_user(request.user, confirmed=True))
+    if not any(isinstance(d, TOTPDevice) for d in devices):
+        return redirect("accounts:otp_setup")
+    form = OTPForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        ip = client_ip(request)
+        verdict = throttle.check(request.user.email, ip)
+        if verdict.blocked:
+            form.add_error(None, verdict.message)
+            status = 429
+        elif form.is_valid():
+            code = form.cleaned_data["code"]
+            device = next((d for d in devices if d.verify_token(code)), None)
+            if device is not None:
+                otp_login(request, device)
+                throttle.success(request.user.email)
+                record("otp.success", obj=request.user, details={"device": device.__class__.__name__})
+                if isinstance(device, StaticDevice):
+                    left = device.token_set.count()
+                    messages.warning(request, f"Code de secours utilisé : il vous en reste {left}.")
+                return redirect(_next(request))
+            throttle.failure(request.user.email, ip)
+            record("otp.failure", obj=request.user)
+            form.add_error("code", "Code incorrect, expiré ou déjà utilisé. Saisissez le code affiché actuellement "
+                                   "par votre application.")
+    return render(request, "accounts/otp_verify.html", {"form": form, "next": _next(request, "")}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_setup(request):
+    if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists() and not request.user.is_verified():
+        return redirect("accounts:otp_verify")
+    device = twofactor.pending_device(request.user)
+    form = OTPForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if twofactor.verify_totp(device, form.cleaned_data["code"]):
+            with transaction.atomic():
+                codes = twofactor.confirm_enrolment(request.user, device)
+            otp_login(request, device)
+            return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": _next(request)})
+        form.add_error("code", "Code incorrect. Vérifiez l'heure de votre téléphone et saisissez le code actuel.")
+    return render(request, "accounts/otp_setup.html", {
+        "form": form, "qr_svg": twofactor.qr_svg(device), "secret": twofactor.secret_b32(device),
+        "required": requires_second_factor(request.user), "next": _next(request, ""),
+    })
+
+
+@login_required
+@require_POST
+def recovery_codes(request):
+    if not request.user.is_verified():
+        return redirect("accounts:otp_verify")
+    codes = twofactor.regenerate_recovery_codes(request.user)
+    return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": "accounts:security"})
+
+
+@login_required
+def security(request):
+    totp = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+    static = StaticDevice.objects.filter(user=request.user).first()
+    return render(request, "accounts/security.html", {
+        "totp": totp, "recovery_left": static.token_set.count() if static else 0,
+        "tokens": request.user.api_tokens.filter(revoked=False),
+    })
+
+
+@require_POST
+def logout_view(request):
+    if request.user.is_authenticated:
+        record("logout", obj=request.user)
+    logout(request)
+    messages.info(request, "Vous êtes déconnecté·e.")
+    return redirect("accounts:login")
+
+
+@require_http_methods(["GET", "POST"])
+def register(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            user = User.objects.create_user(
+                form.cleaned_data["email"], form.cleaned_data["password"],
+                first_name=form.cleaned_data["first_name"], last_name=form.cleaned_data["last_name"],
+            )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Compte créé. Complétez votre profil professionnel puis demandez à rejoindre votre CPTS.")
+        return redirect("directory:my_profile")
+    return render(request, "accounts/register.html", {"form": form})

@@ -1,0 +1,64 @@
+"""Every create, update and delete of a domain model lands in the audit trail.
+
+Only field *names* are recorded, never values: the trail must not become a second copy of health
+data or of secrets. Bulk loads of reference data (communes, RPPS) bypass signals and record one
+entry for the whole load instead.
+"""
+
+from django.apps import apps
+from django.db.models.signals import post_delete, post_init, post_save
+
+AUDITED_APPS = {"accounts", "cpts", "directory", "aci", "otp_totp", "otp_static"}
+SKIPPED_MODELS = {"accounts.apitoken_lastused"}
+
+
+def _tenant_chain(instance) -> int | None:
+    if instance._meta.label_lower == "cpts.cpts":
+        return instance.pk
+    return getattr(instance, "cpts_id", None)
+
+
+def _snapshot(instance) -> dict:
+    return {f.attname: getattr(instance, f.attname, None) for f in instance._meta.concrete_fields}
+
+
+def _on_init(sender, instance, **kwargs):
+    if instance.pk is not None:
+        instance._audit_initial = _snapshot(instance)
+
+
+def _on_save(sender, instance, created, update_fields=None, raw=False, **kwargs):
+    if raw:
+        return
+    from audit.log import record
+
+    if created:
+        record("create", obj=instance, cpts_id=_tenant_chain(instance))
+        instance._audit_initial = _snapshot(instance)
+        return
+    before = getattr(instance, "_audit_initial", None)
+    now = _snapshot(instance)
+    if before is None:
+        changed = sorted(update_fields) if update_fields else ["(inconnu)"]
+    else:
+        changed = sorted(k for k, v in now.items() if before.get(k) != v)
+    if not changed:
+        return
+    record("update", obj=instance, cpts_id=_tenant_chain(instance), details={"fields": changed})
+    instance._audit_initial = now
+
+
+def _on_delete(sender, instance, **kwargs):
+    from audit.log import record
+
+    record("delete", obj=instance, cpts_id=_tenant_chain(instance))
+
+
+def connect_model_signals():
+    for model in apps.get_models():
+        label = model._meta.label_lower
+        if model._meta.app_label not in AUDITED_APPS or label in SKIPPED_MODELS:
+            continue
+        post_init.connect(_on_init, sender=model, dispatch_uid=f"audit-init-{label}")
+        post_save.connect(_on_save, sender=model, dispatch_uid=f"audit-save-{label}")
+        post_delete.connect(_on_delete, sender=model, dispatch_uid=f"audit-delete-{label}")

@@ -1,0 +1,31 @@
+"""Shared fixtures: the official communes loaded once per test database, and a standing cast of users
+per role (as in Healthchecks' hc/test.py)."""
+
+import os
+
+os.environ.setdefault("OPENCPTS_DEV", "1")
+os.environ.setdefault("MAP_TILE_URL", "")
+
+import pytest  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("createcachetable", verbosity=0)
+        from territory import loader
+
+        if not loader.is_loaded():
+            loader.load()
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    yield
+    try:
+        cache.clear()
+    except Exception:  # noqa: BLE001 - the cache table may not exist in a test without database
+        pass

@@ -1,0 +1,296 @@
+"""JSON API of the cpts app: thin mapping onto cpts.scoping, cpts.territory and cpts.actions."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from ninja import Router, Schema
+
+from cpts import actions
+from cpts import territory as territory_rules
+from cpts.models import Membership, MembershipRequest, PartnerStructure, TerritoryCommune
+from cpts.scoping import access_cpts, memberships_of, scoped
+from cpts.stats import members_by_profession
+from directory.models import Structure
+from territory.models import Commune
+
+router = Router(tags=["cpts"])
+
+
+class Error(Schema):
+    detail: str
+
+
+class TierOut(Schema):
+    number: int
+    label: str
+    grid: str
+
+
+class CPTSOut(Schema):
+    slug: str
+    name: str
+    stage: str
+    role: str | None
+    communes: int
+    population: int
+    tier: TierOut | None
+
+
+class TerritoryCommuneOut(Schema):
+    insee: str
+    name: str
+    departement: str
+    epci_siren: str | None
+    population: int
+    added_at: dt.datetime
+
+
+class TerritoryOut(Schema):
+    communes: list[TerritoryCommuneOut]
+    population: int
+    tier: TierOut | None
+
+
+class CommuneIn(Schema):
+    insee: str
+
+
+class EPCIIn(Schema):
+    siren: str
+
+
+class MemberOut(Schema):
+    id: int
+    first_name: str
+    last_name: str
+    role: str
+    profession_code: str | None
+    profession: str | None
+    rpps: str | None
+    joined_on: dt.date
+
+
+class StructureOut(Schema):
+    id: int
+    name: str
+    kind: str
+    finess: str
+    siret: str
+    commune_insee: str | None
+
+
+class StructureIn(Schema):
+    name: str
+    kind: str
+    finess: str = ""
+    siret: str = ""
+    address: str = ""
+    postal_code: str = ""
+    commune_insee: str | None = None
+    agreement: str = ""
+
+
+class RequestOut(Schema):
+    id: int
+    user_email: str
+    user_name: str
+    status: str
+    message: str
+    created_at: dt.datetime
+    reason: str
+
+
+class RequestIn(Schema):
+    message: str = ""
+
+
+class AcceptIn(Schema):
+    role: str = "member"
+
+
+class RefuseIn(Schema):
+    reason: str
+
+
+def _tier(summary):
+    return {"number": summary.tier.number, "label": summary.tier.label, "grid": summary.tier.grid} if summary.tier else None
+
+
+def _cpts_out(access):
+    s = territory_rules.summary(access.cpts)
+    return {"slug": access.cpts.slug, "name": access.cpts.name, "stage": access.cpts.stage, "role": access.role,
+            "communes": s.communes, "population": s.population, "tier": _tier(s)}
+
+
+@router.get("", response=list[CPTSOut], summary="Mes CPTS")
+def list_cpts(request):
+    return [_cpts_out(access_cpts(request.user, m.cpts.slug)) for m in memberships_of(request.user)]
+
+
+@router.get("/{slug}", response=CPTSOut, summary="Une CPTS, sa population et sa taille ACI")
+def get_cpts(request, slug: str):
+    return _cpts_out(access_cpts(request.user, slug, "cpts.view_home"))
+
+
+def _territory_out(access):
+    links = scoped(TerritoryCommune, access.cpts).select_related("commune")
+    s = territory_rules.summary(access.cpts)
+    return {"communes": [{"insee": link.commune.insee, "name": link.commune.name,
+                          "departement": link.commune.departement_id, "epci_siren": link.commune.epci_id,
+                          "population": link.commune.population, "added_at": link.added_at} for link in links],
+            "population": s.population, "tier": _tier(s)}
+
+
+@router.get("/{slug}/territory", response=TerritoryOut, summary="Le territoire : communes, population, taille")
+def get_territory(request, slug: str):
+    return _territory_out(access_cpts(request.user, slug, "cpts.view_territory"))
+
+
+@router.post("/{slug}/territory/communes", response={200: TerritoryOut, 400: Error, 409: Error},
+             summary="Ajouter une commune au territoire")
+def add_commune(request, slug: str, payload: CommuneIn):
+    access = access_cpts(request.user, slug, "cpts.edit_territory")
+    try:
+        commune = territory_rules.resolve_commune(payload.insee)
+    except territory_rules.TerritoryError as exc:
+        return 400, {"detail": exc.message}
+    try:
+        territory_rules.add_communes(access.cpts, [commune], request.user)
+    except territory_rules.TerritoryError as exc:
+        return 409, {"detail": exc.message}
+    return 200, _territory_out(access)
+
+
+@router.post("/{slug}/territory/epci", response={200: TerritoryOut, 400: Error, 409: Error},
+             summary="Ajouter toutes les communes d'un EPCI")
+def add_epci(request, slug: str, payload: EPCIIn):
+    access = access_cpts(request.user, slug, "cpts.edit_territory")
+    try:
+        epci = territory_rules.resolve_epci(payload.siren)
+    except territory_rules.TerritoryError as exc:
+        return 400, {"detail": exc.message}
+    try:
+        territory_rules.add_epci(access.cpts, epci, request.user)
+    except territory_rules.TerritoryError as exc:
+        return 409, {"detail": exc.message}
+    return 200, _territory_out(access)
+
+
+@router.delete("/{slug}/territory/communes/{insee}", response={200: TerritoryOut, 404: Error},
+               summary="Retirer une commune du territoire")
+def remove_commune(request, slug: str, insee: str):
+    access = access_cpts(request.user, slug, "cpts.edit_territory")
+    try:
+        territory_rules.remove_commune(access.cpts, insee)
+    except territory_rules.TerritoryError as exc:
+        return 404, {"detail": exc.message}
+    return 200, _territory_out(access)
+
+
+@router.get("/{slug}/members", response=list[MemberOut], summary="Les adhérents")
+def list_members(request, slug: str):
+    access = access_cpts(request.user, slug, "cpts.view_members")
+    out = []
+    for m in scoped(Membership, access.cpts).filter(active=True).select_related("user__professional"):
+        pro = m.user.professional
+        out.append({"id": m.pk, "first_name": m.user.first_name, "last_name": m.user.last_name, "role": m.role,
+                    "profession_code": pro.profession_code if pro else None,
+                    "profession": pro.profession_label if pro else None,
+                    "rpps": pro.national_id if pro and pro.id_type == "8" else None, "joined_on": m.joined_on})
+    return out
+
+
+@router.get("/{slug}/members/by-profession", summary="Nombre d'adhérents par profession")
+def members_stats(request, slug: str):
+    access = access_cpts(request.user, slug, "cpts.view_members")
+    return members_by_profession(access.cpts)
+
+
+def _structure_out(s: Structure):
+    return {"id": s.pk, "name": s.name, "kind": s.kind, "finess": s.finess, "siret": s.siret,
+            "commune_insee": s.commune_id}
+
+
+@router.get("/{slug}/structures", response=list[StructureOut], summary="Les structures partenaires")
+def list_structures(request, slug: str):
+    access = access_cpts(request.user, slug, "cpts.view_structures")
+    return [_structure_out(p.structure) for p in scoped(PartnerStructure, access.cpts).select_related("structure")]
+
+
+@router.post("/{slug}/structures", response={201: StructureOut, 400: Error}, summary="Ajouter une structure partenaire")
+def add_structure(request, slug: str, payload: StructureIn):
+    access = access_cpts(request.user, slug, "cpts.manage_structures")
+    if payload.kind not in Structure.Kind.values:
+        return 400, {"detail": f"Type de structure inconnu : « {payload.kind} »."}
+    commune = None
+    if payload.commune_insee:
+        commune = Commune.objects.filter(insee=payload.commune_insee).first()
+        if commune is None:
+            return 400, {"detail": f"Commune inconnue : « {payload.commune_insee} »."}
+    structure = Structure(name=payload.name.strip(), kind=payload.kind, finess=payload.finess, siret=payload.siret,
+                          address=payload.address, postal_code=payload.postal_code, commune=commune,
+                          latitude=commune.latitude if commune else None, longitude=commune.longitude if commune else None)
+    try:
+        structure.full_clean()
+    except ValidationError as exc:
+        return 400, {"detail": " ".join(f"{f} : {' '.join(m)}" for f, m in exc.message_dict.items())}
+    with transaction.atomic():
+        structure.save()
+        PartnerStructure.objects.create(cpts=access.cpts, structure=structure, agreement=payload.agreement[:255])
+    return 201, _structure_out(structure)
+
+
+def _request_out(r: MembershipRequest):
+    return {"id": r.pk, "user_email": r.user.email, "user_name": str(r.user), "status": r.status,
+            "message": r.message, "created_at": r.created_at, "reason": r.reason}
+
+
+@router.get("/{slug}/membership-requests", response=list[RequestOut], summary="Demandes d'adhésion (coordination)")
+def list_requests(request, slug: str, status: str = "pending"):
+    access = access_cpts(request.user, slug, "cpts.manage_membership")
+    qs = scoped(MembershipRequest, access.cpts).select_related("user")
+    if status != "all":
+        qs = qs.filter(status=status)
+    return [_request_out(r) for r in qs[:500]]
+
+
+@router.post("/{slug}/membership-requests", response={201: RequestOut, 400: Error, 404: Error},
+             summary="Demander à adhérer (pour soi-même)")
+def create_request(request, slug: str, payload: RequestIn):
+    from cpts.models import CPTS
+
+    cpts = CPTS.objects.filter(slug=slug).first()
+    if cpts is None:
+        return 404, {"detail": "CPTS inconnue."}
+    try:
+        req = actions.request_membership(cpts, request.user, payload.message)
+    except actions.ActionError as exc:
+        return 400, {"detail": exc.message}
+    return 201, _request_out(req)
+
+
+@router.post("/{slug}/membership-requests/{request_id}/accept", response={200: MemberOut, 400: Error},
+             summary="Accepter une demande")
+def accept_request(request, slug: str, request_id: int, payload: AcceptIn):
+    access = access_cpts(request.user, slug, "cpts.manage_membership")
+    try:
+        m = actions.accept_request(access.cpts, request_id, request.user, payload.role)
+    except actions.ActionError as exc:
+        return 400, {"detail": exc.message}
+    pro = m.user.professional
+    return 200, {"id": m.pk, "first_name": m.user.first_name, "last_name": m.user.last_name, "role": m.role,
+                 "profession_code": pro.profession_code if pro else None,
+                 "profession": pro.profession_label if pro else None,
+                 "rpps": pro.national_id if pro and pro.id_type == "8" else None, "joined_on": m.joined_on}
+
+
+@router.post("/{slug}/membership-requests/{request_id}/refuse", response={200: RequestOut, 400: Error},
+             summary="Refuser une demande (motif obligatoire)")
+def refuse_request(request, slug: str, request_id: int, payload: RefuseIn):
+    access = access_cpts(request.user, slug, "cpts.manage_membership")
+    try:
+        r = actions.refuse_request(access.cpts, request_id, request.user, payload.reason)
+    except actions.ActionError as exc:
+        return 400, {"detail": exc.message}
+    return 200, _request_out(r)

@@ -1,0 +1,38 @@
+from django import forms
+
+from directory.models import PracticePlace, Professional
+from nomenclature.selectors import profession_choices, specialty_choices
+
+
+class ProfessionalForm(forms.ModelForm):
+    profession = forms.ChoiceField(label="Profession")
+    specialty_code = forms.ChoiceField(label="Spécialité (médecins, dentistes, IPA)", required=False)
+
+    class Meta:
+        model = Professional
+        fields = ["id_type", "national_id", "civility", "last_name", "first_name", "specialty_code", "mssante", "phone"]
+        labels = {"national_id": "Numéro RPPS (11 chiffres) ou ADELI (9 caractères)"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["profession"].choices = [("", "—")] + profession_choices()
+        self.fields["specialty_code"].choices = [("", "—")] + specialty_choices()
+        self.fields["civility"] = forms.ChoiceField(label="Civilité d'exercice", required=False, choices=[
+            ("", "—"), ("DR", "Docteur"), ("PR", "Professeur"), ("MME", "Madame"), ("M", "Monsieur")])
+        if self.instance.pk:
+            self.initial["profession"] = f"{self.instance.profession_system}|{self.instance.profession_code}"
+
+    def clean(self):
+        data = super().clean()
+        profession = data.get("profession") or ""
+        if "|" in profession:
+            self.instance.profession_system, self.instance.profession_code = profession.split("|", 1)
+        return data
+
+
+class PracticePlaceForm(forms.ModelForm):
+    commune_insee = forms.CharField(label="Code INSEE de la commune", max_length=5)
+
+    class Meta:
+        model = PracticePlace
+        fields = ["label", "address", "postal_code", "phone", "is_primary"]

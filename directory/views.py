@@ -1,0 +1,85 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts.models import User
+from directory.forms import PracticePlaceForm, ProfessionalForm
+from directory.models import PracticePlace, Professional
+from territory.models import Commune
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_profile(request):
+    """The professional identity of the logged-in user, linked by idNat (RPPS/ADELI)."""
+    professional = request.user.professional or Professional()
+    form = ProfessionalForm(request.POST or None, instance=professional)
+    place_form = PracticePlaceForm(prefix="place")
+    if request.method == "POST" and form.is_valid():
+        pro = form.save(commit=False)
+        existing = Professional.objects.filter(idnat=f"{pro.id_type}{pro.national_id}").exclude(pk=pro.pk).first()
+        if existing is not None and User.objects.filter(professional=existing).exclude(pk=request.user.pk).exists():
+            form.add_error("national_id", "Ce numéro est déjà rattaché au compte d'un autre utilisateur.")
+        else:
+            try:
+                with transaction.atomic():
+                    if existing is not None:
+                        # Link to the directory entry (e.g. imported from the RPPS extract) rather than duplicate it.
+                        for field in ("civility", "last_name", "first_name", "profession_system", "profession_code",
+                                      "specialty_code", "mssante", "phone"):
+                            setattr(existing, field, getattr(pro, field))
+                        pro = existing
+                    pro.full_clean()
+                    pro.save()
+                    User.objects.filter(pk=request.user.pk).update(professional=pro)
+                messages.success(request, "Profil professionnel enregistré.")
+                return redirect("directory:my_profile")
+            except ValidationError as exc:
+                for field, errs in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errs)
+            except IntegrityError:
+                form.add_error("national_id", "Ce numéro est déjà utilisé.")
+    places = professional.places.select_related("commune") if professional.pk else []
+    return render(request, "directory/my_profile.html", {"form": form, "place_form": place_form, "places": places,
+                                                         "professional": professional},
+                  status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_http_methods(["POST"])
+def add_place(request):
+    professional = request.user.professional
+    if professional is None:
+        messages.error(request, "Enregistrez d'abord votre identité professionnelle (RPPS ou ADELI).")
+        return redirect("directory:my_profile")
+    form = PracticePlaceForm(request.POST, prefix="place")
+    if form.is_valid():
+        commune = Commune.objects.filter(insee=form.cleaned_data["commune_insee"].strip().upper()).first()
+        if commune is None:
+            messages.error(request, f"Commune inconnue : « {form.cleaned_data['commune_insee']} ».")
+        elif form.cleaned_data["postal_code"] and not commune.postal_codes.filter(code=form.cleaned_data["postal_code"]).exists():
+            messages.error(request, f"Le code postal {form.cleaned_data['postal_code']} ne correspond pas à {commune.name}.")
+        else:
+            place = form.save(commit=False)
+            place.professional, place.commune = professional, commune
+            place.locate()
+            place.save()
+            messages.success(request, "Lieu d'exercice ajouté.")
+    else:
+        messages.error(request, "Lieu d'exercice invalide : " + " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("directory:my_profile")
+
+
+@login_required
+@require_http_methods(["POST"])
+def delete_place(request, place_id):
+    deleted = PracticePlace.objects.filter(pk=place_id, professional=request.user.professional_id).first()
+    if deleted is None:
+        messages.error(request, "Lieu introuvable.")
+    else:
+        deleted.delete()
+        messages.success(request, "Lieu d'exercice supprimé.")
+    return redirect("directory:my_profile")

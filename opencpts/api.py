@@ -1,0 +1,75 @@
+"""The JSON API: one NinjaAPI assembling each app's router. OpenAPI at /api/openapi.json, docs at /api/docs."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from accounts.models import APIToken
+from accounts.policy import requires_second_factor
+
+
+class TokenAuth(HttpBearer):
+    openapi_description = "Jeton créé par `python manage.py create_api_token EMAIL` (en-tête Authorization: Bearer …)."
+
+    def authenticate(self, request, token):
+        user = APIToken.authenticate(token)
+        if user is not None:
+            request.user = user
+            request.api_token_user = True
+        return user
+
+
+class VerifiedSessionAuth(APIKeyCookie):
+    """The browser session, with CSRF check, after the second factor when the user's roles require it."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request, key):
+        user = request.user
+        if user.is_authenticated and (user.is_verified() or not requires_second_factor(user)):
+            return user
+        return None
+
+
+api = NinjaAPI(
+    title="OpenCPTS API",
+    version="1.0",
+    description="API JSON d'OpenCPTS : CPTS, territoire, communes, adhérents, structures, demandes d'adhésion. "
+    "Toutes les réponses sont limitées aux CPTS de l'utilisateur authentifié.",
+    auth=[VerifiedSessionAuth(), TokenAuth()],
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return api.create_response(request, {"detail": str(exc) or "Accès refusé."}, status=403)
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return api.create_response(request, {"detail": str(exc) or "Introuvable."}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return api.create_response(request, {"detail": "Authentification requise (session avec second facteur, ou jeton)."},
+                               status=401)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request, exc):
+    errors = []
+    for err in exc.errors:
+        where = ".".join(str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload"))
+        errors.append({"champ": where, "message": err.get("msg", "valeur invalide")})
+    return api.create_response(request, {"detail": "Requête invalide.", "erreurs": errors}, status=422)
+
+
+from cpts.api import router as cpts_router  # noqa: E402
+from territory.api import router as territory_router  # noqa: E402
+
+api.add_router("/communes", territory_router)
+api.add_router("/cpts", cpts_router)

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.urls import include, path
+
+from cpts import views as cpts_views
+from opencpts import views
+from opencpts.api import api
+
+admin.site.site_header = "OpenCPTS — administration de l'instance"
+# The admin logs in through our login (throttling, second factor), never its own form.
+admin.site.login = lambda request, extra_context=None: redirect_to_login(request.get_full_path())
+
+urlpatterns = [
+    path("", cpts_views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+    path("", include("accounts.urls")),
+    path("", include("directory.urls")),
+    path("", include("cpts.urls")),
+]

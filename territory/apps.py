@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TerritoryConfig(AppConfig):
+    name = "territory"
+    verbose_name = "Géographie (communes, EPCI)"
