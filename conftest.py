@@ -29,3 +29,20 @@ def _clear_cache():
         cache.clear()
     except Exception:  # noqa: BLE001 - the cache table may not exist in a test without database
         pass
+
+
+@pytest.fixture
+def cast(db):
+    from tests.cast import make_cast
+
+    return make_cast()
+
+
+@pytest.fixture
+def communes_loaded(django_db_blocker):
+    """For transactional tests (live server, threads): the flush between tests empties the communes."""
+    from territory import loader
+
+    with django_db_blocker.unblock():
+        if not loader.is_loaded():
+            loader.load()
