@@ -23,7 +23,7 @@ MODES = [("L", "Libéral, indépendant, artisan, commerçant", 0.6), ("S", "Sala
 
 def _communes() -> tuple[list[dict], list[int]]:
     # Paris, Lyon and Marseille are drawn by arrondissement (where their postal codes are).
-    rows = list(Commune.objects.filter(population__gt=0, arrondissements__isnull=True)
+    rows = list(Commune.objects.filter(population__gt=0, arrondissements__isnull=True, latitude__isnull=False)
                 .select_related("departement").prefetch_related("postal_codes")
                 .only("insee", "name", "population", "departement__code", "departement__name"))
     communes = [{"insee": c.insee, "name": c.name, "dep": c.departement.code, "dep_name": c.departement.name,

@@ -4,6 +4,8 @@ National reference data (from the RPPS extract, or entered): shared by all CPTS,
 What a CPTS adds about them (membership, notes) lives in tenant-owned models that point here.
 """
 
+import uuid
+
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -30,6 +32,12 @@ class Professional(models.Model):
     active = models.BooleanField(default=True)
     is_synthetic = models.BooleanField("donnée synthétique", default=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # Where the entry comes from: the RPPS extract owns identity fields; what the professional or the
+    # CPTS declares (new patients, soins non programmés) is never overwritten by an import.
+    source = models.CharField(max_length=10, choices=[("manual", "Saisie"), ("rpps", "Extrait RPPS")], default="manual")
+    search_name = models.CharField(max_length=220, blank=True, db_index=True)
+    accepts_new_patients = models.BooleanField("accepte de nouveaux patients", null=True, blank=True)
+    takes_part_in_snp = models.BooleanField("participe aux soins non programmés", default=False)
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -55,6 +63,15 @@ class Professional(models.Model):
             except ValidationError as exc:
                 raise ValidationError({"mssante": exc.messages}) from exc
         self.idnat = f"{self.id_type}{self.national_id}"
+
+    def save(self, *args, **kwargs):
+        from territory.text import normalize
+
+        self.search_name = normalize(f"{self.last_name} {self.first_name}")
+        super().save(*args, **kwargs)
+        # Keep the denormalised copy used by the geographic search index in step.
+        self.places.exclude(profession_code=self.profession_code, active=self.active).update(
+            profession_code=self.profession_code, active=self.active)
 
     @property
     def profession_label(self) -> str:
@@ -131,6 +148,11 @@ class Structure(models.Model):
             raise ValidationError(errors)
 
 
+def new_activity_key() -> str:
+    """Places entered by hand get a random key; RPPS places a digest of their activity."""
+    return uuid.uuid4().hex
+
+
 class PracticePlace(models.Model):
     class Precision(models.TextChoices):
         ADDRESS = "address", "Adresse"
@@ -149,13 +171,29 @@ class PracticePlace(models.Model):
     geo_precision = models.CharField(max_length=12, choices=Precision.choices, default=Precision.UNKNOWN)
     phone = models.CharField("téléphone", max_length=20, blank=True)
     is_primary = models.BooleanField("lieu principal", default=False)
+    source = models.CharField(max_length=10, choices=[("manual", "Saisie"), ("rpps", "Extrait RPPS")], default="manual")
+    # For RPPS places: a stable key of the activity (structure + address), so re-imports update in place.
+    activity_key = models.CharField(max_length=32, default=new_activity_key)
+    structure_name = models.CharField("raison sociale du site", max_length=200, blank=True)
+    # Denormalised from the professional for the geographic search index (kept in sync by the writers).
+    profession_code = models.CharField(max_length=10, blank=True)
+    active = models.BooleanField(default=True)
 
     class Meta:
         verbose_name = "lieu d'exercice"
         verbose_name_plural = "lieux d'exercice"
+        indexes = [models.Index(fields=["profession_code", "latitude", "longitude"], name="place_geo")]
+        constraints = [
+            models.UniqueConstraint(fields=["professional", "activity_key"], name="place_unique_activity"),
+        ]
 
     def __str__(self):
         return self.label or self.address or (self.commune.name if self.commune_id else "lieu d'exercice")
+
+    def save(self, *args, **kwargs):
+        if self.professional_id and not self.profession_code:
+            self.profession_code = self.professional.profession_code
+        super().save(*args, **kwargs)
 
     def locate(self):
         """Geolocate at the best precision we hold: the commune centroid when nothing better exists."""
@@ -166,3 +204,75 @@ class PracticePlace(models.Model):
             self.geo_precision = self.Precision.COMMUNE
         else:
             self.geo_precision = self.Precision.UNKNOWN
+
+
+class RppsImportRun(models.Model):
+    """One import of the RPPS extract: staged line by line (resumable), then applied atomically."""
+
+    class Status(models.TextChoices):
+        STAGING = "staging", "Lecture en cours"
+        STAGED = "staged", "Lu, en attente d'application"
+        APPLIED = "applied", "Appliqué"
+        FAILED = "failed", "Échoué (rien n'a été modifié)"
+
+    file_name = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, db_index=True)
+    encoding = models.CharField(max_length=20, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.STAGING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    lines_read = models.PositiveIntegerField(default=0)
+    byte_offset = models.BigIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    warnings = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = "import RPPS"
+
+    def __str__(self):
+        return f"Import {self.file_name} ({self.get_status_display()})"
+
+
+class RppsStagingRow(models.Model):
+    run = models.ForeignKey(RppsImportRun, on_delete=models.CASCADE, related_name="+")
+    line_no = models.PositiveIntegerField()
+    idnat = models.CharField(max_length=12)
+    id_type = models.CharField(max_length=1)
+    national_id = models.CharField(max_length=11)
+    civility = models.CharField(max_length=10, blank=True)
+    last_name = models.CharField(max_length=100)
+    first_name = models.CharField(max_length=100, blank=True)
+    search_name = models.CharField(max_length=220, blank=True)
+    profession_code = models.CharField(max_length=10)
+    specialty_code = models.CharField(max_length=10, blank=True)
+    is_synthetic = models.BooleanField(default=False)
+    activity_key = models.CharField(max_length=32)
+    structure_name = models.CharField(max_length=200, blank=True)
+    address = models.CharField(max_length=255, blank=True)
+    postal_code = models.CharField(max_length=5, blank=True)
+    commune_insee = models.CharField(max_length=5, blank=True)
+    latitude = models.FloatField(null=True)
+    longitude = models.FloatField(null=True)
+    geo_precision = models.CharField(max_length=12)
+    phone = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["run", "idnat", "line_no"], name="staging_run_idnat")]
+
+
+class RppsLineIssue(models.Model):
+    class Severity(models.TextChoices):
+        REJECTED = "rejected", "Ligne rejetée"
+        WARNING = "warning", "Avertissement"
+
+    run = models.ForeignKey(RppsImportRun, on_delete=models.CASCADE, related_name="issues")
+    line_no = models.PositiveIntegerField()
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["line_no"]
