@@ -38,11 +38,23 @@ def cast(db):
     return make_cast()
 
 
+def reload_reference_data():
+    """Data migrations' reference rows (ACI grids, NOS codes): a transactional test's flush removes them."""
+    import importlib
+
+    from django.apps import apps
+
+    for module in ("aci.migrations.0002_load_tier_grids", "nomenclature.migrations.0002_load_concepts"):
+        importlib.import_module(module).load(apps, None)
+
+
 @pytest.fixture
 def communes_loaded(django_db_blocker):
-    """For transactional tests (live server, threads): the flush between tests empties the communes."""
+    """For transactional tests (live server, threads): the flush between tests empties the communes and
+    the reference data of data migrations; this puts them back when needed."""
     from territory import loader
 
     with django_db_blocker.unblock():
         if not loader.is_loaded():
             loader.load()
+        reload_reference_data()

@@ -2,7 +2,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from accounts.policy import has_confirmed_device, requires_second_factor
+from accounts.policy import has_confirmed_device, must_verify
 
 OPEN_PREFIXES = ("/static/", "/healthz", "/compte/", "/connexion/", "/deconnexion/", "/mot-de-passe/")
 
@@ -21,9 +21,9 @@ class SecondFactorMiddleware:
             and not request.path.startswith(OPEN_PREFIXES)
             and not getattr(request, "api_token_user", False)
             and not user.is_verified()
-            and requires_second_factor(user)
+            and must_verify(user)
         ):
-            if request.path.startswith("/api/"):
+            if request.path.startswith(("/api/", "/fhir")):
                 return JsonResponse({"detail": "Second facteur (code TOTP) requis."}, status=403)
             target = "accounts:otp_verify" if has_confirmed_device(user) else "accounts:otp_setup"
             return redirect(f"{reverse(target)}?next={request.get_full_path()}")

@@ -20,3 +20,9 @@ def has_confirmed_device(user) -> bool:
     from django_otp import devices_for_user
 
     return any(True for _ in devices_for_user(user, confirmed=True))
+
+
+def must_verify(user) -> bool:
+    """A session must pass the second factor when the user's roles require it, or when the user enrolled
+    one anyway (an enrolled factor is never silently skipped)."""
+    return requires_second_factor(user) or has_confirmed_device(user)

@@ -31,13 +31,17 @@ def verify(batch_size: int = 5000) -> tuple[int, list[Problem]]:
             if entry.seq != expected_seq:
                 problems.append(Problem(chain, expected_seq, None, "deleted",
                                         f"chaîne {chain} : entrée(s) n° {expected_seq} à {entry.seq - 1} absente(s)"))
-            if compute_hash(entry) != entry.hash:
-                problems.append(Problem(chain, entry.seq, entry.pk, "edited",
-                                        f"chaîne {chain} : l'entrée n° {entry.seq} (id {entry.pk}) a été modifiée"))
-            elif entry.prev_hash != prev_hash and entry.seq == expected_seq:
+            # After a gap (reported above) the link cannot be checked; otherwise it must point to the previous entry.
+            linked = entry.seq != expected_seq or entry.prev_hash == prev_hash
+            if not linked:
+                # Checked first: an entry moved to another position (its ``seq`` changed, e.g. two entries
+                # swapped) also fails its own hash, but is reordered rather than edited.
                 problems.append(Problem(chain, entry.seq, entry.pk, "reordered",
                                         f"chaîne {chain} : l'entrée n° {entry.seq} (id {entry.pk}) ne suit pas "
                                         "l'entrée précédente (ordre modifié ou entrée remplacée)"))
+            elif compute_hash(entry) != entry.hash:
+                problems.append(Problem(chain, entry.seq, entry.pk, "edited",
+                                        f"chaîne {chain} : l'entrée n° {entry.seq} (id {entry.pk}) a été modifiée"))
             prev_hash = entry.hash
             expected_seq = entry.seq + 1
             last_seq = entry.seq

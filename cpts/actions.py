@@ -13,6 +13,7 @@ from audit.log import record
 from cpts.models import CPTS, BureauPosition, Dues, Membership, MembershipRequest
 from cpts.roles import Role
 from cpts.scoping import scoped
+from directory.identifiers import clean_digits
 
 
 class ActionError(Exception):
@@ -33,6 +34,9 @@ def create_cpts(*, name: str, coordinator=None, **fields) -> CPTS:
     slug, n = base, 2
     while CPTS.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
+    for key in ("siret", "finess"):
+        if fields.get(key):
+            fields[key] = clean_digits(fields[key])
     cpts = CPTS(name=name, slug=slug, **fields)
     try:
         cpts.full_clean()

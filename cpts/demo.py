@@ -21,13 +21,15 @@ from cpts.models import CPTS, BureauPosition, Dues, Membership, MembershipReques
 from cpts.roles import Role
 from directory.identifiers import rpps_with_key
 from directory.models import PracticePlace, Professional, Structure
-from directory.synthetic import person, pick_profession, synthetic_rpps
+from directory import generate, rpps_import
+from directory.synthetic import synthetic_rpps
 from territory.models import EPCI, Commune
 
 DOMAIN = "demo.opencpts.test"
 BUGEY_SUD_EPCI = "200040350"  # CC Bugey Sud (41 communes)
 EXTRA_CENTRES = ["01403", "01185"]  # Serrières-de-Briord, Plateau d'Hauteville (seed 002)
-HAUT_BUGEY_EPCI = "200042935"  # CA Haut-Bugey Agglomération: the neighbouring demo CPTS
+# The neighbouring demo CPTS (communes of Haut-Bugey Agglomération): Oyonnax, Nantua, Arbent, Montréal-la-Cluse.
+HAUT_BUGEY_DEMO = ["01283", "01269", "01014", "01265"]
 
 ACCOUNTS = [
     # email local part, first name, last name, role, profession (system, code, specialty) or None
@@ -88,14 +90,39 @@ def _finess_with_key(dep: str, rng) -> str:
     return body + luhn.calc_check_digit(body)
 
 
-@transaction.atomic
+DIRECTORY_SHARE = 1_200_000 / 68_950_000  # professionals per inhabitant in France (data.md)
+
+
+def seed_directory(insee: list[str], rng_seed: int) -> int:
+    """Write a synthetic RPPS extract for these communes (generate_rpps) and import it (import_rpps)."""
+    population = sum(Commune.objects.filter(insee__in=insee).values_list("population", flat=True))
+    count = max(50, round(population * DIRECTORY_SHARE))
+    folder = Path(settings.VAR_DIR) / "demo"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "PS_LibreAcces_Personne_activite_202611240000_demo.txt"
+    generate.write(path, count, seed=rng_seed, insee=insee)
+    rpps_import.import_extract(path)
+    return count
+
+
 def seed(rng_seed: int = 2026) -> tuple[CPTS, list[DemoLogin], bool]:
     """Create the demo if absent. Returns (cpts, logins, created)."""
     password = demo_password()
     existing = CPTS.objects.filter(slug="cpts-bugey-sud").first()
     if existing is not None:
         return existing, _logins(), False
+    bugey = list(Commune.objects.filter(epci_id=BUGEY_SUD_EPCI, kind="COM").values_list("insee", flat=True))
+    seed_directory(bugey + EXTRA_CENTRES + HAUT_BUGEY_DEMO, rng_seed)
+    return _seed_cpts(password, rng_seed), _logins(), True
+
+
+@transaction.atomic
+def _seed_cpts(password: str, rng_seed: int) -> CPTS:
     rng = random.Random(rng_seed)
+    imported = list(Professional.objects.filter(source="rpps", active=True, places__commune_id__in=Commune.objects.filter(
+        epci_id=BUGEY_SUD_EPCI).values("insee")).distinct().order_by("idnat"))
+    gps = [p for p in imported if p.profession_code == "10" and p.specialty_code == "SM54"]
+    nurses = [p for p in imported if p.profession_code == "60"]
     users: dict[str, User] = {}
     bugey_epci = EPCI.objects.get(siren=BUGEY_SUD_EPCI)
     belley = Commune.objects.get(insee="01034")
@@ -103,7 +130,11 @@ def seed(rng_seed: int = 2026) -> tuple[CPTS, list[DemoLogin], bool]:
         user = User.objects.create_user(f"{local}@{DOMAIN}", password, first_name=first, last_name=last,
                                         is_synthetic=True, is_staff=role == "instance_admin")
         if profession:
-            user.professional = _professional(rng, *profession, first, last, belley)
+            # The demo accounts of professionals are linked to their directory entry by idNat.
+            pool = gps if profession[1] == "10" else nurses
+            pro = pool.pop(rng.randrange(len(pool))) if pool else _professional(rng, *profession, first, last, belley)
+            user.professional = pro
+            user.first_name, user.last_name = pro.first_name, pro.last_name.title()
             user.save()
         twofactor.enrol_with_key(user, secrets.token_hex(20))
         users[local] = user
@@ -132,16 +163,20 @@ def seed(rng_seed: int = 2026) -> tuple[CPTS, list[DemoLogin], bool]:
     Membership.objects.create(cpts=cpts, user=users["partenaire"], role=Role.PARTNER, structure=hospital)
 
     communes = list(Commune.objects.filter(territory_link__cpts=cpts, population__gt=0))
-    weights = [c.population for c in communes]
+    taken = {u.professional_id for u in users.values() if u.professional_id}
+    candidates = [p for p in imported if p.pk not in taken]
+    rng.shuffle(candidates)
     members = []
-    for i in range(28):
-        first, last = person(rng)
-        system, code, specialty = pick_profession(rng)
-        commune = rng.choices(communes, weights=weights)[0]
-        pro = _professional(rng, system, code, specialty, first, last, commune)
-        user = User.objects.create_user(f"pro{i + 1:02d}@{DOMAIN}", None, first_name=first, last_name=last,
-                                        is_synthetic=True, professional=pro)
+    # 31 professionals at signature (seed 002): 28 synthetic members + the demo accounts.
+    for i, pro in enumerate(candidates[:28]):
+        user = User.objects.create_user(f"pro{i + 1:02d}@{DOMAIN}", None, first_name=pro.first_name,
+                                        last_name=pro.last_name.title(), is_synthetic=True, professional=pro)
         members.append(Membership.objects.create(cpts=cpts, user=user, role=Role.MEMBER))
+    # What GPs declare on the platform: some accept new patients, some take part in unscheduled care.
+    for pro in gps + [u.professional for u in users.values() if u.professional_id]:
+        pro.accepts_new_patients = rng.random() < 0.35 if pro.profession_code == "10" else None
+        pro.takes_part_in_snp = rng.random() < 0.5
+        pro.save(update_fields=["accepts_new_patients", "takes_part_in_snp"])
     year = timezone.localdate().year
     for m in Membership.objects.filter(cpts=cpts, role__in=[Role.MEMBER, Role.BUREAU, Role.COORDINATOR]):
         Dues.objects.create(cpts=cpts, membership=m, year=year, amount=cpts.dues_amount, paid=rng.random() < 0.7,
@@ -152,21 +187,17 @@ def seed(rng_seed: int = 2026) -> tuple[CPTS, list[DemoLogin], bool]:
     BureauPosition.objects.create(cpts=cpts, membership=bureau, title=BureauPosition.Title.PRESIDENT, since=dt.date(2021, 6, 1))
     BureauPosition.objects.create(cpts=cpts, membership=members[0], title=BureauPosition.Title.TREASURER, since=dt.date(2021, 6, 1))
 
-    for i in range(3):
-        first, last = person(rng)
-        system, code, specialty = pick_profession(rng)
-        pro = _professional(rng, system, code, specialty, first, last, rng.choice(communes))
-        user = User.objects.create_user(f"candidat{i + 1}@{DOMAIN}", None, first_name=first, last_name=last,
-                                        is_synthetic=True, professional=pro)
+    for i, pro in enumerate(candidates[28:31]):
+        user = User.objects.create_user(f"candidat{i + 1}@{DOMAIN}", None, first_name=pro.first_name,
+                                        last_name=pro.last_name.title(), is_synthetic=True, professional=pro)
         MembershipRequest.objects.create(cpts=cpts, user=user, message="Je souhaite rejoindre la CPTS (démonstration).")
 
     # A neighbouring CPTS: shows tenant isolation, the shared-territory refusal and the CPTS switcher.
     other = actions.create_cpts(name="CPTS Haut-Bugey (démonstration)", coordinator=users["coordination-haut-bugey"],
                                 stage=CPTS.Stage.PROJECT, is_synthetic=True)
-    haut_bugey = Commune.objects.filter(epci_id=HAUT_BUGEY_EPCI, kind="COM").exclude(insee__in=EXTRA_CENTRES)
-    territory_rules.add_communes(other, list(haut_bugey.filter(insee__in=["01269", "01283", "01033", "01204"])), users["admin"])
+    territory_rules.add_communes(other, list(Commune.objects.filter(insee__in=HAUT_BUGEY_DEMO)), users["admin"])
     Membership.objects.create(cpts=other, user=users["medecin"], role=Role.MEMBER)
-    return cpts, _logins(), True
+    return cpts
 
 
 def _logins() -> list[DemoLogin]:

@@ -32,18 +32,21 @@ PERMISSIONS: dict[str, str] = {
     "cpts.view_reports": "Voir les rapports et indicateurs",
     "cpts.view_audit": "Consulter et exporter le journal d'audit",
     "cpts.edit_settings": "Modifier les informations de la CPTS",
+    "cpts.search_directory": "Rechercher dans l'annuaire de l'offre de soins",
 }
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.COORDINATOR: set(PERMISSIONS),
     Role.BUREAU: {
         "cpts.view_home", "cpts.view_members", "cpts.view_territory", "cpts.view_dues", "cpts.manage_dues",
-        "cpts.view_bureau", "cpts.view_structures", "cpts.view_reports",
+        "cpts.view_bureau", "cpts.view_structures", "cpts.view_reports", "cpts.search_directory",
     },
     Role.MEMBER: {
         "cpts.view_home", "cpts.view_members", "cpts.view_territory", "cpts.view_bureau", "cpts.view_structures",
+        "cpts.search_directory",
     },
-    Role.PARTNER: {"cpts.view_home", "cpts.view_members", "cpts.view_territory", "cpts.view_structures"},
+    Role.PARTNER: {"cpts.view_home", "cpts.view_members", "cpts.view_territory", "cpts.view_structures",
+                   "cpts.search_directory"},
     Role.REFERENT: {"cpts.view_home", "cpts.view_territory", "cpts.view_reports"},
 }
 
@@ -59,3 +62,98 @@ def role_has(role: str, permission: str) -> bool:
 # An instance administrator creates CPTS, builds a first territory and appoints the first coordinator;
 # nothing more inside a CPTS (least privilege: no member list, no audit, no dues).
 INSTANCE_ADMIN_PERMISSIONS = {"cpts.view_home", "cpts.view_territory", "cpts.edit_territory", "cpts.edit_settings"}
+
+
+# Who may reach each page and each JSON API operation. The single source for docs/PERMISSIONS.md and for
+# tests/test_permission_matrix.py, which checks every URL of the project against it for every role.
+# A rule is a permission of PERMISSIONS (checked in the CPTS named by the URL), or one of:
+PUBLIC = "public"  # anyone, even without an account
+AUTHENTICATED = "authenticated"  # any logged-in account; the view only reads or writes the user's own data
+STAFF = "staff"  # instance administrator (User.is_staff)
+
+ACCESS_RULE_LABELS: dict[str, str] = {
+    PUBLIC: "public (sans connexion)",
+    AUTHENTICATED: "tout compte connecté",
+    STAFF: "administrateur de l'instance",
+}
+
+# Pages, by URL name: the rule for each accepted HTTP method. A method not listed is answered 405 to whoever
+# passes the rule of the listed methods (a view without method restriction lists GET only).
+PAGE_ACCESS: dict[str, dict[str, str]] = {
+    "home": {"GET": AUTHENTICATED},
+    "healthz": {"GET": PUBLIC},
+    "accounts:login": {"GET": PUBLIC, "POST": PUBLIC},
+    "accounts:logout": {"POST": PUBLIC},
+    "accounts:register": {"GET": PUBLIC, "POST": PUBLIC},
+    "accounts:otp_verify": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
+    "accounts:otp_setup": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
+    "accounts:recovery_codes": {"POST": AUTHENTICATED},
+    "accounts:security": {"GET": AUTHENTICATED},
+    "accounts:password_reset": {"GET": PUBLIC, "POST": PUBLIC},
+    "accounts:password_reset_done": {"GET": PUBLIC},
+    "accounts:password_reset_confirm": {"GET": PUBLIC},
+    "accounts:password_reset_complete": {"GET": PUBLIC},
+    "directory:my_profile": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
+    "directory:add_place": {"POST": AUTHENTICATED},
+    "directory:delete_place": {"POST": AUTHENTICATED},
+    "directory:search": {"GET": "cpts.search_directory"},
+    "directory:professional": {"GET": "cpts.search_directory"},
+    "directory:offer": {"GET": "cpts.view_reports"},
+    "cpts:list": {"GET": AUTHENTICATED},
+    "cpts:create": {"GET": STAFF, "POST": STAFF},
+    "cpts:home": {"GET": "cpts.view_home"},
+    "cpts:join": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
+    "cpts:territory": {"GET": "cpts.view_territory"},
+    "cpts:territory_geojson": {"GET": "cpts.view_territory"},
+    "cpts:territory_search": {"GET": "cpts.edit_territory"},
+    "cpts:territory_add": {"POST": "cpts.edit_territory"},
+    "cpts:territory_remove": {"POST": "cpts.edit_territory"},
+    "cpts:members": {"GET": "cpts.view_members"},
+    "cpts:member_role": {"POST": "cpts.manage_membership"},
+    "cpts:requests": {"GET": "cpts.manage_membership"},
+    "cpts:request_accept": {"POST": "cpts.manage_membership"},
+    "cpts:request_refuse": {"POST": "cpts.manage_membership"},
+    "cpts:dues": {"GET": "cpts.view_dues", "POST": "cpts.manage_dues"},
+    "cpts:bureau": {"GET": "cpts.view_bureau", "POST": "cpts.manage_bureau"},
+    "cpts:structures": {"GET": "cpts.view_structures", "POST": "cpts.manage_structures"},
+    "cpts:audit": {"GET": "cpts.view_audit"},
+    "cpts:audit_export": {"GET": "cpts.view_audit"},
+    "cpts:reports": {"GET": "cpts.view_reports"},
+    "cpts:settings": {"GET": "cpts.edit_settings", "POST": "cpts.edit_settings"},
+    "admin:index": {"GET": STAFF},  # stands for the whole Django admin (model permissions apply inside)
+}
+
+# JSON API operations, by URL name (namespace ``api``): (HTTP method, rule). Every operation requires
+# authentication (session with second factor, or token); PUBLIC here means the documentation routes.
+API_ACCESS: dict[str, tuple[str, str]] = {
+    "api:openapi-json": ("GET", PUBLIC),
+    "api:openapi-view": ("GET", PUBLIC),
+    "api:search_communes": ("GET", AUTHENTICATED),
+    "api:list_cpts": ("GET", AUTHENTICATED),
+    "api:get_cpts": ("GET", "cpts.view_home"),
+    "api:get_territory": ("GET", "cpts.view_territory"),
+    "api:add_commune": ("POST", "cpts.edit_territory"),
+    "api:add_epci": ("POST", "cpts.edit_territory"),
+    "api:remove_commune": ("DELETE", "cpts.edit_territory"),
+    "api:list_members": ("GET", "cpts.view_members"),
+    "api:members_stats": ("GET", "cpts.view_members"),
+    "api:list_structures": ("GET", "cpts.view_structures"),
+    "api:add_structure": ("POST", "cpts.manage_structures"),
+    "api:list_requests": ("GET", "cpts.manage_membership"),
+    "api:create_request": ("POST", AUTHENTICATED),
+    "api:accept_request": ("POST", "cpts.manage_membership"),
+    "api:refuse_request": ("POST", "cpts.manage_membership"),
+    "api:search_directory": ("GET", "cpts.search_directory"),
+    "api:get_professional": ("GET", "cpts.search_directory"),
+    "api:nearest": ("GET", "cpts.search_directory"),
+    "api:offer": ("GET", "cpts.view_reports"),
+}
+
+
+# FHIR (/fhir): national directory data, read-only, not tied to one CPTS. Checked by fhirapi.views.authorised.
+FHIR_PERMISSION = "cpts.search_directory"
+FHIR_ACCESS_LABEL = (
+    "Lecture seule (GET ; autre méthode : 405). `metadata` est public. Les ressources exigent un jeton (Bearer) "
+    f"ou une session avec second facteur, d'un compte ayant `{FHIR_PERMISSION}` dans au moins une CPTS, ou d'un "
+    "administrateur de l'instance ; sinon 401 (OperationOutcome)."
+)

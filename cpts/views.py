@@ -1,7 +1,6 @@
 """Pages of a CPTS. Thin: access through cpts.scoping, writes through cpts.actions / cpts.territory."""
 
 import csv
-import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +17,7 @@ from accounts.models import User
 from audit.log import record
 from audit.models import AuditEntry
 from cpts import actions
+from cpts.decorators import cpts_view
 from cpts import territory as territory_rules
 from cpts.forms import (AcceptForm, AuditFilterForm, BureauForm, CPTSForm, CPTSSettingsForm, DuesForm, JoinForm,
                         RefuseForm, StructureForm)
@@ -27,24 +27,6 @@ from cpts.scoping import access_cpts, memberships_of, scoped
 from cpts.stats import members_by_profession
 from directory.models import Structure
 from territory.models import Commune
-
-
-def cpts_view(permission: str):
-    """Resolve the CPTS of the URL, check ``permission``, expose ``request.cpts_access``."""
-
-    def decorator(view):
-        @login_required
-        @functools.wraps(view)
-        def wrapper(request, slug, *args, **kwargs):
-            access = access_cpts(request.user, slug, permission)
-            request.cpts_access = access
-            if request.user.last_cpts_id != access.cpts.pk:
-                User.objects.filter(pk=request.user.pk).update(last_cpts=access.cpts)
-            return view(request, access, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 @login_required
@@ -111,7 +93,8 @@ def cpts_home(request, access):
 @cpts_view("cpts.view_territory")
 def territory(request, access):
     cpts = access.cpts
-    links = scoped(TerritoryCommune, cpts).select_related("commune__departement", "commune__epci")
+    links = (scoped(TerritoryCommune, cpts).select_related("commune__departement", "commune__epci")
+             .order_by("commune__search_name"))
     return render(request, "cpts/territory.html", {
         "cpts": cpts, "links": links, "summary": territory_rules.summary(cpts),
         "can_edit": access.can("cpts.edit_territory"),

@@ -36,3 +36,22 @@ class PracticePlaceForm(forms.ModelForm):
     class Meta:
         model = PracticePlace
         fields = ["label", "address", "postal_code", "phone", "is_primary"]
+
+
+class SearchForm(forms.Form):
+    name = forms.CharField(label="Nom", required=False, max_length=100)
+    profession = forms.ChoiceField(label="Profession", required=False)
+    specialty = forms.ChoiceField(label="Spécialité", required=False)
+    where = forms.CharField(label="Autour de (commune, code postal, code INSEE ou « latitude, longitude »)",
+                            required=False, max_length=100)
+    radius_km = forms.FloatField(label="Rayon (km)", required=False, min_value=0.1, max_value=200, initial=10)
+    accepts_new_patients = forms.BooleanField(label="Accepte de nouveaux patients (médecins traitants)", required=False)
+    snp = forms.BooleanField(label="Participe aux soins non programmés", required=False)
+    members_only = forms.BooleanField(label="Adhérents de la CPTS seulement", required=False)
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["profession"].choices = [("", "Toutes")] + [
+            (value.split("|", 1)[1], label) for value, label in profession_choices() if value.startswith("TRE_G15|")]
+        self.fields["specialty"].choices = [("", "Toutes")] + specialty_choices()

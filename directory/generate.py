@@ -21,9 +21,12 @@ STREET_NAMES = ["de la République", "Victor Hugo", "Jean Jaurès", "de la Gare"
 MODES = [("L", "Libéral, indépendant, artisan, commerçant", 0.6), ("S", "Salarié", 0.4)]
 
 
-def _communes() -> tuple[list[dict], list[int]]:
+def _communes(insee: list[str] | None = None) -> tuple[list[dict], list[int]]:
     # Paris, Lyon and Marseille are drawn by arrondissement (where their postal codes are).
-    rows = list(Commune.objects.filter(population__gt=0, arrondissements__isnull=True, latitude__isnull=False)
+    qs = Commune.objects.filter(population__gt=0, arrondissements__isnull=True, latitude__isnull=False)
+    if insee is not None:
+        qs = qs.filter(insee__in=insee)
+    rows = list(qs.order_by("insee")
                 .select_related("departement").prefetch_related("postal_codes")
                 .only("insee", "name", "population", "departement__code", "departement__name"))
     communes = [{"insee": c.insee, "name": c.name, "dep": c.departement.code, "dep_name": c.departement.name,
@@ -31,12 +34,13 @@ def _communes() -> tuple[list[dict], list[int]]:
     return communes, list(itertools.accumulate(c.population for c in rows))
 
 
-def rows(count: int, seed: int = 1, communes: list[dict] | None = None, cum_weights: list[int] | None = None
-         ) -> Iterable[dict[str, str]]:
-    """Yield ``count`` persons, about 8 % with a second activity (so more rows than persons)."""
+def rows(count: int, seed: int = 1, insee: list[str] | None = None) -> Iterable[dict[str, str]]:
+    """Yield ``count`` persons, about 8 % with a second activity (so more rows than persons), placed on
+    the given communes (all of France by default) in proportion to their population."""
     rng = random.Random(seed)
-    if communes is None:
-        communes, cum_weights = _communes()
+    communes, cum_weights = _communes(insee)
+    if not communes:
+        raise ValueError("Aucune commune localisée pour placer les professionnels.")
     labels = {(c.system, c.code): c.display for c in Concept.objects.all()}
     used: set[str] = set()
     from stdnum import luhn
@@ -83,13 +87,14 @@ def rows(count: int, seed: int = 1, communes: list[dict] | None = None, cum_weig
             }
 
 
-def write(path: Path, count: int, seed: int = 1, progress: Callable[[int], None] | None = None) -> int:
+def write(path: Path, count: int, seed: int = 1, progress: Callable[[int], None] | None = None,
+          insee: list[str] | None = None) -> int:
     """Write the file (UTF-8); returns the number of data rows."""
     n = 0
     tmp = path.with_suffix(path.suffix + ".part")
     with tmp.open("w", encoding="utf-8", newline="\n") as fh:
         fh.write(rpps_format.header_line() + "\n")
-        for row in rows(count, seed):
+        for row in rows(count, seed, insee):
             fh.write(rpps_format.format_line(row) + "\n")
             n += 1
             if progress and n % 10000 == 0:

@@ -182,7 +182,10 @@ class PracticePlace(models.Model):
     class Meta:
         verbose_name = "lieu d'exercice"
         verbose_name_plural = "lieux d'exercice"
-        indexes = [models.Index(fields=["profession_code", "latitude", "longitude"], name="place_geo")]
+        indexes = [
+            models.Index(fields=["profession_code", "latitude", "longitude"], name="place_geo"),
+            models.Index(fields=["latitude", "longitude"], name="place_latlon"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["professional", "activity_key"], name="place_unique_activity"),
         ]

@@ -83,3 +83,71 @@ def delete_place(request, place_id):
         deleted.delete()
         messages.success(request, "Lieu d'exercice supprimé.")
     return redirect("directory:my_profile")
+
+
+# --- Directory of the territory's health offer (inside a CPTS) -------------------------------------
+
+from django.http import Http404  # noqa: E402
+
+from cpts.decorators import cpts_view  # noqa: E402
+from cpts.models import TerritoryCommune  # noqa: E402
+from cpts.scoping import scoped  # noqa: E402
+from directory import query  # noqa: E402
+from directory.forms import SearchForm  # noqa: E402
+from directory.offer import membership_rates  # noqa: E402
+
+
+def default_place(cpts) -> str:
+    """Where a search starts: the most populous commune of the territory."""
+    link = scoped(TerritoryCommune, cpts).select_related("commune").order_by("-commune__population").first()
+    return link.commune.insee if link else ""
+
+
+def criteria_from(form: SearchForm, cpts) -> query.Criteria:
+    data = form.cleaned_data
+    return query.Criteria(
+        name=data.get("name") or "", profession=data.get("profession") or "", specialty=data.get("specialty") or "",
+        where=(data.get("where") or "") if "where" in form.data else default_place(cpts),
+        radius_km=data.get("radius_km") or query.DEFAULT_RADIUS_KM,
+        accepts_new_patients=bool(data.get("accepts_new_patients")), snp=bool(data.get("snp")),
+        members_only=bool(data.get("members_only")), page=data.get("page") or 1,
+    )
+
+
+@cpts_view("cpts.search_directory")
+def search_page(request, access):
+    form = SearchForm(request.GET or None, initial={"where": default_place(access.cpts), "radius_km": 10})
+    result = None
+    if form.is_bound:
+        if form.is_valid():
+            result = query.run(criteria_from(form, access.cpts), cpts_id=access.cpts.pk)
+            for field, message in result.errors.items():
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        result = query.run(query.Criteria(where=default_place(access.cpts)), cpts_id=access.cpts.pk)
+    params = request.GET.copy()
+    params.pop("page", None)
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "directory/search.html", {
+        "cpts": access.cpts, "form": form, "result": result, "query": params.urlencode(),
+    }, status=status)
+
+
+@cpts_view("cpts.search_directory")
+def professional_page(request, access, professional_id):
+    pro = Professional.objects.filter(pk=professional_id).first()
+    if pro is None:
+        raise Http404("Professionnel introuvable.")
+    places = pro.places.select_related("commune", "structure").order_by("-active", "-is_primary", "pk")
+    account = getattr(pro, "account", None)
+    member = bool(account and account.memberships.filter(cpts=access.cpts, active=True).exists())
+    return render(request, "directory/professional.html", {
+        "cpts": access.cpts, "pro": pro, "places": places, "is_member": member,
+    })
+
+
+@cpts_view("cpts.view_reports")
+def offer_page(request, access):
+    rates = membership_rates(access.cpts)
+    return render(request, "directory/offer.html", {"cpts": access.cpts, "rates": rates})
+

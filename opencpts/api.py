@@ -6,19 +6,14 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
-from accounts.models import APIToken
-from accounts.policy import requires_second_factor
+from accounts.apiauth import session_user, token_user
 
 
 class TokenAuth(HttpBearer):
     openapi_description = "Jeton créé par `python manage.py create_api_token EMAIL` (en-tête Authorization: Bearer …)."
 
     def authenticate(self, request, token):
-        user = APIToken.authenticate(token)
-        if user is not None:
-            request.user = user
-            request.api_token_user = True
-        return user
+        return token_user(request, token)
 
 
 class VerifiedSessionAuth(APIKeyCookie):
@@ -27,10 +22,7 @@ class VerifiedSessionAuth(APIKeyCookie):
     param_name = "sessionid"
 
     def authenticate(self, request, key):
-        user = request.user
-        if user.is_authenticated and (user.is_verified() or not requires_second_factor(user)):
-            return user
-        return None
+        return session_user(request)
 
 
 api = NinjaAPI(
@@ -69,7 +61,9 @@ def _invalid(request, exc):
 
 
 from cpts.api import router as cpts_router  # noqa: E402
+from directory.api import router as directory_router  # noqa: E402
 from territory.api import router as territory_router  # noqa: E402
 
 api.add_router("/communes", territory_router)
 api.add_router("/cpts", cpts_router)
+api.add_router("/cpts", directory_router)

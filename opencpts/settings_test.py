@@ -8,3 +8,13 @@ os.environ.setdefault("MAP_TILE_URL", "")
 from opencpts.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; production uses scrypt
+
+# SQLite: a test database in a file, not Django's shared-cache in-memory default. With shared cache, a
+# writer blocked by another connection fails at once ("database table is locked") instead of waiting
+# for the busy timeout, so concurrency tests (threads, each with its own connection) could not behave
+# as the embedded production database (a WAL file) does.
+_db = DATABASES["default"]  # noqa: F405
+if _db["ENGINE"] == "django.db.backends.sqlite3" and not _db["TEST"].get("NAME"):
+    import tempfile
+
+    _db["TEST"]["NAME"] = os.path.join(tempfile.gettempdir(), f"opencpts-test-{os.getpid()}.sqlite3")

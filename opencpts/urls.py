@@ -14,6 +14,7 @@ urlpatterns = [
     path("", cpts_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("api/", api.urls),
+    path("fhir/", include("fhirapi.urls")),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("directory.urls")),

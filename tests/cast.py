@@ -68,7 +68,7 @@ def make_cast() -> Cast:
     other_coordinator = make_user("other@cast.test", first_name="Oscar", last_name="Other")
     outsider = make_user("outsider@cast.test", first_name="Otto", last_name="Outsider")
     member.professional = Professional.objects.create(
-        id_type="8", national_id="10000000008", idnat="810000000008", last_name="MEMBRE", first_name="Marie",
+        id_type="8", national_id="10000000009", idnat="810000000009", last_name="MEMBRE", first_name="Marie",
         profession_code="10", specialty_code="SM54")
     member.save()
 

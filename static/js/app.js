@@ -29,20 +29,51 @@
       });
   }
 
+  function initMarkersMap(el) {
+    if (!window.L || el.dataset.ready) { return; }
+    el.dataset.ready = "1";
+    var map = L.map(el, { scrollWheelZoom: false }).setView([46.6, 2.4], 5);
+    if (el.dataset.tiles) {
+      L.tileLayer(el.dataset.tiles, { maxZoom: 18, attribution: "© contributeurs OpenStreetMap" }).addTo(map);
+    }
+    var bounds = [];
+    if (el.dataset.centerLat) {
+      var center = [parseFloat(el.dataset.centerLat), parseFloat(el.dataset.centerLon)];
+      var circle = L.circle(center, { radius: parseFloat(el.dataset.radiusKm) * 1000, color: "#0b4f8a", weight: 1, fillOpacity: 0.05 }).addTo(map);
+      L.circleMarker(center, { radius: 5, color: "#a4161a" }).addTo(map).bindTooltip("Point de recherche");
+      bounds.push(circle.getBounds().getNorthEast(), circle.getBounds().getSouthWest());
+    }
+    var count = 0;
+    document.querySelectorAll("main .marker[data-lat]").forEach(function (m) {
+      var ll = [parseFloat(m.dataset.lat), parseFloat(m.dataset.lon)];
+      L.circleMarker(ll, { radius: 6, color: "#0b4f8a", fillOpacity: 0.8 }).addTo(map).bindTooltip(m.dataset.label || "");
+      bounds.push(ll);
+      count += 1;
+    });
+    if (bounds.length) { map.fitBounds(L.latLngBounds(bounds), { padding: [20, 20], maxZoom: 14 }); }
+    el.setAttribute("data-loaded", String(count));
+  }
+
   function initChart(el) {
     if (!window.Chart || el.dataset.ready) { return; }
     el.dataset.ready = "1";
     var labels = (el.dataset.labels || "").split("|").filter(Boolean);
     var values = (el.dataset.values || "").split("|").filter(Boolean).map(Number);
+    var datasets = [{ label: el.dataset.label || "", data: values, backgroundColor: "#0b4f8a" }];
+    if (el.dataset.values2) {
+      datasets.push({ label: el.dataset.label2 || "", backgroundColor: "#e0a100",
+                      data: el.dataset.values2.split("|").filter(Boolean).map(Number) });
+    }
     new Chart(el, {
       type: el.dataset.chart || "bar",
-      data: { labels: labels, datasets: [{ label: el.dataset.label || "", data: values, backgroundColor: "#0b4f8a" }] },
-      options: { plugins: { legend: { display: false } }, indexAxis: "y", responsive: true }
+      data: { labels: labels, datasets: datasets },
+      options: { plugins: { legend: { display: datasets.length > 1 } }, indexAxis: "y", responsive: true }
     });
   }
 
   function init(root) {
     (root || document).querySelectorAll(".map[data-geojson]").forEach(initMap);
+    (root || document).querySelectorAll(".map[data-markers]").forEach(initMarkersMap);
     (root || document).querySelectorAll("canvas[data-chart]").forEach(initChart);
   }
 

@@ -1,0 +1,28 @@
+"""Who is calling a machine interface (JSON API, FHIR): a verified browser session or a bearer token."""
+
+from accounts.models import APIToken
+from accounts.policy import must_verify
+
+
+def session_user(request):
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and (user.is_verified() or not must_verify(user)):
+        return user
+    return None
+
+
+def token_user(request, raw: str):
+    """Authenticate a raw bearer token; the request then acts as its user."""
+    user = APIToken.authenticate(raw)
+    if user is not None:
+        request.user = user
+        request.api_token_user = True
+    return user
+
+
+def request_user(request):
+    """The authenticated caller, or None. A bearer token takes precedence over the session."""
+    scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and raw.strip():
+        return token_user(request, raw.strip())
+    return session_user(request)

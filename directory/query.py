@@ -1,0 +1,131 @@
+"""One directory query, shared by the search page, the JSON API and the FHIR layer: parse the user's
+criteria, resolve the place ("Belley", "01300", "01034", "45.75, 4.85"), run the search, hydrate a page.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from directory import search
+from directory.models import PracticePlace, Professional
+from nomenclature.models import PROFESSION_SYSTEMS, Concept
+from territory.models import Commune
+from territory.text import normalize
+
+DEFAULT_RADIUS_KM = 10.0
+PAGE_SIZE = 20
+
+
+@dataclass
+class Criteria:
+    name: str = ""
+    profession: str = ""
+    specialty: str = ""
+    where: str = ""
+    radius_km: float = DEFAULT_RADIUS_KM
+    accepts_new_patients: bool = False
+    snp: bool = False
+    members_only: bool = False
+    page: int = 1
+
+
+@dataclass
+class Point:
+    latitude: float
+    longitude: float
+    label: str
+
+
+@dataclass
+class Row:
+    professional: Professional
+    place: PracticePlace | None
+    distance_km: float | None
+
+    @property
+    def distance_label(self) -> str:
+        return search.format_km(self.distance_km) if self.distance_km is not None else ""
+
+
+@dataclass
+class Page:
+    total: int
+    rows: list[Row]
+    page: int
+    pages: int
+    point: Point | None
+    radius_km: float
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def resolve_point(where: str) -> Point:
+    text = (where or "").strip()
+    m = re.fullmatch(r"(-?\d{1,2}(?:[.,]\d+)?)\s*[,; ]\s*(-?\d{1,3}(?:[.,]\d+)?)", text)
+    if m:
+        lat, lon = (float(g.replace(",", ".")) for g in m.groups())
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise search.SearchError("Coordonnées impossibles : latitude entre -90 et 90, longitude entre -180 et 180.")
+        return Point(lat, lon, f"{lat:.5f}, {lon:.5f}")
+    commune = None
+    if re.fullmatch(r"\d{5}", text):
+        commune = (Commune.objects.filter(postal_codes__code=text, latitude__isnull=False).order_by("-population").first()
+                   or Commune.objects.filter(insee=text, latitude__isnull=False).first())
+    elif re.fullmatch(r"(2[AaBb]|\d{2})\d{3}", text):
+        commune = Commune.objects.filter(insee=text.upper(), latitude__isnull=False).first()
+    elif len(text) >= 2:
+        norm = normalize(text)
+        commune = (Commune.objects.filter(search_name=norm, latitude__isnull=False).order_by("-population").first()
+                   or Commune.objects.filter(search_name__startswith=norm, latitude__isnull=False)
+                   .order_by("-population").first())
+    if commune is None:
+        raise search.SearchError(f"Lieu inconnu : « {text} ». Indiquez une commune, un code postal, un code INSEE "
+                                 "ou des coordonnées « latitude, longitude ».")
+    return Point(commune.latitude, commune.longitude, commune.name)
+
+
+def check_codes(criteria: Criteria) -> dict[str, str]:
+    errors = {}
+    if criteria.profession and not Concept.objects.filter(system__in=PROFESSION_SYSTEMS, code=criteria.profession).exists():
+        errors["profession"] = f"Profession inconnue : « {criteria.profession} »."
+    if criteria.specialty and not Concept.objects.filter(system="TRE_R38", code=criteria.specialty).exists():
+        errors["specialty"] = f"Spécialité inconnue : « {criteria.specialty} »."
+    return errors
+
+
+def run(criteria: Criteria, *, cpts_id: int | None = None, page_size: int = PAGE_SIZE) -> Page:
+    errors = check_codes(criteria)
+    point = None
+    if criteria.where:
+        try:
+            point = resolve_point(criteria.where)
+        except search.SearchError as exc:
+            errors["where"] = exc.message
+    if not (0 < criteria.radius_km <= search.MAX_RADIUS_KM):
+        errors["radius_km"] = f"Rayon impossible : indiquez une distance entre 0 et {search.MAX_RADIUS_KM:.0f} km."
+    if errors:
+        return Page(0, [], 1, 1, point, criteria.radius_km, errors)
+    filters = search.Filters(
+        profession_code=criteria.profession, specialty_code=criteria.specialty, name=normalize(criteria.name),
+        accepts_new_patients=criteria.accepts_new_patients, snp=criteria.snp,
+        members_of_cpts=cpts_id if criteria.members_only else None,
+    )
+    if point is not None:
+        hits = search.within(point.latitude, point.longitude, criteria.radius_km, filters)
+        ids = [(h.professional_id, h.place_id, h.distance_km) for h in hits]
+    else:
+        ids = [(pid, None, None) for pid in search.by_name(filters)]
+    total = len(ids)
+    pages = max(1, -(-total // page_size))
+    page = min(max(1, criteria.page), pages)
+    window = ids[(page - 1) * page_size: page * page_size]
+    return Page(total, hydrate(window), page, pages, point, criteria.radius_km)
+
+
+def hydrate(window: list[tuple[int, int | None, float | None]]) -> list[Row]:
+    pros = Professional.objects.in_bulk([pid for pid, _, _ in window])
+    place_ids = [plid for _, plid, _ in window if plid]
+    places = PracticePlace.objects.select_related("commune").in_bulk(place_ids)
+    fallback = {}
+    missing = [pid for pid, plid, _ in window if not plid]
+    for place in PracticePlace.objects.filter(professional_id__in=missing, active=True).select_related("commune"):
+        fallback.setdefault(place.professional_id, place)
+    return [Row(pros[pid], places.get(plid) if plid else fallback.get(pid), d) for pid, plid, d in window if pid in pros]

@@ -1,0 +1,55 @@
+"""The profile page refuses a malformed RPPS with the French message beside the field."""
+
+import html
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import User
+from directory.models import Professional
+from tests.cast import login
+
+
+@pytest.fixture
+def profile_form(cast):
+    return {"id_type": "8", "national_id": "10101010105", "civility": "DR", "last_name": "OUTSIDER",
+            "first_name": "Otto", "profession": "TRE_G15|10", "specialty_code": "", "mssante": "", "phone": ""}
+
+
+def _field_block(page: str, name: str) -> str:
+    start = page.index(f'name="{name}"')
+    return page[start:page.index("</div>", page.index("</div>", start) + 1)]
+
+
+def test_profile_saves_a_valid_rpps(client, cast, profile_form):
+    login(client, cast.outsider)
+
+    response = client.post(reverse("directory:my_profile"), profile_form)
+
+    assert response.status_code == 302
+    assert User.objects.get(pk=cast.outsider.pk).professional.idnat == "810101010105"
+
+
+@pytest.mark.parametrize("bad, message", [
+    ("10101010104", "Le numéro RPPS est invalide : sa clé de contrôle (Luhn) ne correspond pas."),
+    ("1234", "Le numéro RPPS doit comporter exactement 11 chiffres."),
+])
+def test_profile_refuses_a_malformed_rpps_with_the_message_beside_the_field(client, cast, profile_form, bad, message):
+    login(client, cast.outsider)
+
+    response = client.post(reverse("directory:my_profile"), {**profile_form, "national_id": bad})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["national_id"] == [message]
+    page = html.unescape(response.content.decode())
+    assert message in _field_block(page, "national_id")
+
+
+def test_profile_with_a_malformed_rpps_saves_nothing(client, cast, profile_form):
+    login(client, cast.outsider)
+    before = Professional.objects.count()
+
+    client.post(reverse("directory:my_profile"), {**profile_form, "national_id": "10101010104"})
+
+    assert Professional.objects.count() == before
+    assert User.objects.get(pk=cast.outsider.pk).professional is None

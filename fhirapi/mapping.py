@@ -1,0 +1,193 @@
+"""Domain models → FHIR R4 resources following the ANS Annuaire Santé profiles (as-dp-*).
+
+Pure mapping: no rule lives here. Identifier systems from interop.md §4; NOS code systems from
+nomenclature.models.SYSTEM_URLS.
+"""
+
+from django.conf import settings
+
+from nomenclature.models import SYSTEM_URLS
+from nomenclature.selectors import display
+
+IG = "https://interop.esante.gouv.fr/ig/fhir/annuaire/StructureDefinition"
+FRCORE = "https://hl7.fr/ig/fhir/core/StructureDefinition"
+V2_0203 = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203"
+ORG_TYPE_SYSTEM = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-3307"
+NOS = "https://mos.esante.gouv.fr/NOS"
+R09 = f"{NOS}/TRE_R09-CategorieProfessionnelle/FHIR/TRE-R09-CategorieProfessionnelle"
+R04 = f"{NOS}/TRE_R04-TypeSavoirFaire/FHIR/TRE-R04-TypeSavoirFaire"
+R256 = f"{NOS}/TRE_R256-TypeMessagerie/FHIR/TRE-R256-TypeMessagerie"
+
+SYS_IDNAT_PS = "urn:oid:1.2.250.1.71.4.2.1"
+SYS_IDNAT_ST = "urn:oid:1.2.250.1.71.4.2.2"
+SYS_RPPS = "https://rpps.esante.gouv.fr"
+SYS_ADELI = "https://adelirang.esante.gouv.fr"
+SYS_FINESS = "https://finess.esante.gouv.fr"
+SYS_SIRET = "https://sirene.fr"
+
+PROFILES = {
+    "Practitioner": [f"{IG}/as-dp-practitioner", f"{FRCORE}/fr-core-practitioner"],
+    "PractitionerRole": [f"{IG}/as-dp-practitionerrole", f"{FRCORE}/fr-core-practitioner-role"],
+    "Organization": [f"{IG}/as-dp-organization", f"{FRCORE}/fr-core-organization"],
+    "Location": [f"{FRCORE}/fr-core-location"],
+    "HealthcareService": [f"{FRCORE}/fr-core-healthcare-service"],
+}
+
+
+def local_system(kind: str) -> str:
+    """Identifier systems of our own (practice places have no public RPPS situation id in the extract)."""
+    return f"{settings.SITE_URL.rstrip('/')}/fhir/sid/{kind}"
+
+
+def _meta(resource_type: str, updated=None) -> dict:
+    meta = {"profile": PROFILES[resource_type], "source": settings.SITE_URL}
+    if updated is not None:
+        meta["lastUpdated"] = updated.isoformat(timespec="milliseconds")
+    return meta
+
+
+def _ident(system: str, value: str, type_code: str | None = None, type_system: str = V2_0203) -> dict:
+    ident = {"system": system, "value": value}
+    if type_code:
+        ident["type"] = {"coding": [{"system": type_system, "code": type_code}]}
+    return ident
+
+
+def practitioner(pro) -> dict:
+    identifiers = [_ident(SYS_IDNAT_PS, pro.idnat, "IDNPS")]
+    if pro.id_type == "8":
+        identifiers.append(_ident(SYS_RPPS, pro.national_id, "RPPS"))
+    else:
+        identifiers.append(_ident(SYS_ADELI, pro.national_id, "ADELI"))
+    resource = {"resourceType": "Practitioner", "id": str(pro.pk), "meta": _meta("Practitioner", pro.updated_at),
+                "identifier": identifiers, "active": pro.active}
+    if not pro.active:
+        return resource  # as-dp-practitioner: an inactive entry keeps only id, identifiers and active
+    name = {"family": pro.last_name}
+    if pro.first_name:
+        name["given"] = [pro.first_name]
+    if pro.civility in ("DR", "PR"):
+        name["prefix"] = ["Dr" if pro.civility == "DR" else "Pr"]
+    resource["name"] = [name]
+    if pro.mssante:
+        resource["telecom"] = [{
+            "system": "email", "value": pro.mssante,
+            "extension": [{"url": f"{IG}/as-ext-mailbox-mss-metadata", "extension": [
+                {"url": "type", "valueCodeableConcept": {"coding": [{"system": R256, "code": "MSSANTE"}]}}]}],
+        }]
+    qualifications = [{"code": {"coding": [
+        {"system": SYSTEM_URLS.get(pro.profession_system, SYSTEM_URLS["TRE_G15"]), "code": pro.profession_code,
+         "display": display(pro.profession_system, pro.profession_code)},
+        {"system": R09, "code": "C", "display": "Civil"},
+    ]}}]
+    if pro.specialty_code:
+        qualifications.append({"code": {"coding": [
+            {"system": R04, "code": "S", "display": "Spécialité ordinale"},
+            {"system": SYSTEM_URLS["TRE_R38"], "code": pro.specialty_code, "display": display("TRE_R38", pro.specialty_code)},
+        ]}})
+    resource["qualification"] = qualifications
+    return resource
+
+
+def _address(address: str, postal_code: str, commune) -> dict:
+    out = {"use": "work", "country": "FR"}
+    if address:
+        out["line"] = [address]
+    if postal_code:
+        out["postalCode"] = postal_code
+    if commune is not None:
+        out["city"] = commune.name
+        out["extension"] = [{"url": f"{FRCORE}/fr-core-address-insee-code", "valueCoding": {
+            "system": "https://mos.esante.gouv.fr/NOS/TRE_R13-CommuneOM/FHIR/TRE-R13-CommuneOM", "code": commune.insee}}]
+    return out
+
+
+def practitioner_role(place) -> dict:
+    pro = place.professional
+    resource = {
+        "resourceType": "PractitionerRole", "id": str(place.pk), "meta": _meta("PractitionerRole"),
+        "identifier": [_ident(local_system("practice-place"), str(place.pk))],
+        "active": place.active and pro.active,
+        "practitioner": {"reference": f"Practitioner/{pro.pk}", "display": str(pro)},
+        "code": [{"coding": [{"system": SYSTEM_URLS.get(pro.profession_system, SYSTEM_URLS["TRE_G15"]),
+                              "code": pro.profession_code, "display": display(pro.profession_system, pro.profession_code)}]}],
+        "location": [{"reference": f"Location/{place.pk}"}],
+    }
+    if place.structure_id:
+        resource["organization"] = {"reference": f"Organization/{place.structure_id}"}
+    if place.phone:
+        resource["telecom"] = [{"system": "phone", "value": place.phone, "use": "work"}]
+    return resource
+
+
+def organization(structure) -> dict:
+    identifiers = []
+    if structure.finess:
+        identifiers += [_ident(SYS_FINESS, structure.finess, "FINEG"), _ident(SYS_IDNAT_ST, "1" + structure.finess, "IDNST")]
+    if structure.siret:
+        identifiers += [_ident(SYS_SIRET, structure.siret, "SIRET")]
+        if not structure.finess:
+            identifiers.append(_ident(SYS_IDNAT_ST, "3" + structure.siret, "IDNST"))
+    resource = {
+        "resourceType": "Organization", "id": str(structure.pk), "meta": _meta("Organization"),
+        "identifier": identifiers or [_ident(local_system("structure"), str(structure.pk))],
+        "active": True, "name": structure.name,
+        "type": [{"coding": [{"system": ORG_TYPE_SYSTEM, "code": "GEOGRAPHICAL-ENTITY",
+                              "display": "Entité géographique"}], "text": structure.get_kind_display()}],
+    }
+    if structure.address or structure.postal_code or structure.commune_id:
+        resource["address"] = [_address(structure.address, structure.postal_code, structure.commune)]
+    telecom = []
+    if structure.phone:
+        telecom.append({"system": "phone", "value": structure.phone})
+    if structure.email:
+        telecom.append({"system": "email", "value": structure.email})
+    if telecom:
+        resource["telecom"] = telecom
+    return resource
+
+
+def location(place) -> dict:
+    resource = {
+        "resourceType": "Location", "id": str(place.pk), "meta": _meta("Location"),
+        "identifier": [_ident(local_system("practice-place"), str(place.pk))],
+        "status": "active" if place.active else "inactive",
+        "name": place.structure_name or place.label or f"Lieu d'exercice de {place.professional}",
+        "mode": "instance",
+        "address": _address(place.address, place.postal_code, place.commune if place.commune_id else None),
+    }
+    if place.latitude is not None and place.longitude is not None:
+        resource["position"] = {"latitude": place.latitude, "longitude": place.longitude}
+    if place.structure_id:
+        resource["managingOrganization"] = {"reference": f"Organization/{place.structure_id}"}
+    return resource
+
+
+def healthcare_service(cpts) -> dict:
+    """A CPTS's coordinated offer, provided by the CPTS (as an Organization of id ``cpts-<pk>``)."""
+    resource = {
+        "resourceType": "HealthcareService", "id": f"cpts-{cpts.pk}", "meta": _meta("HealthcareService"),
+        "identifier": [_ident(local_system("cpts"), cpts.slug)],
+        "active": True, "name": cpts.name,
+        "category": [{"text": "Communauté professionnelle territoriale de santé (CPTS)"}],
+        "providedBy": {"reference": f"Organization/cpts-{cpts.pk}", "display": cpts.name},
+    }
+    if cpts.email or cpts.phone:
+        resource["telecom"] = [t for t in (
+            {"system": "email", "value": cpts.email} if cpts.email else None,
+            {"system": "phone", "value": cpts.phone} if cpts.phone else None) if t]
+    return resource
+
+
+def cpts_organization(cpts) -> dict:
+    identifiers = []
+    if cpts.finess:
+        identifiers += [_ident(SYS_FINESS, cpts.finess, "FINEG"), _ident(SYS_IDNAT_ST, "1" + cpts.finess, "IDNST")]
+    if cpts.siret:
+        identifiers.append(_ident(SYS_SIRET, cpts.siret, "SIRET"))
+    return {
+        "resourceType": "Organization", "id": f"cpts-{cpts.pk}", "meta": _meta("Organization"),
+        "identifier": identifiers or [_ident(local_system("cpts"), cpts.slug)], "active": True, "name": cpts.name,
+        "type": [{"coding": [{"system": ORG_TYPE_SYSTEM, "code": "LEGAL-ENTITY", "display": "Entité juridique"}],
+                  "text": "CPTS (association loi 1901)"}],
+    }

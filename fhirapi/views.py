@@ -1,0 +1,433 @@
+"""FHIR R4 read and search for the directory (Annuaire Santé profiles), at /fhir.
+
+Interface only: queries go through the directory's models and its geographic search
+(directory/search.py); mapping in fhir/mapping.py. JSON only (application/fhir+json).
+"""
+
+import json
+import re
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.http import HttpResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from accounts.apiauth import request_user
+from cpts.models import CPTS, Membership
+from cpts.roles import FHIR_PERMISSION, ROLE_PERMISSIONS
+from directory import search as geo
+from directory.models import PracticePlace, Professional, Structure
+from fhirapi import mapping
+from territory.text import normalize
+
+CONTENT_TYPE = "application/fhir+json; charset=utf-8"
+DEFAULT_COUNT, MAX_COUNT = 50, 1000
+COMMON = {"_count", "_offset", "_format", "_include", "_id"}
+
+
+class FhirError(Exception):
+    def __init__(self, status: int, code: str, diagnostics: str):
+        super().__init__(diagnostics)
+        self.status, self.code, self.diagnostics = status, code, diagnostics
+
+
+def outcome(status: int, code: str, diagnostics: str) -> HttpResponse:
+    body = {"resourceType": "OperationOutcome", "issue": [
+        {"severity": "error" if status >= 400 else "information", "code": code, "diagnostics": diagnostics}]}
+    return respond(body, status)
+
+
+def respond(body: dict, status: int = 200) -> HttpResponse:
+    return HttpResponse(json.dumps(body, ensure_ascii=False), status=status, content_type=CONTENT_TYPE)
+
+
+def base_url(request) -> str:
+    return request.build_absolute_uri("/fhir/").rstrip("/")
+
+
+# ------------------------------------------------------------------------------------------- params
+
+
+def token(value: str) -> tuple[str | None, str]:
+    """'system|code' → (system, code); 'code' → (None, code); '|code' → ('', code)."""
+    if "|" in value:
+        system, code = value.split("|", 1)
+        return system, code
+    return None, value
+
+
+def reference_id(value: str, resource: str) -> str:
+    value = value.strip()
+    if value.startswith(f"{resource}/"):
+        value = value[len(resource) + 1:]
+    if not re.fullmatch(r"[A-Za-z0-9\-.]{1,64}", value):
+        raise FhirError(400, "invalid", f"Référence invalide : « {value} » (attendu {resource}/id).")
+    return value
+
+
+def boolean(value: str, name: str) -> bool:
+    if value not in ("true", "false"):
+        raise FhirError(400, "invalid", f"Paramètre {name} : « true » ou « false » attendu.")
+    return value == "true"
+
+
+def int_ids(values: list[str]) -> list[int]:
+    ids = []
+    for v in values:
+        for part in v.split(","):
+            if not part.isdigit():
+                return [-1]  # no such resource: an empty result, not an error
+            ids.append(int(part))
+    return ids
+
+
+@dataclass
+class Paging:
+    count: int
+    offset: int
+
+
+def paging(params) -> Paging:
+    try:
+        count = int(params.get("_count", DEFAULT_COUNT))
+        offset = int(params.get("_offset", 0))
+    except ValueError as exc:
+        raise FhirError(400, "invalid", "_count et _offset doivent être des entiers.") from exc
+    if not (0 <= count <= MAX_COUNT) or offset < 0:
+        raise FhirError(400, "invalid", f"_count doit être entre 0 et {MAX_COUNT}, _offset positif ou nul.")
+    return Paging(count, offset)
+
+
+def check_params(params, allowed: set[str], includes: set[str]) -> None:
+    for name in params:
+        base = name.split(":", 1)[0]
+        if base not in allowed | COMMON:
+            raise FhirError(400, "not-supported", f"Paramètre de recherche non pris en charge : « {name} ». "
+                                                   "Voir /fhir/metadata.")
+    if params.get("_format") and params.get("_format") not in ("json", "application/fhir+json", "application/json"):
+        raise FhirError(406, "not-supported", "Seul le format JSON (application/fhir+json) est pris en charge.")
+    for inc in params.getlist("_include"):
+        if inc not in includes:
+            raise FhirError(400, "not-supported", f"_include non pris en charge : « {inc} ».")
+
+
+# ------------------------------------------------------------------------------------------- search
+
+
+def search_practitioner(params):
+    qs = Professional.objects.all()
+    for value in params.getlist("identifier"):
+        system, code = token(value)
+        if system == mapping.SYS_RPPS:
+            qs = qs.filter(id_type="8", national_id=code)
+        elif system == mapping.SYS_IDNAT_PS:
+            qs = qs.filter(idnat=code)
+        elif system == mapping.SYS_ADELI:
+            qs = qs.filter(id_type="0", national_id=code)
+        elif system in (None, ""):
+            qs = qs.filter(Q(idnat=code) | Q(national_id=code))
+        else:
+            raise FhirError(400, "invalid", f"Système d'identifiant inconnu : « {system} ».")
+    for key in ("name", "name:contains", "name:exact"):
+        for value in params.getlist(key):
+            norm = normalize(value)
+            qs = qs.filter(search_name__contains=norm) if key != "name:exact" else qs.filter(
+                Q(last_name__iexact=value) | Q(first_name__iexact=value))
+    for value in params.getlist("family"):
+        qs = qs.filter(last_name__istartswith=value)
+    for value in params.getlist("given"):
+        qs = qs.filter(first_name__istartswith=value)
+    for value in params.getlist("qualification-code"):
+        codes = [token(v) for v in value.split(",")]
+        q = Q()
+        for system, code in codes:
+            if system in (None, "") or system in (mapping.SYSTEM_URLS["TRE_G15"],):
+                q |= Q(profession_code=code)
+            if system in (None, "") or system == mapping.SYSTEM_URLS["TRE_R38"]:
+                q |= Q(specialty_code=code)
+            if system == mapping.R09 and code == "C":
+                q |= Q(pk__isnull=False)
+        qs = qs.filter(q)
+    for value in params.getlist("active"):
+        qs = qs.filter(active=boolean(value, "active"))
+    return qs.order_by("pk")
+
+
+def search_practitioner_role(params):
+    qs = PracticePlace.objects.select_related("professional")
+    for value in params.getlist("identifier"):
+        system, code = token(value)
+        if system not in (None, "", mapping.local_system("practice-place")) or not code.isdigit():
+            qs = qs.none()
+        else:
+            qs = qs.filter(pk=int(code))
+    for value in params.getlist("practitioner"):
+        qs = qs.filter(professional_id__in=int_ids([reference_id(value, "Practitioner")]))
+    for value in params.getlist("organization"):
+        qs = qs.filter(structure_id__in=int_ids([reference_id(value, "Organization")]))
+    for value in params.getlist("role"):
+        q = Q()
+        for system, code in (token(v) for v in value.split(",")):
+            q |= Q(profession_code=code)
+        qs = qs.filter(q)
+    for value in params.getlist("active"):
+        active = boolean(value, "active")
+        qs = qs.filter(active=True, professional__active=True) if active else qs.filter(
+            Q(active=False) | Q(professional__active=False))
+    return qs.order_by("pk")
+
+
+def search_organization(params):
+    qs = Structure.objects.select_related("commune")
+    for value in params.getlist("identifier"):
+        system, code = token(value)
+        if system == mapping.SYS_FINESS:
+            qs = qs.filter(finess=code)
+        elif system == mapping.SYS_SIRET:
+            qs = qs.filter(siret=code)
+        elif system == mapping.SYS_IDNAT_ST:
+            qs = qs.filter(Q(finess=code[1:]) if code[:1] == "1" else Q(siret=code[1:]) if code[:1] == "3" else Q(pk=-1))
+        elif system in (None, ""):
+            qs = qs.filter(Q(finess=code) | Q(siret=code))
+        else:
+            raise FhirError(400, "invalid", f"Système d'identifiant inconnu : « {system} ».")
+    for key in ("name", "name:contains"):
+        for value in params.getlist(key):
+            qs = qs.filter(name__icontains=value)
+    for value in params.getlist("active"):
+        if not boolean(value, "active"):
+            qs = qs.none()
+    return qs.order_by("pk")
+
+
+def parse_near(value: str) -> tuple[float, float, float]:
+    parts = value.split("|")
+    try:
+        lat, lon = float(parts[0]), float(parts[1])
+        distance = float(parts[2]) if len(parts) > 2 and parts[2] else 10.0
+    except (ValueError, IndexError) as exc:
+        raise FhirError(400, "invalid", "Paramètre near mal formé : attendu near=latitude|longitude|distance|km "
+                                        "(par exemple near=45.75|4.85|5|km).") from exc
+    units = parts[3] if len(parts) > 3 and parts[3] else "km"
+    if units in ("m", "http://unitsofmeasure.org|m"):
+        distance /= 1000
+    elif units not in ("km", "http://unitsofmeasure.org|km"):
+        raise FhirError(400, "invalid", f"Unité de distance non prise en charge : « {units} » (km ou m).")
+    try:
+        geo.check_point(lat, lon, distance)
+    except geo.SearchError as exc:
+        raise FhirError(400, "invalid", exc.message) from exc
+    return lat, lon, distance
+
+
+def search_location(params):
+    qs = PracticePlace.objects.select_related("professional", "commune")
+    for value in params.getlist("address-city"):
+        qs = qs.filter(commune__search_name__startswith=normalize(value))
+    for value in params.getlist("address-postalcode"):
+        qs = qs.filter(postal_code=value)
+    for value in params.getlist("status"):
+        if value not in ("active", "inactive"):
+            raise FhirError(400, "invalid", "status : « active » ou « inactive » attendu.")
+        qs = qs.filter(active=value == "active")
+    return qs.order_by("pk")
+
+
+def search_healthcare_service(params):
+    qs = CPTS.objects.all()
+    for key in ("name", "name:contains"):
+        for value in params.getlist(key):
+            qs = qs.filter(name__icontains=value)
+    for value in params.getlist("organization"):
+        ref = reference_id(value, "Organization")
+        qs = qs.filter(pk=int(ref[5:])) if ref.startswith("cpts-") and ref[5:].isdigit() else qs.none()
+    for value in params.getlist("active"):
+        if not boolean(value, "active"):
+            qs = qs.none()
+    return qs.order_by("pk")
+
+
+RESOURCES = {
+    "Practitioner": {
+        "search": search_practitioner, "map": mapping.practitioner, "model": Professional,
+        "params": {"identifier": "token", "name": "string", "family": "string", "given": "string",
+                   "qualification-code": "token", "active": "token"},
+        "includes": set(),
+    },
+    "PractitionerRole": {
+        "search": search_practitioner_role, "map": mapping.practitioner_role, "model": PracticePlace,
+        "params": {"identifier": "token", "practitioner": "reference", "organization": "reference", "role": "token",
+                   "active": "token"},
+        "includes": {"PractitionerRole:practitioner", "PractitionerRole:organization"},
+    },
+    "Organization": {
+        "search": search_organization, "map": mapping.organization, "model": Structure,
+        "params": {"identifier": "token", "name": "string", "active": "token"},
+        "includes": set(),
+    },
+    "Location": {
+        "search": search_location, "map": mapping.location, "model": PracticePlace,
+        "params": {"near": "special", "address-city": "string", "address-postalcode": "string", "status": "token"},
+        "includes": set(),
+    },
+    "HealthcareService": {
+        "search": search_healthcare_service, "map": mapping.healthcare_service, "model": CPTS,
+        "params": {"name": "string", "organization": "reference", "active": "token"},
+        "includes": set(),
+    },
+}
+
+
+# -------------------------------------------------------------------------------------------- views
+
+
+def authorised(request) -> bool:
+    user = request_user(request)
+    if user is None:
+        return False
+    if user.is_staff:
+        return True
+    roles = [role for role, perms in ROLE_PERMISSIONS.items() if FHIR_PERMISSION in perms]
+    return Membership.objects.filter(user=user, active=True, role__in=roles).exists()
+
+
+def guarded(view):
+    def wrapper(request, *args, **kwargs):
+        if request.method != "GET":
+            return outcome(405, "not-supported", "Serveur en lecture seule : seules les requêtes GET sont acceptées.")
+        if not authorised(request):
+            return outcome(401, "login", "Authentification requise : jeton (Authorization: Bearer) ou session avec "
+                                         "second facteur, d'un membre d'une CPTS.")
+        try:
+            return view(request, *args, **kwargs)
+        except FhirError as exc:
+            return outcome(exc.status, exc.code, exc.diagnostics)
+
+    wrapper.__name__ = view.__name__
+    return wrapper
+
+
+def _entry(base: str, resource: dict, mode: str = "match", distance_km: float | None = None) -> dict:
+    entry = {"fullUrl": f"{base}/{resource['resourceType']}/{resource['id']}", "resource": resource,
+             "search": {"mode": mode}}
+    if distance_km is not None:
+        entry["search"]["extension"] = [{"url": "http://hl7.org/fhir/StructureDefinition/location-distance",
+                                         "valueDistance": {"value": round(distance_km, 3), "unit": "km",
+                                                           "system": "http://unitsofmeasure.org", "code": "km"}}]
+    return entry
+
+
+def _link(request, base: str, resource_type: str, offset: int, count: int) -> str:
+    params = request.GET.copy()
+    params["_offset"] = str(offset)
+    params["_count"] = str(count)
+    return f"{base}/{resource_type}?{params.urlencode()}"
+
+
+@require_GET
+def metadata(request):
+    resources = []
+    for name, spec in RESOURCES.items():
+        search_params = [{"name": p, "type": "token" if t == "token" else "reference" if t == "reference" else
+                          "special" if t == "special" else "string"} for p, t in spec["params"].items()]
+        search_params += [{"name": "_id", "type": "token"}, {"name": "_count", "type": "number"},
+                          {"name": "_offset", "type": "number"}]
+        resources.append({"type": name, "profile": mapping.PROFILES[name][0],
+                          "interaction": [{"code": "read"}, {"code": "search-type"}],
+                          "searchInclude": sorted(spec["includes"]), "searchParam": search_params})
+    body = {
+        "resourceType": "CapabilityStatement", "status": "active", "date": timezone.now().date().isoformat(),
+        "publisher": "OpenCPTS", "kind": "instance", "fhirVersion": "4.0.1", "format": ["json"],
+        "software": {"name": "OpenCPTS"}, "implementation": {"description": "Annuaire de l'offre de soins",
+                                                             "url": base_url(request)},
+        "rest": [{"mode": "server", "security": {"description": "Jeton Bearer ou session authentifiée (second facteur)."},
+                  "resource": resources}],
+    }
+    return respond(body)
+
+
+@guarded
+def read(request, resource_type: str, resource_id: str):
+    spec = RESOURCES.get(resource_type)
+    if spec is None:
+        return outcome(404, "not-supported", f"Type de ressource non pris en charge : {resource_type}.")
+    if resource_type == "Organization" and resource_id.startswith("cpts-") and resource_id[5:].isdigit():
+        cpts = CPTS.objects.filter(pk=int(resource_id[5:])).first()
+        if cpts is not None:
+            return respond(mapping.cpts_organization(cpts))
+    if resource_type == "HealthcareService":
+        obj = CPTS.objects.filter(pk=int(resource_id[5:])).first() if re.fullmatch(r"cpts-\d+", resource_id) else None
+    else:
+        obj = spec["model"].objects.filter(pk=int(resource_id)).first() if resource_id.isdigit() else None
+    if obj is None:
+        return outcome(404, "not-found", f"{resource_type}/{resource_id} introuvable.")
+    return respond(spec["map"](obj))
+
+
+@guarded
+def search_type(request, resource_type: str):
+    spec = RESOURCES.get(resource_type)
+    if spec is None:
+        return outcome(404, "not-supported", f"Type de ressource non pris en charge : {resource_type}.")
+    params = request.GET
+    check_params(params, set(spec["params"]), spec["includes"])
+    page = paging(params)
+    base = base_url(request)
+    distances: dict[int, float] = {}
+    if resource_type == "Location" and params.get("near"):
+        lat, lon, radius = parse_near(params["near"])
+        hits = geo.nearest(lat, lon, page.offset + page.count, radius, geo.Filters(), start_km=min(2.0, radius),
+                           per_professional=False)
+        window = hits[page.offset:page.offset + page.count]
+        ids = [h.place_id for h in window]
+        distances = {h.place_id: h.distance_km for h in window}
+        # Keep the other filters: apply them to the distance-sorted window.
+        allowed = set(search_location(params).filter(pk__in=ids).values_list("pk", flat=True))
+        by_id = PracticePlace.objects.select_related("professional", "commune").in_bulk([i for i in ids if i in allowed])
+        objects = [by_id[i] for i in ids if i in by_id]
+        total = None
+        has_next = len(hits) == page.offset + page.count
+    else:
+        qs = spec["search"](params)
+        if params.getlist("_id"):
+            ids = [i for v in params.getlist("_id") for i in v.split(",")]
+            if resource_type == "HealthcareService":
+                qs = qs.filter(pk__in=[int(i[5:]) for i in ids if re.fullmatch(r"cpts-\d+", i)])
+            else:
+                qs = qs.filter(pk__in=[int(i) for i in ids if i.isdigit()])
+        total = qs.count()
+        objects = list(qs[page.offset:page.offset + page.count])
+        has_next = page.offset + page.count < total
+    entries = [_entry(base, spec["map"](o), distance_km=distances.get(o.pk)) for o in objects]
+    included = []
+    for inc in params.getlist("_include"):
+        if inc == "PractitionerRole:practitioner":
+            pros = Professional.objects.in_bulk({o.professional_id for o in objects})
+            included += [mapping.practitioner(p) for p in pros.values()]
+        elif inc == "PractitionerRole:organization":
+            orgs = Structure.objects.select_related("commune").in_bulk({o.structure_id for o in objects if o.structure_id})
+            included += [mapping.organization(s) for s in orgs.values()]
+    seen = set()
+    for res in included:
+        key = (res["resourceType"], res["id"])
+        if key not in seen:
+            seen.add(key)
+            entries.append(_entry(base, res, mode="include"))
+    links = [{"relation": "self", "url": request.build_absolute_uri()}]
+    if has_next:
+        links.append({"relation": "next", "url": _link(request, base, resource_type, page.offset + page.count, page.count)})
+    if page.offset > 0:
+        links.append({"relation": "previous",
+                      "url": _link(request, base, resource_type, max(0, page.offset - page.count), page.count)})
+    bundle = {"resourceType": "Bundle", "id": f"search-{timezone.now().strftime('%Y%m%d%H%M%S%f')}",
+              "meta": {"lastUpdated": timezone.now().isoformat(timespec="milliseconds")},
+              "type": "searchset", "link": links, "entry": entries}
+    if total is not None:
+        bundle["total"] = total
+    return respond(bundle)
+
+
+def not_found(request, rest: str = ""):
+    return outcome(404, "not-found", f"Point d'accès FHIR inconnu : /fhir/{rest}")
+
