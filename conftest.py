@@ -27,7 +27,7 @@ def _clear_cache():
     yield
     try:
         cache.clear()
-    except Exception:  # noqa: BLE001 - the cache table may not exist in a test without database
+    except Exception:  # noqa: BLE001, S110 - the cache table may not exist in a test without database
         pass
 
 

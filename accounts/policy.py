@@ -8,8 +8,8 @@ def requires_second_factor(user) -> bool:
         return False
     if user.is_staff or user.is_superuser:
         return True
-    from cpts.roles import PATIENT_DATA_ROLES
     from cpts.models import Membership
+    from cpts.roles import PATIENT_DATA_ROLES
 
     return Membership.objects.filter(user=user, active=True, role__in=PATIENT_DATA_ROLES).exists() or getattr(
         settings, "OTP_REQUIRED_FOR_ALL", False

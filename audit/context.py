@@ -13,7 +13,8 @@ class Actor:
     request_id: str = ""
 
 
-_current: contextvars.ContextVar[Actor] = contextvars.ContextVar("audit_actor", default=Actor())
+SYSTEM = Actor()
+_current: contextvars.ContextVar[Actor] = contextvars.ContextVar("audit_actor", default=SYSTEM)  # noqa: B039 - frozen
 
 
 def current_actor() -> Actor:

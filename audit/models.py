@@ -60,6 +60,9 @@ class AuditEntry(models.Model):
         verbose_name = "entrée du journal"
         verbose_name_plural = "entrées du journal"
 
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_type}#{self.object_id}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("Le journal d'audit est en ajout seul : une entrée ne se modifie pas.")
@@ -67,6 +70,3 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Le journal d'audit est en ajout seul : une entrée ne se supprime pas.")
-
-    def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_type}#{self.object_id}"

@@ -9,7 +9,7 @@ from django.apps import apps
 from django.db.models.signals import post_delete, post_init, post_save
 
 AUDITED_APPS = {"accounts", "cpts", "directory", "aci", "otp_totp", "otp_static"}
-SKIPPED_MODELS = {"directory.rppsstagingrow", "directory.rppslineissue"}
+SKIPPED_MODELS = {"directory.rppsstagingrow", "directory.rppslineissue", "directory.geopoint"}
 
 
 def _tenant_chain(instance) -> int | None:

@@ -7,4 +7,5 @@ def current_cpts(request):
     from cpts.scoping import memberships_of
 
     access = getattr(request, "cpts_access", None)
-    return {"map_tiles": settings.MAP_TILE_URL, "my_memberships": list(memberships_of(user)), "access": access, "current_cpts": access.cpts if access else None}
+    return {"map_tiles": settings.MAP_TILE_URL, "my_memberships": list(memberships_of(user)), "access": access,
+            "current_cpts": access.cpts if access else None}

@@ -19,9 +19,8 @@ from cpts import actions
 from cpts import territory as territory_rules
 from cpts.models import CPTS, BureauPosition, Dues, Membership, MembershipRequest, PartnerStructure
 from cpts.roles import Role
-from directory.identifiers import rpps_with_key
-from directory.models import PracticePlace, Professional, Structure
 from directory import generate, rpps_import
+from directory.models import PracticePlace, Professional, Structure
 from directory.synthetic import synthetic_rpps
 from territory.models import EPCI, Commune
 
@@ -162,7 +161,6 @@ def _seed_cpts(password: str, rng_seed: int) -> CPTS:
                                   organisation="ARS Auvergne-Rhône-Alpes" if role == Role.REFERENT else "")
     Membership.objects.create(cpts=cpts, user=users["partenaire"], role=Role.PARTNER, structure=hospital)
 
-    communes = list(Commune.objects.filter(territory_link__cpts=cpts, population__gt=0))
     taken = {u.professional_id for u in users.values() if u.professional_id}
     candidates = [p for p in imported if p.pk not in taken]
     rng.shuffle(candidates)
@@ -184,8 +182,9 @@ def _seed_cpts(password: str, rng_seed: int) -> CPTS:
     Dues.objects.filter(cpts=cpts, paid=False).update(paid_on=None)
     Dues.objects.filter(cpts=cpts, paid=True, paid_on__isnull=True).update(paid_on=timezone.localdate())
     bureau = Membership.objects.get(cpts=cpts, user=users["bureau"])
-    BureauPosition.objects.create(cpts=cpts, membership=bureau, title=BureauPosition.Title.PRESIDENT, since=dt.date(2021, 6, 1))
-    BureauPosition.objects.create(cpts=cpts, membership=members[0], title=BureauPosition.Title.TREASURER, since=dt.date(2021, 6, 1))
+    founded = dt.date(2021, 6, 1)
+    BureauPosition.objects.create(cpts=cpts, membership=bureau, title=BureauPosition.Title.PRESIDENT, since=founded)
+    BureauPosition.objects.create(cpts=cpts, membership=members[0], title=BureauPosition.Title.TREASURER, since=founded)
 
     for i, pro in enumerate(candidates[28:31]):
         user = User.objects.create_user(f"candidat{i + 1}@{DOMAIN}", None, first_name=pro.first_name,

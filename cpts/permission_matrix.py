@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from cpts.roles import (
-    ACCESS_RULE_LABELS, FHIR_ACCESS_LABEL,
+    ACCESS_RULE_LABELS,
     API_ACCESS,
+    FHIR_ACCESS_LABEL,
     INSTANCE_ADMIN_PERMISSIONS,
     PAGE_ACCESS,
     PERMISSIONS,

@@ -51,10 +51,11 @@ def access_cpts(user, slug: str, permission: str | None = None) -> Access:
     """
     if not user.is_authenticated:
         raise PermissionDenied("Connexion requise.")
-    cpts = CPTS.objects.filter(slug=slug).first()
+    # One query in the common case (a member of that CPTS); a second only for other callers.
+    membership = Membership.objects.select_related("cpts").filter(cpts__slug=slug, user=user, active=True).first()
+    cpts = membership.cpts if membership else CPTS.objects.filter(slug=slug).first()
     if cpts is None:
         raise Http404("CPTS inconnue.")
-    membership = Membership.objects.filter(cpts=cpts, user=user, active=True).first()
     perms = permissions_for(user, membership)
     if not perms:
         raise PermissionDenied("Vous n'êtes pas membre de cette CPTS.")

@@ -17,13 +17,22 @@ from accounts.models import User
 from audit.log import record
 from audit.models import AuditEntry
 from cpts import actions
-from cpts.decorators import cpts_view
 from cpts import territory as territory_rules
-from cpts.forms import (AcceptForm, AuditFilterForm, BureauForm, CPTSForm, CPTSSettingsForm, DuesForm, JoinForm,
-                        RefuseForm, StructureForm)
+from cpts.decorators import cpts_view
+from cpts.forms import (
+    AcceptForm,
+    AuditFilterForm,
+    BureauForm,
+    CPTSForm,
+    CPTSSettingsForm,
+    DuesForm,
+    JoinForm,
+    RefuseForm,
+    StructureForm,
+)
 from cpts.models import CPTS, BureauPosition, Dues, Membership, MembershipRequest, PartnerStructure, TerritoryCommune
 from cpts.roles import Role
-from cpts.scoping import access_cpts, memberships_of, scoped
+from cpts.scoping import memberships_of, scoped
 from cpts.stats import members_by_profession
 from directory.models import Structure
 from territory.models import Commune

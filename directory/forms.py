@@ -10,8 +10,10 @@ class ProfessionalForm(forms.ModelForm):
 
     class Meta:
         model = Professional
-        fields = ["id_type", "national_id", "civility", "last_name", "first_name", "specialty_code", "mssante", "phone"]
-        labels = {"national_id": "Numéro RPPS (11 chiffres) ou ADELI (9 caractères)"}
+        fields = ["id_type", "national_id", "civility", "last_name", "first_name", "specialty_code", "mssante", "phone",
+                  "accepts_new_patients", "takes_part_in_snp"]
+        labels = {"national_id": "Numéro RPPS (11 chiffres) ou ADELI (9 caractères)",
+                  "accepts_new_patients": "J'accepte de nouveaux patients comme médecin traitant"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -49,6 +49,20 @@ class Professional(models.Model):
         title = "Dr " if self.civility in ("DR", "PR") else ""
         return f"{title}{self.first_name} {self.last_name}".strip()
 
+    def save(self, *args, **kwargs):
+        from territory.text import normalize
+
+        self.search_name = normalize(f"{self.last_name} {self.first_name}")
+        super().save(*args, **kwargs)
+        # Keep the denormalised copy used by the geographic search index (and its points) in step.
+        stale_places = self.places.exclude(profession_code=self.profession_code, active=self.active)
+        stale = list(stale_places.values_list("profession_code", "latitude", "longitude"))
+        if stale:
+            from directory import geopoints
+
+            stale_places.update(profession_code=self.profession_code, active=self.active)
+            geopoints.refresh(stale + [(self.profession_code, lat, lon) for _, lat, lon in stale])
+
     def clean(self):
         try:
             if self.id_type == self.IdType.RPPS:
@@ -63,15 +77,6 @@ class Professional(models.Model):
             except ValidationError as exc:
                 raise ValidationError({"mssante": exc.messages}) from exc
         self.idnat = f"{self.id_type}{self.national_id}"
-
-    def save(self, *args, **kwargs):
-        from territory.text import normalize
-
-        self.search_name = normalize(f"{self.last_name} {self.first_name}")
-        super().save(*args, **kwargs)
-        # Keep the denormalised copy used by the geographic search index in step.
-        self.places.exclude(profession_code=self.profession_code, active=self.active).update(
-            profession_code=self.profession_code, active=self.active)
 
     @property
     def profession_label(self) -> str:
@@ -182,9 +187,12 @@ class PracticePlace(models.Model):
     class Meta:
         verbose_name = "lieu d'exercice"
         verbose_name_plural = "lieux d'exercice"
+        # Covering indexes of the geographic search (directory/search.py): the box query reads only the
+        # index, never the table, even where thousands of places share a commune's centre.
         indexes = [
-            models.Index(fields=["profession_code", "latitude", "longitude"], name="place_geo"),
-            models.Index(fields=["latitude", "longitude"], name="place_latlon"),
+            models.Index(fields=["profession_code", "latitude", "longitude", "active", "professional", "id"],
+                         name="place_geo_cover"),
+            models.Index(fields=["latitude", "longitude", "active", "professional", "id"], name="place_latlon_cover"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["professional", "activity_key"], name="place_unique_activity"),
@@ -194,9 +202,23 @@ class PracticePlace(models.Model):
         return self.label or self.address or (self.commune.name if self.commune_id else "lieu d'exercice")
 
     def save(self, *args, **kwargs):
+        from directory import geopoints
+
         if self.professional_id and not self.profession_code:
             self.profession_code = self.professional.profession_code
+        before = None
+        if self.pk:
+            before = PracticePlace.objects.filter(pk=self.pk).values_list("profession_code", "latitude", "longitude").first()
         super().save(*args, **kwargs)
+        geopoints.refresh([before, (self.profession_code, self.latitude, self.longitude)])
+
+    def delete(self, *args, **kwargs):
+        from directory import geopoints
+
+        key = (self.profession_code, self.latitude, self.longitude)
+        result = super().delete(*args, **kwargs)
+        geopoints.refresh([key])
+        return result
 
     def locate(self):
         """Geolocate at the best precision we hold: the commune centroid when nothing better exists."""
@@ -207,6 +229,25 @@ class PracticePlace(models.Model):
             self.geo_precision = self.Precision.COMMUNE
         else:
             self.geo_precision = self.Precision.UNKNOWN
+
+
+class GeoPoint(models.Model):
+    """Derived data for the geographic search: each distinct point where active places of a profession are
+    located, with how many (``profession_code`` "*" counts every profession). The RPPS extract locates
+    places at their commune's centre, so in cities thousands of places share one point; the search walks
+    these points, then reads only the places it needs. Rebuilt by the import, kept exact on every place
+    write by ``directory.geopoints.refresh``."""
+
+    ALL = "*"
+    profession_code = models.CharField(max_length=10)
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    places = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["profession_code", "latitude", "longitude"],
+                                               name="geopoint_unique")]
+        indexes = [models.Index(fields=["profession_code", "latitude", "longitude", "places"], name="geopoint_cover")]
 
 
 class RppsImportRun(models.Model):

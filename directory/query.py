@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from directory import search
 from directory.models import PracticePlace, Professional
-from nomenclature.models import PROFESSION_SYSTEMS, Concept
+from nomenclature.models import PROFESSION_SYSTEMS
+from nomenclature.selectors import codes
 from territory.models import Commune
 from territory.text import normalize
 
@@ -84,9 +85,9 @@ def resolve_point(where: str) -> Point:
 
 def check_codes(criteria: Criteria) -> dict[str, str]:
     errors = {}
-    if criteria.profession and not Concept.objects.filter(system__in=PROFESSION_SYSTEMS, code=criteria.profession).exists():
+    if criteria.profession and criteria.profession not in codes(PROFESSION_SYSTEMS):
         errors["profession"] = f"Profession inconnue : « {criteria.profession} »."
-    if criteria.specialty and not Concept.objects.filter(system="TRE_R38", code=criteria.specialty).exists():
+    if criteria.specialty and criteria.specialty not in codes(("TRE_R38",)):
         errors["specialty"] = f"Spécialité inconnue : « {criteria.specialty} »."
     return errors
 

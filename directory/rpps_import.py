@@ -27,7 +27,7 @@ from django.utils import timezone
 from stdnum import luhn
 
 from audit.log import record
-from directory import rpps_format
+from directory import geopoints, rpps_format
 from directory.models import RppsImportRun, RppsLineIssue, RppsStagingRow
 from nomenclature.models import PROFESSION_SYSTEMS, Concept
 from territory.models import Commune, PostalCode
@@ -207,7 +207,7 @@ def _stage(run: RppsImportRun, path: Path, progress: Callable[[int, int], None] 
         professions = set(Concept.objects.filter(system__in=PROFESSION_SYSTEMS).values_list("code", flat=True))
         geo = _Geo()
         seen: set[int] = set()
-        for idnat, key, line_no in RppsStagingRow.objects.filter(run=run).values_list("idnat", "activity_key", "line_no"):
+        for idnat, key in RppsStagingRow.objects.filter(run=run).values_list("idnat", "activity_key"):
             seen.add(hash((idnat, key)))
         staged: list[tuple] = []
         issues: list[RppsLineIssue] = []
@@ -420,6 +420,23 @@ def _apply(run: RppsImportRun, force: bool, report: Report) -> None:
                details={"created": report.created, "updated": report.updated, "deactivated": report.deactivated,
                         "accepted": run.accepted, "rejected": run.rejected, "warnings": run.warnings})
     RppsStagingRow.objects.filter(run=run).delete()
+    geopoints.rebuild()
+    _refresh_statistics()
+
+
+def _refresh_statistics() -> None:
+    """Planner statistics after a bulk load; on PostgreSQL also the visibility map, so that the geographic
+    search answers from its covering index alone (index-only scans)."""
+    if connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"VACUUM (ANALYZE) {PLACE}")
+            cursor.execute("VACUUM (ANALYZE) directory_geopoint")
+            cursor.execute(f"ANALYZE {PRO}")
+        else:
+            cursor.execute(f"ANALYZE {PLACE}")
+            cursor.execute("ANALYZE directory_geopoint")
 
 
 # ----------------------------------------------------------------------------------------------- main

@@ -1,10 +1,14 @@
 """Geographic search of the directory: "the k nearest professionals of profession P within R km".
 
 One portable method for SQLite and PostgreSQL (docs/ARCHITECTURE.md, ../shared/domain/geosearch.md):
-a B-tree index on (profession_code, latitude, longitude) of the places, a box around the point that
-grows until it holds k professionals inside its inscribed circle (or reaches R), then exact
-great-circle distances on the candidates. The work is bounded by the answer size, not by the density
-of the city. Distances shown to users are great-circle distances on a sphere of 6,371.0088 km.
+a B-tree index on (profession_code, latitude, longitude) of the places and a box around the point that
+grows until its inscribed circle holds k professionals (or reaches R). Inside a box the database
+orders the rows by a planar distance that never exceeds the great-circle one (east-west degrees scaled
+by the cosine of the box's poleward edge) and returns only the first few; exact great-circle distances
+are then computed on those, and the bound proves that no row left in the database is nearer than the
+k-th answer (otherwise more rows are fetched). So the work is bounded by the answer size even where
+thousands of professionals share one point (the RPPS extract locates them at their commune's centre).
+Distances shown to users are great-circle distances on a sphere of 6,371.0088 km.
 """
 
 import math
@@ -17,6 +21,7 @@ KM_PER_DEG_LAT = math.pi * EARTH_KM / 180
 MAX_RADIUS_KM = 200.0
 PLACE = "directory_practiceplace"
 PRO = "directory_professional"
+POINT = "directory_geopoint"
 
 
 class SearchError(ValueError):
@@ -109,21 +114,43 @@ def _filter_sql(filters: Filters, table: str = "pl") -> tuple[str, list, bool]:
     return (" AND " + " AND ".join(clauses)) if clauses else "", params, join
 
 
-def _candidates(lat: float, lon: float, r_km: float, filters: Filters) -> list[tuple[int, int, float, float]]:
+LB_SCALE = KM_PER_DEG_LAT * (1 - 1e-4)  # planar degrees → km, shrunk by a hair for the sphere's curvature
+
+
+def _candidates(lat: float, lon: float, r_km: float, filters: Filters, limit: int | None = None,
+                max_km: float | None = None, exclude: tuple[float, float] | None = None
+                ) -> list[tuple[int, int, float, float, float]]:
+    """(place id, professional id, lat, lon, lower bound of the distance in km) for the places in the box,
+    nearest first by that bound when ``limit`` is given (at most ``limit`` rows). ``max_km`` keeps rows
+    whose bound is at most that; ``exclude`` leaves out one point (a cluster already seen)."""
     lat0, lat1, lon0, lon1 = _box(lat, lon, r_km)
+    coslat = max(math.cos(math.radians(max(abs(lat0), abs(lat1)))), 0.01)  # the poleward edge: a lower bound
     extra, params, join = _filter_sql(filters)
-    sql = (f"SELECT pl.id, pl.professional_id, pl.latitude, pl.longitude FROM {PLACE} pl "
+    d2 = "(pl.latitude - %s) * (pl.latitude - %s) + (pl.longitude - %s) * (pl.longitude - %s) * %s"
+    d2_args = [lat, lat, lon, lon, coslat * coslat]
+    sql = (f"SELECT pl.id, pl.professional_id, pl.latitude, pl.longitude, {d2} AS d2 FROM {PLACE} pl "
            + (f"JOIN {PRO} p ON p.id = pl.professional_id " if join else "")
            + "WHERE pl.latitude BETWEEN %s AND %s AND pl.longitude BETWEEN %s AND %s" + extra)
+    args = [*d2_args, lat0, lat1, lon0, lon1, *params]
+    if max_km is not None:
+        sql += f" AND {d2} <= %s"
+        args += [*d2_args, (max_km / LB_SCALE) ** 2]
+    if exclude is not None:
+        sql += " AND NOT (pl.latitude = %s AND pl.longitude = %s)"
+        args += list(exclude)
+    if limit is not None:
+        sql += " ORDER BY d2, pl.id LIMIT %s"
+        args.append(int(limit))
     with connection.cursor() as cursor:
-        cursor.execute(sql, [lat0, lat1, lon0, lon1, *params])
-        return cursor.fetchall()
+        cursor.execute(sql, args)
+        rows = cursor.fetchall()
+    return [(pid, pro, plat, plon, math.sqrt(max(d2, 0.0)) * LB_SCALE) for pid, pro, plat, plon, d2 in rows]
 
 
 def _rank(rows, lat: float, lon: float, limit_km: float, per_professional: bool = True) -> list[Hit]:
     """Exact distances, within ``limit_km``, sorted; one hit per professional (their nearest place) or per place."""
     best: dict[int, Hit] = {}
-    for place_id, pro_id, plat, plon in rows:
+    for place_id, pro_id, plat, plon, *_ in rows:
         d = haversine_km(lat, lon, plat, plon)
         if d <= limit_km:
             key = pro_id if per_professional else place_id
@@ -133,21 +160,132 @@ def _rank(rows, lat: float, lon: float, limit_km: float, per_professional: bool 
     return sorted(best.values(), key=lambda h: (h.distance_km, h.professional_id, h.place_id))
 
 
-def nearest(lat: float, lon: float, k: int, radius_km: float, filters: Filters = Filters(),
-            start_km: float = 2.0, per_professional: bool = True) -> list[Hit]:
+NO_FILTERS = Filters()
+
+
+def nearest(lat: float, lon: float, k: int, radius_km: float, filters: Filters = NO_FILTERS,
+            start_km: float = 1.0, per_professional: bool = True) -> list[Hit]:
     """The ``k`` nearest professionals (each at their nearest place; or places) within ``radius_km``, exact."""
     check_point(lat, lon, radius_km)
+    if filters == Filters(profession_code=filters.profession_code):
+        # Points are few even in the full box (a few hundred communes at most): one round trip, not several.
+        hits = _nearest_by_points(lat, lon, k, radius_km, filters, radius_km, per_professional)
+        if hits is not None:
+            return hits
+    return _nearest_rows(lat, lon, k, radius_km, filters, start_km, per_professional)
+
+
+def _points(lat: float, lon: float, r_km: float, filters: Filters, limit: int) -> list[tuple[float, float, int, float]]:
+    """Distinct located points of the box (``GeoPoint``) with how many active places each holds, nearest first
+    by the lower bound: (lat, lon, count, bound km)."""
+    lat0, lat1, lon0, lon1 = _box(lat, lon, r_km)
+    coslat = max(math.cos(math.radians(max(abs(lat0), abs(lat1)))), 0.01)
+    sql = ("SELECT g.latitude, g.longitude, g.places, "
+           "(g.latitude - %s) * (g.latitude - %s) + (g.longitude - %s) * (g.longitude - %s) * %s AS d2 "
+           f"FROM {POINT} g WHERE g.profession_code = %s AND g.latitude BETWEEN %s AND %s "
+           "AND g.longitude BETWEEN %s AND %s ORDER BY d2, g.latitude, g.longitude LIMIT %s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [lat, lat, lon, lon, coslat * coslat, filters.profession_code or "*",
+                             lat0, lat1, lon0, lon1, int(limit)])
+        rows = cursor.fetchall()
+    return [(plat, plon, n, math.sqrt(max(d2, 0.0)) * LB_SCALE) for plat, plon, n, d2 in rows]
+
+
+def _rows_at(points: list[tuple[float, float]], last: tuple[float, float], last_limit: int,
+             filters: Filters) -> list[tuple]:
+    """In one query: every place at ``points``, then at most ``last_limit`` places at ``last`` (they tie in
+    distance, so which ones is irrelevant; the covering index's order makes the choice deterministic)."""
+    extra, params, _ = _filter_sql(filters)
+    select = f"SELECT pl.id, pl.professional_id, pl.latitude, pl.longitude FROM {PLACE} pl"
+    tail = (f"SELECT * FROM ({select} WHERE pl.latitude = %s AND pl.longitude = %s{extra} "
+            "ORDER BY pl.professional_id, pl.id LIMIT %s) AS last_point")
+    args = [*last, *params, int(last_limit)]
+    sql = tail
+    if points:
+        where = " OR ".join(["(pl.latitude = %s AND pl.longitude = %s)"] * len(points))
+        sql = f"SELECT * FROM ({select} WHERE ({where}){extra}) AS nearer UNION ALL {tail}"
+        args = [c for p in points for c in p] + params + args
+    with connection.cursor() as cursor:
+        cursor.execute(sql, args)
+        return cursor.fetchall()
+
+
+def _nearest_by_points(lat, lon, k, radius_km, filters, start_km, per_professional) -> list[Hit] | None:
+    """k-nearest over distinct located points (``GeoPoint``): places located at their commune's centre share
+    points by thousands in cities, so working on points, then reading only the places needed, keeps the cost
+    bounded by the answer. Returns None when a professional practising at two of the selected points makes
+    the shortcut inexact (the caller then searches the places themselves)."""
     r = min(start_km, radius_km)
+    limit = k + 10
     while True:
-        hits = _rank(_candidates(lat, lon, r, filters), lat, lon, min(r, radius_km), per_professional)
+        reach = min(r, radius_km)
+        pts = _points(lat, lon, r, filters, limit)
+        exact = sorted((haversine_km(lat, lon, plat, plon), plat, plon, n) for plat, plon, n, _ in pts)
+        exact = [p for p in exact if p[0] <= reach]
+        cumulative, kth = 0, None
+        for d, _, _, n in exact:
+            cumulative += n
+            if cumulative >= k:
+                kth = d
+                break
+        if len(pts) == limit:
+            frontier = pts[-1][3]
+            if not (kth is not None and frontier > kth):
+                if frontier <= reach:
+                    limit *= 4  # nearer points may remain in this box
+                    continue
+        if kth is None and r < radius_km:
+            factor = math.sqrt((k + 1) / max(cumulative, 1)) * 1.3 if cumulative else 4.0
+            r = min(radius_km, r * max(2.0, factor))
+            continue
+        chosen = [p for p in exact if kth is None or p[0] <= kth]
+        if not chosen:
+            return []
+        *before, last = chosen
+        # Every place of the nearer points, then enough of the last point (its places tie in distance).
+        need = k - sum(p[3] for p in before)
+        rows = _rows_at([(p[1], p[2]) for p in before], (last[1], last[2]),
+                        max(1, need) + (k if per_professional else 0), filters)
+        hits = _rank(rows, lat, lon, reach, per_professional)
+        if per_professional and len(hits) < min(k, cumulative) and len(rows) < cumulative:
+            return None
+        return hits[:k]
+
+
+def _nearest_rows(lat, lon, k, radius_km, filters, start_km, per_professional) -> list[Hit]:
+    """k-nearest over places, for searches with filters beyond the profession."""
+    r = min(start_km, radius_km)
+    limit = 2 * k + 10
+    while True:
+        reach = min(r, radius_km)  # the circle inscribed in the box, within the radius asked
+        rows = _candidates(lat, lon, r, filters, limit)
+        hits = _rank(rows, lat, lon, reach, per_professional)
+        if len(rows) == limit:
+            # Rows left in the database are at least the last row's lower bound away.
+            frontier = rows[-1][4]
+            if len(hits) >= k:
+                kth = hits[k - 1]
+                if frontier > kth.distance_km:
+                    return hits[:k]
+                if (rows[-1][2], rows[-1][3]) == (kth.latitude, kth.longitude):
+                    # The k-th answer sits in a cluster of places sharing one point (a commune's centre):
+                    # the rest of the cluster ties with it. Only other points whose bound is below the
+                    # k-th distance could still come first: fetch those.
+                    others = _candidates(lat, lon, r, filters, limit, max_km=kth.distance_km,
+                                         exclude=(kth.latitude, kth.longitude))
+                    if len(others) < limit:
+                        return _rank(rows + others, lat, lon, reach, per_professional)[:k]
+            if frontier <= reach:
+                limit *= 4  # nearer rows may remain in this box: fetch more of them
+                continue
         if len(hits) >= k or r >= radius_km:
             return hits[:k]
         # Grow by the density seen so far (area ∝ r²), at least ×2, never beyond the radius.
-        factor = math.sqrt((k + 1) / max(len(hits), 1)) * 1.3 if hits else 3.0
+        factor = math.sqrt((k + 1) / len(hits)) * 1.3 if hits else 4.0
         r = min(radius_km, r * max(2.0, factor))
 
 
-def within(lat: float, lon: float, radius_km: float, filters: Filters = Filters()) -> list[Hit]:
+def within(lat: float, lon: float, radius_km: float, filters: Filters = NO_FILTERS) -> list[Hit]:
     """Every professional within ``radius_km`` (nearest place each), sorted by distance: for paged pages."""
     check_point(lat, lon, radius_km)
     return _rank(_candidates(lat, lon, radius_km, filters), lat, lon, radius_km)

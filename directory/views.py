@@ -29,7 +29,8 @@ def my_profile(request):
                     if existing is not None:
                         # Link to the directory entry (e.g. imported from the RPPS extract) rather than duplicate it.
                         for field in ("civility", "last_name", "first_name", "profession_system", "profession_code",
-                                      "specialty_code", "mssante", "phone"):
+                                      "specialty_code", "mssante", "phone", "accepts_new_patients",
+                                      "takes_part_in_snp"):
                             setattr(existing, field, getattr(pro, field))
                         pro = existing
                     pro.full_clean()

@@ -168,7 +168,7 @@ def search_practitioner_role(params):
         qs = qs.filter(structure_id__in=int_ids([reference_id(value, "Organization")]))
     for value in params.getlist("role"):
         q = Q()
-        for system, code in (token(v) for v in value.split(",")):
+        for _system, code in (token(v) for v in value.split(",")):
             q |= Q(profession_code=code)
         qs = qs.filter(q)
     for value in params.getlist("active"):

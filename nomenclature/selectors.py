@@ -17,3 +17,9 @@ def specialty_choices() -> list[tuple[str, str]]:
 def display(system: str, code: str) -> str:
     row = Concept.objects.filter(system=system, code=code).values_list("display", flat=True).first()
     return row or code
+
+
+@lru_cache(maxsize=4)
+def codes(systems: tuple[str, ...]) -> frozenset[str]:
+    """The codes of these systems (reference data, cached per process: restart after editing them)."""
+    return frozenset(Concept.objects.filter(system__in=systems).values_list("code", flat=True))

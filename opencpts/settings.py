@@ -27,7 +27,7 @@ if not SECRET_KEY:
         if key_file.exists():
             SECRET_KEY = key_file.read_text().strip()
         else:
-            SECRET_KEY = "dev-only-insecure-key-set-SECRET_KEY-in-production"
+            SECRET_KEY = "dev-only-insecure-key-set-SECRET_KEY-in-production"  # noqa: S105 - development only
     else:
         raise ImproperlyConfigured("SECRET_KEY must be set outside development (OPENCPTS_DEV=1).")
 
@@ -97,13 +97,19 @@ TEMPLATES = [
 
 # Database: DATABASE_URL switches to PostgreSQL (production); SQLite is the embedded default.
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'opencpts.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+# Under ASGI each request runs in its own thread, so Django's persistent connections would not be reused:
+# PostgreSQL uses psycopg's connection pool instead (one per application process, DB_POOL_MAX_SIZE).
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_POOL", True):
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env_int("DB_POOL_MIN_SIZE", 2), "max_size": env_int("DB_POOL_MAX_SIZE", 10), "timeout": 10,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                        "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;",
     }
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME") or None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -18,3 +18,7 @@ if _db["ENGINE"] == "django.db.backends.sqlite3" and not _db["TEST"].get("NAME")
     import tempfile
 
     _db["TEST"]["NAME"] = os.path.join(tempfile.gettempdir(), f"opencpts-test-{os.getpid()}.sqlite3")
+
+# The test runner creates and drops its own databases: plain connections there (the pool is exercised by
+# bench/ and by production settings).
+_db.get("OPTIONS", {}).pop("pool", None)

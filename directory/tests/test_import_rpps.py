@@ -71,7 +71,8 @@ def test_reimport_updates_what_changed_and_deactivates_who_vanished_without_dele
 
 def test_bad_lines_are_reported_with_their_number_and_reason(tmp_path):
     rows = synthetic_rows(10)
-    bad_key = dict(rows[1], **{"Identifiant PP": rows[1]["Identifiant PP"][:-1] + str((int(rows[1]["Identifiant PP"][-1]) + 1) % 10)})
+    rpps = rows[1]["Identifiant PP"]
+    bad_key = dict(rows[1], **{"Identifiant PP": rpps[:-1] + str((int(rpps[-1]) + 1) % 10)})
     bad_key["Identification nationale PP"] = "8" + bad_key["Identifiant PP"]
     unknown_profession = dict(rows[2], **{"Code profession": "77"})
     unknown_commune = dict(rows[3], **{"Code commune (coord. structure)": "99999", "Code postal (coord. structure)": "00000"})

