@@ -191,20 +191,25 @@ def _points(lat: float, lon: float, r_km: float, filters: Filters, limit: int) -
     return [(plat, plon, n, math.sqrt(max(d2, 0.0)) * LB_SCALE) for plat, plon, n, d2 in rows]
 
 
-def _rows_at(points: list[tuple[float, float]], last: tuple[float, float], last_limit: int,
+def _rows_at(lat: float, lon: float, nearer_km: float | None, last: tuple[float, float], last_limit: int,
              filters: Filters) -> list[tuple]:
-    """In one query: every place at ``points``, then at most ``last_limit`` places at ``last`` (they tie in
-    distance, so which ones is irrelevant; the covering index's order makes the choice deterministic)."""
+    """In one query: the places nearer than ``nearer_km`` (a small box: the points before the last one hold
+    fewer than k places), then at most ``last_limit`` places at the ``last`` point (they tie in distance,
+    so which ones is irrelevant; the covering index's order makes the choice deterministic)."""
     extra, params, _ = _filter_sql(filters)
     select = f"SELECT pl.id, pl.professional_id, pl.latitude, pl.longitude FROM {PLACE} pl"
-    tail = (f"SELECT * FROM ({select} WHERE pl.latitude = %s AND pl.longitude = %s{extra} "
-            "ORDER BY pl.professional_id, pl.id LIMIT %s) AS last_point")
+    sql = (f"SELECT * FROM ({select} WHERE pl.latitude = %s AND pl.longitude = %s{extra} "
+           "ORDER BY pl.professional_id, pl.id LIMIT %s) AS last_point")
     args = [*last, *params, int(last_limit)]
-    sql = tail
-    if points:
-        where = " OR ".join(["(pl.latitude = %s AND pl.longitude = %s)"] * len(points))
-        sql = f"SELECT * FROM ({select} WHERE ({where}){extra}) AS nearer UNION ALL {tail}"
-        args = [c for p in points for c in p] + params + args
+    if nearer_km is not None:
+        lat0, lat1, lon0, lon1 = _box(lat, lon, nearer_km)
+        coslat = max(math.cos(math.radians(max(abs(lat0), abs(lat1)))), 0.01)
+        nearer = (f"{select} WHERE pl.latitude BETWEEN %s AND %s AND pl.longitude BETWEEN %s AND %s{extra} "
+                  "AND (pl.latitude - %s) * (pl.latitude - %s) + (pl.longitude - %s) * (pl.longitude - %s) * %s <= %s "
+                  "AND NOT (pl.latitude = %s AND pl.longitude = %s)")
+        sql = f"SELECT * FROM ({nearer}) AS nearer UNION ALL {sql}"
+        args = [lat0, lat1, lon0, lon1, *params, lat, lat, lon, lon, coslat * coslat,
+                (nearer_km / LB_SCALE) ** 2, *last] + args
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
         return cursor.fetchall()
@@ -244,7 +249,7 @@ def _nearest_by_points(lat, lon, k, radius_km, filters, start_km, per_profession
         *before, last = chosen
         # Every place of the nearer points, then enough of the last point (its places tie in distance).
         need = k - sum(p[3] for p in before)
-        rows = _rows_at([(p[1], p[2]) for p in before], (last[1], last[2]),
+        rows = _rows_at(lat, lon, last[0] if before else None, (last[1], last[2]),
                         max(1, need) + (k if per_professional else 0), filters)
         hits = _rank(rows, lat, lon, reach, per_professional)
         if per_professional and len(hits) < min(k, cumulative) and len(rows) < cumulative:
