@@ -44,7 +44,14 @@ class Row:
 
     @property
     def distance_label(self) -> str:
-        return search.format_km(self.distance_km) if self.distance_km is not None else ""
+        """'à 1,4 km'; a place located only at its commune's centre says so, rather than 'à 0 m'."""
+        if self.distance_km is None:
+            return ""
+        if self.place is not None and self.place.geo_precision in ("commune", "postal_code"):
+            if self.distance_km < 0.05:
+                return f"dans la commune ({self.place.commune.name})" if self.place.commune_id else "sur place"
+            return f"{search.format_km(self.distance_km)} (centre de la commune)"
+        return search.format_km(self.distance_km)
 
 
 @dataclass

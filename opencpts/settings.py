@@ -174,7 +174,7 @@ WHITENOISE_USE_FINDERS = DEV
 if DEV:
     import warnings
 
-    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+    warnings.filterwarnings("ignore", message="No directory at")
 MEDIA_ROOT = VAR_DIR / "media"
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -148,3 +148,14 @@ def test_offer_page_shows_membership_rate(client, cast, imported):
     total = Professional.objects.filter(places__commune_id="01034", active=True).distinct().count()
     assert response.status_code == 200 and f">{total}<" in body
     assert Membership.objects.filter(cpts=cast.cpts, user__professional=belley_pro).exists()
+
+
+def test_distance_label_says_when_the_place_is_only_known_at_the_commune_centre(imported):
+    from directory.query import Row
+
+    place = PracticePlace.objects.select_related("commune", "professional").first()
+    place.geo_precision = "commune"
+    assert Row(place.professional, place, 0.0).distance_label == f"dans la commune ({place.commune.name})"
+    assert Row(place.professional, place, 1.42).distance_label == "à 1,4 km (centre de la commune)"
+    place.geo_precision = "address"
+    assert Row(place.professional, place, 1.42).distance_label == "à 1,4 km"
