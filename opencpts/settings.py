@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "accounts",
     "directory",
     "cpts",
+    "coordination",
     "fhirapi",
 ]
 
