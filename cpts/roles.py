@@ -33,6 +33,7 @@ PERMISSIONS: dict[str, str] = {
     "cpts.view_audit": "Consulter et exporter le journal d'audit",
     "cpts.edit_settings": "Modifier les informations de la CPTS",
     "cpts.search_directory": "Rechercher dans l'annuaire de l'offre de soins",
+    "cpts.use_coordination": "Utiliser la messagerie de coordination (groupes, patients)",
 }
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
@@ -40,13 +41,14 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.BUREAU: {
         "cpts.view_home", "cpts.view_members", "cpts.view_territory", "cpts.view_dues", "cpts.manage_dues",
         "cpts.view_bureau", "cpts.view_structures", "cpts.view_reports", "cpts.search_directory",
+        "cpts.use_coordination",
     },
     Role.MEMBER: {
         "cpts.view_home", "cpts.view_members", "cpts.view_territory", "cpts.view_bureau", "cpts.view_structures",
-        "cpts.search_directory",
+        "cpts.search_directory", "cpts.use_coordination",
     },
     Role.PARTNER: {"cpts.view_home", "cpts.view_members", "cpts.view_territory", "cpts.view_structures",
-                   "cpts.search_directory"},
+                   "cpts.search_directory", "cpts.use_coordination"},
     Role.REFERENT: {"cpts.view_home", "cpts.view_territory", "cpts.view_reports"},
 }
 
@@ -120,6 +122,21 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "cpts:audit_export": {"GET": "cpts.view_audit"},
     "cpts:reports": {"GET": "cpts.view_reports"},
     "cpts:settings": {"GET": "cpts.edit_settings", "POST": "cpts.edit_settings"},
+    "coordination:groups": {"GET": "cpts.use_coordination"},
+    "coordination:new_patient": {"GET": "cpts.use_coordination", "POST": "cpts.use_coordination"},
+    "coordination:new_group": {"GET": "cpts.use_coordination", "POST": "cpts.use_coordination"},
+    "coordination:group": {"GET": "cpts.use_coordination"},  # and an active member of the group (coordination.access)
+    "coordination:post_message": {"POST": "cpts.use_coordination"},
+    "coordination:edit_message": {"POST": "cpts.use_coordination"},
+    "coordination:delete_message": {"POST": "cpts.use_coordination"},
+    "coordination:invite": {"POST": "cpts.use_coordination"},
+    "coordination:answer_invitation": {"POST": "cpts.use_coordination"},
+    "coordination:leave": {"POST": "cpts.use_coordination"},
+    "coordination:remove_member": {"POST": "cpts.use_coordination"},
+    "coordination:close": {"POST": "cpts.use_coordination"},
+    "coordination:reopen": {"POST": "cpts.use_coordination"},
+    "coordination:record_consent": {"POST": "cpts.use_coordination"},
+    "coordination:withdraw_consent": {"POST": "cpts.use_coordination"},
     "admin:index": {"GET": STAFF},  # stands for the whole Django admin (model permissions apply inside)
 }
 

@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("directory.urls")),
     path("", include("cpts.urls")),
+    path("", include("coordination.urls")),
 ]

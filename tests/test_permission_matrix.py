@@ -25,6 +25,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from coordination import actions as coordination
+from coordination.models import Consent, Group, GroupMember, Message, Patient
 from cpts.models import CPTS, BureauPosition, Dues, Membership, MembershipRequest, PartnerStructure, TerritoryCommune
 from cpts.permission_matrix import api_routes, page_routes, render_markdown
 from cpts.roles import API_ACCESS, AUTHENTICATED, INSTANCE_ADMIN_PERMISSIONS, PAGE_ACCESS, PUBLIC, ROLE_PERMISSIONS, STAFF, Role
@@ -92,10 +94,44 @@ class World:
     free_commune: str  # in no territory
     free_epci: str  # no commune in any territory
     cpts_commune: str  # in cast.cpts's territory
+    coordination: "CoordinationWorld"
 
     @property
     def slug(self):
         return self.cast.cpts.slug
+
+
+@dataclass
+class CoordinationWorld:
+    """Groups where the member (and, to manage, the coordinator) may act, and no other role of the cast."""
+    colleague: User  # a professional of cast.cpts outside the cast, active in the circle
+    circle: Group  # care circle initiated by the member, with a valid consent
+    consent: Consent
+    to_edit: Message
+    to_delete: Message
+    invited_to: Group  # the colleague's working group, the member invited
+    to_close: Group  # the member's working group
+    to_reopen: Group  # the member's closed working group
+
+
+def coordination_world(cast) -> CoordinationWorld:
+    colleague = User.objects.create_user("colleague@cast.test", PASSWORD, first_name="Cléo", last_name="Collègue")
+    Membership.objects.create(cpts=cast.cpts, user=colleague, role=Role.MEMBER)
+    patient = coordination.create_patient(cast.cpts, cast.member, family_name="MATRICE", given_names="Paul",
+                                          birth_date=timezone.localdate().replace(year=1950, day=1))
+    circle = coordination.open_care_circle(cast.cpts, cast.member, patient)
+    coordination.invite(circle, cast.member, colleague)
+    coordination.answer_invitation(circle, colleague, accept=True)
+    consent = coordination.record_consent(circle, cast.member, collected_on=timezone.localdate(),
+                                          method=Consent.Method.SIGNED_PAPER, scope="Partage dans le cercle")
+    to_edit = coordination.post_message(circle, cast.member, "À modifier", subject="Sujet 1")
+    to_delete = coordination.post_message(circle, cast.member, "À supprimer", subject="Sujet 2")
+    invited_to = coordination.create_working_group(cast.cpts, colleague, "Groupe du collègue")
+    coordination.invite(invited_to, colleague, cast.member)
+    to_close = coordination.create_working_group(cast.cpts, cast.member, "Groupe à clôturer")
+    to_reopen = coordination.create_working_group(cast.cpts, cast.member, "Groupe à rouvrir")
+    coordination.close_group(to_reopen, cast.member)
+    return CoordinationWorld(colleague, circle, consent, to_edit, to_delete, invited_to, to_close, to_reopen)
 
 
 @pytest.fixture
@@ -107,7 +143,8 @@ def world(cast):
                                          commune=Commune.objects.get(insee="01034"), postal_code="01300")
     return World(cast=cast, member_membership=Membership.objects.get(cpts=cast.cpts, user=cast.member),
                  request_to_accept=req1, request_to_refuse=req2, place=place, free_commune="01053",
-                 free_epci=Commune.objects.get(insee="39300").epci_id, cpts_commune="01034")
+                 free_epci=Commune.objects.get(insee="39300").epci_id, cpts_commune="01034",
+                 coordination=coordination_world(cast))
 
 
 def acting_user(cast: Cast, role: str) -> User | None:
@@ -129,7 +166,8 @@ def client_as(client, world):
 
 # --- Database snapshot -------------------------------------------------------------------------------------
 
-SNAPSHOT_APPS = ("cpts", "accounts", "directory", "territory", "aci", "audit", "otp_totp", "otp_static", "nomenclature")
+SNAPSHOT_APPS = ("cpts", "coordination", "accounts", "directory", "territory", "aci", "audit", "otp_totp", "otp_static",
+                 "nomenclature")
 BIG_TABLE = 5000  # rows: big reference tables are fingerprinted per request, compared in full at the end
 
 
@@ -201,6 +239,28 @@ def _logged_in_302(role):
     return 200 if role == "anonymous" else 302
 
 
+# Group pages: the permission is not enough, the rules of coordination.access apply (active member of the
+# group to read and post; initiator or coordinator to manage). Other roles get 403 and change nothing.
+GROUP_READERS = {"member"}
+GROUP_MANAGERS = {"member", "coordinator"}
+
+
+def group_page(kwargs, data=None, who=GROUP_READERS) -> Page:
+    if data is None:
+        return Page(kwargs=kwargs, ok={"GET": lambda role: 200 if role in who else 403})
+    return Page(kwargs=kwargs, data=data, ok={"POST": lambda role: 302 if role in who else 403},
+                owner_only=lambda role: role in who)
+
+
+def _group(attr):
+    return lambda w: {"slug": w.slug, "group_id": getattr(w.coordination, attr).pk}
+
+
+def _message(attr):
+    return lambda w: {"slug": w.slug, "group_id": w.coordination.circle.pk,
+                      "message_id": getattr(w.coordination, attr).pk}
+
+
 PAGES: dict[str, Page] = {
     "home": Page(ok={"GET": 302}),
     "healthz": Page(),
@@ -263,6 +323,30 @@ PAGES: dict[str, Page] = {
     "cpts:settings": Page(kwargs=slug, data=lambda w, r: {"stage": "valide", "siret": "", "finess": "",
                                                           "email": "contact@cast.test", "phone": "", "address": "",
                                                           "founded_on": "2024-03-01", "dues_amount": "30"}),
+    "coordination:groups": Page(kwargs=slug),
+    "coordination:new_patient": Page(kwargs=slug, data=lambda w, r: {
+        "family_name": "NOUVEAU", "used_name": "", "given_names": "Patient", "birth_date": "1960-01-31", "sex": "U",
+        "address": "", "postal_code": "", "phone": "", "nir": ""}),
+    "coordination:new_group": Page(kwargs=slug, data=lambda w, r: {"title": "Groupe matrice", "description": ""}),
+    "coordination:group": group_page(_group("circle")),
+    "coordination:post_message": group_page(_group("circle"), lambda w, r: {"subject": "Matrice", "body": "Bonjour"}),
+    "coordination:edit_message": group_page(_message("to_edit"), lambda w, r: {"subject": "Sujet 1", "body": "Modifié"}),
+    "coordination:delete_message": group_page(_message("to_delete"), lambda w, r: {}),
+    "coordination:invite": group_page(_group("circle"), lambda w, r: {"user": w.cast.bureau.pk, "function": ""},
+                                      who=GROUP_MANAGERS),
+    "coordination:answer_invitation": group_page(_group("invited_to"), lambda w, r: {"answer": "accept"}),
+    "coordination:leave": group_page(_group("invited_to"), lambda w, r: {}),  # after accepting the invitation
+    "coordination:remove_member": group_page(
+        lambda w: {"slug": w.slug, "group_id": w.coordination.circle.pk, "user_id": w.coordination.colleague.pk},
+        lambda w, r: {}, who=GROUP_MANAGERS),
+    "coordination:close": group_page(_group("to_close"), lambda w, r: {}, who=GROUP_MANAGERS),
+    "coordination:reopen": group_page(_group("to_reopen"), lambda w, r: {}, who=GROUP_MANAGERS),
+    "coordination:record_consent": group_page(_group("circle"), lambda w, r: {
+        "collected_on": _today().isoformat(), "method": "on_screen", "witness": "", "scope": "Consentement matrice",
+        "expires_on": ""}),
+    "coordination:withdraw_consent": group_page(
+        lambda w: {"slug": w.slug, "group_id": w.coordination.circle.pk, "consent_id": w.coordination.consent.pk},
+        lambda w, r: {}),
     "admin:index": Page(refused=302),  # the admin sends non-staff accounts to the login
 }
 
@@ -331,6 +415,14 @@ def test_pages(role, world, client_as, reference_tables_unchanged):
     assert_writes(role, world)
 
 
+def _readers(role):
+    return role in GROUP_READERS
+
+
+def _managers(role):
+    return role in GROUP_MANAGERS
+
+
 # What each allowed POST must have done (so that "302" cannot hide a rejected form), and a refused one not.
 EFFECTS: dict[str, tuple[Callable[[World, User | None], bool], Callable[[str], bool] | None]] = {
     "accounts:register": (lambda w, u: User.objects.filter(email="new@cast.test").exists(),
@@ -358,6 +450,29 @@ EFFECTS: dict[str, tuple[Callable[[World, User | None], bool], Callable[[str], b
     "cpts:structures": (lambda w, u: PartnerStructure.objects.filter(
         cpts=w.cast.cpts, structure__name="MSP du Test").exists(), None),
     "cpts:settings": (lambda w, u: CPTS.objects.get(pk=w.cast.cpts.pk).stage == "valide", None),
+    "coordination:new_patient": (lambda w, u: Patient.objects.filter(family_name="NOUVEAU", groups__isnull=False).exists(),
+                                 None),
+    "coordination:new_group": (lambda w, u: Group.objects.filter(title="Groupe matrice").exists(), None),
+    "coordination:post_message": (lambda w, u: Message.objects.filter(subject="Matrice").exists(), _readers),
+    "coordination:edit_message": (lambda w, u: Message.objects.get(pk=w.coordination.to_edit.pk).body == "Modifié",
+                                  _readers),
+    "coordination:delete_message": (lambda w, u: Message.objects.get(pk=w.coordination.to_delete.pk).deleted_at
+                                    is not None, _readers),
+    "coordination:invite": (lambda w, u: GroupMember.objects.filter(group=w.coordination.circle, user=w.cast.bureau,
+                                                                    status="invited").exists(), _managers),
+    "coordination:answer_invitation": (lambda w, u: GroupMember.objects.get(
+        group=w.coordination.invited_to, user=w.cast.member).joined_at is not None, _readers),
+    "coordination:leave": (lambda w, u: GroupMember.objects.get(
+        group=w.coordination.invited_to, user=w.cast.member).status == "left", _readers),
+    "coordination:remove_member": (lambda w, u: GroupMember.objects.get(
+        group=w.coordination.circle, user=w.coordination.colleague).status == "removed", _managers),
+    "coordination:close": (lambda w, u: Group.objects.get(pk=w.coordination.to_close.pk).status == "closed", _managers),
+    "coordination:reopen": (lambda w, u: Group.objects.get(pk=w.coordination.to_reopen.pk).status == "open",
+                            _managers),
+    "coordination:record_consent": (lambda w, u: Consent.objects.filter(scope="Consentement matrice").exists(),
+                                    _readers),
+    "coordination:withdraw_consent": (lambda w, u: Consent.objects.get(pk=w.coordination.consent.pk).withdrawn_at
+                                      is not None, _readers),
 }
 
 

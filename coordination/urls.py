@@ -1,0 +1,25 @@
+from django.urls import path
+
+from coordination import views
+
+app_name = "coordination"
+
+G = "c/<slug:slug>/groupes/<int:group_id>/"
+
+urlpatterns = [
+    path("c/<slug:slug>/groupes/", views.groups, name="groups"),
+    path("c/<slug:slug>/groupes/nouveau-patient/", views.new_patient, name="new_patient"),
+    path("c/<slug:slug>/groupes/nouveau-groupe/", views.new_working_group, name="new_group"),
+    path(G, views.group_page, name="group"),
+    path(G + "messages/", views.post_message, name="post_message"),
+    path(G + "messages/<int:message_id>/modifier/", views.edit_message, name="edit_message"),
+    path(G + "messages/<int:message_id>/supprimer/", views.delete_message, name="delete_message"),
+    path(G + "inviter/", views.invite, name="invite"),
+    path(G + "invitation/", views.answer_invitation, name="answer_invitation"),
+    path(G + "quitter/", views.leave, name="leave"),
+    path(G + "membres/<int:user_id>/retirer/", views.remove_member, name="remove_member"),
+    path(G + "cloturer/", views.close, name="close"),
+    path(G + "rouvrir/", views.reopen, name="reopen"),
+    path(G + "consentements/", views.record_consent, name="record_consent"),
+    path(G + "consentements/<int:consent_id>/retirer/", views.withdraw_consent, name="withdraw_consent"),
+]

@@ -1,0 +1,290 @@
+"""Pages of the coordination network. Thin: reads through coordination.access, writes through
+coordination.actions (which check the rules again and raise French errors)."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import User
+from audit.log import record_view
+from coordination import access as rules
+from coordination import actions
+from coordination.forms import ConsentForm, InviteForm, MessageForm, PatientForm, ReplyForm, WorkingGroupForm
+from coordination.models import Consent, Group, GroupMember, Message, ReadReceipt
+from cpts.actions import ActionError
+from cpts.decorators import cpts_view
+from cpts.models import Membership
+from cpts.roles import PATIENT_DATA_ROLES
+from cpts.scoping import scoped
+
+PERMISSION = "cpts.use_coordination"
+
+
+def _form_errors(form) -> str:
+    return " ".join(f"{form.fields[f].label if f in form.fields else ''} : {' '.join(e)}".strip(" :")
+                    for f, e in form.errors.items())
+
+
+def _apply_error(form, exc: ActionError) -> None:
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+def _group(access, group_id: int) -> Group:
+    group = scoped(Group, access.cpts).filter(pk=group_id).first()
+    if group is None:
+        raise Http404("Groupe introuvable.")
+    return group
+
+
+def _back(access, group_id: int, anchor: str = ""):
+    response = redirect("coordination:group", slug=access.cpts.slug, group_id=group_id)
+    if anchor:
+        response["Location"] += f"#{anchor}"
+    return response
+
+
+def _candidates(cpts, group: Group):
+    """Active members of the CPTS with a patient-data role, not already in the group (invited or active)."""
+    taken = group.members.filter(status__in=[GroupMember.Status.ACTIVE, GroupMember.Status.INVITED]).values("user_id")
+    ids = scoped(Membership, cpts).filter(active=True, role__in=PATIENT_DATA_ROLES).values("user_id")
+    return User.objects.filter(pk__in=ids).exclude(pk__in=taken).order_by("last_name", "first_name")
+
+
+@cpts_view(PERMISSION)
+def groups(request, access):
+    cpts = access.cpts
+    mine = rules.visible_groups(request.user, cpts).select_related("patient", "initiator")
+    invitations = (scoped(GroupMember, cpts).filter(user=request.user, status=GroupMember.Status.INVITED,
+                                                    group__status=Group.Status.OPEN)
+                   .select_related("group", "invited_by"))
+    return render(request, "coordination/groups.html", {"cpts": cpts, "groups": mine, "invitations": invitations})
+
+
+@cpts_view(PERMISSION)
+@require_http_methods(["GET", "POST"])
+def new_patient(request, access):
+    form = PatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            with transaction.atomic():  # the patient and its circle, or nothing
+                patient = actions.create_patient(access.cpts, request.user, **data)
+                group = actions.open_care_circle(access.cpts, request.user, patient)
+        except ActionError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, "Patient enregistré et cercle de soins ouvert. Recueillez maintenant son "
+                                      "consentement avant tout partage d'information.")
+            return redirect("coordination:group", slug=access.cpts.slug, group_id=group.pk)
+    return render(request, "coordination/new_patient.html", {"cpts": access.cpts, "form": form})
+
+
+@cpts_view(PERMISSION)
+@require_http_methods(["GET", "POST"])
+def new_working_group(request, access):
+    form = WorkingGroupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            group = actions.create_working_group(access.cpts, request.user, **form.cleaned_data)
+        except ActionError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, "Groupe de travail créé. Invitez maintenant ses membres.")
+            return redirect("coordination:group", slug=access.cpts.slug, group_id=group.pk)
+    return render(request, "coordination/new_group.html", {"cpts": access.cpts, "form": form})
+
+
+@cpts_view(PERMISSION)
+def group_page(request, access, group_id):
+    cpts = access.cpts
+    group = rules.group_to_read(request.user, cpts, group_id)
+    for message in group.messages.filter(deleted_at__isnull=True).exclude(receipts__user=request.user):
+        actions.mark_read(message, request.user)
+    receipts = Prefetch("receipts", queryset=ReadReceipt.objects.select_related("user").order_by("read_at"))
+    replies = Prefetch("replies", queryset=Message.objects.select_related("author").prefetch_related(receipts))
+    subjects = list(group.messages.filter(parent__isnull=True).select_related("author")
+                    .prefetch_related(receipts, replies))
+    record_view(group, cpts_id=group.cpts_id)
+    members = group.members.select_related("user", "invited_by").order_by("status", "user__last_name")
+    can_post = rules.can_share_clinical(group)
+    is_open = group.status == Group.Status.OPEN
+    return render(request, "coordination/group.html", {
+        "cpts": cpts, "group": group, "subjects": subjects, "members": members,
+        "consents": group.consents.select_related("collected_by", "withdrawn_by"),
+        "valid_consent": rules.valid_consent(group), "can_post": can_post, "is_open": is_open,
+        "can_manage": rules.can_manage(request.user, group),
+        "message_form": MessageForm(auto_id="sujet_%s"), "consent_form": ConsentForm(auto_id="consentement_%s"),
+        "invite_form": InviteForm(candidates=_candidates(cpts, group), auto_id="invitation_%s") if is_open else None,
+        "age": group.patient.age() if group.patient else None,
+    })
+
+
+def _run(request, access, group_id, action, success: str, anchor: str = ""):
+    try:
+        action()
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+    return _back(access, group_id, anchor)
+
+
+@cpts_view(PERMISSION)
+@require_POST
+def post_message(request, access, group_id):
+    group = rules.group_to_read(request.user, access.cpts, group_id)
+    parent = None
+    if request.POST.get("parent"):
+        parent = group.messages.filter(pk=request.POST["parent"] if request.POST["parent"].isdigit() else 0).first()
+        if parent is None:
+            raise Http404("Sujet introuvable.")
+        form = ReplyForm(request.POST)
+    else:
+        form = MessageForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _back(access, group.pk, "messages")
+    data = form.cleaned_data
+    return _run(request, access, group.pk,
+                lambda: actions.post_message(group, request.user, data["body"], subject=data.get("subject", ""),
+                                             parent=parent),
+                "Réponse publiée." if parent else "Sujet publié.", "messages")
+
+
+def _own_message(request, access, group_id, message_id) -> Message:
+    group = rules.group_to_read(request.user, access.cpts, group_id)
+    message = group.messages.filter(pk=message_id).select_related("group").first()
+    if message is None:
+        raise Http404("Message introuvable.")
+    return message
+
+
+@cpts_view(PERMISSION)
+@require_POST
+def edit_message(request, access, group_id, message_id):
+    message = _own_message(request, access, group_id, message_id)
+    body = request.POST.get("body", "")
+    subject = request.POST.get("subject") if message.parent_id is None else None
+    return _run(request, access, group_id, lambda: actions.edit_message(message, request.user, body, subject=subject),
+                "Message modifié.", "messages")
+
+
+@cpts_view(PERMISSION)
+@require_POST
+def delete_message(request, access, group_id, message_id):
+    message = _own_message(request, access, group_id, message_id)
+    return _run(request, access, group_id, lambda: actions.delete_message(message, request.user),
+                "Message supprimé.", "messages")
+
+
+@cpts_view(PERMISSION)
+@require_POST
+def invite(request, access, group_id):
+    group = _group(access, group_id)
+    if not (rules.can_manage(request.user, group) or rules.active_member(request.user, group)):
+        raise PermissionDenied("Seuls les membres du groupe peuvent inviter.")
+    form = InviteForm(request.POST, candidates=_candidates(access.cpts, group))
+    if not form.is_valid():
+        messages.error(request, _form_errors(form) or "Choisissez un professionnel à inviter.")
+        return _back(access, group.pk, "informations")
+    user = User.objects.get(pk=form.cleaned_data["user"])
+    return _run(request, access, group.pk,
+                lambda: actions.invite(group, request.user, user, form.cleaned_data["function"]),
+                f"{user.get_full_name() or user.email} est invité·e dans le groupe.", "informations")
+
+
+@cpts_view(PERMISSION)
+@require_POST
+def answer_invitation(request, access, group_id):
+    group = _group(access, group_id)
+    if not group.members.filter(user=request.user, status=GroupMember.Status.INVITED).exists():
+        raise PermissionDenied("Aucune invitation en attente pour ce groupe.")
+    accept = request.POST.get("answer") == "accept"
+    try:
+        actions.answer_invitation(group, request.user, accept=accept)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+        return redirect("coordination:groups", slug=access.cpts.slug)
+    if accept:
+        messages.success(request, f"Vous avez rejoint « {group.title} ».")
+        return _back(access, group.pk)
+    messages.success(request, "Invitation déclinée.")
+    return redirect("coordination:groups", slug=access.cpts.slug)
+
+
+@cpts_view(PERMISSION)
+@require_POST
+def leave(request, access, group_id):
+    group = _group(access, group_id)
+    if rules.active_member(request.user, group) is None:
+        raise PermissionDenied("Vous n'êtes pas membre de ce groupe.")
+    try:
+        actions.leave(group, request.user)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+        return _back(access, group.pk)
+    messages.success(request, f"Vous avez quitté « {group.title} ».")
+    return redirect("coordination:groups", slug=access.cpts.slug)
+
+
+@cpts_view(PERMISSION)
+@require_POST
+def remove_member(request, access, group_id, user_id):
+    group = _group(access, group_id)
+    if not rules.can_manage(request.user, group):
+        raise PermissionDenied("Seuls l'initiateur du groupe et la coordination peuvent retirer un membre.")
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise Http404("Personne introuvable.")
+    response = _run(request, access, group.pk, lambda: actions.remove_member(group, request.user, user),
+                    f"{user.get_full_name() or user.email} est retiré·e du groupe.", "informations")
+    return _manage_redirect(request, access, group, response)
+
+
+def _manage_redirect(request, access, group, response):
+    return response if rules.can_read(request.user, group) else redirect("coordination:groups", slug=access.cpts.slug)
+
+
+@cpts_view(PERMISSION)
+@require_POST
+def close(request, access, group_id):
+    group = _group(access, group_id)
+    response = _run(request, access, group.pk, lambda: actions.close_group(group, request.user),
+                    "Groupe clôturé : il reste consultable en lecture seule.", "informations")
+    return _manage_redirect(request, access, group, response)
+
+
+@cpts_view(PERMISSION)
+@require_POST
+def reopen(request, access, group_id):
+    group = _group(access, group_id)
+    response = _run(request, access, group.pk, lambda: actions.reopen_group(group, request.user),
+                    "Groupe rouvert.", "informations")
+    return _manage_redirect(request, access, group, response)
+
+
+@cpts_view(PERMISSION)
+@require_POST
+def record_consent(request, access, group_id):
+    group = rules.group_to_read(request.user, access.cpts, group_id)
+    form = ConsentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _back(access, group.pk, "consentements")
+    return _run(request, access, group.pk, lambda: actions.record_consent(group, request.user, **form.cleaned_data),
+                "Consentement enregistré.", "consentements")
+
+
+@cpts_view(PERMISSION)
+@require_POST
+def withdraw_consent(request, access, group_id, consent_id):
+    group = rules.group_to_read(request.user, access.cpts, group_id)
+    consent = scoped(Consent, access.cpts).filter(group=group, pk=consent_id).first()
+    if consent is None:
+        raise Http404("Consentement introuvable.")
+    return _run(request, access, group.pk, lambda: actions.withdraw_consent(consent, request.user),
+                "Retrait du consentement enregistré : plus rien ne peut être partagé dans ce cercle.", "consentements")
