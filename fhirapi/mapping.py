@@ -24,6 +24,14 @@ SYS_RPPS = "https://rpps.esante.gouv.fr"
 SYS_ADELI = "https://adelirang.esante.gouv.fr"
 SYS_FINESS = "https://finess.esante.gouv.fr"
 SYS_SIRET = "https://sirene.fr"
+SYS_INS_NIR = "urn:oid:1.2.250.1.213.1.4.8"
+
+CDS = "https://interop.esante.gouv.fr/ig/fhir/cds/StructureDefinition"
+R260 = f"{NOS}/TRE_R260-HL7RoleClass/FHIR/TRE-R260-HL7RoleClass"
+CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
+V3_ACTCODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+LOINC = "http://loinc.org"
+GENDERS = {"F": "female", "M": "male", "U": "unknown"}
 
 PROFILES = {
     "Practitioner": [f"{IG}/as-dp-practitioner", f"{FRCORE}/fr-core-practitioner"],
@@ -31,6 +39,12 @@ PROFILES = {
     "Organization": [f"{IG}/as-dp-organization", f"{FRCORE}/fr-core-organization"],
     "Location": [f"{FRCORE}/fr-core-location"],
     "HealthcareService": [f"{FRCORE}/fr-core-healthcare-service"],
+    # Cercle de soins (interop.md §1): tenant data, served to the members of a circle only.
+    "CareTeam": [f"{CDS}/cds-ihe-careteam"],
+    "Patient": [f"{FRCORE}/fr-core-patient"],
+    "RelatedPerson": [f"{CDS}/cds-fr-related-person"],
+    "Consent": [],
+    "Communication": [],
 }
 
 
@@ -40,7 +54,9 @@ def local_system(kind: str) -> str:
 
 
 def _meta(resource_type: str, updated=None) -> dict:
-    meta = {"profile": PROFILES[resource_type], "source": settings.SITE_URL}
+    meta = {"source": settings.SITE_URL}
+    if PROFILES[resource_type]:
+        meta["profile"] = PROFILES[resource_type]
     if updated is not None:
         meta["lastUpdated"] = updated.isoformat(timespec="milliseconds")
     return meta
@@ -191,3 +207,132 @@ def cpts_organization(cpts) -> dict:
         "type": [{"coding": [{"system": ORG_TYPE_SYSTEM, "code": "LEGAL-ENTITY", "display": "Entité juridique"}],
                   "text": "CPTS (association loi 1901)"}],
     }
+
+
+# ------------------------------------------------------------------------------ Cercle de soins
+
+
+def _instant(value) -> str:
+    return value.isoformat(timespec="seconds")
+
+
+def user_reference(user) -> dict:
+    """A user as a PractitionerRole (their professional's first practice place) or, failing that, a name only."""
+    pro = getattr(user, "professional", None) if user is not None else None
+    if pro is not None:
+        place = pro.places.order_by("pk").first()
+        if place is not None:
+            return {"reference": f"PractitionerRole/{place.pk}", "display": str(user)}
+    return {"display": str(user) if user is not None else "Compte supprimé"}
+
+
+def careteam(group) -> dict:
+    from coordination.models import Group, GroupMember
+
+    period = {"start": group.created_at.date().isoformat()}
+    if group.status == Group.Status.CLOSED and group.closed_at:
+        period["end"] = group.closed_at.date().isoformat()
+    resource = {
+        "resourceType": "CareTeam", "id": str(group.pk), "meta": _meta("CareTeam", group.closed_at or group.created_at),
+        "identifier": [_ident(local_system("careteam"), str(group.pk))],
+        "status": "active" if group.status == Group.Status.OPEN else "inactive",
+        "name": group.title, "period": period,
+        "managingOrganization": [{"reference": f"Organization/cpts-{group.cpts_id}"}],
+    }
+    if group.kind == Group.Kind.CARE_CIRCLE:
+        resource["subject"] = {"reference": f"Patient/{group.patient_id}"}
+    else:
+        resource["meta"].pop("profile", None)  # a working group is no care circle: plain CareTeam
+        resource["category"] = [{"text": "Groupe de travail"}]
+    participants = []
+    members = group.members.filter(
+        status__in=[GroupMember.Status.ACTIVE, GroupMember.Status.LEFT, GroupMember.Status.REMOVED],
+        joined_at__isnull=False).select_related("user__professional").order_by("joined_at", "pk")
+    for member in members:
+        part_period = {"start": _instant(member.joined_at)}
+        if member.status != GroupMember.Status.ACTIVE and member.ended_at:
+            part_period["end"] = _instant(member.ended_at)
+        participant = {"member": user_reference(member.user), "period": part_period}
+        if member.function:
+            participant["role"] = [{"text": member.function}]
+        participants.append(participant)
+    if participants:
+        resource["participant"] = participants
+    return resource
+
+
+def patient(pat) -> dict:
+    names = [{"use": "official", "family": pat.family_name, "given": pat.given_names.split() or [pat.given_names]}]
+    if pat.used_name:
+        names.append({"use": "usual", "family": pat.used_name})
+    resource = {
+        "resourceType": "Patient", "id": str(pat.pk), "meta": _meta("Patient"),
+        "name": names, "gender": GENDERS.get(pat.sex, "unknown"), "birthDate": pat.birth_date.isoformat(),
+    }
+    if pat.nir:
+        resource["identifier"] = [_ident(SYS_INS_NIR, pat.nir, "INS-NIR")]
+    if pat.address or pat.postal_code or pat.commune_id:
+        address = _address(pat.address, pat.postal_code, pat.commune if pat.commune_id else None)
+        address["use"] = "home"
+        resource["address"] = [address]
+    if pat.phone:
+        resource["telecom"] = [{"system": "phone", "value": pat.phone}]
+    return resource
+
+
+def related_person(relative) -> dict:
+    name = {"family": relative.family_name}
+    if relative.given_names:
+        name["given"] = [relative.given_names]
+    resource = {
+        "resourceType": "RelatedPerson", "id": str(relative.pk), "meta": _meta("RelatedPerson"),
+        "identifier": [_ident(local_system("related-person"), str(relative.pk))],
+        "patient": {"reference": f"Patient/{relative.patient_id}"},
+        "relationship": [{"coding": [{"system": R260, "code": relative.kind, "display": relative.get_kind_display()}]}],
+        "name": [name],
+    }
+    telecom = [t for t in ({"system": "phone", "value": relative.phone} if relative.phone else None,
+                           {"system": "email", "value": relative.email} if relative.email else None) if t]
+    if telecom:
+        resource["telecom"] = telecom
+    return resource
+
+
+def consent(cons) -> dict:
+    provision = {"type": "permit", "period": {"start": cons.collected_on.isoformat()}}
+    if cons.expires_on:
+        provision["period"]["end"] = cons.expires_on.isoformat()
+    return {
+        "resourceType": "Consent", "id": str(cons.pk), "meta": _meta("Consent"),
+        "status": "active" if cons.is_valid() else "inactive",
+        "scope": {"coding": [{"system": CONSENT_SCOPE, "code": "patient-privacy", "display": "Privacy Consent"}]},
+        "category": [{"coding": [{"system": LOINC, "code": "59284-0", "display": "Patient Consent"}]}],
+        "patient": {"reference": f"Patient/{cons.patient_id}"},
+        "dateTime": _instant(cons.created_at),
+        "performer": [user_reference(cons.collected_by)],
+        "organization": [{"reference": f"Organization/cpts-{cons.cpts_id}"}],
+        "policyRule": {"coding": [{"system": V3_ACTCODE, "code": "OPTIN"}], "text": cons.scope},
+        "provision": provision,
+    }
+
+
+def communication(message) -> dict:
+    group = message.group
+    resource = {
+        "resourceType": "Communication", "id": str(message.pk), "meta": _meta("Communication",
+                                                                               message.edited_at or message.created_at),
+        "status": "entered-in-error" if message.deleted_at else "completed",
+        "about": [{"reference": f"CareTeam/{group.pk}"}],
+        "sent": _instant(message.created_at),
+        "sender": user_reference(message.author),
+        "topic": {"text": message.subject or (message.parent.subject if message.parent_id else "")},
+    }
+    if not resource["topic"]["text"]:
+        del resource["topic"]
+    if group.patient_id:
+        resource["subject"] = {"reference": f"Patient/{group.patient_id}"}
+    if message.parent_id:
+        resource["inResponseTo"] = [{"reference": f"Communication/{message.parent_id}"}]
+    if not message.deleted_at:
+        resource["payload"] = [{"contentString": message.body}]
+    return resource

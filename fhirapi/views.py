@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.apiauth import request_user
+from coordination import access
+from coordination.models import Consent, Group, GroupMember, Message, Patient, Relative
 from cpts.models import CPTS, Membership
 from cpts.roles import FHIR_PERMISSION, ROLE_PERMISSIONS
 from directory import search as geo
@@ -248,6 +250,128 @@ def search_healthcare_service(params):
     return qs.order_by("pk")
 
 
+# ----------------------------------------------------------------- Cercle de soins (tenant data)
+# Never the whole table: each search starts from what coordination.access lets this user read.
+
+
+def visible_group_ids(user) -> set[int]:
+    """Groups the user may read, over every CPTS where they are an active member (coordination.access)."""
+    ids: set[int] = set()
+    if user is None:
+        return ids
+    for membership in Membership.objects.filter(user=user, active=True).select_related("cpts"):
+        ids |= set(access.visible_groups(user, membership.cpts).values_list("pk", flat=True))
+    return ids
+
+
+DATE_PREFIXES = {"eq": "", "ge": "__gte", "gt": "__gt", "le": "__lte", "lt": "__lt"}
+
+
+def date_filter(field: str, value: str, name: str) -> Q:
+    prefix, text = (value[:2], value[2:]) if value[:2].isalpha() else ("eq", value)
+    if prefix not in DATE_PREFIXES:
+        raise FhirError(400, "not-supported", f"{name} : préfixe « {prefix} » non pris en charge (eq, ge, gt, le, lt).")
+    try:
+        day = timezone.datetime.strptime(text[:10], "%Y-%m-%d").date()
+    except ValueError as exc:
+        raise FhirError(400, "invalid", f"{name} : date attendue au format AAAA-MM-JJ.") from exc
+    return Q(**{f"{field}{DATE_PREFIXES[prefix]}": day})
+
+
+def ref_ids(values: list[str], resource: str) -> list[int]:
+    return int_ids([reference_id(v, resource) for value in values for v in value.split(",")])
+
+
+def visible_careteams(user):
+    return Group.objects.filter(pk__in=visible_group_ids(user)).select_related("patient")
+
+
+def visible_fhir_patients(user):
+    return Patient.objects.filter(groups__pk__in=visible_group_ids(user)).distinct()
+
+
+def visible_relatives(user):
+    return Relative.objects.filter(patient__in=visible_fhir_patients(user))
+
+
+def visible_consents(user):
+    return Consent.objects.filter(group_id__in=visible_group_ids(user)).select_related("collected_by__professional")
+
+
+def visible_messages(user):
+    return Message.objects.filter(group_id__in=visible_group_ids(user)).select_related(
+        "group", "parent", "author__professional")
+
+
+def search_careteam(params, qs):
+    for value in params.getlist("patient") + params.getlist("subject"):
+        qs = qs.filter(patient_id__in=ref_ids([value], "Patient"))
+    for value in params.getlist("participant"):
+        q = Q()
+        for ref in value.split(","):
+            if ref.startswith("PractitionerRole/"):
+                q |= Q(members__user__professional__places__pk__in=int_ids([reference_id(ref, "PractitionerRole")]))
+            else:
+                q |= Q(members__user__professional_id__in=int_ids([reference_id(ref, "Practitioner")]))
+        qs = qs.filter(q, members__status=GroupMember.Status.ACTIVE)
+    for value in params.getlist("status"):
+        statuses = value.split(",")
+        if set(statuses) - {"active", "inactive"}:
+            raise FhirError(400, "invalid", "status : « active » ou « inactive » attendu.")
+        qs = qs.filter(status__in=[Group.Status.OPEN if s == "active" else Group.Status.CLOSED for s in statuses])
+    for key in ("date", "start"):
+        for value in params.getlist(key):
+            qs = qs.filter(date_filter("created_at__date", value, key))
+    for value in params.getlist("identifier"):
+        system, code = token(value)
+        if system not in (None, "", mapping.local_system("careteam")) or not code.isdigit():
+            qs = qs.none()
+        else:
+            qs = qs.filter(pk=int(code))
+    return qs.distinct().order_by("pk")
+
+
+def search_patient(params, qs):
+    for value in params.getlist("identifier"):
+        system, code = token(value)
+        if system not in (None, "", mapping.SYS_INS_NIR) or not code:
+            qs = qs.none()
+        else:
+            qs = qs.filter(nir=code)
+    for value in params.getlist("family"):
+        qs = qs.filter(Q(family_name__istartswith=value) | Q(used_name__istartswith=value))
+    for value in params.getlist("given"):
+        qs = qs.filter(given_names__istartswith=value)
+    for value in params.getlist("name"):
+        qs = qs.filter(Q(family_name__icontains=value) | Q(used_name__icontains=value) | Q(given_names__icontains=value))
+    for value in params.getlist("birthdate"):
+        qs = qs.filter(date_filter("birth_date", value, "birthdate"))
+    return qs.order_by("pk")
+
+
+def search_related_person(params, qs):
+    for value in params.getlist("patient"):
+        qs = qs.filter(patient_id__in=ref_ids([value], "Patient"))
+    return qs.order_by("pk")
+
+
+def search_consent(params, qs):
+    for value in params.getlist("patient"):
+        qs = qs.filter(patient_id__in=ref_ids([value], "Patient"))
+    for value in params.getlist("status"):
+        if value not in ("active", "inactive"):
+            raise FhirError(400, "invalid", "status : « active » ou « inactive » attendu.")
+        valid = [c.pk for c in qs if c.is_valid()]
+        qs = qs.filter(pk__in=valid) if value == "active" else qs.exclude(pk__in=valid)
+    return qs.order_by("pk")
+
+
+def search_communication(params, qs):
+    for value in params.getlist("subject") + params.getlist("patient"):
+        qs = qs.filter(group__patient_id__in=ref_ids([value], "Patient"))
+    return qs.order_by("pk")
+
+
 RESOURCES = {
     "Practitioner": {
         "search": search_practitioner, "map": mapping.practitioner, "model": Professional,
@@ -274,6 +398,34 @@ RESOURCES = {
     "HealthcareService": {
         "search": search_healthcare_service, "map": mapping.healthcare_service, "model": CPTS,
         "params": {"name": "string", "organization": "reference", "active": "token"},
+        "includes": set(),
+    },
+    # Tenant data: "visible" gives, per request, what the user may read (coordination.access).
+    "CareTeam": {
+        "search": search_careteam, "map": mapping.careteam, "visible": visible_careteams,
+        "params": {"patient": "reference", "subject": "reference", "participant": "reference", "status": "token",
+                   "date": "date", "start": "date", "identifier": "token"},
+        "includes": set(),
+    },
+    "Patient": {
+        "search": search_patient, "map": mapping.patient, "visible": visible_fhir_patients,
+        "params": {"identifier": "token", "family": "string", "given": "string", "name": "string",
+                   "birthdate": "date"},
+        "includes": set(),
+    },
+    "RelatedPerson": {
+        "search": search_related_person, "map": mapping.related_person, "visible": visible_relatives,
+        "params": {"patient": "reference"},
+        "includes": set(),
+    },
+    "Consent": {
+        "search": search_consent, "map": mapping.consent, "visible": visible_consents,
+        "params": {"patient": "reference", "status": "token"},
+        "includes": set(),
+    },
+    "Communication": {
+        "search": search_communication, "map": mapping.communication, "visible": visible_messages,
+        "params": {"subject": "reference", "patient": "reference"},
         "includes": set(),
     },
 }
@@ -329,17 +481,19 @@ def _link(request, base: str, resource_type: str, offset: int, count: int) -> st
 def metadata(request):
     resources = []
     for name, spec in RESOURCES.items():
-        search_params = [{"name": p, "type": "token" if t == "token" else "reference" if t == "reference" else
-                          "special" if t == "special" else "string"} for p, t in spec["params"].items()]
+        search_params = [{"name": p, "type": t if t in ("token", "reference", "special", "date") else "string"}
+                         for p, t in spec["params"].items()]
         search_params += [{"name": "_id", "type": "token"}, {"name": "_count", "type": "number"},
                           {"name": "_offset", "type": "number"}]
-        resources.append({"type": name, "profile": mapping.PROFILES[name][0],
-                          "interaction": [{"code": "read"}, {"code": "search-type"}],
-                          "searchInclude": sorted(spec["includes"]), "searchParam": search_params})
+        resource = {"type": name, "interaction": [{"code": "read"}, {"code": "search-type"}],
+                    "searchInclude": sorted(spec["includes"]), "searchParam": search_params}
+        if mapping.PROFILES[name]:
+            resource["profile"] = mapping.PROFILES[name][0]
+        resources.append(resource)
     body = {
         "resourceType": "CapabilityStatement", "status": "active", "date": timezone.now().date().isoformat(),
         "publisher": "OpenCPTS", "kind": "instance", "fhirVersion": "4.0.1", "format": ["json"],
-        "software": {"name": "OpenCPTS"}, "implementation": {"description": "Annuaire de l'offre de soins",
+        "software": {"name": "OpenCPTS"}, "implementation": {"description": "Annuaire de l'offre de soins et cercles de soins",
                                                              "url": base_url(request)},
         "rest": [{"mode": "server", "security": {"description": "Jeton Bearer ou session authentifiée (second facteur)."},
                   "resource": resources}],
@@ -356,7 +510,10 @@ def read(request, resource_type: str, resource_id: str):
         cpts = CPTS.objects.filter(pk=int(resource_id[5:])).first()
         if cpts is not None:
             return respond(mapping.cpts_organization(cpts))
-    if resource_type == "HealthcareService":
+    if "visible" in spec:  # tenant data: what the user may not read does not exist for them
+        visible = spec["visible"](request_user(request))
+        obj = visible.filter(pk=int(resource_id)).first() if resource_id.isdigit() else None
+    elif resource_type == "HealthcareService":
         obj = CPTS.objects.filter(pk=int(resource_id[5:])).first() if re.fullmatch(r"cpts-\d+", resource_id) else None
     else:
         obj = spec["model"].objects.filter(pk=int(resource_id)).first() if resource_id.isdigit() else None
@@ -389,7 +546,10 @@ def search_type(request, resource_type: str):
         total = None
         has_next = len(hits) == page.offset + page.count
     else:
-        qs = spec["search"](params)
+        if "visible" in spec:
+            qs = spec["search"](params, spec["visible"](request_user(request)))
+        else:
+            qs = spec["search"](params)
         if params.getlist("_id"):
             ids = [i for v in params.getlist("_id") for i in v.split(",")]
             if resource_type == "HealthcareService":

@@ -66,7 +66,8 @@ def test_metadata_lists_exactly_the_supported_resources_and_parameters(fhir_clie
     body = get(fhir_client, "/fhir/metadata")
     CapabilityStatement.model_validate(body)
     resources = {r["type"]: r for r in body["rest"][0]["resource"]}
-    assert set(resources) == {"Practitioner", "PractitionerRole", "Organization", "Location", "HealthcareService"}
+    assert set(resources) == {"Practitioner", "PractitionerRole", "Organization", "Location", "HealthcareService",
+                              "CareTeam", "Patient", "RelatedPerson", "Consent", "Communication"}
     names = {p["name"] for p in resources["Practitioner"]["searchParam"]}
     assert {"identifier", "name", "family", "given", "qualification-code", "active", "_count"} <= names
     assert set(resources["PractitionerRole"]["searchInclude"]) == {"PractitionerRole:practitioner",
@@ -164,7 +165,7 @@ def test_healthcare_service_of_a_cpts(fhir_client, directory):
     ("/fhir/Practitioner?identifier=http://example.org|1", 400, "invalid"),
     ("/fhir/PractitionerRole?_include=Practitioner:foo", 400, "not-supported"),
     ("/fhir/Practitioner/999999999", 404, "not-found"),
-    ("/fhir/Patient", 404, "not-supported"),
+    ("/fhir/Encounter", 404, "not-supported"),
 ])
 def test_errors_answer_an_operation_outcome(fhir_client, url, status, code):
     body = get(fhir_client, url, status)
