@@ -82,3 +82,11 @@ def group_to_manage(user, cpts: CPTS, group_id: int) -> Group:
     if not can_manage(user, group):
         raise PermissionDenied("Seuls l'initiateur du groupe et la coordination peuvent le gérer.")
     return group
+
+
+def audience(group: Group) -> list[int]:
+    """Ids of the users allowed to read the group's content right now: its active members who hold a
+    patient-data role in the group's CPTS. Real-time events and notifications go to these users only."""
+    roles = scoped(Membership, group.cpts).filter(active=True, role__in=PATIENT_DATA_ROLES).values("user_id")
+    return list(group.members.filter(status=GroupMember.Status.ACTIVE, user_id__in=roles)
+                .values_list("user_id", flat=True))

@@ -11,6 +11,7 @@ from stdnum.fr import nir as stdnum_nir
 
 from audit.log import record
 from coordination import access
+from coordination.events import emit
 from coordination.models import Consent, Group, GroupMember, Message, MessageRevision, Patient, ReadReceipt
 from cpts.actions import ActionError
 from cpts.models import CPTS
@@ -109,6 +110,7 @@ def invite(group: Group, by, user, function: str = "") -> GroupMember:
             raise ActionError("Cette personne est déjà invitée.", "user")
         member.status, member.invited_by, member.ended_at = GroupMember.Status.INVITED, by, None
         member.save()
+    emit("member.invited", group, by, member, user_id=user.pk)
     return member
 
 
@@ -123,6 +125,7 @@ def answer_invitation(group: Group, user, accept: bool) -> GroupMember:
     else:
         member.status, member.ended_at = GroupMember.Status.DECLINED, timezone.now()
     member.save()
+    emit("member.joined" if accept else "member.declined", group, user, member, user_id=user.pk)
     return member
 
 
@@ -133,6 +136,7 @@ def leave(group: Group, user) -> GroupMember:
         raise ActionError("Vous n'êtes pas membre de ce groupe.")
     member.status, member.ended_at = GroupMember.Status.LEFT, timezone.now()
     member.save()
+    emit("member.left", group, user, member, user_id=user.pk)
     return member
 
 
@@ -145,6 +149,7 @@ def remove_member(group: Group, by, user) -> GroupMember:
         raise ActionError("Cette personne n'est pas membre du groupe.")
     member.status, member.ended_at = GroupMember.Status.REMOVED, timezone.now()
     member.save()
+    emit("member.removed", group, by, member, user_id=user.pk)
     return member
 
 
@@ -155,6 +160,7 @@ def close_group(group: Group, by) -> Group:
     _open(group)
     group.status, group.closed_at = Group.Status.CLOSED, timezone.now()
     group.save()
+    emit("group.closed", group, by)
     return group
 
 
@@ -169,6 +175,7 @@ def reopen_group(group: Group, by) -> Group:
         raise ActionError("Ce patient a déjà un autre cercle de soins ouvert.")
     group.status, group.closed_at = Group.Status.OPEN, None
     group.save()
+    emit("group.reopened", group, by)
     return group
 
 
@@ -187,9 +194,11 @@ def record_consent(group: Group, by, *, collected_on: dt.date, method: str, scop
     if expires_on is not None and expires_on <= collected_on:
         raise ActionError("La date d'expiration doit suivre la date de recueil.", "expires_on")
     witness = _text(witness, "witness", "Témoin", 200, required=method == Consent.Method.ORAL_WITNESS)
-    return Consent.objects.create(cpts=group.cpts, group=group, patient=group.patient, collected_by=by,
-                                  collected_on=collected_on, method=method, witness=witness,
-                                  scope=_text(scope, "scope", "Portée", 2000), expires_on=expires_on)
+    consent = Consent.objects.create(cpts=group.cpts, group=group, patient=group.patient, collected_by=by,
+                                     collected_on=collected_on, method=method, witness=witness,
+                                     scope=_text(scope, "scope", "Portée", 2000), expires_on=expires_on)
+    emit("consent.recorded", group, by, consent)
+    return consent
 
 
 @transaction.atomic
@@ -201,6 +210,7 @@ def withdraw_consent(consent: Consent, by) -> Consent:
     consent.withdrawn_at, consent.withdrawn_by = timezone.now(), by
     consent.save()
     record("decision", obj=consent, cpts_id=consent.cpts_id, details={"decision": "consent_withdrawn"})
+    emit("consent.withdrawn", consent.group, by, consent)
     return consent
 
 
@@ -219,7 +229,10 @@ def post_message(group: Group, by, body: str, subject: str = "", parent: Message
         subject = ""
     else:
         subject = _text(subject, "subject", "Sujet", 200)
-    return Message.objects.create(cpts=group.cpts, group=group, parent=parent, subject=subject, author=by, body=body)
+    message = Message.objects.create(cpts=group.cpts, group=group, parent=parent, subject=subject, author=by, body=body)
+    emit("message.replied" if parent is not None else "message.posted", group, by, message,
+         subject_id=parent.pk if parent is not None else message.pk)
+    return message
 
 
 @transaction.atomic
@@ -235,6 +248,7 @@ def edit_message(message: Message, by, body: str, subject: str | None = None) ->
         message.subject = _text(subject, "subject", "Sujet", 200)
     message.edited_at = timezone.now()
     message.save()
+    emit("message.edited", message.group, by, message, subject_id=message.parent_id or message.pk)
     return message
 
 
@@ -249,6 +263,7 @@ def delete_message(message: Message, by) -> Message:
     MessageRevision.objects.create(cpts=message.cpts, message=message, body=message.body, subject=message.subject)
     message.body, message.deleted_at = "", timezone.now()
     message.save()
+    emit("message.deleted", message.group, by, message, subject_id=message.parent_id or message.pk)
     return message
 
 
