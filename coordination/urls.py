@@ -12,6 +12,7 @@ urlpatterns = [
     path("c/<slug:slug>/groupes/nouveau-groupe/", views.new_working_group, name="new_group"),
     path(G, views.group_page, name="group"),
     path(G + "messages/", views.post_message, name="post_message"),
+    path(G + "messages/fil/", views.group_messages, name="group_messages"),
     path(G + "messages/<int:message_id>/modifier/", views.edit_message, name="edit_message"),
     path(G + "messages/<int:message_id>/supprimer/", views.delete_message, name="delete_message"),
     path(G + "inviter/", views.invite, name="invite"),

@@ -102,6 +102,22 @@ def new_working_group(request, access):
 def group_page(request, access, group_id):
     cpts = access.cpts
     group = rules.group_to_read(request.user, cpts, group_id)
+    context = _messages_context(request, cpts, group)
+    members = group.members.select_related("user", "invited_by").order_by("status", "user__last_name")
+    is_open = context["is_open"]
+    return render(request, "coordination/group.html", context | {
+        "members": members,
+        "consents": group.consents.select_related("collected_by", "withdrawn_by"),
+        "valid_consent": rules.valid_consent(group),
+        "can_manage": rules.can_manage(request.user, group),
+        "consent_form": ConsentForm(auto_id="consentement_%s"),
+        "invite_form": InviteForm(candidates=_candidates(cpts, group), auto_id="invitation_%s") if is_open else None,
+        "age": group.patient.age() if group.patient else None,
+    })
+
+
+def _messages_context(request, cpts, group: Group) -> dict:
+    """The messages of a group the reader may read (checked by the caller), marked read and audited."""
     for message in group.messages.filter(deleted_at__isnull=True).exclude(receipts__user=request.user):
         actions.mark_read(message, request.user)
     receipts = Prefetch("receipts", queryset=ReadReceipt.objects.select_related("user").order_by("read_at"))
@@ -109,18 +125,15 @@ def group_page(request, access, group_id):
     subjects = list(group.messages.filter(parent__isnull=True).select_related("author")
                     .prefetch_related(receipts, replies))
     record_view(group, cpts_id=group.cpts_id)
-    members = group.members.select_related("user", "invited_by").order_by("status", "user__last_name")
-    can_post = rules.can_share_clinical(group)
-    is_open = group.status == Group.Status.OPEN
-    return render(request, "coordination/group.html", {
-        "cpts": cpts, "group": group, "subjects": subjects, "members": members,
-        "consents": group.consents.select_related("collected_by", "withdrawn_by"),
-        "valid_consent": rules.valid_consent(group), "can_post": can_post, "is_open": is_open,
-        "can_manage": rules.can_manage(request.user, group),
-        "message_form": MessageForm(auto_id="sujet_%s"), "consent_form": ConsentForm(auto_id="consentement_%s"),
-        "invite_form": InviteForm(candidates=_candidates(cpts, group), auto_id="invitation_%s") if is_open else None,
-        "age": group.patient.age() if group.patient else None,
-    })
+    return {"cpts": cpts, "group": group, "subjects": subjects, "can_post": rules.can_share_clinical(group),
+            "is_open": group.status == Group.Status.OPEN, "message_form": MessageForm(auto_id="sujet_%s")}
+
+
+@cpts_view(PERMISSION)
+def group_messages(request, access, group_id):
+    """The messages section alone, re-fetched by the page when a real-time event announces a change."""
+    group = rules.group_to_read(request.user, access.cpts, group_id)
+    return render(request, "coordination/_messages_section.html", _messages_context(request, access.cpts, group))
 
 
 def _run(request, access, group_id, action, success: str, anchor: str = ""):

@@ -127,6 +127,7 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "coordination:new_group": {"GET": "cpts.use_coordination", "POST": "cpts.use_coordination"},
     "coordination:group": {"GET": "cpts.use_coordination"},  # and an active member of the group (coordination.access)
     "coordination:post_message": {"POST": "cpts.use_coordination"},
+    "coordination:group_messages": {"GET": "cpts.use_coordination"},  # and an active member of the group
     "coordination:edit_message": {"POST": "cpts.use_coordination"},
     "coordination:delete_message": {"POST": "cpts.use_coordination"},
     "coordination:invite": {"POST": "cpts.use_coordination"},

@@ -329,6 +329,7 @@ PAGES: dict[str, Page] = {
         "address": "", "postal_code": "", "phone": "", "nir": ""}),
     "coordination:new_group": Page(kwargs=slug, data=lambda w, r: {"title": "Groupe matrice", "description": ""}),
     "coordination:group": group_page(_group("circle")),
+    "coordination:group_messages": group_page(_group("circle")),
     "coordination:post_message": group_page(_group("circle"), lambda w, r: {"subject": "Matrice", "body": "Bonjour"}),
     "coordination:edit_message": group_page(_message("to_edit"), lambda w, r: {"subject": "Sujet 1", "body": "Modifié"}),
     "coordination:delete_message": group_page(_message("to_delete"), lambda w, r: {}),
