@@ -106,6 +106,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
         "min_size": env_int("DB_POOL_MIN_SIZE", 2), "max_size": env_int("DB_POOL_MAX_SIZE", 10), "timeout": 10,
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Same SQLite backend, reusing open connections across requests (see opencpts/sqlite_pool).
+    DATABASES["default"]["ENGINE"] = "opencpts.sqlite_pool"
+    DATABASES["default"]["POOL_SIZE"] = env_int("DB_POOL_MAX_SIZE", 10) if env_bool("DB_POOL", True) else 0
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",

@@ -14,7 +14,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed on
 # for the busy timeout, so concurrency tests (threads, each with its own connection) could not behave
 # as the embedded production database (a WAL file) does.
 _db = DATABASES["default"]  # noqa: F405
-if _db["ENGINE"] == "django.db.backends.sqlite3" and not _db["TEST"].get("NAME"):
+if _db["ENGINE"] == "opencpts.sqlite_pool" and not _db["TEST"].get("NAME"):
     import tempfile
 
     _db["TEST"]["NAME"] = os.path.join(tempfile.gettempdir(), f"opencpts-test-{os.getpid()}.sqlite3")
@@ -22,3 +22,4 @@ if _db["ENGINE"] == "django.db.backends.sqlite3" and not _db["TEST"].get("NAME")
 # The test runner creates and drops its own databases: plain connections there (the pool is exercised by
 # bench/ and by production settings).
 _db.get("OPTIONS", {}).pop("pool", None)
+_db["POOL_SIZE"] = 0  # SQLite: no reuse of connections (tested on its own in tests/test_sqlite_pool.py)
