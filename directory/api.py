@@ -5,7 +5,7 @@ from ninja import Router, Schema
 
 from cpts.scoping import access_cpts
 from directory import query
-from directory.models import PracticePlace, Professional
+from directory.models import Professional
 from directory.offer import membership_rates
 
 router = Router(tags=["annuaire"])
@@ -167,11 +167,10 @@ def nearest(request, slug: str, lat: float, lon: float, profession: str = "", ra
         hits = query.search.nearest(lat, lon, k, radius_km, query.search.Filters(profession_code=profession))
     except query.search.SearchError as exc:
         return 400, {"detail": exc.message}
-    rows = {r[0]: r for r in PracticePlace.objects.filter(pk__in=[h.place_id for h in hits]).values_list(
-        "pk", "professional__last_name", "professional__first_name", "professional__profession_code", "commune__name")}
+    rows = query.search.place_summaries([h.place_id for h in hits])
     # A hot path (unscheduled care, "who is near this patient"): the rows are built to the declared schema
     # here and sent as they are, without a second validation pass.
-    return JsonResponse([{"professional_id": h.professional_id, "place_id": h.place_id, "last_name": rows[h.place_id][1],
-                          "first_name": rows[h.place_id][2], "profession_code": rows[h.place_id][3],
-                          "commune": rows[h.place_id][4], "latitude": h.latitude, "longitude": h.longitude,
+    return JsonResponse([{"professional_id": h.professional_id, "place_id": h.place_id, "last_name": rows[h.place_id][0],
+                          "first_name": rows[h.place_id][1], "profession_code": rows[h.place_id][2],
+                          "commune": rows[h.place_id][3], "latitude": h.latitude, "longitude": h.longitude,
                           "distance_km": round(h.distance_km, 4)} for h in hits if h.place_id in rows], safe=False)

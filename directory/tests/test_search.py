@@ -133,6 +133,11 @@ def test_api_search_and_nearest(client, cast, imported):
     assert near.status_code == 200
     expected = brute_force(45.76, 5.69, 20, "60")[:20]
     assert [r["professional_id"] for r in near.json()] == [pid for pid, _ in expected]
+    for row in near.json()[:5]:
+        place = PracticePlace.objects.select_related("professional", "commune").get(pk=row["place_id"])
+        assert (row["last_name"], row["first_name"], row["profession_code"], row["commune"]) == (
+            place.professional.last_name, place.professional.first_name, place.professional.profession_code,
+            place.commune.name if place.commune_id else "")
     bad = client.get(f"/api/cpts/{cast.cpts.slug}/directory/nearest", {"lat": 45.76, "lon": 5.69, "radius_km": 900},
                      **auth)
     assert bad.status_code == 400 and "Rayon impossible" in bad.json()["detail"]
