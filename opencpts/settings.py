@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "directory",
     "cpts",
     "coordination",
+    "realtime",
     "fhirapi",
 ]
 
@@ -127,6 +128,15 @@ else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "opencpts_cache"}
     }
+
+# Real time (realtime app): with REDIS_URL, a Redis channel layer shared by every application process
+# (pub/sub: one publish per event, fanned out by Redis); otherwise an in-process layer, enough for the
+# single process of the embedded default.
+if REDIS_URL:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                                  "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("CHANNEL_PREFIX", "opencpts")}}}
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 from asgiref import sync
 
-from opencpts.asgi import application
+from opencpts.asgi import http_application as application
 from opencpts.asgi_handler import SyncChainASGIHandler
 
 

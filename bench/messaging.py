@@ -1,0 +1,314 @@
+"""Real-time messaging benchmark: two application processes behind one Redis, G groups of M connected
+members (default 200 × 50 = 10,000 WebSocket connections), messages posted over HTTP at a fixed rate;
+for every post, the delay until each member's connection received its frame.
+
+    .venv/bin/python bench/messaging.py                      # PostgreSQL, 200 × 50, 20 posts/s for 30 s
+    .venv/bin/python bench/messaging.py --db sqlite --seconds 10
+
+What is measured: t0 = just before the POST of the message leaves the poster (so the delay includes the
+HTTP request, the database commit, the audience query and the Redis fan-out); t1 = when a member's
+WebSocket client read the frame. Posts go to the groups in turn (one post per group at a time), through
+both application processes alternately; the members' connections are spread over both processes and
+read by separate client processes (--clients). Synthetic users, labelled as such, in a database of
+their own (var/bench/messaging/ or the --pg-url database, recreated on each run).
+"""
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET_KEY = "bench-only-" + "x" * 40  # noqa: S105 - a throwaway key for a throwaway database
+
+
+def percentiles(values: list[float]) -> dict:
+    if not values:
+        return {"p50": float("nan"), "p95": float("nan"), "p99": float("nan")}
+    q = statistics.quantiles(values, n=100, method="inclusive")
+    return {"p50": statistics.median(values), "p95": q[94], "p99": q[98]}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- setup, in a child process with Django configured -------------------------------------------------
+
+def setup(groups: int, members: int, out: str) -> None:
+    import django
+
+    django.setup()
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.middleware.csrf import _mask_cipher_secret
+    from django.utils import timezone
+    from django.utils.crypto import get_random_string
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.models import User
+    from coordination.models import Group, GroupMember
+    from cpts.models import CPTS, Membership
+    from cpts.roles import Role
+
+    started = time.monotonic()
+    unusable = make_password(None)  # nobody logs in with a password here: sessions are created below
+    cpts = CPTS.objects.create(name="CPTS Banc d'essai (fictive)", slug="banc-messagerie")
+    total = groups * members
+    users = User.objects.bulk_create(
+        [User(email=f"pro{i:05d}@bench.opencpts.test", first_name="Pro", last_name=f"Fictif {i:05d}", password=unusable)
+         for i in range(total)], batch_size=2000)
+    Membership.objects.bulk_create([Membership(cpts=cpts, user=u, role=Role.MEMBER) for u in users], batch_size=2000)
+    devices = TOTPDevice.objects.bulk_create(
+        [TOTPDevice(user=u, name="banc", confirmed=True, key=secrets.token_hex(20)) for u in users], batch_size=2000)
+    group_rows = Group.objects.bulk_create(
+        [Group(cpts=cpts, kind=Group.Kind.WORKING_GROUP, title=f"Groupe fictif {g:03d}", initiator=users[g * members])
+         for g in range(groups)])
+    now = timezone.now()
+    GroupMember.objects.bulk_create(
+        [GroupMember(cpts=cpts, group=group_rows[g], user=users[g * members + m], status=GroupMember.Status.ACTIVE,
+                     joined_at=now) for g in range(groups) for m in range(members)], batch_size=5000)
+    expire = now + timezone.timedelta(days=1)
+    sessions, keys = [], []
+    for user, device in zip(users, devices, strict=True):
+        key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
+        data = SessionStore().encode({"_auth_user_id": str(user.pk), "_auth_user_backend":
+                                      "django.contrib.auth.backends.ModelBackend",
+                                      "_auth_user_hash": user.get_session_auth_hash(),
+                                      DEVICE_ID_SESSION_KEY: device.persistent_id})
+        sessions.append(Session(session_key=key, session_data=data, expire_date=expire))
+        keys.append(key)
+    Session.objects.bulk_create(sessions, batch_size=2000)
+    secret = get_random_string(32, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+    plan = {"slug": cpts.slug, "csrf_cookie": secret, "csrf_token": _mask_cipher_secret(secret),
+            "groups": [{"id": group_rows[g].pk, "sessions": keys[g * members:(g + 1) * members]} for g in range(groups)],
+            "setup_s": time.monotonic() - started}
+    Path(out).write_text(json.dumps(plan))
+
+
+# --- member clients, in their own processes ----------------------------------------------------------
+
+def client_worker(conns: list, ready, stop, results) -> None:
+    """Holds WebSocket connections [(server, group_id, session)], records (group, object, t_recv)."""
+    import websockets
+
+    async def run():
+        received: list[tuple[int, int, float]] = []
+        errors = []
+        limit = asyncio.Semaphore(100)
+        sockets = []
+
+        async def open_one(server, session):
+            async with limit:
+                for attempt in range(5):
+                    try:
+                        ws = await websockets.connect(f"ws://{server}/ws/", open_timeout=60, max_queue=None,
+                                                      additional_headers={"Origin": f"http://{server}",
+                                                                          "Cookie": f"sessionid={session}"})
+                        frame = json.loads(await asyncio.wait_for(ws.recv(), 60))
+                        assert frame == {"type": "ready"}, frame
+                        return ws
+                    except Exception as exc:  # noqa: BLE001 - retried, then reported
+                        last = exc
+                        await asyncio.sleep(0.5 * (attempt + 1))
+                errors.append(repr(last))
+                return None
+
+        async def read(ws):
+            try:
+                async for raw in ws:
+                    t = time.time()
+                    frame = json.loads(raw)
+                    if frame.get("type") == "group" and frame.get("kind") == "message.posted":
+                        received.append((frame["group"], frame["object"], t))
+            except websockets.ConnectionClosed:
+                pass
+
+        opened = await asyncio.gather(*(open_one(server, session) for server, _, session in conns))
+        sockets = [ws for ws in opened if ws is not None]
+        readers = [asyncio.create_task(read(ws)) for ws in sockets]
+        ready.put(len(sockets))
+        while not stop.is_set():
+            await asyncio.sleep(0.2)
+        for ws in sockets:
+            await ws.close()
+        await asyncio.gather(*readers, return_exceptions=True)
+        results.put({"received": received, "connected": len(sockets), "errors": errors[:5]})
+
+    asyncio.run(run())
+
+
+# --- the run -------------------------------------------------------------------------------------------
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
+    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/opencpts_bench_messaging")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
+    parser.add_argument("--groups", type=int, default=200)
+    parser.add_argument("--members", type=int, default=50)
+    parser.add_argument("--rate", type=float, default=20.0, help="posts per second")
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--clients", type=int, default=2, help="client processes holding the connections")
+    parser.add_argument("--setup", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    work = ROOT / "var" / "bench" / "messaging"
+    work.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "opencpts.settings", "OPENCPTS_DEV": "1",
+           "OPENCPTS_VAR_DIR": str(work), "SECRET_KEY": SECRET_KEY, "LOG_LEVEL": "WARNING",
+           "ALLOWED_HOSTS": "127.0.0.1,localhost", "REDIS_URL": args.redis_url,
+           "CHANNEL_PREFIX": f"bench{secrets.token_hex(4)}", "PYTHONPATH": str(ROOT)}
+    if args.db == "postgres":
+        import psycopg
+
+        name = args.pg_url.rsplit("/", 1)[1]
+        with psycopg.connect(args.pg_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        env["DATABASE_URL"] = args.pg_url
+    else:
+        db = work / "bench.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(db) + suffix).unlink(missing_ok=True)
+        env["DATABASE_URL"] = f"sqlite:///{db}"
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    print(f"--- {args.db}: migrating; creating {args.groups} groups × {args.members} members (synthetic) ...",
+          flush=True)
+    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    plan_file = work / "plan.json"
+    subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(ROOT)!r}); from bench.messaging "
+                    f"import setup; setup({args.groups}, {args.members}, {str(plan_file)!r})"],
+                   cwd=ROOT, env=env, check=True)
+    plan = json.loads(plan_file.read_text())
+    print(f"setup: {plan['setup_s']:.0f} s", flush=True)
+
+    ports = [free_port(), free_port()]
+    servers = [subprocess.Popen([sys.executable, "-m", "uvicorn", "opencpts.asgi:application", "--host", "127.0.0.1",
+                                 "--port", str(p), "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env)
+               for p in ports]
+    addresses = [f"127.0.0.1:{p}" for p in ports]
+    try:
+        for port in ports:
+            for _ in range(300):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+        conns = [(addresses[(g + m) % 2], group["id"], session)
+                 for g, group in enumerate(plan["groups"]) for m, session in enumerate(group["sessions"])]
+        ctx = mp.get_context("spawn")
+        ready, results, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
+        workers = [ctx.Process(target=client_worker, args=(conns[i::args.clients], ready, stop, results))
+                   for i in range(args.clients)]
+        started = time.monotonic()
+        for w in workers:
+            w.start()
+        connected = sum(ready.get(timeout=900) for _ in workers)
+        connect_s = time.monotonic() - started
+        print(f"connected: {connected:,} WebSockets in {connect_s:.0f} s".replace(",", " "), flush=True)
+
+        # Warm-up, not measured: each server's first requests pay imports, pools and caches.
+        import http.client
+
+        for n, address in enumerate(addresses * 5):
+            group = plan["groups"][n % len(plan["groups"])]
+            warm = http.client.HTTPConnection(address, timeout=60)
+            warm.request("POST", f"/c/{plan['slug']}/groupes/{group['id']}/messages/", body=urlencode(
+                {"csrfmiddlewaretoken": plan["csrf_token"], "subject": "Échauffement", "body": "Non mesuré."}),
+                headers={"Content-Type": "application/x-www-form-urlencoded",
+                         "Cookie": f"sessionid={group['sessions'][0]}; csrftoken={plan['csrf_cookie']}"})
+            warm.getresponse().read()
+            warm.close()
+        time.sleep(2.0)
+
+        posts: list[tuple[int, float, float, int]] = []  # (group, t0, t_done, status)
+        lock = threading.Lock()
+        total_posts = int(args.rate * args.seconds)
+        t_start = time.time() + 1.0
+
+        def poster(indexes):
+            import http.client
+
+            conns_http = {a: http.client.HTTPConnection(a, timeout=30) for a in addresses}
+            for i in indexes:
+                group = plan["groups"][i % len(plan["groups"])]
+                server = addresses[i % 2]
+                body = urlencode({"csrfmiddlewaretoken": plan["csrf_token"], "subject": f"Essai {i}",
+                                  "body": "Message de banc d'essai (fictif)."})
+                delay = t_start + i / args.rate - time.time()
+                if delay > 0:
+                    time.sleep(delay)
+                t0 = time.time()
+                conn = conns_http[server]
+                conn.request("POST", f"/c/{plan['slug']}/groupes/{group['id']}/messages/", body=body, headers={
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Cookie": f"sessionid={group['sessions'][0]}; csrftoken={plan['csrf_cookie']}"})
+                response = conn.getresponse()
+                response.read()
+                with lock:
+                    posts.append((group["id"], t0, time.time(), response.status))
+
+        threads = [threading.Thread(target=poster, args=(range(k, total_posts, 8),)) for k in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        post_window = max(p[2] for p in posts) - min(p[1] for p in posts)
+        time.sleep(3.0)  # let the last frames arrive
+        stop.set()
+        outcome = [results.get(timeout=120) for _ in workers]
+        for w in workers:
+            w.join(timeout=30)
+    finally:
+        for s in servers:
+            s.terminate()
+        for s in servers:
+            s.wait(timeout=30)
+
+    bad = [p for p in posts if p[3] != 302]
+    by_group: dict[int, list[float]] = {}
+    for group, t0, _, status in sorted(posts, key=lambda p: p[1]):
+        if status == 302:
+            by_group.setdefault(group, []).append(t0)
+    latencies, received = [], 0
+    for o in outcome:
+        for group, _, t_recv in o["received"]:
+            starts = [t for t in by_group.get(group, []) if t <= t_recv]
+            if starts:
+                latencies.append((t_recv - starts[-1]) * 1000)
+                received += 1
+    expected = sum(1 for p in posts if p[3] == 302) * args.members
+    lat = percentiles(latencies)
+    http_ms = percentiles([(p[2] - p[1]) * 1000 for p in posts])
+    print(f"\n=== {args.db} — {args.groups} groups × {args.members} connected members, 2 application processes, "
+          f"Redis pub/sub ===")
+    print(f"posts: {len(posts)} sent in {post_window:.1f} s = {len(posts) / post_window:.1f} posts/s "
+          f"(target {args.rate:g}); HTTP errors: {len(bad)}; POST p50/p95 {http_ms['p50']:.0f}/{http_ms['p95']:.0f} ms")
+    print(f"deliveries: {received:,} of {expected:,} expected ({expected - received} lost), "
+          f"{received / post_window:,.0f} frames/s".replace(",", " "))
+    print(f"post → delivery on every member's connection: p50 {lat['p50']:.0f} ms, p95 {lat['p95']:.0f} ms, "
+          f"p99 {lat['p99']:.0f} ms (floor: p95 < 250 ms at 20 posts/s)")
+    errors = [e for o in outcome for e in o["errors"]]
+    if errors:
+        print("connection errors (first ones):", errors[:5])
+    print(f"machine: {os.cpu_count()} cores; figures vary with machine load (run twice to compare).")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""The WebSocket endpoint ``/ws/``: one connection per open page, events pushed by the server.
+
+Frames to the browser (JSON): ``{"type": "ready"}`` once subscribed; ``{"type": "group", "kind": ...,
+"group": id, "object": id, "subject": id}`` for a group event (identifiers only: the page fetches the
+content through its own URL, which checks the rules again); ``{"type": "pong"}``; ``{"type": "error",
+"message": "..."}`` in French for anything the client sends but a ping. Clients cannot subscribe to
+anything: subscriptions are computed by the server (realtime.access).
+"""
+
+import json
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from realtime import access
+from realtime.publish import group_name, user_name
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+MAX_FRAME = 1024
+
+
+class RealtimeConsumer(AsyncWebsocketConsumer):
+    user_id: int | None = None
+
+    async def connect(self):
+        self.allowed: set[int] = set()
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        if not await database_sync_to_async(access.session_passes_second_factor)(user, self.scope.get("session")):
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.user_id = user.pk
+        await self.accept()
+        await self.channel_layer.group_add(user_name(self.user_id), self.channel_name)
+        await self._subscribe()
+        await self._send({"type": "ready"})
+
+    async def disconnect(self, code):
+        if self.user_id is None:
+            return
+        await self.channel_layer.group_discard(user_name(self.user_id), self.channel_name)
+        for group_id in self.allowed:
+            await self.channel_layer.group_discard(group_name(group_id), self.channel_name)
+
+    async def _subscribe(self):
+        now = await database_sync_to_async(access.readable_group_ids)(self.user_id)
+        for group_id in now - self.allowed:
+            await self.channel_layer.group_add(group_name(group_id), self.channel_name)
+        for group_id in self.allowed - now:
+            await self.channel_layer.group_discard(group_name(group_id), self.channel_name)
+        self.allowed = now
+
+    async def _send(self, frame: dict):
+        await self.send(text_data=json.dumps(frame, separators=(",", ":")))
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if text_data is None or len(text_data) > MAX_FRAME:
+            await self._send({"type": "error", "message": "Message refusé : format non reconnu."})
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self._send({"type": "error", "message": "Message refusé : JSON invalide."})
+            return
+        if content == {"type": "ping"}:
+            await self._send({"type": "pong"})
+            return
+        await self._send({"type": "error", "message": "Abonnement refusé : les abonnements sont décidés par le "
+                                                      "serveur selon vos groupes ; rien n'a été modifié."})
+
+    # Channel-layer handlers ------------------------------------------------------------------------------
+
+    async def group_event(self, message):
+        frame = message["frame"]
+        if frame["group"] in self.allowed and self.user_id in message["audience"]:
+            await self._send(frame)
+
+    async def resync(self, message):
+        await self._subscribe()
+
+    async def direct(self, message):
+        await self._send(message["frame"])

@@ -1,0 +1,89 @@
+/* OpenCPTS real time: one WebSocket per page (/ws/), events pushed by the server after each commit.
+   Frames carry identifiers only; the page then re-fetches what changed through its own URL, which checks
+   the access rules again. Subscriptions are decided by the server; this script never asks for any. */
+(function () {
+  "use strict";
+  if (!document.body || document.body.dataset.realtime !== "on" || !("WebSocket" in window)) return;
+
+  var status = document.getElementById("rt-status");
+  var announcer = document.getElementById("rt-announce");
+  var delay = 1000;
+  var socket = null;
+
+  function announce(text) {
+    if (!announcer) return;
+    announcer.textContent = "";
+    window.setTimeout(function () { announcer.textContent = text; }, 50);
+  }
+
+  function setLost(lost) {
+    if (status) status.hidden = !lost;
+    document.body.classList.toggle("rt-lost", lost);
+  }
+
+  // Re-fetch a live section and swap it in, keeping what the user was typing and where the focus was.
+  function refresh(section) {
+    var url = section.dataset.liveUrl;
+    if (!url || section.dataset.loading === "1") { section.dataset.again = "1"; return; }
+    section.dataset.loading = "1";
+    fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.getElementById(section.id);
+        if (!fresh) return;
+        var typed = {};
+        section.querySelectorAll("textarea[id], input[id]:not([type=hidden])").forEach(function (el) {
+          if (el.value) typed[el.id] = el.value;
+        });
+        var focused = document.activeElement && section.contains(document.activeElement) ? document.activeElement.id : null;
+        section.replaceWith(fresh);
+        Object.keys(typed).forEach(function (id) {
+          var el = document.getElementById(id);
+          if (el) el.value = typed[id];
+        });
+        if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
+        if (window.htmx) window.htmx.process(fresh);
+        fresh.dispatchEvent(new CustomEvent("opencpts:refreshed", { bubbles: true }));
+      })
+      .catch(function () { /* the next event or a reload will bring it */ })
+      .finally(function () {
+        var current = document.getElementById(section.id) || section;
+        delete current.dataset.loading;
+        delete section.dataset.loading;
+        if (section.dataset.again === "1") { delete section.dataset.again; refresh(current); }
+      });
+  }
+
+  function onFrame(frame) {
+    document.dispatchEvent(new CustomEvent("opencpts:realtime", { detail: frame }));
+    if (frame.type === "group") {
+      document.querySelectorAll("[data-live-group='" + frame.group + "']").forEach(function (section) {
+        refresh(section);
+      });
+      if (frame.kind === "message.posted" || frame.kind === "message.replied") announce("Nouveau message dans un de vos groupes.");
+      if (frame.kind === "member.invited") announce("Vous avez reçu une invitation à un groupe.");
+    }
+  }
+
+  function connect() {
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + window.location.host + "/ws/");
+    socket.onopen = function () { delay = 1000; setLost(false); };
+    socket.onmessage = function (event) {
+      try { onFrame(JSON.parse(event.data)); } catch (e) { /* ignore a malformed frame */ }
+    };
+    socket.onclose = function (event) {
+      if (event.code === 4401 || event.code === 4403) return; // not allowed: do not insist
+      setLost(true);
+      window.setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 30000);
+    };
+  }
+
+  // Keep the connection alive through proxies that close idle ones.
+  window.setInterval(function () {
+    if (socket && socket.readyState === 1) socket.send(JSON.stringify({ type: "ping" }));
+  }, 25000);
+  connect();
+})();

@@ -1,0 +1,67 @@
+"""Two browsers on one care circle: A posts, B sees the message arrive without reloading (real time over
+WebSocket, served by uvicorn on the test database with the in-process channel layer)."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from coordination import actions
+from coordination.models import Consent
+from realtime.tests.servers import app_servers
+from tests.browser.conftest import CHROMIUM_ARGS  # noqa: F401 - same browser settings
+from tests.cast import PASSWORD, totp_code
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def log_in(page, base: str, user, code: str) -> None:
+    page.goto(base + reverse("accounts:login"))
+    page.get_by_label("Adresse e-mail").fill(user.email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(re.compile(re.escape(reverse("accounts:otp_verify"))))
+    page.locator("#id_code").fill(code)
+    page.get_by_role("button", name="Valider").click()
+    page.wait_for_load_state()
+
+
+def test_b_sees_a_message_from_a_without_reloading(browser, communes_loaded, cast):
+    patient = actions.create_patient(cast.cpts, cast.member, family_name="NAVIGATEUR", given_names="Léa",
+                                     birth_date=dt.date(1948, 6, 1))
+    circle = actions.open_care_circle(cast.cpts, cast.member, patient)
+    actions.invite(circle, cast.member, cast.bureau)
+    actions.answer_invitation(circle, cast.bureau, accept=True)
+    actions.record_consent(circle, cast.member, collected_on=timezone.localdate(), method=Consent.Method.ON_SCREEN,
+                           scope="Coordination")
+    codes = {u.pk: totp_code(u) for u in (cast.member, cast.bureau)}
+    group_path = reverse("coordination:group", args=[cast.cpts.slug, circle.pk])
+
+    with app_servers(1, None) as (address,):
+        base = f"http://{address}"
+        contexts = [browser.new_context(locale="fr-FR") for _ in range(2)]
+        try:
+            a, b = (context.new_page() for context in contexts)
+            for page in (a, b):
+                page.set_default_timeout(15_000)
+            log_in(a, base, cast.member, codes[cast.member.pk])
+            log_in(b, base, cast.bureau, codes[cast.bureau.pk])
+            for page in (a, b):
+                page.goto(base + group_path)
+                page.wait_for_function("document.body.dataset.realtime === 'on'")
+            b.evaluate("window.__notReloaded = true")
+            b.wait_for_timeout(500)  # B's WebSocket is open and subscribed
+
+            a.locator("#sujet_subject").fill("Passage infirmier")
+            a.locator("#sujet_body").fill("Pansement refait ce matin, RAS.")
+            a.get_by_role("button", name="Publier").click()
+            a.wait_for_load_state()
+
+            b.get_by_text("Pansement refait ce matin, RAS.").wait_for(timeout=3_000)
+            assert b.evaluate("window.__notReloaded === true")  # same page: no reload happened
+            assert b.get_by_role("heading", name="Passage infirmier").is_visible()
+        finally:
+            for context in contexts:
+                context.close()
