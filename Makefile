@@ -39,7 +39,7 @@ run: setup
 	@echo "  OpenCPTS est prêt : http://$(HOST):$(PORT)/"
 	@echo "  API : http://$(HOST):$(PORT)/api/docs — santé : http://$(HOST):$(PORT)/healthz"
 	@echo ""
-	$(BIN)/uvicorn opencpts.asgi:application --host $(HOST) --port $(PORT) --log-level warning
+	$(BIN)/uvicorn opencpts.asgi:application --host $(HOST) --port $(PORT) --log-level warning --ws-per-message-deflate false --ws-ping-interval 30
 
 totp: $(BIN)/.installed
 	@$(BIN)/python manage.py demo_totp $(EMAIL)

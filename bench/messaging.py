@@ -116,7 +116,7 @@ def client_worker(conns: list, ready, stop, results) -> None:
             async with limit:
                 for attempt in range(5):
                     try:
-                        ws = await websockets.connect(f"ws://{server}/ws/", open_timeout=60, max_queue=None,
+                        ws = await websockets.connect(f"ws://{server}/ws/", open_timeout=60, max_queue=None, ping_interval=None,
                                                       additional_headers={"Origin": f"http://{server}",
                                                                           "Cookie": f"sessionid={session}"})
                         frame = json.loads(await asyncio.wait_for(ws.recv(), 60))
@@ -199,12 +199,15 @@ def main() -> None:
 
     ports = [free_port(), free_port()]
     servers = [subprocess.Popen([sys.executable, "-m", "uvicorn", "opencpts.asgi:application", "--host", "127.0.0.1",
-                                 "--port", str(p), "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env)
+                                 "--port", str(p), "--log-level", "warning", "--no-access-log",
+                                 "--ws-per-message-deflate", "false", "--ws-ping-interval", "30"], cwd=ROOT, env=env)
                for p in ports]
     addresses = [f"127.0.0.1:{p}" for p in ports]
     try:
-        for port in ports:
+        for port, server in zip(ports, servers, strict=True):
             for _ in range(300):
+                if server.poll() is not None:
+                    sys.exit(f"the application process on port {port} exited ({server.returncode})")
                 try:
                     socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                     break

@@ -9,14 +9,40 @@ entered once: three moves per request (request_started, the chain, the close), m
 over HTTP. WebSocket traffic does not go through this handler.
 """
 
-from asgiref.sync import sync_to_async
+from concurrent.futures import ThreadPoolExecutor
+
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.core.handlers.asgi import ASGIHandler
+
+IDLE_WORKERS = 32
 
 
 class SyncChainASGIHandler(ASGIHandler):
+    """Also: each request's worker thread is taken from a pool of idle one-thread executors instead of
+    being created (and joined by yet another thread) per request, as asgiref does by default: starting
+    threads blocks the event loop, which also carries every WebSocket of the process."""
+
+    def __init__(self):
+        super().__init__()
+        self._idle: list[ThreadPoolExecutor] = []
+
     def load_middleware(self, is_async=False):
         super().load_middleware(is_async=False)
         self._middleware_chain = sync_to_async(self._middleware_chain, thread_sensitive=True)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        executor = self._idle.pop() if self._idle else ThreadPoolExecutor(max_workers=1,
+                                                                            thread_name_prefix="request")
+        try:
+            async with ThreadSensitiveContext(executor=executor):
+                await self.handle(scope, receive, send)
+        finally:
+            if len(self._idle) < IDLE_WORKERS:
+                self._idle.append(executor)
+            else:
+                executor.shutdown(wait=False)
 
 
 def get_asgi_application() -> SyncChainASGIHandler:

@@ -8,6 +8,7 @@ undoes or fails the user's action.
 """
 
 import asyncio
+import json
 import logging
 
 from asgiref.sync import async_to_sync
@@ -68,4 +69,6 @@ def on_group_event(sender, event: GroupEvent, **kwargs) -> None:
         if event.kind == "member.invited":
             # The invitee is not a member yet: they learn only that an invitation waits (no content).
             send(user_name(event.data["user_id"]), {"type": "direct", "frame": {**frame, "subject": None}})
-    send(group_name(event.group_id), {"type": "group.event", "frame": frame, "audience": access.audience(group)})
+    # Serialised once here, not once per connection.
+    send(group_name(event.group_id), {"type": "group.event", "group": event.group_id, "audience": access.audience(group),
+                                      "text": json.dumps(frame, separators=(",", ":"))})

@@ -53,7 +53,8 @@ def app_servers(count: int, redis_url: str | None):
         env["REDIS_URL"] = redis_url
     ports = [free_port() for _ in range(count)]
     processes = [subprocess.Popen([sys.executable, "-m", "uvicorn", "opencpts.asgi:application", "--host", "127.0.0.1",
-                                   "--port", str(port), "--log-level", "warning", "--no-access-log"],
+                                   "--port", str(port), "--log-level", "warning", "--no-access-log",
+                                   "--ws-per-message-deflate", "false", "--ws-ping-interval", "30"],
                                   cwd=ROOT, env=env) for port in ports]
     try:
         deadline = time.monotonic() + 30

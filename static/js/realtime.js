@@ -81,9 +81,5 @@
     };
   }
 
-  // Keep the connection alive through proxies that close idle ones.
-  window.setInterval(function () {
-    if (socket && socket.readyState === 1) socket.send(JSON.stringify({ type: "ping" }));
-  }, 25000);
   connect();
 })();
