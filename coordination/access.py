@@ -6,6 +6,9 @@
   thereby reading its content.
 - Clinical content is shared in a care circle only under a valid consent (recorded, not expired, not
   withdrawn), and never in a closed group (read-only archive).
+- A conversation (direct messages) follows the same rules; it has no patient, so no consent.
+- A group's history (who did what and when, from the audit trail, never content) is readable by those who
+  read the group and by those who manage it.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -51,7 +54,8 @@ def can_share_clinical(group: Group) -> bool:
     """Posting in a group: never when closed; in a care circle, only under a valid consent."""
     if group.status != Group.Status.OPEN:
         return False
-    return group.kind == Group.Kind.WORKING_GROUP or valid_consent(group) is not None
+    # Working groups and conversations have no patient, hence no consent to wait for.
+    return group.kind != Group.Kind.CARE_CIRCLE or valid_consent(group) is not None
 
 
 def visible_groups(user, cpts: CPTS) -> QuerySet:
@@ -90,3 +94,16 @@ def audience(group: Group) -> list[int]:
     roles = scoped(Membership, group.cpts).filter(active=True, role__in=PATIENT_DATA_ROLES).values("user_id")
     return list(group.members.filter(status=GroupMember.Status.ACTIVE, user_id__in=roles)
                 .values_list("user_id", flat=True))
+
+
+def can_view_history(user, group: Group) -> bool:
+    return can_read(user, group) or can_manage(user, group)
+
+
+def group_history_to_read(user, cpts: CPTS, group_id: int) -> Group:
+    group = scoped(Group, cpts).filter(pk=group_id).select_related("patient").first()
+    if group is None:
+        raise Http404("Groupe introuvable.")
+    if not can_view_history(user, group):
+        raise PermissionDenied("Seuls les membres du groupe, son initiateur et la coordination voient son historique.")
+    return group

@@ -3,18 +3,30 @@ writes in one transaction (audited by the model signals) and raises ActionError 
 
 import datetime as dt
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.utils import timezone
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import nir as stdnum_nir
 
 from audit.log import record
-from coordination import access
+from coordination import access, mentions
 from coordination.events import emit
-from coordination.models import Consent, Group, GroupMember, Message, MessageRevision, Patient, ReadReceipt
+from coordination.models import (
+    CONVERSATION_MAX_MEMBERS,
+    Consent,
+    Group,
+    GroupMember,
+    Message,
+    MessageMention,
+    MessageRevision,
+    Patient,
+    ReadReceipt,
+)
 from cpts.actions import ActionError
-from cpts.models import CPTS
+from cpts.models import CPTS, Membership
 from cpts.roles import PATIENT_DATA_ROLES
 from cpts.scoping import scoped
 
@@ -92,6 +104,27 @@ def _open(group: Group) -> None:
         raise ActionError("Ce groupe est clôturé : il est en lecture seule.")
 
 
+def _record_mentions(message: Message, by) -> list[int]:
+    """Store the @mentions of the message's text (members of the group's audience, not the author), tell the
+    newly mentioned ones (``message.mentioned``), and leave the ambiguous names on
+    ``message.ambiguous_mentions`` for the author."""
+    group = message.group
+    others = [uid for uid in access.audience(group) if uid != by.pk]
+    people = get_user_model().objects.filter(pk__in=others).values_list("pk", "first_name", "last_name")
+    parsed = mentions.find(message.body, mentions.name_table(people))
+    wanted = set(parsed.user_ids)
+    existing = set(message.mentions.values_list("user_id", flat=True))
+    message.mentions.exclude(user_id__in=wanted).delete()
+    added = [uid for uid in parsed.user_ids if uid not in existing]
+    for uid in added:  # one by one, so that each is audited like any other row
+        MessageMention.objects.create(cpts=message.cpts, message=message, user_id=uid)
+    if added:
+        emit("message.mentioned", group, by, message, user_ids=added,
+             subject_id=message.parent_id or message.pk)
+    message.ambiguous_mentions = parsed.ambiguous
+    return added
+
+
 @transaction.atomic
 def invite(group: Group, by, user, function: str = "") -> GroupMember:
     _open(group)
@@ -100,6 +133,7 @@ def invite(group: Group, by, user, function: str = "") -> GroupMember:
     membership = access.cpts_membership(user, group.cpts)
     if membership is None or membership.role not in PATIENT_DATA_ROLES:
         raise ActionError("Cette personne n'est pas un professionnel adhérent de la CPTS.", "user")
+    _conversation_has_room(group)
     member, created = GroupMember.objects.get_or_create(
         cpts=group.cpts, group=group, user=user,
         defaults={"invited_by": by, "function": _text(function, "function", "Rôle", 100, required=False)})
@@ -232,6 +266,7 @@ def post_message(group: Group, by, body: str, subject: str = "", parent: Message
     message = Message.objects.create(cpts=group.cpts, group=group, parent=parent, subject=subject, author=by, body=body)
     emit("message.replied" if parent is not None else "message.posted", group, by, message,
          subject_id=parent.pk if parent is not None else message.pk)
+    _record_mentions(message, by)
     return message
 
 
@@ -249,6 +284,7 @@ def edit_message(message: Message, by, body: str, subject: str | None = None) ->
     message.edited_at = timezone.now()
     message.save()
     emit("message.edited", message.group, by, message, subject_id=message.parent_id or message.pk)
+    _record_mentions(message, by)
     return message
 
 
@@ -272,3 +308,80 @@ def mark_read(message: Message, user) -> ReadReceipt:
         raise PermissionDenied("Vous n'êtes pas membre de ce groupe.")
     receipt, _ = ReadReceipt.objects.get_or_create(cpts=message.cpts, message=message, user=user)
     return receipt
+
+
+def _conversation_has_room(group: Group, adding: int = 1) -> None:
+    if group.kind != Group.Kind.CONVERSATION:
+        return
+    taken = group.members.filter(status__in=[GroupMember.Status.ACTIVE, GroupMember.Status.INVITED]).count()
+    if taken + adding > CONVERSATION_MAX_MEMBERS:
+        raise ActionError(f"Une conversation réunit {CONVERSATION_MAX_MEMBERS} personnes au plus : créez plutôt un "
+                          "groupe de travail.", "user")
+
+
+def _lock_memberships(cpts: CPTS, user_ids) -> None:
+    """Lock the CPTS memberships of these users, in id order (so two concurrent starts of the same conversation
+    queue here and the second one finds the first one's conversation)."""
+    list(scoped(Membership, cpts).select_for_update().filter(user_id__in=sorted(user_ids)).order_by("pk")
+         .values_list("pk", flat=True))
+
+
+def two_person_conversation(cpts: CPTS, user_a, user_b) -> Group | None:
+    """The open conversation whose active members are exactly these two people, if any."""
+    active = GroupMember.objects.filter(group=OuterRef("pk"), status=GroupMember.Status.ACTIVE)
+    n_active = active.order_by().values("group").annotate(n=Count("pk")).values("n")
+    return (scoped(Group, cpts).filter(kind=Group.Kind.CONVERSATION, status=Group.Status.OPEN)
+            .filter(Exists(active.filter(user=user_a)), Exists(active.filter(user=user_b)))
+            .annotate(n_active=Subquery(n_active)).filter(n_active=2).order_by("created_at", "pk").first())
+
+
+@transaction.atomic
+def start_conversation(cpts: CPTS, by, others, subject: str, body: str) -> tuple[Group, Message, bool]:
+    """Direct messages with one or more colleagues of the CPTS (professionals holding a patient-data role): the
+    subject is posted in the existing two-person conversation when there is one, otherwise in a new
+    conversation whose members are active at once. Returns (conversation, first message, created)."""
+    _require_professional(by, cpts)
+    others = list({u.pk: u for u in others if u.pk != by.pk}.values())
+    if not others:
+        raise ActionError("Choisissez au moins un destinataire.", "recipients")
+    if len(others) + 1 > CONVERSATION_MAX_MEMBERS:
+        raise ActionError(f"Une conversation réunit {CONVERSATION_MAX_MEMBERS} personnes au plus : créez plutôt un "
+                          "groupe de travail.", "recipients")
+    allowed = set(scoped(Membership, cpts).filter(active=True, role__in=PATIENT_DATA_ROLES, user__is_active=True,
+                                                  user_id__in=[u.pk for u in others])
+                  .values_list("user_id", flat=True))
+    refused = [u for u in others if u.pk not in allowed]
+    if refused:
+        names = ", ".join(u.get_full_name() or u.email for u in refused)
+        raise ActionError(f"Ces personnes ne sont pas des professionnels de la CPTS : {names}.", "recipients")
+    subject = _text(subject, "subject", "Sujet", 200)
+    body = _text(body, "body", "Message", 20000)
+    _lock_memberships(cpts, [by.pk] + [u.pk for u in others])
+    group = two_person_conversation(cpts, by, others[0]) if len(others) == 1 else None
+    created = group is None
+    if created:
+        names = ", ".join(sorted((u.get_full_name() or u.email) for u in [by, *others]))
+        group = Group.objects.create(cpts=cpts, kind=Group.Kind.CONVERSATION, title=names[:200], initiator=by)
+        now = timezone.now()
+        for user in [by, *others]:
+            member = GroupMember.objects.create(cpts=cpts, group=group, user=user, status=GroupMember.Status.ACTIVE,
+                                                invited_by=by, joined_at=now)
+            emit("member.joined", group, user, member, user_id=user.pk)
+    message = post_message(group, by, body, subject=subject)
+    return group, message, created
+
+
+@transaction.atomic
+def edit_group(group: Group, by, title: str, description: str = "") -> Group:
+    """Title and description of a group, by its initiator or a coordinator, while it is open."""
+    if not access.can_manage(by, group):
+        raise PermissionDenied("Seuls l'initiateur du groupe et la coordination peuvent le modifier.")
+    _open(group)
+    title = _text(title, "title", "Titre", 200)
+    description = _text(description, "description", "Description", 4000, required=False)
+    if (title, description) == (group.title, group.description):
+        raise ActionError("Aucune modification : le titre et la description sont inchangés.")
+    group.title, group.description = title, description
+    group.save()
+    emit("group.edited", group, by)
+    return group

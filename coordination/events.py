@@ -6,6 +6,9 @@ identifiers, never clinical content: each subscriber decides who receives it wit
 ``coordination.access.audience`` at delivery time and lets the reader fetch the content through a page
 that checks the rules again.
 
+Each event is also written to the audit trail (``trace``: action ``event``, filed under the group) inside the
+emitting transaction: the group's history page reads it there.
+
 Kinds: ``message.posted`` (a new subject), ``message.replied``, ``message.edited``, ``message.deleted``,
 ``message.mentioned`` (data: ``user_ids``), ``member.invited`` / ``member.joined`` / ``member.declined`` /
 ``member.left`` / ``member.removed`` (data: ``user_id``), ``group.closed``, ``group.reopened``,
@@ -37,6 +40,30 @@ class GroupEvent:
 def emit(kind: str, group, actor=None, obj=None, **data) -> GroupEvent:
     event = GroupEvent(kind=kind, cpts_id=group.cpts_id, group_id=group.pk,
                        actor_id=getattr(actor, "pk", None), object_id=getattr(obj, "pk", None), data=data)
+    trace(event, group, actor, obj)
     # robust: a failing subscriber (Redis down, SMTP refused) is logged and never undoes the committed write.
     transaction.on_commit(lambda: group_event.send_robust(sender=GroupEvent, event=event), robust=True)
     return event
+
+
+def _plain(value) -> bool:
+    if isinstance(value, list | tuple):
+        return all(_plain(v) for v in value)
+    return value is None or isinstance(value, bool | int | str)
+
+
+def trace(event: GroupEvent, group, actor=None, obj=None) -> None:
+    """The event in the audit trail, in the emitter's transaction, filed under the group (``object_type``
+    ``coordination.group``) so that the group's history (coordination.history) reads it through the audit
+    index. Identifiers only, like the event itself."""
+    from audit.context import Actor, current_actor
+    from audit.log import record
+
+    who = current_actor()
+    if actor is not None and getattr(actor, "pk", None) != who.user_id:
+        who = Actor(actor.pk, getattr(actor, "email", "") or str(actor), who.ip, who.request_id)
+    details = {"event": event.kind}
+    if obj is not None:
+        details["object_type"], details["object_id"] = obj._meta.label_lower, obj.pk
+    details.update({k: list(v) if isinstance(v, tuple) else v for k, v in event.data.items() if _plain(v)})
+    record("event", obj=group, cpts_id=group.cpts_id, details=details, actor=who)

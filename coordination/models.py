@@ -68,6 +68,8 @@ class Group(TenantModel):
     class Kind(models.TextChoices):
         CARE_CIRCLE = "care_circle", "Concertation autour du patient"
         WORKING_GROUP = "working_group", "Groupe de travail"
+        # Direct messages between a few professionals of the CPTS (CONVERSATION_MAX_MEMBERS at most), no patient.
+        CONVERSATION = "conversation", "Conversation (messages directs)"
 
     class Status(models.TextChoices):
         OPEN = "open", "Ouvert"
@@ -90,7 +92,7 @@ class Group(TenantModel):
                                     name="group_one_open_circle_per_patient"),
             models.CheckConstraint(
                 condition=(models.Q(kind="care_circle", patient__isnull=False)
-                           | models.Q(kind="working_group", patient__isnull=True)),
+                           | models.Q(kind__in=["working_group", "conversation"], patient__isnull=True)),
                 name="group_patient_iff_circle"),
         ]
 
@@ -188,3 +190,82 @@ class ReadReceipt(TenantModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["message", "user"], name="readreceipt_unique")]
+
+
+# A conversation (direct messages) gathers at most this many professionals, its initiator included.
+CONVERSATION_MAX_MEMBERS = 10
+
+
+class MessageMention(TenantModel):
+    """A member named with "@Prénom Nom" (or "@Nom") in a message; told through ``message.mentioned``."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="mentions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "user"], name="messagemention_unique")]
+
+
+class EmailInvitation(TenantModel):
+    """An invitation to a group sent by e-mail to a professional who is not a member of the CPTS.
+
+    Only the SHA-256 of the link's token is stored; the link works once, until ``expires_at``. When an account
+    already exists for the address, ``user`` names it and the invitation waits in that account's invitations.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "En attente"
+        ACCEPTED = "accepted", "Acceptée"
+        DECLINED = "declined", "Déclinée"
+        CANCELLED = "cancelled", "Annulée"
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="email_invitations")
+    email = models.EmailField("adresse e-mail", max_length=254)
+    token_hash = models.CharField(max_length=64, unique=True)
+    function = models.CharField("rôle dans la prise en charge", max_length=100, blank=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="coordination_email_invitations")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One pending invitation per address and group: a second one would leave two live links.
+            models.UniqueConstraint(fields=["group", "email"], condition=models.Q(status="pending"),
+                                    name="emailinvitation_one_pending"),
+        ]
+
+    def __str__(self):
+        return f"Invitation par e-mail n° {self.pk}"
+
+    def is_usable(self, now=None) -> bool:
+        return self.status == self.Status.PENDING and (now or timezone.now()) < self.expires_at
+
+
+class CoordinationSettings(TenantModel):
+    """Coordination settings of one CPTS (one row at most, created with the defaults on first use)."""
+
+    # Default: one year after closure. See docs/ARCHITECTURE.md ("Retention of closed care circles").
+    DEFAULT_RETENTION_DAYS = 365
+    MIN_RETENTION_DAYS = 30
+    MAX_RETENTION_DAYS = 7300
+
+    closed_circle_retention_days = models.PositiveIntegerField(
+        "durée de conservation des cercles clôturés (jours)", default=DEFAULT_RETENTION_DAYS)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cpts"], name="coordinationsettings_one_per_cpts")]
+        verbose_name = "réglages de la coordination"
+
+    def __str__(self):
+        return "Réglages de la coordination"

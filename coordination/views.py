@@ -4,22 +4,25 @@ coordination.actions (which check the rules again and raise French errors)."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
 from audit.log import record_view
 from coordination import access as rules
-from coordination import actions
+from coordination import actions, selectors
+from coordination import invitations as invitations_rules
 from coordination.forms import ConsentForm, InviteForm, MessageForm, PatientForm, ReplyForm, WorkingGroupForm
-from coordination.models import Consent, Group, GroupMember, Message, ReadReceipt
+from coordination.models import Consent, EmailInvitation, Group, GroupMember, Message, MessageMention, ReadReceipt
 from cpts.actions import ActionError
 from cpts.decorators import cpts_view
 from cpts.models import Membership
 from cpts.roles import PATIENT_DATA_ROLES
 from cpts.scoping import scoped
+from documents import actions as documents_actions
 
 PERMISSION = "cpts.use_coordination"
 
@@ -57,11 +60,15 @@ def _candidates(cpts, group: Group):
 @cpts_view(PERMISSION)
 def groups(request, access):
     cpts = access.cpts
-    mine = rules.visible_groups(request.user, cpts).select_related("patient", "initiator")
+    mine = list(selectors.my_groups(request.user, cpts))  # with their unread counts, in one query
     invitations = (scoped(GroupMember, cpts).filter(user=request.user, status=GroupMember.Status.INVITED,
                                                     group__status=Group.Status.OPEN)
                    .select_related("group", "invited_by"))
-    return render(request, "coordination/groups.html", {"cpts": cpts, "groups": mine, "invitations": invitations})
+    return render(request, "coordination/groups.html", {
+        "cpts": cpts, "groups": mine, "invitations": invitations,
+        "unread_total": sum(g.unread for g in mine),
+        "email_invitations": invitations_rules.pending_for(request.user).filter(cpts=cpts),
+        "can_set_retention": access.can("cpts.manage_coordination")})
 
 
 @cpts_view(PERMISSION)
@@ -117,16 +124,44 @@ def group_page(request, access, group_id):
 
 
 def _messages_context(request, cpts, group: Group) -> dict:
-    """The messages of a group the reader may read (checked by the caller), marked read and audited."""
-    for message in group.messages.filter(deleted_at__isnull=True).exclude(receipts__user=request.user):
+    """The messages of a group the reader may read (checked by the caller), marked read and audited; the
+    subjects narrowed by ``?sujet=`` (one subject) and ``?q=`` (text in the subject or its messages)."""
+    message_filter = _message_filter(request, group)
+    subjects_qs = message_filter.pop("subjects")
+    shown = group.messages.filter(Q(pk__in=subjects_qs.values("pk")) | Q(parent__in=subjects_qs.values("pk")))
+    for message in shown.filter(deleted_at__isnull=True).exclude(receipts__user=request.user):
         actions.mark_read(message, request.user)
     receipts = Prefetch("receipts", queryset=ReadReceipt.objects.select_related("user").order_by("read_at"))
-    replies = Prefetch("replies", queryset=Message.objects.select_related("author").prefetch_related(receipts))
-    subjects = list(group.messages.filter(parent__isnull=True).select_related("author")
-                    .prefetch_related(receipts, replies))
+    mentioned = Prefetch("mentions", queryset=MessageMention.objects.select_related("user"))
+    replies = Prefetch("replies", queryset=Message.objects.select_related("author").prefetch_related(receipts,
+                                                                                                     mentioned))
+    subjects = list(subjects_qs.select_related("author").prefetch_related(receipts, replies, mentioned))
     record_view(group, cpts_id=group.cpts_id)
+    others = [uid for uid in rules.audience(group) if uid != request.user.pk]
+    mentionable = [u.get_full_name() for u in User.objects.filter(pk__in=others).order_by("last_name", "first_name")
+                   if u.get_full_name()][:40]
     return {"cpts": cpts, "group": group, "subjects": subjects, "can_post": rules.can_share_clinical(group),
-            "is_open": group.status == Group.Status.OPEN, "message_form": MessageForm(auto_id="sujet_%s")}
+            "is_open": group.status == Group.Status.OPEN, "message_form": MessageForm(auto_id="sujet_%s"),
+            "message_filter": message_filter, "mentionable": mentionable}
+
+
+def _message_filter(request, group: Group) -> dict:
+    subjects = group.messages.filter(parent__isnull=True)
+    choices = list(subjects.values_list("pk", "subject"))
+    raw_subject = request.GET.get("sujet", "")
+    subject_id = int(raw_subject) if raw_subject.isdigit() and int(raw_subject) in {pk for pk, _ in choices} else None
+    q = selectors.clean_query(request.GET.get("q"))
+    if subject_id is not None:
+        subjects = subjects.filter(pk=subject_id)
+    if q:
+        live = Q(deleted_at__isnull=True)
+        subjects = subjects.filter(
+            Q(subject__icontains=q) | (live & Q(body__icontains=q))
+            | Q(pk__in=group.messages.filter(live, parent__isnull=False, body__icontains=q).values("parent_id")))
+    params = {k: v for k, v in (("sujet", subject_id), ("q", q)) if v}
+    return {"subjects": subjects, "choices": choices, "subject_id": subject_id, "q": q, "active": bool(params),
+            "query": urlencode(params),
+            "unknown_subject": bool(raw_subject) and subject_id is None}
 
 
 @cpts_view(PERMISSION)
@@ -155,16 +190,18 @@ def post_message(request, access, group_id):
         parent = group.messages.filter(pk=request.POST["parent"] if request.POST["parent"].isdigit() else 0).first()
         if parent is None:
             raise Http404("Sujet introuvable.")
-        form = ReplyForm(request.POST)
+        form = ReplyForm(request.POST, request.FILES)
     else:
-        form = MessageForm(request.POST)
+        form = MessageForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return _back(access, group.pk, "messages")
     data = form.cleaned_data
     return _run(request, access, group.pk,
-                lambda: actions.post_message(group, request.user, data["body"], subject=data.get("subject", ""),
-                                             parent=parent),
+                lambda: documents_actions.post_with_attachments(  # the message and its files, or nothing
+                    group, request.user, data.get("attachments") or [],
+                    lambda: _mention_feedback(request, actions.post_message(
+                        group, request.user, data["body"], subject=data.get("subject", ""), parent=parent))),
                 "Réponse publiée." if parent else "Sujet publié.", "messages")
 
 
@@ -182,8 +219,19 @@ def edit_message(request, access, group_id, message_id):
     message = _own_message(request, access, group_id, message_id)
     body = request.POST.get("body", "")
     subject = request.POST.get("subject") if message.parent_id is None else None
-    return _run(request, access, group_id, lambda: actions.edit_message(message, request.user, body, subject=subject),
+    return _run(request, access, group_id,
+                lambda: _mention_feedback(request, actions.edit_message(message, request.user, body, subject=subject)),
                 "Message modifié.", "messages")
+
+
+def _mention_feedback(request, message: Message) -> Message:
+    """Tell the author which @names were ambiguous (several members answer to them): nobody was mentioned."""
+    ambiguous = getattr(message, "ambiguous_mentions", None)
+    if ambiguous:
+        names = ", ".join(f"@{name}" for name in ambiguous)
+        messages.warning(request, f"Mention ambiguë, personne n'a été mentionné pour : {names}. Plusieurs membres "
+                                  "portent ce nom : écrivez « @Prénom Nom ».")
+    return message
 
 
 @cpts_view(PERMISSION)
@@ -204,10 +252,27 @@ def invite(request, access, group_id):
     if not form.is_valid():
         messages.error(request, _form_errors(form) or "Choisissez un professionnel à inviter.")
         return _back(access, group.pk, "informations")
+    if form.cleaned_data["email"]:
+        return _invite_by_email(request, access, group, form.cleaned_data["email"], form.cleaned_data["function"])
     user = User.objects.get(pk=form.cleaned_data["user"])
     return _run(request, access, group.pk,
                 lambda: actions.invite(group, request.user, user, form.cleaned_data["function"]),
                 f"{user.get_full_name() or user.email} est invité·e dans le groupe.", "informations")
+
+
+def _invite_by_email(request, access, group: Group, email: str, function: str):
+    try:
+        result = invitations_rules.invite_by_email(group, request.user, email, function)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        if isinstance(result, EmailInvitation):
+            messages.success(request, f"Invitation envoyée par e-mail à {result.email} : le lien est valable 14 jours "
+                                      "et ne sert qu'une fois.")
+        else:
+            messages.success(request, f"{result.user.get_full_name() or result.user.email}, déjà professionnel de la "
+                                      "CPTS, est invité·e dans le groupe.")
+    return _back(access, group.pk, "informations")
 
 
 @cpts_view(PERMISSION)
@@ -284,11 +349,13 @@ def reopen(request, access, group_id):
 @require_POST
 def record_consent(request, access, group_id):
     group = rules.group_to_read(request.user, access.cpts, group_id)
-    form = ConsentForm(request.POST)
+    form = ConsentForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return _back(access, group.pk, "consentements")
-    return _run(request, access, group.pk, lambda: actions.record_consent(group, request.user, **form.cleaned_data),
+    # The consent and the scan of the signed form (required for a paper consent), or nothing.
+    return _run(request, access, group.pk,
+                lambda: documents_actions.record_consent(group, request.user, **form.cleaned_data),
                 "Consentement enregistré.", "consentements")
 
 

@@ -109,6 +109,9 @@ def seed(rng_seed: int = 2026) -> tuple[CPTS, list[DemoLogin], bool]:
     password = demo_password()
     existing = CPTS.objects.filter(slug="cpts-bugey-sud").first()
     if existing is not None:
+        _seed_news(existing)  # a demo created before the news feed gets its posts; no-op otherwise
+        _seed_documents(existing)  # likewise for the documents of the care circles
+        _seed_agenda(existing)  # and for the calendar
         return existing, _logins(), False
     bugey = list(Commune.objects.filter(epci_id=BUGEY_SUD_EPCI, kind="COM").values_list("insee", flat=True))
     seed_directory(bugey + EXTRA_CENTRES + HAUT_BUGEY_DEMO, rng_seed)
@@ -197,6 +200,9 @@ def _seed_cpts(password: str, rng_seed: int) -> CPTS:
     territory_rules.add_communes(other, list(Commune.objects.filter(insee__in=HAUT_BUGEY_DEMO)), users["admin"])
     Membership.objects.create(cpts=other, user=users["medecin"], role=Role.MEMBER)
     _seed_coordination(cpts, users, belley)
+    _seed_documents(cpts)
+    _seed_agenda(cpts)
+    _seed_news(cpts)
     return cpts
 
 
@@ -230,6 +236,29 @@ def _seed_coordination(cpts: CPTS, users: dict, belley: Commune) -> None:
     coord.invite(group, users["coordination"], gp)
     coord.post_message(group, users["coordination"], "Première réunion le mois prochain : vos disponibilités ?",
                        subject="Réunion de lancement")
+
+
+def _seed_documents(cpts: CPTS) -> None:
+    """Synthetic PDFs in the care circles, including a signed paper consent's scan (documents/demo.py)."""
+    from documents.demo import seed_documents
+
+    gp = User.objects.filter(email=f"medecin@{DOMAIN}").first()
+    if gp is not None:
+        seed_documents(cpts, gp)
+
+
+def _seed_agenda(cpts: CPTS) -> None:
+    """Around today: a hospital discharge, home visits, an RCP meeting, a working-group meeting (agenda/demo.py)."""
+    from agenda.demo import seed_agenda
+
+    seed_agenda(cpts)
+
+
+def _seed_news(cpts: CPTS) -> None:
+    """A pinned announcement, a soirée RCP in Belley with comments, an information (news/demo.py)."""
+    from news.demo import seed_news
+
+    seed_news(cpts, DOMAIN)
 
 
 def _logins() -> list[DemoLogin]:

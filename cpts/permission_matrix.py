@@ -16,6 +16,7 @@ from cpts.roles import (
     INSTANCE_ADMIN_PERMISSIONS,
     PAGE_ACCESS,
     PERMISSIONS,
+    REALTIME_ACCESS_LABEL,
     ROLE_PERMISSIONS,
     Role,
 )
@@ -147,6 +148,7 @@ def render_markdown() -> str:
     ]
     for name, route in fhir_routes().items():
         lines.append(_row([f"`{name}`", f"`{route}`"]))
+    lines += ["", "## Temps réel (`/ws/`)", "", REALTIME_ACCESS_LABEL]
     return "\n".join(lines) + "\n"
 
 

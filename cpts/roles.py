@@ -13,6 +13,8 @@ class Role(models.TextChoices):
     MEMBER = "member", "Professionnel adhérent"
     PARTNER = "partner", "Personnel d'une structure partenaire"
     REFERENT = "referent", "Référent institutionnel (ARS / CPAM)"
+    # An external professional invited by e-mail into a coordination group (coordination.invitations).
+    GUEST = "guest", "Professionnel invité (hors adhérents)"
 
 
 # Permissions, by name. Instance administrators (User.is_staff) create CPTS and manage reference data;
@@ -34,6 +36,12 @@ PERMISSIONS: dict[str, str] = {
     "cpts.edit_settings": "Modifier les informations de la CPTS",
     "cpts.search_directory": "Rechercher dans l'annuaire de l'offre de soins",
     "cpts.use_coordination": "Utiliser la messagerie de coordination (groupes, patients)",
+    "cpts.manage_coordination": "Régler la messagerie de coordination (durée de conservation des cercles clôturés)",
+    # The news feed is not clinical: every role reads it (news/access.py).
+    "cpts.read_news": "Lire les actualités de la CPTS",
+    "cpts.comment_news": "Commenter les actualités",
+    "cpts.publish_news": "Publier des actualités (annonces, événements, informations), modifier les siennes",
+    "cpts.moderate_news": "Épingler les actualités, retirer les publications et commentaires d'autrui",
 }
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
@@ -41,19 +49,24 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.BUREAU: {
         "cpts.view_home", "cpts.view_members", "cpts.view_territory", "cpts.view_dues", "cpts.manage_dues",
         "cpts.view_bureau", "cpts.view_structures", "cpts.view_reports", "cpts.search_directory",
-        "cpts.use_coordination",
+        "cpts.use_coordination", "cpts.read_news", "cpts.comment_news", "cpts.publish_news",
     },
     Role.MEMBER: {
         "cpts.view_home", "cpts.view_members", "cpts.view_territory", "cpts.view_bureau", "cpts.view_structures",
-        "cpts.search_directory", "cpts.use_coordination",
+        "cpts.search_directory", "cpts.use_coordination", "cpts.read_news", "cpts.comment_news",
     },
     Role.PARTNER: {"cpts.view_home", "cpts.view_members", "cpts.view_territory", "cpts.view_structures",
-                   "cpts.search_directory", "cpts.use_coordination"},
-    Role.REFERENT: {"cpts.view_home", "cpts.view_territory", "cpts.view_reports"},
+                   "cpts.search_directory", "cpts.use_coordination", "cpts.read_news", "cpts.comment_news"},
+    Role.REFERENT: {"cpts.view_home", "cpts.view_territory", "cpts.view_reports", "cpts.read_news"},
+    # Least privilege: the groups they were invited to, nothing else of the CPTS.
+    Role.GUEST: {"cpts.use_coordination"},
 }
 
 # Roles that can reach patient data (care circles, requests...): a second factor is compulsory.
-PATIENT_DATA_ROLES = (Role.COORDINATOR, Role.BUREAU, Role.MEMBER, Role.PARTNER)
+# Roles of people who are not adhérents of the CPTS: they count in no membership figure.
+NON_ADHERENT_ROLES = (Role.GUEST,)
+
+PATIENT_DATA_ROLES = (Role.COORDINATOR, Role.BUREAU, Role.MEMBER, Role.PARTNER, Role.GUEST)
 
 
 def role_has(role: str, permission: str) -> bool:
@@ -98,6 +111,12 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "directory:my_profile": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
     "directory:add_place": {"POST": AUTHENTICATED},
     "directory:delete_place": {"POST": AUTHENTICATED},
+    # The user's own notifications only (notifications.access); the page a notification leads to applies its rules.
+    "notifications:list": {"GET": AUTHENTICATED},
+    "notifications:open": {"GET": AUTHENTICATED},
+    "notifications:mark_read": {"POST": AUTHENTICATED},
+    "notifications:mark_all_read": {"POST": AUTHENTICATED},
+    "notifications:preferences": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
     "directory:search": {"GET": "cpts.search_directory"},
     "directory:professional": {"GET": "cpts.search_directory"},
     "directory:offer": {"GET": "cpts.view_reports"},
@@ -138,6 +157,50 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "coordination:reopen": {"POST": "cpts.use_coordination"},
     "coordination:record_consent": {"POST": "cpts.use_coordination"},
     "coordination:withdraw_consent": {"POST": "cpts.use_coordination"},
+    "coordination:edit_group": {"GET": "cpts.use_coordination", "POST": "cpts.use_coordination"},  # and a manager
+    "coordination:history": {"GET": "cpts.use_coordination"},  # and an active member or a manager of the group
+    "coordination:search": {"GET": "cpts.use_coordination"},  # results: the groups the user reads now
+    "coordination:conversations": {"GET": "cpts.use_coordination"},
+    "coordination:new_conversation": {"GET": "cpts.use_coordination", "POST": "cpts.use_coordination"},
+    "coordination:settings": {"GET": "cpts.manage_coordination", "POST": "cpts.manage_coordination"},
+    "coordination:my_invitations": {"GET": AUTHENTICATED},  # invitations by e-mail addressed to the user
+    "coordination:answer_email_invitation": {"POST": AUTHENTICATED},  # the user's own invitations only
+    "coordination:email_invitation": {"GET": PUBLIC, "POST": PUBLIC},  # the e-mail's link (token), see coordination.invitations
+    # Calendar: "Mon agenda" and the subscription are the user's own; a group's calendar, events and timeline
+    # follow the rules of the group (agenda.access: read by its active members; scheduling needs an open group
+    # and, in a care circle, a valid consent).
+    "agenda:mine": {"GET": "cpts.use_coordination"},
+    "agenda:subscription": {"GET": "cpts.use_coordination", "POST": "cpts.use_coordination"},
+    "agenda:revoke_subscription": {"POST": "cpts.use_coordination"},
+    "agenda:group": {"GET": "cpts.use_coordination"},
+    "agenda:new_event": {"GET": "cpts.use_coordination", "POST": "cpts.use_coordination"},
+    "agenda:event": {"GET": "cpts.use_coordination"},
+    "agenda:edit_event": {"GET": "cpts.use_coordination", "POST": "cpts.use_coordination"},
+    "agenda:cancel_event": {"POST": "cpts.use_coordination"},
+    "agenda:timeline": {"GET": "cpts.use_coordination"},
+    # No session: the secret token in the URL is the credential (unknown or revoked: 404); the feed holds the
+    # events of the groups the token's owner may read at request time, without clinical content.
+    "agenda:ical": {"GET": PUBLIC},
+    # Documents of a group: and the rules of the group (documents.access: read by its active members; adding
+    # needs an open group and, in a care circle, a valid consent).
+    "documents:section": {"GET": "cpts.use_coordination"},
+    "documents:upload": {"POST": "cpts.use_coordination"},
+    "documents:detail": {"GET": "cpts.use_coordination"},
+    "documents:new_version": {"POST": "cpts.use_coordination"},
+    "documents:delete": {"POST": "cpts.use_coordination"},
+    "documents:download": {"GET": "cpts.use_coordination"},
+    "documents:preview": {"GET": "cpts.use_coordination"},
+    "news:feed": {"GET": "cpts.read_news"},
+    "news:create": {"GET": "cpts.publish_news", "POST": "cpts.publish_news"},
+    "news:post": {"GET": "cpts.read_news"},
+    "news:comments": {"GET": "cpts.read_news"},
+    "news:edit": {"GET": "cpts.publish_news", "POST": "cpts.publish_news"},  # and the post's author (news.access)
+    "news:pin": {"POST": "cpts.moderate_news"},
+    "news:unpin": {"POST": "cpts.moderate_news"},
+    "news:delete": {"POST": "cpts.publish_news"},  # the post's author, or a moderator (news.access)
+    "news:comment": {"POST": "cpts.comment_news"},
+    "news:edit_comment": {"POST": "cpts.comment_news"},  # the comment's author
+    "news:delete_comment": {"POST": "cpts.comment_news"},  # the comment's author, or a moderator
     "admin:index": {"GET": STAFF},  # stands for the whole Django admin (model permissions apply inside)
 }
 
@@ -165,6 +228,9 @@ API_ACCESS: dict[str, tuple[str, str]] = {
     "api:get_professional": ("GET", "cpts.search_directory"),
     "api:nearest": ("GET", "cpts.search_directory"),
     "api:offer": ("GET", "cpts.view_reports"),
+    "api:list_news": ("GET", "cpts.read_news"),
+    "api:get_news_post": ("GET", "cpts.read_news"),
+    "api:add_news_comment": ("POST", "cpts.comment_news"),
 }
 
 
@@ -174,4 +240,13 @@ FHIR_ACCESS_LABEL = (
     "Lecture seule (GET ; autre méthode : 405). `metadata` est public. Les ressources exigent un jeton (Bearer) "
     f"ou une session avec second facteur, d'un compte ayant `{FHIR_PERMISSION}` dans au moins une CPTS, ou d'un "
     "administrateur de l'instance ; sinon 401 (OperationOutcome)."
+)
+
+# Real time: the WebSocket /ws/ (not an HTTP URL name; realtime.consumers, rules in realtime/access.py).
+REALTIME_ACCESS_LABEL = (
+    "WebSocket `/ws/` (même origine). Refusé sans session (code 4401) ou sans second facteur quand le rôle l'exige "
+    "(4403). Aucun abonnement n'est demandé par le navigateur : le serveur abonne la connexion aux groupes dont "
+    "l'utilisateur peut lire le contenu (membre actif avec un rôle d'accès aux données patient), au fil "
+    "d'actualités de ses CPTS et à ses propres notifications ; chaque événement n'est transmis qu'à son public "
+    "calculé au moment de l'événement, sans contenu (identifiants seulement)."
 )

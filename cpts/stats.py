@@ -3,12 +3,13 @@
 from django.db.models import Count
 
 from cpts.models import CPTS, Membership
+from cpts.roles import NON_ADHERENT_ROLES
 from cpts.scoping import scoped
 from nomenclature.selectors import display
 
 
 def members_by_profession(cpts: CPTS) -> list[dict]:
-    rows = (scoped(Membership, cpts).filter(active=True)
+    rows = (scoped(Membership, cpts).filter(active=True).exclude(role__in=NON_ADHERENT_ROLES)
             .values("user__professional__profession_system", "user__professional__profession_code")
             .annotate(n=Count("pk")).order_by("-n"))
     result = []

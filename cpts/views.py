@@ -31,7 +31,7 @@ from cpts.forms import (
     StructureForm,
 )
 from cpts.models import CPTS, BureauPosition, Dues, Membership, MembershipRequest, PartnerStructure, TerritoryCommune
-from cpts.roles import Role
+from cpts.roles import NON_ADHERENT_ROLES, Role
 from cpts.scoping import memberships_of, scoped
 from cpts.stats import members_by_profession
 from directory.models import Structure
@@ -394,7 +394,7 @@ def reports(request, access):
     summary = territory_rules.summary(cpts)
     return render(request, "cpts/reports.html", {
         "cpts": cpts, "summary": summary, "by_profession": members_by_profession(cpts),
-        "members": scoped(Membership, cpts).filter(active=True).count(),
+        "members": scoped(Membership, cpts).filter(active=True).exclude(role__in=NON_ADHERENT_ROLES).count(),
         "partners": scoped(PartnerStructure, cpts).count(),
     })
 

@@ -20,6 +20,8 @@ from cpts.models import CPTS, Membership
 from cpts.roles import FHIR_PERMISSION, ROLE_PERMISSIONS
 from directory import search as geo
 from directory.models import PracticePlace, Professional, Structure
+from fhirapi import appointments as fhir_appointments
+from fhirapi import documents as fhir_documents
 from fhirapi import mapping
 from territory.text import normalize
 
@@ -428,6 +430,21 @@ RESOURCES = {
         "params": {"subject": "reference", "patient": "reference"},
         "includes": set(),
     },
+    "DocumentReference": {
+        "search": fhir_documents.search_document_reference, "map": fhir_documents.document_reference,
+        "visible": fhir_documents.visible_documents,
+        "params": {"patient": "reference", "subject": "reference", "related": "reference", "author": "reference",
+                   "status": "token", "date": "date"},
+        "includes": set(),
+    },
+    "Appointment": {
+        "search": fhir_appointments.search_appointment, "map": fhir_appointments.appointment,
+        "visible": fhir_appointments.visible_appointments,
+        "params": {"patient": "reference", "actor": "reference", "practitioner": "reference",
+                   "supporting-info": "reference", "date": "date", "status": "token", "service-type": "token",
+                   "identifier": "token"},
+        "includes": set(),
+    },
 }
 
 
@@ -487,7 +504,7 @@ def metadata(request):
                           {"name": "_offset", "type": "number"}]
         resource = {"type": name, "interaction": [{"code": "read"}, {"code": "search-type"}],
                     "searchInclude": sorted(spec["includes"]), "searchParam": search_params}
-        if mapping.PROFILES[name]:
+        if mapping.PROFILES.get(name):
             resource["profile"] = mapping.PROFILES[name][0]
         resources.append(resource)
     body = {

@@ -62,8 +62,10 @@ def _invalid(request, exc):
 
 from cpts.api import router as cpts_router  # noqa: E402
 from directory.api import router as directory_router  # noqa: E402
+from news.api import router as news_router  # noqa: E402
 from territory.api import router as territory_router  # noqa: E402
 
 api.add_router("/communes", territory_router)
 api.add_router("/cpts", cpts_router)
 api.add_router("/cpts", directory_router)
+api.add_router("/cpts", news_router)

@@ -56,7 +56,11 @@ INSTALLED_APPS = [
     "directory",
     "cpts",
     "coordination",
+    "agenda",
+    "documents",
+    "news",
     "realtime",
+    "notifications",  # after realtime: its receivers run after the real-time delivery of the same event
     "fhirapi",
 ]
 
@@ -92,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cpts.context_processors.current_cpts",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -196,8 +201,25 @@ EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)  # STARTTLS (port 587)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # implicit TLS (port 465)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL are exclusive: choose one.")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)  # seconds: a stuck relay never holds a request for long
+# TLS client certificate, when the relay authenticates the platform by certificate (MSSanté operators may).
+EMAIL_SSL_CERTFILE = env_str("EMAIL_SSL_CERTFILE") or None
+EMAIL_SSL_KEYFILE = env_str("EMAIL_SSL_KEYFILE") or None
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "OpenCPTS <no-reply@opencpts.invalid>")
+# Absolute links in e-mails (notifications): the public address of the platform.
+OPENCPTS_BASE_URL = env_str("OPENCPTS_BASE_URL", SITE_URL)
+# Immediate notification e-mails are sent right after the commit that created them; 0 leaves them all
+# to `manage.py send_notifications` (run every minute).
+NOTIFICATION_EMAILS_ON_COMMIT = env_bool("NOTIFICATION_EMAILS_ON_COMMIT", True)
+# Where notification e-mails go: "account" (the login address) or "mssante" (the MSSanté address of the user's
+# directory entry, for a relay of the MSSanté trust space, which delivers only to MSSanté mailboxes).
+NOTIFICATION_EMAIL_RECIPIENT = env_str("NOTIFICATION_EMAIL_RECIPIENT", "account")
+if NOTIFICATION_EMAIL_RECIPIENT not in ("account", "mssante"):
+    raise ImproperlyConfigured("NOTIFICATION_EMAIL_RECIPIENT must be 'account' or 'mssante'.")
 
 # Security headers and cookies: secure unless explicitly in development.
 SECURE_HTTPS = env_bool("SECURE_HTTPS", not DEV)
@@ -257,4 +279,15 @@ LOGGING = {
 
 # Uploads and API.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
+
+# Documents of the coordination groups (documents app, docs/OPERATIONS.md). Keys: "keyid:base64key" (32 bytes),
+# comma-separated, the first one encrypts, all decrypt; in development a key is generated in var/document_keys.
+OPENCPTS_DOCUMENT_KEYS = env_list("OPENCPTS_DOCUMENT_KEYS", [])
+OPENCPTS_DOCUMENT_MAX_BYTES = env_int("OPENCPTS_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
+OPENCPTS_DOCUMENT_MAX_REQUEST_BYTES = env_int("OPENCPTS_DOCUMENT_MAX_REQUEST_BYTES", 3 * OPENCPTS_DOCUMENT_MAX_BYTES)
+OPENCPTS_DOCUMENT_ZIP_MAX_ENTRIES = env_int("OPENCPTS_DOCUMENT_ZIP_MAX_ENTRIES", 2000)
+OPENCPTS_DOCUMENT_ZIP_MAX_UNCOMPRESSED = env_int("OPENCPTS_DOCUMENT_ZIP_MAX_UNCOMPRESSED", 200 * 1024 * 1024)
+OPENCPTS_DOCUMENT_ZIP_MAX_RATIO = env_int("OPENCPTS_DOCUMENT_ZIP_MAX_RATIO", 100)
+# Uploads stay in memory (bounded), never in a clear temporary file on disk.
+FILE_UPLOAD_HANDLERS = ["documents.uploads.BoundedMemoryUploadHandler"]
 NINJA_PAGINATION_PER_PAGE = 50

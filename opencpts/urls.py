@@ -20,4 +20,8 @@ urlpatterns = [
     path("", include("directory.urls")),
     path("", include("cpts.urls")),
     path("", include("coordination.urls")),
+    path("", include("agenda.urls")),
+    path("", include("documents.urls")),
+    path("", include("news.urls")),
+    path("", include("notifications.urls")),
 ]

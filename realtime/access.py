@@ -4,9 +4,14 @@
   their roles require it (the same rule as the pages: accounts.policy).
 - It is subscribed to the groups the user can read right now (coordination.access), recomputed whenever
   the user's group memberships change ("resync").
-- Each event also carries the audience computed at sending time; a connection forwards an event only if
-  its user is in it, so a stale subscription can never leak an event.
+- Each event also carries the audience computed at sending time (or, for a CPTS-wide news event, the
+  process computes it when the event arrives); a connection forwards an event only if its user is in it,
+  so a stale subscription can never leak an event.
+- It also receives the user's own frames (``usr.<id>``: invitations, unread-notification counts), and is
+  closed when its session logs out.
 """
+
+import hashlib
 
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
@@ -27,8 +32,29 @@ def session_passes_second_factor(user, session) -> bool:
     return not must_verify(user)
 
 
-def readable_group_ids(user_id: int) -> set[int]:
-    """Groups whose content the user may read now: active group member and a patient-data role in its CPTS."""
-    cpts_ids = Membership.objects.filter(user_id=user_id, active=True, role__in=PATIENT_DATA_ROLES).values("cpts_id")
-    return set(GroupMember.objects.filter(user_id=user_id, status=GroupMember.Status.ACTIVE, cpts_id__in=cpts_ids)
-               .values_list("group_id", flat=True))
+def subscriptions(user_id: int) -> tuple[set[int], set[int]]:
+    """What a connection of the user listens to, in two queries: the groups whose content they may read now
+    (active group member and a patient-data role in the group's CPTS), and the CPTS whose news feed they
+    may follow (an active membership, when the news app is installed). The news set is a superset on
+    purpose: each news event is forwarded only to the users of ``news_audience`` at delivery time."""
+    from realtime.publish import optional_module
+
+    memberships = list(Membership.objects.filter(user_id=user_id, active=True).values_list("cpts_id", "role"))
+    care = {cpts_id for cpts_id, role in memberships if role in PATIENT_DATA_ROLES}
+    groups = set(GroupMember.objects.filter(user_id=user_id, status=GroupMember.Status.ACTIVE, cpts_id__in=care)
+                 .values_list("group_id", flat=True)) if care else set()
+    news = {cpts_id for cpts_id, _ in memberships} if optional_module("news", "access") is not None else set()
+    return groups, news
+
+
+def news_audience(cpts_id: int) -> list[int]:
+    """Users allowed to read the CPTS's news right now (the news app's rule)."""
+    from realtime.publish import optional_module
+
+    news_access = optional_module("news", "access")
+    return news_access.audience(cpts_id) if news_access is not None else []
+
+
+def session_fingerprint(session_key: str | None) -> str | None:
+    """What identifies a session in channel-layer messages (never the key itself: Redis would see it)."""
+    return hashlib.sha256(session_key.encode()).hexdigest() if session_key else None

@@ -6,4 +6,6 @@ class RealtimeConfig(AppConfig):
     verbose_name = "Temps réel"
 
     def ready(self):
-        from realtime import publish  # noqa: F401 - connects the domain events to the channel layer
+        from realtime import publish  # connects the coordination events to the channel layer
+
+        publish.connect_optional_sources()  # news and notifications, when those apps are installed

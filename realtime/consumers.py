@@ -2,23 +2,62 @@
 
 Frames to the browser (JSON): ``{"type": "ready"}`` once subscribed; ``{"type": "group", "kind": ...,
 "group": id, "object": id, "subject": id}`` for a group event (identifiers only: the page fetches the
-content through its own URL, which checks the rules again); ``{"type": "pong"}``; ``{"type": "error",
-"message": "..."}`` in French for anything the client sends but a ping. Clients cannot subscribe to
-anything: subscriptions are computed by the server (realtime.access).
+content through its own URL, which checks the rules again); ``{"type": "news", "kind": ..., "cpts": id,
+"post": id, "object": id}`` for the CPTS news feed; ``{"type": "notification", "unread": n}`` to the
+user's own connections; ``{"type": "pong"}``; ``{"type": "error", "message": "..."}`` in French for
+anything the client sends but a ping. Clients cannot subscribe to anything: subscriptions are computed
+by the server (realtime.access). A connection closes (4401) when its session logs out.
 """
 
+import asyncio
 import json
+import logging
+from collections import OrderedDict
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from realtime import access
-from realtime.publish import group_name, user_name
+from realtime.publish import group_name, news_name, user_name
+
+logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 MAX_FRAME = 1024
+
+
+class ProcessAudiences:
+    """Audiences too large to travel with each message (a whole CPTS for a news event), computed once per
+    application process and event, when the event arrives, and shared by all the process's connections.
+    Fails closed: if the audience cannot be computed, nobody in this process receives the event."""
+
+    def __init__(self, keep: int = 256):
+        self.keep = keep
+        self._tasks: OrderedDict[str, asyncio.Task] = OrderedDict()
+
+    async def get(self, key: str, compute) -> frozenset:
+        loop = asyncio.get_running_loop()
+        task = self._tasks.get(key)
+        if task is None or task.get_loop() is not loop:
+            # A task of its own: a waiting connection that closes does not cancel it for the others.
+            task = loop.create_task(self._compute(key, compute))
+            self._tasks[key] = task
+            while len(self._tasks) > self.keep:
+                self._tasks.popitem(last=False)
+        return await asyncio.shield(task)
+
+    @staticmethod
+    async def _compute(key: str, compute) -> frozenset:
+        try:
+            return frozenset(await database_sync_to_async(compute)())
+        except Exception:  # noqa: BLE001 - fail closed, and say why in the log
+            logger.exception("real time: audience %s could not be computed", key)
+            return frozenset()
+
+
+news_audiences = ProcessAudiences()
 
 
 class RealtimeConsumer(AsyncWebsocketConsumer):
@@ -36,6 +75,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
 
     async def connect(self):
         self.allowed: set[int] = set()
+        self.news: set[int] = set()
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
@@ -44,6 +84,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.user_id = user.pk
+        session = self.scope.get("session")
+        self.session = access.session_fingerprint(getattr(session, "session_key", None))
         await self.accept()
         await self.channel_layer.group_add(user_name(self.user_id), self.channel_name)
         await self._subscribe()
@@ -55,14 +97,21 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_discard(user_name(self.user_id), self.channel_name)
         for group_id in self.allowed:
             await self.channel_layer.group_discard(group_name(group_id), self.channel_name)
+        for cpts_id in self.news:
+            await self.channel_layer.group_discard(news_name(cpts_id), self.channel_name)
 
     async def _subscribe(self):
-        now = await database_sync_to_async(access.readable_group_ids)(self.user_id)
+        now, news = await database_sync_to_async(access.subscriptions)(self.user_id)
         for group_id in now - self.allowed:
             await self.channel_layer.group_add(group_name(group_id), self.channel_name)
         for group_id in self.allowed - now:
             await self.channel_layer.group_discard(group_name(group_id), self.channel_name)
         self.allowed = now
+        for cpts_id in news - self.news:
+            await self.channel_layer.group_add(news_name(cpts_id), self.channel_name)
+        for cpts_id in self.news - news:
+            await self.channel_layer.group_discard(news_name(cpts_id), self.channel_name)
+        self.news = news
 
     async def _send(self, frame: dict):
         await self.send(text_data=json.dumps(frame, separators=(",", ":")))
@@ -91,5 +140,16 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
     async def resync(self, message):
         await self._subscribe()
 
+    async def news_event(self, message):
+        if message["cpts"] not in self.news:
+            return
+        audience = await news_audiences.get(message["key"], lambda: access.news_audience(message["cpts"]))
+        if self.user_id in audience:
+            await self.send(text_data=message["text"])
+
+    async def session_ended(self, message):
+        if message["session"] == self.session:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+
     async def direct(self, message):
-        await self._send(message["frame"])
+        await self.send(text_data=message["text"])

@@ -1,18 +1,29 @@
-"""Domain events → channel layer, after the commit (coordination.events delivers them then).
+"""Domain events → channel layer, after the commit (the emitting apps deliver them then).
 
-One message per event to the channel-layer group ``grp.<id>`` (the layer fans it out to every connected
-member, whatever application process serves them), carrying identifiers only and the audience computed
-now. Membership changes first send ``resync`` to the affected user (``usr.<id>``) so that their open
-connections add or drop the group at once. A channel-layer failure (Redis down) is logged and never
-undoes or fails the user's action.
+- Coordination (``coordination.events.group_event``): one message per event to the channel-layer group
+  ``grp.<id>`` (the layer fans it out to every connected member, whatever application process serves
+  them), carrying identifiers only and the audience computed now. Membership changes first send
+  ``resync`` to the affected user (``usr.<id>``) so that their open connections add or drop the group
+  at once.
+- News (``news.events.news_event``, when the news app is installed): one message per event to
+  ``news.<cpts_id>``; the audience (a whole CPTS) is not carried but computed once per application
+  process when the message arrives (consumers.ProcessAudiences), keyed by the event's ``key``.
+- Notifications (``notifications.signals.notification_created`` and ``notifications_read``, when
+  installed): the new unread count, to the user's own connections only (``usr.<id>``).
+
+A channel-layer failure (Redis down) is logged and never undoes or fails the user's action.
 """
 
 import asyncio
+import importlib
 import json
 import logging
+import uuid
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.apps import apps
+from django.contrib.auth.signals import user_logged_out
 from django.dispatch import receiver
 
 from coordination import access
@@ -23,8 +34,6 @@ logger = logging.getLogger(__name__)
 
 # Events after which the affected user's subscriptions change.
 RESYNC_KINDS = {"member.invited", "member.joined", "member.declined", "member.left", "member.removed"}
-# Events after which every member's view of the group changes state (read-only, reopened).
-GROUP_STATE_KINDS = {"group.closed", "group.reopened", "consent.withdrawn", "consent.recorded"}
 
 
 def group_name(group_id: int) -> str:
@@ -33,6 +42,22 @@ def group_name(group_id: int) -> str:
 
 def user_name(user_id: int) -> str:
     return f"usr.{user_id}"
+
+
+def news_name(cpts_id: int) -> str:
+    return f"news.{cpts_id}"
+
+
+def optional_module(app_label: str, module: str):
+    """The module of another app when that app is installed (news and notifications are optional
+    sources of events); None otherwise."""
+    if not apps.is_installed(app_label):
+        return None
+    try:
+        return importlib.import_module(f"{app_label}.{module}")
+    except ImportError:
+        logger.warning("real time: %s.%s cannot be imported; its events are not delivered", app_label, module)
+        return None
 
 
 _pending: set = set()  # tasks scheduled on a running loop, kept referenced until done
@@ -57,6 +82,21 @@ def send(name: str, message: dict) -> None:
         logger.exception("real-time delivery failed for %s", name)
 
 
+def compact(frame: dict) -> str:
+    return json.dumps(frame, separators=(",", ":"))
+
+
+@receiver(user_logged_out, dispatch_uid="realtime.user_logged_out")
+def on_logout(sender, request, user, **kwargs) -> None:
+    """The connections opened with this session close (the user's other sessions stay open)."""
+    from realtime.access import session_fingerprint
+
+    session = getattr(request, "session", None)
+    fingerprint = session_fingerprint(getattr(session, "session_key", None))
+    if user is not None and fingerprint:
+        send(user_name(user.pk), {"type": "session.ended", "session": fingerprint})
+
+
 @receiver(group_event, dispatch_uid="realtime.group_event")
 def on_group_event(sender, event: GroupEvent, **kwargs) -> None:
     group = Group.objects.filter(pk=event.group_id).select_related("cpts").first()
@@ -68,7 +108,31 @@ def on_group_event(sender, event: GroupEvent, **kwargs) -> None:
         send(user_name(event.data["user_id"]), {"type": "resync"})
         if event.kind == "member.invited":
             # The invitee is not a member yet: they learn only that an invitation waits (no content).
-            send(user_name(event.data["user_id"]), {"type": "direct", "frame": {**frame, "subject": None}})
+            send(user_name(event.data["user_id"]), {"type": "direct", "text": compact({**frame, "subject": None})})
     # Serialised once here, not once per connection.
-    send(group_name(event.group_id), {"type": "group.event", "group": event.group_id, "audience": access.audience(group),
-                                      "text": json.dumps(frame, separators=(",", ":"))})
+    send(group_name(event.group_id), {"type": "group.event", "group": event.group_id,
+                                      "audience": access.audience(group), "text": compact(frame)})
+
+
+def on_news_event(sender, event, **kwargs) -> None:
+    frame = {"type": "news", "kind": event.kind, "cpts": event.cpts_id, "post": event.post_id,
+             "object": event.object_id}
+    send(news_name(event.cpts_id), {"type": "news.event", "cpts": event.cpts_id, "key": uuid.uuid4().hex,
+                                    "text": compact(frame)})
+
+
+def on_unread_count(sender, user_id: int, unread: int, **kwargs) -> None:
+    """notification_created (kwargs also: notification_id) and notifications_read: the new unread count."""
+    send(user_name(user_id), {"type": "direct", "text": compact({"type": "notification", "unread": int(unread)})})
+
+
+def connect_optional_sources() -> None:
+    """Called once at start-up (RealtimeConfig.ready)."""
+    news_events = optional_module("news", "events")
+    if news_events is not None:
+        news_events.news_event.connect(on_news_event, dispatch_uid="realtime.news_event")
+    notification_signals = optional_module("notifications", "signals")
+    if notification_signals is not None:
+        notification_signals.notification_created.connect(on_unread_count, dispatch_uid="realtime.notification_created")
+        if hasattr(notification_signals, "notifications_read"):  # marked read on another page
+            notification_signals.notifications_read.connect(on_unread_count, dispatch_uid="realtime.notifications_read")

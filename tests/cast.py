@@ -35,11 +35,12 @@ class Cast:
     referent: User
     other_coordinator: User
     outsider: User  # an account with no membership anywhere
+    guest: User | None = None  # an external professional invited by e-mail (role guest in cpts)
 
     def by_role(self) -> dict[str, User | None]:
         return {
             "instance_admin": self.admin, "coordinator": self.coordinator, "bureau": self.bureau,
-            "member": self.member, "partner": self.partner, "referent": self.referent,
+            "member": self.member, "partner": self.partner, "referent": self.referent, "guest": self.guest,
             "other_coordinator": self.other_coordinator, "outsider": self.outsider, "anonymous": None,
         }
 
@@ -67,6 +68,7 @@ def make_cast() -> Cast:
     referent = make_user("referent@cast.test", first_name="Rita", last_name="Référente")
     other_coordinator = make_user("other@cast.test", first_name="Oscar", last_name="Other")
     outsider = make_user("outsider@cast.test", first_name="Otto", last_name="Outsider")
+    guest = make_user("guest@cast.test", first_name="Gaëlle", last_name="Guest")
     member.professional = Professional.objects.create(
         id_type="8", national_id="10000000009", idnat="810000000009", last_name="MEMBRE", first_name="Marie",
         profession_code="10", specialty_code="SM54")
@@ -81,7 +83,9 @@ def make_cast() -> Cast:
     Membership.objects.create(cpts=cpts, user=member, role=Role.MEMBER)
     Membership.objects.create(cpts=cpts, user=partner, role=Role.PARTNER, structure=hospital)
     Membership.objects.create(cpts=cpts, user=referent, role=Role.REFERENT, organisation="ARS")
-    return Cast(cpts, other, admin, coordinator, bureau, member, partner, referent, other_coordinator, outsider)
+    Membership.objects.create(cpts=cpts, user=guest, role=Role.GUEST)
+    return Cast(cpts, other, admin, coordinator, bureau, member, partner, referent, other_coordinator, outsider,
+                guest)
 
 
 def login(client, user: User) -> None:
@@ -89,5 +93,8 @@ def login(client, user: User) -> None:
     response = client.post(reverse("accounts:login"), {"email": user.email, "password": PASSWORD})
     assert response.status_code == 302, response.content[:500]
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        # A code is accepted once per 30 s step (replay protection): a test logging the same user in twice
+        # within one step stands for a later step by forgetting the last step used.
+        TOTPDevice.objects.filter(user=user).update(last_t=-1)
         response = client.post(reverse("accounts:otp_verify"), {"code": totp_code(user)})
         assert response.status_code == 302, response.content[:500]

@@ -25,19 +25,23 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from agenda.models import CalendarToken, Event
 from coordination import actions as coordination
-from coordination.models import Consent, Group, GroupMember, Message, Patient
+from coordination.models import Consent, CoordinationSettings, EmailInvitation, Group, GroupMember, Message, Patient
 from cpts.models import CPTS, BureauPosition, Dues, Membership, MembershipRequest, PartnerStructure, TerritoryCommune
 from cpts.permission_matrix import api_routes, page_routes, render_markdown
 from cpts.roles import API_ACCESS, AUTHENTICATED, INSTANCE_ADMIN_PERMISSIONS, PAGE_ACCESS, PUBLIC, ROLE_PERMISSIONS, STAFF, Role
 from directory.identifiers import rpps_with_key
 from directory.models import PracticePlace
+from documents.models import Document
+from news.models import Comment, Post
+from notifications.models import Notification, NotificationPreference
 from territory.models import Commune
 from tests.cast import PASSWORD, Cast, login
 
-ROLES = ["instance_admin", "coordinator", "bureau", "member", "partner", "referent", "other_coordinator", "outsider",
-         "anonymous"]
-CPTS_MEMBERS = {"coordinator", "bureau", "member", "partner", "referent"}  # roles with a membership in cast.cpts
+ROLES = ["instance_admin", "coordinator", "bureau", "member", "partner", "referent", "guest", "other_coordinator",
+         "outsider", "anonymous"]
+CPTS_MEMBERS = {"coordinator", "bureau", "member", "partner", "referent", "guest"}  # roles with a membership in cast.cpts
 
 OK, LOGIN, FORBIDDEN = "ok", "login", "forbidden"
 
@@ -95,6 +99,10 @@ class World:
     free_epci: str  # no commune in any territory
     cpts_commune: str  # in cast.cpts's territory
     coordination: "CoordinationWorld"
+    documents: "DocumentsWorld"
+    news: "NewsWorld"
+    notification: Notification  # the member's unread notification of a message in the circle
+    agenda: "AgendaWorld"
 
     @property
     def slug(self):
@@ -112,6 +120,9 @@ class CoordinationWorld:
     invited_to: Group  # the colleague's working group, the member invited
     to_close: Group  # the member's working group
     to_reopen: Group  # the member's closed working group
+    to_edit_group: Group | None = None  # the member's working group, to rename
+    email_token: str = ""  # the link of a pending e-mail invitation into the circle, to an address without account
+    outsider_invitation: EmailInvitation | None = None  # an e-mail invitation waiting for cast.outsider's account
 
 
 def coordination_world(cast) -> CoordinationWorld:
@@ -131,7 +142,118 @@ def coordination_world(cast) -> CoordinationWorld:
     to_close = coordination.create_working_group(cast.cpts, cast.member, "Groupe à clôturer")
     to_reopen = coordination.create_working_group(cast.cpts, cast.member, "Groupe à rouvrir")
     coordination.close_group(to_reopen, cast.member)
-    return CoordinationWorld(colleague, circle, consent, to_edit, to_delete, invited_to, to_close, to_reopen)
+    world = CoordinationWorld(colleague, circle, consent, to_edit, to_delete, invited_to, to_close, to_reopen)
+    world.to_edit_group = coordination.create_working_group(cast.cpts, cast.member, "Groupe à renommer")
+    world.email_token, world.outsider_invitation = _email_invitations(cast, circle, to_close)
+    return world
+
+
+def _email_invitations(cast, circle, group):
+    """A pending invitation to an unknown address (its raw token) and one attached to cast.outsider's account."""
+    from unittest import mock
+
+    from coordination import invitations
+
+    with mock.patch("coordination.invitations.secrets.token_urlsafe", return_value="jeton-matrice"):
+        invitations.invite_by_email(circle, cast.member, "externe@cast.test")
+    attached = invitations.invite_by_email(group, cast.member, cast.outsider.email)
+    return "jeton-matrice", attached
+
+
+def notification_world(cast) -> Notification:
+    """An unread notification for every account of the cast (so that "tout marquer comme lu" has an effect);
+    returns the member's notification of the colleague's message in the circle."""
+    from coordination.events import GroupEvent
+    from notifications.delivery import Subject, notify
+    from notifications.models import Kind
+    from notifications.subscribers import handle_group_event
+
+    notify(Subject(cpts_id=cast.cpts.pk, kind=Kind.NEWS_POST, topic=f"news.{cast.cpts.pk}", url="/",
+                   texts=lambda n: ("Nouvelle actualité", "Nouvelle actualité")),
+           [u.pk for u in cast.by_role().values() if u is not None])
+    circle = Group.objects.get(title__startswith="Prise en charge", patient__family_name="MATRICE")
+    message = coordination.post_message(circle, User.objects.get(email="colleague@cast.test"), "Pour la matrice",
+                                        subject="Notification")
+    handle_group_event(GroupEvent("message.posted", cast.cpts.pk, circle.pk, message.author_id, message.pk))
+    return Notification.objects.get(user=cast.member, kind=Kind.MESSAGE)
+
+
+@dataclass
+class NewsWorld:
+    """Posts and comments of cast.cpts's news feed, each with the one role (or two) that may act on it."""
+    post: Post  # the coordination's announcement: every member reads it, commenters comment it
+    to_edit: Post  # the bureau's: only its author edits it
+    to_delete: Post  # the bureau's: its author or a coordinator (moderation) deletes it
+    to_pin: Post
+    to_unpin: Post  # pinned
+    comment_to_edit: Comment  # the member's: only its author edits it
+    comment_to_delete: Comment  # the member's: its author or a coordinator (moderation) deletes it
+
+
+def news_world(cast) -> NewsWorld:
+    from news import actions as news
+
+    def publish(by, title, **extra):
+        return news.publish_post(cast.cpts, by, kind="annonce", title=title, body="Texte de la matrice", **extra)
+
+    post = publish(cast.coordinator, "Annonce de la matrice")
+    return NewsWorld(post=post, to_edit=publish(cast.bureau, "À modifier"), to_delete=publish(cast.bureau, "À supprimer"),
+                     to_pin=publish(cast.bureau, "À épingler"), to_unpin=publish(cast.coordinator, "Épinglée", pinned=True),
+                     comment_to_edit=news.add_comment(post, cast.member, "Commentaire à modifier"),
+                     comment_to_delete=news.add_comment(post, cast.member, "Commentaire à supprimer"))
+
+
+@dataclass
+class AgendaWorld:
+    """Events of the circle (only its active member of the cast, the member, acts on them) and a subscription."""
+    to_edit: Event
+    to_cancel: Event
+    feed_token: str  # the colleague's subscription, raw: the iCalendar URL answers whoever holds it
+
+
+def agenda_world(cast) -> AgendaWorld:
+    import datetime as dt
+
+    from agenda import actions as agenda
+    from agenda.timing import When
+
+    circle = Group.objects.get(title__startswith="Prise en charge", patient__family_name="MATRICE")
+    start = timezone.now().replace(microsecond=0) + dt.timedelta(days=1)
+
+    def schedule(title):
+        return agenda.create_event(circle, cast.member, kind="home_visit", title=title,
+                                   when=When.between(start, start + dt.timedelta(hours=1)))
+
+    _, raw = agenda.issue_calendar_token(User.objects.get(email="colleague@cast.test"))
+    return AgendaWorld(to_edit=schedule("Visite à modifier"), to_cancel=schedule("Visite à annuler"), feed_token=raw)
+
+
+@dataclass
+class DocumentsWorld:
+    """Documents of the circle: only its active member of the cast, the member, reads and changes them."""
+    document: Document  # gets a new version
+    to_delete: Document
+
+
+def _pdf(name):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from documents.pdf import tiny_pdf
+
+    return SimpleUploadedFile(name, tiny_pdf(["Document de la matrice"]), content_type="application/pdf")
+
+
+def documents_world(cast) -> DocumentsWorld:
+    from documents import actions as documents
+
+    circle = Group.objects.get(title__startswith="Prise en charge", patient__family_name="MATRICE")
+    return DocumentsWorld(document=documents.add_document(circle, cast.member, _pdf("document.pdf")),
+                          to_delete=documents.add_document(circle, cast.member, _pdf("a-supprimer.pdf")))
+
+
+def _document(attr, **extra):
+    return lambda w: {"slug": w.slug, "group_id": w.coordination.circle.pk,
+                      "document_id": getattr(w.documents, attr).pk, **extra}
 
 
 @pytest.fixture
@@ -144,7 +266,9 @@ def world(cast):
     return World(cast=cast, member_membership=Membership.objects.get(cpts=cast.cpts, user=cast.member),
                  request_to_accept=req1, request_to_refuse=req2, place=place, free_commune="01053",
                  free_epci=Commune.objects.get(insee="39300").epci_id, cpts_commune="01034",
-                 coordination=coordination_world(cast))
+                 coordination=coordination_world(cast), documents=documents_world(cast),
+                 news=news_world(cast), notification=notification_world(cast),
+                 agenda=agenda_world(cast))
 
 
 def acting_user(cast: Cast, role: str) -> User | None:
@@ -167,7 +291,7 @@ def client_as(client, world):
 # --- Database snapshot -------------------------------------------------------------------------------------
 
 SNAPSHOT_APPS = ("cpts", "coordination", "accounts", "directory", "territory", "aci", "audit", "otp_totp", "otp_static",
-                 "nomenclature")
+                 "nomenclature", "notifications", "news", "agenda", "documents")
 BIG_TABLE = 5000  # rows: big reference tables are fingerprinted per request, compared in full at the end
 
 
@@ -261,6 +385,50 @@ def _message(attr):
                       "message_id": getattr(w.coordination, attr).pk}
 
 
+# News pages: the permission is not enough to edit or delete, the rules of news.access apply (the author; a
+# coordinator moderates). Other roles holding the permission get 403 and change nothing.
+NEWS_POST_AUTHOR = {"bureau"}
+NEWS_POST_REMOVERS = {"bureau", "coordinator"}
+NEWS_COMMENT_AUTHOR = {"member"}
+NEWS_COMMENT_REMOVERS = {"member", "coordinator"}
+
+
+def _news_post(attr):
+    return lambda w: {"slug": w.slug, "post_id": getattr(w.news, attr).pk}
+
+
+def _news_comment(attr):
+    return lambda w: {"slug": w.slug, "post_id": w.news.post.pk, "comment_id": getattr(w.news, attr).pk}
+
+
+def news_page(kwargs, data, who, get=False) -> Page:
+    ok = {"POST": lambda role: 302 if role in who else 403}
+    if get:
+        ok["GET"] = lambda role: 200 if role in who else 403
+    return Page(kwargs=kwargs, data=data, ok=ok, owner_only=lambda role: role in who)
+
+
+# Calendar pages of a group: the rules of the group apply (agenda.access), as for the group's pages.
+def _event(attr):
+    return lambda w: {"slug": w.slug, "group_id": w.coordination.circle.pk, "event_id": getattr(w.agenda, attr).pk}
+
+
+def agenda_form_page(kwargs, data) -> Page:
+    """A form page (GET and POST) of the circle's calendar: its active members only."""
+    return Page(kwargs=kwargs, data=data, ok={"GET": lambda role: 200 if role in GROUP_READERS else 403,
+                                              "POST": lambda role: 302 if role in GROUP_READERS else 403},
+                owner_only=lambda role: role in GROUP_READERS)
+
+
+def _event_data(title):
+    import datetime as dt
+
+    day = (_today() + dt.timedelta(days=2)).isoformat()
+    return lambda w, r: {"kind": "home_visit", "title": title, "start_date": day, "start_time": "09:00",
+                         "end_date": "", "end_time": "10:00", "place": "Domicile", "description": "",
+                         "external_participants": "", "participants": [str(w.cast.member.pk)]}
+
+
 PAGES: dict[str, Page] = {
     "home": Page(ok={"GET": 302}),
     "healthz": Page(),
@@ -285,6 +453,17 @@ PAGES: dict[str, Page] = {
                                                    "place-commune_insee": "01034"}),
     "directory:delete_place": Page(kwargs=lambda w: {"place_id": w.place.pk}, data=lambda w, r: {},
                                    owner_only=lambda role: role == "member"),
+    "notifications:list": Page(),
+    "notifications:open": Page(kwargs=lambda w: {"notification_id": w.notification.pk},
+                               ok={"GET": lambda role: 302 if role == "member" else 404}),  # another's: 404
+    "notifications:mark_read": Page(kwargs=lambda w: {"notification_id": w.notification.pk}, data=lambda w, r: {},
+                                    ok={"POST": lambda role: 302 if role == "member" else 404},
+                                    owner_only=lambda role: role == "member"),
+    "notifications:mark_all_read": Page(data=lambda w, r: {}),
+    "notifications:preferences": Page(data=lambda w, r: {
+        "messages": "immediate", "mentions": "immediate", "invitations": "immediate", "groups": "immediate",
+        "documents": "digest", "agenda": "digest", "news": "immediate", "quiet_start": "22:00", "quiet_end": "06:30",
+        "digest_hour": "8"}),
     "directory:search": Page(kwargs=slug),
     "directory:professional": Page(kwargs=lambda w: {"slug": w.slug,
                                                      "professional_id": w.cast.member.professional_id}),
@@ -345,9 +524,60 @@ PAGES: dict[str, Page] = {
     "coordination:record_consent": group_page(_group("circle"), lambda w, r: {
         "collected_on": _today().isoformat(), "method": "on_screen", "witness": "", "scope": "Consentement matrice",
         "expires_on": ""}),
+    # Before the consent's withdrawal below: scheduling in a care circle needs a valid consent.
+    "agenda:mine": Page(kwargs=slug, query={"vue": "mois"}),
+    "agenda:subscription": Page(kwargs=slug, data=lambda w, r: {}, ok={"GET": 200, "POST": 200}),  # URL shown once
+    "agenda:revoke_subscription": Page(kwargs=slug, data=lambda w, r: {}),  # after the subscription above
+    "agenda:group": group_page(_group("circle")),
+    "agenda:new_event": agenda_form_page(_group("circle"), _event_data("Visite matrice")),
+    "agenda:event": group_page(_event("to_edit")),
+    "agenda:edit_event": agenda_form_page(_event("to_edit"), _event_data("Visite modifiée")),
+    "agenda:cancel_event": group_page(_event("to_cancel"), lambda w, r: {"reason": ""}),
+    "agenda:timeline": group_page(_group("circle")),
+    "agenda:ical": Page(kwargs=lambda w: {"token": w.agenda.feed_token}),  # the token, not the session, decides
     "coordination:withdraw_consent": group_page(
         lambda w: {"slug": w.slug, "group_id": w.coordination.circle.pk, "consent_id": w.coordination.consent.pk},
         lambda w, r: {}),
+    "coordination:edit_group": Page(
+        kwargs=_group("to_edit_group"), data=lambda w, r: {"title": "Groupe renommé", "description": ""},
+        ok={"GET": lambda role: 200 if role in GROUP_MANAGERS else 403,
+            "POST": lambda role: 302 if role in GROUP_MANAGERS else 403}, owner_only=lambda role: role in GROUP_MANAGERS),
+    "coordination:history": group_page(_group("circle"), who=GROUP_MANAGERS),  # its active members and managers
+    "coordination:search": Page(kwargs=slug, query={"q": "Sujet"}),
+    "coordination:conversations": Page(kwargs=slug),
+    "coordination:new_conversation": Page(kwargs=slug, data=lambda w, r: {
+        "recipients": [str(w.coordination.colleague.pk)], "subject": "Conversation matrice", "body": "Bonjour"}),
+    "coordination:settings": Page(kwargs=slug, data=lambda w, r: {"closed_circle_retention_days": "730"}),
+    "coordination:my_invitations": Page(),
+    "coordination:email_invitation": Page(  # the e-mail's link: an anonymous visitor creates the invited account
+        kwargs=lambda w: {"token": w.coordination.email_token},
+        data=lambda w, r: {"first_name": "Émile", "last_name": "Externe", "password": "Une-Phrase-Longue-2026",
+                           "password2": "Une-Phrase-Longue-2026"},
+        ok={"GET": 200, "POST": lambda role: 200 if role == "anonymous" else 403},
+        owner_only=lambda role: role == "anonymous"),
+    "coordination:answer_email_invitation": Page(  # declined: accepting would make the outsider a guest mid-walk
+        kwargs=lambda w: {"invitation_id": w.coordination.outsider_invitation.pk}, data=lambda w, r: {"answer": "decline"},
+        ok={"POST": lambda role: 302 if role == "outsider" else 404}, owner_only=lambda role: role == "outsider"),
+    "documents:section": group_page(_group("circle")),
+    "documents:upload": group_page(_group("circle"), lambda w, r: {"file": _pdf("matrice.pdf"), "title": "Matrice"}),
+    "documents:detail": group_page(_document("document")),
+    "documents:new_version": group_page(_document("document"), lambda w, r: {"file": _pdf("version-2.pdf")}),
+    "documents:delete": group_page(_document("to_delete"), lambda w, r: {}),
+    "documents:download": group_page(_document("document", number=1)),
+    "documents:preview": group_page(_document("document", number=1)),
+    "news:feed": Page(kwargs=slug, query={"type": "annonce"}),
+    "news:create": Page(kwargs=slug, data=lambda w, r: {"kind": "annonce", "title": "Annonce matrice", "body": "Texte"}),
+    "news:post": Page(kwargs=_news_post("post")),
+    "news:comments": Page(kwargs=_news_post("post")),
+    "news:edit": news_page(_news_post("to_edit"), lambda w, r: {"kind": "annonce", "title": "Modifiée par la matrice",
+                                                                "body": "Texte"}, NEWS_POST_AUTHOR, get=True),
+    "news:pin": Page(kwargs=_news_post("to_pin"), data=lambda w, r: {}),
+    "news:unpin": Page(kwargs=_news_post("to_unpin"), data=lambda w, r: {}),
+    "news:delete": news_page(_news_post("to_delete"), lambda w, r: {}, NEWS_POST_REMOVERS),
+    "news:comment": Page(kwargs=_news_post("post"), data=lambda w, r: {"body": "Commentaire matrice"}),
+    "news:edit_comment": news_page(_news_comment("comment_to_edit"), lambda w, r: {"body": "Modifié par la matrice"},
+                                   NEWS_COMMENT_AUTHOR),
+    "news:delete_comment": news_page(_news_comment("comment_to_delete"), lambda w, r: {}, NEWS_COMMENT_REMOVERS),
     "admin:index": Page(refused=302),  # the admin sends non-staff accounts to the login
 }
 
@@ -434,6 +664,12 @@ EFFECTS: dict[str, tuple[Callable[[World, User | None], bool], Callable[[str], b
     "directory:add_place": (lambda w, u: PracticePlace.objects.filter(label="Cabinet 2").exists(), None),
     "directory:delete_place": (lambda w, u: not PracticePlace.objects.filter(pk=w.place.pk).exists(),
                                lambda role: role == "member"),
+    "notifications:mark_read": (lambda w, u: Notification.objects.get(pk=w.notification.pk).read_at is not None,
+                                lambda role: role == "member"),
+    "notifications:mark_all_read": (lambda w, u: u is not None and Notification.objects.filter(user=u).exists()
+                                    and not Notification.objects.filter(user=u, read_at__isnull=True).exists(), None),
+    "notifications:preferences": (lambda w, u: NotificationPreference.objects.filter(user=u, news="immediate",
+                                                                                    digest_hour=8).exists(), None),
     "cpts:create": (lambda w, u: CPTS.objects.filter(name="CPTS Test Nouvelle").exists(), None),
     "cpts:join": (lambda w, u: u is not None and MembershipRequest.objects.filter(
         cpts=w.cast.cpts, user=u, status="pending").exists(), lambda role: role not in CPTS_MEMBERS),
@@ -474,6 +710,41 @@ EFFECTS: dict[str, tuple[Callable[[World, User | None], bool], Callable[[str], b
                                     _readers),
     "coordination:withdraw_consent": (lambda w, u: Consent.objects.get(pk=w.coordination.consent.pk).withdrawn_at
                                       is not None, _readers),
+    "coordination:edit_group": (lambda w, u: Group.objects.get(pk=w.coordination.to_edit_group.pk).title
+                                == "Groupe renommé", _managers),
+    "coordination:new_conversation": (lambda w, u: Message.objects.filter(
+        subject="Conversation matrice", author=u, group__kind=Group.Kind.CONVERSATION).exists(), None),
+    "coordination:settings": (lambda w, u: CoordinationSettings.objects.filter(
+        cpts=w.cast.cpts, closed_circle_retention_days=730).exists(), None),
+    "coordination:email_invitation": (lambda w, u: GroupMember.objects.filter(
+        group=w.coordination.circle, user__email="externe@cast.test", status="active").exists(),
+        lambda role: role == "anonymous"),
+    "coordination:answer_email_invitation": (lambda w, u: EmailInvitation.objects.get(
+        pk=w.coordination.outsider_invitation.pk).status == EmailInvitation.Status.DECLINED,
+        lambda role: role == "outsider"),
+    "documents:upload": (lambda w, u: Document.objects.filter(title="Matrice").exists(), _readers),
+    "documents:new_version": (lambda w, u: w.documents.document.versions.count() == 2, _readers),
+    "documents:delete": (lambda w, u: Document.objects.get(pk=w.documents.to_delete.pk).deleted_at is not None,
+                         _readers),
+    "agenda:subscription": (lambda w, u: u is not None and CalendarToken.objects.filter(user=u).exists(), None),
+    "agenda:revoke_subscription": (lambda w, u: u is not None and CalendarToken.objects.filter(user=u).exists()
+                                   and not CalendarToken.objects.filter(user=u, revoked_at__isnull=True).exists(), None),
+    "agenda:new_event": (lambda w, u: Event.objects.filter(title="Visite matrice").exists(), _readers),
+    "agenda:edit_event": (lambda w, u: Event.objects.get(pk=w.agenda.to_edit.pk).title == "Visite modifiée", _readers),
+    "agenda:cancel_event": (lambda w, u: Event.objects.get(pk=w.agenda.to_cancel.pk).cancelled_at is not None,
+                            _readers),
+    "news:create": (lambda w, u: Post.objects.filter(title="Annonce matrice").exists(), None),
+    "news:edit": (lambda w, u: Post.objects.get(pk=w.news.to_edit.pk).title == "Modifiée par la matrice",
+                  lambda role: role in NEWS_POST_AUTHOR),
+    "news:pin": (lambda w, u: Post.objects.get(pk=w.news.to_pin.pk).pinned, None),
+    "news:unpin": (lambda w, u: not Post.objects.get(pk=w.news.to_unpin.pk).pinned, None),
+    "news:delete": (lambda w, u: Post.objects.get(pk=w.news.to_delete.pk).deleted_at is not None,
+                    lambda role: role in NEWS_POST_REMOVERS),
+    "news:comment": (lambda w, u: Comment.objects.filter(body="Commentaire matrice").exists(), None),
+    "news:edit_comment": (lambda w, u: Comment.objects.get(pk=w.news.comment_to_edit.pk).body == "Modifié par la matrice",
+                          lambda role: role in NEWS_COMMENT_AUTHOR),
+    "news:delete_comment": (lambda w, u: Comment.objects.get(pk=w.news.comment_to_delete.pk).deleted_at is not None,
+                            lambda role: role in NEWS_COMMENT_REMOVERS),
 }
 
 
@@ -535,6 +806,10 @@ API_CALLS: dict[str, Call] = {
                                            f"{w.cast.member.professional_id}"),
     "api:offer": Call(_cpts_path("/offer")),
     "api:nearest": Call(_cpts_path("/directory/nearest"), query={"lat": "45.76", "lon": "5.69", "profession": "10"}),
+    "api:list_news": Call(_cpts_path("/news")),
+    "api:get_news_post": Call(lambda w: f"/api/cpts/{w.slug}/news/{w.news.post.pk}"),
+    "api:add_news_comment": Call(lambda w: f"/api/cpts/{w.slug}/news/{w.news.post.pk}/comments",
+                                 body=lambda w, r: {"body": "Commentaire par l'API"}, ok=201),
     "api:api-root": Call(lambda w: "/api/", ok=404),
 }
 

@@ -73,7 +73,7 @@ def test_consent_then_subject_and_reply_escaped(client, cast, circle):
     actions.invite(circle, cast.member, cast.bureau)
     login(client, cast.member)
     response = client.post(url("record_consent", cast, group_id=circle.pk), {
-        "collected_on": TODAY.isoformat(), "method": Consent.Method.SIGNED_PAPER, "witness": "",
+        "collected_on": TODAY.isoformat(), "method": Consent.Method.ON_SCREEN, "witness": "",
         "scope": "Partage entre les professionnels du cercle", "expires_on": ""})
     assert response.status_code == 302 and circle.consents.count() == 1
     client.post(url("post_message", cast, group_id=circle.pk),

@@ -178,7 +178,8 @@ def test_get_members_lists_the_active_members(client, cast):
     response = client.get(f"/api/cpts/{cast.cpts.slug}/members", **bearer(cast.coordinator))
     assert response.status_code == 200
     members = {m["last_name"]: m for m in response.json()}
-    assert set(members) == {"Coord", "Bureau", "Membre", "Partenaire", "Référente"}
+    assert set(members) == {"Coord", "Bureau", "Membre", "Partenaire", "Référente", "Guest"}
+    assert members["Guest"]["role"] == "guest"  # invited into a group by e-mail: listed, with its role
     assert members["Membre"]["rpps"] == "10000000009"
     assert members["Coord"]["role"] == "coordinator"
 

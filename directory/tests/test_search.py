@@ -164,3 +164,17 @@ def test_distance_label_says_when_the_place_is_only_known_at_the_commune_centre(
     assert Row(place.professional, place, 1.42).distance_label == "à 1,4 km (centre de la commune)"
     place.geo_precision = "address"
     assert Row(place.professional, place, 1.42).distance_label == "à 1,4 km"
+
+
+def test_membership_rates_count_adherents_not_invited_guests(cast, imported):
+    from directory.offer import membership_rates
+
+    pros = list(Professional.objects.filter(places__commune_id="01034", active=True).distinct()[:2])
+    cast.member.professional, cast.guest.professional = pros
+    cast.member.save()
+    cast.guest.save()
+    rates = membership_rates(cast.cpts)
+    belley = Professional.objects.filter(places__commune_id="01034", active=True).distinct().count()
+    # The member counts; the guest invited into one group by e-mail (role guest) is not an adhérent.
+    assert rates.total.members == 1, rates.total
+    assert rates.total.professionals >= belley

@@ -13,11 +13,12 @@ from fhir.resources.R4B.consent import Consent as FhirConsent
 from fhir.resources.R4B.patient import Patient as FhirPatient
 from fhir.resources.R4B.relatedperson import RelatedPerson
 
-from accounts.models import APIToken
 from coordination import actions
 from coordination.models import Consent, Relative
 from directory.models import PracticePlace
 from fhirapi import mapping
+from fhirapi.tests.helpers import get
+from fhirapi.tests.helpers import with_token as client_of
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -47,17 +48,8 @@ def circle(cast):
             "subject": subject, "reply": reply, "deleted": deleted, "place": place}
 
 
-def client_of(client, user):
-    _, raw = APIToken.issue(user)
-    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
-    return client
 
 
-def get(client, url, status=200):
-    response = client.get(url)
-    assert response.status_code == status, response.content[:500]
-    assert response["Content-Type"].startswith("application/fhir+json")
-    return response.json()
 
 
 def validate(resource):

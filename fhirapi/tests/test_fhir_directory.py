@@ -16,6 +16,7 @@ from directory import generate, rpps_format, rpps_import
 from directory.models import PracticePlace, Professional, Structure
 from directory.search import haversine_km
 from fhirapi import mapping
+from fhirapi.tests.helpers import get
 
 pytestmark = pytest.mark.django_db
 
@@ -45,11 +46,6 @@ def fhir_client(client, directory):
     return client
 
 
-def get(client, url, status=200):
-    response = client.get(url)
-    assert response.status_code == status, response.content[:500]
-    assert response["Content-Type"].startswith("application/fhir+json")
-    return response.json()
 
 
 def validate_bundle(body):
@@ -67,7 +63,8 @@ def test_metadata_lists_exactly_the_supported_resources_and_parameters(fhir_clie
     CapabilityStatement.model_validate(body)
     resources = {r["type"]: r for r in body["rest"][0]["resource"]}
     assert set(resources) == {"Practitioner", "PractitionerRole", "Organization", "Location", "HealthcareService",
-                              "CareTeam", "Patient", "RelatedPerson", "Consent", "Communication"}
+                              "CareTeam", "Patient", "RelatedPerson", "Consent", "Communication",
+                              "DocumentReference", "Appointment"}
     names = {p["name"] for p in resources["Practitioner"]["searchParam"]}
     assert {"identifier", "name", "family", "given", "qualification-code", "active", "_count"} <= names
     assert set(resources["PractitionerRole"]["searchInclude"]) == {"PractitionerRole:practitioner",

@@ -9,12 +9,15 @@ import json
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
+from django.apps import apps
 from django.db import transaction
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from coordination import actions
 from coordination.models import Consent
+from cpts.models import Membership
 from opencpts.asgi import application
 from realtime.consumers import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
 from realtime.tests.wsclient import WebSocketClient
@@ -29,8 +32,6 @@ def session_cookie(user, verified=True) -> str:
     if verified:
         login(client, user)
     else:  # password only: the second factor is still pending
-        from django.urls import reverse
-
         assert client.post(reverse("accounts:login"), {"email": user.email, "password": PASSWORD}).status_code == 302
     return client.cookies["sessionid"].value
 
@@ -51,7 +52,27 @@ async def open_socket(cookie):
 
 
 async def nothing_for(ws) -> bool:
+    """No frame at all (not even a notification count) within QUIET seconds."""
     return await ws.receive_nothing(timeout=QUIET)
+
+
+async def next_frame(ws, timeout: float = 1) -> dict:
+    """The next frame other than the user's unread-notification counts (the notifications app sends those
+    after its own commits, in any order relative to the group's frames)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        left = deadline - asyncio.get_running_loop().time()
+        frame = json.loads(await ws.receive_from(timeout=max(left, 0.01)))
+        if frame["type"] != "notification":
+            return frame
+
+
+async def drain(ws) -> list[dict]:
+    """Every frame until QUIET seconds of silence."""
+    frames = []
+    while not await ws.receive_nothing(timeout=QUIET):
+        frames.append(json.loads(await ws.receive_from()))
+    return frames
 
 
 @pytest.fixture
@@ -68,8 +89,10 @@ def world(communes_loaded, cast):
     return cast, circle, cookies
 
 
-def test_refused_connections(world):
-    cast, _, _ = world
+def test_refused_connections_and_personal_frames(world):
+    cast, _, cookies = world
+    from realtime import publish
+
     unverified = session_cookie(cast.member, verified=False)
 
     async def scenario():
@@ -82,6 +105,34 @@ def test_refused_connections(world):
         ws = WebSocketClient(application, "/ws/", headers=[(b"origin", b"http://evil.example")])
         connected, _ = await ws.connect()
         assert not connected
+
+        # The unread count of a user's notifications (what notifications.signals.notification_created
+        # delivers after the notification's commit) reaches that user's connections only.
+        member = await open_socket(cookies["member"])
+        bureau = await open_socket(cookies["bureau"])
+        signals = publish.optional_module("notifications", "signals")
+        if signals is not None:  # through the notifications app's signal, as in production
+            await database_sync_to_async(signals.notification_created.send)(
+                sender=None, user_id=cast.member.pk, notification_id=1, unread=3)
+        else:
+            await database_sync_to_async(publish.on_unread_count)(sender=None, user_id=cast.member.pk, unread=3)
+        assert json.loads(await member.receive_from(timeout=1)) == {"type": "notification", "unread": 3}
+        assert await nothing_for(bureau)
+
+        # Logging out closes the connections of that session, and only those.
+        second = await open_socket(await database_sync_to_async(session_cookie)(cast.member))  # another session
+
+        def log_out():
+            client = Client()
+            client.cookies["sessionid"] = cookies["member"]
+            assert client.post(reverse("accounts:logout")).status_code == 302
+
+        await database_sync_to_async(log_out)()
+        closed = await member.receive_output(timeout=1)
+        assert closed == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+        assert await nothing_for(second)
+        for ws in (second, bureau):
+            await ws.disconnect()
 
     async_to_sync(scenario)()
 
@@ -120,41 +171,54 @@ def test_members_receive_events_after_commit_and_nobody_else(world):
         started = loop.time()
         message = await database_sync_to_async(actions.post_message)(circle, cast.member, "Tension 15/9",
                                                                     subject="Suivi tensionnel")
-        frame = json.loads(await bureau.receive_from(timeout=1))
+        frame = await next_frame(bureau)
         assert loop.time() - started < 1.0
         assert frame == {"type": "group", "kind": "message.posted", "group": circle.pk, "object": message.pk,
                          "subject": message.pk}
         assert "Tension" not in json.dumps(frame) and "TEMPSREEL" not in json.dumps(frame)
-        assert json.loads(await member.receive_from(timeout=1))["object"] == message.pk  # the author's other tabs
+        assert (await next_frame(member))["object"] == message.pk  # the author's other tabs
+        assert all(f["type"] in ("group", "notification") and "Tension" not in json.dumps(f) for f in await drain(bureau))
         assert await nothing_for(coordinator)
         assert await nothing_for(other)
 
         # A removed member stops receiving at once, even with the connection still open.
         await database_sync_to_async(actions.remove_member)(circle, cast.member, cast.bureau)
-        assert json.loads(await member.receive_from(timeout=1))["kind"] == "member.removed"
-        await bureau.receive_nothing(timeout=QUIET)  # (their own removal frame may or may not arrive)
-        while not await bureau.receive_nothing(timeout=0.05):
-            pass
+        assert (await next_frame(member))["kind"] == "member.removed"
+        await drain(bureau)  # (their own removal frame may or may not arrive)
         await database_sync_to_async(actions.post_message)(circle, cast.member, "Après retrait", subject="Après")
-        assert json.loads(await member.receive_from(timeout=1))["kind"] == "message.posted"
-        assert await nothing_for(bureau)
+        assert (await next_frame(member))["kind"] == "message.posted"
+        assert await nothing_for(bureau)  # neither the message's frame nor a notification
 
         # Invited again: the invitee hears of the invitation (no content), and of the group's messages only
         # once they have accepted.
         await database_sync_to_async(actions.invite)(circle, cast.member, cast.bureau)
-        invitation = json.loads(await bureau.receive_from(timeout=1))
-        assert invitation["kind"] == "member.invited" and invitation["group"] == circle.pk
-        await member.receive_from(timeout=1)  # member.invited, for the members
+        invitation = await next_frame(bureau)
+        assert invitation == {"type": "group", "kind": "member.invited", "group": circle.pk,
+                              "object": invitation["object"], "subject": None}
+        assert (await next_frame(member))["kind"] == "member.invited"  # for the members
         await database_sync_to_async(actions.answer_invitation)(circle, cast.bureau, True)
-        await asyncio.sleep(0.1)
-        while not await bureau.receive_nothing(timeout=0.05):
-            pass
+        await drain(bureau)
+        await drain(member)
         reply = await database_sync_to_async(actions.post_message)(circle, cast.member, "Bienvenue", parent=message)
-        frames = []
-        while not await bureau.receive_nothing(timeout=0.2):
-            frames.append(json.loads(await bureau.receive_from()))
+        frames = await drain(bureau)
         assert {"type": "group", "kind": "message.replied", "group": circle.pk, "object": reply.pk,
                 "subject": message.pk} in frames
+
+        # After the consent is withdrawn, then after closure, nothing new can be posted: nothing is sent.
+        consent = await database_sync_to_async(lambda: circle.consents.get())()
+        await database_sync_to_async(actions.withdraw_consent)(consent, cast.member)
+        assert (await next_frame(bureau))["kind"] == "consent.withdrawn"
+        await drain(bureau)
+        with pytest.raises(Exception, match="consentement"):
+            await database_sync_to_async(actions.post_message)(circle, cast.member, "Refusé", subject="Refusé")
+        assert await nothing_for(bureau)
+        await database_sync_to_async(actions.close_group)(circle, cast.member)
+        assert (await next_frame(bureau))["kind"] == "group.closed"
+        await drain(bureau)
+        with pytest.raises(Exception, match="clôturé"):
+            await database_sync_to_async(actions.post_message)(circle, cast.member, "Refusé", subject="Refusé")
+        assert await nothing_for(bureau)
+        assert await nothing_for(coordinator) and await nothing_for(other)
 
         for ws in (member, bureau, coordinator, other):
             await ws.disconnect()
@@ -162,22 +226,53 @@ def test_members_receive_events_after_commit_and_nobody_else(world):
     async_to_sync(scenario)()
 
 
-def test_closure_and_consent_withdrawal_stop_new_content(world):
-    cast, circle, cookies = world
+def test_process_audiences_are_computed_once_and_fail_closed():
+    from realtime.consumers import ProcessAudiences
+
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return [1, 2]
+
+    def broken():
+        raise RuntimeError("database down")
 
     async def scenario():
-        bureau = await open_socket(cookies["bureau"])
-        consent = await database_sync_to_async(lambda: circle.consents.get())()
-        await database_sync_to_async(actions.withdraw_consent)(consent, cast.member)
-        assert json.loads(await bureau.receive_from(timeout=1))["kind"] == "consent.withdrawn"
-        with pytest.raises(Exception, match="consentement"):
-            await database_sync_to_async(actions.post_message)(circle, cast.member, "Refusé", subject="Refusé")
-        assert await nothing_for(bureau)
-        await database_sync_to_async(actions.close_group)(circle, cast.member)
-        assert json.loads(await bureau.receive_from(timeout=1))["kind"] == "group.closed"
-        with pytest.raises(Exception, match="clôturé"):
-            await database_sync_to_async(actions.post_message)(circle, cast.member, "Refusé", subject="Refusé")
-        assert await nothing_for(bureau)
-        await bureau.disconnect()
+        audiences = ProcessAudiences(keep=2)
+        results = await asyncio.gather(*(audiences.get("event-1", compute) for _ in range(20)))
+        assert all(r == frozenset({1, 2}) for r in results) and len(calls) == 1
+        assert await audiences.get("event-2", broken) == frozenset()  # nobody receives it
+        await audiences.get("event-3", compute)
+        assert "event-1" not in audiences._tasks  # bounded
+
+    async_to_sync(scenario)()
+
+
+@pytest.mark.skipif(not apps.is_installed("news"), reason="the news app is not installed")
+def test_news_events_reach_the_cpts_members_only(world):
+    from news import actions as news_actions
+
+    cast, _, cookies = world
+
+    async def scenario():
+        member = await open_socket(cookies["member"])
+        other = await open_socket(cookies["other_coordinator"])  # another CPTS
+        post = await database_sync_to_async(news_actions.publish_post)(
+            cast.cpts, cast.coordinator, kind="annonce", title="Réunion plénière", body="Jeudi à 20 h.")
+        frame = await next_frame(member)
+        assert frame == {"type": "news", "kind": "post.published", "cpts": cast.cpts.pk, "post": post.pk,
+                         "object": post.pk}
+        assert "plénière" not in json.dumps(frame)
+        await drain(member)
+        assert await nothing_for(other)
+        # A member whose membership ends while connected receives nothing more.
+        await database_sync_to_async(
+            lambda: Membership.objects.filter(cpts=cast.cpts, user=cast.member).update(active=False))()
+        await database_sync_to_async(news_actions.publish_post)(
+            cast.cpts, cast.coordinator, kind="annonce", title="Deuxième", body="Rien pour les anciens membres.")
+        assert await nothing_for(member)
+        for ws in (member, other):
+            await ws.disconnect()
 
     async_to_sync(scenario)()

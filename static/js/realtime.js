@@ -10,10 +10,19 @@
   var delay = 1000;
   var socket = null;
 
+  // Announcements arriving together (a new message and the notification it raises) are read as one.
+  var pending = [];
+  var announceTimer = null;
   function announce(text) {
     if (!announcer) return;
+    if (pending.indexOf(text) === -1) pending.push(text);
+    if (announceTimer) return;
     announcer.textContent = "";
-    window.setTimeout(function () { announcer.textContent = text; }, 50);
+    announceTimer = window.setTimeout(function () {
+      announcer.textContent = pending.join(" ");
+      pending = [];
+      announceTimer = null;
+    }, 150);
   }
 
   function setLost(lost) {
@@ -37,7 +46,17 @@
           if (el.value) typed[el.id] = el.value;
         });
         var focused = document.activeElement && section.contains(document.activeElement) ? document.activeElement.id : null;
-        section.replaceWith(fresh);
+        // The answer to the user's own action ("Commentaire publié.") stays, focused if it was.
+        var feedback = section.querySelector(":scope > .msg[role=status], :scope > .msg[role=alert]");
+        if (feedback && !fresh.querySelector(":scope > .msg[role=status], :scope > .msg[role=alert]")) {
+          var wasFocused = document.activeElement === feedback;
+          var index = Array.prototype.indexOf.call(section.children, feedback);
+          fresh.insertBefore(feedback, fresh.children[index] || null);
+          section.replaceWith(fresh);
+          if (wasFocused) feedback.focus();
+        } else {
+          section.replaceWith(fresh);
+        }
         Object.keys(typed).forEach(function (id) {
           var el = document.getElementById(id);
           if (el) el.value = typed[id];
@@ -57,12 +76,37 @@
 
   function onFrame(frame) {
     document.dispatchEvent(new CustomEvent("opencpts:realtime", { detail: frame }));
-    if (frame.type === "group") {
+    if (frame.type === "ready") {
+      document.body.dataset.realtimeState = "ready"; // subscribed by the server: events will arrive
+    } else if (frame.type === "group") {
       document.querySelectorAll("[data-live-group='" + frame.group + "']").forEach(function (section) {
         refresh(section);
       });
       if (frame.kind === "message.posted" || frame.kind === "message.replied") announce("Nouveau message dans un de vos groupes.");
       if (frame.kind === "member.invited") announce("Vous avez reçu une invitation à un groupe.");
+    } else if (frame.type === "news") {
+      document.querySelectorAll("[data-live-news='" + frame.cpts + "']").forEach(function (section) {
+        refresh(section);
+      });
+    } else if (frame.type === "notification") {
+      updateBadges(frame.unread);
+    }
+  }
+
+  // The unread-notification badge(s) of the header: any element marked data-unread-badge shows the count
+  // and is hidden at zero.
+  function updateBadges(unread) {
+    var count = parseInt(unread, 10);
+    if (isNaN(count) || count < 0) return;
+    var before = null;
+    document.querySelectorAll("[data-unread-badge]").forEach(function (badge) {
+      if (before === null) before = parseInt(badge.dataset.unread || badge.textContent, 10) || 0;
+      badge.textContent = String(count);
+      badge.dataset.unread = String(count);
+      badge.hidden = count === 0;
+    });
+    if (before !== null && count > before) {
+      announce(count === 1 ? "Vous avez 1 notification non lue." : "Vous avez " + count + " notifications non lues.");
     }
   }
 
@@ -74,6 +118,7 @@
       try { onFrame(JSON.parse(event.data)); } catch (e) { /* ignore a malformed frame */ }
     };
     socket.onclose = function (event) {
+      document.body.dataset.realtimeState = "closed";
       if (event.code === 4401 || event.code === 4403) return; // not allowed: do not insist
       setLost(true);
       window.setTimeout(connect, delay);

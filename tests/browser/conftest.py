@@ -6,9 +6,13 @@ calls there (SynchronousOnlyOperation); the ORM calls of these tests are plain s
 
 import importlib
 import os
+import re
 import shutil
 
 import pytest
+from django.urls import reverse
+
+from tests.cast import PASSWORD
 
 CHROMIUM = os.environ.get("OPENCPTS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -53,3 +57,15 @@ def tier_grids(transactional_db):
 
     migration = importlib.import_module("aci.migrations.0002_load_tier_grids")
     migration.load(apps, None)
+
+
+def log_in(page, base_url: str, user, code: str) -> None:
+    """Through the real login pages: e-mail and password, then the TOTP code."""
+    page.goto(base_url + reverse("accounts:login"))
+    page.get_by_label("Adresse e-mail").fill(user.email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(re.compile(re.escape(reverse("accounts:otp_verify"))))
+    page.locator("#id_code").fill(code)
+    page.get_by_role("button", name="Valider").click()
+    page.wait_for_load_state()

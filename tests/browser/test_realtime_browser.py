@@ -2,7 +2,6 @@
 WebSocket, served by uvicorn on the test database with the in-process channel layer)."""
 
 import datetime as dt
-import re
 
 import pytest
 from django.urls import reverse
@@ -11,21 +10,15 @@ from django.utils import timezone
 from coordination import actions
 from coordination.models import Consent
 from realtime.tests.servers import app_servers
-from tests.browser.conftest import CHROMIUM_ARGS  # noqa: F401 - same browser settings
-from tests.cast import PASSWORD, totp_code
+from tests.browser.conftest import (
+    CHROMIUM_ARGS,  # noqa: F401 - same browser settings
+    log_in,
+)
+from tests.cast import totp_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def log_in(page, base: str, user, code: str) -> None:
-    page.goto(base + reverse("accounts:login"))
-    page.get_by_label("Adresse e-mail").fill(user.email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(re.compile(re.escape(reverse("accounts:otp_verify"))))
-    page.locator("#id_code").fill(code)
-    page.get_by_role("button", name="Valider").click()
-    page.wait_for_load_state()
 
 
 def test_b_sees_a_message_from_a_without_reloading(browser, communes_loaded, cast):
@@ -50,18 +43,21 @@ def test_b_sees_a_message_from_a_without_reloading(browser, communes_loaded, cas
             log_in(b, base, cast.bureau, codes[cast.bureau.pk])
             for page in (a, b):
                 page.goto(base + group_path)
-                page.wait_for_function("document.body.dataset.realtime === 'on'")
-            b.evaluate("window.__notReloaded = true")
-            b.wait_for_timeout(500)  # B's WebSocket is open and subscribed
+                # The page's WebSocket is open and the server has subscribed it.
+                page.wait_for_function("() => document.body.dataset.realtimeState === 'ready'")
+            b.evaluate("() => { window.__notReloaded = true; }")
 
+            b.locator("#sujet_body").fill("Brouillon de B, pas encore envoyé")  # half-typed, must survive
             a.locator("#sujet_subject").fill("Passage infirmier")
             a.locator("#sujet_body").fill("Pansement refait ce matin, RAS.")
             a.get_by_role("button", name="Publier").click()
             a.wait_for_load_state()
 
             b.get_by_text("Pansement refait ce matin, RAS.").wait_for(timeout=3_000)
-            assert b.evaluate("window.__notReloaded === true")  # same page: no reload happened
+            assert b.evaluate("() => window.__notReloaded === true")  # same page: no reload happened
             assert b.get_by_role("heading", name="Passage infirmier").is_visible()
+            assert b.locator("#sujet_body").input_value() == "Brouillon de B, pas encore envoyé"
+            b.wait_for_function("() => document.getElementById('rt-announce').textContent.includes('Nouveau message')")
         finally:
             for context in contexts:
                 context.close()

@@ -16,7 +16,8 @@ from django.urls import reverse
 from cpts import actions
 from cpts import territory as territory_rules
 from territory.models import EPCI, Commune
-from tests.cast import PASSWORD, make_user, totp_code
+from tests.browser.conftest import log_in
+from tests.cast import make_user, totp_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,15 +31,6 @@ def digits(text: str) -> int:
     return int(re.sub(r"\D", "", text))
 
 
-def log_in(page, base_url: str, user, code: str) -> None:
-    page.goto(base_url + reverse("accounts:login"))
-    page.get_by_label("Adresse e-mail").fill(user.email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(re.compile(re.escape(reverse("accounts:otp_verify"))))
-    page.locator("#id_code").fill(code)
-    page.get_by_role("button", name="Valider").click()
-    page.wait_for_load_state()
 
 
 @pytest.fixture

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class DocumentsConfig(AppConfig):
+    name = "documents"
+    verbose_name = "Documents des groupes de coordination (chiffrés au repos)"
+
+    def ready(self):
+        from documents import checks  # noqa: F401 - registers the system checks

@@ -1,0 +1,98 @@
+"""FHIR R4 DocumentReference for the documents of the coordination groups (documents app).
+
+Scoped exactly like the other tenant resources of fhirapi/views.py: a user sees only the documents of the
+groups they may read now (coordination.access, through ``views.visible_group_ids``). The content is never
+inline: ``content.attachment.url`` points to the download page, which checks the rules again and records
+the download in the audit trail. ``attachment.hash`` is the SHA-1 of the content, base64 (as FHIR defines
+it); the SHA-256 kept for traceability is given as an identifier (hexadecimal, our own system).
+
+One DocumentReference per document, describing its current version (``meta.versionId``); a deleted
+document stays readable as ``entered-in-error``, without a link to its content.
+"""
+
+from django.conf import settings
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+
+from documents.models import Document, DocumentVersion
+from fhirapi import mapping
+
+LOINC = "http://loinc.org"
+CONSENT_TYPE = {"system": LOINC, "code": "59284-0", "display": "Patient Consent"}
+
+
+def visible_documents(user):
+    from fhirapi.views import visible_group_ids
+
+    versions = DocumentVersion.objects.order_by("-number")
+    return (Document.objects.filter(group_id__in=visible_group_ids(user))
+            .select_related("group", "cpts", "created_by__professional")
+            .prefetch_related(Prefetch("versions", queryset=versions)))
+
+
+def search_document_reference(params, qs):
+    from fhirapi.views import FhirError, date_filter, int_ids, ref_ids, reference_id
+
+    for value in params.getlist("patient") + params.getlist("subject"):
+        qs = qs.filter(group__patient_id__in=ref_ids([value], "Patient"))
+    for value in params.getlist("related"):
+        qs = qs.filter(group_id__in=ref_ids([value], "CareTeam"))
+    for value in params.getlist("author"):
+        q = Q()
+        for ref in value.split(","):
+            if ref.startswith("PractitionerRole/"):
+                q |= Q(created_by__professional__places__pk__in=int_ids([reference_id(ref, "PractitionerRole")]))
+            else:
+                q |= Q(created_by__professional_id__in=int_ids([reference_id(ref, "Practitioner")]))
+        qs = qs.filter(q)
+    for value in params.getlist("status"):
+        statuses = set(value.split(","))
+        if statuses - {"current", "entered-in-error"}:
+            raise FhirError(400, "invalid", "status : « current » ou « entered-in-error » attendu.")
+        if statuses == {"current"}:
+            qs = qs.filter(deleted_at__isnull=True)
+        elif statuses == {"entered-in-error"}:
+            qs = qs.filter(deleted_at__isnull=False)
+    for value in params.getlist("date"):
+        qs = qs.filter(date_filter("created_at__date", value, "date"))
+    return qs.distinct().order_by("pk")
+
+
+def _download_url(document: Document, number: int) -> str:
+    path = reverse("documents:download", kwargs={"slug": document.cpts.slug, "group_id": document.group_id,
+                                                  "document_id": document.pk, "number": number})
+    return f"{settings.SITE_URL.rstrip('/')}{path}"
+
+
+def document_reference(document: Document) -> dict:
+    version = document.latest
+    deleted = document.deleted_at is not None
+    meta = {"source": settings.SITE_URL, "lastUpdated": (document.deleted_at or version.uploaded_at).isoformat(
+        timespec="milliseconds"), "versionId": str(version.number)}
+    attachment = {"contentType": version.content_type, "language": "fr", "size": version.size,
+                  "hash": version.sha1_base64, "title": version.filename,
+                  "creation": version.uploaded_at.isoformat(timespec="seconds")}
+    if not deleted:
+        attachment["url"] = _download_url(document, version.number)
+    resource = {
+        "resourceType": "DocumentReference", "id": str(document.pk), "meta": meta,
+        "masterIdentifier": {"system": mapping.local_system("document"), "value": str(document.pk)},
+        "identifier": [{"system": mapping.local_system("document-sha256"), "value": version.sha256}],
+        "status": "entered-in-error" if deleted else "current",
+        "docStatus": "final",
+        "type": ({"coding": [CONSENT_TYPE], "text": "Consentement signé (scan)"}
+                 if document.kind == Document.Kind.CONSENT_FORM else {"text": "Document de coordination"}),
+        "date": document.created_at.isoformat(timespec="seconds"),
+        "author": [mapping.user_reference(document.created_by)],
+        "custodian": {"reference": f"Organization/cpts-{document.cpts_id}"},
+        "description": document.title,
+        "content": [{"attachment": attachment}],
+        "context": {"related": [{"reference": f"CareTeam/{document.group_id}"}]},
+    }
+    if document.group.patient_id:
+        resource["subject"] = {"reference": f"Patient/{document.group.patient_id}"}
+    if document.consent_id:
+        resource["context"]["related"].append({"reference": f"Consent/{document.consent_id}"})
+    if document.message_id:
+        resource["context"]["related"].append({"reference": f"Communication/{document.message_id}"})
+    return resource

@@ -1,0 +1,189 @@
+"""Creating notifications: one unread notification per (user, kind, subject), grouped when events come in a
+burst, with the e-mail it calls for scheduled from the user's preferences.
+
+``notify`` is called by the subscribers (``notifications.subscribers``) after the commit of the write that
+emitted the event; it writes in its own transaction and, after that commit, sends
+``notifications.signals.notification_created`` and the immediate e-mails (``notifications.mailer``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from accounts.models import User
+from notifications import schedule
+from notifications.access import visible
+from notifications.models import Category, Delivery, EmailState, Kind, Notification, NotificationPreference, Priority
+from notifications.signals import notification_created
+
+logger = logging.getLogger(__name__)
+
+CATEGORY: dict[str, str] = {
+    Kind.MESSAGE: Category.MESSAGES,
+    Kind.MENTION: Category.MENTIONS,
+    Kind.INVITATION: Category.INVITATIONS,
+    Kind.CONSENT_WITHDRAWN: Category.GROUPS,
+    Kind.GROUP_CLOSED: Category.GROUPS,
+    Kind.GROUP_REOPENED: Category.GROUPS,
+    Kind.DOCUMENT: Category.DOCUMENTS,
+    Kind.EVENT_CREATED: Category.AGENDA,
+    Kind.EVENT_CHANGED: Category.AGENDA,
+    Kind.EVENT_CANCELLED: Category.AGENDA,
+    Kind.NEWS_POST: Category.NEWS,
+    Kind.NEWS_COMMENT: Category.NEWS,
+}
+
+# Shown first and marked "Important": what asks something of the reader or changes what they may do.
+HIGH_PRIORITY = {Kind.MENTION, Kind.INVITATION, Kind.CONSENT_WITHDRAWN}
+
+Texts = Callable[[int], tuple[str, str]]  # count -> (title, email_text)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a notification is about, the same for all its recipients."""
+
+    cpts_id: int
+    kind: str
+    topic: str  # "grp.<id>", "post.<id>", "news.<cpts id>"
+    url: str
+    texts: Texts
+    group_id: int | None = None
+    object_id: int | None = None
+    grouped_url: str = ""  # where a grouped notification leads (default: the first event's page)
+
+
+def preferences_for(user_ids: Iterable[int]) -> dict[int, NotificationPreference]:
+    """Each user's preferences, the defaults (unsaved) for those who never changed them. One query."""
+    user_ids = list(user_ids)
+    found = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=user_ids)}
+    return {uid: found.get(uid) or NotificationPreference(user_id=uid) for uid in user_ids}
+
+
+def schedule_email(notification: Notification, prefs: NotificationPreference, now: dt.datetime) -> None:
+    """Set what e-mail ``notification`` (new or just grouped with a new event) calls for.
+
+    - off: none (a pending e-mail is dropped);
+    - immediately: now, or at the end of the quiet hours; at most one e-mail per unread notification (later
+      events grouped into it until it is read are not e-mailed again);
+    - daily digest: in the next digest (again if the notification grew since the last one).
+    """
+    delivery = prefs.delivery(notification.category)
+    state = notification.email_state
+    if delivery == Delivery.OFF:
+        notification.email_state = EmailState.NONE
+    elif delivery == Delivery.IMMEDIATE:
+        if state == EmailState.IMMEDIATE or (state == EmailState.SENT and notification.emailed_at is not None):
+            return
+        notification.email_state, notification.email_after = EmailState.IMMEDIATE, schedule.not_before(prefs, now)
+        notification.email_attempts = 0
+    else:
+        if state == EmailState.DIGEST:
+            return
+        notification.email_state, notification.email_after = EmailState.DIGEST, schedule.next_digest(prefs, now)
+        notification.email_attempts = 0
+
+
+def _group_into(notification: Notification, subject: Subject, prefs, now) -> None:
+    notification.count += 1
+    notification.updated_at = now
+    notification.title, notification.email_text = subject.texts(notification.count)
+    notification.url = subject.grouped_url or notification.url
+    schedule_email(notification, prefs, now)
+
+
+def _new(subject: Subject, user_id: int, prefs, now) -> Notification:
+    title, email_text = subject.texts(1)
+    notification = Notification(
+        cpts_id=subject.cpts_id, user_id=user_id, kind=subject.kind, category=CATEGORY[subject.kind],
+        priority=Priority.HIGH if subject.kind in HIGH_PRIORITY else Priority.NORMAL, topic=subject.topic,
+        group_id=subject.group_id, object_id=subject.object_id, title=title, email_text=email_text, url=subject.url,
+        created_at=now, updated_at=now)
+    schedule_email(notification, prefs, now)
+    return notification
+
+
+GROUPED_FIELDS = ["count", "updated_at", "title", "email_text", "url", "email_state", "email_after", "email_attempts"]
+
+
+def _create_one(notification: Notification, subject: Subject, prefs, now) -> Notification:
+    """Insert, or group into the unread notification a concurrent delivery has just created."""
+    try:
+        with transaction.atomic():
+            notification.save(force_insert=True)
+            return notification
+    except IntegrityError:
+        existing = (Notification.objects.select_for_update()
+                    .get(user_id=notification.user_id, kind=subject.kind, topic=subject.topic, read_at__isnull=True))
+        _group_into(existing, subject, prefs, now)
+        existing.save(update_fields=GROUPED_FIELDS)
+        return existing
+
+
+def notify(subject: Subject, user_ids: Iterable[int], now: dt.datetime | None = None) -> list[Notification]:
+    """Notify ``user_ids`` (active accounts only) of ``subject``; returns the notifications created or grouped.
+
+    A handful of queries whatever the number of recipients: accounts, preferences, the unread notifications
+    to group into, one bulk update, one bulk insert.
+    """
+    now = now or timezone.now()
+    wanted = set(user_ids)
+    if not wanted:
+        return []
+    recipients = sorted(User.objects.filter(pk__in=wanted, is_active=True).values_list("pk", flat=True))
+    if not recipients:
+        return []
+    prefs = preferences_for(recipients)
+    with transaction.atomic():
+        unread = {n.user_id: n for n in Notification.objects.select_for_update().filter(
+            kind=subject.kind, topic=subject.topic, user_id__in=recipients, read_at__isnull=True)}
+        grouped, new = [], []
+        for user_id in recipients:
+            if user_id in unread:
+                _group_into(unread[user_id], subject, prefs[user_id], now)
+                grouped.append(unread[user_id])
+            else:
+                new.append(_new(subject, user_id, prefs[user_id], now))
+        if grouped:
+            Notification.objects.bulk_update(grouped, GROUPED_FIELDS)
+        try:
+            with transaction.atomic():
+                created = Notification.objects.bulk_create(new)
+        except IntegrityError:  # a concurrent delivery for one of them: one by one
+            created = [_create_one(n, subject, prefs[n.user_id], now) for n in new]
+        touched = grouped + created
+        ids = [n.pk for n in touched]
+        transaction.on_commit(lambda: after_commit(ids, now), robust=True)
+    return touched
+
+
+def unread_counts(user_ids: Iterable[int]) -> dict[int, int]:
+    rows = (Notification.objects.filter(visible(), user_id__in=list(user_ids), read_at__isnull=True)
+            .order_by().values("user_id").annotate(n=Count("pk")).values_list("user_id", "n"))
+    counts = dict.fromkeys(user_ids, 0)
+    counts.update(rows)
+    return counts
+
+
+def after_commit(notification_ids: list[int], now: dt.datetime) -> None:
+    """Tell the real-time layer (each user's new unread count), then send the e-mails due now."""
+    rows = list(Notification.objects.filter(pk__in=notification_ids).values_list("pk", "user_id"))
+    counts = unread_counts({user_id for _, user_id in rows})
+    for notification_id, user_id in rows:
+        notification_created.send_robust(sender=Notification, user_id=user_id, notification_id=notification_id,
+                                         unread=counts[user_id])
+    if settings.NOTIFICATION_EMAILS_ON_COMMIT:
+        from notifications import mailer
+
+        try:
+            mailer.send_now(notification_ids, now)
+        except Exception:  # noqa: BLE001 - e-mail never fails the user's action; send_notifications retries
+            logger.exception("notifications: immediate e-mails failed; send_notifications will retry them")

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from notifications import views
+
+app_name = "notifications"
+
+urlpatterns = [
+    path("notifications/", views.notification_list, name="list"),
+    path("notifications/<int:notification_id>/", views.open_notification, name="open"),
+    path("notifications/<int:notification_id>/lue/", views.mark_read, name="mark_read"),
+    path("notifications/tout-lu/", views.mark_all_read, name="mark_all_read"),
+    path("compte/notifications/", views.preferences, name="preferences"),
+]
