@@ -8,7 +8,8 @@ entry for the whole load instead.
 from django.apps import apps
 from django.db.models.signals import post_delete, post_init, post_save
 
-AUDITED_APPS = {"accounts", "cpts", "directory", "aci", "coordination", "agenda", "documents", "news", "otp_totp", "otp_static"}
+AUDITED_APPS = {"accounts", "cpts", "directory", "aci", "coordination", "agenda", "documents", "news", "unscheduled",
+                "otp_totp", "otp_static"}
 SKIPPED_MODELS = {"directory.rppsstagingrow", "directory.rppslineissue", "directory.geopoint"}
 
 

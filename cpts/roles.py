@@ -42,6 +42,7 @@ PERMISSIONS: dict[str, str] = {
     "cpts.comment_news": "Commenter les actualités",
     "cpts.publish_news": "Publier des actualités (annonces, événements, informations), modifier les siennes",
     "cpts.moderate_news": "Épingler les actualités, retirer les publications et commentaires d'autrui",
+    "cpts.use_snp": "Soins non programmés : publier ses créneaux, chercher et réserver ceux des autres",
 }
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
@@ -49,14 +50,15 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.BUREAU: {
         "cpts.view_home", "cpts.view_members", "cpts.view_territory", "cpts.view_dues", "cpts.manage_dues",
         "cpts.view_bureau", "cpts.view_structures", "cpts.view_reports", "cpts.search_directory",
-        "cpts.use_coordination", "cpts.read_news", "cpts.comment_news", "cpts.publish_news",
+        "cpts.use_coordination", "cpts.read_news", "cpts.comment_news", "cpts.publish_news", "cpts.use_snp",
     },
     Role.MEMBER: {
         "cpts.view_home", "cpts.view_members", "cpts.view_territory", "cpts.view_bureau", "cpts.view_structures",
-        "cpts.search_directory", "cpts.use_coordination", "cpts.read_news", "cpts.comment_news",
+        "cpts.search_directory", "cpts.use_coordination", "cpts.read_news", "cpts.comment_news", "cpts.use_snp",
     },
     Role.PARTNER: {"cpts.view_home", "cpts.view_members", "cpts.view_territory", "cpts.view_structures",
-                   "cpts.search_directory", "cpts.use_coordination", "cpts.read_news", "cpts.comment_news"},
+                   "cpts.search_directory", "cpts.use_coordination", "cpts.read_news", "cpts.comment_news",
+                   "cpts.use_snp"},
     Role.REFERENT: {"cpts.view_home", "cpts.view_territory", "cpts.view_reports", "cpts.read_news"},
     # Least privilege: the groups they were invited to, nothing else of the CPTS.
     Role.GUEST: {"cpts.use_coordination"},

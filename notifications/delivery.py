@@ -39,6 +39,8 @@ CATEGORY: dict[str, str] = {
     Kind.EVENT_CANCELLED: Category.AGENDA,
     Kind.NEWS_POST: Category.NEWS,
     Kind.NEWS_COMMENT: Category.NEWS,
+    Kind.SNP_BOOKED: Category.AGENDA,
+    Kind.SNP_CANCELLED: Category.AGENDA,
 }
 
 # Shown first and marked "Important": what asks something of the reader or changes what they may do.

@@ -47,6 +47,8 @@ class Kind(models.TextChoices):
     EVENT_CANCELLED = "event_cancelled", "Événement d'agenda annulé"
     NEWS_POST = "news_post", "Nouvelle actualité"
     NEWS_COMMENT = "news_comment", "Commentaire sur une de mes actualités"
+    SNP_BOOKED = "snp_booked", "Créneau non programmé réservé"
+    SNP_CANCELLED = "snp_cancelled", "Réservation de créneau annulée"
 
 
 class Priority(models.IntegerChoices):

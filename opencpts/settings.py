@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "agenda",
     "documents",
     "news",
+    "unscheduled",
     "realtime",
     "notifications",  # after realtime: its receivers run after the real-time delivery of the same event
     "fhirapi",
