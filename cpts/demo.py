@@ -112,6 +112,7 @@ def seed(rng_seed: int = 2026) -> tuple[CPTS, list[DemoLogin], bool]:
         _seed_news(existing)  # a demo created before the news feed gets its posts; no-op otherwise
         _seed_documents(existing)  # likewise for the documents of the care circles
         _seed_agenda(existing)  # and for the calendar
+        _seed_unscheduled(existing)  # and for the unscheduled-care slots
         return existing, _logins(), False
     bugey = list(Commune.objects.filter(epci_id=BUGEY_SUD_EPCI, kind="COM").values_list("insee", flat=True))
     seed_directory(bugey + EXTRA_CENTRES + HAUT_BUGEY_DEMO, rng_seed)
@@ -203,6 +204,7 @@ def _seed_cpts(password: str, rng_seed: int) -> CPTS:
     _seed_documents(cpts)
     _seed_agenda(cpts)
     _seed_news(cpts)
+    _seed_unscheduled(cpts)
     return cpts
 
 
@@ -252,6 +254,13 @@ def _seed_agenda(cpts: CPTS) -> None:
     from agenda.demo import seed_agenda
 
     seed_agenda(cpts)
+
+
+def _seed_unscheduled(cpts: CPTS) -> None:
+    """Weekly unscheduled-care availabilities of three member professionals (unscheduled/demo.py)."""
+    from unscheduled.demo import seed_unscheduled
+
+    seed_unscheduled(cpts)
 
 
 def _seed_news(cpts: CPTS) -> None:

@@ -18,6 +18,7 @@ from cpts.roles import (
     PERMISSIONS,
     REALTIME_ACCESS_LABEL,
     ROLE_PERMISSIONS,
+    SAS_ACCESS_LABEL,
     Role,
 )
 
@@ -147,7 +148,10 @@ def render_markdown() -> str:
         _row(["---"] * 2),
     ]
     for name, route in fhir_routes().items():
+        if name.startswith("fhir:sas_"):
+            continue
         lines.append(_row([f"`{name}`", f"`{route}`"]))
+    lines += ["", "## Interface SAS (`/fhir/sas/`)", "", SAS_ACCESS_LABEL]
     lines += ["", "## Temps réel (`/ws/`)", "", REALTIME_ACCESS_LABEL]
     return "\n".join(lines) + "\n"
 

@@ -203,6 +203,22 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "news:comment": {"POST": "cpts.comment_news"},
     "news:edit_comment": {"POST": "cpts.comment_news"},  # the comment's author
     "news:delete_comment": {"POST": "cpts.comment_news"},  # the comment's author, or a moderator
+    # Soins non programmés: the permission is not enough to manage a professional's slots or to see a booking;
+    # unscheduled.access decides (the professional, their delegates and the coordination manage; a booking is
+    # seen by whoever booked it and by those who manage the slot). Another CPTS's slot or booking: 404.
+    "unscheduled:mine": {"GET": "cpts.use_snp"},
+    "unscheduled:publish": {"POST": "cpts.use_snp"},  # and manage the professional
+    "unscheduled:new_pattern": {"POST": "cpts.use_snp"},  # and manage the professional
+    "unscheduled:pattern_pause": {"POST": "cpts.use_snp"},  # and manage the professional
+    "unscheduled:bulk": {"POST": "cpts.use_snp"},  # and manage the professional of every slot
+    "unscheduled:copy_week": {"POST": "cpts.use_snp"},  # and manage the professional
+    "unscheduled:search": {"GET": "cpts.use_snp"},
+    "unscheduled:book": {"GET": "cpts.use_snp", "POST": "cpts.use_snp"},
+    "unscheduled:booking": {"GET": "cpts.use_snp"},  # and booked it, or manage the slot
+    "unscheduled:cancel": {"POST": "cpts.use_snp"},  # and booked it, or manage the slot
+    "unscheduled:reschedule": {"POST": "cpts.use_snp"},  # and booked it, or manage the slot
+    "unscheduled:outcome": {"POST": "cpts.use_snp"},  # and manage the slot
+    "unscheduled:indicators": {"GET": "cpts.view_reports"},
     "admin:index": {"GET": STAFF},  # stands for the whole Django admin (model permissions apply inside)
 }
 
@@ -233,6 +249,9 @@ API_ACCESS: dict[str, tuple[str, str]] = {
     "api:list_news": ("GET", "cpts.read_news"),
     "api:get_news_post": ("GET", "cpts.read_news"),
     "api:add_news_comment": ("POST", "cpts.comment_news"),
+    "api:list_snp_slots": ("GET", "cpts.use_snp"),
+    "api:book_snp_slot": ("POST", "cpts.use_snp"),
+    "api:cancel_snp_booking": ("POST", "cpts.use_snp"),  # and booked it, or manage the slot
 }
 
 
@@ -251,4 +270,12 @@ REALTIME_ACCESS_LABEL = (
     "l'utilisateur peut lire le contenu (membre actif avec un rôle d'accès aux données patient), au fil "
     "d'actualités de ses CPTS et à ses propres notifications ; chaque événement n'est transmis qu'à son public "
     "calculé au moment de l'événement, sans contenu (identifiants seulement)."
+)
+
+# The SAS interface /fhir/sas/Slot (fhirapi/views_sas.py): not a user's access but a machine's.
+SAS_ACCESS_LABEL = (
+    "`GET /fhir/sas/Slot` et `/fhir/sas/metadata` : l'agrégateur national du SAS uniquement, authentifié par son "
+    "certificat client IGC-Santé (mTLS terminé par le reverse proxy ; CN et OU autorisés par `OPENCPTS_SAS_ALLOWED_CN` "
+    "et `OPENCPTS_SAS_ALLOWED_OU`) ; sinon 403 (OperationOutcome). Seuls les créneaux libres que le professionnel a "
+    "ouverts à au moins un type TRE_R314, dans une CPTS dotée d'un FINESS, sont exposés."
 )

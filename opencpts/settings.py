@@ -292,3 +292,14 @@ OPENCPTS_DOCUMENT_ZIP_MAX_RATIO = env_int("OPENCPTS_DOCUMENT_ZIP_MAX_RATIO", 100
 # Uploads stay in memory (bounded), never in a clear temporary file on disk.
 FILE_UPLOAD_HANDLERS = ["documents.uploads.BoundedMemoryUploadHandler"]
 NINJA_PAGINATION_PER_PAGE = 50
+
+# SAS interface (fhirapi/sas.py, docs/OPERATIONS.md « Interface SAS »). The reverse proxy terminates the mTLS
+# connection with the IGC-Santé client certificate and passes its verification result and subject DN in these
+# headers (it must strip them from incoming requests). Only a verified certificate whose CN and OU are listed
+# passes; with empty lists nothing passes (closed by default).
+SAS_MTLS_VERIFY_HEADER = env_str("OPENCPTS_SAS_VERIFY_HEADER", "HTTP_X_SSL_CLIENT_VERIFY")
+SAS_MTLS_DN_HEADER = env_str("OPENCPTS_SAS_DN_HEADER", "HTTP_X_SSL_CLIENT_S_DN")
+SAS_ALLOWED_CN = env_list("OPENCPTS_SAS_ALLOWED_CN", [])
+SAS_ALLOWED_OU = env_list("OPENCPTS_SAS_ALLOWED_OU", [])
+# The SAS test kit sends Paris local times labelled "+00:00": read such a bound as Paris time (True) or UTC.
+SAS_UTC_LABEL_IS_LOCAL = env_bool("OPENCPTS_SAS_UTC_LABEL_IS_LOCAL", True)

@@ -23,5 +23,6 @@ urlpatterns = [
     path("", include("agenda.urls")),
     path("", include("documents.urls")),
     path("", include("news.urls")),
+    path("", include("unscheduled.urls")),
     path("", include("notifications.urls")),
 ]

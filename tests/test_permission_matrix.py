@@ -38,6 +38,7 @@ from news.models import Comment, Post
 from notifications.models import Notification, NotificationPreference
 from territory.models import Commune
 from tests.cast import PASSWORD, Cast, login
+from unscheduled.models import AvailabilityPattern, Booking, Slot
 
 ROLES = ["instance_admin", "coordinator", "bureau", "member", "partner", "referent", "guest", "other_coordinator",
          "outsider", "anonymous"]
@@ -103,6 +104,7 @@ class World:
     news: "NewsWorld"
     notification: Notification  # the member's unread notification of a message in the circle
     agenda: "AgendaWorld"
+    snp: "SnpWorld"
 
     @property
     def slug(self):
@@ -256,6 +258,67 @@ def _document(attr, **extra):
                       "document_id": getattr(w.documents, attr).pk, **extra}
 
 
+@dataclass
+class SnpWorld:
+    """Unscheduled slots of the member's professional (the member and the coordinator manage them) in the week
+    after this one, and bookings made by the partner (who, with the managers, sees and changes them)."""
+    place: PracticePlace  # not the one directory:delete_place deletes
+    to_book: Slot
+    to_pause: Slot
+    pattern: AvailabilityPattern
+    to_cancel: Booking
+    to_reschedule: Booking
+    target: Slot  # free, where to_reschedule moves
+    to_mark: Booking  # its slot has started
+    api_slot: Slot
+    api_to_cancel: Booking
+    source_monday: object
+
+    @property
+    def target_monday(self):
+        import datetime as dt
+
+        return self.source_monday + dt.timedelta(days=7)
+
+
+SNP_MANAGERS = {"member", "coordinator"}  # the professional and the coordination
+SNP_BOOKING_SEERS = {"member", "coordinator", "partner"}  # and whoever booked (the partner)
+SNP_PATIENT = {"family_name": "Matrice", "given_names": "Paul", "motif": "Fièvre", "phone": "0612345678"}
+
+
+def snp_world(cast) -> SnpWorld:
+    import datetime as dt
+
+    from unscheduled import booking, slots
+
+    belley = Commune.objects.get(insee="01034")
+    pro = cast.member.professional
+    place = PracticePlace.objects.create(professional=pro, label="Cabinet SNP", commune=belley, postal_code="01300",
+                                         latitude=belley.latitude, longitude=belley.longitude)
+    today = _today()
+    monday = today + dt.timedelta(days=7 - today.weekday())
+
+    def slot(hour):
+        return slots.publish_slot(cast.cpts, cast.member, pro, place=place, day=monday + dt.timedelta(days=1),
+                                  at=dt.time(hour), minutes=20, visibility=["CPTS"])
+
+    def booked(hour):
+        return booking.book(slot(hour), cast.partner, **SNP_PATIENT)
+
+    pattern = slots.create_pattern(cast.cpts, cast.member, pro, place=place, weekdays=[monday.weekday()],
+                                   start_time=dt.time(18), end_time=dt.time(19), slot_minutes=30, valid_from=monday,
+                                   valid_until=monday, visibility=["SNP"])
+    started = Slot.objects.create(cpts=cast.cpts, professional=pro, place=place, created_by=cast.member,
+                                  start=timezone.now() - dt.timedelta(minutes=30),
+                                  end=timezone.now() - dt.timedelta(minutes=10), show_cpts=True)
+    to_mark = Booking.objects.create(cpts=cast.cpts, slot=started, booked_by=cast.partner, family_name="MATRICE",
+                                     given_names="Paul", motif="Fièvre", phone="0612345678")
+    Slot.objects.filter(pk=started.pk).update(status=Slot.Status.BOOKED)
+    return SnpWorld(place=place, to_book=slot(8), to_pause=slot(9), pattern=pattern, to_cancel=booked(10),
+                    to_reschedule=booked(11), target=slot(12), to_mark=to_mark, api_slot=slot(13),
+                    api_to_cancel=booked(14), source_monday=monday)
+
+
 @pytest.fixture
 def world(cast):
     applicants = [User.objects.create_user(f"applicant{i}@cast.test", PASSWORD, first_name="Anne", last_name=f"A{i}")
@@ -268,7 +331,7 @@ def world(cast):
                  free_epci=Commune.objects.get(insee="39300").epci_id, cpts_commune="01034",
                  coordination=coordination_world(cast), documents=documents_world(cast),
                  news=news_world(cast), notification=notification_world(cast),
-                 agenda=agenda_world(cast))
+                 agenda=agenda_world(cast), snp=snp_world(cast))
 
 
 def acting_user(cast: Cast, role: str) -> User | None:
@@ -291,7 +354,7 @@ def client_as(client, world):
 # --- Database snapshot -------------------------------------------------------------------------------------
 
 SNAPSHOT_APPS = ("cpts", "coordination", "accounts", "directory", "territory", "aci", "audit", "otp_totp", "otp_static",
-                 "nomenclature", "notifications", "news", "agenda", "documents")
+                 "nomenclature", "notifications", "news", "agenda", "documents", "unscheduled")
 BIG_TABLE = 5000  # rows: big reference tables are fingerprinted per request, compared in full at the end
 
 
@@ -427,6 +490,34 @@ def _event_data(title):
     return lambda w, r: {"kind": "home_visit", "title": title, "start_date": day, "start_time": "09:00",
                          "end_date": "", "end_time": "10:00", "place": "Domicile", "description": "",
                          "external_participants": "", "participants": [str(w.cast.member.pk)]}
+
+
+def _days(n):
+    import datetime as dt
+
+    return dt.timedelta(days=n)
+
+
+def _next_week(start):
+    """The same Paris wall-clock time a week later (what "copier la semaine" does)."""
+    import datetime as dt
+
+    from agenda.timing import PARIS
+
+    local = start.astimezone(PARIS)
+    return dt.datetime.combine(local.date() + _days(7), local.time(), tzinfo=PARIS)
+
+
+def snp_page(kwargs, data=None, who=SNP_MANAGERS) -> Page:
+    """A page acting on the member's slots or on the partner's bookings: ``who`` only; others 403, nothing changed."""
+    if data is None:
+        return Page(kwargs=kwargs, ok={"GET": lambda role: 200 if role in who else 403})
+    return Page(kwargs=kwargs, data=data, ok={"POST": lambda role: 302 if role in who else 403},
+                owner_only=lambda role: role in who)
+
+
+def _snp_booking(attr):
+    return lambda w: {"slug": w.slug, "booking_id": getattr(w.snp, attr).pk}
 
 
 PAGES: dict[str, Page] = {
@@ -578,6 +669,35 @@ PAGES: dict[str, Page] = {
     "news:edit_comment": news_page(_news_comment("comment_to_edit"), lambda w, r: {"body": "Modifié par la matrice"},
                                    NEWS_COMMENT_AUTHOR),
     "news:delete_comment": news_page(_news_comment("comment_to_delete"), lambda w, r: {}, NEWS_COMMENT_REMOVERS),
+    # Soins non programmés: every role with cpts.use_snp searches and books; the member (the professional) and
+    # the coordinator manage the slots; the partner booked the world's bookings (unscheduled.access).
+    "unscheduled:mine": Page(kwargs=slug),
+    "unscheduled:publish": snp_page(slug, lambda w, r: {
+        "professionnel": w.cast.member.professional_id, "slot-place": w.snp.place.pk,
+        "slot-day": (_today() + _days(2)).isoformat(), "slot-at": "06:15", "slot-minutes": "20",
+        "slot-modality": "AMB", "slot-motifs": "Publication matrice", "slot-visibility": ["CPTS"]}),
+    "unscheduled:new_pattern": snp_page(slug, lambda w, r: {
+        "professionnel": w.cast.member.professional_id, "pattern-weekdays": ["0", "3"], "pattern-start_time": "05:00",
+        "pattern-end_time": "06:00", "pattern-slot_minutes": "30", "pattern-valid_from": _today().isoformat(),
+        "pattern-valid_until": (_today() + _days(30)).isoformat(), "pattern-exceptions": "",
+        "pattern-place": w.snp.place.pk, "pattern-modality": "AMB", "pattern-motifs": "Motif matrice",
+        "pattern-visibility": ["SNP"]}),
+    "unscheduled:pattern_pause": snp_page(lambda w: {"slug": w.slug, "pattern_id": w.snp.pattern.pk},
+                                          lambda w, r: {"paused": "1"}),
+    "unscheduled:bulk": snp_page(slug, lambda w, r: {"professionnel": w.cast.member.professional_id,
+                                                     "bulk-slots": [w.snp.to_pause.pk], "bulk-action": "pause"}),
+    "unscheduled:copy_week": snp_page(slug, lambda w, r: {
+        "professionnel": w.cast.member.professional_id, "copy-source": w.snp.source_monday.isoformat(),
+        "copy-target": w.snp.target_monday.isoformat()}),
+    "unscheduled:outcome": snp_page(_snp_booking("to_mark"), lambda w, r: {"outcome": "honoured"}),
+    "unscheduled:search": Page(kwargs=slug, query={"where": "Belley", "radius_km": "20", "window": "48h"}),
+    "unscheduled:indicators": Page(kwargs=slug, query={"par": "profession"}),
+    "unscheduled:book": Page(kwargs=lambda w: {"slug": w.slug, "slot_id": w.snp.to_book.pk},
+                             data=lambda w, r: {**SNP_PATIENT, "family_name": "Réservé par la matrice"}),
+    "unscheduled:booking": snp_page(_snp_booking("to_cancel"), who=SNP_BOOKING_SEERS),
+    "unscheduled:cancel": snp_page(_snp_booking("to_cancel"), lambda w, r: {"reason": "Matrice"}, who=SNP_BOOKING_SEERS),
+    "unscheduled:reschedule": snp_page(_snp_booking("to_reschedule"), lambda w, r: {"slot": w.snp.target.pk},
+                                       who=SNP_BOOKING_SEERS),
     "admin:index": Page(refused=302),  # the admin sends non-staff accounts to the login
 }
 
@@ -652,6 +772,10 @@ def _readers(role):
 
 def _managers(role):
     return role in GROUP_MANAGERS
+
+
+def _snp_managers(role):
+    return role in SNP_MANAGERS
 
 
 # What each allowed POST must have done (so that "302" cannot hide a rejected form), and a refused one not.
@@ -733,6 +857,20 @@ EFFECTS: dict[str, tuple[Callable[[World, User | None], bool], Callable[[str], b
     "agenda:edit_event": (lambda w, u: Event.objects.get(pk=w.agenda.to_edit.pk).title == "Visite modifiée", _readers),
     "agenda:cancel_event": (lambda w, u: Event.objects.get(pk=w.agenda.to_cancel.pk).cancelled_at is not None,
                             _readers),
+    "unscheduled:publish": (lambda w, u: Slot.objects.filter(motifs="Publication matrice").exists(), _snp_managers),
+    "unscheduled:new_pattern": (lambda w, u: AvailabilityPattern.objects.filter(motifs="Motif matrice").exists(),
+                                _snp_managers),
+    "unscheduled:pattern_pause": (lambda w, u: AvailabilityPattern.objects.get(pk=w.snp.pattern.pk).paused,
+                                  _snp_managers),
+    "unscheduled:bulk": (lambda w, u: Slot.objects.get(pk=w.snp.to_pause.pk).paused, _snp_managers),
+    "unscheduled:copy_week": (lambda w, u: Slot.objects.filter(
+        start=_next_week(w.snp.to_book.start), professional_id=w.cast.member.professional_id).exists(), _snp_managers),
+    "unscheduled:outcome": (lambda w, u: Booking.objects.get(pk=w.snp.to_mark.pk).status == "honoured", _snp_managers),
+    "unscheduled:book": (lambda w, u: Booking.objects.filter(slot=w.snp.to_book, status="booked").exists(), None),
+    "unscheduled:cancel": (lambda w, u: Booking.objects.get(pk=w.snp.to_cancel.pk).status == "cancelled",
+                           lambda role: role in SNP_BOOKING_SEERS),
+    "unscheduled:reschedule": (lambda w, u: Booking.objects.filter(slot=w.snp.target, status="booked").exists(),
+                               lambda role: role in SNP_BOOKING_SEERS),
     "news:create": (lambda w, u: Post.objects.filter(title="Annonce matrice").exists(), None),
     "news:edit": (lambda w, u: Post.objects.get(pk=w.news.to_edit.pk).title == "Modifiée par la matrice",
                   lambda role: role in NEWS_POST_AUTHOR),
@@ -810,6 +948,12 @@ API_CALLS: dict[str, Call] = {
     "api:get_news_post": Call(lambda w: f"/api/cpts/{w.slug}/news/{w.news.post.pk}"),
     "api:add_news_comment": Call(lambda w: f"/api/cpts/{w.slug}/news/{w.news.post.pk}/comments",
                                  body=lambda w, r: {"body": "Commentaire par l'API"}, ok=201),
+    "api:list_snp_slots": Call(_cpts_path("/snp/slots"), query={"window": "48h", "lat": "45.76", "lon": "5.69"}),
+    "api:book_snp_slot": Call(lambda w: f"/api/cpts/{w.slug}/snp/slots/{w.snp.api_slot.pk}/bookings",
+                              body=lambda w, r: SNP_PATIENT, ok=201),
+    "api:cancel_snp_booking": Call(lambda w: f"/api/cpts/{w.slug}/snp/bookings/{w.snp.api_to_cancel.pk}/cancel",
+                                   body=lambda w, r: {"reason": "Matrice"},
+                                   ok=lambda role: 200 if role in SNP_BOOKING_SEERS else 403),
     "api:api-root": Call(lambda w: "/api/", ok=404),
 }
 

@@ -82,14 +82,19 @@ def _insert(slot: Slot, by, patient: dict, rescheduled_from: Booking | None = No
 
 
 def book(slot: Slot, by, *, family_name: str, given_names: str, motif: str, phone: str = "", email: str = "",
-         birth_date: dt.date | None = None) -> Booking:
+         birth_date: dt.date | None = None, origin: str = "") -> Booking:
+    """``origin``: set when the booking comes from the national SAS (the ``origin`` parameter it adds to the
+    slot's link); such a booking is marked regulated."""
     access.require_use(by, slot.cpts)
     patient = _clean_patient(family_name, given_names, birth_date, phone, email, motif)
+    origin = re.sub(r"[^A-Za-z0-9_.\-]", "", origin or "")[:40]
+    if origin:
+        patient.update(regulated=True, origin=origin)
     with transaction.atomic():
         _bookable(slot)
         booking = _insert(slot, by, patient)
         record(AuditEntry.Action.DECISION, obj=booking, cpts_id=booking.cpts_id,
-               details={"decision": "snp_booked", "slot_id": slot.pk})
+               details={"decision": "snp_booked", "slot_id": slot.pk, "regulated": booking.regulated})
         transaction.on_commit(lambda: _after_booking(booking.pk, "booked"), robust=True)
     return booking
 
@@ -131,7 +136,8 @@ def reschedule(booking: Booking, by, new_slot: Slot) -> Booking:
         if new_slot.pk == old.slot_id:
             raise ActionError("Choisissez un autre créneau que l'actuel.", "slot")
         _bookable(new_slot)
-        patient = {f: getattr(old, f) for f in ("family_name", "given_names", "birth_date", "phone", "email", "motif")}
+        patient = {f: getattr(old, f) for f in ("family_name", "given_names", "birth_date", "phone", "email", "motif",
+                                                "regulated", "origin")}
         new = _insert(new_slot, by, patient, rescheduled_from=old)
         old.status, old.closed_at, old.closed_by, old.cancel_reason = (
             Booking.Status.CANCELLED, timezone.now(), by, f"Reporté (réservation n° {new.pk})")
@@ -187,7 +193,7 @@ def _after_booking(booking_id: int, what: str) -> None:
         start = slot.start.astimezone(PARIS)
         kind = Kind.SNP_BOOKED if what == "booked" else Kind.SNP_CANCELLED
         words = "Créneau réservé" if what == "booked" else "Réservation annulée"
-        url = reverse("cpts:home", args=[booking.cpts.slug])  # until the SNP pages land
+        url = reverse("unscheduled:mine", args=[booking.cpts.slug])
         notify(Subject(cpts_id=booking.cpts_id, kind=kind, topic=f"snp.{slot.pk}.{booking.pk}", url=url,
                        texts=lambda n: (f"{words} : {start:%d/%m/%Y} à {start:%H:%M}",
                                         f"{words} sur l'un de vos créneaux de soins non programmés"),

@@ -138,6 +138,9 @@ class Booking(TenantModel):
     motif = models.CharField("motif", max_length=300)
     booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     booked_at = models.DateTimeField(auto_now_add=True)
+    # Booked from the national SAS (the regulator followed the slot's link): a regulated appointment.
+    regulated = models.BooleanField("régulé (SAS)", default=False)
+    origin = models.CharField("origine", max_length=40, blank=True)  # the SAS's "origin" parameter, as received
     rescheduled_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)  # cancelled, honoured or no-show
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,

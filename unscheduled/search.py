@@ -58,7 +58,7 @@ def _distance(place, point) -> float | None:
 
 def find(cpts: CPTS, *, point: tuple[float, float] | None = None, radius_km: float | None = None,
          window: str = "24h", profession: str = "", specialty: str = "", modality: str = "",
-         now: dt.datetime | None = None) -> Results:
+         professional_id: int | None = None, now: dt.datetime | None = None) -> Results:
     now = now or timezone.now()
     until = window_end(window, now)
     qs = (Slot.objects.filter(cpts=cpts, status=Slot.Status.FREE, paused=False, start__gt=now, start__lt=until)
@@ -70,6 +70,8 @@ def find(cpts: CPTS, *, point: tuple[float, float] | None = None, radius_km: flo
         qs = qs.filter(professional__specialty_code=specialty)
     if modality:
         qs = qs.filter(modality=modality)
+    if professional_id:  # one practitioner's free slots (the link the SAS shows the regulator)
+        qs = qs.filter(professional_id=professional_id)
     found = []
     for slot in qs.order_by("start", "pk")[: MAX_RESULTS * 5]:
         distance = _distance(slot.place, point)
@@ -84,6 +86,8 @@ def find(cpts: CPTS, *, point: tuple[float, float] | None = None, radius_km: flo
                       .values_list("professional_id", flat=True))
     taking_part |= set(Slot.objects.filter(cpts=cpts, start__gt=now).values_list("professional_id", flat=True))
     idle_ids = taking_part - with_slots
+    if professional_id:
+        idle_ids &= {professional_id}
     idle_qs = Professional.objects.filter(pk__in=idle_ids, active=True).prefetch_related("places")
     if profession:
         idle_qs = idle_qs.filter(profession_code=profession)

@@ -131,3 +131,19 @@ def test_a_verified_session_works_like_a_token(client, cast, posts):
                            content_type="application/json")
     assert response.status_code == 201
     assert Post.objects.get(pk=rcp.pk).comments.filter(body="Par la session", author=cast.partner).exists()
+
+
+def test_a_token_post_is_not_refused_by_csrf_while_a_session_post_still_needs_its_token(cast, posts):
+    """As a real client sends them (Django's test client skips CSRF unless asked): a POST with a bearer token
+    and no session cookie passes; a POST riding on a browser session without the CSRF token is refused."""
+    from django.test import Client
+
+    _, rcp = posts
+    api_client = Client(enforce_csrf_checks=True)
+    assert comment(api_client, cast, rcp.pk, "Par jeton.", bearer(cast.member)).status_code == 201
+    logged_in = Client()
+    login(logged_in, cast.member)
+    browser = Client(enforce_csrf_checks=True)
+    browser.cookies["sessionid"] = logged_in.cookies["sessionid"].value
+    assert comment(browser, cast, rcp.pk, "Sans jeton CSRF.", {}).status_code == 403
+    assert not Comment.objects.filter(body="Sans jeton CSRF.").exists()

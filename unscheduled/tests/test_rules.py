@@ -199,3 +199,15 @@ def test_search_sorts_by_time_then_distance_and_lists_idle_participants_apart(wo
     then = later + dt.timedelta(hours=1)
     public = one_slot(world, day=then.date(), at=dt.time(then.hour), visibility=["PUBLIC"])
     assert public.pk not in [f.slot.pk for f in search.find(world.cast.cpts, window="24h").slots]
+
+
+def test_a_booking_from_the_sas_is_marked_regulated_and_keeps_it_when_moved(world):
+    first, second = one_slot(world), one_slot(world, at=dt.time(11))
+    made = booking.book(first, world.cast.partner, family_name="Roux", given_names="Ana", motif="Douleur",
+                        phone="0612345678", origin="sas-preprod<script>")
+    assert made.regulated and made.origin == "sas-preprodscript"
+    moved = booking.reschedule(made, world.cast.partner, second)
+    assert moved.regulated and moved.origin == made.origin
+    plain = booking.book(one_slot(world, at=dt.time(12)), world.cast.partner, family_name="Roux", given_names="Ana",
+                         motif="Douleur", phone="0612345678")
+    assert not plain.regulated and plain.origin == ""
