@@ -33,6 +33,7 @@ setup: $(BIN)/.installed
 	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py load_communes --if-needed
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py materialise_slots -v 0
 
 run: setup
 	@echo ""

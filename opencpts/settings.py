@@ -303,3 +303,6 @@ SAS_ALLOWED_CN = env_list("OPENCPTS_SAS_ALLOWED_CN", [])
 SAS_ALLOWED_OU = env_list("OPENCPTS_SAS_ALLOWED_OU", [])
 # The SAS test kit sends Paris local times labelled "+00:00": read such a bound as Paris time (True) or UTC.
 SAS_UTC_LABEL_IS_LOCAL = env_bool("OPENCPTS_SAS_UTC_LABEL_IS_LOCAL", True)
+# How patients are told about their unscheduled-care booking (unscheduled/patient_messages.py).
+OPENCPTS_PATIENT_MESSAGES_BACKEND = env_str("OPENCPTS_PATIENT_MESSAGES_BACKEND",
+                                            "unscheduled.patient_messages.ConsoleBackend")

@@ -211,3 +211,23 @@ def test_a_booking_from_the_sas_is_marked_regulated_and_keeps_it_when_moved(worl
     plain = booking.book(one_slot(world, at=dt.time(12)), world.cast.partner, family_name="Roux", given_names="Ana",
                          motif="Douleur", phone="0612345678")
     assert not plain.regulated and plain.origin == ""
+
+
+def test_the_daily_command_extends_patterns_to_the_horizon_and_resumes(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    p = pattern(world, valid_until=timezone.localdate() + dt.timedelta(days=90))
+    before = Slot.objects.filter(pattern=p).count()
+    last = max(s.start for s in Slot.objects.filter(pattern=p)).astimezone(PARIS).date()
+    # A week later the horizon has moved: the command adds that week, once.
+    later = timezone.localdate() + dt.timedelta(days=7)
+    assert slots.materialise_all(later) > 0
+    assert max(s.start for s in Slot.objects.filter(pattern=p)).astimezone(PARIS).date() > last
+    extended = Slot.objects.filter(pattern=p).count()
+    assert extended > before
+    out = StringIO()
+    call_command("materialise_slots", stdout=out)
+    assert Slot.objects.filter(pattern=p).count() == extended  # nothing twice
+    assert "0 créneau(x) créé(s) pour 1 disponibilité(s)" in out.getvalue()
