@@ -89,6 +89,11 @@ def _finess_with_key(dep: str, rng) -> str:
     return body + luhn.calc_check_digit(body)
 
 
+# The demo CPTS's FINESS (synthetic: "9" after the département, valid key) and a phone number of the range
+# ARCEP reserves for fiction (04 65 71 xx xx).
+DEMO_FINESS = _finess_with_key("01", random.Random("cpts-bugey-sud"))
+DEMO_PHONE = "04 65 71 00 00"
+
 DIRECTORY_SHARE = 1_200_000 / 68_950_000  # professionals per inhabitant in France (data.md)
 
 
@@ -113,6 +118,8 @@ def seed(rng_seed: int = 2026) -> tuple[CPTS, list[DemoLogin], bool]:
         _seed_documents(existing)  # likewise for the documents of the care circles
         _seed_agenda(existing)  # and for the calendar
         _seed_unscheduled(existing)  # and for the unscheduled-care slots
+        if not existing.finess:  # the SAS interface identifies the CPTS by its FINESS
+            CPTS.objects.filter(pk=existing.pk).update(finess=DEMO_FINESS, phone=existing.phone or DEMO_PHONE)
         return existing, _logins(), False
     bugey = list(Commune.objects.filter(epci_id=BUGEY_SUD_EPCI, kind="COM").values_list("insee", flat=True))
     seed_directory(bugey + EXTRA_CENTRES + HAUT_BUGEY_DEMO, rng_seed)
@@ -145,6 +152,7 @@ def _seed_cpts(password: str, rng_seed: int) -> CPTS:
     cpts = actions.create_cpts(
         name="CPTS Bugey Sud", coordinator=users["coordination"], stage=CPTS.Stage.ACI, is_synthetic=True,
         email=f"contact@{DOMAIN}", address="Belley (Ain)", founded_on=dt.date(2021, 6, 1), dues_amount=Decimal("30"),
+        finess=DEMO_FINESS, phone=DEMO_PHONE,
     )
     territory_rules.add_epci(cpts, bugey_epci, users["admin"])
     territory_rules.add_communes(cpts, [Commune.objects.get(insee=c) for c in EXTRA_CENTRES], users["admin"])

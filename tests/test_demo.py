@@ -25,6 +25,18 @@ def test_seed_demo_builds_the_demo_and_a_second_run_keeps_it(settings, tmp_path,
     assert not User.objects.filter(email__endswith="@demo.opencpts.test", is_synthetic=False).exists()
     assert Group.objects.filter(cpts=cpts, kind="care_circle").count() == 2
     assert Message.objects.filter(cpts=cpts).count() == 5
+    # Unscheduled care: the SAS interface sees the demo's slots (the CPTS has a valid FINESS).
+    from directory.identifiers import validate_finess
+    from fhirapi import sas
+    from unscheduled.models import Slot
+
+    assert validate_finess(cpts.finess) == cpts.finess
+    free = Slot.objects.filter(cpts=cpts, status="free").select_related("professional")
+    assert free.exists()
+    first = free.order_by("start").first()
+    query = sas.parse(f"{sas.IDENTIFIER_PARAM}={first.professional.idnat}&status=free&_include=Slot:schedule"
+                      f"&start=ge{first.start.date().isoformat()}&start=le{first.start.date().isoformat()}")
+    assert first in sas.find_slots(query)
     counts = (CPTS.objects.count(), User.objects.count(), Message.objects.count())
     call_command("seed_demo")
     assert (CPTS.objects.count(), User.objects.count(), Message.objects.count()) == counts
