@@ -93,6 +93,11 @@ def setup(groups: int, members: int, out: str) -> None:
         sessions.append(Session(session_key=key, session_data=data, expire_date=expire))
         keys.append(key)
     Session.objects.bulk_create(sessions, batch_size=2000)
+    from django.db import connection
+
+    if connection.vendor == "postgresql":  # fresh statistics, as autovacuum would have after a bulk load
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     secret = get_random_string(32, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
     plan = {"slug": cpts.slug, "csrf_cookie": secret, "csrf_token": _mask_cipher_secret(secret),
             "groups": [{"id": group_rows[g].pk, "sessions": keys[g * members:(g + 1) * members]} for g in range(groups)],

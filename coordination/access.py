@@ -12,7 +12,7 @@
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from coordination.models import Consent, Group, GroupMember, Patient
@@ -91,9 +91,10 @@ def group_to_manage(user, cpts: CPTS, group_id: int) -> Group:
 def audience(group: Group) -> list[int]:
     """Ids of the users allowed to read the group's content right now: its active members who hold a
     patient-data role in the group's CPTS. Real-time events and notifications go to these users only."""
-    roles = scoped(Membership, group.cpts).filter(active=True, role__in=PATIENT_DATA_ROLES).values("user_id")
-    return list(group.members.filter(status=GroupMember.Status.ACTIVE, user_id__in=roles)
-                .values_list("user_id", flat=True))
+    # Correlated on each member (the unique index on (cpts, user)), not a scan of the CPTS's memberships.
+    role = Membership.objects.filter(cpts_id=group.cpts_id, user_id=OuterRef("user_id"), active=True,
+                                     role__in=PATIENT_DATA_ROLES)
+    return list(group.members.filter(Exists(role), status=GroupMember.Status.ACTIVE).values_list("user_id", flat=True))
 
 
 def can_view_history(user, group: Group) -> bool:

@@ -22,7 +22,7 @@ from accounts.models import User
 from notifications import schedule
 from notifications.access import visible
 from notifications.models import Category, Delivery, EmailState, Kind, Notification, NotificationPreference, Priority
-from notifications.signals import notification_created
+from notifications.signals import notification_created, unread_counts_changed
 
 logger = logging.getLogger(__name__)
 
@@ -130,11 +130,22 @@ def _create_one(notification: Notification, subject: Subject, prefs, now) -> Not
         return existing
 
 
+def _update_grouped(rows: list[Notification]) -> None:
+    """Write the grouped notifications: one UPDATE per distinct set of new values (usually one or two for a
+    whole group's members: same count, same texts), instead of a bulk_update whose CASE expressions grow with
+    the number of rows."""
+    by_values: dict[tuple, list[int]] = {}
+    for n in rows:
+        by_values.setdefault(tuple(getattr(n, f) for f in GROUPED_FIELDS), []).append(n.pk)
+    for values, pks in by_values.items():
+        Notification.objects.filter(pk__in=pks).update(**dict(zip(GROUPED_FIELDS, values, strict=True)))
+
+
 def notify(subject: Subject, user_ids: Iterable[int], now: dt.datetime | None = None) -> list[Notification]:
     """Notify ``user_ids`` (active accounts only) of ``subject``; returns the notifications created or grouped.
 
     A handful of queries whatever the number of recipients: accounts, preferences, the unread notifications
-    to group into, one bulk update, one bulk insert.
+    to group into, one update per distinct new value set, one bulk insert.
     """
     now = now or timezone.now()
     wanted = set(user_ids)
@@ -155,7 +166,7 @@ def notify(subject: Subject, user_ids: Iterable[int], now: dt.datetime | None = 
             else:
                 new.append(_new(subject, user_id, prefs[user_id], now))
         if grouped:
-            Notification.objects.bulk_update(grouped, GROUPED_FIELDS)
+            _update_grouped(grouped)
         try:
             with transaction.atomic():
                 created = Notification.objects.bulk_create(new)
@@ -177,11 +188,15 @@ def unread_counts(user_ids: Iterable[int]) -> dict[int, int]:
 
 def after_commit(notification_ids: list[int], now: dt.datetime) -> None:
     """Tell the real-time layer (each user's new unread count), then send the e-mails due now."""
-    rows = list(Notification.objects.filter(pk__in=notification_ids).values_list("pk", "user_id"))
-    counts = unread_counts({user_id for _, user_id in rows})
-    for notification_id, user_id in rows:
+    rows = list(Notification.objects.filter(pk__in=notification_ids).values_list("pk", "user_id", "group_id"))
+    counts = unread_counts({user_id for _, user_id, _ in rows})
+    for notification_id, user_id, _ in rows:
         notification_created.send_robust(sender=Notification, user_id=user_id, notification_id=notification_id,
                                          unread=counts[user_id])
+    if counts:
+        groups = {group_id for _, _, group_id in rows}
+        unread_counts_changed.send_robust(sender=Notification, counts=counts,
+                                          group_id=groups.pop() if len(groups) == 1 else None)
     if settings.NOTIFICATION_EMAILS_ON_COMMIT:
         from notifications import mailer
 

@@ -19,7 +19,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from realtime import access
-from realtime.publish import group_name, news_name, user_name
+from realtime.publish import compact, group_name, news_name, user_name
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +136,13 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
     async def group_event(self, message):
         if message["group"] in self.allowed and self.user_id in message["audience"]:
             await self.send(text_data=message["text"])
+
+    async def group_counts(self, message):
+        """The unread counts of a group's members after one event, in one message for the whole group (keys are
+        user ids as strings, JSON-safe): each connection takes its own user's count."""
+        unread = message["counts"].get(str(self.user_id))
+        if unread is not None and message["group"] in self.allowed:
+            await self.send(text_data=compact({"type": "notification", "unread": int(unread)}))
 
     async def resync(self, message):
         await self._subscribe()

@@ -82,6 +82,35 @@ def send(name: str, message: dict) -> None:
         logger.exception("real-time delivery failed for %s", name)
 
 
+def send_many(messages: list[tuple[str, dict]]) -> None:
+    """Several group_send in one hop to the event loop (one per user of a 50-member group would otherwise cost
+    50 thread switches in the request's thread)."""
+    layer = get_channel_layer()
+    if layer is None or not messages:
+        return
+
+    async def all_of_them():
+        results = await asyncio.gather(*(layer.group_send(name, message) for name, message in messages),
+                                       return_exceptions=True)
+        for (name, _), result in zip(messages, results, strict=True):
+            if isinstance(result, Exception):
+                logger.error("real-time delivery failed for %s: %r", name, result)
+
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    try:
+        if loop is None:
+            async_to_sync(all_of_them)()
+        else:
+            task = loop.create_task(all_of_them())
+            _pending.add(task)
+            task.add_done_callback(_pending.discard)
+    except Exception:  # noqa: BLE001 - best effort, as send()
+        logger.exception("real-time delivery failed for %d messages", len(messages))
+
+
 def compact(frame: dict) -> str:
     return json.dumps(frame, separators=(",", ":"))
 
@@ -121,9 +150,29 @@ def on_news_event(sender, event, **kwargs) -> None:
                                     "text": compact(frame)})
 
 
+def _unread_message(unread: int) -> dict:
+    return {"type": "direct", "text": compact({"type": "notification", "unread": int(unread)})}
+
+
 def on_unread_count(sender, user_id: int, unread: int, **kwargs) -> None:
-    """notification_created (kwargs also: notification_id) and notifications_read: the new unread count."""
-    send(user_name(user_id), {"type": "direct", "text": compact({"type": "notification", "unread": int(unread)})})
+    """notifications_read (or a single notification_created): the user's new unread count."""
+    send(user_name(user_id), _unread_message(unread))
+
+
+def on_unread_counts(sender, counts: dict, group_id: int | None = None, **kwargs) -> None:
+    """unread_counts_changed: every recipient's new count, in one hop. When the notifications are about one group,
+    its readers' counts travel in a single message on the group's channel (one publish instead of one per
+    member); the others (an invitee...) get theirs on their own channel."""
+    messages = []
+    if group_id is not None:
+        group = Group.objects.filter(pk=group_id).first()
+        readers = set(access.audience(group)) if group is not None else set()
+        in_group = {str(uid): int(n) for uid, n in counts.items() if uid in readers}
+        if in_group:
+            messages.append((group_name(group_id), {"type": "group.counts", "group": group_id, "counts": in_group}))
+        counts = {uid: n for uid, n in counts.items() if uid not in readers}
+    messages += [(user_name(user_id), _unread_message(unread)) for user_id, unread in counts.items()]
+    send_many(messages)
 
 
 def connect_optional_sources() -> None:
@@ -133,6 +182,10 @@ def connect_optional_sources() -> None:
         news_events.news_event.connect(on_news_event, dispatch_uid="realtime.news_event")
     notification_signals = optional_module("notifications", "signals")
     if notification_signals is not None:
-        notification_signals.notification_created.connect(on_unread_count, dispatch_uid="realtime.notification_created")
+        if hasattr(notification_signals, "unread_counts_changed"):
+            notification_signals.unread_counts_changed.connect(on_unread_counts, dispatch_uid="realtime.unread_counts")
+        else:
+            notification_signals.notification_created.connect(on_unread_count,
+                                                              dispatch_uid="realtime.notification_created")
         if hasattr(notification_signals, "notifications_read"):  # marked read on another page
             notification_signals.notifications_read.connect(on_unread_count, dispatch_uid="realtime.notifications_read")

@@ -90,7 +90,7 @@ def world(communes_loaded, cast):
 
 
 def test_refused_connections_and_personal_frames(world):
-    cast, _, cookies = world
+    cast, circle, cookies = world
     from realtime import publish
 
     unverified = session_cookie(cast.member, verified=False)
@@ -106,18 +106,26 @@ def test_refused_connections_and_personal_frames(world):
         connected, _ = await ws.connect()
         assert not connected
 
-        # The unread count of a user's notifications (what notifications.signals.notification_created
-        # delivers after the notification's commit) reaches that user's connections only.
+        # The unread count of a user's notifications (what notifications.signals.unread_counts_changed
+        # delivers after the notifications' commit) reaches that user's connections only.
         member = await open_socket(cookies["member"])
         bureau = await open_socket(cookies["bureau"])
         signals = publish.optional_module("notifications", "signals")
-        if signals is not None:  # through the notifications app's signal, as in production
-            await database_sync_to_async(signals.notification_created.send)(
-                sender=None, user_id=cast.member.pk, notification_id=1, unread=3)
-        else:
-            await database_sync_to_async(publish.on_unread_count)(sender=None, user_id=cast.member.pk, unread=3)
+        assert signals is not None  # installed here: through the notifications app's signal, as in production
+        await database_sync_to_async(signals.unread_counts_changed.send)(sender=None, counts={cast.member.pk: 3})
         assert json.loads(await member.receive_from(timeout=1)) == {"type": "notification", "unread": 3}
         assert await nothing_for(bureau)
+        # About one group: its readers' counts travel together on the group's channel, each connection taking
+        # its own; someone outside the group (the coordinator) gets theirs on their own channel.
+        coordinator = await open_socket(cookies["coordinator"])
+        await database_sync_to_async(signals.unread_counts_changed.send)(
+            sender=None, counts={cast.member.pk: 4, cast.bureau.pk: 2, cast.coordinator.pk: 7}, group_id=circle.pk)
+        assert json.loads(await member.receive_from(timeout=1)) == {"type": "notification", "unread": 4}
+        assert json.loads(await bureau.receive_from(timeout=1)) == {"type": "notification", "unread": 2}
+        assert json.loads(await coordinator.receive_from(timeout=1)) == {"type": "notification", "unread": 7}
+        for ws in (member, bureau, coordinator):
+            assert await nothing_for(ws)
+        await coordinator.disconnect()
 
         # Logging out closes the connections of that session, and only those.
         second = await open_socket(await database_sync_to_async(session_cookie)(cast.member))  # another session
