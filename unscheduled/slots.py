@@ -70,6 +70,33 @@ def _place(professional: Professional, place: PracticePlace) -> PracticePlace:
     return place
 
 
+def _lock(professional) -> None:
+    """Serialise the writers of one professional's slots (PostgreSQL row lock, held to the commit), so that two
+    concurrent publications cannot both pass the overlap check."""
+    list(Professional.objects.select_for_update().filter(pk=getattr(professional, "pk", professional))
+         .values_list("pk", flat=True))
+
+
+def _overlapping(professional_id: int, start: dt.datetime, end: dt.datetime):
+    """The professional's slots (in any CPTS) that overlap [start, end)."""
+    return Slot.objects.filter(professional_id=professional_id, start__lt=end, end__gt=start)
+
+
+def _without_overlaps(professional_id: int, wanted: list[tuple[dt.datetime, dt.datetime]]):
+    """``wanted`` (start, end) pairs minus those overlapping an existing slot of the professional or each other
+    (one query for the whole span)."""
+    if not wanted:
+        return []
+    existing = list(Slot.objects.filter(professional_id=professional_id, start__lt=max(e for _, e in wanted),
+                                        end__gt=min(s for s, _ in wanted)).values_list("start", "end"))
+    kept: list[tuple[dt.datetime, dt.datetime]] = []
+    for start, end in sorted(wanted):
+        if any(s < end and e > start for s, e in existing) or any(s < end and e > start for s, e in kept):
+            continue
+        kept.append((start, end))
+    return kept
+
+
 def publish_slot(cpts: CPTS, by, professional: Professional, *, place: PracticePlace, day: dt.date, at: dt.time,
                  minutes: int, modality: str = Modality.CABINET, motifs: str = "",
                  visibility: Iterable[str] = ()) -> Slot:
@@ -83,6 +110,12 @@ def publish_slot(cpts: CPTS, by, professional: Professional, *, place: PracticeP
               **visibility_fields(visibility)}
     try:
         with transaction.atomic():
+            _lock(professional)
+            clash = _overlapping(professional.pk, start, end).order_by("start").first()
+            if clash is not None:
+                other = clash.start.astimezone(PARIS)
+                raise ActionError(f"Ce créneau chevauche un créneau existant (le {other:%d/%m/%Y} à {other:%H:%M}, "
+                                  f"{int((clash.end - clash.start).total_seconds() // 60)} min).", "at")
             return Slot.objects.create(cpts=cpts, professional=professional, start=start, end=end, created_by=by,
                                        **fields)
     except IntegrityError:
@@ -127,7 +160,8 @@ def _pattern_fields(professional, *, place, weekdays, start_time, end_time, slot
 
 @transaction.atomic
 def create_pattern(cpts: CPTS, by, professional: Professional, **fields) -> AvailabilityPattern:
-    """A weekly pattern, materialised at once over the horizon."""
+    """A weekly pattern, materialised at once over the horizon (occurrences overlapping the professional's existing
+    slots are left out, never doubled)."""
     access.require_manage(by, cpts, professional)
     pattern = AvailabilityPattern.objects.create(cpts=cpts, professional=professional, created_by=by,
                                                  **_pattern_fields(professional, **fields))
@@ -186,13 +220,13 @@ def materialise(pattern: AvailabilityPattern, today: dt.date | None = None, hori
     if first > last:
         return 0
     now = timezone.now()
-    wanted = [(s, e) for s, e in occurrences(pattern, first, last) if s > now]
-    taken = set(Slot.objects.filter(professional=pattern.professional, start__in=[s for s, _ in wanted])
-                .values_list("start", flat=True))
+    _lock(pattern.professional_id)
+    wanted = _without_overlaps(pattern.professional_id,
+                               [(s, e) for s, e in occurrences(pattern, first, last) if s > now])
     rows = [Slot(cpts_id=pattern.cpts_id, professional_id=pattern.professional_id, place_id=pattern.place_id,
                  pattern=pattern, start=s, end=e, modality=pattern.modality, motifs=pattern.motifs,
                  created_by_id=pattern.created_by_id, **{f: getattr(pattern, f) for f in VISIBILITY_FIELDS.values()})
-            for s, e in wanted if s not in taken]
+            for s, e in wanted]
     Slot.objects.bulk_create(rows, ignore_conflicts=True)
     AvailabilityPattern.objects.filter(pk=pattern.pk).update(materialised_until=last)
     pattern.materialised_until = last
@@ -266,9 +300,9 @@ def copy_week(cpts: CPTS, by, professional: Professional, source_monday: dt.date
         rows.append(Slot(cpts=cpts, professional=professional, place_id=slot.place_id, start=new_start,
                          end=new_start + (slot.end - slot.start), modality=slot.modality, motifs=slot.motifs,
                          created_by=by, **{f: getattr(slot, f) for f in VISIBILITY_FIELDS.values()}))
-    taken = set(Slot.objects.filter(professional=professional, start__in=[r.start for r in rows])
-                .values_list("start", flat=True))
-    rows = [r for r in rows if r.start not in taken]
+    _lock(professional)
+    kept = set(_without_overlaps(professional.pk, [(r.start, r.end) for r in rows]))
+    rows = [r for r in rows if (r.start, r.end) in kept]
     Slot.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
 

@@ -95,7 +95,7 @@ def test_only_the_professional_a_delegate_or_the_coordination_publish(world):
                            minutes=15, visibility=["CPTS"])
     with pytest.raises(ActionError) as clash:
         one_slot(world, at=dt.time(9))
-    assert "déjà un créneau" in clash.value.message
+    assert "chevauche" in clash.value.message
 
 
 def test_booking_then_a_second_booking_is_refused_and_leaves_nothing(world, settings):
@@ -231,3 +231,18 @@ def test_the_daily_command_extends_patterns_to_the_horizon_and_resumes(world):
     call_command("materialise_slots", stdout=out)
     assert Slot.objects.filter(pattern=p).count() == extended  # nothing twice
     assert "0 créneau(x) créé(s) pour 1 disponibilité(s)" in out.getvalue()
+
+
+def test_overlapping_slots_are_refused_and_patterns_skip_what_overlaps(world):
+    one_slot(world, at=dt.time(17, 10), minutes=30)  # 17:10–17:40 tomorrow
+    with pytest.raises(ActionError) as refused:
+        one_slot(world, at=dt.time(17, 30), minutes=20)  # 17:30–17:50 overlaps
+    assert "chevauche" in refused.value.message and "17:10" in refused.value.message
+    assert Slot.objects.count() == 1
+    assert one_slot(world, at=dt.time(17, 40), minutes=20).pk  # touching is not overlapping
+    # A pattern 17:00–19:00 by 20 min: tomorrow, 17:00 and 17:20 overlap the one-off slots, 17:40 too.
+    p = pattern(world, weekdays=[TOMORROW.weekday()], valid_from=TOMORROW, valid_until=TOMORROW)
+    starts = sorted(s.start.astimezone(PARIS).strftime("%H:%M") for s in Slot.objects.filter(pattern=p))
+    assert starts == ["18:00", "18:20", "18:40"]
+    spans = sorted((s.start, s.end) for s in Slot.objects.filter(professional=world.gp))
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:], strict=False))
