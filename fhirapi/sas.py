@@ -125,7 +125,6 @@ def parse(query_string: str) -> SasQuery:
     ids: list[str] = []
     includes, iterates = set(), set()
     count = None
-    status_seen = False
     for key, value in pairs:
         if key == "start":
             prefix, rest = value[:2], value[2:]
@@ -149,7 +148,7 @@ def parse(query_string: str) -> SasQuery:
         elif key == "status":
             if value != "free":
                 raise SasError("Seuls les créneaux libres sont exposés : status=free.", "not-supported")
-            status_seen = True
+            # status=free is the only status served, whether sent or not
         elif key == "_include":
             includes.add(value)
         elif key == "_include:iterate":
@@ -170,7 +169,6 @@ def parse(query_string: str) -> SasQuery:
     ids = list(dict.fromkeys(ids))
     if len(ids) > MAX_IDS:
         raise SasError(f"{MAX_IDS} identifiants au plus par requête ({len(ids)} reçus).", "too-costly")
-    del status_seen  # status=free is the only status served, whether sent or not
     unknown_inc = (includes - INCLUDES) | (iterates - ITERATES)
     if unknown_inc:
         raise SasError(f"_include non pris en charge : {', '.join(sorted(unknown_inc))}.", "not-supported")

@@ -56,7 +56,8 @@ def can_see_booking(user, booking: Booking) -> bool:
 
 
 def managed_professional_ids(user, cpts: CPTS) -> set[int]:
-    """The professionals whose slots ``user`` manages in ``cpts`` (every one for a coordinator: None)."""
+    """The professionals whose slots ``user`` manages in ``cpts`` through their own account or a delegation
+    (a coordinator manages every professional besides: see ``can_manage``)."""
     ids = set(scoped(Delegation, cpts).filter(user=user).values_list("professional_id", flat=True))
     if user.professional_id:
         ids.add(user.professional_id)

@@ -27,7 +27,6 @@ from unscheduled import access, patient_messages
 from unscheduled.models import Booking, Slot
 
 PHONE = re.compile(r"^(?:\+33|0)[1-9](?:[ .-]?\d{2}){4}$")
-LIVE = ["booked", "honoured", "no_show"]
 
 
 class SlotTaken(ActionError):

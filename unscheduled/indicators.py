@@ -25,7 +25,6 @@ from cpts.models import CPTS
 from nomenclature.selectors import display
 from unscheduled.models import Booking, Slot
 
-LIVE = ("booked", "honoured", "no_show")
 GROUPINGS = {"semaine": "Semaine", "profession": "Profession", "commune": "Commune"}
 
 
@@ -56,7 +55,7 @@ def offered_slots(cpts: CPTS, first: dt.date, last: dt.date) -> QuerySet:
 
 def live_bookings(cpts: CPTS, first: dt.date, last: dt.date) -> QuerySet:
     start, end = _bounds(first, last)
-    return Booking.objects.filter(cpts=cpts, status__in=LIVE, slot__start__gte=start, slot__start__lt=end)
+    return Booking.objects.filter(cpts=cpts, status__in=Booking.LIVE, slot__start__gte=start, slot__start__lt=end)
 
 
 KEYS = {"semaine": "week", "profession": "professional__profession_code", "commune": "place__commune_id"}

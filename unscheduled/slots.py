@@ -21,7 +21,7 @@ from cpts.actions import ActionError
 from cpts.models import CPTS
 from directory.models import PracticePlace, Professional
 from unscheduled import access
-from unscheduled.models import VISIBILITY_FIELDS, AvailabilityPattern, Modality, Slot, Visibility
+from unscheduled.models import VISIBILITY_FIELDS, AvailabilityPattern, Booking, Modality, Slot, Visibility
 
 HORIZON_DAYS = 28
 MIN_MINUTES, MAX_MINUTES = 5, 240
@@ -184,7 +184,7 @@ def change_pattern(pattern: AvailabilityPattern, by, **fields) -> AvailabilityPa
 
 def _future_free(qs):
     return (qs.filter(start__gt=timezone.now(), status=Slot.Status.FREE)
-            .exclude(bookings__status__in=["booked", "honoured", "no_show"]))
+            .exclude(bookings__status__in=Booking.LIVE))
 
 
 def occurrences(pattern: AvailabilityPattern, first: dt.date, last: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
