@@ -9,7 +9,7 @@ from django.apps import apps
 from django.db.models.signals import post_delete, post_init, post_save
 
 AUDITED_APPS = {"accounts", "cpts", "directory", "aci", "coordination", "agenda", "documents", "news", "unscheduled",
-                "otp_totp", "otp_static"}
+                "gpmatching", "otp_totp", "otp_static"}
 SKIPPED_MODELS = {"directory.rppsstagingrow", "directory.rppslineissue", "directory.geopoint"}
 
 
@@ -20,7 +20,9 @@ def _tenant_chain(instance) -> int | None:
 
 
 def _snapshot(instance) -> dict:
-    return {f.attname: getattr(instance, f.attname, None) for f in instance._meta.concrete_fields}
+    # Loaded fields only: reading a deferred field (a queryset with .only()) would query again and recurse.
+    loaded = instance.__dict__
+    return {f.attname: loaded[f.attname] for f in instance._meta.concrete_fields if f.attname in loaded}
 
 
 def _on_init(sender, instance, **kwargs):
@@ -42,7 +44,8 @@ def _on_save(sender, instance, created, update_fields=None, raw=False, **kwargs)
     if before is None:
         changed = sorted(update_fields) if update_fields else ["(inconnu)"]
     else:
-        changed = sorted(k for k, v in now.items() if before.get(k) != v)
+        changed = sorted(k for k, v in now.items()
+                         if (k in before and before[k] != v) or (k not in before and update_fields and k in update_fields))
     if not changed:
         return
     record("update", obj=instance, cpts_id=_tenant_chain(instance), details={"fields": changed})

@@ -118,6 +118,7 @@ def seed(rng_seed: int = 2026) -> tuple[CPTS, list[DemoLogin], bool]:
         _seed_documents(existing)  # likewise for the documents of the care circles
         _seed_agenda(existing)  # and for the calendar
         _seed_unscheduled(existing)  # and for the unscheduled-care slots
+        _seed_gpmatching(existing)  # and for the médecin traitant waiting list
         if not existing.finess:  # the SAS interface identifies the CPTS by its FINESS
             CPTS.objects.filter(pk=existing.pk).update(finess=DEMO_FINESS, phone=existing.phone or DEMO_PHONE)
         return existing, _logins(), False
@@ -213,6 +214,7 @@ def _seed_cpts(password: str, rng_seed: int) -> CPTS:
     _seed_agenda(cpts)
     _seed_news(cpts)
     _seed_unscheduled(cpts)
+    _seed_gpmatching(cpts)
     return cpts
 
 
@@ -269,6 +271,13 @@ def _seed_unscheduled(cpts: CPTS) -> None:
     from unscheduled.demo import seed_unscheduled
 
     seed_unscheduled(cpts)
+
+
+def _seed_gpmatching(cpts: CPTS) -> None:
+    """The médecin traitant waiting list, GP capacities and past placements (gpmatching/demo.py)."""
+    from gpmatching.demo import seed_gpmatching
+
+    seed_gpmatching(cpts)
 
 
 def _seed_news(cpts: CPTS) -> None:

@@ -43,6 +43,10 @@ PERMISSIONS: dict[str, str] = {
     "cpts.publish_news": "Publier des actualités (annonces, événements, informations), modifier les siennes",
     "cpts.moderate_news": "Épingler les actualités, retirer les publications et commentaires d'autrui",
     "cpts.use_snp": "Soins non programmés : publier ses créneaux, chercher et réserver ceux des autres",
+    "cpts.manage_gp_requests": "Médecin traitant : gérer la liste d'attente des patients sans médecin traitant, "
+                               "importer, proposer des attributions",
+    "cpts.refer_gp_requests": "Médecin traitant : inscrire un patient sur la liste d'attente (sans voir la liste)",
+    "cpts.take_gp_patients": "Médecin traitant : déclarer sa capacité d'accueil, répondre aux patients proposés",
 }
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
@@ -51,14 +55,16 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "cpts.view_home", "cpts.view_members", "cpts.view_territory", "cpts.view_dues", "cpts.manage_dues",
         "cpts.view_bureau", "cpts.view_structures", "cpts.view_reports", "cpts.search_directory",
         "cpts.use_coordination", "cpts.read_news", "cpts.comment_news", "cpts.publish_news", "cpts.use_snp",
+        "cpts.refer_gp_requests", "cpts.take_gp_patients",
     },
     Role.MEMBER: {
         "cpts.view_home", "cpts.view_members", "cpts.view_territory", "cpts.view_bureau", "cpts.view_structures",
         "cpts.search_directory", "cpts.use_coordination", "cpts.read_news", "cpts.comment_news", "cpts.use_snp",
+        "cpts.refer_gp_requests", "cpts.take_gp_patients",
     },
     Role.PARTNER: {"cpts.view_home", "cpts.view_members", "cpts.view_territory", "cpts.view_structures",
                    "cpts.search_directory", "cpts.use_coordination", "cpts.read_news", "cpts.comment_news",
-                   "cpts.use_snp"},
+                   "cpts.use_snp", "cpts.refer_gp_requests"},
     Role.REFERENT: {"cpts.view_home", "cpts.view_territory", "cpts.view_reports", "cpts.read_news"},
     # Least privilege: the groups they were invited to, nothing else of the CPTS.
     Role.GUEST: {"cpts.use_coordination"},
@@ -219,6 +225,28 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "unscheduled:reschedule": {"POST": "cpts.use_snp"},  # and booked it, or manage the slot
     "unscheduled:outcome": {"POST": "cpts.use_snp"},  # and manage the slot
     "unscheduled:indicators": {"GET": "cpts.view_reports"},
+    # Médecin traitant (gpmatching.access): the public form and its confirmation link need no account; the list,
+    # requests, imports and matching are the coordination's; a GP sees only what is proposed to them.
+    "gpmatching:public_form": {"GET": PUBLIC, "POST": PUBLIC},
+    "gpmatching:public_done": {"GET": PUBLIC},
+    "gpmatching:public_confirm": {"GET": PUBLIC, "POST": PUBLIC},
+    "gpmatching:waiting_list": {"GET": "cpts.manage_gp_requests"},
+    "gpmatching:request": {"GET": "cpts.take_gp_patients"},  # the coordination, or the GP it is proposed to
+    "gpmatching:request_action": {"POST": "cpts.manage_gp_requests"},
+    "gpmatching:new_request": {"GET": "cpts.refer_gp_requests", "POST": "cpts.refer_gp_requests"},
+    "gpmatching:import": {"GET": "cpts.manage_gp_requests", "POST": "cpts.manage_gp_requests"},
+    "gpmatching:import_preview": {"GET": "cpts.manage_gp_requests", "POST": "cpts.manage_gp_requests"},
+    "gpmatching:matching": {"GET": "cpts.manage_gp_requests", "POST": "cpts.manage_gp_requests"},
+    "gpmatching:send": {"POST": "cpts.manage_gp_requests"},
+    "gpmatching:policy": {"GET": "cpts.manage_gp_requests", "POST": "cpts.manage_gp_requests"},
+    "gpmatching:capacities": {"GET": "cpts.manage_gp_requests"},
+    "gpmatching:my_capacity": {"GET": "cpts.take_gp_patients", "POST": "cpts.take_gp_patients"},  # physicians
+    "gpmatching:my_proposals": {"GET": "cpts.take_gp_patients"},
+    "gpmatching:answer": {"POST": "cpts.take_gp_patients"},  # the GP the proposal is addressed to
+    "gpmatching:dashboard": {"GET": "cpts.view_reports"},
+    "gpmatching:map_data": {"GET": "cpts.view_reports"},
+    # ACI reference data: the financing simulator (no CPTS needed, e.g. a CPTS in project).
+    "aci:simulator": {"GET": AUTHENTICATED},
     "admin:index": {"GET": STAFF},  # stands for the whole Django admin (model permissions apply inside)
 }
 
@@ -228,6 +256,8 @@ API_ACCESS: dict[str, tuple[str, str]] = {
     "api:openapi-json": ("GET", PUBLIC),
     "api:openapi-view": ("GET", PUBLIC),
     "api:search_communes": ("GET", AUTHENTICATED),
+    "api:aci_grid": ("GET", AUTHENTICATED),
+    "api:aci_simulation": ("GET", AUTHENTICATED),
     "api:list_cpts": ("GET", AUTHENTICATED),
     "api:get_cpts": ("GET", "cpts.view_home"),
     "api:get_territory": ("GET", "cpts.view_territory"),
@@ -252,6 +282,7 @@ API_ACCESS: dict[str, tuple[str, str]] = {
     "api:list_snp_slots": ("GET", "cpts.use_snp"),
     "api:book_snp_slot": ("POST", "cpts.use_snp"),
     "api:cancel_snp_booking": ("POST", "cpts.use_snp"),  # and booked it, or manage the slot
+    "api:gp_indicators": ("GET", "cpts.view_reports"),
 }
 
 

@@ -41,10 +41,12 @@ CATEGORY: dict[str, str] = {
     Kind.NEWS_COMMENT: Category.NEWS,
     Kind.SNP_BOOKED: Category.AGENDA,
     Kind.SNP_CANCELLED: Category.AGENDA,
+    Kind.GP_PROPOSAL: Category.PROPOSALS,
+    Kind.GP_REMINDER: Category.PROPOSALS,
 }
 
 # Shown first and marked "Important": what asks something of the reader or changes what they may do.
-HIGH_PRIORITY = {Kind.MENTION, Kind.INVITATION, Kind.CONSENT_WITHDRAWN}
+HIGH_PRIORITY = {Kind.MENTION, Kind.INVITATION, Kind.CONSENT_WITHDRAWN, Kind.GP_PROPOSAL, Kind.GP_REMINDER}
 
 Texts = Callable[[int], tuple[str, str]]  # count -> (title, email_text)
 

@@ -26,6 +26,7 @@ class Category(models.TextChoices):
     DOCUMENTS = "documents", "Nouveaux documents"
     AGENDA = "agenda", "Agenda (rendez-vous créés, modifiés, annulés)"
     NEWS = "news", "Actualités de la CPTS (publications, commentaires sur vos actualités)"
+    PROPOSALS = "proposals", "Médecin traitant : patients qui vous sont proposés, rappels"
 
 
 class Delivery(models.TextChoices):
@@ -49,6 +50,8 @@ class Kind(models.TextChoices):
     NEWS_COMMENT = "news_comment", "Commentaire sur une de mes actualités"
     SNP_BOOKED = "snp_booked", "Créneau non programmé réservé"
     SNP_CANCELLED = "snp_cancelled", "Réservation de créneau annulée"
+    GP_PROPOSAL = "gp_proposal", "Patient sans médecin traitant proposé"
+    GP_REMINDER = "gp_reminder", "Rappel : patient proposé en attente de réponse"
 
 
 class Priority(models.IntegerChoices):
@@ -134,6 +137,8 @@ class NotificationPreference(models.Model):
                                  default=Delivery.DIGEST)
     agenda = models.CharField(Category.AGENDA.label, max_length=10, choices=Delivery.choices, default=Delivery.IMMEDIATE)
     news = models.CharField(Category.NEWS.label, max_length=10, choices=Delivery.choices, default=Delivery.OFF)
+    proposals = models.CharField(Category.PROPOSALS.label, max_length=10, choices=Delivery.choices,
+                                 default=Delivery.IMMEDIATE)
     # Quiet hours, local time (Europe/Paris); start after end crosses midnight. Both empty: none.
     quiet_start = models.TimeField("début des heures calmes", null=True, blank=True, default=dt.time(21, 0))
     quiet_end = models.TimeField("fin des heures calmes", null=True, blank=True, default=dt.time(7, 0))

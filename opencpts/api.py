@@ -67,14 +67,18 @@ def _invalid(request, exc):
     return api.create_response(request, {"detail": "Requête invalide.", "erreurs": errors}, status=422)
 
 
+from aci.api import router as aci_router  # noqa: E402
 from cpts.api import router as cpts_router  # noqa: E402
 from directory.api import router as directory_router  # noqa: E402
+from gpmatching.api import router as gpmatching_router  # noqa: E402
 from news.api import router as news_router  # noqa: E402
 from territory.api import router as territory_router  # noqa: E402
 from unscheduled.api import router as unscheduled_router  # noqa: E402
 
 api.add_router("/communes", territory_router)
+api.add_router("/aci", aci_router)
 api.add_router("/cpts", cpts_router)
 api.add_router("/cpts", directory_router)
 api.add_router("/cpts", news_router)
 api.add_router("/cpts", unscheduled_router)
+api.add_router("/cpts", gpmatching_router)

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "documents",
     "news",
     "unscheduled",
+    "gpmatching",
     "realtime",
     "notifications",  # after realtime: its receivers run after the real-time delivery of the same event
     "fhirapi",

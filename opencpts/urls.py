@@ -24,5 +24,7 @@ urlpatterns = [
     path("", include("documents.urls")),
     path("", include("news.urls")),
     path("", include("unscheduled.urls")),
+    path("", include("gpmatching.urls")),
+    path("", include("aci.urls")),
     path("", include("notifications.urls")),
 ]

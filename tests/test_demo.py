@@ -37,7 +37,26 @@ def test_seed_demo_builds_the_demo_and_a_second_run_keeps_it(settings, tmp_path,
     query = sas.parse(f"{sas.IDENTIFIER_PARAM}={first.professional.idnat}&status=free&_include=Slot:schedule"
                       f"&start=ge{first.start.date().isoformat()}&start=le{first.start.date().isoformat()}")
     assert first in sas.find_slots(query)
+    # Médecin traitant: a waiting list, GP capacities, a history of placements; the coordinator's matching
+    # proposes the demo GP patients, who accepts one.
+    from gpmatching import matching
+    from gpmatching.models import Capacity, Placement, Proposal, Request
+
+    assert Request.objects.filter(cpts=cpts, status="waiting").count() == 60
+    assert Request.objects.filter(cpts=cpts, status="unconfirmed").count() == 2
+    assert Placement.objects.filter(cpts=cpts).count() > 20
+    gp = User.objects.get(email="medecin@demo.opencpts.test")
+    assert Capacity.objects.get(cpts=cpts, professional=gp.professional).per_month == 3
+    coordinator = User.objects.get(email="coordination@demo.opencpts.test")
+    run = matching.run(cpts, coordinator)
+    assert run.optimal and run.placed > 0
+    mine = list(Proposal.objects.filter(run=run, professional=gp.professional).values_list("pk", flat=True))
+    assert mine, "the demo GP gets proposals"
+    matching.send(cpts, coordinator, mine)
+    matching.accept(cpts, mine[0], gp)
+    assert Request.objects.get(proposals__pk=mine[0]).status == "placed"
     counts = (CPTS.objects.count(), User.objects.count(), Message.objects.count())
     call_command("seed_demo")
     assert (CPTS.objects.count(), User.objects.count(), Message.objects.count()) == counts
+    assert Request.objects.filter(cpts=cpts).count() == 62
     assert "déjà en place" in capsys.readouterr().out

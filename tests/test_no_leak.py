@@ -9,7 +9,12 @@ CPTS's coordinator (manages groups, reads no content), another CPTS's coordinato
 account with no membership, anonymous. Then the circle's own members after the consent's withdrawal and after
 its closure: they still read the archive, but nothing new gets in, and the refused attempt stores nothing.
 
+Likewise a request for a médecin traitant (gpmatching): its names and contact details reach the coordination
+and the GP it is proposed to, no one else — not the member who referred it, another GP (who declined it), the
+bureau, a partner, a referent, a guest, another CPTS's coordinator, an account with no membership, anonymous.
+
 Transactional: the real-time check uses the after-commit delivery and the ASGI application, as in production.
+The médecin traitant checks need no thread: they run in a transaction (fast), after-commit callbacks executed.
 """
 
 import datetime as dt
@@ -35,7 +40,7 @@ from documents.models import Document
 from documents.tests.samples import pdf
 from notifications.models import Notification
 from realtime import access as realtime_access
-from tests.cast import login
+from tests.cast import login, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -239,3 +244,112 @@ def test_after_withdrawal_or_closure_nothing_new_gets_in_and_nothing_is_half_sto
     # The members still read the archive.
     assert SECRET in unescape(client.get(reverse("coordination:group", args=[cast.cpts.slug, group.pk]))
                               .content.decode())
+
+
+# --- Médecin traitant ---------------------------------------------------------------------------------------
+
+GP_MARKERS = ("FUITEMT", "Ursuline", "0698765432", "ursuline.fuitemt")
+gp_db = pytest.mark.django_db  # not transactional (see the module's docstring)
+
+
+@pytest.fixture
+def gp_request(cast, django_capture_on_commit_callbacks):
+    """A request referred by the partner, sent to another member GP who declined it, now proposed to the member
+    (the way the pages do it: a draft, sent by the coordination, which notifies the GP)."""
+    from cpts.models import Membership
+    from cpts.roles import Role
+    from directory.models import Professional
+    from gpmatching import capacity, intake, matching
+    from gpmatching.models import Proposal
+
+    other_gp = make_user("gp2@cast.test", first_name="Gaston", last_name="Généraliste")
+    other_gp.professional = Professional.objects.create(
+        id_type="8", national_id="10000000017", idnat="810000000017", last_name="GENERALISTE", first_name="Gaston",
+        profession_code="10")
+    other_gp.save()
+    Membership.objects.create(cpts=cast.cpts, user=other_gp, role=Role.MEMBER)
+    request = intake.submit_for_patient(cast.cpts, {
+        "last_name": "Fuitemt", "first_name": "Ursuline", "birth_date": dt.date(1947, 5, 6), "phone": "06 98 76 54 32",
+        "email": "ursuline.fuitemt@example.org", "commune": "01034", "ald": True, "consent": True}, cast.partner).request
+
+    def propose(gp):
+        capacity.declare(cast.cpts, gp.professional, gp, {"per_month": "3"})
+        draft = Proposal.objects.create(cpts=cast.cpts, request=request, professional=gp.professional,
+                                        explanation="Proposé par la matrice")
+        with django_capture_on_commit_callbacks(execute=True):  # the GP's notification
+            return matching.send(cast.cpts, cast.coordinator, [draft.pk])[0]
+
+    matching.decline(cast.cpts, propose(other_gp).pk, other_gp, "Patientèle complète")
+    proposal = propose(cast.member)
+    assert Notification.objects.filter(user=cast.member, kind="gp_proposal").exists()  # the GP was told
+    return {"request": request, "proposal": proposal, "other_gp": other_gp}
+
+
+def gp_urls(cast, gp) -> list[str]:
+    slug, rid = cast.cpts.slug, gp["request"].pk
+    waiting_list = reverse("gpmatching:waiting_list", args=[slug])
+    return [
+        reverse("gpmatching:request", args=[slug, rid]),
+        reverse("gpmatching:request", args=[cast.other.slug, rid]),  # through another CPTS: not there
+        waiting_list,
+        waiting_list + "?q=Fuitemt",
+        waiting_list + "?format=csv",
+        reverse("gpmatching:my_proposals", args=[slug]),
+        reverse("gpmatching:matching", args=[slug]),
+        reverse("gpmatching:capacities", args=[slug]),
+        reverse("gpmatching:my_capacity", args=[slug]),
+        reverse("gpmatching:new_request", args=[slug]),
+        reverse("gpmatching:dashboard", args=[slug]),
+        reverse("gpmatching:dashboard", args=[slug]) + "?format=csv",
+        reverse("gpmatching:map_data", args=[slug]),
+        reverse("notifications:list"),
+        reverse("cpts:home", args=[slug]),
+    ]
+
+
+def assert_gp_request_hidden(cast, gp, user) -> None:
+    client = Client()
+    if user is not None:
+        login(client, user)
+    for url in gp_urls(cast, gp):
+        response = client.get(url)
+        assert response.status_code in (200, 302, 403, 404), (url, response.status_code)
+        text = unescape(response.content.decode("utf-8", "replace"))
+        for marker in GP_MARKERS:
+            assert marker not in text, f"{marker!r} leaked through {url}"
+    # The request itself: refused (another CPTS's coordinator: not found in their own CPTS), never shown.
+    detail = client.get(reverse("gpmatching:request", args=[cast.cpts.slug, gp["request"].pk]))
+    assert detail.status_code == (302 if user is None else 403)
+    if user is not None and user == cast.other_coordinator:
+        assert client.get(reverse("gpmatching:request", args=[cast.other.slug, gp["request"].pk])).status_code == 404
+    # The JSON API: figures without identity.
+    api = Client()
+    if user is not None:
+        api.defaults["HTTP_AUTHORIZATION"] = f"Bearer {APIToken.issue(user)[1]}"
+    url = f"/api/cpts/{cast.cpts.slug}/gp/indicators"
+    response = api.get(url)
+    assert response.status_code in (200, 401, 403), (url, response.status_code)
+    for marker in GP_MARKERS:
+        assert marker not in response.content.decode(), f"{marker!r} leaked through {url}"
+
+
+@gp_db
+@pytest.mark.parametrize("who", ["outsider", "other_gp", "guest", "bureau", "partner", "referent", "other_coordinator",
+                                 "anonymous"])
+def test_a_gp_request_reaches_only_the_coordination_and_its_gp(gp_request, cast, who):
+    user = {"anonymous": None, "other_gp": gp_request["other_gp"]}.get(who) or getattr(cast, who, None)
+    # Sanity: the same checks do find the patient for the coordination and for the GP it is proposed to.
+    for reader in (cast.coordinator, cast.member):
+        with pytest.raises(AssertionError, match="leaked through"):
+            assert_gp_request_hidden(cast, gp_request, reader)
+    assert_gp_request_hidden(cast, gp_request, user)
+
+
+@gp_db
+def test_a_gp_who_declines_sees_the_request_no_more(gp_request, cast):
+    client = Client()
+    login(client, cast.member)
+    response = client.post(reverse("gpmatching:answer", args=[cast.cpts.slug, gp_request["proposal"].pk]),
+                           {"action": "decline", "reason": "Pas de visites à domicile"})
+    assert response.status_code == 302
+    assert_gp_request_hidden(cast, gp_request, cast.member)

