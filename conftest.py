@@ -9,6 +9,38 @@ os.environ.setdefault("MAP_TILE_URL", "")
 import pytest  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
+# Reference data that no test changes: the official geography (tens of thousands of rows), the NOS codes and
+# the ACI grids loaded by data migrations. A transactional test (browser, threads) ends with a flush of every
+# table; these are kept, so that the next one does not reload them (several seconds each time).
+REFERENCE_APPS_KEPT_ON_FLUSH = ("territory", "nomenclature")
+REFERENCE_MODELS_KEPT_ON_FLUSH = ("aci.TierGrid", "aci.SizeTier", "aci.GridMission", "aci.GridAmount")
+
+
+def _kept_tables() -> set[str]:
+    from django.apps import apps
+
+    models = [m for app in REFERENCE_APPS_KEPT_ON_FLUSH for m in apps.get_app_config(app).get_models()]
+    models += [apps.get_model(label) for label in REFERENCE_MODELS_KEPT_ON_FLUSH]
+    return {m._meta.db_table for m in models}
+
+
+def _keep_reference_tables_on_flush() -> None:
+    from django.core.management.commands import flush
+    from django.core.management.sql import sql_flush
+
+    if getattr(flush.sql_flush, "keeps_reference_tables", False):
+        return
+    kept = _kept_tables()
+
+    def sql_flush_keeping_reference(style, connection, reset_sequences=True, allow_cascade=False):
+        tables = [t for t in connection.introspection.django_table_names(only_existing=True, include_views=False)
+                  if t not in kept]
+        return connection.ops.sql_flush(style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+
+    sql_flush_keeping_reference.keeps_reference_tables = True
+    flush.sql_flush = sql_flush_keeping_reference
+    assert sql_flush  # the original, imported to fail loudly if Django moves it
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
@@ -18,6 +50,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
         if not loader.is_loaded():
             loader.load()
+    _keep_reference_tables_on_flush()
 
 
 @pytest.fixture(autouse=True)
@@ -44,8 +77,12 @@ def reload_reference_data():
 
     from django.apps import apps
 
+    from aci.models import GridAmount
+
     for module in ("aci.migrations.0002_load_tier_grids", "nomenclature.migrations.0002_load_concepts"):
         importlib.import_module(module).load(apps, None)
+    if not GridAmount.objects.exists():
+        importlib.import_module("aci.migrations.0004_load_mission_amounts").load(apps, None)
 
 
 @pytest.fixture

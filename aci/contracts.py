@@ -15,7 +15,6 @@ Schedule rules, per contract year k (year k runs from the (k-1)th anniversary of
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -28,21 +27,29 @@ from aci.models import Amendment, Contract, ContractMission, ExpectedPayment, Gr
 from aci.tiers import NoGridInForce, grid_in_force, tier_in_grid
 from cpts.actions import ActionError
 from cpts.models import CPTS
+from opencpts.dates import shift_months
 
 CENT = Decimal("0.01")
 WARN_DAYS = 60
 
 
 def anniversary(signed_on: dt.date, k: int) -> dt.date:
-    year = signed_on.year + k
-    day = min(signed_on.day, calendar.monthrange(year, signed_on.month)[1])
-    return dt.date(year, signed_on.month, day)
+    """The kth anniversary of the signature (29 February → 28 February)."""
+    return shift_months(signed_on, 12 * k)
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    year, month = index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+def year_bounds(contract: Contract, k: int) -> tuple[dt.date, dt.date]:
+    """First and last day of contract year k (1-based)."""
+    return anniversary(contract.signed_on, k - 1), anniversary(contract.signed_on, k) - dt.timedelta(days=1)
+
+
+def contract_year(contract: Contract, day: dt.date) -> int | None:
+    """The contract year ``day`` falls in, None outside the contract."""
+    for k in range(1, contract.years + 1):
+        first, last = year_bounds(contract, k)
+        if first <= day <= last:
+            return k
+    return None
 
 
 def territory_population(cpts: CPTS) -> tuple[int, str]:
@@ -158,7 +165,7 @@ def deadlines(contract: Contract, today: dt.date | None = None) -> list[Deadline
         m = cm.mission
         for kind, months, done in (("démarrage", m.start_months, cm.started_on),
                                    ("déploiement", m.deploy_months, cm.deployed_on)):
-            due = add_months(contract.signed_on, months) if months is not None else None
+            due = shift_months(contract.signed_on, months) if months is not None else None
             if due is None:
                 state = "fait" if done else "libre"
             elif done:
@@ -177,10 +184,16 @@ def _money(value: Decimal) -> Decimal:
     return value.quantize(CENT, ROUND_HALF_UP)
 
 
-def _amount(grid: TierGrid, tier: int, code: str | None, part: str, year: int) -> GridAmount | None:
-    rows = [r for r in GridAmount.objects.filter(grid=grid, tier=tier).select_related("mission")
-            if (r.mission.code if r.mission else None) == code]
-    return financing._pick(rows, part, year)
+class _Amounts:
+    """The grid's rows for one tier, read once."""
+
+    def __init__(self, grid: TierGrid, tier: int):
+        self.rows: dict[str | None, list[GridAmount]] = {}
+        for row in GridAmount.objects.filter(grid=grid, tier=tier).select_related("mission"):
+            self.rows.setdefault(row.mission.code if row.mission else None, []).append(row)
+
+    def get(self, code: str | None, part: str, year: int) -> GridAmount | None:
+        return financing.pick(self.rows.get(code, []), part, year)
 
 
 @dataclass(frozen=True)
@@ -193,8 +206,10 @@ class Planned:
     amount: Decimal
 
 
-def plan(contract: Contract, attainment: dict[str, Decimal] | None = None) -> list[Planned]:
-    """Every expected payment of the contract (not stored): the rules of the module docstring."""
+def plan(contract: Contract, attainment: dict | None = None) -> list[Planned]:
+    """Every expected payment of the contract (not stored): the rules of the module docstring. ``attainment`` gives
+    the share of each mission's variable part earned, by mission code or by (code, contract year); 100 % when
+    not given (the maximum)."""
     grid, tier = contract.grid, contract.tier
     attainment = attainment or {}
     pct = Decimal(100)
@@ -203,7 +218,8 @@ def plan(contract: Contract, attainment: dict[str, Decimal] | None = None) -> li
     start = contract.signed_on
     ends = [anniversary(start, k) for k in range(years + 1)]  # ends[k] = kth anniversary
 
-    operating = {k: _amount(grid, tier, None, GridAmount.Part.OPERATING, k) for k in range(1, years + 1)}
+    amounts = _Amounts(grid, tier)
+    operating = {k: amounts.get(None, GridAmount.Part.OPERATING, k) for k in range(1, years + 1)}
     for k in range(1, years + 1):
         row = operating[k]
         if row is None:
@@ -221,14 +237,13 @@ def plan(contract: Contract, attainment: dict[str, Decimal] | None = None) -> li
 
     for cm in contract.missions.select_related("mission"):
         m = cm.mission
-        begins = cm.started_on or (add_months(start, m.start_months) if m.start_months is not None else cm.from_on)
+        begins = cm.started_on or (shift_months(start, m.start_months) if m.start_months is not None else cm.from_on)
         begins = max(begins, cm.from_on)
-        rate = Decimal(attainment.get(m.code, 1))
         for k in range(1, years + 1):
             if begins >= ends[k]:
                 continue  # the mission has not started in year k
-            fixed = _amount(grid, tier, m.code, GridAmount.Part.FIXED, k)
-            variable = _amount(grid, tier, m.code, GridAmount.Part.VARIABLE, k)
+            fixed = amounts.get(m.code, GridAmount.Part.FIXED, k)
+            variable = amounts.get(m.code, GridAmount.Part.VARIABLE, k)
             year_days = (ends[k] - ends[k - 1]).days
             first_year = begins >= ends[k - 1]
             share = Decimal((ends[k] - begins).days) / Decimal(year_days) if first_year else Decimal(1)
@@ -243,13 +258,14 @@ def plan(contract: Contract, attainment: dict[str, Decimal] | None = None) -> li
             if variable is not None:
                 if variable.crisis_only and k not in contract.crisis_declared_years:
                     continue
+                rate = Decimal(attainment.get((m.code, k), attainment.get(m.code, 1)))
                 earned = _money(variable.amount * share * rate)
                 out.append(Planned(ends[k], k, m.code, "variable", f"{m.label} — part variable année {k}", earned))
     return sorted(out, key=lambda p: (p.due_on, p.contract_year, p.mission, p.part, p.label))
 
 
 @transaction.atomic
-def compute_schedule(contract: Contract, by, reason: str, attainment: dict[str, Decimal] | None = None) -> Schedule:
+def compute_schedule(contract: Contract, by, reason: str, attainment: dict | None = None) -> Schedule:
     """Store the schedule (explicit action). The previous one is kept, marked superseded."""
     reason = " ".join((reason or "").split())
     if not reason:

@@ -68,7 +68,7 @@ class Simulation:
         return self.operating + self.fixed + self.variable + self.undivided
 
 
-def _pick(rows: list[GridAmount], part: str, year: int) -> GridAmount | None:
+def pick(rows: list[GridAmount], part: str, year: int) -> GridAmount | None:
     """The row of ``part`` for the year: a year-specific row first, else the every-year one."""
     scope = GridAmount.Years.FIRST if year == 1 else GridAmount.Years.LATER
     specific = [r for r in rows if r.part == part and r.years == scope]
@@ -111,16 +111,16 @@ def simulate(grid: TierGrid, tier: int, codes: list[str] | None = None, attainme
             raise SimulationError(f"Taux d'atteinte de « {code} » : entre 0 et 100 %.", "attainment")
     rows = list(GridAmount.objects.filter(grid=grid, tier=tier).select_related("mission"))
     out = Simulation(grid=grid.name, tier=tier, year=1 if year == 1 else 2, crisis_declared=crisis_declared)
-    operating = _pick([r for r in rows if r.mission_id is None], GridAmount.Part.OPERATING, year)
+    operating = pick([r for r in rows if r.mission_id is None], GridAmount.Part.OPERATING, year)
     if operating is not None:
         out.lines.append(Line("Fonctionnement", None, fixed=operating.amount))
     for mission in missions:
         mine = [r for r in rows if r.mission_id == mission.pk]
         rate = Decimal(attainment.get(mission.code, 1))
         line = Line(mission.label, mission.code)
-        fixed = _pick(mine, GridAmount.Part.FIXED, year)
-        variable = _pick(mine, GridAmount.Part.VARIABLE, year)
-        undivided = _pick(mine, GridAmount.Part.UNDIVIDED, year)
+        fixed = pick(mine, GridAmount.Part.FIXED, year)
+        variable = pick(mine, GridAmount.Part.VARIABLE, year)
+        undivided = pick(mine, GridAmount.Part.UNDIVIDED, year)
         if fixed is not None:
             line.fixed = fixed.amount
         if variable is not None:

@@ -268,3 +268,153 @@ class ReceivedPayment(models.Model):
     class Meta:
         ordering = ["received_on", "pk"]
         constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="receivedpayment_positive")]
+
+
+# --- Objectives and indicators (contract annex) --------------------------------------------------------------------
+
+
+class Indicator(models.Model):
+    """An indicator of the contract annex for one mission: what it measures, its unit, where its result comes from
+    (a figure computed from the platform's activity, see ``aci/sources.py``, or a figure entered with justificatifs)
+    and which way is better. Its graded targets are ``IndicatorStep`` rows per contract year."""
+
+    class Unit(models.TextChoices):
+        COUNT = "count", "Nombre"
+        PERCENT = "percent", "Pourcentage (%)"
+        DAYS = "days", "Jours"
+        HOURS = "hours", "Heures"
+        EUROS = "euros", "Euros"
+        DONE = "done", "Réalisé (1) / non réalisé (0)"
+
+    class Direction(models.TextChoices):
+        HIGHER = "higher", "Plus c'est haut, mieux c'est"
+        LOWER = "lower", "Plus c'est bas, mieux c'est"
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="indicators")
+    mission = models.ForeignKey(ContractMission, on_delete=models.CASCADE, related_name="indicators")
+    name = models.CharField("intitulé", max_length=200)
+    definition = models.TextField("définition", blank=True)
+    unit = models.CharField("unité", max_length=8, choices=Unit.choices, default=Unit.COUNT)
+    direction = models.CharField("sens", max_length=6, choices=Direction.choices, default=Direction.HIGHER)
+    source = models.CharField("source", max_length=40, default="manual")  # a key of aci.sources.SOURCES or "manual"
+    source_note = models.CharField("source (précision)", max_length=200, blank=True)
+    baseline = models.DecimalField("valeur de référence", max_digits=12, decimal_places=2, null=True, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["mission__mission__order", "order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["contract", "name"], name="indicator_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def computed(self) -> bool:
+        return self.source != "manual"
+
+
+class IndicatorStep(models.Model):
+    """A graded target (palier) of an indicator for a contract year: reaching ``threshold`` (at least it when higher
+    is better, at most it when lower is better) earns ``amount``. The best step reached counts."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="steps")
+    contract_year = models.PositiveSmallIntegerField("année du contrat")
+    label = models.CharField("palier", max_length=60)
+    threshold = models.DecimalField("seuil", max_digits=12, decimal_places=2)
+    amount = models.DecimalField("montant (€)", max_digits=10, decimal_places=2)
+
+    class Meta:
+        ordering = ["indicator", "contract_year", "threshold"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "contract_year", "threshold"], name="indicatorstep_unique"),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="indicatorstep_amount_not_negative"),
+        ]
+
+
+class IndicatorResult(models.Model):
+    """The result of an indicator for a contract year. Computed results are recorded when the coordination closes
+    the year (``closed``), with the number of rows they counted; hand-entered ones carry who entered them."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="results")
+    contract_year = models.PositiveSmallIntegerField("année du contrat")
+    value = models.DecimalField("résultat", max_digits=12, decimal_places=2)
+    computed = models.BooleanField(default=False)
+    rows_counted = models.PositiveIntegerField(null=True, blank=True)
+    note = models.CharField("commentaire", max_length=300, blank=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    entered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["indicator", "contract_year"], name="indicatorresult_unique")]
+
+
+class Evidence(models.Model):
+    """A justificatif of an indicator's result for a contract year: the file is checked like a document
+    (``documents.filetypes``) and stored encrypted (AES-256-GCM, ``documents.crypto``, its own associated data)."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="evidence")
+    contract_year = models.PositiveSmallIntegerField("année du contrat")
+    title = models.CharField("intitulé", max_length=200)
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=40)
+    nonce = models.BinaryField()
+    ciphertext = models.BinaryField()
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["contract_year", "added_at", "pk"]
+
+
+# --- Budget --------------------------------------------------------------------------------------------------------
+
+
+class Expense(models.Model):
+    """An actual expense of the CPTS, by mission ("" = fonctionnement) and category."""
+
+    class Category(models.TextChoices):
+        STAFF = "staff", "Équipe de coordination (salaires, charges)"
+        INDEMNITIES = "indemnities", "Indemnisation des professionnels"
+        TOOLS = "tools", "Outils et systèmes d'information"
+        COMMUNICATION = "communication", "Communication"
+        EVENTS = "events", "Événements et réunions"
+        PREMISES = "premises", "Locaux et frais de structure"
+        OTHER = "other", "Autres"
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="expenses")
+    spent_on = models.DateField("date")
+    mission = models.CharField("mission", max_length=12, blank=True)
+    category = models.CharField("catégorie", max_length=14, choices=Category.choices)
+    label = models.CharField("libellé", max_length=200)
+    amount = models.DecimalField("montant (€)", max_digits=10, decimal_places=2)
+    supplier = models.CharField("fournisseur ou bénéficiaire", max_length=200, blank=True)
+    imported = models.BooleanField(default=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-spent_on", "-pk"]
+        indexes = [models.Index(fields=["contract", "spent_on"], name="aci_expense_by_day")]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="expense_positive")]
+
+
+class BudgetLine(models.Model):
+    """The planned budget of a contract year by mission and category (what the CPTS intends to spend)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="budget")
+    contract_year = models.PositiveSmallIntegerField("année du contrat")
+    mission = models.CharField("mission", max_length=12, blank=True)
+    category = models.CharField("catégorie", max_length=14, choices=Expense.Category.choices)
+    amount = models.DecimalField("montant prévu (€)", max_digits=10, decimal_places=2)
+
+    class Meta:
+        ordering = ["contract_year", "mission", "category"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "contract_year", "mission", "category"], name="budgetline_unique"),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="budgetline_not_negative"),
+        ]

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from agenda.timing import EARLIEST, LATEST, PARIS, local_midnight
+from opencpts.dates import first_of_month
 
 # URL value -> internal name (the URLs are French: ?vue=semaine&date=2026-03-02).
 VIEWS = {"jour": "day", "semaine": "week", "mois": "month"}
@@ -16,11 +17,6 @@ DEFAULT_VIEW = "semaine"
 
 def _month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 @dataclass
@@ -57,11 +53,11 @@ def period(view: str, anchor: dt.date) -> Period:
         previous, following = first - dt.timedelta(days=7), first + dt.timedelta(days=7)
     else:
         first = _month_start(anchor)
-        last = _add_months(first, 1) - dt.timedelta(days=1)
+        last = first_of_month(first, 1) - dt.timedelta(days=1)
         start = first - dt.timedelta(days=first.weekday())
         end = last + dt.timedelta(days=6 - last.weekday())
         days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-        previous, following = _add_months(first, -1), _add_months(first, 1)
+        previous, following = first_of_month(first, -1), first_of_month(first, 1)
     return Period(view, anchor, first, last, days,
                   previous if previous >= EARLIEST else None, following if following <= LATEST else None)
 

@@ -119,6 +119,7 @@ def seed(rng_seed: int = 2026) -> tuple[CPTS, list[DemoLogin], bool]:
         _seed_agenda(existing)  # and for the calendar
         _seed_unscheduled(existing)  # and for the unscheduled-care slots
         _seed_gpmatching(existing)  # and for the médecin traitant waiting list
+        _seed_aci(existing)  # and for the ACI contract
         if not existing.finess:  # the SAS interface identifies the CPTS by its FINESS
             CPTS.objects.filter(pk=existing.pk).update(finess=DEMO_FINESS, phone=existing.phone or DEMO_PHONE)
         return existing, _logins(), False
@@ -215,6 +216,7 @@ def _seed_cpts(password: str, rng_seed: int) -> CPTS:
     _seed_news(cpts)
     _seed_unscheduled(cpts)
     _seed_gpmatching(cpts)
+    _seed_aci(cpts)
     return cpts
 
 
@@ -278,6 +280,14 @@ def _seed_gpmatching(cpts: CPTS) -> None:
     from gpmatching.demo import seed_gpmatching
 
     seed_gpmatching(cpts)
+
+
+def _seed_aci(cpts: CPTS) -> None:
+    """The ACI contract signed 20 months ago: missions, indicators, year 1 closed, schedule, payments, budget
+    (aci/demo.py)."""
+    from aci.demo import seed_aci
+
+    seed_aci(cpts)
 
 
 def _seed_news(cpts: CPTS) -> None:

@@ -47,6 +47,8 @@ PERMISSIONS: dict[str, str] = {
                                "importer, proposer des attributions",
     "cpts.refer_gp_requests": "Médecin traitant : inscrire un patient sur la liste d'attente (sans voir la liste)",
     "cpts.take_gp_patients": "Médecin traitant : déclarer sa capacité d'accueil, répondre aux patients proposés",
+    "cpts.view_contract": "Contrat ACI : lire le contrat, les indicateurs, l'échéancier, le budget et les rapports",
+    "cpts.manage_contract": "Contrat ACI : signer, avenants, indicateurs et résultats, versements, budget et dépenses",
 }
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
@@ -55,7 +57,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "cpts.view_home", "cpts.view_members", "cpts.view_territory", "cpts.view_dues", "cpts.manage_dues",
         "cpts.view_bureau", "cpts.view_structures", "cpts.view_reports", "cpts.search_directory",
         "cpts.use_coordination", "cpts.read_news", "cpts.comment_news", "cpts.publish_news", "cpts.use_snp",
-        "cpts.refer_gp_requests", "cpts.take_gp_patients",
+        "cpts.refer_gp_requests", "cpts.take_gp_patients", "cpts.view_contract",
     },
     Role.MEMBER: {
         "cpts.view_home", "cpts.view_members", "cpts.view_territory", "cpts.view_bureau", "cpts.view_structures",
@@ -65,7 +67,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.PARTNER: {"cpts.view_home", "cpts.view_members", "cpts.view_territory", "cpts.view_structures",
                    "cpts.search_directory", "cpts.use_coordination", "cpts.read_news", "cpts.comment_news",
                    "cpts.use_snp", "cpts.refer_gp_requests"},
-    Role.REFERENT: {"cpts.view_home", "cpts.view_territory", "cpts.view_reports", "cpts.read_news"},
+    # ARS and CPAM referents read the contract, its dashboard and reports; they change nothing.
+    Role.REFERENT: {"cpts.view_home", "cpts.view_territory", "cpts.view_reports", "cpts.read_news",
+                    "cpts.view_contract"},
     # Least privilege: the groups they were invited to, nothing else of the CPTS.
     Role.GUEST: {"cpts.use_coordination"},
 }
@@ -244,6 +248,33 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "gpmatching:my_proposals": {"GET": "cpts.take_gp_patients"},
     "gpmatching:answer": {"POST": "cpts.take_gp_patients"},  # the GP the proposal is addressed to
     "gpmatching:dashboard": {"GET": "cpts.view_reports"},
+    # ACI cockpit: read by the coordination, the bureau and the ARS / CPAM referents; changed by the coordination.
+    "aci:cockpit": {"GET": "cpts.view_contract"},
+    "aci:sign": {"GET": "cpts.manage_contract", "POST": "cpts.manage_contract"},
+    "aci:contract": {"GET": "cpts.view_contract"},
+    "aci:mission_dates": {"POST": "cpts.manage_contract"},
+    "aci:amend": {"POST": "cpts.manage_contract"},
+    "aci:schedule": {"GET": "cpts.view_contract"},
+    "aci:recompute": {"POST": "cpts.manage_contract"},
+    "aci:payments": {"GET": "cpts.view_contract", "POST": "cpts.manage_contract"},
+    "aci:budget": {"GET": "cpts.view_contract", "POST": "cpts.manage_contract"},
+    "aci:expenses": {"GET": "cpts.view_contract", "POST": "cpts.manage_contract"},
+    "aci:expense_delete": {"POST": "cpts.manage_contract"},
+    "aci:expenses_import": {"GET": "cpts.manage_contract", "POST": "cpts.manage_contract"},
+    "aci:indicators": {"GET": "cpts.view_contract"},
+    "aci:indicator_new": {"GET": "cpts.manage_contract", "POST": "cpts.manage_contract"},
+    "aci:indicator": {"GET": "cpts.view_contract"},
+    "aci:indicator_edit": {"GET": "cpts.manage_contract", "POST": "cpts.manage_contract"},
+    "aci:indicator_steps": {"POST": "cpts.manage_contract"},
+    "aci:indicator_result": {"POST": "cpts.manage_contract"},
+    "aci:indicator_rows": {"GET": "cpts.view_contract"},  # the rows a computed figure counts, without identity
+    "aci:evidence_add": {"POST": "cpts.manage_contract"},
+    "aci:evidence_download": {"GET": "cpts.view_contract"},
+    "aci:evidence_delete": {"POST": "cpts.manage_contract"},
+    "aci:close_year": {"POST": "cpts.manage_contract"},
+    "aci:report": {"GET": "cpts.view_contract"},
+    "aci:report_pdf": {"GET": "cpts.view_contract"},
+    "aci:report_xlsx": {"GET": "cpts.view_contract"},
     "gpmatching:map_data": {"GET": "cpts.view_reports"},
     # ACI reference data: the financing simulator (no CPTS needed, e.g. a CPTS in project).
     "aci:simulator": {"GET": AUTHENTICATED},
@@ -283,6 +314,9 @@ API_ACCESS: dict[str, tuple[str, str]] = {
     "api:book_snp_slot": ("POST", "cpts.use_snp"),
     "api:cancel_snp_booking": ("POST", "cpts.use_snp"),  # and booked it, or manage the slot
     "api:gp_indicators": ("GET", "cpts.view_reports"),
+    "api:aci_contract": ("GET", "cpts.view_contract"),
+    "api:aci_schedule": ("GET", "cpts.view_contract"),
+    "api:aci_indicators": ("GET", "cpts.view_contract"),
 }
 
 

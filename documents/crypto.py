@@ -101,24 +101,27 @@ def keyring() -> Keyring:
     return ring
 
 
-def associated_data(version_id: int) -> bytes:
-    return f"opencpts/document-version/{version_id}".encode()
+def associated_data(version_id: int, purpose: str = "document-version") -> bytes:
+    """Binds a ciphertext to its row: a content cannot be moved to another row (or another kind of row)."""
+    return f"opencpts/{purpose}/{version_id}".encode()
 
 
-def encrypt(plaintext: bytes, version_id: int, ring: Keyring | None = None) -> tuple[str, bytes, bytes]:
+def encrypt(plaintext: bytes, version_id: int, ring: Keyring | None = None,
+            purpose: str = "document-version") -> tuple[str, bytes, bytes]:
     """→ (key id, nonce, ciphertext with its 16-byte tag), under the current key."""
     ring = ring or keyring()
     nonce = os.urandom(NONCE_BYTES)
-    ciphertext = AESGCM(ring.keys[ring.current_id]).encrypt(nonce, plaintext, associated_data(version_id))
+    ciphertext = AESGCM(ring.keys[ring.current_id]).encrypt(nonce, plaintext, associated_data(version_id, purpose))
     return ring.current_id, nonce, ciphertext
 
 
-def decrypt(key_id: str, nonce: bytes, ciphertext: bytes, version_id: int, ring: Keyring | None = None) -> bytes:
+def decrypt(key_id: str, nonce: bytes, ciphertext: bytes, version_id: int, ring: Keyring | None = None,
+            purpose: str = "document-version") -> bytes:
     ring = ring or keyring()
     key = ring.keys.get(key_id)
     if key is None:
         raise IntegrityFailure(f"clé « {key_id} » absente de OPENCPTS_DOCUMENT_KEYS")
     try:
-        return AESGCM(key).decrypt(bytes(nonce), bytes(ciphertext), associated_data(version_id))
+        return AESGCM(key).decrypt(bytes(nonce), bytes(ciphertext), associated_data(version_id, purpose))
     except InvalidTag as exc:
         raise IntegrityFailure("contrôle d'intégrité (GCM) en échec") from exc

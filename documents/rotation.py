@@ -1,5 +1,6 @@
-"""Key rotation of document contents: re-encrypt every blob with the current key (the first of
-OPENCPTS_DOCUMENT_KEYS), one blob per transaction, so that an interrupted run resumes where it stopped
+"""Key rotation of encrypted contents (documents, and the stores other apps register, such as the ACI
+justificatifs): re-encrypt every blob with the current key (the first of OPENCPTS_DOCUMENT_KEYS), one blob per
+transaction, so that an interrupted run resumes where it stopped
 (blobs already under the current key are skipped). Each blob is decrypted and its SHA-256 checked before
 it is re-encrypted: an altered blob is reported and left untouched, never re-encrypted as if it were good.
 """
@@ -20,38 +21,65 @@ class RotationReport:
     current_key: str
     to_do: int = 0
     rotated: int = 0
-    failed: list[tuple[int, str]] = field(default_factory=list)  # (version id, reason)
+    failed: list[tuple[int, str]] = field(default_factory=list)  # (row id, reason)
+
+
+@dataclass(frozen=True)
+class Store:
+    """A table of encrypted contents under OPENCPTS_DOCUMENT_KEYS: ``key_id``, ``nonce``, ``ciphertext``
+    columns, the row's primary key and ``purpose`` as associated data, ``sha256`` giving the expected hash."""
+
+    model: type
+    purpose: str
+    sha256: Callable[[object], str]
+    related: tuple[str, ...] = ()
+    stamp: str | None = None  # a column set to the time of the re-encryption
+
+
+STORES: list[Store] = [Store(DocumentBlob, "document-version", lambda blob: blob.version.sha256, ("version",),
+                             "encrypted_at")]
+
+
+def register(store: Store) -> None:
+    """Another app's encrypted contents (e.g. the ACI justificatifs) rotate and verify with the documents'."""
+    if all(s.model is not store.model for s in STORES):
+        STORES.append(store)
 
 
 def pending(ring: crypto.Keyring):
-    return DocumentBlob.objects.exclude(key_id=ring.current_id)
+    """Rows not yet under the current key: (store, id) pairs."""
+    return [(store, pk) for store in STORES
+            for pk in store.model.objects.exclude(key_id=ring.current_id).order_by("pk").values_list("pk", flat=True)]
 
 
-def _plaintext(blob: DocumentBlob, ring: crypto.Keyring) -> bytes:
-    data = crypto.decrypt(blob.key_id, blob.nonce, blob.ciphertext, blob.version_id, ring)
-    if hashlib.sha256(data).hexdigest() != blob.version.sha256:
+def _plaintext(store: Store, row, ring: crypto.Keyring) -> bytes:
+    data = crypto.decrypt(row.key_id, row.nonce, row.ciphertext, row.pk, ring, purpose=store.purpose)
+    if hashlib.sha256(data).hexdigest() != store.sha256(row):
         raise crypto.IntegrityFailure("empreinte SHA-256 différente")
     return data
 
 
 def rotate(progress: Callable[[RotationReport], None] | None = None, dry_run: bool = False) -> RotationReport:
     ring = crypto.keyring()
-    report = RotationReport(ring.current_id, to_do=pending(ring).count())
+    todo = pending(ring)
+    report = RotationReport(ring.current_id, to_do=len(todo))
     if dry_run:
         return report
-    for version_id in list(pending(ring).order_by("pk").values_list("pk", flat=True)):
+    for store, pk in todo:
         try:
             with transaction.atomic():
-                blob = (DocumentBlob.objects.select_for_update().select_related("version")
-                        .filter(pk=version_id).first())
-                if blob is None or blob.key_id == ring.current_id:
+                row = store.model.objects.select_for_update().select_related(*store.related).filter(pk=pk).first()
+                if row is None or row.key_id == ring.current_id:
                     continue  # purged or rotated meanwhile
-                data = _plaintext(blob, ring)
-                blob.key_id, blob.nonce, blob.ciphertext = crypto.encrypt(data, version_id, ring)
-                blob.encrypted_at = timezone.now()
-                blob.save(update_fields=["key_id", "nonce", "ciphertext", "encrypted_at"])
+                data = _plaintext(store, row, ring)
+                row.key_id, row.nonce, row.ciphertext = crypto.encrypt(data, pk, ring, purpose=store.purpose)
+                fields = ["key_id", "nonce", "ciphertext"]
+                if store.stamp:
+                    setattr(row, store.stamp, timezone.now())
+                    fields.append(store.stamp)
+                row.save(update_fields=fields)
         except crypto.IntegrityFailure as exc:
-            report.failed.append((version_id, str(exc)))
+            report.failed.append((pk, str(exc)))
         else:
             report.rotated += 1
         if progress is not None:
@@ -60,17 +88,17 @@ def rotate(progress: Callable[[RotationReport], None] | None = None, dry_run: bo
 
 
 def verify(progress: Callable[[int, int], None] | None = None) -> list[tuple[int, str]]:
-    """Decrypt every blob and check its SHA-256 (GCM tag and traceability hash): the failures."""
+    """Decrypt every content and check its SHA-256 (GCM tag and traceability hash): the failures."""
     ring = crypto.keyring()
-    ids = list(DocumentBlob.objects.order_by("pk").values_list("pk", flat=True))
+    rows = [(store, pk) for store in STORES for pk in store.model.objects.order_by("pk").values_list("pk", flat=True)]
     failures = []
-    for i, version_id in enumerate(ids, 1):
-        blob = DocumentBlob.objects.select_related("version").filter(pk=version_id).first()
-        if blob is not None:
+    for i, (store, pk) in enumerate(rows, 1):
+        row = store.model.objects.select_related(*store.related).filter(pk=pk).first()
+        if row is not None:
             try:
-                _plaintext(blob, ring)
+                _plaintext(store, row, ring)
             except crypto.IntegrityFailure as exc:
-                failures.append((version_id, str(exc)))
+                failures.append((pk, str(exc)))
         if progress is not None:
-            progress(i, len(ids))
+            progress(i, len(rows))
     return failures

@@ -16,6 +16,7 @@ from cpts.roles import Role
 from cpts.scoping import scoped
 from directory.models import PracticePlace, Professional
 from gpmatching.models import Capacity, Proposal, Request
+from opencpts.dates import first_of_month, shift_months
 
 PHYSICIAN = "10"  # TRE_G15: médecin
 MAX_PER_MONTH = 100
@@ -177,17 +178,7 @@ class Projection:
     at_risk: int  # patients of GPs retiring within AT_RISK_MONTHS
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The first day of the month ``months`` after ``day``'s month."""
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def shift_months(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` later (or earlier), the month's last day when it has no such day (31 → 30)."""
-    first = add_months(day, months)
-    last = (add_months(first, 1) - dt.timedelta(days=1)).day
-    return first.replace(day=min(day.day, last))
+add_months = first_of_month  # the first day of the month ``months`` after ``day``'s month
 
 
 def at_risk(capacities: list[Capacity], today: dt.date) -> int:

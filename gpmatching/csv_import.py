@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +18,7 @@ from cpts.actions import ActionError
 from cpts.models import CPTS
 from gpmatching import intake
 from gpmatching.models import ImportBatch, Request
+from opencpts import csvfiles
 from territory.text import normalize
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -46,27 +46,6 @@ FALSE = {"", "non", "n", "0", "faux", "false", "no"}
 TEMPLATE_HEADER = ("nom;prenom;date_naissance;nir;commune;telephone;email;adresse;ald;c2s;ame;handicap;grossesse;"
                    "maladie_chronique;visites_domicile;date_demande")
 
-
-def decode(content: bytes) -> str:
-    if b"\x00" in content[:4096]:
-        raise ActionError("Ce fichier n'est pas un fichier texte CSV (contenu binaire). Enregistrez la liste au format "
-                          "CSV depuis votre tableur.")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ActionError("Encodage du fichier non reconnu : enregistrez-le en CSV UTF-8.")
-
-
-def _date(value: str) -> dt.date | None:
-    value = value.strip()
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return dt.datetime.strptime(value, fmt).date()  # noqa: DTZ007 - a calendar date, no time
-        except ValueError:
-            continue
-    return None
 
 
 def _header(fields: list[str]) -> list[str | None]:
@@ -98,7 +77,7 @@ def _row(cpts: CPTS, mapped: list[str | None], values: list[str], today: dt.date
                 raise ActionError(f"Valeur « {raw} » pour {FLAG_COLUMNS[field]} : oui ou non attendu.")
             data[field] = low in TRUE
         elif field in ("birth_date", "waiting_since"):
-            day = _date(raw) if raw else None
+            day = csvfiles.parse_date(raw) if raw else None
             if raw and day is None:
                 raise ActionError(f"Date « {raw} » illisible : JJ/MM/AAAA attendu.")
             data[field] = day
@@ -125,14 +104,7 @@ def parse(cpts: CPTS, filename: str, content: bytes, by, today: dt.date | None =
         raise ActionError("Le fichier est vide.")
     if len(content) > MAX_BYTES:
         raise ActionError(f"Fichier trop volumineux : {MAX_BYTES // 1024 // 1024} Mo au plus.")
-    text = decode(content)
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample.splitlines()[0] if sample else "", delimiters=";,\t")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ";"
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csvfiles.rows(csvfiles.decode(content))
     try:
         header = next(reader)
     except StopIteration as exc:

@@ -15,9 +15,9 @@ from django.utils import timezone
 from cpts.models import CPTS
 from cpts.scoping import scoped
 from gpmatching import priority
-from gpmatching.capacity import shift_months
 from gpmatching.intake import CONFIRMATION_DAYS
 from gpmatching.models import ImportBatch, Request
+from opencpts.dates import shift_months
 
 CLOSED_DAYS = 30
 

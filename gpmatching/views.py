@@ -140,7 +140,6 @@ STATUS_FILTERS = {
 @cpts_view(rules.MANAGE)
 @require_GET
 def waiting_list(request, access):
-    priority.refresh(access.cpts)
     status = request.GET.get("etat", "attente")
     if status not in STATUS_FILTERS:
         status = "attente"
@@ -442,8 +441,10 @@ def my_proposals(request, access):
     proposals = list(scoped(Proposal, access.cpts).filter(professional_id=pro_id, status__in=rules.GP_VISIBLE)
                      .select_related("request", "request__commune").order_by("status", "-sent_at"))
     today = timezone.localdate()
+    if proposals:  # one entry naming every request shown, as the waiting list does
+        record("view", cpts_id=access.cpts.pk, object_type="gpmatching.request",
+               object_label="patients proposés au médecin", details={"ids": [p.request_id for p in proposals]})
     for p in proposals:
-        record_view(p.request)
         p.age = p.request.age_on(today)
     return render(request, "gpmatching/my_proposals.html", {
         "cpts": access.cpts, "waiting": [p for p in proposals if p.status == Proposal.Status.SENT],

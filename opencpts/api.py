@@ -67,6 +67,7 @@ def _invalid(request, exc):
     return api.create_response(request, {"detail": "Requête invalide.", "erreurs": errors}, status=422)
 
 
+from aci.api import cpts_router as aci_cpts_router  # noqa: E402
 from aci.api import router as aci_router  # noqa: E402
 from cpts.api import router as cpts_router  # noqa: E402
 from directory.api import router as directory_router  # noqa: E402
@@ -82,3 +83,4 @@ api.add_router("/cpts", directory_router)
 api.add_router("/cpts", news_router)
 api.add_router("/cpts", unscheduled_router)
 api.add_router("/cpts", gpmatching_router)
+api.add_router("/cpts", aci_cpts_router)

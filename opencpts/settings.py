@@ -276,7 +276,8 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # fontTools (the PDF report's font subsetting) logs every glyph table at INFO.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
 # Uploads and API.
@@ -290,6 +291,9 @@ OPENCPTS_DOCUMENT_MAX_REQUEST_BYTES = env_int("OPENCPTS_DOCUMENT_MAX_REQUEST_BYT
 OPENCPTS_DOCUMENT_ZIP_MAX_ENTRIES = env_int("OPENCPTS_DOCUMENT_ZIP_MAX_ENTRIES", 2000)
 OPENCPTS_DOCUMENT_ZIP_MAX_UNCOMPRESSED = env_int("OPENCPTS_DOCUMENT_ZIP_MAX_UNCOMPRESSED", 200 * 1024 * 1024)
 OPENCPTS_DOCUMENT_ZIP_MAX_RATIO = env_int("OPENCPTS_DOCUMENT_ZIP_MAX_RATIO", 100)
+# The Unicode font of the ACI annual report's PDF (DejaVu Sans; Debian package fonts-dejavu-core). Without it the
+# report falls back to Helvetica with the text transliterated to Latin-1.
+OPENCPTS_PDF_FONT_DIR = env_str("OPENCPTS_PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
 # Uploads stay in memory (bounded), never in a clear temporary file on disk.
 FILE_UPLOAD_HANDLERS = ["documents.uploads.BoundedMemoryUploadHandler"]
 NINJA_PAGINATION_PER_PAGE = 50

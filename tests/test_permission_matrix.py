@@ -108,6 +108,7 @@ class World:
     agenda: "AgendaWorld"
     snp: "SnpWorld"
     gp: "GPWorld"
+    aci: "ACIWorld"
 
     @property
     def slug(self):
@@ -376,6 +377,73 @@ def gp_world(cast) -> GPWorld:
                    public=public.request, token=public.token)
 
 
+@dataclass
+class ACIWorld:
+    """The ACI contract of cast.cpts (signed 2025-01-15, core missions, schedule computed): a manual indicator with
+    steps and a result, a computed one, two justificatifs (one to download, one to delete), an expense to delete."""
+    contract: object
+    access_mission: object  # ContractMission
+    manual: object  # Indicator
+    computed: object  # Indicator
+    evidence: object  # to download
+    evidence_to_delete: object
+    expense_to_delete: object
+
+
+ACI_SIGNED = "2025-01-15"
+
+
+def aci_world(cast) -> ACIWorld:
+    import datetime as dt
+
+    from aci import budget, contracts, indicators
+    from documents.tests import samples
+
+    contract = contracts.sign(cast.cpts, cast.coordinator, signed_on=dt.date(2025, 1, 15),
+                              missions=["access", "crisis", "pathways", "prevention"], population=34_086)
+    contracts.compute_schedule(contract, cast.coordinator, "Signature du contrat")
+    manual = indicators.define(contract, cast.coordinator, mission="prevention", name="Dépistage matrice",
+                               unit="percent")
+    indicators.set_steps(manual, cast.coordinator, 1, [indicators.StepInput("Socle", "69,7", "1000")])
+    indicators.record_result(manual, cast.coordinator, 1, "65")
+    computed = indicators.define(contract, cast.coordinator, mission="access", name="Patients placés matrice",
+                                 source="gp_placed")
+    evidence = indicators.add_evidence(manual, cast.coordinator, 1, "Preuve", "preuve.pdf", samples.pdf("preuve"))
+    to_delete = indicators.add_evidence(manual, cast.coordinator, 1, "À supprimer", "autre.pdf", samples.pdf("autre"))
+    expense = budget.record_expense(contract, cast.coordinator, spent_on=dt.date(2025, 2, 1), mission="",
+                                    category="tools", label="Dépense à supprimer", amount="10")
+    return ACIWorld(contract, contract.missions.get(mission__code="access"), manual, computed, evidence, to_delete,
+                    expense)
+
+
+def _aci_sign(w, role):
+    """Signing needs a CPTS without contract: for a role allowed to sign, the world's contract moves to the
+    neighbouring CPTS first (its rows stay, for the effect checks of the other pages); for the others it stays,
+    and the refused POST must leave it."""
+    from aci.models import Contract
+
+    if "cpts.manage_contract" in role_permissions(role):
+        Contract.objects.filter(cpts=w.cast.cpts).update(cpts=w.cast.other)
+    return {"signed_on": "2025-02-03", "population": "41000", "population_source": "matrice"}
+
+
+def _aci_import(w, r):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"file": SimpleUploadedFile("depenses.csv", b"date;mission;categorie;libelle;montant\n"
+                                       b"03/02/2025;fonctionnement;outils;Import matrice;42\n",
+                                       content_type="text/csv")}
+
+
+def _aci_evidence(w, r):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from documents.tests import samples
+
+    return {"annee": "1", "title": "Preuve matrice",
+            "file": SimpleUploadedFile("matrice.pdf", samples.pdf("matrice"), content_type="application/pdf")}
+
+
 def _gp_csv(last_name, first_name) -> bytes:
     return (f"nom;prenom;date_naissance;commune;telephone;ald\n"
             f"{last_name};{first_name};01/02/1950;{GP_COMMUNE};0611223344;oui\n").encode()
@@ -393,7 +461,7 @@ def world(cast):
                  free_epci=Commune.objects.get(insee="39300").epci_id, cpts_commune="01034",
                  coordination=coordination_world(cast), documents=documents_world(cast),
                  news=news_world(cast), notification=notification_world(cast),
-                 agenda=agenda_world(cast), snp=snp_world(cast), gp=gp_world(cast))
+                 agenda=agenda_world(cast), snp=snp_world(cast), gp=gp_world(cast), aci=aci_world(cast))
 
 
 def acting_user(cast: Cast, role: str) -> User | None:
@@ -688,6 +756,43 @@ PAGES: dict[str, Page] = {
                               data=lambda w, r: {"action": "accept"}, owner_only=lambda role: role in GP_DOCTORS,
                               refusal_redirects=True),
     "gpmatching:dashboard": Page(kwargs=slug),
+    "aci:cockpit": Page(kwargs=slug),
+    "aci:contract": Page(kwargs=slug),
+    "aci:mission_dates": Page(kwargs=lambda w: {"slug": w.slug, "pk": w.aci.access_mission.pk},
+                              data=lambda w, r: {f"m{w.aci.access_mission.pk}-started_on": "2025-03-01"}),
+    "aci:amend": Page(kwargs=slug, data=lambda w, r: {"kind": "mission", "mission-mission": "quality",
+                                                         "mission-on": "2025-06-01"}),
+    "aci:schedule": Page(kwargs=slug),
+    "aci:recompute": Page(kwargs=slug, data=lambda w, r: {"reason": "Recalcul matrice"}),
+    "aci:payments": Page(kwargs=slug, ok={"GET": 302, "POST": 302},  # the list is on the schedule page
+                         data=lambda w, r: {"received_on": "2025-02-01", "amount": "1234", "label": "Versement matrice"}),
+    "aci:budget": Page(kwargs=slug, query={"annee": "1"}, data=lambda w, r: {"annee": "1", "b-fonctionnement-staff": "5000"}),
+    "aci:expenses": Page(kwargs=slug, data=lambda w, r: {"spent_on": "2025-02-02", "mission": "", "category": "events",
+                                                         "label": "Dépense matrice", "amount": "99"}),
+    "aci:expense_delete": Page(kwargs=lambda w: {"slug": w.slug, "pk": w.aci.expense_to_delete.pk}, data=lambda w, r: {}),
+    "aci:expenses_import": Page(kwargs=slug, data=_aci_import),
+    "aci:indicators": Page(kwargs=slug, query={"annee": "1"}),
+    "aci:indicator_new": Page(kwargs=slug, data=lambda w, r: {"mission": "access", "name": "Indicateur matrice",
+                                                              "source": "manual", "unit": "count", "direction": "higher"}),
+    "aci:indicator": Page(kwargs=lambda w: {"slug": w.slug, "pk": w.aci.computed.pk}, query={"annee": "1"}),
+    "aci:indicator_edit": Page(kwargs=lambda w: {"slug": w.slug, "pk": w.aci.manual.pk},
+                               data=lambda w, r: {"mission": "prevention", "name": "Dépistage renommé", "source": "manual",
+                                                  "unit": "percent", "direction": "higher"}),
+    "aci:indicator_steps": Page(kwargs=lambda w: {"slug": w.slug, "pk": w.aci.manual.pk},
+                                data=lambda w, r: {"annee": "2", "label_0": "Socle", "threshold_0": "70", "amount_0": "900"}),
+    "aci:indicator_result": Page(kwargs=lambda w: {"slug": w.slug, "pk": w.aci.manual.pk},
+                                 data=lambda w, r: {"annee": "1", "value": "71,5", "note": "matrice"}),
+    "aci:indicator_rows": Page(kwargs=lambda w: {"slug": w.slug, "pk": w.aci.computed.pk}, query={"annee": "1"}),
+    "aci:evidence_add": Page(kwargs=lambda w: {"slug": w.slug, "pk": w.aci.manual.pk}, data=_aci_evidence),
+    "aci:evidence_download": Page(kwargs=lambda w: {"slug": w.slug, "pk": w.aci.evidence.pk}),
+    "aci:evidence_delete": Page(kwargs=lambda w: {"slug": w.slug, "pk": w.aci.evidence_to_delete.pk},
+                                data=lambda w, r: {}),
+    "aci:close_year": Page(kwargs=slug, data=lambda w, r: {"annee": "1"}),
+    "aci:report": Page(kwargs=slug, query={"annee": "1"}),
+    "aci:report_pdf": Page(kwargs=lambda w: {"slug": w.slug, "year": 1}),
+    "aci:report_xlsx": Page(kwargs=lambda w: {"slug": w.slug, "year": 1}),
+    # Last of the ACI pages: for the coordinator it replaces the world's contract by a new one.
+    "aci:sign": Page(kwargs=slug, data=_aci_sign, order=0.5, ok={"GET": 302, "POST": 302}),  # GET: already signed
     "gpmatching:map_data": Page(kwargs=slug),
     "directory:my_profile": Page(data=_profile),
     "directory:add_place": Page(data=lambda w, r: {"place-label": "Cabinet 2", "place-address": "1 rue du Test",
@@ -1050,6 +1155,28 @@ EFFECTS: dict[str, tuple[Callable[[World, User | None], bool], Callable[[str], b
                                   == ImportBatch.Status.APPLIED and GPRequest.objects.filter(last_name="IMPORTE").exists(),
                                   None),
     "gpmatching:send": (lambda w, u: Proposal.objects.get(pk=w.gp.draft.pk).status == Proposal.Status.SENT, None),
+    "aci:sign": (lambda w, u: _aci_model("Contract").objects.filter(cpts=w.cast.cpts, population=41000).exists(), None),
+    "aci:mission_dates": (lambda w, u: _aci_model("ContractMission").objects.filter(
+        pk=w.aci.access_mission.pk, started_on="2025-03-01").exists(), None),
+    "aci:amend": (lambda w, u: _aci_model("Amendment").objects.filter(after={"mission": "quality"}).exists(), None),
+    "aci:recompute": (lambda w, u: _aci_model("Schedule").objects.filter(reason="Recalcul matrice").exists(), None),
+    "aci:payments": (lambda w, u: _aci_model("ReceivedPayment").objects.filter(label="Versement matrice").exists(), None),
+    "aci:budget": (lambda w, u: _aci_model("BudgetLine").objects.filter(category="staff", amount=5000).exists(), None),
+    "aci:expenses": (lambda w, u: _aci_model("Expense").objects.filter(label="Dépense matrice").exists(), None),
+    "aci:expense_delete": (lambda w, u: not _aci_model("Expense").objects.filter(pk=w.aci.expense_to_delete.pk).exists(),
+                           None),
+    "aci:expenses_import": (lambda w, u: _aci_model("Expense").objects.filter(label="Import matrice").exists(), None),
+    "aci:indicator_new": (lambda w, u: _aci_model("Indicator").objects.filter(name="Indicateur matrice").exists(), None),
+    "aci:indicator_edit": (lambda w, u: _aci_model("Indicator").objects.filter(name="Dépistage renommé").exists(), None),
+    "aci:indicator_steps": (lambda w, u: _aci_model("IndicatorStep").objects.filter(
+        indicator=w.aci.manual, contract_year=2).exists(), None),
+    "aci:indicator_result": (lambda w, u: _aci_model("IndicatorResult").objects.filter(
+        indicator=w.aci.manual, contract_year=1, value="71.5").exists(), None),
+    "aci:evidence_add": (lambda w, u: _aci_model("Evidence").objects.filter(title="Preuve matrice").exists(), None),
+    "aci:evidence_delete": (lambda w, u: not _aci_model("Evidence").objects.filter(
+        pk=w.aci.evidence_to_delete.pk).exists(), None),
+    "aci:close_year": (lambda w, u: _aci_model("IndicatorResult").objects.filter(
+        indicator=w.aci.computed, contract_year=1, computed=True).exists(), None),
     "gpmatching:matching": (lambda w, u: MatchingRun.objects.filter(cpts=w.cast.cpts, started_by=u).exists(), None),
     "gpmatching:policy": (lambda w, u: Policy.objects.filter(cpts=w.cast.cpts, ald=35).exists(), None),
     "gpmatching:my_capacity": (lambda w, u: Capacity.objects.get(pk=w.gp.capacity.pk).patients == 900,
@@ -1057,6 +1184,10 @@ EFFECTS: dict[str, tuple[Callable[[World, User | None], bool], Callable[[str], b
     "gpmatching:answer": (lambda w, u: Proposal.objects.get(pk=w.gp.sent.pk).status == Proposal.Status.ACCEPTED,
                           lambda role: role in GP_DOCTORS),
 }
+
+
+def _aci_model(name):
+    return apps.get_model("aci", name)
 
 
 def assert_writes(role: str, world: World):
@@ -1130,6 +1261,9 @@ API_CALLS: dict[str, Call] = {
                                    body=lambda w, r: {"reason": "Matrice"},
                                    ok=lambda role: 200 if role in SNP_BOOKING_SEERS else 403),
     "api:gp_indicators": Call(_cpts_path("/gp/indicators")),  # figures without identity
+    "api:aci_contract": Call(_cpts_path("/aci/contract")),
+    "api:aci_schedule": Call(_cpts_path("/aci/schedule")),
+    "api:aci_indicators": Call(_cpts_path("/aci/indicators"), query={"year": "1"}),
     "api:api-root": Call(lambda w: "/api/", ok=404),
 }
 

@@ -4,6 +4,7 @@ by a member, CSV import, matching and sending, rules, capacities, dashboard), th
 answers) and who may not see a request."""
 
 import datetime as dt
+import io
 import re
 import time
 import types
@@ -286,7 +287,9 @@ def test_the_waiting_list_filters_and_its_csv_export_is_audited(client, cast, mo
     assert entries.count() == before + 1 and entries.last().details["lignes"] == 1
 
 
-def test_the_waiting_list_refreshes_the_priorities_computed_on_an_earlier_day(client, cast):
+def test_the_waiting_list_only_reads_and_shows_the_priorities_of_the_daily_refresh(client, cast):
+    from django.core.management import call_command
+
     item = waiting(cast)
     months_ago = timezone.localdate() - dt.timedelta(days=100)
     Request.objects.filter(pk=item.pk).update(waiting_since=months_ago, priority_on=months_ago)
@@ -294,8 +297,11 @@ def test_the_waiting_list_refreshes_the_priorities_computed_on_an_earlier_day(cl
     response = client.get(url("waiting_list", cast))
     assert response.status_code == 200
     item.refresh_from_db()
-    assert item.priority_on == timezone.localdate()
-    assert item.priority == 10 + 25 + 3 * 2 and "Attente de 3 mois (+6)" in response.content.decode()
+    assert item.priority_on == months_ago and "Attente de 3 mois" not in response.content.decode()  # a read writes nothing
+    call_command("gp_daily", stdout=io.StringIO())  # the daily job (and every matching) refreshes the scores
+    item.refresh_from_db()
+    assert item.priority_on == timezone.localdate() and item.priority == 10 + 25 + 3 * 2
+    assert "Attente de 3 mois (+6)" in client.get(url("waiting_list", cast)).content.decode()
 
 
 def test_the_request_page_records_a_view_and_shows_the_priority(client, cast):
@@ -642,8 +648,9 @@ def test_the_gp_sees_a_sent_proposal_and_accepts_it(client, cast, gp):
     assert response.status_code == 200
     html = response.content.decode()
     assert f"DURAND Paul, {item.age_on(timezone.localdate())} ans" in html and "Belley" in html and "J'accepte ce patient" in html
-    assert AuditEntry.objects.filter(action="view", object_type="gpmatching.request", object_id=str(item.pk),
-                                     actor_id=cast.member.pk).exists()
+    seen = AuditEntry.objects.filter(action="view", object_type="gpmatching.request", actor_id=cast.member.pk,
+                                     object_label="patients proposés au médecin").get()
+    assert seen.details["ids"] == [item.pk]  # one entry naming every request shown
     # He may open the request proposed to him (without its history).
     page = client.get(url("request", cast, item.pk))
     assert page.status_code == 200 and "DURAND Paul" in page.content.decode()
