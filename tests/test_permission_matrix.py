@@ -13,7 +13,9 @@ The expected statuses are computed from cpts/roles.py, never copied by hand: rol
 
 import io
 import json
+import re
 from collections.abc import Callable
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +23,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -508,6 +511,41 @@ def snapshot(full: bool = False) -> dict:
 def assert_unchanged(before: dict, after: dict, what: str):
     changed = [label for label in before if before[label] != after[label]]
     assert not changed, f"{what}: refused, yet it changed {changed}"
+
+
+WRITE_SQL = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+"?(\w+)"?', re.IGNORECASE)
+
+
+@contextmanager
+def no_write(what: str):
+    """Fails when a statement writing to a table of SNAPSHOT_APPS runs inside the block (even if it changed no row
+    or was rolled back): a refused request must not even try. Cheaper and stricter than comparing two snapshots
+    of every table, which the end-of-test check (``reference_tables_unchanged``) and the token test still do."""
+    tables = {m._meta.db_table for app in SNAPSHOT_APPS
+              for m in apps.get_app_config(app).get_models(include_auto_created=True)}
+    writes: list[str] = []
+
+    def watch(execute, sql, params, many, context):
+        match = WRITE_SQL.match(sql)
+        if match and match.group(1) in tables:
+            writes.append(sql[:150])
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        yield
+    assert not writes, f"{what}: refused, yet it wrote: {writes}"
+
+
+def test_the_write_watcher_sees_a_refused_write_even_rolled_back(db, cast):
+    from django.db import transaction
+
+    with no_write("lecture"):
+        assert CPTS.objects.filter(pk=cast.cpts.pk).exists()
+    with pytest.raises(AssertionError, match="refused, yet it wrote"), no_write("écriture annulée"):
+        with transaction.atomic():
+            CPTS.objects.filter(pk=cast.cpts.pk).update(name="Changé")
+            transaction.set_rollback(True)
+    assert CPTS.objects.get(pk=cast.cpts.pk).name != "Changé"
 
 
 @pytest.fixture
@@ -1016,10 +1054,9 @@ def test_pages(role, world, client_as, reference_tables_unchanged):
                 if user is not None:  # so that any write by a refused request shows in the snapshot
                     visited = world.cast.cpts if watch and kind == OK and page.refusal_redirects else None
                     User.objects.filter(pk=user.pk).update(last_cpts=visited)
-                before = snapshot() if watch else None
-                response = client.post(url, page.data(world, role))
-                if watch:
-                    assert_unchanged(before, snapshot(), what)
+                data = page.data(world, role)  # before watching: building the data may prepare the world
+                with no_write(what) if watch else nullcontext():
+                    response = client.post(url, data)
             _assert_status(response, kind, status, what)
     assert_writes(role, world)
 
@@ -1288,15 +1325,15 @@ def test_api(role, world, client_as, reference_tables_unchanged):
             status = {LOGIN: 401, FORBIDDEN: 403}.get(kind) or (call.ok(role) if callable(call.ok) else call.ok)
         what = f"{role} {method} {name}"
         writes = method != "GET"
-        before = snapshot() if writes and kind != OK else None
-        if method == "GET":
-            response = client.get(path, call.query)
-        elif method == "DELETE":
-            response = client.delete(path)
-        else:
-            response = client.post(path, json.dumps(call.body(world, role)), content_type="application/json")
-        if before is not None:
-            assert_unchanged(before, snapshot(), what)
+        watch = writes and kind != OK
+        body = json.dumps(call.body(world, role)) if method == "POST" else None
+        with no_write(what) if watch else nullcontext():
+            if method == "GET":
+                response = client.get(path, call.query)
+            elif method == "DELETE":
+                response = client.delete(path)
+            else:
+                response = client.post(path, body, content_type="application/json")
         assert response.status_code == status, f"{what}: attendu {status}, obtenu {response.status_code} " \
                                                f"{response.content[:300]!r}"
         if kind == OK and status < 300 and method != "GET" or name in ("api:get_cpts", "api:list_members"):

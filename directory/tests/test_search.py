@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.models import APIToken
 from cpts.models import Membership
-from directory import generate, rpps_format, rpps_import, search
+from directory import generate, geopoints, rpps_format, rpps_import, search
 from directory.models import PracticePlace, Professional
 from directory.query import Criteria, resolve_point, run
 from tests.cast import login
@@ -25,11 +25,13 @@ def imported(tmp_path):
     rpps_import.import_extract(path)
     # Spread places around their commune centroid so that distances differ (as with geocoded addresses).
     rng = random.Random(3)
-    for place in PracticePlace.objects.all():
+    places = list(PracticePlace.objects.order_by("pk"))
+    for place in places:
         place.latitude += rng.uniform(-0.05, 0.05)
         place.longitude += rng.uniform(-0.05, 0.05)
         place.geo_precision = "address"
-        place.save(update_fields=["latitude", "longitude", "geo_precision"])
+    PracticePlace.objects.bulk_update(places, ["latitude", "longitude", "geo_precision"], batch_size=500)
+    geopoints.rebuild()  # as after a bulk import
     return rows
 
 
