@@ -320,9 +320,9 @@ def aci_indicators(request, slug: str, year: int | None = None):
     first, last = contracts.year_bounds(contract, year)
     missions = []
     for m in indicators.year_status(contract, year):
-        attainment = m.attainment
+        attainment = None if m.conditional else m.attainment
         missions.append({
-            "code": m.code, "label": m.label, "maximum": m.maximum, "earned": _cents(m.earned),
+            "code": m.code, "label": m.label, "maximum": m.maximum, "earned": _cents(m.payable),
             "attainment": attainment.quantize(Decimal("0.0001")) if attainment is not None else None,
             "conditional": m.conditional,
             "indicators": [{

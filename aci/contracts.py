@@ -10,7 +10,10 @@ Schedule rules, per contract year k (year k runs from the (k-1)th anniversary of
   prorated to the next anniversary; then at each anniversary the balance of the year ended and the advance of the
   year starting (the crisis mission: year-1 amount, then the later-years amount);
 - each mission's variable part: after the year, at the anniversary, by the attainment of its indicators (the
-  crisis mission's only for years with a declared crisis); no advance.
+  crisis mission's only for years with a declared crisis); no advance. In a first, partial year the euros earned
+  count up to the prorated maximum.
+- the 2019 grid's undivided fixed-and-variable amount (accès aux soins) is paid like a fixed part.
+- a tier amendment applies from the first contract year starting on or after its date (``tiers_by_year``).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from aci import financing
@@ -82,9 +85,13 @@ def sign(cpts: CPTS, by, *, signed_on: dt.date, missions: list[str], population:
     if population <= 0:
         raise ActionError("La population couverte doit être positive.", "population")
     tier = tier_in_grid(grid, population).number
-    contract = Contract.objects.create(cpts=cpts, signed_on=signed_on, grid=grid, tier=tier, population=population,
-                                       population_source=population_source[:200], population_on=population_on,
-                                       created_by=by)
+    try:
+        with transaction.atomic():
+            contract = Contract.objects.create(cpts=cpts, signed_on=signed_on, grid=grid, tier=tier,
+                                               population=population, population_source=population_source[:200],
+                                               population_on=population_on, created_by=by)
+    except IntegrityError:  # signed at the same moment by another request (a double click)
+        raise ActionError("Cette CPTS a déjà un contrat ACI : un changement passe par un avenant.") from None
     for mission in chosen:
         ContractMission.objects.create(contract=contract, mission=mission, from_on=signed_on)
     return contract
@@ -196,6 +203,21 @@ class _Amounts:
         return financing.pick(self.rows.get(code, []), part, year)
 
 
+def tiers_by_year(contract: Contract) -> dict[int, int]:
+    """The size tier of each contract year: the tier at signature, then each tier amendment from the first contract
+    year starting on or after its date (a change never reaches back into years already running or paid)."""
+    changes = list(contract.amendments.filter(kind=Amendment.Kind.TIER).order_by("signed_on", "pk"))
+    tier = changes[0].before.get("tier", contract.tier) if changes else contract.tier
+    out = {}
+    for k in range(1, contract.years + 1):
+        starts = anniversary(contract.signed_on, k - 1)
+        for change in changes:
+            if change.signed_on <= starts:
+                tier = change.after.get("tier", tier)
+        out[k] = tier
+    return out
+
+
 @dataclass(frozen=True)
 class Planned:
     due_on: dt.date
@@ -210,7 +232,7 @@ def plan(contract: Contract, attainment: dict | None = None) -> list[Planned]:
     """Every expected payment of the contract (not stored): the rules of the module docstring. ``attainment`` gives
     the share of each mission's variable part earned, by mission code or by (code, contract year); 100 % when
     not given (the maximum)."""
-    grid, tier = contract.grid, contract.tier
+    grid = contract.grid
     attainment = attainment or {}
     pct = Decimal(100)
     out: list[Planned] = []
@@ -218,8 +240,10 @@ def plan(contract: Contract, attainment: dict | None = None) -> list[Planned]:
     start = contract.signed_on
     ends = [anniversary(start, k) for k in range(years + 1)]  # ends[k] = kth anniversary
 
-    amounts = _Amounts(grid, tier)
-    operating = {k: amounts.get(None, GridAmount.Part.OPERATING, k) for k in range(1, years + 1)}
+    tiers = tiers_by_year(contract)
+    by_tier = {t: _Amounts(grid, t) for t in set(tiers.values())}
+    amounts = {k: by_tier[tiers[k]] for k in range(1, years + 1)}  # contract year → that year's grid rows
+    operating = {k: amounts[k].get(None, GridAmount.Part.OPERATING, k) for k in range(1, years + 1)}
     for k in range(1, years + 1):
         row = operating[k]
         if row is None:
@@ -239,11 +263,17 @@ def plan(contract: Contract, attainment: dict | None = None) -> list[Planned]:
         m = cm.mission
         begins = cm.started_on or (shift_months(start, m.start_months) if m.start_months is not None else cm.from_on)
         begins = max(begins, cm.from_on)
+        mission_year = 0  # the mission's own years: its first one pays the first-year amounts (the crisis plan)
         for k in range(1, years + 1):
             if begins >= ends[k]:
                 continue  # the mission has not started in year k
-            fixed = amounts.get(m.code, GridAmount.Part.FIXED, k)
-            variable = amounts.get(m.code, GridAmount.Part.VARIABLE, k)
+            mission_year += 1
+            fixed = amounts[k].get(m.code, GridAmount.Part.FIXED, mission_year)
+            part_name = "part fixe"
+            if fixed is None:  # the 2019 grid: fixed and variable parts undivided, paid like a fixed part
+                fixed = amounts[k].get(m.code, GridAmount.Part.UNDIVIDED, mission_year)
+                part_name = "parts fixe et variable non ventilées"
+            variable = amounts[k].get(m.code, GridAmount.Part.VARIABLE, mission_year)
             year_days = (ends[k] - ends[k - 1]).days
             first_year = begins >= ends[k - 1]
             share = Decimal((ends[k] - begins).days) / Decimal(year_days) if first_year else Decimal(1)
@@ -251,7 +281,7 @@ def plan(contract: Contract, attainment: dict | None = None) -> list[Planned]:
                 due = _money(fixed.amount * share)
                 advance = _money(due * grid.fixed_advance_pct / pct)
                 when = begins if first_year else ends[k - 1]
-                label = f"{m.label} — part fixe année {k}"
+                label = f"{m.label} — {part_name} année {k}"
                 out.append(Planned(when, k, m.code, "fixed",
                                    f"{label} (avance{', au prorata' if share < 1 else ''})", advance))
                 out.append(Planned(ends[k], k, m.code, "fixed", f"{label} (solde)", due - advance))
@@ -259,7 +289,8 @@ def plan(contract: Contract, attainment: dict | None = None) -> list[Planned]:
                 if variable.crisis_only and k not in contract.crisis_declared_years:
                     continue
                 rate = Decimal(attainment.get((m.code, k), attainment.get(m.code, 1)))
-                earned = _money(variable.amount * share * rate)
+                # The attainment is earned ÷ the full-year maximum: the euros earned, within the prorated maximum.
+                earned = _money(min(variable.amount * rate, variable.amount * share))
                 out.append(Planned(ends[k], k, m.code, "variable", f"{m.label} — part variable année {k}", earned))
     return sorted(out, key=lambda p: (p.due_on, p.contract_year, p.mission, p.part, p.label))
 

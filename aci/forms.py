@@ -26,11 +26,16 @@ def amount_field(label: str = "Montant (€)", required: bool = True) -> forms.C
                            widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
 
 
+POPULATION_ERRORS = {"min_value": "La population couverte doit être positive.",
+                     "max_value": "La population couverte dépasse 10 000 000 habitants : vérifiez le chiffre."}
+
+
 class SignForm(forms.Form):
     signed_on = date_field("Date de signature du contrat")
     optional = forms.MultipleChoiceField(label="Missions optionnelles", required=False,
                                          widget=forms.CheckboxSelectMultiple)
-    population = forms.IntegerField(label="Population couverte (habitants)",
+    population = forms.IntegerField(label="Population couverte (habitants)", min_value=1, max_value=10_000_000,
+                                    error_messages=POPULATION_ERRORS,
                                     help_text="Elle fixe la taille de la CPTS dans la grille en vigueur à la signature.")
     population_on = date_field("Population au", required=False, help_text="Date du chiffre de population.")
     population_source = forms.CharField(label="Source de la population", required=False, max_length=200)
@@ -84,7 +89,8 @@ class AddMissionForm(forms.Form):
 
 
 class TierForm(forms.Form):
-    population = forms.IntegerField(label="Nouvelle population couverte (habitants)")
+    population = forms.IntegerField(label="Nouvelle population couverte (habitants)", min_value=1, max_value=10_000_000,
+                                    error_messages=POPULATION_ERRORS)
     on = date_field("Date de l'avenant (population au)")
     source = forms.CharField(label="Source de la population", required=False, max_length=200)
 

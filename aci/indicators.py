@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from aci import financing, sources
@@ -45,7 +46,9 @@ def _decimal(value, field: str, label: str) -> Decimal:
         raise ActionError(f"{label} : « {value} » n'est pas un nombre.", field) from None
     if not number.is_finite():
         raise ActionError(f"{label} : « {value} » n'est pas un nombre.", field)
-    return number
+    if abs(number) >= Decimal("10000000000"):
+        raise ActionError(f"{label} : « {value} » est trop grand.", field)
+    return number.quantize(Decimal("0.01"))
 
 
 def _check_value(indicator_unit: str, value: Decimal, field: str, label: str) -> None:
@@ -93,8 +96,15 @@ def define(contract: Contract, by, *, mission: str, name: str, unit: str = Indic
         clash = clash.exclude(pk=indicator.pk)
     if clash.exists():
         raise ActionError(f"Un indicateur s'appelle déjà « {name} ».", "name")
-    if indicator is not None and indicator.unit != unit and indicator.steps.exists():
-        raise ActionError("Changer l'unité d'un indicateur qui a des paliers : supprimez d'abord ses paliers.", "unit")
+    if indicator is not None and indicator.steps.exists():
+        if indicator.unit != unit:
+            raise ActionError("Changer l'unité d'un indicateur qui a des paliers : supprimez d'abord ses paliers.", "unit")
+        if indicator.direction != direction:
+            raise ActionError("Changer le sens d'un indicateur qui a des paliers les inverserait : supprimez d'abord "
+                              "ses paliers.", "direction")
+        if indicator.mission_id != cm.pk:
+            raise ActionError("Changer la mission d'un indicateur qui a des paliers : supprimez d'abord ses paliers "
+                              "(ils comptent dans la part variable de sa mission).", "mission")
     fields = {"mission": cm, "name": name[:200], "unit": unit, "direction": direction, "source": source,
               "definition": (definition or "").strip(), "source_note": (source_note or "").strip()[:200],
               "baseline": baseline}
@@ -108,9 +118,13 @@ def define(contract: Contract, by, *, mission: str, name: str, unit: str = Indic
 
 
 def variable_maximum(contract: Contract, mission_code: str, year: int) -> Decimal | None:
-    """The grid's annual maximum of the mission's variable part for that contract year (None: no variable part)."""
-    rows = list(GridAmount.objects.filter(grid=contract.grid, tier=contract.tier, mission__code=mission_code))
-    row = financing.pick(rows, GridAmount.Part.VARIABLE, year) or financing.pick(rows, GridAmount.Part.UNDIVIDED, year)
+    """The grid's annual maximum of the mission's variable part for that contract year, at that year's tier (None:
+    no variable part; a 2019-grid mission whose fixed and variable parts are undivided has none to promise)."""
+    from aci.contracts import tiers_by_year
+
+    tier = tiers_by_year(contract).get(year, contract.tier)
+    rows = list(GridAmount.objects.filter(grid=contract.grid, tier=tier, mission__code=mission_code))
+    row = financing.pick(rows, GridAmount.Part.VARIABLE, year)
     return row.amount if row else None
 
 
@@ -283,7 +297,8 @@ def year_status(contract: Contract, year: int, live: bool = True) -> list[Missio
     Computed indicators without a stored result are computed now when ``live``."""
     _check_year(contract, year)
     indicators = list(contract.indicators.select_related("mission__mission", "contract__cpts")
-                      .prefetch_related("steps", "results", "evidence"))
+                      .prefetch_related("steps", "results",
+                                        Prefetch("evidence", Evidence.objects.defer("ciphertext", "nonce"))))
     by_mission: dict[int, list[Indicator]] = {}
     for ind in indicators:
         by_mission.setdefault(ind.mission_id, []).append(ind)

@@ -761,6 +761,8 @@ def _row(ws, values: list, formats: dict[int, str] | None = None, bold: bool = F
     ws.append([float(v) if isinstance(v, Decimal) else v for v in values])
     r = ws.max_row
     for i, cell in enumerate(ws[r], start=1):
+        if isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@"):
+            cell.data_type = "s"  # typed text (an indicator's name...), never a formula
         if formats and i in formats and cell.value is not None:
             cell.number_format = formats[i]
         elif isinstance(cell.value, dt.date):

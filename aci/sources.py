@@ -279,5 +279,17 @@ SOURCES: dict[str, Source] = {s.key: s for s in (
 SOURCE_CHOICES = [("manual", "Saisie manuelle avec justificatifs")] + [(s.key, s.label) for s in SOURCES.values()]
 
 
+# Columns that lead back to a person's request (the coordination of the médecin traitant mission reads them; the
+# other readers of the contract — bureau, ARS/CPAM referents — see the rows without them).
+REQUEST_COLUMNS = ("Référence de la demande", "Référence")
+REQUEST_READER = "cpts.manage_gp_requests"
+
+
+def visible_columns(figure: Figure, access) -> list[int]:
+    """Indexes of the figure's columns this reader may see."""
+    hidden = () if access.can(REQUEST_READER) else REQUEST_COLUMNS
+    return [i for i, title in enumerate(figure.columns) if title not in hidden]
+
+
 def compute(key: str, cpts: CPTS, first: dt.date, last: dt.date) -> Figure:
     return SOURCES[key].compute(cpts, first, last)

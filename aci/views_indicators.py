@@ -30,7 +30,7 @@ from aci.contracts import year_bounds
 from aci.forms_indicators import STEP_ROWS, EvidenceForm, IndicatorForm
 from aci.models import Contract, Evidence, Indicator, IndicatorResult
 from aci.pages import MANAGE, VIEW, contract_of, no_contract
-from aci.sources import SOURCES
+from aci.sources import SOURCES, visible_columns
 from audit.log import record
 from cpts.actions import ActionError
 from cpts.decorators import cpts_view
@@ -284,9 +284,11 @@ def _indicator_page(request, access, contract: Contract, indicator: Indicator, y
     others = Decimal(0)
     for other in indicator.mission.indicators.exclude(pk=indicator.pk).prefetch_related("steps"):
         others += max((s.amount for s in other.steps.all() if s.contract_year == year), default=Decimal(0))
-    shown_rows = []
+    shown_rows, columns = [], []
     if figure is not None:
-        shown_rows = [[_cell(c) for c in row] for row in figure.head(SHOWN_ROWS)]
+        keep = visible_columns(figure, access)
+        columns = [figure.columns[i] for i in keep]
+        shown_rows = [[_cell(row[i]) for i in keep] for row in figure.head(SHOWN_ROWS)]
         if figure.rows_counted:
             record("view", cpts_id=access.cpts.pk, object_type="aci.indicator", object_id=str(indicator.pk),
                    object_label=indicator.name[:255],
@@ -302,7 +304,7 @@ def _indicator_page(request, access, contract: Contract, indicator: Indicator, y
         "earned": step.amount if step else Decimal(0),
         "promised": max((s.amount for s in current["steps"]), default=Decimal(0)), "result": result,
         # Where a computed figure comes from.
-        "figure": figure, "shown_rows": shown_rows,
+        "figure": figure, "shown_rows": shown_rows, "columns": columns,
         # The steps editor: the mission's budget for the year.
         "maximum": maximum, "others": others, "step_rows": _step_rows(current["steps"]), "steps_error": "",
         "conditional": indicator.mission.mission.code in rules.crisis_only_missions(contract, year),
@@ -380,8 +382,10 @@ def indicator_rows(request, access, pk):
            details={"annee": year, "source": item.source, "lignes": figure.rows_counted, "format": "csv"})
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
-    writer.writerow(figure.columns)
-    for row in figure.rows:
+    keep = visible_columns(figure, access)
+    writer.writerow([figure.columns[i] for i in keep])
+    for full in figure.rows:
+        row = [full[i] for i in keep]
         writer.writerow([_cell(c) for c in row])
     response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(

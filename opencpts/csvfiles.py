@@ -22,13 +22,23 @@ def decode(content: bytes) -> str:
 
 
 def rows(text: str) -> Iterator[list[str]]:
-    """The file's rows, the separator guessed from the first line."""
+    """The file's rows, the separator guessed from the first line. A malformed file (an opening quote never
+    closed...) raises ``ActionError`` with the line, not ``csv.Error``."""
     first = text[:4096].splitlines()[0] if text.strip() else ""
     try:
         delimiter = csv.Sniffer().sniff(first, delimiters=";,\t").delimiter
     except csv.Error:
         delimiter = ";"
-    return csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+
+    def checked() -> Iterator[list[str]]:
+        try:
+            yield from reader
+        except csv.Error as exc:
+            raise ActionError(f"Fichier CSV illisible vers la ligne {reader.line_num} : un guillemet ouvert n'est pas "
+                              "refermé ou un champ est trop long. Enregistrez à nouveau le fichier au format CSV.") from exc
+
+    return checked()
 
 
 def parse_date(value: str) -> dt.date | None:

@@ -109,7 +109,7 @@ def seed_history(cpts: CPTS, by, rng_seed: int = 2026) -> int:
         if status != Booking.Status.CANCELLED:
             booked_slots.append(slot.pk)
     Booking.objects.bulk_create(bookings, batch_size=1000)
-    saved = list(scoped(Booking, cpts).filter(slot__in=created).select_related("slot"))
+    saved = list(scoped(Booking, cpts).filter(slot__start__lt=dt.datetime.combine(today, dt.time(0), tzinfo=PARIS)))
     stamps = {b.slot_id: b.booked_at for b in bookings}
     for booking in saved:
         booking.booked_at = stamps[booking.slot_id]

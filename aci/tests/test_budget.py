@@ -304,3 +304,13 @@ def test_year_money_compares_planned_and_spent_and_counts_received_within_the_ye
 def test_mission_choices_list_fonctionnement_then_the_contract_missions(contract):
     assert [code for code, _ in budget.mission_choices(contract)] == ["", "access", "crisis", "pathways",
                                                                       "prevention"]
+
+
+def test_an_unclosed_quote_in_a_long_file_is_a_french_error_and_saves_nothing(cast, contract):
+    content = ("date;mission;categorie;libelle;montant\n01/03/2025;fonctionnement;outils;\"Logiciel;120\n"
+               + "x" * 140_000 + "\n").encode()
+    # Depending on the csv module's field limit (raised by other importers of the process), the reader either
+    # stops ("guillemet") or reads the rest of the file as one field (the line then lacks its amount).
+    with pytest.raises(ActionError, match="guillemet|ligne"):
+        budget.import_expenses(contract, cast.coordinator, "depenses.csv", content)
+    assert not Expense.objects.exists()

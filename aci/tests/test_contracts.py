@@ -142,3 +142,58 @@ def test_a_stored_schedule_keeps_its_amounts_when_the_grid_changes_until_an_expl
     assert first.superseded_at is not None and contracts.current_schedule(contract) == second
     assert sum(p.amount for p in second.payments.all()) == total + Decimal(50_000)
     assert Schedule.objects.filter(contract=contract).count() == 2
+
+
+def test_a_first_partial_year_pays_the_euros_earned_within_the_prorated_maximum(cast):
+    contract = sign(cast)
+    access = contract.missions.get(mission__code="access")
+    access.started_on = dt.date(2025, 7, 15)  # 184 of 365 days of year 1
+    access.save()
+    share = Decimal(184) / Decimal(365)
+
+    def access_variable_year1(attainment):
+        return next(p.amount for p in contracts.plan(contract, attainment)
+                    if p.mission == "access" and p.part == "variable" and p.contract_year == 1)
+
+    # 10 000 € earned of a 25 000 € maximum (attainment 0.4): 10 000 €, not prorated a second time.
+    assert access_variable_year1({("access", 1): Decimal("0.4")}) == Decimal(10_000)
+    # Everything earned: at most the prorated maximum.
+    assert access_variable_year1({("access", 1): Decimal(1)}) == (Decimal(25_000) * share).quantize(Decimal("0.01"))
+    assert access_variable_year1({}) == (Decimal(25_000) * share).quantize(Decimal("0.01"))
+
+
+def test_a_tier_amendment_changes_the_years_that_start_after_it_never_the_past_ones(cast):
+    contract = sign(cast)  # tier 1, signed 15/01/2025
+    contracts.change_tier(contract, cast.coordinator, 45_000, dt.date(2026, 6, 1), "INSEE 2026")
+    contract.refresh_from_db()
+    assert contracts.tiers_by_year(contract) == {1: 1, 2: 1, 3: 2, 4: 2, 5: 2}
+    operating = {p.contract_year: p.amount for p in contracts.plan(contract)
+                 if p.part == "operating" and ("avance" in p.label or p.label.endswith("(à la signature)"))}
+    assert operating[1] == Decimal(50_000)  # paid at signature, untouched
+    assert operating[2] == Decimal(37_500)  # 75 % of tier 1 (year 2 started before the amendment)
+    assert operating[3] == Decimal(45_000)  # 75 % of tier 2's 60 000
+
+
+def test_a_2019_contract_is_paid_its_undivided_access_amount(cast):
+    CPTS.objects.filter(pk=cast.cpts.pk).update(founded_on=dt.date(2019, 1, 1))
+    cast.cpts.refresh_from_db()
+    contract = sign(cast, signed_on=dt.date(2020, 3, 2), missions=["access", "pathways", "prevention"])
+    assert contract.grid.name.startswith("ACI CPTS 2019") and "avenant" not in contract.grid.name
+    access = [p for p in contracts.plan(contract) if p.mission == "access" and p.contract_year == 2]
+    assert access and all("non ventilées" in p.label for p in access)
+    assert sum(p.amount for p in access) == Decimal(75_000)  # the 2019 grid's undivided accès amount, tier 1
+
+
+def test_a_mission_added_later_is_paid_its_first_year_amount_in_its_own_first_year(cast):
+    contract = sign(cast, missions=["access", "pathways", "prevention", "crisis"])
+    contract.missions.filter(mission__code="crisis").update(from_on=dt.date(2026, 2, 1),
+                                                             started_on=dt.date(2026, 2, 1))
+    crisis_fixed = {}
+    for p in contracts.plan(contract):
+        if p.mission == "crisis" and p.part == "fixed":
+            crisis_fixed[p.contract_year] = crisis_fixed.get(p.contract_year, Decimal(0)) + p.amount
+    assert 1 not in crisis_fixed
+    share = Decimal((dt.date(2027, 1, 15) - dt.date(2026, 2, 1)).days) / Decimal(365)
+    # Year 2 of the contract is the plan's first year: the writing of the plan (25 000 €, prorated), then 12 500 €.
+    assert crisis_fixed[2] == (Decimal(25_000) * share).quantize(Decimal("0.01"))
+    assert crisis_fixed[3] == Decimal(12_500)

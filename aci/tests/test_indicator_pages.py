@@ -318,3 +318,12 @@ def test_objects_of_another_cpts_are_not_found(coordinator, cast, screening):
     assert Evidence.objects.filter(indicator=theirs).count() == 1 and not theirs.steps.exists()
     # The other coordinator cannot reach them through cast.cpts's address either (no role there).
     assert logged(cast.other_coordinator).get(url(cast, "evidence_download", evidence.pk)).status_code == 403
+
+
+def test_readers_outside_the_waiting_list_see_the_rows_without_request_references(cast, placed):
+    referent = logged(cast.referent)
+    page = referent.get(url(cast, "indicator", placed.pk) + "?annee=1").content.decode()
+    assert "2 lignes comptées" in page and "01/02/2025" in page
+    assert "MT-P1" not in page and "Référence de la demande" not in page
+    text = referent.get(url(cast, "indicator_rows", placed.pk) + "?annee=1").content.decode("utf-8")
+    assert text.startswith("\ufeffDate;Commune;ALD;") and "MT-P" not in text

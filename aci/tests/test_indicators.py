@@ -312,7 +312,8 @@ def test_the_year_status_sums_the_indicators_of_a_mission_and_caps_at_the_grid_m
                       second.pk: (Decimal(4_000), Decimal(10_000), "saisi")}
     assert (access.maximum, access.earned, access.attainment) == (Decimal(30_000), Decimal(24_000), Decimal("0.8"))
     rules.record_result(second, cast.coordinator, 1, "12")
-    contracts.change_tier(contract, cast.coordinator, 34_086, dt.date(2025, 6, 1), "INSEE")  # tier 1: 25 000 €
+    # An amendment dated at the signature applies from year 1 (tier 1: 25 000 €).
+    contracts.change_tier(contract, cast.coordinator, 34_086, SIGNED, "INSEE")
     contract.refresh_from_db()
     access = next(m for m in rules.year_status(contract, 1) if m.code == "access")
     assert sum(s.earned for s in access.indicators) == Decimal(30_000)
@@ -385,3 +386,21 @@ def test_removing_a_justificatif(screening, cast):
     evidence = rules.add_evidence(screening, cast.coordinator, 1, "Preuve", "preuve.png", samples.png())
     rules.remove_evidence(evidence)
     assert not Evidence.objects.exists()
+
+
+def test_an_indicator_with_steps_keeps_its_direction_and_mission(ald, cast, contract):
+    with pytest.raises(ActionError, match="inverserait"):
+        rules.define(contract, cast.coordinator, mission="access", name=ald.name, unit=Indicator.Unit.COUNT,
+                     direction=Indicator.Direction.HIGHER, indicator=ald)
+    with pytest.raises(ActionError, match="Changer la mission"):
+        rules.define(contract, cast.coordinator, mission="pathways", name=ald.name, unit=Indicator.Unit.COUNT,
+                     direction=Indicator.Direction.LOWER, indicator=ald)
+    ald.refresh_from_db()
+    assert (ald.direction, ald.mission.mission.code) == ("lower", "access")
+
+
+def test_a_number_too_large_for_the_database_is_refused_in_french(contract, cast):
+    meetings = define(contract, cast.coordinator, "Réunions pluriprofessionnelles", mission="pathways")
+    with pytest.raises(ActionError, match="trop grand"):
+        rules.record_result(meetings, cast.coordinator, 1, "99999999999999")
+    assert not IndicatorResult.objects.filter(indicator=meetings).exists()

@@ -255,3 +255,11 @@ def test_without_a_contract_the_report_goes_to_the_cockpit(client, cast):
     for target in (url(cast, "page"), url(cast, "pdf", 1), url(cast, "xlsx", 1)):
         response = client.get(target)
         assert response.status_code == 302 and response["Location"] == f"/c/{cast.cpts.slug}/aci/"
+
+
+def test_typed_text_is_never_a_formula_in_the_workbook(cast, contract):
+    indicators.define(contract, cast.coordinator, mission="pathways", name='=HYPERLINK("http://x.test","clic")')
+    wb = openpyxl.load_workbook(io.BytesIO(report.to_xlsx(report.build(contract, 1, cast.coordinator))))
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    assert cells and all(c.data_type == "s" for c in cells)
