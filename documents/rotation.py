@@ -21,7 +21,7 @@ class RotationReport:
     current_key: str
     to_do: int = 0
     rotated: int = 0
-    failed: list[tuple[int, str]] = field(default_factory=list)  # (row id, reason)
+    failed: list[tuple[int, str]] = field(default_factory=list)  # (row id, "what: reason")
 
 
 @dataclass(frozen=True)
@@ -34,10 +34,11 @@ class Store:
     sha256: Callable[[object], str]
     related: tuple[str, ...] = ()
     stamp: str | None = None  # a column set to the time of the re-encryption
+    label: str = "contenu chiffré"  # what a failure names
 
 
 STORES: list[Store] = [Store(DocumentBlob, "document-version", lambda blob: blob.version.sha256, ("version",),
-                             "encrypted_at")]
+                             "encrypted_at", "version de document")]
 
 
 def register(store: Store) -> None:
@@ -79,7 +80,7 @@ def rotate(progress: Callable[[RotationReport], None] | None = None, dry_run: bo
                     fields.append(store.stamp)
                 row.save(update_fields=fields)
         except crypto.IntegrityFailure as exc:
-            report.failed.append((pk, str(exc)))
+            report.failed.append((pk, f"{store.label} : {exc}"))
         else:
             report.rotated += 1
         if progress is not None:
@@ -98,7 +99,7 @@ def verify(progress: Callable[[int, int], None] | None = None) -> list[tuple[int
             try:
                 _plaintext(store, row, ring)
             except crypto.IntegrityFailure as exc:
-                failures.append((pk, str(exc)))
+                failures.append((pk, f"{store.label} : {exc}"))
         if progress is not None:
             progress(i, len(rows))
     return failures

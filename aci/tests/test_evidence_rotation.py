@@ -38,5 +38,7 @@ def test_rotation_re_encrypts_the_justificatifs_and_they_still_read(cast, settin
     assert rules.evidence_content(evidence) == data
 
     Evidence.objects.filter(pk=evidence.pk).update(ciphertext=bytes(evidence.ciphertext)[:-1] + b"\x00")
+    err = io.StringIO()
     with pytest.raises(Exception, match="1 contenu"):
-        call_command("rotate_document_keys", "--verify", stdout=io.StringIO(), stderr=io.StringIO())
+        call_command("rotate_document_keys", "--verify", stdout=io.StringIO(), stderr=err)
+    assert f"n° {evidence.pk}, justificatif ACI : " in err.getvalue()

@@ -51,6 +51,6 @@ class Command(BaseCommand):
 
     def _fail_on(self, failures, what: str):
         for version_id, reason in failures:
-            self.stderr.write(f"version {version_id} : {reason}")
+            self.stderr.write(f"n° {version_id}, {reason}")
         if failures:
             raise CommandError(f"{len(failures)} contenu(s) en échec de {what} : voir ci-dessus (laissés tels quels).")
