@@ -42,7 +42,7 @@ from aci.forms import (
     parse_year,
 )
 from aci.models import Amendment, Contract, ContractMission, Expense
-from aci.pages import MANAGE, VIEW, contract_of, no_contract
+from aci.pages import MANAGE, VIEW, contract_of, contract_view
 from aci.tiers import NoGridInForce, grid_in_force
 from audit.log import record
 from cpts.actions import ActionError
@@ -206,21 +206,15 @@ def _contract_page(request, access, contract, *, dates_form: MissionDatesForm | 
     return render(request, "aci/contract.html", context)
 
 
-@cpts_view(VIEW)
+@contract_view(VIEW)
 @require_GET
-def contract(request, access):
-    contract = contract_of(access)
-    if contract is None:
-        return no_contract(request, access)
+def contract(request, access, contract):
     return _contract_page(request, access, contract)
 
 
-@cpts_view(MANAGE)
+@contract_view(MANAGE)
 @require_POST
-def mission_dates(request, access, pk):
-    contract = contract_of(access)
-    if contract is None:
-        return no_contract(request, access)
+def mission_dates(request, access, contract, pk):
     cm = contract.missions.select_related("mission").filter(pk=pk).first()
     if cm is None:
         raise Http404
@@ -233,12 +227,9 @@ def mission_dates(request, access, pk):
     return _contract_page(request, access, contract, dates_form=form)
 
 
-@cpts_view(MANAGE)
+@contract_view(MANAGE)
 @require_POST
-def amend(request, access):
-    contract = contract_of(access)
-    if contract is None:
-        return no_contract(request, access)
+def amend(request, access, contract):
     kind = request.POST.get("kind")
     user = request.user
     if kind == Amendment.Kind.MISSION:
@@ -363,21 +354,15 @@ def _schedule_page(request, access, contract, *, payment_form: PaymentForm | Non
     return render(request, "aci/schedule.html", context)
 
 
-@cpts_view(VIEW)
+@contract_view(VIEW)
 @require_GET
-def schedule(request, access):
-    contract = contract_of(access)
-    if contract is None:
-        return no_contract(request, access)
+def schedule(request, access, contract):
     return _schedule_page(request, access, contract)
 
 
-@cpts_view(MANAGE)
+@contract_view(MANAGE)
 @require_POST
-def recompute(request, access):
-    contract = contract_of(access)
-    if contract is None:
-        return no_contract(request, access)
+def recompute(request, access, contract):
     form = RecomputeForm(request.POST)
     if form.is_valid():
         try:
@@ -391,12 +376,9 @@ def recompute(request, access):
     return _schedule_page(request, access, contract, recompute_form=form)
 
 
-@cpts_view(VIEW)
+@contract_view(VIEW)
 @require_http_methods(["GET", "POST"])
-def payments(request, access):
-    contract = contract_of(access)
-    if contract is None:
-        return no_contract(request, access)
+def payments(request, access, contract):
     if request.method == "GET":
         return redirect(reverse("aci:schedule", args=[access.cpts.slug]) + "#versements")
     access.require(MANAGE)
@@ -461,12 +443,9 @@ def _budget_grid(contract, year: int, posted=None, error_cell: str = "") -> list
     return grid
 
 
-@cpts_view(VIEW)
+@contract_view(VIEW)
 @require_http_methods(["GET", "POST"])
-def budget(request, access):
-    contract = contract_of(access)
-    if contract is None:
-        return no_contract(request, access)
+def budget(request, access, contract):
     year = parse_year(request.GET.get("annee"), contract.years, indicators.current_year(contract))
     error, error_cell, posted = "", "", None
     if request.method == "POST":
@@ -584,12 +563,9 @@ def _expenses_page(request, access, contract, form: ExpenseForm | None = None):
     return render(request, "aci/expenses.html", context)
 
 
-@cpts_view(VIEW)
+@contract_view(VIEW)
 @require_http_methods(["GET", "POST"])
-def expenses(request, access):
-    contract = contract_of(access)
-    if contract is None:
-        return no_contract(request, access)
+def expenses(request, access, contract):
     if request.method == "GET":
         return _expenses_page(request, access, contract)
     access.require(MANAGE)
@@ -609,12 +585,9 @@ def expenses(request, access):
     return _expenses_page(request, access, contract, form)
 
 
-@cpts_view(MANAGE)
+@contract_view(MANAGE)
 @require_POST
-def expense_delete(request, access, pk):
-    contract = contract_of(access)
-    if contract is None:
-        return no_contract(request, access)
+def expense_delete(request, access, contract, pk):
     expense = contract.expenses.filter(pk=pk).first()
     if expense is None:
         raise Http404
@@ -631,12 +604,9 @@ TEMPLATE_CSV = ("date;mission;categorie;libelle;montant;fournisseur\r\n"
                 "02/04/2025;access;Communication;Affiches du service de soins non programmés;320,50;Imprimerie du Bugey\r\n")
 
 
-@cpts_view(MANAGE)
+@contract_view(MANAGE)
 @require_http_methods(["GET", "POST"])
-def expenses_import(request, access):
-    contract = contract_of(access)
-    if contract is None:
-        return no_contract(request, access)
+def expenses_import(request, access, contract):
     if request.method == "GET" and request.GET.get("modele"):
         response = HttpResponse("\ufeff" + TEMPLATE_CSV, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="modele-depenses-aci.csv"'

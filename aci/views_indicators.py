@@ -29,7 +29,7 @@ from aci import indicators as rules
 from aci.contracts import year_bounds
 from aci.forms_indicators import STEP_ROWS, EvidenceForm, IndicatorForm
 from aci.models import Contract, Evidence, Indicator, IndicatorResult
-from aci.pages import MANAGE, VIEW, contract_of, no_contract
+from aci.pages import MANAGE, VIEW, contract_of, contract_view, no_contract
 from aci.sources import SOURCES, visible_columns
 from audit.log import record
 from cpts.actions import ActionError
@@ -150,12 +150,9 @@ class MissionBlock:
         return sum((r.status.promised for r in self.rows), Decimal(0))
 
 
-@cpts_view(VIEW)
+@contract_view(VIEW)
 @require_GET
-def indicators(request, access):
-    contract = contract_of(access)
-    if contract is None:
-        return no_contract(request, access)
+def indicators(request, access, contract):
     year = _year(request.GET.get("annee"), contract)
     blocks = [MissionBlock(m, [Row(s, _source_label(s.indicator)) for s in m.indicators])
               for m in rules.year_status(contract, year)]
@@ -181,12 +178,9 @@ def _chart_number(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-@cpts_view(MANAGE)
+@contract_view(MANAGE)
 @require_POST
-def close_year(request, access):
-    contract = contract_of(access)
-    if contract is None:
-        return no_contract(request, access)
+def close_year(request, access, contract):
     year = _posted_year(request)
     try:
         stored = rules.close_year(contract, request.user, year)
@@ -317,22 +311,16 @@ def _indicator_page(request, access, contract: Contract, indicator: Indicator, y
     return render(request, "aci/indicator.html", context, status=status)
 
 
-@cpts_view(VIEW)
+@contract_view(VIEW)
 @require_GET
-def indicator(request, access, pk):
-    contract = contract_of(access)
-    if contract is None:
-        return no_contract(request, access)
+def indicator(request, access, contract, pk):
     item = _indicator(contract, pk)
     return _indicator_page(request, access, contract, item, _year(request.GET.get("annee"), contract))
 
 
-@cpts_view(MANAGE)
+@contract_view(MANAGE)
 @require_POST
-def indicator_steps(request, access, pk):
-    contract = contract_of(access)
-    if contract is None:
-        return no_contract(request, access)
+def indicator_steps(request, access, contract, pk):
     item = _indicator(contract, pk)
     year = _posted_year(request)
     posted = _posted_steps(request)
@@ -348,12 +336,9 @@ def indicator_steps(request, access, pk):
     return redirect(_indicator_url(access, item, year, "paliers"))
 
 
-@cpts_view(MANAGE)
+@contract_view(MANAGE)
 @require_POST
-def indicator_result(request, access, pk):
-    contract = contract_of(access)
-    if contract is None:
-        return no_contract(request, access)
+def indicator_result(request, access, contract, pk):
     item = _indicator(contract, pk)
     year = _posted_year(request)
     value, note = request.POST.get("value", ""), request.POST.get("note", "")
@@ -366,12 +351,9 @@ def indicator_result(request, access, pk):
     return redirect(_indicator_url(access, item, year, "resultat"))
 
 
-@cpts_view(VIEW)
+@contract_view(VIEW)
 @require_GET
-def indicator_rows(request, access, pk):
-    contract = contract_of(access)
-    if contract is None:
-        return no_contract(request, access)
+def indicator_rows(request, access, contract, pk):
     item = _indicator(contract, pk)
     if not item.computed:
         raise Http404("Un indicateur saisi n'a pas de lignes calculées.")
@@ -402,12 +384,9 @@ def _evidence(contract: Contract, pk: int) -> Evidence:
                              pk=pk, indicator__contract=contract)
 
 
-@cpts_view(MANAGE)
+@contract_view(MANAGE)
 @require_POST
-def evidence_add(request, access, pk):
-    contract = contract_of(access)
-    if contract is None:
-        return no_contract(request, access)
+def evidence_add(request, access, contract, pk):
     item = _indicator(contract, pk)
     year = _posted_year(request)
     upload = request.FILES.get("file")
@@ -428,12 +407,9 @@ def evidence_add(request, access, pk):
     return redirect(_indicator_url(access, item, saved.contract_year, "justificatifs"))
 
 
-@cpts_view(MANAGE)
+@contract_view(MANAGE)
 @require_POST
-def evidence_delete(request, access, pk):
-    contract = contract_of(access)
-    if contract is None:
-        return no_contract(request, access)
+def evidence_delete(request, access, contract, pk):
     evidence = _evidence(contract, pk)
     item, year, title = evidence.indicator, evidence.contract_year, evidence.title
     rules.remove_evidence(evidence)  # the deletion is audited like every change of an aci row
@@ -441,12 +417,9 @@ def evidence_delete(request, access, pk):
     return redirect(_indicator_url(access, item, year, "justificatifs"))
 
 
-@cpts_view(VIEW)
+@contract_view(VIEW)
 @require_GET
-def evidence_download(request, access, pk):
-    contract = contract_of(access)
-    if contract is None:
-        return no_contract(request, access)
+def evidence_download(request, access, contract, pk):
     evidence = _evidence(contract, pk)
     details = {"indicator_id": evidence.indicator_id, "annee": evidence.contract_year, "filename": evidence.filename}
     try:
