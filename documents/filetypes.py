@@ -7,7 +7,10 @@ executables (whatever their name), SVG (may carry scripts), HTML and other marku
 
 Office files are ZIP containers: the central directory is checked (entries, declared sizes, compression
 ratios, encryption, names) and every entry is then decompressed in memory, in bounded chunks, counting
-the bytes and checking the CRC, so a zip bomb is refused without ever being written out.
+the bytes and checking the CRC, so a zip bomb is refused without ever being written out. Refused inside:
+programs (by signature or name), OLE objects, ActiveX, macros (VBA, Excel 4 sheets, OpenDocument Basic
+and scripts bound to events), embeddings other than images or a plain Office package (itself checked),
+relationships to OLE / ActiveX / VBA parts, external templates or programs. PDFs: documents/pdfcheck.py.
 """
 
 import io
@@ -20,6 +23,8 @@ from dataclasses import dataclass
 
 import puremagic
 from django.conf import settings
+
+from documents import pdfcheck
 
 
 class FileRefused(Exception):
@@ -163,49 +168,15 @@ def _guess(data: bytes) -> str:
 
 # ------------------------------------------------------------------------------------------------- PDF
 
-PDF_NAME = re.compile(rb"/([A-Za-z0-9#_.\-]+)")
-PDF_ACTIVE = {b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"EmbeddedFiles", b"RichMedia", b"SubmitForm",
-              b"ImportData"}
-OBJSTM_BUDGET = 32 * 1024 * 1024  # decompressed bytes of object streams scanned, at most
-
-
-def _pdf_names(chunk: bytes) -> set[bytes]:
-    names = set()
-    for raw in PDF_NAME.findall(chunk):
-        if b"#" in raw:  # /J#61vaScript is /JavaScript
-            raw = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw)
-        names.add(raw)
-    return names
-
-
 def _check_pdf(data: bytes) -> None:
     if not re.match(rb"%PDF-[12]\.\d", data):
         raise FileRefused("PDF mal formé (en-tête de version invalide).")
     if b"%%EOF" not in data[-4096:]:
         raise FileRefused("PDF incomplet ou tronqué (marque de fin absente) : enregistrez-le à nouveau.")
-    found = _pdf_names(data) & PDF_ACTIVE
-    # Dictionaries can hide in compressed object streams (PDF 1.5+): scan those too, within a budget.
-    budget = OBJSTM_BUDGET
-    for match in re.finditer(rb"/Type\s*/ObjStm", data):
-        start = data.find(b"stream", match.end())
-        if start < 0:
-            continue
-        start += len(b"stream")
-        start += 2 if data[start:start + 2] == b"\r\n" else 1
-        decompressor = zlib.decompressobj()
-        try:
-            chunk = decompressor.decompress(data[start:start + 16 * 1024 * 1024], budget + 1)
-        except zlib.error:
-            continue  # not deflated: the plain scan above covered it
-        budget -= len(chunk)
-        if budget < 0:
-            raise FileRefused("PDF à la structure anormale (flux d'objets trop volumineux) : refusé.")
-        found |= _pdf_names(chunk) & PDF_ACTIVE
-    if found:
-        names = ", ".join(sorted(n.decode() for n in found))
-        raise FileRefused(f"PDF contenant du contenu actif ({names} : script, lancement de programme ou fichier "
-                          "incorporé) : refusé. Imprimez-le en PDF simple (« Microsoft Print to PDF », "
-                          "« Enregistrer au format PDF ») avant de le déposer.")
+    try:
+        pdfcheck.check(data)
+    except pdfcheck.PdfRefused as exc:
+        raise FileRefused(exc.message) from exc
 
 
 # ---------------------------------------------------------------------------------------------- images
@@ -309,7 +280,7 @@ RATIO_FLOOR = 1024 * 1024  # entries smaller than this once decompressed are har
 BOMB = "archive anormale (décompression excessive : « bombe » ZIP probable) : refusée."
 
 
-def _check_zip(data: bytes) -> FileType:
+def _check_zip(data: bytes, nested: bool = False) -> FileType:
     max_entries, max_total, max_ratio = zip_limits()
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -336,19 +307,115 @@ def _check_zip(data: bytes) -> FileType:
     if total > max_total:
         raise FileRefused(BOMB)
     kind = _office_kind(archive, set(names))
+    for name in names:
+        _check_part_name(name, nested)
     # Decompress everything in memory, chunk by chunk, bounded by the declared sizes just checked: zipfile
-    # stops at the declared size and checks the CRC, so a lying directory fails here.
+    # stops at the declared size and checks the CRC, so a lying directory fails here. Each part's first
+    # bytes are checked for a program or an OLE object, the relationships parsed, and OpenDocument XML
+    # searched for scripts bound to events; embedded Office packages (a chart's data) are checked in turn.
     budget = max_total
     try:
         for info in infos:
+            lowered = info.filename.lower()
+            relationships = lowered.endswith(".rels")
+            embedded = not nested and lowered.rsplit(".", 1)[-1] in EMBEDDABLE_PACKAGES
+            scripts = kind in ODF.values() and lowered.endswith(".xml")
+            kept, tail, first = bytearray(), b"", True
             with archive.open(info) as member:
                 while chunk := member.read(65536):
                     budget -= len(chunk)
                     if budget < 0:
                         raise FileRefused(BOMB)
+                    if first:
+                        _check_part_content(chunk)
+                        first = False
+                    if scripts and ODF_SCRIPTS.search(tail + chunk):
+                        raise FileRefused(MACROS)
+                    if relationships or embedded:
+                        kept += chunk
+                    tail = chunk[-64:]
+            if relationships:
+                _check_relationships(bytes(kept))
+            if embedded:
+                _check_zip(bytes(kept), nested=True)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
         raise FileRefused("document Office corrompu (contrôle CRC de l'archive en échec).") from exc
     return TYPES[kind]
+
+
+MACROS = ("document Office contenant des macros : refusé. Enregistrez-le sans macros (.docx, .xlsx, .pptx) "
+          "ou en PDF.")
+EMBEDDED = ("document Office contenant un objet incorporé (programme, objet OLE ou ActiveX) : refusé. "
+            "Enregistrez-le sans objet incorporé ou en PDF.")
+EXECUTABLE = "document contenant un programme exécutable incorporé : refusé."
+# Names that are programs or scripts on some system, wherever they sit in the archive.
+EXECUTABLE_EXTENSIONS = {
+    "exe", "dll", "com", "scr", "pif", "cpl", "sys", "drv", "ocx", "msi", "msp", "msc", "bat", "cmd", "ps1",
+    "psm1", "vbs", "vbe", "js", "jse", "wsf", "wsh", "hta", "jar", "lnk", "reg", "inf", "application",
+    "gadget",
+    "sh", "bash", "elf", "so", "dylib", "app", "apk", "dex", "py", "pl", "rb", "command", "bin", "iso", "img",
+    "appx", "msix", "xll", "wll", "xlam", "ppam", "dotm", "xltm", "potm", "ppsm", "docm", "xlsm", "pptm",
+    "xlsb", "sldm", "url", "scf", "chm",
+}
+# In an OOXML package, a printer's settings are binary (.bin) but harmless.
+HARMLESS_BIN = re.compile(r"^(word|xl|ppt)/printersettings/printersettings\d*\.bin$")
+# Office packages a document may embed (a chart's data): checked in turn, and may embed nothing themselves.
+EMBEDDABLE_PACKAGES = {"docx", "xlsx", "pptx"}
+EMBEDDABLE = EMBEDDABLE_PACKAGES | {"png", "jpeg", "jpg", "emf", "wmf"}
+OFFICE_WITH_MACROS = {"bin", "docm", "xlsm", "pptm", "dotm", "xltm", "potm", "ppsm", "sldm", "xlsb", "xlam",
+                      "ppam"}
+MACRO_PARTS = re.compile(r"(^|/)(vbaproject\.bin|vbadata\.xml|vbaprojectsignature[a-z]*\.bin)$|"
+                         r"(^|/)(macrosheets|dialogsheets|intlmacrosheets)/|^(basic|scripts)/")
+MACRO_CONTENT_TYPES = re.compile(rb"macroEnabled|vbaProject|vbaData|macrosheet|ms-excel\.addin|"
+                                 rb"ms-office\.activeX|oleObject|x-msdownload", re.IGNORECASE)
+ODF_SCRIPTS = re.compile(rb"script:event-listener|vnd\.sun\.star\.script|<office:scripts?>|<script:")
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+REFUSED_RELATIONSHIPS = {"oleobject", "activexcontrol", "activexcontrolbinary", "vbaproject",
+                         "vbaprojectsignature", "wordvbadata", "control"}
+EXTERNAL_REFUSED = {"attachedtemplate", "subdocument", "frame", "package", "oleobject", "externallinkpath"}
+
+
+def _check_part_name(name: str, nested: bool) -> None:
+    lowered = name.lower()
+    base = lowered.rsplit("/", 1)[-1]
+    extension = base.rsplit(".", 1)[-1] if "." in base else ""
+    if MACRO_PARTS.search(lowered):
+        raise FileRefused(MACROS)
+    if "/activex/" in f"/{lowered}" or base.startswith("oleobject"):
+        raise FileRefused(EMBEDDED)
+    if extension in EXECUTABLE_EXTENSIONS and not HARMLESS_BIN.match(lowered):
+        raise FileRefused(EMBEDDED if extension in OFFICE_WITH_MACROS else EXECUTABLE)
+    if "/embeddings/" in f"/{lowered}" and (nested or extension not in EMBEDDABLE):
+        raise FileRefused(EMBEDDED)
+
+
+def _check_part_content(head: bytes) -> None:
+    if _is_executable(head):
+        raise FileRefused(EXECUTABLE)
+    if head.startswith(OLE_MAGIC):
+        raise FileRefused(EMBEDDED)
+
+
+def _check_relationships(xml: bytes) -> None:
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
+    try:
+        root = ElementTree.fromstring(xml)
+    except (ElementTree.ParseError, DefusedXmlException, ValueError) as exc:
+        raise FileRefused("document Office mal formé (relations illisibles).") from exc
+    for relationship in root.iter():
+        if not relationship.tag.endswith("Relationship"):
+            continue
+        kind = (relationship.get("Type") or "").rstrip("/").rsplit("/", 1)[-1].lower()
+        target = (relationship.get("Target") or "").strip()
+        if kind in REFUSED_RELATIONSHIPS:
+            raise FileRefused(EMBEDDED)
+        if (relationship.get("TargetMode") or "").lower() == "external":
+            path = re.split(r"[?#]", target, maxsplit=1)[0].rstrip("/").lower()
+            if kind in EXTERNAL_REFUSED or path.rsplit(".", 1)[-1] in EXECUTABLE_EXTENSIONS:
+                raise FileRefused("document Office qui ouvre un modèle, un objet ou un programme extérieur "
+                                  f"(« {target[:80]} ») : refusé.")
 
 
 def _read_small(archive: zipfile.ZipFile, name: str, limit: int = 1024 * 1024) -> bytes:
@@ -359,15 +426,13 @@ def _read_small(archive: zipfile.ZipFile, name: str, limit: int = 1024 * 1024) -
 def _office_kind(archive: zipfile.ZipFile, names: set[str]) -> str:
     lowered = {n.lower() for n in names}
     if "[Content_Types].xml" in names:
-        if any(n.endswith("vbaproject.bin") or n.endswith(".bin") and "activex" in n for n in lowered):
-            raise FileRefused("document Office contenant des macros ou des contrôles ActiveX : refusé. "
-                              "Enregistrez-le sans macros (.docx, .xlsx, .pptx) ou en PDF.")
         try:
             content_types = _read_small(archive, "[Content_Types].xml")
         except (zipfile.BadZipFile, zlib.error, OSError, RuntimeError) as exc:
             raise FileRefused("document Office corrompu.") from exc
-        if b"macroEnabled" in content_types:
-            raise FileRefused("document Office contenant des macros : refusé. Enregistrez-le sans macros ou en PDF.")
+        if MACRO_CONTENT_TYPES.search(content_types):
+            raise FileRefused("document Office contenant des macros ou des objets incorporés (OLE, ActiveX) : "
+                              "refusé. Enregistrez-le sans macros (.docx, .xlsx, .pptx) ou en PDF.")
         if "_rels/.rels" not in names:
             raise FileRefused("document Office incomplet (relations absentes).")
         for part, (kind, main_type) in OOXML.items():

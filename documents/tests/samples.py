@@ -106,8 +106,8 @@ def zip_bomb_docx(megabytes: int = 5) -> bytes:
 
 def lying_docx() -> bytes:
     """A docx whose directory declares 10 bytes for an entry that inflates to 2 MB."""
-    data = bytearray(docx({"word/media/big.bin": b"A" * (2 * 1024 * 1024)}))
-    name = b"word/media/big.bin"
+    data = bytearray(docx({"word/media/big.dat": b"A" * (2 * 1024 * 1024)}))
+    name = b"word/media/big.dat"
     local = data.find(b"PK\x03\x04" + b"")
     while local >= 0:  # local headers: uncompressed size at offset 22, name at 30
         name_len = struct.unpack("<H", data[local + 26:local + 28])[0]

@@ -31,7 +31,7 @@ def test_accepted_types_are_recognised_from_their_content(data, key):
     (samples.HTML, "HTML"),
     (b"<html><body onload=alert(1)>", "HTML"),
     (b"<?xml version='1.0'?><note/>", "XML"),
-    (samples.PDF_WITH_JAVASCRIPT, "contenu actif (JS, JavaScript"),
+    (samples.PDF_WITH_JAVASCRIPT, "contenu actif (JavaScript"),
     (samples.pdf().replace(b"/Type /Catalog", b"/Type /Catalog /AA << /O << /S /J#61vaScript >> >>"), "JavaScript"),
     (samples.pdf()[:-10], "tronqué"),
     (samples.png()[:-12], "PNG"),
