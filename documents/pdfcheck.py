@@ -179,6 +179,8 @@ def _scan_file(walk: _Walk, data: bytes) -> list[tuple[int, int]]:
         try:
             _skip_space(stream)
             obj = read_object(stream, walk.reader)
+        except (RecursionError, MemoryError, LimitReachedError):
+            raise  # a real object, too deep or too big: refused
         except Exception:  # noqa: BLE001 - not an object after all: the gap check reads these bytes
             gaps[-1] = (gaps[-1][0], match.end())
             pos = match.end()

@@ -87,13 +87,23 @@ def test_legitimate_files_are_still_accepted(name, key):
     assert filetypes.detect(fixture("good", name)).key == key
 
 
+def orphan_after(pdf: bytes, body: bytes) -> bytes:
+    """``pdf`` followed by an object that no cross-reference table lists, then the same end."""
+    start = pdf.rindex(b"startxref")
+    return pdf + b"9 0 obj\n" + body + b"\nendobj\n" + pdf[start:]
+
+
 @pytest.mark.parametrize(("data", "reason"), [
     # Nesting deeper than the parser's recursion: refused, not a crash.
     (tiny_pdf(["x"]).replace(b"/Type /Catalog", b"/Type /Catalog /Deep " + b"[" * 5000 + b"]" * 5000),
      "refusé"),
+    # The same nesting in an object no table reaches.
+    (orphan_after(tiny_pdf(["x"]), b"[" * 5000 + b"]" * 5000), "imbrication trop profonde"),
     (b"%PDF-1.4\n" + b"\x00\xff" * 5000 + b"\n%%EOF\n", "PDF illisible ou mal formé"),
     (tiny_pdf(["x"]).replace(b"/Type /Catalog /Pages 2 0 R", b"/Type /Catalog /Pagez 2 0 R"),
      "catalogue ou pages absents"),
+    # JavaScript in an object no table lists (a viewer rebuilding the tables would find it).
+    (orphan_after(tiny_pdf(["x"]), b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>"), "JavaScript"),
     # An action chain: a harmless GoTo on opening, then JavaScript along /Next.
     (tiny_pdf(["x"]).replace(b"/Type /Catalog", b"/Type /Catalog /OpenAction << /S /GoTo /D [3 0 R /Fit] "
                                                 b"/Next << /S /JavaScript /JS (1) >> >>"), "JavaScript"),
