@@ -20,6 +20,7 @@ import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import puremagic
 from django.conf import settings
@@ -412,8 +413,9 @@ def _check_relationships(xml: bytes) -> None:
         if kind in REFUSED_RELATIONSHIPS:
             raise FileRefused(EMBEDDED)
         if (relationship.get("TargetMode") or "").lower() == "external":
-            path = re.split(r"[?#]", target, maxsplit=1)[0].rstrip("/").lower()
-            if kind in EXTERNAL_REFUSED or path.rsplit(".", 1)[-1] in EXECUTABLE_EXTENSIONS:
+            path = urlsplit(target.replace("\\", "/")).path.rstrip("/").rsplit("/", 1)[-1].lower()
+            extension = path.rsplit(".", 1)[-1] if "." in path else ""
+            if kind in EXTERNAL_REFUSED or extension in EXECUTABLE_EXTENSIONS:
                 raise FileRefused("document Office qui ouvre un modèle, un objet ou un programme extérieur "
                                   f"(« {target[:80]} ») : refusé.")
 

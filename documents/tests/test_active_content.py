@@ -47,6 +47,7 @@ BAD = {
     "docm-vba.docm": "macros",
     "docx-hidden-vba.docx": "macros",
     "docx-external-template.docx": "ouvre un modèle, un objet ou un programme extérieur",
+    "docx-link-to-program.docx": "ouvre un modèle, un objet ou un programme extérieur",
     "docx-embedded-xlsm.docx": OFFICE_EMBEDDED,
     "odt-ole-object.odt": OFFICE_EMBEDDED,
     "odt-event-script.odt": "macros",
