@@ -37,6 +37,7 @@ def sas_settings(settings):
     settings.SAS_ALLOWED_CN = ["sas-preprod.esante.gouv.fr"]
     settings.SAS_ALLOWED_OU = ["ANS-SAS"]
     settings.SAS_UTC_LABEL_IS_LOCAL = True
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]  # the test client's REMOTE_ADDR stands for the reverse proxy
 
 
 @pytest.fixture
@@ -306,8 +307,60 @@ def test_without_the_right_client_certificate_nothing_is_served(client, world, h
     assert body["resourceType"] == "OperationOutcome" and "Certificat client" in body["issue"][0]["diagnostics"]
 
 
-def test_openssl_style_subject_is_understood_and_metadata_is_served(client, world):
-    dn = {"HTTP_X_SSL_CLIENT_S_DN": "/C=FR/O=ANS/OU=ANS-SAS/CN=sas-preprod.esante.gouv.fr"}
-    assert get(client, query(world), **dn)["total"] == 2
+def test_metadata_is_served(client, world):
     cap = client.get("/fhir/sas/metadata").json()
     assert cap["resourceType"] == "CapabilityStatement" and cap["rest"][0]["resource"][0]["type"] == "Slot"
+
+
+ALLOWED_CN = "sas-preprod.esante.gouv.fr"
+
+
+@pytest.mark.parametrize("dn, words", [
+    # A "/" inside an RFC 2253 value is a character of that value, not a separator.
+    (f"CN=intrus.example,OU=ANS-SAS,O=Acme/CN={ALLOWED_CN}", "CN non autorisé"),
+    (f"CN=intrus.example,OU=ANS-SAS,O=Acme/OU=x/CN={ALLOWED_CN}/OU=ANS-SAS", "CN non autorisé"),
+    # An escaped comma stays inside its value.
+    (f"CN=intrus.example,O=Acme\\,CN={ALLOWED_CN},OU=ANS-SAS", "CN non autorisé"),
+    (f"CN=intrus.example,O=Acme\\2CCN={ALLOWED_CN},OU=ANS-SAS", "CN non autorisé"),
+    (f"CN={ALLOWED_CN}\\,OU=ANS-SAS", "exactement un OU"),
+    # Two CNs or two OUs (e.g. a client's header joined with the proxy's): refused, whichever comes first.
+    (f"CN={ALLOWED_CN},CN=intrus.example,OU=ANS-SAS", "exactement un CN"),
+    (f"CN=intrus.example,OU=AUTRE,CN={ALLOWED_CN},OU=ANS-SAS", "exactement un CN"),
+    (f"CN={ALLOWED_CN},OU=ANS-SAS,OU=AUTRE", "exactement un OU"),
+    # Multi-valued RDN, hexadecimal value, control character, garbage, no CN.
+    (f"CN={ALLOWED_CN}+OU=ANS-SAS,O=ANS", "multivalué"),
+    ("CN=#0c1a7361732d70726570726f642e6573616e74652e676f75762e6672,OU=ANS-SAS", "CN illisible"),
+    (f"CN={ALLOWED_CN}\\00,OU=ANS-SAS", "CN illisible"),
+    (f"CN={ALLOWED_CN};OU=ANS-SAS", "illisible"),
+    ("OU=ANS-SAS,O=ANS,C=FR", "exactement un CN"),
+    # The OpenSSL one-line form escapes nothing: refused, even when it looks right.
+    (f"/C=FR/O=ANS/OU=ANS-SAS/CN={ALLOWED_CN}", "format OpenSSL"),
+    (f"/C=FR/O=Acme/CN={ALLOWED_CN}/OU=ANS-SAS", "format OpenSSL"),
+])
+def test_crafted_subjects_are_refused(client, world, dn, words):
+    body = get(client, query(world), 403, HTTP_X_SSL_CLIENT_S_DN=dn)
+    assert body["resourceType"] == "OperationOutcome" and words in body["issue"][0]["diagnostics"]
+
+
+@pytest.mark.parametrize("dn", [
+    f"CN={ALLOWED_CN},OU=ANS-SAS,O=AGENCE DU NUMERIQUE EN SANTE,C=FR",
+    f"C=FR,O=Agence du numérique en santé,OU=ANS-SAS,CN={ALLOWED_CN}",
+    f"emailAddress=sas@esante.gouv.fr,serialNumber=0001,CN={ALLOWED_CN},OU=ANS-SAS,O=ANS\\, GIP,C=FR",
+    f"CN={ALLOWED_CN},OU=ANS-SAS,O=ANS/SAS,L=Paris,C=FR",
+    f"CN={ALLOWED_CN},OU=ANS-SAS,1.2.3.4=#0403616263,C=FR",
+])
+def test_rfc_4514_subjects_from_nginx_or_haproxy_are_understood(client, world, dn):
+    assert get(client, query(world), HTTP_X_SSL_CLIENT_S_DN=dn)["total"] == 2
+
+
+def test_certificate_headers_from_an_untrusted_address_are_refused(client, world, settings):
+    body = get(client, query(world), 403, REMOTE_ADDR="198.51.100.20")
+    assert "proxy de confiance" in body["issue"][0]["diagnostics"]
+    # Forwarded-for values do not make a direct client a proxy.
+    settings.TRUSTED_PROXY_HOPS = 1
+    get(client, query(world), 403, REMOTE_ADDR="198.51.100.20", HTTP_X_FORWARDED_FOR="127.0.0.1")
+    # No trusted proxy configured: nothing passes, not even from 127.0.0.1.
+    settings.TRUSTED_PROXIES = []
+    get(client, query(world), 403)
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8", "127.0.0.0/8"]
+    assert get(client, query(world))["total"] == 2
