@@ -364,3 +364,59 @@ def test_certificate_headers_from_an_untrusted_address_are_refused(client, world
     get(client, query(world), 403)
     settings.TRUSTED_PROXIES = ["10.0.0.0/8", "127.0.0.0/8"]
     assert get(client, query(world))["total"] == 2
+
+
+def test_practitioner_role_carries_the_structure_of_each_rpps_activity(client, world, tmp_path):
+    """PractitionerRole.organization.identifier (optional test of the ANS kit): the structure's IDNST from the RPPS
+    extract, 1 + FINESS site, else 3 + SIRET site, else the former structure id (4 + RPPS rang), validated
+    against the SAS 1.1.0 StructureDefinition's patterns and the kit's formats."""
+    from directory import generate, rpps_format, rpps_import
+    from directory.models import PracticePlace
+
+    base = dict(next(generate.rows(1, 1)), **{
+        "Identifiant PP": world.gp.national_id, "Identification nationale PP": world.gp.idnat,
+        "Nom d'exercice": "MEMBRE", "Prénom d'exercice": "Marie", "Code profession": "10",
+        "Code commune (coord. structure)": "01034", "Code postal (coord. structure)": "01300"})
+    activities = {
+        "Centre hospitalier": ({"Numéro FINESS site": "010780054", "Numéro SIRET site": "26250462400012",
+                                "Ancien identifiant de la structure": "1010780054"}, "1010780054"),
+        "Maison de santé": ({"Numéro SIRET site": "35600000000048",
+                             "Ancien identifiant de la structure": "335600000000048"}, "335600000000048"),
+        "Cabinet": ({"Ancien identifiant de la structure": "410000000009001"}, "410000000009001"),
+    }
+    lines = [rpps_format.header_line()] + [
+        rpps_format.format_line(dict(base, **{"Raison sociale site": name, "Enseigne commerciale site": ""}, **columns))
+        for name, (columns, _) in activities.items()]
+    (tmp_path / "extract.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rpps_import.import_extract(tmp_path / "extract.txt")
+    places = {p.structure_name: p for p in PracticePlace.objects.filter(professional=world.gp, source="rpps")}
+    assert set(places) == set(activities)
+    for hour, name in enumerate(activities, start=14):
+        slots.publish_slot(world.cast.cpts, world.cast.member, world.gp, place=places[name], day=world.tomorrow,
+                           at=dt.time(hour), minutes=20, visibility=["CPTS"])
+
+    body = get(client, query(world))
+    roles = {r["id"]: r for r in by_type(body, "PractitionerRole")}
+    sd = package_json("StructureDefinition-FrPractitionerRoleExerciceAgregateur.json")
+    patterns = {e["path"].rsplit(".", 1)[1]: e for e in sd["snapshot"]["element"]
+                if e["path"].startswith("PractitionerRole.organization.identifier.")}
+    for name, (_, expected) in activities.items():
+        identifier = roles[f"role-{places[name].pk}"]["organization"]["identifier"]
+        assert identifier == {"type": {"coding": [{"system": sas.V2_0203, "code": "IDNST"}]},
+                              "system": "urn:oid:1.2.250.1.71.4.2.2", "value": expected}
+        assert identifier["system"] == patterns["system"]["patternUri"]
+        for coding in patterns["type"]["patternCodeableConcept"]["coding"]:
+            assert coding in identifier["type"]["coding"]
+        assert re.fullmatch(r"1[0-9]{9}|3[0-9]{14}|4[0-9]{14}", identifier["value"])  # the kit's formats
+
+
+def test_a_linked_structure_and_the_rpps_activity_follow_the_same_order(client, world):
+    place = world.gp_place  # linked to a structure with a SIRET only (fixture)
+    place.structure_idnst = "410000000009001"
+    place.save()
+    role = by_type(get(client, query(world)), "PractitionerRole")[0]
+    assert role["organization"]["identifier"]["value"] == "335600000000048"  # SIRET before RPPS rang
+    place.structure_idnst = "1010780054"
+    place.save()
+    role = by_type(get(client, query(world)), "PractitionerRole")[0]
+    assert role["organization"]["identifier"]["value"] == "1010780054"  # FINESS first
