@@ -18,7 +18,7 @@ from accounts.forms import LoginForm, OTPForm, RegisterForm
 from accounts.models import User
 from accounts.policy import requires_second_factor
 from audit.log import record
-from audit.middleware import client_ip
+from opencpts.clientip import client_ip
 
 
 def _next(request, default="home"):

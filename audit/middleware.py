@@ -1,17 +1,6 @@
 from audit.context import Actor, reset_actor, set_actor
+from opencpts.clientip import client_ip
 from opencpts.middleware import _request_id
-
-
-def client_ip(request) -> str | None:
-    # REMOTE_ADDR is the proxy's address behind a load balancer: the deployment sets
-    # BEHIND_PROXY and the proxy overwrites X-Forwarded-For (docs/OPERATIONS.md).
-    from django.conf import settings
-
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR")
 
 
 class AuditContextMiddleware:

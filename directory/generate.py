@@ -57,7 +57,7 @@ def rows(count: int, seed: int = 1, insee: list[str] | None = None) -> Iterable[
         first = rng.choice(FIRST_NAMES)
         last = rng.choice(LAST_NAMES).upper()
         doctor = code in ("10", "40")
-        for _activity in range(2 if rng.random() < 0.08 else 1):
+        for activity in range(2 if rng.random() < 0.08 else 1):
             commune = rng.choices(communes, cum_weights=cum_weights)[0]
             street_code, street_label = rng.choice(STREET_TYPES)
             mode_code, mode_label, _ = MODES[0] if rng.random() < MODES[0][2] else MODES[1]
@@ -83,6 +83,8 @@ def rows(count: int, seed: int = 1, insee: list[str] | None = None) -> Iterable[
                 "Code pays (coord. structure)": "99000", "Libellé pays (coord. structure)": "France",
                 "Téléphone (coord. structure)": f"0{rng.randrange(1, 6)}{rng.randrange(10**8):08d}",
                 "Code Département (structure)": commune["dep"], "Libellé Département (structure)": commune["dep_name"],
+                # A cabinet libéral: no FINESS nor SIRET, its RPPS rang (the holder's RPPS + a rank), prefixed 4.
+                "Ancien identifiant de la structure": f"4{rpps}{activity + 1:03d}",
                 "Autorité d'enregistrement": rpps_format.SYNTHETIC_MARKER,
             }
 

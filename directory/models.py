@@ -180,6 +180,10 @@ class PracticePlace(models.Model):
     # For RPPS places: a stable key of the activity (structure + address), so re-imports update in place.
     activity_key = models.CharField(max_length=32, default=new_activity_key)
     structure_name = models.CharField("raison sociale du site", max_length=200, blank=True)
+    # The activity's structure as the RPPS extract gives it: 1 + FINESS, else 3 + SIRET, else 4 + RPPS rang
+    # (directory/identifiers.py:structure_idnst); the SAS's PractitionerRole.organization.identifier.
+    structure_idnst = models.CharField("identifiant national de la structure", max_length=15, blank=True,
+                                       default="", db_default="")
     # Denormalised from the professional for the geographic search index (kept in sync by the writers).
     profession_code = models.CharField(max_length=10, blank=True)
     active = models.BooleanField(default=True)
@@ -296,6 +300,7 @@ class RppsStagingRow(models.Model):
     is_synthetic = models.BooleanField(default=False)
     activity_key = models.CharField(max_length=32)
     structure_name = models.CharField(max_length=200, blank=True)
+    structure_idnst = models.CharField(max_length=15, blank=True, default="", db_default="")
     address = models.CharField(max_length=255, blank=True)
     postal_code = models.CharField(max_length=5, blank=True)
     commune_insee = models.CharField(max_length=5, blank=True)

@@ -28,6 +28,7 @@ from stdnum import luhn
 
 from audit.log import record
 from directory import geopoints, rpps_format
+from directory.identifiers import structure_idnst
 from directory.models import RppsImportRun, RppsLineIssue, RppsStagingRow
 from nomenclature.models import PROFESSION_SYSTEMS, Concept
 from territory.models import Commune, PostalCode
@@ -295,6 +296,8 @@ def _stage(run: RppsImportRun, path: Path, progress: Callable[[int, int], None] 
                 values["Code profession"], specialty[:10],
                 rpps_format.SYNTHETIC_MARKER in values.get("Autorité d'enregistrement", ""), key,
                 (values.get("Enseigne commerciale site") or values.get("Raison sociale site", ""))[:200],
+                structure_idnst(values.get("Numéro FINESS site", ""), values.get("Numéro SIRET site", ""),
+                                values.get("Ancien identifiant de la structure", "")),
                 _address(values), values.get("Code postal (coord. structure)", "")[:5], insee, lat, lon, precision,
                 values.get("Téléphone (coord. structure)", "")[:20],
             ))
@@ -307,7 +310,8 @@ def _stage(run: RppsImportRun, path: Path, progress: Callable[[int, int], None] 
 
 STAGING_COLUMNS = ("run_id", "line_no", "idnat", "id_type", "national_id", "civility", "last_name", "first_name",
                    "search_name", "profession_code", "specialty_code", "is_synthetic", "activity_key", "structure_name",
-                   "address", "postal_code", "commune_insee", "latitude", "longitude", "geo_precision", "phone")
+                   "structure_idnst", "address", "postal_code", "commune_insee", "latitude", "longitude",
+                   "geo_precision", "phone")
 
 
 def _write_staging(run: RppsImportRun, rows: list[tuple]) -> None:
@@ -360,19 +364,22 @@ def _apply_sql(vendor: str) -> list[tuple[str, str]]:
         """),
         ("places", f"""
             INSERT INTO {PLACE} (professional_id, structure_id, label, address, postal_code, commune_id, latitude,
-                longitude, geo_precision, phone, is_primary, source, activity_key, structure_name, profession_code, active)
+                longitude, geo_precision, phone, is_primary, source, activity_key, structure_name, structure_idnst,
+                profession_code, active)
             SELECT p.id, NULL, '', s.address, s.postal_code, NULLIF(s.commune_insee, ''), s.latitude, s.longitude,
-                s.geo_precision, s.phone, {false}, 'rpps', s.activity_key, s.structure_name, s.profession_code, {true}
+                s.geo_precision, s.phone, {false}, 'rpps', s.activity_key, s.structure_name, s.structure_idnst,
+                s.profession_code, {true}
             FROM {STAGE} s JOIN {PRO} p ON p.idnat = s.idnat
             WHERE s.run_id = %(run)s
             ON CONFLICT (professional_id, activity_key) DO UPDATE SET
                 address = excluded.address, postal_code = excluded.postal_code, commune_id = excluded.commune_id,
                 latitude = excluded.latitude, longitude = excluded.longitude, geo_precision = excluded.geo_precision,
                 phone = excluded.phone, structure_name = excluded.structure_name,
-                profession_code = excluded.profession_code, active = {true}
+                structure_idnst = excluded.structure_idnst, profession_code = excluded.profession_code, active = {true}
             WHERE {PLACE}.address {distinct} excluded.address OR {PLACE}.commune_id {distinct} excluded.commune_id
                 OR {PLACE}.latitude {distinct} excluded.latitude OR {PLACE}.longitude {distinct} excluded.longitude
                 OR {PLACE}.phone {distinct} excluded.phone OR {PLACE}.structure_name {distinct} excluded.structure_name
+                OR {PLACE}.structure_idnst {distinct} excluded.structure_idnst
                 OR {PLACE}.profession_code {distinct} excluded.profession_code OR {PLACE}.active = {false}
         """),
         ("places_deactivated", f"""

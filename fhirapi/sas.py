@@ -29,6 +29,7 @@ from unscheduled.models import Slot
 
 IDNPS_SYSTEM = "urn:oid:1.2.250.1.71.4.2.1"
 IDNST_SYSTEM = "urn:oid:1.2.250.1.71.4.2.2"
+IDNST_PREFERENCE = "134"  # FINESS, SIRET, RPPS rang (IG FAQ)
 V2_0203 = "http://interopsante.org/fhir/CodeSystem/fr-v2-0203"
 LOCATION_ID_TYPE = "http://interopsante.org/fhir/CodeSystem/fr-location-identifier-type"
 TRE_R314 = "https://mos.esante.gouv.fr/NOS/TRE_R314-TypeCreneau/FHIR/TRE-R314-TypeCreneau"
@@ -204,12 +205,17 @@ def phone_e164(raw: str) -> str | None:
 
 
 def _idnst(place) -> str | None:
+    """The national id of the structure where the practitioner works at this place, in the SAS's order of
+    preference (1 + FINESS, then 3 + SIRET, then 4 + RPPS rang): from the structure linked to the place and
+    from the RPPS extract's activity (``PracticePlace.structure_idnst``)."""
     structure = place.structure
-    if structure is not None and structure.finess:
-        return "1" + structure.finess
-    if structure is not None and structure.siret:
-        return "3" + structure.siret
-    return None
+    candidates = [place.structure_idnst]
+    if structure is not None:
+        candidates += [f"1{structure.finess}" if structure.finess else "",
+                       f"3{structure.siret}" if structure.siret else ""]
+    usable = (c for c in candidates if c and c[0] in IDNST_PREFERENCE)
+    ranked = sorted(usable, key=lambda c: IDNST_PREFERENCE.index(c[0]))
+    return ranked[0] if ranked else None
 
 
 def practitioner(pro) -> dict:

@@ -1,38 +1,16 @@
 """HTTP side of the SAS interface: ``GET /fhir/sas/Slot`` (and its CapabilityStatement). Access by the client
-certificate the reverse proxy verified (mTLS, CN and OU checked against the settings); everything else is in
-fhirapi/sas.py. Errors are OperationOutcome; an empty result is an empty searchset, never an error."""
+certificate the reverse proxy verified (fhirapi/client_certificate.py: headers from a trusted proxy only, subject
+DN parsed as RFC 4514, CN and OU checked against the settings); everything else is in fhirapi/sas.py.
+Errors are OperationOutcome; an empty result is an empty searchset, never an error."""
 
 import logging
-import re
 
-from django.conf import settings
 from django.views.decorators.http import require_GET
 
-from fhirapi import sas
+from fhirapi import client_certificate, sas
 from fhirapi.views import outcome, respond
 
 logger = logging.getLogger(__name__)
-DN_PART = re.compile(r"(?:^|[,/])\s*(CN|OU)\s*=\s*((?:\\.|[^,/])+)")
-
-
-def certificate_names(dn: str) -> tuple[set[str], set[str]]:
-    """CN and OU values of a subject DN, in the RFC 2253 (``CN=x,OU=y``) or OpenSSL (``/CN=x/OU=y``) form."""
-    cns, ous = set(), set()
-    for key, value in DN_PART.findall(dn or ""):
-        (cns if key == "CN" else ous).add(value.replace("\\,", ",").strip())
-    return cns, ous
-
-
-def client_allowed(request) -> tuple[bool, str]:
-    verified = request.META.get(settings.SAS_MTLS_VERIFY_HEADER, "")
-    if verified != "SUCCESS":
-        return False, "Certificat client absent ou non vérifié (mTLS IGC-Santé requis)."
-    cns, ous = certificate_names(request.META.get(settings.SAS_MTLS_DN_HEADER, ""))
-    if not cns & set(settings.SAS_ALLOWED_CN):
-        return False, "Certificat client refusé : CN non autorisé."
-    if not ous & set(settings.SAS_ALLOWED_OU):
-        return False, "Certificat client refusé : OU non autorisé."
-    return True, ""
 
 
 def _base(request) -> str:
@@ -41,10 +19,11 @@ def _base(request) -> str:
 
 @require_GET
 def slot_search(request):
-    allowed, why = client_allowed(request)
-    if not allowed:
-        logger.warning("SAS request refused: %s", why)
-        return outcome(403, "forbidden", why)
+    try:
+        client_certificate.check(request)
+    except client_certificate.Refused as exc:
+        logger.warning("SAS request refused from %s: %s", request.META.get("REMOTE_ADDR"), exc.message)
+        return outcome(403, "forbidden", exc.message)
     try:
         query = sas.parse(request.META.get("QUERY_STRING", ""))
     except sas.SasError as exc:

@@ -5,6 +5,7 @@ The embedded default (``make run``) sets ``OPENCPTS_DEV=1`` and needs neither Po
 See docs/OPERATIONS.md for every variable.
 """
 
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
@@ -239,9 +240,23 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("BEHIND_PROXY", False):
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
+# Client addresses (opencpts/clientip.py): the client is the TRUSTED_PROXY_HOPS-th X-Forwarded-For value from the
+# right (the one the outermost trusted proxy appended); 0 = X-Forwarded-For is never read. TRUSTED_PROXIES (CIDR):
+# the addresses of the reverse proxies; when set, forwarded values are read only from them, and the SAS interface
+# accepts its certificate headers only from them (fhirapi/client_certificate.py).
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 1 if BEHIND_PROXY else 0)
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+if TRUSTED_PROXY_HOPS < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_HOPS must be 0 or more.")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an address or a CIDR network.") from None
 
 # Map background tiles (the browser fetches them). Empty: contours on a plain background.
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png" if not DEV else "")

@@ -102,3 +102,24 @@ def test_mssante_address_is_accepted_and_lowercased(value):
                                    "prenom nom@medecin.mssante.fr"])
 def test_address_outside_the_mssante_space_is_refused(value):
     assert _code(identifiers.validate_mssante, value) == "mssante"
+
+
+# National structure id of an RPPS activity (idNat_Struct) --------------------------------------------
+
+
+@pytest.mark.parametrize("finess, siret, former, expected", [
+    ("250000700", "26250462400012", "1250000700", "1250000700"),  # FINESS site first
+    ("", "26250462400012", "326250462400012", "326250462400012"),  # then SIRET site
+    ("", "", "410100000275420", "410100000275420"),  # then the former id: an RPPS rang, prefixed 4
+    ("", "", "1250000700", "1250000700"),  # the former id may be a prefixed FINESS or SIRET
+    ("", "", "326250462400012", "326250462400012"),
+    ("250000701", "26250462400012", "", "326250462400012"),  # a FINESS with a wrong key is skipped
+    ("250000701", "26250462400013", "410100000275420", "410100000275420"),
+    ("", "", "1250000701", ""),  # nothing valid: nothing
+    ("", "", "0011234567001", ""),  # ADELI rang: not kept
+    ("", "", "4101000002754", ""),  # RPPS rang of 13 digits
+    ("", "", "R10100000275420", ""),
+    ("", "", "", ""),
+])
+def test_structure_idnst_follows_the_sas_order(finess, siret, former, expected):
+    assert identifiers.structure_idnst(finess, siret, former) == expected

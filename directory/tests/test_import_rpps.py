@@ -1,5 +1,6 @@
 """The RPPS extract import: idempotent, resumable, reports bad lines, and changes nothing on a bad file."""
 
+import re
 import zipfile
 
 import pytest
@@ -174,3 +175,30 @@ def test_command_prints_counts_and_writes_the_report(tmp_path):
 def test_command_reports_a_missing_file_in_french(tmp_path):
     with pytest.raises(CommandError, match="introuvable"):
         call_command("import_rpps", str(tmp_path / "absent.txt"), "--no-progress")
+
+
+def test_each_activity_keeps_the_national_id_of_its_structure(tmp_path):
+    """FINESS site, else SIRET site, else the former structure id (RPPS rang): per activity, updated on re-import."""
+    base = synthetic_rows(1)[0]
+    rows = [
+        dict(base, **{"Numéro FINESS site": "250000700", "Numéro SIRET site": "26250462400012",
+                      "Raison sociale site": "CH Pontarlier", "Ancien identifiant de la structure": "1250000700"}),
+        dict(base, **{"Numéro SIRET site": "35600000000048", "Raison sociale site": "Maison de santé",
+                      "Ancien identifiant de la structure": "335600000000048"}),
+        dict(base, **{"Raison sociale site": "Cabinet", "Ancien identifiant de la structure": "410100000275420"}),
+        dict(base, **{"Raison sociale site": "Sans identifiant", "Ancien identifiant de la structure": ""}),
+    ]
+    rpps_import.import_extract(write_extract(tmp_path / "a.txt", rows))
+    by_name = dict(PracticePlace.objects.values_list("structure_name", "structure_idnst"))
+    assert by_name == {"CH Pontarlier": "1250000700", "Maison de santé": "335600000000048",
+                       "Cabinet": "410100000275420", "Sans identifiant": ""}
+    rows[3]["Ancien identifiant de la structure"] = "410100000275439"
+    report = rpps_import.import_extract(write_extract(tmp_path / "b.txt", rows))
+    assert report.places == 1
+    assert PracticePlace.objects.get(structure_name="Sans identifiant").structure_idnst == "410100000275439"
+
+
+def test_synthetic_cabinets_carry_an_rpps_rang():
+    for row in synthetic_rows(50):
+        assert re.fullmatch(r"4\d{14}", row["Ancien identifiant de la structure"])
+        assert row["Ancien identifiant de la structure"][1:12] == row["Identifiant PP"]

@@ -37,6 +37,7 @@ def sas_settings(settings):
     settings.SAS_ALLOWED_CN = ["sas-preprod.esante.gouv.fr"]
     settings.SAS_ALLOWED_OU = ["ANS-SAS"]
     settings.SAS_UTC_LABEL_IS_LOCAL = True
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]  # the test client's REMOTE_ADDR stands for the reverse proxy
 
 
 @pytest.fixture
@@ -306,8 +307,116 @@ def test_without_the_right_client_certificate_nothing_is_served(client, world, h
     assert body["resourceType"] == "OperationOutcome" and "Certificat client" in body["issue"][0]["diagnostics"]
 
 
-def test_openssl_style_subject_is_understood_and_metadata_is_served(client, world):
-    dn = {"HTTP_X_SSL_CLIENT_S_DN": "/C=FR/O=ANS/OU=ANS-SAS/CN=sas-preprod.esante.gouv.fr"}
-    assert get(client, query(world), **dn)["total"] == 2
+def test_metadata_is_served(client, world):
     cap = client.get("/fhir/sas/metadata").json()
     assert cap["resourceType"] == "CapabilityStatement" and cap["rest"][0]["resource"][0]["type"] == "Slot"
+
+
+ALLOWED_CN = "sas-preprod.esante.gouv.fr"
+
+
+@pytest.mark.parametrize("dn, words", [
+    # A "/" inside an RFC 2253 value is a character of that value, not a separator.
+    (f"CN=intrus.example,OU=ANS-SAS,O=Acme/CN={ALLOWED_CN}", "CN non autorisé"),
+    (f"CN=intrus.example,OU=ANS-SAS,O=Acme/OU=x/CN={ALLOWED_CN}/OU=ANS-SAS", "CN non autorisé"),
+    # An escaped comma stays inside its value.
+    (f"CN=intrus.example,O=Acme\\,CN={ALLOWED_CN},OU=ANS-SAS", "CN non autorisé"),
+    (f"CN=intrus.example,O=Acme\\2CCN={ALLOWED_CN},OU=ANS-SAS", "CN non autorisé"),
+    (f"CN={ALLOWED_CN}\\,OU=ANS-SAS", "exactement un OU"),
+    # Two CNs or two OUs (e.g. a client's header joined with the proxy's): refused, whichever comes first.
+    (f"CN={ALLOWED_CN},CN=intrus.example,OU=ANS-SAS", "exactement un CN"),
+    (f"CN=intrus.example,OU=AUTRE,CN={ALLOWED_CN},OU=ANS-SAS", "exactement un CN"),
+    (f"CN={ALLOWED_CN},OU=ANS-SAS,OU=AUTRE", "exactement un OU"),
+    # Multi-valued RDN, hexadecimal value, control character, garbage, no CN.
+    (f"CN={ALLOWED_CN}+OU=ANS-SAS,O=ANS", "multivalué"),
+    ("CN=#0c1a7361732d70726570726f642e6573616e74652e676f75762e6672,OU=ANS-SAS", "CN illisible"),
+    (f"CN={ALLOWED_CN}\\00,OU=ANS-SAS", "CN illisible"),
+    (f"CN={ALLOWED_CN};OU=ANS-SAS", "illisible"),
+    ("OU=ANS-SAS,O=ANS,C=FR", "exactement un CN"),
+    # The OpenSSL one-line form escapes nothing: refused, even when it looks right.
+    (f"/C=FR/O=ANS/OU=ANS-SAS/CN={ALLOWED_CN}", "format OpenSSL"),
+    (f"/C=FR/O=Acme/CN={ALLOWED_CN}/OU=ANS-SAS", "format OpenSSL"),
+])
+def test_crafted_subjects_are_refused(client, world, dn, words):
+    body = get(client, query(world), 403, HTTP_X_SSL_CLIENT_S_DN=dn)
+    assert body["resourceType"] == "OperationOutcome" and words in body["issue"][0]["diagnostics"]
+
+
+@pytest.mark.parametrize("dn", [
+    f"CN={ALLOWED_CN},OU=ANS-SAS,O=AGENCE DU NUMERIQUE EN SANTE,C=FR",
+    f"C=FR,O=Agence du numérique en santé,OU=ANS-SAS,CN={ALLOWED_CN}",
+    f"emailAddress=sas@esante.gouv.fr,serialNumber=0001,CN={ALLOWED_CN},OU=ANS-SAS,O=ANS\\, GIP,C=FR",
+    f"CN={ALLOWED_CN},OU=ANS-SAS,O=ANS/SAS,L=Paris,C=FR",
+    f"CN={ALLOWED_CN},OU=ANS-SAS,1.2.3.4=#0403616263,C=FR",
+])
+def test_rfc_4514_subjects_from_nginx_or_haproxy_are_understood(client, world, dn):
+    assert get(client, query(world), HTTP_X_SSL_CLIENT_S_DN=dn)["total"] == 2
+
+
+def test_certificate_headers_from_an_untrusted_address_are_refused(client, world, settings):
+    body = get(client, query(world), 403, REMOTE_ADDR="198.51.100.20")
+    assert "proxy de confiance" in body["issue"][0]["diagnostics"]
+    # Forwarded-for values do not make a direct client a proxy.
+    settings.TRUSTED_PROXY_HOPS = 1
+    get(client, query(world), 403, REMOTE_ADDR="198.51.100.20", HTTP_X_FORWARDED_FOR="127.0.0.1")
+    # No trusted proxy configured: nothing passes, not even from 127.0.0.1.
+    settings.TRUSTED_PROXIES = []
+    get(client, query(world), 403)
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8", "127.0.0.0/8"]
+    assert get(client, query(world))["total"] == 2
+
+
+def test_practitioner_role_carries_the_structure_of_each_rpps_activity(client, world, tmp_path):
+    """PractitionerRole.organization.identifier (optional test of the ANS kit): the structure's IDNST from the RPPS
+    extract, 1 + FINESS site, else 3 + SIRET site, else the former structure id (4 + RPPS rang), validated
+    against the SAS 1.1.0 StructureDefinition's patterns and the kit's formats."""
+    from directory import generate, rpps_format, rpps_import
+    from directory.models import PracticePlace
+
+    base = dict(next(generate.rows(1, 1)), **{
+        "Identifiant PP": world.gp.national_id, "Identification nationale PP": world.gp.idnat,
+        "Nom d'exercice": "MEMBRE", "Prénom d'exercice": "Marie", "Code profession": "10",
+        "Code commune (coord. structure)": "01034", "Code postal (coord. structure)": "01300"})
+    activities = {
+        "Centre hospitalier": ({"Numéro FINESS site": "010780054", "Numéro SIRET site": "26250462400012",
+                                "Ancien identifiant de la structure": "1010780054"}, "1010780054"),
+        "Maison de santé": ({"Numéro SIRET site": "35600000000048",
+                             "Ancien identifiant de la structure": "335600000000048"}, "335600000000048"),
+        "Cabinet": ({"Ancien identifiant de la structure": "410000000009001"}, "410000000009001"),
+    }
+    lines = [rpps_format.header_line()] + [
+        rpps_format.format_line(dict(base, **{"Raison sociale site": name, "Enseigne commerciale site": ""}, **columns))
+        for name, (columns, _) in activities.items()]
+    (tmp_path / "extract.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rpps_import.import_extract(tmp_path / "extract.txt")
+    places = {p.structure_name: p for p in PracticePlace.objects.filter(professional=world.gp, source="rpps")}
+    assert set(places) == set(activities)
+    for hour, name in enumerate(activities, start=14):
+        slots.publish_slot(world.cast.cpts, world.cast.member, world.gp, place=places[name], day=world.tomorrow,
+                           at=dt.time(hour), minutes=20, visibility=["CPTS"])
+
+    body = get(client, query(world))
+    roles = {r["id"]: r for r in by_type(body, "PractitionerRole")}
+    sd = package_json("StructureDefinition-FrPractitionerRoleExerciceAgregateur.json")
+    patterns = {e["path"].rsplit(".", 1)[1]: e for e in sd["snapshot"]["element"]
+                if e["path"].startswith("PractitionerRole.organization.identifier.")}
+    for name, (_, expected) in activities.items():
+        identifier = roles[f"role-{places[name].pk}"]["organization"]["identifier"]
+        assert identifier == {"type": {"coding": [{"system": sas.V2_0203, "code": "IDNST"}]},
+                              "system": "urn:oid:1.2.250.1.71.4.2.2", "value": expected}
+        assert identifier["system"] == patterns["system"]["patternUri"]
+        for coding in patterns["type"]["patternCodeableConcept"]["coding"]:
+            assert coding in identifier["type"]["coding"]
+        assert re.fullmatch(r"1[0-9]{9}|3[0-9]{14}|4[0-9]{14}", identifier["value"])  # the kit's formats
+
+
+def test_a_linked_structure_and_the_rpps_activity_follow_the_same_order(client, world):
+    place = world.gp_place  # linked to a structure with a SIRET only (fixture)
+    place.structure_idnst = "410000000009001"
+    place.save()
+    role = by_type(get(client, query(world)), "PractitionerRole")[0]
+    assert role["organization"]["identifier"]["value"] == "335600000000048"  # SIRET before RPPS rang
+    place.structure_idnst = "1010780054"
+    place.save()
+    role = by_type(get(client, query(world)), "PractitionerRole")[0]
+    assert role["organization"]["identifier"]["value"] == "1010780054"  # FINESS first
