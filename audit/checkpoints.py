@@ -37,6 +37,9 @@ class CheckpointStore(Protocol):
     def lines(self) -> Iterator[str]:
         """Every line appended so far, oldest first."""
 
+    def last_line(self) -> str:
+        """The last line appended ("" when none)."""
+
     def describe(self) -> str:
         """Where the checkpoints are, for messages."""
 
@@ -68,6 +71,23 @@ class FileCheckpointStore:
                 if line.strip():
                     yield line.rstrip("\n")
 
+    def last_line(self) -> str:
+        """Read from the end of the file: the file grows by one line every few minutes."""
+        if not self.path.exists():
+            return ""
+        with self.path.open("rb") as fh:
+            end = fh.seek(0, os.SEEK_END)
+            chunk, data = 1 << 16, b""
+            position = end
+            while position > 0:
+                position = max(0, position - chunk)
+                fh.seek(position)
+                data = fh.read(end - position)
+                if data.rstrip(b"\n").count(b"\n") >= 1:
+                    break
+        lines = [line for line in data.decode("utf-8", errors="replace").split("\n") if line.strip()]
+        return lines[-1] if lines else ""
+
     def describe(self) -> str:
         return str(self.path)
 
@@ -88,19 +108,25 @@ def current_heads() -> dict[int, tuple[int, str]]:
     return {h.chain: (h.seq, h.last_hash) for h in AuditChainHead.objects.order_by("chain")}
 
 
-def write_checkpoint(target: CheckpointStore | None = None) -> dict:
-    """Append a signed checkpoint of every chain head; returns what was written."""
+def write_checkpoint(target: CheckpointStore | None = None, *, even_if_unchanged: bool = False) -> dict | None:
+    """Append a signed checkpoint of every chain head; returns what was written, or None when no head moved
+    since the last line (nothing to add: the file stays small through nights and quiet days)."""
     target = target or store()
     ring = keys.keyring()
-    previous = ""
-    for line in target.lines():
-        previous = line
+    previous = target.last_line()
     heads = current_heads()
+    chains = {str(chain): [seq, last_hash] for chain, (seq, last_hash) in heads.items()}
+    if previous and not even_if_unchanged:
+        try:
+            if json.loads(previous).get("chains") == chains:
+                return None
+        except (ValueError, AttributeError):
+            pass  # an unreadable last line: write a new one (verify_audit reports the bad line)
     data = {
         "format": FORMAT,
         "at": timezone.now().astimezone(UTC).isoformat(timespec="seconds"),
         "chain_count": len(heads),
-        "chains": {str(chain): [seq, last_hash] for chain, (seq, last_hash) in heads.items()},
+        "chains": chains,
         "prev": line_digest(previous) if previous else "",
         "key_id": ring.current_id,
     }

@@ -247,7 +247,8 @@ def set_paused(pattern: AvailabilityPattern, by, paused: bool) -> AvailabilityPa
     future_free = _future_free(Slot.objects.filter(pattern=pattern))
     ids = list(future_free.values_list("pk", flat=True))
     future_free.update(paused=paused)
-    record_bulk("update", Slot, ids, ["paused"], cpts_id=pattern.cpts_id, details={"pattern_id": pattern.pk})
+    if ids:
+        record_bulk("update", Slot, ids, ["paused"], cpts_id=pattern.cpts_id, details={"pattern_id": pattern.pk})
     if not paused:
         materialise(pattern)
     return pattern

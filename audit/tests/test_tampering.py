@@ -12,6 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
+from audit.checkpoints import FileCheckpointStore
 from audit.log import compute_hash
 from audit.models import AuditChainHead, AuditEntry
 from audit.tests.helpers import guessed_key_hash, plain_hash_downgrading, raw, rewrite_chain
@@ -184,8 +185,8 @@ def test_a_checkpoint_line_edited_fails_its_signature(chain, checkpoint_file):
 
 
 def test_a_checkpoint_line_removed_from_the_middle_is_reported(chain, checkpoint_file):
-    call_command("audit_checkpoint", stdout=StringIO())
-    call_command("audit_checkpoint", stdout=StringIO())
+    call_command("audit_checkpoint", "--force", stdout=StringIO())
+    call_command("audit_checkpoint", "--force", stdout=StringIO())
     lines = checkpoint_file.read_text().splitlines()
     checkpoint_file.write_text("\n".join([lines[0], lines[2]]) + "\n")
 
@@ -195,8 +196,29 @@ def test_a_checkpoint_line_removed_from_the_middle_is_reported(chain, checkpoint
     assert "ne suit pas la ligne précédente" in problems[0].message
 
 
-def test_checkpoints_are_appended_and_exported(chain, checkpoint_file, tmp_path):
+def test_a_checkpoint_is_added_only_when_a_chain_moved(cast, chain, checkpoint_file):
     call_command("audit_checkpoint", stdout=StringIO())
+    assert len(checkpoint_file.read_text().splitlines()) == 1
+
+    Dues.objects.create(cpts=cast.cpts, membership=Membership.objects.get(cpts=cast.cpts, user=cast.member),
+                        year=2018, amount=Decimal("20"))
+    call_command("audit_checkpoint", stdout=StringIO())
+
+    assert len(checkpoint_file.read_text().splitlines()) == 2
+    assert verify()[1] == []
+
+
+def test_the_last_line_is_read_from_the_end_of_a_large_file(tmp_path):
+    store = FileCheckpointStore(tmp_path / "big.jsonl")
+    for line in ("a" * 200_000, "b" * 70_000, "c" * 10):
+        store.append(line)
+
+    assert store.last_line() == "c" * 10
+    assert [len(line) for line in store.lines()] == [200_000, 70_000, 10]
+
+
+def test_checkpoints_are_appended_and_exported(chain, checkpoint_file, tmp_path):
+    call_command("audit_checkpoint", "--force", stdout=StringIO())
     exported = tmp_path / "export.jsonl"
 
     call_command("audit_checkpoint", "--export", str(exported), stdout=StringIO())

@@ -15,6 +15,8 @@ class Command(BaseCommand):
         parser.add_argument("--export", metavar="FICHIER",
                             help="Copier tous les points de contrôle dans FICHIER "
                                  "(sans en écrire de nouveau).")
+        parser.add_argument("--force", action="store_true",
+                            help="Écrire un point de contrôle même si aucune chaîne n'a avancé.")
         parser.add_argument("--new-key", metavar="KEYID",
                             help="Afficher une nouvelle clé « KEYID:base64 » à placer en tête "
                                  "de OPENCPTS_AUDIT_KEYS.")
@@ -27,7 +29,10 @@ class Command(BaseCommand):
             count = checkpoints.export(Path(export))
             self.stdout.write(self.style.SUCCESS(f"{count} point(s) de contrôle exporté(s) vers {export}."))
             return
-        data = checkpoints.write_checkpoint()
+        data = checkpoints.write_checkpoint(even_if_unchanged=options.get("force", False))
+        if data is None:
+            self.stdout.write("Aucune chaîne n'a avancé depuis le dernier point de contrôle : rien à ajouter.")
+            return
         self.stdout.write(self.style.SUCCESS(
             f"Point de contrôle du {data['at']} : {data['chain_count']} chaîne(s) "
             f"dans {checkpoints.store().describe()}."))
