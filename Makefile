@@ -29,6 +29,8 @@ install-dev: $(BIN)/.dev-installed
 setup: $(BIN)/.installed
 	@mkdir -p var
 	@test -s var/secret_key || $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret_key
+	@test -s var/audit_key || (umask 077 && $(BIN)/python -c 'import base64, secrets; \
+		print("dev-" + secrets.token_hex(4) + ":" + base64.b64encode(secrets.token_bytes(32)).decode())' > var/audit_key)
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py load_communes --if-needed

@@ -11,6 +11,8 @@ from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audit.log import record_bulk
+
 RECOVERY_CODES = 10
 
 
@@ -53,7 +55,8 @@ def regenerate_recovery_codes(user) -> list[str]:
     device, _ = StaticDevice.objects.get_or_create(user=user, name="Codes de secours")
     device.token_set.all().delete()
     codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODES)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    tokens = StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    record_bulk("create", StaticToken, [t.pk for t in tokens], details={"user_id": user.pk})
     return codes
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from aci.contracts import anniversary, current_schedule, year_bounds
 from aci.models import BudgetLine, Contract, ExpectedPayment, Expense, ReceivedPayment
+from audit.log import record_bulk
 from cpts.actions import ActionError
 from opencpts import csvfiles
 from territory.text import normalize
@@ -264,7 +265,10 @@ def import_expenses(contract: Contract, by, filename: str, content: bytes) -> li
     if not parsed:
         raise ActionError("Le fichier ne contient aucune dépense.", "file")
     with transaction.atomic():
-        return Expense.objects.bulk_create(parsed)
+        created = Expense.objects.bulk_create(parsed)
+        record_bulk("create", Expense, [e.pk for e in created], cpts_id=contract.cpts_id,
+                    details={"imported": True})
+        return created
 
 
 @dataclass

@@ -28,6 +28,7 @@ from django.utils import timezone
 from aci import financing
 from aci.models import Amendment, Contract, ContractMission, ExpectedPayment, GridAmount, Schedule, TierGrid
 from aci.tiers import NoGridInForce, grid_in_force, tier_in_grid
+from audit.log import record_bulk
 from cpts.actions import ActionError
 from cpts.models import CPTS
 from opencpts.dates import shift_months
@@ -304,11 +305,18 @@ def compute_schedule(contract: Contract, by, reason: str, attainment: dict | Non
                           "reason")
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     now = timezone.now()
-    Schedule.objects.filter(contract=contract, superseded_at__isnull=True).update(superseded_at=now)
+    current = Schedule.objects.filter(contract=contract, superseded_at__isnull=True)
+    superseded = list(current.values_list("pk", flat=True))
+    if superseded:
+        current.update(superseded_at=now)
+        record_bulk("update", Schedule, superseded, ["superseded_at"], cpts_id=contract.cpts_id)
     schedule = Schedule.objects.create(contract=contract, grid=contract.grid, computed_by=by, reason=reason[:300])
-    ExpectedPayment.objects.bulk_create([
+    lines = ExpectedPayment.objects.bulk_create([
         ExpectedPayment(schedule=schedule, due_on=p.due_on, contract_year=p.contract_year, mission=p.mission,
                         part=p.part, label=p.label[:200], amount=p.amount) for p in plan(contract, attainment)])
+    if lines:
+        record_bulk("create", ExpectedPayment, [line.pk for line in lines], cpts_id=contract.cpts_id,
+                    details={"schedule_id": schedule.pk})
     return schedule
 
 

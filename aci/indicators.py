@@ -30,6 +30,7 @@ from django.utils import timezone
 from aci import financing, sources
 from aci.contracts import year_bounds
 from aci.models import Contract, Evidence, GridAmount, Indicator, IndicatorResult, IndicatorStep
+from audit.log import record_bulk
 from cpts.actions import ActionError
 
 HUNDRED = Decimal(100)
@@ -171,9 +172,13 @@ def set_steps(indicator: Indicator, by, year: int, steps: list[StepInput]) -> li
             f"Les paliers de la mission pour l'année {year} promettraient {_euros(others + promised)}, plus que sa "
             f"part variable dans la grille ({_euros(maximum)}).", "steps")
     IndicatorStep.objects.filter(indicator=indicator, contract_year=year).delete()
-    return IndicatorStep.objects.bulk_create([
+    steps = IndicatorStep.objects.bulk_create([
         IndicatorStep(indicator=indicator, contract_year=year, label=label, threshold=threshold, amount=amount)
         for label, threshold, amount in parsed])
+    if steps:
+        record_bulk("create", IndicatorStep, [s.pk for s in steps], cpts_id=contract.cpts_id,
+                    details={"indicator_id": indicator.pk})
+    return steps
 
 
 def _euros(value: Decimal) -> str:

@@ -1,10 +1,15 @@
-"""Append-only, hash-chained audit trail.
+"""Append-only, keyed hash-chained audit trail.
 
 Entries are grouped in chains: one chain per CPTS (chain = CPTS id) plus chain 0 for instance-level
 events (logins, CPTS creation, reference data). Each entry stores its position ``seq`` in its chain,
 the hash of the previous entry and its own hash, so that ``verify_audit`` detects any edited,
 deleted or reordered entry. A chain per tenant keeps writers of different CPTS from queueing on one
 lock at national scale.
+
+``version`` 2 (every new entry): ``hash`` is an HMAC-SHA256 under the audit key named by ``key_id``
+(audit/keys.py), a key kept outside the database, so that rewriting an entry and the hashes after it
+needs the key. ``version`` 1: the plain SHA-256 of the entries written before the key existed, still
+verified, accepted only before the first keyed entry of their chain.
 """
 
 from django.db import models
@@ -49,6 +54,8 @@ class AuditEntry(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    version = models.PositiveSmallIntegerField(default=2)  # 1: plain SHA-256 (before keys), 2: HMAC-SHA256
+    key_id = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         ordering = ["chain", "seq"]

@@ -2,7 +2,9 @@
 
 Only field *names* are recorded, never values: the trail must not become a second copy of health
 data or of secrets. Bulk loads of reference data (communes, RPPS) bypass signals and record one
-entry for the whole load instead.
+entry for the whole load instead. Other writes that bypass the signals (queryset ``update()``,
+``bulk_create()``, ``bulk_update()``) call ``audit.log.record_bulk`` next to the write
+(audit/tests/test_bulk_writes.py checks it); queryset ``delete()`` sends ``post_delete`` per row.
 """
 
 from django.apps import apps

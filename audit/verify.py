@@ -1,56 +1,121 @@
-"""Recompute every chain of the audit trail and report what does not fit."""
+"""Recompute every chain of the audit trail, compare it with the last signed checkpoint, report what does
+not fit.
+
+Within the database: positions must follow each other from 1, each entry must point to the previous one
+and carry the right hash (HMAC under its key for version 2, plain SHA-256 for the version-1 entries written
+before the key existed, accepted only before the first keyed entry of their chain), and the chain head must
+name the last entry. Against the last valid checkpoint (audit/checkpoints.py): every checkpointed chain must
+still exist, reach at least the checkpointed position, and carry the checkpointed hash at that position.
+"""
 
 from dataclasses import dataclass
 
-from audit.log import GENESIS, compute_hash
+from audit import checkpoints, keys
+from audit.log import GENESIS, PLAIN, compute_hash
 from audit.models import AuditChainHead, AuditEntry
 
 
 @dataclass
 class Problem:
-    chain: int
+    chain: int | None  # None: the checkpoint store itself
     seq: int | None
     entry_id: int | None
-    kind: str  # edited | deleted | reordered | truncated
+    kind: str  # edited | deleted | reordered | truncated | missing | rewritten | unknown-key | checkpoint
     message: str
 
 
+@dataclass
+class Report:
+    checked: int
+    problems: list[Problem]
+    checkpoint: checkpoints.Checkpoint | None
+    checkpoint_lines: int
+
+
 def verify(batch_size: int = 5000) -> tuple[int, list[Problem]]:
-    """Return (entries checked, problems). Streams each chain in ``seq`` order."""
+    """Return (entries checked, problems)."""
+    report = verify_report(batch_size)
+    return report.checked, report.problems
+
+
+def verify_report(batch_size: int = 5000) -> Report:
     problems: list[Problem] = []
     checked = 0
+    ring = keys.keyring()
+    reading = checkpoints.read_checkpoints()
+    for line_no, message in reading.problems:
+        problems.append(Problem(None, line_no, None, "checkpoint", message))
+    wanted = {c: v for c, v in reading.last.chains.items() if v[0] > 0} if reading.last else {}
     heads = {h.chain: h for h in AuditChainHead.objects.all()}
     chains = set(heads) | set(AuditEntry.objects.values_list("chain", flat=True).distinct())
     for chain in sorted(chains):
         expected_seq = 1
         prev_hash = GENESIS
         last_seq = 0
+        keyed_seen = False
+        hash_at: dict[int, str] = {}
         qs = AuditEntry.objects.filter(chain=chain).order_by("seq")
         for entry in qs.iterator(chunk_size=batch_size):
             checked += 1
+            name = f"chaîne {chain} : l'entrée n° {entry.seq} (id {entry.pk})"
             if entry.seq != expected_seq:
                 problems.append(Problem(chain, expected_seq, None, "deleted",
-                                        f"chaîne {chain} : entrée(s) n° {expected_seq} à {entry.seq - 1} absente(s)"))
-            # After a gap (reported above) the link cannot be checked; otherwise it must point to the previous entry.
+                                        f"chaîne {chain} : entrée(s) n° {expected_seq} à {entry.seq - 1} "
+                                        "absente(s)"))
+            # After a gap (reported above) the link cannot be checked; otherwise it must point to the
+            # previous entry.
             linked = entry.seq != expected_seq or entry.prev_hash == prev_hash
             if not linked:
                 # Checked first: an entry moved to another position (its ``seq`` changed, e.g. two entries
                 # swapped) also fails its own hash, but is reordered rather than edited.
                 problems.append(Problem(chain, entry.seq, entry.pk, "reordered",
-                                        f"chaîne {chain} : l'entrée n° {entry.seq} (id {entry.pk}) ne suit pas "
-                                        "l'entrée précédente (ordre modifié ou entrée remplacée)"))
-            elif compute_hash(entry) != entry.hash:
+                                        f"{name} ne suit pas l'entrée précédente "
+                                        "(ordre modifié ou entrée remplacée)"))
+            elif entry.version == PLAIN and keyed_seen:
                 problems.append(Problem(chain, entry.seq, entry.pk, "edited",
-                                        f"chaîne {chain} : l'entrée n° {entry.seq} (id {entry.pk}) a été modifiée"))
+                                        f"{name} se dit non signée après une entrée signée "
+                                        "(entrée réécrite)"))
+            elif entry.version != PLAIN and entry.key_id not in ring.keys:
+                problems.append(Problem(chain, entry.seq, entry.pk, "unknown-key",
+                                        f"{name} est signée par une clé inconnue (« {entry.key_id} ») : "
+                                        "clé retirée ou entrée forgée"))
+            elif compute_hash(entry, ring) != entry.hash:
+                problems.append(Problem(chain, entry.seq, entry.pk, "edited", f"{name} a été modifiée"))
+            keyed_seen = keyed_seen or entry.version != PLAIN
+            if chain in wanted and entry.seq == wanted[chain][0]:
+                hash_at[entry.seq] = entry.hash
             prev_hash = entry.hash
             expected_seq = entry.seq + 1
             last_seq = entry.seq
         head = heads.get(chain)
         if head is not None and head.seq != last_seq:
             problems.append(Problem(chain, last_seq + 1, None, "truncated",
-                                    f"chaîne {chain} : la tête annonce {head.seq} entrées, {last_seq} trouvées "
-                                    "(entrées finales supprimées)"))
+                                    f"chaîne {chain} : la tête annonce {head.seq} entrées, {last_seq} "
+                                    "trouvées (entrées finales supprimées)"))
         elif head is not None and head.last_hash and head.last_hash != prev_hash:
             problems.append(Problem(chain, last_seq, None, "edited",
-                                    f"chaîne {chain} : la dernière entrée ne correspond pas à la tête de chaîne"))
-    return checked, problems
+                                    f"chaîne {chain} : la dernière entrée ne correspond pas à la tête "
+                                    "de chaîne"))
+        if chain in wanted:
+            problems += _against_checkpoint(chain, last_seq, hash_at, reading.last)
+    for chain in sorted(set(wanted) - chains):
+        problems.append(Problem(chain, None, None, "missing",
+                                f"chaîne {chain} absente : le point de contrôle du {reading.last.at} en "
+                                f"attestait {wanted[chain][0]} entrée(s) (chaîne supprimée avec sa tête, "
+                                "ou table vidée)"))
+    return Report(checked, problems, reading.last, reading.count)
+
+
+def _against_checkpoint(chain: int, last_seq: int, hash_at: dict[int, str],
+                        checkpoint: checkpoints.Checkpoint) -> list[Problem]:
+    seq, expected = checkpoint.chains[chain]
+    if last_seq < seq:
+        return [Problem(chain, last_seq + 1, None, "truncated",
+                        f"chaîne {chain} : {last_seq} entrée(s) trouvée(s), le point de contrôle du "
+                        f"{checkpoint.at} en attestait {seq} (fin de chaîne coupée et tête ramenée "
+                        "en arrière)")]
+    if seq in hash_at and hash_at[seq] != expected:
+        return [Problem(chain, seq, None, "rewritten",
+                        f"chaîne {chain} : l'entrée n° {seq} ne correspond pas au point de contrôle du "
+                        f"{checkpoint.at} (chaîne réécrite)")]
+    return []  # a missing entry at that position is already reported as deleted

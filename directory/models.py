@@ -56,12 +56,16 @@ class Professional(models.Model):
         super().save(*args, **kwargs)
         # Keep the denormalised copy used by the geographic search index (and its points) in step.
         stale_places = self.places.exclude(profession_code=self.profession_code, active=self.active)
-        stale = list(stale_places.values_list("profession_code", "latitude", "longitude"))
+        stale = list(stale_places.values_list("pk", "profession_code", "latitude", "longitude"))
         if stale:
+            from audit.log import record_bulk
             from directory import geopoints
 
             stale_places.update(profession_code=self.profession_code, active=self.active)
-            geopoints.refresh(stale + [(self.profession_code, lat, lon) for _, lat, lon in stale])
+            record_bulk("update", PracticePlace, [pk for pk, *_ in stale], ["profession_code", "active"],
+                        details={"professional_id": self.pk})
+            points = [(code, lat, lon) for _, code, lat, lon in stale]
+            geopoints.refresh(points + [(self.profession_code, lat, lon) for _, lat, lon in points])
 
     def clean(self):
         try:

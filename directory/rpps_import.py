@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from stdnum import luhn
 
-from audit.log import record
+from audit.log import record, record_bulk
 from directory import geopoints, rpps_format
 from directory.identifiers import structure_idnst
 from directory.models import RppsImportRun, RppsLineIssue, RppsStagingRow
@@ -492,8 +492,10 @@ def import_extract(path: str | os.PathLike, *, force: bool = False, restart: boo
 
 def _discard(run: RppsImportRun, reason: str) -> None:
     RppsStagingRow.objects.filter(run=run).delete()
-    RppsImportRun.objects.filter(pk=run.pk).update(status=RppsImportRun.Status.FAILED, error=reason[:2000],
-                                                   finished_at=timezone.now())
+    with transaction.atomic():
+        RppsImportRun.objects.filter(pk=run.pk).update(status=RppsImportRun.Status.FAILED,
+                                                       error=reason[:2000], finished_at=timezone.now())
+        record_bulk("update", RppsImportRun, [run.pk], ["status", "error", "finished_at"])
 
 
 def issues_csv(run: RppsImportRun) -> io.StringIO:

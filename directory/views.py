@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
+from audit.log import record_bulk
 from directory.forms import PracticePlaceForm, ProfessionalForm
 from directory.models import PracticePlace, Professional
 from territory.models import Commune
@@ -36,6 +37,7 @@ def my_profile(request):
                     pro.full_clean()
                     pro.save()
                     User.objects.filter(pk=request.user.pk).update(professional=pro)
+                    record_bulk("update", User, [request.user.pk], ["professional"])
                 messages.success(request, "Profil professionnel enregistré.")
                 return redirect("directory:my_profile")
             except ValidationError as exc:

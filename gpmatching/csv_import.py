@@ -14,6 +14,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from audit.log import record_bulk
 from cpts.actions import ActionError
 from cpts.models import CPTS
 from gpmatching import intake
@@ -167,5 +168,6 @@ def apply(batch: ImportBatch, by, skip_errors: bool = False) -> ImportBatch:
 
 @transaction.atomic
 def cancel(batch: ImportBatch) -> None:
-    ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PREVIEW).update(
-        status=ImportBatch.Status.CANCELLED, rows=[])
+    if ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PREVIEW).update(
+            status=ImportBatch.Status.CANCELLED, rows=[]):
+        record_bulk("update", ImportBatch, [batch.pk], ["status", "rows"], cpts_id=batch.cpts_id)

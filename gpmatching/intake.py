@@ -17,6 +17,7 @@ from django.utils import timezone
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import nir as stdnum_nir
 
+from audit.log import record_bulk
 from cpts.actions import ActionError
 from cpts.models import CPTS, TerritoryCommune
 from cpts.scoping import scoped
@@ -263,16 +264,20 @@ def _confirm(request: Request, by, now: dt.datetime, how: str) -> Intake:
         target = _merge_into(existing, fields, by=by, detail=f"Doublon {request.reference} ({how})")
         # The duplicate keeps its reference as an alias, without personal data (health situation included: the
         # target has it now).
-        Request.objects.filter(pk=request.pk).update(
+        merged = dict(
             status=Request.Status.MERGED, merged_into=target, confirmed_at=now, closed_at=now,
             confirmation_token_hash="", last_name="", first_name="", birth_date=None, nir="", email="", phone="",
             address="", comment="", identity_key="", reason="", priority=0, priority_reasons=[],
             **dict.fromkeys(FLAGS, False))
+        Request.objects.filter(pk=request.pk).update(**merged)
+        record_bulk("update", Request, [request.pk], merged, cpts_id=request.cpts_id)
         RequestEvent.objects.create(cpts=request.cpts, request=request, kind=RequestEvent.Kind.MERGED, actor=by,
                                     detail=f"Fusionnée dans {target.reference}")
         return Intake(target, merged=True)
     Request.objects.filter(pk=request.pk).update(status=Request.Status.WAITING, confirmed_at=now,
                                                  confirmation_token_hash="")
+    record_bulk("update", Request, [request.pk], ["status", "confirmed_at", "confirmation_token_hash"],
+                cpts_id=request.cpts_id)
     RequestEvent.objects.create(cpts=request.cpts, request=request, kind=RequestEvent.Kind.CONFIRMED, actor=by,
                                 detail=how)
     request.refresh_from_db()
@@ -312,7 +317,11 @@ def withdraw(request: Request, by, reason: str) -> Request:
                           "reason")
     from gpmatching.models import Proposal
 
-    Proposal.objects.filter(request=request, status__in=Proposal.PENDING).update(status=Proposal.Status.DISCARDED)
+    pending = Proposal.objects.filter(request=request, status__in=Proposal.PENDING)
+    ids = list(pending.values_list("pk", flat=True))
+    if ids:
+        pending.update(status=Proposal.Status.DISCARDED)
+        record_bulk("update", Proposal, ids, ["status"], cpts_id=request.cpts_id)
     request.status, request.closed_at = Request.Status.WITHDRAWN, timezone.now()
     request.save(update_fields=["status", "closed_at"])
     RequestEvent.objects.create(cpts=request.cpts, request=request, kind=RequestEvent.Kind.WITHDRAWN, actor=by,

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.log import record_bulk
 from cpts.actions import ActionError
 from cpts.models import CPTS
 from cpts.scoping import scoped
@@ -100,7 +101,11 @@ def run(cpts: CPTS, by, today: dt.date | None = None) -> MatchingRun:
     # One run at a time per CPTS (two coordinators clicking together): the second waits for the first's drafts.
     Policy.objects.select_for_update().filter(pk=priority.policy_for(cpts).pk).first()
     priority.refresh(cpts, today)
-    scoped(Proposal, cpts).filter(status=Proposal.Status.DRAFT).update(status=Proposal.Status.DISCARDED)
+    drafts = scoped(Proposal, cpts).filter(status=Proposal.Status.DRAFT)
+    discarded = list(drafts.values_list("pk", flat=True))
+    if discarded:
+        drafts.update(status=Proposal.Status.DISCARDED)
+        record_bulk("update", Proposal, discarded, ["status"], cpts_id=cpts.pk)
     problem = build(cpts, today)
     pairs = solver.eligible_pairs(problem.patients, problem.gps, problem.excluded)
     best = solver.solve(problem.patients, problem.gps, pairs)
@@ -135,6 +140,9 @@ def run(cpts: CPTS, by, today: dt.date | None = None) -> MatchingRun:
     for p in proposals:
         p.run = record
     Proposal.objects.bulk_create(proposals, batch_size=1000)
+    if proposals:
+        record_bulk("create", Proposal, [p.pk for p in proposals], cpts_id=cpts.pk,
+                    details={"run_id": record.pk})
     record.seconds = round(time.perf_counter() - started, 3)
     record.save(update_fields=["seconds"])
     return record
@@ -202,6 +210,7 @@ def send(cpts: CPTS, by, proposal_ids: list[int], today: dt.date | None = None) 
         RequestEvent.objects.create(cpts=cpts, request=p.request, kind=RequestEvent.Kind.PROPOSED, actor=by,
                                     professional=p.professional, detail=p.explanation)
         transaction.on_commit(lambda p=p: _notify_gp(p, reminder=False))
+    record_bulk("update", Request, [p.request_id for p in proposals], ["status"], cpts_id=cpts.pk)
     return proposals
 
 
@@ -214,7 +223,9 @@ def discard(cpts: CPTS, by, proposal_ids: list[int]) -> int:
         p.status = Proposal.Status.DISCARDED
         p.save(update_fields=["status"])
         if was_sent:
-            Request.objects.filter(pk=p.request_id, status=Request.Status.PROPOSED).update(status=Request.Status.WAITING)
+            if Request.objects.filter(pk=p.request_id, status=Request.Status.PROPOSED).update(
+                    status=Request.Status.WAITING):
+                record_bulk("update", Request, [p.request_id], ["status"], cpts_id=cpts.pk)
             RequestEvent.objects.create(cpts=cpts, request_id=p.request_id, kind=RequestEvent.Kind.WITHDRAWN_PROPOSAL,
                                         actor=by, professional_id=p.professional_id)
         count += 1
@@ -292,6 +303,7 @@ def decline(cpts: CPTS, proposal_id: int, by, reason: str) -> Proposal:
     proposal.decline_reason = reason[:300]
     proposal.save(update_fields=["status", "answered_at", "answered_by", "decline_reason"])
     Request.objects.filter(pk=proposal.request_id).update(status=Request.Status.WAITING)
+    record_bulk("update", Request, [proposal.request_id], ["status"], cpts_id=cpts.pk)
     RequestEvent.objects.create(cpts=cpts, request=proposal.request, kind=RequestEvent.Kind.DECLINED, actor=by,
                                 professional=proposal.professional, detail=reason[:500])
     return proposal
@@ -313,7 +325,9 @@ def follow_up(cpts: CPTS, now: dt.datetime | None = None) -> FollowUp:
                 status=Proposal.Status.SENT, sent_at__lte=now - dt.timedelta(days=policy.expire_after_days)):
             p.status = Proposal.Status.EXPIRED
             p.save(update_fields=["status"])
-            Request.objects.filter(pk=p.request_id, status=Request.Status.PROPOSED).update(status=Request.Status.WAITING)
+            if Request.objects.filter(pk=p.request_id, status=Request.Status.PROPOSED).update(
+                    status=Request.Status.WAITING):
+                record_bulk("update", Request, [p.request_id], ["status"], cpts_id=cpts.pk)
             RequestEvent.objects.create(cpts=cpts, request_id=p.request_id, kind=RequestEvent.Kind.EXPIRED,
                                         professional_id=p.professional_id,
                                         detail=f"Sans réponse après {policy.expire_after_days} jours")

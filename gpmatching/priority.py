@@ -9,6 +9,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from audit.log import record_bulk
 from cpts.models import CPTS
 from cpts.scoping import scoped
 from gpmatching.models import Policy, Request
@@ -75,5 +76,9 @@ def refresh(cpts: CPTS, today: dt.date | None = None, force: bool = False) -> in
         apply(request, policy, today)
         changed += (request.priority, request.priority_reasons) != before
         rows.append(request)
-    Request.objects.bulk_update(rows, ["priority", "priority_reasons", "priority_on"], batch_size=1000)
+    fields = ["priority", "priority_reasons", "priority_on"]
+    Request.objects.bulk_update(rows, fields, batch_size=1000)
+    if rows:
+        record_bulk("update", Request, [r.pk for r in rows], fields, cpts_id=cpts.pk,
+                    details={"scores_changed": changed})
     return changed

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from audit.log import record_bulk
 from cpts.models import CPTS
 from cpts.scoping import scoped
 from gpmatching import priority
@@ -54,7 +55,10 @@ def purge(cpts: CPTS, now: dt.datetime | None = None) -> Purged:
     out.closed = requests.filter(status__in=[Request.Status.WITHDRAWN, Request.Status.MERGED],
                                  closed_at__lt=now - dt.timedelta(days=CLOSED_DAYS)).delete()[1].get(
         "gpmatching.Request", 0)
-    out.previews = scoped(ImportBatch, cpts).filter(status=ImportBatch.Status.PREVIEW,
-                                                    created_at__lt=now - dt.timedelta(days=CONFIRMATION_DAYS)).update(
-        status=ImportBatch.Status.CANCELLED, rows=[])
+    previews = scoped(ImportBatch, cpts).filter(status=ImportBatch.Status.PREVIEW,
+                                                created_at__lt=now - dt.timedelta(days=CONFIRMATION_DAYS))
+    preview_ids = list(previews.values_list("pk", flat=True))
+    out.previews = previews.update(status=ImportBatch.Status.CANCELLED, rows=[])
+    if preview_ids:
+        record_bulk("update", ImportBatch, preview_ids, ["status", "rows"], cpts_id=cpts.pk)
     return out

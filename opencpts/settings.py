@@ -32,6 +32,21 @@ if not SECRET_KEY:
     else:
         raise ImproperlyConfigured("SECRET_KEY must be set outside development (OPENCPTS_DEV=1).")
 
+# The audit trail's HMAC key(s), kept outside the database (audit/keys.py, docs/OPERATIONS.md « Audit trail
+# integrity »): "keyid:base64key", comma-separated, the first one signs, all verify. Required outside
+# development; in development `make setup` writes var/audit_key, else a key is derived from SECRET_KEY.
+OPENCPTS_AUDIT_KEYS = env_list("OPENCPTS_AUDIT_KEYS", [])
+if not OPENCPTS_AUDIT_KEYS and not DEV:
+    raise ImproperlyConfigured("OPENCPTS_AUDIT_KEYS must be set outside development (OPENCPTS_DEV=1): "
+                               "see docs/OPERATIONS.md, « Audit trail integrity ».")
+# Signed checkpoints of every chain head, outside the database (audit/checkpoints.py): an append-only file
+# by default; OPENCPTS_AUDIT_CHECKPOINT_STORE names another store class (e.g. an object store with a
+# retention lock).
+OPENCPTS_AUDIT_CHECKPOINT_FILE = env_str("OPENCPTS_AUDIT_CHECKPOINT_FILE",
+                                         str(VAR_DIR / "audit-checkpoints.jsonl"))
+OPENCPTS_AUDIT_CHECKPOINT_STORE = env_str("OPENCPTS_AUDIT_CHECKPOINT_STORE",
+                                          "audit.checkpoints.FileCheckpointStore")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEV else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")

@@ -23,3 +23,10 @@ if _db["ENGINE"] == "opencpts.sqlite_pool" and not _db["TEST"].get("NAME"):
 # bench/ and by production settings).
 _db.get("OPTIONS", {}).pop("pool", None)
 _db["POOL_SIZE"] = 0  # SQLite: no reuse of connections (tested on its own in tests/test_sqlite_pool.py)
+
+# Audit checkpoints: never the development file in var/ (its chains are not the test database's). Tests that
+# write checkpoints point this to their own temporary file.
+import tempfile  # noqa: E402
+
+OPENCPTS_AUDIT_CHECKPOINT_FILE = os.path.join(tempfile.gettempdir(),
+                                              f"opencpts-test-audit-checkpoints-{os.getpid()}.jsonl")

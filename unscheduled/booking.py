@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agenda.timing import PARIS
-from audit.log import record
+from audit.log import record, record_bulk
 from audit.models import AuditEntry
 from cpts.actions import ActionError
 from unscheduled import access, patient_messages
@@ -77,6 +77,7 @@ def _insert(slot: Slot, by, patient: dict, rescheduled_from: Booking | None = No
     except IntegrityError:
         raise SlotTaken() from None
     Slot.objects.filter(pk=slot.pk).update(status=Slot.Status.BOOKED)
+    record_bulk("update", Slot, [slot.pk], ["status"], cpts_id=slot.cpts_id)
     return booking
 
 
@@ -119,6 +120,7 @@ def cancel(booking: Booking, by, reason: str = "") -> Booking:
             Booking.Status.CANCELLED, timezone.now(), by, reason)
         booking.save(update_fields=["status", "closed_at", "closed_by", "cancel_reason"])
         Slot.objects.filter(pk=booking.slot_id).update(status=Slot.Status.FREE)
+        record_bulk("update", Slot, [booking.slot_id], ["status"], cpts_id=booking.cpts_id)
         transaction.on_commit(lambda: _after_booking(booking.pk, "cancelled"), robust=True)
     return booking
 
@@ -142,6 +144,7 @@ def reschedule(booking: Booking, by, new_slot: Slot) -> Booking:
             Booking.Status.CANCELLED, timezone.now(), by, f"Reporté (réservation n° {new.pk})")
         old.save(update_fields=["status", "closed_at", "closed_by", "cancel_reason"])
         Slot.objects.filter(pk=old.slot_id).update(status=Slot.Status.FREE)
+        record_bulk("update", Slot, [old.slot_id], ["status"], cpts_id=old.cpts_id)
         transaction.on_commit(lambda: _after_booking(new.pk, "booked"), robust=True)
     return new
 
@@ -203,4 +206,6 @@ def _after_booking(booking_id: int, what: str) -> None:
     if what == "booked":
         sent = patient_messages.send(patient_messages.PatientMessage(booking.phone, booking.email,
                                                                    confirmation_text(booking)))
-        Booking.objects.filter(pk=booking.pk).update(confirmation=sent)
+        with transaction.atomic():
+            Booking.objects.filter(pk=booking.pk).update(confirmation=sent)
+            record_bulk("update", Booking, [booking.pk], ["confirmation"], cpts_id=booking.cpts_id)

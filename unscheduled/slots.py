@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agenda.timing import PARIS, local
+from audit.log import record_bulk
 from cpts.actions import ActionError
 from cpts.models import CPTS
 from directory.models import PracticePlace, Professional
@@ -228,7 +229,11 @@ def materialise(pattern: AvailabilityPattern, today: dt.date | None = None, hori
                  created_by_id=pattern.created_by_id, **{f: getattr(pattern, f) for f in VISIBILITY_FIELDS.values()})
             for s, e in wanted]
     Slot.objects.bulk_create(rows, ignore_conflicts=True)
+    if rows:  # ignore_conflicts: the new rows' ids are not returned, their count and pattern are recorded
+        record_bulk("create", Slot, count=len(rows), cpts_id=pattern.cpts_id,
+                    details={"pattern_id": pattern.pk})
     AvailabilityPattern.objects.filter(pk=pattern.pk).update(materialised_until=last)
+    record_bulk("update", AvailabilityPattern, [pattern.pk], ["materialised_until"], cpts_id=pattern.cpts_id)
     pattern.materialised_until = last
     return len(rows)
 
@@ -239,7 +244,11 @@ def set_paused(pattern: AvailabilityPattern, by, paused: bool) -> AvailabilityPa
     access.require_manage(by, pattern.cpts, pattern.professional)
     pattern.paused = paused
     pattern.save(update_fields=["paused"])
-    _future_free(Slot.objects.filter(pattern=pattern)).update(paused=paused)
+    future_free = _future_free(Slot.objects.filter(pattern=pattern))
+    ids = list(future_free.values_list("pk", flat=True))
+    future_free.update(paused=paused)
+    if ids:
+        record_bulk("update", Slot, ids, ["paused"], cpts_id=pattern.cpts_id, details={"pattern_id": pattern.pk})
     if not paused:
         materialise(pattern)
     return pattern
@@ -274,7 +283,9 @@ def bulk_update(cpts: CPTS, by, slot_ids: Iterable[int], *, paused: bool | None 
         changes["modality"] = _modality(modality)
     if not changes:
         raise ActionError("Choisissez une modification.", "action")
-    return free.update(**changes)
+    count = free.update(**changes)
+    record_bulk("update", Slot, ids, changes, cpts_id=cpts.pk)
+    return count
 
 
 @transaction.atomic
@@ -304,6 +315,9 @@ def copy_week(cpts: CPTS, by, professional: Professional, source_monday: dt.date
     kept = set(_without_overlaps(professional.pk, [(r.start, r.end) for r in rows]))
     rows = [r for r in rows if (r.start, r.end) in kept]
     Slot.objects.bulk_create(rows, ignore_conflicts=True)
+    if rows:  # ignore_conflicts: the new rows' ids are not returned
+        record_bulk("create", Slot, count=len(rows), cpts_id=cpts.pk,
+                    details={"professional_id": professional.pk})
     return len(rows)
 
 
