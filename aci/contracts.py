@@ -69,7 +69,8 @@ def vintage_source(vintage: DatasetVersion | None) -> str:
     if vintage is None:
         return "population municipale INSEE des communes du territoire"
     if not vintage.census_year:
-        return f"population municipale INSEE des communes du territoire ({vintage.package} {vintage.package_version})"
+        return ("population municipale INSEE des communes du territoire "
+                f"({vintage.package} {vintage.package_version})")
     return (f"{vintage.population_label} (INSEE, {vintage.package} {vintage.package_version}), "
             "communes du territoire")[:200]
 
@@ -86,9 +87,10 @@ class PopulationStatus:
 
     @property
     def differs(self) -> bool:
-        """Shown beside the contract when the current official figure is another one (never applied silently)."""
+        """Shown beside the contract when the current official figure is another one (never applied)."""
+        retained_pk = self.retained_vintage.pk if self.retained_vintage else None
         return self.current_vintage is not None and (
-            self.current != self.retained or self.current_vintage.pk != getattr(self.retained_vintage, "pk", None))
+            self.current != self.retained or self.current_vintage.pk != retained_pk)
 
 
 def population_status(contract: Contract) -> PopulationStatus:
@@ -101,7 +103,7 @@ def population_status(contract: Contract) -> PopulationStatus:
 
 
 def _official_vintage(cpts: CPTS, population: int) -> DatasetVersion | None:
-    """The current vintage when ``population`` is the territory's official figure in it, else None (typed in)."""
+    """The current vintage when ``population`` is the territory's official figure, else None (typed in)."""
     current, _ = territory_population(cpts)
     return DatasetVersion.current_for("communes") if population == current else None
 
@@ -171,7 +173,8 @@ def change_tier(contract: Contract, by, population: int, on: dt.date, source: st
     contract.population_vintage = vintage
     if source:
         contract.population_source = source[:200]
-    contract.save(update_fields=["tier", "population", "population_on", "population_source", "population_vintage"])
+    contract.save(update_fields=["tier", "population", "population_on", "population_source",
+                                 "population_vintage"])
     Amendment.objects.create(contract=contract, signed_on=on, kind=Amendment.Kind.TIER, by=by,
                              detail=f"Taille {before['tier']} → {tier} (population {population})", before=before,
                              after={"tier": tier, "population": population,

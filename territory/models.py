@@ -73,9 +73,9 @@ class PostalCode(models.Model):
 
 
 class DatasetVersion(models.Model):
-    """One vintage of the official geography: the package and version it was loaded from, the census year of its
-    populations and the year they are in force. Every vintage ever loaded is kept (a signed ACI contract refers to
-    the one it retained); the one in the tables now is ``current``."""
+    """One vintage of the official geography: the package and version it was loaded from, the census year
+    of its populations and the year they are in force. Every vintage ever loaded is kept (a signed ACI
+    contract refers to the one it retained); the one in the tables now is ``current``."""
 
     dataset = models.CharField(max_length=50, default="communes")
     package = models.CharField("paquet", max_length=100)
@@ -92,7 +92,8 @@ class DatasetVersion(models.Model):
     class Meta:
         ordering = ["-loaded_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["dataset", "package", "package_version"], name="datasetversion_unique"),
+            models.UniqueConstraint(fields=["dataset", "package", "package_version"],
+                                    name="datasetversion_unique"),
             models.UniqueConstraint(fields=["dataset"], condition=models.Q(current=True),
                                     name="datasetversion_one_current"),
         ]

