@@ -10,7 +10,11 @@ HOST ?= 127.0.0.1
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/opencpts
 export OPENCPTS_DEV ?= 1
 
-.PHONY: run test test-sqlite test-postgres setup install install-dev totp lint bench-clean clean
+.PHONY: run test test-sqlite test-postgres setup install install-dev territory-data totp lint bench-clean clean
+
+# Official communes and populations légales: the pinned npm package @etalab/decoupage-administratif, fetched with
+# npm into var/npm/ and checked against its published integrity hash (territory/npm_data.py), then read offline.
+TERRITORY_NPM := var/npm/etalab-decoupage-administratif-6.0.0.tgz
 
 $(BIN)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "OpenCPTS needs Python 3.11 or newer")'
@@ -25,8 +29,15 @@ $(BIN)/.dev-installed: $(BIN)/.installed requirements-dev.txt
 install: $(BIN)/.installed
 install-dev: $(BIN)/.dev-installed
 
+$(TERRITORY_NPM): territory/npm_data.py | $(BIN)/.installed
+	@test -f $@ || command -v npm >/dev/null || { echo "npm est introuvable : installez Node.js et npm (Debian : apt-get install nodejs npm), puis relancez make."; exit 1; }
+	$(BIN)/python -m territory.npm_data
+	@touch $@
+
+territory-data: $(BIN)/.installed $(TERRITORY_NPM)
+
 # Database, official communes, demo CPTS. Fast and data-preserving on a second run.
-setup: $(BIN)/.installed
+setup: $(BIN)/.installed territory-data
 	@mkdir -p var
 	@test -s var/secret_key || $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret_key
 	@test -s var/audit_key || (umask 077 && $(BIN)/python -c 'import base64, secrets; \
@@ -51,11 +62,11 @@ test: $(BIN)/.dev-installed
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
 
-test-sqlite: $(BIN)/.dev-installed
+test-sqlite: $(BIN)/.dev-installed territory-data
 	@echo "== Test suite on SQLite =="
 	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
 
-test-postgres: $(BIN)/.dev-installed
+test-postgres: $(BIN)/.dev-installed territory-data
 	@if $(BIN)/python scripts/pg_ready.py "$(TEST_POSTGRES_URL)"; then \
 		echo "== Test suite on PostgreSQL =="; \
 		DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest $(PYTEST_ARGS); \

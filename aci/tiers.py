@@ -34,14 +34,26 @@ def grid_in_force(on: dt.date | None = None) -> TierGrid:
     return grid
 
 
+def reaches(grid: TierGrid, tier: SizeTier, population: int) -> bool:
+    """Whether a population reaches this tier's lower threshold. The grid's rule places an exact boundary:
+    the upper tier (UPPER), the lower one (LOWER) or, by tier (BY_TIER), as the source's wording of that
+    tier says: seed 001 gives « Taille 1 : < 40 000 habitants », « Taille 2 : Entre 40 000 et 80 000 »,
+    « Taille 3 : Entre 80 000 et 175 000 », « Taille 4 : > 175 000 », so 40 000 is taille 2, 80 000
+    taille 3, 175 000 taille 3 (aci migration 0007 writes this in each grid's ``boundary_note``)."""
+    threshold = tier.min_population
+    if grid.boundary_rule == TierGrid.Boundary.BY_TIER:
+        included = tier.includes_min
+    else:
+        included = grid.boundary_rule == TierGrid.Boundary.UPPER
+    return population >= threshold if included else population > threshold
+
+
 def tier_in_grid(grid: TierGrid, population: int) -> SizeTier:
-    """Thresholds are the ``min_population`` of each tier; the grid's rule places exact boundaries."""
+    """Thresholds are the ``min_population`` of each tier; ``reaches`` places exact boundaries."""
     tiers = sorted(grid.tiers.all(), key=lambda t: t.number)
     chosen = tiers[0]
     for tier in tiers[1:]:
-        threshold = tier.min_population
-        above = population >= threshold if grid.boundary_rule == TierGrid.Boundary.UPPER else population > threshold
-        if above:
+        if reaches(grid, tier, population):
             chosen = tier
     return chosen
 

@@ -98,6 +98,7 @@ def cockpit(request, access):
     schedule = contracts.current_schedule(contract)
     return render(request, "aci/cockpit.html", {
         **_base(access, contract, "cockpit"), "today": today, "end": _end(contract), "tier_label": _tier_label(contract),
+        "population": contracts.population_status(contract),
         "deadlines": deadlines, "late": sum(1 for d in deadlines if d.state == "en retard"),
         "soon": sum(1 for d in deadlines if d.state == "bientôt"), "year": year,
         "year_bounds": contracts.year_bounds(contract, year), "missions": indicators.year_status(contract, year),
@@ -193,7 +194,8 @@ def _contract_page(request, access, contract, *, dates_form: MissionDatesForm | 
     schedule = contracts.current_schedule(contract)
     context = {
         **_base(access, contract, "contract"), "end": _end(contract), "tier_label": _tier_label(contract),
-        "rows": rows, "amendments": contract.amendments.select_related("by"), "addable": addable,
+        "population": contracts.population_status(contract), "rows": rows,
+        "amendments": contract.amendments.select_related("by"), "addable": addable,
         "schedule": schedule, "stale": _stale_schedule(contract, schedule), "years": range(1, contract.years + 1),
     }
     if can_manage:

@@ -11,8 +11,8 @@ from django.db.models import Q, Sum
 from aci.tiers import NoGridInForce, TierResult, tier_for
 from cpts.models import CPTS, TerritoryCommune
 from cpts.scoping import scoped
-from territory.models import EPCI, Commune
-from territory.text import normalize
+from territory.models import EPCI, Commune, DatasetVersion
+from territory.text import search_key
 
 
 class TerritoryError(Exception):
@@ -29,6 +29,13 @@ class TerritorySummary:
     population: int
     tier: TierResult | None
     tier_error: str = ""
+    # The vintage of the populations légales summed (« population municipale 2023, en vigueur au 1er janvier
+    # 2026 »): shown wherever the population or the tier is.
+    vintage: DatasetVersion | None = None
+
+    @property
+    def population_label(self) -> str:
+        return self.vintage.population_label if self.vintage else "population municipale"
 
 
 def summary(cpts: CPTS, on: dt.date | None = None) -> TerritorySummary:
@@ -40,7 +47,7 @@ def summary(cpts: CPTS, on: dt.date | None = None) -> TerritorySummary:
         error = ""
     except NoGridInForce as exc:
         tier, error = None, str(exc)
-    return TerritorySummary(qs.count(), population, tier, error)
+    return TerritorySummary(qs.count(), population, tier, error, DatasetVersion.current_for("communes"))
 
 
 @dataclass
@@ -63,7 +70,7 @@ def search(query: str, limit: int = 20) -> SearchResult:
     if re.fullmatch(r"\d{2,4}", q):
         communes = base.filter(postal_codes__code__startswith=q).distinct()
         return SearchResult(list(communes.order_by("name")[:limit]), [])
-    norm = normalize(q)
+    norm = search_key(q)  # without a leading article: "Le Havre", "Havre" and "le havre" find Le Havre
     communes = base.filter(Q(search_name__startswith=norm) | Q(search_name__contains=f" {norm}"))
     communes = sorted(communes.order_by("-population")[:limit], key=lambda c: (not c.search_name.startswith(norm), -c.population))
     epcis = EPCI.objects.filter(search_name__contains=norm).order_by("name")[:10]

@@ -10,7 +10,7 @@ from directory.models import PracticePlace, Professional
 from nomenclature.models import PROFESSION_SYSTEMS
 from nomenclature.selectors import codes
 from territory.models import Commune
-from territory.text import normalize
+from territory.text import normalize, search_key
 
 DEFAULT_RADIUS_KM = 10.0
 PAGE_SIZE = 20
@@ -80,7 +80,7 @@ def resolve_point(where: str) -> Point:
     elif re.fullmatch(r"(2[AaBb]|\d{2})\d{3}", text):
         commune = Commune.objects.filter(insee=text.upper(), latitude__isnull=False).first()
     elif len(text) >= 2:
-        norm = normalize(text)
+        norm = search_key(text)  # with or without the article: « Le Havre » or « Havre »
         commune = (Commune.objects.filter(search_name=norm, latitude__isnull=False).order_by("-population").first()
                    or Commune.objects.filter(search_name__startswith=norm, latitude__isnull=False)
                    .order_by("-population").first())

@@ -252,7 +252,9 @@ def _nearest_by_points(lat, lon, k, radius_km, filters, start_km, per_profession
         rows = _rows_at(lat, lon, last[0] if before else None, (last[1], last[2]),
                         max(1, need) + (k if per_professional else 0), filters)
         hits = _rank(rows, lat, lon, reach, per_professional)
-        if per_professional and len(hits) < min(k, cumulative) and len(rows) < cumulative:
+        if per_professional and len(hits) < k and kth is not None:
+            # A professional practising at two of the chosen points counts once: fewer than k professionals,
+            # while farther points may hold more. The caller searches the places themselves.
             return None
         return hits[:k]
 

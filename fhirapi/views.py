@@ -23,7 +23,7 @@ from directory.models import PracticePlace, Professional, Structure
 from fhirapi import appointments as fhir_appointments
 from fhirapi import documents as fhir_documents
 from fhirapi import mapping
-from territory.text import normalize
+from territory.text import normalize, search_key
 
 CONTENT_TYPE = "application/fhir+json; charset=utf-8"
 DEFAULT_COUNT, MAX_COUNT = 50, 1000
@@ -228,7 +228,7 @@ def parse_near(value: str) -> tuple[float, float, float]:
 def search_location(params):
     qs = PracticePlace.objects.select_related("professional", "commune")
     for value in params.getlist("address-city"):
-        qs = qs.filter(commune__search_name__startswith=normalize(value))
+        qs = qs.filter(commune__search_name__startswith=search_key(value))
     for value in params.getlist("address-postalcode"):
         qs = qs.filter(postal_code=value)
     for value in params.getlist("status"):

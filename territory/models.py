@@ -73,13 +73,45 @@ class PostalCode(models.Model):
 
 
 class DatasetVersion(models.Model):
-    """Which package and version the geography was loaded from (shown on territory pages)."""
+    """One vintage of the official geography: the package and version it was loaded from, the census year
+    of its populations and the year they are in force. Every vintage ever loaded is kept (a signed ACI
+    contract refers to the one it retained); the one in the tables now is ``current``."""
 
-    name = models.CharField(max_length=50, primary_key=True)
+    dataset = models.CharField(max_length=50, default="communes")
+    package = models.CharField("paquet", max_length=100)
+    registry = models.CharField("registre", max_length=20)
+    package_version = models.CharField("version du paquet", max_length=20)
     source = models.CharField(max_length=200)
-    loaded_at = models.DateTimeField(auto_now=True)
+    census_year = models.PositiveIntegerField("année du recensement", null=True, blank=True)
+    in_force_year = models.PositiveIntegerField("en vigueur au 1er janvier", null=True, blank=True)
+    geometry_source = models.CharField("source des contours", max_length=200, blank=True)
     rows = models.PositiveIntegerField(default=0)
-    population_year = models.PositiveIntegerField(null=True, blank=True)
+    loaded_at = models.DateTimeField(auto_now=True)
+    current = models.BooleanField("en place", default=False)
+
+    class Meta:
+        ordering = ["-loaded_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "package", "package_version"],
+                                    name="datasetversion_unique"),
+            models.UniqueConstraint(fields=["dataset"], condition=models.Q(current=True),
+                                    name="datasetversion_one_current"),
+        ]
 
     def __str__(self):
-        return f"{self.name}: {self.source}"
+        return f"{self.dataset}: {self.source}"
+
+    @property
+    def population_label(self) -> str:
+        """« population municipale 2023, en vigueur au 1er janvier 2026 »."""
+        if self.census_year and self.in_force_year:
+            return f"population municipale {self.census_year}, en vigueur au 1er janvier {self.in_force_year}"
+        return f"population municipale, millésime non indiqué ({self.package} {self.package_version})"
+
+    @property
+    def short_label(self) -> str:
+        return f"millésime {self.census_year}" if self.census_year else "millésime non indiqué"
+
+    @classmethod
+    def current_for(cls, dataset: str = "communes") -> "DatasetVersion | None":
+        return cls.objects.filter(dataset=dataset, current=True).first()

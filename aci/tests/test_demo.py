@@ -50,7 +50,10 @@ def test_the_demo_has_a_running_contract_fed_by_its_activity(demo_cpts):
     # Signed 20 months ago under the avenant 2 grid, tier from the territory's population.
     assert contract.signed_on == shift_months(today, -20) and contract.signed_on >= demo_cpts.founded_on
     assert contract.grid.name == "ACI CPTS 2019 modifié par l'avenant 2"
-    assert contract.population == territory_rules.summary(demo_cpts).population and contract.tier == 1
+    # 40,556 inhabitants (population municipale 2023, in force on 1 January 2026): tier 2, with that vintage.
+    summary = territory_rules.summary(demo_cpts)
+    assert contract.population == summary.population == 40_556 and contract.tier == 2
+    assert contract.population_vintage == summary.vintage and summary.vintage.census_year == 2023
     assert list(contract.missions.values_list("mission__code", flat=True)) == [
         "access", "crisis", "pathways", "prevention", "quality"]
     assert contracts.contract_year(contract, today) == 2
@@ -77,7 +80,8 @@ def test_the_demo_has_a_running_contract_fed_by_its_activity(demo_cpts):
     assert placed.origin == "arrêté" and placed.value > 0 and placed.rows_counted == placed.value
     assert statuses["gp_waiting_ald"].indicator.direction == "lower"
     ald_steps = sorted((s.threshold, s.amount) for s in statuses["gp_waiting_ald"].steps)
-    assert ald_steps == [(50, 9000), (100, 6000), (219, 3000)]  # aci.md §3, tier 1
+    # aci.md §3's example (9 000 / 6 000 / 3 000 € at tier 1), scaled to tier 2's variable maximum (× 1.2).
+    assert ald_steps == [(50, 10800), (100, 7200), (219, 3600)]
     assert statuses["Taux de dépistage du cancer du sein"].value == Decimal("71.20")
     assert statuses["Taux de dépistage du cancer du sein"].step.label == "Socle"
     assert statuses["Plan de crise rédigé selon le modèle national"].evidence == 1
@@ -142,7 +146,9 @@ def test_the_demo_referent_reads_the_contract_through_the_api(demo_cpts):
     client = Client(HTTP_AUTHORIZATION=f"Bearer {APIToken.issue(referent)[1]}")
     slug = demo_cpts.slug
     contract = client.get(reverse("api:aci_contract", kwargs={"slug": slug})).json()
-    assert contract["tier"] == 1 and len(contract["missions"]) == 5
+    assert contract["tier"] == 2 and len(contract["missions"]) == 5
+    assert contract["population_source"].startswith(
+        "population municipale 2023, en vigueur au 1er janvier 2026")
     schedule = client.get(reverse("api:aci_schedule", kwargs={"slug": slug})).json()
     assert schedule["reason"] == "Résultats de l'année 1" and Decimal(schedule["totals"]["gap"]) < 0
     year1 = client.get(reverse("api:aci_indicators", kwargs={"slug": slug}), {"year": 1}).json()

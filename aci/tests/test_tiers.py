@@ -19,7 +19,7 @@ def test_the_2019_grid_is_loaded_with_its_dates():
     grid = TierGrid.objects.get(name=GRID_2019)
     assert grid.effective_from == dt.date(2019, 8, 25)
     assert grid.effective_to == dt.date(2022, 3, 30)
-    assert grid.boundary_rule == TierGrid.Boundary.UPPER
+    assert grid.boundary_rule == TierGrid.Boundary.BY_TIER
 
 
 def test_the_avenant_2_grid_is_loaded_from_31_march_2022_without_end():
@@ -41,6 +41,29 @@ def test_tier_for_39999_is_tier_1():
 
 def test_tier_for_40000_is_tier_2_under_the_default_upper_rule():
     assert tier_for(40_000, AFTER_AVENANT_2).number == 2
+
+
+@pytest.mark.parametrize("on", [dt.date(2020, 6, 1), AFTER_AVENANT_2])
+@pytest.mark.parametrize(("population", "tier"), [
+    (39_999, 1), (40_000, 2), (40_001, 2), (79_999, 2), (80_000, 3), (80_001, 3),
+    (174_999, 3), (175_000, 3), (175_001, 4),
+])
+def test_exact_boundaries_follow_the_wording_of_seed_001(on, population, tier):
+    """« Taille 1 : < 40 000 » (40 000 is taille 2), « Taille 4 : > 175 000 » (175 000 is taille 3),
+    80 000 in both « entre » ranges: the lower bound of a range is included, as for 40 000 (taille 3)."""
+    assert tier_for(population, on).number == tier
+
+
+@pytest.mark.parametrize("name", [GRID_2019, GRID_AVENANT_2])
+def test_each_grid_states_which_side_each_exact_boundary_falls_on_quoting_its_source(name):
+    grid = TierGrid.objects.get(name=name)
+    wording = dict(grid.tiers.values_list("number", "source_wording"))
+    assert wording == {1: "< 40 000 habitants", 2: "Entre 40 000 et 80 000 habitants",
+                       3: "Entre 80 000 et 175 000 habitants", 4: "> 175 000 habitants"}
+    assert "40 000 habitants : taille 2" in grid.boundary_note
+    assert "80 000 habitants : taille 3" in grid.boundary_note
+    assert "175 000 habitants : taille 3" in grid.boundary_note
+    assert "« Taille 1 : < 40 000 habitants ;" in grid.boundary_note
 
 
 def test_tier_for_40000_is_tier_1_when_the_grid_uses_the_lower_rule():

@@ -81,6 +81,15 @@ def test_htmx_search_returns_matching_communes_with_an_add_button(client, cast):
     assert "<html" not in page  # a fragment for HTMX, not a whole page
 
 
+@pytest.mark.parametrize("query", ["La Burbanche", "Burbanche"])
+def test_htmx_search_finds_a_commune_with_or_without_its_article(client, cast, query):
+    login(client, cast.coordinator)
+    response = client.get(url("territory_search", cast.cpts), {"q": query}, HTTP_HX_REQUEST="true")
+    page = text(response)
+    assert "La Burbanche" in page
+    assert 'name="insee" value="01066"' in page
+
+
 def test_htmx_search_marks_a_commune_held_by_the_other_cpts(client, cast):
     login(client, cast.coordinator)
     response = client.get(url("territory_search", cast.cpts), {"q": "01004"})
@@ -119,6 +128,17 @@ def test_home_page_shows_population_and_tier(client, cast):
     assert response.status_code == 200
     assert "Taille 1" in page
     assert f"{belley:,}".replace(",", "\u202f") in page or f"{belley:,}".replace(",", "\xa0") in page
+
+
+def test_home_and_territory_pages_state_the_vintage_of_the_population_and_tier(client, cast):
+    login(client, cast.coordinator)
+    for name in ("home", "territory"):
+        page = text(client.get(url(name, cast.cpts)))
+        label = "population municipale 2023, en vigueur au 1er janvier 2026"
+        assert f'data-testid="population-vintage">{label}<' in page
+        assert f"», {label}</small>" in page  # beside the tier
+    page = text(client.get(url("territory", cast.cpts)))
+    assert "Source : @etalab/decoupage-administratif 6.0.0 (npm ; INSEE, population municipale 2023" in page
 
 
 def test_territory_page_shows_the_population_after_adding_communes(client, cast):

@@ -44,6 +44,19 @@ def test_search_by_name_finds_a_word_inside_the_name():
     assert "01138" in _insees(rules.search("beon"))
 
 
+@pytest.mark.parametrize("query", ["Le Havre", "Havre", "le havre", "LE HAVRE", "havre"])
+def test_search_finds_le_havre_with_or_without_its_article(query):
+    result = rules.search(query)
+    assert _insees(result)[0] == "76351"
+    assert result.communes[0].name == "Le Havre"
+
+
+@pytest.mark.parametrize("query", ["L'Abergement-Clémenciat", "Abergement-Clémenciat",
+                                   "l abergement clemenciat", "abergement"])
+def test_search_finds_l_abergement_clemenciat_with_or_without_its_article(query):
+    assert "01001" in _insees(rules.search(query))
+
+
 def test_search_by_postal_code_returns_the_communes_of_that_code():
     assert "01034" in _insees(rules.search("01300"))
 

@@ -10,6 +10,7 @@ from cpts.models import Membership
 from directory import generate, geopoints, rpps_format, rpps_import, search
 from directory.models import PracticePlace, Professional
 from directory.query import Criteria, resolve_point, run
+from territory.models import Commune
 from tests.cast import login
 
 pytestmark = pytest.mark.django_db
@@ -71,8 +72,15 @@ def test_place_resolution():
         resolve_point("Nullepart-sur-Rien")
 
 
+@pytest.mark.parametrize("where", ["Le Havre", "Havre", "le havre"])
+def test_place_resolution_matches_a_commune_with_or_without_its_article(where):
+    assert resolve_point(where).label == "Le Havre"
+
+
 def test_filters_restrict_results(imported, cast):
-    gp = Professional.objects.filter(profession_code="10").first()
+    belley = Commune.objects.get(insee="01034")
+    nearest_gp = brute_force(belley.latitude, belley.longitude, 60, "10")[0][0]  # a GP within the radius
+    gp = Professional.objects.get(pk=nearest_gp)
     gp.accepts_new_patients = True
     gp.takes_part_in_snp = True
     gp.save()

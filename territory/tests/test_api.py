@@ -31,6 +31,13 @@ def test_search_a_free_commune_has_no_cpts(client, auth):
     assert culoz["cpts"] is None
 
 
+@pytest.mark.parametrize("query", ["Le Havre", "Havre", "le havre"])
+def test_search_le_havre_with_or_without_the_article_returns_its_official_name(client, auth, query):
+    response = client.get("/api/communes", {"q": query}, **auth)
+    first = response.json()["communes"][0]
+    assert (first["insee"], first["name"]) == ("76351", "Le Havre")
+
+
 def test_search_by_siren_returns_the_epci(client, auth):
     response = client.get("/api/communes", {"q": "200040350"}, **auth)
     assert response.json() == {"communes": [], "epcis": [

