@@ -74,7 +74,7 @@ def otp_verify(request):
             status = 429
         elif form.is_valid():
             code = form.cleaned_data["code"]
-            device = next((d for d in devices if d.verify_token(code)), None)
+            device = twofactor.verify(devices, code)
             if device is not None:
                 otp_login(request, device)
                 throttle.success(request.user.email)
