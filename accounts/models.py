@@ -98,3 +98,20 @@ class APIToken(models.Model):
         if token.expires_at and token.expires_at <= timezone.now():
             return None
         return token.user
+
+
+class RateCounter(models.Model):
+    """A counter shared by every application process: login attempts per account and per address, public form
+    posts per address, anti-spam stamps already used. Written only by ``accounts/ratelimit.py`` with one
+    conditional UPDATE, so that concurrent increments never read the same old value. Not domain data: not
+    audited (``audit.signals.SKIPPED_MODELS``); keys are hashes, never e-mail or IP addresses."""
+
+    key = models.CharField(max_length=80, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "compteur de limitation"
+
+    def __str__(self):
+        return f"{self.key}: {self.count}"

@@ -36,18 +36,17 @@ def login_view(request):
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].lower()
         ip = client_ip(request)
-        verdict = throttle.check(email, ip)
+        verdict = throttle.attempt(email, ip)  # counted before the password is checked
         if verdict.blocked:
             record("login.blocked", object_type="accounts.user", object_label=email)
             error, status = verdict.message, 429
         else:
             user = authenticate(request, email=email, password=form.cleaned_data["password"])
             if user is None:
-                throttle.failure(email, ip)
                 record("login.failure", object_type="accounts.user", object_label=email)
                 error, status = "Adresse e-mail ou mot de passe incorrect.", 200
             else:
-                throttle.success(email)
+                throttle.success(email, ip)
                 login(request, user)
                 record("login.success", obj=user)
                 return redirect(_next(request))
@@ -68,7 +67,7 @@ def otp_verify(request):
     status = 200
     if request.method == "POST":
         ip = client_ip(request)
-        verdict = throttle.check(request.user.email, ip)
+        verdict = throttle.attempt(request.user.email, ip)  # counted before the code is checked
         if verdict.blocked:
             form.add_error(None, verdict.message)
             status = 429
@@ -77,13 +76,12 @@ def otp_verify(request):
             device = twofactor.verify(devices, code)
             if device is not None:
                 otp_login(request, device)
-                throttle.success(request.user.email)
+                throttle.success(request.user.email, ip)
                 record("otp.success", obj=request.user, details={"device": device.__class__.__name__})
                 if isinstance(device, StaticDevice):
                     left = device.token_set.count()
                     messages.warning(request, f"Code de secours utilisé : il vous en reste {left}.")
                 return redirect(_next(request))
-            throttle.failure(request.user.email, ip)
             record("otp.failure", obj=request.user)
             form.add_error("code", "Code incorrect, expiré ou déjà utilisé. Saisissez le code affiché actuellement "
                                    "par votre application.")
