@@ -5,7 +5,9 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import devices_for_user
@@ -13,10 +15,10 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import throttle, twofactor
-from accounts.forms import LoginForm, OTPForm, RegisterForm
+from accounts import throttle, tokens, twofactor
+from accounts.forms import APITokenForm, LoginForm, OTPForm, RegisterForm
 from accounts.models import User
-from accounts.policy import requires_second_factor
+from accounts.policy import must_verify, requires_second_factor
 from audit.log import record
 from audit.middleware import client_ip
 
@@ -123,8 +125,52 @@ def security(request):
     static = StaticDevice.objects.filter(user=request.user).first()
     return render(request, "accounts/security.html", {
         "totp": totp, "recovery_left": static.token_set.count() if static else 0,
-        "tokens": request.user.api_tokens.filter(revoked=False),
+        "tokens": tokens.tokens_of(request.user).filter(revoked=False, expires_at__gt=timezone.now()),
     })
+
+
+def verified_session_required(view):
+    """Pages under /compte/ are open before the second factor (to pass it); these ones, which hand out or
+    withdraw access, need it when the user's roles do."""
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if must_verify(request.user) and not request.user.is_verified():
+            return redirect(f"{reverse('accounts:otp_verify')}?next={request.get_full_path()}")
+        return view(request, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    return wrapper
+
+
+@verified_session_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request):
+    """« Mes jetons d'API »: the list, and a new token shown once (rendered, never stored)."""
+    form = APITokenForm(request.POST or None)
+    created = raw = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            created, raw = tokens.issue(request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"],
+                                        read_only=form.cleaned_data["read_only"])
+        except tokens.TokenError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            form = APITokenForm()
+    return render(request, "accounts/api_tokens.html", {
+        "form": form, "created": created, "raw": raw, "tokens": tokens.tokens_of(request.user),
+        "open_form": request.method == "POST" and raw is None,
+    })
+
+
+@verified_session_required
+@require_POST
+def revoke_api_token(request, token_id):
+    token = get_object_or_404(tokens.tokens_of(request.user), pk=token_id)
+    if tokens.revoke(token):
+        messages.success(request, f"Jeton « {token.name} » révoqué : il ne donne plus accès à l'API.")
+    else:
+        messages.info(request, f"Le jeton « {token.name} » était déjà révoqué.")
+    return redirect("accounts:api_tokens")
 
 
 @require_POST
