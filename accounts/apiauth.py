@@ -1,6 +1,6 @@
 """Who is calling a machine interface (JSON API, FHIR): a verified browser session or a bearer token."""
 
-from accounts.models import APIToken
+from accounts import tokens
 from accounts.policy import must_verify
 
 
@@ -12,12 +12,16 @@ def session_user(request):
 
 
 def token_user(request, raw: str):
-    """Authenticate a raw bearer token; the request then acts as its user."""
-    user = APIToken.authenticate(raw)
-    if user is not None:
-        request.user = user
-        request.api_token_user = True
-    return user
+    """Authenticate a raw bearer token; the request then acts as its user. None for an unknown, expired or
+    revoked token (401); ``tokens.ReadOnlyToken`` (403) when a read-only token is used to write."""
+    token = tokens.find(raw)
+    if token is None:
+        return None
+    tokens.check_method(token, request.method)
+    request.user = token.user
+    request.api_token = token
+    request.api_token_user = True
+    return token.user
 
 
 def request_user(request):

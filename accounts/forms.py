@@ -51,3 +51,15 @@ class RegisterForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password", exc)
         return data
+
+
+class APITokenForm(forms.Form):
+    """A new API token: what it is for, how long, read-only or not. The rules are in accounts/tokens.py."""
+
+    VALIDITY = [("30", "30 jours"), ("90", "3 mois"), ("365", "1 an"), ("730", "2 ans")]
+
+    name = forms.CharField(label="Nom du jeton", max_length=100,
+                           help_text="L'outil ou le script qui l'utilisera, par exemple « Tableau de bord ARS ».")
+    days = forms.ChoiceField(label="Validité", choices=VALIDITY, initial="365")
+    read_only = forms.BooleanField(label="Lecture seule (consultation uniquement, aucune modification)",
+                                   required=False)

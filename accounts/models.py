@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -67,15 +68,25 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class APIToken(models.Model):
-    """A bearer token for the JSON API. Only its SHA-256 is stored; the value is shown once."""
+    """A bearer token for the JSON API and FHIR. Only its SHA-256 is stored; the value is shown once.
+
+    Written only by ``accounts/tokens.py`` (issue, revoke, authenticate: expiry, revocation, read-only scope,
+    last use)."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=100, default="jeton API")
+    name = models.CharField("nom", max_length=100, default="jeton API")
     prefix = models.CharField(max_length=12, db_index=True)
     digest = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    revoked = models.BooleanField(default=False)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    expires_at = models.DateTimeField("expire le")
+    read_only = models.BooleanField("lecture seule", default=False)
+    last_used_at = models.DateTimeField("dernière utilisation", null=True, blank=True)
+    revoked = models.BooleanField("révoqué", default=False)
+    revoked_at = models.DateTimeField("révoqué le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "jeton d'API"
+        verbose_name_plural = "jetons d'API"
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
@@ -85,16 +96,39 @@ class APIToken(models.Model):
         return hashlib.sha256(raw.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user: User, name: str = "jeton API", expires_at=None) -> tuple["APIToken", str]:
+    def issue(cls, user: User, name: str = "jeton API", expires_at=None, read_only: bool = False
+              ) -> tuple["APIToken", str]:
+        """The row and its raw value (shown once). Callers go through ``accounts.tokens.issue``, which
+        validates and audits; ``expires_at`` defaults to one year."""
+        from accounts.tokens import DEFAULT_DAYS
+
         raw = "ocp_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, prefix=raw[:12], digest=cls.digest_of(raw), expires_at=expires_at)
+        expires_at = expires_at or timezone.now() + timedelta(days=DEFAULT_DAYS)
+        token = cls.objects.create(user=user, name=name, prefix=raw[:12], digest=cls.digest_of(raw),
+                                   expires_at=expires_at, read_only=read_only)
         return token, raw
 
-    @classmethod
-    def authenticate(cls, raw: str) -> User | None:
-        token = cls.objects.select_related("user").filter(digest=cls.digest_of(raw), revoked=False).first()
-        if token is None or not token.user.is_active:
-            return None
-        if token.expires_at and token.expires_at <= timezone.now():
-            return None
-        return token.user
+    @property
+    def state(self) -> str:
+        if self.revoked:
+            return "révoqué"
+        if self.expires_at <= timezone.now():
+            return "expiré"
+        return "actif"
+
+
+class RateCounter(models.Model):
+    """A counter shared by every application process: login attempts per account and per address, public form
+    posts per address, anti-spam stamps already used. Written only by ``accounts/ratelimit.py`` with one
+    conditional UPDATE, so that concurrent increments never read the same old value. Not domain data: not
+    audited (``audit.signals.SKIPPED_MODELS``); keys are hashes, never e-mail or IP addresses."""
+
+    key = models.CharField(max_length=80, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "compteur de limitation"
+
+    def __str__(self):
+        return f"{self.key}: {self.count}"

@@ -1,18 +1,22 @@
-"""Throttling of failed logins, per account and per IP address, in the shared cache.
+"""Throttling of login attempts, per account and per IP address (password and second-factor code).
 
-The cache is Redis (production) or the database (embedded default): both are shared between
-application instances, so a lockout holds whichever instance the next attempt reaches.
+Each attempt is counted *before* the password or code is checked (``attempt``), with the atomic counters of
+``accounts/ratelimit.py`` (in the database, shared by every application process): thirty concurrent wrong
+passwords for one account get at most ``LOGIN_MAX_FAILURES_PER_ACCOUNT`` checks, the others are refused
+without a check. A success clears the account's count and gives the address its attempt back, so only
+failures add up; the window is ``LOGIN_LOCKOUT_SECONDS`` from the first counted attempt.
 """
 
 import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+
+from accounts import ratelimit
 
 
 def _key(kind: str, value: str) -> str:
-    return f"login-fail:{kind}:{hashlib.sha256(value.lower().encode()).hexdigest()[:32]}"
+    return f"login:{kind}:{hashlib.sha256(value.lower().encode()).hexdigest()[:32]}"
 
 
 @dataclass(frozen=True)
@@ -21,33 +25,24 @@ class Verdict:
     message: str = ""
 
 
-def check(email: str, ip: str | None) -> Verdict:
-    minutes = max(1, settings.LOGIN_LOCKOUT_SECONDS // 60)
-    if email and (cache.get(_key("account", email)) or 0) >= settings.LOGIN_MAX_FAILURES_PER_ACCOUNT:
-        return Verdict(True, f"Trop de tentatives de connexion échouées pour ce compte. Réessayez dans {minutes} minutes "
-                             "ou réinitialisez votre mot de passe.")
-    if ip and (cache.get(_key("ip", ip)) or 0) >= settings.LOGIN_MAX_FAILURES_PER_IP:
-        return Verdict(True, f"Trop de tentatives de connexion échouées depuis votre adresse. Réessayez dans {minutes} minutes.")
+def _minutes() -> int:
+    return max(1, settings.LOGIN_LOCKOUT_SECONDS // 60)
+
+
+def attempt(email: str, ip: str | None) -> Verdict:
+    """Count this attempt; blocked when it goes over the account's or the address's limit."""
+    window = settings.LOGIN_LOCKOUT_SECONDS
+    if email and ratelimit.hit(_key("account", email), window) > settings.LOGIN_MAX_FAILURES_PER_ACCOUNT:
+        return Verdict(True, f"Trop de tentatives de connexion échouées pour ce compte. Réessayez dans {_minutes()} "
+                             "minutes ou réinitialisez votre mot de passe.")
+    if ip and ratelimit.hit(_key("ip", ip), window) > settings.LOGIN_MAX_FAILURES_PER_IP:
+        return Verdict(True, f"Trop de tentatives de connexion échouées depuis votre adresse. Réessayez dans "
+                             f"{_minutes()} minutes.")
     return Verdict(False)
 
 
-def _incr(key: str) -> int:
-    timeout = settings.LOGIN_LOCKOUT_SECONDS
-    if cache.add(key, 1, timeout):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout)
-        return 1
-
-
-def failure(email: str, ip: str | None) -> None:
-    if email:
-        _incr(_key("account", email))
+def success(email: str, ip: str | None) -> None:
+    """The attempt was right: the account starts again from zero, the address gets its attempt back."""
+    ratelimit.reset(_key("account", email))
     if ip:
-        _incr(_key("ip", ip))
-
-
-def success(email: str) -> None:
-    cache.delete(_key("account", email))
+        ratelimit.refund(_key("ip", ip))

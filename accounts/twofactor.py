@@ -38,8 +38,30 @@ def qr_svg(device: TOTPDevice) -> str:
 
 
 def verify_totp(device: TOTPDevice, code: str) -> bool:
-    """django-otp refuses a code already used (replay) and throttles repeated failures."""
-    return device.verify_token(code)
+    """django-otp refuses a code already used (replay) and throttles repeated failures; the device's row is
+    locked while it checks, so that two requests with one code cannot both pass."""
+    return _verify_locked(device, code) is not None
+
+
+def verify(devices, code: str):
+    """The device (TOTP or recovery codes) that accepts ``code``, or None. A code is accepted once, even when
+    several requests send it at the same moment."""
+    return next((d for d in (_verify_locked(device, code) for device in devices) if d is not None), None)
+
+
+@transaction.atomic
+def _verify_locked(device, code: str):
+    """Check ``code`` against a fresh copy of ``device`` whose row is locked until the commit.
+
+    django-otp stores the last TOTP step used (``last_t``) and deletes a recovery code once used, but reads
+    and writes in two statements: concurrent requests with one code all read the old state and all pass.
+    Here the second request waits on the lock (PostgreSQL row lock; SQLite: the write lock that an
+    IMMEDIATE transaction takes at its start), then reads the state the first one wrote, and is refused.
+    """
+    locked = type(device).objects.select_for_update().filter(pk=device.pk).first()
+    if locked is None or not locked.verify_token(code):
+        return None
+    return locked
 
 
 @transaction.atomic

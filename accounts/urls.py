@@ -13,6 +13,8 @@ urlpatterns = [
     path("compte/double-authentification/", views.otp_setup, name="otp_setup"),
     path("compte/codes-de-secours/", views.recovery_codes, name="recovery_codes"),
     path("compte/securite/", views.security, name="security"),
+    path("compte/jetons/", views.api_tokens, name="api_tokens"),
+    path("compte/jetons/<int:token_id>/revoquer/", views.revoke_api_token, name="revoke_api_token"),
     path("mot-de-passe/oubli/", auth_views.PasswordResetView.as_view(
         template_name="accounts/password_reset.html", email_template_name="accounts/password_reset_email.txt",
         subject_template_name="accounts/password_reset_subject.txt",

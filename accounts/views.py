@@ -5,7 +5,9 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import devices_for_user
@@ -13,10 +15,10 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import throttle, twofactor
-from accounts.forms import LoginForm, OTPForm, RegisterForm
+from accounts import throttle, tokens, twofactor
+from accounts.forms import APITokenForm, LoginForm, OTPForm, RegisterForm
 from accounts.models import User
-from accounts.policy import requires_second_factor
+from accounts.policy import must_verify, requires_second_factor
 from audit.log import record
 from opencpts.clientip import client_ip
 
@@ -36,18 +38,17 @@ def login_view(request):
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].lower()
         ip = client_ip(request)
-        verdict = throttle.check(email, ip)
+        verdict = throttle.attempt(email, ip)  # counted before the password is checked
         if verdict.blocked:
             record("login.blocked", object_type="accounts.user", object_label=email)
             error, status = verdict.message, 429
         else:
             user = authenticate(request, email=email, password=form.cleaned_data["password"])
             if user is None:
-                throttle.failure(email, ip)
                 record("login.failure", object_type="accounts.user", object_label=email)
                 error, status = "Adresse e-mail ou mot de passe incorrect.", 200
             else:
-                throttle.success(email)
+                throttle.success(email, ip)
                 login(request, user)
                 record("login.success", obj=user)
                 return redirect(_next(request))
@@ -68,22 +69,21 @@ def otp_verify(request):
     status = 200
     if request.method == "POST":
         ip = client_ip(request)
-        verdict = throttle.check(request.user.email, ip)
+        verdict = throttle.attempt(request.user.email, ip)  # counted before the code is checked
         if verdict.blocked:
             form.add_error(None, verdict.message)
             status = 429
         elif form.is_valid():
             code = form.cleaned_data["code"]
-            device = next((d for d in devices if d.verify_token(code)), None)
+            device = twofactor.verify(devices, code)
             if device is not None:
                 otp_login(request, device)
-                throttle.success(request.user.email)
+                throttle.success(request.user.email, ip)
                 record("otp.success", obj=request.user, details={"device": device.__class__.__name__})
                 if isinstance(device, StaticDevice):
                     left = device.token_set.count()
                     messages.warning(request, f"Code de secours utilisé : il vous en reste {left}.")
                 return redirect(_next(request))
-            throttle.failure(request.user.email, ip)
             record("otp.failure", obj=request.user)
             form.add_error("code", "Code incorrect, expiré ou déjà utilisé. Saisissez le code affiché actuellement "
                                    "par votre application.")
@@ -125,8 +125,52 @@ def security(request):
     static = StaticDevice.objects.filter(user=request.user).first()
     return render(request, "accounts/security.html", {
         "totp": totp, "recovery_left": static.token_set.count() if static else 0,
-        "tokens": request.user.api_tokens.filter(revoked=False),
+        "tokens": tokens.tokens_of(request.user).filter(revoked=False, expires_at__gt=timezone.now()),
     })
+
+
+def verified_session_required(view):
+    """Pages under /compte/ are open before the second factor (to pass it); these ones, which hand out or
+    withdraw access, need it when the user's roles do."""
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if must_verify(request.user) and not request.user.is_verified():
+            return redirect(f"{reverse('accounts:otp_verify')}?next={request.get_full_path()}")
+        return view(request, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    return wrapper
+
+
+@verified_session_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request):
+    """« Mes jetons d'API »: the list, and a new token shown once (rendered, never stored)."""
+    form = APITokenForm(request.POST or None)
+    created = raw = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            created, raw = tokens.issue(request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"],
+                                        read_only=form.cleaned_data["read_only"])
+        except tokens.TokenError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            form = APITokenForm()
+    return render(request, "accounts/api_tokens.html", {
+        "form": form, "created": created, "raw": raw, "tokens": tokens.tokens_of(request.user),
+        "open_form": request.method == "POST" and raw is None,
+    })
+
+
+@verified_session_required
+@require_POST
+def revoke_api_token(request, token_id):
+    token = get_object_or_404(tokens.tokens_of(request.user), pk=token_id)
+    if tokens.revoke(token):
+        messages.success(request, f"Jeton « {token.name} » révoqué : il ne donne plus accès à l'API.")
+    else:
+        messages.info(request, f"Le jeton « {token.name} » était déjà révoqué.")
+    return redirect("accounts:api_tokens")
 
 
 @require_POST

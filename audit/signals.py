@@ -12,7 +12,8 @@ from django.db.models.signals import post_delete, post_init, post_save
 
 AUDITED_APPS = {"accounts", "cpts", "directory", "aci", "coordination", "agenda", "documents", "news", "unscheduled",
                 "gpmatching", "otp_totp", "otp_static"}
-SKIPPED_MODELS = {"directory.rppsstagingrow", "directory.rppslineissue", "directory.geopoint"}
+SKIPPED_MODELS = {"directory.rppsstagingrow", "directory.rppslineissue", "directory.geopoint",
+                  "accounts.ratecounter"}  # rate-limit counters, not domain data
 
 
 def _tenant_chain(instance) -> int | None:

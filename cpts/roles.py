@@ -116,6 +116,8 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "accounts:otp_setup": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
     "accounts:recovery_codes": {"POST": AUTHENTICATED},
     "accounts:security": {"GET": AUTHENTICATED},
+    "accounts:api_tokens": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
+    "accounts:revoke_api_token": {"POST": AUTHENTICATED},
     "accounts:password_reset": {"GET": PUBLIC, "POST": PUBLIC},
     "accounts:password_reset_done": {"GET": PUBLIC},
     "accounts:password_reset_confirm": {"GET": PUBLIC},

@@ -1,47 +1,81 @@
 """Keeping robots off the public form without third-party services: a field people never see (a robot fills it),
-a minimum time between showing the form and sending it (signed, so it cannot be forged), and a limit of
-submissions per IP address in the shared cache (so the limit holds across application instances)."""
+a minimum time between showing the form and sending it (signed, so it cannot be forged, and used once), and a
+limit of submissions per IP address.
+
+The limit and the single use are counted with ``accounts.ratelimit`` (one conditional UPDATE in the database,
+shared by every application process), inside the transaction that stores the request: concurrent posts cannot
+all read "4 so far" or "stamp not used yet"; a request refused by the rules rolls its count back."""
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 import time
 
 from django.core import signing
-from django.core.cache import cache
+
+from accounts import ratelimit
+from cpts.actions import ActionError
 
 PER_IP_PER_HOUR = 5
 MIN_SECONDS = 3
+MAX_AGE = 24 * 3600
 SALT = "gpmatching.form-time"
 
+LIMIT_MESSAGE = "Trop de demandes envoyées depuis votre connexion. Réessayez dans une heure ou appelez la CPTS."
+USED_MESSAGE = ("Ce formulaire a déjà été envoyé : votre demande est enregistrée. Pour une autre demande, "
+                "envoyez de nouveau le formulaire ci-dessous.")
 
-def form_stamp() -> str:
-    return signing.dumps(int(time.time()), salt=SALT)
+
+def form_stamp(now: float | None = None) -> str:
+    """The signed time the form was shown, with a random part so that each display has its own stamp."""
+    return signing.dumps({"t": int(now or time.time()), "n": secrets.token_hex(8)}, salt=SALT)
+
+
+def shown_at(stamp: str) -> int | None:
+    """When the form was shown, or None for a missing, forged or expired stamp."""
+    try:
+        value = signing.loads(stamp or "", salt=SALT, max_age=MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if isinstance(value, dict):
+        value = value.get("t")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def too_fast(stamp: str, now: float | None = None) -> bool:
     """True when the form came back faster than a person can fill it, or with a missing or forged stamp."""
-    try:
-        shown = signing.loads(stamp or "", salt=SALT, max_age=24 * 3600)
-    except signing.BadSignature:
-        return True
-    return (now or time.time()) - shown < MIN_SECONDS
+    shown = shown_at(stamp)
+    return shown is None or (now or time.time()) - shown < MIN_SECONDS
 
 
-def _key(ip: str) -> str:
+def _ip_key(ip: str) -> str:
     return f"gp-form:{hashlib.sha256(ip.encode()).hexdigest()[:32]}"
 
 
+def _stamp_key(stamp: str) -> str:
+    return f"gp-stamp:{hashlib.sha256(stamp.encode()).hexdigest()[:32]}"
+
+
 def over_limit(ip: str | None) -> bool:
-    return bool(ip) and (cache.get(_key(ip)) or 0) >= PER_IP_PER_HOUR
+    """An early look (no count): the decision is taken by ``admit``."""
+    return bool(ip) and ratelimit.current(_ip_key(ip)) >= PER_IP_PER_HOUR
 
 
 def count(ip: str | None) -> None:
-    if not ip:
-        return
-    key = _key(ip)
-    if not cache.add(key, 1, 3600):
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, 3600)
+    """Count a post answered without storing anything (a robot's)."""
+    if ip:
+        ratelimit.hit(_ip_key(ip), 3600)
+
+
+def used(stamp: str) -> bool:
+    return ratelimit.current(_stamp_key(stamp)) > 0
+
+
+def admit(ip: str | None, stamp: str) -> None:
+    """Count this post against its stamp (once) and its address (``PER_IP_PER_HOUR``); raise ``ActionError``
+    with the French message when refused. Call it inside the transaction that stores the request."""
+    if ratelimit.hit(_stamp_key(stamp), MAX_AGE + 3600) > 1:
+        raise ActionError(USED_MESSAGE)
+    if ip and ratelimit.hit(_ip_key(ip), 3600) > PER_IP_PER_HOUR:
+        raise ActionError(LIMIT_MESSAGE)

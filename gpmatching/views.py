@@ -10,7 +10,6 @@ import io
 
 from django.conf import settings
 from django.contrib import messages
-from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.core.paginator import Paginator
@@ -66,21 +65,22 @@ def public_form(request, slug):
     form = RequestForm(cpts, request.POST or None)
     if request.method == "POST":
         ip = client_ip(request)
+        stamp = request.POST.get("stamp", "")
         if spam.over_limit(ip):
-            messages.error(request, "Trop de demandes envoyées depuis votre connexion. Réessayez dans une heure ou "
-                                    "appelez la CPTS.")
+            messages.error(request, spam.LIMIT_MESSAGE)
         elif form.is_valid():
-            if form.cleaned_data.get("website") or spam.too_fast(request.POST.get("stamp", "")):
+            if form.cleaned_data.get("website") or spam.too_fast(stamp):
                 # A robot: answered as if accepted, nothing kept.
                 spam.count(ip)
                 request.session[SESSION_DONE] = {"reference": "", "email": False}
                 return redirect("gpmatching:public_done", slug=cpts.slug)
             try:
-                result = intake.submit_public(cpts, form.data_for_rules())
+                with transaction.atomic():  # the stamp's use and the address's count go with the request
+                    spam.admit(ip, stamp)
+                    result = intake.submit_public(cpts, form.data_for_rules())
             except ActionError as exc:
                 _apply_error(form, exc)
             else:
-                spam.count(ip)
                 if result.token:
                     transaction.on_commit(lambda: _send_confirmation(request, result))
                 request.session[SESSION_DONE] = {"reference": result.request.reference,
@@ -94,13 +94,8 @@ def _stamp(request) -> str:
     """The form's time stamp: kept from the first display when the form comes back with errors, so that a person
     who only ticks a box and sends again is not taken for a robot (too fast) and silently dropped."""
     posted = request.POST.get("stamp", "") if request.method == "POST" else ""
-    if posted:
-        try:
-            signing.loads(posted, salt=spam.SALT, max_age=24 * 3600)
-        except signing.BadSignature:
-            pass
-        else:
-            return posted
+    if posted and spam.shown_at(posted) is not None and not spam.used(posted):
+        return posted
     return spam.form_stamp()
 
 

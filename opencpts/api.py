@@ -10,7 +10,9 @@ from accounts.apiauth import session_user, token_user
 
 
 class TokenAuth(HttpBearer):
-    openapi_description = "Jeton créé par `python manage.py create_api_token EMAIL` (en-tête Authorization: Bearer …)."
+    openapi_description = ("Jeton créé sur la page « Mes jetons d'API » (/compte/jetons/) ou par `python manage.py "
+                           "create_api_token EMAIL` (en-tête Authorization: Bearer …). Expiré ou révoqué : 401 ; "
+                           "jeton en lecture seule : 403 sur toute méthode autre que GET, HEAD, OPTIONS.")
 
     def authenticate(self, request, token):
         return token_user(request, token)

@@ -593,6 +593,12 @@ def _profile(w, role):
             "mssante": "", "phone": ""}
 
 
+def _newest_api_token() -> int:
+    from accounts.models import APIToken
+
+    return APIToken.objects.order_by("-pk").values_list("pk", flat=True).first() or 1
+
+
 def _logged_in_302(role):
     return 200 if role == "anonymous" else 302
 
@@ -764,6 +770,10 @@ PAGES: dict[str, Page] = {
     "accounts:otp_setup": Page(data=lambda w, r: {"code": "000000"}, ok={"GET": 200, "POST": 200}),
     "accounts:recovery_codes": Page(data=lambda w, r: {}, ok={"POST": 200}),
     "accounts:security": Page(),
+    "accounts:api_tokens": Page(data=lambda w, r: {"name": "Jeton matrice", "days": "365"},
+                                ok={"GET": 200, "POST": 200}),  # the token is shown once, no redirect
+    # Just after the page above: the newest token is the one the role logged in there has just created.
+    "accounts:revoke_api_token": Page(kwargs=lambda w: {"token_id": _newest_api_token()}, data=lambda w, r: {}),
     "accounts:password_reset": Page(data=lambda w, r: {"email": "member@cast.test"}),
     "accounts:password_reset_done": Page(),
     "accounts:password_reset_confirm": Page(kwargs=lambda w: {"uidb64": "MQ", "token": "invalide-jeton"}),
@@ -1075,6 +1085,9 @@ def _snp_managers(role):
 
 # What each allowed POST must have done (so that "302" cannot hide a rejected form), and a refused one not.
 EFFECTS: dict[str, tuple[Callable[[World, User | None], bool], Callable[[str], bool] | None]] = {
+    "accounts:api_tokens": (lambda w, u: u is not None and u.api_tokens.filter(name="Jeton matrice").exists(), None),
+    "accounts:revoke_api_token": (
+        lambda w, u: u is not None and u.api_tokens.filter(name="Jeton matrice", revoked=True).exists(), None),
     "accounts:register": (lambda w, u: User.objects.filter(email="new@cast.test").exists(),
                           lambda role: role == "anonymous"),  # a logged-in user is sent home
     "directory:my_profile": (lambda w, u: u is not None and User.objects.get(pk=u.pk).professional is not None
@@ -1345,6 +1358,8 @@ def test_refused_api_write_with_token_changes_nothing(world, client):
     from accounts.models import APIToken
 
     _, raw = APIToken.issue(world.cast.member)
+    # A first use stores the token's last use (then at most once a minute): before the snapshot.
+    assert client.get("/api/cpts", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
     before = snapshot()
     response = client.post(f"/api/cpts/{world.slug}/territory/communes", json.dumps({"insee": world.free_commune}),
                            content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {raw}")

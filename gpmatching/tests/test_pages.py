@@ -36,8 +36,8 @@ def url(name, cast, *args):
 
 
 def old_stamp(seconds=10):
-    """The stamp of a form shown ``seconds`` ago, signed as the page signs it."""
-    return signing.dumps(int(time.time()) - seconds, salt=spam.SALT)
+    """The stamp of a form shown ``seconds`` ago, signed as the page signs it (each one different)."""
+    return spam.form_stamp(now=time.time() - seconds)
 
 
 def nir_for(birth: dt.date) -> str:
@@ -188,6 +188,31 @@ def test_the_sixth_submission_from_one_address_within_the_hour_is_refused(client
     # Another address is not affected.
     assert client.post(form, public_data(first_name="Autre"), REMOTE_ADDR="192.0.2.8").status_code == 302
     assert Request.objects.count() == 6
+
+
+def test_a_stamp_already_used_stores_nothing_more_and_the_form_gets_a_new_one(client, cast):
+    form = reverse("gpmatching:public_form", args=[cast.cpts.slug])
+    stamp = old_stamp(30)
+    assert client.post(form, public_data(stamp=stamp)).status_code == 302
+
+    response = client.post(form, public_data(first_name="Pierre", stamp=stamp), REMOTE_ADDR="192.0.2.9")
+
+    assert response.status_code == 200
+    assert "Ce formulaire a déjà été envoyé" in response.content.decode()
+    assert Request.objects.count() == 1
+    shown = re.search(r'name="stamp" value="([^"]+)"', response.content.decode()).group(1)
+    assert shown != stamp
+
+
+def test_a_request_refused_by_the_rules_does_not_use_its_stamp_nor_count(client, cast):
+    form = reverse("gpmatching:public_form", args=[cast.cpts.slug])
+    stamp = old_stamp(30)
+    for _ in range(spam.PER_IP_PER_HOUR + 1):
+        response = client.post(form, public_data(commune=AMBERIEU, stamp=stamp), REMOTE_ADDR="192.0.2.10")
+        assert response.status_code == 200 and "Trop de demandes" not in response.content.decode()
+
+    assert client.post(form, public_data(stamp=stamp), REMOTE_ADDR="192.0.2.10").status_code == 302
+    assert Request.objects.count() == 1
 
 
 @pytest.mark.parametrize("bad, message", [
