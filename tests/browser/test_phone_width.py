@@ -64,11 +64,33 @@ def circle_document(circle: Group):
     return Document.objects.filter(group=circle).order_by("pk").first()
 
 
+def detail_pages(role: str, cpts: CPTS) -> list[str]:
+    """One item of each main list: a news post, a professional of the directory (and a search with results), an
+    ACI indicator."""
+    from aci.models import Indicator
+    from directory.models import Professional
+    from news.models import Post
+
+    urls = []
+    post = Post.objects.filter(cpts=cpts).order_by("pk").first()
+    if post is not None and allowed("news:post", role):
+        urls.append(reverse("news:post", args=[cpts.slug, post.pk]))
+    pro = Professional.objects.filter(places__commune__territory_link__cpts=cpts).order_by("pk").first()
+    if pro is not None and allowed("directory:professional", role):
+        urls.append(reverse("directory:professional", args=[cpts.slug, pro.pk]))
+        urls.append(reverse("directory:search", args=[cpts.slug]) + "?where=Belley&profession=10")
+    indicator = Indicator.objects.filter(contract__cpts=cpts).order_by("pk").first()
+    if indicator is not None and allowed("aci:indicator", role):
+        urls.append(reverse("aci:indicator", args=[cpts.slug, indicator.pk]))
+    return urls
+
+
 def pages_for(user: User, cpts: CPTS) -> list[str]:
     role = user.memberships.get(cpts=cpts).role
     urls = [reverse(name) if name in ("home", "notifications:list", "notifications:preferences", "accounts:security",
                                       "directory:my_profile") else reverse(name, args=[cpts.slug])
             for name in MAIN_PAGES if allowed(name, role)]
+    urls += detail_pages(role, cpts)
     circle = (Group.objects.filter(cpts=cpts, kind=Group.Kind.CARE_CIRCLE, members__user=user,
                                    members__status=GroupMember.Status.ACTIVE).order_by("pk").first())
     if circle is not None:
