@@ -205,7 +205,6 @@ def _snp_professionals(cpts, first, last) -> Figure:
 
 def _members(cpts, first, last) -> Figure:
     from cpts.models import Membership
-    from cpts.roles import NON_ADHERENT_ROLES
     from cpts.scoping import scoped
     from nomenclature.selectors import display
 
@@ -214,7 +213,7 @@ def _members(cpts, first, last) -> Figure:
         return (m.joined_on, m.get_role_display(), pro.national_id if pro else "",
                 display(pro.profession_system, pro.profession_code) if pro else "")
 
-    qs = (scoped(Membership, cpts).filter(active=True).exclude(role__in=NON_ADHERENT_ROLES)
+    qs = (scoped(Membership, cpts).adherents()
           .select_related("user", "user__professional").order_by("joined_on", "pk"))
     return _counted(qs, ["Adhésion", "Rôle", "RPPS", "Profession"], row, as_of=timezone.localdate(),
                     note="adhérents actifs à la date du calcul")

@@ -2,9 +2,11 @@
 
 Privacy by construction: the feed leaves the platform (calendar apps, phones, cloud services) and is fetched
 without a session, so it carries no clinical content and nothing typed about the patient. For each event:
-a neutral title made of fixed words ("Concertation — visite à domicile"), the times, the place, and a link
-to the event's page, which requires logging in. Never the event's title, description or participants, never
-the group's title (it usually holds the patient's name).
+a neutral title made of fixed words ("Concertation — visite à domicile"), the times, a neutral place, and a
+link to the event's page, which requires logging in. Never the event's title, description, typed place or
+participants, never the group's title (it usually holds the patient's name). The typed place often holds a
+patient's name, address or a clinical detail: the feed's place is only the name of a structured commune (the
+patient's commune, for a home visit in a care circle), or nothing.
 """
 
 from __future__ import annotations
@@ -38,6 +40,15 @@ def neutral_title(event: Event, with_status: bool = True) -> str:
     return f"Annulé : {title}" if with_status and event.cancelled else title
 
 
+def neutral_place(event: Event) -> str:
+    """The official name of a structured commune, never typed text: for a home visit in a care circle, the
+    patient's commune (where the visit takes place); otherwise nothing (a consultation's place is unknown)."""
+    if event.kind != Event.Kind.HOME_VISIT:
+        return ""
+    patient = event.group.patient
+    return patient.commune.name if patient is not None and patient.commune is not None else ""
+
+
 def uid(event: Event) -> str:
     return f"{event.uid}@{UID_DOMAIN}"
 
@@ -61,8 +72,9 @@ def vevent(event: Event, url: str) -> icalendar.Event:
         item.add("dtstart", _utc(event.starts_at))
         item.add("dtend", _utc(event.ends_at))
     item.add("summary", neutral_title(event))
-    if event.place:
-        item.add("location", event.place)
+    place = neutral_place(event)
+    if place:
+        item.add("location", place)
     item.add("url", url)
     item.add("description", f"Détails sur OpenCPTS (connexion requise) : {url}")
     item.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
@@ -72,7 +84,7 @@ def vevent(event: Event, url: str) -> icalendar.Event:
 
 def feed_events(group_ids: Iterable[int], now: dt.datetime):
     return (Event.objects.filter(group_id__in=list(group_ids), ends_at__gte=now - PAST_WINDOW)
-            .select_related("group").order_by("starts_at", "pk"))
+            .select_related("group__patient__commune").order_by("starts_at", "pk"))
 
 
 def calendar(events: Iterable[Event], url_of: Callable[[Event], str]) -> bytes:

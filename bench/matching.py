@@ -17,6 +17,7 @@ Prints, for the same instance:
 
     .venv/bin/python bench/matching.py                   # solver: about 10 s
     .venv/bin/python bench/matching.py --lp --app         # + HiGHS reference (about 2 min) + the platform's run
+                                                          # (--lp needs SciPy: `make install-dev` first)
     .venv/bin/python bench/matching.py --app --pg-url postgres://postgres@127.0.0.1:5432/opencpts_bench_mt
 
 Options: --dep (département code, default 69 Rhône), --requests, --gps, --seed, --months (capacity = that many
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.util
 import os
 import random
 import sys
@@ -254,10 +256,13 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--months", type=int, default=1,
                         help="capacity = this many months of each GP's monthly intake (default 1)")
-    parser.add_argument("--lp", action="store_true", help="also solve with HiGHS (SciPy) as a reference")
+    parser.add_argument("--lp", action="store_true", help="also solve with HiGHS (SciPy) as a reference; needs the "
+                        "development requirements (make install-dev)")
     parser.add_argument("--app", action="store_true", help="also time the platform's matching.run on a database")
     parser.add_argument("--pg-url", default="", help="PostgreSQL URL for --app (default: a SQLite file in var/bench)")
     args = parser.parse_args()
+    if args.lp and importlib.util.find_spec("scipy") is None:
+        parser.error("--lp needs SciPy, from the development requirements: run `make install-dev` first")
     if args.app and not args.pg_url:
         (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
         db = f"sqlite:///{ROOT / 'var' / 'bench' / 'matching.sqlite3'}"

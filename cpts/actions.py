@@ -11,7 +11,7 @@ from django.utils.text import slugify
 
 from audit.log import record
 from cpts.models import CPTS, BureauPosition, Dues, Membership, MembershipRequest
-from cpts.roles import Role
+from cpts.roles import Role, is_adherent
 from cpts.scoping import scoped
 from directory.identifiers import clean_digits
 
@@ -113,6 +113,10 @@ def change_role(cpts: CPTS, membership_id: int, role: str, by) -> Membership:
     if membership.role == Role.COORDINATOR and role != Role.COORDINATOR and \
             scoped(Membership, cpts).filter(role=Role.COORDINATOR, active=True).count() == 1:
         raise ActionError("La CPTS doit garder au moins un coordinateur.", "role")
+    if not is_adherent(role) and scoped(BureauPosition, cpts).filter(membership=membership,
+                                                                    until__isnull=True).exists():
+        raise ActionError("Cette personne occupe une fonction au bureau, réservée aux adhérents : mettez fin à son "
+                          "mandat avant de lui donner ce rôle.", "role")
     membership.role = role
     membership.save()
     return membership
@@ -124,6 +128,8 @@ def set_dues(cpts: CPTS, membership_id: int, year: int, amount: Decimal, paid: b
     membership = scoped(Membership, cpts).filter(pk=membership_id).first()
     if membership is None:
         raise ActionError("Adhérent introuvable.")
+    if not is_adherent(membership.role):
+        raise ActionError("Seuls les adhérents cotisent à la CPTS.", "membership")
     this_year = timezone.localdate().year
     if not (2016 <= year <= this_year + 1):
         raise ActionError(f"L'année doit être comprise entre 2016 et {this_year + 1}.", "year")
@@ -143,6 +149,9 @@ def appoint_bureau(cpts: CPTS, membership_id: int, title: str, since: dt.date) -
     membership = scoped(Membership, cpts).filter(pk=membership_id, active=True).first()
     if membership is None:
         raise ActionError("Adhérent introuvable.", "membership")
+    if not is_adherent(membership.role):
+        raise ActionError(f"Seul un adhérent peut occuper une fonction au bureau ; "
+                          f"{membership.get_role_display().lower()} n'est pas adhérent de la CPTS.", "membership")
     if title not in BureauPosition.Title.values:
         raise ActionError("Fonction inconnue.", "title")
     unique_titles = {BureauPosition.Title.PRESIDENT, BureauPosition.Title.TREASURER, BureauPosition.Title.SECRETARY}

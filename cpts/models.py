@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from cpts.roles import Role
+from cpts.roles import ADHERENT_ROLES, Role
 from directory import identifiers
 
 
@@ -81,6 +81,12 @@ class TerritoryCommune(TenantModel):
         return str(self.commune)
 
 
+class MembershipQuerySet(models.QuerySet):
+    def adherents(self):
+        """Active memberships of adhérents (cpts/roles.py ADHERENT_ROLES): what every membership figure counts."""
+        return self.filter(active=True, role__in=ADHERENT_ROLES)
+
+
 class Membership(TenantModel):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField("rôle", max_length=20, choices=Role.choices, default=Role.MEMBER)
@@ -89,6 +95,8 @@ class Membership(TenantModel):
     organisation = models.CharField("institution (référent)", max_length=100, blank=True)
     active = models.BooleanField("active", default=True)
     joined_on = models.DateField("date d'adhésion", auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["cpts", "user"], name="membership_unique_user")]

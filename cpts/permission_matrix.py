@@ -20,6 +20,7 @@ from cpts.roles import (
     ROLE_PERMISSIONS,
     SAS_ACCESS_LABEL,
     Role,
+    is_adherent,
 )
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -89,7 +90,10 @@ def render_markdown() -> str:
         "",
     ]
     for role in roles:
-        lines.append(f"- **{role.label}** (`{role.value}`) : rôle dans une CPTS ;")
+        kind = ("adhérent : compté dans les chiffres d'adhésion, cotise, peut occuper une fonction au bureau"
+                if is_adherent(role) else "non adhérent : compté dans aucun chiffre d'adhésion, aucune fonction "
+                "au bureau")
+        lines.append(f"- **{role.label}** (`{role.value}`) : rôle dans une CPTS, {kind} ;")
     lines += [
         "- **Administrateur de l'instance** (`is_staff`) : crée les CPTS et gère les données de référence ; "
         "dans une CPTS, il n'a que les droits listés ci-dessous (aucun accès aux données des adhérents).",

@@ -74,9 +74,19 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.GUEST: {"cpts.use_coordination"},
 }
 
+# Adhérents of the CPTS (the association's members): the only roles counted in membership figures (member counts,
+# membership rate, ACI "members" indicator) and the only ones that may hold a bureau post. Partner staff, ARS /
+# CPAM referents and invited guests take part in the platform but are not adhérents.
+# Use Membership.objects.adherents() (cpts/models.py) rather than these tuples in queries.
+ADHERENT_ROLES = (Role.COORDINATOR, Role.BUREAU, Role.MEMBER)
+NON_ADHERENT_ROLES = tuple(role for role in Role if role not in ADHERENT_ROLES)
+
+
+def is_adherent(role: str) -> bool:
+    return role in ADHERENT_ROLES
+
+
 # Roles that can reach patient data (care circles, requests...): a second factor is compulsory.
-# Roles of people who are not adhérents of the CPTS: they count in no membership figure.
-NON_ADHERENT_ROLES = (Role.GUEST,)
 
 PATIENT_DATA_ROLES = (Role.COORDINATOR, Role.BUREAU, Role.MEMBER, Role.PARTNER, Role.GUEST)
 

@@ -3,13 +3,12 @@
 from django.db.models import Count
 
 from cpts.models import CPTS, Membership
-from cpts.roles import NON_ADHERENT_ROLES
 from cpts.scoping import scoped
 from nomenclature.selectors import display
 
 
 def members_by_profession(cpts: CPTS) -> list[dict]:
-    rows = (scoped(Membership, cpts).filter(active=True).exclude(role__in=NON_ADHERENT_ROLES)
+    rows = (scoped(Membership, cpts).adherents()
             .values("user__professional__profession_system", "user__professional__profession_code")
             .annotate(n=Count("pk")).order_by("-n"))
     result = []

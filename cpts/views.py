@@ -31,7 +31,7 @@ from cpts.forms import (
     StructureForm,
 )
 from cpts.models import CPTS, BureauPosition, Dues, Membership, MembershipRequest, PartnerStructure, TerritoryCommune
-from cpts.roles import NON_ADHERENT_ROLES, Role
+from cpts.roles import Role
 from cpts.scoping import memberships_of, scoped
 from cpts.stats import members_by_profession
 from directory.models import Structure
@@ -261,7 +261,7 @@ def dues(request, access):
             messages.error(request, " ".join(f"{form.fields[f].label if f in form.fields else ''} : {' '.join(e)}"
                                              for f, e in form.errors.items()))
         return redirect(f"{request.path}?annee={request.POST.get('year', year)}")
-    rows = scoped(Membership, cpts).filter(active=True).select_related("user").order_by("user__last_name")
+    rows = scoped(Membership, cpts).adherents().select_related("user").order_by("user__last_name")
     dues_by_member = {d.membership_id: d for d in scoped(Dues, cpts).filter(year=year)}
     table = [(m, dues_by_member.get(m.pk)) for m in rows]
     paid = sum(1 for _, d in table if d and d.paid)
@@ -275,7 +275,7 @@ def dues(request, access):
 @require_http_methods(["GET", "POST"])
 def bureau(request, access):
     cpts = access.cpts
-    memberships = scoped(Membership, cpts).filter(active=True).select_related("user")
+    memberships = scoped(Membership, cpts).adherents().select_related("user")  # bureau posts: adhérents only
     form = BureauForm(request.POST or None, memberships=memberships)
     if request.method == "POST":
         access.require("cpts.manage_bureau")
@@ -394,7 +394,7 @@ def reports(request, access):
     summary = territory_rules.summary(cpts)
     return render(request, "cpts/reports.html", {
         "cpts": cpts, "summary": summary, "by_profession": members_by_profession(cpts),
-        "members": scoped(Membership, cpts).filter(active=True).exclude(role__in=NON_ADHERENT_ROLES).count(),
+        "members": scoped(Membership, cpts).adherents().count(),
         "partners": scoped(PartnerStructure, cpts).count(),
     })
 

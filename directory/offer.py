@@ -7,7 +7,6 @@ from django.db.models import Exists, OuterRef
 
 from accounts.models import User
 from cpts.models import CPTS, Membership, TerritoryCommune
-from cpts.roles import NON_ADHERENT_ROLES
 from cpts.scoping import scoped
 from directory.models import PracticePlace
 from nomenclature.selectors import display
@@ -39,8 +38,7 @@ def offer_places(cpts: CPTS):
 
 
 def membership_rates(cpts: CPTS) -> MembershipRates:
-    member_users = (scoped(Membership, cpts).filter(active=True).exclude(role__in=NON_ADHERENT_ROLES)
-                    .values("user_id"))
+    member_users = (scoped(Membership, cpts).adherents().values("user_id"))
     is_member = Exists(User.objects.filter(pk__in=member_users, professional_id=OuterRef("professional_id")))
     rows = (offer_places(cpts).annotate(member=is_member)
             .values_list("professional_id", "professional__profession_system", "professional__profession_code",

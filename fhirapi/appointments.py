@@ -15,7 +15,6 @@ read now (coordination.access, through ``views.visible_group_ids``).
 
 import uuid
 
-from django.conf import settings
 from django.db.models import Q
 
 from agenda.ical import neutral_title
@@ -62,7 +61,7 @@ def appointment(event: Event) -> dict:
         participants.append({"actor": _member(event.created_by), "required": "required", "status": "accepted"})
     resource = {
         "resourceType": "Appointment", "id": str(event.pk),
-        "meta": {"source": settings.SITE_URL, "versionId": str(event.sequence + 1),
+        "meta": {"source": mapping.site_url(), "versionId": str(event.sequence + 1),
                  "lastUpdated": event.updated_at.isoformat(timespec="milliseconds")},
         "identifier": [{"system": mapping.local_system("appointment"), "value": str(event.uid)}],
         "status": "cancelled" if event.cancelled else "booked",

@@ -10,7 +10,6 @@ One DocumentReference per document, describing its current version (``meta.versi
 document stays readable as ``entered-in-error``, without a link to its content.
 """
 
-from django.conf import settings
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 
@@ -61,13 +60,13 @@ def search_document_reference(params, qs):
 def _download_url(document: Document, number: int) -> str:
     path = reverse("documents:download", kwargs={"slug": document.cpts.slug, "group_id": document.group_id,
                                                   "document_id": document.pk, "number": number})
-    return f"{settings.SITE_URL.rstrip('/')}{path}"
+    return f"{mapping.site_url()}{path}"
 
 
 def document_reference(document: Document) -> dict:
     version = document.latest
     deleted = document.deleted_at is not None
-    meta = {"source": settings.SITE_URL, "lastUpdated": (document.deleted_at or version.uploaded_at).isoformat(
+    meta = {"source": mapping.site_url(), "lastUpdated": (document.deleted_at or version.uploaded_at).isoformat(
         timespec="milliseconds"), "versionId": str(version.number)}
     attachment = {"contentType": version.content_type, "language": "fr", "size": version.size,
                   "hash": version.sha1_base64, "title": version.filename,

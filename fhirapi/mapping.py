@@ -4,6 +4,9 @@ Pure mapping: no rule lives here. Identifier systems from interop.md §4; NOS co
 nomenclature.models.SYSTEM_URLS.
 """
 
+import contextvars
+import functools
+
 from django.conf import settings
 
 from nomenclature.models import SYSTEM_URLS
@@ -48,13 +51,38 @@ PROFILES = {
 }
 
 
+# The address the current FHIR request reached (scheme, host and port), set by ``with_request_base``.
+_request_base: contextvars.ContextVar[str] = contextvars.ContextVar("fhir_request_base", default="")
+
+
+def site_url() -> str:
+    """The platform's address in ``meta.source`` and our identifier systems: ``SITE_URL`` when set, else the
+    address the request reached (its host was checked against ALLOWED_HOSTS), else ``OPENCPTS_BASE_URL``."""
+    base = settings.SITE_URL or _request_base.get() or settings.OPENCPTS_BASE_URL
+    return base.rstrip("/")
+
+
+def with_request_base(view):
+    """Wraps a FHIR view (fhirapi/urls.py) so the resources it maps name the address it was reached at."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        token = _request_base.set(request.build_absolute_uri("/"))
+        try:
+            return view(request, *args, **kwargs)
+        finally:
+            _request_base.reset(token)
+
+    return wrapped
+
+
 def local_system(kind: str) -> str:
     """Identifier systems of our own (practice places have no public RPPS situation id in the extract)."""
-    return f"{settings.SITE_URL.rstrip('/')}/fhir/sid/{kind}"
+    return f"{site_url()}/fhir/sid/{kind}"
 
 
 def _meta(resource_type: str, updated=None) -> dict:
-    meta = {"source": settings.SITE_URL}
+    meta = {"source": site_url()}
     if PROFILES[resource_type]:
         meta["profile"] = PROFILES[resource_type]
     if updated is not None:

@@ -49,7 +49,9 @@ OPENCPTS_AUDIT_CHECKPOINT_STORE = env_str("OPENCPTS_AUDIT_CHECKPOINT_STORE",
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEV else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# The platform's public address in FHIR answers (meta.source, our identifier systems); empty: the address each
+# request reached (fhirapi/mapping.py:site_url).
+SITE_URL = env_str("SITE_URL", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -229,7 +231,7 @@ EMAIL_SSL_CERTFILE = env_str("EMAIL_SSL_CERTFILE") or None
 EMAIL_SSL_KEYFILE = env_str("EMAIL_SSL_KEYFILE") or None
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "OpenCPTS <no-reply@opencpts.invalid>")
 # Absolute links in e-mails (notifications): the public address of the platform.
-OPENCPTS_BASE_URL = env_str("OPENCPTS_BASE_URL", SITE_URL)
+OPENCPTS_BASE_URL = env_str("OPENCPTS_BASE_URL", SITE_URL or "http://127.0.0.1:8000")
 # Immediate notification e-mails are sent right after the commit that created them; 0 leaves them all
 # to `manage.py send_notifications` (run every minute).
 NOTIFICATION_EMAILS_ON_COMMIT = env_bool("NOTIFICATION_EMAILS_ON_COMMIT", True)

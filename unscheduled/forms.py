@@ -4,7 +4,7 @@ from django import forms
 
 from directory.forms import SearchForm as DirectorySearchForm
 from directory.models import PracticePlace
-from unscheduled.models import Modality, Visibility
+from unscheduled.models import VISIBILITY_HELP, Modality, Visibility
 from unscheduled.search import WINDOWS
 from unscheduled.slots import WEEKDAYS
 
@@ -15,7 +15,7 @@ TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 def _visibility_field():
     # Not required here: the rule (slots.clean_visibility) explains in French why a choice is needed.
     return forms.MultipleChoiceField(label="Visible par", choices=Visibility.choices, required=False,
-                                     widget=forms.CheckboxSelectMultiple)
+                                     widget=forms.CheckboxSelectMultiple, help_text=VISIBILITY_HELP)
 
 
 class PlaceChoiceField(forms.ModelChoiceField):

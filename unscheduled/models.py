@@ -26,6 +26,20 @@ class Visibility(models.TextChoices):
     CPTS = "CPTS", "CPTS"
 
 
+# Who sees a slot of each type (TRE_R314 meanings, /work/shared/domain/sas.md): shown beside the choice.
+VISIBILITY_AUDIENCES = {
+    "PUBLIC": "grand public et tous les professionnels",
+    "PRO": "professionnels de santé",
+    "SNP": "régulation du SAS (régulateurs et effecteurs de soins non programmés)",
+    "CPTS": "membres de la CPTS",
+}
+# In OpenCPTS itself: every member of the CPTS finds the free slots whatever their types (unscheduled/search.py);
+# the SAS receives every slot with all its types and shows each one only to whom its types open it.
+VISIBILITY_HELP = ("Qui voit le créneau : " + " ; ".join(f"{Visibility(code).label} = {audience}"
+                                                       for code, audience in VISIBILITY_AUDIENCES.items())
+                   + ". Dans OpenCPTS, tous les membres de la CPTS voient vos créneaux libres, quelle que soit la "
+                   "visibilité choisie ; le SAS les reçoit avec leur visibilité.")
+
 VISIBILITY_FIELDS = {"PUBLIC": "show_public", "PRO": "show_pro", "SNP": "show_snp", "CPTS": "show_cpts"}
 
 

@@ -2,8 +2,9 @@
 commune, by profession, specialty and modality; sorted by time then distance. The professionals who take part
 (they publish slots in this CPTS) but have nothing free in the window are returned apart, nearest first.
 
-Members of the CPTS see the slots opened to professionals (PRO), to the regulation (SNP) or to the CPTS;
-slots opened to the general public only are not offered here.
+Members of the CPTS see every free slot whatever its types (TRE_R314: PUBLIC = general public and every
+professional, PRO = professionals, SNP = the SAS regulation, CPTS = the CPTS's members): each type opens the
+slot at least to them.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def find(cpts: CPTS, *, point: tuple[float, float] | None = None, radius_km: flo
     now = now or timezone.now()
     until = window_end(window, now)
     qs = (Slot.objects.filter(cpts=cpts, status=Slot.Status.FREE, paused=False, start__gt=now, start__lt=until)
-          .filter(Q(show_pro=True) | Q(show_snp=True) | Q(show_cpts=True))
+          .filter(Q(show_public=True) | Q(show_pro=True) | Q(show_snp=True) | Q(show_cpts=True))
           .select_related("professional", "place", "place__commune"))
     if profession:
         qs = qs.filter(professional__profession_code=profession)

@@ -15,6 +15,7 @@ from agenda.tests.conftest import at, schedule
 from agenda.timing import When
 from audit.models import AuditEntry
 from coordination import actions as coordination
+from territory.models import Commune
 from tests.cast import login
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +74,7 @@ def test_the_feed_carries_the_events_of_every_group_i_read_and_nothing_clinical(
     assert set(items) == {uid(visit), uid(meeting)}
     item = items[uid(visit)]
     assert str(item["summary"]) == "Concertation — visite à domicile"
-    assert str(item["location"]) == "12 rue des Lilas, Belley" and str(item["status"]) == "CONFIRMED"
+    assert "location" not in item and str(item["status"]) == "CONFIRMED"  # the patient has no commune
     assert item.decoded("dtstart") == at(TOMORROW, 9).astimezone(dt.UTC)
     assert item.decoded("dtend") == at(TOMORROW, 10).astimezone(dt.UTC)
     assert b"DTSTART:" in body and b"Z\r\n" in body  # UTC instants, no floating time
@@ -85,8 +86,31 @@ def test_the_feed_carries_the_events_of_every_group_i_read_and_nothing_clinical(
     assert whole_day.decoded("dtstart") == TOMORROW and whole_day.decoded("dtend") == TOMORROW + dt.timedelta(days=1)
     text = icalendar.Calendar.from_ical(body).to_ical().decode()  # unfolded, unescaped by the parser
     for secret in ("ulcère", "CALENDRIER", "Yvette", "Glycémie", "insuline", "Fille de la patiente", world.circle.title,
-                   "Parcours chutes", "RCP chutes", str(cast.bureau), "Réunion sans moi"):
+                   "Parcours chutes", "RCP chutes", str(cast.bureau), "Réunion sans moi", "Lilas", "Belley"):
         assert secret not in text and secret.encode() not in body, secret
+
+
+def test_the_feed_place_is_never_typed_text_only_the_patients_structured_commune(world):
+    cast = world.cast
+    typed = "Chez Mme CALENDRIER Yvette, 12 rue des Lilas 01300 Belley — escarre sacrée, diabète"
+    visit = schedule(world.circle, cast.member, place=typed)
+    consultation = schedule(world.circle, cast.member, kind=Event.Kind.CONSULTATION, place=typed, hours=(11, 12))
+    meeting = schedule(world.working_group, cast.member, kind=Event.Kind.MEETING, place="Cabinet du Dr Martin, "
+                       "dossier de M. DUPONT (dépression)", hours=(14, 15))
+    _, raw = actions.issue_calendar_token(cast.member)
+    body = fetch(raw)
+    text = icalendar.Calendar.from_ical(body).to_ical().decode()
+    for secret in ("CALENDRIER", "Yvette", "Lilas", "01300", "escarre", "diabète", "Martin", "DUPONT", "dépression",
+                   "Chez", "Cabinet"):
+        assert secret not in text and secret.encode() not in body, secret
+    items = vevents(body)
+    assert all("location" not in items[uid(e)] for e in (visit, consultation, meeting))
+    # With a structured commune, a home visit shows its official name, and only that.
+    world.patient.commune = Commune.objects.get(insee="01034")
+    world.patient.save(update_fields=["commune"])
+    items = vevents(fetch(raw))
+    assert str(items[uid(visit)]["location"]) == "Belley"
+    assert "location" not in items[uid(consultation)] and "location" not in items[uid(meeting)]
 
 
 def test_uid_is_stable_and_sequence_and_status_follow_the_changes(world):

@@ -176,15 +176,17 @@ def test_distance_label_says_when_the_place_is_only_known_at_the_commune_centre(
     assert Row(place.professional, place, 1.42).distance_label == "à 1,4 km"
 
 
-def test_membership_rates_count_adherents_not_invited_guests(cast, imported):
+def test_membership_rates_count_adherents_not_invited_guests_partners_or_referents(cast, imported):
     from directory.offer import membership_rates
 
-    pros = list(Professional.objects.filter(places__commune_id="01034", active=True).distinct()[:2])
-    cast.member.professional, cast.guest.professional = pros
-    cast.member.save()
-    cast.guest.save()
+    pros = list(Professional.objects.filter(places__commune_id="01034", active=True).distinct()[:4])
+    people = (cast.member, cast.guest, cast.partner, cast.referent)
+    for user, pro in zip(people, pros, strict=True):
+        user.professional = pro
+        user.save()
     rates = membership_rates(cast.cpts)
     belley = Professional.objects.filter(places__commune_id="01034", active=True).distinct().count()
-    # The member counts; the guest invited into one group by e-mail (role guest) is not an adhérent.
+    # The member counts; the guest invited into one group by e-mail, the partner structure's staff and the ARS
+    # referent are not adhérents.
     assert rates.total.members == 1, rates.total
     assert rates.total.professionals >= belley

@@ -12,7 +12,6 @@ from coordination.models import Consent
 from directory.models import PracticePlace
 from documents import actions
 from documents.tests import samples
-from fhirapi import mapping
 from fhirapi.tests.helpers import get
 from fhirapi.tests.helpers import with_token as fhir_client
 
@@ -63,7 +62,7 @@ def test_document_reference_read_is_valid_and_links_to_the_download(client, circ
     assert attachment["hash"] == version.sha1_base64 and attachment["title"] == "compte-rendu-v2.pdf"
     assert attachment["url"].endswith(circle.url("documents:download", document_id=report.pk, number=2))
     assert "data" not in attachment  # never the bytes inline
-    assert resource["identifier"] == [{"system": mapping.local_system("document-sha256"), "value": version.sha256}]
+    assert resource["identifier"] == [{"system": "http://testserver/fhir/sid/document-sha256", "value": version.sha256}]
     assert resource["description"] == "Compte rendu de sortie"
 
 

@@ -77,7 +77,7 @@ def test_careteam_search_by_patient_follows_the_cds_profile(client, circle):
     assert len(found) == 1
     team = found[0]
     assert team["meta"]["profile"] == ["https://interop.esante.gouv.fr/ig/fhir/cds/StructureDefinition/cds-ihe-careteam"]
-    assert team["identifier"] == [{"system": mapping.local_system("careteam"), "value": str(circle["group"].pk)}]
+    assert team["identifier"] == [{"system": "http://testserver/fhir/sid/careteam", "value": str(circle["group"].pk)}]
     assert team["status"] == "active"
     assert team["subject"] == {"reference": f"Patient/{circle['patient'].pk}"}
     assert team["period"]["start"] == circle["group"].created_at.date().isoformat()
@@ -123,7 +123,7 @@ def test_searches_by_participant_status_start_and_others(client, circle):
         f"/fhir/CareTeam?start=ge{TODAY.isoformat()}": [pk],
         f"/fhir/CareTeam?start=lt{TODAY.isoformat()}": [],
         f"/fhir/CareTeam?date=le{TODAY.isoformat()}": [pk],
-        f"/fhir/CareTeam?identifier={mapping.local_system('careteam')}|{pk}": [pk],
+        f"/fhir/CareTeam?identifier=http://testserver/fhir/sid/careteam|{pk}": [pk],
         f"/fhir/CareTeam?_id={pk}": [pk],
         f"/fhir/Patient?identifier={mapping.SYS_INS_NIR}|{NIR}": [patient],
         "/fhir/Patient?family=duran": [patient],

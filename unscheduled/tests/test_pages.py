@@ -148,6 +148,22 @@ def test_search_shows_the_count_the_distance_and_the_map_markers(client, world):
     assert url("book", world, Slot.objects.first().pk) in html
 
 
+def test_a_public_only_slot_is_found_by_members_and_the_forms_say_who_sees_what(client, world):
+    public = one_slot(world, visibility=["PUBLIC"])
+    login(client, world.cast.partner)
+    html = client.get(url("search", world), {"where": "Belley", "radius_km": "30", "window": "48h"}).content.decode()
+    assert "1 créneau libre" in html and url("book", world, public.pk) in html
+    login(client, world.cast.member)
+    html = client.get(url("mine", world)).content.decode()
+    assert html.count("Qui voit le créneau") >= 3  # the slot, pattern and bulk forms
+    for explanation in ("Grand public = grand public et tous les professionnels",
+                        "Professionnels de santé = professionnels de santé",
+                        "Régulation et soins non programmés (SAS) = régulation du SAS",
+                        "CPTS = membres de la CPTS",
+                        "tous les membres de la CPTS voient vos créneaux libres, quelle que soit la visibilité"):
+        assert explanation in html, explanation
+
+
 def test_search_idle_participants_and_a_bad_place(client, world):
     one_slot(world)
     slots.create_pattern(world.cast.cpts, world.cast.bureau, world.nurse, place=world.nurse_place, weekdays=[0],
