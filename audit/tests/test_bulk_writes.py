@@ -42,6 +42,17 @@ NOT_AUDITED = {
         "progress counters of a staging run (lines read, byte offset); the applied import is recorded once",
     ("directory/rpps_import.py", "_apply", "RppsImportRun.objects.filter(pk=run.pk).update"):
         "followed by the explicit record() of the whole load (created, updated, deactivated counts)",
+    ("accounts/ratelimit.py", "_bump", "RateCounter.objects.filter(key=key).update"):
+        "an attempt counter (login, public form, stamp), not audited (audit.signals.SKIPPED_MODELS); the login "
+        "attempts themselves are recorded by accounts.views",
+    ("accounts/ratelimit.py", "refund", "RateCounter.objects.filter(key=key, count__gt=0).update"):
+        "an attempt counter given back after a successful login, not audited",
+    ("accounts/tokens.py", "revoke", "APIToken.objects.filter(pk=token.pk, revoked=False).update"):
+        "followed by the explicit record('api_token.revoked') of the same token",
+    ("accounts/tokens.py", "find",
+     "APIToken.objects.filter(pk=token.pk).filter(Q(last_used_at__isnull=True) | "
+     "Q(last_used_at__lt=now - LAST_USED_PRECISION)).update"):
+        "a token's last-use time (at most once a minute), bookkeeping shown to its owner",
     # Demo data: synthetic (make demo, seed_demo), never real people.
     ("cpts/demo.py", "seed", "CPTS.objects.filter(pk=existing.pk).update"): "demo seed (synthetic)",
     ("cpts/demo.py", "_seed_cpts", "Dues.objects.filter(cpts=cpts, paid=False).update"):
