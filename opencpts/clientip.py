@@ -11,7 +11,7 @@ deployment guarantees that only the proxy reaches the application. A missing, sh
 
 Several ``X-Forwarded-For`` header lines arrive joined with commas, in order, so the rule is the same.
 ``Forwarded`` (RFC 7239) is not read. Run uvicorn with ``--no-proxy-headers`` so that ``REMOTE_ADDR`` is the
-peer's address (docs/OPERATIONS.md « Reverse proxy »).
+peer's address (docs/OPERATIONS.md « Reverse proxy and client addresses »).
 """
 
 from __future__ import annotations
