@@ -20,7 +20,10 @@ MAX_ID = 2**63 - 1
 MAX_INT32 = 2**31 - 1
 _DIGITS = re.compile(r"[0-9]{1,30}")
 
+MAX_PAGE = 1_000_000
 DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Upper bound only: the views answer a page below 1 themselves, with their own French message.
+Page = Annotated[int, Field(le=MAX_PAGE)]
 
 
 def Bounded(low: int, high: int):  # noqa: N802 - reads as a type in signatures
