@@ -14,6 +14,7 @@ from news import access as rules
 from news import actions
 from news.models import Comment, Post
 from opencpts.intparams import DbId, Page
+from opencpts.schemas import LocalTime
 
 router = Router(tags=["actualités"])
 
@@ -21,12 +22,14 @@ router = Router(tags=["actualités"])
 class NewsError(Schema):  # its own name: one schema per name in the OpenAPI document
     detail: str
     field: str | None = None
+
+
 PAGE_SIZE = 20
 
 
 class EventOut(Schema):
     date: dt.date
-    time: dt.time
+    time: LocalTime
     place: str
     commune_insee: str | None
     commune: str | None

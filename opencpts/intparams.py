@@ -7,7 +7,7 @@ Only ASCII digits are numbers here: ``int()`` would also take ``" 12"``, ``"1_00
 digits, and ``str.isdigit()`` takes ``"²"``, which ``int()`` refuses.
 
 - ``parse_int`` for the FHIR layer and the pages: text → int, or ``IntParamError`` with a French message;
-- ``DbId`` / ``Bounded`` for the JSON API (django-ninja): annotated ``int`` types whose bounds are in the
+- ``DbId`` / ``Page`` for the JSON API (django-ninja): annotated ``int`` types whose bounds are in the
   OpenAPI schema, so out-of-range values are refused with 422 before the view runs.
 """
 
@@ -24,10 +24,6 @@ MAX_PAGE = 1_000_000
 DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 # Upper bound only: the views answer a page below 1 themselves, with their own French message.
 Page = Annotated[int, Field(le=MAX_PAGE)]
-
-
-def Bounded(low: int, high: int):  # noqa: N802 - reads as a type in signatures
-    return Annotated[int, Field(ge=low, le=high)]
 
 
 class IntParamError(ValueError):

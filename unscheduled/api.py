@@ -26,6 +26,8 @@ router = Router(tags=["soins non programmés"])
 class SnpError(Schema):  # its own name: one schema per name in the OpenAPI document
     detail: str
     field: str | None = None
+
+
 DEFAULT_RADIUS_KM = 20.0
 
 
