@@ -16,12 +16,12 @@ from cpts.scoping import access_cpts
 router = Router(tags=["ACI"])
 
 
-class Error(Schema):
+class AciError(Schema):  # its own name: one schema per name in the OpenAPI document
     detail: str
     field: str | None = None
 
 
-class TierOut(Schema):
+class GridTierOut(Schema):
     number: int
     min_population: int
     max_population: int | None
@@ -54,12 +54,12 @@ class GridOut(Schema):
     operating_at_signature_pct: Decimal
     operating_advance_pct: Decimal
     fixed_advance_pct: Decimal
-    tiers: list[TierOut]
+    tiers: list[GridTierOut]
     missions: list[MissionOut]
     amounts: list[AmountOut]
 
 
-@router.get("/grid", response={200: GridOut, 404: Error}, summary="La grille ACI en vigueur à une date")
+@router.get("/grid", response={200: GridOut, 404: AciError}, summary="La grille ACI en vigueur à une date")
 def aci_grid(request, on: dt.date | None = None):
     try:
         grid = grid_in_force(on or timezone.localdate())
@@ -109,7 +109,7 @@ class SimulationIn(Schema):
     crisis_declared: bool = False
 
 
-@router.get("/simulation", response={200: SimulationOut, 400: Error},
+@router.get("/simulation", response={200: SimulationOut, 400: AciError},
             summary="Simulateur de financement ACI : montants annuels par ligne pour une taille et des missions")
 def aci_simulation(request, params: Query[SimulationIn]):
     try:
@@ -191,7 +191,7 @@ class ContractOut(Schema):
     crisis_declared_years: list[int]
 
 
-@cpts_router.get("/{slug}/aci/contract", response={200: ContractOut, 404: Error}, url_name="aci_contract",
+@cpts_router.get("/{slug}/aci/contract", response={200: ContractOut, 404: AciError}, url_name="aci_contract",
                  summary="Contrat ACI de la CPTS : signature, taille, population, missions et leurs échéances, avenants")
 def aci_contract(request, slug: str):
     contract = _contract(request, slug)
@@ -252,7 +252,7 @@ class ScheduleOut(Schema):
     months: list[MonthMoneyOut]
 
 
-@cpts_router.get("/{slug}/aci/schedule", response={200: ScheduleOut, 404: Error}, url_name="aci_schedule",
+@cpts_router.get("/{slug}/aci/schedule", response={200: ScheduleOut, 404: AciError}, url_name="aci_schedule",
                  summary="Échéancier ACI en vigueur, versements reçus et écart (reçu moins attendu à ce jour)")
 def aci_schedule(request, slug: str):
     contract = _contract(request, slug)
@@ -309,7 +309,7 @@ class IndicatorsYearOut(Schema):
     missions: list[MissionYearOut]
 
 
-@cpts_router.get("/{slug}/aci/indicators", response={200: IndicatorsYearOut, 400: Error, 404: Error},
+@cpts_router.get("/{slug}/aci/indicators", response={200: IndicatorsYearOut, 400: AciError, 404: AciError},
                  url_name="aci_indicators",
                  summary="Indicateurs ACI d'une année du contrat : résultats, paliers atteints, part variable gagnée")
 def aci_indicators(request, slug: str, year: int | None = None):

@@ -12,16 +12,17 @@ from cpts.models import Membership, MembershipRequest, PartnerStructure, Territo
 from cpts.scoping import access_cpts, memberships_of, scoped
 from cpts.stats import members_by_profession
 from directory.models import Structure
+from opencpts.intparams import DbId
 from territory.models import Commune
 
 router = Router(tags=["cpts"])
 
 
-class Error(Schema):
+class CptsError(Schema):  # its own name: one schema per name in the OpenAPI document
     detail: str
 
 
-class TierOut(Schema):
+class CptsTierOut(Schema):
     number: int
     label: str
     grid: str
@@ -34,7 +35,7 @@ class CPTSOut(Schema):
     role: str | None
     communes: int
     population: int
-    tier: TierOut | None
+    tier: CptsTierOut | None
 
 
 class TerritoryCommuneOut(Schema):
@@ -49,7 +50,7 @@ class TerritoryCommuneOut(Schema):
 class TerritoryOut(Schema):
     communes: list[TerritoryCommuneOut]
     population: int
-    tier: TierOut | None
+    tier: CptsTierOut | None
 
 
 class CommuneIn(Schema):
@@ -147,7 +148,7 @@ def get_territory(request, slug: str):
     return _territory_out(access_cpts(request.user, slug, "cpts.view_territory"))
 
 
-@router.post("/{slug}/territory/communes", response={200: TerritoryOut, 400: Error, 409: Error},
+@router.post("/{slug}/territory/communes", response={200: TerritoryOut, 400: CptsError, 409: CptsError},
              summary="Ajouter une commune au territoire")
 def add_commune(request, slug: str, payload: CommuneIn):
     access = access_cpts(request.user, slug, "cpts.edit_territory")
@@ -162,7 +163,7 @@ def add_commune(request, slug: str, payload: CommuneIn):
     return 200, _territory_out(access)
 
 
-@router.post("/{slug}/territory/epci", response={200: TerritoryOut, 400: Error, 409: Error},
+@router.post("/{slug}/territory/epci", response={200: TerritoryOut, 400: CptsError, 409: CptsError},
              summary="Ajouter toutes les communes d'un EPCI")
 def add_epci(request, slug: str, payload: EPCIIn):
     access = access_cpts(request.user, slug, "cpts.edit_territory")
@@ -177,7 +178,7 @@ def add_epci(request, slug: str, payload: EPCIIn):
     return 200, _territory_out(access)
 
 
-@router.delete("/{slug}/territory/communes/{insee}", response={200: TerritoryOut, 404: Error},
+@router.delete("/{slug}/territory/communes/{insee}", response={200: TerritoryOut, 404: CptsError},
                summary="Retirer une commune du territoire")
 def remove_commune(request, slug: str, insee: str):
     access = access_cpts(request.user, slug, "cpts.edit_territory")
@@ -218,7 +219,7 @@ def list_structures(request, slug: str):
     return [_structure_out(p.structure) for p in scoped(PartnerStructure, access.cpts).select_related("structure")]
 
 
-@router.post("/{slug}/structures", response={201: StructureOut, 400: Error}, summary="Ajouter une structure partenaire")
+@router.post("/{slug}/structures", response={201: StructureOut, 400: CptsError}, summary="Ajouter une structure partenaire")
 def add_structure(request, slug: str, payload: StructureIn):
     access = access_cpts(request.user, slug, "cpts.manage_structures")
     if payload.kind not in Structure.Kind.values:
@@ -255,7 +256,7 @@ def list_requests(request, slug: str, status: str = "pending"):
     return [_request_out(r) for r in qs[:500]]
 
 
-@router.post("/{slug}/membership-requests", response={201: RequestOut, 400: Error, 404: Error},
+@router.post("/{slug}/membership-requests", response={201: RequestOut, 400: CptsError, 404: CptsError},
              summary="Demander à adhérer (pour soi-même)")
 def create_request(request, slug: str, payload: RequestIn):
     from cpts.models import CPTS
@@ -270,9 +271,9 @@ def create_request(request, slug: str, payload: RequestIn):
     return 201, _request_out(req)
 
 
-@router.post("/{slug}/membership-requests/{request_id}/accept", response={200: MemberOut, 400: Error},
+@router.post("/{slug}/membership-requests/{request_id}/accept", response={200: MemberOut, 400: CptsError},
              summary="Accepter une demande")
-def accept_request(request, slug: str, request_id: int, payload: AcceptIn):
+def accept_request(request, slug: str, request_id: DbId, payload: AcceptIn):
     access = access_cpts(request.user, slug, "cpts.manage_membership")
     try:
         m = actions.accept_request(access.cpts, request_id, request.user, payload.role)
@@ -285,9 +286,9 @@ def accept_request(request, slug: str, request_id: int, payload: AcceptIn):
                  "rpps": pro.national_id if pro and pro.id_type == "8" else None, "joined_on": m.joined_on}
 
 
-@router.post("/{slug}/membership-requests/{request_id}/refuse", response={200: RequestOut, 400: Error},
+@router.post("/{slug}/membership-requests/{request_id}/refuse", response={200: RequestOut, 400: CptsError},
              summary="Refuser une demande (motif obligatoire)")
-def refuse_request(request, slug: str, request_id: int, payload: RefuseIn):
+def refuse_request(request, slug: str, request_id: DbId, payload: RefuseIn):
     access = access_cpts(request.user, slug, "cpts.manage_membership")
     try:
         r = actions.refuse_request(access.cpts, request_id, request.user, payload.reason)

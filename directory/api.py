@@ -7,16 +7,17 @@ from cpts.scoping import access_cpts
 from directory import query
 from directory.models import Professional
 from directory.offer import membership_rates
+from opencpts.intparams import DbId, Page
 
 router = Router(tags=["annuaire"])
 
 
-class Error(Schema):
+class DirectoryError(Schema):  # its own name: one schema per name in the OpenAPI document
     detail: str
     errors: dict[str, str] = {}
 
 
-class PlaceOut(Schema):
+class DirectoryPlaceOut(Schema):
     id: int
     address: str
     postal_code: str
@@ -44,7 +45,7 @@ class ResultOut(Schema):
     accepts_new_patients: bool | None
     takes_part_in_snp: bool
     is_synthetic: bool
-    place: PlaceOut | None
+    place: DirectoryPlaceOut | None
     distance_km: float | None
     distance_label: str
 
@@ -66,7 +67,7 @@ class SearchOut(Schema):
 
 class ProfessionalOut(ResultOut):
     active: bool
-    places: list[PlaceOut]
+    places: list[DirectoryPlaceOut]
 
 
 class RateOut(Schema):
@@ -100,11 +101,11 @@ def _pro(pro: Professional, place=None, distance=None):
             "distance_label": query.search.format_km(distance) if distance is not None else ""}
 
 
-@router.get("/{slug}/directory/search", response={200: SearchOut, 400: Error},
+@router.get("/{slug}/directory/search", response={200: SearchOut, 400: DirectoryError},
             summary="Rechercher des professionnels (mêmes critères que la page Annuaire), triés par distance")
 def search_directory(request, slug: str, name: str = "", profession: str = "", specialty: str = "", where: str = "",
                      radius_km: float = query.DEFAULT_RADIUS_KM, accepts_new_patients: bool = False, snp: bool = False,
-                     members_only: bool = False, page: int = 1):
+                     members_only: bool = False, page: Page = 1):
     access = access_cpts(request.user, slug, "cpts.search_directory")
     result = query.run(query.Criteria(name=name, profession=profession, specialty=specialty, where=where,
                                       radius_km=radius_km, accepts_new_patients=accepts_new_patients, snp=snp,
@@ -117,9 +118,9 @@ def search_directory(request, slug: str, name: str = "", profession: str = "", s
                  "results": [_pro(r.professional, r.place, r.distance_km) for r in result.rows]}
 
 
-@router.get("/{slug}/directory/professionals/{professional_id}", response={200: ProfessionalOut, 404: Error},
+@router.get("/{slug}/directory/professionals/{professional_id}", response={200: ProfessionalOut, 404: DirectoryError},
             summary="Un professionnel, tous ses lieux d'exercice")
-def get_professional(request, slug: str, professional_id: int):
+def get_professional(request, slug: str, professional_id: DbId):
     access_cpts(request.user, slug, "cpts.search_directory")
     pro = Professional.objects.filter(pk=professional_id).first()
     if pro is None:
@@ -154,7 +155,7 @@ class NearestOut(Schema):
     distance_km: float
 
 
-@router.get("/{slug}/directory/nearest", response={200: list[NearestOut], 400: Error},
+@router.get("/{slug}/directory/nearest", response={200: list[NearestOut], 400: DirectoryError},
             summary="Les k professionnels les plus proches d'un point (profession, rayon), triés par distance")
 def nearest(request, slug: str, lat: float, lon: float, profession: str = "", radius_km: float = 20.0, k: int = 20):
     access_cpts(request.user, slug, "cpts.search_directory")

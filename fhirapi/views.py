@@ -23,10 +23,13 @@ from directory.models import PracticePlace, Professional, Structure
 from fhirapi import appointments as fhir_appointments
 from fhirapi import documents as fhir_documents
 from fhirapi import mapping
+from fhirapi.trace import record_fhir_view
+from opencpts.intparams import MAX_ID, MAX_INT32, IntParamError, is_number, parse_int
 from territory.text import normalize, search_key
 
 CONTENT_TYPE = "application/fhir+json; charset=utf-8"
 DEFAULT_COUNT, MAX_COUNT = 50, 1000
+MAX_OFFSET = MAX_INT32
 COMMON = {"_count", "_offset", "_format", "_include", "_id"}
 
 
@@ -61,12 +64,27 @@ def token(value: str) -> tuple[str | None, str]:
     return None, value
 
 
+def fhir_int(text: str, name: str, low: int = 1, high: int = MAX_ID) -> int:
+    """Every integer of a FHIR request goes through here (opencpts/intparams.py): 400 when malformed or out of
+    the column's range, never an overflow in SQL."""
+    try:
+        return parse_int(text, name, low, high)
+    except IntParamError as exc:
+        raise FhirError(400, "invalid", exc.message) from exc
+
+
+def id_value(text: str, name: str = "_id") -> int | None:
+    """A numeric resource id: None when it is not a number (no such resource: nothing matches), 400 when it is
+    a number outside 1..2**63-1."""
+    return fhir_int(text, name) if is_number(text.strip()) else None
+
+
 def reference_id(value: str, resource: str) -> str:
     value = value.strip()
     if value.startswith(f"{resource}/"):
         value = value[len(resource) + 1:]
     if not re.fullmatch(r"[A-Za-z0-9\-.]{1,64}", value):
-        raise FhirError(400, "invalid", f"Référence invalide : « {value} » (attendu {resource}/id).")
+        raise FhirError(400, "invalid", f"Référence invalide : « {value[:80]} » (attendu {resource}/id).")
     return value
 
 
@@ -76,14 +94,25 @@ def boolean(value: str, name: str) -> bool:
     return value == "true"
 
 
-def int_ids(values: list[str]) -> list[int]:
+def int_ids(values: list[str], name: str = "_id") -> list[int]:
+    """Comma lists mean "any of"; an id that is not a number matches nothing (and the others still match)."""
     ids = []
     for v in values:
         for part in v.split(","):
-            if not part.isdigit():
-                return [-1]  # no such resource: an empty result, not an error
-            ids.append(int(part))
+            number = id_value(part, name)
+            if number is not None:
+                ids.append(number)
     return ids
+
+
+def ref_ids(values: list[str], resource: str, name: str | None = None) -> list[int]:
+    """``Patient/1,Patient/2`` or ``1,2``: the ids of any of the references."""
+    return int_ids([reference_id(v, resource) for value in values for v in value.split(",")], name or resource)
+
+
+def cpts_id(text: str) -> int | None:
+    """``cpts-<n>`` (our Organization and HealthcareService ids for a CPTS) → n; None when not of that form."""
+    return id_value(text[5:], text[:40]) if text.startswith("cpts-") else None
 
 
 @dataclass
@@ -93,13 +122,8 @@ class Paging:
 
 
 def paging(params) -> Paging:
-    try:
-        count = int(params.get("_count", DEFAULT_COUNT))
-        offset = int(params.get("_offset", 0))
-    except ValueError as exc:
-        raise FhirError(400, "invalid", "_count et _offset doivent être des entiers.") from exc
-    if not (0 <= count <= MAX_COUNT) or offset < 0:
-        raise FhirError(400, "invalid", f"_count doit être entre 0 et {MAX_COUNT}, _offset positif ou nul.")
+    count = fhir_int(params.get("_count", str(DEFAULT_COUNT)), "_count", 0, MAX_COUNT)
+    offset = fhir_int(params.get("_offset", "0"), "_offset", 0, MAX_OFFSET)
     return Paging(count, offset)
 
 
@@ -162,14 +186,15 @@ def search_practitioner_role(params):
     qs = PracticePlace.objects.select_related("professional")
     for value in params.getlist("identifier"):
         system, code = token(value)
-        if system not in (None, "", mapping.local_system("practice-place")) or not code.isdigit():
+        number = id_value(code, "identifier")
+        if system not in (None, "", mapping.local_system("practice-place")) or number is None:
             qs = qs.none()
         else:
-            qs = qs.filter(pk=int(code))
+            qs = qs.filter(pk=number)
     for value in params.getlist("practitioner"):
-        qs = qs.filter(professional_id__in=int_ids([reference_id(value, "Practitioner")]))
+        qs = qs.filter(professional_id__in=ref_ids([value], "Practitioner"))
     for value in params.getlist("organization"):
-        qs = qs.filter(structure_id__in=int_ids([reference_id(value, "Organization")]))
+        qs = qs.filter(structure_id__in=ref_ids([value], "Organization"))
     for value in params.getlist("role"):
         q = Q()
         for _system, code in (token(v) for v in value.split(",")):
@@ -244,8 +269,8 @@ def search_healthcare_service(params):
         for value in params.getlist(key):
             qs = qs.filter(name__icontains=value)
     for value in params.getlist("organization"):
-        ref = reference_id(value, "Organization")
-        qs = qs.filter(pk=int(ref[5:])) if ref.startswith("cpts-") and ref[5:].isdigit() else qs.none()
+        ids = [cpts_id(reference_id(ref, "Organization")) for ref in value.split(",")]
+        qs = qs.filter(pk__in=[i for i in ids if i is not None])
     for value in params.getlist("active"):
         if not boolean(value, "active"):
             qs = qs.none()
@@ -278,10 +303,6 @@ def date_filter(field: str, value: str, name: str) -> Q:
     except ValueError as exc:
         raise FhirError(400, "invalid", f"{name} : date attendue au format AAAA-MM-JJ.") from exc
     return Q(**{f"{field}{DATE_PREFIXES[prefix]}": day})
-
-
-def ref_ids(values: list[str], resource: str) -> list[int]:
-    return int_ids([reference_id(v, resource) for value in values for v in value.split(",")])
 
 
 def visible_careteams(user):
@@ -326,10 +347,11 @@ def search_careteam(params, qs):
             qs = qs.filter(date_filter("created_at__date", value, key))
     for value in params.getlist("identifier"):
         system, code = token(value)
-        if system not in (None, "", mapping.local_system("careteam")) or not code.isdigit():
+        number = id_value(code, "identifier")
+        if system not in (None, "", mapping.local_system("careteam")) or number is None:
             qs = qs.none()
         else:
-            qs = qs.filter(pk=int(code))
+            qs = qs.filter(pk=number)
     return qs.distinct().order_by("pk")
 
 
@@ -523,20 +545,25 @@ def read(request, resource_type: str, resource_id: str):
     spec = RESOURCES.get(resource_type)
     if spec is None:
         return outcome(404, "not-supported", f"Type de ressource non pris en charge : {resource_type}.")
-    if resource_type == "Organization" and resource_id.startswith("cpts-") and resource_id[5:].isdigit():
-        cpts = CPTS.objects.filter(pk=int(resource_id[5:])).first()
+    if resource_type in ("Organization", "HealthcareService") and resource_id.startswith("cpts-"):
+        number = cpts_id(resource_id)
+        cpts = CPTS.objects.filter(pk=number).first() if number is not None else None
         if cpts is not None:
-            return respond(mapping.cpts_organization(cpts))
-    if "visible" in spec:  # tenant data: what the user may not read does not exist for them
-        visible = spec["visible"](request_user(request))
-        obj = visible.filter(pk=int(resource_id)).first() if resource_id.isdigit() else None
-    elif resource_type == "HealthcareService":
-        obj = CPTS.objects.filter(pk=int(resource_id[5:])).first() if re.fullmatch(r"cpts-\d+", resource_id) else None
+            return respond((mapping.cpts_organization if resource_type == "Organization"
+                            else spec["map"])(cpts))
+        return outcome(404, "not-found", f"{resource_type}/{resource_id} introuvable.")
+    number = id_value(resource_id, f"{resource_type}/{resource_id}")
+    if number is None or resource_type == "HealthcareService":
+        obj = None
+    elif "visible" in spec:  # tenant data: what the user may not read does not exist for them
+        obj = spec["visible"](request_user(request)).filter(pk=number).first()
     else:
-        obj = spec["model"].objects.filter(pk=int(resource_id)).first() if resource_id.isdigit() else None
+        obj = spec["model"].objects.filter(pk=number).first()
     if obj is None:
         return outcome(404, "not-found", f"{resource_type}/{resource_id} introuvable.")
-    return respond(spec["map"](obj))
+    body = spec["map"](obj)
+    record_fhir_view(request.user, resource_type, [obj], "read")
+    return respond(body)
 
 
 @guarded
@@ -570,9 +597,9 @@ def search_type(request, resource_type: str):
         if params.getlist("_id"):
             ids = [i for v in params.getlist("_id") for i in v.split(",")]
             if resource_type == "HealthcareService":
-                qs = qs.filter(pk__in=[int(i[5:]) for i in ids if re.fullmatch(r"cpts-\d+", i)])
+                qs = qs.filter(pk__in=[n for n in map(cpts_id, ids) if n is not None])
             else:
-                qs = qs.filter(pk__in=[int(i) for i in ids if i.isdigit()])
+                qs = qs.filter(pk__in=int_ids(ids))
         total = qs.count()
         objects = list(qs[page.offset:page.offset + page.count])
         has_next = page.offset + page.count < total
@@ -602,6 +629,7 @@ def search_type(request, resource_type: str):
               "type": "searchset", "link": links, "entry": entries}
     if total is not None:
         bundle["total"] = total
+    record_fhir_view(request.user, resource_type, objects, "search-type")
     return respond(bundle)
 
 

@@ -13,7 +13,7 @@ from gpmatching import indicators
 router = Router(tags=["médecin traitant"])
 
 
-class Error(Schema):
+class GpError(Schema):  # its own name: one schema per name in the OpenAPI document
     detail: str
     field: str | None = None
 
@@ -43,7 +43,7 @@ class IndicatorsOut(Schema):
     months: list[MonthOut]
 
 
-@router.get("/{slug}/gp/indicators", response={200: IndicatorsOut, 400: Error},
+@router.get("/{slug}/gp/indicators", response={200: IndicatorsOut, 400: GpError},
             summary="Indicateurs médecin traitant : patients placés (dont ALD, 70 ans et plus, précarité), liste "
                     "d'attente")
 def gp_indicators(request, slug: str, first: dt.date | None = None, last: dt.date | None = None):

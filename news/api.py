@@ -13,19 +13,23 @@ from cpts.scoping import access_cpts
 from news import access as rules
 from news import actions
 from news.models import Comment, Post
+from opencpts.intparams import DbId, Page
+from opencpts.schemas import LocalTime
 
 router = Router(tags=["actualités"])
-PAGE_SIZE = 20
 
 
-class Error(Schema):
+class NewsError(Schema):  # its own name: one schema per name in the OpenAPI document
     detail: str
     field: str | None = None
 
 
+PAGE_SIZE = 20
+
+
 class EventOut(Schema):
     date: dt.date
-    time: dt.time
+    time: LocalTime
     place: str
     commune_insee: str | None
     commune: str | None
@@ -87,9 +91,9 @@ def _comment(comment: Comment) -> dict:
             "created_at": comment.created_at, "edited_at": comment.edited_at, "deleted": deleted}
 
 
-@router.get("/{slug}/news", response={200: FeedOut, 400: Error},
+@router.get("/{slug}/news", response={200: FeedOut, 400: NewsError},
             summary="Le fil d'actualités : épinglées d'abord, puis les plus récentes")
-def list_news(request, slug: str, kind: str = "", page: int = 1):
+def list_news(request, slug: str, kind: str = "", page: Page = 1):
     access = access_cpts(request.user, slug, rules.READ)
     if kind and kind not in Post.Kind.values:
         return Status(400, {"detail": "Type d'actualité inconnu : annonce, evenement ou information.", "field": "kind"})
@@ -101,9 +105,9 @@ def list_news(request, slug: str, kind: str = "", page: int = 1):
                         "results": [_post(access.cpts, p, p.comment_count) for p in current]})
 
 
-@router.get("/{slug}/news/{post_id}", response={200: PostDetailOut, 404: Error},
+@router.get("/{slug}/news/{post_id}", response={200: PostDetailOut, 404: NewsError},
             summary="Une actualité et ses commentaires")
-def get_news_post(request, slug: str, post_id: int):
+def get_news_post(request, slug: str, post_id: DbId):
     access = access_cpts(request.user, slug, rules.READ)
     post = rules.post_to_read(request.user, access.cpts, post_id)
     comments = list(post.comments.select_related("author"))
@@ -112,9 +116,9 @@ def get_news_post(request, slug: str, post_id: int):
     return Status(200, data)
 
 
-@router.post("/{slug}/news/{post_id}/comments", response={201: CommentOut, 400: Error, 404: Error},
+@router.post("/{slug}/news/{post_id}/comments", response={201: CommentOut, 400: NewsError, 404: NewsError},
              summary="Commenter une actualité")
-def add_news_comment(request, slug: str, post_id: int, payload: CommentIn):
+def add_news_comment(request, slug: str, post_id: DbId, payload: CommentIn):
     access = access_cpts(request.user, slug, rules.COMMENT)
     post = rules.post_to_read(request.user, access.cpts, post_id)
     try:

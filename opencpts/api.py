@@ -7,6 +7,44 @@ from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from accounts.apiauth import session_user, token_user
+from opencpts.schemas import ApiError
+
+ERROR_REF = {"$ref": "#/components/schemas/ApiError"}
+ERRORS = {
+    "401": "Authentification requise (session avec second facteur, ou jeton).",
+    "403": "Accès refusé : pas membre de cette CPTS, ou rôle sans cette permission (ou CSRF d'une session).",
+    "404": "Introuvable (ou hors de portée de l'utilisateur).",
+    "422": "Requête invalide : un paramètre ou un champ ne respecte pas le schéma (voir « erreurs »).",
+}
+
+
+def document_errors(schema: dict) -> dict:
+    """Every operation documents the errors the API layer can answer, with the shared ApiError body: 401 when
+    authenticated, 403 and 404 under a CPTS or an id, 422 when it takes parameters or a body."""
+    schema.setdefault("components", {}).setdefault("schemas", {}).setdefault(
+        "ApiError", ApiError.model_json_schema(ref_template="#/components/schemas/{model}"))
+    defs = schema["components"]["schemas"]["ApiError"].pop("$defs", {})
+    for name, definition in defs.items():
+        schema["components"]["schemas"].setdefault(name, definition)
+    for path, operations in schema.get("paths", {}).items():
+        for operation in operations.values():
+            statuses = []
+            if operation.get("security"):
+                statuses.append("401")
+            if "{" in path:
+                statuses += ["403", "404"]
+            if operation.get("parameters") or operation.get("requestBody"):
+                statuses.append("422")
+            responses = operation["responses"] = {str(k): v for k, v in operation.get("responses", {}).items()}
+            for status in statuses:
+                responses.setdefault(status, {"description": ERRORS[status],
+                                              "content": {"application/json": {"schema": ERROR_REF}}})
+    return schema
+
+
+class OpenCPTSAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        return document_errors(super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params))
 
 
 class TokenAuth(HttpBearer):
@@ -34,7 +72,7 @@ class VerifiedSessionAuth(APIKeyCookie):
         return session_user(request)
 
 
-api = NinjaAPI(
+api = OpenCPTSAPI(
     title="OpenCPTS API",
     version="1.0",
     description="API JSON d'OpenCPTS : CPTS, territoire, communes, adhérents, structures, demandes d'adhésion. "

@@ -14,21 +14,24 @@ from cpts.actions import ActionError
 from cpts.scoping import access_cpts, scoped
 from directory import search as directory_search
 from directory.query import Row
+from opencpts.intparams import DbId
 from unscheduled import access as rules
 from unscheduled import booking as booking_rules
 from unscheduled import search
 from unscheduled.models import Booking, Modality, Slot
 
 router = Router(tags=["soins non programmés"])
-DEFAULT_RADIUS_KM = 20.0
 
 
-class Error(Schema):
+class SnpError(Schema):  # its own name: one schema per name in the OpenAPI document
     detail: str
     field: str | None = None
 
 
-class ProfessionalOut(Schema):
+DEFAULT_RADIUS_KM = 20.0
+
+
+class SlotProfessionalOut(Schema):
     id: int
     name: str
     profession_code: str
@@ -37,7 +40,7 @@ class ProfessionalOut(Schema):
     specialty: str
 
 
-class PlaceOut(Schema):
+class SlotPlaceOut(Schema):
     id: int
     label: str
     address: str
@@ -55,15 +58,15 @@ class SlotOut(Schema):
     modality_label: str
     motifs: str
     visibility: list[str]
-    professional: ProfessionalOut
-    place: PlaceOut
+    professional: SlotProfessionalOut
+    place: SlotPlaceOut
     distance_km: float | None
     distance_label: str
     book_url: str
 
 
 class IdleOut(Schema):
-    professional: ProfessionalOut
+    professional: SlotProfessionalOut
     distance_km: float | None
 
 
@@ -125,7 +128,7 @@ def _bad(detail: str, field: str | None = None):
     return Status(400, {"detail": detail, "field": field})
 
 
-@router.get("/{slug}/snp/slots", response={200: SlotsOut, 400: Error},
+@router.get("/{slug}/snp/slots", response={200: SlotsOut, 400: SnpError},
             summary="Créneaux libres de soins non programmés (par heure puis distance) et participants sans créneau")
 def list_snp_slots(request, slug: str, window: str = "24h", lat: float | None = None, lon: float | None = None,
                    radius_km: float | None = None, profession: str = "", specialty: str = "", modality: str = ""):
@@ -157,9 +160,9 @@ def list_snp_slots(request, slug: str, window: str = "24h", lat: float | None = 
                                  for i in found.idle]})
 
 
-@router.post("/{slug}/snp/slots/{slot_id}/bookings", response={201: BookingOut, 400: Error, 404: Error, 409: Error},
+@router.post("/{slug}/snp/slots/{slot_id}/bookings", response={201: BookingOut, 400: SnpError, 404: SnpError, 409: SnpError},
              summary="Réserver un créneau libre (409 s'il vient d'être réservé par quelqu'un d'autre)")
-def book_snp_slot(request, slug: str, slot_id: int, payload: BookingIn):
+def book_snp_slot(request, slug: str, slot_id: DbId, payload: BookingIn):
     access = access_cpts(request.user, slug, rules.USE)
     slot = scoped(Slot, access.cpts).filter(pk=slot_id).select_related("cpts", "professional").first()
     if slot is None:
@@ -173,9 +176,9 @@ def book_snp_slot(request, slug: str, slot_id: int, payload: BookingIn):
     return Status(201, _booking(access.cpts, booking))
 
 
-@router.post("/{slug}/snp/bookings/{booking_id}/cancel", response={200: BookingOut, 400: Error, 404: Error},
+@router.post("/{slug}/snp/bookings/{booking_id}/cancel", response={200: BookingOut, 400: SnpError, 404: SnpError},
              summary="Annuler une réservation (la personne qui l'a faite, le professionnel, la coordination)")
-def cancel_snp_booking(request, slug: str, booking_id: int, payload: CancelIn):
+def cancel_snp_booking(request, slug: str, booking_id: DbId, payload: CancelIn):
     access = access_cpts(request.user, slug, rules.USE)
     booking = (scoped(Booking, access.cpts).filter(pk=booking_id)
                .select_related("cpts", "slot", "slot__professional").first())
