@@ -283,6 +283,7 @@ def main() -> None:
     databases = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     for db in databases:
         env = {"OPENCPTS_DEV": "1", "OPENCPTS_VAR_DIR": str(work / db), "LOG_LEVEL": "WARNING",
+               "OPENCPTS_NPM_DIR": str(ROOT / "var" / "npm"),
                "ALLOWED_HOSTS": "127.0.0.1,localhost"}
         if db == "postgres":
             env["DATABASE_URL"] = args.pg_url

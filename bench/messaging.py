@@ -176,6 +176,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "opencpts.settings", "OPENCPTS_DEV": "1",
            "OPENCPTS_VAR_DIR": str(work), "SECRET_KEY": SECRET_KEY, "LOG_LEVEL": "WARNING",
+           "OPENCPTS_NPM_DIR": str(ROOT / "var" / "npm"),
            "ALLOWED_HOSTS": "127.0.0.1,localhost", "REDIS_URL": args.redis_url,
            "CHANNEL_PREFIX": f"bench{secrets.token_hex(4)}", "PYTHONPATH": str(ROOT)}
     if args.db == "postgres":

@@ -272,8 +272,10 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "opencpts.settings", "OPENCPTS_DEV": "1",
            "OPENCPTS_VAR_DIR": str(work), "SECRET_KEY": SECRET_KEY, "LOG_LEVEL": "WARNING",
+           "OPENCPTS_NPM_DIR": str(ROOT / "var" / "npm"),
            "ALLOWED_HOSTS": "127.0.0.1,localhost", "DATABASE_URL": args.pg_url, "PYTHONPATH": str(ROOT),
-           "OPENCPTS_SAS_ALLOWED_CN": CN, "OPENCPTS_SAS_ALLOWED_OU": OU, "DJANGO_SUPERUSER_PASSWORD": ""}
+           "OPENCPTS_SAS_ALLOWED_CN": CN, "OPENCPTS_SAS_ALLOWED_OU": OU, "DJANGO_SUPERUSER_PASSWORD": "",
+           "TRUSTED_PROXIES": "127.0.0.1"}  # the benchmark plays the reverse proxy on this machine
     manage = [sys.executable, str(ROOT / "manage.py")]
     plan_file = work / "plan.json"
     child = [sys.executable, "-c"]

@@ -54,7 +54,10 @@ def var_dir() -> Path:
 
 
 def archive_path() -> Path:
-    return var_dir() / "npm" / ARCHIVE
+    """``OPENCPTS_NPM_DIR`` when set (e.g. benchmarks whose VAR_DIR is a scratch folder share the project's
+    copy), else ``<VAR_DIR>/npm``."""
+    folder = os.environ.get("OPENCPTS_NPM_DIR")
+    return (Path(folder) if folder else var_dir() / "npm") / ARCHIVE
 
 
 def integrity_of(path: Path) -> str:
