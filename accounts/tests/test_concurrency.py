@@ -7,40 +7,15 @@ import threading
 import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
-from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
 from accounts.tests.helpers import post_password
 from audit.models import AuditEntry
 from tests.cast import PASSWORD, totp_code
+from tests.concurrency import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(clients, request):
-    """Send ``request(client)`` from every client at the same moment; the responses in order."""
-    barrier = threading.Barrier(len(clients), timeout=60)
-    responses: list = [None] * len(clients)
-    errors: list = []
-
-    def one(i, client):
-        try:
-            barrier.wait()
-            responses[i] = request(client)
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=one, args=(i, c)) for i, c in enumerate(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert not errors, errors
-    assert not any(t.is_alive() for t in threads)
-    return responses
 
 
 def _logged_in_with_password(user, n):

@@ -1,45 +1,25 @@
 """The public médecin traitant form under concurrent posts (real threads, each with its own database
 connection): one signed stamp stores one request; one address stores at most its hourly limit."""
 
-import threading
 import time
 
 import pytest
-from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
 from gpmatching import spam
 from gpmatching.models import Request
 from gpmatching.tests.test_pages import public_data
+from tests.concurrency import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _post_together(cast, payloads, addresses):
-    barrier = threading.Barrier(len(payloads), timeout=60)
-    statuses: list = [None] * len(payloads)
-    errors: list = []
     url = reverse("gpmatching:public_form", args=[cast.cpts.slug])
-
-    def one(i):
-        try:
-            client = Client(REMOTE_ADDR=addresses[i])
-            barrier.wait()
-            statuses[i] = client.post(url, payloads[i]).status_code
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(payloads))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert not errors, errors
-    assert not any(t.is_alive() for t in threads)
-    return statuses
+    clients = [Client(REMOTE_ADDR=address) for address in addresses]
+    responses = run_together(list(zip(clients, payloads, strict=True)), lambda cp: cp[0].post(url, cp[1]))
+    return [response.status_code for response in responses]
 
 
 def test_twenty_posts_at_once_with_one_stamp_store_one_request(communes_loaded, cast):
