@@ -33,10 +33,14 @@ def _keep_reference_tables_on_flush() -> None:
     kept = _kept_tables()
 
     def sql_flush_keeping_reference(style, connection, reset_sequences=True, allow_cascade=False):
-        tables = [t for t in connection.introspection.django_table_names(only_existing=True, include_views=False)
-                  if t not in kept]
-        statements = connection.ops.sql_flush(style, tables, reset_sequences=reset_sequences,
-                                              allow_cascade=allow_cascade)
+        tables = [
+            t
+            for t in connection.introspection.django_table_names(only_existing=True, include_views=False)
+            if t not in kept
+        ]
+        statements = connection.ops.sql_flush(
+            style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+        )
         if connection.vendor == "postgresql" and statements:
             # The audit tables refuse TRUNCATE (audit/migrations/0004) unless this is set for the transaction.
             statements = ["SET LOCAL opencpts.allow_audit_truncate = 'on'", *statements]

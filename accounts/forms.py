@@ -5,22 +5,34 @@ from accounts.models import User
 
 
 class LoginForm(forms.Form):
-    email = forms.EmailField(label="Adresse e-mail", max_length=254,
-                             widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}))
-    password = forms.CharField(label="Mot de passe", max_length=256, strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    email = forms.EmailField(
+        label="Adresse e-mail",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label="Mot de passe",
+        max_length=256,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class OTPForm(forms.Form):
     code = forms.CharField(
-        label="Code à 6 chiffres de votre application d'authentification, ou code de secours", max_length=16,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        label="Code à 6 chiffres de votre application d'authentification, ou code de secours",
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
     )
 
     def clean_code(self):
         code = self.cleaned_data["code"].replace(" ", "").strip()
         if not code.isalnum():
-            raise forms.ValidationError("Le code ne doit contenir que des chiffres (ou les lettres d'un code de secours).")
+            raise forms.ValidationError(
+                "Le code ne doit contenir que des chiffres (ou les lettres d'un code de secours)."
+            )
         return code
 
 
@@ -28,10 +40,19 @@ class RegisterForm(forms.Form):
     first_name = forms.CharField(label="Prénom", max_length=100)
     last_name = forms.CharField(label="Nom", max_length=100)
     email = forms.EmailField(label="Adresse e-mail", max_length=254)
-    password = forms.CharField(label="Mot de passe", strip=False, max_length=256, widget=forms.PasswordInput(
-        attrs={"autocomplete": "new-password"}), help_text=password_validation.password_validators_help_text_html())
-    password2 = forms.CharField(label="Confirmez le mot de passe", strip=False, max_length=256,
-                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password = forms.CharField(
+        label="Mot de passe",
+        strip=False,
+        max_length=256,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Confirmez le mot de passe",
+        strip=False,
+        max_length=256,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def clean_email(self):
         email = self.cleaned_data["email"].lower()
@@ -44,8 +65,11 @@ class RegisterForm(forms.Form):
         if data.get("password") and data.get("password2") and data["password"] != data["password2"]:
             self.add_error("password2", "Les deux mots de passe ne correspondent pas.")
         if data.get("password") and not self.errors:
-            user = User(email=data.get("email", ""), first_name=data.get("first_name", ""),
-                        last_name=data.get("last_name", ""))
+            user = User(
+                email=data.get("email", ""),
+                first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""),
+            )
             try:
                 password_validation.validate_password(data["password"], user)
             except forms.ValidationError as exc:
@@ -58,8 +82,12 @@ class APITokenForm(forms.Form):
 
     VALIDITY = [("30", "30 jours"), ("90", "3 mois"), ("365", "1 an"), ("730", "2 ans")]
 
-    name = forms.CharField(label="Nom du jeton", max_length=100,
-                           help_text="L'outil ou le script qui l'utilisera, par exemple « Tableau de bord ARS ».")
+    name = forms.CharField(
+        label="Nom du jeton",
+        max_length=100,
+        help_text="L'outil ou le script qui l'utilisera, par exemple « Tableau de bord ARS ».",
+    )
     days = forms.ChoiceField(label="Validité", choices=VALIDITY, initial="365")
-    read_only = forms.BooleanField(label="Lecture seule (consultation uniquement, aucune modification)",
-                                   required=False)
+    read_only = forms.BooleanField(
+        label="Lecture seule (consultation uniquement, aucune modification)", required=False
+    )

@@ -41,12 +41,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         "directory.Professional", on_delete=models.SET_NULL, null=True, blank=True, related_name="account"
     )
     # External identity for Pro Santé Connect (idNat_PS, e.g. "8" + RPPS): unique when set.
-    external_idnat = models.CharField("identifiant national (idNat_PS)", max_length=32, null=True, blank=True, unique=True)
+    external_idnat = models.CharField(
+        "identifiant national (idNat_PS)", max_length=32, null=True, blank=True, unique=True
+    )
     is_active = models.BooleanField("actif", default=True)
     is_staff = models.BooleanField("administrateur de l'instance", default=False)
     is_synthetic = models.BooleanField("compte de démonstration (synthétique)", default=False)
     date_joined = models.DateTimeField(default=timezone.now)
-    last_cpts = models.ForeignKey("cpts.CPTS", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    last_cpts = models.ForeignKey(
+        "cpts.CPTS", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     objects = UserManager()
 
@@ -96,16 +100,23 @@ class APIToken(models.Model):
         return hashlib.sha256(raw.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user: User, name: str = "jeton API", expires_at=None, read_only: bool = False
-              ) -> tuple["APIToken", str]:
+    def issue(
+        cls, user: User, name: str = "jeton API", expires_at=None, read_only: bool = False
+    ) -> tuple["APIToken", str]:
         """The row and its raw value (shown once). Callers go through ``accounts.tokens.issue``, which
         validates and audits; ``expires_at`` defaults to one year."""
         from accounts.tokens import DEFAULT_DAYS
 
         raw = "ocp_" + secrets.token_urlsafe(32)
         expires_at = expires_at or timezone.now() + timedelta(days=DEFAULT_DAYS)
-        token = cls.objects.create(user=user, name=name, prefix=raw[:12], digest=cls.digest_of(raw),
-                                   expires_at=expires_at, read_only=read_only)
+        token = cls.objects.create(
+            user=user,
+            name=name,
+            prefix=raw[:12],
+            digest=cls.digest_of(raw),
+            expires_at=expires_at,
+            read_only=read_only,
+        )
         return token, raw
 
     @property

@@ -26,10 +26,12 @@ from accounts.models import RateCounter
 
 def _bump(key: str, now, fresh_until) -> bool:
     expired = When(expires_at__lte=now, then=Value(1))
-    return bool(RateCounter.objects.filter(key=key).update(
-        count=Case(expired, default=F("count") + 1),
-        expires_at=Case(When(expires_at__lte=now, then=Value(fresh_until)), default=F("expires_at")),
-    ))
+    return bool(
+        RateCounter.objects.filter(key=key).update(
+            count=Case(expired, default=F("count") + 1),
+            expires_at=Case(When(expires_at__lte=now, then=Value(fresh_until)), default=F("expires_at")),
+        )
+    )
 
 
 def hit(key: str, window_seconds: int) -> int:

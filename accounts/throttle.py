@@ -33,11 +33,17 @@ def attempt(email: str, ip: str | None) -> Verdict:
     """Count this attempt; blocked when it goes over the account's or the address's limit."""
     window = settings.LOGIN_LOCKOUT_SECONDS
     if email and ratelimit.hit(_key("account", email), window) > settings.LOGIN_MAX_FAILURES_PER_ACCOUNT:
-        return Verdict(True, f"Trop de tentatives de connexion échouées pour ce compte. Réessayez dans {_minutes()} "
-                             "minutes ou réinitialisez votre mot de passe.")
+        return Verdict(
+            True,
+            f"Trop de tentatives de connexion échouées pour ce compte. Réessayez dans {_minutes()} "
+            "minutes ou réinitialisez votre mot de passe.",
+        )
     if ip and ratelimit.hit(_key("ip", ip), window) > settings.LOGIN_MAX_FAILURES_PER_IP:
-        return Verdict(True, f"Trop de tentatives de connexion échouées depuis votre adresse. Réessayez dans "
-                             f"{_minutes()} minutes.")
+        return Verdict(
+            True,
+            f"Trop de tentatives de connexion échouées depuis votre adresse. Réessayez dans "
+            f"{_minutes()} minutes.",
+        )
     return Verdict(False)
 
 

@@ -25,8 +25,10 @@ DEFAULT_DAYS = 365
 MAX_DAYS = 730
 LAST_USED_PRECISION = dt.timedelta(minutes=1)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-READ_ONLY_MESSAGE = ("Jeton en lecture seule : il permet de consulter (GET) mais pas de modifier. Créez un jeton "
-                     "sans la restriction « lecture seule » pour cette opération.")
+READ_ONLY_MESSAGE = (
+    "Jeton en lecture seule : il permet de consulter (GET) mais pas de modifier. Créez un jeton "
+    "sans la restriction « lecture seule » pour cette opération."
+)
 
 
 class TokenError(ValueError):
@@ -60,17 +62,26 @@ def check_name(name: str) -> str:
 
 
 @transaction.atomic
-def issue(user: User, *, name: str = "jeton API", days=DEFAULT_DAYS, read_only: bool = False
-          ) -> tuple[APIToken, str]:
+def issue(
+    user: User, *, name: str = "jeton API", days=DEFAULT_DAYS, read_only: bool = False
+) -> tuple[APIToken, str]:
     """A new token for ``user``: the row and the raw value, to show once (only its SHA-256 is kept)."""
     if not user.is_active:
         raise TokenError("Ce compte est désactivé : aucun jeton ne peut lui être créé.")
     name, days = check_name(name), check_days(days)
-    token, raw = APIToken.issue(user, name, expires_at=timezone.now() + dt.timedelta(days=days),
-                                read_only=bool(read_only))
-    record("api_token.created", obj=token, details={
-        "user_id": user.pk, "prefix": token.prefix, "expires_at": token.expires_at.isoformat(),
-        "read_only": token.read_only})
+    token, raw = APIToken.issue(
+        user, name, expires_at=timezone.now() + dt.timedelta(days=days), read_only=bool(read_only)
+    )
+    record(
+        "api_token.created",
+        obj=token,
+        details={
+            "user_id": user.pk,
+            "prefix": token.prefix,
+            "expires_at": token.expires_at.isoformat(),
+            "read_only": token.read_only,
+        },
+    )
     return token, raw
 
 
@@ -94,13 +105,16 @@ def find(raw: str) -> APIToken | None:
     """The valid token of that value (not revoked, not expired, active account), or None."""
     if not raw or len(raw) > 200:
         return None
-    token = APIToken.objects.select_related("user").filter(digest=APIToken.digest_of(raw), revoked=False).first()
+    token = (
+        APIToken.objects.select_related("user").filter(digest=APIToken.digest_of(raw), revoked=False).first()
+    )
     now = timezone.now()
     if token is None or not token.user.is_active or token.expires_at <= now:
         return None
     if token.last_used_at is None or token.last_used_at < now - LAST_USED_PRECISION:
         APIToken.objects.filter(pk=token.pk).filter(
-            Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_PRECISION)).update(last_used_at=now)
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_PRECISION)
+        ).update(last_used_at=now)
     return token
 
 

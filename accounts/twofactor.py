@@ -34,7 +34,7 @@ def qr_svg(device: TOTPDevice) -> str:
     buffer = BytesIO()
     image.save(buffer)
     svg = buffer.getvalue().decode()
-    return svg[svg.index("<svg"):]
+    return svg[svg.index("<svg") :]
 
 
 def verify_totp(device: TOTPDevice, code: str) -> bool:
@@ -85,7 +85,9 @@ def regenerate_recovery_codes(user) -> list[str]:
 def enrol_with_key(user, hex_key: str) -> TOTPDevice:
     """Enrol a known key (demo accounts and tests)."""
     TOTPDevice.objects.filter(user=user).delete()
-    return TOTPDevice.objects.create(user=user, name="Application d'authentification", key=hex_key, confirmed=True)
+    return TOTPDevice.objects.create(
+        user=user, name="Application d'authentification", key=hex_key, confirmed=True
+    )
 
 
 def issuer() -> str:

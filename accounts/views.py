@@ -25,7 +25,9 @@ from opencpts.clientip import client_ip
 
 def _next(request, default="home"):
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return default
 
@@ -54,7 +56,12 @@ def login_view(request):
                 return redirect(_next(request))
     elif request.method == "POST":
         error = "Renseignez votre adresse e-mail et votre mot de passe."
-    return render(request, "accounts/login.html", {"form": form, "error": error, "next": _next(request, "")}, status=status)
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "error": error, "next": _next(request, "")},
+        status=status,
+    )
 
 
 @login_required
@@ -85,15 +92,23 @@ def otp_verify(request):
                     messages.warning(request, f"Code de secours utilisé : il vous en reste {left}.")
                 return redirect(_next(request))
             record("otp.failure", obj=request.user)
-            form.add_error("code", "Code incorrect, expiré ou déjà utilisé. Saisissez le code affiché actuellement "
-                                   "par votre application.")
-    return render(request, "accounts/otp_verify.html", {"form": form, "next": _next(request, "")}, status=status)
+            form.add_error(
+                "code",
+                "Code incorrect, expiré ou déjà utilisé. Saisissez le code affiché actuellement "
+                "par votre application.",
+            )
+    return render(
+        request, "accounts/otp_verify.html", {"form": form, "next": _next(request, "")}, status=status
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp_setup(request):
-    if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists() and not request.user.is_verified():
+    if (
+        TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
+        and not request.user.is_verified()
+    ):
         return redirect("accounts:otp_verify")
     device = twofactor.pending_device(request.user)
     form = OTPForm(request.POST or None)
@@ -103,11 +118,20 @@ def otp_setup(request):
                 codes = twofactor.confirm_enrolment(request.user, device)
             otp_login(request, device)
             return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": _next(request)})
-        form.add_error("code", "Code incorrect. Vérifiez l'heure de votre téléphone et saisissez le code actuel.")
-    return render(request, "accounts/otp_setup.html", {
-        "form": form, "qr_svg": twofactor.qr_svg(device), "secret": twofactor.secret_b32(device),
-        "required": requires_second_factor(request.user), "next": _next(request, ""),
-    })
+        form.add_error(
+            "code", "Code incorrect. Vérifiez l'heure de votre téléphone et saisissez le code actuel."
+        )
+    return render(
+        request,
+        "accounts/otp_setup.html",
+        {
+            "form": form,
+            "qr_svg": twofactor.qr_svg(device),
+            "secret": twofactor.secret_b32(device),
+            "required": requires_second_factor(request.user),
+            "next": _next(request, ""),
+        },
+    )
 
 
 @login_required
@@ -123,15 +147,21 @@ def recovery_codes(request):
 def security(request):
     totp = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
     static = StaticDevice.objects.filter(user=request.user).first()
-    return render(request, "accounts/security.html", {
-        "totp": totp, "recovery_left": static.token_set.count() if static else 0,
-        "tokens": tokens.tokens_of(request.user).filter(revoked=False, expires_at__gt=timezone.now()),
-    })
+    return render(
+        request,
+        "accounts/security.html",
+        {
+            "totp": totp,
+            "recovery_left": static.token_set.count() if static else 0,
+            "tokens": tokens.tokens_of(request.user).filter(revoked=False, expires_at__gt=timezone.now()),
+        },
+    )
 
 
 def verified_session_required(view):
     """Pages under /compte/ are open before the second factor (to pass it); these ones, which hand out or
     withdraw access, need it when the user's roles do."""
+
     @login_required
     def wrapper(request, *args, **kwargs):
         if must_verify(request.user) and not request.user.is_verified():
@@ -150,16 +180,27 @@ def api_tokens(request):
     created = raw = None
     if request.method == "POST" and form.is_valid():
         try:
-            created, raw = tokens.issue(request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"],
-                                        read_only=form.cleaned_data["read_only"])
+            created, raw = tokens.issue(
+                request.user,
+                name=form.cleaned_data["name"],
+                days=form.cleaned_data["days"],
+                read_only=form.cleaned_data["read_only"],
+            )
         except tokens.TokenError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             form = APITokenForm()
-    return render(request, "accounts/api_tokens.html", {
-        "form": form, "created": created, "raw": raw, "tokens": tokens.tokens_of(request.user),
-        "open_form": request.method == "POST" and raw is None,
-    })
+    return render(
+        request,
+        "accounts/api_tokens.html",
+        {
+            "form": form,
+            "created": created,
+            "raw": raw,
+            "tokens": tokens.tokens_of(request.user),
+            "open_form": request.method == "POST" and raw is None,
+        },
+    )
 
 
 @verified_session_required
@@ -190,10 +231,14 @@ def register(request):
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             user = User.objects.create_user(
-                form.cleaned_data["email"], form.cleaned_data["password"],
-                first_name=form.cleaned_data["first_name"], last_name=form.cleaned_data["last_name"],
+                form.cleaned_data["email"],
+                form.cleaned_data["password"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
             )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Compte créé. Complétez votre profil professionnel puis demandez à rejoindre votre CPTS.")
+        messages.success(
+            request, "Compte créé. Complétez votre profil professionnel puis demandez à rejoindre votre CPTS."
+        )
         return redirect("directory:my_profile")
     return render(request, "accounts/register.html", {"form": form})

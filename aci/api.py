@@ -66,13 +66,33 @@ def aci_grid(request, on: dt.date | None = None):
     except NoGridInForce as exc:
         return Status(404, {"detail": str(exc), "field": "on"})
     return {
-        **{f: getattr(grid, f) for f in ("name", "source", "effective_from", "effective_to", "boundary_rule",
-                                         "operating_at_signature_pct", "operating_advance_pct", "fixed_advance_pct")},
+        **{
+            f: getattr(grid, f)
+            for f in (
+                "name",
+                "source",
+                "effective_from",
+                "effective_to",
+                "boundary_rule",
+                "operating_at_signature_pct",
+                "operating_advance_pct",
+                "fixed_advance_pct",
+            )
+        },
         "tiers": list(grid.tiers.all()),
         "missions": list(grid.missions.all()),
-        "amounts": [{"tier": a.tier, "mission": a.mission.code if a.mission else None, "part": a.part, "years": a.years,
-                     "crisis_only": a.crisis_only, "amount": a.amount, "status": a.status}
-                    for a in grid.amounts.select_related("mission")],
+        "amounts": [
+            {
+                "tier": a.tier,
+                "mission": a.mission.code if a.mission else None,
+                "part": a.part,
+                "years": a.years,
+                "crisis_only": a.crisis_only,
+                "amount": a.amount,
+                "status": a.status,
+            }
+            for a in grid.amounts.select_related("mission")
+        ],
     }
 
 
@@ -109,8 +129,11 @@ class SimulationIn(Schema):
     crisis_declared: bool = False
 
 
-@router.get("/simulation", response={200: SimulationOut, 400: AciError},
-            summary="Simulateur de financement ACI : montants annuels par ligne pour une taille et des missions")
+@router.get(
+    "/simulation",
+    response={200: SimulationOut, 400: AciError},
+    summary="Simulateur de financement ACI : montants annuels par ligne pour une taille et des missions",
+)
 def aci_simulation(request, params: Query[SimulationIn]):
     try:
         grid = grid_in_force(params.on or timezone.localdate())
@@ -124,9 +147,18 @@ def aci_simulation(request, params: Query[SimulationIn]):
         return Status(400, {"detail": str(exc), "field": "on"})
     except financing.SimulationError as exc:
         return Status(400, {"detail": exc.message, "field": exc.field})
-    return {"grid": sim.grid, "tier": sim.tier, "year": sim.year, "crisis_declared": sim.crisis_declared,
-            "operating": sim.operating, "fixed": sim.fixed, "variable": sim.variable, "undivided": sim.undivided,
-            "total": sim.total, "lines": [{**line.__dict__, "total": line.total} for line in sim.lines]}
+    return {
+        "grid": sim.grid,
+        "tier": sim.tier,
+        "year": sim.year,
+        "crisis_declared": sim.crisis_declared,
+        "operating": sim.operating,
+        "fixed": sim.fixed,
+        "variable": sim.variable,
+        "undivided": sim.undivided,
+        "total": sim.total,
+        "lines": [{**line.__dict__, "total": line.total} for line in sim.lines],
+    }
 
 
 # --- A CPTS's contract: /api/cpts/{slug}/aci/... (mounted on /cpts by opencpts/api.py) ---------------------------
@@ -191,25 +223,44 @@ class ContractOut(Schema):
     crisis_declared_years: list[int]
 
 
-@cpts_router.get("/{slug}/aci/contract", response={200: ContractOut, 404: AciError}, url_name="aci_contract",
-                 summary="Contrat ACI de la CPTS : signature, taille, population, missions et leurs échéances, avenants")
+@cpts_router.get(
+    "/{slug}/aci/contract",
+    response={200: ContractOut, 404: AciError},
+    url_name="aci_contract",
+    summary="Contrat ACI de la CPTS : signature, taille, population, missions et leurs échéances, avenants",
+)
 def aci_contract(request, slug: str):
     contract = _contract(request, slug)
     deadlines: dict[str, list] = {}
     for d in contracts.deadlines(contract, timezone.localdate()):
-        deadlines.setdefault(d.mission, []).append({"kind": d.kind, "due_on": d.due_on, "done_on": d.done_on,
-                                                    "state": d.state})
-    missions = [{"code": cm.mission.code, "label": cm.mission.label, "optional": cm.mission.optional,
-                 "from_on": cm.from_on, "started_on": cm.started_on, "deployed_on": cm.deployed_on,
-                 "deadlines": deadlines.get(cm.mission.code, [])}
-                for cm in contract.missions.select_related("mission")]
+        deadlines.setdefault(d.mission, []).append(
+            {"kind": d.kind, "due_on": d.due_on, "done_on": d.done_on, "state": d.state}
+        )
+    missions = [
+        {
+            "code": cm.mission.code,
+            "label": cm.mission.label,
+            "optional": cm.mission.optional,
+            "from_on": cm.from_on,
+            "started_on": cm.started_on,
+            "deployed_on": cm.deployed_on,
+            "deadlines": deadlines.get(cm.mission.code, []),
+        }
+        for cm in contract.missions.select_related("mission")
+    ]
     return {
-        "signed_on": contract.signed_on, "ends_on": contracts.year_bounds(contract, contract.years)[1],
-        "years": contract.years, "tier": contract.tier, "population": contract.population,
-        "population_on": contract.population_on, "population_source": contract.population_source,
+        "signed_on": contract.signed_on,
+        "ends_on": contracts.year_bounds(contract, contract.years)[1],
+        "years": contract.years,
+        "tier": contract.tier,
+        "population": contract.population,
+        "population_on": contract.population_on,
+        "population_source": contract.population_source,
         "grid": {"name": contract.grid.name, "effective_from": contract.grid.effective_from},
         "missions": missions,
-        "amendments": [{"signed_on": a.signed_on, "kind": a.kind, "detail": a.detail} for a in contract.amendments.all()],
+        "amendments": [
+            {"signed_on": a.signed_on, "kind": a.kind, "detail": a.detail} for a in contract.amendments.all()
+        ],
         "crisis_declared_years": sorted(contract.crisis_declared_years),
     }
 
@@ -252,8 +303,12 @@ class ScheduleOut(Schema):
     months: list[MonthMoneyOut]
 
 
-@cpts_router.get("/{slug}/aci/schedule", response={200: ScheduleOut, 404: AciError}, url_name="aci_schedule",
-                 summary="Échéancier ACI en vigueur, versements reçus et écart (reçu moins attendu à ce jour)")
+@cpts_router.get(
+    "/{slug}/aci/schedule",
+    response={200: ScheduleOut, 404: AciError},
+    url_name="aci_schedule",
+    summary="Échéancier ACI en vigueur, versements reçus et écart (reçu moins attendu à ce jour)",
+)
 def aci_schedule(request, slug: str):
     contract = _contract(request, slug)
     schedule = contracts.current_schedule(contract)
@@ -264,10 +319,20 @@ def aci_schedule(request, slug: str):
         "grid": schedule.grid.name if schedule else None,
         "payments": list(schedule.payments.all()) if schedule else [],
         "received": list(contract.received.all()),
-        "totals": {"expected_total": _cents(money.expected_total), "expected_to_date": _cents(money.expected_to_date),
-                   "received_to_date": _cents(money.received_to_date), "gap": _cents(money.gap)},
-        "months": [{"month": p.month, "expected": _cents(p.expected),
-                    "received": _cents(p.received) if p.received is not None else None} for p in money.series],
+        "totals": {
+            "expected_total": _cents(money.expected_total),
+            "expected_to_date": _cents(money.expected_to_date),
+            "received_to_date": _cents(money.received_to_date),
+            "gap": _cents(money.gap),
+        },
+        "months": [
+            {
+                "month": p.month,
+                "expected": _cents(p.expected),
+                "received": _cents(p.received) if p.received is not None else None,
+            }
+            for p in money.series
+        ],
     }
 
 
@@ -309,9 +374,12 @@ class IndicatorsYearOut(Schema):
     missions: list[MissionYearOut]
 
 
-@cpts_router.get("/{slug}/aci/indicators", response={200: IndicatorsYearOut, 400: AciError, 404: AciError},
-                 url_name="aci_indicators",
-                 summary="Indicateurs ACI d'une année du contrat : résultats, paliers atteints, part variable gagnée")
+@cpts_router.get(
+    "/{slug}/aci/indicators",
+    response={200: IndicatorsYearOut, 400: AciError, 404: AciError},
+    url_name="aci_indicators",
+    summary="Indicateurs ACI d'une année du contrat : résultats, paliers atteints, part variable gagnée",
+)
 def aci_indicators(request, slug: str, year: int | None = None):
     contract = _contract(request, slug)
     year = indicators.current_year(contract, timezone.localdate()) if year is None else year
@@ -321,17 +389,34 @@ def aci_indicators(request, slug: str, year: int | None = None):
     missions = []
     for m in indicators.year_status(contract, year):
         attainment = None if m.conditional else m.attainment
-        missions.append({
-            "code": m.code, "label": m.label, "maximum": m.maximum, "earned": _cents(m.payable),
-            "attainment": attainment.quantize(Decimal("0.0001")) if attainment is not None else None,
-            "conditional": m.conditional,
-            "indicators": [{
-                "id": s.indicator.pk, "name": s.indicator.name, "unit": s.indicator.unit,
-                "direction": s.indicator.direction, "source": s.indicator.source, "computed": s.indicator.computed,
-                "value": s.value, "origin": s.origin, "rows_counted": s.rows_counted,
-                "steps": [{"label": st.label, "threshold": st.threshold, "amount": st.amount}
-                          for st in sorted(s.steps, key=lambda st: st.amount)],
-                "reached_step": s.step.label if s.step else None, "earned": _cents(s.earned),
-            } for s in m.indicators],
-        })
+        missions.append(
+            {
+                "code": m.code,
+                "label": m.label,
+                "maximum": m.maximum,
+                "earned": _cents(m.payable),
+                "attainment": attainment.quantize(Decimal("0.0001")) if attainment is not None else None,
+                "conditional": m.conditional,
+                "indicators": [
+                    {
+                        "id": s.indicator.pk,
+                        "name": s.indicator.name,
+                        "unit": s.indicator.unit,
+                        "direction": s.indicator.direction,
+                        "source": s.indicator.source,
+                        "computed": s.indicator.computed,
+                        "value": s.value,
+                        "origin": s.origin,
+                        "rows_counted": s.rows_counted,
+                        "steps": [
+                            {"label": st.label, "threshold": st.threshold, "amount": st.amount}
+                            for st in sorted(s.steps, key=lambda st: st.amount)
+                        ],
+                        "reached_step": s.step.label if s.step else None,
+                        "earned": _cents(s.earned),
+                    }
+                    for s in m.indicators
+                ],
+            }
+        )
     return {"year": year, "first": first, "last": last, "missions": missions}

@@ -11,5 +11,8 @@ class AciConfig(AppConfig):
         from aci.models import Evidence
         from documents import rotation
 
-        rotation.register(rotation.Store(Evidence, EVIDENCE_PURPOSE, lambda evidence: evidence.sha256,
-                                         label="justificatif ACI"))
+        rotation.register(
+            rotation.Store(
+                Evidence, EVIDENCE_PURPOSE, lambda evidence: evidence.sha256, label="justificatif ACI"
+            )
+        )

@@ -34,8 +34,15 @@ def money(value, field: str = "amount", label: str = "Le montant", positive: boo
     if isinstance(value, Decimal):
         number = value
     else:
-        text = (str(value if value is not None else "").strip().replace("\u202f", "").replace("\xa0", "")
-                .replace(" ", "").rstrip("€").strip())
+        text = (
+            str(value if value is not None else "")
+            .strip()
+            .replace("\u202f", "")
+            .replace("\xa0", "")
+            .replace(" ", "")
+            .rstrip("€")
+            .strip()
+        )
         if "," in text and "." in text:
             text = text.replace(".", "")
         text = text.replace(",", ".")
@@ -60,12 +67,15 @@ def money(value, field: str = "amount", label: str = "Le montant", positive: boo
 
 def mission_choices(contract: Contract) -> list[tuple[str, str]]:
     return [("", "Fonctionnement (association, coordination)")] + [
-        (cm.mission.code, cm.mission.label) for cm in contract.missions.select_related("mission")]
+        (cm.mission.code, cm.mission.label) for cm in contract.missions.select_related("mission")
+    ]
 
 
 def _check_day(contract: Contract, day: dt.date, field: str) -> None:
     if day < contract.signed_on:
-        raise ActionError(f"Le {day:%d/%m/%Y} précède la signature du contrat ({contract.signed_on:%d/%m/%Y}).", field)
+        raise ActionError(
+            f"Le {day:%d/%m/%Y} précède la signature du contrat ({contract.signed_on:%d/%m/%Y}).", field
+        )
     end = anniversary(contract.signed_on, contract.years)
     if day >= end + dt.timedelta(days=366):
         raise ActionError(f"Le {day:%d/%m/%Y} est bien après la fin du contrat.", field)
@@ -88,8 +98,9 @@ def record_payment(contract: Contract, by, *, received_on: dt.date, amount, labe
         raise ActionError("Indiquez l'objet du versement (ex. « Avance fonctionnement année 2 »).", "label")
     amount = money(amount)
     _check_day(contract, received_on, "received_on")
-    return ReceivedPayment.objects.create(contract=contract, received_on=received_on, amount=amount, label=label[:200],
-                                          recorded_by=by)
+    return ReceivedPayment.objects.create(
+        contract=contract, received_on=received_on, amount=amount, label=label[:200], recorded_by=by
+    )
 
 
 @dataclass
@@ -122,9 +133,12 @@ def money_position(contract: Contract, today: dt.date | None = None) -> Money:
     schedule = current_schedule(contract)
     expected = list(schedule.payments.all()) if schedule else []
     received = list(contract.received.all())
-    out = Money(sum((p.amount for p in expected), ZERO), sum((p.amount for p in expected if p.due_on <= today), ZERO),
-                sum((r.amount for r in received if r.received_on <= today), ZERO),
-                [p for p in expected if p.due_on > today][:6])
+    out = Money(
+        sum((p.amount for p in expected), ZERO),
+        sum((p.amount for p in expected if p.due_on <= today), ZERO),
+        sum((r.amount for r in received if r.received_on <= today), ZERO),
+        [p for p in expected if p.due_on > today][:6],
+    )
     month = first_of_month(contract.signed_on)
     end = anniversary(contract.signed_on, contract.years)
     while month <= end:
@@ -140,7 +154,9 @@ def money_position(contract: Contract, today: dt.date | None = None) -> Money:
 
 
 @transaction.atomic
-def set_budget_line(contract: Contract, by, *, year: int, mission: str, category: str, amount) -> BudgetLine | None:
+def set_budget_line(
+    contract: Contract, by, *, year: int, mission: str, category: str, amount
+) -> BudgetLine | None:
     if not 1 <= year <= contract.years:
         raise ActionError(f"Année du contrat entre 1 et {contract.years}.", "contract_year")
     _check_mission(contract, mission)
@@ -148,16 +164,28 @@ def set_budget_line(contract: Contract, by, *, year: int, mission: str, category
         raise ActionError("Catégorie de dépense inconnue.", "category")
     amount = money(amount, label="Le montant prévu", positive=False)
     if amount == 0:
-        BudgetLine.objects.filter(contract=contract, contract_year=year, mission=mission, category=category).delete()
+        BudgetLine.objects.filter(
+            contract=contract, contract_year=year, mission=mission, category=category
+        ).delete()
         return None
-    line, _ = BudgetLine.objects.update_or_create(contract=contract, contract_year=year, mission=mission,
-                                                  category=category, defaults={"amount": amount})
+    line, _ = BudgetLine.objects.update_or_create(
+        contract=contract, contract_year=year, mission=mission, category=category, defaults={"amount": amount}
+    )
     return line
 
 
 @transaction.atomic
-def record_expense(contract: Contract, by, *, spent_on: dt.date, mission: str, category: str, label: str, amount,
-                   supplier: str = "") -> Expense:
+def record_expense(
+    contract: Contract,
+    by,
+    *,
+    spent_on: dt.date,
+    mission: str,
+    category: str,
+    label: str,
+    amount,
+    supplier: str = "",
+) -> Expense:
     label = " ".join((label or "").split())
     if not label:
         raise ActionError("Indiquez le libellé de la dépense.", "label")
@@ -165,9 +193,16 @@ def record_expense(contract: Contract, by, *, spent_on: dt.date, mission: str, c
     _check_mission(contract, mission)
     if category not in Expense.Category.values:
         raise ActionError("Catégorie de dépense inconnue.", "category")
-    return Expense.objects.create(contract=contract, spent_on=spent_on, mission=mission, category=category,
-                                  label=label[:200], amount=money(amount), supplier=" ".join(supplier.split())[:200],
-                                  recorded_by=by)
+    return Expense.objects.create(
+        contract=contract,
+        spent_on=spent_on,
+        mission=mission,
+        category=category,
+        label=label[:200],
+        amount=money(amount),
+        supplier=" ".join(supplier.split())[:200],
+        recorded_by=by,
+    )
 
 
 @transaction.atomic
@@ -175,8 +210,14 @@ def delete_expense(expense: Expense) -> None:
     expense.delete()
 
 
-COLUMNS = {"date": "date", "mission": "mission", "categorie": "category", "libelle": "label", "montant": "amount",
-           "fournisseur": "supplier"}
+COLUMNS = {
+    "date": "date",
+    "mission": "mission",
+    "categorie": "category",
+    "libelle": "label",
+    "montant": "amount",
+    "fournisseur": "supplier",
+}
 REQUIRED = ("date", "mission", "categorie", "libelle", "montant")
 
 
@@ -218,8 +259,11 @@ def import_expenses(contract: Contract, by, filename: str, content: bytes) -> li
             parts.append("colonnes manquantes : " + ", ".join(missing))
         if unknown:
             parts.append("colonnes inconnues : " + ", ".join(unknown))
-        raise ImportRefused("En-tête incorrect (" + " ; ".join(parts) + "). Colonnes attendues : "
-                            "date;mission;categorie;libelle;montant[;fournisseur].", [(1, "; ".join(parts))])
+        raise ImportRefused(
+            "En-tête incorrect (" + " ; ".join(parts) + "). Colonnes attendues : "
+            "date;mission;categorie;libelle;montant[;fournisseur].",
+            [(1, "; ".join(parts))],
+        )
     index = {COLUMNS[h]: i for i, h in enumerate(header) if h in COLUMNS}
     missions = [("", "fonctionnement")] + [(c, label) for c, label in mission_choices(contract)[1:]]
     categories = list(Expense.Category.choices)
@@ -256,18 +300,32 @@ def import_expenses(contract: Contract, by, filename: str, content: bytes) -> li
         if problems:
             errors.append((number, " ; ".join(problems)))
         else:
-            parsed.append(Expense(contract=contract, spent_on=day, mission=mission, category=category,
-                                  label=cells["label"][:200], amount=amount,
-                                  supplier=cells.get("supplier", "")[:200], imported=True, recorded_by=by))
+            parsed.append(
+                Expense(
+                    contract=contract,
+                    spent_on=day,
+                    mission=mission,
+                    category=category,
+                    label=cells["label"][:200],
+                    amount=amount,
+                    supplier=cells.get("supplier", "")[:200],
+                    imported=True,
+                    recorded_by=by,
+                )
+            )
     if errors:
-        raise ImportRefused(f"{len(errors)} ligne(s) en erreur : rien n'a été enregistré. Corrigez le fichier et "
-                            "importez-le à nouveau.", errors)
+        raise ImportRefused(
+            f"{len(errors)} ligne(s) en erreur : rien n'a été enregistré. Corrigez le fichier et "
+            "importez-le à nouveau.",
+            errors,
+        )
     if not parsed:
         raise ActionError("Le fichier ne contient aucune dépense.", "file")
     with transaction.atomic():
         created = Expense.objects.bulk_create(parsed)
-        record_bulk("create", Expense, [e.pk for e in created], cpts_id=contract.cpts_id,
-                    details={"imported": True})
+        record_bulk(
+            "create", Expense, [e.pk for e in created], cpts_id=contract.cpts_id, details={"imported": True}
+        )
         return created
 
 
@@ -291,22 +349,42 @@ class YearMoney:
 def year_money(contract: Contract, year: int) -> YearMoney:
     first, last = year_bounds(contract, year)
     schedule = current_schedule(contract)
-    expected = (schedule.payments.filter(contract_year=year).aggregate(s=Sum("amount"))["s"] or ZERO) if schedule else ZERO
-    received = contract.received.filter(received_on__gte=first, received_on__lte=last).aggregate(s=Sum("amount"))["s"]
+    expected = (
+        (schedule.payments.filter(contract_year=year).aggregate(s=Sum("amount"))["s"] or ZERO)
+        if schedule
+        else ZERO
+    )
+    received = contract.received.filter(received_on__gte=first, received_on__lte=last).aggregate(
+        s=Sum("amount")
+    )["s"]
     expenses = contract.expenses.filter(spent_on__gte=first, spent_on__lte=last)
     lines = contract.budget.filter(contract_year=year)
     spent_cat = dict(expenses.values_list("category").annotate(s=Sum("amount")))
     planned_cat = dict(lines.values_list("category").annotate(s=Sum("amount")))
     spent_mis = dict(expenses.values_list("mission").annotate(s=Sum("amount")))
     planned_mis = dict(lines.values_list("mission").annotate(s=Sum("amount")))
-    by_category = [(label, planned_cat.get(code, ZERO), spent_cat.get(code, ZERO))
-                   for code, label in Expense.Category.choices if code in spent_cat or code in planned_cat]
-    by_mission = [(label, planned_mis.get(code, ZERO), spent_mis.get(code, ZERO))
-                  for code, label in mission_choices(contract) if code in spent_mis or code in planned_mis]
+    by_category = [
+        (label, planned_cat.get(code, ZERO), spent_cat.get(code, ZERO))
+        for code, label in Expense.Category.choices
+        if code in spent_cat or code in planned_cat
+    ]
+    by_mission = [
+        (label, planned_mis.get(code, ZERO), spent_mis.get(code, ZERO))
+        for code, label in mission_choices(contract)
+        if code in spent_mis or code in planned_mis
+    ]
+
     def cents(value) -> Decimal:
         return Decimal(value or 0).quantize(Decimal("0.01"))
 
-    return YearMoney(year, first, last, cents(expected), cents(received), cents(sum(planned_cat.values(), ZERO)),
-                     cents(sum(spent_cat.values(), ZERO)),
-                     [(label, cents(p), cents(s)) for label, p, s in by_category],
-                     [(label, cents(p), cents(s)) for label, p, s in by_mission])
+    return YearMoney(
+        year,
+        first,
+        last,
+        cents(expected),
+        cents(received),
+        cents(sum(planned_cat.values(), ZERO)),
+        cents(sum(spent_cat.values(), ZERO)),
+        [(label, cents(p), cents(s)) for label, p, s in by_category],
+        [(label, cents(p), cents(s)) for label, p, s in by_mission],
+    )

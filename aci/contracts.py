@@ -70,10 +70,14 @@ def vintage_source(vintage: DatasetVersion | None) -> str:
     if vintage is None:
         return "population municipale INSEE des communes du territoire"
     if not vintage.census_year:
-        return ("population municipale INSEE des communes du territoire "
-                f"({vintage.package} {vintage.package_version})")
-    return (f"{vintage.population_label} (INSEE, {vintage.package} {vintage.package_version}), "
-            "communes du territoire")[:200]
+        return (
+            "population municipale INSEE des communes du territoire "
+            f"({vintage.package} {vintage.package_version})"
+        )
+    return (
+        f"{vintage.population_label} (INSEE, {vintage.package} {vintage.package_version}), "
+        "communes du territoire"
+    )[:200]
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,8 @@ class PopulationStatus:
         """Shown beside the contract when the current official figure is another one (never applied)."""
         retained_pk = self.retained_vintage.pk if self.retained_vintage else None
         return self.current_vintage is not None and (
-            self.current != self.retained or self.current_vintage.pk != retained_pk)
+            self.current != self.retained or self.current_vintage.pk != retained_pk
+        )
 
 
 def population_status(contract: Contract) -> PopulationStatus:
@@ -99,8 +104,9 @@ def population_status(contract: Contract) -> PopulationStatus:
 
     summary = territory_rules.summary(contract.cpts)
     current_tier = tier_in_grid(contract.grid, summary.population).number if summary.communes else None
-    return PopulationStatus(contract.population, contract.population_vintage, summary.population,
-                            summary.vintage, current_tier)
+    return PopulationStatus(
+        contract.population, contract.population_vintage, summary.population, summary.vintage, current_tier
+    )
 
 
 def _official_vintage(cpts: CPTS, population: int) -> DatasetVersion | None:
@@ -110,13 +116,24 @@ def _official_vintage(cpts: CPTS, population: int) -> DatasetVersion | None:
 
 
 @transaction.atomic
-def sign(cpts: CPTS, by, *, signed_on: dt.date, missions: list[str], population: int | None = None,
-         population_on: dt.date | None = None, population_source: str = "") -> Contract:
+def sign(
+    cpts: CPTS,
+    by,
+    *,
+    signed_on: dt.date,
+    missions: list[str],
+    population: int | None = None,
+    population_on: dt.date | None = None,
+    population_source: str = "",
+) -> Contract:
     if Contract.objects.filter(cpts=cpts).exists():
         raise ActionError("Cette CPTS a déjà un contrat ACI : un changement passe par un avenant.")
     if cpts.founded_on and signed_on < cpts.founded_on:
-        raise ActionError(f"La date de signature ({signed_on:%d/%m/%Y}) précède la création de la CPTS "
-                          f"({cpts.founded_on:%d/%m/%Y}).", "signed_on")
+        raise ActionError(
+            f"La date de signature ({signed_on:%d/%m/%Y}) précède la création de la CPTS "
+            f"({cpts.founded_on:%d/%m/%Y}).",
+            "signed_on",
+        )
     if signed_on > timezone.localdate() + dt.timedelta(days=366):
         raise ActionError("La date de signature est à plus d'un an.", "signed_on")
     try:
@@ -135,10 +152,17 @@ def sign(cpts: CPTS, by, *, signed_on: dt.date, missions: list[str], population:
     vintage = _official_vintage(cpts, population)
     try:
         with transaction.atomic():
-            contract = Contract.objects.create(cpts=cpts, signed_on=signed_on, grid=grid, tier=tier,
-                                               population=population, population_source=population_source[:200],
-                                               population_on=population_on, population_vintage=vintage,
-                                               created_by=by)
+            contract = Contract.objects.create(
+                cpts=cpts,
+                signed_on=signed_on,
+                grid=grid,
+                tier=tier,
+                population=population,
+                population_source=population_source[:200],
+                population_on=population_on,
+                population_vintage=vintage,
+                created_by=by,
+            )
     except IntegrityError:  # signed at the same moment by another request (a double click)
         raise ActionError("Cette CPTS a déjà un contrat ACI : un changement passe par un avenant.") from None
     for mission in chosen:
@@ -156,8 +180,14 @@ def add_mission(contract: Contract, by, code: str, on: dt.date) -> ContractMissi
     if not contract.signed_on <= on < anniversary(contract.signed_on, contract.years):
         raise ActionError("La date de l'avenant est hors de la durée du contrat.", "on")
     added = ContractMission.objects.create(contract=contract, mission=mission, from_on=on)
-    Amendment.objects.create(contract=contract, signed_on=on, kind=Amendment.Kind.MISSION, by=by,
-                             detail=f"Mission ajoutée : {mission.label}", after={"mission": code})
+    Amendment.objects.create(
+        contract=contract,
+        signed_on=on,
+        kind=Amendment.Kind.MISSION,
+        by=by,
+        detail=f"Mission ajoutée : {mission.label}",
+        after={"mission": code},
+    )
     return added
 
 
@@ -168,18 +198,27 @@ def change_tier(contract: Contract, by, population: int, on: dt.date, source: st
         raise ActionError("La population couverte doit être positive.", "population")
     tier = tier_in_grid(contract.grid, population).number
     vintage = _official_vintage(contract.cpts, population)
-    before = {"tier": contract.tier, "population": contract.population,
-              "population_vintage": contract.population_vintage_id}
+    before = {
+        "tier": contract.tier,
+        "population": contract.population,
+        "population_vintage": contract.population_vintage_id,
+    }
     contract.tier, contract.population, contract.population_on = tier, population, on
     contract.population_vintage = vintage
     if source:
         contract.population_source = source[:200]
-    contract.save(update_fields=["tier", "population", "population_on", "population_source",
-                                 "population_vintage"])
-    Amendment.objects.create(contract=contract, signed_on=on, kind=Amendment.Kind.TIER, by=by,
-                             detail=f"Taille {before['tier']} → {tier} (population {population})", before=before,
-                             after={"tier": tier, "population": population,
-                                    "population_vintage": vintage.pk if vintage else None})
+    contract.save(
+        update_fields=["tier", "population", "population_on", "population_source", "population_vintage"]
+    )
+    Amendment.objects.create(
+        contract=contract,
+        signed_on=on,
+        kind=Amendment.Kind.TIER,
+        by=by,
+        detail=f"Taille {before['tier']} → {tier} (population {population})",
+        before=before,
+        after={"tier": tier, "population": population, "population_vintage": vintage.pk if vintage else None},
+    )
     return contract
 
 
@@ -192,9 +231,14 @@ def declare_crisis(contract: Contract, by, year: int) -> Contract:
         raise ActionError(f"Une crise est déjà déclarée pour l'année {year}.", "year")
     contract.crisis_declared_years = sorted([*contract.crisis_declared_years, year])
     contract.save(update_fields=["crisis_declared_years"])
-    Amendment.objects.create(contract=contract, signed_on=anniversary(contract.signed_on, year - 1),
-                             kind=Amendment.Kind.CRISIS, by=by, detail=f"Crise sanitaire grave déclarée (année {year})",
-                             after={"year": year})
+    Amendment.objects.create(
+        contract=contract,
+        signed_on=anniversary(contract.signed_on, year - 1),
+        kind=Amendment.Kind.CRISIS,
+        by=by,
+        detail=f"Crise sanitaire grave déclarée (année {year})",
+        after={"year": year},
+    )
     return contract
 
 
@@ -224,8 +268,10 @@ def deadlines(contract: Contract, today: dt.date | None = None) -> list[Deadline
     out = []
     for cm in contract.missions.select_related("mission"):
         m = cm.mission
-        for kind, months, done in (("démarrage", m.start_months, cm.started_on),
-                                   ("déploiement", m.deploy_months, cm.deployed_on)):
+        for kind, months, done in (
+            ("démarrage", m.start_months, cm.started_on),
+            ("déploiement", m.deploy_months, cm.deployed_on),
+        ):
             due = shift_months(contract.signed_on, months) if months is not None else None
             if due is None:
                 state = "fait" if done else "libre"
@@ -303,21 +349,41 @@ def plan(contract: Contract, attainment: dict | None = None) -> list[Planned]:
         if row is None:
             continue
         if k == 1:
-            out.append(Planned(start, 1, "", "operating", "Fonctionnement année 1 (à la signature)",
-                               _money(row.amount * grid.operating_at_signature_pct / pct)))
+            out.append(
+                Planned(
+                    start,
+                    1,
+                    "",
+                    "operating",
+                    "Fonctionnement année 1 (à la signature)",
+                    _money(row.amount * grid.operating_at_signature_pct / pct),
+                )
+            )
             rest = row.amount - _money(row.amount * grid.operating_at_signature_pct / pct)
             if rest > 0:
-                out.append(Planned(ends[1], 1, "", "operating", "Fonctionnement année 1 (solde)", _money(rest)))
+                out.append(
+                    Planned(ends[1], 1, "", "operating", "Fonctionnement année 1 (solde)", _money(rest))
+                )
         else:
             advance = _money(row.amount * grid.operating_advance_pct / pct)
-            out.append(Planned(ends[k - 1], k, "", "operating", f"Fonctionnement année {k} (avance)", advance))
-            out.append(Planned(ends[k], k, "", "operating", f"Fonctionnement année {k} (solde)", row.amount - advance))
+            out.append(
+                Planned(ends[k - 1], k, "", "operating", f"Fonctionnement année {k} (avance)", advance)
+            )
+            out.append(
+                Planned(
+                    ends[k], k, "", "operating", f"Fonctionnement année {k} (solde)", row.amount - advance
+                )
+            )
 
     for cm in contract.missions.select_related("mission"):
         m = cm.mission
-        begins = cm.started_on or (shift_months(start, m.start_months) if m.start_months is not None else cm.from_on)
+        begins = cm.started_on or (
+            shift_months(start, m.start_months) if m.start_months is not None else cm.from_on
+        )
         begins = max(begins, cm.from_on)
-        mission_year = 0  # the mission's own years: its first one pays the first-year amounts (the crisis plan)
+        mission_year = (
+            0  # the mission's own years: its first one pays the first-year amounts (the crisis plan)
+        )
         for k in range(1, years + 1):
             if begins >= ends[k]:
                 continue  # the mission has not started in year k
@@ -336,8 +402,16 @@ def plan(contract: Contract, attainment: dict | None = None) -> list[Planned]:
                 advance = _money(due * grid.fixed_advance_pct / pct)
                 when = begins if first_year else ends[k - 1]
                 label = f"{m.label} — {part_name} année {k}"
-                out.append(Planned(when, k, m.code, "fixed",
-                                   f"{label} (avance{', au prorata' if share < 1 else ''})", advance))
+                out.append(
+                    Planned(
+                        when,
+                        k,
+                        m.code,
+                        "fixed",
+                        f"{label} (avance{', au prorata' if share < 1 else ''})",
+                        advance,
+                    )
+                )
                 out.append(Planned(ends[k], k, m.code, "fixed", f"{label} (solde)", due - advance))
             if variable is not None:
                 if variable.crisis_only and k not in contract.crisis_declared_years:
@@ -345,7 +419,9 @@ def plan(contract: Contract, attainment: dict | None = None) -> list[Planned]:
                 rate = Decimal(attainment.get((m.code, k), attainment.get(m.code, 1)))
                 # The attainment is earned ÷ the full-year maximum: the euros earned, within the prorated maximum.
                 earned = _money(min(variable.amount * rate, variable.amount * share))
-                out.append(Planned(ends[k], k, m.code, "variable", f"{m.label} — part variable année {k}", earned))
+                out.append(
+                    Planned(ends[k], k, m.code, "variable", f"{m.label} — part variable année {k}", earned)
+                )
     return sorted(out, key=lambda p: (p.due_on, p.contract_year, p.mission, p.part, p.label))
 
 
@@ -354,8 +430,9 @@ def compute_schedule(contract: Contract, by, reason: str, attainment: dict | Non
     """Store the schedule (explicit action). The previous one is kept, marked superseded."""
     reason = " ".join((reason or "").split())
     if not reason:
-        raise ActionError("Indiquez pourquoi l'échéancier est calculé (signature, avenant, nouvelle grille...).",
-                          "reason")
+        raise ActionError(
+            "Indiquez pourquoi l'échéancier est calculé (signature, avenant, nouvelle grille...).", "reason"
+        )
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     now = timezone.now()
     current = Schedule.objects.filter(contract=contract, superseded_at__isnull=True)
@@ -363,13 +440,31 @@ def compute_schedule(contract: Contract, by, reason: str, attainment: dict | Non
     if superseded:
         current.update(superseded_at=now)
         record_bulk("update", Schedule, superseded, ["superseded_at"], cpts_id=contract.cpts_id)
-    schedule = Schedule.objects.create(contract=contract, grid=contract.grid, computed_by=by, reason=reason[:300])
-    lines = ExpectedPayment.objects.bulk_create([
-        ExpectedPayment(schedule=schedule, due_on=p.due_on, contract_year=p.contract_year, mission=p.mission,
-                        part=p.part, label=p.label[:200], amount=p.amount) for p in plan(contract, attainment)])
+    schedule = Schedule.objects.create(
+        contract=contract, grid=contract.grid, computed_by=by, reason=reason[:300]
+    )
+    lines = ExpectedPayment.objects.bulk_create(
+        [
+            ExpectedPayment(
+                schedule=schedule,
+                due_on=p.due_on,
+                contract_year=p.contract_year,
+                mission=p.mission,
+                part=p.part,
+                label=p.label[:200],
+                amount=p.amount,
+            )
+            for p in plan(contract, attainment)
+        ]
+    )
     if lines:
-        record_bulk("create", ExpectedPayment, [line.pk for line in lines], cpts_id=contract.cpts_id,
-                    details={"schedule_id": schedule.pk})
+        record_bulk(
+            "create",
+            ExpectedPayment,
+            [line.pk for line in lines],
+            cpts_id=contract.cpts_id,
+            details={"schedule_id": schedule.pk},
+        )
     return schedule
 
 

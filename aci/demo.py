@@ -29,10 +29,19 @@ SIGNED_MONTHS_AGO = 20
 MISSIONS = ["access", "crisis", "pathways", "prevention", "quality"]
 # Months after the signature when each mission started / was deployed (None: not yet). The crisis mission
 # (deployment due 18 months after the signature) is deliberately late: the plan is written, not yet deployed.
-MISSION_DATES = {"access": (2, 13), "crisis": (4, None), "pathways": (9, None), "prevention": (10, 19),
-                 "quality": (7, None)}
+MISSION_DATES = {
+    "access": (2, 13),
+    "crisis": (4, None),
+    "pathways": (9, None),
+    "prevention": (10, 19),
+    "quality": (7, None),
+}
 NOTICE = "DOCUMENT FICTIF DE DÉMONSTRATION — aucune donnée réelle."
-FRACTIONS = (Decimal(1) / 3, Decimal(2) / 3, Decimal(1))  # socle, intermédiaire, objectif: share of the top step
+FRACTIONS = (
+    Decimal(1) / 3,
+    Decimal(2) / 3,
+    Decimal(1),
+)  # socle, intermédiaire, objectif: share of the top step
 LEVELS = ("Socle", "Intermédiaire", "Objectif")
 
 # Indicators: (mission, name or None for the source's label, source, unit (manual ones), share of the mission's
@@ -40,21 +49,49 @@ LEVELS = ("Socle", "Intermédiaire", "Objectif")
 # The ALD one is the contract example of aci.md §3 (≤ 219 → 3 000 €, ≤ 100 → 6 000 €, ≤ 50 → 9 000 € at tier 1),
 # scaled to the tier's variable maximum.
 INDICATORS = [
-    ("access", "Patients en ALD sans médecin traitant (liste d'attente de la CPTS)", "gp_waiting_ald", None,
-     Decimal("0.36"), (219, 100, 50), (219, 100, 50)),
+    (
+        "access",
+        "Patients en ALD sans médecin traitant (liste d'attente de la CPTS)",
+        "gp_waiting_ald",
+        None,
+        Decimal("0.36"),
+        (219, 100, 50),
+        (219, 100, 50),
+    ),
     ("access", None, "gp_placed", None, Decimal("0.16"), (10, 20, 30), (20, 40, 60)),
     ("access", None, "gp_placed_ald", None, Decimal("0.12"), (3, 6, 10), (8, 15, 25)),
     ("access", None, "snp_offered", None, Decimal("0.12"), (100, 300, 500), (200, 500, 800)),
     ("access", None, "snp_fill_rate", None, Decimal("0.12"), (30, 50, 70), (30, 50, 70)),
     ("access", None, "snp_honoured", None, Decimal("0.12"), (50, 100, 200), (50, 100, 200)),
     ("pathways", None, "care_circles", None, Decimal("0.40"), (2, 5, 10), (2, 5, 10)),
-    ("pathways", "Parcours pluriprofessionnels rédigés et diffusés aux professionnels", "manual",
-     Indicator.Unit.COUNT, Decimal("0.60"), (1, 2, 3), (2, 3, 4)),
-    ("prevention", "Actions de prévention menées sur le territoire", "manual", Indicator.Unit.COUNT,
-     Decimal("0.60"), (2, 4, 6), (3, 5, 8)),
+    (
+        "pathways",
+        "Parcours pluriprofessionnels rédigés et diffusés aux professionnels",
+        "manual",
+        Indicator.Unit.COUNT,
+        Decimal("0.60"),
+        (1, 2, 3),
+        (2, 3, 4),
+    ),
+    (
+        "prevention",
+        "Actions de prévention menées sur le territoire",
+        "manual",
+        Indicator.Unit.COUNT,
+        Decimal("0.60"),
+        (2, 4, 6),
+        (3, 5, 8),
+    ),
     ("quality", None, "membership_rate", None, Decimal("0.40"), (3, 5, 8), (4, 6, 10)),
-    ("quality", "Groupes d'analyse des pratiques entre pairs tenus", "manual", Indicator.Unit.COUNT,
-     Decimal("0.60"), (2, 4, 6), (3, 5, 8)),
+    (
+        "quality",
+        "Groupes d'analyse des pratiques entre pairs tenus",
+        "manual",
+        Indicator.Unit.COUNT,
+        Decimal("0.60"),
+        (2, 4, 6),
+        (3, 5, 8),
+    ),
 ]
 SCREENING = "Taux de dépistage du cancer du sein"
 # The contract example of aci.md §3: socle 69,70 % → 1 000 €, intermédiaire 72,40 % → 2 500 €, objectif 75 % → 3 500 €.
@@ -64,57 +101,145 @@ CRISIS_PLAN = "Plan de crise rédigé selon le modèle national"
 YEAR1_RESULTS = {
     SCREENING: ("71.20", "Taux communiqué par la CPAM (démonstration)"),
     CRISIS_PLAN: ("1", "Plan validé en assemblée générale (démonstration)"),
-    "Parcours pluriprofessionnels rédigés et diffusés aux professionnels": ("2", "Sortie d'hospitalisation, "
-                                                                             "plaies chroniques (démonstration)"),
-    "Actions de prévention menées sur le territoire": ("4", "Octobre rose, Mois sans tabac, vaccination, "
-                                                      "dépistage colorectal (démonstration)"),
-    "Groupes d'analyse des pratiques entre pairs tenus": ("3", "Antibiothérapie, chutes, douleur (démonstration)"),
+    "Parcours pluriprofessionnels rédigés et diffusés aux professionnels": (
+        "2",
+        "Sortie d'hospitalisation, plaies chroniques (démonstration)",
+    ),
+    "Actions de prévention menées sur le territoire": (
+        "4",
+        "Octobre rose, Mois sans tabac, vaccination, dépistage colorectal (démonstration)",
+    ),
+    "Groupes d'analyse des pratiques entre pairs tenus": (
+        "3",
+        "Antibiothérapie, chutes, douleur (démonstration)",
+    ),
 }
 # Budget by year: (mission, category, amount year 1, amount year 2).
 BUDGET = [
-    ("", Expense.Category.STAFF, 38000, 42000), ("", Expense.Category.PREMISES, 6000, 6000),
-    ("", Expense.Category.TOOLS, 4000, 3000), ("", Expense.Category.COMMUNICATION, 2500, 1500),
-    ("access", Expense.Category.STAFF, 30000, 32000), ("access", Expense.Category.INDEMNITIES, 15000, 20000),
+    ("", Expense.Category.STAFF, 38000, 42000),
+    ("", Expense.Category.PREMISES, 6000, 6000),
+    ("", Expense.Category.TOOLS, 4000, 3000),
+    ("", Expense.Category.COMMUNICATION, 2500, 1500),
+    ("access", Expense.Category.STAFF, 30000, 32000),
+    ("access", Expense.Category.INDEMNITIES, 15000, 20000),
     ("access", Expense.Category.TOOLS, 3000, 2000),
-    ("crisis", Expense.Category.INDEMNITIES, 8000, 4000), ("crisis", Expense.Category.EVENTS, 2000, 1500),
-    ("pathways", Expense.Category.INDEMNITIES, 12000, 15000), ("pathways", Expense.Category.EVENTS, 3000, 4000),
-    ("prevention", Expense.Category.COMMUNICATION, 3000, 3500), ("prevention", Expense.Category.EVENTS, 2500, 3000),
-    ("quality", Expense.Category.INDEMNITIES, 4000, 5000), ("quality", Expense.Category.OTHER, 1000, 1000),
+    ("crisis", Expense.Category.INDEMNITIES, 8000, 4000),
+    ("crisis", Expense.Category.EVENTS, 2000, 1500),
+    ("pathways", Expense.Category.INDEMNITIES, 12000, 15000),
+    ("pathways", Expense.Category.EVENTS, 3000, 4000),
+    ("prevention", Expense.Category.COMMUNICATION, 3000, 3500),
+    ("prevention", Expense.Category.EVENTS, 2500, 3000),
+    ("quality", Expense.Category.INDEMNITIES, 4000, 5000),
+    ("quality", Expense.Category.OTHER, 1000, 1000),
 ]
 # Expenses, spread over the contract up to last week: (mission, category, label, supplier, typical amount).
 EXPENSES = [
-    ("", Expense.Category.STAFF, "Salaire et charges de la coordinatrice (trimestre)", "URSSAF / coordinatrice",
-     20000),
-    ("access", Expense.Category.INDEMNITIES, "Indemnisation des médecins régulateurs SNP", "Médecins adhérents", 4500),
-    ("", Expense.Category.PREMISES, "Loyer du bureau de la CPTS (semestre)", "SCI des Remparts (fictive)", 3000),
-    ("access", Expense.Category.STAFF, "Chargée de mission accès aux soins (trimestre)", "URSSAF / chargée de mission",
-     15000),
-    ("pathways", Expense.Category.INDEMNITIES, "Indemnisation des groupes de travail parcours",
-     "Professionnels adhérents", 3500),
-    ("", Expense.Category.TOOLS, "Abonnement messagerie sécurisée et hébergement", "Hébergeur HDS (fictif)", 1500),
-    ("prevention", Expense.Category.COMMUNICATION, "Affiches et flyers de la campagne de dépistage",
-     "Imprimerie du Bugey (fictive)", 1200),
-    ("crisis", Expense.Category.INDEMNITIES, "Plan de crise : temps des professionnels", "Professionnels adhérents",
-     2500),
-    ("pathways", Expense.Category.EVENTS, "Soirée pluriprofessionnelle parcours plaies", "Salle des fêtes (fictive)",
-     1400),
-    ("quality", Expense.Category.INDEMNITIES, "Indemnisation des groupes d'analyse des pratiques",
-     "Professionnels adhérents", 1800),
+    (
+        "",
+        Expense.Category.STAFF,
+        "Salaire et charges de la coordinatrice (trimestre)",
+        "URSSAF / coordinatrice",
+        20000,
+    ),
+    (
+        "access",
+        Expense.Category.INDEMNITIES,
+        "Indemnisation des médecins régulateurs SNP",
+        "Médecins adhérents",
+        4500,
+    ),
+    (
+        "",
+        Expense.Category.PREMISES,
+        "Loyer du bureau de la CPTS (semestre)",
+        "SCI des Remparts (fictive)",
+        3000,
+    ),
+    (
+        "access",
+        Expense.Category.STAFF,
+        "Chargée de mission accès aux soins (trimestre)",
+        "URSSAF / chargée de mission",
+        15000,
+    ),
+    (
+        "pathways",
+        Expense.Category.INDEMNITIES,
+        "Indemnisation des groupes de travail parcours",
+        "Professionnels adhérents",
+        3500,
+    ),
+    (
+        "",
+        Expense.Category.TOOLS,
+        "Abonnement messagerie sécurisée et hébergement",
+        "Hébergeur HDS (fictif)",
+        1500,
+    ),
+    (
+        "prevention",
+        Expense.Category.COMMUNICATION,
+        "Affiches et flyers de la campagne de dépistage",
+        "Imprimerie du Bugey (fictive)",
+        1200,
+    ),
+    (
+        "crisis",
+        Expense.Category.INDEMNITIES,
+        "Plan de crise : temps des professionnels",
+        "Professionnels adhérents",
+        2500,
+    ),
+    (
+        "pathways",
+        Expense.Category.EVENTS,
+        "Soirée pluriprofessionnelle parcours plaies",
+        "Salle des fêtes (fictive)",
+        1400,
+    ),
+    (
+        "quality",
+        Expense.Category.INDEMNITIES,
+        "Indemnisation des groupes d'analyse des pratiques",
+        "Professionnels adhérents",
+        1800,
+    ),
     ("", Expense.Category.COMMUNICATION, "Site internet de la CPTS", "Agence web (fictive)", 1500),
-    ("prevention", Expense.Category.EVENTS, "Stand Octobre rose au marché de Belley", "Association locale (fictive)",
-     900),
-    ("crisis", Expense.Category.EVENTS, "Exercice de gestion de crise avec l'hôpital", "Centre hospitalier (fictif)",
-     800),
+    (
+        "prevention",
+        Expense.Category.EVENTS,
+        "Stand Octobre rose au marché de Belley",
+        "Association locale (fictive)",
+        900,
+    ),
+    (
+        "crisis",
+        Expense.Category.EVENTS,
+        "Exercice de gestion de crise avec l'hôpital",
+        "Centre hospitalier (fictif)",
+        800,
+    ),
     ("quality", Expense.Category.OTHER, "Abonnement revue de pertinence des soins", "Éditeur (fictif)", 400),
-    ("access", Expense.Category.TOOLS, "Outil de prise de rendez-vous non programmés", "Éditeur (fictif)", 1200),
+    (
+        "access",
+        Expense.Category.TOOLS,
+        "Outil de prise de rendez-vous non programmés",
+        "Éditeur (fictif)",
+        1200,
+    ),
 ]
 EXPENSE_COUNT = 30
 MISSING_PAYMENT = ("access", "variable", 1)  # (mission, part, contract year) the CPAM has not paid yet
 
 
 def _coordinator(cpts: CPTS):
-    membership = (scoped(Membership, cpts).filter(role=Role.COORDINATOR, active=True).select_related("user")
-                  .order_by("pk").first())
+    membership = (
+        scoped(Membership, cpts)
+        .filter(role=Role.COORDINATOR, active=True)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
     return membership.user if membership else None
 
 
@@ -124,8 +249,10 @@ def _whole(value: Decimal) -> Decimal:
 
 
 def _steps(top: Decimal, thresholds) -> list[StepInput]:
-    return [StepInput(label, threshold, _whole(top * fraction))
-            for label, threshold, fraction in zip(LEVELS, thresholds, FRACTIONS, strict=True)]
+    return [
+        StepInput(label, threshold, _whole(top * fraction))
+        for label, threshold, fraction in zip(LEVELS, thresholds, FRACTIONS, strict=True)
+    ]
 
 
 def _pdf(lines: list[str], title: str) -> bytes:
@@ -147,8 +274,15 @@ def seed_aci(cpts: CPTS, today: dt.date | None = None, rng_seed: int = 2026) -> 
     grid_from = dt.date(2022, 3, 31)  # the avenant 2 grid
     signed_on = max(shift_months(today, -SIGNED_MONTHS_AGO), grid_from, cpts.founded_on or grid_from)
     population, source = contracts.territory_population(cpts)
-    contract = contracts.sign(cpts, coordinator, signed_on=signed_on, missions=MISSIONS, population=population,
-                              population_on=signed_on, population_source=source)
+    contract = contracts.sign(
+        cpts,
+        coordinator,
+        signed_on=signed_on,
+        missions=MISSIONS,
+        population=population,
+        population_on=signed_on,
+        population_source=source,
+    )
     for cm in contract.missions.select_related("mission"):
         started, deployed = MISSION_DATES[cm.mission.code]
         cm.started_on = shift_months(signed_on, started)
@@ -170,39 +304,74 @@ def _indicators(contract: Contract, by) -> None:
     years = [1, 2]
     for mission, name, source, unit, share, *thresholds in INDICATORS:
         label = name or sources.SOURCES[source].label
-        indicator = indicators.define(contract, by, mission=mission, name=label, source=source,
-                                      unit=unit or Indicator.Unit.COUNT,
-                                      source_note="" if source != "manual" else "Saisie de la coordination (démonstration)")
+        indicator = indicators.define(
+            contract,
+            by,
+            mission=mission,
+            name=label,
+            source=source,
+            unit=unit or Indicator.Unit.COUNT,
+            source_note="" if source != "manual" else "Saisie de la coordination (démonstration)",
+        )
         for year, steps in zip(years, thresholds, strict=True):
             maximum = indicators.variable_maximum(contract, mission, year) or Decimal(0)
             indicators.set_steps(indicator, by, year, _steps(maximum * share, steps))
-    screening = indicators.define(contract, by, mission="prevention", name=SCREENING, unit=Indicator.Unit.PERCENT,
-                                  source_note="Taux de participation au dépistage organisé, communiqué par la CPAM",
-                                  baseline="68.10")
+    screening = indicators.define(
+        contract,
+        by,
+        mission="prevention",
+        name=SCREENING,
+        unit=Indicator.Unit.PERCENT,
+        source_note="Taux de participation au dépistage organisé, communiqué par la CPAM",
+        baseline="68.10",
+    )
     for year in years:
         maximum = indicators.variable_maximum(contract, "prevention", year) or Decimal(0)
         scale = min(Decimal(1), maximum / 10000)  # the amounts of the example are those of a 10 000 € part
-        indicators.set_steps(screening, by, year, [StepInput(label, threshold, _whole(Decimal(amount) * scale))
-                                                   for label, threshold, amount in SCREENING_STEPS])
+        indicators.set_steps(
+            screening,
+            by,
+            year,
+            [
+                StepInput(label, threshold, _whole(Decimal(amount) * scale))
+                for label, threshold, amount in SCREENING_STEPS
+            ],
+        )
     # The crisis mission's variable part is paid only when a crisis is declared: the plan has no steps, it
     # justifies the fixed part.
-    indicators.define(contract, by, mission="crisis", name=CRISIS_PLAN, unit=Indicator.Unit.DONE,
-                      definition="Plan de réponse aux crises sanitaires graves rédigé selon le modèle national et "
-                                 "transmis à l'ARS.")
+    indicators.define(
+        contract,
+        by,
+        mission="crisis",
+        name=CRISIS_PLAN,
+        unit=Indicator.Unit.DONE,
+        definition="Plan de réponse aux crises sanitaires graves rédigé selon le modèle national et "
+        "transmis à l'ARS.",
+    )
 
 
 def _close_year_1(contract: Contract, by) -> None:
     for name, (value, note) in YEAR1_RESULTS.items():
         indicators.record_result(contract.indicators.get(name=name), by, 1, value, note)
     plan = contract.indicators.get(name=CRISIS_PLAN)
-    indicators.add_evidence(plan, by, 1, "Plan de crise de la CPTS (document fictif de démonstration)",
-                            "plan-de-crise-fictif.pdf", _pdf([
-                                "Plan de réponse aux crises sanitaires graves (fictif)",
-                                f"{contract.cpts.name} — document synthétique de démonstration",
-                                "1. Cellule de crise : coordinatrice, président, référents par profession.",
-                                "2. Annuaire d'astreinte et chaîne d'alerte avec l'ARS et l'hôpital.",
-                                "3. Continuité des soins : visites à domicile, pharmacies, infirmiers.",
-                                "Validé en assemblée générale (fictif)."], "Plan de crise (fictif)"))
+    indicators.add_evidence(
+        plan,
+        by,
+        1,
+        "Plan de crise de la CPTS (document fictif de démonstration)",
+        "plan-de-crise-fictif.pdf",
+        _pdf(
+            [
+                "Plan de réponse aux crises sanitaires graves (fictif)",
+                f"{contract.cpts.name} — document synthétique de démonstration",
+                "1. Cellule de crise : coordinatrice, président, référents par profession.",
+                "2. Annuaire d'astreinte et chaîne d'alerte avec l'ARS et l'hôpital.",
+                "3. Continuité des soins : visites à domicile, pharmacies, infirmiers.",
+                "Validé en assemblée générale (fictif).",
+            ],
+            "Plan de crise (fictif)",
+        ),
+    )
     indicators.close_year(contract, by, 1)
     contracts.compute_schedule(contract, by, "Résultats de l'année 1", indicators.attainment(contract))
 
@@ -221,8 +390,13 @@ def _payments(contract: Contract, by, today: dt.date) -> None:
         received_on = payment.due_on + dt.timedelta(days=delay)
         if received_on > today:
             continue
-        budget.record_payment(contract, by, received_on=received_on, amount=payment.amount,
-                              label=f"Versement CPAM — {payment.label}")
+        budget.record_payment(
+            contract,
+            by,
+            received_on=received_on,
+            amount=payment.amount,
+            label=f"Versement CPAM — {payment.label}",
+        )
 
 
 def _budget(contract: Contract, by, today: dt.date, rng: random.Random) -> None:
@@ -236,5 +410,13 @@ def _budget(contract: Contract, by, today: dt.date, rng: random.Random) -> None:
         spent_on = first + dt.timedelta(days=span * i // EXPENSE_COUNT + rng.randrange(0, 5))
         spent_on = min(spent_on, today)
         amount = (Decimal(typical) * Decimal(rng.randrange(85, 116)) / 100).quantize(Decimal("0.01"))
-        budget.record_expense(contract, by, spent_on=spent_on, mission=mission, category=category,
-                              label=f"{label} (démonstration)", amount=amount, supplier=supplier)
+        budget.record_expense(
+            contract,
+            by,
+            spent_on=spent_on,
+            mission=mission,
+            category=category,
+            label=f"{label} (démonstration)",
+            amount=amount,
+            supplier=supplier,
+        )

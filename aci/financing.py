@@ -93,15 +93,25 @@ def chosen_missions(grid: TierGrid, codes: list[str] | None) -> list[GridMission
         seen.add(code)
     missing = [m.label for m in missions if not m.optional and m.code not in seen]
     if missing:
-        raise SimulationError("Missions socles obligatoires manquantes : " + ", ".join(missing) + ".", "missions")
+        raise SimulationError(
+            "Missions socles obligatoires manquantes : " + ", ".join(missing) + ".", "missions"
+        )
     return [m for m in missions if m.code in seen]
 
 
-def simulate(grid: TierGrid, tier: int, codes: list[str] | None = None, attainment: dict[str, Decimal] | None = None,
-             year: int = 1, crisis_declared: bool = False) -> Simulation:
+def simulate(
+    grid: TierGrid,
+    tier: int,
+    codes: list[str] | None = None,
+    attainment: dict[str, Decimal] | None = None,
+    year: int = 1,
+    crisis_declared: bool = False,
+) -> Simulation:
     tiers = sorted(grid.tiers.values_list("number", flat=True))
     if tier not in tiers:
-        raise SimulationError(f"Taille inconnue : {tier} (tailles de la grille : {', '.join(map(str, tiers))}).", "tier")
+        raise SimulationError(
+            f"Taille inconnue : {tier} (tailles de la grille : {', '.join(map(str, tiers))}).", "tier"
+        )
     if year < 1:
         raise SimulationError("L'année du contrat commence à 1.", "year")
     missions = chosen_missions(grid, codes)

@@ -22,21 +22,32 @@ def date_field(label: str, required: bool = True, help_text: str = "") -> forms.
 
 
 def amount_field(label: str = "Montant (€)", required: bool = True) -> forms.CharField:
-    return forms.CharField(label=label, required=required, max_length=30,
-                           widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
 
 
-POPULATION_ERRORS = {"min_value": "La population couverte doit être positive.",
-                     "max_value": "La population couverte dépasse 10 000 000 habitants : vérifiez le chiffre."}
+POPULATION_ERRORS = {
+    "min_value": "La population couverte doit être positive.",
+    "max_value": "La population couverte dépasse 10 000 000 habitants : vérifiez le chiffre.",
+}
 
 
 class SignForm(forms.Form):
     signed_on = date_field("Date de signature du contrat")
-    optional = forms.MultipleChoiceField(label="Missions optionnelles", required=False,
-                                         widget=forms.CheckboxSelectMultiple)
-    population = forms.IntegerField(label="Population couverte (habitants)", min_value=1, max_value=10_000_000,
-                                    error_messages=POPULATION_ERRORS,
-                                    help_text="Elle fixe la taille de la CPTS dans la grille en vigueur à la signature.")
+    optional = forms.MultipleChoiceField(
+        label="Missions optionnelles", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    population = forms.IntegerField(
+        label="Population couverte (habitants)",
+        min_value=1,
+        max_value=10_000_000,
+        error_messages=POPULATION_ERRORS,
+        help_text="Elle fixe la taille de la CPTS dans la grille en vigueur à la signature.",
+    )
     population_on = date_field("Population au", required=False, help_text="Date du chiffre de population.")
     population_source = forms.CharField(label="Source de la population", required=False, max_length=200)
 
@@ -62,19 +73,30 @@ class MissionDatesForm(forms.Form):
         started, deployed = data.get("started_on"), data.get("deployed_on")
         today = timezone.localdate()
         label = self.cm.mission.label
-        for name, day, what in (("started_on", started, "Le démarrage"), ("deployed_on", deployed, "Le déploiement")):
+        for name, day, what in (
+            ("started_on", started, "Le démarrage"),
+            ("deployed_on", deployed, "Le déploiement"),
+        ):
             if day is None:
                 continue
             if day < self.cm.from_on:
-                self.add_error(name, f"{what} de « {label} » ({day:%d/%m/%Y}) ne peut pas précéder son entrée au "
-                                     f"contrat ({self.cm.from_on:%d/%m/%Y}).")
+                self.add_error(
+                    name,
+                    f"{what} de « {label} » ({day:%d/%m/%Y}) ne peut pas précéder son entrée au "
+                    f"contrat ({self.cm.from_on:%d/%m/%Y}).",
+                )
             elif day > today:
                 self.add_error(name, f"{what} de « {label} » ({day:%d/%m/%Y}) est dans le futur.")
         if deployed and not started:
-            self.add_error("started_on", "Indiquez aussi la date de démarrage : une mission déployée a démarré.")
+            self.add_error(
+                "started_on", "Indiquez aussi la date de démarrage : une mission déployée a démarré."
+            )
         elif started and deployed and deployed < started:
-            self.add_error("deployed_on", f"Le déploiement ({deployed:%d/%m/%Y}) ne peut pas précéder le démarrage "
-                                          f"({started:%d/%m/%Y}).")
+            self.add_error(
+                "deployed_on",
+                f"Le déploiement ({deployed:%d/%m/%Y}) ne peut pas précéder le démarrage "
+                f"({started:%d/%m/%Y}).",
+            )
         return data
 
 
@@ -89,8 +111,12 @@ class AddMissionForm(forms.Form):
 
 
 class TierForm(forms.Form):
-    population = forms.IntegerField(label="Nouvelle population couverte (habitants)", min_value=1, max_value=10_000_000,
-                                    error_messages=POPULATION_ERRORS)
+    population = forms.IntegerField(
+        label="Nouvelle population couverte (habitants)",
+        min_value=1,
+        max_value=10_000_000,
+        error_messages=POPULATION_ERRORS,
+    )
     on = date_field("Date de l'avenant (population au)")
     source = forms.CharField(label="Source de la population", required=False, max_length=200)
 
@@ -109,15 +135,21 @@ class CrisisForm(forms.Form):
 
 
 class RecomputeForm(forms.Form):
-    reason = forms.CharField(label="Motif du recalcul", max_length=300,
-                             help_text="Ex. « Avenant du 01/02/2026 : mission qualité ajoutée », « Année 1 arrêtée ».")
+    reason = forms.CharField(
+        label="Motif du recalcul",
+        max_length=300,
+        help_text="Ex. « Avenant du 01/02/2026 : mission qualité ajoutée », « Année 1 arrêtée ».",
+    )
 
 
 class PaymentForm(forms.Form):
     received_on = date_field("Reçu le")
     amount = amount_field()
-    label = forms.CharField(label="Objet du versement", max_length=200,
-                            help_text="Tel qu'indiqué par la CPAM, ex. « Avance fonctionnement année 2 ».")
+    label = forms.CharField(
+        label="Objet du versement",
+        max_length=200,
+        help_text="Tel qu'indiqué par la CPAM, ex. « Avance fonctionnement année 2 ».",
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {"received_on": timezone.localdate()})
@@ -146,14 +178,17 @@ class ExpenseFilterForm(forms.Form):
     def __init__(self, *args, years: int = 5, mission_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["annee"].choices = [("", "Toutes")] + [(k, f"Année {k}") for k in range(1, years + 1)]
-        self.fields["mission"].choices = [("", "Toutes")] + [(code or FONCTIONNEMENT, label)
-                                                             for code, label in mission_choices]
+        self.fields["mission"].choices = [("", "Toutes")] + [
+            (code or FONCTIONNEMENT, label) for code, label in mission_choices
+        ]
         self.fields["categorie"].choices = [("", "Toutes"), *Expense.Category.choices]
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label="Fichier CSV des dépenses",
-                           widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv,text/plain"}))
+    file = forms.FileField(
+        label="Fichier CSV des dépenses",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv,text/plain"}),
+    )
 
 
 def parse_year(value, years: int, default: int) -> int:

@@ -39,7 +39,13 @@ HUNDRED = Decimal(100)
 def _decimal(value, field: str, label: str) -> Decimal:
     if isinstance(value, Decimal):
         return value
-    text = str(value if value is not None else "").strip().replace("\u202f", "").replace(" ", "").replace(",", ".")
+    text = (
+        str(value if value is not None else "")
+        .strip()
+        .replace("\u202f", "")
+        .replace(" ", "")
+        .replace(",", ".")
+    )
     text = text.rstrip("%€").strip()
     try:
         number = Decimal(text)
@@ -67,9 +73,20 @@ def _check_year(contract: Contract, year: int) -> None:
 
 
 @transaction.atomic
-def define(contract: Contract, by, *, mission: str, name: str, unit: str = Indicator.Unit.COUNT,
-           direction: str | None = None, source: str = "manual", definition: str = "", source_note: str = "",
-           baseline=None, indicator: Indicator | None = None) -> Indicator:
+def define(
+    contract: Contract,
+    by,
+    *,
+    mission: str,
+    name: str,
+    unit: str = Indicator.Unit.COUNT,
+    direction: str | None = None,
+    source: str = "manual",
+    definition: str = "",
+    source_note: str = "",
+    baseline=None,
+    indicator: Indicator | None = None,
+) -> Indicator:
     """Create an indicator, or change ``indicator``. The unit and direction of a computed source are its own."""
     name = " ".join((name or "").split())
     if not name:
@@ -99,16 +116,31 @@ def define(contract: Contract, by, *, mission: str, name: str, unit: str = Indic
         raise ActionError(f"Un indicateur s'appelle déjà « {name} ».", "name")
     if indicator is not None and indicator.steps.exists():
         if indicator.unit != unit:
-            raise ActionError("Changer l'unité d'un indicateur qui a des paliers : supprimez d'abord ses paliers.", "unit")
+            raise ActionError(
+                "Changer l'unité d'un indicateur qui a des paliers : supprimez d'abord ses paliers.", "unit"
+            )
         if indicator.direction != direction:
-            raise ActionError("Changer le sens d'un indicateur qui a des paliers les inverserait : supprimez d'abord "
-                              "ses paliers.", "direction")
+            raise ActionError(
+                "Changer le sens d'un indicateur qui a des paliers les inverserait : supprimez d'abord "
+                "ses paliers.",
+                "direction",
+            )
         if indicator.mission_id != cm.pk:
-            raise ActionError("Changer la mission d'un indicateur qui a des paliers : supprimez d'abord ses paliers "
-                              "(ils comptent dans la part variable de sa mission).", "mission")
-    fields = {"mission": cm, "name": name[:200], "unit": unit, "direction": direction, "source": source,
-              "definition": (definition or "").strip(), "source_note": (source_note or "").strip()[:200],
-              "baseline": baseline}
+            raise ActionError(
+                "Changer la mission d'un indicateur qui a des paliers : supprimez d'abord ses paliers "
+                "(ils comptent dans la part variable de sa mission).",
+                "mission",
+            )
+    fields = {
+        "mission": cm,
+        "name": name[:200],
+        "unit": unit,
+        "direction": direction,
+        "source": source,
+        "definition": (definition or "").strip(),
+        "source_note": (source_note or "").strip()[:200],
+        "baseline": baseline,
+    }
     if indicator is None:
         order = contract.indicators.filter(mission=cm).count()
         return Indicator.objects.create(contract=contract, created_by=by, order=order, **fields)
@@ -157,27 +189,42 @@ def set_steps(indicator: Indicator, by, year: int, steps: list[StepInput]) -> li
     ordered = sorted(parsed, key=lambda p: p[1], reverse=indicator.direction == Indicator.Direction.LOWER)
     for easier, harder in zip(ordered, ordered[1:], strict=False):
         if harder[2] < easier[2]:
-            raise ActionError(f"Le palier « {harder[0]} », plus exigeant que « {easier[0]} », ne peut pas rapporter "
-                              "moins.", "steps")
+            raise ActionError(
+                f"Le palier « {harder[0]} », plus exigeant que « {easier[0]} », ne peut pas rapporter moins.",
+                "steps",
+            )
     maximum = variable_maximum(contract, indicator.mission.mission.code, year)
     promised = max((a for *_, a in parsed), default=Decimal(0))
     others = Decimal(0)
-    for other in (Indicator.objects.filter(mission=indicator.mission).exclude(pk=indicator.pk)
-                  .prefetch_related("steps")):
+    for other in (
+        Indicator.objects.filter(mission=indicator.mission).exclude(pk=indicator.pk).prefetch_related("steps")
+    ):
         others += max((s.amount for s in other.steps.all() if s.contract_year == year), default=Decimal(0))
     if maximum is None and promised > 0:
         raise ActionError("Cette mission n'a pas de part variable dans la grille du contrat.", "steps")
     if maximum is not None and others + promised > maximum:
         raise ActionError(
             f"Les paliers de la mission pour l'année {year} promettraient {_euros(others + promised)}, plus que sa "
-            f"part variable dans la grille ({_euros(maximum)}).", "steps")
+            f"part variable dans la grille ({_euros(maximum)}).",
+            "steps",
+        )
     IndicatorStep.objects.filter(indicator=indicator, contract_year=year).delete()
-    steps = IndicatorStep.objects.bulk_create([
-        IndicatorStep(indicator=indicator, contract_year=year, label=label, threshold=threshold, amount=amount)
-        for label, threshold, amount in parsed])
+    steps = IndicatorStep.objects.bulk_create(
+        [
+            IndicatorStep(
+                indicator=indicator, contract_year=year, label=label, threshold=threshold, amount=amount
+            )
+            for label, threshold, amount in parsed
+        ]
+    )
     if steps:
-        record_bulk("create", IndicatorStep, [s.pk for s in steps], cpts_id=contract.cpts_id,
-                    details={"indicator_id": indicator.pk})
+        record_bulk(
+            "create",
+            IndicatorStep,
+            [s.pk for s in steps],
+            cpts_id=contract.cpts_id,
+            details={"indicator_id": indicator.pk},
+        )
     return steps
 
 
@@ -206,9 +253,16 @@ def record_result(indicator: Indicator, by, year: int, value, note: str = "") ->
     number = _decimal(value, "value", "Le résultat")
     _check_value(indicator.unit, number, "value", "Le résultat")
     result, _ = IndicatorResult.objects.update_or_create(
-        indicator=indicator, contract_year=year,
-        defaults={"value": number, "computed": False, "rows_counted": None, "note": " ".join(note.split())[:300],
-                  "entered_by": by})
+        indicator=indicator,
+        contract_year=year,
+        defaults={
+            "value": number,
+            "computed": False,
+            "rows_counted": None,
+            "note": " ".join(note.split())[:300],
+            "entered_by": by,
+        },
+    )
     return result
 
 
@@ -232,9 +286,16 @@ def close_year(contract: Contract, by, year: int) -> list[IndicatorResult]:
             IndicatorResult.objects.filter(indicator=indicator, contract_year=year).delete()
             continue
         result, _ = IndicatorResult.objects.update_or_create(
-            indicator=indicator, contract_year=year,
-            defaults={"value": fig.value, "computed": True, "rows_counted": fig.rows_counted, "note": fig.note[:300],
-                      "entered_by": by})
+            indicator=indicator,
+            contract_year=year,
+            defaults={
+                "value": fig.value,
+                "computed": True,
+                "rows_counted": fig.rows_counted,
+                "note": fig.note[:300],
+                "entered_by": by,
+            },
+        )
         out.append(result)
     return out
 
@@ -270,7 +331,9 @@ class MissionYear:
     indicators: list[Status]
     maximum: Decimal | None
     earned: Decimal  # what the steps reached earn, capped at the maximum
-    conditional: bool = False  # a variable part paid only for a declared crisis, and none is declared that year
+    conditional: bool = (
+        False  # a variable part paid only for a declared crisis, and none is declared that year
+    )
 
     @property
     def payable(self) -> Decimal:
@@ -293,17 +356,22 @@ def crisis_only_missions(contract: Contract, year: int) -> set[str]:
     year (the schedule leaves them out; so do the totals). Steps can still be prepared for them."""
     if year in (contract.crisis_declared_years or []):
         return set()
-    return set(GridAmount.objects.filter(grid=contract.grid, tier=contract.tier, part=GridAmount.Part.VARIABLE,
-                                         crisis_only=True).values_list("mission__code", flat=True))
+    return set(
+        GridAmount.objects.filter(
+            grid=contract.grid, tier=contract.tier, part=GridAmount.Part.VARIABLE, crisis_only=True
+        ).values_list("mission__code", flat=True)
+    )
 
 
 def year_status(contract: Contract, year: int, live: bool = True) -> list[MissionYear]:
     """Every mission's indicators for a contract year, with results, steps reached and the variable part earned.
     Computed indicators without a stored result are computed now when ``live``."""
     _check_year(contract, year)
-    indicators = list(contract.indicators.select_related("mission__mission", "contract__cpts")
-                      .prefetch_related("steps", "results",
-                                        Prefetch("evidence", Evidence.objects.defer("ciphertext", "nonce"))))
+    indicators = list(
+        contract.indicators.select_related("mission__mission", "contract__cpts").prefetch_related(
+            "steps", "results", Prefetch("evidence", Evidence.objects.defer("ciphertext", "nonce"))
+        )
+    )
     by_mission: dict[int, list[Indicator]] = {}
     for ind in indicators:
         by_mission.setdefault(ind.mission_id, []).append(ind)
@@ -316,20 +384,41 @@ def year_status(contract: Contract, year: int, live: bool = True) -> list[Missio
             result = next((r for r in ind.results.all() if r.contract_year == year), None)
             value, origin, rows = None, "", None
             if result is not None:
-                value, origin, rows = result.value, ("arrêté" if result.computed else "saisi"), result.rows_counted
+                value, origin, rows = (
+                    result.value,
+                    ("arrêté" if result.computed else "saisi"),
+                    result.rows_counted,
+                )
             elif ind.computed and live:
                 fig = figure(ind, year)
-                value, origin, rows = fig.value, ("calculé" if fig.value is not None else ""), fig.rows_counted
+                value, origin, rows = (
+                    fig.value,
+                    ("calculé" if fig.value is not None else ""),
+                    fig.rows_counted,
+                )
             step = reached(ind, steps, value)
-            statuses.append(Status(ind, steps, value, origin, rows, step, step.amount if step else Decimal(0),
-                                   max((s.amount for s in steps), default=Decimal(0)),
-                                   sum(1 for e in ind.evidence.all() if e.contract_year == year)))
+            statuses.append(
+                Status(
+                    ind,
+                    steps,
+                    value,
+                    origin,
+                    rows,
+                    step,
+                    step.amount if step else Decimal(0),
+                    max((s.amount for s in steps), default=Decimal(0)),
+                    sum(1 for e in ind.evidence.all() if e.contract_year == year),
+                )
+            )
         maximum = variable_maximum(contract, cm.mission.code, year)
         earned = sum((s.earned for s in statuses), Decimal(0))
         if maximum is not None:
             earned = min(earned, maximum)
-        out.append(MissionYear(cm.mission.code, cm.mission.label, statuses, maximum, earned,
-                               cm.mission.code in conditional))
+        out.append(
+            MissionYear(
+                cm.mission.code, cm.mission.label, statuses, maximum, earned, cm.mission.code in conditional
+            )
+        )
     return out
 
 
@@ -367,17 +456,29 @@ def add_evidence(indicator: Indicator, by, year: int, title: str, filename: str,
     if not data:
         raise ActionError("Le fichier est vide.", "file")
     if len(data) > filetypes.max_bytes():
-        raise ActionError(f"Le fichier dépasse la taille autorisée ({filetypes.megabytes(filetypes.max_bytes())}).",
-                          "file")
+        raise ActionError(
+            f"Le fichier dépasse la taille autorisée ({filetypes.megabytes(filetypes.max_bytes())}).", "file"
+        )
     try:
         kind = filetypes.detect(data)
     except filetypes.FileRefused as exc:
         raise ActionError(exc.message, "file") from exc
     evidence = Evidence.objects.create(
-        indicator=indicator, contract_year=year, title=title[:200], filename=filetypes.safe_filename(filename, kind),
-        content_type=kind.content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(), key_id="",
-        nonce=b"", ciphertext=b"", added_by=by)
-    evidence.key_id, evidence.nonce, evidence.ciphertext = crypto.encrypt(data, evidence.pk, purpose=EVIDENCE_PURPOSE)
+        indicator=indicator,
+        contract_year=year,
+        title=title[:200],
+        filename=filetypes.safe_filename(filename, kind),
+        content_type=kind.content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        key_id="",
+        nonce=b"",
+        ciphertext=b"",
+        added_by=by,
+    )
+    evidence.key_id, evidence.nonce, evidence.ciphertext = crypto.encrypt(
+        data, evidence.pk, purpose=EVIDENCE_PURPOSE
+    )
     evidence.save(update_fields=["key_id", "nonce", "ciphertext"])
     return evidence
 
@@ -386,7 +487,9 @@ def evidence_content(evidence: Evidence) -> bytes:
     """Decrypt and check a justificatif (raises ``documents.crypto.IntegrityFailure``)."""
     from documents import crypto
 
-    data = crypto.decrypt(evidence.key_id, evidence.nonce, evidence.ciphertext, evidence.pk, purpose=EVIDENCE_PURPOSE)
+    data = crypto.decrypt(
+        evidence.key_id, evidence.nonce, evidence.ciphertext, evidence.pk, purpose=EVIDENCE_PURPOSE
+    )
     if hashlib.sha256(data).hexdigest() != evidence.sha256:
         raise crypto.IntegrityFailure("empreinte SHA-256 différente")
     return data

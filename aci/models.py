@@ -18,25 +18,36 @@ from cpts.models import TenantModel
 
 class TierGrid(models.Model):
     class Boundary(models.TextChoices):
-        UPPER = "upper", "Une population égale à un seuil relève de la taille supérieure (« en dessous de 40 000 » = taille 1)"
+        UPPER = (
+            "upper",
+            "Une population égale à un seuil relève de la taille supérieure (« en dessous de 40 000 » = taille 1)",
+        )
         LOWER = "lower", "Une population égale à un seuil relève de la taille inférieure"
-        BY_TIER = "tier", ("Chaque seuil est placé par le libellé de chaque taille "
-                           "(voir les tailles et la note)")
+        BY_TIER = (
+            "tier",
+            ("Chaque seuil est placé par le libellé de chaque taille (voir les tailles et la note)"),
+        )
 
     name = models.CharField("version", max_length=100, unique=True)
     source = models.CharField(max_length=300, blank=True)
     effective_from = models.DateField("en vigueur à partir du")
     effective_to = models.DateField("jusqu'au (inclus)", null=True, blank=True)
-    boundary_rule = models.CharField("règle aux seuils", max_length=10, choices=Boundary.choices, default=Boundary.UPPER)
-    boundary_note = models.TextField("seuils exacts : de quel côté ils tombent, texte source cité",
-                                     blank=True)
+    boundary_rule = models.CharField(
+        "règle aux seuils", max_length=10, choices=Boundary.choices, default=Boundary.UPPER
+    )
+    boundary_note = models.TextField(
+        "seuils exacts : de quel côté ils tombent, texte source cité", blank=True
+    )
     # Payment rules (aci.md §3), in percent.
-    operating_at_signature_pct = models.DecimalField("fonctionnement versé à la signature (%)", max_digits=5,
-                                                     decimal_places=2, default=Decimal("100"))
-    operating_advance_pct = models.DecimalField("avance annuelle du fonctionnement (%)", max_digits=5, decimal_places=2,
-                                                default=Decimal("75"))
-    fixed_advance_pct = models.DecimalField("avance de la part fixe des missions (%)", max_digits=5, decimal_places=2,
-                                            default=Decimal("75"))
+    operating_at_signature_pct = models.DecimalField(
+        "fonctionnement versé à la signature (%)", max_digits=5, decimal_places=2, default=Decimal("100")
+    )
+    operating_advance_pct = models.DecimalField(
+        "avance annuelle du fonctionnement (%)", max_digits=5, decimal_places=2, default=Decimal("75")
+    )
+    fixed_advance_pct = models.DecimalField(
+        "avance de la part fixe des missions (%)", max_digits=5, decimal_places=2, default=Decimal("75")
+    )
     notes = models.TextField("notes sur les sources", blank=True)
 
     class Meta:
@@ -69,8 +80,9 @@ class SizeTier(models.Model):
     min_population = models.PositiveIntegerField("seuil bas")
     max_population = models.PositiveIntegerField("seuil haut", null=True, blank=True)
     # With the grid's BY_TIER rule: does a population exactly equal to ``min_population`` fall in this tier?
-    includes_min = models.BooleanField("une population égale au seuil bas relève de cette taille",
-                                       default=True)
+    includes_min = models.BooleanField(
+        "une population égale au seuil bas relève de cette taille", default=True
+    )
     source_wording = models.CharField("libellé de la source", max_length=200, blank=True)
 
     class Meta:
@@ -87,8 +99,9 @@ class SizeTier(models.Model):
             return f"Taille {self.number} (plus de {self.min_population:,} habitants)".replace(",", "\u202f")
         if self.min_population == 0:
             return f"Taille {self.number} (moins de {self.max_population:,} habitants)".replace(",", "\u202f")
-        return (f"Taille {self.number} ({self.min_population:,} à {self.max_population:,} habitants)"
-                .replace(",", "\u202f"))
+        return f"Taille {self.number} ({self.min_population:,} à {self.max_population:,} habitants)".replace(
+            ",", "\u202f"
+        )
 
 
 class GridMission(models.Model):
@@ -106,10 +119,12 @@ class GridMission(models.Model):
     code = models.CharField(max_length=12, choices=Code.choices)
     label = models.CharField("intitulé", max_length=200)
     optional = models.BooleanField("optionnelle", default=False)
-    start_months = models.PositiveSmallIntegerField("démarrage au plus tard (mois après la signature)", null=True,
-                                                    blank=True)
-    deploy_months = models.PositiveSmallIntegerField("déploiement au plus tard (mois après la signature)", null=True,
-                                                     blank=True)
+    start_months = models.PositiveSmallIntegerField(
+        "démarrage au plus tard (mois après la signature)", null=True, blank=True
+    )
+    deploy_months = models.PositiveSmallIntegerField(
+        "déploiement au plus tard (mois après la signature)", null=True, blank=True
+    )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -137,19 +152,28 @@ class GridAmount(models.Model):
 
     grid = models.ForeignKey(TierGrid, on_delete=models.CASCADE, related_name="amounts")
     tier = models.PositiveSmallIntegerField("taille")
-    mission = models.ForeignKey(GridMission, on_delete=models.CASCADE, null=True, blank=True, related_name="amounts")
+    mission = models.ForeignKey(
+        GridMission, on_delete=models.CASCADE, null=True, blank=True, related_name="amounts"
+    )
     part = models.CharField(max_length=10, choices=Part.choices)
     years = models.CharField(max_length=5, choices=Years.choices, default=Years.ALL)
     crisis_only = models.BooleanField("seulement si une crise est déclarée", default=False)
     amount = models.DecimalField("montant annuel maximal (€)", max_digits=10, decimal_places=2)
-    status = models.CharField("fiabilité", max_length=200, blank=True)  # [V] verified, [D] derived... (aci.md)
+    status = models.CharField(
+        "fiabilité", max_length=200, blank=True
+    )  # [V] verified, [D] derived... (aci.md)
 
     class Meta:
         ordering = ["grid", "tier", "mission__order", "part"]
         constraints = [
-            models.UniqueConstraint(fields=["grid", "tier", "mission", "part", "years"], name="gridamount_unique_line"),
-            models.UniqueConstraint(fields=["grid", "tier", "years"], condition=models.Q(mission__isnull=True),
-                                    name="gridamount_unique_operating"),
+            models.UniqueConstraint(
+                fields=["grid", "tier", "mission", "part", "years"], name="gridamount_unique_line"
+            ),
+            models.UniqueConstraint(
+                fields=["grid", "tier", "years"],
+                condition=models.Q(mission__isnull=True),
+                name="gridamount_unique_operating",
+            ),
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="gridamount_amount_not_negative"),
             models.CheckConstraint(condition=models.Q(tier__gte=1), name="gridamount_tier_positive"),
         ]
@@ -183,11 +207,20 @@ class Contract(TenantModel):
     population_on = models.DateField("population au", null=True, blank=True)
     # The official vintage the population was taken from (None for a figure typed in): a later vintage never
     # changes the contract, it is shown beside it (aci.contracts.population_status).
-    population_vintage = models.ForeignKey("territory.DatasetVersion", on_delete=models.PROTECT, null=True,
-                                           blank=True, related_name="+",
-                                           verbose_name="millésime de la population")
-    crisis_declared_years = models.JSONField("années du contrat avec une crise déclarée", default=list, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    population_vintage = models.ForeignKey(
+        "territory.DatasetVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="millésime de la population",
+    )
+    crisis_declared_years = models.JSONField(
+        "années du contrat avec une crise déclarée", default=list, blank=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -242,7 +275,9 @@ class Schedule(models.Model):
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="schedules")
     grid = models.ForeignKey(TierGrid, on_delete=models.PROTECT, related_name="+")
     computed_at = models.DateTimeField(auto_now_add=True)
-    computed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    computed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     reason = models.CharField("motif du calcul", max_length=300)
     superseded_at = models.DateTimeField(null=True, blank=True)
 
@@ -266,7 +301,9 @@ class ExpectedPayment(models.Model):
 
     class Meta:
         ordering = ["due_on", "pk"]
-        constraints = [models.CheckConstraint(condition=models.Q(amount__gte=0), name="expectedpayment_not_negative")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="expectedpayment_not_negative")
+        ]
 
 
 class ReceivedPayment(models.Model):
@@ -276,12 +313,16 @@ class ReceivedPayment(models.Model):
     received_on = models.DateField("reçu le")
     amount = models.DecimalField("montant (€)", max_digits=10, decimal_places=2)
     label = models.CharField("objet", max_length=200)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["received_on", "pk"]
-        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="receivedpayment_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="receivedpayment_positive")
+        ]
 
 
 # --- Objectives and indicators (contract annex) --------------------------------------------------------------------
@@ -310,11 +351,17 @@ class Indicator(models.Model):
     definition = models.TextField("définition", blank=True)
     unit = models.CharField("unité", max_length=8, choices=Unit.choices, default=Unit.COUNT)
     direction = models.CharField("sens", max_length=6, choices=Direction.choices, default=Direction.HIGHER)
-    source = models.CharField("source", max_length=40, default="manual")  # a key of aci.sources.SOURCES or "manual"
+    source = models.CharField(
+        "source", max_length=40, default="manual"
+    )  # a key of aci.sources.SOURCES or "manual"
     source_note = models.CharField("source (précision)", max_length=200, blank=True)
-    baseline = models.DecimalField("valeur de référence", max_digits=12, decimal_places=2, null=True, blank=True)
+    baseline = models.DecimalField(
+        "valeur de référence", max_digits=12, decimal_places=2, null=True, blank=True
+    )
     order = models.PositiveSmallIntegerField(default=0)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -342,8 +389,12 @@ class IndicatorStep(models.Model):
     class Meta:
         ordering = ["indicator", "contract_year", "threshold"]
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "contract_year", "threshold"], name="indicatorstep_unique"),
-            models.CheckConstraint(condition=models.Q(amount__gte=0), name="indicatorstep_amount_not_negative"),
+            models.UniqueConstraint(
+                fields=["indicator", "contract_year", "threshold"], name="indicatorstep_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="indicatorstep_amount_not_negative"
+            ),
         ]
 
 
@@ -357,11 +408,15 @@ class IndicatorResult(models.Model):
     computed = models.BooleanField(default=False)
     rows_counted = models.PositiveIntegerField(null=True, blank=True)
     note = models.CharField("commentaire", max_length=300, blank=True)
-    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     entered_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["indicator", "contract_year"], name="indicatorresult_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "contract_year"], name="indicatorresult_unique")
+        ]
 
 
 class Evidence(models.Model):
@@ -378,7 +433,9 @@ class Evidence(models.Model):
     key_id = models.CharField(max_length=40)
     nonce = models.BinaryField()
     ciphertext = models.BinaryField()
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -408,7 +465,9 @@ class Expense(models.Model):
     amount = models.DecimalField("montant (€)", max_digits=10, decimal_places=2)
     supplier = models.CharField("fournisseur ou bénéficiaire", max_length=200, blank=True)
     imported = models.BooleanField(default=False)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -429,6 +488,8 @@ class BudgetLine(models.Model):
     class Meta:
         ordering = ["contract_year", "mission", "category"]
         constraints = [
-            models.UniqueConstraint(fields=["contract", "contract_year", "mission", "category"], name="budgetline_unique"),
+            models.UniqueConstraint(
+                fields=["contract", "contract_year", "mission", "category"], name="budgetline_unique"
+            ),
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="budgetline_not_negative"),
         ]

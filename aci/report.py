@@ -92,10 +92,19 @@ def size(n: int) -> str:
     return f"{number(Decimal(n) / 1024 / 1024)}{NBSP}Mo"
 
 
-ORIGINS = {"arrêté": "calculé, arrêté à la clôture de l'année", "calculé": "calculé en direct (année non arrêtée)",
-           "saisi": "saisi", "": "pas encore de résultat"}
-DEADLINE_STATES = {"fait": "fait", "à venir": "à venir", "bientôt": "bientôt", "en retard": "en retard",
-                   "libre": "au choix"}
+ORIGINS = {
+    "arrêté": "calculé, arrêté à la clôture de l'année",
+    "calculé": "calculé en direct (année non arrêtée)",
+    "saisi": "saisi",
+    "": "pas encore de résultat",
+}
+DEADLINE_STATES = {
+    "fait": "fait",
+    "à venir": "à venir",
+    "bientôt": "bientôt",
+    "en retard": "en retard",
+    "libre": "au choix",
+}
 
 
 # --- The report ----------------------------------------------------------------------------------------------------
@@ -152,7 +161,9 @@ class MissionLine:
     deploy_due: dt.date | None
     deploy_state: str
     indicators: list[IndicatorLine]
-    maximum: Decimal | None  # the grid's variable part for the year (None: none, or crisis-only without a crisis)
+    maximum: (
+        Decimal | None
+    )  # the grid's variable part for the year (None: none, or crisis-only without a crisis)
     earned: Decimal
     note: str = ""
 
@@ -312,9 +323,14 @@ class Report:
 
 # The activity figures of the year, from aci.sources (the same computation as the indicators).
 ACTIVITY = (
-    ("Accès à un médecin traitant", ("gp_placed", "gp_placed_ald", "gp_placed_70", "gp_placed_precarity",
-                                     "gp_median_waited")),
-    ("Soins non programmés", ("snp_offered", "snp_booked", "snp_honoured", "snp_fill_rate", "snp_professionals")),
+    (
+        "Accès à un médecin traitant",
+        ("gp_placed", "gp_placed_ald", "gp_placed_70", "gp_placed_precarity", "gp_median_waited"),
+    ),
+    (
+        "Soins non programmés",
+        ("snp_offered", "snp_booked", "snp_honoured", "snp_fill_rate", "snp_professionals"),
+    ),
     ("Coordination et parcours", ("care_circles",)),
     ("Vie de la CPTS", ("members",)),
 )
@@ -330,8 +346,15 @@ def source_label(indicator: Indicator) -> str:
 def _steps(indicator: Indicator, steps) -> list[Step]:
     sign = "≤" if indicator.direction == Indicator.Direction.LOWER else "≥"
     ordered = sorted(steps, key=lambda s: s.amount)
-    return [Step(s.label, s.threshold, s.amount, f"{s.label} : {sign} {measure(s.threshold, indicator.unit)} → "
-                                                 f"{euros(s.amount)}") for s in ordered]
+    return [
+        Step(
+            s.label,
+            s.threshold,
+            s.amount,
+            f"{s.label} : {sign} {measure(s.threshold, indicator.unit)} → {euros(s.amount)}",
+        )
+        for s in ordered
+    ]
 
 
 def _activity(contract: Contract, first: dt.date, counted_to: dt.date | None) -> list[ActivityGroup]:
@@ -344,8 +367,11 @@ def _activity(contract: Contract, first: dt.date, counted_to: dt.date | None) ->
                 fig = sources.Figure(None, note="année du contrat pas encore commencée")
             else:
                 fig = sources.compute(key, contract.cpts, first, counted_to)
-            figures.append(ActivityFigure(key, source.label, fig.value, source.unit, fig.note, fig.rows_counted,
-                                          fig.as_of))
+            figures.append(
+                ActivityFigure(
+                    key, source.label, fig.value, source.unit, fig.note, fig.rows_counted, fig.as_of
+                )
+            )
         groups.append(ActivityGroup(title, figures))
     return groups
 
@@ -362,46 +388,105 @@ def build(contract: Contract, year: int, by=None, today: dt.date | None = None) 
         code = cm.mission.code
         ms = status.get(code)
         lines = []
-        for st in (ms.indicators if ms else []):
+        for st in ms.indicators if ms else []:
             ind = st.indicator
-            lines.append(IndicatorLine(
-                ind.name, ind.definition, ind.unit, ind.get_unit_display(), ind.direction, source_label(ind),
-                _steps(ind, st.steps), st.value, st.origin, st.rows_counted, st.step.label if st.step else "",
-                st.earned, st.promised, st.evidence))
+            lines.append(
+                IndicatorLine(
+                    ind.name,
+                    ind.definition,
+                    ind.unit,
+                    ind.get_unit_display(),
+                    ind.direction,
+                    source_label(ind),
+                    _steps(ind, st.steps),
+                    st.value,
+                    st.origin,
+                    st.rows_counted,
+                    st.step.label if st.step else "",
+                    st.earned,
+                    st.promised,
+                    st.evidence,
+                )
+            )
         start, deploy = due.get((code, "démarrage")), due.get((code, "déploiement"))
         maximum, earned, note = (ms.maximum, ms.earned, "") if ms else (None, ZERO, "")
         if ms and ms.conditional:
             # As in the payment schedule (aci.contracts.plan): no variable part without a declared crisis.
             maximum, earned = None, ZERO
             note = "part variable due seulement si une crise sanitaire grave est déclarée"
-        missions.append(MissionLine(
-            code, cm.mission.label, cm.mission.optional, cm.from_on, cm.started_on, cm.deployed_on,
-            start.due_on if start else None, start.state if start else "", deploy.due_on if deploy else None,
-            deploy.state if deploy else "", lines, maximum, earned, note))
+        missions.append(
+            MissionLine(
+                code,
+                cm.mission.label,
+                cm.mission.optional,
+                cm.from_on,
+                cm.started_on,
+                cm.deployed_on,
+                start.due_on if start else None,
+                start.state if start else "",
+                deploy.due_on if deploy else None,
+                deploy.state if deploy else "",
+                lines,
+                maximum,
+                earned,
+                note,
+            )
+        )
     money = budget.year_money(contract, year)
     evidence = [
-        EvidenceLine(e.indicator.name, e.indicator.mission.mission.label, e.title, e.filename, e.content_type, e.size,
-                     e.added_at, str(e.added_by) if e.added_by else "—")
-        for e in (Evidence.objects.filter(indicator__contract=contract, contract_year=year)
-                  .select_related("indicator__mission__mission", "added_by").defer("ciphertext", "nonce")
-                  .order_by("indicator__mission__mission__order", "indicator__order", "added_at", "pk"))]
+        EvidenceLine(
+            e.indicator.name,
+            e.indicator.mission.mission.label,
+            e.title,
+            e.filename,
+            e.content_type,
+            e.size,
+            e.added_at,
+            str(e.added_by) if e.added_by else "—",
+        )
+        for e in (
+            Evidence.objects.filter(indicator__contract=contract, contract_year=year)
+            .select_related("indicator__mission__mission", "added_by")
+            .defer("ciphertext", "nonce")
+            .order_by("indicator__mission__mission__order", "indicator__order", "added_at", "pk")
+        )
+    ]
     grid = contract.grid
     tier = grid.tiers.filter(number=contract.tier).first()
     territory = territory_rules.summary(contract.cpts)
     amendments = [f"{day(a.signed_on)} — {a.detail}" for a in contract.amendments.filter(signed_on__lte=last)]
     return Report(
-        cpts_name=contract.cpts.name, cpts_slug=contract.cpts.slug, year=year, years=contract.years, first=first,
-        last=last, counted_to=counted_to, signed_on=contract.signed_on, grid=grid.name, tier=contract.tier,
-        tier_label=tier.label if tier else f"Taille {contract.tier}", population=contract.population,
-        population_on=contract.population_on, population_source=contract.population_source,
-        communes=territory.communes, territory_population=territory.population,
+        cpts_name=contract.cpts.name,
+        cpts_slug=contract.cpts.slug,
+        year=year,
+        years=contract.years,
+        first=first,
+        last=last,
+        counted_to=counted_to,
+        signed_on=contract.signed_on,
+        grid=grid.name,
+        tier=contract.tier,
+        tier_label=tier.label if tier else f"Taille {contract.tier}",
+        population=contract.population,
+        population_on=contract.population_on,
+        population_source=contract.population_source,
+        communes=territory.communes,
+        territory_population=territory.population,
         territory_population_label=territory.population_label,
-        crisis_declared=year in (contract.crisis_declared_years or []), missions=missions,
-        activity=_activity(contract, first, counted_to), expected=money.expected, received=money.received,
-        planned=money.planned, spent=money.spent,
+        crisis_declared=year in (contract.crisis_declared_years or []),
+        missions=missions,
+        activity=_activity(contract, first, counted_to),
+        expected=money.expected,
+        received=money.received,
+        planned=money.planned,
+        spent=money.spent,
         by_category=[BudgetRow(label, p, s) for label, p, s in money.by_category],
-        by_mission=[BudgetRow(label, p, s) for label, p, s in money.by_mission], evidence=evidence,
-        generated_at=timezone.now(), generated_by=(str(by) if by is not None else ""), amendments=amendments)
+        by_mission=[BudgetRow(label, p, s) for label, p, s in money.by_mission],
+        evidence=evidence,
+        generated_at=timezone.now(),
+        generated_by=(str(by) if by is not None else ""),
+        amendments=amendments,
+    )
 
 
 # --- PDF (fpdf2) -----------------------------------------------------------------------------------------------------
@@ -410,10 +495,32 @@ DEFAULT_FONT_DIR = "/usr/share/fonts/truetype/dejavu"
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
 
 # Latin-1 stand-ins for the core font (Helvetica), when no Unicode font is available.
-LATIN1 = str.maketrans({
-    "€": "EUR", "œ": "oe", "Œ": "OE", "’": "'", "‘": "'", "‚": ",", "“": '"', "”": '"', "„": '"', "—": "-",
-    "–": "-", "…": "...", "≥": ">=", "≤": "<=", "→": "->", "•": "-", "\u202f": " ", "\u2009": " ", "\u2007": " ",
-    "\u2060": "", "\u200b": "", "×": "x"})
+LATIN1 = str.maketrans(
+    {
+        "€": "EUR",
+        "œ": "oe",
+        "Œ": "OE",
+        "’": "'",
+        "‘": "'",
+        "‚": ",",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "—": "-",
+        "–": "-",
+        "…": "...",
+        "≥": ">=",
+        "≤": "<=",
+        "→": "->",
+        "•": "-",
+        "\u202f": " ",
+        "\u2009": " ",
+        "\u2007": " ",
+        "\u2060": "",
+        "\u200b": "",
+        "×": "x",
+    }
+)
 
 
 def latin1(text: str) -> str:
@@ -423,7 +530,9 @@ def latin1(text: str) -> str:
         if ord(ch) < 256:
             out.append(ch)
             continue
-        plain = "".join(c for c in unicodedata.normalize("NFKD", ch) if ord(c) < 256 and not unicodedata.combining(c))
+        plain = "".join(
+            c for c in unicodedata.normalize("NFKD", ch) if ord(c) < 256 and not unicodedata.combining(c)
+        )
         out.append(plain or "?")
     return "".join(out)
 
@@ -475,8 +584,12 @@ def _pdf_class():
             self.set_y(-13)
             self.set_font(self.family, "", 8)
             self.set_text_color(*GREY)
-            self.cell(self.epw * 0.75, 6, f"{self.report.cpts_name} — rapport d'activité ACI, année {self.report.year}",
-                      align="L")
+            self.cell(
+                self.epw * 0.75,
+                6,
+                f"{self.report.cpts_name} — rapport d'activité ACI, année {self.report.year}",
+                align="L",
+            )
             self.cell(self.epw * 0.25, 6, f"Page {self.page_no()} / {{nb}}", align="R")
             self.set_text_color(0, 0, 0)
 
@@ -514,7 +627,9 @@ def _heading(pdf, text: str, level: int = 1) -> None:
         pdf.ln(1)
 
 
-def _table(pdf, headings: list[str], rows: list[list[str]], widths: tuple, align: tuple, size: float = 8.5) -> None:
+def _table(
+    pdf, headings: list[str], rows: list[list[str]], widths: tuple, align: tuple, size: float = 8.5
+) -> None:
     from fpdf.fonts import FontFace
 
     pdf.set_font(pdf.family, "", size)
@@ -522,8 +637,15 @@ def _table(pdf, headings: list[str], rows: list[list[str]], widths: tuple, align
     total = sum(widths)
     limits = [max(60, int((pdf.epw * w / total - 2.4) / (size * 0.2) * 40)) for w in widths]
     rows = [[_clip(v, limit) for v, limit in zip(values, limits, strict=False)] for values in rows]
-    with pdf.table(col_widths=widths, text_align=align, headings_style=FontFace(emphasis="BOLD", fill_color=HEAD_FILL),
-                   line_height=size * 0.5, padding=1.2, repeat_headings=1, width=pdf.epw) as table:
+    with pdf.table(
+        col_widths=widths,
+        text_align=align,
+        headings_style=FontFace(emphasis="BOLD", fill_color=HEAD_FILL),
+        line_height=size * 0.5,
+        padding=1.2,
+        repeat_headings=1,
+        width=pdf.epw,
+    ) as table:
         head = table.row()
         for h in headings:
             head.cell(h)
@@ -535,10 +657,12 @@ def _table(pdf, headings: list[str], rows: list[list[str]], widths: tuple, align
 
 
 def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _bars(pdf, title: str, rows: list[tuple[str, Decimal, Decimal]], first_label: str, second_label: str) -> None:
+def _bars(
+    pdf, title: str, rows: list[tuple[str, Decimal, Decimal]], first_label: str, second_label: str
+) -> None:
     """Horizontal bars drawn with rectangles: for each row the reference (light) and the actual value (blue)."""
     if not rows:
         return
@@ -605,53 +729,104 @@ def to_pdf(report: Report) -> bytes:
         generated += f" par {report.generated_by}"
     _text(pdf, generated + " avec OpenCPTS.", 9, "", 5, GREY)
     if report.counted_to is None:
-        _text(pdf, "Cette année du contrat n'a pas encore commencé : aucune activité n'est comptée.", 9, "I", 5)
+        _text(
+            pdf, "Cette année du contrat n'a pas encore commencé : aucune activité n'est comptée.", 9, "I", 5
+        )
     elif report.running:
-        _text(pdf, f"Année en cours : l'activité est comptée jusqu'au {day(report.counted_to)}, les résultats ne sont "
-                   "pas définitifs.", 9, "I", 5)
+        _text(
+            pdf,
+            f"Année en cours : l'activité est comptée jusqu'au {day(report.counted_to)}, les résultats ne sont "
+            "pas définitifs.",
+            9,
+            "I",
+            5,
+        )
     pdf.ln(3)
-    _table(pdf, ["Part variable gagnée", "Versements attendus", "Versements reçus", "Dépenses"],
-           [[f"{euros(report.earned)} sur {euros(report.maximum)} ({percent(report.attainment)})",
-             euros(report.expected), euros(report.received), euros(report.spent)]],
-           (34, 22, 22, 22), ("CENTER",) * 4, 9)
+    _table(
+        pdf,
+        ["Part variable gagnée", "Versements attendus", "Versements reçus", "Dépenses"],
+        [
+            [
+                f"{euros(report.earned)} sur {euros(report.maximum)} ({percent(report.attainment)})",
+                euros(report.expected),
+                euros(report.received),
+                euros(report.spent),
+            ]
+        ],
+        (34, 22, 22, 22),
+        ("CENTER",) * 4,
+        9,
+    )
 
     # 1. Contract and missions
     _heading(pdf, "1. Contrat et missions")
-    origin = ", ".join(p for p in (f"au {day(report.population_on)}" if report.population_on else "",
-                                   report.population_source) if p)
+    origin = ", ".join(
+        p
+        for p in (f"au {day(report.population_on)}" if report.population_on else "", report.population_source)
+        if p
+    )
     lines = [
         f"Contrat ACI signé le {day(report.signed_on)} pour {report.years} ans, grille « {report.grid} ».",
         f"{report.tier_label} ; population couverte retenue au contrat : {number(report.population)} habitants"
         + (f" ({origin})." if origin else "."),
         f"Territoire : {report.communes} commune{'s' if report.communes > 1 else ''} "
         f"({number(report.territory_population)} habitants, {report.territory_population_label}).",
-        "Crise sanitaire grave déclarée pour cette année." if report.crisis_declared else
-        "Pas de crise sanitaire grave déclarée pour cette année.",
+        "Crise sanitaire grave déclarée pour cette année."
+        if report.crisis_declared
+        else "Pas de crise sanitaire grave déclarée pour cette année.",
     ]
     for line in lines:
         _text(pdf, line, 9.5, "", 5)
     if report.amendments:
         _text(pdf, "Avenants : " + " ; ".join(report.amendments), 9, "", 5)
     pdf.ln(2)
-    _table(pdf, ["Mission", "Au contrat depuis", "Démarrage", "Déploiement", "Part variable maximale"],
-           [[m.label + (" (optionnelle)" if m.optional else " (socle)"), day(m.from_on), m.start_text, m.deploy_text,
-             euros(m.maximum) if m.maximum is not None else (m.note or "aucune")] for m in report.missions],
-           (34, 13, 22, 22, 15), ("LEFT", "CENTER", "LEFT", "LEFT", "RIGHT"))
+    _table(
+        pdf,
+        ["Mission", "Au contrat depuis", "Démarrage", "Déploiement", "Part variable maximale"],
+        [
+            [
+                m.label + (" (optionnelle)" if m.optional else " (socle)"),
+                day(m.from_on),
+                m.start_text,
+                m.deploy_text,
+                euros(m.maximum) if m.maximum is not None else (m.note or "aucune"),
+            ]
+            for m in report.missions
+        ],
+        (34, 13, 22, 22, 15),
+        ("LEFT", "CENTER", "LEFT", "LEFT", "RIGHT"),
+    )
 
     # 2. Indicators and results
     _heading(pdf, "2. Indicateurs et résultats")
-    _text(pdf, f"Part variable gagnée : {euros(report.earned)} sur un maximum de {euros(report.maximum)} "
-               f"({percent(report.attainment)}). Le meilleur palier atteint par chaque indicateur compte ; la part "
-               "d'une mission ne dépasse pas le maximum de la grille.", 9.5, "", 5)
+    _text(
+        pdf,
+        f"Part variable gagnée : {euros(report.earned)} sur un maximum de {euros(report.maximum)} "
+        f"({percent(report.attainment)}). Le meilleur palier atteint par chaque indicateur compte ; la part "
+        "d'une mission ne dépasse pas le maximum de la grille.",
+        9.5,
+        "",
+        5,
+    )
     pdf.ln(2)
-    _bars(pdf, "Part variable par mission : maximum de la grille et montant gagné",
-          [(m.label, m.earned, m.maximum or ZERO) for m in report.missions if m.maximum is not None],
-          "Maximum de la grille", "Gagné")
+    _bars(
+        pdf,
+        "Part variable par mission : maximum de la grille et montant gagné",
+        [(m.label, m.earned, m.maximum or ZERO) for m in report.missions if m.maximum is not None],
+        "Maximum de la grille",
+        "Gagné",
+    )
     for m in report.missions:
         _heading(pdf, m.label, 2)
         maximum = euros(m.maximum) if m.maximum is not None else (m.note or "pas de part variable")
-        _text(pdf, f"Gagné : {euros(m.earned)} — maximum : {maximum}"
-                   + (f" — atteinte : {percent(m.attainment)}" if m.attainment is not None else ""), 9, "", 5)
+        _text(
+            pdf,
+            f"Gagné : {euros(m.earned)} — maximum : {maximum}"
+            + (f" — atteinte : {percent(m.attainment)}" if m.attainment is not None else ""),
+            9,
+            "",
+            5,
+        )
         if not m.indicators:
             _text(pdf, "Aucun indicateur défini pour cette mission.", 9, "I", 5)
             pdf.ln(2)
@@ -665,8 +840,13 @@ def to_pdf(report: Report) -> bytes:
             result = ind.result_text + (f"\n({ind.origin_label})" if ind.value is not None else "")
             rows.append([name, ind.steps_text, result, ind.step_label or "aucun", euros(ind.earned)])
         rows.append(["Total de la mission", "", "", "", euros(m.earned)])
-        _table(pdf, ["Indicateur", "Paliers (objectifs)", "Résultat", "Palier atteint", "Montant"], rows,
-               (36, 30, 16, 12, 12), ("LEFT", "LEFT", "RIGHT", "LEFT", "RIGHT"))
+        _table(
+            pdf,
+            ["Indicateur", "Paliers (objectifs)", "Résultat", "Palier atteint", "Montant"],
+            rows,
+            (36, 30, 16, 12, 12),
+            ("LEFT", "LEFT", "RIGHT", "LEFT", "RIGHT"),
+        )
     _text(pdf, f"Total de la part variable : {euros(report.earned)} sur {euros(report.maximum)}.", 10, "B", 6)
 
     # 3. Activity
@@ -674,54 +854,108 @@ def to_pdf(report: Report) -> bytes:
     if report.counted_to is None:
         _text(pdf, "Année pas encore commencée.", 9.5, "I", 5)
     else:
-        _text(pdf, f"Chiffres calculés par la plateforme du {day(report.first)} au {day(report.counted_to)}, à partir "
-                   "de l'activité enregistrée (le détail ligne à ligne est consultable dans OpenCPTS).", 9.5, "", 5)
+        _text(
+            pdf,
+            f"Chiffres calculés par la plateforme du {day(report.first)} au {day(report.counted_to)}, à partir "
+            "de l'activité enregistrée (le détail ligne à ligne est consultable dans OpenCPTS).",
+            9.5,
+            "",
+            5,
+        )
         pdf.ln(2)
     for group in report.activity:
         _heading(pdf, group.title, 2)
-        _table(pdf, ["Indicateur d'activité", "Valeur", "Précision"],
-               [[f.label, f.value_text, f.detail] for f in group.figures], (50, 14, 36), ("LEFT", "RIGHT", "LEFT"))
+        _table(
+            pdf,
+            ["Indicateur d'activité", "Valeur", "Précision"],
+            [[f.label, f.value_text, f.detail] for f in group.figures],
+            (50, 14, 36),
+            ("LEFT", "RIGHT", "LEFT"),
+        )
 
     # 4. Money
     _heading(pdf, "4. Financement et budget")
-    _table(pdf, ["", "Montant"], [
-        ["Versements attendus pour l'année (échéancier en vigueur)", euros(report.expected)],
-        [f"Versements reçus du {day(report.first)} au {day(report.last)}", euros(report.received)],
-        ["Écart reçu − attendu", euros(report.gap)],
-        ["Budget prévu", euros(report.planned)],
-        ["Dépenses de l'année", euros(report.spent)],
-        ["Solde reçu − dépensé", euros(report.balance)],
-    ], (70, 30), ("LEFT", "RIGHT"), 9)
+    _table(
+        pdf,
+        ["", "Montant"],
+        [
+            ["Versements attendus pour l'année (échéancier en vigueur)", euros(report.expected)],
+            [f"Versements reçus du {day(report.first)} au {day(report.last)}", euros(report.received)],
+            ["Écart reçu − attendu", euros(report.gap)],
+            ["Budget prévu", euros(report.planned)],
+            ["Dépenses de l'année", euros(report.spent)],
+            ["Solde reçu − dépensé", euros(report.balance)],
+        ],
+        (70, 30),
+        ("LEFT", "RIGHT"),
+        9,
+    )
     _heading(pdf, "Dépenses par catégorie", 2)
     if report.by_category:
-        _table(pdf, ["Catégorie", "Prévu", "Dépensé", "Écart", "Consommé"],
-               [[r.label, euros(r.planned), euros(r.spent), euros(r.gap), percent(r.consumed)]
-                for r in report.by_category]
-               + [["Total", euros(report.planned), euros(report.spent), euros(report.planned - report.spent),
-                   percent(report.spent / report.planned if report.planned else None)]],
-               (40, 15, 15, 15, 15), ("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"))
-        _bars(pdf, "Budget prévu et dépenses par catégorie", [(r.label, r.spent, r.planned) for r in report.by_category],
-              "Prévu", "Dépensé")
+        _table(
+            pdf,
+            ["Catégorie", "Prévu", "Dépensé", "Écart", "Consommé"],
+            [
+                [r.label, euros(r.planned), euros(r.spent), euros(r.gap), percent(r.consumed)]
+                for r in report.by_category
+            ]
+            + [
+                [
+                    "Total",
+                    euros(report.planned),
+                    euros(report.spent),
+                    euros(report.planned - report.spent),
+                    percent(report.spent / report.planned if report.planned else None),
+                ]
+            ],
+            (40, 15, 15, 15, 15),
+            ("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+        )
+        _bars(
+            pdf,
+            "Budget prévu et dépenses par catégorie",
+            [(r.label, r.spent, r.planned) for r in report.by_category],
+            "Prévu",
+            "Dépensé",
+        )
     else:
         _text(pdf, "Ni budget prévu ni dépense enregistrée pour cette année.", 9, "I", 5)
     if report.by_mission:
         _heading(pdf, "Dépenses par mission", 2)
-        _table(pdf, ["Mission", "Prévu", "Dépensé", "Écart", "Consommé"],
-               [[r.label, euros(r.planned), euros(r.spent), euros(r.gap), percent(r.consumed)]
-                for r in report.by_mission],
-               (40, 15, 15, 15, 15), ("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"))
+        _table(
+            pdf,
+            ["Mission", "Prévu", "Dépensé", "Écart", "Consommé"],
+            [
+                [r.label, euros(r.planned), euros(r.spent), euros(r.gap), percent(r.consumed)]
+                for r in report.by_mission
+            ],
+            (40, 15, 15, 15, 15),
+            ("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+        )
 
     # 5. Evidence
     _heading(pdf, "5. Justificatifs")
     if report.evidence:
-        _text(pdf, f"{len(report.evidence)} justificatif{'s' if len(report.evidence) > 1 else ''} déposé"
-                   f"{'s' if len(report.evidence) > 1 else ''} dans OpenCPTS pour cette année (fichiers chiffrés, "
-                   "disponibles sur demande).", 9.5, "", 5)
+        _text(
+            pdf,
+            f"{len(report.evidence)} justificatif{'s' if len(report.evidence) > 1 else ''} déposé"
+            f"{'s' if len(report.evidence) > 1 else ''} dans OpenCPTS pour cette année (fichiers chiffrés, "
+            "disponibles sur demande).",
+            9.5,
+            "",
+            5,
+        )
         pdf.ln(1)
-        _table(pdf, ["Indicateur", "Intitulé", "Fichier", "Taille", "Ajouté le, par"],
-               [[e.indicator, e.title, e.filename, e.size_text, f"{day(e.added_at)}, {e.added_by}"]
-                for e in report.evidence],
-               (28, 26, 24, 9, 17), ("LEFT", "LEFT", "LEFT", "RIGHT", "LEFT"))
+        _table(
+            pdf,
+            ["Indicateur", "Intitulé", "Fichier", "Taille", "Ajouté le, par"],
+            [
+                [e.indicator, e.title, e.filename, e.size_text, f"{day(e.added_at)}, {e.added_by}"]
+                for e in report.evidence
+            ],
+            (28, 26, 24, 9, 17),
+            ("LEFT", "LEFT", "LEFT", "RIGHT", "LEFT"),
+        )
     else:
         _text(pdf, "Aucun justificatif déposé pour cette année.", 9.5, "I", 5)
     return bytes(pdf.output())
@@ -757,7 +991,9 @@ def _column(i: int) -> str:
     return get_column_letter(i)
 
 
-def _row(ws, values: list, formats: dict[int, str] | None = None, bold: bool = False, wrap: bool = True) -> int:
+def _row(
+    ws, values: list, formats: dict[int, str] | None = None, bold: bool = False, wrap: bool = True
+) -> int:
     from openpyxl.styles import Alignment, Font
 
     ws.append([float(v) if isinstance(v, Decimal) else v for v in values])
@@ -830,10 +1066,15 @@ def to_xlsx(report: Report) -> bytes:
     _row(ws, ["Généré le", _naive(report.generated_at)], {2: "DD/MM/YYYY HH:MM"})
     _row(ws, ["Généré par", report.generated_by or "—"])
     ws.append([])
-    head = _row(ws, ["Mission", "Part variable maximale", "Part variable gagnée", "Taux d'atteinte"], bold=True)
+    head = _row(
+        ws, ["Mission", "Part variable maximale", "Part variable gagnée", "Taux d'atteinte"], bold=True
+    )
     for m in report.missions:
-        _row(ws, [m.label, m.maximum or ZERO, m.earned, float(m.attainment) if m.attainment is not None else None],
-             {2: EUR_FORMAT, 3: EUR_FORMAT, 4: PCT_FORMAT})
+        _row(
+            ws,
+            [m.label, m.maximum or ZERO, m.earned, float(m.attainment) if m.attainment is not None else None],
+            {2: EUR_FORMAT, 3: EUR_FORMAT, 4: PCT_FORMAT},
+        )
     last = ws.max_row
     if last > head:
         chart = BarChart()
@@ -847,25 +1088,76 @@ def to_xlsx(report: Report) -> bytes:
         ws.add_chart(chart, "F2")
 
     # Indicateurs
-    ws = _sheet(wb, "Indicateurs", ["Mission", "Indicateur", "Définition", "Unité", "Source", "Paliers (objectifs)",
-                                    "Résultat", "Origine du résultat", "Palier atteint", "Montant gagné",
-                                    "Maximum des paliers", "Justificatifs"],
-                [28, 36, 40, 16, 34, 40, 12, 24, 16, 14, 14, 12])
+    ws = _sheet(
+        wb,
+        "Indicateurs",
+        [
+            "Mission",
+            "Indicateur",
+            "Définition",
+            "Unité",
+            "Source",
+            "Paliers (objectifs)",
+            "Résultat",
+            "Origine du résultat",
+            "Palier atteint",
+            "Montant gagné",
+            "Maximum des paliers",
+            "Justificatifs",
+        ],
+        [28, 36, 40, 16, 34, 40, 12, 24, 16, 14, 14, 12],
+    )
     for m in report.missions:
         for ind in m.indicators:
             value, fmt = _cell_value(ind.value, ind.unit)
-            r = _row(ws, [m.label, ind.name, ind.definition, ind.unit_label, ind.source_label, ind.steps_text, value,
-                          ind.origin_label, ind.step_label or "aucun", ind.earned, ind.promised, ind.evidence],
-                     {10: EUR_FORMAT, 11: EUR_FORMAT})
+            r = _row(
+                ws,
+                [
+                    m.label,
+                    ind.name,
+                    ind.definition,
+                    ind.unit_label,
+                    ind.source_label,
+                    ind.steps_text,
+                    value,
+                    ind.origin_label,
+                    ind.step_label or "aucun",
+                    ind.earned,
+                    ind.promised,
+                    ind.evidence,
+                ],
+                {10: EUR_FORMAT, 11: EUR_FORMAT},
+            )
             if fmt:
                 ws.cell(r, 7).number_format = fmt
         if m.indicators:
-            _row(ws, [m.label, "Total de la mission", None, None, None, None, None, None, None, m.earned,
-                      m.maximum, None], {10: EUR_FORMAT, 11: EUR_FORMAT}, bold=True)
+            _row(
+                ws,
+                [
+                    m.label,
+                    "Total de la mission",
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    m.earned,
+                    m.maximum,
+                    None,
+                ],
+                {10: EUR_FORMAT, 11: EUR_FORMAT},
+                bold=True,
+            )
 
     # Activité
-    ws = _sheet(wb, "Activité", ["Rubrique", "Indicateur d'activité", "Valeur", "Unité", "Lignes comptées",
-                                 "Précision"], [28, 50, 12, 16, 14, 50])
+    ws = _sheet(
+        wb,
+        "Activité",
+        ["Rubrique", "Indicateur d'activité", "Valeur", "Unité", "Lignes comptées", "Précision"],
+        [28, 50, 12, 16, 14, 50],
+    )
     units = dict(Indicator.Unit.choices)
     for group in report.activity:
         for f in group.figures:
@@ -875,35 +1167,96 @@ def to_xlsx(report: Report) -> bytes:
                 ws.cell(r, 3).number_format = fmt
 
     # Budget
-    ws = _sheet(wb, "Budget", ["Regroupement", "Libellé", "Prévu", "Dépensé", "Écart (prévu − dépensé)", "Consommé"],
-                [16, 44, 14, 14, 16, 12])
+    ws = _sheet(
+        wb,
+        "Budget",
+        ["Regroupement", "Libellé", "Prévu", "Dépensé", "Écart (prévu − dépensé)", "Consommé"],
+        [16, 44, 14, 14, 16, 12],
+    )
     money = {3: EUR_FORMAT, 4: EUR_FORMAT, 5: EUR_FORMAT, 6: PCT_FORMAT}
     for kind, rows in (("Catégorie", report.by_category), ("Mission", report.by_mission)):
         for b in rows:
-            _row(ws, [kind, b.label, b.planned, b.spent, b.gap, float(b.consumed) if b.consumed is not None else None],
-                 money)
-    _row(ws, ["Total", "Toutes dépenses de l'année", report.planned, report.spent, report.planned - report.spent,
-              float(report.spent / report.planned) if report.planned else None], money, bold=True)
+            _row(
+                ws,
+                [
+                    kind,
+                    b.label,
+                    b.planned,
+                    b.spent,
+                    b.gap,
+                    float(b.consumed) if b.consumed is not None else None,
+                ],
+                money,
+            )
+    _row(
+        ws,
+        [
+            "Total",
+            "Toutes dépenses de l'année",
+            report.planned,
+            report.spent,
+            report.planned - report.spent,
+            float(report.spent / report.planned) if report.planned else None,
+        ],
+        money,
+        bold=True,
+    )
     ws.append([])
     _row(ws, ["Versements", "", "Attendus", "Reçus", "Écart (reçu − attendu)"], bold=True)
-    _row(ws, ["Versements", f"du {day(report.first)} au {day(report.last)}", report.expected, report.received,
-              report.gap], money)
+    _row(
+        ws,
+        [
+            "Versements",
+            f"du {day(report.first)} au {day(report.last)}",
+            report.expected,
+            report.received,
+            report.gap,
+        ],
+        money,
+    )
     if report.by_category:
         chart = BarChart()
         chart.type = "bar"
         chart.title = "Budget prévu et dépenses par catégorie"
-        chart.add_data(Reference(ws, min_col=3, max_col=4, min_row=1, max_row=1 + len(report.by_category)),
-                       titles_from_data=True)
+        chart.add_data(
+            Reference(ws, min_col=3, max_col=4, min_row=1, max_row=1 + len(report.by_category)),
+            titles_from_data=True,
+        )
         chart.set_categories(Reference(ws, min_col=2, min_row=2, max_row=1 + len(report.by_category)))
         chart.height, chart.width = 9, 18
         ws.add_chart(chart, "H2")
 
     # Justificatifs
-    ws = _sheet(wb, "Justificatifs", ["Mission", "Indicateur", "Intitulé", "Fichier", "Type", "Taille (octets)",
-                                      "Ajouté le", "Ajouté par"], [28, 36, 36, 30, 22, 14, 18, 24])
+    ws = _sheet(
+        wb,
+        "Justificatifs",
+        [
+            "Mission",
+            "Indicateur",
+            "Intitulé",
+            "Fichier",
+            "Type",
+            "Taille (octets)",
+            "Ajouté le",
+            "Ajouté par",
+        ],
+        [28, 36, 36, 30, 22, 14, 18, 24],
+    )
     for e in report.evidence:
-        _row(ws, [e.mission, e.indicator, e.title, e.filename, e.content_type, e.size, _naive(e.added_at),
-                  e.added_by], {6: "#,##0", 7: "DD/MM/YYYY HH:MM"})
+        _row(
+            ws,
+            [
+                e.mission,
+                e.indicator,
+                e.title,
+                e.filename,
+                e.content_type,
+                e.size,
+                _naive(e.added_at),
+                e.added_by,
+            ],
+            {6: "#,##0", 7: "DD/MM/YYYY HH:MM"},
+        )
     if not report.evidence:
         ws.append(["Aucun justificatif pour cette année."])
         ws.cell(ws.max_row, 1).font = Font(italic=True)

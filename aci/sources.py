@@ -86,8 +86,15 @@ def _yes(flag: bool) -> str:
 
 # --- Médecin traitant -----------------------------------------------------------------------------------------------
 
-PLACEMENT_COLUMNS = ["Date", "Référence de la demande", "Commune", "ALD", "70 ans et plus", "Précarité",
-                     "Jours d'attente"]
+PLACEMENT_COLUMNS = [
+    "Date",
+    "Référence de la demande",
+    "Commune",
+    "ALD",
+    "70 ans et plus",
+    "Précarité",
+    "Jours d'attente",
+]
 
 
 def _placement_qs(cpts, first, last, flag: str | None = None):
@@ -98,8 +105,15 @@ def _placement_qs(cpts, first, last, flag: str | None = None):
 
 
 def _placement_row(p) -> tuple:
-    return (p.placed_on, p.request_reference, p.commune.name if p.commune else "", _yes(p.ald), _yes(p.age_70),
-            _yes(p.precarity), p.waited_days)
+    return (
+        p.placed_on,
+        p.request_reference,
+        p.commune.name if p.commune else "",
+        _yes(p.ald),
+        _yes(p.age_70),
+        _yes(p.precarity),
+        p.waited_days,
+    )
 
 
 def _placements(cpts, first, last, flag: str | None = None) -> Figure:
@@ -109,8 +123,13 @@ def _placements(cpts, first, last, flag: str | None = None) -> Figure:
 def _median_waited(cpts, first, last) -> Figure:
     qs = _placement_qs(cpts, first, last)
     waited = list(qs.values_list("waited_days", flat=True))
-    return Figure(_d(statistics.median(waited)) if waited else None, PLACEMENT_COLUMNS, _rows(qs, _placement_row),
-                  len(waited), note="médiane des jours d'attente des patients attribués sur la période")
+    return Figure(
+        _d(statistics.median(waited)) if waited else None,
+        PLACEMENT_COLUMNS,
+        _rows(qs, _placement_row),
+        len(waited),
+        note="médiane des jours d'attente des patients attribués sur la période",
+    )
 
 
 def _waiting(cpts, first, last, flag: str | None = None) -> Figure:
@@ -119,10 +138,19 @@ def _waiting(cpts, first, last, flag: str | None = None) -> Figure:
     qs = waiting_rows(cpts).select_related("commune").order_by("created_at", "pk")
     if flag:
         qs = qs.filter(**{flag: True})
-    return _counted(qs, ["Référence", "Inscrit le", "Commune", "Statut", "Priorité"],
-                    lambda r: (r.reference, timezone.localtime(r.created_at).date(), r.commune.name if r.commune else "",
-                               r.get_status_display(), r.priority),
-                    as_of=timezone.localdate(), note="liste d'attente à la date du calcul")
+    return _counted(
+        qs,
+        ["Référence", "Inscrit le", "Commune", "Statut", "Priorité"],
+        lambda r: (
+            r.reference,
+            timezone.localtime(r.created_at).date(),
+            r.commune.name if r.commune else "",
+            r.get_status_display(),
+            r.priority,
+        ),
+        as_of=timezone.localdate(),
+        note="liste d'attente à la date du calcul",
+    )
 
 
 # --- Soins non programmés -----------------------------------------------------------------------------------------
@@ -134,8 +162,11 @@ BOOKING_COLUMNS = ["Créneau", "Professionnel (RPPS)", "Statut", "Régulé SAS",
 def _slot_qs(cpts, first, last):
     from unscheduled.indicators import offered_slots
 
-    return offered_slots(cpts, first, last).order_by("start", "pk").values_list(
-        "start", "professional__national_id", "modality", "status")
+    return (
+        offered_slots(cpts, first, last)
+        .order_by("start", "pk")
+        .values_list("start", "professional__national_id", "modality", "status")
+    )
 
 
 def _slot_row(row) -> tuple:
@@ -155,8 +186,9 @@ def _booking_qs(cpts, first, last, status: str | None = None):
     qs = live_bookings(cpts, first, last)
     if status:
         qs = qs.filter(status=status)
-    return qs.order_by("slot__start", "pk").values_list("slot__start", "slot__professional__national_id", "status",
-                                                          "regulated", "booked_at")
+    return qs.order_by("slot__start", "pk").values_list(
+        "slot__start", "slot__professional__national_id", "status", "regulated", "booked_at"
+    )
 
 
 def _booking_row(row) -> tuple:
@@ -194,10 +226,20 @@ def _snp_delay(cpts, first, last) -> Figure:
 def _snp_professionals(cpts, first, last) -> Figure:
     from unscheduled.indicators import offered_slots
 
-    rows = [tuple(r) for r in offered_slots(cpts, first, last).order_by().values_list("professional__national_id")
-            .annotate(n=Count("pk")).order_by("professional__national_id")]
-    return Figure(_d(len(rows)), ["Professionnel (RPPS)", "Créneaux offerts"],
-                  lambda limit: rows if limit is None else rows[:limit], len(rows))
+    rows = [
+        tuple(r)
+        for r in offered_slots(cpts, first, last)
+        .order_by()
+        .values_list("professional__national_id")
+        .annotate(n=Count("pk"))
+        .order_by("professional__national_id")
+    ]
+    return Figure(
+        _d(len(rows)),
+        ["Professionnel (RPPS)", "Créneaux offerts"],
+        lambda limit: rows if limit is None else rows[:limit],
+        len(rows),
+    )
 
 
 # --- Members and coordination -------------------------------------------------------------------------------------
@@ -210,13 +252,26 @@ def _members(cpts, first, last) -> Figure:
 
     def row(m) -> tuple:
         pro = m.user.professional
-        return (m.joined_on, m.get_role_display(), pro.national_id if pro else "",
-                display(pro.profession_system, pro.profession_code) if pro else "")
+        return (
+            m.joined_on,
+            m.get_role_display(),
+            pro.national_id if pro else "",
+            display(pro.profession_system, pro.profession_code) if pro else "",
+        )
 
-    qs = (scoped(Membership, cpts).adherents()
-          .select_related("user", "user__professional").order_by("joined_on", "pk"))
-    return _counted(qs, ["Adhésion", "Rôle", "RPPS", "Profession"], row, as_of=timezone.localdate(),
-                    note="adhérents actifs à la date du calcul")
+    qs = (
+        scoped(Membership, cpts)
+        .adherents()
+        .select_related("user", "user__professional")
+        .order_by("joined_on", "pk")
+    )
+    return _counted(
+        qs,
+        ["Adhésion", "Rôle", "RPPS", "Profession"],
+        row,
+        as_of=timezone.localdate(),
+        note="adhérents actifs à la date du calcul",
+    )
 
 
 def _membership_rate(cpts, first, last) -> Figure:
@@ -225,10 +280,14 @@ def _membership_rate(cpts, first, last) -> Figure:
     rates = membership_rates(cpts)
     rows = [(r.label, r.professionals, r.members, f"{r.rate * 100:.1f} %") for r in rates.by_profession]
     total = rates.total
-    return Figure(_d(total.rate * 100) if total.professionals else None,
-                  ["Profession", "Professionnels du territoire", "Adhérents", "Taux"],
-                  lambda limit: rows if limit is None else rows[:limit], len(rows), as_of=timezone.localdate(),
-                  note=f"{total.members} adhérents sur {total.professionals} professionnels en exercice sur le territoire")
+    return Figure(
+        _d(total.rate * 100) if total.professionals else None,
+        ["Profession", "Professionnels du territoire", "Adhérents", "Taux"],
+        lambda limit: rows if limit is None else rows[:limit],
+        len(rows),
+        as_of=timezone.localdate(),
+        note=f"{total.members} adhérents sur {total.professionals} professionnels en exercice sur le territoire",
+    )
 
 
 def _care_circles(cpts, first, last) -> Figure:
@@ -237,45 +296,139 @@ def _care_circles(cpts, first, last) -> Figure:
 
     start = dt.datetime.combine(first, dt.time(0), tzinfo=timezone.get_current_timezone())
     end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=timezone.get_current_timezone())
-    qs = (scoped(Group, cpts).filter(kind=Group.Kind.CARE_CIRCLE, created_at__gte=start, created_at__lt=end)
-          .order_by("created_at", "pk"))
-    return _counted(qs, ["Cercle de soins", "Ouvert le", "Statut"],
-                    lambda g: (f"Cercle n° {g.pk}", timezone.localtime(g.created_at).date(), g.get_status_display()))
+    qs = (
+        scoped(Group, cpts)
+        .filter(kind=Group.Kind.CARE_CIRCLE, created_at__gte=start, created_at__lt=end)
+        .order_by("created_at", "pk")
+    )
+    return _counted(
+        qs,
+        ["Cercle de soins", "Ouvert le", "Statut"],
+        lambda g: (f"Cercle n° {g.pk}", timezone.localtime(g.created_at).date(), g.get_status_display()),
+    )
 
 
-SOURCES: dict[str, Source] = {s.key: s for s in (
-    Source("gp_placed", "Patients sans médecin traitant ayant trouvé un médecin traitant", "count", "higher",
-           "access", _placements),
-    Source("gp_placed_ald", "… dont patients en ALD", "count", "higher", "access",
-           lambda c, f, t: _placements(c, f, t, "ald")),
-    Source("gp_placed_70", "… dont patients de 70 ans et plus", "count", "higher", "access",
-           lambda c, f, t: _placements(c, f, t, "age_70")),
-    Source("gp_placed_precarity", "… dont patients en situation de précarité", "count", "higher", "access",
-           lambda c, f, t: _placements(c, f, t, "precarity")),
-    Source("gp_median_waited", "Délai médian d'attente avant attribution (jours)", "days", "lower", "access",
-           _median_waited),
-    Source("gp_waiting", "Patients en attente d'un médecin traitant", "count", "lower", "access", _waiting),
-    Source("gp_waiting_ald", "Patients en ALD sans médecin traitant (liste d'attente)", "count", "lower", "access",
-           lambda c, f, t: _waiting(c, f, t, "ald")),
-    Source("snp_offered", "Créneaux de soins non programmés offerts", "count", "higher", "access", _slots),
-    Source("snp_booked", "Rendez-vous non programmés donnés", "count", "higher", "access", _bookings),
-    Source("snp_honoured", "Rendez-vous non programmés honorés", "count", "higher", "access",
-           lambda c, f, t: _bookings(c, f, t, "honoured")),
-    Source("snp_no_show", "Rendez-vous non programmés non honorés", "count", "lower", "access",
-           lambda c, f, t: _bookings(c, f, t, "no_show")),
-    Source("snp_fill_rate", "Taux de remplissage des créneaux non programmés (%)", "percent", "higher", "access",
-           _fill_rate),
-    Source("snp_delay", "Délai médian réservation → rendez-vous (heures)", "hours", "lower", "access", _snp_delay),
-    Source("snp_professionals", "Professionnels participant aux soins non programmés", "count", "higher", "access",
-           _snp_professionals),
-    Source("members", "Adhérents de la CPTS", "count", "higher", "support", _members),
-    Source("membership_rate", "Taux d'adhésion des professionnels du territoire (%)", "percent", "higher",
-           "support", _membership_rate),
-    Source("care_circles", "Cercles de soins ouverts (concertation autour d'un patient)", "count", "higher",
-           "pathways", _care_circles),
-)}
+SOURCES: dict[str, Source] = {
+    s.key: s
+    for s in (
+        Source(
+            "gp_placed",
+            "Patients sans médecin traitant ayant trouvé un médecin traitant",
+            "count",
+            "higher",
+            "access",
+            _placements,
+        ),
+        Source(
+            "gp_placed_ald",
+            "… dont patients en ALD",
+            "count",
+            "higher",
+            "access",
+            lambda c, f, t: _placements(c, f, t, "ald"),
+        ),
+        Source(
+            "gp_placed_70",
+            "… dont patients de 70 ans et plus",
+            "count",
+            "higher",
+            "access",
+            lambda c, f, t: _placements(c, f, t, "age_70"),
+        ),
+        Source(
+            "gp_placed_precarity",
+            "… dont patients en situation de précarité",
+            "count",
+            "higher",
+            "access",
+            lambda c, f, t: _placements(c, f, t, "precarity"),
+        ),
+        Source(
+            "gp_median_waited",
+            "Délai médian d'attente avant attribution (jours)",
+            "days",
+            "lower",
+            "access",
+            _median_waited,
+        ),
+        Source(
+            "gp_waiting", "Patients en attente d'un médecin traitant", "count", "lower", "access", _waiting
+        ),
+        Source(
+            "gp_waiting_ald",
+            "Patients en ALD sans médecin traitant (liste d'attente)",
+            "count",
+            "lower",
+            "access",
+            lambda c, f, t: _waiting(c, f, t, "ald"),
+        ),
+        Source(
+            "snp_offered", "Créneaux de soins non programmés offerts", "count", "higher", "access", _slots
+        ),
+        Source("snp_booked", "Rendez-vous non programmés donnés", "count", "higher", "access", _bookings),
+        Source(
+            "snp_honoured",
+            "Rendez-vous non programmés honorés",
+            "count",
+            "higher",
+            "access",
+            lambda c, f, t: _bookings(c, f, t, "honoured"),
+        ),
+        Source(
+            "snp_no_show",
+            "Rendez-vous non programmés non honorés",
+            "count",
+            "lower",
+            "access",
+            lambda c, f, t: _bookings(c, f, t, "no_show"),
+        ),
+        Source(
+            "snp_fill_rate",
+            "Taux de remplissage des créneaux non programmés (%)",
+            "percent",
+            "higher",
+            "access",
+            _fill_rate,
+        ),
+        Source(
+            "snp_delay",
+            "Délai médian réservation → rendez-vous (heures)",
+            "hours",
+            "lower",
+            "access",
+            _snp_delay,
+        ),
+        Source(
+            "snp_professionals",
+            "Professionnels participant aux soins non programmés",
+            "count",
+            "higher",
+            "access",
+            _snp_professionals,
+        ),
+        Source("members", "Adhérents de la CPTS", "count", "higher", "support", _members),
+        Source(
+            "membership_rate",
+            "Taux d'adhésion des professionnels du territoire (%)",
+            "percent",
+            "higher",
+            "support",
+            _membership_rate,
+        ),
+        Source(
+            "care_circles",
+            "Cercles de soins ouverts (concertation autour d'un patient)",
+            "count",
+            "higher",
+            "pathways",
+            _care_circles,
+        ),
+    )
+}
 
-SOURCE_CHOICES = [("manual", "Saisie manuelle avec justificatifs")] + [(s.key, s.label) for s in SOURCES.values()]
+SOURCE_CHOICES = [("manual", "Saisie manuelle avec justificatifs")] + [
+    (s.key, s.label) for s in SOURCES.values()
+]
 
 
 # Columns that lead back to a person's request (the coordination of the médecin traitant mission reads them; the

@@ -42,11 +42,19 @@ def parse(params, today: dt.date) -> dict:
         try:
             attainment[mission.code] = Decimal(str(raw).replace(",", ".")) / 100
         except InvalidOperation as exc:
-            raise financing.SimulationError(f"Taux d'atteinte de « {mission.label} » : un pourcentage est attendu.",
-                                            "attainment") from exc
+            raise financing.SimulationError(
+                f"Taux d'atteinte de « {mission.label} » : un pourcentage est attendu.", "attainment"
+            ) from exc
     crisis = str(params.get("crise") or "").lower() in ("1", "on", "true", "oui")
-    return {"grid": grid, "tier": tier, "codes": codes, "attainment": attainment, "year": year, "crisis": crisis,
-            "on": on}
+    return {
+        "grid": grid,
+        "tier": tier,
+        "codes": codes,
+        "attainment": attainment,
+        "year": year,
+        "crisis": crisis,
+        "on": on,
+    }
 
 
 @login_required
@@ -65,7 +73,20 @@ def simulator(request):
     if first and later:
         for a, b in zip(first.lines, later.lines, strict=True):
             rows.append({"first": a, "later": b, "difference": b.total - a.total})
-    return render(request, "aci/simulator.html", {
-        "error": error, "grid": grid, "grids": TierGrid.objects.all(), "params": p, "first": first, "later": later,
-        "rows": rows, "table": financing.brochure_table(grid), "missions": list(grid.missions.all()),
-        "tiers": list(grid.tiers.all()), "attainment_pct": {k: v * 100 for k, v in (p["attainment"] if p else {}).items()}})
+    return render(
+        request,
+        "aci/simulator.html",
+        {
+            "error": error,
+            "grid": grid,
+            "grids": TierGrid.objects.all(),
+            "params": p,
+            "first": first,
+            "later": later,
+            "rows": rows,
+            "table": financing.brochure_table(grid),
+            "missions": list(grid.missions.all()),
+            "tiers": list(grid.tiers.all()),
+            "attainment_pct": {k: v * 100 for k, v in (p["attainment"] if p else {}).items()},
+        },
+    )

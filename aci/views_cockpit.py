@@ -50,10 +50,10 @@ from cpts.decorators import cpts_view
 
 ZERO = Decimal(0)
 STATE_ORDER = {"en retard": 0, "bientôt": 1, "à venir": 2, "libre": 3, "fait": 4}
-RECOMPUTE_HINT = ("L'échéancier n'a pas été recalculé : vérifiez le contrat puis recalculez-le explicitement sur la "
-                  "page « Échéancier et versements ».")
-
-
+RECOMPUTE_HINT = (
+    "L'échéancier n'a pas été recalculé : vérifiez le contrat puis recalculez-le explicitement sur la "
+    "page « Échéancier et versements »."
+)
 
 
 def _add_error(form, exc: ActionError) -> None:
@@ -91,19 +91,34 @@ def cockpit(request, access):
     if contract is None:
         return render(request, "aci/cockpit.html", _base(access, None, "cockpit"))
     today = timezone.localdate()
-    deadlines = sorted(contracts.deadlines(contract, today),
-                       key=lambda d: (STATE_ORDER.get(d.state, 9), d.due_on or dt.date.max, d.label))
+    deadlines = sorted(
+        contracts.deadlines(contract, today),
+        key=lambda d: (STATE_ORDER.get(d.state, 9), d.due_on or dt.date.max, d.label),
+    )
     year = indicators.current_year(contract, today)
     money = budget_rules.money_position(contract, today)
     schedule = contracts.current_schedule(contract)
-    return render(request, "aci/cockpit.html", {
-        **_base(access, contract, "cockpit"), "today": today, "end": _end(contract), "tier_label": _tier_label(contract),
-        "population": contracts.population_status(contract),
-        "deadlines": deadlines, "late": sum(1 for d in deadlines if d.state == "en retard"),
-        "soon": sum(1 for d in deadlines if d.state == "bientôt"), "year": year,
-        "year_bounds": contracts.year_bounds(contract, year), "missions": indicators.year_status(contract, year),
-        "money": money, "schedule": schedule, "stale": _stale_schedule(contract, schedule),
-        "chart": _series(money)})
+    return render(
+        request,
+        "aci/cockpit.html",
+        {
+            **_base(access, contract, "cockpit"),
+            "today": today,
+            "end": _end(contract),
+            "tier_label": _tier_label(contract),
+            "population": contracts.population_status(contract),
+            "deadlines": deadlines,
+            "late": sum(1 for d in deadlines if d.state == "en retard"),
+            "soon": sum(1 for d in deadlines if d.state == "bientôt"),
+            "year": year,
+            "year_bounds": contracts.year_bounds(contract, year),
+            "missions": indicators.year_status(contract, year),
+            "money": money,
+            "schedule": schedule,
+            "stale": _stale_schedule(contract, schedule),
+            "chart": _series(money),
+        },
+    )
 
 
 def _series(money: budget_rules.Money) -> dict:
@@ -145,24 +160,45 @@ def sign(request, access):
             codes += [code for code in data["optional"] if code not in codes]
             try:
                 with transaction.atomic():
-                    contract = contracts.sign(cpts, request.user, signed_on=data["signed_on"], missions=codes,
-                                              population=data["population"], population_on=data["population_on"],
-                                              population_source=data["population_source"])
+                    contract = contracts.sign(
+                        cpts,
+                        request.user,
+                        signed_on=data["signed_on"],
+                        missions=codes,
+                        population=data["population"],
+                        population_on=data["population_on"],
+                        population_source=data["population_source"],
+                    )
                     contracts.compute_schedule(contract, request.user, "Signature du contrat")
             except ActionError as exc:
                 _add_error(form, exc)
             else:
-                messages.success(request, f"Contrat ACI enregistré (signé le {contract.signed_on:%d/%m/%Y}, taille "
-                                          f"{contract.tier}) et échéancier calculé.")
+                messages.success(
+                    request,
+                    f"Contrat ACI enregistré (signé le {contract.signed_on:%d/%m/%Y}, taille "
+                    f"{contract.tier}) et échéancier calculé.",
+                )
                 return redirect("aci:cockpit", slug=cpts.slug)
     else:
         population, source = contracts.territory_population(cpts)
-        form = SignForm(optional_choices=optional, initial={
-            "population": population or None, "population_source": source, "population_on": None})
+        form = SignForm(
+            optional_choices=optional,
+            initial={"population": population or None, "population_source": source, "population_on": None},
+        )
     chosen = set(form["optional"].value() or [])
-    return render(request, "aci/sign.html", {
-        "cpts": cpts, "current": "cockpit", "form": form, "grid": grid, "chosen": chosen,
-        "core": [m for m in missions if not m.optional], "optional": [m for m in missions if m.optional]})
+    return render(
+        request,
+        "aci/sign.html",
+        {
+            "cpts": cpts,
+            "current": "cockpit",
+            "form": form,
+            "grid": grid,
+            "chosen": chosen,
+            "core": [m for m in missions if not m.optional],
+            "optional": [m for m in missions if m.optional],
+        },
+    )
 
 
 # --- Contract, missions, amendments ------------------------------------------------------------------------------
@@ -176,9 +212,16 @@ class MissionRow:
     form: MissionDatesForm | None
 
 
-def _contract_page(request, access, contract, *, dates_form: MissionDatesForm | None = None,
-                   add_form: AddMissionForm | None = None, tier_form: TierForm | None = None,
-                   crisis_form: CrisisForm | None = None):
+def _contract_page(
+    request,
+    access,
+    contract,
+    *,
+    dates_form: MissionDatesForm | None = None,
+    add_form: AddMissionForm | None = None,
+    tier_form: TierForm | None = None,
+    crisis_form: CrisisForm | None = None,
+):
     can_manage = access.can(MANAGE)
     today = timezone.localdate()
     deadlines = {(d.mission, d.kind): d for d in contracts.deadlines(contract, today)}
@@ -186,25 +229,47 @@ def _contract_page(request, access, contract, *, dates_form: MissionDatesForm | 
     for cm in contract.missions.select_related("mission"):
         form = None
         if can_manage:
-            form = dates_form if dates_form is not None and dates_form.cm.pk == cm.pk else MissionDatesForm(cm=cm)
-        rows.append(MissionRow(cm, deadlines.get((cm.mission.code, "démarrage")),
-                               deadlines.get((cm.mission.code, "déploiement")), form))
-    addable = [(m.code, m.label) for m in contract.grid.missions.exclude(
-        pk__in=contract.missions.values_list("mission_id", flat=True))]
+            form = (
+                dates_form
+                if dates_form is not None and dates_form.cm.pk == cm.pk
+                else MissionDatesForm(cm=cm)
+            )
+        rows.append(
+            MissionRow(
+                cm,
+                deadlines.get((cm.mission.code, "démarrage")),
+                deadlines.get((cm.mission.code, "déploiement")),
+                form,
+            )
+        )
+    addable = [
+        (m.code, m.label)
+        for m in contract.grid.missions.exclude(pk__in=contract.missions.values_list("mission_id", flat=True))
+    ]
     schedule = contracts.current_schedule(contract)
     context = {
-        **_base(access, contract, "contract"), "end": _end(contract), "tier_label": _tier_label(contract),
-        "population": contracts.population_status(contract), "rows": rows,
-        "amendments": contract.amendments.select_related("by"), "addable": addable,
-        "schedule": schedule, "stale": _stale_schedule(contract, schedule), "years": range(1, contract.years + 1),
+        **_base(access, contract, "contract"),
+        "end": _end(contract),
+        "tier_label": _tier_label(contract),
+        "population": contracts.population_status(contract),
+        "rows": rows,
+        "amendments": contract.amendments.select_related("by"),
+        "addable": addable,
+        "schedule": schedule,
+        "stale": _stale_schedule(contract, schedule),
+        "years": range(1, contract.years + 1),
     }
     if can_manage:
-        context.update({
-            "add_form": add_form or AddMissionForm(mission_choices=addable, initial={"on": today}),
-            "tier_form": tier_form or TierForm(initial={"on": today, "population": contract.population}),
-            "crisis_form": crisis_form or CrisisForm(years=contract.years,
-                                                     initial={"year": indicators.current_year(contract, today)}),
-        })
+        context.update(
+            {
+                "add_form": add_form or AddMissionForm(mission_choices=addable, initial={"on": today}),
+                "tier_form": tier_form or TierForm(initial={"on": today, "population": contract.population}),
+                "crisis_form": crisis_form
+                or CrisisForm(
+                    years=contract.years, initial={"year": indicators.current_year(contract, today)}
+                ),
+            }
+        )
     return render(request, "aci/contract.html", context)
 
 
@@ -224,7 +289,9 @@ def mission_dates(request, access, contract, pk):
     if form.is_valid():
         cm.started_on, cm.deployed_on = form.cleaned_data["started_on"], form.cleaned_data["deployed_on"]
         cm.save(update_fields=["started_on", "deployed_on"])
-        messages.success(request, f"Dates de la mission « {cm.mission.label} » enregistrées. {RECOMPUTE_HINT}")
+        messages.success(
+            request, f"Dates de la mission « {cm.mission.label} » enregistrées. {RECOMPUTE_HINT}"
+        )
         return redirect(reverse("aci:contract", args=[access.cpts.slug]) + f"#mission-{cm.pk}")
     return _contract_page(request, access, contract, dates_form=form)
 
@@ -235,8 +302,12 @@ def amend(request, access, contract):
     kind = request.POST.get("kind")
     user = request.user
     if kind == Amendment.Kind.MISSION:
-        addable = [(m.code, m.label) for m in contract.grid.missions.exclude(
-            pk__in=contract.missions.values_list("mission_id", flat=True))]
+        addable = [
+            (m.code, m.label)
+            for m in contract.grid.missions.exclude(
+                pk__in=contract.missions.values_list("mission_id", flat=True)
+            )
+        ]
         form = AddMissionForm(request.POST, mission_choices=addable)
         if form.is_valid():
             try:
@@ -250,13 +321,21 @@ def amend(request, access, contract):
         form = TierForm(request.POST)
         if form.is_valid():
             try:
-                changed = contracts.change_tier(contract, user, form.cleaned_data["population"],
-                                                form.cleaned_data["on"], form.cleaned_data["source"])
+                changed = contracts.change_tier(
+                    contract,
+                    user,
+                    form.cleaned_data["population"],
+                    form.cleaned_data["on"],
+                    form.cleaned_data["source"],
+                )
             except ActionError as exc:
                 _add_error(form, exc)
             else:
-                return _amended(request, access, f"Avenant enregistré : population {changed.population}, "
-                                                 f"taille {changed.tier}.")
+                return _amended(
+                    request,
+                    access,
+                    f"Avenant enregistré : population {changed.population}, taille {changed.tier}.",
+                )
         return _contract_page(request, access, contract, tier_form=form)
     if kind == Amendment.Kind.CRISIS:
         form = CrisisForm(request.POST, years=contract.years)
@@ -266,8 +345,11 @@ def amend(request, access, contract):
             except ActionError as exc:
                 _add_error(form, exc)
             else:
-                return _amended(request, access, f"Crise sanitaire grave déclarée pour l'année "
-                                                 f"{form.cleaned_data['year']}.")
+                return _amended(
+                    request,
+                    access,
+                    f"Crise sanitaire grave déclarée pour l'année {form.cleaned_data['year']}.",
+                )
         return _contract_page(request, access, contract, crisis_form=form)
     messages.error(request, "Type d'avenant inconnu.")
     return redirect("aci:contract", slug=access.cpts.slug)
@@ -328,25 +410,48 @@ def _gaps(contract, payments, received, today: dt.date) -> list[PeriodGap]:
         def within(day, first=first, upto=upto):
             return first <= day <= today and (upto is None or day <= upto)
 
-        out.append(PeriodGap(k, first, upto, sum((p.amount for p in payments if within(p.due_on)), ZERO),
-                             sum((r.amount for r in received if within(r.received_on)), ZERO)))
+        out.append(
+            PeriodGap(
+                k,
+                first,
+                upto,
+                sum((p.amount for p in payments if within(p.due_on)), ZERO),
+                sum((r.amount for r in received if within(r.received_on)), ZERO),
+            )
+        )
     return out
 
 
-def _schedule_page(request, access, contract, *, payment_form: PaymentForm | None = None,
-                   recompute_form: RecomputeForm | None = None):
+def _schedule_page(
+    request,
+    access,
+    contract,
+    *,
+    payment_form: PaymentForm | None = None,
+    recompute_form: RecomputeForm | None = None,
+):
     today = timezone.localdate()
     schedule = contracts.current_schedule(contract)
     payments = list(schedule.payments.all()) if schedule else []
     received = list(contract.received.select_related("recorded_by"))
     gaps = _gaps(contract, payments, received, today)
-    history = (contract.schedules.filter(superseded_at__isnull=False).select_related("grid", "computed_by")
-               .annotate(total=Sum("payments__amount"), count=Count("payments")))
+    history = (
+        contract.schedules.filter(superseded_at__isnull=False)
+        .select_related("grid", "computed_by")
+        .annotate(total=Sum("payments__amount"), count=Count("payments"))
+    )
     context = {
-        **_base(access, contract, "schedule"), "today": today, "schedule": schedule, "payments": payments,
-        "totals": _year_totals(payments), "total": sum((p.amount for p in payments), ZERO), "received": received,
-        "gaps": gaps, "expected_to_date": sum((g.expected for g in gaps), ZERO),
-        "received_to_date": sum((g.received for g in gaps), ZERO), "history": history,
+        **_base(access, contract, "schedule"),
+        "today": today,
+        "schedule": schedule,
+        "payments": payments,
+        "totals": _year_totals(payments),
+        "total": sum((p.amount for p in payments), ZERO),
+        "received": received,
+        "gaps": gaps,
+        "expected_to_date": sum((g.expected for g in gaps), ZERO),
+        "received_to_date": sum((g.received for g in gaps), ZERO),
+        "history": history,
         "stale": _stale_schedule(contract, schedule),
     }
     context["gap"] = context["received_to_date"] - context["expected_to_date"]
@@ -368,8 +473,9 @@ def recompute(request, access, contract):
     form = RecomputeForm(request.POST)
     if form.is_valid():
         try:
-            contracts.compute_schedule(contract, request.user, form.cleaned_data["reason"],
-                                       indicators.attainment(contract))
+            contracts.compute_schedule(
+                contract, request.user, form.cleaned_data["reason"], indicators.attainment(contract)
+            )
         except ActionError as exc:
             _add_error(form, exc)
         else:
@@ -388,8 +494,13 @@ def payments(request, access, contract):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            payment = budget_rules.record_payment(contract, request.user, received_on=data["received_on"],
-                                            amount=data["amount"], label=data["label"])
+            payment = budget_rules.record_payment(
+                contract,
+                request.user,
+                received_on=data["received_on"],
+                amount=data["amount"],
+                label=data["label"],
+            )
         except ActionError as exc:
             _add_error(form, exc)
         else:
@@ -429,7 +540,9 @@ def _unchanged(raw: str, amount: Decimal) -> bool:
 
 
 def _budget_grid(contract, year: int, posted=None, error_cell: str = "") -> list[BudgetMission]:
-    planned = {(line.mission, line.category): line.amount for line in contract.budget.filter(contract_year=year)}
+    planned = {
+        (line.mission, line.category): line.amount for line in contract.budget.filter(contract_year=year)
+    }
     grid = []
     for code, label in budget_rules.mission_choices(contract):
         cells = []
@@ -459,7 +572,9 @@ def budget(request, access, contract):
             return redirect("aci:budget", slug=access.cpts.slug)
         labels = dict(budget_rules.mission_choices(contract))
         categories = dict(Expense.Category.choices)
-        planned = {(line.mission, line.category): line.amount for line in contract.budget.filter(contract_year=year)}
+        planned = {
+            (line.mission, line.category): line.amount for line in contract.budget.filter(contract_year=year)
+        }
         try:
             with transaction.atomic():
                 for code in labels:
@@ -471,30 +586,48 @@ def budget(request, access, contract):
                         if _unchanged(raw, planned.get((code, category), ZERO)):
                             continue
                         try:
-                            budget_rules.set_budget_line(contract, request.user, year=year, mission=code,
-                                                         category=category, amount=raw)
+                            budget_rules.set_budget_line(
+                                contract, request.user, year=year, mission=code, category=category, amount=raw
+                            )
                         except ActionError as exc:
-                            raise ActionError(f"{labels[code]}, {categories[category]} : {exc.message}", name) from exc
+                            raise ActionError(
+                                f"{labels[code]}, {categories[category]} : {exc.message}", name
+                            ) from exc
         except ActionError as exc:
             error, error_cell = exc.message, exc.field or ""
         else:
             messages.success(request, f"Budget prévu de l'année {year} enregistré.")
             return redirect(reverse("aci:budget", args=[access.cpts.slug]) + f"?annee={year}")
     money = budget_rules.year_money(contract, year)
-    return render(request, "aci/budget.html", {
-        **_base(access, contract, "budget"), "year": year, "years": range(1, contract.years + 1), "money": money,
-        "grid": _budget_grid(contract, year, posted, error_cell), "error": error,
-        "lines": list(_planned_lines(contract, year)),
-        "chart": {"labels": "|".join(label.split(" (")[0] for label, _, _ in money.by_category),
-                  "planned": "|".join(str(p) for _, p, _ in money.by_category),
-                  "spent": "|".join(str(s) for _, _, s in money.by_category)}})
+    return render(
+        request,
+        "aci/budget.html",
+        {
+            **_base(access, contract, "budget"),
+            "year": year,
+            "years": range(1, contract.years + 1),
+            "money": money,
+            "grid": _budget_grid(contract, year, posted, error_cell),
+            "error": error,
+            "lines": list(_planned_lines(contract, year)),
+            "chart": {
+                "labels": "|".join(label.split(" (")[0] for label, _, _ in money.by_category),
+                "planned": "|".join(str(p) for _, p, _ in money.by_category),
+                "spent": "|".join(str(s) for _, _, s in money.by_category),
+            },
+        },
+    )
 
 
 def _planned_lines(contract, year: int):
     missions = dict(budget_rules.mission_choices(contract))
     categories = dict(Expense.Category.choices)
     for line in contract.budget.filter(contract_year=year):
-        yield missions.get(line.mission, line.mission), categories.get(line.category, line.category), line.amount
+        yield (
+            missions.get(line.mission, line.mission),
+            categories.get(line.category, line.category),
+            line.amount,
+        )
 
 
 # --- Expenses ----------------------------------------------------------------------------------------------------
@@ -502,8 +635,9 @@ def _planned_lines(contract, year: int):
 
 def _expense_filters(request, contract):
     """The expenses matching the query string's filters (year of the contract, mission, category)."""
-    form = ExpenseFilterForm(request.GET or None, years=contract.years,
-                             mission_choices=budget_rules.mission_choices(contract))
+    form = ExpenseFilterForm(
+        request.GET or None, years=contract.years, mission_choices=budget_rules.mission_choices(contract)
+    )
     qs = contract.expenses.select_related("recorded_by")
     year = None
     if form.is_bound and form.is_valid():
@@ -529,18 +663,32 @@ def _amount_text(amount: Decimal) -> str:
 
 
 def _expenses_csv(access, contract, qs, filters: dict):
-    missions = {code: (label if code else FONCTIONNEMENT) for code, label in budget_rules.mission_choices(contract)}
+    missions = {
+        code: (label if code else FONCTIONNEMENT) for code, label in budget_rules.mission_choices(contract)
+    }
     categories = dict(Expense.Category.choices)
     rows = list(qs)
-    record("export", cpts_id=access.cpts.pk, object_type="aci.expense", object_label="dépenses ACI (CSV)",
-           details={"lignes": len(rows), **{k: v for k, v in filters.items() if v}})
+    record(
+        "export",
+        cpts_id=access.cpts.pk,
+        object_type="aci.expense",
+        object_label="dépenses ACI (CSV)",
+        details={"lignes": len(rows), **{k: v for k, v in filters.items() if v}},
+    )
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     writer.writerow(["date", "mission", "categorie", "libelle", "montant", "fournisseur"])
     for e in rows:
-        writer.writerow([f"{e.spent_on:%d/%m/%Y}", _csv_text(missions.get(e.mission, e.mission)),
-                         categories.get(e.category, e.category), _csv_text(e.label), _amount_text(e.amount),
-                         _csv_text(e.supplier)])
+        writer.writerow(
+            [
+                f"{e.spent_on:%d/%m/%Y}",
+                _csv_text(missions.get(e.mission, e.mission)),
+                categories.get(e.category, e.category),
+                _csv_text(e.label),
+                _amount_text(e.amount),
+                _csv_text(e.supplier),
+            ]
+        )
     response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
     suffix = f"-annee-{filters['annee']}" if filters.get("annee") else ""
     response["Content-Disposition"] = f'attachment; filename="depenses-aci-{access.cpts.slug}{suffix}.csv"'
@@ -550,16 +698,31 @@ def _expenses_csv(access, contract, qs, filters: dict):
 def _expenses_page(request, access, contract, form: ExpenseForm | None = None):
     filters, qs, year = _expense_filters(request, contract)
     if request.method == "GET" and request.GET.get("format") == "csv":
-        return _expenses_csv(access, contract, qs, {"annee": year, "mission": request.GET.get("mission", ""),
-                                                    "categorie": request.GET.get("categorie", "")})
+        return _expenses_csv(
+            access,
+            contract,
+            qs,
+            {
+                "annee": year,
+                "mission": request.GET.get("mission", ""),
+                "categorie": request.GET.get("categorie", ""),
+            },
+        )
     total = qs.aggregate(s=Sum("amount"))["s"] or ZERO
     page = Paginator(qs, 100).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
     missions = dict(budget_rules.mission_choices(contract))
-    context = {**_base(access, contract, "budget"), "filters": filters, "page": page, "total": total,
-               "count": page.paginator.count, "query": query.urlencode(), "missions": missions}
+    context = {
+        **_base(access, contract, "budget"),
+        "filters": filters,
+        "page": page,
+        "total": total,
+        "count": page.paginator.count,
+        "query": query.urlencode(),
+        "missions": missions,
+    }
     if access.can(MANAGE):
         context["form"] = form or ExpenseForm(mission_choices=budget_rules.mission_choices(contract))
     return render(request, "aci/expenses.html", context)
@@ -575,10 +738,16 @@ def expenses(request, access, contract):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            expense = budget_rules.record_expense(contract, request.user, spent_on=data["spent_on"],
-                                                  mission=data["mission"], category=data["category"],
-                                                  label=data["label"], amount=data["amount"],
-                                                  supplier=data["supplier"])
+            expense = budget_rules.record_expense(
+                contract,
+                request.user,
+                spent_on=data["spent_on"],
+                mission=data["mission"],
+                category=data["category"],
+                label=data["label"],
+                amount=data["amount"],
+                supplier=data["supplier"],
+            )
         except ActionError as exc:
             _add_error(form, exc)
         else:
@@ -601,9 +770,11 @@ def expense_delete(request, access, contract, pk):
     return redirect(url + "?" + back if back else url)
 
 
-TEMPLATE_CSV = ("date;mission;categorie;libelle;montant;fournisseur\r\n"
-                "15/03/2025;fonctionnement;Équipe de coordination;Salaire de la coordinatrice, mars;2 850,00;\r\n"
-                "02/04/2025;access;Communication;Affiches du service de soins non programmés;320,50;Imprimerie du Bugey\r\n")
+TEMPLATE_CSV = (
+    "date;mission;categorie;libelle;montant;fournisseur\r\n"
+    "15/03/2025;fonctionnement;Équipe de coordination;Salaire de la coordinatrice, mars;2 850,00;\r\n"
+    "02/04/2025;access;Communication;Affiches du service de soins non programmés;320,50;Imprimerie du Bugey\r\n"
+)
 
 
 @contract_view(MANAGE)
@@ -619,8 +790,10 @@ def expenses_import(request, access, contract):
         upload = form.cleaned_data["file"]
         try:
             if upload.size > budget_rules.MAX_IMPORT_BYTES:
-                raise ActionError(f"Fichier trop volumineux : {budget_rules.MAX_IMPORT_BYTES // 1024 // 1024} Mo au "
-                                  "plus.", "file")
+                raise ActionError(
+                    f"Fichier trop volumineux : {budget_rules.MAX_IMPORT_BYTES // 1024 // 1024} Mo au plus.",
+                    "file",
+                )
             created = budget_rules.import_expenses(contract, request.user, upload.name, upload.read())
         except budget_rules.ImportRefused as exc:
             form.add_error("file", exc.message)
@@ -630,7 +803,15 @@ def expenses_import(request, access, contract):
         else:
             messages.success(request, f"{len(created)} dépense(s) importée(s).")
             return redirect("aci:expenses", slug=access.cpts.slug)
-    return render(request, "aci/expenses_import.html", {
-        **_base(access, contract, "budget"), "form": form, "errors": errors,
-        "max_mb": budget_rules.MAX_IMPORT_BYTES // 1024 // 1024, "missions": budget_rules.mission_choices(contract),
-        "categories": Expense.Category.choices})
+    return render(
+        request,
+        "aci/expenses_import.html",
+        {
+            **_base(access, contract, "budget"),
+            "form": form,
+            "errors": errors,
+            "max_mb": budget_rules.MAX_IMPORT_BYTES // 1024 // 1024,
+            "missions": budget_rules.mission_choices(contract),
+            "categories": Expense.Category.choices,
+        },
+    )

@@ -47,10 +47,10 @@ CONTENT_POLICY = "sandbox; default-src 'none'; frame-ancestors 'none'; base-uri 
 # --- Helpers -----------------------------------------------------------------------------------------------------
 
 
-
 def _indicator(contract: Contract, pk: int) -> Indicator:
-    return get_object_or_404(Indicator.objects.select_related("mission__mission", "contract__cpts"), pk=pk,
-                             contract=contract)
+    return get_object_or_404(
+        Indicator.objects.select_related("mission__mission", "contract__cpts"), pk=pk, contract=contract
+    )
 
 
 def _year(raw, contract: Contract) -> int:
@@ -85,8 +85,11 @@ def _source_label(indicator: Indicator) -> str:
 
 def _cell(value) -> str:
     if isinstance(value, dt.datetime):
-        return timezone.localtime(value).strftime("%d/%m/%Y %H:%M") if timezone.is_aware(value) \
+        return (
+            timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
+            if timezone.is_aware(value)
             else value.strftime("%d/%m/%Y %H:%M")
+        )
     if isinstance(value, dt.date):
         return value.strftime("%d/%m/%Y")
     if isinstance(value, Decimal):
@@ -107,7 +110,6 @@ def _plain(value: Decimal | None) -> str:
 def _indicator_url(access, indicator: Indicator, year: int, anchor: str = "") -> str:
     url = reverse("aci:indicator", args=[access.cpts.slug, indicator.pk]) + f"?annee={year}"
     return url + (f"#{anchor}" if anchor else "")
-
 
 
 # --- Objectives of the year -----------------------------------------------------------------------------------------
@@ -154,24 +156,40 @@ class MissionBlock:
 @require_GET
 def indicators(request, access, contract):
     year = _year(request.GET.get("annee"), contract)
-    blocks = [MissionBlock(m, [Row(s, _source_label(s.indicator)) for s in m.indicators])
-              for m in rules.year_status(contract, year)]
+    blocks = [
+        MissionBlock(m, [Row(s, _source_label(s.indicator)) for s in m.indicators])
+        for m in rules.year_status(contract, year)
+    ]
     first, last = year_bounds(contract, year)
     earned = sum((b.counted_earned for b in blocks), Decimal(0))
     maximum = sum((b.counted_maximum for b in blocks), Decimal(0))
     charted = [b for b in blocks if (b.mission.maximum and not b.conditional) or b.rows]
-    return render(request, "aci/indicators.html", {
-        "cpts": access.cpts, "contract": contract, "year": year, "years": _years(contract), "first": first,
-        "last": last, "ended": last < timezone.localdate(), "blocks": blocks, "earned": earned, "maximum": maximum,
-        "attainment": earned / maximum if maximum else None,
-        "count": sum(len(b.rows) for b in blocks), "computed_count": sum(
-            1 for b in blocks for r in b.rows if r.status.indicator.computed),
-        "closed": IndicatorResult.objects.filter(indicator__contract=contract, contract_year=year,
-                                                 computed=True).exists(),
-        "chart_labels": "|".join(b.mission.label.replace("|", " ") for b in charted),
-        "chart_earned": "|".join(_chart_number(b.counted_earned) for b in charted),
-        "chart_promised": "|".join(_chart_number(b.promised) for b in charted),
-        "can_manage": access.can(MANAGE)})
+    return render(
+        request,
+        "aci/indicators.html",
+        {
+            "cpts": access.cpts,
+            "contract": contract,
+            "year": year,
+            "years": _years(contract),
+            "first": first,
+            "last": last,
+            "ended": last < timezone.localdate(),
+            "blocks": blocks,
+            "earned": earned,
+            "maximum": maximum,
+            "attainment": earned / maximum if maximum else None,
+            "count": sum(len(b.rows) for b in blocks),
+            "computed_count": sum(1 for b in blocks for r in b.rows if r.status.indicator.computed),
+            "closed": IndicatorResult.objects.filter(
+                indicator__contract=contract, contract_year=year, computed=True
+            ).exists(),
+            "chart_labels": "|".join(b.mission.label.replace("|", " ") for b in charted),
+            "chart_earned": "|".join(_chart_number(b.counted_earned) for b in charted),
+            "chart_promised": "|".join(_chart_number(b.promised) for b in charted),
+            "can_manage": access.can(MANAGE),
+        },
+    )
 
 
 def _chart_number(value: Decimal) -> str:
@@ -187,13 +205,25 @@ def close_year(request, access, contract):
     except ActionError as exc:
         messages.error(request, exc.message)
         return redirect("aci:indicators", slug=access.cpts.slug)
-    record("decision", cpts_id=access.cpts.pk, object_type="aci.contract", object_id=str(contract.pk),
-           object_label=f"Contrat ACI — résultats de l'année {year} arrêtés",
-           details={"decision": "aci_close_year", "annee": year, "indicateurs": [r.indicator_id for r in stored]})
+    record(
+        "decision",
+        cpts_id=access.cpts.pk,
+        object_type="aci.contract",
+        object_id=str(contract.pk),
+        object_label=f"Contrat ACI — résultats de l'année {year} arrêtés",
+        details={
+            "decision": "aci_close_year",
+            "annee": year,
+            "indicateurs": [r.indicator_id for r in stored],
+        },
+    )
     count = len(stored)
-    messages.success(request, f"Résultats de l'année {year} arrêtés : {count} indicateur{'s' if count > 1 else ''} "
-                              f"calculé{'s' if count > 1 else ''} enregistré{'s' if count > 1 else ''}. Recalculez "
-                              "l'échéancier pour que la part variable en tienne compte.")
+    messages.success(
+        request,
+        f"Résultats de l'année {year} arrêtés : {count} indicateur{'s' if count > 1 else ''} "
+        f"calculé{'s' if count > 1 else ''} enregistré{'s' if count > 1 else ''}. Recalculez "
+        "l'échéancier pour que la part variable en tienne compte.",
+    )
     return redirect(reverse("aci:indicators", args=[access.cpts.slug]) + f"?annee={year}")
 
 
@@ -215,13 +245,31 @@ def _define(request, access, pk: int | None):
         except ActionError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            messages.success(request, f"Indicateur « {saved.name} » {'modifié' if indicator else 'créé'}."
-                             + ("" if indicator else " Fixez maintenant ses paliers pour chaque année."))
+            messages.success(
+                request,
+                f"Indicateur « {saved.name} » {'modifié' if indicator else 'créé'}."
+                + ("" if indicator else " Fixez maintenant ses paliers pour chaque année."),
+            )
             return redirect("aci:indicator", slug=access.cpts.slug, pk=saved.pk)
-    return render(request, "aci/indicator_form.html", {
-        "cpts": access.cpts, "contract": contract, "form": form, "indicator": indicator,
-        "sources": [{"key": s.key, "label": s.label, "unit": Indicator.Unit(s.unit).label,
-                     "direction": Indicator.Direction(s.direction).label} for s in SOURCES.values()]})
+    return render(
+        request,
+        "aci/indicator_form.html",
+        {
+            "cpts": access.cpts,
+            "contract": contract,
+            "form": form,
+            "indicator": indicator,
+            "sources": [
+                {
+                    "key": s.key,
+                    "label": s.label,
+                    "unit": Indicator.Unit(s.unit).label,
+                    "direction": Indicator.Direction(s.direction).label,
+                }
+                for s in SOURCES.values()
+            ],
+        },
+    )
 
 
 @cpts_view(MANAGE)
@@ -248,12 +296,15 @@ def _step_rows(steps) -> list[dict]:
 def _posted_steps(request) -> list[dict]:
     rows = []
     for i in range(STEP_ROWS):
-        rows.append({key: request.POST.get(f"{key}_{i}", "").strip() for key in ("label", "threshold", "amount")})
+        rows.append(
+            {key: request.POST.get(f"{key}_{i}", "").strip() for key in ("label", "threshold", "amount")}
+        )
     return rows
 
 
-def _indicator_page(request, access, contract: Contract, indicator: Indicator, year: int, *, status: int = 200,
-                    **extra):
+def _indicator_page(
+    request, access, contract: Contract, indicator: Indicator, year: int, *, status: int = 200, **extra
+):
     if not 1 <= year <= contract.years:
         year = rules.current_year(contract)
     steps = list(indicator.steps.all())
@@ -263,9 +314,15 @@ def _indicator_page(request, access, contract: Contract, indicator: Indicator, y
     for y in _years(contract):
         year_steps = [s for s in steps if s.contract_year == y["number"]]
         result = results.get(y["number"])
-        history.append({**y, "steps": year_steps, "result": result,
-                        "step": rules.reached(indicator, year_steps, result.value if result else None),
-                        "evidence": sum(1 for e in evidence if e.contract_year == y["number"])})
+        history.append(
+            {
+                **y,
+                "steps": year_steps,
+                "result": result,
+                "step": rules.reached(indicator, year_steps, result.value if result else None),
+                "evidence": sum(1 for e in evidence if e.contract_year == y["number"]),
+            }
+        )
     current = next(h for h in history if h["number"] == year)
     first, last = current["first"], current["last"]
     figure = rules.figure(indicator, year) if indicator.computed else None
@@ -284,28 +341,57 @@ def _indicator_page(request, access, contract: Contract, indicator: Indicator, y
         columns = [figure.columns[i] for i in keep]
         shown_rows = [[_cell(row[i]) for i in keep] for row in figure.head(SHOWN_ROWS)]
         if figure.rows_counted:
-            record("view", cpts_id=access.cpts.pk, object_type="aci.indicator", object_id=str(indicator.pk),
-                   object_label=indicator.name[:255],
-                   details={"annee": year, "source": indicator.source, "lignes": figure.rows_counted,
-                            "lignes_affichees": len(shown_rows)})
+            record(
+                "view",
+                cpts_id=access.cpts.pk,
+                object_type="aci.indicator",
+                object_id=str(indicator.pk),
+                object_label=indicator.name[:255],
+                details={
+                    "annee": year,
+                    "source": indicator.source,
+                    "lignes": figure.rows_counted,
+                    "lignes_affichees": len(shown_rows),
+                },
+            )
     manual = result if result and not result.computed else None
     context = {
-        "cpts": access.cpts, "contract": contract, "indicator": indicator, "source": SOURCES.get(indicator.source),
-        "source_label": _source_label(indicator), "year": year, "years": history, "first": first, "last": last,
-        "today": timezone.localdate(), "can_manage": access.can(MANAGE),
+        "cpts": access.cpts,
+        "contract": contract,
+        "indicator": indicator,
+        "source": SOURCES.get(indicator.source),
+        "source_label": _source_label(indicator),
+        "year": year,
+        "years": history,
+        "first": first,
+        "last": last,
+        "today": timezone.localdate(),
+        "can_manage": access.can(MANAGE),
         # The selected year: result, step reached, amount earned.
-        "steps": current["steps"], "value": value, "origin": ORIGINS.get(origin, origin), "step": step,
+        "steps": current["steps"],
+        "value": value,
+        "origin": ORIGINS.get(origin, origin),
+        "step": step,
         "earned": step.amount if step else Decimal(0),
-        "promised": max((s.amount for s in current["steps"]), default=Decimal(0)), "result": result,
+        "promised": max((s.amount for s in current["steps"]), default=Decimal(0)),
+        "result": result,
         # Where a computed figure comes from.
-        "figure": figure, "shown_rows": shown_rows, "columns": columns,
+        "figure": figure,
+        "shown_rows": shown_rows,
+        "columns": columns,
         # The steps editor: the mission's budget for the year.
-        "maximum": maximum, "others": others, "step_rows": _step_rows(current["steps"]), "steps_error": "",
+        "maximum": maximum,
+        "others": others,
+        "step_rows": _step_rows(current["steps"]),
+        "steps_error": "",
         "conditional": indicator.mission.mission.code in rules.crisis_only_missions(contract, year),
         # The result form and the justificatifs.
-        "result_error": "", "result_value": _plain(manual.value) if manual else "",
-        "result_note": manual.note if manual else "", "evidence": [e for e in evidence if e.contract_year == year],
-        "evidence_error": "", "evidence_form": EvidenceForm(auto_id="evidence_%s"),
+        "result_error": "",
+        "result_value": _plain(manual.value) if manual else "",
+        "result_note": manual.note if manual else "",
+        "evidence": [e for e in evidence if e.contract_year == year],
+        "evidence_error": "",
+        "evidence_form": EvidenceForm(auto_id="evidence_%s"),
     }
     context.update(extra)
     return render(request, "aci/indicator.html", context, status=status)
@@ -324,15 +410,24 @@ def indicator_steps(request, access, contract, pk):
     item = _indicator(contract, pk)
     year = _posted_year(request)
     posted = _posted_steps(request)
-    steps = [rules.StepInput(r["label"], r["threshold"], r["amount"]) for r in posted
-             if r["threshold"] or r["amount"] or r["label"]]
+    steps = [
+        rules.StepInput(r["label"], r["threshold"], r["amount"])
+        for r in posted
+        if r["threshold"] or r["amount"] or r["label"]
+    ]
     try:
         saved = rules.set_steps(item, request.user, year, steps)
     except ActionError as exc:
-        return _indicator_page(request, access, contract, item, year, steps_error=exc.message, step_rows=posted)
+        return _indicator_page(
+            request, access, contract, item, year, steps_error=exc.message, step_rows=posted
+        )
     count = len(saved)
-    messages.success(request, f"Paliers de l'année {year} enregistrés ({count} palier{'s' if count > 1 else ''})."
-                     if count else f"Paliers de l'année {year} supprimés.")
+    messages.success(
+        request,
+        f"Paliers de l'année {year} enregistrés ({count} palier{'s' if count > 1 else ''})."
+        if count
+        else f"Paliers de l'année {year} supprimés.",
+    )
     return redirect(_indicator_url(access, item, year, "paliers"))
 
 
@@ -345,8 +440,16 @@ def indicator_result(request, access, contract, pk):
     try:
         rules.record_result(item, request.user, year, value, note)
     except ActionError as exc:
-        return _indicator_page(request, access, contract, item, year, result_error=exc.message,
-                               result_value=value, result_note=note)
+        return _indicator_page(
+            request,
+            access,
+            contract,
+            item,
+            year,
+            result_error=exc.message,
+            result_value=value,
+            result_note=note,
+        )
     messages.success(request, f"Résultat de l'année {year} enregistré.")
     return redirect(_indicator_url(access, item, year, "resultat"))
 
@@ -359,9 +462,14 @@ def indicator_rows(request, access, contract, pk):
         raise Http404("Un indicateur saisi n'a pas de lignes calculées.")
     year = _year(request.GET.get("annee"), contract)
     figure = rules.figure(item, year)
-    record("export", cpts_id=access.cpts.pk, object_type="aci.indicator", object_id=str(item.pk),
-           object_label=item.name[:255],
-           details={"annee": year, "source": item.source, "lignes": figure.rows_counted, "format": "csv"})
+    record(
+        "export",
+        cpts_id=access.cpts.pk,
+        object_type="aci.indicator",
+        object_id=str(item.pk),
+        object_label=item.name[:255],
+        details={"annee": year, "source": item.source, "lignes": figure.rows_counted, "format": "csv"},
+    )
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     keep = visible_columns(figure, access)
@@ -371,7 +479,8 @@ def indicator_rows(request, access, contract, pk):
         writer.writerow([_cell(c) for c in row])
     response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(
-        True, f"indicateur-{item.pk}-{item.source}-annee-{year}.csv")
+        True, f"indicateur-{item.pk}-{item.source}-annee-{year}.csv"
+    )
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -380,8 +489,11 @@ def indicator_rows(request, access, contract, pk):
 
 
 def _evidence(contract: Contract, pk: int) -> Evidence:
-    return get_object_or_404(Evidence.objects.select_related("indicator__contract__cpts", "indicator__mission__mission"),
-                             pk=pk, indicator__contract=contract)
+    return get_object_or_404(
+        Evidence.objects.select_related("indicator__contract__cpts", "indicator__mission__mission"),
+        pk=pk,
+        indicator__contract=contract,
+    )
 
 
 @contract_view(MANAGE)
@@ -394,15 +506,20 @@ def evidence_add(request, access, contract, pk):
         if upload is None:
             raise ActionError("Choisissez un fichier à joindre.", "file")
         if getattr(upload, "oversized", False) or upload.size > filetypes.max_bytes():
-            raise ActionError(f"Le fichier dépasse la taille autorisée ({filetypes.megabytes(upload.size)}, "
-                              f"{filetypes.megabytes(filetypes.max_bytes())} au plus).", "file")
+            raise ActionError(
+                f"Le fichier dépasse la taille autorisée ({filetypes.megabytes(upload.size)}, "
+                f"{filetypes.megabytes(filetypes.max_bytes())} au plus).",
+                "file",
+            )
         upload.seek(0)
-        saved = rules.add_evidence(item, request.user, year, request.POST.get("title", ""), upload.name or "",
-                                   upload.read())
+        saved = rules.add_evidence(
+            item, request.user, year, request.POST.get("title", ""), upload.name or "", upload.read()
+        )
     except ActionError as exc:
         form = EvidenceForm(request.POST, auto_id="evidence_%s")
-        return _indicator_page(request, access, contract, item, year, evidence_error=exc.message,
-                               evidence_form=form)
+        return _indicator_page(
+            request, access, contract, item, year, evidence_error=exc.message, evidence_form=form
+        )
     messages.success(request, f"Justificatif « {saved.title} » ajouté (stocké chiffré).")
     return redirect(_indicator_url(access, item, saved.contract_year, "justificatifs"))
 
@@ -421,18 +538,33 @@ def evidence_delete(request, access, contract, pk):
 @require_GET
 def evidence_download(request, access, contract, pk):
     evidence = _evidence(contract, pk)
-    details = {"indicator_id": evidence.indicator_id, "annee": evidence.contract_year, "filename": evidence.filename}
+    details = {
+        "indicator_id": evidence.indicator_id,
+        "annee": evidence.contract_year,
+        "filename": evidence.filename,
+    }
     try:
         data = rules.evidence_content(evidence)
     except crypto.IntegrityFailure as exc:
         logger.error("aci evidence %s: %s", evidence.pk, exc)
-        record("decision", obj=evidence, cpts_id=access.cpts.pk, object_label=evidence.title[:255],
-               details={**details, "decision": "evidence_integrity_failure", "reason": str(exc)})
+        record(
+            "decision",
+            obj=evidence,
+            cpts_id=access.cpts.pk,
+            object_label=evidence.title[:255],
+            details={**details, "decision": "evidence_integrity_failure", "reason": str(exc)},
+        )
         return _indicator_page(
-            request, access, contract, evidence.indicator, evidence.contract_year, status=500,
+            request,
+            access,
+            contract,
+            evidence.indicator,
+            evidence.contract_year,
+            status=500,
             evidence_error=f"Le justificatif « {evidence.title} » ne passe pas le contrôle d'intégrité : il n'est pas "
-                           "servi. L'incident est enregistré dans le journal d'audit ; déposez de nouveau le fichier "
-                           "d'origine.")
+            "servi. L'incident est enregistré dans le journal d'audit ; déposez de nouveau le fichier "
+            "d'origine.",
+        )
     record("export", obj=evidence, cpts_id=access.cpts.pk, object_label=evidence.title[:255], details=details)
     response = HttpResponse(data, content_type=evidence.content_type)
     response["Content-Disposition"] = content_disposition_header(True, evidence.filename)

@@ -17,7 +17,6 @@ from cpts.decorators import cpts_view
 PDF_CONTENT_TYPE = "application/pdf"
 
 
-
 def _check_year(contract: Contract, year) -> int:
     try:
         year = int(year)
@@ -37,11 +36,21 @@ def report(request, access):
     raw = request.GET.get("annee")
     year = _check_year(contract, raw) if raw not in (None, "") else indicators.current_year(contract)
     data = report_rules.build(contract, year, by=request.user)
-    return render(request, "aci/report.html", {
-        "cpts": access.cpts, "access": access, "contract": contract, "report": data,
-        "years": range(1, contract.years + 1), "current_year": indicators.current_year(contract),
-        "mission_bars": [(m, _share(m.earned, m.maximum)) for m in data.missions if m.maximum is not None],
-    })
+    return render(
+        request,
+        "aci/report.html",
+        {
+            "cpts": access.cpts,
+            "access": access,
+            "contract": contract,
+            "report": data,
+            "years": range(1, contract.years + 1),
+            "current_year": indicators.current_year(contract),
+            "mission_bars": [
+                (m, _share(m.earned, m.maximum)) for m in data.missions if m.maximum is not None
+            ],
+        },
+    )
 
 
 def _share(value, maximum) -> int:
@@ -58,9 +67,14 @@ def _download(request, access, year: int, kind: str) -> HttpResponse:
         content, content_type = report_rules.to_pdf(data), PDF_CONTENT_TYPE
     else:
         content, content_type = report_rules.to_xlsx(data), report_rules.XLSX_CONTENT_TYPE
-    record("export", cpts_id=access.cpts.pk, object_type="aci.report", object_id=str(contract.pk),
-           object_label=f"rapport d'activité ACI, année {year} ({kind.upper()})",
-           details={"annee": year, "format": kind})
+    record(
+        "export",
+        cpts_id=access.cpts.pk,
+        object_type="aci.report",
+        object_id=str(contract.pk),
+        object_label=f"rapport d'activité ACI, année {year} ({kind.upper()})",
+        details={"annee": year, "format": kind},
+    )
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{data.filename_stem}.{kind}"'
     response["Cache-Control"] = "private, no-store"

@@ -49,8 +49,12 @@ def readable_group_ids(user) -> set[int]:
 
 def event_to_read(user, cpts: CPTS, group: Group, event_id: int) -> Event:
     """An event of ``group`` (already checked readable by the caller through group_to_read)."""
-    event = scoped(Event, cpts).filter(group=group, pk=event_id).select_related("group", "created_by",
-                                                                               "cancelled_by").first()
+    event = (
+        scoped(Event, cpts)
+        .filter(group=group, pk=event_id)
+        .select_related("group", "created_by", "cancelled_by")
+        .first()
+    )
     if event is None:
         raise Http404("Événement introuvable.")
     if not can_read(user, event.group):

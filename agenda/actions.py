@@ -40,8 +40,10 @@ def _require_open(group: Group) -> None:
 
 def _require_consent(group: Group) -> None:
     if not group_rules.can_share_clinical(group):
-        raise ActionError("Aucun consentement valide du patient : rien ne peut être ajouté à l'agenda de ce cercle "
-                          "de soins tant qu'un consentement n'a pas été recueilli.")
+        raise ActionError(
+            "Aucun consentement valide du patient : rien ne peut être ajouté à l'agenda de ce cercle "
+            "de soins tant qu'un consentement n'a pas été recueilli."
+        )
 
 
 def _kind(kind: str) -> str:
@@ -53,12 +55,19 @@ def _kind(kind: str) -> str:
 def _participants(group: Group, users: Iterable) -> list:
     """The chosen participants, each an active member of the group."""
     users = list({u.pk: u for u in users or []}.values())
-    active = set(group.members.filter(status=GroupMember.Status.ACTIVE, user__in=users).values_list("user_id", flat=True))
+    active = set(
+        group.members.filter(status=GroupMember.Status.ACTIVE, user__in=users).values_list(
+            "user_id", flat=True
+        )
+    )
     outsiders = [u for u in users if u.pk not in active]
     if outsiders:
         names = ", ".join(str(u) for u in outsiders)
-        raise ActionError(f"Les participants se choisissent parmi les membres actifs du groupe ({names} n'en fait pas "
-                          "partie). Indiquez les autres personnes dans « participants extérieurs ».", "participants")
+        raise ActionError(
+            f"Les participants se choisissent parmi les membres actifs du groupe ({names} n'en fait pas "
+            "partie). Indiquez les autres personnes dans « participants extérieurs ».",
+            "participants",
+        )
     return sorted(users, key=lambda u: u.pk)
 
 
@@ -68,16 +77,30 @@ def _fields(kind, title, when: When, place, description, external_participants) 
     return {
         "kind": _kind(kind),
         "title": _text(title, "title", "Titre", 200, required=True),
-        "starts_at": when.starts_at, "ends_at": when.ends_at, "all_day": when.all_day,
+        "starts_at": when.starts_at,
+        "ends_at": when.ends_at,
+        "all_day": when.all_day,
         "place": _text(place, "place", "Lieu", 255),
         "description": _text(description, "description", "Description", 4000),
-        "external_participants": _text(external_participants, "external_participants", "Participants extérieurs", 500),
+        "external_participants": _text(
+            external_participants, "external_participants", "Participants extérieurs", 500
+        ),
     }
 
 
 @transaction.atomic
-def create_event(group: Group, by, *, kind: str, title: str, when: When, place: str = "", description: str = "",
-                 participants: Iterable = (), external_participants: str = "") -> Event:
+def create_event(
+    group: Group,
+    by,
+    *,
+    kind: str,
+    title: str,
+    when: When,
+    place: str = "",
+    description: str = "",
+    participants: Iterable = (),
+    external_participants: str = "",
+) -> Event:
     _require_reader(by, group)
     _require_open(group)
     _require_consent(group)
@@ -103,13 +126,25 @@ def _display(event: Event, name: str, participant_ids=None) -> str:
     if name == "participants":
         from accounts.models import User
 
-        return ", ".join(str(u) for u in User.objects.filter(pk__in=participant_ids).order_by("last_name", "first_name"))
+        return ", ".join(
+            str(u) for u in User.objects.filter(pk__in=participant_ids).order_by("last_name", "first_name")
+        )
     return getattr(event, name)
 
 
 @transaction.atomic
-def change_event(event: Event, by, *, kind: str, title: str, when: When, place: str = "", description: str = "",
-                 participants: Iterable = (), external_participants: str = "") -> Event:
+def change_event(
+    event: Event,
+    by,
+    *,
+    kind: str,
+    title: str,
+    when: When,
+    place: str = "",
+    description: str = "",
+    participants: Iterable = (),
+    external_participants: str = "",
+) -> Event:
     event = Event.objects.select_for_update().select_related("group").get(pk=event.pk)
     group = event.group
     _require_reader(by, group)
@@ -136,8 +171,14 @@ def change_event(event: Event, by, *, kind: str, title: str, when: When, place: 
     for user in users:
         if user.pk not in before_ids:
             EventParticipant.objects.create(cpts=event.cpts, event=event, user=user)
-    EventChange.objects.create(cpts=event.cpts, event=event, action=EventChange.Action.CHANGED, by=by,
-                               fields=changed, previous=previous)
+    EventChange.objects.create(
+        cpts=event.cpts,
+        event=event,
+        action=EventChange.Action.CHANGED,
+        by=by,
+        fields=changed,
+        previous=previous,
+    )
     # Those removed from the event are told too.
     emit("event.changed", group, by, event, participant_ids=sorted(before_ids | after_ids))
     return event
@@ -153,18 +194,26 @@ def cancel_event(event: Event, by, reason: str = "") -> Event:
         raise ActionError("Cet événement est déjà annulé.")
     reason = _text(reason, "reason", "Motif", 500)
     if reason and not group_rules.can_share_clinical(group):
-        raise ActionError("Aucun consentement valide du patient : l'annulation est possible, mais sans motif.", "reason")
+        raise ActionError(
+            "Aucun consentement valide du patient : l'annulation est possible, mais sans motif.", "reason"
+        )
     event.cancelled_at, event.cancelled_by, event.cancel_reason = timezone.now(), by, reason
     event.updated_at = event.cancelled_at
     event.sequence += 1
     event.save()
     EventChange.objects.create(cpts=event.cpts, event=event, action=EventChange.Action.CANCELLED, by=by)
-    emit("event.cancelled", group, by, event,
-         participant_ids=sorted(event.participant_links.values_list("user_id", flat=True)))
+    emit(
+        "event.cancelled",
+        group,
+        by,
+        event,
+        participant_ids=sorted(event.participant_links.values_list("user_id", flat=True)),
+    )
     return event
 
 
 # --- Personal iCalendar subscription ----------------------------------------------------------------------
+
 
 @transaction.atomic
 def issue_calendar_token(user) -> tuple[CalendarToken, str]:
@@ -198,8 +247,11 @@ def active_calendar_token(raw: str) -> CalendarToken | None:
     """The active subscription token of that value, or None (unknown, revoked, inactive account)."""
     if not raw or len(raw) > 100:
         return None
-    token = (CalendarToken.objects.select_related("user")
-             .filter(digest=CalendarToken.digest_of(raw), revoked_at__isnull=True).first())
+    token = (
+        CalendarToken.objects.select_related("user")
+        .filter(digest=CalendarToken.digest_of(raw), revoked_at__isnull=True)
+        .first()
+    )
     if token is None or not token.user.is_active:
         return None
     # A plain UPDATE, not save(): the fetch is audited once, as a view of the feed (agenda.views.ical_feed).

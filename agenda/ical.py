@@ -23,7 +23,11 @@ PRODID = "-//OpenCPTS//Agenda des groupes de coordination//FR"
 UID_DOMAIN = "agenda.opencpts"
 PAST_WINDOW = dt.timedelta(days=180)  # events ended longer ago than this are left out of the feed
 
-GROUP_WORDS = {"care_circle": "Concertation", "working_group": "Groupe de travail", "conversation": "Conversation"}
+GROUP_WORDS = {
+    "care_circle": "Concertation",
+    "working_group": "Groupe de travail",
+    "conversation": "Conversation",
+}
 KIND_WORDS = {
     Event.Kind.CONSULTATION: "consultation",
     Event.Kind.HOME_VISIT: "visite à domicile",
@@ -83,8 +87,11 @@ def vevent(event: Event, url: str) -> icalendar.Event:
 
 
 def feed_events(group_ids: Iterable[int], now: dt.datetime):
-    return (Event.objects.filter(group_id__in=list(group_ids), ends_at__gte=now - PAST_WINDOW)
-            .select_related("group__patient__commune").order_by("starts_at", "pk"))
+    return (
+        Event.objects.filter(group_id__in=list(group_ids), ends_at__gte=now - PAST_WINDOW)
+        .select_related("group__patient__commune")
+        .order_by("starts_at", "pk")
+    )
 
 
 def calendar(events: Iterable[Event], url_of: Callable[[Event], str]) -> bytes:

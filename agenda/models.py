@@ -36,24 +36,31 @@ class Event(TenantModel):
     all_day = models.BooleanField("journée entière", default=False)
     place = models.CharField("lieu", max_length=255, blank=True)
     description = models.TextField("description", max_length=4000, blank=True)
-    participants = models.ManyToManyField(settings.AUTH_USER_MODEL, through="EventParticipant", related_name="+",
-                                          verbose_name="participants")
+    participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="EventParticipant", related_name="+", verbose_name="participants"
+    )
     external_participants = models.CharField("participants extérieurs", max_length=500, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField("dernière modification", default=timezone.now)
     # iCalendar SEQUENCE: bumped by every change and by the cancellation.
     sequence = models.PositiveIntegerField(default=0)
     cancelled_at = models.DateTimeField("annulé le", null=True, blank=True)
-    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="+")
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     cancel_reason = models.CharField("motif d'annulation", max_length=500, blank=True)
 
     class Meta:
         ordering = ["starts_at", "pk"]
         indexes = [models.Index(fields=["group", "starts_at"], name="agenda_event_group_start")]
-        constraints = [models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
-                                              name="agenda_event_ends_after_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="agenda_event_ends_after_start"
+            )
+        ]
 
     def __str__(self):
         return self.title
@@ -103,7 +110,9 @@ class CalendarToken(models.Model):
     """The secret of a personal iCalendar subscription URL (/agenda/ical/<token>.ics). Only its SHA-256 is
     stored; the value is shown once. A user has at most one active token: issuing a new one revokes the old."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_tokens"
+    )
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -111,8 +120,13 @@ class CalendarToken(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        constraints = [models.UniqueConstraint(fields=["user"], condition=models.Q(revoked_at__isnull=True),
-                                               name="agenda_one_active_token_per_user")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="agenda_one_active_token_per_user",
+            )
+        ]
 
     def __str__(self):
         return f"Abonnement iCalendar de {self.user}"  # never a part of the secret (audit labels)

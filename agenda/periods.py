@@ -58,8 +58,15 @@ def period(view: str, anchor: dt.date) -> Period:
         end = last + dt.timedelta(days=6 - last.weekday())
         days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
         previous, following = first_of_month(first, -1), first_of_month(first, 1)
-    return Period(view, anchor, first, last, days,
-                  previous if previous >= EARLIEST else None, following if following <= LATEST else None)
+    return Period(
+        view,
+        anchor,
+        first,
+        last,
+        days,
+        previous if previous >= EARLIEST else None,
+        following if following <= LATEST else None,
+    )
 
 
 def parse_date(value: str | None, today: dt.date) -> tuple[dt.date, bool]:
@@ -106,7 +113,10 @@ def days_with_events(p: Period, events, today: dt.date) -> list[Day]:
     events = sorted(events, key=lambda e: (not e.all_day, e.starts_at, e.pk))
     for day in p.days:
         start, end = local_midnight(day), local_midnight(day + dt.timedelta(days=1))
-        occurrences = [Occurrence(e, e.starts_at < start, e.ends_at > end) for e in events
-                       if e.starts_at < end and e.ends_at > start]
+        occurrences = [
+            Occurrence(e, e.starts_at < start, e.ends_at > end)
+            for e in events
+            if e.starts_at < end and e.ends_at > start
+        ]
         out.append(Day(day, p.first <= day <= p.last, day == today, occurrences))
     return out

@@ -67,17 +67,23 @@ def entries(group: Group) -> list[Entry]:
 
 
 def _group_url(group: Group, anchor: str) -> str:
-    return reverse("coordination:group", kwargs={"slug": group.cpts.slug, "group_id": group.pk}) + f"#{anchor}"
+    return (
+        reverse("coordination:group", kwargs={"slug": group.cpts.slug, "group_id": group.pk}) + f"#{anchor}"
+    )
 
 
 # --- Built-in sources ----------------------------------------------------------------------------------------
+
 
 def _when(event: Event) -> str:
     start, end = event.starts_at.astimezone(PARIS), event.ends_at.astimezone(PARIS)
     if event.all_day:
         last = (end - dt.timedelta(days=1)).date()
-        return (f"Journée entière, le {start:%d/%m/%Y}" if last == start.date()
-                else f"Du {start:%d/%m/%Y} au {last:%d/%m/%Y}, journées entières")
+        return (
+            f"Journée entière, le {start:%d/%m/%Y}"
+            if last == start.date()
+            else f"Du {start:%d/%m/%Y} au {last:%d/%m/%Y}, journées entières"
+        )
     if start.date() == end.date():
         return f"Le {start:%d/%m/%Y}, de {start:%H:%M} à {end:%H:%M}"
     return f"Du {start:%d/%m/%Y %H:%M} au {end:%d/%m/%Y %H:%M}"
@@ -88,10 +94,18 @@ def event_entries(group: Group) -> Iterable[Entry]:
         detail = _when(event) + (f" — {event.place}" if event.place else "")
         if event.cancelled:
             detail += " — annulé"
-        yield Entry(event.starts_at, "event", f"Rendez-vous : {event.get_kind_display().lower()}", event.title,
-                    reverse("agenda:event", kwargs={"slug": group.cpts.slug, "group_id": group.pk,
-                                                    "event_id": event.pk}),
-                    str(event.created_by or ""), detail, event.cancelled)
+        yield Entry(
+            event.starts_at,
+            "event",
+            f"Rendez-vous : {event.get_kind_display().lower()}",
+            event.title,
+            reverse(
+                "agenda:event", kwargs={"slug": group.cpts.slug, "group_id": group.pk, "event_id": event.pk}
+            ),
+            str(event.created_by or ""),
+            detail,
+            event.cancelled,
+        )
 
 
 def message_entries(group: Group) -> Iterable[Entry]:
@@ -99,20 +113,43 @@ def message_entries(group: Group) -> Iterable[Entry]:
     for message in messages:
         excerpt = Truncator(" ".join(message.body.split())).chars(200)
         if message.parent_id is None:
-            yield Entry(message.created_at, "message", "Message", message.subject, _group_url(group, f"message-{message.pk}"),
-                        str(message.author), excerpt)
+            yield Entry(
+                message.created_at,
+                "message",
+                "Message",
+                message.subject,
+                _group_url(group, f"message-{message.pk}"),
+                str(message.author),
+                excerpt,
+            )
         else:
-            yield Entry(message.created_at, "reply", "Réponse", f"Re : {message.parent.subject}",
-                        _group_url(group, f"message-{message.pk}"), str(message.author), excerpt)
+            yield Entry(
+                message.created_at,
+                "reply",
+                "Réponse",
+                f"Re : {message.parent.subject}",
+                _group_url(group, f"message-{message.pk}"),
+                str(message.author),
+                excerpt,
+            )
 
 
 def document_entries(group: Group) -> Iterable[Entry]:
     Document = apps.get_model("documents", "Document")  # noqa: N806 - a model class
-    for document in Document.objects.filter(group=group, deleted_at__isnull=True).select_related("created_by"):
-        yield Entry(document.created_at, "document", document.get_kind_display(), document.title,
-                    reverse("documents:detail", kwargs={"slug": group.cpts.slug, "group_id": group.pk,
-                                                        "document_id": document.pk}),
-                    str(document.created_by))
+    for document in Document.objects.filter(group=group, deleted_at__isnull=True).select_related(
+        "created_by"
+    ):
+        yield Entry(
+            document.created_at,
+            "document",
+            document.get_kind_display(),
+            document.title,
+            reverse(
+                "documents:detail",
+                kwargs={"slug": group.cpts.slug, "group_id": group.pk, "document_id": document.pk},
+            ),
+            str(document.created_by),
+        )
 
 
 register("events", event_entries)

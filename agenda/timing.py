@@ -29,14 +29,19 @@ def local(day: dt.date, at: dt.time, field: str) -> dt.datetime:
     happens twice (clocks going back) is the first one."""
     value = dt.datetime.combine(day, at.replace(tzinfo=None, fold=0), tzinfo=PARIS)
     if value.astimezone(dt.UTC).astimezone(PARIS).replace(tzinfo=None) != value.replace(tzinfo=None):
-        raise ActionError(f"{at:%H:%M} n'existe pas le {day:%d/%m/%Y} (passage à l'heure d'été) : choisissez une "
-                          "autre heure.", field)
+        raise ActionError(
+            f"{at:%H:%M} n'existe pas le {day:%d/%m/%Y} (passage à l'heure d'été) : choisissez une "
+            "autre heure.",
+            field,
+        )
     return value
 
 
 def _in_range(day: dt.date, field: str, label: str) -> None:
     if not EARLIEST <= day <= LATEST:
-        raise ActionError(f"{label} : date hors de la période acceptée ({EARLIEST.year}–{LATEST.year}).", field)
+        raise ActionError(
+            f"{label} : date hors de la période acceptée ({EARLIEST.year}–{LATEST.year}).", field
+        )
 
 
 @dataclass(frozen=True)
@@ -49,21 +54,31 @@ class When:
         if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
             raise ValueError("When needs aware datetimes")
         if self.ends_at <= self.starts_at:
-            raise ActionError("La fin doit être après le début.", "end_time" if not self.all_day else "end_date")
+            raise ActionError(
+                "La fin doit être après le début.", "end_time" if not self.all_day else "end_date"
+            )
         if self.ends_at - self.starts_at > MAX_DURATION:
             raise ActionError("Un événement ne peut pas durer plus d'un an.", "end_date")
 
     @classmethod
-    def timed(cls, start_date: dt.date, start_time: dt.time | None, end_date: dt.date | None,
-              end_time: dt.time | None) -> When:
+    def timed(
+        cls,
+        start_date: dt.date,
+        start_time: dt.time | None,
+        end_date: dt.date | None,
+        end_time: dt.time | None,
+    ) -> When:
         """From a form: the end date defaults to the start date."""
         if start_date is None:
             raise ActionError("Date de début : ce champ est obligatoire.", "start_date")
         if start_time is None:
-            raise ActionError("Heure de début : obligatoire, sauf pour un événement sur la journée entière.",
-                              "start_time")
+            raise ActionError(
+                "Heure de début : obligatoire, sauf pour un événement sur la journée entière.", "start_time"
+            )
         if end_time is None:
-            raise ActionError("Heure de fin : obligatoire, sauf pour un événement sur la journée entière.", "end_time")
+            raise ActionError(
+                "Heure de fin : obligatoire, sauf pour un événement sur la journée entière.", "end_time"
+            )
         end_date = end_date or start_date
         _in_range(start_date, "start_date", "Date de début")
         _in_range(end_date, "end_date", "Date de fin")

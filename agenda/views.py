@@ -47,18 +47,28 @@ def _period(request) -> periods.Period:
         view = periods.DEFAULT_VIEW
     day, valid = periods.parse_date(request.GET.get("date"), timezone.localdate())
     if not valid:
-        messages.warning(request, "Date invalide (format attendu AAAA-MM-JJ, entre 2000 et 2100) : affichage "
-                                  "d'aujourd'hui.")
+        messages.warning(
+            request,
+            "Date invalide (format attendu AAAA-MM-JJ, entre 2000 et 2100) : affichage d'aujourd'hui.",
+        )
     return periods.period(view, day)
 
 
 def _calendar_context(request, events_qs) -> tuple[periods.Period, list, dict]:
     p = _period(request)
-    events = list(events_qs.filter(starts_at__lt=p.ends_at, ends_at__gt=p.starts_at)
-                  .select_related("group").prefetch_related("participant_links"))
+    events = list(
+        events_qs.filter(starts_at__lt=p.ends_at, ends_at__gt=p.starts_at)
+        .select_related("group")
+        .prefetch_related("participant_links")
+    )
     today = timezone.localdate()
-    context = {"period": p, "days": periods.days_with_events(p, events, today), "today": today,
-               "views": periods.VIEW_LABELS, "event_count": len(events)}
+    context = {
+        "period": p,
+        "days": periods.days_with_events(p, events, today),
+        "today": today,
+        "views": periods.VIEW_LABELS,
+        "event_count": len(events),
+    }
     return p, events, context
 
 
@@ -74,11 +84,20 @@ def mine(request, access):
     shown = {e.group_id: e.group for e in events}
     for group in shown.values():  # one trace per group whose events were shown
         record_view(group, cpts_id=cpts.pk, details=_audit_details(p, "mon agenda"))
-    mine_ids = {e.pk for e in events if any(link.user_id == request.user.pk for link in e.participant_links.all())}
-    return render(request, "agenda/calendar.html", context | {
-        "cpts": cpts, "group": None, "mine_ids": mine_ids, "has_groups": group_rules.visible_groups(request.user, cpts)
-        .exists(),
-    })
+    mine_ids = {
+        e.pk for e in events if any(link.user_id == request.user.pk for link in e.participant_links.all())
+    }
+    return render(
+        request,
+        "agenda/calendar.html",
+        context
+        | {
+            "cpts": cpts,
+            "group": None,
+            "mine_ids": mine_ids,
+            "has_groups": group_rules.visible_groups(request.user, cpts).exists(),
+        },
+    )
 
 
 @cpts_view(PERMISSION)
@@ -87,10 +106,20 @@ def group_calendar(request, access, group_id):
     group = group_rules.group_to_read(request.user, cpts, group_id)
     p, events, context = _calendar_context(request, scoped(Event, cpts).filter(group=group))
     record_view(group, cpts_id=cpts.pk, details=_audit_details(p, "groupe"))
-    mine_ids = {e.pk for e in events if any(link.user_id == request.user.pk for link in e.participant_links.all())}
-    return render(request, "agenda/calendar.html", context | {
-        "cpts": cpts, "group": group, "mine_ids": mine_ids, "can_schedule": rules.can_schedule(request.user, group),
-    })
+    mine_ids = {
+        e.pk for e in events if any(link.user_id == request.user.pk for link in e.participant_links.all())
+    }
+    return render(
+        request,
+        "agenda/calendar.html",
+        context
+        | {
+            "cpts": cpts,
+            "group": group,
+            "mine_ids": mine_ids,
+            "can_schedule": rules.can_schedule(request.user, group),
+        },
+    )
 
 
 @cpts_view(PERMISSION)
@@ -99,25 +128,37 @@ def event_page(request, access, group_id, event_id):
     group = group_rules.group_to_read(request.user, cpts, group_id)
     event = rules.event_to_read(request.user, cpts, group, event_id)
     record_view(event, cpts_id=cpts.pk, details={"groupe": group.pk})
-    participants = User.objects.filter(pk__in=event.participant_links.values("user_id")).order_by("last_name",
-                                                                                                    "first_name")
-    return render(request, "agenda/event.html", {
-        "cpts": cpts, "group": group, "event": event, "participants": participants,
-        "history": _history(event), "start": event.starts_at.astimezone(PARIS),
-        "end": event.ends_at.astimezone(PARIS), "last_day": (event.ends_at.astimezone(PARIS) - dt.timedelta(days=1)).date(),
-        "can_change": rules.can_schedule(request.user, group) and not event.cancelled,
-        "can_cancel": rules.can_cancel(request.user, group) and not event.cancelled,
-        "can_give_reason": group_rules.can_share_clinical(group),
-        "cancel_form": CancelForm(auto_id="annulation_%s"),
-    })
+    participants = User.objects.filter(pk__in=event.participant_links.values("user_id")).order_by(
+        "last_name", "first_name"
+    )
+    return render(
+        request,
+        "agenda/event.html",
+        {
+            "cpts": cpts,
+            "group": group,
+            "event": event,
+            "participants": participants,
+            "history": _history(event),
+            "start": event.starts_at.astimezone(PARIS),
+            "end": event.ends_at.astimezone(PARIS),
+            "last_day": (event.ends_at.astimezone(PARIS) - dt.timedelta(days=1)).date(),
+            "can_change": rules.can_schedule(request.user, group) and not event.cancelled,
+            "can_cancel": rules.can_cancel(request.user, group) and not event.cancelled,
+            "can_give_reason": group_rules.can_share_clinical(group),
+            "cancel_form": CancelForm(auto_id="annulation_%s"),
+        },
+    )
 
 
 def _history(event: Event) -> list:
     """Each change with the previous values of the fields it changed, labelled in French."""
     out = []
     for change in event.changes.select_related("by"):
-        previous = [(str(Event._meta.get_field(name).verbose_name), change.previous.get(name, ""))
-                    for name in change.fields]
+        previous = [
+            (str(Event._meta.get_field(name).verbose_name), change.previous.get(name, ""))
+            for name in change.fields
+        ]
         out.append((change, previous))
     return out
 
@@ -135,9 +176,15 @@ def _event_form_page(request, access, group, event=None):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            fields = {"kind": data["kind"], "title": data["title"], "when": form.when(), "place": data["place"],
-                      "description": data["description"], "participants": [by_id[i] for i in data["participants"]],
-                      "external_participants": data["external_participants"]}
+            fields = {
+                "kind": data["kind"],
+                "title": data["title"],
+                "when": form.when(),
+                "place": data["place"],
+                "description": data["description"],
+                "participants": [by_id[i] for i in data["participants"]],
+                "external_participants": data["external_participants"],
+            }
             if event is None:
                 event = actions.create_event(group, request.user, **fields)
                 messages.success(request, "Événement ajouté à l'agenda du groupe.")
@@ -148,10 +195,18 @@ def _event_form_page(request, access, group, event=None):
             _apply_error(form, exc)
         else:
             return redirect("agenda:event", slug=access.cpts.slug, group_id=group.pk, event_id=event.pk)
-    return render(request, "agenda/event_form.html", {
-        "cpts": access.cpts, "group": group, "event": event, "form": form, "allowed": allowed,
-        "is_open": group.status == Group.Status.OPEN,
-    })
+    return render(
+        request,
+        "agenda/event_form.html",
+        {
+            "cpts": access.cpts,
+            "group": group,
+            "event": event,
+            "form": form,
+            "allowed": allowed,
+            "is_open": group.status == Group.Status.OPEN,
+        },
+    )
 
 
 @cpts_view(PERMISSION)
@@ -199,13 +254,24 @@ def timeline_page(request, access, group_id):
     for entry in entries:
         days[entry.at.astimezone(PARIS).date()].append(entry)
     now = timezone.now()
-    return render(request, "agenda/timeline.html", {
-        "cpts": cpts, "group": group, "days": list(days.items()), "now": now, "count": len(entries),
-        "next_entry": next((entry for entry in entries if entry.at > now), None),  # "now" is marked before it
-    })
+    return render(
+        request,
+        "agenda/timeline.html",
+        {
+            "cpts": cpts,
+            "group": group,
+            "days": list(days.items()),
+            "now": now,
+            "count": len(entries),
+            "next_entry": next(
+                (entry for entry in entries if entry.at > now), None
+            ),  # "now" is marked before it
+        },
+    )
 
 
 # --- Personal iCalendar subscription ----------------------------------------------------------------------
+
 
 def _subscription_context(request, access, raw: str | None = None) -> dict:
     token = CalendarToken.objects.filter(user=request.user, revoked_at__isnull=True).first()
@@ -245,14 +311,20 @@ def ical_feed(request, token):
     """The feed of a subscription token, without session: the events of the groups its user may read *now*."""
     found = actions.active_calendar_token(token)
     if found is None:
-        return HttpResponse("Abonnement inconnu ou supprimé.", status=404, content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            "Abonnement inconnu ou supprimé.", status=404, content_type="text/plain; charset=utf-8"
+        )
     user = found.user
     now = timezone.now()
     events = list(ical.feed_events(rules.readable_group_ids(user), now).select_related("group__cpts"))
 
     def url_of(event):
-        return request.build_absolute_uri(reverse("agenda:event", kwargs={
-            "slug": event.group.cpts.slug, "group_id": event.group_id, "event_id": event.pk}))
+        return request.build_absolute_uri(
+            reverse(
+                "agenda:event",
+                kwargs={"slug": event.group.cpts.slug, "group_id": event.group_id, "event_id": event.pk},
+            )
+        )
 
     body = ical.calendar(events, url_of)
     actor = dataclasses.replace(current_actor(), user_id=user.pk, label=user.email)
@@ -260,9 +332,17 @@ def ical_feed(request, token):
     for event in events:
         by_cpts[event.cpts_id].add(event.group_id)
     for cpts_id, group_ids in sorted(by_cpts.items()) or [(None, set())]:
-        record(AuditEntry.Action.VIEW, obj=found, cpts_id=cpts_id, actor=actor, details={
-            "flux": "icalendar", "groupes": sorted(group_ids),
-            "evenements": sum(1 for e in events if e.cpts_id == cpts_id)})
+        record(
+            AuditEntry.Action.VIEW,
+            obj=found,
+            cpts_id=cpts_id,
+            actor=actor,
+            details={
+                "flux": "icalendar",
+                "groupes": sorted(group_ids),
+                "evenements": sum(1 for e in events if e.cpts_id == cpts_id),
+            },
+        )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="opencpts-agenda.ics"'
     response["Cache-Control"] = "private, no-store"

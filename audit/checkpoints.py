@@ -108,7 +108,9 @@ def current_heads() -> dict[int, tuple[int, str]]:
     return {h.chain: (h.seq, h.last_hash) for h in AuditChainHead.objects.order_by("chain")}
 
 
-def write_checkpoint(target: CheckpointStore | None = None, *, even_if_unchanged: bool = False) -> dict | None:
+def write_checkpoint(
+    target: CheckpointStore | None = None, *, even_if_unchanged: bool = False
+) -> dict | None:
     """Append a signed checkpoint of every chain head; returns what was written, or None when no head moved
     since the last line (nothing to add: the file stays small through nights and quiet days)."""
     target = target or store()
@@ -176,11 +178,21 @@ def read_checkpoints(source: CheckpointStore | None = None) -> CheckpointReading
             previous = line
             continue
         if data.get("prev", "") != (line_digest(previous) if previous else ""):
-            problems.append((line_no, f"point de contrôle ligne {line_no} : ne suit pas la ligne précédente "
-                                      "(ligne supprimée, insérée ou fichier remplacé)"))
+            problems.append(
+                (
+                    line_no,
+                    f"point de contrôle ligne {line_no} : ne suit pas la ligne précédente "
+                    "(ligne supprimée, insérée ou fichier remplacé)",
+                )
+            )
         if declared != len(chains):
-            problems.append((line_no, f"point de contrôle ligne {line_no} : {declared} chaînes annoncées, "
-                                      f"{len(chains)} présentes"))
+            problems.append(
+                (
+                    line_no,
+                    f"point de contrôle ligne {line_no} : {declared} chaînes annoncées, "
+                    f"{len(chains)} présentes",
+                )
+            )
         last = Checkpoint(line_no, str(data.get("at", "")), chains)
         previous = line
     return CheckpointReading(last, problems, count)

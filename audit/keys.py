@@ -49,15 +49,17 @@ def parse_keys(entries: list[str], source: str = SOURCE) -> AuditKeyring:
     for entry in entries:
         key_id, sep, encoded = entry.strip().partition(":")
         if not sep or not KEY_ID.match(key_id):
-            raise ImproperlyConfigured(f"{source}: each key is 'keyid:base64key' "
-                                       "(keyid: letters, digits, . _ -).")
+            raise ImproperlyConfigured(
+                f"{source}: each key is 'keyid:base64key' (keyid: letters, digits, . _ -)."
+            )
         try:
             key = base64.b64decode(encoded.strip(), validate=True)
         except (binascii.Error, ValueError) as exc:
             raise ImproperlyConfigured(f"{source}: the key {key_id!r} is not valid base64.") from exc
         if len(key) < MIN_KEY_BYTES:
-            raise ImproperlyConfigured(f"{source}: the key {key_id!r} must have at least "
-                                       f"{MIN_KEY_BYTES} bytes.")
+            raise ImproperlyConfigured(
+                f"{source}: the key {key_id!r} must have at least {MIN_KEY_BYTES} bytes."
+            )
         if key_id in keys:
             raise ImproperlyConfigured(f"{source}: the key id {key_id!r} appears twice.")
         keys[key_id] = key
@@ -92,8 +94,10 @@ def keyring() -> AuditKeyring:
     elif settings.DEV:
         cache_key = ("dev", str(Path(settings.VAR_DIR) / DEV_KEY_FILE), settings.SECRET_KEY)
     else:
-        raise ImproperlyConfigured(f"{SOURCE} must be set outside development (OPENCPTS_DEV=1): "
-                                   "see docs/OPERATIONS.md, « Audit trail integrity ».")
+        raise ImproperlyConfigured(
+            f"{SOURCE} must be set outside development (OPENCPTS_DEV=1): "
+            "see docs/OPERATIONS.md, « Audit trail integrity »."
+        )
     ring = _cache.get(cache_key)
     if ring is None:
         if configured:

@@ -27,15 +27,27 @@ CURRENT_VERSION = KEYED
 BULK_IDS_KEPT = 1000  # a bulk entry lists at most this many ids (and always the count)
 
 HASHED_FIELDS = (
-    "chain", "seq", "at", "action", "actor_id", "actor_label", "cpts_id", "object_type",
-    "object_id", "object_label", "details", "ip", "request_id", "prev_hash",
+    "chain",
+    "seq",
+    "at",
+    "action",
+    "actor_id",
+    "actor_label",
+    "cpts_id",
+    "object_type",
+    "object_id",
+    "object_label",
+    "details",
+    "ip",
+    "request_id",
+    "prev_hash",
 )
 KEYED_FIELDS = (*HASHED_FIELDS, "version", "key_id")
 
 
 def canonical(entry: AuditEntry) -> bytes:
     data = {}
-    for name in (HASHED_FIELDS if entry.version == PLAIN else KEYED_FIELDS):
+    for name in HASHED_FIELDS if entry.version == PLAIN else KEYED_FIELDS:
         value = getattr(entry, name)
         if name == "at":
             value = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -73,9 +85,17 @@ def label_of(obj) -> str:
         return ""
 
 
-def record(action: str, *, obj=None, cpts_id: int | None = None, object_type: str = "",
-           object_id: str = "", object_label: str = "", details: dict | None = None,
-           actor=None) -> AuditEntry:
+def record(
+    action: str,
+    *,
+    obj=None,
+    cpts_id: int | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_label: str = "",
+    details: dict | None = None,
+    actor=None,
+) -> AuditEntry:
     """Append one entry. ``obj`` fills the object fields; ``cpts_id`` selects the chain."""
     actor = actor or current_actor()
     if obj is not None:
@@ -117,9 +137,16 @@ def record_view(obj, *, cpts_id: int | None = None, details: dict | None = None)
     return record(AuditEntry.Action.VIEW, obj=obj, cpts_id=cpts_id, details=details)
 
 
-def record_bulk(action: str, model, ids: Iterable | None = None, fields: Iterable[str] = (), *,
-                cpts_id: int | None = None, count: int | None = None,
-                details: dict | None = None) -> AuditEntry:
+def record_bulk(
+    action: str,
+    model,
+    ids: Iterable | None = None,
+    fields: Iterable[str] = (),
+    *,
+    cpts_id: int | None = None,
+    count: int | None = None,
+    details: dict | None = None,
+) -> AuditEntry:
     """Trace a write that bypasses the model signals (queryset ``update()``, ``bulk_create()``,
     ``bulk_update()``): one entry naming the model, the ids written (at most ``BULK_IDS_KEPT``, and their
     count) and the field names changed, never the values. Call it in the transaction of the write.
@@ -136,5 +163,10 @@ def record_bulk(action: str, model, ids: Iterable | None = None, fields: Iterabl
             data["ids_truncated"] = True
     if fields:
         data["fields"] = sorted(set(fields))
-    return record(action, cpts_id=cpts_id, object_type=model._meta.label_lower,
-                  object_id=id_list[0] if len(id_list) == 1 else "", details=data)
+    return record(
+        action,
+        cpts_id=cpts_id,
+        object_type=model._meta.label_lower,
+        object_id=id_list[0] if len(id_list) == 1 else "",
+        details=data,
+    )

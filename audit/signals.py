@@ -10,10 +10,26 @@ entry for the whole load instead. Other writes that bypass the signals (queryset
 from django.apps import apps
 from django.db.models.signals import post_delete, post_init, post_save
 
-AUDITED_APPS = {"accounts", "cpts", "directory", "aci", "coordination", "agenda", "documents", "news", "unscheduled",
-                "gpmatching", "otp_totp", "otp_static"}
-SKIPPED_MODELS = {"directory.rppsstagingrow", "directory.rppslineissue", "directory.geopoint",
-                  "accounts.ratecounter"}  # rate-limit counters, not domain data
+AUDITED_APPS = {
+    "accounts",
+    "cpts",
+    "directory",
+    "aci",
+    "coordination",
+    "agenda",
+    "documents",
+    "news",
+    "unscheduled",
+    "gpmatching",
+    "otp_totp",
+    "otp_static",
+}
+SKIPPED_MODELS = {
+    "directory.rppsstagingrow",
+    "directory.rppslineissue",
+    "directory.geopoint",
+    "accounts.ratecounter",
+}  # rate-limit counters, not domain data
 
 
 def _tenant_chain(instance) -> int | None:
@@ -47,8 +63,11 @@ def _on_save(sender, instance, created, update_fields=None, raw=False, **kwargs)
     if before is None:
         changed = sorted(update_fields) if update_fields else ["(inconnu)"]
     else:
-        changed = sorted(k for k, v in now.items()
-                         if (k in before and before[k] != v) or (k not in before and update_fields and k in update_fields))
+        changed = sorted(
+            k
+            for k, v in now.items()
+            if (k in before and before[k] != v) or (k not in before and update_fields and k in update_fields)
+        )
     if not changed:
         return
     record("update", obj=instance, cpts_id=_tenant_chain(instance), details={"fields": changed})

@@ -59,26 +59,51 @@ def verify_report(batch_size: int = 5000) -> Report:
             checked += 1
             name = f"chaîne {chain} : l'entrée n° {entry.seq} (id {entry.pk})"
             if entry.seq != expected_seq:
-                problems.append(Problem(chain, expected_seq, None, "deleted",
-                                        f"chaîne {chain} : entrée(s) n° {expected_seq} à {entry.seq - 1} "
-                                        "absente(s)"))
+                problems.append(
+                    Problem(
+                        chain,
+                        expected_seq,
+                        None,
+                        "deleted",
+                        f"chaîne {chain} : entrée(s) n° {expected_seq} à {entry.seq - 1} absente(s)",
+                    )
+                )
             # After a gap (reported above) the link cannot be checked; otherwise it must point to the
             # previous entry.
             linked = entry.seq != expected_seq or entry.prev_hash == prev_hash
             if not linked:
                 # Checked first: an entry moved to another position (its ``seq`` changed, e.g. two entries
                 # swapped) also fails its own hash, but is reordered rather than edited.
-                problems.append(Problem(chain, entry.seq, entry.pk, "reordered",
-                                        f"{name} ne suit pas l'entrée précédente "
-                                        "(ordre modifié ou entrée remplacée)"))
+                problems.append(
+                    Problem(
+                        chain,
+                        entry.seq,
+                        entry.pk,
+                        "reordered",
+                        f"{name} ne suit pas l'entrée précédente (ordre modifié ou entrée remplacée)",
+                    )
+                )
             elif entry.version == PLAIN and keyed_seen:
-                problems.append(Problem(chain, entry.seq, entry.pk, "edited",
-                                        f"{name} se dit non signée après une entrée signée "
-                                        "(entrée réécrite)"))
+                problems.append(
+                    Problem(
+                        chain,
+                        entry.seq,
+                        entry.pk,
+                        "edited",
+                        f"{name} se dit non signée après une entrée signée (entrée réécrite)",
+                    )
+                )
             elif entry.version != PLAIN and entry.key_id not in ring.keys:
-                problems.append(Problem(chain, entry.seq, entry.pk, "unknown-key",
-                                        f"{name} est signée par une clé inconnue (« {entry.key_id} ») : "
-                                        "clé retirée ou entrée forgée"))
+                problems.append(
+                    Problem(
+                        chain,
+                        entry.seq,
+                        entry.pk,
+                        "unknown-key",
+                        f"{name} est signée par une clé inconnue (« {entry.key_id} ») : "
+                        "clé retirée ou entrée forgée",
+                    )
+                )
             elif compute_hash(entry, ring) != entry.hash:
                 problems.append(Problem(chain, entry.seq, entry.pk, "edited", f"{name} a été modifiée"))
             keyed_seen = keyed_seen or entry.version != PLAIN
@@ -89,33 +114,68 @@ def verify_report(batch_size: int = 5000) -> Report:
             last_seq = entry.seq
         head = heads.get(chain)
         if head is not None and head.seq != last_seq:
-            problems.append(Problem(chain, last_seq + 1, None, "truncated",
-                                    f"chaîne {chain} : la tête annonce {head.seq} entrées, {last_seq} "
-                                    "trouvées (entrées finales supprimées)"))
+            problems.append(
+                Problem(
+                    chain,
+                    last_seq + 1,
+                    None,
+                    "truncated",
+                    f"chaîne {chain} : la tête annonce {head.seq} entrées, {last_seq} "
+                    "trouvées (entrées finales supprimées)",
+                )
+            )
         elif head is not None and head.last_hash and head.last_hash != prev_hash:
-            problems.append(Problem(chain, last_seq, None, "edited",
-                                    f"chaîne {chain} : la dernière entrée ne correspond pas à la tête "
-                                    "de chaîne"))
+            problems.append(
+                Problem(
+                    chain,
+                    last_seq,
+                    None,
+                    "edited",
+                    f"chaîne {chain} : la dernière entrée ne correspond pas à la tête de chaîne",
+                )
+            )
         if chain in wanted:
             problems += _against_checkpoint(chain, last_seq, hash_at, reading.last)
     for chain in sorted(set(wanted) - chains):
-        problems.append(Problem(chain, None, None, "missing",
-                                f"chaîne {chain} absente : le point de contrôle du {reading.last.at} en "
-                                f"attestait {wanted[chain][0]} entrée(s) (chaîne supprimée avec sa tête, "
-                                "ou table vidée)"))
+        problems.append(
+            Problem(
+                chain,
+                None,
+                None,
+                "missing",
+                f"chaîne {chain} absente : le point de contrôle du {reading.last.at} en "
+                f"attestait {wanted[chain][0]} entrée(s) (chaîne supprimée avec sa tête, "
+                "ou table vidée)",
+            )
+        )
     return Report(checked, problems, reading.last, reading.count)
 
 
-def _against_checkpoint(chain: int, last_seq: int, hash_at: dict[int, str],
-                        checkpoint: checkpoints.Checkpoint) -> list[Problem]:
+def _against_checkpoint(
+    chain: int, last_seq: int, hash_at: dict[int, str], checkpoint: checkpoints.Checkpoint
+) -> list[Problem]:
     seq, expected = checkpoint.chains[chain]
     if last_seq < seq:
-        return [Problem(chain, last_seq + 1, None, "truncated",
-                        f"chaîne {chain} : {last_seq} entrée(s) trouvée(s), le point de contrôle du "
-                        f"{checkpoint.at} en attestait {seq} (fin de chaîne coupée et tête ramenée "
-                        "en arrière)")]
+        return [
+            Problem(
+                chain,
+                last_seq + 1,
+                None,
+                "truncated",
+                f"chaîne {chain} : {last_seq} entrée(s) trouvée(s), le point de contrôle du "
+                f"{checkpoint.at} en attestait {seq} (fin de chaîne coupée et tête ramenée "
+                "en arrière)",
+            )
+        ]
     if seq in hash_at and hash_at[seq] != expected:
-        return [Problem(chain, seq, None, "rewritten",
-                        f"chaîne {chain} : l'entrée n° {seq} ne correspond pas au point de contrôle du "
-                        f"{checkpoint.at} (chaîne réécrite)")]
+        return [
+            Problem(
+                chain,
+                seq,
+                None,
+                "rewritten",
+                f"chaîne {chain} : l'entrée n° {seq} ne correspond pas au point de contrôle du "
+                f"{checkpoint.at} (chaîne réécrite)",
+            )
+        ]
     return []  # a missing entry at that position is already reported as deleted

@@ -91,27 +91,62 @@ def build(args, today: dt.date):
         call_command("load_communes", verbosity=0)
     communes = list(Commune.objects.filter(departement_id=args.dep, kind="COM").order_by("insee"))
     coordinator = User.objects.create_user("coord@bench-aci.test", None, is_synthetic=True)
-    cpts = actions.create_cpts(name="CPTS Bench ACI", coordinator=coordinator, is_synthetic=True,
-                               founded_on=today - dt.timedelta(days=900))
-    TerritoryCommune.objects.bulk_create([TerritoryCommune(cpts=cpts, commune=c) for c in communes],
-                                         ignore_conflicts=True)
+    cpts = actions.create_cpts(
+        name="CPTS Bench ACI",
+        coordinator=coordinator,
+        is_synthetic=True,
+        founded_on=today - dt.timedelta(days=900),
+    )
+    TerritoryCommune.objects.bulk_create(
+        [TerritoryCommune(cpts=cpts, commune=c) for c in communes], ignore_conflicts=True
+    )
     rng = random.Random(7)
-    pros = Professional.objects.bulk_create([Professional(
-        id_type="8", national_id=rpps_with_key(f"7{j:09d}"), idnat="8" + rpps_with_key(f"7{j:09d}"),
-        last_name=f"PROFESSIONNEL{j}", first_name="Synthétique", profession_code=rng.choice(["10", "60", "21"]),
-        is_synthetic=True) for j in range(args.members)], batch_size=2000)
-    places = PracticePlace.objects.bulk_create([PracticePlace(
-        professional=p, commune=c, latitude=c.latitude, longitude=c.longitude, is_primary=True,
-        profession_code=p.profession_code) for p, c in zip(pros, (rng.choice(communes) for _ in pros), strict=False)],
-        batch_size=2000)
-    users = User.objects.bulk_create([User(email=f"pro{j}@bench-aci.test", professional=p, is_synthetic=True)
-                                      for j, p in enumerate(pros)], batch_size=2000)
-    Membership.objects.bulk_create([Membership(cpts=cpts, user=u, role=Role.MEMBER) for u in users], batch_size=2000)
+    pros = Professional.objects.bulk_create(
+        [
+            Professional(
+                id_type="8",
+                national_id=rpps_with_key(f"7{j:09d}"),
+                idnat="8" + rpps_with_key(f"7{j:09d}"),
+                last_name=f"PROFESSIONNEL{j}",
+                first_name="Synthétique",
+                profession_code=rng.choice(["10", "60", "21"]),
+                is_synthetic=True,
+            )
+            for j in range(args.members)
+        ],
+        batch_size=2000,
+    )
+    places = PracticePlace.objects.bulk_create(
+        [
+            PracticePlace(
+                professional=p,
+                commune=c,
+                latitude=c.latitude,
+                longitude=c.longitude,
+                is_primary=True,
+                profession_code=p.profession_code,
+            )
+            for p, c in zip(pros, (rng.choice(communes) for _ in pros), strict=False)
+        ],
+        batch_size=2000,
+    )
+    users = User.objects.bulk_create(
+        [User(email=f"pro{j}@bench-aci.test", professional=p, is_synthetic=True) for j, p in enumerate(pros)],
+        batch_size=2000,
+    )
+    Membership.objects.bulk_create(
+        [Membership(cpts=cpts, user=u, role=Role.MEMBER) for u in users], batch_size=2000
+    )
 
     signed = shift_months(today, -7)
     population = sum(c.population or 0 for c in communes)
-    contract = contracts.sign(cpts, coordinator, signed_on=signed, population=population,
-                              missions=["access", "crisis", "pathways", "prevention", "quality", "support"])
+    contract = contracts.sign(
+        cpts,
+        coordinator,
+        signed_on=signed,
+        population=population,
+        missions=["access", "crisis", "pathways", "prevention", "quality", "support"],
+    )
     contracts.compute_schedule(contract, coordinator, "Signature du contrat")
 
     # A year of activity, written in bulk.
@@ -122,48 +157,125 @@ def build(args, today: dt.date):
     while len(slots) < args.slots:
         j = rng.randrange(len(pros))
         day = first + dt.timedelta(days=rng.randrange(days))
-        start = dt.datetime.combine(day, dt.time(8 + rng.randrange(11), rng.choice([0, 15, 30, 45])), tzinfo=PARIS)
+        start = dt.datetime.combine(
+            day, dt.time(8 + rng.randrange(11), rng.choice([0, 15, 30, 45])), tzinfo=PARIS
+        )
         if (j, start) in starts:
             continue
         starts.add((j, start))
-        slots.append(Slot(cpts=cpts, professional=pros[j], place=places[j], start=start,
-                          end=start + dt.timedelta(minutes=15), created_by=coordinator, show_cpts=True))
+        slots.append(
+            Slot(
+                cpts=cpts,
+                professional=pros[j],
+                place=places[j],
+                start=start,
+                end=start + dt.timedelta(minutes=15),
+                created_by=coordinator,
+                show_cpts=True,
+            )
+        )
     Slot.objects.bulk_create(slots, batch_size=5000)
     bookings = []
     for slot in slots:
         if rng.random() < 0.7:
             draw = rng.random()
             status = "honoured" if draw < 0.9 else "no_show" if draw < 0.95 else "cancelled"
-            bookings.append(Booking(cpts=cpts, slot=slot, status=status, family_name="PATIENT FICTIF",
-                                    given_names="Synthétique", motif="Fièvre", booked_by=coordinator))
+            bookings.append(
+                Booking(
+                    cpts=cpts,
+                    slot=slot,
+                    status=status,
+                    family_name="PATIENT FICTIF",
+                    given_names="Synthétique",
+                    motif="Fièvre",
+                    booked_by=coordinator,
+                )
+            )
     Booking.objects.bulk_create(bookings, batch_size=5000)
-    Placement.objects.bulk_create([Placement(
-        cpts=cpts, placed_on=first + dt.timedelta(days=rng.randrange(days)), commune=rng.choice(communes),
-        ald=rng.random() < 0.4, age_70=rng.random() < 0.3, precarity=rng.random() < 0.15,
-        waited_days=rng.randrange(5, 300), source="member", request_reference=f"MT-BENCH-{i:06d}")
-        for i in range(args.placements)], batch_size=5000)
-    Request.objects.bulk_create([Request(
-        cpts=cpts, reference=f"MT-BENCHW-{i:06d}", status=Request.Status.WAITING, source=Request.Source.IMPORT,
-        last_name=f"PATIENT{i}", first_name="Synthétique", birth_date=dt.date(1940 + i % 60, 1, 1),
-        commune=rng.choice(communes), ald=rng.random() < 0.4, waiting_since=first, identity_key=f"bench{i}")
-        for i in range(args.waiting)], batch_size=5000)
-    patients = Patient.objects.bulk_create([Patient(
-        cpts=cpts, family_name=f"PATIENT{i}", given_names="Synthétique", birth_date=dt.date(1940 + i % 60, 1, 1),
-        created_by=coordinator, is_synthetic=True) for i in range(args.circles)], batch_size=2000)
-    Group.objects.bulk_create([Group(cpts=cpts, kind=Group.Kind.CARE_CIRCLE, title=f"Cercle {i}", patient=p,
-                                     initiator=coordinator) for i, p in enumerate(patients)], batch_size=2000)
+    Placement.objects.bulk_create(
+        [
+            Placement(
+                cpts=cpts,
+                placed_on=first + dt.timedelta(days=rng.randrange(days)),
+                commune=rng.choice(communes),
+                ald=rng.random() < 0.4,
+                age_70=rng.random() < 0.3,
+                precarity=rng.random() < 0.15,
+                waited_days=rng.randrange(5, 300),
+                source="member",
+                request_reference=f"MT-BENCH-{i:06d}",
+            )
+            for i in range(args.placements)
+        ],
+        batch_size=5000,
+    )
+    Request.objects.bulk_create(
+        [
+            Request(
+                cpts=cpts,
+                reference=f"MT-BENCHW-{i:06d}",
+                status=Request.Status.WAITING,
+                source=Request.Source.IMPORT,
+                last_name=f"PATIENT{i}",
+                first_name="Synthétique",
+                birth_date=dt.date(1940 + i % 60, 1, 1),
+                commune=rng.choice(communes),
+                ald=rng.random() < 0.4,
+                waiting_since=first,
+                identity_key=f"bench{i}",
+            )
+            for i in range(args.waiting)
+        ],
+        batch_size=5000,
+    )
+    patients = Patient.objects.bulk_create(
+        [
+            Patient(
+                cpts=cpts,
+                family_name=f"PATIENT{i}",
+                given_names="Synthétique",
+                birth_date=dt.date(1940 + i % 60, 1, 1),
+                created_by=coordinator,
+                is_synthetic=True,
+            )
+            for i in range(args.circles)
+        ],
+        batch_size=2000,
+    )
+    Group.objects.bulk_create(
+        [
+            Group(
+                cpts=cpts, kind=Group.Kind.CARE_CIRCLE, title=f"Cercle {i}", patient=p, initiator=coordinator
+            )
+            for i, p in enumerate(patients)
+        ],
+        batch_size=2000,
+    )
 
     # The contract annex: one indicator per computed source, manual ones, steps within each mission's maximum.
     year = rules.current_year(contract, today)
     mission_of = {"support": "support", "pathways": "pathways", "access": "access"}
     made: dict[str, list] = {}
     for key, source in SOURCES.items():
-        ind = rules.define(contract, coordinator, mission=mission_of.get(source.mission, "access"),
-                           name=source.label[:200], source=key)
+        ind = rules.define(
+            contract,
+            coordinator,
+            mission=mission_of.get(source.mission, "access"),
+            name=source.label[:200],
+            source=key,
+        )
         made.setdefault(ind.mission.mission.code, []).append(ind)
-    for code, name in (("prevention", "Taux de dépistage du cancer du sein"), ("quality", "Réunions pluripro")):
-        ind = rules.define(contract, coordinator, mission=code, name=name,
-                           unit="percent" if code == "prevention" else "count")
+    for code, name in (
+        ("prevention", "Taux de dépistage du cancer du sein"),
+        ("quality", "Réunions pluripro"),
+    ):
+        ind = rules.define(
+            contract,
+            coordinator,
+            mission=code,
+            name=name,
+            unit="percent" if code == "prevention" else "count",
+        )
         rules.record_result(ind, coordinator, year, "71,2" if code == "prevention" else "6")
         made.setdefault(code, []).append(ind)
     for code, inds in made.items():
@@ -176,10 +288,12 @@ def build(args, today: dt.date):
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("ANALYZE")
-    print(f"  built in {time.perf_counter() - t0:.1f} s: {len(communes)} communes ({num(population)} inhabitants, "
-          f"tier {contract.tier}), {num(args.members)} members, {num(len(slots))} slots, {num(len(bookings))} "
-          f"bookings, {num(args.placements)} placements, {num(args.waiting)} waiting, {num(args.circles)} care "
-          f"circles, {contract.indicators.count()} indicators")
+    print(
+        f"  built in {time.perf_counter() - t0:.1f} s: {len(communes)} communes ({num(population)} inhabitants, "
+        f"tier {contract.tier}), {num(args.members)} members, {num(len(slots))} slots, {num(len(bookings))} "
+        f"bookings, {num(args.placements)} placements, {num(args.waiting)} waiting, {num(args.circles)} care "
+        f"circles, {contract.indicators.count()} indicators"
+    )
     return Contract.objects.get(pk=contract.pk), coordinator, year
 
 
@@ -197,7 +311,9 @@ def main() -> int:
         import psycopg
 
         base, name = args.pg_url.rsplit("/", 1)
-        with psycopg.connect(base + "/postgres", autocommit=True) as conn:  # a bench database, rebuilt each run
+        with psycopg.connect(
+            base + "/postgres", autocommit=True
+        ) as conn:  # a bench database, rebuilt each run
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')
         db = args.pg_url
@@ -219,17 +335,34 @@ def main() -> int:
     results: dict[str, float] = {}
     print(f"\n== Contract year {year}, {contract.indicators.count()} indicators ==")
     status = timed("indicators page, live (year_status)", lambda: rules.year_status(contract, year), results)
-    biggest = max((s for m in status for s in m.indicators if s.indicator.computed), key=lambda s: s.rows_counted or 0)
-    print(f"    e.g. {biggest.indicator.name}: {num(int(biggest.value or 0))} (rows counted {num(biggest.rows_counted)})")
-    timed("close the year (close_year: every source counted, stored)", lambda: rules.close_year(contract, by, year),
-          results)
+    biggest = max(
+        (s for m in status for s in m.indicators if s.indicator.computed), key=lambda s: s.rows_counted or 0
+    )
+    print(
+        f"    e.g. {biggest.indicator.name}: {num(int(biggest.value or 0))} (rows counted {num(biggest.rows_counted)})"
+    )
+    timed(
+        "close the year (close_year: every source counted, stored)",
+        lambda: rules.close_year(contract, by, year),
+        results,
+    )
     timed("indicators page, closed year (year_status)", lambda: rules.year_status(contract, year), results)
     attainment = rules.attainment(contract, today + dt.timedelta(days=400))
-    timed("schedule recomputed with the attainment (compute_schedule)",
-          lambda: contracts.compute_schedule(contract, by, "Bench", attainment), results)
-    timed("money position (expected, received, monthly series)", lambda: budget.money_position(contract, today), results)
-    figure = timed(f"rows behind « {biggest.indicator.name[:25]}… »: first 50",
-                   lambda: rules.figure(biggest.indicator, year).head(50), results)
+    timed(
+        "schedule recomputed with the attainment (compute_schedule)",
+        lambda: contracts.compute_schedule(contract, by, "Bench", attainment),
+        results,
+    )
+    timed(
+        "money position (expected, received, monthly series)",
+        lambda: budget.money_position(contract, today),
+        results,
+    )
+    figure = timed(
+        f"rows behind « {biggest.indicator.name[:25]}… »: first 50",
+        lambda: rules.figure(biggest.indicator, year).head(50),
+        results,
+    )
     all_rows = timed("… and all rows (the CSV)", lambda: rules.figure(biggest.indicator, year).rows, results)
     print(f"    {len(figure)} rows shown, {num(len(all_rows))} rows in the CSV")
     built = timed("annual report: build", lambda: report.build(contract, year, by, today), results)

@@ -51,15 +51,24 @@ def setup_django(env: dict) -> None:
 
 
 def manage(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env={**os.environ, **env},
-                          cwd=ROOT, check=True, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        env={**os.environ, **env},
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
 
 
 def query_points(n: int, seed: int) -> list[tuple[float, float]]:
     from territory.models import Commune
 
-    rows = list(Commune.objects.filter(population__gt=0, arrondissements__isnull=True, latitude__isnull=False)
-                .values_list("latitude", "longitude", "population"))
+    rows = list(
+        Commune.objects.filter(
+            population__gt=0, arrondissements__isnull=True, latitude__isnull=False
+        ).values_list("latitude", "longitude", "population")
+    )
     rng = random.Random(seed)
     picks = rng.choices(rows, weights=[r[2] for r in rows], k=n)
     # A point somewhere in the commune (about ±1 km around its centre), not only on centroids.
@@ -74,8 +83,14 @@ def kdtrees():
 
     trees = {}
     for code in PROFESSIONS:
-        rows = np.array(list(PracticePlace.objects.filter(active=True, profession_code=code, latitude__isnull=False)
-                             .values_list("latitude", "longitude")), dtype=float)
+        rows = np.array(
+            list(
+                PracticePlace.objects.filter(
+                    active=True, profession_code=code, latitude__isnull=False
+                ).values_list("latitude", "longitude")
+            ),
+            dtype=float,
+        )
         lat, lon = np.radians(rows[:, 0]), np.radians(rows[:, 1])
         xyz = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
         trees[code] = cKDTree(xyz)
@@ -112,7 +127,9 @@ def run_in_process(points, trees) -> dict:
             tree, bound = trees[code], chord(radius) * (1 + 1e-12)
             for lat, lon in points:
                 t0 = time.perf_counter()
-                hits = search.nearest(lat, lon, K, radius, search.Filters(profession_code=code), per_professional=False)
+                hits = search.nearest(
+                    lat, lon, K, radius, search.Filters(profession_code=code), per_professional=False
+                )
                 db_t.append((time.perf_counter() - t0) * 1000)
                 q = unit(lat, lon)
                 t0 = time.perf_counter()
@@ -120,10 +137,15 @@ def run_in_process(points, trees) -> dict:
                 kd_t.append((time.perf_counter() - t0) * 1000)
                 reference = [arc_km(d) for d in dist if d != float("inf")]
                 mine = [h.distance_km for h in hits]
-                if len(mine) == len(reference) and all(abs(a - b) < 1e-6 for a, b in zip(mine, reference, strict=True)):
+                if len(mine) == len(reference) and all(
+                    abs(a - b) < 1e-6 for a, b in zip(mine, reference, strict=True)
+                ):
                     exact += 1
-            out[f"{code}/{radius}"] = {"db": percentiles(db_t), "kdtree": percentiles(kd_t),
-                                       "exact": exact / len(points)}
+            out[f"{code}/{radius}"] = {
+                "db": percentiles(db_t),
+                "kdtree": percentiles(kd_t),
+                "exact": exact / len(points),
+            }
     return out
 
 
@@ -138,16 +160,31 @@ def run_http(env: dict, points, requests_per_case: int) -> dict:
     from cpts import actions
     from cpts.models import CPTS
 
-    user = User.objects.filter(email="bench@bench.test").first() or User.objects.create_user("bench@bench.test", None)
+    user = User.objects.filter(email="bench@bench.test").first() or User.objects.create_user(
+        "bench@bench.test", None
+    )
     cpts = CPTS.objects.filter(slug="bench").first() or actions.create_cpts(name="Bench", coordinator=user)
     cpts.slug = "bench"
     cpts.save()
     _, token = APIToken.issue(user, "bench")
     port = free_port()
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "uvicorn"), "opencpts.asgi:application", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", "2", "--log-level", "warning", "--no-access-log"],
-        cwd=ROOT, env={**os.environ, **env, "LOG_LEVEL": "WARNING"})
+        [
+            str(Path(sys.executable).parent / "uvicorn"),
+            "opencpts.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env, "LOG_LEVEL": "WARNING"},
+    )
     try:
         for _ in range(100):
             try:
@@ -159,17 +196,38 @@ def run_http(env: dict, points, requests_per_case: int) -> dict:
         warm = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         for i, (lat, lon) in enumerate(points[:300]):
             code, radius = list(PROFESSIONS)[i % 3], RADII[i % 2]
-            warm.request("GET", "/api/cpts/bench/directory/nearest?" + urlencode(
-                {"lat": f"{lat:.6f}", "lon": f"{lon:.6f}", "profession": code, "radius_km": radius, "k": K}),
-                headers={"Authorization": f"Bearer {token}", "Host": "127.0.0.1"})
+            warm.request(
+                "GET",
+                "/api/cpts/bench/directory/nearest?"
+                + urlencode(
+                    {
+                        "lat": f"{lat:.6f}",
+                        "lon": f"{lon:.6f}",
+                        "profession": code,
+                        "radius_km": radius,
+                        "k": K,
+                    }
+                ),
+                headers={"Authorization": f"Bearer {token}", "Host": "127.0.0.1"},
+            )
             warm.getresponse().read()
         warm.close()
         results = {}
         for code in PROFESSIONS:
             for radius in RADII:
-                paths = ["/api/cpts/bench/directory/nearest?" + urlencode(
-                    {"lat": f"{lat:.6f}", "lon": f"{lon:.6f}", "profession": code, "radius_km": radius, "k": K})
-                    for lat, lon in points[:requests_per_case]]
+                paths = [
+                    "/api/cpts/bench/directory/nearest?"
+                    + urlencode(
+                        {
+                            "lat": f"{lat:.6f}",
+                            "lon": f"{lon:.6f}",
+                            "profession": code,
+                            "radius_km": radius,
+                            "k": K,
+                        }
+                    )
+                    for lat, lon in points[:requests_per_case]
+                ]
                 latencies: list[float] = []
                 errors: list[int] = []
                 lock = threading.Lock()
@@ -229,7 +287,9 @@ def child(args) -> None:
         t0 = time.perf_counter()
         done = manage(env, "import_rpps", str(extract), "--no-progress")
         report["import_s"] = time.perf_counter() - t0
-        report["import_peak_rss_mb"] = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+        report["import_peak_rss_mb"] = (
+            max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+        )
         report["import_output"] = done.stdout.strip().splitlines()[0]
     report["professionals"] = Professional.objects.count()
     points = query_points(args.points, seed=7)
@@ -247,29 +307,41 @@ def child(args) -> None:
 def print_report(report: dict) -> None:
     print(f"\n=== {report['db']} — {report['professionals']:,} professionals ===".replace(",", " "))
     if "import_s" in report:
-        print(f"import: {report['import_s']:.0f} s, peak memory {report['import_peak_rss_mb']:.0f} MB "
-              f"(floors: 300 s, 1536 MB) — {report['import_output']}")
-    print(f"{'profession/radius':<22}{'in-process p50/p95/p99 ms':>30}{'k-d tree p50/p95/p99 ms':>28}"
-          f"{'p95 ratio':>11}{'exact':>8}{'HTTP p50/p95/p99 ms':>27}{'HTTP p95 ratio':>16}{'req/s':>8}")
+        print(
+            f"import: {report['import_s']:.0f} s, peak memory {report['import_peak_rss_mb']:.0f} MB "
+            f"(floors: 300 s, 1536 MB) — {report['import_output']}"
+        )
+    print(
+        f"{'profession/radius':<22}{'in-process p50/p95/p99 ms':>30}{'k-d tree p50/p95/p99 ms':>28}"
+        f"{'p95 ratio':>11}{'exact':>8}{'HTTP p50/p95/p99 ms':>27}{'HTTP p95 ratio':>16}{'req/s':>8}"
+    )
     for case, r in report["in_process"].items():
         code, radius = case.split("/")
         h = report["http"][case]
         kd95 = r["kdtree"]["p95"]
-        print(f"{PROFESSIONS[code] + ' ' + radius + ' km':<22}"
-              f"{r['db']['p50']:>10.3f}{r['db']['p95']:>10.3f}{r['db']['p99']:>10.3f}"
-              f"{r['kdtree']['p50']:>9.3f}{r['kdtree']['p95']:>9.3f}{r['kdtree']['p99']:>10.3f}"
-              f"{r['db']['p95'] / kd95:>10.0f}×{r['exact'] * 100:>7.1f}%"
-              f"{h['p50']:>9.2f}{h['p95']:>9.2f}{h['p99']:>9.2f}{h['p95'] / kd95:>15.0f}×{h['rps']:>8.0f}")
+        print(
+            f"{PROFESSIONS[code] + ' ' + radius + ' km':<22}"
+            f"{r['db']['p50']:>10.3f}{r['db']['p95']:>10.3f}{r['db']['p99']:>10.3f}"
+            f"{r['kdtree']['p50']:>9.3f}{r['kdtree']['p95']:>9.3f}{r['kdtree']['p99']:>10.3f}"
+            f"{r['db']['p95'] / kd95:>10.0f}×{r['exact'] * 100:>7.1f}%"
+            f"{h['p50']:>9.2f}{h['p95']:>9.2f}{h['p99']:>9.2f}{h['p95'] / kd95:>15.0f}×{h['rps']:>8.0f}"
+        )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--count", type=int, default=1_200_000)
     parser.add_argument("--points", type=int, default=2000)
-    parser.add_argument("--http-requests", type=int, default=1000, help="requests per (profession, radius) case")
+    parser.add_argument(
+        "--http-requests", type=int, default=1000, help="requests per (profession, radius) case"
+    )
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/opencpts_bench")
-    parser.add_argument("--keep", action="store_true", help="reuse the databases of a previous run (no import)")
+    parser.add_argument(
+        "--keep", action="store_true", help="reuse the databases of a previous run (no import)"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--env", help=argparse.SUPPRESS)
     parser.add_argument("--extract", help=argparse.SUPPRESS)
@@ -282,9 +354,13 @@ def main() -> None:
     extract = work / f"PS_LibreAcces_Personne_activite_bench_{args.count}.txt"
     databases = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     for db in databases:
-        env = {"OPENCPTS_DEV": "1", "OPENCPTS_VAR_DIR": str(work / db), "LOG_LEVEL": "WARNING",
-               "OPENCPTS_NPM_DIR": str(ROOT / "var" / "npm"),
-               "ALLOWED_HOSTS": "127.0.0.1,localhost"}
+        env = {
+            "OPENCPTS_DEV": "1",
+            "OPENCPTS_VAR_DIR": str(work / db),
+            "LOG_LEVEL": "WARNING",
+            "OPENCPTS_NPM_DIR": str(ROOT / "var" / "npm"),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        }
         if db == "postgres":
             env["DATABASE_URL"] = args.pg_url
             if not args.keep:
@@ -299,10 +375,30 @@ def main() -> None:
             if not args.keep:
                 for suffix in ("", "-wal", "-shm"):
                     Path(str(work / db / "bench.sqlite3") + suffix).unlink(missing_ok=True)
-        print(f"--- {db}: setting up; importing {args.count:,} professionals; measuring ...".replace(",", " "), flush=True)
-        proc = subprocess.run([sys.executable, __file__, "--child", "--env", json.dumps(env), "--extract", str(extract),
-                               "--count", str(args.count), "--points", str(args.points),
-                               "--http-requests", str(args.http_requests)], cwd=ROOT, capture_output=True, text=True)
+        print(
+            f"--- {db}: setting up; importing {args.count:,} professionals; measuring ...".replace(",", " "),
+            flush=True,
+        )
+        proc = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                "--env",
+                json.dumps(env),
+                "--extract",
+                str(extract),
+                "--count",
+                str(args.count),
+                "--points",
+                str(args.points),
+                "--http-requests",
+                str(args.http_requests),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
         lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
         if proc.returncode != 0 or not lines:
             print(proc.stdout[-3000:], proc.stderr[-5000:], sep="\n")

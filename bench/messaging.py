@@ -47,6 +47,7 @@ def free_port() -> int:
 
 # --- setup, in a child process with Django configured -------------------------------------------------
 
+
 def setup(groups: int, members: int, out: str) -> None:
     import django
 
@@ -70,26 +71,62 @@ def setup(groups: int, members: int, out: str) -> None:
     cpts = CPTS.objects.create(name="CPTS Banc d'essai (fictive)", slug="banc-messagerie")
     total = groups * members
     users = User.objects.bulk_create(
-        [User(email=f"pro{i:05d}@bench.opencpts.test", first_name="Pro", last_name=f"Fictif {i:05d}", password=unusable)
-         for i in range(total)], batch_size=2000)
-    Membership.objects.bulk_create([Membership(cpts=cpts, user=u, role=Role.MEMBER) for u in users], batch_size=2000)
+        [
+            User(
+                email=f"pro{i:05d}@bench.opencpts.test",
+                first_name="Pro",
+                last_name=f"Fictif {i:05d}",
+                password=unusable,
+            )
+            for i in range(total)
+        ],
+        batch_size=2000,
+    )
+    Membership.objects.bulk_create(
+        [Membership(cpts=cpts, user=u, role=Role.MEMBER) for u in users], batch_size=2000
+    )
     devices = TOTPDevice.objects.bulk_create(
-        [TOTPDevice(user=u, name="banc", confirmed=True, key=secrets.token_hex(20)) for u in users], batch_size=2000)
+        [TOTPDevice(user=u, name="banc", confirmed=True, key=secrets.token_hex(20)) for u in users],
+        batch_size=2000,
+    )
     group_rows = Group.objects.bulk_create(
-        [Group(cpts=cpts, kind=Group.Kind.WORKING_GROUP, title=f"Groupe fictif {g:03d}", initiator=users[g * members])
-         for g in range(groups)])
+        [
+            Group(
+                cpts=cpts,
+                kind=Group.Kind.WORKING_GROUP,
+                title=f"Groupe fictif {g:03d}",
+                initiator=users[g * members],
+            )
+            for g in range(groups)
+        ]
+    )
     now = timezone.now()
     GroupMember.objects.bulk_create(
-        [GroupMember(cpts=cpts, group=group_rows[g], user=users[g * members + m], status=GroupMember.Status.ACTIVE,
-                     joined_at=now) for g in range(groups) for m in range(members)], batch_size=5000)
+        [
+            GroupMember(
+                cpts=cpts,
+                group=group_rows[g],
+                user=users[g * members + m],
+                status=GroupMember.Status.ACTIVE,
+                joined_at=now,
+            )
+            for g in range(groups)
+            for m in range(members)
+        ],
+        batch_size=5000,
+    )
     expire = now + timezone.timedelta(days=1)
     sessions, keys = [], []
     for user, device in zip(users, devices, strict=True):
         key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
-        data = SessionStore().encode({"_auth_user_id": str(user.pk), "_auth_user_backend":
-                                      "django.contrib.auth.backends.ModelBackend",
-                                      "_auth_user_hash": user.get_session_auth_hash(),
-                                      DEVICE_ID_SESSION_KEY: device.persistent_id})
+        data = SessionStore().encode(
+            {
+                "_auth_user_id": str(user.pk),
+                "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+                "_auth_user_hash": user.get_session_auth_hash(),
+                DEVICE_ID_SESSION_KEY: device.persistent_id,
+            }
+        )
         sessions.append(Session(session_key=key, session_data=data, expire_date=expire))
         keys.append(key)
     Session.objects.bulk_create(sessions, batch_size=2000)
@@ -99,13 +136,20 @@ def setup(groups: int, members: int, out: str) -> None:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     secret = get_random_string(32, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-    plan = {"slug": cpts.slug, "csrf_cookie": secret, "csrf_token": _mask_cipher_secret(secret),
-            "groups": [{"id": group_rows[g].pk, "sessions": keys[g * members:(g + 1) * members]} for g in range(groups)],
-            "setup_s": time.monotonic() - started}
+    plan = {
+        "slug": cpts.slug,
+        "csrf_cookie": secret,
+        "csrf_token": _mask_cipher_secret(secret),
+        "groups": [
+            {"id": group_rows[g].pk, "sessions": keys[g * members : (g + 1) * members]} for g in range(groups)
+        ],
+        "setup_s": time.monotonic() - started,
+    }
     Path(out).write_text(json.dumps(plan))
 
 
 # --- member clients, in their own processes ----------------------------------------------------------
+
 
 def client_worker(conns: list, ready, stop, results) -> None:
     """Holds WebSocket connections [(server, group_id, session)], records (group, object, t_recv)."""
@@ -121,9 +165,16 @@ def client_worker(conns: list, ready, stop, results) -> None:
             async with limit:
                 for attempt in range(5):
                     try:
-                        ws = await websockets.connect(f"ws://{server}/ws/", open_timeout=60, max_queue=None, ping_interval=None,
-                                                      additional_headers={"Origin": f"http://{server}",
-                                                                          "Cookie": f"sessionid={session}"})
+                        ws = await websockets.connect(
+                            f"ws://{server}/ws/",
+                            open_timeout=60,
+                            max_queue=None,
+                            ping_interval=None,
+                            additional_headers={
+                                "Origin": f"http://{server}",
+                                "Cookie": f"sessionid={session}",
+                            },
+                        )
                         frame = json.loads(await asyncio.wait_for(ws.recv(), 60))
                         assert frame == {"type": "ready"}, frame
                         return ws
@@ -159,8 +210,11 @@ def client_worker(conns: list, ready, stop, results) -> None:
 
 # --- the run -------------------------------------------------------------------------------------------
 
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/opencpts_bench_messaging")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
@@ -174,11 +228,19 @@ def main() -> None:
 
     work = ROOT / "var" / "bench" / "messaging"
     work.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "opencpts.settings", "OPENCPTS_DEV": "1",
-           "OPENCPTS_VAR_DIR": str(work), "SECRET_KEY": SECRET_KEY, "LOG_LEVEL": "WARNING",
-           "OPENCPTS_NPM_DIR": str(ROOT / "var" / "npm"),
-           "ALLOWED_HOSTS": "127.0.0.1,localhost", "REDIS_URL": args.redis_url,
-           "CHANNEL_PREFIX": f"bench{secrets.token_hex(4)}", "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "opencpts.settings",
+        "OPENCPTS_DEV": "1",
+        "OPENCPTS_VAR_DIR": str(work),
+        "SECRET_KEY": SECRET_KEY,
+        "LOG_LEVEL": "WARNING",
+        "OPENCPTS_NPM_DIR": str(ROOT / "var" / "npm"),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "REDIS_URL": args.redis_url,
+        "CHANNEL_PREFIX": f"bench{secrets.token_hex(4)}",
+        "PYTHONPATH": str(ROOT),
+    }
     if args.db == "postgres":
         import psycopg
 
@@ -193,21 +255,51 @@ def main() -> None:
             Path(str(db) + suffix).unlink(missing_ok=True)
         env["DATABASE_URL"] = f"sqlite:///{db}"
     manage = [sys.executable, str(ROOT / "manage.py")]
-    print(f"--- {args.db}: migrating; creating {args.groups} groups × {args.members} members (synthetic) ...",
-          flush=True)
+    print(
+        f"--- {args.db}: migrating; creating {args.groups} groups × {args.members} members (synthetic) ...",
+        flush=True,
+    )
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     plan_file = work / "plan.json"
-    subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(ROOT)!r}); from bench.messaging "
-                    f"import setup; setup({args.groups}, {args.members}, {str(plan_file)!r})"],
-                   cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import sys; sys.path.insert(0, {str(ROOT)!r}); from bench.messaging "
+            f"import setup; setup({args.groups}, {args.members}, {str(plan_file)!r})",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     plan = json.loads(plan_file.read_text())
     print(f"setup: {plan['setup_s']:.0f} s", flush=True)
 
     ports = [free_port(), free_port()]
-    servers = [subprocess.Popen([sys.executable, "-m", "uvicorn", "opencpts.asgi:application", "--host", "127.0.0.1",
-                                 "--port", str(p), "--log-level", "warning", "--no-access-log",
-                                 "--ws-per-message-deflate", "false", "--ws-ping-interval", "30"], cwd=ROOT, env=env)
-               for p in ports]
+    servers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "opencpts.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(p),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+                "--ws-per-message-deflate",
+                "false",
+                "--ws-ping-interval",
+                "30",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        for p in ports
+    ]
     addresses = [f"127.0.0.1:{p}" for p in ports]
     try:
         for port, server in zip(ports, servers, strict=True):
@@ -219,12 +311,17 @@ def main() -> None:
                     break
                 except OSError:
                     time.sleep(0.1)
-        conns = [(addresses[(g + m) % 2], group["id"], session)
-                 for g, group in enumerate(plan["groups"]) for m, session in enumerate(group["sessions"])]
+        conns = [
+            (addresses[(g + m) % 2], group["id"], session)
+            for g, group in enumerate(plan["groups"])
+            for m, session in enumerate(group["sessions"])
+        ]
         ctx = mp.get_context("spawn")
         ready, results, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
-        workers = [ctx.Process(target=client_worker, args=(conns[i::args.clients], ready, stop, results))
-                   for i in range(args.clients)]
+        workers = [
+            ctx.Process(target=client_worker, args=(conns[i :: args.clients], ready, stop, results))
+            for i in range(args.clients)
+        ]
         started = time.monotonic()
         for w in workers:
             w.start()
@@ -238,10 +335,21 @@ def main() -> None:
         for n, address in enumerate(addresses * 5):
             group = plan["groups"][n % len(plan["groups"])]
             warm = http.client.HTTPConnection(address, timeout=60)
-            warm.request("POST", f"/c/{plan['slug']}/groupes/{group['id']}/messages/", body=urlencode(
-                {"csrfmiddlewaretoken": plan["csrf_token"], "subject": "Échauffement", "body": "Non mesuré."}),
-                headers={"Content-Type": "application/x-www-form-urlencoded",
-                         "Cookie": f"sessionid={group['sessions'][0]}; csrftoken={plan['csrf_cookie']}"})
+            warm.request(
+                "POST",
+                f"/c/{plan['slug']}/groupes/{group['id']}/messages/",
+                body=urlencode(
+                    {
+                        "csrfmiddlewaretoken": plan["csrf_token"],
+                        "subject": "Échauffement",
+                        "body": "Non mesuré.",
+                    }
+                ),
+                headers={
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Cookie": f"sessionid={group['sessions'][0]}; csrftoken={plan['csrf_cookie']}",
+                },
+            )
             warm.getresponse().read()
             warm.close()
         time.sleep(2.0)
@@ -258,16 +366,27 @@ def main() -> None:
             for i in indexes:
                 group = plan["groups"][i % len(plan["groups"])]
                 server = addresses[i % 2]
-                body = urlencode({"csrfmiddlewaretoken": plan["csrf_token"], "subject": f"Essai {i}",
-                                  "body": "Message de banc d'essai (fictif)."})
+                body = urlencode(
+                    {
+                        "csrfmiddlewaretoken": plan["csrf_token"],
+                        "subject": f"Essai {i}",
+                        "body": "Message de banc d'essai (fictif).",
+                    }
+                )
                 delay = t_start + i / args.rate - time.time()
                 if delay > 0:
                     time.sleep(delay)
                 t0 = time.time()
                 conn = conns_http[server]
-                conn.request("POST", f"/c/{plan['slug']}/groupes/{group['id']}/messages/", body=body, headers={
-                    "Content-Type": "application/x-www-form-urlencoded",
-                    "Cookie": f"sessionid={group['sessions'][0]}; csrftoken={plan['csrf_cookie']}"})
+                conn.request(
+                    "POST",
+                    f"/c/{plan['slug']}/groupes/{group['id']}/messages/",
+                    body=body,
+                    headers={
+                        "Content-Type": "application/x-www-form-urlencoded",
+                        "Cookie": f"sessionid={group['sessions'][0]}; csrftoken={plan['csrf_cookie']}",
+                    },
+                )
                 response = conn.getresponse()
                 response.read()
                 with lock:
@@ -305,14 +424,22 @@ def main() -> None:
     expected = sum(1 for p in posts if p[3] == 302) * args.members
     lat = percentiles(latencies)
     http_ms = percentiles([(p[2] - p[1]) * 1000 for p in posts])
-    print(f"\n=== {args.db} — {args.groups} groups × {args.members} connected members, 2 application processes, "
-          f"Redis pub/sub ===")
-    print(f"posts: {len(posts)} sent in {post_window:.1f} s = {len(posts) / post_window:.1f} posts/s "
-          f"(target {args.rate:g}); HTTP errors: {len(bad)}; POST p50/p95 {http_ms['p50']:.0f}/{http_ms['p95']:.0f} ms")
-    print(f"deliveries: {received:,} of {expected:,} expected ({expected - received} lost), "
-          f"{received / post_window:,.0f} frames/s".replace(",", " "))
-    print(f"post → delivery on every member's connection: p50 {lat['p50']:.0f} ms, p95 {lat['p95']:.0f} ms, "
-          f"p99 {lat['p99']:.0f} ms (floor: p95 < 250 ms at 20 posts/s)")
+    print(
+        f"\n=== {args.db} — {args.groups} groups × {args.members} connected members, 2 application processes, "
+        f"Redis pub/sub ==="
+    )
+    print(
+        f"posts: {len(posts)} sent in {post_window:.1f} s = {len(posts) / post_window:.1f} posts/s "
+        f"(target {args.rate:g}); HTTP errors: {len(bad)}; POST p50/p95 {http_ms['p50']:.0f}/{http_ms['p95']:.0f} ms"
+    )
+    print(
+        f"deliveries: {received:,} of {expected:,} expected ({expected - received} lost), "
+        f"{received / post_window:,.0f} frames/s".replace(",", " ")
+    )
+    print(
+        f"post → delivery on every member's connection: p50 {lat['p50']:.0f} ms, p95 {lat['p95']:.0f} ms, "
+        f"p99 {lat['p99']:.0f} ms (floor: p95 < 250 ms at 20 posts/s)"
+    )
     errors = [e for o in outcome for e in o["errors"]]
     if errors:
         print("connection errors (first ones):", errors[:5])

@@ -52,7 +52,9 @@ def progress(label: str, done: int, total: int) -> None:
 # ----------------------------------------------------------------------------- child: data
 
 
-def setup(cpts_count: int, professionals: int, participants: int, free_slots: int, clients: int, plan_file: str):
+def setup(
+    cpts_count: int, professionals: int, participants: int, free_slots: int, clients: int, plan_file: str
+):
     """Runs in a child process with the benchmark's environment (DATABASE_URL...)."""
     import django
 
@@ -71,36 +73,64 @@ def setup(cpts_count: int, professionals: int, participants: int, free_slots: in
 
     started = time.monotonic()
     rng = random.Random(7)
-    communes = list(Commune.objects.filter(kind="COM", latitude__isnull=False)
-                    .values_list("insee", "latitude", "longitude", "population"))
+    communes = list(
+        Commune.objects.filter(kind="COM", latitude__isnull=False).values_list(
+            "insee", "latitude", "longitude", "population"
+        )
+    )
     weights = [max(1, c[3] or 1) for c in communes]
     owner = User.objects.create_user(email="bench-snp@example.invalid", password=None)
-    cpts = CPTS.objects.bulk_create([CPTS(name=f"CPTS synthétique {i}", slug=f"cpts-synth-{i}",
-                                          finess=f"{990000000 + i:09d}") for i in range(cpts_count)])
+    cpts = CPTS.objects.bulk_create(
+        [
+            CPTS(name=f"CPTS synthétique {i}", slug=f"cpts-synth-{i}", finess=f"{990000000 + i:09d}")
+            for i in range(cpts_count)
+        ]
+    )
     for start in range(0, professionals, BATCH):
         rows = []
         for i in range(start, min(professionals, start + BATCH)):
             rpps = f"{19000000000 + i:011d}"
-            rows.append(Professional(id_type="8", national_id=rpps, idnat="8" + rpps, last_name=f"SYNTHETIQUE{i}",
-                                     first_name="Test", profession_code="10" if i % 3 else "60",
-                                     specialty_code="SM54" if i % 3 else "", is_synthetic=True,
-                                     takes_part_in_snp=i < participants))
+            rows.append(
+                Professional(
+                    id_type="8",
+                    national_id=rpps,
+                    idnat="8" + rpps,
+                    last_name=f"SYNTHETIQUE{i}",
+                    first_name="Test",
+                    profession_code="10" if i % 3 else "60",
+                    specialty_code="SM54" if i % 3 else "",
+                    is_synthetic=True,
+                    takes_part_in_snp=i < participants,
+                )
+            )
         Professional.objects.bulk_create(rows)
         progress("professionals", min(professionals, start + BATCH), professionals)
     pro_ids = list(Professional.objects.filter(is_synthetic=True).order_by("pk").values_list("pk", "idnat"))
     for start in range(0, len(pro_ids), BATCH):
         rows = []
-        for pk, _ in pro_ids[start:start + BATCH]:
+        for pk, _ in pro_ids[start : start + BATCH]:
             insee, lat, lon, _pop = rng.choices(communes, weights)[0]
-            rows.append(PracticePlace(professional_id=pk, label="Cabinet (synthétique)", address="1 place de la Mairie",
-                                      postal_code="01000", commune_id=insee, latitude=lat + rng.uniform(-0.02, 0.02),
-                                      longitude=lon + rng.uniform(-0.02, 0.02), phone="0400000000",
-                                      geo_precision="address"))
+            rows.append(
+                PracticePlace(
+                    professional_id=pk,
+                    label="Cabinet (synthétique)",
+                    address="1 place de la Mairie",
+                    postal_code="01000",
+                    commune_id=insee,
+                    latitude=lat + rng.uniform(-0.02, 0.02),
+                    longitude=lon + rng.uniform(-0.02, 0.02),
+                    phone="0400000000",
+                    geo_precision="address",
+                )
+            )
         PracticePlace.objects.bulk_create(rows)
         progress("places of practice", min(len(pro_ids), start + BATCH), len(pro_ids))
     participating = pro_ids[:participants]
-    place_of = dict(PracticePlace.objects.filter(professional_id__in=[p for p, _ in participating])
-                    .values_list("professional_id", "pk"))
+    place_of = dict(
+        PracticePlace.objects.filter(professional_id__in=[p for p, _ in participating]).values_list(
+            "professional_id", "pk"
+        )
+    )
     today = timezone.localdate()
     now = timezone.now()
     per_pro = max(1, free_slots // participants)
@@ -109,13 +139,25 @@ def setup(cpts_count: int, professionals: int, participants: int, free_slots: in
         starts = set()
         while len(starts) < per_pro:
             day = today + dt.timedelta(days=rng.randrange(3))
-            start = dt.datetime.combine(day, dt.time(rng.randrange(8, 20), rng.choice((0, 20, 40))), tzinfo=PARIS)
+            start = dt.datetime.combine(
+                day, dt.time(rng.randrange(8, 20), rng.choice((0, 20, 40))), tzinfo=PARIS
+            )
             if start > now + dt.timedelta(minutes=30):
                 starts.add(start)
         for start in starts:
-            rows.append(Slot(cpts_id=cpts[n % cpts_count].pk, professional_id=pk, place_id=place_of[pk], start=start,
-                             end=start + dt.timedelta(minutes=20), modality="AMB", show_snp=True, show_cpts=True,
-                             created_by_id=owner.pk))
+            rows.append(
+                Slot(
+                    cpts_id=cpts[n % cpts_count].pk,
+                    professional_id=pk,
+                    place_id=place_of[pk],
+                    start=start,
+                    end=start + dt.timedelta(minutes=20),
+                    modality="AMB",
+                    show_snp=True,
+                    show_cpts=True,
+                    created_by_id=owner.pk,
+                )
+            )
         if len(rows) >= BATCH or n == len(participating) - 1:
             Slot.objects.bulk_create(rows)
             made += len(rows)
@@ -128,18 +170,36 @@ def setup(cpts_count: int, professionals: int, participants: int, free_slots: in
     for k in range(50):
         pk = participating[k][0]
         start = dt.datetime.combine(tomorrow, dt.time(7, 5), tzinfo=PARIS)  # 50 professionals, one slot each
-        contested.append(Slot.objects.create(cpts=arena, professional_id=pk, place_id=place_of[pk], start=start,
-                                             end=start + dt.timedelta(minutes=20), show_cpts=True,
-                                             created_by=owner).pk)
+        contested.append(
+            Slot.objects.create(
+                cpts=arena,
+                professional_id=pk,
+                place_id=place_of[pk],
+                start=start,
+                end=start + dt.timedelta(minutes=20),
+                show_cpts=True,
+                created_by=owner,
+            ).pk
+        )
     tokens = []
     for c in range(clients):
         user = User.objects.create_user(email=f"bench-client-{c}@example.invalid", password=None)
         Membership.objects.create(cpts=arena, user=user, role=Role.MEMBER)
         tokens.append(APIToken.issue(user, name="bench")[1])
-    Path(plan_file).write_text(json.dumps({
-        "participants": [idnat for _, idnat in participating], "professionals": len(pro_ids), "slots": made,
-        "cpts_ids": [c.pk for c in cpts], "arena": arena.slug, "contested": contested, "tokens": tokens,
-        "setup_s": time.monotonic() - started}))
+    Path(plan_file).write_text(
+        json.dumps(
+            {
+                "participants": [idnat for _, idnat in participating],
+                "professionals": len(pro_ids),
+                "slots": made,
+                "cpts_ids": [c.pk for c in cpts],
+                "arena": arena.slug,
+                "contested": contested,
+                "tokens": tokens,
+                "setup_s": time.monotonic() - started,
+            }
+        )
+    )
 
 
 def search_run(count: int, plan_file: str, out_file: str) -> None:
@@ -177,8 +237,23 @@ def free_port() -> int:
 
 def start_server(env: dict) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "opencpts.asgi:application", "--host", "127.0.0.1",
-                               "--port", str(port), "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "opencpts.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     for _ in range(300):
         if server.poll() is not None:
             sys.exit(f"the application process exited ({server.returncode})")
@@ -197,18 +272,23 @@ def sas_path(idnats: list[str]) -> str:
     now = dt.datetime.now(ZoneInfo("Europe/Paris"))
     end = dt.datetime.combine(now.date() + dt.timedelta(days=2), dt.time(23, 59, 59))
     ids = ",".join(f"{IDNPS}|{i}" for i in idnats)
-    return ("/fhir/sas/Slot?_include=Slot:schedule&_include=Slot:service-type-reference"
-            "&_include:iterate=Schedule:actor&_include:iterate=HealthcareService:organization"
-            f"&schedule.actor:Practitioner.identifier={quote(ids, safe='|:,')}"
-            f"&start=ge{now:%Y-%m-%dT%H:%M:%S}.000&start=le{end:%Y-%m-%dT%H:%M:%S}.000&status=free")
+    return (
+        "/fhir/sas/Slot?_include=Slot:schedule&_include=Slot:service-type-reference"
+        "&_include:iterate=Schedule:actor&_include:iterate=HealthcareService:organization"
+        f"&schedule.actor:Practitioner.identifier={quote(ids, safe='|:,')}"
+        f"&start=ge{now:%Y-%m-%dT%H:%M:%S}.000&start=le{end:%Y-%m-%dT%H:%M:%S}.000&status=free"
+    )
 
 
 def sas_run(address: str, idnats: list[str], per_request: int, requests: int, seed: int):
     rng = random.Random(seed)
     host, port = address.split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=30)
-    headers = {"Accept": "application/json+fhir", "X-SSL-Client-Verify": "SUCCESS",
-               "X-SSL-Client-S-DN": f"CN={CN},OU={OU}"}
+    headers = {
+        "Accept": "application/json+fhir",
+        "X-SSL-Client-Verify": "SUCCESS",
+        "X-SSL-Client-S-DN": f"CN={CN},OU={OU}",
+    }
     times, slots = [], 0
     for _ in range(requests):
         path = sas_path(rng.sample(idnats, per_request))
@@ -227,8 +307,9 @@ def contention(addresses: list[str], plan: dict) -> dict:
     barrier = threading.Barrier(len(plan["tokens"]))
     results: list[tuple[int, int]] = []
     lock = threading.Lock()
-    body = json.dumps({"family_name": "Contention", "given_names": "Test", "motif": "Banc d'essai",
-                       "phone": "0612345678"})
+    body = json.dumps(
+        {"family_name": "Contention", "given_names": "Test", "motif": "Banc d'essai", "phone": "0612345678"}
+    )
 
     def client(n: int, token: str) -> None:
         slot = plan["contested"][n % len(plan["contested"])]  # every slot wanted by 4 clients at once
@@ -236,8 +317,12 @@ def contention(addresses: list[str], plan: dict) -> dict:
         conn = http.client.HTTPConnection(host, int(port), timeout=60)
         conn.connect()
         barrier.wait()
-        conn.request("POST", f"/api/cpts/{plan['arena']}/snp/slots/{slot}/bookings", body=body,
-                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        conn.request(
+            "POST",
+            f"/api/cpts/{plan['arena']}/snp/slots/{slot}/bookings",
+            body=body,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
         response = conn.getresponse()
         response.read()
         with lock:
@@ -257,7 +342,9 @@ def contention(addresses: list[str], plan: dict) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/opencpts_bench_snp")
     parser.add_argument("--cpts", type=int, default=1000)
     parser.add_argument("--professionals", type=int, default=1_200_000)
@@ -270,12 +357,22 @@ def main() -> None:
 
     work = ROOT / "var" / "bench" / "snp"
     work.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "opencpts.settings", "OPENCPTS_DEV": "1",
-           "OPENCPTS_VAR_DIR": str(work), "SECRET_KEY": SECRET_KEY, "LOG_LEVEL": "WARNING",
-           "OPENCPTS_NPM_DIR": str(ROOT / "var" / "npm"),
-           "ALLOWED_HOSTS": "127.0.0.1,localhost", "DATABASE_URL": args.pg_url, "PYTHONPATH": str(ROOT),
-           "OPENCPTS_SAS_ALLOWED_CN": CN, "OPENCPTS_SAS_ALLOWED_OU": OU, "DJANGO_SUPERUSER_PASSWORD": "",
-           "TRUSTED_PROXIES": "127.0.0.1"}  # the benchmark plays the reverse proxy on this machine
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "opencpts.settings",
+        "OPENCPTS_DEV": "1",
+        "OPENCPTS_VAR_DIR": str(work),
+        "SECRET_KEY": SECRET_KEY,
+        "LOG_LEVEL": "WARNING",
+        "OPENCPTS_NPM_DIR": str(ROOT / "var" / "npm"),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": args.pg_url,
+        "PYTHONPATH": str(ROOT),
+        "OPENCPTS_SAS_ALLOWED_CN": CN,
+        "OPENCPTS_SAS_ALLOWED_OU": OU,
+        "DJANGO_SUPERUSER_PASSWORD": "",
+        "TRUSTED_PROXIES": "127.0.0.1",
+    }  # the benchmark plays the reverse proxy on this machine
     manage = [sys.executable, str(ROOT / "manage.py")]
     plan_file = work / "plan.json"
     child = [sys.executable, "-c"]
@@ -288,48 +385,93 @@ def main() -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
         print("--- migrating and loading the official communes ...", flush=True)
         subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-        subprocess.run([*manage, "load_communes", "--if-needed"], cwd=ROOT, env=env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        print(f"--- creating {args.cpts:,} CPTS, {args.professionals:,} professionals, {args.free_slots:,} free slots "
-              f"of {args.participants:,} participants (synthetic) ...", flush=True)
-        subprocess.run([*child, f"import sys; sys.path.insert(0, {str(ROOT)!r}); from bench.snp import setup; "
-                        f"setup({args.cpts}, {args.professionals}, {args.participants}, {args.free_slots}, "
-                        f"{args.clients}, {str(plan_file)!r})"], cwd=ROOT, env=env, check=True)
-        subprocess.run([*child, "import psycopg, os; c = psycopg.connect(os.environ['DATABASE_URL'], autocommit=True); "
-                        "c.execute('VACUUM ANALYZE')"], cwd=ROOT, env=env, check=True)
+        subprocess.run(
+            [*manage, "load_communes", "--if-needed"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        print(
+            f"--- creating {args.cpts:,} CPTS, {args.professionals:,} professionals, {args.free_slots:,} free slots "
+            f"of {args.participants:,} participants (synthetic) ...",
+            flush=True,
+        )
+        subprocess.run(
+            [
+                *child,
+                f"import sys; sys.path.insert(0, {str(ROOT)!r}); from bench.snp import setup; "
+                f"setup({args.cpts}, {args.professionals}, {args.participants}, {args.free_slots}, "
+                f"{args.clients}, {str(plan_file)!r})",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+        subprocess.run(
+            [
+                *child,
+                "import psycopg, os; c = psycopg.connect(os.environ['DATABASE_URL'], autocommit=True); "
+                "c.execute('VACUUM ANALYZE')",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
     plan = json.loads(plan_file.read_text())
-    print(f"data: {plan['professionals']:,} professionals, {plan['slots']:,} free slots over 3 days "
-          f"({len(plan['participants']):,} participants, {len(plan['cpts_ids']):,} CPTS; setup {plan['setup_s']:.0f} s)")
+    print(
+        f"data: {plan['professionals']:,} professionals, {plan['slots']:,} free slots over 3 days "
+        f"({len(plan['participants']):,} participants, {len(plan['cpts_ids']):,} CPTS; setup {plan['setup_s']:.0f} s)"
+    )
 
     out = work / "search.json"
-    subprocess.run([*child, f"import sys; sys.path.insert(0, {str(ROOT)!r}); from bench.snp import search_run; "
-                    f"search_run({args.requests}, {str(plan_file)!r}, {str(out)!r})"], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [
+            *child,
+            f"import sys; sys.path.insert(0, {str(ROOT)!r}); from bench.snp import search_run; "
+            f"search_run({args.requests}, {str(plan_file)!r}, {str(out)!r})",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     result = json.loads(out.read_text())
     stats = percentiles(result["times"][10:])
-    print(f"earliest-slot search (a CPTS, 20 km, 48 h), in process: p50 {stats['p50']:.1f} ms, p95 {stats['p95']:.1f} ms"
-          f" over {stats['n']} searches, {result['found']:.1f} slots found on average")
+    print(
+        f"earliest-slot search (a CPTS, 20 km, 48 h), in process: p50 {stats['p50']:.1f} ms, p95 {stats['p95']:.1f} ms"
+        f" over {stats['n']} searches, {result['found']:.1f} slots found on average"
+    )
 
     servers = [start_server(env), start_server(env)]
     addresses = [address for _, address in servers]
     try:
         sas_run(addresses[0], plan["participants"], 1, 20, seed=1)  # warm-up
         for per_request in (1, 25):
-            stats, slots = sas_run(addresses[0], plan["participants"], per_request, args.requests, seed=per_request)
-            print(f"SAS request, {per_request:>2} practitioner(s), over HTTP: p50 {stats['p50']:.1f} ms, "
-                  f"p95 {stats['p95']:.1f} ms, p99 {stats['p99']:.1f} ms over {stats['n']} calls, "
-                  f"{slots:.0f} slots per answer on average")
+            stats, slots = sas_run(
+                addresses[0], plan["participants"], per_request, args.requests, seed=per_request
+            )
+            print(
+                f"SAS request, {per_request:>2} practitioner(s), over HTTP: p50 {stats['p50']:.1f} ms, "
+                f"p95 {stats['p95']:.1f} ms, p99 {stats['p99']:.1f} ms over {stats['n']} calls, "
+                f"{slots:.0f} slots per answer on average"
+            )
         run = contention(addresses, plan)
         import psycopg
 
         with psycopg.connect(args.pg_url) as conn:
-            live = conn.execute("SELECT slot_id, count(*) FROM unscheduled_booking WHERE status IN "
-                                "('booked', 'honoured', 'no_show') AND slot_id = ANY(%s) GROUP BY slot_id",
-                                (plan["contested"],)).fetchall()
+            live = conn.execute(
+                "SELECT slot_id, count(*) FROM unscheduled_booking WHERE status IN "
+                "('booked', 'honoured', 'no_show') AND slot_id = ANY(%s) GROUP BY slot_id",
+                (plan["contested"],),
+            ).fetchall()
         booked = sum(n for _, n in live)
         doubles = sum(1 for _, n in live if n > 1)
-        print(f"contention: {len(plan['tokens'])} concurrent clients on 2 processes, {len(plan['contested'])} slots: "
-              f"HTTP statuses {dict(sorted(run['statuses'].items()))}, {booked} bookings in the database, "
-              f"{doubles} slot(s) booked twice, {booked / run['elapsed']:.0f} bookings/s ({run['elapsed']:.2f} s)")
+        print(
+            f"contention: {len(plan['tokens'])} concurrent clients on 2 processes, {len(plan['contested'])} slots: "
+            f"HTTP statuses {dict(sorted(run['statuses'].items()))}, {booked} bookings in the database, "
+            f"{doubles} slot(s) booked twice, {booked / run['elapsed']:.0f} bookings/s ({run['elapsed']:.2f} s)"
+        )
         if doubles or booked != len(plan["contested"]) or run["statuses"].get(201, 0) != booked:
             sys.exit("contention run FAILED: double booking or lost answer")
     finally:

@@ -38,7 +38,9 @@ def can_manage(user, group: Group) -> bool:
     membership = cpts_membership(user, group.cpts)
     if membership is None:
         return False
-    return membership.role == Role.COORDINATOR or (group.initiator_id == user.pk and active_member(user, group))
+    return membership.role == Role.COORDINATOR or (
+        group.initiator_id == user.pk and active_member(user, group)
+    )
 
 
 def valid_consent(group: Group) -> Consent | None:
@@ -62,7 +64,9 @@ def visible_groups(user, cpts: CPTS) -> QuerySet:
     membership = cpts_membership(user, cpts)
     if membership is None or membership.role not in PATIENT_DATA_ROLES:
         return scoped(Group, cpts).none()
-    return scoped(Group, cpts).filter(members__user=user, members__status=GroupMember.Status.ACTIVE).distinct()
+    return (
+        scoped(Group, cpts).filter(members__user=user, members__status=GroupMember.Status.ACTIVE).distinct()
+    )
 
 
 def visible_patients(user, cpts: CPTS) -> QuerySet:
@@ -92,9 +96,12 @@ def audience(group: Group) -> list[int]:
     """Ids of the users allowed to read the group's content right now: its active members who hold a
     patient-data role in the group's CPTS. Real-time events and notifications go to these users only."""
     # Correlated on each member (the unique index on (cpts, user)), not a scan of the CPTS's memberships.
-    role = Membership.objects.filter(cpts_id=group.cpts_id, user_id=OuterRef("user_id"), active=True,
-                                     role__in=PATIENT_DATA_ROLES)
-    return list(group.members.filter(Exists(role), status=GroupMember.Status.ACTIVE).values_list("user_id", flat=True))
+    role = Membership.objects.filter(
+        cpts_id=group.cpts_id, user_id=OuterRef("user_id"), active=True, role__in=PATIENT_DATA_ROLES
+    )
+    return list(
+        group.members.filter(Exists(role), status=GroupMember.Status.ACTIVE).values_list("user_id", flat=True)
+    )
 
 
 def can_view_history(user, group: Group) -> bool:
@@ -106,5 +113,7 @@ def group_history_to_read(user, cpts: CPTS, group_id: int) -> Group:
     if group is None:
         raise Http404("Groupe introuvable.")
     if not can_view_history(user, group):
-        raise PermissionDenied("Seuls les membres du groupe, son initiateur et la coordination voient son historique.")
+        raise PermissionDenied(
+            "Seuls les membres du groupe, son initiateur et la coordination voient son historique."
+        )
     return group

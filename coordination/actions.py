@@ -48,8 +48,17 @@ def _text(value: str, field: str, label: str, max_length: int, required: bool = 
 
 
 @transaction.atomic
-def create_patient(cpts: CPTS, by, *, family_name: str, given_names: str, birth_date: dt.date, sex: str = "U",
-                   nir: str = "", **extra) -> Patient:
+def create_patient(
+    cpts: CPTS,
+    by,
+    *,
+    family_name: str,
+    given_names: str,
+    birth_date: dt.date,
+    sex: str = "U",
+    nir: str = "",
+    **extra,
+) -> Patient:
     _require_professional(by, cpts)
     family_name = _text(family_name, "family_name", "Nom", 100)
     given_names = _text(given_names, "given_names", "Prénom(s)", 150)
@@ -63,9 +72,19 @@ def create_patient(cpts: CPTS, by, *, family_name: str, given_names: str, birth_
         try:
             nir = stdnum_nir.validate(nir)
         except StdnumError as exc:
-            raise ActionError("NIR invalide : 15 caractères attendus, dont une clé de contrôle correcte.", "nir") from exc
-    return Patient.objects.create(cpts=cpts, family_name=family_name, given_names=given_names, birth_date=birth_date,
-                                  sex=sex, nir=nir, created_by=by, **extra)
+            raise ActionError(
+                "NIR invalide : 15 caractères attendus, dont une clé de contrôle correcte.", "nir"
+            ) from exc
+    return Patient.objects.create(
+        cpts=cpts,
+        family_name=family_name,
+        given_names=given_names,
+        birth_date=birth_date,
+        sex=sex,
+        nir=nir,
+        created_by=by,
+        **extra,
+    )
 
 
 @transaction.atomic
@@ -73,29 +92,52 @@ def open_care_circle(cpts: CPTS, by, patient: Patient, title: str = "") -> Group
     _require_professional(by, cpts)
     if patient.cpts_id != cpts.pk:
         raise ActionError("Patient inconnu dans cette CPTS.")
-    existing = scoped(Group, cpts).filter(patient=patient, kind=Group.Kind.CARE_CIRCLE, status=Group.Status.OPEN).first()
+    existing = (
+        scoped(Group, cpts)
+        .filter(patient=patient, kind=Group.Kind.CARE_CIRCLE, status=Group.Status.OPEN)
+        .first()
+    )
     if existing is not None:
         raise ActionError(f"Ce patient a déjà un cercle de soins ouvert : « {existing.title} ».")
     title = _text(title or f"Prise en charge de {patient}", "title", "Titre", 200)
     try:
         with transaction.atomic():
-            group = Group.objects.create(cpts=cpts, kind=Group.Kind.CARE_CIRCLE, title=title, patient=patient,
-                                         initiator=by)
+            group = Group.objects.create(
+                cpts=cpts, kind=Group.Kind.CARE_CIRCLE, title=title, patient=patient, initiator=by
+            )
     except IntegrityError:
         raise ActionError("Ce patient a déjà un cercle de soins ouvert.") from None
-    GroupMember.objects.create(cpts=cpts, group=group, user=by, status=GroupMember.Status.ACTIVE, invited_by=by,
-                               joined_at=timezone.now(), function="Initiateur")
+    GroupMember.objects.create(
+        cpts=cpts,
+        group=group,
+        user=by,
+        status=GroupMember.Status.ACTIVE,
+        invited_by=by,
+        joined_at=timezone.now(),
+        function="Initiateur",
+    )
     return group
 
 
 @transaction.atomic
 def create_working_group(cpts: CPTS, by, title: str, description: str = "") -> Group:
     _require_professional(by, cpts)
-    group = Group.objects.create(cpts=cpts, kind=Group.Kind.WORKING_GROUP, title=_text(title, "title", "Titre", 200),
-                                 description=_text(description, "description", "Description", 4000, required=False),
-                                 initiator=by)
-    GroupMember.objects.create(cpts=cpts, group=group, user=by, status=GroupMember.Status.ACTIVE, invited_by=by,
-                               joined_at=timezone.now(), function="Initiateur")
+    group = Group.objects.create(
+        cpts=cpts,
+        kind=Group.Kind.WORKING_GROUP,
+        title=_text(title, "title", "Titre", 200),
+        description=_text(description, "description", "Description", 4000, required=False),
+        initiator=by,
+    )
+    GroupMember.objects.create(
+        cpts=cpts,
+        group=group,
+        user=by,
+        status=GroupMember.Status.ACTIVE,
+        invited_by=by,
+        joined_at=timezone.now(),
+        function="Initiateur",
+    )
     return group
 
 
@@ -119,8 +161,14 @@ def _record_mentions(message: Message, by) -> list[int]:
     for uid in added:  # one by one, so that each is audited like any other row
         MessageMention.objects.create(cpts=message.cpts, message=message, user_id=uid)
     if added:
-        emit("message.mentioned", group, by, message, user_ids=added,
-             subject_id=message.parent_id or message.pk)
+        emit(
+            "message.mentioned",
+            group,
+            by,
+            message,
+            user_ids=added,
+            subject_id=message.parent_id or message.pk,
+        )
     message.ambiguous_mentions = parsed.ambiguous
     return added
 
@@ -135,8 +183,11 @@ def invite(group: Group, by, user, function: str = "") -> GroupMember:
         raise ActionError("Cette personne n'est pas un professionnel adhérent de la CPTS.", "user")
     _conversation_has_room(group)
     member, created = GroupMember.objects.get_or_create(
-        cpts=group.cpts, group=group, user=user,
-        defaults={"invited_by": by, "function": _text(function, "function", "Rôle", 100, required=False)})
+        cpts=group.cpts,
+        group=group,
+        user=user,
+        defaults={"invited_by": by, "function": _text(function, "function", "Rôle", 100, required=False)},
+    )
     if not created:
         if member.status == GroupMember.Status.ACTIVE:
             raise ActionError("Cette personne est déjà membre du groupe.", "user")
@@ -178,7 +229,9 @@ def leave(group: Group, user) -> GroupMember:
 def remove_member(group: Group, by, user) -> GroupMember:
     if not access.can_manage(by, group):
         raise PermissionDenied("Seuls l'initiateur du groupe et la coordination peuvent retirer un membre.")
-    member = group.members.filter(user=user, status__in=[GroupMember.Status.ACTIVE, GroupMember.Status.INVITED]).first()
+    member = group.members.filter(
+        user=user, status__in=[GroupMember.Status.ACTIVE, GroupMember.Status.INVITED]
+    ).first()
     if member is None:
         raise ActionError("Cette personne n'est pas membre du groupe.")
     member.status, member.ended_at = GroupMember.Status.REMOVED, timezone.now()
@@ -204,8 +257,12 @@ def reopen_group(group: Group, by) -> Group:
         raise PermissionDenied("Seuls l'initiateur du groupe et la coordination peuvent le rouvrir.")
     if group.status == Group.Status.OPEN:
         raise ActionError("Ce groupe est déjà ouvert.")
-    if group.kind == Group.Kind.CARE_CIRCLE and scoped(Group, group.cpts).filter(
-            patient_id=group.patient_id, kind=Group.Kind.CARE_CIRCLE, status=Group.Status.OPEN).exists():
+    if (
+        group.kind == Group.Kind.CARE_CIRCLE
+        and scoped(Group, group.cpts)
+        .filter(patient_id=group.patient_id, kind=Group.Kind.CARE_CIRCLE, status=Group.Status.OPEN)
+        .exists()
+    ):
         raise ActionError("Ce patient a déjà un autre cercle de soins ouvert.")
     group.status, group.closed_at = Group.Status.OPEN, None
     group.save()
@@ -214,8 +271,9 @@ def reopen_group(group: Group, by) -> Group:
 
 
 @transaction.atomic
-def record_consent(group: Group, by, *, collected_on: dt.date, method: str, scope: str, expires_on=None,
-                   witness: str = "") -> Consent:
+def record_consent(
+    group: Group, by, *, collected_on: dt.date, method: str, scope: str, expires_on=None, witness: str = ""
+) -> Consent:
     if group.kind != Group.Kind.CARE_CIRCLE:
         raise ActionError("Le consentement se recueille dans un cercle de soins autour d'un patient.")
     _open(group)
@@ -228,9 +286,17 @@ def record_consent(group: Group, by, *, collected_on: dt.date, method: str, scop
     if expires_on is not None and expires_on <= collected_on:
         raise ActionError("La date d'expiration doit suivre la date de recueil.", "expires_on")
     witness = _text(witness, "witness", "Témoin", 200, required=method == Consent.Method.ORAL_WITNESS)
-    consent = Consent.objects.create(cpts=group.cpts, group=group, patient=group.patient, collected_by=by,
-                                     collected_on=collected_on, method=method, witness=witness,
-                                     scope=_text(scope, "scope", "Portée", 2000), expires_on=expires_on)
+    consent = Consent.objects.create(
+        cpts=group.cpts,
+        group=group,
+        patient=group.patient,
+        collected_by=by,
+        collected_on=collected_on,
+        method=method,
+        witness=witness,
+        scope=_text(scope, "scope", "Portée", 2000),
+        expires_on=expires_on,
+    )
     emit("consent.recorded", group, by, consent)
     return consent
 
@@ -238,7 +304,9 @@ def record_consent(group: Group, by, *, collected_on: dt.date, method: str, scop
 @transaction.atomic
 def withdraw_consent(consent: Consent, by) -> Consent:
     if not access.can_read(by, consent.group):
-        raise PermissionDenied("Seul un membre du cercle de soins peut enregistrer le retrait du consentement.")
+        raise PermissionDenied(
+            "Seul un membre du cercle de soins peut enregistrer le retrait du consentement."
+        )
     if consent.withdrawn_at is not None:
         raise ActionError("Ce consentement est déjà retiré.")
     consent.withdrawn_at, consent.withdrawn_by = timezone.now(), by
@@ -254,8 +322,10 @@ def post_message(group: Group, by, body: str, subject: str = "", parent: Message
         raise PermissionDenied("Vous n'êtes pas membre de ce groupe.")
     _open(group)
     if not access.can_share_clinical(group):
-        raise ActionError("Aucun consentement valide du patient : rien ne peut être partagé dans ce cercle de soins "
-                          "tant qu'un consentement n'a pas été recueilli.")
+        raise ActionError(
+            "Aucun consentement valide du patient : rien ne peut être partagé dans ce cercle de soins "
+            "tant qu'un consentement n'a pas été recueilli."
+        )
     body = _text(body, "body", "Message", 20000)  # stored as typed; templates escape it
     if parent is not None:
         if parent.group_id != group.pk or parent.parent_id is not None:
@@ -263,9 +333,16 @@ def post_message(group: Group, by, body: str, subject: str = "", parent: Message
         subject = ""
     else:
         subject = _text(subject, "subject", "Sujet", 200)
-    message = Message.objects.create(cpts=group.cpts, group=group, parent=parent, subject=subject, author=by, body=body)
-    emit("message.replied" if parent is not None else "message.posted", group, by, message,
-         subject_id=parent.pk if parent is not None else message.pk)
+    message = Message.objects.create(
+        cpts=group.cpts, group=group, parent=parent, subject=subject, author=by, body=body
+    )
+    emit(
+        "message.replied" if parent is not None else "message.posted",
+        group,
+        by,
+        message,
+        subject_id=parent.pk if parent is not None else message.pk,
+    )
     _record_mentions(message, by)
     return message
 
@@ -277,7 +354,9 @@ def edit_message(message: Message, by, body: str, subject: str | None = None) ->
     _open(message.group)
     if message.deleted_at is not None:
         raise ActionError("Ce message a été supprimé.")
-    MessageRevision.objects.create(cpts=message.cpts, message=message, body=message.body, subject=message.subject)
+    MessageRevision.objects.create(
+        cpts=message.cpts, message=message, body=message.body, subject=message.subject
+    )
     message.body = _text(body, "body", "Message", 20000)
     if subject is not None and message.parent_id is None:
         message.subject = _text(subject, "subject", "Sujet", 200)
@@ -296,7 +375,9 @@ def delete_message(message: Message, by) -> Message:
     if message.deleted_at is not None:
         raise ActionError("Ce message est déjà supprimé.")
     # The text leaves the thread but stays in the message's history, for the trace.
-    MessageRevision.objects.create(cpts=message.cpts, message=message, body=message.body, subject=message.subject)
+    MessageRevision.objects.create(
+        cpts=message.cpts, message=message, body=message.body, subject=message.subject
+    )
     message.body, message.deleted_at = "", timezone.now()
     message.save()
     emit("message.deleted", message.group, by, message, subject_id=message.parent_id or message.pk)
@@ -315,24 +396,38 @@ def _conversation_has_room(group: Group, adding: int = 1) -> None:
         return
     taken = group.members.filter(status__in=[GroupMember.Status.ACTIVE, GroupMember.Status.INVITED]).count()
     if taken + adding > CONVERSATION_MAX_MEMBERS:
-        raise ActionError(f"Une conversation réunit {CONVERSATION_MAX_MEMBERS} personnes au plus : créez plutôt un "
-                          "groupe de travail.", "user")
+        raise ActionError(
+            f"Une conversation réunit {CONVERSATION_MAX_MEMBERS} personnes au plus : créez plutôt un "
+            "groupe de travail.",
+            "user",
+        )
 
 
 def _lock_memberships(cpts: CPTS, user_ids) -> None:
     """Lock the CPTS memberships of these users, in id order (so two concurrent starts of the same conversation
     queue here and the second one finds the first one's conversation)."""
-    list(scoped(Membership, cpts).select_for_update().filter(user_id__in=sorted(user_ids)).order_by("pk")
-         .values_list("pk", flat=True))
+    list(
+        scoped(Membership, cpts)
+        .select_for_update()
+        .filter(user_id__in=sorted(user_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def two_person_conversation(cpts: CPTS, user_a, user_b) -> Group | None:
     """The open conversation whose active members are exactly these two people, if any."""
     active = GroupMember.objects.filter(group=OuterRef("pk"), status=GroupMember.Status.ACTIVE)
     n_active = active.order_by().values("group").annotate(n=Count("pk")).values("n")
-    return (scoped(Group, cpts).filter(kind=Group.Kind.CONVERSATION, status=Group.Status.OPEN)
-            .filter(Exists(active.filter(user=user_a)), Exists(active.filter(user=user_b)))
-            .annotate(n_active=Subquery(n_active)).filter(n_active=2).order_by("created_at", "pk").first())
+    return (
+        scoped(Group, cpts)
+        .filter(kind=Group.Kind.CONVERSATION, status=Group.Status.OPEN)
+        .filter(Exists(active.filter(user=user_a)), Exists(active.filter(user=user_b)))
+        .annotate(n_active=Subquery(n_active))
+        .filter(n_active=2)
+        .order_by("created_at", "pk")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -345,11 +440,18 @@ def start_conversation(cpts: CPTS, by, others, subject: str, body: str) -> tuple
     if not others:
         raise ActionError("Choisissez au moins un destinataire.", "recipients")
     if len(others) + 1 > CONVERSATION_MAX_MEMBERS:
-        raise ActionError(f"Une conversation réunit {CONVERSATION_MAX_MEMBERS} personnes au plus : créez plutôt un "
-                          "groupe de travail.", "recipients")
-    allowed = set(scoped(Membership, cpts).filter(active=True, role__in=PATIENT_DATA_ROLES, user__is_active=True,
-                                                  user_id__in=[u.pk for u in others])
-                  .values_list("user_id", flat=True))
+        raise ActionError(
+            f"Une conversation réunit {CONVERSATION_MAX_MEMBERS} personnes au plus : créez plutôt un "
+            "groupe de travail.",
+            "recipients",
+        )
+    allowed = set(
+        scoped(Membership, cpts)
+        .filter(
+            active=True, role__in=PATIENT_DATA_ROLES, user__is_active=True, user_id__in=[u.pk for u in others]
+        )
+        .values_list("user_id", flat=True)
+    )
     refused = [u for u in others if u.pk not in allowed]
     if refused:
         names = ", ".join(u.get_full_name() or u.email for u in refused)
@@ -364,8 +466,14 @@ def start_conversation(cpts: CPTS, by, others, subject: str, body: str) -> tuple
         group = Group.objects.create(cpts=cpts, kind=Group.Kind.CONVERSATION, title=names[:200], initiator=by)
         now = timezone.now()
         for user in [by, *others]:
-            member = GroupMember.objects.create(cpts=cpts, group=group, user=user, status=GroupMember.Status.ACTIVE,
-                                                invited_by=by, joined_at=now)
+            member = GroupMember.objects.create(
+                cpts=cpts,
+                group=group,
+                user=user,
+                status=GroupMember.Status.ACTIVE,
+                invited_by=by,
+                joined_at=now,
+            )
             emit("member.joined", group, user, member, user_id=user.pk)
     message = post_message(group, by, body, subject=subject)
     return group, message, created

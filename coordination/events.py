@@ -38,8 +38,14 @@ class GroupEvent:
 
 
 def emit(kind: str, group, actor=None, obj=None, **data) -> GroupEvent:
-    event = GroupEvent(kind=kind, cpts_id=group.cpts_id, group_id=group.pk,
-                       actor_id=getattr(actor, "pk", None), object_id=getattr(obj, "pk", None), data=data)
+    event = GroupEvent(
+        kind=kind,
+        cpts_id=group.cpts_id,
+        group_id=group.pk,
+        actor_id=getattr(actor, "pk", None),
+        object_id=getattr(obj, "pk", None),
+        data=data,
+    )
     trace(event, group, actor, obj)
     # robust: a failing subscriber (Redis down, SMTP refused) is logged and never undoes the committed write.
     transaction.on_commit(lambda: group_event.send_robust(sender=GroupEvent, event=event), robust=True)

@@ -56,7 +56,9 @@ class Line:
 
 
 def entries(group: Group, what: str = ALL) -> QuerySet:
-    qs = AuditEntry.objects.filter(cpts_id=group.cpts_id, object_type="coordination.group", object_id=str(group.pk))
+    qs = AuditEntry.objects.filter(
+        cpts_id=group.cpts_id, object_type="coordination.group", object_id=str(group.pk)
+    )
     qs = qs.filter(action__in=["create", "view", "event"])  # updates of the row are told by their events
     if what == ACTIONS:
         qs = qs.exclude(action="view")
@@ -90,9 +92,10 @@ def describe(entries_page) -> list[Line]:
             text = f"{actor} a créé le groupe"
         elif entry.action == "view":
             page = details.get("page")
-            text = {"history": f"{actor} a consulté l'historique du groupe",
-                    "search": f"{actor} a consulté des messages du groupe (recherche)"}.get(
-                page, f"{actor} a consulté les messages du groupe")
+            text = {
+                "history": f"{actor} a consulté l'historique du groupe",
+                "search": f"{actor} a consulté des messages du groupe (recherche)",
+            }.get(page, f"{actor} a consulté les messages du groupe")
         else:
             kind = details.get("event", "")
             user_id = details.get("user_id")
@@ -106,7 +109,8 @@ def describe(entries_page) -> list[Line]:
             template = EVENT_TEXTS.get(kind, "{actor} : " + kind)
             if kind == "member.joined" and user_id and entry.actor_id and entry.actor_id != user_id:
                 template = "{actor} a ajouté {user} au groupe"
-            text = template.format(actor=actor, user=user, users=users or "des membres",
-                                   obj=details.get("object_id", "?"))
+            text = template.format(
+                actor=actor, user=user, users=users or "des membres", obj=details.get("object_id", "?")
+            )
         lines.append(Line(entry.at, text, entry.action == "view"))
     return lines

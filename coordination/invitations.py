@@ -61,15 +61,23 @@ def _clean_email(email: str) -> str:
     try:
         validate_email(email)
     except ValidationError:
-        raise ActionError("Adresse e-mail invalide : vérifiez-la (exemple : prenom.nom@domaine.fr).", "email") from None
+        raise ActionError(
+            "Adresse e-mail invalide : vérifiez-la (exemple : prenom.nom@domaine.fr).", "email"
+        ) from None
     return email
 
 
 def _has_room(group: Group) -> None:
-    if group.kind == Group.Kind.CONVERSATION and group.members.filter(
-            status__in=[GroupMember.Status.ACTIVE, GroupMember.Status.INVITED]).count() >= CONVERSATION_MAX_MEMBERS:
-        raise ActionError(f"Une conversation réunit {CONVERSATION_MAX_MEMBERS} personnes au plus : créez plutôt un "
-                          "groupe de travail.", "email")
+    if (
+        group.kind == Group.Kind.CONVERSATION
+        and group.members.filter(status__in=[GroupMember.Status.ACTIVE, GroupMember.Status.INVITED]).count()
+        >= CONVERSATION_MAX_MEMBERS
+    ):
+        raise ActionError(
+            f"Une conversation réunit {CONVERSATION_MAX_MEMBERS} personnes au plus : créez plutôt un "
+            "groupe de travail.",
+            "email",
+        )
 
 
 def send_invitation_email(invitation: EmailInvitation, token: str) -> None:
@@ -88,8 +96,12 @@ def send_invitation_email(invitation: EmailInvitation, token: str) -> None:
         "Si vous n'attendiez pas cette invitation, ignorez ce message : sans action de votre part, rien ne se "
         "passe.\n\n— OpenCPTS\n"
     )
-    send_mail(f"Invitation à rejoindre un espace de coordination — {cpts.name}", body,
-              settings.DEFAULT_FROM_EMAIL, [invitation.email])
+    send_mail(
+        f"Invitation à rejoindre un espace de coordination — {cpts.name}",
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [invitation.email],
+    )
 
 
 def _send_after_commit(invitation: EmailInvitation, token: str) -> None:
@@ -118,23 +130,37 @@ def invite_by_email(group: Group, by, email: str, function: str = "") -> GroupMe
         if membership is not None and membership.active:
             if membership.role in PATIENT_DATA_ROLES:
                 return coordination_actions.invite(group, by, account, function)
-            raise ActionError("Cette personne est membre de la CPTS avec un rôle qui ne donne pas accès aux données "
-                              "des patients : elle ne peut pas rejoindre un groupe.", "email")
+            raise ActionError(
+                "Cette personne est membre de la CPTS avec un rôle qui ne donne pas accès aux données "
+                "des patients : elle ne peut pas rejoindre un groupe.",
+                "email",
+            )
         if membership is not None:
-            raise ActionError("Cette personne n'est plus adhérente de la CPTS : la coordination doit d'abord "
-                              "réactiver son adhésion.", "email")
+            raise ActionError(
+                "Cette personne n'est plus adhérente de la CPTS : la coordination doit d'abord "
+                "réactiver son adhésion.",
+                "email",
+            )
         if not account.is_active:
             raise ActionError("Le compte associé à cette adresse est désactivé.", "email")
     _has_room(group)
     # A new invitation replaces a pending one to the same address (its link stops working).
-    for previous in group.email_invitations.select_for_update().filter(email=email,
-                                                                       status=EmailInvitation.Status.PENDING):
+    for previous in group.email_invitations.select_for_update().filter(
+        email=email, status=EmailInvitation.Status.PENDING
+    ):
         previous.status = EmailInvitation.Status.CANCELLED
         previous.save()
     token = secrets.token_urlsafe(32)
     invitation = EmailInvitation.objects.create(
-        cpts=group.cpts, group=group, email=email, token_hash=hash_token(token), function=function, invited_by=by,
-        user=account, expires_at=timezone.now() + INVITATION_VALIDITY)
+        cpts=group.cpts,
+        group=group,
+        email=email,
+        token_hash=hash_token(token),
+        function=function,
+        invited_by=by,
+        user=account,
+        expires_at=timezone.now() + INVITATION_VALIDITY,
+    )
     emit("member.invited", group, by, invitation, user_id=None, invitation_id=invitation.pk, by_email=True)
     _send_after_commit(invitation, token)
     return invitation
@@ -150,15 +176,20 @@ class InvitationError(ActionError):
 
 def _check_usable(invitation: EmailInvitation | None) -> EmailInvitation:
     if invitation is None:
-        raise InvitationError("Ce lien d'invitation n'est pas valide. Vérifiez que vous avez copié le lien complet "
-                              "reçu par e-mail.", status=404)
+        raise InvitationError(
+            "Ce lien d'invitation n'est pas valide. Vérifiez que vous avez copié le lien complet "
+            "reçu par e-mail.",
+            status=404,
+        )
     if invitation.status == EmailInvitation.Status.ACCEPTED:
         raise InvitationError("Ce lien d'invitation a déjà été utilisé.")
     if invitation.status != EmailInvitation.Status.PENDING:
         raise InvitationError("Cette invitation a été annulée ou déclinée.")
     if invitation.expires_at <= timezone.now():
-        raise InvitationError("Ce lien d'invitation a expiré : demandez une nouvelle invitation à la personne qui "
-                              "vous a invité·e.")
+        raise InvitationError(
+            "Ce lien d'invitation a expiré : demandez une nouvelle invitation à la personne qui "
+            "vous a invité·e."
+        )
     if invitation.group.status != Group.Status.OPEN:
         raise InvitationError("Le groupe auquel vous étiez invité·e est clôturé.")
     return invitation
@@ -179,10 +210,16 @@ def addressed_to(invitation: EmailInvitation, user) -> bool:
 
 def pending_for(user) -> QuerySet:
     """Invitations by e-mail waiting for this account (attached to it, or sent to its address)."""
-    return (EmailInvitation.objects.filter(Q(user=user) | Q(email__iexact=user.email),
-                                           status=EmailInvitation.Status.PENDING, expires_at__gt=timezone.now(),
-                                           group__status=Group.Status.OPEN)
-            .select_related("group", "cpts", "invited_by").order_by("-created_at"))
+    return (
+        EmailInvitation.objects.filter(
+            Q(user=user) | Q(email__iexact=user.email),
+            status=EmailInvitation.Status.PENDING,
+            expires_at__gt=timezone.now(),
+            group__status=Group.Status.OPEN,
+        )
+        .select_related("group", "cpts", "invited_by")
+        .order_by("-created_at")
+    )
 
 
 def _join(invitation: EmailInvitation, user) -> GroupMember:
@@ -193,16 +230,23 @@ def _join(invitation: EmailInvitation, user) -> GroupMember:
     elif not membership.active:
         raise ActionError("Votre adhésion à cette CPTS n'est plus active : contactez sa coordination.")
     elif membership.role not in PATIENT_DATA_ROLES:
-        raise ActionError("Votre rôle dans cette CPTS ne permet pas de rejoindre un groupe : contactez sa "
-                          "coordination.")
+        raise ActionError(
+            "Votre rôle dans cette CPTS ne permet pas de rejoindre un groupe : contactez sa coordination."
+        )
     member = group.members.filter(user=user).first()
     if member is None or member.status != GroupMember.Status.ACTIVE:
         _has_room(group)
     now = timezone.now()
     if member is None:
-        member = GroupMember.objects.create(cpts=cpts, group=group, user=user, status=GroupMember.Status.ACTIVE,
-                                            function=invitation.function, invited_by=invitation.invited_by,
-                                            joined_at=now)
+        member = GroupMember.objects.create(
+            cpts=cpts,
+            group=group,
+            user=user,
+            status=GroupMember.Status.ACTIVE,
+            function=invitation.function,
+            invited_by=invitation.invited_by,
+            joined_at=now,
+        )
     elif member.status != GroupMember.Status.ACTIVE:
         member.status, member.joined_at, member.ended_at = GroupMember.Status.ACTIVE, now, None
         member.invited_by = invitation.invited_by
@@ -221,10 +265,15 @@ def accept_with_new_account(token: str, *, first_name: str, last_name: str, pass
     invitation = by_token(token, lock=True)
     User = get_user_model()
     if User.objects.filter(email__iexact=invitation.email).exists():
-        raise ActionError("Un compte existe déjà pour cette adresse : connectez-vous pour accepter l'invitation.")
-    user = User.objects.create_user(invitation.email, password,
-                                    first_name=coordination_actions._text(first_name, "first_name", "Prénom", 100),
-                                    last_name=coordination_actions._text(last_name, "last_name", "Nom", 100))
+        raise ActionError(
+            "Un compte existe déjà pour cette adresse : connectez-vous pour accepter l'invitation."
+        )
+    user = User.objects.create_user(
+        invitation.email,
+        password,
+        first_name=coordination_actions._text(first_name, "first_name", "Prénom", 100),
+        last_name=coordination_actions._text(last_name, "last_name", "Nom", 100),
+    )
     _join(invitation, user)
     return user
 
@@ -243,7 +292,11 @@ def decline(invitation_or_token, user) -> EmailInvitation:
     invitation = _locked(invitation_or_token)
     if not addressed_to(invitation, user):
         raise PermissionDenied("Cette invitation est adressée à une autre adresse e-mail.")
-    invitation.status, invitation.used_at, invitation.used_by = EmailInvitation.Status.DECLINED, timezone.now(), user
+    invitation.status, invitation.used_at, invitation.used_by = (
+        EmailInvitation.Status.DECLINED,
+        timezone.now(),
+        user,
+    )
     invitation.save()
     emit("member.declined", invitation.group, user, invitation, user_id=user.pk, invitation_id=invitation.pk)
     return invitation
@@ -252,6 +305,10 @@ def decline(invitation_or_token, user) -> EmailInvitation:
 def _locked(invitation_or_token) -> EmailInvitation:
     if isinstance(invitation_or_token, str):
         return by_token(invitation_or_token, lock=True)
-    invitation = (EmailInvitation.objects.select_for_update(of=("self",)).select_related("group", "cpts", "invited_by")
-                  .filter(pk=invitation_or_token.pk).first())
+    invitation = (
+        EmailInvitation.objects.select_for_update(of=("self",))
+        .select_related("group", "cpts", "invited_by")
+        .filter(pk=invitation_or_token.pk)
+        .first()
+    )
     return _check_usable(invitation)

@@ -80,7 +80,7 @@ def find(text: str, table: dict[str, set[int]]) -> Parsed:
                 end = position + 1 + len(key)
                 if folded.startswith(key, position + 1) and _boundary_after(folded, end):
                     ids = table[key]
-                    name = text[position + 1:end]
+                    name = text[position + 1 : end]
                     if len(ids) == 1:
                         mentions.append(Found(position, end, next(iter(ids)), name))
                     else:
@@ -103,8 +103,8 @@ def highlight(text: str, table: dict[str, set[int]]) -> SafeString:
     for found in find(text, table).mentions:
         if found.user_id is None:
             continue
-        out.append(escape(text[cursor:found.start]))
-        out.append(f'<mark class="mention">{escape(text[found.start:found.end])}</mark>')
+        out.append(escape(text[cursor : found.start]))
+        out.append(f'<mark class="mention">{escape(text[found.start : found.end])}</mark>')
         cursor = found.end
     out.append(escape(text[cursor:]))
     html = "".join(out).replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")

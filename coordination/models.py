@@ -25,12 +25,16 @@ class Patient(TenantModel):
     sex = models.CharField("sexe", max_length=1, choices=Sex.choices, default=Sex.OTHER)
     address = models.CharField("adresse", max_length=255, blank=True)
     postal_code = models.CharField("code postal", max_length=5, blank=True)
-    commune = models.ForeignKey("territory.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    commune = models.ForeignKey(
+        "territory.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     phone = models.CharField("téléphone", max_length=20, blank=True)
     # INS / NIR (matricule INS): optional, checked with its key; stored only when given.
     nir = models.CharField("NIR (matricule INS)", max_length=15, blank=True)
     is_synthetic = models.BooleanField("patient fictif (démonstration)", default=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -41,7 +45,11 @@ class Patient(TenantModel):
 
     def age(self, on=None) -> int:
         on = on or timezone.localdate()
-        return on.year - self.birth_date.year - ((on.month, on.day) < (self.birth_date.month, self.birth_date.day))
+        return (
+            on.year
+            - self.birth_date.year
+            - ((on.month, on.day) < (self.birth_date.month, self.birth_date.day))
+        )
 
 
 class Relative(TenantModel):
@@ -78,8 +86,12 @@ class Group(TenantModel):
     kind = models.CharField("type", max_length=20, choices=Kind.choices)
     title = models.CharField("titre", max_length=200)
     description = models.TextField("description", max_length=4000, blank=True)
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, null=True, blank=True, related_name="groups")
-    initiator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, null=True, blank=True, related_name="groups"
+    )
+    initiator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -88,12 +100,18 @@ class Group(TenantModel):
         ordering = ["-created_at"]
         constraints = [
             # One active care circle per patient in a CPTS (Cercle de soins guide).
-            models.UniqueConstraint(fields=["cpts", "patient"], condition=models.Q(kind="care_circle", status="open"),
-                                    name="group_one_open_circle_per_patient"),
+            models.UniqueConstraint(
+                fields=["cpts", "patient"],
+                condition=models.Q(kind="care_circle", status="open"),
+                name="group_one_open_circle_per_patient",
+            ),
             models.CheckConstraint(
-                condition=(models.Q(kind="care_circle", patient__isnull=False)
-                           | models.Q(kind__in=["working_group", "conversation"], patient__isnull=True)),
-                name="group_patient_iff_circle"),
+                condition=(
+                    models.Q(kind="care_circle", patient__isnull=False)
+                    | models.Q(kind__in=["working_group", "conversation"], patient__isnull=True)
+                ),
+                name="group_patient_iff_circle",
+            ),
         ]
 
     def __str__(self):
@@ -109,10 +127,14 @@ class GroupMember(TenantModel):
         REMOVED = "removed", "Retiré du groupe"
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="members")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_memberships"
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.INVITED)
     function = models.CharField("rôle dans la prise en charge", max_length=100, blank=True)
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     invited_at = models.DateTimeField(auto_now_add=True)
     joined_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -139,8 +161,9 @@ class Consent(TenantModel):
     scope = models.TextField("portée du consentement", max_length=2000)
     expires_on = models.DateField("expire le", null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
-    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="+")
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -151,14 +174,20 @@ class Consent(TenantModel):
 
     def is_valid(self, on=None) -> bool:
         on = on or timezone.localdate()
-        return self.withdrawn_at is None and self.collected_on <= on and (self.expires_on is None or on <= self.expires_on)
+        return (
+            self.withdrawn_at is None
+            and self.collected_on <= on
+            and (self.expires_on is None or on <= self.expires_on)
+        )
 
 
 class Message(TenantModel):
     """A message: a subject (``parent`` empty, with a ``subject`` title) or a reply to one."""
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="messages")
-    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
     subject = models.CharField("sujet", max_length=200, blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField("message", max_length=20000)
@@ -224,22 +253,33 @@ class EmailInvitation(TenantModel):
     email = models.EmailField("adresse e-mail", max_length=254)
     token_hash = models.CharField(max_length=64, unique=True)
     function = models.CharField("rôle dans la prise en charge", max_length=100, blank=True)
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
-                             related_name="coordination_email_invitations")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="coordination_email_invitations",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
-    used_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                related_name="+")
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
             # One pending invitation per address and group: a second one would leave two live links.
-            models.UniqueConstraint(fields=["group", "email"], condition=models.Q(status="pending"),
-                                    name="emailinvitation_one_pending"),
+            models.UniqueConstraint(
+                fields=["group", "email"],
+                condition=models.Q(status="pending"),
+                name="emailinvitation_one_pending",
+            ),
         ]
 
     def __str__(self):
@@ -258,10 +298,12 @@ class CoordinationSettings(TenantModel):
     MAX_RETENTION_DAYS = 7300
 
     closed_circle_retention_days = models.PositiveIntegerField(
-        "durée de conservation des cercles clôturés (jours)", default=DEFAULT_RETENTION_DAYS)
+        "durée de conservation des cercles clôturés (jours)", default=DEFAULT_RETENTION_DAYS
+    )
     updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["cpts"], name="coordinationsettings_one_per_cpts")]

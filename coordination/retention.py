@@ -54,7 +54,9 @@ def set_retention(cpts: CPTS, by, days: int) -> CoordinationSettings:
         raise PermissionDenied("Seule la coordination de la CPTS règle la durée de conservation.")
     low, high = CoordinationSettings.MIN_RETENTION_DAYS, CoordinationSettings.MAX_RETENTION_DAYS
     if not isinstance(days, int) or not low <= days <= high:
-        raise ActionError(f"Durée de conservation : entre {low} et {high} jours.", "closed_circle_retention_days")
+        raise ActionError(
+            f"Durée de conservation : entre {low} et {high} jours.", "closed_circle_retention_days"
+        )
     current = scoped(CoordinationSettings, cpts).select_for_update().first()
     if current is None:
         current = CoordinationSettings(cpts=cpts)
@@ -67,8 +69,11 @@ def expired_circles(cpts: CPTS, now: dt.datetime | None = None):
     """Care circles of ``cpts`` closed before the CPTS's retention period, oldest closure first."""
     now = now or timezone.now()
     limit = now - dt.timedelta(days=settings_for(cpts).closed_circle_retention_days)
-    return (scoped(Group, cpts).filter(kind=Group.Kind.CARE_CIRCLE, status=Group.Status.CLOSED,
-                                       closed_at__lt=limit).order_by("closed_at", "pk"))
+    return (
+        scoped(Group, cpts)
+        .filter(kind=Group.Kind.CARE_CIRCLE, status=Group.Status.CLOSED, closed_at__lt=limit)
+        .order_by("closed_at", "pk")
+    )
 
 
 def _documents_purge():
@@ -108,14 +113,21 @@ def purge_circle(group_id: int, now: dt.datetime | None = None) -> Purged | None
     """Delete one expired care circle (re-checked under lock) and what hangs off it. None if it is no longer
     to purge (reopened, or purged by another run meanwhile)."""
     group = Group.objects.select_for_update().filter(pk=group_id).select_related("cpts").first()
-    if group is None or group.kind != Group.Kind.CARE_CIRCLE or not expired_circles(group.cpts, now).filter(
-            pk=group.pk).exists():
+    if (
+        group is None
+        or group.kind != Group.Kind.CARE_CIRCLE
+        or not expired_circles(group.cpts, now).filter(pk=group.pk).exists()
+    ):
         return None
     counts = counts_of(group)
     purge_documents = _documents_purge()
     if purge_documents is not None:
-        counts.update({f"documents_{k}" if not k.startswith("document") else k: v
-                       for k, v in purge_documents(group).items()})
+        counts.update(
+            {
+                f"documents_{k}" if not k.startswith("document") else k: v
+                for k, v in purge_documents(group).items()
+            }
+        )
     patient_id, closed_at, cpts_id = group.patient_id, group.closed_at, group.cpts_id
     # Replies before their subjects: the self reference of Message would otherwise order the cascade by chance.
     Message.objects.filter(group=group, parent__isnull=False).delete()
@@ -126,15 +138,25 @@ def purge_circle(group_id: int, now: dt.datetime | None = None) -> Purged | None
         counts["relatives"] = Relative.objects.filter(patient=patient).count()
         patient.delete()
         patient_deleted = True
-    record("purge", cpts_id=cpts_id, object_type="coordination.group", object_id=str(group_id),
-           object_label=f"Cercle de soins n° {group_id}",
-           details={"reason": "retention", "closed_at": closed_at.isoformat(), "patient_deleted": patient_deleted,
-                    "counts": counts})
+    record(
+        "purge",
+        cpts_id=cpts_id,
+        object_type="coordination.group",
+        object_id=str(group_id),
+        object_label=f"Cercle de soins n° {group_id}",
+        details={
+            "reason": "retention",
+            "closed_at": closed_at.isoformat(),
+            "patient_deleted": patient_deleted,
+            "counts": counts,
+        },
+    )
     return Purged(group_id, closed_at, counts, patient_deleted)
 
 
-def purge_all(cpts_list=None, now: dt.datetime | None = None,
-              dry_run: bool = False) -> Iterator[tuple[CPTS, Group, Purged | None]]:
+def purge_all(
+    cpts_list=None, now: dt.datetime | None = None, dry_run: bool = False
+) -> Iterator[tuple[CPTS, Group, Purged | None]]:
     """For each CPTS, each expired circle: purged (or only listed with ``dry_run``). Yields as it goes."""
     for cpts in cpts_list if cpts_list is not None else CPTS.objects.order_by("pk"):
         for group in list(expired_circles(cpts, now)):

@@ -21,19 +21,29 @@ SEARCH_MAX_LENGTH = 200
 
 def unread_messages(user, groups: QuerySet) -> QuerySet:
     """Messages of ``groups`` the user has not read: not theirs, not deleted, without their read receipt."""
-    return (Message.objects.filter(group__in=groups, deleted_at__isnull=True)
-            .exclude(author=user).exclude(receipts__user=user))
+    return (
+        Message.objects.filter(group__in=groups, deleted_at__isnull=True)
+        .exclude(author=user)
+        .exclude(receipts__user=user)
+    )
 
 
 def with_unread(groups: QuerySet, user) -> QuerySet:
     """``groups`` annotated with ``unread`` (their unread messages for ``user``) and ``last_message_at``, in the
     same query (one correlated count per row, no query per group)."""
-    per_group = (Message.objects.filter(group=OuterRef("pk"), deleted_at__isnull=True)
-                 .exclude(author=user).exclude(receipts__user=user)
-                 .order_by().values("group").annotate(n=Count("pk")).values("n"))
+    per_group = (
+        Message.objects.filter(group=OuterRef("pk"), deleted_at__isnull=True)
+        .exclude(author=user)
+        .exclude(receipts__user=user)
+        .order_by()
+        .values("group")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     last = Message.objects.filter(group=OuterRef("pk")).order_by("-created_at").values("created_at")[:1]
-    return groups.annotate(unread=Coalesce(Subquery(per_group, output_field=IntegerField()), 0),
-                           last_message_at=Subquery(last))
+    return groups.annotate(
+        unread=Coalesce(Subquery(per_group, output_field=IntegerField()), 0), last_message_at=Subquery(last)
+    )
 
 
 def unread_totals(user, cpts: CPTS) -> dict[str, int]:
@@ -41,23 +51,35 @@ def unread_totals(user, cpts: CPTS) -> dict[str, int]:
     groups = access.visible_groups(user, cpts).values("pk")
     totals = unread_messages(user, groups).aggregate(
         groups=Count("pk", filter=~Q(group__kind=Group.Kind.CONVERSATION)),
-        conversations=Count("pk", filter=Q(group__kind=Group.Kind.CONVERSATION)))
+        conversations=Count("pk", filter=Q(group__kind=Group.Kind.CONVERSATION)),
+    )
     return {"groups": totals["groups"] or 0, "conversations": totals["conversations"] or 0}
 
 
 def my_groups(user, cpts: CPTS) -> QuerySet:
     """Care circles and working groups the user reads, with their unread counts."""
-    groups = access.visible_groups(user, cpts).exclude(kind=Group.Kind.CONVERSATION).select_related("patient", "initiator")
+    groups = (
+        access.visible_groups(user, cpts)
+        .exclude(kind=Group.Kind.CONVERSATION)
+        .select_related("patient", "initiator")
+    )
     return with_unread(groups, user)
 
 
 def my_conversations(user, cpts: CPTS) -> list[Group]:
     """The user's conversations, latest activity first, each with ``unread`` and ``others`` (the other active
     members, to name the conversation)."""
-    conversations = list(with_unread(access.visible_groups(user, cpts).filter(kind=Group.Kind.CONVERSATION), user)
-                         .order_by(Coalesce("last_message_at", "created_at").desc(), "-pk"))
-    members = (GroupMember.objects.filter(group__in=[c.pk for c in conversations], status=GroupMember.Status.ACTIVE)
-               .exclude(user=user).select_related("user").order_by("user__last_name", "user__first_name"))
+    conversations = list(
+        with_unread(access.visible_groups(user, cpts).filter(kind=Group.Kind.CONVERSATION), user).order_by(
+            Coalesce("last_message_at", "created_at").desc(), "-pk"
+        )
+    )
+    members = (
+        GroupMember.objects.filter(group__in=[c.pk for c in conversations], status=GroupMember.Status.ACTIVE)
+        .exclude(user=user)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name")
+    )
     others: dict[int, list] = {}
     for member in members:
         others.setdefault(member.group_id, []).append(member.user)
@@ -74,9 +96,12 @@ def search_messages(user, cpts: CPTS, query: str) -> QuerySet:
     """Live messages of the groups the user reads now whose text or subject contains ``query`` (case-insensitive
     ``icontains``: works on SQLite and PostgreSQL; PostgreSQL full-text search can replace it), newest first."""
     groups = access.visible_groups(user, cpts).values("pk")
-    return (Message.objects.filter(group__in=groups, deleted_at__isnull=True)
-            .filter(Q(body__icontains=query) | Q(subject__icontains=query))
-            .select_related("group", "author", "parent").order_by("-created_at", "-pk"))
+    return (
+        Message.objects.filter(group__in=groups, deleted_at__isnull=True)
+        .filter(Q(body__icontains=query) | Q(subject__icontains=query))
+        .select_related("group", "author", "parent")
+        .order_by("-created_at", "-pk")
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,5 +119,8 @@ def excerpt(text: str, query: str, width: int = 90) -> Excerpt:
     if at < 0:
         return Excerpt(text[: 2 * width] + ("…" if len(text) > 2 * width else ""), "", "")
     start, end = max(0, at - width), min(len(text), at + len(query) + width)
-    return Excerpt(("…" if start > 0 else "") + text[start:at], text[at:at + len(query)],
-                   text[at + len(query):end] + ("…" if end < len(text) else ""))
+    return Excerpt(
+        ("…" if start > 0 else "") + text[start:at],
+        text[at : at + len(query)],
+        text[at + len(query) : end] + ("…" if end < len(text) else ""),
+    )

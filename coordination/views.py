@@ -16,7 +16,15 @@ from coordination import access as rules
 from coordination import actions, selectors
 from coordination import invitations as invitations_rules
 from coordination.forms import ConsentForm, InviteForm, MessageForm, PatientForm, ReplyForm, WorkingGroupForm
-from coordination.models import Consent, EmailInvitation, Group, GroupMember, Message, MessageMention, ReadReceipt
+from coordination.models import (
+    Consent,
+    EmailInvitation,
+    Group,
+    GroupMember,
+    Message,
+    MessageMention,
+    ReadReceipt,
+)
 from cpts.actions import ActionError
 from cpts.decorators import cpts_view
 from cpts.models import Membership
@@ -28,8 +36,10 @@ PERMISSION = "cpts.use_coordination"
 
 
 def _form_errors(form) -> str:
-    return " ".join(f"{form.fields[f].label if f in form.fields else ''} : {' '.join(e)}".strip(" :")
-                    for f, e in form.errors.items())
+    return " ".join(
+        f"{form.fields[f].label if f in form.fields else ''} : {' '.join(e)}".strip(" :")
+        for f, e in form.errors.items()
+    )
 
 
 def _apply_error(form, exc: ActionError) -> None:
@@ -52,7 +62,9 @@ def _back(access, group_id: int, anchor: str = ""):
 
 def _candidates(cpts, group: Group):
     """Active members of the CPTS with a patient-data role, not already in the group (invited or active)."""
-    taken = group.members.filter(status__in=[GroupMember.Status.ACTIVE, GroupMember.Status.INVITED]).values("user_id")
+    taken = group.members.filter(status__in=[GroupMember.Status.ACTIVE, GroupMember.Status.INVITED]).values(
+        "user_id"
+    )
     ids = scoped(Membership, cpts).filter(active=True, role__in=PATIENT_DATA_ROLES).values("user_id")
     return User.objects.filter(pk__in=ids).exclude(pk__in=taken).order_by("last_name", "first_name")
 
@@ -61,14 +73,23 @@ def _candidates(cpts, group: Group):
 def groups(request, access):
     cpts = access.cpts
     mine = list(selectors.my_groups(request.user, cpts))  # with their unread counts, in one query
-    invitations = (scoped(GroupMember, cpts).filter(user=request.user, status=GroupMember.Status.INVITED,
-                                                    group__status=Group.Status.OPEN)
-                   .select_related("group", "invited_by"))
-    return render(request, "coordination/groups.html", {
-        "cpts": cpts, "groups": mine, "invitations": invitations,
-        "unread_total": sum(g.unread for g in mine),
-        "email_invitations": invitations_rules.pending_for(request.user).filter(cpts=cpts),
-        "can_set_retention": access.can("cpts.manage_coordination")})
+    invitations = (
+        scoped(GroupMember, cpts)
+        .filter(user=request.user, status=GroupMember.Status.INVITED, group__status=Group.Status.OPEN)
+        .select_related("group", "invited_by")
+    )
+    return render(
+        request,
+        "coordination/groups.html",
+        {
+            "cpts": cpts,
+            "groups": mine,
+            "invitations": invitations,
+            "unread_total": sum(g.unread for g in mine),
+            "email_invitations": invitations_rules.pending_for(request.user).filter(cpts=cpts),
+            "can_set_retention": access.can("cpts.manage_coordination"),
+        },
+    )
 
 
 @cpts_view(PERMISSION)
@@ -84,8 +105,11 @@ def new_patient(request, access):
         except ActionError as exc:
             _apply_error(form, exc)
         else:
-            messages.success(request, "Patient enregistré et cercle de soins ouvert. Recueillez maintenant son "
-                                      "consentement avant tout partage d'information.")
+            messages.success(
+                request,
+                "Patient enregistré et cercle de soins ouvert. Recueillez maintenant son "
+                "consentement avant tout partage d'information.",
+            )
             return redirect("coordination:group", slug=access.cpts.slug, group_id=group.pk)
     return render(request, "coordination/new_patient.html", {"cpts": access.cpts, "form": form})
 
@@ -112,15 +136,22 @@ def group_page(request, access, group_id):
     context = _messages_context(request, cpts, group)
     members = group.members.select_related("user", "invited_by").order_by("status", "user__last_name")
     is_open = context["is_open"]
-    return render(request, "coordination/group.html", context | {
-        "members": members,
-        "consents": group.consents.select_related("collected_by", "withdrawn_by"),
-        "valid_consent": rules.valid_consent(group),
-        "can_manage": rules.can_manage(request.user, group),
-        "consent_form": ConsentForm(auto_id="consentement_%s"),
-        "invite_form": InviteForm(candidates=_candidates(cpts, group), auto_id="invitation_%s") if is_open else None,
-        "age": group.patient.age() if group.patient else None,
-    })
+    return render(
+        request,
+        "coordination/group.html",
+        context
+        | {
+            "members": members,
+            "consents": group.consents.select_related("collected_by", "withdrawn_by"),
+            "valid_consent": rules.valid_consent(group),
+            "can_manage": rules.can_manage(request.user, group),
+            "consent_form": ConsentForm(auto_id="consentement_%s"),
+            "invite_form": InviteForm(candidates=_candidates(cpts, group), auto_id="invitation_%s")
+            if is_open
+            else None,
+            "age": group.patient.age() if group.patient else None,
+        },
+    )
 
 
 def _messages_context(request, cpts, group: Group) -> dict:
@@ -133,42 +164,69 @@ def _messages_context(request, cpts, group: Group) -> dict:
         actions.mark_read(message, request.user)
     receipts = Prefetch("receipts", queryset=ReadReceipt.objects.select_related("user").order_by("read_at"))
     mentioned = Prefetch("mentions", queryset=MessageMention.objects.select_related("user"))
-    replies = Prefetch("replies", queryset=Message.objects.select_related("author").prefetch_related(receipts,
-                                                                                                     mentioned))
+    replies = Prefetch(
+        "replies", queryset=Message.objects.select_related("author").prefetch_related(receipts, mentioned)
+    )
     subjects = list(subjects_qs.select_related("author").prefetch_related(receipts, replies, mentioned))
     record_view(group, cpts_id=group.cpts_id)
     others = [uid for uid in rules.audience(group) if uid != request.user.pk]
-    mentionable = [u.get_full_name() for u in User.objects.filter(pk__in=others).order_by("last_name", "first_name")
-                   if u.get_full_name()][:40]
-    return {"cpts": cpts, "group": group, "subjects": subjects, "can_post": rules.can_share_clinical(group),
-            "is_open": group.status == Group.Status.OPEN, "message_form": MessageForm(auto_id="sujet_%s"),
-            "message_filter": message_filter, "mentionable": mentionable}
+    mentionable = [
+        u.get_full_name()
+        for u in User.objects.filter(pk__in=others).order_by("last_name", "first_name")
+        if u.get_full_name()
+    ][:40]
+    return {
+        "cpts": cpts,
+        "group": group,
+        "subjects": subjects,
+        "can_post": rules.can_share_clinical(group),
+        "is_open": group.status == Group.Status.OPEN,
+        "message_form": MessageForm(auto_id="sujet_%s"),
+        "message_filter": message_filter,
+        "mentionable": mentionable,
+    }
 
 
 def _message_filter(request, group: Group) -> dict:
     subjects = group.messages.filter(parent__isnull=True)
     choices = list(subjects.values_list("pk", "subject"))
     raw_subject = request.GET.get("sujet", "")
-    subject_id = int(raw_subject) if raw_subject.isdigit() and int(raw_subject) in {pk for pk, _ in choices} else None
+    subject_id = (
+        int(raw_subject) if raw_subject.isdigit() and int(raw_subject) in {pk for pk, _ in choices} else None
+    )
     q = selectors.clean_query(request.GET.get("q"))
     if subject_id is not None:
         subjects = subjects.filter(pk=subject_id)
     if q:
         live = Q(deleted_at__isnull=True)
         subjects = subjects.filter(
-            Q(subject__icontains=q) | (live & Q(body__icontains=q))
-            | Q(pk__in=group.messages.filter(live, parent__isnull=False, body__icontains=q).values("parent_id")))
+            Q(subject__icontains=q)
+            | (live & Q(body__icontains=q))
+            | Q(
+                pk__in=group.messages.filter(live, parent__isnull=False, body__icontains=q).values(
+                    "parent_id"
+                )
+            )
+        )
     params = {k: v for k, v in (("sujet", subject_id), ("q", q)) if v}
-    return {"subjects": subjects, "choices": choices, "subject_id": subject_id, "q": q, "active": bool(params),
-            "query": urlencode(params),
-            "unknown_subject": bool(raw_subject) and subject_id is None}
+    return {
+        "subjects": subjects,
+        "choices": choices,
+        "subject_id": subject_id,
+        "q": q,
+        "active": bool(params),
+        "query": urlencode(params),
+        "unknown_subject": bool(raw_subject) and subject_id is None,
+    }
 
 
 @cpts_view(PERMISSION)
 def group_messages(request, access, group_id):
     """The messages section alone, re-fetched by the page when a real-time event announces a change."""
     group = rules.group_to_read(request.user, access.cpts, group_id)
-    return render(request, "coordination/_messages_section.html", _messages_context(request, access.cpts, group))
+    return render(
+        request, "coordination/_messages_section.html", _messages_context(request, access.cpts, group)
+    )
 
 
 def _run(request, access, group_id, action, success: str, anchor: str = ""):
@@ -187,7 +245,9 @@ def post_message(request, access, group_id):
     group = rules.group_to_read(request.user, access.cpts, group_id)
     parent = None
     if request.POST.get("parent"):
-        parent = group.messages.filter(pk=request.POST["parent"] if request.POST["parent"].isdigit() else 0).first()
+        parent = group.messages.filter(
+            pk=request.POST["parent"] if request.POST["parent"].isdigit() else 0
+        ).first()
         if parent is None:
             raise Http404("Sujet introuvable.")
         form = ReplyForm(request.POST, request.FILES)
@@ -197,12 +257,24 @@ def post_message(request, access, group_id):
         messages.error(request, _form_errors(form))
         return _back(access, group.pk, "messages")
     data = form.cleaned_data
-    return _run(request, access, group.pk,
-                lambda: documents_actions.post_with_attachments(  # the message and its files, or nothing
-                    group, request.user, data.get("attachments") or [],
-                    lambda: _mention_feedback(request, actions.post_message(
-                        group, request.user, data["body"], subject=data.get("subject", ""), parent=parent))),
-                "Réponse publiée." if parent else "Sujet publié.", "messages")
+    return _run(
+        request,
+        access,
+        group.pk,
+        lambda: documents_actions.post_with_attachments(  # the message and its files, or nothing
+            group,
+            request.user,
+            data.get("attachments") or [],
+            lambda: _mention_feedback(
+                request,
+                actions.post_message(
+                    group, request.user, data["body"], subject=data.get("subject", ""), parent=parent
+                ),
+            ),
+        ),
+        "Réponse publiée." if parent else "Sujet publié.",
+        "messages",
+    )
 
 
 def _own_message(request, access, group_id, message_id) -> Message:
@@ -219,9 +291,16 @@ def edit_message(request, access, group_id, message_id):
     message = _own_message(request, access, group_id, message_id)
     body = request.POST.get("body", "")
     subject = request.POST.get("subject") if message.parent_id is None else None
-    return _run(request, access, group_id,
-                lambda: _mention_feedback(request, actions.edit_message(message, request.user, body, subject=subject)),
-                "Message modifié.", "messages")
+    return _run(
+        request,
+        access,
+        group_id,
+        lambda: _mention_feedback(
+            request, actions.edit_message(message, request.user, body, subject=subject)
+        ),
+        "Message modifié.",
+        "messages",
+    )
 
 
 def _mention_feedback(request, message: Message) -> Message:
@@ -229,8 +308,11 @@ def _mention_feedback(request, message: Message) -> Message:
     ambiguous = getattr(message, "ambiguous_mentions", None)
     if ambiguous:
         names = ", ".join(f"@{name}" for name in ambiguous)
-        messages.warning(request, f"Mention ambiguë, personne n'a été mentionné pour : {names}. Plusieurs membres "
-                                  "portent ce nom : écrivez « @Prénom Nom ».")
+        messages.warning(
+            request,
+            f"Mention ambiguë, personne n'a été mentionné pour : {names}. Plusieurs membres "
+            "portent ce nom : écrivez « @Prénom Nom ».",
+        )
     return message
 
 
@@ -238,8 +320,14 @@ def _mention_feedback(request, message: Message) -> Message:
 @require_POST
 def delete_message(request, access, group_id, message_id):
     message = _own_message(request, access, group_id, message_id)
-    return _run(request, access, group_id, lambda: actions.delete_message(message, request.user),
-                "Message supprimé.", "messages")
+    return _run(
+        request,
+        access,
+        group_id,
+        lambda: actions.delete_message(message, request.user),
+        "Message supprimé.",
+        "messages",
+    )
 
 
 @cpts_view(PERMISSION)
@@ -253,11 +341,18 @@ def invite(request, access, group_id):
         messages.error(request, _form_errors(form) or "Choisissez un professionnel à inviter.")
         return _back(access, group.pk, "informations")
     if form.cleaned_data["email"]:
-        return _invite_by_email(request, access, group, form.cleaned_data["email"], form.cleaned_data["function"])
+        return _invite_by_email(
+            request, access, group, form.cleaned_data["email"], form.cleaned_data["function"]
+        )
     user = User.objects.get(pk=form.cleaned_data["user"])
-    return _run(request, access, group.pk,
-                lambda: actions.invite(group, request.user, user, form.cleaned_data["function"]),
-                f"{user.get_full_name() or user.email} est invité·e dans le groupe.", "informations")
+    return _run(
+        request,
+        access,
+        group.pk,
+        lambda: actions.invite(group, request.user, user, form.cleaned_data["function"]),
+        f"{user.get_full_name() or user.email} est invité·e dans le groupe.",
+        "informations",
+    )
 
 
 def _invite_by_email(request, access, group: Group, email: str, function: str):
@@ -267,11 +362,17 @@ def _invite_by_email(request, access, group: Group, email: str, function: str):
         messages.error(request, exc.message)
     else:
         if isinstance(result, EmailInvitation):
-            messages.success(request, f"Invitation envoyée par e-mail à {result.email} : le lien est valable 14 jours "
-                                      "et ne sert qu'une fois.")
+            messages.success(
+                request,
+                f"Invitation envoyée par e-mail à {result.email} : le lien est valable 14 jours "
+                "et ne sert qu'une fois.",
+            )
         else:
-            messages.success(request, f"{result.user.get_full_name() or result.user.email}, déjà professionnel de la "
-                                      "CPTS, est invité·e dans le groupe.")
+            messages.success(
+                request,
+                f"{result.user.get_full_name() or result.user.email}, déjà professionnel de la "
+                "CPTS, est invité·e dans le groupe.",
+            )
     return _back(access, group.pk, "informations")
 
 
@@ -318,21 +419,37 @@ def remove_member(request, access, group_id, user_id):
     user = User.objects.filter(pk=user_id).first()
     if user is None:
         raise Http404("Personne introuvable.")
-    response = _run(request, access, group.pk, lambda: actions.remove_member(group, request.user, user),
-                    f"{user.get_full_name() or user.email} est retiré·e du groupe.", "informations")
+    response = _run(
+        request,
+        access,
+        group.pk,
+        lambda: actions.remove_member(group, request.user, user),
+        f"{user.get_full_name() or user.email} est retiré·e du groupe.",
+        "informations",
+    )
     return _manage_redirect(request, access, group, response)
 
 
 def _manage_redirect(request, access, group, response):
-    return response if rules.can_read(request.user, group) else redirect("coordination:groups", slug=access.cpts.slug)
+    return (
+        response
+        if rules.can_read(request.user, group)
+        else redirect("coordination:groups", slug=access.cpts.slug)
+    )
 
 
 @cpts_view(PERMISSION)
 @require_POST
 def close(request, access, group_id):
     group = _group(access, group_id)
-    response = _run(request, access, group.pk, lambda: actions.close_group(group, request.user),
-                    "Groupe clôturé : il reste consultable en lecture seule.", "informations")
+    response = _run(
+        request,
+        access,
+        group.pk,
+        lambda: actions.close_group(group, request.user),
+        "Groupe clôturé : il reste consultable en lecture seule.",
+        "informations",
+    )
     return _manage_redirect(request, access, group, response)
 
 
@@ -340,8 +457,14 @@ def close(request, access, group_id):
 @require_POST
 def reopen(request, access, group_id):
     group = _group(access, group_id)
-    response = _run(request, access, group.pk, lambda: actions.reopen_group(group, request.user),
-                    "Groupe rouvert.", "informations")
+    response = _run(
+        request,
+        access,
+        group.pk,
+        lambda: actions.reopen_group(group, request.user),
+        "Groupe rouvert.",
+        "informations",
+    )
     return _manage_redirect(request, access, group, response)
 
 
@@ -354,9 +477,14 @@ def record_consent(request, access, group_id):
         messages.error(request, _form_errors(form))
         return _back(access, group.pk, "consentements")
     # The consent and the scan of the signed form (required for a paper consent), or nothing.
-    return _run(request, access, group.pk,
-                lambda: documents_actions.record_consent(group, request.user, **form.cleaned_data),
-                "Consentement enregistré.", "consentements")
+    return _run(
+        request,
+        access,
+        group.pk,
+        lambda: documents_actions.record_consent(group, request.user, **form.cleaned_data),
+        "Consentement enregistré.",
+        "consentements",
+    )
 
 
 @cpts_view(PERMISSION)
@@ -366,5 +494,11 @@ def withdraw_consent(request, access, group_id, consent_id):
     consent = scoped(Consent, access.cpts).filter(group=group, pk=consent_id).first()
     if consent is None:
         raise Http404("Consentement introuvable.")
-    return _run(request, access, group.pk, lambda: actions.withdraw_consent(consent, request.user),
-                "Retrait du consentement enregistré : plus rien ne peut être partagé dans ce cercle.", "consentements")
+    return _run(
+        request,
+        access,
+        group.pk,
+        lambda: actions.withdraw_consent(consent, request.user),
+        "Retrait du consentement enregistré : plus rien ne peut être partagé dans ce cercle.",
+        "consentements",
+    )

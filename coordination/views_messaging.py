@@ -19,7 +19,13 @@ from audit.log import record_view
 from coordination import access as rules
 from coordination import actions, history, retention, selectors
 from coordination import invitations as invitations_rules
-from coordination.forms import ConversationForm, GroupEditForm, InvitationAccountForm, MessageSearchForm, RetentionForm
+from coordination.forms import (
+    ConversationForm,
+    GroupEditForm,
+    InvitationAccountForm,
+    MessageSearchForm,
+    RetentionForm,
+)
 from coordination.models import Group
 from coordination.views import PERMISSION, _apply_error, _back
 from cpts.actions import ActionError
@@ -34,6 +40,7 @@ HISTORY_PAGE_SIZE = 50
 
 # --- Group edition and history ------------------------------------------------------------------------------
 
+
 @cpts_view(PERMISSION)
 @require_http_methods(["GET", "POST"])
 def edit_group(request, access, group_id):
@@ -41,17 +48,29 @@ def edit_group(request, access, group_id):
     if group.status != Group.Status.OPEN:
         messages.error(request, "Ce groupe est clôturé : il est en lecture seule.")
         return _manage_back(request, access, group)
-    form = GroupEditForm(request.POST or None, initial={"title": group.title, "description": group.description})
+    form = GroupEditForm(
+        request.POST or None, initial={"title": group.title, "description": group.description}
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            actions.edit_group(group, request.user, form.cleaned_data["title"], form.cleaned_data["description"])
+            actions.edit_group(
+                group, request.user, form.cleaned_data["title"], form.cleaned_data["description"]
+            )
         except ActionError as exc:
             _apply_error(form, exc)
         else:
             messages.success(request, "Groupe modifié.")
             return _manage_back(request, access, group)
-    return render(request, "coordination/edit_group.html", {"cpts": access.cpts, "group": group, "form": form,
-                                                             "display_title": _display_title(request.user, group)})
+    return render(
+        request,
+        "coordination/edit_group.html",
+        {
+            "cpts": access.cpts,
+            "group": group,
+            "form": form,
+            "display_title": _display_title(request.user, group),
+        },
+    )
 
 
 def _manage_back(request, access, group):
@@ -74,15 +93,29 @@ def group_history(request, access, group_id):
     if what not in dict(history.FILTERS):
         what = history.ALL
     page = Paginator(history.entries(group, what), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    lines = history.describe(page.object_list)  # read before this view is itself recorded (page counted first)
+    lines = history.describe(
+        page.object_list
+    )  # read before this view is itself recorded (page counted first)
     record_view(group, cpts_id=group.cpts_id, details={"page": "history"})
-    return render(request, "coordination/history.html", {
-        "cpts": access.cpts, "group": group, "page": page, "lines": lines,
-        "filters": history.FILTERS, "what": what, "query": urlencode({"type": what}) if what != history.ALL else "",
-        "can_read": rules.can_read(request.user, group), "display_title": _display_title(request.user, group)})
+    return render(
+        request,
+        "coordination/history.html",
+        {
+            "cpts": access.cpts,
+            "group": group,
+            "page": page,
+            "lines": lines,
+            "filters": history.FILTERS,
+            "what": what,
+            "query": urlencode({"type": what}) if what != history.ALL else "",
+            "can_read": rules.can_read(request.user, group),
+            "display_title": _display_title(request.user, group),
+        },
+    )
 
 
 # --- Search ---------------------------------------------------------------------------------------------------
+
 
 @cpts_view(PERMISSION)
 def search(request, access):
@@ -93,30 +126,58 @@ def search(request, access):
         notice = f"Saisissez au moins {selectors.SEARCH_MIN_LENGTH} caractères."
     elif q:
         page = Paginator(selectors.search_messages(request.user, access.cpts, q), SEARCH_PAGE_SIZE).get_page(
-            request.GET.get("page"))
-        results = [(m, selectors.excerpt(m.body, q), selectors.excerpt(m.subject or (m.parent.subject if m.parent
-                                                                                      else ""), q))
-                   for m in page.object_list]
+            request.GET.get("page")
+        )
+        results = [
+            (
+                m,
+                selectors.excerpt(m.body, q),
+                selectors.excerpt(m.subject or (m.parent.subject if m.parent else ""), q),
+            )
+            for m in page.object_list
+        ]
         for group in {m.group_id: m.group for m, _, _ in results}.values():  # what was shown, group by group
             record_view(group, cpts_id=group.cpts_id, details={"page": "search"})
-    return render(request, "coordination/search.html", {
-        "cpts": access.cpts, "form": form, "q": q, "page": page, "results": results, "notice": notice,
-        "query": urlencode({"q": q}) if q else ""})
+    return render(
+        request,
+        "coordination/search.html",
+        {
+            "cpts": access.cpts,
+            "form": form,
+            "q": q,
+            "page": page,
+            "results": results,
+            "notice": notice,
+            "query": urlencode({"q": q}) if q else "",
+        },
+    )
 
 
 # --- Conversations (direct messages) -------------------------------------------------------------------------
 
+
 @cpts_view(PERMISSION)
 def conversations(request, access):
     mine = selectors.my_conversations(request.user, access.cpts)
-    return render(request, "coordination/conversations.html", {
-        "cpts": access.cpts, "conversations": mine, "unread_total": sum(c.unread for c in mine),
-        "can_start": access.role in PATIENT_DATA_ROLES})
+    return render(
+        request,
+        "coordination/conversations.html",
+        {
+            "cpts": access.cpts,
+            "conversations": mine,
+            "unread_total": sum(c.unread for c in mine),
+            "can_start": access.role in PATIENT_DATA_ROLES,
+        },
+    )
 
 
 def _colleagues(cpts, user):
     ids = scoped(Membership, cpts).filter(active=True, role__in=PATIENT_DATA_ROLES).values("user_id")
-    return User.objects.filter(pk__in=ids, is_active=True).exclude(pk=user.pk).order_by("last_name", "first_name")
+    return (
+        User.objects.filter(pk__in=ids, is_active=True)
+        .exclude(pk=user.pk)
+        .order_by("last_name", "first_name")
+    )
 
 
 @cpts_view(PERMISSION)
@@ -134,12 +195,17 @@ def new_conversation(request, access):
         others = [by_pk[pk] for pk in form.cleaned_data["recipients"]]
         try:
             group, message, created = actions.start_conversation(
-                access.cpts, request.user, others, form.cleaned_data["subject"], form.cleaned_data["body"])
+                access.cpts, request.user, others, form.cleaned_data["subject"], form.cleaned_data["body"]
+            )
         except ActionError as exc:
             _apply_error(form, exc)
         else:
-            messages.success(request, "Conversation créée, message envoyé." if created else
-                             "Message envoyé dans votre conversation existante avec cette personne.")
+            messages.success(
+                request,
+                "Conversation créée, message envoyé."
+                if created
+                else "Message envoyé dans votre conversation existante avec cette personne.",
+            )
             response = redirect("coordination:group", slug=access.cpts.slug, group_id=group.pk)
             response["Location"] += f"#message-{message.pk}"
             return response
@@ -148,32 +214,47 @@ def new_conversation(request, access):
 
 # --- Retention setting ----------------------------------------------------------------------------------------
 
+
 @cpts_view("cpts.manage_coordination")
 @require_http_methods(["GET", "POST"])
 def coordination_settings(request, access):
     current = retention.settings_for(access.cpts)
-    form = RetentionForm(request.POST or None,
-                         initial={"closed_circle_retention_days": current.closed_circle_retention_days})
+    form = RetentionForm(
+        request.POST or None, initial={"closed_circle_retention_days": current.closed_circle_retention_days}
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            retention.set_retention(access.cpts, request.user, form.cleaned_data["closed_circle_retention_days"])
+            retention.set_retention(
+                access.cpts, request.user, form.cleaned_data["closed_circle_retention_days"]
+            )
         except ActionError as exc:
             _apply_error(form, exc)
         else:
             messages.success(request, "Durée de conservation enregistrée.")
             return redirect("coordination:settings", slug=access.cpts.slug)
-    return render(request, "coordination/settings.html", {
-        "cpts": access.cpts, "form": form, "current": current,
-        "default_days": current.DEFAULT_RETENTION_DAYS,
-        "to_purge": retention.expired_circles(access.cpts).count()})
+    return render(
+        request,
+        "coordination/settings.html",
+        {
+            "cpts": access.cpts,
+            "form": form,
+            "current": current,
+            "default_days": current.DEFAULT_RETENTION_DAYS,
+            "to_purge": retention.expired_circles(access.cpts).count(),
+        },
+    )
 
 
 # --- Invitations by e-mail ------------------------------------------------------------------------------------
 
+
 @login_required
 def my_invitations(request):
-    return render(request, "coordination/my_invitations.html",
-                  {"invitations": invitations_rules.pending_for(request.user)})
+    return render(
+        request,
+        "coordination/my_invitations.html",
+        {"invitations": invitations_rules.pending_for(request.user)},
+    )
 
 
 @login_required
@@ -209,9 +290,14 @@ def email_invitation(request, token):
     try:
         invitation = invitations_rules.by_token(token)
     except invitations_rules.InvitationError as exc:
-        return render(request, "coordination/email_invitation.html", {"error": exc.message}, status=exc.status)
-    context = {"invitation": invitation, "cpts": invitation.cpts,
-               "inviter": invitation.invited_by.get_full_name() if invitation.invited_by else ""}
+        return render(
+            request, "coordination/email_invitation.html", {"error": exc.message}, status=exc.status
+        )
+    context = {
+        "invitation": invitation,
+        "cpts": invitation.cpts,
+        "inviter": invitation.invited_by.get_full_name() if invitation.invited_by else "",
+    }
     if request.user.is_authenticated:
         if not invitations_rules.addressed_to(invitation, request.user):
             if request.method == "POST":
@@ -223,21 +309,34 @@ def email_invitation(request, token):
     if User.objects.filter(email__iexact=invitation.email).exists():
         if request.method == "POST":
             return redirect_to_login(request.get_full_path(), reverse("accounts:login"))
-        return render(request, "coordination/email_invitation.html", context | {
-            "login_url": f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}"})
+        return render(
+            request,
+            "coordination/email_invitation.html",
+            context
+            | {"login_url": f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}"},
+        )
     form = InvitationAccountForm(request.POST or None, email=invitation.email)
     if request.method == "POST" and form.is_valid():
         try:
-            invitations_rules.accept_with_new_account(token, first_name=form.cleaned_data["first_name"],
-                                                      last_name=form.cleaned_data["last_name"],
-                                                      password=form.cleaned_data["password"])
+            invitations_rules.accept_with_new_account(
+                token,
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                password=form.cleaned_data["password"],
+            )
         except ActionError as exc:
             _apply_error(form, exc)
         else:
-            next_url = reverse("coordination:group", kwargs={"slug": invitation.cpts.slug,
-                                                             "group_id": invitation.group_id})
-            return render(request, "coordination/email_invitation.html", context | {
-                "created": True,
-                "login_url": f"{reverse('accounts:login')}?{urlencode({'next': next_url})}"})
+            next_url = reverse(
+                "coordination:group", kwargs={"slug": invitation.cpts.slug, "group_id": invitation.group_id}
+            )
+            return render(
+                request,
+                "coordination/email_invitation.html",
+                context
+                | {
+                    "created": True,
+                    "login_url": f"{reverse('accounts:login')}?{urlencode({'next': next_url})}",
+                },
+            )
     return render(request, "coordination/email_invitation.html", context | {"form": form})
-

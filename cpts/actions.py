@@ -65,8 +65,12 @@ def request_membership(cpts: CPTS, user, message: str = "") -> MembershipRequest
 
 
 def _pending(cpts: CPTS, request_id: int) -> MembershipRequest:
-    req = (scoped(MembershipRequest, cpts).select_for_update()
-           .filter(pk=request_id, status=MembershipRequest.Status.PENDING).first())
+    req = (
+        scoped(MembershipRequest, cpts)
+        .select_for_update()
+        .filter(pk=request_id, status=MembershipRequest.Status.PENDING)
+        .first()
+    )
     if req is None:
         raise ActionError("Cette demande n'existe pas ou a déjà été traitée.")
     return req
@@ -110,21 +114,30 @@ def change_role(cpts: CPTS, membership_id: int, role: str, by) -> Membership:
     membership = scoped(Membership, cpts).select_for_update().filter(pk=membership_id).first()
     if membership is None:
         raise ActionError("Adhérent introuvable.")
-    if membership.role == Role.COORDINATOR and role != Role.COORDINATOR and \
-            scoped(Membership, cpts).filter(role=Role.COORDINATOR, active=True).count() == 1:
+    if (
+        membership.role == Role.COORDINATOR
+        and role != Role.COORDINATOR
+        and scoped(Membership, cpts).filter(role=Role.COORDINATOR, active=True).count() == 1
+    ):
         raise ActionError("La CPTS doit garder au moins un coordinateur.", "role")
-    if not is_adherent(role) and scoped(BureauPosition, cpts).filter(membership=membership,
-                                                                    until__isnull=True).exists():
-        raise ActionError("Cette personne occupe une fonction au bureau, réservée aux adhérents : mettez fin à son "
-                          "mandat avant de lui donner ce rôle.", "role")
+    if (
+        not is_adherent(role)
+        and scoped(BureauPosition, cpts).filter(membership=membership, until__isnull=True).exists()
+    ):
+        raise ActionError(
+            "Cette personne occupe une fonction au bureau, réservée aux adhérents : mettez fin à son "
+            "mandat avant de lui donner ce rôle.",
+            "role",
+        )
     membership.role = role
     membership.save()
     return membership
 
 
 @transaction.atomic
-def set_dues(cpts: CPTS, membership_id: int, year: int, amount: Decimal, paid: bool,
-             paid_on: dt.date | None = None) -> Dues:
+def set_dues(
+    cpts: CPTS, membership_id: int, year: int, amount: Decimal, paid: bool, paid_on: dt.date | None = None
+) -> Dues:
     membership = scoped(Membership, cpts).filter(pk=membership_id).first()
     if membership is None:
         raise ActionError("Adhérent introuvable.")
@@ -138,7 +151,9 @@ def set_dues(cpts: CPTS, membership_id: int, year: int, amount: Decimal, paid: b
     if paid and paid_on is None:
         paid_on = timezone.localdate()
     dues, _ = Dues.objects.update_or_create(
-        cpts=cpts, membership=membership, year=year,
+        cpts=cpts,
+        membership=membership,
+        year=year,
         defaults={"amount": amount, "paid": paid, "paid_on": paid_on if paid else None},
     )
     return dues
@@ -150,12 +165,22 @@ def appoint_bureau(cpts: CPTS, membership_id: int, title: str, since: dt.date) -
     if membership is None:
         raise ActionError("Adhérent introuvable.", "membership")
     if not is_adherent(membership.role):
-        raise ActionError(f"Seul un adhérent peut occuper une fonction au bureau ; "
-                          f"{membership.get_role_display().lower()} n'est pas adhérent de la CPTS.", "membership")
+        raise ActionError(
+            f"Seul un adhérent peut occuper une fonction au bureau ; "
+            f"{membership.get_role_display().lower()} n'est pas adhérent de la CPTS.",
+            "membership",
+        )
     if title not in BureauPosition.Title.values:
         raise ActionError("Fonction inconnue.", "title")
-    unique_titles = {BureauPosition.Title.PRESIDENT, BureauPosition.Title.TREASURER, BureauPosition.Title.SECRETARY}
-    if title in unique_titles and scoped(BureauPosition, cpts).filter(title=title, until__isnull=True).exists():
+    unique_titles = {
+        BureauPosition.Title.PRESIDENT,
+        BureauPosition.Title.TREASURER,
+        BureauPosition.Title.SECRETARY,
+    }
+    if (
+        title in unique_titles
+        and scoped(BureauPosition, cpts).filter(title=title, until__isnull=True).exists()
+    ):
         raise ActionError("Cette fonction est déjà occupée : mettez fin au mandat en cours d'abord.", "title")
     return BureauPosition.objects.create(cpts=cpts, membership=membership, title=title, since=since)
 

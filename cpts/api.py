@@ -115,13 +115,24 @@ class RefuseIn(Schema):
 
 
 def _tier(summary):
-    return {"number": summary.tier.number, "label": summary.tier.label, "grid": summary.tier.grid} if summary.tier else None
+    return (
+        {"number": summary.tier.number, "label": summary.tier.label, "grid": summary.tier.grid}
+        if summary.tier
+        else None
+    )
 
 
 def _cpts_out(access):
     s = territory_rules.summary(access.cpts)
-    return {"slug": access.cpts.slug, "name": access.cpts.name, "stage": access.cpts.stage, "role": access.role,
-            "communes": s.communes, "population": s.population, "tier": _tier(s)}
+    return {
+        "slug": access.cpts.slug,
+        "name": access.cpts.name,
+        "stage": access.cpts.stage,
+        "role": access.role,
+        "communes": s.communes,
+        "population": s.population,
+        "tier": _tier(s),
+    }
 
 
 @router.get("", response=list[CPTSOut], summary="Mes CPTS")
@@ -137,19 +148,35 @@ def get_cpts(request, slug: str):
 def _territory_out(access):
     links = scoped(TerritoryCommune, access.cpts).select_related("commune")
     s = territory_rules.summary(access.cpts)
-    return {"communes": [{"insee": link.commune.insee, "name": link.commune.name,
-                          "departement": link.commune.departement_id, "epci_siren": link.commune.epci_id,
-                          "population": link.commune.population, "added_at": link.added_at} for link in links],
-            "population": s.population, "tier": _tier(s)}
+    return {
+        "communes": [
+            {
+                "insee": link.commune.insee,
+                "name": link.commune.name,
+                "departement": link.commune.departement_id,
+                "epci_siren": link.commune.epci_id,
+                "population": link.commune.population,
+                "added_at": link.added_at,
+            }
+            for link in links
+        ],
+        "population": s.population,
+        "tier": _tier(s),
+    }
 
 
-@router.get("/{slug}/territory", response=TerritoryOut, summary="Le territoire : communes, population, taille")
+@router.get(
+    "/{slug}/territory", response=TerritoryOut, summary="Le territoire : communes, population, taille"
+)
 def get_territory(request, slug: str):
     return _territory_out(access_cpts(request.user, slug, "cpts.view_territory"))
 
 
-@router.post("/{slug}/territory/communes", response={200: TerritoryOut, 400: CptsError, 409: CptsError},
-             summary="Ajouter une commune au territoire")
+@router.post(
+    "/{slug}/territory/communes",
+    response={200: TerritoryOut, 400: CptsError, 409: CptsError},
+    summary="Ajouter une commune au territoire",
+)
 def add_commune(request, slug: str, payload: CommuneIn):
     access = access_cpts(request.user, slug, "cpts.edit_territory")
     try:
@@ -163,8 +190,11 @@ def add_commune(request, slug: str, payload: CommuneIn):
     return 200, _territory_out(access)
 
 
-@router.post("/{slug}/territory/epci", response={200: TerritoryOut, 400: CptsError, 409: CptsError},
-             summary="Ajouter toutes les communes d'un EPCI")
+@router.post(
+    "/{slug}/territory/epci",
+    response={200: TerritoryOut, 400: CptsError, 409: CptsError},
+    summary="Ajouter toutes les communes d'un EPCI",
+)
 def add_epci(request, slug: str, payload: EPCIIn):
     access = access_cpts(request.user, slug, "cpts.edit_territory")
     try:
@@ -178,8 +208,11 @@ def add_epci(request, slug: str, payload: EPCIIn):
     return 200, _territory_out(access)
 
 
-@router.delete("/{slug}/territory/communes/{insee}", response={200: TerritoryOut, 404: CptsError},
-               summary="Retirer une commune du territoire")
+@router.delete(
+    "/{slug}/territory/communes/{insee}",
+    response={200: TerritoryOut, 404: CptsError},
+    summary="Retirer une commune du territoire",
+)
 def remove_commune(request, slug: str, insee: str):
     access = access_cpts(request.user, slug, "cpts.edit_territory")
     try:
@@ -195,10 +228,18 @@ def list_members(request, slug: str):
     out = []
     for m in scoped(Membership, access.cpts).filter(active=True).select_related("user__professional"):
         pro = m.user.professional
-        out.append({"id": m.pk, "first_name": m.user.first_name, "last_name": m.user.last_name, "role": m.role,
-                    "profession_code": pro.profession_code if pro else None,
-                    "profession": pro.profession_label if pro else None,
-                    "rpps": pro.national_id if pro and pro.id_type == "8" else None, "joined_on": m.joined_on})
+        out.append(
+            {
+                "id": m.pk,
+                "first_name": m.user.first_name,
+                "last_name": m.user.last_name,
+                "role": m.role,
+                "profession_code": pro.profession_code if pro else None,
+                "profession": pro.profession_label if pro else None,
+                "rpps": pro.national_id if pro and pro.id_type == "8" else None,
+                "joined_on": m.joined_on,
+            }
+        )
     return out
 
 
@@ -209,17 +250,29 @@ def members_stats(request, slug: str):
 
 
 def _structure_out(s: Structure):
-    return {"id": s.pk, "name": s.name, "kind": s.kind, "finess": s.finess, "siret": s.siret,
-            "commune_insee": s.commune_id}
+    return {
+        "id": s.pk,
+        "name": s.name,
+        "kind": s.kind,
+        "finess": s.finess,
+        "siret": s.siret,
+        "commune_insee": s.commune_id,
+    }
 
 
 @router.get("/{slug}/structures", response=list[StructureOut], summary="Les structures partenaires")
 def list_structures(request, slug: str):
     access = access_cpts(request.user, slug, "cpts.view_structures")
-    return [_structure_out(p.structure) for p in scoped(PartnerStructure, access.cpts).select_related("structure")]
+    return [
+        _structure_out(p.structure) for p in scoped(PartnerStructure, access.cpts).select_related("structure")
+    ]
 
 
-@router.post("/{slug}/structures", response={201: StructureOut, 400: CptsError}, summary="Ajouter une structure partenaire")
+@router.post(
+    "/{slug}/structures",
+    response={201: StructureOut, 400: CptsError},
+    summary="Ajouter une structure partenaire",
+)
 def add_structure(request, slug: str, payload: StructureIn):
     access = access_cpts(request.user, slug, "cpts.manage_structures")
     if payload.kind not in Structure.Kind.values:
@@ -229,25 +282,44 @@ def add_structure(request, slug: str, payload: StructureIn):
         commune = Commune.objects.filter(insee=payload.commune_insee).first()
         if commune is None:
             return 400, {"detail": f"Commune inconnue : « {payload.commune_insee} »."}
-    structure = Structure(name=payload.name.strip(), kind=payload.kind, finess=payload.finess, siret=payload.siret,
-                          address=payload.address, postal_code=payload.postal_code, commune=commune,
-                          latitude=commune.latitude if commune else None, longitude=commune.longitude if commune else None)
+    structure = Structure(
+        name=payload.name.strip(),
+        kind=payload.kind,
+        finess=payload.finess,
+        siret=payload.siret,
+        address=payload.address,
+        postal_code=payload.postal_code,
+        commune=commune,
+        latitude=commune.latitude if commune else None,
+        longitude=commune.longitude if commune else None,
+    )
     try:
         structure.full_clean()
     except ValidationError as exc:
         return 400, {"detail": " ".join(f"{f} : {' '.join(m)}" for f, m in exc.message_dict.items())}
     with transaction.atomic():
         structure.save()
-        PartnerStructure.objects.create(cpts=access.cpts, structure=structure, agreement=payload.agreement[:255])
+        PartnerStructure.objects.create(
+            cpts=access.cpts, structure=structure, agreement=payload.agreement[:255]
+        )
     return 201, _structure_out(structure)
 
 
 def _request_out(r: MembershipRequest):
-    return {"id": r.pk, "user_email": r.user.email, "user_name": str(r.user), "status": r.status,
-            "message": r.message, "created_at": r.created_at, "reason": r.reason}
+    return {
+        "id": r.pk,
+        "user_email": r.user.email,
+        "user_name": str(r.user),
+        "status": r.status,
+        "message": r.message,
+        "created_at": r.created_at,
+        "reason": r.reason,
+    }
 
 
-@router.get("/{slug}/membership-requests", response=list[RequestOut], summary="Demandes d'adhésion (coordination)")
+@router.get(
+    "/{slug}/membership-requests", response=list[RequestOut], summary="Demandes d'adhésion (coordination)"
+)
 def list_requests(request, slug: str, status: str = "pending"):
     access = access_cpts(request.user, slug, "cpts.manage_membership")
     qs = scoped(MembershipRequest, access.cpts).select_related("user")
@@ -256,8 +328,11 @@ def list_requests(request, slug: str, status: str = "pending"):
     return [_request_out(r) for r in qs[:500]]
 
 
-@router.post("/{slug}/membership-requests", response={201: RequestOut, 400: CptsError, 404: CptsError},
-             summary="Demander à adhérer (pour soi-même)")
+@router.post(
+    "/{slug}/membership-requests",
+    response={201: RequestOut, 400: CptsError, 404: CptsError},
+    summary="Demander à adhérer (pour soi-même)",
+)
 def create_request(request, slug: str, payload: RequestIn):
     from cpts.models import CPTS
 
@@ -271,8 +346,11 @@ def create_request(request, slug: str, payload: RequestIn):
     return 201, _request_out(req)
 
 
-@router.post("/{slug}/membership-requests/{request_id}/accept", response={200: MemberOut, 400: CptsError},
-             summary="Accepter une demande")
+@router.post(
+    "/{slug}/membership-requests/{request_id}/accept",
+    response={200: MemberOut, 400: CptsError},
+    summary="Accepter une demande",
+)
 def accept_request(request, slug: str, request_id: DbId, payload: AcceptIn):
     access = access_cpts(request.user, slug, "cpts.manage_membership")
     try:
@@ -280,14 +358,23 @@ def accept_request(request, slug: str, request_id: DbId, payload: AcceptIn):
     except actions.ActionError as exc:
         return 400, {"detail": exc.message}
     pro = m.user.professional
-    return 200, {"id": m.pk, "first_name": m.user.first_name, "last_name": m.user.last_name, "role": m.role,
-                 "profession_code": pro.profession_code if pro else None,
-                 "profession": pro.profession_label if pro else None,
-                 "rpps": pro.national_id if pro and pro.id_type == "8" else None, "joined_on": m.joined_on}
+    return 200, {
+        "id": m.pk,
+        "first_name": m.user.first_name,
+        "last_name": m.user.last_name,
+        "role": m.role,
+        "profession_code": pro.profession_code if pro else None,
+        "profession": pro.profession_label if pro else None,
+        "rpps": pro.national_id if pro and pro.id_type == "8" else None,
+        "joined_on": m.joined_on,
+    }
 
 
-@router.post("/{slug}/membership-requests/{request_id}/refuse", response={200: RequestOut, 400: CptsError},
-             summary="Refuser une demande (motif obligatoire)")
+@router.post(
+    "/{slug}/membership-requests/{request_id}/refuse",
+    response={200: RequestOut, 400: CptsError},
+    summary="Refuser une demande (motif obligatoire)",
+)
 def refuse_request(request, slug: str, request_id: DbId, payload: RefuseIn):
     access = access_cpts(request.user, slug, "cpts.manage_membership")
     try:

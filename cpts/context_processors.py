@@ -12,5 +12,9 @@ def current_cpts(request):
         return {"map_tiles": settings.MAP_TILE_URL, "second_factor_pending": True}
 
     access = getattr(request, "cpts_access", None)
-    return {"map_tiles": settings.MAP_TILE_URL, "my_memberships": list(memberships_of(user)), "access": access,
-            "current_cpts": access.cpts if access else None}
+    return {
+        "map_tiles": settings.MAP_TILE_URL,
+        "my_memberships": list(memberships_of(user)),
+        "access": access,
+        "current_cpts": access.cpts if access else None,
+    }

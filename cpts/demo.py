@@ -67,16 +67,33 @@ def demo_password() -> str:
 
 def _professional(rng, system, code, specialty, first, last, commune):
     pro = Professional.objects.create(
-        id_type="8", national_id=(rpps := synthetic_rpps(rng)), idnat=f"8{rpps}",
-        civility="DR" if code in ("10", "40") else rng.choice(["M", "MME"]), last_name=last.upper(), first_name=first,
-        profession_system=system, profession_code=code, specialty_code=specialty,
-        mssante=f"{first}.{last}@demo.mssante.fr".lower().replace(" ", "").replace("é", "e").replace("è", "e")
-        .replace("ë", "e").replace("ï", "i").replace("ç", "c"),
-        phone=f"04 79 {rng.randrange(10, 99)} {rng.randrange(10, 99)} {rng.randrange(10, 99)}", is_synthetic=True,
+        id_type="8",
+        national_id=(rpps := synthetic_rpps(rng)),
+        idnat=f"8{rpps}",
+        civility="DR" if code in ("10", "40") else rng.choice(["M", "MME"]),
+        last_name=last.upper(),
+        first_name=first,
+        profession_system=system,
+        profession_code=code,
+        specialty_code=specialty,
+        mssante=f"{first}.{last}@demo.mssante.fr".lower()
+        .replace(" ", "")
+        .replace("é", "e")
+        .replace("è", "e")
+        .replace("ë", "e")
+        .replace("ï", "i")
+        .replace("ç", "c"),
+        phone=f"04 79 {rng.randrange(10, 99)} {rng.randrange(10, 99)} {rng.randrange(10, 99)}",
+        is_synthetic=True,
     )
-    place = PracticePlace(professional=pro, commune=commune, postal_code=commune.postal_codes.first().code,
-                          address=f"{rng.randrange(1, 60)} rue de la République", is_primary=True,
-                          label="Cabinet")
+    place = PracticePlace(
+        professional=pro,
+        commune=commune,
+        postal_code=commune.postal_codes.first().code,
+        address=f"{rng.randrange(1, 60)} rue de la République",
+        is_primary=True,
+        label="Cabinet",
+    )
     place.locate()
     place.save()
     return pro
@@ -131,20 +148,37 @@ def seed(rng_seed: int = 2026) -> tuple[CPTS, list[DemoLogin], bool]:
 @transaction.atomic
 def _seed_cpts(password: str, rng_seed: int) -> CPTS:
     rng = random.Random(rng_seed)
-    imported = list(Professional.objects.filter(source="rpps", active=True, places__commune_id__in=Commune.objects.filter(
-        epci_id=BUGEY_SUD_EPCI).values("insee")).distinct().order_by("idnat"))
+    imported = list(
+        Professional.objects.filter(
+            source="rpps",
+            active=True,
+            places__commune_id__in=Commune.objects.filter(epci_id=BUGEY_SUD_EPCI).values("insee"),
+        )
+        .distinct()
+        .order_by("idnat")
+    )
     gps = [p for p in imported if p.profession_code == "10" and p.specialty_code == "SM54"]
     nurses = [p for p in imported if p.profession_code == "60"]
     users: dict[str, User] = {}
     bugey_epci = EPCI.objects.get(siren=BUGEY_SUD_EPCI)
     belley = Commune.objects.get(insee="01034")
     for local, first, last, role, profession in ACCOUNTS:
-        user = User.objects.create_user(f"{local}@{DOMAIN}", password, first_name=first, last_name=last,
-                                        is_synthetic=True, is_staff=role == "instance_admin")
+        user = User.objects.create_user(
+            f"{local}@{DOMAIN}",
+            password,
+            first_name=first,
+            last_name=last,
+            is_synthetic=True,
+            is_staff=role == "instance_admin",
+        )
         if profession:
             # The demo accounts of professionals are linked to their directory entry by idNat.
             pool = gps if profession[1] == "10" else nurses
-            pro = pool.pop(rng.randrange(len(pool))) if pool else _professional(rng, *profession, first, last, belley)
+            pro = (
+                pool.pop(rng.randrange(len(pool)))
+                if pool
+                else _professional(rng, *profession, first, last, belley)
+            )
             user.professional = pro
             user.first_name, user.last_name = pro.first_name, pro.last_name.title()
             user.save()
@@ -152,27 +186,53 @@ def _seed_cpts(password: str, rng_seed: int) -> CPTS:
         users[local] = user
 
     cpts = actions.create_cpts(
-        name="CPTS Bugey Sud", coordinator=users["coordination"], stage=CPTS.Stage.ACI, is_synthetic=True,
-        email=f"contact@{DOMAIN}", address="Belley (Ain)", founded_on=dt.date(2021, 6, 1), dues_amount=Decimal("30"),
-        finess=DEMO_FINESS, phone=DEMO_PHONE,
+        name="CPTS Bugey Sud",
+        coordinator=users["coordination"],
+        stage=CPTS.Stage.ACI,
+        is_synthetic=True,
+        email=f"contact@{DOMAIN}",
+        address="Belley (Ain)",
+        founded_on=dt.date(2021, 6, 1),
+        dues_amount=Decimal("30"),
+        finess=DEMO_FINESS,
+        phone=DEMO_PHONE,
     )
     territory_rules.add_epci(cpts, bugey_epci, users["admin"])
     territory_rules.add_communes(cpts, [Commune.objects.get(insee=c) for c in EXTRA_CENTRES], users["admin"])
 
-    hospital = Structure(name="Centre hospitalier de démonstration (synthétique)", kind=Structure.Kind.HOSPITAL,
-                         finess=_finess_with_key("01", rng), commune=belley, latitude=belley.latitude,
-                         longitude=belley.longitude, is_synthetic=True, address="Rue de l'Hôpital", postal_code="01300")
+    hospital = Structure(
+        name="Centre hospitalier de démonstration (synthétique)",
+        kind=Structure.Kind.HOSPITAL,
+        finess=_finess_with_key("01", rng),
+        commune=belley,
+        latitude=belley.latitude,
+        longitude=belley.longitude,
+        is_synthetic=True,
+        address="Rue de l'Hôpital",
+        postal_code="01300",
+    )
     hospital.full_clean()
     hospital.save()
-    PartnerStructure.objects.create(cpts=cpts, structure=hospital, agreement="Convention ville-hôpital (démonstration)")
-    msp = Structure(name="MSP de démonstration (synthétique)", kind=Structure.Kind.MSP, commune=belley,
-                    is_synthetic=True, postal_code="01300")
+    PartnerStructure.objects.create(
+        cpts=cpts, structure=hospital, agreement="Convention ville-hôpital (démonstration)"
+    )
+    msp = Structure(
+        name="MSP de démonstration (synthétique)",
+        kind=Structure.Kind.MSP,
+        commune=belley,
+        is_synthetic=True,
+        postal_code="01300",
+    )
     msp.save()
     PartnerStructure.objects.create(cpts=cpts, structure=msp)
 
     for local, role in [("bureau", Role.BUREAU), ("medecin", Role.MEMBER), ("ars", Role.REFERENT)]:
-        Membership.objects.create(cpts=cpts, user=users[local], role=role,
-                                  organisation="ARS Auvergne-Rhône-Alpes" if role == Role.REFERENT else "")
+        Membership.objects.create(
+            cpts=cpts,
+            user=users[local],
+            role=role,
+            organisation="ARS Auvergne-Rhône-Alpes" if role == Role.REFERENT else "",
+        )
     Membership.objects.create(cpts=cpts, user=users["partenaire"], role=Role.PARTNER, structure=hospital)
 
     taken = {u.professional_id for u in users.values() if u.professional_id}
@@ -181,8 +241,14 @@ def _seed_cpts(password: str, rng_seed: int) -> CPTS:
     members = []
     # 31 professionals at signature (seed 002): 28 synthetic members + the demo accounts.
     for i, pro in enumerate(candidates[:28]):
-        user = User.objects.create_user(f"pro{i + 1:02d}@{DOMAIN}", None, first_name=pro.first_name,
-                                        last_name=pro.last_name.title(), is_synthetic=True, professional=pro)
+        user = User.objects.create_user(
+            f"pro{i + 1:02d}@{DOMAIN}",
+            None,
+            first_name=pro.first_name,
+            last_name=pro.last_name.title(),
+            is_synthetic=True,
+            professional=pro,
+        )
         members.append(Membership.objects.create(cpts=cpts, user=user, role=Role.MEMBER))
     # What GPs declare on the platform: some accept new patients, some take part in unscheduled care.
     for pro in gps + [u.professional for u in users.values() if u.professional_id]:
@@ -191,24 +257,48 @@ def _seed_cpts(password: str, rng_seed: int) -> CPTS:
         pro.save(update_fields=["accepts_new_patients", "takes_part_in_snp"])
     year = timezone.localdate().year
     for m in Membership.objects.filter(cpts=cpts, role__in=[Role.MEMBER, Role.BUREAU, Role.COORDINATOR]):
-        Dues.objects.create(cpts=cpts, membership=m, year=year, amount=cpts.dues_amount, paid=rng.random() < 0.7,
-                            paid_on=timezone.localdate() if rng.random() < 0.7 else None)
+        Dues.objects.create(
+            cpts=cpts,
+            membership=m,
+            year=year,
+            amount=cpts.dues_amount,
+            paid=rng.random() < 0.7,
+            paid_on=timezone.localdate() if rng.random() < 0.7 else None,
+        )
     Dues.objects.filter(cpts=cpts, paid=False).update(paid_on=None)
     Dues.objects.filter(cpts=cpts, paid=True, paid_on__isnull=True).update(paid_on=timezone.localdate())
     bureau = Membership.objects.get(cpts=cpts, user=users["bureau"])
     founded = dt.date(2021, 6, 1)
-    BureauPosition.objects.create(cpts=cpts, membership=bureau, title=BureauPosition.Title.PRESIDENT, since=founded)
-    BureauPosition.objects.create(cpts=cpts, membership=members[0], title=BureauPosition.Title.TREASURER, since=founded)
+    BureauPosition.objects.create(
+        cpts=cpts, membership=bureau, title=BureauPosition.Title.PRESIDENT, since=founded
+    )
+    BureauPosition.objects.create(
+        cpts=cpts, membership=members[0], title=BureauPosition.Title.TREASURER, since=founded
+    )
 
     for i, pro in enumerate(candidates[28:31]):
-        user = User.objects.create_user(f"candidat{i + 1}@{DOMAIN}", None, first_name=pro.first_name,
-                                        last_name=pro.last_name.title(), is_synthetic=True, professional=pro)
-        MembershipRequest.objects.create(cpts=cpts, user=user, message="Je souhaite rejoindre la CPTS (démonstration).")
+        user = User.objects.create_user(
+            f"candidat{i + 1}@{DOMAIN}",
+            None,
+            first_name=pro.first_name,
+            last_name=pro.last_name.title(),
+            is_synthetic=True,
+            professional=pro,
+        )
+        MembershipRequest.objects.create(
+            cpts=cpts, user=user, message="Je souhaite rejoindre la CPTS (démonstration)."
+        )
 
     # A neighbouring CPTS: shows tenant isolation, the shared-territory refusal and the CPTS switcher.
-    other = actions.create_cpts(name="CPTS Haut-Bugey (démonstration)", coordinator=users["coordination-haut-bugey"],
-                                stage=CPTS.Stage.PROJECT, is_synthetic=True)
-    territory_rules.add_communes(other, list(Commune.objects.filter(insee__in=HAUT_BUGEY_DEMO)), users["admin"])
+    other = actions.create_cpts(
+        name="CPTS Haut-Bugey (démonstration)",
+        coordinator=users["coordination-haut-bugey"],
+        stage=CPTS.Stage.PROJECT,
+        is_synthetic=True,
+    )
+    territory_rules.add_communes(
+        other, list(Commune.objects.filter(insee__in=HAUT_BUGEY_DEMO)), users["admin"]
+    )
     Membership.objects.create(cpts=other, user=users["medecin"], role=Role.MEMBER)
     _seed_coordination(cpts, users, belley)
     _seed_documents(cpts)
@@ -232,24 +322,53 @@ def _seed_coordination(cpts: CPTS, users: dict, belley: Commune) -> None:
         ("GIRAUD", "Henri", dt.date(1946, 9, 3), "M", "Diabète et plaie du pied"),
     ]
     for family, given, born, sex, topic in patients:
-        patient = coord.create_patient(cpts, gp, family_name=family, given_names=given, birth_date=born, sex=sex,
-                                       commune=belley, postal_code="01300", is_synthetic=True)
-        Relative.objects.create(cpts=cpts, patient=patient, kind=Relative.Kind.CAREGIVER, family_name=family,
-                                given_names="Claire", phone="06 00 00 00 00")
+        patient = coord.create_patient(
+            cpts,
+            gp,
+            family_name=family,
+            given_names=given,
+            birth_date=born,
+            sex=sex,
+            commune=belley,
+            postal_code="01300",
+            is_synthetic=True,
+        )
+        Relative.objects.create(
+            cpts=cpts,
+            patient=patient,
+            kind=Relative.Kind.CAREGIVER,
+            family_name=family,
+            given_names="Claire",
+            phone="06 00 00 00 00",
+        )
         circle = coord.open_care_circle(cpts, gp, patient)
         for user in (nurse, partner):
             coord.invite(circle, gp, user)
             coord.answer_invitation(circle, user, accept=True)
-        coord.record_consent(circle, gp, collected_on=today, method=Consent.Method.ORAL_WITNESS,
-                             witness="Claire (aidante)", scope="Partage des informations utiles à la prise en charge "
-                             "entre les membres du cercle de soins", expires_on=today.replace(year=today.year + 1))
+        coord.record_consent(
+            circle,
+            gp,
+            collected_on=today,
+            method=Consent.Method.ORAL_WITNESS,
+            witness="Claire (aidante)",
+            scope="Partage des informations utiles à la prise en charge entre les membres du cercle de soins",
+            expires_on=today.replace(year=today.year + 1),
+        )
         subject = coord.post_message(circle, gp, f"{topic} : qui peut passer cette semaine ?", subject=topic)
         coord.post_message(circle, nurse, "Je passe jeudi matin pour les soins.", parent=subject)
-    group = coord.create_working_group(cpts, users["coordination"], "Parcours personnes âgées fragiles",
-                                       "Groupe de travail de la mission parcours (démonstration)")
+    group = coord.create_working_group(
+        cpts,
+        users["coordination"],
+        "Parcours personnes âgées fragiles",
+        "Groupe de travail de la mission parcours (démonstration)",
+    )
     coord.invite(group, users["coordination"], gp)
-    coord.post_message(group, users["coordination"], "Première réunion le mois prochain : vos disponibilités ?",
-                       subject="Réunion de lancement")
+    coord.post_message(
+        group,
+        users["coordination"],
+        "Première réunion le mois prochain : vos disponibilités ?",
+        subject="Réunion de lancement",
+    )
 
 
 def _seed_documents(cpts: CPTS) -> None:
@@ -298,10 +417,15 @@ def _seed_news(cpts: CPTS) -> None:
 
 
 def _logins() -> list[DemoLogin]:
-    labels = {"admin": "administrateur de l'instance", "coordination": "coordinatrice (CPTS Bugey Sud)",
-              "bureau": "membre du bureau", "medecin": "médecin généraliste adhérent (membre de 2 CPTS)",
-              "partenaire": "personnel d'une structure partenaire (hôpital)", "ars": "référent ARS (lecture des rapports)",
-              "coordination-haut-bugey": "coordinateur d'une autre CPTS (CPTS Haut-Bugey)"}
+    labels = {
+        "admin": "administrateur de l'instance",
+        "coordination": "coordinatrice (CPTS Bugey Sud)",
+        "bureau": "membre du bureau",
+        "medecin": "médecin généraliste adhérent (membre de 2 CPTS)",
+        "partenaire": "personnel d'une structure partenaire (hôpital)",
+        "ars": "référent ARS (lecture des rapports)",
+        "coordination-haut-bugey": "coordinateur d'une autre CPTS (CPTS Haut-Bugey)",
+    }
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     logins = []

@@ -6,11 +6,23 @@ from directory.models import Structure
 
 
 class CPTSForm(forms.ModelForm):
-    coordinator_email = forms.EmailField(label="E-mail du premier coordinateur (compte existant)", required=False)
+    coordinator_email = forms.EmailField(
+        label="E-mail du premier coordinateur (compte existant)", required=False
+    )
 
     class Meta:
         model = CPTS
-        fields = ["name", "stage", "siret", "finess", "email", "phone", "address", "founded_on", "dues_amount"]
+        fields = [
+            "name",
+            "stage",
+            "siret",
+            "finess",
+            "email",
+            "phone",
+            "address",
+            "founded_on",
+            "dues_amount",
+        ]
         widgets = {"founded_on": forms.DateInput(attrs={"type": "date"})}
 
 
@@ -22,13 +34,20 @@ class CPTSSettingsForm(forms.ModelForm):
 
 
 class JoinForm(forms.Form):
-    message = forms.CharField(label="Message au coordinateur (facultatif)", required=False, max_length=2000,
-                              widget=forms.Textarea(attrs={"rows": 4}))
+    message = forms.CharField(
+        label="Message au coordinateur (facultatif)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
 
 class RefuseForm(forms.Form):
-    reason = forms.CharField(label="Motif du refus (communiqué au demandeur)", max_length=2000,
-                             widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label="Motif du refus (communiqué au demandeur)",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class AcceptForm(forms.Form):
@@ -40,7 +59,9 @@ class DuesForm(forms.Form):
     year = forms.IntegerField(label="Année", min_value=2016, max_value=2100)
     amount = forms.DecimalField(label="Montant (€)", min_value=0, max_digits=8, decimal_places=2)
     paid = forms.BooleanField(label="Payée", required=False)
-    paid_on = forms.DateField(label="Payée le", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    paid_on = forms.DateField(
+        label="Payée le", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class BureauForm(forms.Form):

@@ -29,7 +29,9 @@ class CPTS(models.Model):
     address = models.CharField("adresse du siège", max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     founded_on = models.DateField("date de création de l'association", null=True, blank=True)
-    dues_amount = models.DecimalField("montant de la cotisation annuelle (€)", max_digits=8, decimal_places=2, default=0)
+    dues_amount = models.DecimalField(
+        "montant de la cotisation annuelle (€)", max_digits=8, decimal_places=2, default=0
+    )
     is_synthetic = models.BooleanField("CPTS de démonstration", default=False)
 
     class Meta:
@@ -69,9 +71,13 @@ class TerritoryCommune(TenantModel):
     """A commune in a CPTS's territory. The unique commune enforces "two CPTS never share a territory"
     in the database itself, so two coordinators adding it at the same moment cannot both succeed."""
 
-    commune = models.OneToOneField("territory.Commune", on_delete=models.PROTECT, related_name="territory_link")
+    commune = models.OneToOneField(
+        "territory.Commune", on_delete=models.PROTECT, related_name="territory_link"
+    )
     added_at = models.DateTimeField(auto_now_add=True)
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["commune__name"]
@@ -90,8 +96,14 @@ class MembershipQuerySet(models.QuerySet):
 class Membership(TenantModel):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField("rôle", max_length=20, choices=Role.choices, default=Role.MEMBER)
-    structure = models.ForeignKey("directory.Structure", on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="+", verbose_name="structure (personnel partenaire)")
+    structure = models.ForeignKey(
+        "directory.Structure",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="structure (personnel partenaire)",
+    )
     organisation = models.CharField("institution (référent)", max_length=100, blank=True)
     active = models.BooleanField("active", default=True)
     joined_on = models.DateField("date d'adhésion", auto_now_add=True)
@@ -114,19 +126,26 @@ class MembershipRequest(TenantModel):
         REFUSED = "refused", "Refusée"
         WITHDRAWN = "withdrawn", "Retirée"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership_requests")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership_requests"
+    )
     message = models.TextField("message au coordinateur", max_length=2000, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     reason = models.TextField("motif", max_length=2000, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["cpts", "user"], condition=models.Q(status="pending"),
-                                    name="membershiprequest_one_pending"),
+            models.UniqueConstraint(
+                fields=["cpts", "user"],
+                condition=models.Q(status="pending"),
+                name="membershiprequest_one_pending",
+            ),
         ]
         verbose_name = "demande d'adhésion"
 

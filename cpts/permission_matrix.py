@@ -90,9 +90,11 @@ def render_markdown() -> str:
         "",
     ]
     for role in roles:
-        kind = ("adhérent : compté dans les chiffres d'adhésion, cotise, peut occuper une fonction au bureau"
-                if is_adherent(role) else "non adhérent : compté dans aucun chiffre d'adhésion, aucune fonction "
-                "au bureau")
+        kind = (
+            "adhérent : compté dans les chiffres d'adhésion, cotise, peut occuper une fonction au bureau"
+            if is_adherent(role)
+            else "non adhérent : compté dans aucun chiffre d'adhésion, aucune fonction au bureau"
+        )
         lines.append(f"- **{role.label}** (`{role.value}`) : rôle dans une CPTS, {kind} ;")
     lines += [
         "- **Administrateur de l'instance** (`is_staff`) : crée les CPTS et gère les données de référence ; "
@@ -125,7 +127,9 @@ def render_markdown() -> str:
     ]
     for name, route in pages.items():
         access = PAGE_ACCESS.get(name, {})
-        lines.append(_row([f"`{name}`", f"`{route}`", rule_label(access.get("GET")), rule_label(access.get("POST"))]))
+        lines.append(
+            _row([f"`{name}`", f"`{route}`", rule_label(access.get("GET")), rule_label(access.get("POST"))])
+        )
 
     lines += [
         "",

@@ -44,7 +44,7 @@ PERMISSIONS: dict[str, str] = {
     "cpts.moderate_news": "Épingler les actualités, retirer les publications et commentaires d'autrui",
     "cpts.use_snp": "Soins non programmés : publier ses créneaux, chercher et réserver ceux des autres",
     "cpts.manage_gp_requests": "Médecin traitant : gérer la liste d'attente des patients sans médecin traitant, "
-                               "importer, proposer des attributions",
+    "importer, proposer des attributions",
     "cpts.refer_gp_requests": "Médecin traitant : inscrire un patient sur la liste d'attente (sans voir la liste)",
     "cpts.take_gp_patients": "Médecin traitant : déclarer sa capacité d'accueil, répondre aux patients proposés",
     "cpts.view_contract": "Contrat ACI : lire le contrat, les indicateurs, l'échéancier, le budget et les rapports",
@@ -54,22 +54,58 @@ PERMISSIONS: dict[str, str] = {
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.COORDINATOR: set(PERMISSIONS),
     Role.BUREAU: {
-        "cpts.view_home", "cpts.view_members", "cpts.view_territory", "cpts.view_dues", "cpts.manage_dues",
-        "cpts.view_bureau", "cpts.view_structures", "cpts.view_reports", "cpts.search_directory",
-        "cpts.use_coordination", "cpts.read_news", "cpts.comment_news", "cpts.publish_news", "cpts.use_snp",
-        "cpts.refer_gp_requests", "cpts.take_gp_patients", "cpts.view_contract",
+        "cpts.view_home",
+        "cpts.view_members",
+        "cpts.view_territory",
+        "cpts.view_dues",
+        "cpts.manage_dues",
+        "cpts.view_bureau",
+        "cpts.view_structures",
+        "cpts.view_reports",
+        "cpts.search_directory",
+        "cpts.use_coordination",
+        "cpts.read_news",
+        "cpts.comment_news",
+        "cpts.publish_news",
+        "cpts.use_snp",
+        "cpts.refer_gp_requests",
+        "cpts.take_gp_patients",
+        "cpts.view_contract",
     },
     Role.MEMBER: {
-        "cpts.view_home", "cpts.view_members", "cpts.view_territory", "cpts.view_bureau", "cpts.view_structures",
-        "cpts.search_directory", "cpts.use_coordination", "cpts.read_news", "cpts.comment_news", "cpts.use_snp",
-        "cpts.refer_gp_requests", "cpts.take_gp_patients",
+        "cpts.view_home",
+        "cpts.view_members",
+        "cpts.view_territory",
+        "cpts.view_bureau",
+        "cpts.view_structures",
+        "cpts.search_directory",
+        "cpts.use_coordination",
+        "cpts.read_news",
+        "cpts.comment_news",
+        "cpts.use_snp",
+        "cpts.refer_gp_requests",
+        "cpts.take_gp_patients",
     },
-    Role.PARTNER: {"cpts.view_home", "cpts.view_members", "cpts.view_territory", "cpts.view_structures",
-                   "cpts.search_directory", "cpts.use_coordination", "cpts.read_news", "cpts.comment_news",
-                   "cpts.use_snp", "cpts.refer_gp_requests"},
+    Role.PARTNER: {
+        "cpts.view_home",
+        "cpts.view_members",
+        "cpts.view_territory",
+        "cpts.view_structures",
+        "cpts.search_directory",
+        "cpts.use_coordination",
+        "cpts.read_news",
+        "cpts.comment_news",
+        "cpts.use_snp",
+        "cpts.refer_gp_requests",
+    },
     # ARS and CPAM referents read the contract, its dashboard and reports; they change nothing.
-    Role.REFERENT: {"cpts.view_home", "cpts.view_territory", "cpts.view_reports", "cpts.read_news",
-                    "cpts.view_contract"},
+    Role.REFERENT: {
+        "cpts.view_home",
+        "cpts.view_territory",
+        "cpts.view_reports",
+        "cpts.read_news",
+        "cpts.view_contract",
+    },
     # Least privilege: the groups they were invited to, nothing else of the CPTS.
     Role.GUEST: {"cpts.use_coordination"},
 }
@@ -96,9 +132,15 @@ def role_has(role: str, permission: str) -> bool:
         raise KeyError(f"Unknown permission {permission!r}")
     return permission in ROLE_PERMISSIONS.get(role, set())
 
+
 # An instance administrator creates CPTS, builds a first territory and appoints the first coordinator;
 # nothing more inside a CPTS (least privilege: no member list, no audit, no dues).
-INSTANCE_ADMIN_PERMISSIONS = {"cpts.view_home", "cpts.view_territory", "cpts.edit_territory", "cpts.edit_settings"}
+INSTANCE_ADMIN_PERMISSIONS = {
+    "cpts.view_home",
+    "cpts.view_territory",
+    "cpts.edit_territory",
+    "cpts.edit_settings",
+}
 
 
 # Who may reach each page and each JSON API operation. The single source for docs/PERMISSIONS.md and for
@@ -168,7 +210,9 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "coordination:groups": {"GET": "cpts.use_coordination"},
     "coordination:new_patient": {"GET": "cpts.use_coordination", "POST": "cpts.use_coordination"},
     "coordination:new_group": {"GET": "cpts.use_coordination", "POST": "cpts.use_coordination"},
-    "coordination:group": {"GET": "cpts.use_coordination"},  # and an active member of the group (coordination.access)
+    "coordination:group": {
+        "GET": "cpts.use_coordination"
+    },  # and an active member of the group (coordination.access)
     "coordination:post_message": {"POST": "cpts.use_coordination"},
     "coordination:group_messages": {"GET": "cpts.use_coordination"},  # and an active member of the group
     "coordination:edit_message": {"POST": "cpts.use_coordination"},
@@ -181,15 +225,23 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "coordination:reopen": {"POST": "cpts.use_coordination"},
     "coordination:record_consent": {"POST": "cpts.use_coordination"},
     "coordination:withdraw_consent": {"POST": "cpts.use_coordination"},
-    "coordination:edit_group": {"GET": "cpts.use_coordination", "POST": "cpts.use_coordination"},  # and a manager
-    "coordination:history": {"GET": "cpts.use_coordination"},  # and an active member or a manager of the group
+    "coordination:edit_group": {
+        "GET": "cpts.use_coordination",
+        "POST": "cpts.use_coordination",
+    },  # and a manager
+    "coordination:history": {
+        "GET": "cpts.use_coordination"
+    },  # and an active member or a manager of the group
     "coordination:search": {"GET": "cpts.use_coordination"},  # results: the groups the user reads now
     "coordination:conversations": {"GET": "cpts.use_coordination"},
     "coordination:new_conversation": {"GET": "cpts.use_coordination", "POST": "cpts.use_coordination"},
     "coordination:settings": {"GET": "cpts.manage_coordination", "POST": "cpts.manage_coordination"},
     "coordination:my_invitations": {"GET": AUTHENTICATED},  # invitations by e-mail addressed to the user
     "coordination:answer_email_invitation": {"POST": AUTHENTICATED},  # the user's own invitations only
-    "coordination:email_invitation": {"GET": PUBLIC, "POST": PUBLIC},  # the e-mail's link (token), see coordination.invitations
+    "coordination:email_invitation": {
+        "GET": PUBLIC,
+        "POST": PUBLIC,
+    },  # the e-mail's link (token), see coordination.invitations
     # Calendar: "Mon agenda" and the subscription are the user's own; a group's calendar, events and timeline
     # follow the rules of the group (agenda.access: read by its active members; scheduling needs an open group
     # and, in a care circle, a valid consent).
@@ -218,7 +270,10 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "news:create": {"GET": "cpts.publish_news", "POST": "cpts.publish_news"},
     "news:post": {"GET": "cpts.read_news"},
     "news:comments": {"GET": "cpts.read_news"},
-    "news:edit": {"GET": "cpts.publish_news", "POST": "cpts.publish_news"},  # and the post's author (news.access)
+    "news:edit": {
+        "GET": "cpts.publish_news",
+        "POST": "cpts.publish_news",
+    },  # and the post's author (news.access)
     "news:pin": {"POST": "cpts.moderate_news"},
     "news:unpin": {"POST": "cpts.moderate_news"},
     "news:delete": {"POST": "cpts.publish_news"},  # the post's author, or a moderator (news.access)
@@ -279,7 +334,9 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "aci:indicator_edit": {"GET": "cpts.manage_contract", "POST": "cpts.manage_contract"},
     "aci:indicator_steps": {"POST": "cpts.manage_contract"},
     "aci:indicator_result": {"POST": "cpts.manage_contract"},
-    "aci:indicator_rows": {"GET": "cpts.view_contract"},  # the rows a computed figure counts, without identity
+    "aci:indicator_rows": {
+        "GET": "cpts.view_contract"
+    },  # the rows a computed figure counts, without identity
     "aci:evidence_add": {"POST": "cpts.manage_contract"},
     "aci:evidence_download": {"GET": "cpts.view_contract"},
     "aci:evidence_delete": {"POST": "cpts.manage_contract"},

@@ -52,7 +52,9 @@ def access_cpts(user, slug: str, permission: str | None = None) -> Access:
     if not user.is_authenticated:
         raise PermissionDenied("Connexion requise.")
     # One query in the common case (a member of that CPTS); a second only for other callers.
-    membership = Membership.objects.select_related("cpts").filter(cpts__slug=slug, user=user, active=True).first()
+    membership = (
+        Membership.objects.select_related("cpts").filter(cpts__slug=slug, user=user, active=True).first()
+    )
     cpts = membership.cpts if membership else CPTS.objects.filter(slug=slug).first()
     if cpts is None:
         raise Http404("CPTS inconnue.")

@@ -8,9 +8,13 @@ from nomenclature.selectors import display
 
 
 def members_by_profession(cpts: CPTS) -> list[dict]:
-    rows = (scoped(Membership, cpts).adherents()
-            .values("user__professional__profession_system", "user__professional__profession_code")
-            .annotate(n=Count("pk")).order_by("-n"))
+    rows = (
+        scoped(Membership, cpts)
+        .adherents()
+        .values("user__professional__profession_system", "user__professional__profession_code")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+    )
     result = []
     for row in rows:
         code = row["user__professional__profession_code"]

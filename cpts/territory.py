@@ -72,7 +72,10 @@ def search(query: str, limit: int = 20) -> SearchResult:
         return SearchResult(list(communes.order_by("name")[:limit]), [])
     norm = search_key(q)  # without a leading article: "Le Havre", "Havre" and "le havre" find Le Havre
     communes = base.filter(Q(search_name__startswith=norm) | Q(search_name__contains=f" {norm}"))
-    communes = sorted(communes.order_by("-population")[:limit], key=lambda c: (not c.search_name.startswith(norm), -c.population))
+    communes = sorted(
+        communes.order_by("-population")[:limit],
+        key=lambda c: (not c.search_name.startswith(norm), -c.population),
+    )
     epcis = EPCI.objects.filter(search_name__contains=norm).order_by("name")[:10]
     return SearchResult(communes, list(epcis))
 
@@ -89,8 +92,10 @@ def _family(commune: Commune) -> list[str]:
 def _conflict_message(commune: Commune, other: TerritoryCommune) -> str:
     if other.commune_id == commune.insee:
         return f"La commune {commune.name} ({commune.insee}) appartient déjà au territoire de la {other.cpts.name}."
-    return (f"La commune {commune.name} ({commune.insee}) chevauche {other.commune.name} ({other.commune_id}), "
-            f"qui appartient déjà au territoire de la {other.cpts.name}.")
+    return (
+        f"La commune {commune.name} ({commune.insee}) chevauche {other.commune.name} ({other.commune_id}), "
+        f"qui appartient déjà au territoire de la {other.cpts.name}."
+    )
 
 
 @transaction.atomic
@@ -107,8 +112,12 @@ def add_communes(cpts: CPTS, communes: list[Commune], user) -> list[TerritoryCom
     created = []
     for commune in communes:
         family = _family(commune)
-        other = (TerritoryCommune.objects.select_related("cpts", "commune")
-                 .filter(commune_id__in=family).exclude(cpts=cpts, commune_id=commune.insee).first())
+        other = (
+            TerritoryCommune.objects.select_related("cpts", "commune")
+            .filter(commune_id__in=family)
+            .exclude(cpts=cpts, commune_id=commune.insee)
+            .first()
+        )
         if other is not None:
             raise TerritoryError(_conflict_message(commune, other))
         if TerritoryCommune.objects.filter(cpts=cpts, commune=commune).exists():
@@ -128,8 +137,14 @@ def add_epci(cpts: CPTS, epci: EPCI, user) -> list[TerritoryCommune]:
     communes = list(Commune.objects.filter(epci=epci, kind="COM").order_by("insee"))
     if not communes:
         raise TerritoryError(f"L'EPCI {epci.name} n'a aucune commune connue.")
-    already = set(scoped(TerritoryCommune, cpts).filter(commune__in=communes).values_list("commune_id", flat=True))
-    return add_communes(cpts, [c for c in communes if c.insee not in already], user) if len(already) < len(communes) else []
+    already = set(
+        scoped(TerritoryCommune, cpts).filter(commune__in=communes).values_list("commune_id", flat=True)
+    )
+    return (
+        add_communes(cpts, [c for c in communes if c.insee not in already], user)
+        if len(already) < len(communes)
+        else []
+    )
 
 
 @transaction.atomic
@@ -144,14 +159,18 @@ def remove_commune(cpts: CPTS, insee: str) -> None:
 def resolve_commune(code: str) -> Commune:
     commune = Commune.objects.filter(insee=(code or "").strip().upper()).first()
     if commune is None:
-        raise TerritoryError(f"Commune inconnue : « {code} ». Indiquez un code INSEE existant (5 caractères).")
+        raise TerritoryError(
+            f"Commune inconnue : « {code} ». Indiquez un code INSEE existant (5 caractères)."
+        )
     return commune
 
 
 def resolve_epci(siren: str) -> EPCI:
     epci = EPCI.objects.filter(siren=(siren or "").strip()).first()
     if epci is None:
-        raise TerritoryError(f"EPCI inconnu : « {siren} ». Indiquez un numéro SIREN d'EPCI existant (9 chiffres).")
+        raise TerritoryError(
+            f"EPCI inconnu : « {siren} ». Indiquez un numéro SIREN d'EPCI existant (9 chiffres)."
+        )
     return epci
 
 

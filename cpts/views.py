@@ -30,7 +30,15 @@ from cpts.forms import (
     RefuseForm,
     StructureForm,
 )
-from cpts.models import CPTS, BureauPosition, Dues, Membership, MembershipRequest, PartnerStructure, TerritoryCommune
+from cpts.models import (
+    CPTS,
+    BureauPosition,
+    Dues,
+    Membership,
+    MembershipRequest,
+    PartnerStructure,
+    TerritoryCommune,
+)
 from cpts.roles import Role
 from cpts.scoping import memberships_of, scoped
 from cpts.stats import members_by_profession
@@ -55,10 +63,18 @@ def cpts_list(request):
     mine = memberships_of(request.user)
     pending = MembershipRequest.objects.filter(user=request.user, status=MembershipRequest.Status.PENDING)
     others = CPTS.objects.exclude(pk__in=[m.cpts_id for m in mine]).order_by("name")
-    return render(request, "cpts/list.html", {
-        "mine": mine, "others": others, "pending_ids": set(pending.values_list("cpts_id", flat=True)),
-        "all_cpts": CPTS.objects.annotate(n=Count("pk")).order_by("name") if request.user.is_staff else None,
-    })
+    return render(
+        request,
+        "cpts/list.html",
+        {
+            "mine": mine,
+            "others": others,
+            "pending_ids": set(pending.values_list("cpts_id", flat=True)),
+            "all_cpts": CPTS.objects.annotate(n=Count("pk")).order_by("name")
+            if request.user.is_staff
+            else None,
+        },
+    )
 
 
 @login_required
@@ -91,23 +107,37 @@ def cpts_home(request, access):
     cpts = access.cpts
     summary = territory_rules.summary(cpts)
     pending = scoped(MembershipRequest, cpts).filter(status=MembershipRequest.Status.PENDING)
-    return render(request, "cpts/home.html", {
-        "cpts": cpts, "summary": summary,
-        "by_profession": members_by_profession(cpts) if access.can("cpts.view_members") else None,
-        "pending_count": pending.count() if access.can("cpts.manage_membership") else None,
-        "pending": pending.select_related("user")[:5] if access.can("cpts.manage_membership") else [],
-    })
+    return render(
+        request,
+        "cpts/home.html",
+        {
+            "cpts": cpts,
+            "summary": summary,
+            "by_profession": members_by_profession(cpts) if access.can("cpts.view_members") else None,
+            "pending_count": pending.count() if access.can("cpts.manage_membership") else None,
+            "pending": pending.select_related("user")[:5] if access.can("cpts.manage_membership") else [],
+        },
+    )
 
 
 @cpts_view("cpts.view_territory")
 def territory(request, access):
     cpts = access.cpts
-    links = (scoped(TerritoryCommune, cpts).select_related("commune__departement", "commune__epci")
-             .order_by("commune__search_name"))
-    return render(request, "cpts/territory.html", {
-        "cpts": cpts, "links": links, "summary": territory_rules.summary(cpts),
-        "can_edit": access.can("cpts.edit_territory"),
-    })
+    links = (
+        scoped(TerritoryCommune, cpts)
+        .select_related("commune__departement", "commune__epci")
+        .order_by("commune__search_name")
+    )
+    return render(
+        request,
+        "cpts/territory.html",
+        {
+            "cpts": cpts,
+            "links": links,
+            "summary": territory_rules.summary(cpts),
+            "can_edit": access.can("cpts.edit_territory"),
+        },
+    )
 
 
 @cpts_view("cpts.view_territory")
@@ -118,9 +148,15 @@ def territory_geojson(request, access):
 @cpts_view("cpts.edit_territory")
 def territory_search(request, access):
     result = territory_rules.search(request.GET.get("q", ""))
-    return render(request, "cpts/_territory_search.html", {
-        "cpts": access.cpts, "result": result, "q": request.GET.get("q", ""),
-    })
+    return render(
+        request,
+        "cpts/_territory_search.html",
+        {
+            "cpts": access.cpts,
+            "result": result,
+            "q": request.GET.get("q", ""),
+        },
+    )
 
 
 @cpts_view("cpts.edit_territory")
@@ -135,7 +171,11 @@ def territory_add(request, access):
         else:
             commune = territory_rules.resolve_commune(request.POST.get("insee", ""))
             created = territory_rules.add_communes(cpts, [commune], request.user)
-            message = f"{commune.name} ajoutée au territoire." if created else f"{commune.name} fait déjà partie du territoire."
+            message = (
+                f"{commune.name} ajoutée au territoire."
+                if created
+                else f"{commune.name} fait déjà partie du territoire."
+            )
         messages.success(request, message)
     except territory_rules.TerritoryError as exc:
         messages.error(request, exc.message)
@@ -155,8 +195,12 @@ def territory_remove(request, access, insee):
 
 @cpts_view("cpts.view_members")
 def members(request, access):
-    qs = (scoped(Membership, access.cpts).filter(active=True)
-          .select_related("user__professional", "structure").order_by("user__last_name", "user__first_name"))
+    qs = (
+        scoped(Membership, access.cpts)
+        .filter(active=True)
+        .select_related("user__professional", "structure")
+        .order_by("user__last_name", "user__first_name")
+    )
     q = request.GET.get("q", "").strip()[:100]
     if q:
         qs = qs.filter(Q(user__last_name__icontains=q) | Q(user__first_name__icontains=q))
@@ -164,8 +208,18 @@ def members(request, access):
     if role in Role.values:
         qs = qs.filter(role=role)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "cpts/members.html", {"cpts": access.cpts, "page": page, "q": q, "role": role,
-                                                 "roles": Role.choices, "can_manage": access.can("cpts.manage_membership")})
+    return render(
+        request,
+        "cpts/members.html",
+        {
+            "cpts": access.cpts,
+            "page": page,
+            "q": q,
+            "role": role,
+            "roles": Role.choices,
+            "can_manage": access.can("cpts.manage_membership"),
+        },
+    )
 
 
 @cpts_view("cpts.manage_membership")
@@ -191,12 +245,17 @@ def join(request, slug):
     if request.method == "POST" and form.is_valid():
         try:
             actions.request_membership(cpts, request.user, form.cleaned_data["message"])
-            messages.success(request, f"Votre demande d'adhésion à la {cpts.name} a été transmise au coordinateur.")
+            messages.success(
+                request, f"Votre demande d'adhésion à la {cpts.name} a été transmise au coordinateur."
+            )
             return redirect("cpts:list")
         except actions.ActionError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-    return render(request, "cpts/join.html", {"cpts": cpts, "form": form,
-                                              "has_profile": bool(request.user.professional_id)})
+    return render(
+        request,
+        "cpts/join.html",
+        {"cpts": cpts, "form": form, "has_profile": bool(request.user.professional_id)},
+    )
 
 
 @cpts_view("cpts.manage_membership")
@@ -205,10 +264,18 @@ def requests_list(request, access):
     status = request.GET.get("statut", MembershipRequest.Status.PENDING)
     if status in MembershipRequest.Status.values:
         qs = qs.filter(status=status)
-    return render(request, "cpts/requests.html", {
-        "cpts": access.cpts, "requests": qs[:200], "status": status, "statuses": MembershipRequest.Status.choices,
-        "accept_form": AcceptForm(), "refuse_form": RefuseForm(),
-    })
+    return render(
+        request,
+        "cpts/requests.html",
+        {
+            "cpts": access.cpts,
+            "requests": qs[:200],
+            "status": status,
+            "statuses": MembershipRequest.Status.choices,
+            "accept_form": AcceptForm(),
+            "refuse_form": RefuseForm(),
+        },
+    )
 
 
 @cpts_view("cpts.manage_membership")
@@ -219,8 +286,12 @@ def request_accept(request, access, request_id):
         messages.error(request, "Rôle inconnu.")
     else:
         try:
-            membership = actions.accept_request(access.cpts, request_id, request.user, form.cleaned_data["role"])
-            messages.success(request, f"{membership.user} est désormais membre ({membership.get_role_display()}).")
+            membership = actions.accept_request(
+                access.cpts, request_id, request.user, form.cleaned_data["role"]
+            )
+            messages.success(
+                request, f"{membership.user} est désormais membre ({membership.get_role_display()})."
+            )
         except actions.ActionError as exc:
             messages.error(request, exc.message)
     return redirect("cpts:requests", slug=access.cpts.slug)
@@ -231,7 +302,9 @@ def request_accept(request, access, request_id):
 def request_refuse(request, access, request_id):
     form = RefuseForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Indiquez le motif du refus (2000 caractères au plus) : il sera communiqué au demandeur.")
+        messages.error(
+            request, "Indiquez le motif du refus (2000 caractères au plus) : il sera communiqué au demandeur."
+        )
     else:
         try:
             actions.refuse_request(access.cpts, request_id, request.user, form.cleaned_data["reason"])
@@ -252,23 +325,42 @@ def dues(request, access):
         form = DuesForm(request.POST)
         if form.is_valid():
             try:
-                actions.set_dues(cpts, form.cleaned_data["membership"], form.cleaned_data["year"],
-                                 form.cleaned_data["amount"], form.cleaned_data["paid"], form.cleaned_data["paid_on"])
+                actions.set_dues(
+                    cpts,
+                    form.cleaned_data["membership"],
+                    form.cleaned_data["year"],
+                    form.cleaned_data["amount"],
+                    form.cleaned_data["paid"],
+                    form.cleaned_data["paid_on"],
+                )
                 messages.success(request, "Cotisation enregistrée.")
             except actions.ActionError as exc:
                 messages.error(request, exc.message)
         else:
-            messages.error(request, " ".join(f"{form.fields[f].label if f in form.fields else ''} : {' '.join(e)}"
-                                             for f, e in form.errors.items()))
+            messages.error(
+                request,
+                " ".join(
+                    f"{form.fields[f].label if f in form.fields else ''} : {' '.join(e)}"
+                    for f, e in form.errors.items()
+                ),
+            )
         return redirect(f"{request.path}?annee={request.POST.get('year', year)}")
     rows = scoped(Membership, cpts).adherents().select_related("user").order_by("user__last_name")
     dues_by_member = {d.membership_id: d for d in scoped(Dues, cpts).filter(year=year)}
     table = [(m, dues_by_member.get(m.pk)) for m in rows]
     paid = sum(1 for _, d in table if d and d.paid)
-    return render(request, "cpts/dues.html", {
-        "cpts": cpts, "year": year, "table": table, "paid": paid, "total": len(table),
-        "can_manage": access.can("cpts.manage_dues"),
-    })
+    return render(
+        request,
+        "cpts/dues.html",
+        {
+            "cpts": cpts,
+            "year": year,
+            "table": table,
+            "paid": paid,
+            "total": len(table),
+            "can_manage": access.can("cpts.manage_dues"),
+        },
+    )
 
 
 @cpts_view("cpts.view_bureau")
@@ -288,17 +380,29 @@ def bureau(request, access):
             return redirect("cpts:bureau", slug=cpts.slug)
         if form.is_valid():
             try:
-                actions.appoint_bureau(cpts, int(form.cleaned_data["membership"]), form.cleaned_data["title"],
-                                       form.cleaned_data["since"])
+                actions.appoint_bureau(
+                    cpts,
+                    int(form.cleaned_data["membership"]),
+                    form.cleaned_data["title"],
+                    form.cleaned_data["since"],
+                )
                 messages.success(request, "Fonction au bureau enregistrée.")
                 return redirect("cpts:bureau", slug=cpts.slug)
             except actions.ActionError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
     positions = scoped(BureauPosition, cpts).select_related("membership__user")
-    return render(request, "cpts/bureau.html", {
-        "cpts": cpts, "current": positions.filter(until__isnull=True), "past": positions.filter(until__isnull=False),
-        "form": form, "can_manage": access.can("cpts.manage_bureau"),
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "cpts/bureau.html",
+        {
+            "cpts": cpts,
+            "current": positions.filter(until__isnull=True),
+            "past": positions.filter(until__isnull=False),
+            "form": form,
+            "can_manage": access.can("cpts.manage_bureau"),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @cpts_view("cpts.view_structures")
@@ -326,15 +430,24 @@ def structures(request, access):
                 if not form.errors:
                     with transaction.atomic():
                         structure.save()
-                        PartnerStructure.objects.create(cpts=cpts, structure=structure,
-                                                        agreement=form.cleaned_data.get("agreement", ""))
+                        PartnerStructure.objects.create(
+                            cpts=cpts, structure=structure, agreement=form.cleaned_data.get("agreement", "")
+                        )
                     messages.success(request, f"{structure.name} ajoutée aux structures partenaires.")
                     return redirect("cpts:structures", slug=cpts.slug)
     partners = scoped(PartnerStructure, cpts).select_related("structure__commune")
-    return render(request, "cpts/structures.html", {
-        "cpts": cpts, "partners": partners, "form": form, "can_manage": access.can("cpts.manage_structures"),
-        "kinds": Structure.Kind.choices,
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "cpts/structures.html",
+        {
+            "cpts": cpts,
+            "partners": partners,
+            "form": form,
+            "can_manage": access.can("cpts.manage_structures"),
+            "kinds": Structure.Kind.choices,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 def _audit_queryset(access, params):
@@ -359,9 +472,17 @@ def _audit_queryset(access, params):
 def audit_log(request, access):
     form, qs = _audit_queryset(access, request.GET)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "cpts/audit.html", {"cpts": access.cpts, "form": form, "page": page,
-                                               "actions": AuditEntry.Action.choices,
-                                               "query": request.GET.urlencode()})
+    return render(
+        request,
+        "cpts/audit.html",
+        {
+            "cpts": access.cpts,
+            "form": form,
+            "page": page,
+            "actions": AuditEntry.Action.choices,
+            "query": request.GET.urlencode(),
+        },
+    )
 
 
 class _Echo:
@@ -372,16 +493,44 @@ class _Echo:
 @cpts_view("cpts.view_audit")
 def audit_export(request, access):
     form, qs = _audit_queryset(access, request.GET)
-    record("export", cpts_id=access.cpts.pk, object_type="audit.auditentry", object_label="journal d'audit (CSV)",
-           details={k: v for k, v in request.GET.items() if k != "page"})
+    record(
+        "export",
+        cpts_id=access.cpts.pk,
+        object_type="audit.auditentry",
+        object_label="journal d'audit (CSV)",
+        details={k: v for k, v in request.GET.items() if k != "page"},
+    )
     writer = csv.writer(_Echo(), delimiter=";")
-    header = ["n°", "date", "action", "utilisateur", "type d'objet", "id", "objet", "détails", "adresse IP", "empreinte"]
+    header = [
+        "n°",
+        "date",
+        "action",
+        "utilisateur",
+        "type d'objet",
+        "id",
+        "objet",
+        "détails",
+        "adresse IP",
+        "empreinte",
+    ]
 
     def rows():
         yield "\ufeff" + writer.writerow(header)
         for e in qs.order_by("seq").iterator(chunk_size=2000):
-            yield writer.writerow([e.seq, timezone.localtime(e.at).isoformat(), e.action, e.actor_label, e.object_type,
-                                   e.object_id, e.object_label, e.details, e.ip or "", e.hash])
+            yield writer.writerow(
+                [
+                    e.seq,
+                    timezone.localtime(e.at).isoformat(),
+                    e.action,
+                    e.actor_label,
+                    e.object_type,
+                    e.object_id,
+                    e.object_label,
+                    e.details,
+                    e.ip or "",
+                    e.hash,
+                ]
+            )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="journal-{access.cpts.slug}.csv"'
@@ -392,11 +541,17 @@ def audit_export(request, access):
 def reports(request, access):
     cpts = access.cpts
     summary = territory_rules.summary(cpts)
-    return render(request, "cpts/reports.html", {
-        "cpts": cpts, "summary": summary, "by_profession": members_by_profession(cpts),
-        "members": scoped(Membership, cpts).adherents().count(),
-        "partners": scoped(PartnerStructure, cpts).count(),
-    })
+    return render(
+        request,
+        "cpts/reports.html",
+        {
+            "cpts": cpts,
+            "summary": summary,
+            "by_profession": members_by_profession(cpts),
+            "members": scoped(Membership, cpts).adherents().count(),
+            "partners": scoped(PartnerStructure, cpts).count(),
+        },
+    )
 
 
 @cpts_view("cpts.edit_settings")
@@ -407,5 +562,9 @@ def settings_view(request, access):
         form.save()
         messages.success(request, "Informations de la CPTS enregistrées.")
         return redirect("cpts:home", slug=access.cpts.slug)
-    return render(request, "cpts/settings.html", {"cpts": access.cpts, "form": form},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "cpts/settings.html",
+        {"cpts": access.cpts, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )

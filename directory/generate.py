@@ -16,8 +16,21 @@ from nomenclature.models import Concept
 from territory.models import Commune
 
 STREET_TYPES = [("R", "Rue"), ("AV", "Avenue"), ("BD", "Boulevard"), ("PL", "Place"), ("CHE", "Chemin")]
-STREET_NAMES = ["de la République", "Victor Hugo", "Jean Jaurès", "de la Gare", "Pasteur", "du Général de Gaulle",
-                "des Écoles", "de l'Église", "du Stade", "de la Mairie", "Gambetta", "Carnot", "des Tilleuls"]
+STREET_NAMES = [
+    "de la République",
+    "Victor Hugo",
+    "Jean Jaurès",
+    "de la Gare",
+    "Pasteur",
+    "du Général de Gaulle",
+    "des Écoles",
+    "de l'Église",
+    "du Stade",
+    "de la Mairie",
+    "Gambetta",
+    "Carnot",
+    "des Tilleuls",
+]
 MODES = [("L", "Libéral, indépendant, artisan, commerçant", 0.6), ("S", "Salarié", 0.4)]
 
 
@@ -26,11 +39,22 @@ def _communes(insee: list[str] | None = None) -> tuple[list[dict], list[int]]:
     qs = Commune.objects.filter(population__gt=0, arrondissements__isnull=True, latitude__isnull=False)
     if insee is not None:
         qs = qs.filter(insee__in=insee)
-    rows = list(qs.order_by("insee")
-                .select_related("departement").prefetch_related("postal_codes")
-                .only("insee", "name", "population", "departement__code", "departement__name"))
-    communes = [{"insee": c.insee, "name": c.name, "dep": c.departement.code, "dep_name": c.departement.name,
-                 "cp": min((p.code for p in c.postal_codes.all()), default="")} for c in rows]
+    rows = list(
+        qs.order_by("insee")
+        .select_related("departement")
+        .prefetch_related("postal_codes")
+        .only("insee", "name", "population", "departement__code", "departement__name")
+    )
+    communes = [
+        {
+            "insee": c.insee,
+            "name": c.name,
+            "dep": c.departement.code,
+            "dep_name": c.departement.name,
+            "cp": min((p.code for p in c.postal_codes.all()), default=""),
+        }
+        for c in rows
+    ]
     return communes, list(itertools.accumulate(c.population for c in rows))
 
 
@@ -62,35 +86,52 @@ def rows(count: int, seed: int = 1, insee: list[str] | None = None) -> Iterable[
             street_code, street_label = rng.choice(STREET_TYPES)
             mode_code, mode_label, _ = MODES[0] if rng.random() < MODES[0][2] else MODES[1]
             yield {
-                "Type d'identifiant PP": "8", "Identifiant PP": rpps, "Identification nationale PP": "8" + rpps,
-                "Code civilité d'exercice": "DR" if doctor else "", "Libellé civilité d'exercice": "Docteur" if doctor else "",
-                "Code civilité": "MME" if female else "M", "Libellé civilité": "Madame" if female else "Monsieur",
-                "Nom d'exercice": last, "Prénom d'exercice": first,
-                "Code profession": code, "Libellé profession": labels.get((system, code), code),
-                "Code catégorie professionnelle": "C", "Libellé catégorie professionnelle": "Civil",
+                "Type d'identifiant PP": "8",
+                "Identifiant PP": rpps,
+                "Identification nationale PP": "8" + rpps,
+                "Code civilité d'exercice": "DR" if doctor else "",
+                "Libellé civilité d'exercice": "Docteur" if doctor else "",
+                "Code civilité": "MME" if female else "M",
+                "Libellé civilité": "Madame" if female else "Monsieur",
+                "Nom d'exercice": last,
+                "Prénom d'exercice": first,
+                "Code profession": code,
+                "Libellé profession": labels.get((system, code), code),
+                "Code catégorie professionnelle": "C",
+                "Libellé catégorie professionnelle": "Civil",
                 "Code type savoir-faire": "S" if specialty else "",
                 "Libellé type savoir-faire": "Spécialité ordinale" if specialty else "",
-                "Code savoir-faire": specialty, "Libellé savoir-faire": labels.get(("TRE_R38", specialty), ""),
-                "Code mode exercice": mode_code, "Libellé mode exercice": mode_label,
+                "Code savoir-faire": specialty,
+                "Libellé savoir-faire": labels.get(("TRE_R38", specialty), ""),
+                "Code mode exercice": mode_code,
+                "Libellé mode exercice": mode_label,
                 "Raison sociale site": f"Cabinet {last} ({rpps_format.SYNTHETIC_MARKER})",
                 "Numéro Voie (coord. structure)": str(rng.randrange(1, 120)),
                 "Code type de voie (coord. structure)": street_code,
                 "Libellé type de voie (coord. structure)": street_label,
                 "Libellé Voie (coord. structure)": rng.choice(STREET_NAMES),
                 "Bureau cedex (coord. structure)": f"{commune['cp']} {commune['name'].upper()}",
-                "Code postal (coord. structure)": commune["cp"], "Code commune (coord. structure)": commune["insee"],
+                "Code postal (coord. structure)": commune["cp"],
+                "Code commune (coord. structure)": commune["insee"],
                 "Libellé commune (coord. structure)": commune["name"],
-                "Code pays (coord. structure)": "99000", "Libellé pays (coord. structure)": "France",
+                "Code pays (coord. structure)": "99000",
+                "Libellé pays (coord. structure)": "France",
                 "Téléphone (coord. structure)": f"0{rng.randrange(1, 6)}{rng.randrange(10**8):08d}",
-                "Code Département (structure)": commune["dep"], "Libellé Département (structure)": commune["dep_name"],
+                "Code Département (structure)": commune["dep"],
+                "Libellé Département (structure)": commune["dep_name"],
                 # A cabinet libéral: no FINESS nor SIRET, its RPPS rang (the holder's RPPS + a rank), prefixed 4.
                 "Ancien identifiant de la structure": f"4{rpps}{activity + 1:03d}",
                 "Autorité d'enregistrement": rpps_format.SYNTHETIC_MARKER,
             }
 
 
-def write(path: Path, count: int, seed: int = 1, progress: Callable[[int], None] | None = None,
-          insee: list[str] | None = None) -> int:
+def write(
+    path: Path,
+    count: int,
+    seed: int = 1,
+    progress: Callable[[int], None] | None = None,
+    insee: list[str] | None = None,
+) -> int:
     """Write the file (UTF-8); returns the number of data rows."""
     n = 0
     tmp = path.with_suffix(path.suffix + ".part")

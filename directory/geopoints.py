@@ -24,18 +24,26 @@ def rebuild() -> int:
             f"INSERT INTO {POINT} (profession_code, latitude, longitude, places) "
             f"SELECT profession_code, latitude, longitude, COUNT(*) FROM {PLACE} "
             f"WHERE active = {true} AND latitude IS NOT NULL AND longitude IS NOT NULL "
-            "GROUP BY profession_code, latitude, longitude")
+            "GROUP BY profession_code, latitude, longitude"
+        )
         cursor.execute(
             f"INSERT INTO {POINT} (profession_code, latitude, longitude, places) "
             f"SELECT '{GeoPoint.ALL}', latitude, longitude, COUNT(*) FROM {PLACE} "
-            f"WHERE active = {true} AND latitude IS NOT NULL AND longitude IS NOT NULL GROUP BY latitude, longitude")
+            f"WHERE active = {true} AND latitude IS NOT NULL AND longitude IS NOT NULL GROUP BY latitude, longitude"
+        )
         cursor.execute(f"SELECT COUNT(*) FROM {POINT}")
         return cursor.fetchone()[0]
 
 
 def refresh(keys: Iterable[tuple | None]) -> None:
     """Recount these points (and their all-professions twin) from the active places."""
-    points = {(code, lat, lon) for key in keys if key for code, lat, lon in [key] if lat is not None and lon is not None}
+    points = {
+        (code, lat, lon)
+        for key in keys
+        if key
+        for code, lat, lon in [key]
+        if lat is not None and lon is not None
+    }
     for code, lat, lon in points:
         for profession in {code, GeoPoint.ALL}:
             places = PracticePlace.objects.filter(active=True, latitude=lat, longitude=lon)
@@ -43,7 +51,8 @@ def refresh(keys: Iterable[tuple | None]) -> None:
                 places = places.filter(profession_code=profession)
             n = places.count()
             if n:
-                GeoPoint.objects.update_or_create(profession_code=profession, latitude=lat, longitude=lon,
-                                                  defaults={"places": n})
+                GeoPoint.objects.update_or_create(
+                    profession_code=profession, latitude=lat, longitude=lon, defaults={"places": n}
+                )
             else:
                 GeoPoint.objects.filter(profession_code=profession, latitude=lat, longitude=lon).delete()

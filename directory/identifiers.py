@@ -19,8 +19,9 @@ def validate_rpps(value: str) -> str:
     if not re.fullmatch(r"\d{11}", number):
         raise ValidationError("Le numéro RPPS doit comporter exactement 11 chiffres.", code="rpps_format")
     if not luhn.is_valid(number):
-        raise ValidationError("Le numéro RPPS est invalide : sa clé de contrôle (Luhn) ne correspond pas.",
-                              code="rpps_key")
+        raise ValidationError(
+            "Le numéro RPPS est invalide : sa clé de contrôle (Luhn) ne correspond pas.", code="rpps_key"
+        )
     return number
 
 
@@ -32,8 +33,10 @@ def validate_adeli(value: str) -> str:
     """ADELI: 9 characters, the département (2 digits, or 2A/2B) then 7 digits."""
     number = clean_digits(value).upper()
     if not re.fullmatch(r"(\d{2}|2A|2B)\d{7}", number):
-        raise ValidationError("Le numéro ADELI doit comporter 9 caractères : le département puis 7 chiffres.",
-                              code="adeli_format")
+        raise ValidationError(
+            "Le numéro ADELI doit comporter 9 caractères : le département puis 7 chiffres.",
+            code="adeli_format",
+        )
     return number
 
 
@@ -41,11 +44,15 @@ def validate_finess(value: str) -> str:
     """FINESS: 9 characters (département + 6 digits + a Luhn check digit)."""
     number = clean_digits(value).upper()
     if not re.fullmatch(r"(\d{2}|2A|2B)\d{7}", number):
-        raise ValidationError("Le numéro FINESS doit comporter 9 caractères : le département puis 7 chiffres.",
-                              code="finess_format")
+        raise ValidationError(
+            "Le numéro FINESS doit comporter 9 caractères : le département puis 7 chiffres.",
+            code="finess_format",
+        )
     digits = number.replace("2A", "20").replace("2B", "20") if number[:2] in ("2A", "2B") else number
     if not luhn.is_valid(digits):
-        raise ValidationError("Le numéro FINESS est invalide : sa clé de contrôle ne correspond pas.", code="finess_key")
+        raise ValidationError(
+            "Le numéro FINESS est invalide : sa clé de contrôle ne correspond pas.", code="finess_key"
+        )
     return number
 
 
@@ -56,8 +63,9 @@ def validate_siret(value: str) -> str:
     try:
         return stdnum_siret.validate(number)
     except StdnumError as exc:
-        raise ValidationError("Le numéro SIRET est invalide : sa clé de contrôle ne correspond pas.",
-                              code="siret_key") from exc
+        raise ValidationError(
+            "Le numéro SIRET est invalide : sa clé de contrôle ne correspond pas.", code="siret_key"
+        ) from exc
 
 
 def validate_siren(value: str) -> str:
@@ -67,8 +75,9 @@ def validate_siren(value: str) -> str:
     try:
         return stdnum_siren.validate(number)
     except StdnumError as exc:
-        raise ValidationError("Le numéro SIREN est invalide : sa clé de contrôle ne correspond pas.",
-                              code="siren_key") from exc
+        raise ValidationError(
+            "Le numéro SIREN est invalide : sa clé de contrôle ne correspond pas.", code="siren_key"
+        ) from exc
 
 
 # Prefixed national structure identifiers (idNat_Struct, system urn:oid:1.2.250.1.71.4.2.2): 1 + FINESS,
@@ -109,6 +118,9 @@ def validate_mssante(value: str) -> str:
     """An MSSanté address is an e-mail address in a domain of the MSSanté space (…mssante.fr)."""
     address = (value or "").strip().lower()
     if not re.fullmatch(r"[^@\s]+@([a-z0-9-]+\.)*mssante\.fr", address):
-        raise ValidationError("L'adresse MSSanté doit être une adresse de messagerie sécurisée se terminant "
-                              "par mssante.fr (par exemple prenom.nom@medecin.mssante.fr).", code="mssante")
+        raise ValidationError(
+            "L'adresse MSSanté doit être une adresse de messagerie sécurisée se terminant "
+            "par mssante.fr (par exemple prenom.nom@medecin.mssante.fr).",
+            code="mssante",
+        )
     return address

@@ -17,7 +17,9 @@ class Professional(models.Model):
         RPPS = "8", "RPPS"
         ADELI = "0", "ADELI"
 
-    id_type = models.CharField("type d'identifiant", max_length=1, choices=IdType.choices, default=IdType.RPPS)
+    id_type = models.CharField(
+        "type d'identifiant", max_length=1, choices=IdType.choices, default=IdType.RPPS
+    )
     national_id = models.CharField("numéro RPPS ou ADELI", max_length=11)
     # idNat_PS as published by the Annuaire Santé: "8" + RPPS, or "0" + ADELI.
     idnat = models.CharField("identifiant national (idNat_PS)", max_length=12, unique=True)
@@ -34,7 +36,9 @@ class Professional(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Where the entry comes from: the RPPS extract owns identity fields; what the professional or the
     # CPTS declares (new patients, soins non programmés) is never overwritten by an import.
-    source = models.CharField(max_length=10, choices=[("manual", "Saisie"), ("rpps", "Extrait RPPS")], default="manual")
+    source = models.CharField(
+        max_length=10, choices=[("manual", "Saisie"), ("rpps", "Extrait RPPS")], default="manual"
+    )
     search_name = models.CharField(max_length=220, blank=True, db_index=True)
     accepts_new_patients = models.BooleanField("accepte de nouveaux patients", null=True, blank=True)
     takes_part_in_snp = models.BooleanField("participe aux soins non programmés", default=False)
@@ -62,8 +66,13 @@ class Professional(models.Model):
             from directory import geopoints
 
             stale_places.update(profession_code=self.profession_code, active=self.active)
-            record_bulk("update", PracticePlace, [pk for pk, *_ in stale], ["profession_code", "active"],
-                        details={"professional_id": self.pk})
+            record_bulk(
+                "update",
+                PracticePlace,
+                [pk for pk, *_ in stale],
+                ["profession_code", "active"],
+                details={"professional_id": self.pk},
+            )
             points = [(code, lat, lon) for _, code, lat, lon in stale]
             geopoints.refresh(points + [(self.profession_code, lat, lon) for _, lat, lon in points])
 
@@ -119,7 +128,9 @@ class Structure(models.Model):
     siret = models.CharField("SIRET", max_length=14, blank=True)
     address = models.CharField("adresse", max_length=255, blank=True)
     postal_code = models.CharField("code postal", max_length=5, blank=True)
-    commune = models.ForeignKey("territory.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    commune = models.ForeignKey(
+        "territory.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     phone = models.CharField("téléphone", max_length=20, blank=True)
@@ -129,8 +140,12 @@ class Structure(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["finess"], condition=~models.Q(finess=""), name="structure_unique_finess"),
-            models.UniqueConstraint(fields=["siret"], condition=~models.Q(siret=""), name="structure_unique_siret"),
+            models.UniqueConstraint(
+                fields=["finess"], condition=~models.Q(finess=""), name="structure_unique_finess"
+            ),
+            models.UniqueConstraint(
+                fields=["siret"], condition=~models.Q(siret=""), name="structure_unique_siret"
+            ),
         ]
         verbose_name = "structure"
 
@@ -149,8 +164,18 @@ class Structure(models.Model):
                 self.siret = identifiers.validate_siret(self.siret)
             except ValidationError as exc:
                 errors["siret"] = exc.messages
-        if not errors and not self.finess and not self.siret and self.kind in (
-            self.Kind.HOSPITAL, self.Kind.EHPAD, self.Kind.PHARMACY, self.Kind.HAD, self.Kind.MEDICOSOCIAL
+        if (
+            not errors
+            and not self.finess
+            and not self.siret
+            and self.kind
+            in (
+                self.Kind.HOSPITAL,
+                self.Kind.EHPAD,
+                self.Kind.PHARMACY,
+                self.Kind.HAD,
+                self.Kind.MEDICOSOCIAL,
+            )
         ):
             errors["finess"] = ["Un établissement de ce type doit être identifié par son numéro FINESS."]
         if errors:
@@ -170,24 +195,31 @@ class PracticePlace(models.Model):
         UNKNOWN = "unknown", "Inconnue"
 
     professional = models.ForeignKey(Professional, on_delete=models.CASCADE, related_name="places")
-    structure = models.ForeignKey(Structure, on_delete=models.SET_NULL, null=True, blank=True, related_name="places")
+    structure = models.ForeignKey(
+        Structure, on_delete=models.SET_NULL, null=True, blank=True, related_name="places"
+    )
     label = models.CharField("nom du lieu", max_length=200, blank=True)
     address = models.CharField("adresse", max_length=255, blank=True)
     postal_code = models.CharField("code postal", max_length=5, blank=True)
-    commune = models.ForeignKey("territory.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    commune = models.ForeignKey(
+        "territory.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     geo_precision = models.CharField(max_length=12, choices=Precision.choices, default=Precision.UNKNOWN)
     phone = models.CharField("téléphone", max_length=20, blank=True)
     is_primary = models.BooleanField("lieu principal", default=False)
-    source = models.CharField(max_length=10, choices=[("manual", "Saisie"), ("rpps", "Extrait RPPS")], default="manual")
+    source = models.CharField(
+        max_length=10, choices=[("manual", "Saisie"), ("rpps", "Extrait RPPS")], default="manual"
+    )
     # For RPPS places: a stable key of the activity (structure + address), so re-imports update in place.
     activity_key = models.CharField(max_length=32, default=new_activity_key)
     structure_name = models.CharField("raison sociale du site", max_length=200, blank=True)
     # The activity's structure as the RPPS extract gives it: 1 + FINESS, else 3 + SIRET, else 4 + RPPS rang
     # (directory/identifiers.py:structure_idnst); the SAS's PractitionerRole.organization.identifier.
-    structure_idnst = models.CharField("identifiant national de la structure", max_length=15, blank=True,
-                                       default="", db_default="")
+    structure_idnst = models.CharField(
+        "identifiant national de la structure", max_length=15, blank=True, default="", db_default=""
+    )
     # Denormalised from the professional for the geographic search index (kept in sync by the writers).
     profession_code = models.CharField(max_length=10, blank=True)
     active = models.BooleanField(default=True)
@@ -198,9 +230,13 @@ class PracticePlace(models.Model):
         # Covering indexes of the geographic search (directory/search.py): the box query reads only the
         # index, never the table, even where thousands of places share a commune's centre.
         indexes = [
-            models.Index(fields=["profession_code", "latitude", "longitude", "active", "professional", "id"],
-                         name="place_geo_cover"),
-            models.Index(fields=["latitude", "longitude", "active", "professional", "id"], name="place_latlon_cover"),
+            models.Index(
+                fields=["profession_code", "latitude", "longitude", "active", "professional", "id"],
+                name="place_geo_cover",
+            ),
+            models.Index(
+                fields=["latitude", "longitude", "active", "professional", "id"], name="place_latlon_cover"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["professional", "activity_key"], name="place_unique_activity"),
@@ -216,7 +252,11 @@ class PracticePlace(models.Model):
             self.profession_code = self.professional.profession_code
         before = None
         if self.pk:
-            before = PracticePlace.objects.filter(pk=self.pk).values_list("profession_code", "latitude", "longitude").first()
+            before = (
+                PracticePlace.objects.filter(pk=self.pk)
+                .values_list("profession_code", "latitude", "longitude")
+                .first()
+            )
         super().save(*args, **kwargs)
         geopoints.refresh([before, (self.profession_code, self.latitude, self.longitude)])
 
@@ -230,7 +270,11 @@ class PracticePlace(models.Model):
 
     def locate(self):
         """Geolocate at the best precision we hold: the commune centroid when nothing better exists."""
-        if self.latitude is not None and self.longitude is not None and self.geo_precision == self.Precision.ADDRESS:
+        if (
+            self.latitude is not None
+            and self.longitude is not None
+            and self.geo_precision == self.Precision.ADDRESS
+        ):
             return
         if self.commune_id and self.commune.latitude is not None:
             self.latitude, self.longitude = self.commune.latitude, self.commune.longitude
@@ -253,9 +297,14 @@ class GeoPoint(models.Model):
     places = models.PositiveIntegerField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["profession_code", "latitude", "longitude"],
-                                               name="geopoint_unique")]
-        indexes = [models.Index(fields=["profession_code", "latitude", "longitude", "places"], name="geopoint_cover")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profession_code", "latitude", "longitude"], name="geopoint_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["profession_code", "latitude", "longitude", "places"], name="geopoint_cover")
+        ]
 
 
 class RppsImportRun(models.Model):

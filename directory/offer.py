@@ -38,11 +38,20 @@ def offer_places(cpts: CPTS):
 
 
 def membership_rates(cpts: CPTS) -> MembershipRates:
-    member_users = (scoped(Membership, cpts).adherents().values("user_id"))
+    member_users = scoped(Membership, cpts).adherents().values("user_id")
     is_member = Exists(User.objects.filter(pk__in=member_users, professional_id=OuterRef("professional_id")))
-    rows = (offer_places(cpts).annotate(member=is_member)
-            .values_list("professional_id", "professional__profession_system", "professional__profession_code",
-                         "commune_id", "commune__name", "member"))
+    rows = (
+        offer_places(cpts)
+        .annotate(member=is_member)
+        .values_list(
+            "professional_id",
+            "professional__profession_system",
+            "professional__profession_code",
+            "commune_id",
+            "commune__name",
+            "member",
+        )
+    )
     pros: dict[int, tuple] = {}
     communes: dict[str, dict] = {}
     for pro_id, system, code, insee, commune_name, member in rows:
@@ -56,9 +65,13 @@ def membership_rates(cpts: CPTS) -> MembershipRates:
         counts = by_prof.setdefault((system, code), [0, 0])
         counts[0] += 1
         counts[1] += 1 if member else 0
-    by_profession = sorted((Rate(code, display(system, code), n, m) for (system, code), (n, m) in by_prof.items()),
-                           key=lambda r: -r.professionals)
-    by_commune = sorted((Rate(insee, c["label"], len(c["pros"]), len(c["members"])) for insee, c in communes.items()),
-                        key=lambda r: -r.professionals)
+    by_profession = sorted(
+        (Rate(code, display(system, code), n, m) for (system, code), (n, m) in by_prof.items()),
+        key=lambda r: -r.professionals,
+    )
+    by_commune = sorted(
+        (Rate(insee, c["label"], len(c["pros"]), len(c["members"])) for insee, c in communes.items()),
+        key=lambda r: -r.professionals,
+    )
     total = Rate("", "Total", len(pros), sum(1 for *_, m in pros.values() if m))
     return MembershipRates(total, by_profession, by_commune)

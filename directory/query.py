@@ -49,7 +49,9 @@ class Row:
             return ""
         if self.place is not None and self.place.geo_precision in ("commune", "postal_code"):
             if self.distance_km < 0.05:
-                return f"dans la commune ({self.place.commune.name})" if self.place.commune_id else "sur place"
+                return (
+                    f"dans la commune ({self.place.commune.name})" if self.place.commune_id else "sur place"
+                )
             return f"{search.format_km(self.distance_km)} (centre de la commune)"
         return search.format_km(self.distance_km)
 
@@ -71,22 +73,33 @@ def resolve_point(where: str) -> Point:
     if m:
         lat, lon = (float(g.replace(",", ".")) for g in m.groups())
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise search.SearchError("Coordonnées impossibles : latitude entre -90 et 90, longitude entre -180 et 180.")
+            raise search.SearchError(
+                "Coordonnées impossibles : latitude entre -90 et 90, longitude entre -180 et 180."
+            )
         return Point(lat, lon, f"{lat:.5f}, {lon:.5f}")
     commune = None
     if re.fullmatch(r"\d{5}", text):
-        commune = (Commune.objects.filter(postal_codes__code=text, latitude__isnull=False).order_by("-population").first()
-                   or Commune.objects.filter(insee=text, latitude__isnull=False).first())
+        commune = (
+            Commune.objects.filter(postal_codes__code=text, latitude__isnull=False)
+            .order_by("-population")
+            .first()
+            or Commune.objects.filter(insee=text, latitude__isnull=False).first()
+        )
     elif re.fullmatch(r"(2[AaBb]|\d{2})\d{3}", text):
         commune = Commune.objects.filter(insee=text.upper(), latitude__isnull=False).first()
     elif len(text) >= 2:
         norm = search_key(text)  # with or without the article: « Le Havre » or « Havre »
-        commune = (Commune.objects.filter(search_name=norm, latitude__isnull=False).order_by("-population").first()
-                   or Commune.objects.filter(search_name__startswith=norm, latitude__isnull=False)
-                   .order_by("-population").first())
+        commune = (
+            Commune.objects.filter(search_name=norm, latitude__isnull=False).order_by("-population").first()
+            or Commune.objects.filter(search_name__startswith=norm, latitude__isnull=False)
+            .order_by("-population")
+            .first()
+        )
     if commune is None:
-        raise search.SearchError(f"Lieu inconnu : « {text} ». Indiquez une commune, un code postal, un code INSEE "
-                                 "ou des coordonnées « latitude, longitude ».")
+        raise search.SearchError(
+            f"Lieu inconnu : « {text} ». Indiquez une commune, un code postal, un code INSEE "
+            "ou des coordonnées « latitude, longitude »."
+        )
     return Point(commune.latitude, commune.longitude, commune.name)
 
 
@@ -108,12 +121,17 @@ def run(criteria: Criteria, *, cpts_id: int | None = None, page_size: int = PAGE
         except search.SearchError as exc:
             errors["where"] = exc.message
     if not (0 < criteria.radius_km <= search.MAX_RADIUS_KM):
-        errors["radius_km"] = f"Rayon impossible : indiquez une distance entre 0 et {search.MAX_RADIUS_KM:.0f} km."
+        errors["radius_km"] = (
+            f"Rayon impossible : indiquez une distance entre 0 et {search.MAX_RADIUS_KM:.0f} km."
+        )
     if errors:
         return Page(0, [], 1, 1, point, criteria.radius_km, errors)
     filters = search.Filters(
-        profession_code=criteria.profession, specialty_code=criteria.specialty, name=normalize(criteria.name),
-        accepts_new_patients=criteria.accepts_new_patients, snp=criteria.snp,
+        profession_code=criteria.profession,
+        specialty_code=criteria.specialty,
+        name=normalize(criteria.name),
+        accepts_new_patients=criteria.accepts_new_patients,
+        snp=criteria.snp,
         members_of_cpts=cpts_id if criteria.members_only else None,
     )
     if point is not None:
@@ -124,7 +142,7 @@ def run(criteria: Criteria, *, cpts_id: int | None = None, page_size: int = PAGE
     total = len(ids)
     pages = max(1, -(-total // page_size))
     page = min(max(1, criteria.page), pages)
-    window = ids[(page - 1) * page_size: page * page_size]
+    window = ids[(page - 1) * page_size : page * page_size]
     return Page(total, hydrate(window), page, pages, point, criteria.radius_km)
 
 
@@ -134,6 +152,12 @@ def hydrate(window: list[tuple[int, int | None, float | None]]) -> list[Row]:
     places = PracticePlace.objects.select_related("commune").in_bulk(place_ids)
     fallback = {}
     missing = [pid for pid, plid, _ in window if not plid]
-    for place in PracticePlace.objects.filter(professional_id__in=missing, active=True).select_related("commune"):
+    for place in PracticePlace.objects.filter(professional_id__in=missing, active=True).select_related(
+        "commune"
+    ):
         fallback.setdefault(place.professional_id, place)
-    return [Row(pros[pid], places.get(plid) if plid else fallback.get(pid), d) for pid, plid, d in window if pid in pros]
+    return [
+        Row(pros[pid], places.get(plid) if plid else fallback.get(pid), d)
+        for pid, plid, d in window
+        if pid in pros
+    ]

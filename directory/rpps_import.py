@@ -96,15 +96,20 @@ def _decode_header(raw: bytes) -> tuple[list[str], str]:
             continue
         text = text.rstrip("\r\n")
         if rpps_format.SEPARATOR not in text:
-            raise ImportAborted("En-tête illisible : le séparateur attendu « | » est absent (mauvais séparateur ?). "
-                                "Rien n'a été modifié.")
+            raise ImportAborted(
+                "En-tête illisible : le séparateur attendu « | » est absent (mauvais séparateur ?). "
+                "Rien n'a été modifié."
+            )
         names = [n.strip() for n in text.split(rpps_format.SEPARATOR)]
         if names and names[-1] == "":
             names = names[:-1]
         missing = [n for n in rpps_format.REQUIRED if n not in names]
         if missing:
-            raise ImportAborted("En-tête non conforme : colonne(s) manquante(s) ou renommée(s) : "
-                                + ", ".join(f"« {m} »" for m in missing) + ". Rien n'a été modifié.")
+            raise ImportAborted(
+                "En-tête non conforme : colonne(s) manquante(s) ou renommée(s) : "
+                + ", ".join(f"« {m} »" for m in missing)
+                + ". Rien n'a été modifié."
+            )
         return names, "utf-8" if encoding == "utf-8-sig" else "latin-1"
     raise ImportAborted("En-tête illisible (encodage inconnu). Rien n'a été modifié.")
 
@@ -116,9 +121,13 @@ class _Geo:
     """INSEE code and postal code → coordinates, held in memory (35,000 communes: a few MB)."""
 
     def __init__(self):
-        self.by_insee = {c[0]: (c[1], c[2]) for c in Commune.objects.values_list("insee", "latitude", "longitude")}
+        self.by_insee = {
+            c[0]: (c[1], c[2]) for c in Commune.objects.values_list("insee", "latitude", "longitude")
+        }
         self.by_cp: dict[str, tuple[str, float | None, float | None]] = {}
-        for code, insee in PostalCode.objects.order_by("code", "commune_id").values_list("code", "commune_id"):
+        for code, insee in PostalCode.objects.order_by("code", "commune_id").values_list(
+            "code", "commune_id"
+        ):
             if code not in self.by_cp:
                 lat, lon = self.by_insee.get(insee, (None, None))
                 self.by_cp[code] = (insee, lat, lon)
@@ -135,23 +144,49 @@ class _Geo:
             warn = f"commune « {insee} » {what} : localisé au code postal {cp}" if insee else ""
             return (insee if known else found), lat, lon, "postal_code", warn
         if known:
-            return insee, None, None, "unknown", f"commune « {insee} » sans coordonnées connues : lieu non localisé"
+            return (
+                insee,
+                None,
+                None,
+                "unknown",
+                f"commune « {insee} » sans coordonnées connues : lieu non localisé",
+            )
         if insee or cp:
-            return "", None, None, "unknown", f"commune « {insee} » et code postal « {cp} » inconnus : lieu non localisé"
+            return (
+                "",
+                None,
+                None,
+                "unknown",
+                f"commune « {insee} » et code postal « {cp} » inconnus : lieu non localisé",
+            )
         return "", None, None, "unknown", ""
 
 
 def _activity_key(values: dict[str, str]) -> str:
-    parts = [values.get(name, "") for name in (
-        "Numéro SIRET site", "Numéro FINESS site", "Identifiant technique de la structure", "Raison sociale site",
-        "Numéro Voie (coord. structure)", "Libellé Voie (coord. structure)", "Code postal (coord. structure)",
-        "Code commune (coord. structure)", "Code mode exercice")]
+    parts = [
+        values.get(name, "")
+        for name in (
+            "Numéro SIRET site",
+            "Numéro FINESS site",
+            "Identifiant technique de la structure",
+            "Raison sociale site",
+            "Numéro Voie (coord. structure)",
+            "Libellé Voie (coord. structure)",
+            "Code postal (coord. structure)",
+            "Code commune (coord. structure)",
+            "Code mode exercice",
+        )
+    ]
     return hashlib.blake2b("|".join(parts).encode(), digest_size=16).hexdigest()
 
 
 def _address(values: dict[str, str]) -> str:
-    parts = [values.get("Numéro Voie (coord. structure)", ""), values.get("Indice répétition voie (coord. structure)", ""),
-             values.get("Libellé type de voie (coord. structure)", ""), values.get("Libellé Voie (coord. structure)", "")]
+    parts = [
+        values.get("Numéro Voie (coord. structure)", ""),
+        values.get("Indice répétition voie (coord. structure)", ""),
+        values.get("Libellé type de voie (coord. structure)", ""),
+        values.get("Libellé Voie (coord. structure)", ""),
+    ]
     line = " ".join(p for p in parts if p)
     extra = values.get("Complément point géographique (coord. structure)", "")
     return (f"{extra}, {line}" if extra else line)[:255]
@@ -205,7 +240,9 @@ def _stage(run: RppsImportRun, path: Path, progress: Callable[[int, int], None] 
             run.lines_read = 1
             run.encoding = encoding
             run.save(update_fields=["byte_offset", "lines_read", "encoding"])
-        professions = set(Concept.objects.filter(system__in=PROFESSION_SYSTEMS).values_list("code", flat=True))
+        professions = set(
+            Concept.objects.filter(system__in=PROFESSION_SYSTEMS).values_list("code", flat=True)
+        )
         geo = _Geo()
         seen: set[int] = set()
         for idnat, key in RppsStagingRow.objects.filter(run=run).values_list("idnat", "activity_key"):
@@ -222,9 +259,13 @@ def _stage(run: RppsImportRun, path: Path, progress: Callable[[int, int], None] 
                 _write_staging(run, staged)
                 RppsLineIssue.objects.bulk_create(issues)
                 RppsImportRun.objects.filter(pk=run.pk).update(
-                    lines_read=line_no, byte_offset=offset, accepted=run.accepted + accepted,
-                    rejected=run.rejected + rejected, warnings=run.warnings + warnings,
-                    status=RppsImportRun.Status.STAGED if final else RppsImportRun.Status.STAGING)
+                    lines_read=line_no,
+                    byte_offset=offset,
+                    accepted=run.accepted + accepted,
+                    rejected=run.rejected + rejected,
+                    warnings=run.warnings + warnings,
+                    status=RppsImportRun.Status.STAGED if final else RppsImportRun.Status.STAGING,
+                )
             run.accepted += accepted
             run.rejected += rejected
             run.warnings += warnings
@@ -242,8 +283,14 @@ def _stage(run: RppsImportRun, path: Path, progress: Callable[[int, int], None] 
             try:
                 text = raw.decode(encoding)
             except UnicodeDecodeError:
-                issues.append(RppsLineIssue(run=run, line_no=line_no, severity="rejected",
-                                            reason=f"caractères invalides pour l'encodage {encoding}"))
+                issues.append(
+                    RppsLineIssue(
+                        run=run,
+                        line_no=line_no,
+                        severity="rejected",
+                        reason=f"caractères invalides pour l'encodage {encoding}",
+                    )
+                )
                 rejected += 1
                 offset = offset_after
                 continue
@@ -256,16 +303,26 @@ def _stage(run: RppsImportRun, path: Path, progress: Callable[[int, int], None] 
                 fields = fields[:-1]
             if len(fields) < width:
                 if is_last:
-                    raise ImportAborted(f"Le fichier semble tronqué : la dernière ligne ({line_no}) est incomplète "
-                                        f"({len(fields)} champs sur {width}). Rien n'a été modifié.")
-                issues.append(RppsLineIssue(run=run, line_no=line_no, severity="rejected",
-                                            reason=f"ligne tronquée : {len(fields)} champs sur {width}"))
+                    raise ImportAborted(
+                        f"Le fichier semble tronqué : la dernière ligne ({line_no}) est incomplète "
+                        f"({len(fields)} champs sur {width}). Rien n'a été modifié."
+                    )
+                issues.append(
+                    RppsLineIssue(
+                        run=run,
+                        line_no=line_no,
+                        severity="rejected",
+                        reason=f"ligne tronquée : {len(fields)} champs sur {width}",
+                    )
+                )
                 rejected += 1
                 offset = offset_after
                 continue
             if is_last and not raw.endswith(b"\n") and not text.endswith(rpps_format.SEPARATOR):
-                raise ImportAborted(f"Le fichier semble tronqué : la dernière ligne ({line_no}) ne se termine pas "
-                                    "par « | ». Rien n'a été modifié.")
+                raise ImportAborted(
+                    f"Le fichier semble tronqué : la dernière ligne ({line_no}) ne se termine pas "
+                    "par « | ». Rien n'a été modifié."
+                )
             values = {name: fields[i].strip() for i, name in enumerate(names)}
             reason = check_line(values, professions)
             if reason:
@@ -277,30 +334,61 @@ def _stage(run: RppsImportRun, path: Path, progress: Callable[[int, int], None] 
             idnat = values["Identification nationale PP"]
             token = hash((idnat, key))
             if token in seen:
-                issues.append(RppsLineIssue(run=run, line_no=line_no, severity="rejected",
-                                            reason=f"ligne en double pour {idnat} (même activité déjà lue)"))
+                issues.append(
+                    RppsLineIssue(
+                        run=run,
+                        line_no=line_no,
+                        severity="rejected",
+                        reason=f"ligne en double pour {idnat} (même activité déjà lue)",
+                    )
+                )
                 rejected += 1
                 offset = offset_after
                 continue
             seen.add(token)
-            insee, lat, lon, precision, warning = geo.locate(values.get("Code commune (coord. structure)", ""),
-                                                             values.get("Code postal (coord. structure)", ""))
+            insee, lat, lon, precision, warning = geo.locate(
+                values.get("Code commune (coord. structure)", ""),
+                values.get("Code postal (coord. structure)", ""),
+            )
             if warning:
-                issues.append(RppsLineIssue(run=run, line_no=line_no, severity="warning", reason=warning[:300]))
+                issues.append(
+                    RppsLineIssue(run=run, line_no=line_no, severity="warning", reason=warning[:300])
+                )
                 warnings += 1
             last, first = values["Nom d'exercice"][:100], values.get("Prénom d'exercice", "")[:100]
-            specialty = values.get("Code savoir-faire", "") if values.get("Code type savoir-faire") == "S" else ""
-            staged.append((
-                run.pk, line_no, idnat, values["Type d'identifiant PP"], values["Identifiant PP"],
-                values.get("Code civilité d'exercice", "")[:10], last, first, normalize(f"{last} {first}")[:220],
-                values["Code profession"], specialty[:10],
-                rpps_format.SYNTHETIC_MARKER in values.get("Autorité d'enregistrement", ""), key,
-                (values.get("Enseigne commerciale site") or values.get("Raison sociale site", ""))[:200],
-                structure_idnst(values.get("Numéro FINESS site", ""), values.get("Numéro SIRET site", ""),
-                                values.get("Ancien identifiant de la structure", "")),
-                _address(values), values.get("Code postal (coord. structure)", "")[:5], insee, lat, lon, precision,
-                values.get("Téléphone (coord. structure)", "")[:20],
-            ))
+            specialty = (
+                values.get("Code savoir-faire", "") if values.get("Code type savoir-faire") == "S" else ""
+            )
+            staged.append(
+                (
+                    run.pk,
+                    line_no,
+                    idnat,
+                    values["Type d'identifiant PP"],
+                    values["Identifiant PP"],
+                    values.get("Code civilité d'exercice", "")[:10],
+                    last,
+                    first,
+                    normalize(f"{last} {first}")[:220],
+                    values["Code profession"],
+                    specialty[:10],
+                    rpps_format.SYNTHETIC_MARKER in values.get("Autorité d'enregistrement", ""),
+                    key,
+                    (values.get("Enseigne commerciale site") or values.get("Raison sociale site", ""))[:200],
+                    structure_idnst(
+                        values.get("Numéro FINESS site", ""),
+                        values.get("Numéro SIRET site", ""),
+                        values.get("Ancien identifiant de la structure", ""),
+                    ),
+                    _address(values),
+                    values.get("Code postal (coord. structure)", "")[:5],
+                    insee,
+                    lat,
+                    lon,
+                    precision,
+                    values.get("Téléphone (coord. structure)", "")[:20],
+                )
+            )
             accepted += 1
             offset = offset_after
             if len(staged) >= BATCH:
@@ -308,10 +396,30 @@ def _stage(run: RppsImportRun, path: Path, progress: Callable[[int, int], None] 
         flush(final=True)
 
 
-STAGING_COLUMNS = ("run_id", "line_no", "idnat", "id_type", "national_id", "civility", "last_name", "first_name",
-                   "search_name", "profession_code", "specialty_code", "is_synthetic", "activity_key", "structure_name",
-                   "structure_idnst", "address", "postal_code", "commune_insee", "latitude", "longitude",
-                   "geo_precision", "phone")
+STAGING_COLUMNS = (
+    "run_id",
+    "line_no",
+    "idnat",
+    "id_type",
+    "national_id",
+    "civility",
+    "last_name",
+    "first_name",
+    "search_name",
+    "profession_code",
+    "specialty_code",
+    "is_synthetic",
+    "activity_key",
+    "structure_name",
+    "structure_idnst",
+    "address",
+    "postal_code",
+    "commune_insee",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "phone",
+)
 
 
 def _write_staging(run: RppsImportRun, rows: list[tuple]) -> None:
@@ -325,7 +433,9 @@ def _write_staging(run: RppsImportRun, rows: list[tuple]) -> None:
                     copy.write_row(row)
         else:
             placeholders = ", ".join(["%s"] * len(STAGING_COLUMNS))
-            cursor.executemany(f"INSERT INTO {table} ({', '.join(STAGING_COLUMNS)}) VALUES ({placeholders})", rows)
+            cursor.executemany(
+                f"INSERT INTO {table} ({', '.join(STAGING_COLUMNS)}) VALUES ({placeholders})", rows
+            )
 
 
 # ---------------------------------------------------------------------------------------------- apply
@@ -341,7 +451,9 @@ def _apply_sql(vendor: str) -> list[tuple[str, str]]:
     now = "CURRENT_TIMESTAMP"
     first_rows = f"s.line_no IN (SELECT MIN(line_no) FROM {STAGE} WHERE run_id = %(run)s GROUP BY idnat)"
     return [
-        ("professionals", f"""
+        (
+            "professionals",
+            f"""
             INSERT INTO {PRO} (id_type, national_id, idnat, civility, last_name, first_name, search_name,
                 profession_system, profession_code, specialty_code, mssante, phone, active, is_synthetic, source,
                 updated_at, takes_part_in_snp)
@@ -356,13 +468,19 @@ def _apply_sql(vendor: str) -> list[tuple[str, str]]:
                 OR {PRO}.civility {distinct} excluded.civility OR {PRO}.profession_code {distinct} excluded.profession_code
                 OR {PRO}.specialty_code {distinct} excluded.specialty_code OR {PRO}.active = {false}
                 OR {PRO}.source {distinct} 'rpps'
-        """),
-        ("deactivated", f"""
+        """,
+        ),
+        (
+            "deactivated",
+            f"""
             UPDATE {PRO} SET active = {false}, updated_at = {now}
             WHERE source = 'rpps' AND active = {true}
               AND NOT EXISTS (SELECT 1 FROM {STAGE} s WHERE s.run_id = %(run)s AND s.idnat = {PRO}.idnat)
-        """),
-        ("places", f"""
+        """,
+        ),
+        (
+            "places",
+            f"""
             INSERT INTO {PLACE} (professional_id, structure_id, label, address, postal_code, commune_id, latitude,
                 longitude, geo_precision, phone, is_primary, source, activity_key, structure_name, structure_idnst,
                 profession_code, active)
@@ -381,17 +499,24 @@ def _apply_sql(vendor: str) -> list[tuple[str, str]]:
                 OR {PLACE}.phone {distinct} excluded.phone OR {PLACE}.structure_name {distinct} excluded.structure_name
                 OR {PLACE}.structure_idnst {distinct} excluded.structure_idnst
                 OR {PLACE}.profession_code {distinct} excluded.profession_code OR {PLACE}.active = {false}
-        """),
-        ("places_deactivated", f"""
+        """,
+        ),
+        (
+            "places_deactivated",
+            f"""
             UPDATE {PLACE} SET active = {false}
             WHERE source = 'rpps' AND active = {true} AND NOT EXISTS (
                 SELECT 1 FROM {STAGE} s JOIN {PRO} p ON p.idnat = s.idnat
                 WHERE s.run_id = %(run)s AND p.id = {PLACE}.professional_id AND s.activity_key = {PLACE}.activity_key)
-        """),
-        ("places_follow_professional", f"""
+        """,
+        ),
+        (
+            "places_follow_professional",
+            f"""
             UPDATE {PLACE} SET active = {false}
             WHERE active = {true} AND professional_id IN (SELECT id FROM {PRO} WHERE active = {false})
-        """),
+        """,
+        ),
     ]
 
 
@@ -405,14 +530,20 @@ def _apply(run: RppsImportRun, force: bool, report: Report) -> None:
             with connection.cursor() as cursor:
                 cursor.execute(f"ANALYZE {STAGE}")
         existing = Professional.objects.filter(
-            idnat__in=RppsStagingRow.objects.filter(run=run).values("idnat")).count()
-        vanished = active_rpps - Professional.objects.filter(
-            source="rpps", active=True, idnat__in=RppsStagingRow.objects.filter(run=run).values("idnat")).count()
+            idnat__in=RppsStagingRow.objects.filter(run=run).values("idnat")
+        ).count()
+        vanished = (
+            active_rpps
+            - Professional.objects.filter(
+                source="rpps", active=True, idnat__in=RppsStagingRow.objects.filter(run=run).values("idnat")
+            ).count()
+        )
         if active_rpps and vanished / active_rpps > MAX_DEACTIVATION_SHARE and not force:
             raise ImportAborted(
                 f"Ce fichier rendrait inactifs {vanished} professionnels sur {active_rpps} "
                 f"({vanished / active_rpps:.0%}) : fichier partiel ? Rien n'a été modifié. "
-                "Relancez avec --force si c'est voulu.")
+                "Relancez avec --force si c'est voulu."
+            )
         counts = {}
         with connection.cursor() as cursor:
             for name, sql in _apply_sql(connection.vendor):
@@ -422,10 +553,23 @@ def _apply(run: RppsImportRun, force: bool, report: Report) -> None:
         report.updated = max(0, counts["professionals"] - report.created)
         report.deactivated = counts["deactivated"]
         report.places = counts["places"]
-        RppsImportRun.objects.filter(pk=run.pk).update(status=RppsImportRun.Status.APPLIED, finished_at=timezone.now())
-        record("update", object_type="directory.rppsimportrun", object_id=str(run.pk), object_label=run.file_name,
-               details={"created": report.created, "updated": report.updated, "deactivated": report.deactivated,
-                        "accepted": run.accepted, "rejected": run.rejected, "warnings": run.warnings})
+        RppsImportRun.objects.filter(pk=run.pk).update(
+            status=RppsImportRun.Status.APPLIED, finished_at=timezone.now()
+        )
+        record(
+            "update",
+            object_type="directory.rppsimportrun",
+            object_id=str(run.pk),
+            object_label=run.file_name,
+            details={
+                "created": report.created,
+                "updated": report.updated,
+                "deactivated": report.deactivated,
+                "accepted": run.accepted,
+                "rejected": run.rejected,
+                "warnings": run.warnings,
+            },
+        )
     RppsStagingRow.objects.filter(run=run).delete()
     geopoints.rebuild()
     _refresh_statistics()
@@ -449,23 +593,31 @@ def _refresh_statistics() -> None:
 # ----------------------------------------------------------------------------------------------- main
 
 
-def import_extract(path: str | os.PathLike, *, force: bool = False, restart: bool = False,
-                   progress: Callable[[int, int], None] | None = None) -> Report:
+def import_extract(
+    path: str | os.PathLike,
+    *,
+    force: bool = False,
+    restart: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
     """Stage (or resume staging) then apply. Raises ImportAborted with a French message; nothing changed."""
     started = time.monotonic()
     path = Path(path)
     if not path.exists():
         raise ImportAborted(f"Fichier introuvable : {path}")
     fp = fingerprint(path)
-    run = RppsImportRun.objects.filter(fingerprint=fp, status__in=[RppsImportRun.Status.STAGING,
-                                                                   RppsImportRun.Status.STAGED]).first()
+    run = RppsImportRun.objects.filter(
+        fingerprint=fp, status__in=[RppsImportRun.Status.STAGING, RppsImportRun.Status.STAGED]
+    ).first()
     if run is not None and restart:
         _discard(run, "relancé depuis le début")
         run = None
     resumed = run.lines_read if run else 0
     if run is None:
         # Runs of other files left half-way are obsolete: this file supersedes them.
-        for stale in RppsImportRun.objects.filter(status__in=[RppsImportRun.Status.STAGING, RppsImportRun.Status.STAGED]):
+        for stale in RppsImportRun.objects.filter(
+            status__in=[RppsImportRun.Status.STAGING, RppsImportRun.Status.STAGED]
+        ):
             _discard(stale, "remplacé par un import plus récent")
         run = RppsImportRun.objects.create(file_name=path.name, fingerprint=fp)
     report = Report(run.pk, resumed_from_line=resumed)
@@ -484,7 +636,11 @@ def import_extract(path: str | os.PathLike, *, force: bool = False, restart: boo
         raise ImportAborted(f"Lecture du fichier impossible ({exc}). Rien n'a été modifié.") from exc
     run.refresh_from_db()
     report.lines, report.accepted, report.rejected, report.warnings = (
-        run.lines_read - 1, run.accepted, run.rejected, run.warnings)
+        run.lines_read - 1,
+        run.accepted,
+        run.rejected,
+        run.warnings,
+    )
     report.issues_sample = list(run.issues.values_list("line_no", "severity", "reason")[:20])
     report.seconds = time.monotonic() - started
     return report
@@ -493,8 +649,9 @@ def import_extract(path: str | os.PathLike, *, force: bool = False, restart: boo
 def _discard(run: RppsImportRun, reason: str) -> None:
     RppsStagingRow.objects.filter(run=run).delete()
     with transaction.atomic():
-        RppsImportRun.objects.filter(pk=run.pk).update(status=RppsImportRun.Status.FAILED,
-                                                       error=reason[:2000], finished_at=timezone.now())
+        RppsImportRun.objects.filter(pk=run.pk).update(
+            status=RppsImportRun.Status.FAILED, error=reason[:2000], finished_at=timezone.now()
+        )
         record_bulk("update", RppsImportRun, [run.pk], ["status", "error", "finished_at"])
 
 

@@ -67,7 +67,9 @@ class Result:
 
 def check_point(lat: float, lon: float, radius_km: float) -> None:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise SearchError("Coordonnées impossibles : la latitude doit être entre -90 et 90, la longitude entre -180 et 180.")
+        raise SearchError(
+            "Coordonnées impossibles : la latitude doit être entre -90 et 90, la longitude entre -180 et 180."
+        )
     if not (0 < radius_km <= MAX_RADIUS_KM) or math.isnan(radius_km):
         raise SearchError(f"Rayon impossible : indiquez une distance entre 0 et {MAX_RADIUS_KM:.0f} km.")
 
@@ -107,9 +109,11 @@ def _filter_sql(filters: Filters, table: str = "pl") -> tuple[str, list, bool]:
         params.append(True)
         join = True
     if filters.members_of_cpts:
-        clauses.append(f"{pro_id} IN (SELECT u.professional_id FROM accounts_user u "
-                       "JOIN cpts_membership m ON m.user_id = u.id WHERE m.cpts_id = %s AND m.active = %s "
-                       "AND u.professional_id IS NOT NULL)")
+        clauses.append(
+            f"{pro_id} IN (SELECT u.professional_id FROM accounts_user u "
+            "JOIN cpts_membership m ON m.user_id = u.id WHERE m.cpts_id = %s AND m.active = %s "
+            "AND u.professional_id IS NOT NULL)"
+        )
         params.extend([filters.members_of_cpts, True])
     return (" AND " + " AND ".join(clauses)) if clauses else "", params, join
 
@@ -117,9 +121,15 @@ def _filter_sql(filters: Filters, table: str = "pl") -> tuple[str, list, bool]:
 LB_SCALE = KM_PER_DEG_LAT * (1 - 1e-4)  # planar degrees → km, shrunk by a hair for the sphere's curvature
 
 
-def _candidates(lat: float, lon: float, r_km: float, filters: Filters, limit: int | None = None,
-                max_km: float | None = None, exclude: tuple[float, float] | None = None
-                ) -> list[tuple[int, int, float, float, float]]:
+def _candidates(
+    lat: float,
+    lon: float,
+    r_km: float,
+    filters: Filters,
+    limit: int | None = None,
+    max_km: float | None = None,
+    exclude: tuple[float, float] | None = None,
+) -> list[tuple[int, int, float, float, float]]:
     """(place id, professional id, lat, lon, lower bound of the distance in km) for the places in the box,
     nearest first by that bound when ``limit`` is given (at most ``limit`` rows). ``max_km`` keeps rows
     whose bound is at most that; ``exclude`` leaves out one point (a cluster already seen)."""
@@ -128,9 +138,12 @@ def _candidates(lat: float, lon: float, r_km: float, filters: Filters, limit: in
     extra, params, join = _filter_sql(filters)
     d2 = "(pl.latitude - %s) * (pl.latitude - %s) + (pl.longitude - %s) * (pl.longitude - %s) * %s"
     d2_args = [lat, lat, lon, lon, coslat * coslat]
-    sql = (f"SELECT pl.id, pl.professional_id, pl.latitude, pl.longitude, {d2} AS d2 FROM {PLACE} pl "
-           + (f"JOIN {PRO} p ON p.id = pl.professional_id " if join else "")
-           + "WHERE pl.latitude BETWEEN %s AND %s AND pl.longitude BETWEEN %s AND %s" + extra)
+    sql = (
+        f"SELECT pl.id, pl.professional_id, pl.latitude, pl.longitude, {d2} AS d2 FROM {PLACE} pl "
+        + (f"JOIN {PRO} p ON p.id = pl.professional_id " if join else "")
+        + "WHERE pl.latitude BETWEEN %s AND %s AND pl.longitude BETWEEN %s AND %s"
+        + extra
+    )
     args = [*d2_args, lat0, lat1, lon0, lon1, *params]
     if max_km is not None:
         sql += f" AND {d2} <= %s"
@@ -163,8 +176,15 @@ def _rank(rows, lat: float, lon: float, limit_km: float, per_professional: bool 
 NO_FILTERS = Filters()
 
 
-def nearest(lat: float, lon: float, k: int, radius_km: float, filters: Filters = NO_FILTERS,
-            start_km: float = 1.0, per_professional: bool = True) -> list[Hit]:
+def nearest(
+    lat: float,
+    lon: float,
+    k: int,
+    radius_km: float,
+    filters: Filters = NO_FILTERS,
+    start_km: float = 1.0,
+    per_professional: bool = True,
+) -> list[Hit]:
     """The ``k`` nearest professionals (each at their nearest place; or places) within ``radius_km``, exact."""
     check_point(lat, lon, radius_km)
     if filters == Filters(profession_code=filters.profession_code):
@@ -175,41 +195,81 @@ def nearest(lat: float, lon: float, k: int, radius_km: float, filters: Filters =
     return _nearest_rows(lat, lon, k, radius_km, filters, start_km, per_professional)
 
 
-def _points(lat: float, lon: float, r_km: float, filters: Filters, limit: int) -> list[tuple[float, float, int, float]]:
+def _points(
+    lat: float, lon: float, r_km: float, filters: Filters, limit: int
+) -> list[tuple[float, float, int, float]]:
     """Distinct located points of the box (``GeoPoint``) with how many active places each holds, nearest first
     by the lower bound: (lat, lon, count, bound km)."""
     lat0, lat1, lon0, lon1 = _box(lat, lon, r_km)
     coslat = max(math.cos(math.radians(max(abs(lat0), abs(lat1)))), 0.01)
-    sql = ("SELECT g.latitude, g.longitude, g.places, "
-           "(g.latitude - %s) * (g.latitude - %s) + (g.longitude - %s) * (g.longitude - %s) * %s AS d2 "
-           f"FROM {POINT} g WHERE g.profession_code = %s AND g.latitude BETWEEN %s AND %s "
-           "AND g.longitude BETWEEN %s AND %s ORDER BY d2, g.latitude, g.longitude LIMIT %s")
+    sql = (
+        "SELECT g.latitude, g.longitude, g.places, "
+        "(g.latitude - %s) * (g.latitude - %s) + (g.longitude - %s) * (g.longitude - %s) * %s AS d2 "
+        f"FROM {POINT} g WHERE g.profession_code = %s AND g.latitude BETWEEN %s AND %s "
+        "AND g.longitude BETWEEN %s AND %s ORDER BY d2, g.latitude, g.longitude LIMIT %s"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [lat, lat, lon, lon, coslat * coslat, filters.profession_code or "*",
-                             lat0, lat1, lon0, lon1, int(limit)])
+        cursor.execute(
+            sql,
+            [
+                lat,
+                lat,
+                lon,
+                lon,
+                coslat * coslat,
+                filters.profession_code or "*",
+                lat0,
+                lat1,
+                lon0,
+                lon1,
+                int(limit),
+            ],
+        )
         rows = cursor.fetchall()
     return [(plat, plon, n, math.sqrt(max(d2, 0.0)) * LB_SCALE) for plat, plon, n, d2 in rows]
 
 
-def _rows_at(lat: float, lon: float, nearer_km: float | None, last: tuple[float, float], last_limit: int,
-             filters: Filters) -> list[tuple]:
+def _rows_at(
+    lat: float,
+    lon: float,
+    nearer_km: float | None,
+    last: tuple[float, float],
+    last_limit: int,
+    filters: Filters,
+) -> list[tuple]:
     """In one query: the places nearer than ``nearer_km`` (a small box: the points before the last one hold
     fewer than k places), then at most ``last_limit`` places at the ``last`` point (they tie in distance,
     so which ones is irrelevant; the covering index's order makes the choice deterministic)."""
     extra, params, _ = _filter_sql(filters)
     select = f"SELECT pl.id, pl.professional_id, pl.latitude, pl.longitude FROM {PLACE} pl"
-    sql = (f"SELECT * FROM ({select} WHERE pl.latitude = %s AND pl.longitude = %s{extra} "
-           "ORDER BY pl.professional_id, pl.id LIMIT %s) AS last_point")
+    sql = (
+        f"SELECT * FROM ({select} WHERE pl.latitude = %s AND pl.longitude = %s{extra} "
+        "ORDER BY pl.professional_id, pl.id LIMIT %s) AS last_point"
+    )
     args = [*last, *params, int(last_limit)]
     if nearer_km is not None:
         lat0, lat1, lon0, lon1 = _box(lat, lon, nearer_km)
         coslat = max(math.cos(math.radians(max(abs(lat0), abs(lat1)))), 0.01)
-        nearer = (f"{select} WHERE pl.latitude BETWEEN %s AND %s AND pl.longitude BETWEEN %s AND %s{extra} "
-                  "AND (pl.latitude - %s) * (pl.latitude - %s) + (pl.longitude - %s) * (pl.longitude - %s) * %s <= %s "
-                  "AND NOT (pl.latitude = %s AND pl.longitude = %s)")
+        nearer = (
+            f"{select} WHERE pl.latitude BETWEEN %s AND %s AND pl.longitude BETWEEN %s AND %s{extra} "
+            "AND (pl.latitude - %s) * (pl.latitude - %s) + (pl.longitude - %s) * (pl.longitude - %s) * %s <= %s "
+            "AND NOT (pl.latitude = %s AND pl.longitude = %s)"
+        )
         sql = f"SELECT * FROM ({nearer}) AS nearer UNION ALL {sql}"
-        args = [lat0, lat1, lon0, lon1, *params, lat, lat, lon, lon, coslat * coslat,
-                (nearer_km / LB_SCALE) ** 2, *last] + args
+        args = [
+            lat0,
+            lat1,
+            lon0,
+            lon1,
+            *params,
+            lat,
+            lat,
+            lon,
+            lon,
+            coslat * coslat,
+            (nearer_km / LB_SCALE) ** 2,
+            *last,
+        ] + args
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
         return cursor.fetchall()
@@ -249,8 +309,14 @@ def _nearest_by_points(lat, lon, k, radius_km, filters, start_km, per_profession
         *before, last = chosen
         # Every place of the nearer points, then enough of the last point (its places tie in distance).
         need = k - sum(p[3] for p in before)
-        rows = _rows_at(lat, lon, last[0] if before else None, (last[1], last[2]),
-                        max(1, need) + (k if per_professional else 0), filters)
+        rows = _rows_at(
+            lat,
+            lon,
+            last[0] if before else None,
+            (last[1], last[2]),
+            max(1, need) + (k if per_professional else 0),
+            filters,
+        )
         hits = _rank(rows, lat, lon, reach, per_professional)
         if per_professional and len(hits) < k and kth is not None:
             # A professional practising at two of the chosen points counts once: fewer than k professionals,
@@ -278,8 +344,15 @@ def _nearest_rows(lat, lon, k, radius_km, filters, start_km, per_professional) -
                     # The k-th answer sits in a cluster of places sharing one point (a commune's centre):
                     # the rest of the cluster ties with it. Only other points whose bound is below the
                     # k-th distance could still come first: fetch those.
-                    others = _candidates(lat, lon, r, filters, limit, max_km=kth.distance_km,
-                                         exclude=(kth.latitude, kth.longitude))
+                    others = _candidates(
+                        lat,
+                        lon,
+                        r,
+                        filters,
+                        limit,
+                        max_km=kth.distance_km,
+                        exclude=(kth.latitude, kth.longitude),
+                    )
                     if len(others) < limit:
                         return _rank(rows + others, lat, lon, reach, per_professional)[:k]
             if frontier <= reach:
@@ -301,7 +374,9 @@ def within(lat: float, lon: float, radius_km: float, filters: Filters = NO_FILTE
 def by_name(filters: Filters, limit: int = 5000) -> list[int]:
     """Professionals matching the filters with no point given: ids sorted by name."""
     extra, params, _ = _filter_sql(Filters(**{**filters.__dict__, "active_only": False}), table="p")
-    sql = (f"SELECT p.id FROM {PRO} p WHERE p.active = %s{extra} ORDER BY p.search_name, p.id LIMIT {int(limit)}")
+    sql = (
+        f"SELECT p.id FROM {PRO} p WHERE p.active = %s{extra} ORDER BY p.search_name, p.id LIMIT {int(limit)}"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, [True, *params])
         return [row[0] for row in cursor.fetchall()]
@@ -313,9 +388,11 @@ def place_summaries(place_ids: list[int]) -> dict[int, tuple[str, str, str, str]
     if not place_ids:
         return {}
     marks = ", ".join(["%s"] * len(place_ids))
-    sql = (f"SELECT pl.id, p.last_name, p.first_name, p.profession_code, c.name FROM {PLACE} pl "
-           f"JOIN {PRO} p ON p.id = pl.professional_id LEFT JOIN territory_commune c ON c.insee = pl.commune_id "
-           f"WHERE pl.id IN ({marks})")
+    sql = (
+        f"SELECT pl.id, p.last_name, p.first_name, p.profession_code, c.name FROM {PLACE} pl "
+        f"JOIN {PRO} p ON p.id = pl.professional_id LEFT JOIN territory_commune c ON c.insee = pl.commune_id "
+        f"WHERE pl.id IN ({marks})"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, [int(i) for i in place_ids])
         return {row[0]: (row[1], row[2], row[3], row[4] or "") for row in cursor.fetchall()}

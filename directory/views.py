@@ -21,17 +21,31 @@ def my_profile(request):
     place_form = PracticePlaceForm(prefix="place")
     if request.method == "POST" and form.is_valid():
         pro = form.save(commit=False)
-        existing = Professional.objects.filter(idnat=f"{pro.id_type}{pro.national_id}").exclude(pk=pro.pk).first()
-        if existing is not None and User.objects.filter(professional=existing).exclude(pk=request.user.pk).exists():
+        existing = (
+            Professional.objects.filter(idnat=f"{pro.id_type}{pro.national_id}").exclude(pk=pro.pk).first()
+        )
+        if (
+            existing is not None
+            and User.objects.filter(professional=existing).exclude(pk=request.user.pk).exists()
+        ):
             form.add_error("national_id", "Ce numéro est déjà rattaché au compte d'un autre utilisateur.")
         else:
             try:
                 with transaction.atomic():
                     if existing is not None:
                         # Link to the directory entry (e.g. imported from the RPPS extract) rather than duplicate it.
-                        for field in ("civility", "last_name", "first_name", "profession_system", "profession_code",
-                                      "specialty_code", "mssante", "phone", "accepts_new_patients",
-                                      "takes_part_in_snp"):
+                        for field in (
+                            "civility",
+                            "last_name",
+                            "first_name",
+                            "profession_system",
+                            "profession_code",
+                            "specialty_code",
+                            "mssante",
+                            "phone",
+                            "accepts_new_patients",
+                            "takes_part_in_snp",
+                        ):
                             setattr(existing, field, getattr(pro, field))
                         pro = existing
                     pro.full_clean()
@@ -46,9 +60,12 @@ def my_profile(request):
             except IntegrityError:
                 form.add_error("national_id", "Ce numéro est déjà utilisé.")
     places = professional.places.select_related("commune") if professional.pk else []
-    return render(request, "directory/my_profile.html", {"form": form, "place_form": place_form, "places": places,
-                                                         "professional": professional},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "directory/my_profile.html",
+        {"form": form, "place_form": place_form, "places": places, "professional": professional},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -63,8 +80,14 @@ def add_place(request):
         commune = Commune.objects.filter(insee=form.cleaned_data["commune_insee"].strip().upper()).first()
         if commune is None:
             messages.error(request, f"Commune inconnue : « {form.cleaned_data['commune_insee']} ».")
-        elif form.cleaned_data["postal_code"] and not commune.postal_codes.filter(code=form.cleaned_data["postal_code"]).exists():
-            messages.error(request, f"Le code postal {form.cleaned_data['postal_code']} ne correspond pas à {commune.name}.")
+        elif (
+            form.cleaned_data["postal_code"]
+            and not commune.postal_codes.filter(code=form.cleaned_data["postal_code"]).exists()
+        ):
+            messages.error(
+                request,
+                f"Le code postal {form.cleaned_data['postal_code']} ne correspond pas à {commune.name}.",
+            )
         else:
             place = form.save(commit=False)
             place.professional, place.commune = professional, commune
@@ -72,7 +95,10 @@ def add_place(request):
             place.save()
             messages.success(request, "Lieu d'exercice ajouté.")
     else:
-        messages.error(request, "Lieu d'exercice invalide : " + " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(
+            request,
+            "Lieu d'exercice invalide : " + " ".join(e for errs in form.errors.values() for e in errs),
+        )
     return redirect("directory:my_profile")
 
 
@@ -109,11 +135,15 @@ def default_place(cpts) -> str:
 def criteria_from(form: SearchForm, cpts) -> query.Criteria:
     data = form.cleaned_data
     return query.Criteria(
-        name=data.get("name") or "", profession=data.get("profession") or "", specialty=data.get("specialty") or "",
+        name=data.get("name") or "",
+        profession=data.get("profession") or "",
+        specialty=data.get("specialty") or "",
         where=(data.get("where") or "") if "where" in form.data else default_place(cpts),
         radius_km=data.get("radius_km") or query.DEFAULT_RADIUS_KM,
-        accepts_new_patients=bool(data.get("accepts_new_patients")), snp=bool(data.get("snp")),
-        members_only=bool(data.get("members_only")), page=data.get("page") or 1,
+        accepts_new_patients=bool(data.get("accepts_new_patients")),
+        snp=bool(data.get("snp")),
+        members_only=bool(data.get("members_only")),
+        page=data.get("page") or 1,
     )
 
 
@@ -131,9 +161,17 @@ def search_page(request, access):
     params = request.GET.copy()
     params.pop("page", None)
     status = 400 if form.is_bound and form.errors else 200
-    return render(request, "directory/search.html", {
-        "cpts": access.cpts, "form": form, "result": result, "query": params.urlencode(),
-    }, status=status)
+    return render(
+        request,
+        "directory/search.html",
+        {
+            "cpts": access.cpts,
+            "form": form,
+            "result": result,
+            "query": params.urlencode(),
+        },
+        status=status,
+    )
 
 
 @cpts_view("cpts.search_directory")
@@ -144,13 +182,19 @@ def professional_page(request, access, professional_id):
     places = pro.places.select_related("commune", "structure").order_by("-active", "-is_primary", "pk")
     account = getattr(pro, "account", None)
     member = bool(account and account.memberships.filter(cpts=access.cpts, active=True).exists())
-    return render(request, "directory/professional.html", {
-        "cpts": access.cpts, "pro": pro, "places": places, "is_member": member,
-    })
+    return render(
+        request,
+        "directory/professional.html",
+        {
+            "cpts": access.cpts,
+            "pro": pro,
+            "places": places,
+            "is_member": member,
+        },
+    )
 
 
 @cpts_view("cpts.view_reports")
 def offer_page(request, access):
     rates = membership_rates(access.cpts)
     return render(request, "directory/offer.html", {"cpts": access.cpts, "rates": rates})
-

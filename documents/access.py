@@ -17,8 +17,10 @@ from cpts.models import CPTS
 from cpts.scoping import scoped
 from documents.models import Document, DocumentVersion
 
-NO_CONSENT = ("Aucun consentement valide du patient : aucun document ne peut être partagé dans ce cercle de soins "
-              "tant qu'un consentement n'a pas été recueilli.")
+NO_CONSENT = (
+    "Aucun consentement valide du patient : aucun document ne peut être partagé dans ce cercle de soins "
+    "tant qu'un consentement n'a pas été recueilli."
+)
 CLOSED = "Ce groupe est clôturé : il est en lecture seule."
 
 
@@ -28,9 +30,12 @@ def can_add(user, group: Group) -> bool:
 
 def can_delete(user, document: Document) -> bool:
     group = document.group
-    return (group_rules.can_read(user, group) and group.status == Group.Status.OPEN
-            and document.kind == Document.Kind.FILE
-            and (document.created_by_id == user.pk or group_rules.can_manage(user, group)))
+    return (
+        group_rules.can_read(user, group)
+        and group.status == Group.Status.OPEN
+        and document.kind == Document.Kind.FILE
+        and (document.created_by_id == user.pk or group_rules.can_manage(user, group))
+    )
 
 
 def with_versions(qs: QuerySet) -> QuerySet:

@@ -43,18 +43,25 @@ def check_file(upload, field: str = "file", scans_only: bool = False) -> Checked
     limit = filetypes.max_bytes()
     size = getattr(upload, "size", None) or 0
     if getattr(upload, "oversized", False) or size > limit:
-        raise ActionError(f"« {shown} » : fichier trop volumineux ({filetypes.megabytes(size)}, "
-                          f"{filetypes.megabytes(limit)} au plus).", field)
+        raise ActionError(
+            f"« {shown} » : fichier trop volumineux ({filetypes.megabytes(size)}, "
+            f"{filetypes.megabytes(limit)} au plus).",
+            field,
+        )
     upload.seek(0)
     data = upload.read(limit + 1)
     if len(data) > limit:
-        raise ActionError(f"« {shown} » : fichier trop volumineux ({filetypes.megabytes(limit)} au plus).", field)
+        raise ActionError(
+            f"« {shown} » : fichier trop volumineux ({filetypes.megabytes(limit)} au plus).", field
+        )
     try:
         filetype = filetypes.detect(data)
     except filetypes.FileRefused as exc:
         raise ActionError(f"« {shown} » : {exc.message}", field) from None
     if scans_only and filetype.key not in ("pdf", *filetypes.IMAGES):
-        raise ActionError(f"« {shown} » : le consentement signé se joint en PDF ou en image (scan ou photo).", field)
+        raise ActionError(
+            f"« {shown} » : le consentement signé se joint en PDF ou en image (scan ou photo).", field
+        )
     return CheckedFile(filetypes.safe_filename(getattr(upload, "name", ""), filetype), filetype, data)
 
 
@@ -77,20 +84,47 @@ def _title(title: str, default: str) -> str:
 def _store(document: Document, by, checked: CheckedFile, number: int) -> DocumentVersion:
     data = checked.data
     version = DocumentVersion.objects.create(
-        cpts_id=document.cpts_id, document=document, number=number, filename=checked.filename,
-        content_type=checked.filetype.content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-        sha1_base64=base64.b64encode(hashlib.sha1(data, usedforsecurity=False).digest()).decode(), uploaded_by=by)
+        cpts_id=document.cpts_id,
+        document=document,
+        number=number,
+        filename=checked.filename,
+        content_type=checked.filetype.content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        sha1_base64=base64.b64encode(hashlib.sha1(data, usedforsecurity=False).digest()).decode(),
+        uploaded_by=by,
+    )
     key_id, nonce, ciphertext = crypto.encrypt(data, version.pk)
-    DocumentBlob.objects.create(cpts_id=document.cpts_id, version=version, key_id=key_id, nonce=nonce,
-                                ciphertext=ciphertext, encrypted_at=timezone.now())
+    DocumentBlob.objects.create(
+        cpts_id=document.cpts_id,
+        version=version,
+        key_id=key_id,
+        nonce=nonce,
+        ciphertext=ciphertext,
+        encrypted_at=timezone.now(),
+    )
     return version
 
 
-def _create(group: Group, by, checked: CheckedFile, *, title: str = "", kind: str = Document.Kind.FILE,
-            message: Message | None = None, consent: Consent | None = None) -> Document:
-    document = Document.objects.create(cpts_id=group.cpts_id, group=group, kind=kind,
-                                       title=_title(title, checked.filename), message=message, consent=consent,
-                                       created_by=by)
+def _create(
+    group: Group,
+    by,
+    checked: CheckedFile,
+    *,
+    title: str = "",
+    kind: str = Document.Kind.FILE,
+    message: Message | None = None,
+    consent: Consent | None = None,
+) -> Document:
+    document = Document.objects.create(
+        cpts_id=group.cpts_id,
+        group=group,
+        kind=kind,
+        title=_title(title, checked.filename),
+        message=message,
+        consent=consent,
+        created_by=by,
+    )
     _store(document, by, checked, 1)
     emit("document.added", group, by, document, version=1)
     return document
@@ -112,8 +146,9 @@ def add_version(document: Document, by, upload) -> DocumentVersion:
     group = document.group
     _writable(group, by, clinical=document.kind == Document.Kind.FILE)
     if document.kind != Document.Kind.FILE:
-        raise ActionError("Le document signé d'un consentement ne se remplace pas : enregistrez un nouveau "
-                          "consentement.")
+        raise ActionError(
+            "Le document signé d'un consentement ne se remplace pas : enregistrez un nouveau consentement."
+        )
     if upload is None:
         raise ActionError("Choisissez un fichier à déposer.", "file")
     checked = check_file(upload)
@@ -135,18 +170,25 @@ def delete_document(document: Document, by) -> Document:
     if group.status != Group.Status.OPEN:
         raise ActionError(CLOSED)
     if document.kind != Document.Kind.FILE:
-        raise ActionError("Le document signé d'un consentement fait foi : il ne se supprime pas. Enregistrez "
-                          "plutôt le retrait du consentement.")
+        raise ActionError(
+            "Le document signé d'un consentement fait foi : il ne se supprime pas. Enregistrez "
+            "plutôt le retrait du consentement."
+        )
     if document.created_by_id != by.pk and not group_rules.can_manage(by, group):
-        raise PermissionDenied("Seuls l'auteur du document, l'initiateur du groupe et la coordination peuvent le "
-                               "supprimer.")
+        raise PermissionDenied(
+            "Seuls l'auteur du document, l'initiateur du groupe et la coordination peuvent le supprimer."
+        )
     locked = Document.objects.select_for_update().get(pk=document.pk)
     if locked.deleted_at is not None:
         raise ActionError("Ce document est déjà supprimé.")
     locked.deleted_at, locked.deleted_by = timezone.now(), by
     locked.save(update_fields=["deleted_at", "deleted_by"])
-    record(AuditEntry.Action.DECISION, obj=locked, cpts_id=locked.cpts_id,
-           details={"decision": "document_deleted", "group_id": group.pk})
+    record(
+        AuditEntry.Action.DECISION,
+        obj=locked,
+        cpts_id=locked.cpts_id,
+        details={"decision": "document_deleted", "group_id": group.pk},
+    )
     return locked
 
 
@@ -175,14 +217,21 @@ def record_consent(group: Group, by, document=None, **consent) -> Consent:
     was signed on paper, checked before the consent is written, stored in the circle with it."""
     method = consent.get("method")
     if method == Consent.Method.SIGNED_PAPER and document is None:
-        raise ActionError("Consentement sur papier signé : joignez le scan du document signé (PDF ou image).",
-                          "document")
+        raise ActionError(
+            "Consentement sur papier signé : joignez le scan du document signé (PDF ou image).", "document"
+        )
     checked = check_file(document, field="document", scans_only=True) if document is not None else None
     recorded = coordination_actions.record_consent(group, by, **consent)
     if checked is not None:
         _writable(group, by, clinical=False)
-        _create(group, by, checked, title=f"Consentement signé du {recorded.collected_on:%d/%m/%Y}",
-                kind=Document.Kind.CONSENT_FORM, consent=recorded)
+        _create(
+            group,
+            by,
+            checked,
+            title=f"Consentement signé du {recorded.collected_on:%d/%m/%Y}",
+            kind=Document.Kind.CONSENT_FORM,
+            consent=recorded,
+        )
     return recorded
 
 
@@ -199,8 +248,12 @@ def open_version(version: DocumentVersion, user, *, inline: bool) -> bytes:
     document = version.document
     if not group_rules.can_read(user, document.group):
         raise PermissionDenied("Vous n'êtes pas membre de ce groupe.")
-    details = {"document_id": document.pk, "version": version.number, "group_id": document.group_id,
-               "disposition": "inline" if inline else "attachment"}
+    details = {
+        "document_id": document.pk,
+        "version": version.number,
+        "group_id": document.group_id,
+        "disposition": "inline" if inline else "attachment",
+    }
     blob = DocumentBlob.objects.filter(version=version).first()
     try:
         if blob is None:
@@ -210,9 +263,17 @@ def open_version(version: DocumentVersion, user, *, inline: bool) -> bytes:
             raise crypto.IntegrityFailure("empreinte SHA-256 différente")
     except crypto.IntegrityFailure as exc:
         logger.error("document version %s: %s", version.pk, exc)
-        record(AuditEntry.Action.DECISION, obj=version, cpts_id=version.cpts_id,
-               details={**details, "decision": "document_integrity_failure", "reason": str(exc)})
+        record(
+            AuditEntry.Action.DECISION,
+            obj=version,
+            cpts_id=version.cpts_id,
+            details={**details, "decision": "document_integrity_failure", "reason": str(exc)},
+        )
         raise ContentUnavailable(str(exc)) from exc
-    record(AuditEntry.Action.VIEW if inline else AuditEntry.Action.EXPORT, obj=version, cpts_id=version.cpts_id,
-           details=details)
+    record(
+        AuditEntry.Action.VIEW if inline else AuditEntry.Action.EXPORT,
+        obj=version,
+        cpts_id=version.cpts_id,
+        details=details,
+    )
     return data

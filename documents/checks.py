@@ -14,6 +14,11 @@ def document_keys(app_configs, **kwargs):
     try:
         crypto.keyring()
     except ImproperlyConfigured as exc:
-        return [checks.Error(str(exc), id="documents.E001",
-                             hint="Générez une clé : python manage.py rotate_document_keys --new-key k1")]
+        return [
+            checks.Error(
+                str(exc),
+                id="documents.E001",
+                hint="Générez une clé : python manage.py rotate_document_keys --new-key k1",
+            )
+        ]
     return []

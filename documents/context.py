@@ -13,8 +13,11 @@ def section_context(user, group: Group, upload_form: UploadForm | None = None) -
     is_open = group.status == Group.Status.OPEN
     can_add = access.can_add(user, group)
     return {
-        "group": group, "cpts": group.cpts, "documents": list(access.group_documents(group)),
-        "can_add": can_add, "is_open": is_open,
+        "group": group,
+        "cpts": group.cpts,
+        "documents": list(access.group_documents(group)),
+        "can_add": can_add,
+        "is_open": is_open,
         "upload_form": (upload_form or UploadForm(auto_id="document_%s")) if can_add else None,
     }
 
@@ -30,8 +33,9 @@ def attachments_by_message(group: Group) -> dict[int, list[Document]]:
 
 def documents_by_consent(group: Group) -> dict[int, list[Document]]:
     by_consent: dict[int, list[Document]] = {}
-    for document in access.with_versions(Document.objects.filter(group=group, consent__isnull=False,
-                                                                 kind=Document.Kind.CONSENT_FORM)):
+    for document in access.with_versions(
+        Document.objects.filter(group=group, consent__isnull=False, kind=Document.Kind.CONSENT_FORM)
+    ):
         by_consent.setdefault(document.consent_id, []).append(document)
     return by_consent
 

@@ -44,13 +44,17 @@ def parse_keys(entries: list[str], source: str = "OPENCPTS_DOCUMENT_KEYS") -> Ke
     for entry in entries:
         key_id, sep, encoded = entry.strip().partition(":")
         if not sep or not KEY_ID.match(key_id):
-            raise ImproperlyConfigured(f"{source}: each key is 'keyid:base64key' (keyid: letters, digits, . _ -).")
+            raise ImproperlyConfigured(
+                f"{source}: each key is 'keyid:base64key' (keyid: letters, digits, . _ -)."
+            )
         try:
             key = base64.b64decode(encoded.strip(), validate=True)
         except (binascii.Error, ValueError) as exc:
             raise ImproperlyConfigured(f"{source}: the key {key_id!r} is not valid base64.") from exc
         if len(key) != 32:
-            raise ImproperlyConfigured(f"{source}: the key {key_id!r} must be 32 bytes (AES-256), not {len(key)}.")
+            raise ImproperlyConfigured(
+                f"{source}: the key {key_id!r} must be 32 bytes (AES-256), not {len(key)}."
+            )
         if key_id in keys:
             raise ImproperlyConfigured(f"{source}: the key id {key_id!r} appears twice.")
         keys[key_id] = key
@@ -89,8 +93,10 @@ def keyring() -> Keyring:
     elif settings.DEV:
         cache_key = ("dev", str(Path(settings.VAR_DIR) / DEV_KEY_FILE))
     else:
-        raise ImproperlyConfigured("OPENCPTS_DOCUMENT_KEYS must be set outside development (OPENCPTS_DEV=1): "
-                                   "see docs/OPERATIONS.md, « Documents : clés de chiffrement ».")
+        raise ImproperlyConfigured(
+            "OPENCPTS_DOCUMENT_KEYS must be set outside development (OPENCPTS_DEV=1): "
+            "see docs/OPERATIONS.md, « Documents : clés de chiffrement »."
+        )
     ring = _cache.get(cache_key)
     if ring is None:
         if configured:
@@ -106,17 +112,26 @@ def associated_data(version_id: int, purpose: str = "document-version") -> bytes
     return f"opencpts/{purpose}/{version_id}".encode()
 
 
-def encrypt(plaintext: bytes, version_id: int, ring: Keyring | None = None,
-            purpose: str = "document-version") -> tuple[str, bytes, bytes]:
+def encrypt(
+    plaintext: bytes, version_id: int, ring: Keyring | None = None, purpose: str = "document-version"
+) -> tuple[str, bytes, bytes]:
     """→ (key id, nonce, ciphertext with its 16-byte tag), under the current key."""
     ring = ring or keyring()
     nonce = os.urandom(NONCE_BYTES)
-    ciphertext = AESGCM(ring.keys[ring.current_id]).encrypt(nonce, plaintext, associated_data(version_id, purpose))
+    ciphertext = AESGCM(ring.keys[ring.current_id]).encrypt(
+        nonce, plaintext, associated_data(version_id, purpose)
+    )
     return ring.current_id, nonce, ciphertext
 
 
-def decrypt(key_id: str, nonce: bytes, ciphertext: bytes, version_id: int, ring: Keyring | None = None,
-            purpose: str = "document-version") -> bytes:
+def decrypt(
+    key_id: str,
+    nonce: bytes,
+    ciphertext: bytes,
+    version_id: int,
+    ring: Keyring | None = None,
+    purpose: str = "document-version",
+) -> bytes:
     ring = ring or keyring()
     key = ring.keys.get(key_id)
     if key is None:

@@ -43,27 +43,49 @@ class FileType:
     previewable: bool = False
 
 
-TYPES = {t.key: t for t in (
-    FileType("pdf", "PDF", "application/pdf", (".pdf",), previewable=True),
-    FileType("png", "Image PNG", "image/png", (".png",), previewable=True),
-    FileType("jpeg", "Image JPEG", "image/jpeg", (".jpg", ".jpeg"), previewable=True),
-    FileType("gif", "Image GIF", "image/gif", (".gif",), previewable=True),
-    FileType("webp", "Image WebP", "image/webp", (".webp",), previewable=True),
-    FileType("docx", "Document Word", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-             (".docx",)),
-    FileType("xlsx", "Classeur Excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",)),
-    FileType("pptx", "Présentation PowerPoint",
-             "application/vnd.openxmlformats-officedocument.presentationml.presentation", (".pptx",)),
-    FileType("odt", "Texte OpenDocument", "application/vnd.oasis.opendocument.text", (".odt",)),
-    FileType("ods", "Classeur OpenDocument", "application/vnd.oasis.opendocument.spreadsheet", (".ods",)),
-    FileType("odp", "Présentation OpenDocument", "application/vnd.oasis.opendocument.presentation", (".odp",)),
-)}
+TYPES = {
+    t.key: t
+    for t in (
+        FileType("pdf", "PDF", "application/pdf", (".pdf",), previewable=True),
+        FileType("png", "Image PNG", "image/png", (".png",), previewable=True),
+        FileType("jpeg", "Image JPEG", "image/jpeg", (".jpg", ".jpeg"), previewable=True),
+        FileType("gif", "Image GIF", "image/gif", (".gif",), previewable=True),
+        FileType("webp", "Image WebP", "image/webp", (".webp",), previewable=True),
+        FileType(
+            "docx",
+            "Document Word",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            (".docx",),
+        ),
+        FileType(
+            "xlsx",
+            "Classeur Excel",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            (".xlsx",),
+        ),
+        FileType(
+            "pptx",
+            "Présentation PowerPoint",
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            (".pptx",),
+        ),
+        FileType("odt", "Texte OpenDocument", "application/vnd.oasis.opendocument.text", (".odt",)),
+        FileType("ods", "Classeur OpenDocument", "application/vnd.oasis.opendocument.spreadsheet", (".ods",)),
+        FileType(
+            "odp", "Présentation OpenDocument", "application/vnd.oasis.opendocument.presentation", (".odp",)
+        ),
+    )
+}
 BY_CONTENT_TYPE = {t.content_type: t for t in TYPES.values()}
 IMAGES = ("png", "jpeg", "gif", "webp")
-ACCEPTED_TEXT = "PDF, images PNG, JPEG, GIF ou WebP, documents Word, Excel, PowerPoint (docx, xlsx, pptx) ou " \
-                "OpenDocument (odt, ods, odp)"
+ACCEPTED_TEXT = (
+    "PDF, images PNG, JPEG, GIF ou WebP, documents Word, Excel, PowerPoint (docx, xlsx, pptx) ou "
+    "OpenDocument (odt, ods, odp)"
+)
 # For the file inputs' ``accept`` attribute (a hint to the browser; the server decides from the content).
-ACCEPT = ",".join([ext for t in TYPES.values() for ext in t.extensions] + [t.content_type for t in TYPES.values()])
+ACCEPT = ",".join(
+    [ext for t in TYPES.values() for ext in t.extensions] + [t.content_type for t in TYPES.values()]
+)
 ACCEPT_SCANS = ".pdf,.png,.jpg,.jpeg,.webp,application/pdf,image/png,image/jpeg,image/webp"
 
 MAX_PIXELS = 100_000_000  # an image bigger than this is a decompression bomb for the viewer, not a scan
@@ -114,18 +136,25 @@ def detect(data: bytes) -> FileType:
     if data.startswith(b"PK\x03\x04"):
         return _check_zip(data)
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        raise FileRefused("ancien format Office (.doc, .xls, .ppt), qui peut contenir des macros : enregistrez le "
-                          "document au format .docx, .xlsx, .pptx ou PDF.")
+        raise FileRefused(
+            "ancien format Office (.doc, .xls, .ppt), qui peut contenir des macros : enregistrez le "
+            "document au format .docx, .xlsx, .pptx ou PDF."
+        )
     markup = _markup_kind(data)
     if markup:
         raise FileRefused(markup)
-    raise FileRefused(f"type de fichier non pris en charge ({_guess(data)}). Types acceptés : {ACCEPTED_TEXT}.")
+    raise FileRefused(
+        f"type de fichier non pris en charge ({_guess(data)}). Types acceptés : {ACCEPTED_TEXT}."
+    )
 
 
 EXECUTABLE_MAGIC = (
     b"MZ",  # DOS / Windows PE
     b"\x7fELF",  # Linux, BSD
-    b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe",  # Mach-O
+    b"\xfe\xed\xfa\xce",
+    b"\xfe\xed\xfa\xcf",
+    b"\xce\xfa\xed\xfe",
+    b"\xcf\xfa\xed\xfe",  # Mach-O
     b"\xca\xfe\xba\xbe",  # Mach-O universal / Java class
     b"#!",  # script with an interpreter line
     b"\x00asm",  # WebAssembly
@@ -141,17 +170,21 @@ def _markup_kind(data: bytes) -> str | None:
     head = data[:8192]
     for bom in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):
         if head.startswith(bom):
-            head = head[len(bom):]
+            head = head[len(bom) :]
             break
     text = head.replace(b"\x00", b"").lstrip().lower()
     if not text.startswith(b"<"):
         return None
     if b"<svg" in text:
-        return "les images SVG sont refusées (elles peuvent contenir du code qui s'exécute à l'ouverture) : " \
-               "exportez l'image en PNG ou en PDF."
+        return (
+            "les images SVG sont refusées (elles peuvent contenir du code qui s'exécute à l'ouverture) : "
+            "exportez l'image en PNG ou en PDF."
+        )
     if re.search(rb"<(!doctype\s+html|html|head|body|script|iframe|meta|a\s|div|p>|table)", text):
-        return "les pages HTML sont refusées (elles peuvent contenir du code qui s'exécute à l'ouverture) : " \
-               "enregistrez la page en PDF."
+        return (
+            "les pages HTML sont refusées (elles peuvent contenir du code qui s'exécute à l'ouverture) : "
+            "enregistrez la page en PDF."
+        )
     return "les fichiers XML ou de balisage sont refusés : enregistrez le document en PDF."
 
 
@@ -168,6 +201,7 @@ def _guess(data: bytes) -> str:
 
 
 # ------------------------------------------------------------------------------------------------- PDF
+
 
 def _check_pdf(data: bytes) -> None:
     if not re.match(rb"%PDF-[12]\.\d", data):
@@ -193,12 +227,12 @@ def _check_pixels(width: int, height: int, label: str) -> None:
 def _check_png(data: bytes) -> None:
     pos, first, ended = 8, True, False
     while pos + 12 <= len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
         if not kind.isalpha() or pos + 12 + length > len(data):
             raise FileRefused("image PNG mal formée ou tronquée.")
-        body = data[pos + 8:pos + 8 + length]
+        body = data[pos + 8 : pos + 8 + length]
         if first:
-            crc = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])[0]
+            crc = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])[0]
             if kind != b"IHDR" or length != 13 or zlib.crc32(kind + body) != crc:
                 raise FileRefused("image PNG mal formée (en-tête IHDR invalide).")
             width, height = struct.unpack(">II", body[:8])
@@ -227,11 +261,11 @@ def _check_jpeg(data: bytes) -> None:
         if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
             pos += 2
             continue
-        length = struct.unpack(">H", data[pos + 2:pos + 4])[0]
+        length = struct.unpack(">H", data[pos + 2 : pos + 4])[0]
         if length < 2 or pos + 2 + length > len(data):
             raise FileRefused("image JPEG mal formée ou tronquée.")
         if marker in SOF_MARKERS and length >= 7:
-            height, width = struct.unpack(">HH", data[pos + 5:pos + 9])
+            height, width = struct.unpack(">HH", data[pos + 5 : pos + 9])
             size = (width, height)
         if marker == 0xDA:  # start of scan: the compressed image follows
             break
@@ -254,27 +288,41 @@ def _check_gif(data: bytes) -> None:
 
 def _check_webp(data: bytes) -> None:
     riff_size = struct.unpack("<I", data[4:8])[0]
-    if riff_size + 8 > len(data) + 1 or riff_size + 8 < len(data) - 1 or data[12:16] not in (b"VP8 ", b"VP8L", b"VP8X"):
+    if (
+        riff_size + 8 > len(data) + 1
+        or riff_size + 8 < len(data) - 1
+        or data[12:16] not in (b"VP8 ", b"VP8L", b"VP8X")
+    ):
         raise FileRefused("image WebP mal formée ou tronquée.")
 
 
 # ----------------------------------------------------------------------------------------- Office (ZIP)
 
 OOXML = {
-    "word/document.xml": ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"),
+    "word/document.xml": (
+        "docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+    ),
     "xl/workbook.xml": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"),
-    "ppt/presentation.xml": ("pptx",
-                             "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"),
+    "ppt/presentation.xml": (
+        "pptx",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml",
+    ),
 }
-ODF = {"application/vnd.oasis.opendocument.text": "odt", "application/vnd.oasis.opendocument.spreadsheet": "ods",
-       "application/vnd.oasis.opendocument.presentation": "odp"}
+ODF = {
+    "application/vnd.oasis.opendocument.text": "odt",
+    "application/vnd.oasis.opendocument.spreadsheet": "ods",
+    "application/vnd.oasis.opendocument.presentation": "odp",
+}
 
 
 def zip_limits() -> tuple[int, int, int]:
     """(entries, total uncompressed bytes, compression ratio of one big entry), from the settings."""
-    return (int(getattr(settings, "OPENCPTS_DOCUMENT_ZIP_MAX_ENTRIES", 2000)),
-            int(getattr(settings, "OPENCPTS_DOCUMENT_ZIP_MAX_UNCOMPRESSED", 200 * 1024 * 1024)),
-            int(getattr(settings, "OPENCPTS_DOCUMENT_ZIP_MAX_RATIO", 100)))
+    return (
+        int(getattr(settings, "OPENCPTS_DOCUMENT_ZIP_MAX_ENTRIES", 2000)),
+        int(getattr(settings, "OPENCPTS_DOCUMENT_ZIP_MAX_UNCOMPRESSED", 200 * 1024 * 1024)),
+        int(getattr(settings, "OPENCPTS_DOCUMENT_ZIP_MAX_RATIO", 100)),
+    )
 
 
 RATIO_FLOOR = 1024 * 1024  # entries smaller than this once decompressed are harmless whatever their ratio
@@ -299,7 +347,9 @@ def _check_zip(data: bytes, nested: bool = False) -> FileType:
         if name.startswith(("/", "\\")) or ".." in name.replace("\\", "/").split("/") or "\x00" in name:
             raise FileRefused("archive ZIP aux chemins suspects : refusée.")
         if info.flag_bits & 0x1:
-            raise FileRefused("document protégé par mot de passe (chiffré) : retirez la protection avant de le déposer.")
+            raise FileRefused(
+                "document protégé par mot de passe (chiffré) : retirez la protection avant de le déposer."
+            )
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise FileRefused("archive ZIP à la compression non standard : refusée.")
         total += info.file_size
@@ -344,35 +394,119 @@ def _check_zip(data: bytes, nested: bool = False) -> FileType:
     return TYPES[kind]
 
 
-MACROS = ("document Office contenant des macros : refusé. Enregistrez-le sans macros (.docx, .xlsx, .pptx) "
-          "ou en PDF.")
-EMBEDDED = ("document Office contenant un objet incorporé (programme, objet OLE ou ActiveX) : refusé. "
-            "Enregistrez-le sans objet incorporé ou en PDF.")
+MACROS = (
+    "document Office contenant des macros : refusé. Enregistrez-le sans macros (.docx, .xlsx, .pptx) "
+    "ou en PDF."
+)
+EMBEDDED = (
+    "document Office contenant un objet incorporé (programme, objet OLE ou ActiveX) : refusé. "
+    "Enregistrez-le sans objet incorporé ou en PDF."
+)
 EXECUTABLE = "document contenant un programme exécutable incorporé : refusé."
 # Names that are programs or scripts on some system, wherever they sit in the archive.
 EXECUTABLE_EXTENSIONS = {
-    "exe", "dll", "com", "scr", "pif", "cpl", "sys", "drv", "ocx", "msi", "msp", "msc", "bat", "cmd", "ps1",
-    "psm1", "vbs", "vbe", "js", "jse", "wsf", "wsh", "hta", "jar", "lnk", "reg", "inf", "application",
+    "exe",
+    "dll",
+    "com",
+    "scr",
+    "pif",
+    "cpl",
+    "sys",
+    "drv",
+    "ocx",
+    "msi",
+    "msp",
+    "msc",
+    "bat",
+    "cmd",
+    "ps1",
+    "psm1",
+    "vbs",
+    "vbe",
+    "js",
+    "jse",
+    "wsf",
+    "wsh",
+    "hta",
+    "jar",
+    "lnk",
+    "reg",
+    "inf",
+    "application",
     "gadget",
-    "sh", "bash", "elf", "so", "dylib", "app", "apk", "dex", "py", "pl", "rb", "command", "bin", "iso", "img",
-    "appx", "msix", "xll", "wll", "xlam", "ppam", "dotm", "xltm", "potm", "ppsm", "docm", "xlsm", "pptm",
-    "xlsb", "sldm", "url", "scf", "chm",
+    "sh",
+    "bash",
+    "elf",
+    "so",
+    "dylib",
+    "app",
+    "apk",
+    "dex",
+    "py",
+    "pl",
+    "rb",
+    "command",
+    "bin",
+    "iso",
+    "img",
+    "appx",
+    "msix",
+    "xll",
+    "wll",
+    "xlam",
+    "ppam",
+    "dotm",
+    "xltm",
+    "potm",
+    "ppsm",
+    "docm",
+    "xlsm",
+    "pptm",
+    "xlsb",
+    "sldm",
+    "url",
+    "scf",
+    "chm",
 }
 # In an OOXML package, a printer's settings are binary (.bin) but harmless.
 HARMLESS_BIN = re.compile(r"^(word|xl|ppt)/printersettings/printersettings\d*\.bin$")
 # Office packages a document may embed (a chart's data): checked in turn, and may embed nothing themselves.
 EMBEDDABLE_PACKAGES = {"docx", "xlsx", "pptx"}
 EMBEDDABLE = EMBEDDABLE_PACKAGES | {"png", "jpeg", "jpg", "emf", "wmf"}
-OFFICE_WITH_MACROS = {"bin", "docm", "xlsm", "pptm", "dotm", "xltm", "potm", "ppsm", "sldm", "xlsb", "xlam",
-                      "ppam"}
-MACRO_PARTS = re.compile(r"(^|/)(vbaproject\.bin|vbadata\.xml|vbaprojectsignature[a-z]*\.bin)$|"
-                         r"(^|/)(macrosheets|dialogsheets|intlmacrosheets)/|^(basic|scripts)/")
-MACRO_CONTENT_TYPES = re.compile(rb"macroEnabled|vbaProject|vbaData|macrosheet|ms-excel\.addin|"
-                                 rb"ms-office\.activeX|oleObject|x-msdownload", re.IGNORECASE)
+OFFICE_WITH_MACROS = {
+    "bin",
+    "docm",
+    "xlsm",
+    "pptm",
+    "dotm",
+    "xltm",
+    "potm",
+    "ppsm",
+    "sldm",
+    "xlsb",
+    "xlam",
+    "ppam",
+}
+MACRO_PARTS = re.compile(
+    r"(^|/)(vbaproject\.bin|vbadata\.xml|vbaprojectsignature[a-z]*\.bin)$|"
+    r"(^|/)(macrosheets|dialogsheets|intlmacrosheets)/|^(basic|scripts)/"
+)
+MACRO_CONTENT_TYPES = re.compile(
+    rb"macroEnabled|vbaProject|vbaData|macrosheet|ms-excel\.addin|"
+    rb"ms-office\.activeX|oleObject|x-msdownload",
+    re.IGNORECASE,
+)
 ODF_SCRIPTS = re.compile(rb"script:event-listener|vnd\.sun\.star\.script|<office:scripts?>|<script:")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-REFUSED_RELATIONSHIPS = {"oleobject", "activexcontrol", "activexcontrolbinary", "vbaproject",
-                         "vbaprojectsignature", "wordvbadata", "control"}
+REFUSED_RELATIONSHIPS = {
+    "oleobject",
+    "activexcontrol",
+    "activexcontrolbinary",
+    "vbaproject",
+    "vbaprojectsignature",
+    "wordvbadata",
+    "control",
+}
 EXTERNAL_REFUSED = {"attachedtemplate", "subdocument", "frame", "package", "oleobject", "externallinkpath"}
 
 
@@ -416,8 +550,10 @@ def _check_relationships(xml: bytes) -> None:
             path = urlsplit(target.replace("\\", "/")).path.rstrip("/").rsplit("/", 1)[-1].lower()
             extension = path.rsplit(".", 1)[-1] if "." in path else ""
             if kind in EXTERNAL_REFUSED or extension in EXECUTABLE_EXTENSIONS:
-                raise FileRefused("document Office qui ouvre un modèle, un objet ou un programme extérieur "
-                                  f"(« {target[:80]} ») : refusé.")
+                raise FileRefused(
+                    "document Office qui ouvre un modèle, un objet ou un programme extérieur "
+                    f"(« {target[:80]} ») : refusé."
+                )
 
 
 def _read_small(archive: zipfile.ZipFile, name: str, limit: int = 1024 * 1024) -> bytes:
@@ -433,26 +569,36 @@ def _office_kind(archive: zipfile.ZipFile, names: set[str]) -> str:
         except (zipfile.BadZipFile, zlib.error, OSError, RuntimeError) as exc:
             raise FileRefused("document Office corrompu.") from exc
         if MACRO_CONTENT_TYPES.search(content_types):
-            raise FileRefused("document Office contenant des macros ou des objets incorporés (OLE, ActiveX) : "
-                              "refusé. Enregistrez-le sans macros (.docx, .xlsx, .pptx) ou en PDF.")
+            raise FileRefused(
+                "document Office contenant des macros ou des objets incorporés (OLE, ActiveX) : "
+                "refusé. Enregistrez-le sans macros (.docx, .xlsx, .pptx) ou en PDF."
+            )
         if "_rels/.rels" not in names:
             raise FileRefused("document Office incomplet (relations absentes).")
         for part, (kind, main_type) in OOXML.items():
             if part in names and main_type.encode() in content_types:
                 return kind
-        raise FileRefused("document Office d'un type non pris en charge (seuls docx, xlsx et pptx sont acceptés).")
+        raise FileRefused(
+            "document Office d'un type non pris en charge (seuls docx, xlsx et pptx sont acceptés)."
+        )
     first = archive.infolist()[0]
     if first.filename == "mimetype":
         if first.compress_type != zipfile.ZIP_STORED:
             raise FileRefused("document OpenDocument mal formé.")
         mimetype = _read_small(archive, "mimetype", 200).decode("ascii", "replace").strip()
         if any(n.startswith(("basic/", "scripts/")) for n in lowered):
-            raise FileRefused("document OpenDocument contenant des macros : refusé. Enregistrez-le sans macros ou en PDF.")
+            raise FileRefused(
+                "document OpenDocument contenant des macros : refusé. Enregistrez-le sans macros ou en PDF."
+            )
         if mimetype in ODF and "content.xml" in names and "META-INF/manifest.xml" in names:
             return ODF[mimetype]
-        raise FileRefused("document OpenDocument d'un type non pris en charge (seuls odt, ods et odp sont acceptés).")
-    raise FileRefused(f"archive ZIP refusée : seuls les documents Office et OpenDocument sont acceptés parmi les "
-                      f"archives. Types acceptés : {ACCEPTED_TEXT}.")
+        raise FileRefused(
+            "document OpenDocument d'un type non pris en charge (seuls odt, ods et odp sont acceptés)."
+        )
+    raise FileRefused(
+        f"archive ZIP refusée : seuls les documents Office et OpenDocument sont acceptés parmi les "
+        f"archives. Types acceptés : {ACCEPTED_TEXT}."
+    )
 
 
 # --------------------------------------------------------------------------------------------- names
@@ -474,5 +620,5 @@ def safe_filename(name: str, filetype: FileType) -> str:
     ext = f".{ext.lower()}" if ext else ""
     if ext not in filetype.extensions:
         stem, ext = (f"{stem}{ext}" if stem else ext.lstrip(".")), filetype.extensions[0]
-    stem = stem.strip(" .")[:150 - len(ext)].strip(" .") or "document"
+    stem = stem.strip(" .")[: 150 - len(ext)].strip(" .") or "document"
     return f"{stem}{ext}"

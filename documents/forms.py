@@ -33,16 +33,19 @@ def attachments_field() -> MultipleFileField:
 
 
 def consent_scan_field() -> forms.FileField:
-    return forms.FileField(label="Document signé (scan PDF ou photo)", required=False,
-                           widget=forms.FileInput(attrs={"accept": ACCEPT_SCANS}),
-                           help_text="Obligatoire pour un consentement sur papier signé ; "
-                                     f"{megabytes(max_bytes())} au plus.")
+    return forms.FileField(
+        label="Document signé (scan PDF ou photo)",
+        required=False,
+        widget=forms.FileInput(attrs={"accept": ACCEPT_SCANS}),
+        help_text=f"Obligatoire pour un consentement sur papier signé ; {megabytes(max_bytes())} au plus.",
+    )
 
 
 class UploadForm(forms.Form):
     file = forms.FileField(label="Fichier", widget=forms.FileInput(attrs={"accept": ACCEPT}))
-    title = forms.CharField(label="Titre (facultatif)", max_length=200, required=False,
-                            help_text="Par défaut, le nom du fichier.")
+    title = forms.CharField(
+        label="Titre (facultatif)", max_length=200, required=False, help_text="Par défaut, le nom du fichier."
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -21,13 +21,18 @@ class Document(TenantModel):
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField("nature", max_length=20, choices=Kind.choices, default=Kind.FILE)
     title = models.CharField("titre", max_length=200)
-    message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="documents")
-    consent = models.ForeignKey(Consent, on_delete=models.SET_NULL, null=True, blank=True, related_name="documents")
+    message = models.ForeignKey(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="documents"
+    )
+    consent = models.ForeignKey(
+        Consent, on_delete=models.SET_NULL, null=True, blank=True, related_name="documents"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
-    deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -58,7 +63,9 @@ class DocumentVersion(TenantModel):
 
     class Meta:
         ordering = ["document", "-number"]
-        constraints = [models.UniqueConstraint(fields=["document", "number"], name="documentversion_unique_number")]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="documentversion_unique_number")
+        ]
 
     def __str__(self):
         return f"{self.filename} (version {self.number})"
@@ -82,7 +89,9 @@ class DocumentBlob(TenantModel):
     another version fails its integrity check). Stored in the database, so that a version and its content
     are written (or refused) in the same transaction."""
 
-    version = models.OneToOneField(DocumentVersion, on_delete=models.CASCADE, primary_key=True, related_name="blob")
+    version = models.OneToOneField(
+        DocumentVersion, on_delete=models.CASCADE, primary_key=True, related_name="blob"
+    )
     key_id = models.CharField("identifiant de la clé", max_length=64, db_index=True)
     nonce = models.BinaryField(max_length=12)
     ciphertext = models.BinaryField()

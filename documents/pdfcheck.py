@@ -54,28 +54,56 @@ STREAM_LIMITS = {  # pypdf's own decoding limits, for the duration of a check
     "xfa_decoding_work_maximum_length": MAX_OBJSTM_BYTES,
 }
 
-SCRIPT_KEYS = {"/JS": "JavaScript", "/JavaScript": "JavaScript", "/XFA": "formulaire XFA",
-               "/EmbeddedFiles": "fichier incorporé", "/EF": "fichier incorporé",
-               "/RichMediaContent": "média enrichi", "/RichMediaSettings": "média enrichi"}
+SCRIPT_KEYS = {
+    "/JS": "JavaScript",
+    "/JavaScript": "JavaScript",
+    "/XFA": "formulaire XFA",
+    "/EmbeddedFiles": "fichier incorporé",
+    "/EF": "fichier incorporé",
+    "/RichMediaContent": "média enrichi",
+    "/RichMediaSettings": "média enrichi",
+}
 FORBIDDEN_ACTIONS = {
-    "/JavaScript": "JavaScript", "/Launch": "lancement de programme", "/ImportData": "import de données",
-    "/SubmitForm": "envoi de formulaire", "/GoToR": "ouverture d'un autre fichier",
-    "/GoToE": "ouverture d'un fichier incorporé", "/RichMediaExecute": "média enrichi",
-    "/Rendition": "lecture de média", "/Movie": "lecture de média", "/Sound": "lecture de son",
+    "/JavaScript": "JavaScript",
+    "/Launch": "lancement de programme",
+    "/ImportData": "import de données",
+    "/SubmitForm": "envoi de formulaire",
+    "/GoToR": "ouverture d'un autre fichier",
+    "/GoToE": "ouverture d'un fichier incorporé",
+    "/RichMediaExecute": "média enrichi",
+    "/Rendition": "lecture de média",
+    "/Movie": "lecture de média",
+    "/Sound": "lecture de son",
     "/GoTo3DView": "vue 3D",
 }
-FORBIDDEN_SUBTYPES = {"/FileAttachment": "fichier incorporé", "/RichMedia": "média enrichi",
-                      "/Screen": "lecture de média", "/Movie": "lecture de média", "/Sound": "lecture de son",
-                      "/3D": "objet 3D"}
+FORBIDDEN_SUBTYPES = {
+    "/FileAttachment": "fichier incorporé",
+    "/RichMedia": "média enrichi",
+    "/Screen": "lecture de média",
+    "/Movie": "lecture de média",
+    "/Sound": "lecture de son",
+    "/3D": "objet 3D",
+}
 AUTOMATIC = "action automatique autre qu'un saut de page"
 
 OBJECT_HEADER = re.compile(rb"(?<![0-9])(\d{1,10})[\x00\t\n\f\r ]+(\d{1,5})[\x00\t\n\f\r ]+obj(?![A-Za-z])")
 XREF_ROW = re.compile(rb"\d{10} \d{5} [fn]")
-MARKUP = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|script|iframe|frameset|svg|object|embed|meta)\b",
-                    re.IGNORECASE)
+MARKUP = re.compile(
+    rb"<\s*(?:!doctype\s+html|html|head|body|script|iframe|frameset|svg|object|embed|meta)\b", re.IGNORECASE
+)
 NAME = re.compile(rb"/([^\x00\t\n\f\r ()<>\[\]{}/%]+)")
-RAW_ACTIVE = {b"JS", b"JavaScript", b"XFA", b"EmbeddedFiles", b"EmbeddedFile", b"Launch", b"RichMedia",
-              b"SubmitForm", b"ImportData", b"FileAttachment"}
+RAW_ACTIVE = {
+    b"JS",
+    b"JavaScript",
+    b"XFA",
+    b"EmbeddedFiles",
+    b"EmbeddedFile",
+    b"Launch",
+    b"RichMedia",
+    b"SubmitForm",
+    b"ImportData",
+    b"FileAttachment",
+}
 
 
 class PdfRefused(Exception):
@@ -87,8 +115,10 @@ class PdfRefused(Exception):
 TOO_MANY = "PDF à la structure anormale (trop d'objets) : refusé."
 TOO_BIG = "PDF à la structure anormale (trop volumineux une fois décompressé) : refusé."
 HTML = "ce fichier commence comme un PDF mais contient une page HTML ou du script : refusé."
-ADVICE = ("Imprimez-le en PDF simple (« Microsoft Print to PDF », « Enregistrer au format PDF ») avant de "
-          "le déposer.")
+ADVICE = (
+    "Imprimez-le en PDF simple (« Microsoft Print to PDF », « Enregistrer au format PDF ») avant de "
+    "le déposer."
+)
 
 
 def _active(what: str) -> PdfRefused:
@@ -124,20 +154,25 @@ def check(data: bytes) -> None:
     except MemoryError as exc:
         raise PdfRefused(TOO_BIG) from exc
     except Exception as exc:  # noqa: BLE001 - whatever the parser raises, the file is not accepted
-        raise PdfRefused("PDF illisible ou mal formé (sa structure ne peut pas être analysée) : refusé. "
-                         "Enregistrez-le à nouveau en PDF.") from exc
+        raise PdfRefused(
+            "PDF illisible ou mal formé (sa structure ne peut pas être analysée) : refusé. "
+            "Enregistrez-le à nouveau en PDF."
+        ) from exc
 
 
 def _check(data: bytes) -> None:
     # Counted first (an upper bound, then the expression when needed): parsing too many takes too long.
-    if ((data.count(b"obj") > MAX_OBJECTS and _more_than(OBJECT_HEADER, data, MAX_OBJECTS))
-            or (data.count(b" n") + data.count(b" f") > MAX_OBJECTS and _more_than(XREF_ROW, data, MAX_OBJECTS))):
+    if (data.count(b"obj") > MAX_OBJECTS and _more_than(OBJECT_HEADER, data, MAX_OBJECTS)) or (
+        data.count(b" n") + data.count(b" f") > MAX_OBJECTS and _more_than(XREF_ROW, data, MAX_OBJECTS)
+    ):
         raise PdfRefused(TOO_MANY)
     try:
         reader = PdfReader(io.BytesIO(data), strict=False, xref_stream_maximum_entries=MAX_OBJECTS)
         if reader.is_encrypted and not reader.decrypt(""):
-            raise PdfRefused("PDF protégé par mot de passe : il ne peut pas être vérifié. Retirez la "
-                             "protection avant de le déposer.")
+            raise PdfRefused(
+                "PDF protégé par mot de passe : il ne peut pas être vérifié. Retirez la "
+                "protection avant de le déposer."
+            )
         root = reader.trailer.get("/Root")
         root = root.get_object() if root is not None else None
     except PdfRefused:
@@ -170,8 +205,11 @@ def _more_than(pattern: re.Pattern, data: bytes, limit: int) -> bool:
 def _scan_file(walk: _Walk, data: bytes) -> list[tuple[int, int]]:
     """Parse every ``N G obj`` of the file in order; return the byte ranges between parsed objects."""
     stream = io.BytesIO(data)
-    offsets = {(number, generation): offset for generation, table in walk.reader.xref.items()
-               for number, offset in table.items()}
+    offsets = {
+        (number, generation): offset
+        for generation, table in walk.reader.xref.items()
+        for number, offset in table.items()
+    }
     gaps, pos = [], 0
     while (match := OBJECT_HEADER.search(data, pos)) is not None:
         gaps.append((pos, match.start()))
@@ -239,11 +277,14 @@ def _visit_top(walk: _Walk, obj, number: int, generation: int, decrypted: bool =
 
 
 def _is_object_stream(obj: StreamObject) -> bool:
-    return obj.get("/Type") == "/ObjStm" or (isinstance(obj.get("/N"), NumberObject)
-                                             and isinstance(obj.get("/First"), NumberObject))
+    return obj.get("/Type") == "/ObjStm" or (
+        isinstance(obj.get("/N"), NumberObject) and isinstance(obj.get("/First"), NumberObject)
+    )
 
 
-def _visit_object_stream(walk: _Walk, obj: StreamObject, number: int, generation: int, decrypted: bool) -> None:
+def _visit_object_stream(
+    walk: _Walk, obj: StreamObject, number: int, generation: int, decrypted: bool
+) -> None:
     key = (number, generation, id(obj))
     if key in walk.seen_objstm:
         return

@@ -14,8 +14,11 @@ def purge_group(group: Group) -> dict[str, int]:
     Returns the counts: {"documents": n, "versions": n, "blobs": n}."""
     documents = Document.objects.filter(group=group)
     versions = DocumentVersion.objects.filter(document__group=group)
-    counts = {"documents": documents.count(), "versions": versions.count(),
-              "blobs": DocumentBlob.objects.filter(version__document__group=group).count()}
+    counts = {
+        "documents": documents.count(),
+        "versions": versions.count(),
+        "blobs": DocumentBlob.objects.filter(version__document__group=group).count(),
+    }
     DocumentBlob.objects.filter(version__document__group=group).delete()
     versions.delete()
     documents.delete()

@@ -37,8 +37,16 @@ class Store:
     label: str = "contenu chiffré"  # what a failure names
 
 
-STORES: list[Store] = [Store(DocumentBlob, "document-version", lambda blob: blob.version.sha256, ("version",),
-                             "encrypted_at", "version de document")]
+STORES: list[Store] = [
+    Store(
+        DocumentBlob,
+        "document-version",
+        lambda blob: blob.version.sha256,
+        ("version",),
+        "encrypted_at",
+        "version de document",
+    )
+]
 
 
 def register(store: Store) -> None:
@@ -49,8 +57,13 @@ def register(store: Store) -> None:
 
 def pending(ring: crypto.Keyring):
     """Rows not yet under the current key: (store, id) pairs."""
-    return [(store, pk) for store in STORES
-            for pk in store.model.objects.exclude(key_id=ring.current_id).order_by("pk").values_list("pk", flat=True)]
+    return [
+        (store, pk)
+        for store in STORES
+        for pk in store.model.objects.exclude(key_id=ring.current_id)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    ]
 
 
 def _plaintext(store: Store, row, ring: crypto.Keyring) -> bytes:
@@ -69,7 +82,12 @@ def rotate(progress: Callable[[RotationReport], None] | None = None, dry_run: bo
     for store, pk in todo:
         try:
             with transaction.atomic():
-                row = store.model.objects.select_for_update().select_related(*store.related).filter(pk=pk).first()
+                row = (
+                    store.model.objects.select_for_update()
+                    .select_related(*store.related)
+                    .filter(pk=pk)
+                    .first()
+                )
                 if row is None or row.key_id == ring.current_id:
                     continue  # purged or rotated meanwhile
                 data = _plaintext(store, row, ring)
@@ -91,7 +109,11 @@ def rotate(progress: Callable[[RotationReport], None] | None = None, dry_run: bo
 def verify(progress: Callable[[int, int], None] | None = None) -> list[tuple[int, str]]:
     """Decrypt every content and check its SHA-256 (GCM tag and traceability hash): the failures."""
     ring = crypto.keyring()
-    rows = [(store, pk) for store in STORES for pk in store.model.objects.order_by("pk").values_list("pk", flat=True)]
+    rows = [
+        (store, pk)
+        for store in STORES
+        for pk in store.model.objects.order_by("pk").values_list("pk", flat=True)
+    ]
     failures = []
     for i, (store, pk) in enumerate(rows, 1):
         row = store.model.objects.select_related(*store.related).filter(pk=pk).first()

@@ -56,6 +56,12 @@ class BoundedMemoryUploadHandler(FileUploadHandler):
         if self.overflow:
             return OversizedUpload(self.file_name, file_size, self.content_type)
         self.buffer.seek(0)
-        return InMemoryUploadedFile(file=self.buffer, field_name=self.field_name, name=self.file_name,
-                                    content_type=self.content_type, size=file_size, charset=self.charset,
-                                    content_type_extra=self.content_type_extra)
+        return InMemoryUploadedFile(
+            file=self.buffer,
+            field_name=self.field_name,
+            name=self.file_name,
+            content_type=self.content_type,
+            size=file_size,
+            charset=self.charset,
+            content_type_extra=self.content_type_extra,
+        )

@@ -21,8 +21,10 @@ PERMISSION = "cpts.use_coordination"
 
 # Served content never runs in our origin: a sandbox without scripts, nothing loaded from elsewhere, not
 # framable, never sniffed into another type.
-CONTENT_POLICY = ("sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
-                  "object-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+CONTENT_POLICY = (
+    "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
+    "object-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
 
 
 def _back(access, group_id: int, anchor: str = "documents"):
@@ -52,7 +54,9 @@ def upload(request, access, group_id):
         messages.error(request, _form_errors(form))
         return _back(access, group.pk)
     try:
-        document = actions.add_document(group, request.user, form.cleaned_data["file"], form.cleaned_data["title"])
+        document = actions.add_document(
+            group, request.user, form.cleaned_data["file"], form.cleaned_data["title"]
+        )
     except ActionError as exc:
         messages.error(request, exc.message)
     else:
@@ -66,11 +70,18 @@ def detail(request, access, group_id, document_id):
     document = rules.document_to_read(request.user, access.cpts, group_id, document_id)
     record_view(document, cpts_id=document.cpts_id, details={"group_id": document.group_id})
     can_add = rules.can_add(request.user, document.group) and document.kind == Document.Kind.FILE
-    return render(request, "documents/detail.html", {
-        "cpts": access.cpts, "group": document.group, "document": document, "versions": document.versions.all(),
-        "version_form": VersionForm(auto_id="version_%s") if can_add else None,
-        "can_delete": rules.can_delete(request.user, document),
-    })
+    return render(
+        request,
+        "documents/detail.html",
+        {
+            "cpts": access.cpts,
+            "group": document.group,
+            "document": document,
+            "versions": document.versions.all(),
+            "version_form": VersionForm(auto_id="version_%s") if can_add else None,
+            "can_delete": rules.can_delete(request.user, document),
+        },
+    )
 
 
 @cpts_view(PERMISSION)
@@ -87,7 +98,9 @@ def new_version(request, access, group_id, document_id):
             messages.error(request, exc.message)
         else:
             messages.success(request, f"Version {version.number} déposée.")
-    return redirect("documents:detail", slug=access.cpts.slug, group_id=document.group_id, document_id=document.pk)
+    return redirect(
+        "documents:detail", slug=access.cpts.slug, group_id=document.group_id, document_id=document.pk
+    )
 
 
 @cpts_view(PERMISSION)
@@ -98,8 +111,9 @@ def delete(request, access, group_id, document_id):
         actions.delete_document(document, request.user)
     except ActionError as exc:
         messages.error(request, exc.message)
-        return redirect("documents:detail", slug=access.cpts.slug, group_id=document.group_id,
-                        document_id=document.pk)
+        return redirect(
+            "documents:detail", slug=access.cpts.slug, group_id=document.group_id, document_id=document.pk
+        )
     messages.success(request, f"Document « {document.title} » supprimé (son historique reste tracé).")
     return _back(access, document.group_id)
 
@@ -110,8 +124,12 @@ def _serve(request, access, group_id, document_id, number, inline: bool):
     try:
         data = actions.open_version(version, request.user, inline=inline)
     except actions.ContentUnavailable:
-        return render(request, "documents/unavailable.html", {"cpts": access.cpts, "group": version.document.group,
-                                                               "version": version}, status=500)
+        return render(
+            request,
+            "documents/unavailable.html",
+            {"cpts": access.cpts, "group": version.document.group, "version": version},
+            status=500,
+        )
     response = HttpResponse(data, content_type=version.content_type)
     response["Content-Disposition"] = content_disposition_header(not inline, version.filename)
     response["Content-Length"] = str(len(data))

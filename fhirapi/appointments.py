@@ -24,10 +24,23 @@ from fhirapi import mapping
 
 STATUSES = {"booked", "cancelled"}
 # Every Appointment.status of FHIR R4: a search for one we never produce matches nothing (not an error).
-FHIR_STATUSES = STATUSES | {"proposed", "pending", "arrived", "fulfilled", "noshow", "entered-in-error", "checked-in",
-                            "waitlist"}
+FHIR_STATUSES = STATUSES | {
+    "proposed",
+    "pending",
+    "arrived",
+    "fulfilled",
+    "noshow",
+    "entered-in-error",
+    "checked-in",
+    "waitlist",
+}
 # The patient is there for a visit, a consultation, a stay; a meeting (RCP) is about them.
-PATIENT_PRESENT = {Event.Kind.CONSULTATION, Event.Kind.HOME_VISIT, Event.Kind.HOSPITALISATION, Event.Kind.DISCHARGE}
+PATIENT_PRESENT = {
+    Event.Kind.CONSULTATION,
+    Event.Kind.HOME_VISIT,
+    Event.Kind.HOSPITALISATION,
+    Event.Kind.DISCHARGE,
+}
 
 
 def kind_system() -> str:
@@ -49,24 +62,47 @@ def appointment(event: Event) -> dict:
     group = event.group
     participants = []
     if group.patient_id:
-        participants.append({"actor": {"reference": f"Patient/{group.patient_id}"},
-                             "required": "required" if event.kind in PATIENT_PRESENT else "information-only",
-                             "status": "accepted"})
+        participants.append(
+            {
+                "actor": {"reference": f"Patient/{group.patient_id}"},
+                "required": "required" if event.kind in PATIENT_PRESENT else "information-only",
+                "status": "accepted",
+            }
+        )
     members = sorted((link.user for link in event.participant_links.all()), key=lambda u: u.pk)
-    participants += [{"actor": _member(user), "required": "required", "status": "accepted"} for user in members]
+    participants += [
+        {"actor": _member(user), "required": "required", "status": "accepted"} for user in members
+    ]
     if event.external_participants:
-        participants.append({"actor": {"display": event.external_participants}, "required": "optional",
-                             "status": "needs-action"})
+        participants.append(
+            {
+                "actor": {"display": event.external_participants},
+                "required": "optional",
+                "status": "needs-action",
+            }
+        )
     if not participants:
-        participants.append({"actor": _member(event.created_by), "required": "required", "status": "accepted"})
+        participants.append(
+            {"actor": _member(event.created_by), "required": "required", "status": "accepted"}
+        )
     resource = {
-        "resourceType": "Appointment", "id": str(event.pk),
-        "meta": {"source": mapping.site_url(), "versionId": str(event.sequence + 1),
-                 "lastUpdated": event.updated_at.isoformat(timespec="milliseconds")},
+        "resourceType": "Appointment",
+        "id": str(event.pk),
+        "meta": {
+            "source": mapping.site_url(),
+            "versionId": str(event.sequence + 1),
+            "lastUpdated": event.updated_at.isoformat(timespec="milliseconds"),
+        },
         "identifier": [{"system": mapping.local_system("appointment"), "value": str(event.uid)}],
         "status": "cancelled" if event.cancelled else "booked",
-        "serviceType": [{"coding": [{"system": kind_system(), "code": event.kind, "display": event.get_kind_display()}],
-                         "text": event.get_kind_display()}],
+        "serviceType": [
+            {
+                "coding": [
+                    {"system": kind_system(), "code": event.kind, "display": event.get_kind_display()}
+                ],
+                "text": event.get_kind_display(),
+            }
+        ],
         "description": neutral_title(event, with_status=False),
         "start": _instant(event.starts_at),
         "end": _instant(event.ends_at),
@@ -85,9 +121,11 @@ def appointment(event: Event) -> dict:
 def visible_appointments(user):
     from fhirapi.views import visible_group_ids
 
-    return (Event.objects.filter(group_id__in=visible_group_ids(user))
-            .select_related("group", "created_by")
-            .prefetch_related("participant_links__user"))
+    return (
+        Event.objects.filter(group_id__in=visible_group_ids(user))
+        .select_related("group", "created_by")
+        .prefetch_related("participant_links__user")
+    )
 
 
 def _participant_filter(values: list[str], kinds: tuple[str, ...]) -> Q:
@@ -99,7 +137,9 @@ def _participant_filter(values: list[str], kinds: tuple[str, ...]) -> Q:
             if "Patient" in kinds and ref.startswith("Patient/"):
                 q |= Q(group__patient_id__in=int_ids([reference_id(ref, "Patient")]))
             else:
-                q |= Q(participant_links__user__professional_id__in=int_ids([reference_id(ref, "Practitioner")]))
+                q |= Q(
+                    participant_links__user__professional_id__in=int_ids([reference_id(ref, "Practitioner")])
+                )
     return q
 
 

@@ -28,14 +28,24 @@ from opencpts.clientip import from_trusted_proxy
 MAX_DN_LENGTH = 4096
 # Short names OpenSSL writes in its RFC 2253 output that cryptography's parser does not know by itself.
 OPENSSL_NAMES = {
-    "emailAddress": NameOID.EMAIL_ADDRESS, "serialNumber": NameOID.SERIAL_NUMBER, "SN": NameOID.SURNAME,
-    "GN": NameOID.GIVEN_NAME, "title": NameOID.TITLE, "street": NameOID.STREET_ADDRESS,
-    "organizationIdentifier": NameOID.ORGANIZATION_IDENTIFIER, "postalCode": NameOID.POSTAL_CODE,
-    "name": ObjectIdentifier("2.5.4.41"), "initials": NameOID.INITIALS, "pseudonym": NameOID.PSEUDONYM,
-    "generationQualifier": NameOID.GENERATION_QUALIFIER, "dnQualifier": NameOID.DN_QUALIFIER,
-    "businessCategory": NameOID.BUSINESS_CATEGORY, "jurisdictionC": NameOID.JURISDICTION_COUNTRY_NAME,
+    "emailAddress": NameOID.EMAIL_ADDRESS,
+    "serialNumber": NameOID.SERIAL_NUMBER,
+    "SN": NameOID.SURNAME,
+    "GN": NameOID.GIVEN_NAME,
+    "title": NameOID.TITLE,
+    "street": NameOID.STREET_ADDRESS,
+    "organizationIdentifier": NameOID.ORGANIZATION_IDENTIFIER,
+    "postalCode": NameOID.POSTAL_CODE,
+    "name": ObjectIdentifier("2.5.4.41"),
+    "initials": NameOID.INITIALS,
+    "pseudonym": NameOID.PSEUDONYM,
+    "generationQualifier": NameOID.GENERATION_QUALIFIER,
+    "dnQualifier": NameOID.DN_QUALIFIER,
+    "businessCategory": NameOID.BUSINESS_CATEGORY,
+    "jurisdictionC": NameOID.JURISDICTION_COUNTRY_NAME,
     "jurisdictionST": NameOID.JURISDICTION_STATE_OR_PROVINCE_NAME,
-    "jurisdictionL": NameOID.JURISDICTION_LOCALITY_NAME, "description": ObjectIdentifier("2.5.4.13"),
+    "jurisdictionL": NameOID.JURISDICTION_LOCALITY_NAME,
+    "description": ObjectIdentifier("2.5.4.13"),
 }
 
 
@@ -56,8 +66,10 @@ class Subject:
 def _single(name: x509.Name, oid: ObjectIdentifier, label: str) -> str:
     values = name.get_attributes_for_oid(oid)
     if len(values) != 1:
-        raise Refused(f"Certificat client refusé : le sujet doit comporter exactement un {label} "
-                      f"({len(values)} trouvé(s)).")
+        raise Refused(
+            f"Certificat client refusé : le sujet doit comporter exactement un {label} "
+            f"({len(values)} trouvé(s))."
+        )
     value = values[0].value
     if not isinstance(value, str) or not value or any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise Refused(f"Certificat client refusé : {label} illisible.")
@@ -70,8 +82,10 @@ def parse_subject(dn: str) -> Subject:
     if not dn.strip():
         raise Refused("Certificat client absent ou non vérifié (mTLS IGC-Santé requis).")
     if dn.startswith("/"):
-        raise Refused("Certificat client refusé : sujet au format OpenSSL « /C=…/CN=… », ambigu ; le proxy doit "
-                      "transmettre la forme RFC 2253 (« CN=…,OU=…,O=…,C=FR »).")
+        raise Refused(
+            "Certificat client refusé : sujet au format OpenSSL « /C=…/CN=… », ambigu ; le proxy doit "
+            "transmettre la forme RFC 2253 (« CN=…,OU=…,O=…,C=FR »)."
+        )
     if len(dn) > MAX_DN_LENGTH:
         raise Refused("Certificat client refusé : sujet trop long.")
     try:
@@ -80,15 +94,18 @@ def parse_subject(dn: str) -> Subject:
         raise Refused("Certificat client refusé : sujet illisible (forme RFC 4514 attendue).") from None
     if any(len(rdn) > 1 for rdn in name.rdns):
         raise Refused("Certificat client refusé : sujet à RDN multivalué (« + ») non accepté.")
-    return Subject(cn=_single(name, NameOID.COMMON_NAME, "CN"),
-                   ou=_single(name, NameOID.ORGANIZATIONAL_UNIT_NAME, "OU"))
+    return Subject(
+        cn=_single(name, NameOID.COMMON_NAME, "CN"), ou=_single(name, NameOID.ORGANIZATIONAL_UNIT_NAME, "OU")
+    )
 
 
 def check(request) -> Subject:
     """The verified certificate's subject when the request may read the SAS interface; ``Refused`` otherwise."""
     if not from_trusted_proxy(request):
-        raise Refused("Requête refusée : le certificat client n'est accepté que par l'intermédiaire du proxy "
-                      "de confiance (mTLS IGC-Santé requis).")
+        raise Refused(
+            "Requête refusée : le certificat client n'est accepté que par l'intermédiaire du proxy "
+            "de confiance (mTLS IGC-Santé requis)."
+        )
     if request.META.get(settings.SAS_MTLS_VERIFY_HEADER, "") != "SUCCESS":
         raise Refused("Certificat client absent ou non vérifié (mTLS IGC-Santé requis).")
     subject = parse_subject(request.META.get(settings.SAS_MTLS_DN_HEADER, ""))

@@ -24,9 +24,11 @@ def visible_documents(user):
     from fhirapi.views import visible_group_ids
 
     versions = DocumentVersion.objects.order_by("-number")
-    return (Document.objects.filter(group_id__in=visible_group_ids(user))
-            .select_related("group", "cpts", "created_by__professional")
-            .prefetch_related(Prefetch("versions", queryset=versions)))
+    return (
+        Document.objects.filter(group_id__in=visible_group_ids(user))
+        .select_related("group", "cpts", "created_by__professional")
+        .prefetch_related(Prefetch("versions", queryset=versions))
+    )
 
 
 def search_document_reference(params, qs):
@@ -40,7 +42,9 @@ def search_document_reference(params, qs):
         q = Q()
         for ref in value.split(","):
             if ref.startswith("PractitionerRole/"):
-                q |= Q(created_by__professional__places__pk__in=int_ids([reference_id(ref, "PractitionerRole")]))
+                q |= Q(
+                    created_by__professional__places__pk__in=int_ids([reference_id(ref, "PractitionerRole")])
+                )
             else:
                 q |= Q(created_by__professional_id__in=int_ids([reference_id(ref, "Practitioner")]))
         qs = qs.filter(q)
@@ -58,29 +62,49 @@ def search_document_reference(params, qs):
 
 
 def _download_url(document: Document, number: int) -> str:
-    path = reverse("documents:download", kwargs={"slug": document.cpts.slug, "group_id": document.group_id,
-                                                  "document_id": document.pk, "number": number})
+    path = reverse(
+        "documents:download",
+        kwargs={
+            "slug": document.cpts.slug,
+            "group_id": document.group_id,
+            "document_id": document.pk,
+            "number": number,
+        },
+    )
     return f"{mapping.site_url()}{path}"
 
 
 def document_reference(document: Document) -> dict:
     version = document.latest
     deleted = document.deleted_at is not None
-    meta = {"source": mapping.site_url(), "lastUpdated": (document.deleted_at or version.uploaded_at).isoformat(
-        timespec="milliseconds"), "versionId": str(version.number)}
-    attachment = {"contentType": version.content_type, "language": "fr", "size": version.size,
-                  "hash": version.sha1_base64, "title": version.filename,
-                  "creation": version.uploaded_at.isoformat(timespec="seconds")}
+    meta = {
+        "source": mapping.site_url(),
+        "lastUpdated": (document.deleted_at or version.uploaded_at).isoformat(timespec="milliseconds"),
+        "versionId": str(version.number),
+    }
+    attachment = {
+        "contentType": version.content_type,
+        "language": "fr",
+        "size": version.size,
+        "hash": version.sha1_base64,
+        "title": version.filename,
+        "creation": version.uploaded_at.isoformat(timespec="seconds"),
+    }
     if not deleted:
         attachment["url"] = _download_url(document, version.number)
     resource = {
-        "resourceType": "DocumentReference", "id": str(document.pk), "meta": meta,
+        "resourceType": "DocumentReference",
+        "id": str(document.pk),
+        "meta": meta,
         "masterIdentifier": {"system": mapping.local_system("document"), "value": str(document.pk)},
         "identifier": [{"system": mapping.local_system("document-sha256"), "value": version.sha256}],
         "status": "entered-in-error" if deleted else "current",
         "docStatus": "final",
-        "type": ({"coding": [CONSENT_TYPE], "text": "Consentement signé (scan)"}
-                 if document.kind == Document.Kind.CONSENT_FORM else {"text": "Document de coordination"}),
+        "type": (
+            {"coding": [CONSENT_TYPE], "text": "Consentement signé (scan)"}
+            if document.kind == Document.Kind.CONSENT_FORM
+            else {"text": "Document de coordination"}
+        ),
         "date": document.created_at.isoformat(timespec="seconds"),
         "author": [mapping.user_reference(document.created_by)],
         "custodian": {"reference": f"Organization/cpts-{document.cpts_id}"},

@@ -103,8 +103,13 @@ def practitioner(pro) -> dict:
         identifiers.append(_ident(SYS_RPPS, pro.national_id, "RPPS"))
     else:
         identifiers.append(_ident(SYS_ADELI, pro.national_id, "ADELI"))
-    resource = {"resourceType": "Practitioner", "id": str(pro.pk), "meta": _meta("Practitioner", pro.updated_at),
-                "identifier": identifiers, "active": pro.active}
+    resource = {
+        "resourceType": "Practitioner",
+        "id": str(pro.pk),
+        "meta": _meta("Practitioner", pro.updated_at),
+        "identifier": identifiers,
+        "active": pro.active,
+    }
     if not pro.active:
         return resource  # as-dp-practitioner: an inactive entry keeps only id, identifiers and active
     name = {"family": pro.last_name}
@@ -114,21 +119,52 @@ def practitioner(pro) -> dict:
         name["prefix"] = ["Dr" if pro.civility == "DR" else "Pr"]
     resource["name"] = [name]
     if pro.mssante:
-        resource["telecom"] = [{
-            "system": "email", "value": pro.mssante,
-            "extension": [{"url": f"{IG}/as-ext-mailbox-mss-metadata", "extension": [
-                {"url": "type", "valueCodeableConcept": {"coding": [{"system": R256, "code": "MSSANTE"}]}}]}],
-        }]
-    qualifications = [{"code": {"coding": [
-        {"system": SYSTEM_URLS.get(pro.profession_system, SYSTEM_URLS["TRE_G15"]), "code": pro.profession_code,
-         "display": display(pro.profession_system, pro.profession_code)},
-        {"system": R09, "code": "C", "display": "Civil"},
-    ]}}]
+        resource["telecom"] = [
+            {
+                "system": "email",
+                "value": pro.mssante,
+                "extension": [
+                    {
+                        "url": f"{IG}/as-ext-mailbox-mss-metadata",
+                        "extension": [
+                            {
+                                "url": "type",
+                                "valueCodeableConcept": {"coding": [{"system": R256, "code": "MSSANTE"}]},
+                            }
+                        ],
+                    }
+                ],
+            }
+        ]
+    qualifications = [
+        {
+            "code": {
+                "coding": [
+                    {
+                        "system": SYSTEM_URLS.get(pro.profession_system, SYSTEM_URLS["TRE_G15"]),
+                        "code": pro.profession_code,
+                        "display": display(pro.profession_system, pro.profession_code),
+                    },
+                    {"system": R09, "code": "C", "display": "Civil"},
+                ]
+            }
+        }
+    ]
     if pro.specialty_code:
-        qualifications.append({"code": {"coding": [
-            {"system": R04, "code": "S", "display": "Spécialité ordinale"},
-            {"system": SYSTEM_URLS["TRE_R38"], "code": pro.specialty_code, "display": display("TRE_R38", pro.specialty_code)},
-        ]}})
+        qualifications.append(
+            {
+                "code": {
+                    "coding": [
+                        {"system": R04, "code": "S", "display": "Spécialité ordinale"},
+                        {
+                            "system": SYSTEM_URLS["TRE_R38"],
+                            "code": pro.specialty_code,
+                            "display": display("TRE_R38", pro.specialty_code),
+                        },
+                    ]
+                }
+            }
+        )
     resource["qualification"] = qualifications
     return resource
 
@@ -141,20 +177,38 @@ def _address(address: str, postal_code: str, commune) -> dict:
         out["postalCode"] = postal_code
     if commune is not None:
         out["city"] = commune.name
-        out["extension"] = [{"url": f"{FRCORE}/fr-core-address-insee-code", "valueCoding": {
-            "system": "https://mos.esante.gouv.fr/NOS/TRE_R13-CommuneOM/FHIR/TRE-R13-CommuneOM", "code": commune.insee}}]
+        out["extension"] = [
+            {
+                "url": f"{FRCORE}/fr-core-address-insee-code",
+                "valueCoding": {
+                    "system": "https://mos.esante.gouv.fr/NOS/TRE_R13-CommuneOM/FHIR/TRE-R13-CommuneOM",
+                    "code": commune.insee,
+                },
+            }
+        ]
     return out
 
 
 def practitioner_role(place) -> dict:
     pro = place.professional
     resource = {
-        "resourceType": "PractitionerRole", "id": str(place.pk), "meta": _meta("PractitionerRole"),
+        "resourceType": "PractitionerRole",
+        "id": str(place.pk),
+        "meta": _meta("PractitionerRole"),
         "identifier": [_ident(local_system("practice-place"), str(place.pk))],
         "active": place.active and pro.active,
         "practitioner": {"reference": f"Practitioner/{pro.pk}", "display": str(pro)},
-        "code": [{"coding": [{"system": SYSTEM_URLS.get(pro.profession_system, SYSTEM_URLS["TRE_G15"]),
-                              "code": pro.profession_code, "display": display(pro.profession_system, pro.profession_code)}]}],
+        "code": [
+            {
+                "coding": [
+                    {
+                        "system": SYSTEM_URLS.get(pro.profession_system, SYSTEM_URLS["TRE_G15"]),
+                        "code": pro.profession_code,
+                        "display": display(pro.profession_system, pro.profession_code),
+                    }
+                ]
+            }
+        ],
         "location": [{"reference": f"Location/{place.pk}"}],
     }
     if place.structure_id:
@@ -167,17 +221,33 @@ def practitioner_role(place) -> dict:
 def organization(structure) -> dict:
     identifiers = []
     if structure.finess:
-        identifiers += [_ident(SYS_FINESS, structure.finess, "FINEG"), _ident(SYS_IDNAT_ST, "1" + structure.finess, "IDNST")]
+        identifiers += [
+            _ident(SYS_FINESS, structure.finess, "FINEG"),
+            _ident(SYS_IDNAT_ST, "1" + structure.finess, "IDNST"),
+        ]
     if structure.siret:
         identifiers += [_ident(SYS_SIRET, structure.siret, "SIRET")]
         if not structure.finess:
             identifiers.append(_ident(SYS_IDNAT_ST, "3" + structure.siret, "IDNST"))
     resource = {
-        "resourceType": "Organization", "id": str(structure.pk), "meta": _meta("Organization"),
+        "resourceType": "Organization",
+        "id": str(structure.pk),
+        "meta": _meta("Organization"),
         "identifier": identifiers or [_ident(local_system("structure"), str(structure.pk))],
-        "active": True, "name": structure.name,
-        "type": [{"coding": [{"system": ORG_TYPE_SYSTEM, "code": "GEOGRAPHICAL-ENTITY",
-                              "display": "Entité géographique"}], "text": structure.get_kind_display()}],
+        "active": True,
+        "name": structure.name,
+        "type": [
+            {
+                "coding": [
+                    {
+                        "system": ORG_TYPE_SYSTEM,
+                        "code": "GEOGRAPHICAL-ENTITY",
+                        "display": "Entité géographique",
+                    }
+                ],
+                "text": structure.get_kind_display(),
+            }
+        ],
     }
     if structure.address or structure.postal_code or structure.commune_id:
         resource["address"] = [_address(structure.address, structure.postal_code, structure.commune)]
@@ -193,7 +263,9 @@ def organization(structure) -> dict:
 
 def location(place) -> dict:
     resource = {
-        "resourceType": "Location", "id": str(place.pk), "meta": _meta("Location"),
+        "resourceType": "Location",
+        "id": str(place.pk),
+        "meta": _meta("Location"),
         "identifier": [_ident(local_system("practice-place"), str(place.pk))],
         "status": "active" if place.active else "inactive",
         "name": place.structure_name or place.label or f"Lieu d'exercice de {place.professional}",
@@ -210,30 +282,51 @@ def location(place) -> dict:
 def healthcare_service(cpts) -> dict:
     """A CPTS's coordinated offer, provided by the CPTS (as an Organization of id ``cpts-<pk>``)."""
     resource = {
-        "resourceType": "HealthcareService", "id": f"cpts-{cpts.pk}", "meta": _meta("HealthcareService"),
+        "resourceType": "HealthcareService",
+        "id": f"cpts-{cpts.pk}",
+        "meta": _meta("HealthcareService"),
         "identifier": [_ident(local_system("cpts"), cpts.slug)],
-        "active": True, "name": cpts.name,
+        "active": True,
+        "name": cpts.name,
         "category": [{"text": "Communauté professionnelle territoriale de santé (CPTS)"}],
         "providedBy": {"reference": f"Organization/cpts-{cpts.pk}", "display": cpts.name},
     }
     if cpts.email or cpts.phone:
-        resource["telecom"] = [t for t in (
-            {"system": "email", "value": cpts.email} if cpts.email else None,
-            {"system": "phone", "value": cpts.phone} if cpts.phone else None) if t]
+        resource["telecom"] = [
+            t
+            for t in (
+                {"system": "email", "value": cpts.email} if cpts.email else None,
+                {"system": "phone", "value": cpts.phone} if cpts.phone else None,
+            )
+            if t
+        ]
     return resource
 
 
 def cpts_organization(cpts) -> dict:
     identifiers = []
     if cpts.finess:
-        identifiers += [_ident(SYS_FINESS, cpts.finess, "FINEG"), _ident(SYS_IDNAT_ST, "1" + cpts.finess, "IDNST")]
+        identifiers += [
+            _ident(SYS_FINESS, cpts.finess, "FINEG"),
+            _ident(SYS_IDNAT_ST, "1" + cpts.finess, "IDNST"),
+        ]
     if cpts.siret:
         identifiers.append(_ident(SYS_SIRET, cpts.siret, "SIRET"))
     return {
-        "resourceType": "Organization", "id": f"cpts-{cpts.pk}", "meta": _meta("Organization"),
-        "identifier": identifiers or [_ident(local_system("cpts"), cpts.slug)], "active": True, "name": cpts.name,
-        "type": [{"coding": [{"system": ORG_TYPE_SYSTEM, "code": "LEGAL-ENTITY", "display": "Entité juridique"}],
-                  "text": "CPTS (association loi 1901)"}],
+        "resourceType": "Organization",
+        "id": f"cpts-{cpts.pk}",
+        "meta": _meta("Organization"),
+        "identifier": identifiers or [_ident(local_system("cpts"), cpts.slug)],
+        "active": True,
+        "name": cpts.name,
+        "type": [
+            {
+                "coding": [
+                    {"system": ORG_TYPE_SYSTEM, "code": "LEGAL-ENTITY", "display": "Entité juridique"}
+                ],
+                "text": "CPTS (association loi 1901)",
+            }
+        ],
     }
 
 
@@ -261,10 +354,13 @@ def careteam(group) -> dict:
     if group.status == Group.Status.CLOSED and group.closed_at:
         period["end"] = group.closed_at.date().isoformat()
     resource = {
-        "resourceType": "CareTeam", "id": str(group.pk), "meta": _meta("CareTeam", group.closed_at or group.created_at),
+        "resourceType": "CareTeam",
+        "id": str(group.pk),
+        "meta": _meta("CareTeam", group.closed_at or group.created_at),
         "identifier": [_ident(local_system("careteam"), str(group.pk))],
         "status": "active" if group.status == Group.Status.OPEN else "inactive",
-        "name": group.title, "period": period,
+        "name": group.title,
+        "period": period,
         "managingOrganization": [{"reference": f"Organization/cpts-{group.cpts_id}"}],
     }
     if group.kind == Group.Kind.CARE_CIRCLE:
@@ -273,9 +369,14 @@ def careteam(group) -> dict:
         resource["meta"].pop("profile", None)  # a working group is no care circle: plain CareTeam
         resource["category"] = [{"text": "Groupe de travail"}]
     participants = []
-    members = group.members.filter(
-        status__in=[GroupMember.Status.ACTIVE, GroupMember.Status.LEFT, GroupMember.Status.REMOVED],
-        joined_at__isnull=False).select_related("user__professional").order_by("joined_at", "pk")
+    members = (
+        group.members.filter(
+            status__in=[GroupMember.Status.ACTIVE, GroupMember.Status.LEFT, GroupMember.Status.REMOVED],
+            joined_at__isnull=False,
+        )
+        .select_related("user__professional")
+        .order_by("joined_at", "pk")
+    )
     for member in members:
         part_period = {"start": _instant(member.joined_at)}
         if member.status != GroupMember.Status.ACTIVE and member.ended_at:
@@ -290,12 +391,18 @@ def careteam(group) -> dict:
 
 
 def patient(pat) -> dict:
-    names = [{"use": "official", "family": pat.family_name, "given": pat.given_names.split() or [pat.given_names]}]
+    names = [
+        {"use": "official", "family": pat.family_name, "given": pat.given_names.split() or [pat.given_names]}
+    ]
     if pat.used_name:
         names.append({"use": "usual", "family": pat.used_name})
     resource = {
-        "resourceType": "Patient", "id": str(pat.pk), "meta": _meta("Patient"),
-        "name": names, "gender": GENDERS.get(pat.sex, "unknown"), "birthDate": pat.birth_date.isoformat(),
+        "resourceType": "Patient",
+        "id": str(pat.pk),
+        "meta": _meta("Patient"),
+        "name": names,
+        "gender": GENDERS.get(pat.sex, "unknown"),
+        "birthDate": pat.birth_date.isoformat(),
     }
     if pat.nir:
         resource["identifier"] = [_ident(SYS_INS_NIR, pat.nir, "INS-NIR")]
@@ -313,14 +420,24 @@ def related_person(relative) -> dict:
     if relative.given_names:
         name["given"] = [relative.given_names]
     resource = {
-        "resourceType": "RelatedPerson", "id": str(relative.pk), "meta": _meta("RelatedPerson"),
+        "resourceType": "RelatedPerson",
+        "id": str(relative.pk),
+        "meta": _meta("RelatedPerson"),
         "identifier": [_ident(local_system("related-person"), str(relative.pk))],
         "patient": {"reference": f"Patient/{relative.patient_id}"},
-        "relationship": [{"coding": [{"system": R260, "code": relative.kind, "display": relative.get_kind_display()}]}],
+        "relationship": [
+            {"coding": [{"system": R260, "code": relative.kind, "display": relative.get_kind_display()}]}
+        ],
         "name": [name],
     }
-    telecom = [t for t in ({"system": "phone", "value": relative.phone} if relative.phone else None,
-                           {"system": "email", "value": relative.email} if relative.email else None) if t]
+    telecom = [
+        t
+        for t in (
+            {"system": "phone", "value": relative.phone} if relative.phone else None,
+            {"system": "email", "value": relative.email} if relative.email else None,
+        )
+        if t
+    ]
     if telecom:
         resource["telecom"] = telecom
     return resource
@@ -331,9 +448,13 @@ def consent(cons) -> dict:
     if cons.expires_on:
         provision["period"]["end"] = cons.expires_on.isoformat()
     return {
-        "resourceType": "Consent", "id": str(cons.pk), "meta": _meta("Consent"),
+        "resourceType": "Consent",
+        "id": str(cons.pk),
+        "meta": _meta("Consent"),
         "status": "active" if cons.is_valid() else "inactive",
-        "scope": {"coding": [{"system": CONSENT_SCOPE, "code": "patient-privacy", "display": "Privacy Consent"}]},
+        "scope": {
+            "coding": [{"system": CONSENT_SCOPE, "code": "patient-privacy", "display": "Privacy Consent"}]
+        },
         "category": [{"coding": [{"system": LOINC, "code": "59284-0", "display": "Patient Consent"}]}],
         "patient": {"reference": f"Patient/{cons.patient_id}"},
         "dateTime": _instant(cons.created_at),
@@ -347,8 +468,9 @@ def consent(cons) -> dict:
 def communication(message) -> dict:
     group = message.group
     resource = {
-        "resourceType": "Communication", "id": str(message.pk), "meta": _meta("Communication",
-                                                                               message.edited_at or message.created_at),
+        "resourceType": "Communication",
+        "id": str(message.pk),
+        "meta": _meta("Communication", message.edited_at or message.created_at),
         "status": "entered-in-error" if message.deleted_at else "completed",
         "about": [{"reference": f"CareTeam/{group.pk}"}],
         "sent": _instant(message.created_at),

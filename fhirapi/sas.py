@@ -56,8 +56,10 @@ IDENTIFIER_PARAM = "schedule.actor:Practitioner.identifier"
 INCLUDES = {"Slot:schedule", "Slot:service-type-reference"}
 ITERATES = {"Schedule:actor", "HealthcareService:organization"}
 KNOWN = {IDENTIFIER_PARAM, "start", "status", "_include", "_include:iterate", "_count", "_format"}
-DATE = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})(?:T(?P<time>\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)"
-                  r"(?P<offset>Z|[+\- ]\d{2}:?\d{2})?)?$")
+DATE = re.compile(
+    r"^(?P<date>\d{4}-\d{2}-\d{2})(?:T(?P<time>\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)"
+    r"(?P<offset>Z|[+\- ]\d{2}:?\d{2})?)?$"
+)
 
 
 class SasError(Exception):
@@ -177,12 +179,20 @@ def parse(query_string: str) -> SasQuery:
 
 
 def find_slots(query: SasQuery) -> list[Slot]:
-    qs = (Slot.objects.filter(professional__idnat__in=query.idnats, status=Slot.Status.FREE, paused=False,
-                              start__gte=query.start_ge, start__lte=query.start_le, professional__active=True)
-          .exclude(cpts__finess="")
-          .filter(Q(show_public=True) | Q(show_pro=True) | Q(show_snp=True) | Q(show_cpts=True))
-          .select_related("professional", "place", "place__structure", "place__commune", "cpts")
-          .order_by("start", "pk"))
+    qs = (
+        Slot.objects.filter(
+            professional__idnat__in=query.idnats,
+            status=Slot.Status.FREE,
+            paused=False,
+            start__gte=query.start_ge,
+            start__lte=query.start_le,
+            professional__active=True,
+        )
+        .exclude(cpts__finess="")
+        .filter(Q(show_public=True) | Q(show_pro=True) | Q(show_snp=True) | Q(show_cpts=True))
+        .select_related("professional", "place", "place__structure", "place__commune", "cpts")
+        .order_by("start", "pk")
+    )
     if query.count is not None:
         qs = qs[: query.count]
     return list(qs)
@@ -211,17 +221,28 @@ def _idnst(place) -> str | None:
     structure = place.structure
     candidates = [place.structure_idnst]
     if structure is not None:
-        candidates += [f"1{structure.finess}" if structure.finess else "",
-                       f"3{structure.siret}" if structure.siret else ""]
+        candidates += [
+            f"1{structure.finess}" if structure.finess else "",
+            f"3{structure.siret}" if structure.siret else "",
+        ]
     usable = (c for c in candidates if c and c[0] in IDNST_PREFERENCE)
     ranked = sorted(usable, key=lambda c: IDNST_PREFERENCE.index(c[0]))
     return ranked[0] if ranked else None
 
 
 def practitioner(pro) -> dict:
-    resource = {"resourceType": "Practitioner", "id": f"pro-{pro.pk}", "meta": {"profile": [PROFILES["Practitioner"]]},
-                "identifier": [{"type": {"coding": [{"system": V2_0203, "code": "IDNPS"}]},
-                                "system": IDNPS_SYSTEM, "value": pro.idnat}]}
+    resource = {
+        "resourceType": "Practitioner",
+        "id": f"pro-{pro.pk}",
+        "meta": {"profile": [PROFILES["Practitioner"]]},
+        "identifier": [
+            {
+                "type": {"coding": [{"system": V2_0203, "code": "IDNPS"}]},
+                "system": IDNPS_SYSTEM,
+                "value": pro.idnat,
+            }
+        ],
+    }
     name = {}
     if pro.last_name:
         name["family"] = pro.last_name
@@ -235,24 +256,43 @@ def practitioner(pro) -> dict:
 def practitioner_role(place, base: str) -> dict:
     commune = place.commune
     location = {
-        "resourceType": "Location", "id": f"loc-{place.pk}", "meta": {"profile": [PROFILES["Location"]]},
-        "identifier": [{"type": {"coding": [{"system": LOCATION_ID_TYPE, "code": "INTRN"}]},
-                        "system": f"{base}/location-id", "value": str(place.pk)}],
-        "address": {"line": [place.address or place.label or (commune.name if commune else "Adresse non renseignée")],
-                    "city": commune.name if commune else "", "postalCode": place.postal_code},
+        "resourceType": "Location",
+        "id": f"loc-{place.pk}",
+        "meta": {"profile": [PROFILES["Location"]]},
+        "identifier": [
+            {
+                "type": {"coding": [{"system": LOCATION_ID_TYPE, "code": "INTRN"}]},
+                "system": f"{base}/location-id",
+                "value": str(place.pk),
+            }
+        ],
+        "address": {
+            "line": [place.address or place.label or (commune.name if commune else "Adresse non renseignée")],
+            "city": commune.name if commune else "",
+            "postalCode": place.postal_code,
+        },
     }
     if not location["address"]["city"]:
         del location["address"]["city"]
     if not location["address"]["postalCode"]:
         del location["address"]["postalCode"]
-    resource = {"resourceType": "PractitionerRole", "id": f"role-{place.pk}",
-                "meta": {"profile": [PROFILES["PractitionerRole"]]}, "contained": [location],
-                "practitioner": {"reference": f"Practitioner/pro-{place.professional_id}"},
-                "location": [{"reference": f"#loc-{place.pk}"}]}
+    resource = {
+        "resourceType": "PractitionerRole",
+        "id": f"role-{place.pk}",
+        "meta": {"profile": [PROFILES["PractitionerRole"]]},
+        "contained": [location],
+        "practitioner": {"reference": f"Practitioner/pro-{place.professional_id}"},
+        "location": [{"reference": f"#loc-{place.pk}"}],
+    }
     idnst = _idnst(place)
     if idnst:
-        resource["organization"] = {"identifier": {"type": {"coding": [{"system": V2_0203, "code": "IDNST"}]},
-                                                   "system": IDNST_SYSTEM, "value": idnst}}
+        resource["organization"] = {
+            "identifier": {
+                "type": {"coding": [{"system": V2_0203, "code": "IDNST"}]},
+                "system": IDNST_SYSTEM,
+                "value": idnst,
+            }
+        }
     phone = phone_e164(place.phone) or phone_e164(place.professional.phone)
     if phone:
         resource["telecom"] = [{"system": "phone", "value": phone}]
@@ -264,22 +304,40 @@ def schedule_id(slot: Slot) -> str:
 
 
 def schedule(slot: Slot) -> dict:
-    return {"resourceType": "Schedule", "id": schedule_id(slot), "meta": {"profile": [PROFILES["Schedule"]]},
-            "actor": [{"reference": f"Practitioner/pro-{slot.professional_id}"},
-                      {"reference": f"PractitionerRole/role-{slot.place_id}"}]}
+    return {
+        "resourceType": "Schedule",
+        "id": schedule_id(slot),
+        "meta": {"profile": [PROFILES["Schedule"]]},
+        "actor": [
+            {"reference": f"Practitioner/pro-{slot.professional_id}"},
+            {"reference": f"PractitionerRole/role-{slot.place_id}"},
+        ],
+    }
 
 
 def healthcare_service(cpts) -> dict:
-    return {"resourceType": "HealthcareService", "id": f"snp-cpts-{cpts.pk}",
-            "meta": {"profile": [PROFILES["HealthcareService"]]},
-            "providedBy": {"reference": f"Organization/cpts-{cpts.pk}"}}
+    return {
+        "resourceType": "HealthcareService",
+        "id": f"snp-cpts-{cpts.pk}",
+        "meta": {"profile": [PROFILES["HealthcareService"]]},
+        "providedBy": {"reference": f"Organization/cpts-{cpts.pk}"},
+    }
 
 
 def organization(cpts) -> dict:
-    resource = {"resourceType": "Organization", "id": f"cpts-{cpts.pk}", "meta": {"profile": [PROFILES["Organization"]]},
-                "identifier": [{"type": {"coding": [{"system": LOCATION_ID_TYPE, "code": "IDNST"}]},
-                                "system": IDNST_SYSTEM, "value": "1" + cpts.finess}],
-                "name": cpts.name}
+    resource = {
+        "resourceType": "Organization",
+        "id": f"cpts-{cpts.pk}",
+        "meta": {"profile": [PROFILES["Organization"]]},
+        "identifier": [
+            {
+                "type": {"coding": [{"system": LOCATION_ID_TYPE, "code": "IDNST"}]},
+                "system": IDNST_SYSTEM,
+                "value": "1" + cpts.finess,
+            }
+        ],
+        "name": cpts.name,
+    }
     phone = phone_e164(getattr(cpts, "phone", ""))
     if phone:
         resource["telecom"] = [{"system": "phone", "value": phone}]
@@ -295,31 +353,47 @@ def booking_url(slot: Slot, site: str) -> str:
 def slot_resource(slot: Slot, site: str) -> dict:
     service_type = [
         {"coding": [{"system": ACT_CODE, "code": slot.modality}]},
-        {"extension": [{"url": SERVICE_TYPE_EXT, "valueReference": {"reference": f"HealthcareService/snp-cpts-{slot.cpts_id}"}}],
-         "coding": [{"system": TRE_R66, "code": CPTS_CATEGORY}]},
+        {
+            "extension": [
+                {
+                    "url": SERVICE_TYPE_EXT,
+                    "valueReference": {"reference": f"HealthcareService/snp-cpts-{slot.cpts_id}"},
+                }
+            ],
+            "coding": [{"system": TRE_R66, "code": CPTS_CATEGORY}],
+        },
     ]
     if slot.motifs:
         service_type.append({"text": slot.motifs})
     resource = {
-        "resourceType": "Slot", "id": str(slot.pk),
-        "meta": {"profile": [PROFILES["Slot"]],
-                 "security": [{"system": TRE_R314, "code": code} for code in slot.visibility]},
+        "resourceType": "Slot",
+        "id": str(slot.pk),
+        "meta": {
+            "profile": [PROFILES["Slot"]],
+            "security": [{"system": TRE_R314, "code": code} for code in slot.visibility],
+        },
         "serviceType": service_type,
     }
     if slot.professional.specialty_code:
         resource["specialty"] = [{"coding": [{"system": TRE_R38, "code": slot.professional.specialty_code}]}]
-    resource.update({
-        "appointmentType": {"coding": [{"system": V2_0276, "code": "ROUTINE"}]},
-        "schedule": {"reference": f"Schedule/{schedule_id(slot)}"},
-        "status": "free", "start": fhir_instant(slot.start), "end": fhir_instant(slot.end),
-        "comment": booking_url(slot, site),
-    })
+    resource.update(
+        {
+            "appointmentType": {"coding": [{"system": V2_0276, "code": "ROUTINE"}]},
+            "schedule": {"reference": f"Schedule/{schedule_id(slot)}"},
+            "status": "free",
+            "start": fhir_instant(slot.start),
+            "end": fhir_instant(slot.end),
+            "comment": booking_url(slot, site),
+        }
+    )
     return resource
 
 
 def bundle(query: SasQuery, slots: list[Slot], self_url: str, base: str, site: str) -> dict:
-    entries = [{"fullUrl": f"{base}/Slot/{s.pk}", "resource": slot_resource(s, site), "search": {"mode": "match"}}
-               for s in slots]
+    entries = [
+        {"fullUrl": f"{base}/Slot/{s.pk}", "resource": slot_resource(s, site), "search": {"mode": "match"}}
+        for s in slots
+    ]
     included: dict[str, dict] = {}
 
     def include(resource: dict) -> None:
@@ -337,7 +411,15 @@ def bundle(query: SasQuery, slots: list[Slot], self_url: str, base: str, site: s
             include(healthcare_service(s.cpts))
             if "HealthcareService:organization" in query.iterates:
                 include(organization(s.cpts))
-    entries += [{"fullUrl": f"{base}/{key}", "resource": resource, "search": {"mode": "include"}}
-                for key, resource in included.items()]
-    return {"resourceType": "Bundle", "meta": {"profile": [PROFILES["Bundle"]]}, "type": "searchset",
-            "total": len(slots), "link": [{"relation": "self", "url": self_url}], "entry": entries}
+    entries += [
+        {"fullUrl": f"{base}/{key}", "resource": resource, "search": {"mode": "include"}}
+        for key, resource in included.items()
+    ]
+    return {
+        "resourceType": "Bundle",
+        "meta": {"profile": [PROFILES["Bundle"]]},
+        "type": "searchset",
+        "total": len(slots),
+        "link": [{"relation": "self", "url": self_url}],
+        "entry": entries,
+    }

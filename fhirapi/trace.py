@@ -15,8 +15,15 @@ from audit.context import current_actor
 from audit.log import record
 from audit.models import AuditEntry
 
-PATIENT_DATA = {"CareTeam", "Patient", "RelatedPerson", "Consent", "Communication", "DocumentReference",
-                "Appointment"}
+PATIENT_DATA = {
+    "CareTeam",
+    "Patient",
+    "RelatedPerson",
+    "Consent",
+    "Communication",
+    "DocumentReference",
+    "Appointment",
+}
 
 
 def _group_id(resource_type: str, obj) -> int | None:
@@ -45,9 +52,19 @@ def record_fhir_view(user, resource_type: str, objects: list, interaction: str) 
         by_cpts[obj.cpts_id].append(obj)
     for cpts_id, found in sorted(by_cpts.items()):
         ids = sorted(o.pk for o in found)
-        details = {"fhir": interaction, "ressource": resource_type, "ids": ids,
-                   "groupes": sorted({g for o in found if (g := _group_id(resource_type, o)) is not None}),
-                   "patients": sorted({p for o in found if (p := _patient_id(resource_type, o)) is not None})}
-        record(AuditEntry.Action.VIEW, cpts_id=cpts_id, actor=actor, object_type=f"fhir.{resource_type}",
-               object_id=str(ids[0]) if len(ids) == 1 else "",
-               object_label=f"FHIR {resource_type} ({len(ids)})", details=details)
+        details = {
+            "fhir": interaction,
+            "ressource": resource_type,
+            "ids": ids,
+            "groupes": sorted({g for o in found if (g := _group_id(resource_type, o)) is not None}),
+            "patients": sorted({p for o in found if (p := _patient_id(resource_type, o)) is not None}),
+        }
+        record(
+            AuditEntry.Action.VIEW,
+            cpts_id=cpts_id,
+            actor=actor,
+            object_type=f"fhir.{resource_type}",
+            object_id=str(ids[0]) if len(ids) == 1 else "",
+            object_label=f"FHIR {resource_type} ({len(ids)})",
+            details=details,
+        )

@@ -11,6 +11,10 @@ urlpatterns = [
     path("sas/metadata", based(views_sas.metadata), name="sas_metadata"),
     path("metadata", based(views.metadata), name="metadata"),
     re_path(r"^(?P<resource_type>[A-Z][A-Za-z]+)/?$", based(views.search_type), name="search"),
-    re_path(r"^(?P<resource_type>[A-Z][A-Za-z]+)/(?P<resource_id>[A-Za-z0-9\-.]{1,64})$", based(views.read), name="read"),
+    re_path(
+        r"^(?P<resource_type>[A-Z][A-Za-z]+)/(?P<resource_id>[A-Za-z0-9\-.]{1,64})$",
+        based(views.read),
+        name="read",
+    ),
     re_path(r"^(?P<rest>.*)$", based(views.not_found), name="not_found"),
 ]

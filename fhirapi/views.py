@@ -40,8 +40,16 @@ class FhirError(Exception):
 
 
 def outcome(status: int, code: str, diagnostics: str) -> HttpResponse:
-    body = {"resourceType": "OperationOutcome", "issue": [
-        {"severity": "error" if status >= 400 else "information", "code": code, "diagnostics": diagnostics}]}
+    body = {
+        "resourceType": "OperationOutcome",
+        "issue": [
+            {
+                "severity": "error" if status >= 400 else "information",
+                "code": code,
+                "diagnostics": diagnostics,
+            }
+        ],
+    }
     return respond(body, status)
 
 
@@ -82,7 +90,7 @@ def id_value(text: str, name: str = "_id") -> int | None:
 def reference_id(value: str, resource: str) -> str:
     value = value.strip()
     if value.startswith(f"{resource}/"):
-        value = value[len(resource) + 1:]
+        value = value[len(resource) + 1 :]
     if not re.fullmatch(r"[A-Za-z0-9\-.]{1,64}", value):
         raise FhirError(400, "invalid", f"Référence invalide : « {value[:80]} » (attendu {resource}/id).")
     return value
@@ -107,7 +115,9 @@ def int_ids(values: list[str], name: str = "_id") -> list[int]:
 
 def ref_ids(values: list[str], resource: str, name: str | None = None) -> list[int]:
     """``Patient/1,Patient/2`` or ``1,2``: the ids of any of the references."""
-    return int_ids([reference_id(v, resource) for value in values for v in value.split(",")], name or resource)
+    return int_ids(
+        [reference_id(v, resource) for value in values for v in value.split(",")], name or resource
+    )
 
 
 def cpts_id(text: str) -> int | None:
@@ -131,10 +141,19 @@ def check_params(params, allowed: set[str], includes: set[str]) -> None:
     for name in params:
         base = name.split(":", 1)[0]
         if base not in allowed | COMMON:
-            raise FhirError(400, "not-supported", f"Paramètre de recherche non pris en charge : « {name} ». "
-                                                   "Voir /fhir/metadata.")
-    if params.get("_format") and params.get("_format") not in ("json", "application/fhir+json", "application/json"):
-        raise FhirError(406, "not-supported", "Seul le format JSON (application/fhir+json) est pris en charge.")
+            raise FhirError(
+                400,
+                "not-supported",
+                f"Paramètre de recherche non pris en charge : « {name} ». Voir /fhir/metadata.",
+            )
+    if params.get("_format") and params.get("_format") not in (
+        "json",
+        "application/fhir+json",
+        "application/json",
+    ):
+        raise FhirError(
+            406, "not-supported", "Seul le format JSON (application/fhir+json) est pris en charge."
+        )
     for inc in params.getlist("_include"):
         if inc not in includes:
             raise FhirError(400, "not-supported", f"_include non pris en charge : « {inc} ».")
@@ -160,8 +179,11 @@ def search_practitioner(params):
     for key in ("name", "name:contains", "name:exact"):
         for value in params.getlist(key):
             norm = normalize(value)
-            qs = qs.filter(search_name__contains=norm) if key != "name:exact" else qs.filter(
-                Q(last_name__iexact=value) | Q(first_name__iexact=value))
+            qs = (
+                qs.filter(search_name__contains=norm)
+                if key != "name:exact"
+                else qs.filter(Q(last_name__iexact=value) | Q(first_name__iexact=value))
+            )
     for value in params.getlist("family"):
         qs = qs.filter(last_name__istartswith=value)
     for value in params.getlist("given"):
@@ -202,8 +224,11 @@ def search_practitioner_role(params):
         qs = qs.filter(q)
     for value in params.getlist("active"):
         active = boolean(value, "active")
-        qs = qs.filter(active=True, professional__active=True) if active else qs.filter(
-            Q(active=False) | Q(professional__active=False))
+        qs = (
+            qs.filter(active=True, professional__active=True)
+            if active
+            else qs.filter(Q(active=False) | Q(professional__active=False))
+        )
     return qs.order_by("pk")
 
 
@@ -216,7 +241,9 @@ def search_organization(params):
         elif system == mapping.SYS_SIRET:
             qs = qs.filter(siret=code)
         elif system == mapping.SYS_IDNAT_ST:
-            qs = qs.filter(Q(finess=code[1:]) if code[:1] == "1" else Q(siret=code[1:]) if code[:1] == "3" else Q(pk=-1))
+            qs = qs.filter(
+                Q(finess=code[1:]) if code[:1] == "1" else Q(siret=code[1:]) if code[:1] == "3" else Q(pk=-1)
+            )
         elif system in (None, ""):
             qs = qs.filter(Q(finess=code) | Q(siret=code))
         else:
@@ -236,8 +263,12 @@ def parse_near(value: str) -> tuple[float, float, float]:
         lat, lon = float(parts[0]), float(parts[1])
         distance = float(parts[2]) if len(parts) > 2 and parts[2] else 10.0
     except (ValueError, IndexError) as exc:
-        raise FhirError(400, "invalid", "Paramètre near mal formé : attendu near=latitude|longitude|distance|km "
-                                        "(par exemple near=45.75|4.85|5|km).") from exc
+        raise FhirError(
+            400,
+            "invalid",
+            "Paramètre near mal formé : attendu near=latitude|longitude|distance|km "
+            "(par exemple near=45.75|4.85|5|km).",
+        ) from exc
     units = parts[3] if len(parts) > 3 and parts[3] else "km"
     if units in ("m", "http://unitsofmeasure.org|m"):
         distance /= 1000
@@ -297,7 +328,9 @@ DATE_PREFIXES = {"eq": "", "ge": "__gte", "gt": "__gt", "le": "__lte", "lt": "__
 def date_filter(field: str, value: str, name: str) -> Q:
     prefix, text = (value[:2], value[2:]) if value[:2].isalpha() else ("eq", value)
     if prefix not in DATE_PREFIXES:
-        raise FhirError(400, "not-supported", f"{name} : préfixe « {prefix} » non pris en charge (eq, ge, gt, le, lt).")
+        raise FhirError(
+            400, "not-supported", f"{name} : préfixe « {prefix} » non pris en charge (eq, ge, gt, le, lt)."
+        )
     try:
         day = timezone.datetime.strptime(text[:10], "%Y-%m-%d").date()
     except ValueError as exc:
@@ -318,12 +351,15 @@ def visible_relatives(user):
 
 
 def visible_consents(user):
-    return Consent.objects.filter(group_id__in=visible_group_ids(user)).select_related("collected_by__professional")
+    return Consent.objects.filter(group_id__in=visible_group_ids(user)).select_related(
+        "collected_by__professional"
+    )
 
 
 def visible_messages(user):
     return Message.objects.filter(group_id__in=visible_group_ids(user)).select_related(
-        "group", "parent", "author__professional")
+        "group", "parent", "author__professional"
+    )
 
 
 def search_careteam(params, qs):
@@ -333,7 +369,11 @@ def search_careteam(params, qs):
         q = Q()
         for ref in value.split(","):
             if ref.startswith("PractitionerRole/"):
-                q |= Q(members__user__professional__places__pk__in=int_ids([reference_id(ref, "PractitionerRole")]))
+                q |= Q(
+                    members__user__professional__places__pk__in=int_ids(
+                        [reference_id(ref, "PractitionerRole")]
+                    )
+                )
             else:
                 q |= Q(members__user__professional_id__in=int_ids([reference_id(ref, "Practitioner")]))
         qs = qs.filter(q, members__status=GroupMember.Status.ACTIVE)
@@ -341,7 +381,9 @@ def search_careteam(params, qs):
         statuses = value.split(",")
         if set(statuses) - {"active", "inactive"}:
             raise FhirError(400, "invalid", "status : « active » ou « inactive » attendu.")
-        qs = qs.filter(status__in=[Group.Status.OPEN if s == "active" else Group.Status.CLOSED for s in statuses])
+        qs = qs.filter(
+            status__in=[Group.Status.OPEN if s == "active" else Group.Status.CLOSED for s in statuses]
+        )
     for key in ("date", "start"):
         for value in params.getlist(key):
             qs = qs.filter(date_filter("created_at__date", value, key))
@@ -367,7 +409,9 @@ def search_patient(params, qs):
     for value in params.getlist("given"):
         qs = qs.filter(given_names__istartswith=value)
     for value in params.getlist("name"):
-        qs = qs.filter(Q(family_name__icontains=value) | Q(used_name__icontains=value) | Q(given_names__icontains=value))
+        qs = qs.filter(
+            Q(family_name__icontains=value) | Q(used_name__icontains=value) | Q(given_names__icontains=value)
+        )
     for value in params.getlist("birthdate"):
         qs = qs.filter(date_filter("birth_date", value, "birthdate"))
     return qs.order_by("pk")
@@ -398,73 +442,136 @@ def search_communication(params, qs):
 
 RESOURCES = {
     "Practitioner": {
-        "search": search_practitioner, "map": mapping.practitioner, "model": Professional,
-        "params": {"identifier": "token", "name": "string", "family": "string", "given": "string",
-                   "qualification-code": "token", "active": "token"},
+        "search": search_practitioner,
+        "map": mapping.practitioner,
+        "model": Professional,
+        "params": {
+            "identifier": "token",
+            "name": "string",
+            "family": "string",
+            "given": "string",
+            "qualification-code": "token",
+            "active": "token",
+        },
         "includes": set(),
     },
     "PractitionerRole": {
-        "search": search_practitioner_role, "map": mapping.practitioner_role, "model": PracticePlace,
-        "params": {"identifier": "token", "practitioner": "reference", "organization": "reference", "role": "token",
-                   "active": "token"},
+        "search": search_practitioner_role,
+        "map": mapping.practitioner_role,
+        "model": PracticePlace,
+        "params": {
+            "identifier": "token",
+            "practitioner": "reference",
+            "organization": "reference",
+            "role": "token",
+            "active": "token",
+        },
         "includes": {"PractitionerRole:practitioner", "PractitionerRole:organization"},
     },
     "Organization": {
-        "search": search_organization, "map": mapping.organization, "model": Structure,
+        "search": search_organization,
+        "map": mapping.organization,
+        "model": Structure,
         "params": {"identifier": "token", "name": "string", "active": "token"},
         "includes": set(),
     },
     "Location": {
-        "search": search_location, "map": mapping.location, "model": PracticePlace,
-        "params": {"near": "special", "address-city": "string", "address-postalcode": "string", "status": "token"},
+        "search": search_location,
+        "map": mapping.location,
+        "model": PracticePlace,
+        "params": {
+            "near": "special",
+            "address-city": "string",
+            "address-postalcode": "string",
+            "status": "token",
+        },
         "includes": set(),
     },
     "HealthcareService": {
-        "search": search_healthcare_service, "map": mapping.healthcare_service, "model": CPTS,
+        "search": search_healthcare_service,
+        "map": mapping.healthcare_service,
+        "model": CPTS,
         "params": {"name": "string", "organization": "reference", "active": "token"},
         "includes": set(),
     },
     # Tenant data: "visible" gives, per request, what the user may read (coordination.access).
     "CareTeam": {
-        "search": search_careteam, "map": mapping.careteam, "visible": visible_careteams,
-        "params": {"patient": "reference", "subject": "reference", "participant": "reference", "status": "token",
-                   "date": "date", "start": "date", "identifier": "token"},
+        "search": search_careteam,
+        "map": mapping.careteam,
+        "visible": visible_careteams,
+        "params": {
+            "patient": "reference",
+            "subject": "reference",
+            "participant": "reference",
+            "status": "token",
+            "date": "date",
+            "start": "date",
+            "identifier": "token",
+        },
         "includes": set(),
     },
     "Patient": {
-        "search": search_patient, "map": mapping.patient, "visible": visible_fhir_patients,
-        "params": {"identifier": "token", "family": "string", "given": "string", "name": "string",
-                   "birthdate": "date"},
+        "search": search_patient,
+        "map": mapping.patient,
+        "visible": visible_fhir_patients,
+        "params": {
+            "identifier": "token",
+            "family": "string",
+            "given": "string",
+            "name": "string",
+            "birthdate": "date",
+        },
         "includes": set(),
     },
     "RelatedPerson": {
-        "search": search_related_person, "map": mapping.related_person, "visible": visible_relatives,
+        "search": search_related_person,
+        "map": mapping.related_person,
+        "visible": visible_relatives,
         "params": {"patient": "reference"},
         "includes": set(),
     },
     "Consent": {
-        "search": search_consent, "map": mapping.consent, "visible": visible_consents,
+        "search": search_consent,
+        "map": mapping.consent,
+        "visible": visible_consents,
         "params": {"patient": "reference", "status": "token"},
         "includes": set(),
     },
     "Communication": {
-        "search": search_communication, "map": mapping.communication, "visible": visible_messages,
+        "search": search_communication,
+        "map": mapping.communication,
+        "visible": visible_messages,
         "params": {"subject": "reference", "patient": "reference"},
         "includes": set(),
     },
     "DocumentReference": {
-        "search": fhir_documents.search_document_reference, "map": fhir_documents.document_reference,
+        "search": fhir_documents.search_document_reference,
+        "map": fhir_documents.document_reference,
         "visible": fhir_documents.visible_documents,
-        "params": {"patient": "reference", "subject": "reference", "related": "reference", "author": "reference",
-                   "status": "token", "date": "date"},
+        "params": {
+            "patient": "reference",
+            "subject": "reference",
+            "related": "reference",
+            "author": "reference",
+            "status": "token",
+            "date": "date",
+        },
         "includes": set(),
     },
     "Appointment": {
-        "search": fhir_appointments.search_appointment, "map": fhir_appointments.appointment,
+        "search": fhir_appointments.search_appointment,
+        "map": fhir_appointments.appointment,
         "visible": fhir_appointments.visible_appointments,
-        "params": {"patient": "reference", "actor": "reference", "practitioner": "reference",
-                   "supporting-info": "reference", "date": "date", "status": "token", "service-type": "token",
-                   "identifier": "token"},
+        "params": {
+            "patient": "reference",
+            "actor": "reference",
+            "practitioner": "reference",
+            "supporting-info": "reference",
+            "date": "date",
+            "status": "token",
+            "service-type": "token",
+            "identifier": "token",
+        },
         "includes": set(),
     },
 }
@@ -486,10 +593,16 @@ def authorised(request) -> bool:
 def guarded(view):
     def wrapper(request, *args, **kwargs):
         if request.method != "GET":
-            return outcome(405, "not-supported", "Serveur en lecture seule : seules les requêtes GET sont acceptées.")
+            return outcome(
+                405, "not-supported", "Serveur en lecture seule : seules les requêtes GET sont acceptées."
+            )
         if not authorised(request):
-            return outcome(401, "login", "Authentification requise : jeton (Authorization: Bearer) ou session avec "
-                                         "second facteur, d'un membre d'une CPTS.")
+            return outcome(
+                401,
+                "login",
+                "Authentification requise : jeton (Authorization: Bearer) ou session avec "
+                "second facteur, d'un membre d'une CPTS.",
+            )
         try:
             return view(request, *args, **kwargs)
         except FhirError as exc:
@@ -500,12 +613,23 @@ def guarded(view):
 
 
 def _entry(base: str, resource: dict, mode: str = "match", distance_km: float | None = None) -> dict:
-    entry = {"fullUrl": f"{base}/{resource['resourceType']}/{resource['id']}", "resource": resource,
-             "search": {"mode": mode}}
+    entry = {
+        "fullUrl": f"{base}/{resource['resourceType']}/{resource['id']}",
+        "resource": resource,
+        "search": {"mode": mode},
+    }
     if distance_km is not None:
-        entry["search"]["extension"] = [{"url": "http://hl7.org/fhir/StructureDefinition/location-distance",
-                                         "valueDistance": {"value": round(distance_km, 3), "unit": "km",
-                                                           "system": "http://unitsofmeasure.org", "code": "km"}}]
+        entry["search"]["extension"] = [
+            {
+                "url": "http://hl7.org/fhir/StructureDefinition/location-distance",
+                "valueDistance": {
+                    "value": round(distance_km, 3),
+                    "unit": "km",
+                    "system": "http://unitsofmeasure.org",
+                    "code": "km",
+                },
+            }
+        ]
     return entry
 
 
@@ -520,22 +644,44 @@ def _link(request, base: str, resource_type: str, offset: int, count: int) -> st
 def metadata(request):
     resources = []
     for name, spec in RESOURCES.items():
-        search_params = [{"name": p, "type": t if t in ("token", "reference", "special", "date") else "string"}
-                         for p, t in spec["params"].items()]
-        search_params += [{"name": "_id", "type": "token"}, {"name": "_count", "type": "number"},
-                          {"name": "_offset", "type": "number"}]
-        resource = {"type": name, "interaction": [{"code": "read"}, {"code": "search-type"}],
-                    "searchInclude": sorted(spec["includes"]), "searchParam": search_params}
+        search_params = [
+            {"name": p, "type": t if t in ("token", "reference", "special", "date") else "string"}
+            for p, t in spec["params"].items()
+        ]
+        search_params += [
+            {"name": "_id", "type": "token"},
+            {"name": "_count", "type": "number"},
+            {"name": "_offset", "type": "number"},
+        ]
+        resource = {
+            "type": name,
+            "interaction": [{"code": "read"}, {"code": "search-type"}],
+            "searchInclude": sorted(spec["includes"]),
+            "searchParam": search_params,
+        }
         if mapping.PROFILES.get(name):
             resource["profile"] = mapping.PROFILES[name][0]
         resources.append(resource)
     body = {
-        "resourceType": "CapabilityStatement", "status": "active", "date": timezone.now().date().isoformat(),
-        "publisher": "OpenCPTS", "kind": "instance", "fhirVersion": "4.0.1", "format": ["json"],
-        "software": {"name": "OpenCPTS"}, "implementation": {"description": "Annuaire de l'offre de soins et cercles de soins",
-                                                             "url": base_url(request)},
-        "rest": [{"mode": "server", "security": {"description": "Jeton Bearer ou session authentifiée (second facteur)."},
-                  "resource": resources}],
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": timezone.now().date().isoformat(),
+        "publisher": "OpenCPTS",
+        "kind": "instance",
+        "fhirVersion": "4.0.1",
+        "format": ["json"],
+        "software": {"name": "OpenCPTS"},
+        "implementation": {
+            "description": "Annuaire de l'offre de soins et cercles de soins",
+            "url": base_url(request),
+        },
+        "rest": [
+            {
+                "mode": "server",
+                "security": {"description": "Jeton Bearer ou session authentifiée (second facteur)."},
+                "resource": resources,
+            }
+        ],
     }
     return respond(body)
 
@@ -549,8 +695,9 @@ def read(request, resource_type: str, resource_id: str):
         number = cpts_id(resource_id)
         cpts = CPTS.objects.filter(pk=number).first() if number is not None else None
         if cpts is not None:
-            return respond((mapping.cpts_organization if resource_type == "Organization"
-                            else spec["map"])(cpts))
+            return respond(
+                (mapping.cpts_organization if resource_type == "Organization" else spec["map"])(cpts)
+            )
         return outcome(404, "not-found", f"{resource_type}/{resource_id} introuvable.")
     number = id_value(resource_id, f"{resource_type}/{resource_id}")
     if number is None or resource_type == "HealthcareService":
@@ -578,14 +725,23 @@ def search_type(request, resource_type: str):
     distances: dict[int, float] = {}
     if resource_type == "Location" and params.get("near"):
         lat, lon, radius = parse_near(params["near"])
-        hits = geo.nearest(lat, lon, page.offset + page.count, radius, geo.Filters(), start_km=min(2.0, radius),
-                           per_professional=False)
-        window = hits[page.offset:page.offset + page.count]
+        hits = geo.nearest(
+            lat,
+            lon,
+            page.offset + page.count,
+            radius,
+            geo.Filters(),
+            start_km=min(2.0, radius),
+            per_professional=False,
+        )
+        window = hits[page.offset : page.offset + page.count]
         ids = [h.place_id for h in window]
         distances = {h.place_id: h.distance_km for h in window}
         # Keep the other filters: apply them to the distance-sorted window.
         allowed = set(search_location(params).filter(pk__in=ids).values_list("pk", flat=True))
-        by_id = PracticePlace.objects.select_related("professional", "commune").in_bulk([i for i in ids if i in allowed])
+        by_id = PracticePlace.objects.select_related("professional", "commune").in_bulk(
+            [i for i in ids if i in allowed]
+        )
         objects = [by_id[i] for i in ids if i in by_id]
         total = None
         has_next = len(hits) == page.offset + page.count
@@ -601,7 +757,7 @@ def search_type(request, resource_type: str):
             else:
                 qs = qs.filter(pk__in=int_ids(ids))
         total = qs.count()
-        objects = list(qs[page.offset:page.offset + page.count])
+        objects = list(qs[page.offset : page.offset + page.count])
         has_next = page.offset + page.count < total
     entries = [_entry(base, spec["map"](o), distance_km=distances.get(o.pk)) for o in objects]
     included = []
@@ -610,7 +766,9 @@ def search_type(request, resource_type: str):
             pros = Professional.objects.in_bulk({o.professional_id for o in objects})
             included += [mapping.practitioner(p) for p in pros.values()]
         elif inc == "PractitionerRole:organization":
-            orgs = Structure.objects.select_related("commune").in_bulk({o.structure_id for o in objects if o.structure_id})
+            orgs = Structure.objects.select_related("commune").in_bulk(
+                {o.structure_id for o in objects if o.structure_id}
+            )
             included += [mapping.organization(s) for s in orgs.values()]
     seen = set()
     for res in included:
@@ -620,13 +778,27 @@ def search_type(request, resource_type: str):
             entries.append(_entry(base, res, mode="include"))
     links = [{"relation": "self", "url": request.build_absolute_uri()}]
     if has_next:
-        links.append({"relation": "next", "url": _link(request, base, resource_type, page.offset + page.count, page.count)})
+        links.append(
+            {
+                "relation": "next",
+                "url": _link(request, base, resource_type, page.offset + page.count, page.count),
+            }
+        )
     if page.offset > 0:
-        links.append({"relation": "previous",
-                      "url": _link(request, base, resource_type, max(0, page.offset - page.count), page.count)})
-    bundle = {"resourceType": "Bundle", "id": f"search-{timezone.now().strftime('%Y%m%d%H%M%S%f')}",
-              "meta": {"lastUpdated": timezone.now().isoformat(timespec="milliseconds")},
-              "type": "searchset", "link": links, "entry": entries}
+        links.append(
+            {
+                "relation": "previous",
+                "url": _link(request, base, resource_type, max(0, page.offset - page.count), page.count),
+            }
+        )
+    bundle = {
+        "resourceType": "Bundle",
+        "id": f"search-{timezone.now().strftime('%Y%m%d%H%M%S%f')}",
+        "meta": {"lastUpdated": timezone.now().isoformat(timespec="milliseconds")},
+        "type": "searchset",
+        "link": links,
+        "entry": entries,
+    }
     if total is not None:
         bundle["total"] = total
     record_fhir_view(request.user, resource_type, objects, "search-type")
@@ -635,4 +807,3 @@ def search_type(request, resource_type: str):
 
 def not_found(request, rest: str = ""):
     return outcome(404, "not-found", f"Point d'accès FHIR inconnu : /fhir/{rest}")
-

@@ -37,17 +37,41 @@ def slot_search(request):
 @require_GET
 def metadata(request):
     """What this endpoint serves, after the IG's SAS-GestionnaireAgenda-CPTS requirements."""
-    return respond({
-        "resourceType": "CapabilityStatement", "status": "active", "kind": "instance", "fhirVersion": "4.0.1",
-        "date": "2026-11-24", "format": ["application/fhir+json"],
-        "instantiates": ["https://interop.esante.gouv.fr/ig/fhir/sas/CapabilityStatement/SAS-GestionnaireAgenda-CPTS"],
-        "implementation": {"description": "OpenCPTS — créneaux de soins non programmés pour le SAS (flux INT_R04)",
-                           "url": _base(request)},
-        "rest": [{"mode": "server", "security": {"description": "mTLS, certificat IGC-Santé (CN et OU vérifiés)"},
-                  "resource": [{"type": "Slot", "profile": sas.PROFILES["Slot"], "interaction": [{"code": "search-type"}],
-                                "searchInclude": sorted(sas.INCLUDES), "searchRevInclude": [],
-                                "searchParam": [
-                                    {"name": "start", "type": "date"}, {"name": "status", "type": "token"},
-                                    {"name": sas.IDENTIFIER_PARAM, "type": "token"},
-                                    {"name": "_count", "type": "number"}]}]}],
-    })
+    return respond(
+        {
+            "resourceType": "CapabilityStatement",
+            "status": "active",
+            "kind": "instance",
+            "fhirVersion": "4.0.1",
+            "date": "2026-11-24",
+            "format": ["application/fhir+json"],
+            "instantiates": [
+                "https://interop.esante.gouv.fr/ig/fhir/sas/CapabilityStatement/SAS-GestionnaireAgenda-CPTS"
+            ],
+            "implementation": {
+                "description": "OpenCPTS — créneaux de soins non programmés pour le SAS (flux INT_R04)",
+                "url": _base(request),
+            },
+            "rest": [
+                {
+                    "mode": "server",
+                    "security": {"description": "mTLS, certificat IGC-Santé (CN et OU vérifiés)"},
+                    "resource": [
+                        {
+                            "type": "Slot",
+                            "profile": sas.PROFILES["Slot"],
+                            "interaction": [{"code": "search-type"}],
+                            "searchInclude": sorted(sas.INCLUDES),
+                            "searchRevInclude": [],
+                            "searchParam": [
+                                {"name": "start", "type": "date"},
+                                {"name": "status", "type": "token"},
+                                {"name": sas.IDENTIFIER_PARAM, "type": "token"},
+                                {"name": "_count", "type": "number"},
+                            ],
+                        }
+                    ],
+                }
+            ],
+        }
+    )

@@ -27,13 +27,19 @@ def gp_requests(user, cpts: CPTS):
     """The requests ``user`` sees as a GP."""
     if not user.professional_id:
         return scoped(Request, cpts).none()
-    ids = scoped(Proposal, cpts).filter(professional_id=user.professional_id, status__in=GP_VISIBLE).values("request_id")
+    ids = (
+        scoped(Proposal, cpts)
+        .filter(professional_id=user.professional_id, status__in=GP_VISIBLE)
+        .values("request_id")
+    )
     return scoped(Request, cpts).filter(pk__in=ids)
 
 
 def request_to_read(access, user, request_id: int) -> Request:
     """The request if the user may read it in this CPTS, else PermissionDenied (404 for an unknown id)."""
-    request = scoped(Request, access.cpts).filter(pk=request_id).select_related("commune", "placed_with").first()
+    request = (
+        scoped(Request, access.cpts).filter(pk=request_id).select_related("commune", "placed_with").first()
+    )
     if request is None:
         from django.http import Http404
 
@@ -42,4 +48,6 @@ def request_to_read(access, user, request_id: int) -> Request:
         return request
     if gp_requests(user, access.cpts).filter(pk=request.pk).exists():
         return request
-    raise PermissionDenied("Cette demande n'est visible que de la coordination et du médecin à qui elle est proposée.")
+    raise PermissionDenied(
+        "Cette demande n'est visible que de la coordination et du médecin à qui elle est proposée."
+    )

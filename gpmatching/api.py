@@ -43,9 +43,12 @@ class IndicatorsOut(Schema):
     months: list[MonthOut]
 
 
-@router.get("/{slug}/gp/indicators", response={200: IndicatorsOut, 400: GpError},
-            summary="Indicateurs médecin traitant : patients placés (dont ALD, 70 ans et plus, précarité), liste "
-                    "d'attente")
+@router.get(
+    "/{slug}/gp/indicators",
+    response={200: IndicatorsOut, 400: GpError},
+    summary="Indicateurs médecin traitant : patients placés (dont ALD, 70 ans et plus, précarité), liste "
+    "d'attente",
+)
 def gp_indicators(request, slug: str, first: dt.date | None = None, last: dt.date | None = None):
     access = access_cpts(request.user, slug, rules.REPORTS)
     today = timezone.localdate()

@@ -36,7 +36,9 @@ def can_declare(user, cpts: CPTS, professional: Professional) -> bool:
     return m.role == Role.COORDINATOR or user.professional_id == professional.pk
 
 
-def _int(data: dict, field: str, label: str, low: int, high: int | None, required: bool = False) -> int | None:
+def _int(
+    data: dict, field: str, label: str, low: int, high: int | None, required: bool = False
+) -> int | None:
     raw = data.get(field)
     if raw in (None, ""):
         if required:
@@ -47,8 +49,10 @@ def _int(data: dict, field: str, label: str, low: int, high: int | None, require
     except ValueError as exc:
         raise ActionError(f"{label} : un nombre entier est attendu.", field) from exc
     if value < low:
-        raise ActionError(f"{label} ne peut pas être en dessous de {low}." if low else f"{label} ne peut pas être négatif.",
-                          field)
+        raise ActionError(
+            f"{label} ne peut pas être en dessous de {low}." if low else f"{label} ne peut pas être négatif.",
+            field,
+        )
     if high is not None and value > high:
         raise ActionError(f"{label} ne peut pas dépasser {high}.", field)
     return value
@@ -68,7 +72,9 @@ def _date(data: dict, field: str, label: str) -> dt.date | None:
 
 def clean(cpts: CPTS, professional: Professional, data: dict, today: dt.date) -> dict:
     out = {
-        "per_month": _int(data, "per_month", "Le nombre de nouveaux patients par mois", 0, MAX_PER_MONTH, True),
+        "per_month": _int(
+            data, "per_month", "Le nombre de nouveaux patients par mois", 0, MAX_PER_MONTH, True
+        ),
         "max_distance_km": _int(data, "max_distance_km", "La distance maximale", 1, MAX_DISTANCE_KM),
         "min_age": _int(data, "min_age", "L'âge minimal", 0, 120) or 0,
         "max_age": _int(data, "max_age", "L'âge maximal", 0, 120),
@@ -80,11 +86,15 @@ def clean(cpts: CPTS, professional: Professional, data: dict, today: dt.date) ->
     if out["max_age"] is not None and out["max_age"] < out["min_age"]:
         raise ActionError("L'âge maximal doit être supérieur ou égal à l'âge minimal.", "max_age")
     if out["paused_until"] and out["paused_until"] < today:
-        raise ActionError("La fin de la pause est déjà passée : laissez le champ vide pour reprendre.", "paused_until")
+        raise ActionError(
+            "La fin de la pause est déjà passée : laissez le champ vide pour reprendre.", "paused_until"
+        )
     if out["retirement_on"] and out["retirement_on"] < today - dt.timedelta(days=1):
         raise ActionError("La date de départ en retraite est passée.", "retirement_on")
     codes = [c for c in (data.get("communes") or []) if c]
-    communes = list(scoped(TerritoryCommune, cpts).filter(commune_id__in=codes).values_list("commune_id", flat=True))
+    communes = list(
+        scoped(TerritoryCommune, cpts).filter(commune_id__in=codes).values_list("commune_id", flat=True)
+    )
     unknown = sorted(set(map(str, codes)) - set(communes))
     if unknown:
         raise ActionError(f"Communes hors du territoire de la CPTS : {', '.join(unknown)}.", "communes")
@@ -103,11 +113,15 @@ def clean(cpts: CPTS, professional: Professional, data: dict, today: dt.date) ->
 def declare(cpts: CPTS, professional: Professional, by, data: dict, today: dt.date | None = None) -> Capacity:
     today = today or timezone.localdate()
     if not is_physician(professional):
-        raise ActionError("Seuls les médecins déclarent une capacité d'accueil de patients sans médecin traitant.")
+        raise ActionError(
+            "Seuls les médecins déclarent une capacité d'accueil de patients sans médecin traitant."
+        )
     if not can_declare(by, cpts, professional):
         raise ActionError("Seuls le médecin lui-même et la coordination déclarent sa capacité.")
     if not member_gps(cpts).filter(pk=professional.pk).exists():
-        raise ActionError("Ce médecin n'est pas adhérent de la CPTS : il doit d'abord adhérer pour recevoir des patients.")
+        raise ActionError(
+            "Ce médecin n'est pas adhérent de la CPTS : il doit d'abord adhérer pour recevoir des patients."
+        )
     fields = clean(cpts, professional, data, today)
     communes = fields.pop("communes")
     capacity = scoped(Capacity, cpts).select_for_update().filter(professional=professional).first()
@@ -128,9 +142,12 @@ def month_start(day: dt.date) -> dt.date:
 def used_this_month(cpts: CPTS, today: dt.date) -> dict[int, int]:
     """Per professional: proposals sent this month that still hold a place (waiting for an answer, or accepted)."""
     start = dt.datetime.combine(month_start(today), dt.time.min, tzinfo=timezone.get_current_timezone())
-    rows = (scoped(Proposal, cpts).filter(sent_at__gte=start,
-                                          status__in=[Proposal.Status.SENT, Proposal.Status.ACCEPTED])
-            .values("professional_id").annotate(n=Count("pk")))
+    rows = (
+        scoped(Proposal, cpts)
+        .filter(sent_at__gte=start, status__in=[Proposal.Status.SENT, Proposal.Status.ACCEPTED])
+        .values("professional_id")
+        .annotate(n=Count("pk"))
+    )
     return {r["professional_id"]: r["n"] for r in rows}
 
 
@@ -155,17 +172,26 @@ def remaining(capacity: Capacity, used: dict[int, int], today: dt.date) -> int:
 def location(capacity: Capacity) -> PracticePlace | None:
     if capacity.place_id and capacity.place and capacity.place.active and capacity.place.latitude is not None:
         return capacity.place
-    return (PracticePlace.objects.filter(professional_id=capacity.professional_id, active=True,
-                                         latitude__isnull=False).order_by("-is_primary", "pk").first())
+    return (
+        PracticePlace.objects.filter(
+            professional_id=capacity.professional_id, active=True, latitude__isnull=False
+        )
+        .order_by("-is_primary", "pk")
+        .first()
+    )
 
 
 def locations(capacities: list[Capacity]) -> dict[int, PracticePlace]:
     """``location`` of many capacities in one query: professional id -> place (located ones only)."""
-    out = {c.professional_id: c.place for c in capacities
-           if c.place_id and c.place is not None and c.place.active and c.place.latitude is not None}
+    out = {
+        c.professional_id: c.place
+        for c in capacities
+        if c.place_id and c.place is not None and c.place.active and c.place.latitude is not None
+    }
     missing = [c.professional_id for c in capacities if c.professional_id not in out]
-    for place in (PracticePlace.objects.filter(professional_id__in=missing, active=True, latitude__isnull=False)
-                  .order_by("professional_id", "-is_primary", "pk")):
+    for place in PracticePlace.objects.filter(
+        professional_id__in=missing, active=True, latitude__isnull=False
+    ).order_by("professional_id", "-is_primary", "pk"):
         out.setdefault(place.professional_id, place)
     return out
 
@@ -192,8 +218,12 @@ def projection(cpts: CPTS, today: dt.date | None = None, months: int = 12) -> Pr
     waiting = scoped(Request, cpts).filter(status__in=Request.QUEUED).count()
     since = add_months(month_start(today), -6)
     # The six full months before this one (the current month is not over: counting it would inflate the rate).
-    recent = scoped(Request, cpts).filter(created_at__date__gte=since, created_at__date__lt=month_start(today)).exclude(
-        status=Request.Status.MERGED).count()
+    recent = (
+        scoped(Request, cpts)
+        .filter(created_at__date__gte=since, created_at__date__lt=month_start(today))
+        .exclude(status=Request.Status.MERGED)
+        .count()
+    )
     inflow = recent / 6
     labels, demand, supply = [], [], []
     total_demand, total_supply = float(waiting), 0
@@ -202,7 +232,9 @@ def projection(cpts: CPTS, today: dt.date | None = None, months: int = 12) -> Pr
         nxt = add_months(first, 1)
         labels.append(f"{first:%Y-%m}")
         total_demand += inflow
-        total_demand += sum(c.patients or 0 for c in capacities if c.retirement_on and first <= c.retirement_on < nxt)
+        total_demand += sum(
+            c.patients or 0 for c in capacities if c.retirement_on and first <= c.retirement_on < nxt
+        )
         for c in capacities:
             if c.retired_on(first) or (c.paused_until and c.paused_until >= nxt - dt.timedelta(days=1)):
                 continue
@@ -214,13 +246,24 @@ def projection(cpts: CPTS, today: dt.date | None = None, months: int = 12) -> Pr
 
 def member_gps(cpts: CPTS):
     """The physicians among the active members of the CPTS (those who may declare a capacity)."""
-    ids = scoped(Membership, cpts).filter(
-        active=True, user__is_active=True, role__in=[Role.MEMBER, Role.BUREAU, Role.COORDINATOR],
-        user__professional__profession_code=PHYSICIAN).values("user__professional_id")
+    ids = (
+        scoped(Membership, cpts)
+        .filter(
+            active=True,
+            user__is_active=True,
+            role__in=[Role.MEMBER, Role.BUREAU, Role.COORDINATOR],
+            user__professional__profession_code=PHYSICIAN,
+        )
+        .values("user__professional_id")
+    )
     return Professional.objects.filter(pk__in=ids)
 
 
 def gp_user_ids(cpts: CPTS, professional_id: int) -> list[int]:
     """The accounts of a GP that are active members of the CPTS (who is told of a proposal and may answer it)."""
-    return list(scoped(Membership, cpts).filter(active=True, user__is_active=True, user__professional_id=professional_id)
-                .exclude(role__in=[Role.GUEST, Role.REFERENT]).values_list("user_id", flat=True))
+    return list(
+        scoped(Membership, cpts)
+        .filter(active=True, user__is_active=True, user__professional_id=professional_id)
+        .exclude(role__in=[Role.GUEST, Role.REFERENT])
+        .values_list("user_id", flat=True)
+    )

@@ -26,27 +26,56 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_LINES = 20_000
 # Column (normalised header) -> field. Several spellings are accepted for the same field.
 COLUMNS = {
-    "nom": "last_name", "nom de naissance": "last_name", "nom d usage": "last_name",
-    "prenom": "first_name", "prenoms": "first_name",
-    "date naissance": "birth_date", "date de naissance": "birth_date", "naissance": "birth_date",
-    "nir": "nir", "numero de securite sociale": "nir",
-    "commune": "commune", "code insee": "commune", "code commune": "commune", "insee": "commune",
-    "telephone": "phone", "tel": "phone", "email": "email", "e mail": "email", "courriel": "email",
+    "nom": "last_name",
+    "nom de naissance": "last_name",
+    "nom d usage": "last_name",
+    "prenom": "first_name",
+    "prenoms": "first_name",
+    "date naissance": "birth_date",
+    "date de naissance": "birth_date",
+    "naissance": "birth_date",
+    "nir": "nir",
+    "numero de securite sociale": "nir",
+    "commune": "commune",
+    "code insee": "commune",
+    "code commune": "commune",
+    "insee": "commune",
+    "telephone": "phone",
+    "tel": "phone",
+    "email": "email",
+    "e mail": "email",
+    "courriel": "email",
     "adresse": "address",
-    "ald": "ald", "c2s": "c2s", "ame": "ame", "handicap": "disability", "grossesse": "pregnancy",
-    "maladie chronique": "chronic", "visites a domicile": "home_visits", "visite a domicile": "home_visits",
+    "ald": "ald",
+    "c2s": "c2s",
+    "ame": "ame",
+    "handicap": "disability",
+    "grossesse": "pregnancy",
+    "maladie chronique": "chronic",
+    "visites a domicile": "home_visits",
+    "visite a domicile": "home_visits",
     "visites domicile": "home_visits",  # the template's own column (TEMPLATE_HEADER)
-    "date demande": "waiting_since", "date de la demande": "waiting_since", "en attente depuis": "waiting_since",
+    "date demande": "waiting_since",
+    "date de la demande": "waiting_since",
+    "en attente depuis": "waiting_since",
 }
 REQUIRED = {"last_name": "nom", "first_name": "prenom", "birth_date": "date_naissance", "commune": "commune"}
 FLAGS = {"ald", "c2s", "ame", "disability", "pregnancy", "chronic", "home_visits"}
-FLAG_COLUMNS = {"ald": "ald", "c2s": "c2s", "ame": "ame", "disability": "handicap", "pregnancy": "grossesse",
-                "chronic": "maladie_chronique", "home_visits": "visites_domicile"}  # as in TEMPLATE_HEADER
+FLAG_COLUMNS = {
+    "ald": "ald",
+    "c2s": "c2s",
+    "ame": "ame",
+    "disability": "handicap",
+    "pregnancy": "grossesse",
+    "chronic": "maladie_chronique",
+    "home_visits": "visites_domicile",
+}  # as in TEMPLATE_HEADER
 TRUE = {"oui", "o", "1", "x", "vrai", "true", "yes"}
 FALSE = {"", "non", "n", "0", "faux", "false", "no"}
-TEMPLATE_HEADER = ("nom;prenom;date_naissance;nir;commune;telephone;email;adresse;ald;c2s;ame;handicap;grossesse;"
-                   "maladie_chronique;visites_domicile;date_demande")
-
+TEMPLATE_HEADER = (
+    "nom;prenom;date_naissance;nir;commune;telephone;email;adresse;ald;c2s;ame;handicap;grossesse;"
+    "maladie_chronique;visites_domicile;date_demande"
+)
 
 
 def _header(fields: list[str]) -> list[str | None]:
@@ -55,8 +84,10 @@ def _header(fields: list[str]) -> list[str | None]:
     if missing:
         unknown = [f for f, m in zip(fields, mapped, strict=True) if m is None and f.strip()]
         hint = f" Colonnes non reconnues : {', '.join(unknown[:8])}." if unknown else ""
-        raise ActionError(f"Colonnes obligatoires absentes : {', '.join(missing)}.{hint} En-tête attendu : "
-                          f"{TEMPLATE_HEADER}")
+        raise ActionError(
+            f"Colonnes obligatoires absentes : {', '.join(missing)}.{hint} En-tête attendu : "
+            f"{TEMPLATE_HEADER}"
+        )
     seen = [m for m in mapped if m]
     twice = [f.strip() for f, m in zip(fields, mapped, strict=True) if m and seen.count(m) > 1]
     if twice:
@@ -124,7 +155,9 @@ def parse(cpts: CPTS, filename: str, content: bytes, by, today: dt.date | None =
             except ActionError as exc:
                 issues.append({"line": line_no, "message": exc.message})
                 continue
-            key = intake.identity_key(row["last_name"], row["first_name"], dt.date.fromisoformat(row["birth_date"]))
+            key = intake.identity_key(
+                row["last_name"], row["first_name"], dt.date.fromisoformat(row["birth_date"])
+            )
             if key in keys:
                 row["duplicate_of_line"] = keys[key]
             keys.setdefault(key, line_no)
@@ -134,8 +167,9 @@ def parse(cpts: CPTS, filename: str, content: bytes, by, today: dt.date | None =
         raise ActionError(f"Fichier CSV mal formé : {exc}.") from exc
     if total == 0:
         raise ActionError("Le fichier ne contient aucune ligne après l'en-tête.")
-    return ImportBatch.objects.create(cpts=cpts, filename=filename[:200], rows=rows, issues=issues,
-                                      total_lines=total, created_by=by)
+    return ImportBatch.objects.create(
+        cpts=cpts, filename=filename[:200], rows=rows, issues=issues, total_lines=total, created_by=by
+    )
 
 
 @transaction.atomic
@@ -144,8 +178,10 @@ def apply(batch: ImportBatch, by, skip_errors: bool = False) -> ImportBatch:
     if batch.status != ImportBatch.Status.PREVIEW:
         raise ActionError("Cet import a déjà été traité.")
     if batch.issues and not skip_errors:
-        raise ActionError(f"{len(batch.issues)} ligne(s) en erreur : corrigez le fichier, ou choisissez explicitement "
-                          "d'importer seulement les lignes valides.")
+        raise ActionError(
+            f"{len(batch.issues)} ligne(s) en erreur : corrigez le fichier, ou choisissez explicitement "
+            "d'importer seulement les lignes valides."
+        )
     created = merged = 0
     for row in batch.rows:
         data = dict(row, consent=True)
@@ -159,8 +195,12 @@ def apply(batch: ImportBatch, by, skip_errors: bool = False) -> ImportBatch:
             raise ActionError(f"Ligne {row['line']} : {exc.message} Rien n'a été importé.") from exc
         created += not result.merged
         merged += result.merged
-    batch.status, batch.applied_at, batch.created, batch.merged = (ImportBatch.Status.APPLIED, timezone.now(), created,
-                                                                   merged)
+    batch.status, batch.applied_at, batch.created, batch.merged = (
+        ImportBatch.Status.APPLIED,
+        timezone.now(),
+        created,
+        merged,
+    )
     batch.rows = []  # the personal data now live in the requests only
     batch.save()
     return batch
@@ -169,5 +209,6 @@ def apply(batch: ImportBatch, by, skip_errors: bool = False) -> ImportBatch:
 @transaction.atomic
 def cancel(batch: ImportBatch) -> None:
     if ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PREVIEW).update(
-            status=ImportBatch.Status.CANCELLED, rows=[]):
+        status=ImportBatch.Status.CANCELLED, rows=[]
+    ):
         record_bulk("update", ImportBatch, [batch.pk], ["status", "rows"], cpts_id=batch.cpts_id)

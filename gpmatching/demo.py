@@ -34,21 +34,37 @@ def seed_gpmatching(cpts: CPTS, rng_seed: int = 2026) -> bool:
     if scoped(Request, cpts).exists():
         return False
     rng = random.Random(rng_seed)
-    coordinator = (scoped(Membership, cpts).filter(role=Role.COORDINATOR, active=True).select_related("user")
-                   .order_by("pk").first())
+    coordinator = (
+        scoped(Membership, cpts)
+        .filter(role=Role.COORDINATOR, active=True)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
     if coordinator is None:
         return False
     today = timezone.localdate()
     # Capacities: every member GP declares something; the demo GP account takes 3 a month within 25 km.
     gps = list(capacity_rules.member_gps(cpts).order_by("pk"))
-    demo_gp = next((m.user.professional for m in scoped(Membership, cpts).filter(
-        user__email__startswith="medecin@").select_related("user__professional")), None)
+    demo_gp = next(
+        (
+            m.user.professional
+            for m in scoped(Membership, cpts)
+            .filter(user__email__startswith="medecin@")
+            .select_related("user__professional")
+        ),
+        None,
+    )
     for k, pro in enumerate(gps):
         if pro == demo_gp:
             data = {"per_month": 3, "max_distance_km": 25, "home_visits": True, "patients": 1150}
         else:
-            data = {"per_month": rng.choice([2, 3, 4, 5]), "max_distance_km": rng.choice([10, 15, 20]),
-                    "home_visits": rng.random() < 0.4, "patients": rng.randrange(700, 1800)}
+            data = {
+                "per_month": rng.choice([2, 3, 4, 5]),
+                "max_distance_km": rng.choice([10, 15, 20]),
+                "home_visits": rng.random() < 0.4,
+                "patients": rng.randrange(700, 1800),
+            }
             if k % 5 == 1:
                 data["retirement_on"] = capacity_rules.add_months(today, rng.randrange(4, 20)).isoformat()
             if k % 7 == 3:
@@ -61,14 +77,24 @@ def seed_gpmatching(cpts: CPTS, rng_seed: int = 2026) -> bool:
     weights = [max(1, c.population) for c in communes]
     for i in range(REQUESTS):
         commune = rng.choices(communes, weights)[0]
-        age = rng.choice([rng.randrange(1, 16), rng.randrange(18, 69), rng.randrange(70, 95), rng.randrange(30, 69)])
+        age = rng.choice(
+            [rng.randrange(1, 16), rng.randrange(18, 69), rng.randrange(70, 95), rng.randrange(30, 69)]
+        )
         birth = today - dt.timedelta(days=age * 365 + rng.randrange(365))
         waited = rng.randrange(0, 420)
         data = {
-            "last_name": rng.choice(LAST_NAMES), "first_name": rng.choice(FIRST_NAMES), "birth_date": birth,
-            "phone": _phone(rng), "commune": commune.insee, "consent": True, "comment": COMMENT,
-            "ald": rng.random() < 0.25, "c2s": rng.random() < 0.12, "ame": rng.random() < 0.03,
-            "chronic": rng.random() < 0.2, "disability": rng.random() < 0.06,
+            "last_name": rng.choice(LAST_NAMES),
+            "first_name": rng.choice(FIRST_NAMES),
+            "birth_date": birth,
+            "phone": _phone(rng),
+            "commune": commune.insee,
+            "consent": True,
+            "comment": COMMENT,
+            "ald": rng.random() < 0.25,
+            "c2s": rng.random() < 0.12,
+            "ame": rng.random() < 0.03,
+            "chronic": rng.random() < 0.2,
+            "disability": rng.random() < 0.06,
             "home_visits": age >= 75 and rng.random() < 0.5,
             "reason": rng.choice(["retirement", "retirement", "moved", "never", "gp_left"]),
             "waiting_since": today - dt.timedelta(days=waited),
@@ -77,15 +103,25 @@ def seed_gpmatching(cpts: CPTS, rng_seed: int = 2026) -> bool:
         result = intake.submit_for_patient(cpts, data, coordinator.user, source=source)
         # The request was made when the person first asked, not today.
         Request.objects.filter(pk=result.request.pk).update(
-            created_at=timezone.now() - dt.timedelta(days=waited))
+            created_at=timezone.now() - dt.timedelta(days=waited)
+        )
     # Two public requests awaiting confirmation (one by e-mail, one by phone).
     for i in range(2):
         commune = rng.choices(communes, weights)[0]
-        intake.submit_public(cpts, {
-            "last_name": rng.choice(LAST_NAMES), "first_name": rng.choice(FIRST_NAMES),
-            "birth_date": today - dt.timedelta(days=rng.randrange(20, 80) * 365), "commune": commune.insee,
-            "phone": _phone(rng), "email": f"patient{i + 1}@demo.opencpts.test" if i == 0 else "",
-            "reason": "moved", "consent": True, "comment": COMMENT})
+        intake.submit_public(
+            cpts,
+            {
+                "last_name": rng.choice(LAST_NAMES),
+                "first_name": rng.choice(FIRST_NAMES),
+                "birth_date": today - dt.timedelta(days=rng.randrange(20, 80) * 365),
+                "commune": commune.insee,
+                "phone": _phone(rng),
+                "email": f"patient{i + 1}@demo.opencpts.test" if i == 0 else "",
+                "reason": "moved",
+                "consent": True,
+                "comment": COMMENT,
+            },
+        )
     # Past placements (anonymous, synthetic): the history of the dashboard and of the ACI indicators.
     members = [g for g in gps if g != demo_gp] or gps
     for months_ago in range(1, 12):
@@ -93,8 +129,15 @@ def seed_gpmatching(cpts: CPTS, rng_seed: int = 2026) -> bool:
         for _ in range(rng.randrange(2, 9)):
             commune = rng.choices(communes, weights)[0]
             Placement.objects.create(
-                cpts=cpts, placed_on=first + dt.timedelta(days=rng.randrange(28)), commune=commune,
-                professional=rng.choice(members) if members else None, ald=rng.random() < 0.35,
-                age_70=rng.random() < 0.3, precarity=rng.random() < 0.15, waited_days=rng.randrange(10, 300),
-                source=rng.choice(Request.Source.values), request_reference="(démonstration)")
+                cpts=cpts,
+                placed_on=first + dt.timedelta(days=rng.randrange(28)),
+                commune=commune,
+                professional=rng.choice(members) if members else None,
+                ald=rng.random() < 0.35,
+                age_70=rng.random() < 0.3,
+                precarity=rng.random() < 0.15,
+                waited_days=rng.randrange(10, 300),
+                source=rng.choice(Request.Source.values),
+                request_reference="(démonstration)",
+            )
     return True

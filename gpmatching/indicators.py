@@ -17,8 +17,13 @@ from gpmatching import capacity as capacity_rules
 from gpmatching.models import Capacity, Placement, Request
 
 BANDS = [("Très haute (80 et plus)", 80), ("Haute (50 à 79)", 50), ("Moyenne (30 à 49)", 30), ("Standard", 0)]
-WAIT_BUCKETS = [("Moins d'1 mois", 0, 30), ("1 à 3 mois", 30, 91), ("3 à 6 mois", 91, 183), ("6 à 12 mois", 183, 365),
-                ("Plus d'un an", 365, 10**6)]
+WAIT_BUCKETS = [
+    ("Moins d'1 mois", 0, 30),
+    ("1 à 3 mois", 30, 91),
+    ("3 à 6 mois", 91, 183),
+    ("6 à 12 mois", 183, 365),
+    ("Plus d'un an", 365, 10**6),
+]
 
 
 def band(points: int) -> str:
@@ -49,13 +54,19 @@ class WaitingList:
 
 def waiting_list(cpts: CPTS, today: dt.date | None = None) -> WaitingList:
     today = today or timezone.localdate()
-    rows = list(waiting_rows(cpts).values("priority", "waiting_since", "ald", "c2s", "ame", "birth_date",
-                                          "commune_id", "commune__name"))
+    rows = list(
+        waiting_rows(cpts).values(
+            "priority", "waiting_since", "ald", "c2s", "ame", "birth_date", "commune_id", "commune__name"
+        )
+    )
     out = WaitingList(total=len(rows))
     bands, waits, communes, names = Counter(), Counter(), Counter(), {}
     days = []
-    seventy = today.replace(year=today.year - 70) if not (today.month == 2 and today.day == 29) else \
-        dt.date(today.year - 70, 2, 28)
+    seventy = (
+        today.replace(year=today.year - 70)
+        if not (today.month == 2 and today.day == 29)
+        else dt.date(today.year - 70, 2, 28)
+    )
     for r in rows:
         out.ald += r["ald"]
         out.precarity += r["c2s"] or r["ame"]
@@ -68,7 +79,9 @@ def waiting_list(cpts: CPTS, today: dt.date | None = None) -> WaitingList:
         names[r["commune_id"]] = r["commune__name"] or "Commune inconnue"
     out.by_band = [(label, bands[label]) for label, _ in BANDS]
     out.by_wait = [(label, waits[label]) for label, _, _ in WAIT_BUCKETS]
-    out.by_commune = sorted(((c or "", names[c], n) for c, n in communes.items()), key=lambda t: (-t[2], t[1]))
+    out.by_commune = sorted(
+        ((c or "", names[c], n) for c, n in communes.items()), key=lambda t: (-t[2], t[1])
+    )
     out.median_wait_days = int(statistics.median(days)) if days else None
     return out
 
@@ -134,11 +147,26 @@ def demand_map(cpts: CPTS, today: dt.date | None = None) -> dict:
         place = located.get(c.professional_id)
         if place is None:
             continue
-        gps.append({"lat": place.latitude, "lon": place.longitude, "per_month": c.per_month,
-                    "remaining": capacity_rules.remaining(c, used, today),
-                    "unavailable": capacity_rules.unavailable_reason(c, today)})
+        gps.append(
+            {
+                "lat": place.latitude,
+                "lon": place.longitude,
+                "per_month": c.per_month,
+                "remaining": capacity_rules.remaining(c, used, today),
+                "unavailable": capacity_rules.unavailable_reason(c, today),
+            }
+        )
     return {
-        "demand": [{"insee": k, "name": communes[k].name, "lat": communes[k].latitude, "lon": communes[k].longitude,
-                    "count": n} for k, n in demand.items() if k in communes and communes[k].latitude is not None],
+        "demand": [
+            {
+                "insee": k,
+                "name": communes[k].name,
+                "lat": communes[k].latitude,
+                "lon": communes[k].longitude,
+                "count": n,
+            }
+            for k, n in demand.items()
+            if k in communes and communes[k].latitude is not None
+        ],
         "gps": gps,
     }

@@ -62,8 +62,9 @@ def identity_key(last_name: str, first_name: str, birth_date: dt.date | None) ->
 def clean_phone(value: str) -> str:
     phone = re.sub(r"[\s.\-()]", "", value or "")
     if phone and not PHONE_RE.match(phone):
-        raise ActionError("Numéro de téléphone invalide : 10 chiffres (06 12 34 56 78) ou +33 suivi de 9 chiffres.",
-                          "phone")
+        raise ActionError(
+            "Numéro de téléphone invalide : 10 chiffres (06 12 34 56 78) ou +33 suivi de 9 chiffres.", "phone"
+        )
     return phone
 
 
@@ -74,13 +75,19 @@ def clean_nir(value: str, birth_date: dt.date | None) -> str:
     try:
         nir = stdnum_nir.validate(nir)
     except StdnumError as exc:
-        raise ActionError("Numéro de sécurité sociale invalide : 15 caractères dont une clé de contrôle correcte "
-                          "(13 chiffres + 2 de clé).", "nir") from exc
+        raise ActionError(
+            "Numéro de sécurité sociale invalide : 15 caractères dont une clé de contrôle correcte "
+            "(13 chiffres + 2 de clé).",
+            "nir",
+        ) from exc
     if birth_date:
         year, month = nir[1:3], int(nir[3:5])
         if year != f"{birth_date.year % 100:02d}" or (1 <= month <= 12 and month != birth_date.month):
-            raise ActionError("Le numéro de sécurité sociale ne correspond pas à la date de naissance (année et mois "
-                              "de naissance en 2e à 5e chiffres).", "nir")
+            raise ActionError(
+                "Le numéro de sécurité sociale ne correspond pas à la date de naissance (année et mois "
+                "de naissance en 2e à 5e chiffres).",
+                "nir",
+            )
     return nir
 
 
@@ -94,7 +101,9 @@ def clean_birth_date(value, today: dt.date) -> dt.date:
         raise ActionError("La date de naissance est obligatoire (jour, mois, année).", "birth_date")
     if value > today:
         raise ActionError("Date de naissance impossible : elle est dans le futur.", "birth_date")
-    if today.year - value.year - ((today.month, today.day) < (value.month, value.day)) > MAX_AGE:  # age in whole years
+    if (
+        today.year - value.year - ((today.month, today.day) < (value.month, value.day)) > MAX_AGE
+    ):  # age in whole years
         raise ActionError(f"Date de naissance impossible : plus de {MAX_AGE} ans.", "birth_date")
     return value
 
@@ -105,8 +114,12 @@ def territory_commune(cpts: CPTS, commune) -> Commune:
         code = commune.strip()
         commune = Commune.objects.filter(insee=code).first() if code else None
         if commune is None:
-            raise ActionError(f"Commune inconnue : « {code} » n'est pas un code INSEE de commune." if code else
-                              "La commune est obligatoire.", "commune")
+            raise ActionError(
+                f"Commune inconnue : « {code} » n'est pas un code INSEE de commune."
+                if code
+                else "La commune est obligatoire.",
+                "commune",
+            )
     if commune is None:
         raise ActionError("La commune est obligatoire.", "commune")
     codes = {commune.insee} | ({commune.parent_id} if commune.parent_id else set())
@@ -141,8 +154,12 @@ def clean(cpts: CPTS, data: dict, *, public: bool, today: dt.date) -> dict:
     out["phone"] = clean_phone(str(data.get("phone") or ""))
     out["address"] = " ".join(str(data.get("address") or "").split())[:200]
     if not out["email"] and not out["phone"] and (public or not out["address"]):
-        raise ActionError("Indiquez au moins un moyen de vous joindre : téléphone ou e-mail." if public else
-                          "Indiquez au moins un moyen de joindre le patient : téléphone, e-mail ou adresse.", "phone")
+        raise ActionError(
+            "Indiquez au moins un moyen de vous joindre : téléphone ou e-mail."
+            if public
+            else "Indiquez au moins un moyen de joindre le patient : téléphone, e-mail ou adresse.",
+            "phone",
+        )
     out["commune"] = territory_commune(cpts, data.get("commune"))
     for flag in FLAGS:
         out[flag] = bool(data.get(flag))
@@ -154,8 +171,12 @@ def clean(cpts: CPTS, data: dict, *, public: bool, today: dt.date) -> dict:
     out["reason"] = reason
     out["comment"] = " ".join(str(data.get("comment") or "").split())[:500]
     if not data.get("consent"):
-        raise ActionError("Votre accord au traitement de ces informations est nécessaire pour vous inscrire." if public
-                          else "Confirmez que le patient a donné son accord à son inscription.", "consent")
+        raise ActionError(
+            "Votre accord au traitement de ces informations est nécessaire pour vous inscrire."
+            if public
+            else "Confirmez que le patient a donné son accord à son inscription.",
+            "consent",
+        )
     return out
 
 
@@ -195,21 +216,36 @@ def _merge_into(target: Request, fields: dict, *, by, detail: str) -> Request:
         changed.append("waiting_since")
     priority.apply(target, priority.policy_for(target.cpts))
     target.save()
-    RequestEvent.objects.create(cpts=target.cpts, request=target, kind=RequestEvent.Kind.MERGED, actor=by,
-                                detail=(detail + (f" ; complété : {', '.join(changed)}" if changed else ""))[:500])
+    RequestEvent.objects.create(
+        cpts=target.cpts,
+        request=target,
+        kind=RequestEvent.Kind.MERGED,
+        actor=by,
+        detail=(detail + (f" ; complété : {', '.join(changed)}" if changed else ""))[:500],
+    )
     return target
 
 
-def _insert(cpts: CPTS, fields: dict, *, source: str, status: str, by, now: dt.datetime, token_hash: str = ""
-            ) -> Request:
+def _insert(
+    cpts: CPTS, fields: dict, *, source: str, status: str, by, now: dt.datetime, token_hash: str = ""
+) -> Request:
     today = timezone.localdate(now)
     commune = fields["commune"]
-    request = Request(cpts=cpts, source=source, status=status, created_by=by, consent_at=now,
-                      consent_text=CONSENT_TEXT_VERSION, waiting_since=fields.pop("waiting_since", None) or today,
-                      latitude=commune.latitude, longitude=commune.longitude,
-                      identity_key=identity_key(fields["last_name"], fields["first_name"], fields["birth_date"]),
-                      confirmation_token_hash=token_hash, confirmed_at=None if status == Request.Status.UNCONFIRMED
-                      else now, **fields)
+    request = Request(
+        cpts=cpts,
+        source=source,
+        status=status,
+        created_by=by,
+        consent_at=now,
+        consent_text=CONSENT_TEXT_VERSION,
+        waiting_since=fields.pop("waiting_since", None) or today,
+        latitude=commune.latitude,
+        longitude=commune.longitude,
+        identity_key=identity_key(fields["last_name"], fields["first_name"], fields["birth_date"]),
+        confirmation_token_hash=token_hash,
+        confirmed_at=None if status == Request.Status.UNCONFIRMED else now,
+        **fields,
+    )
     priority.apply(request, priority.policy_for(cpts), today)
     for _ in range(5):
         request.reference = new_reference(today)
@@ -221,8 +257,13 @@ def _insert(cpts: CPTS, fields: dict, *, source: str, status: str, by, now: dt.d
             if Request.objects.filter(reference=request.reference).exists():
                 continue
             raise
-    RequestEvent.objects.create(cpts=cpts, request=request, kind=RequestEvent.Kind.CREATED, actor=by,
-                                detail=Request.Source(source).label)
+    RequestEvent.objects.create(
+        cpts=cpts,
+        request=request,
+        kind=RequestEvent.Kind.CREATED,
+        actor=by,
+        detail=Request.Source(source).label,
+    )
     return request
 
 
@@ -234,14 +275,22 @@ def submit_public(cpts: CPTS, data: dict, now: dt.datetime | None = None) -> Int
     now = now or timezone.now()
     fields = clean(cpts, data, public=True, today=timezone.localdate(now))
     token = secrets.token_urlsafe(32) if fields["email"] else ""
-    request = _insert(cpts, fields, source=Request.Source.PUBLIC, status=Request.Status.UNCONFIRMED, by=None,
-                      now=now, token_hash=_hash(token) if token else "")
+    request = _insert(
+        cpts,
+        fields,
+        source=Request.Source.PUBLIC,
+        status=Request.Status.UNCONFIRMED,
+        by=None,
+        now=now,
+        token_hash=_hash(token) if token else "",
+    )
     return Intake(request=request, token=token)
 
 
 @transaction.atomic
-def submit_for_patient(cpts: CPTS, data: dict, by, source: str = Request.Source.MEMBER,
-                       now: dt.datetime | None = None) -> Intake:
+def submit_for_patient(
+    cpts: CPTS, data: dict, by, source: str = Request.Source.MEMBER, now: dt.datetime | None = None
+) -> Intake:
     """A request entered by a member (or imported): confirmed at once; a duplicate completes the existing one."""
     now = now or timezone.now()
     fields = clean(cpts, data, public=False, today=timezone.localdate(now))
@@ -251,13 +300,30 @@ def submit_for_patient(cpts: CPTS, data: dict, by, source: str = Request.Source.
     if existing is not None:
         Request.objects.select_for_update().filter(pk=existing.pk).first()
         label = Request.Source(source).label.lower()
-        return Intake(_merge_into(existing, fields, by=by, detail=f"Nouvelle inscription ({label})"), merged=True)
+        return Intake(
+            _merge_into(existing, fields, by=by, detail=f"Nouvelle inscription ({label})"), merged=True
+        )
     return Intake(_insert(cpts, fields, source=source, status=Request.Status.WAITING, by=by, now=now))
 
 
 def _confirm(request: Request, by, now: dt.datetime, how: str) -> Intake:
-    fields = {f: getattr(request, f) for f in ("last_name", "first_name", "birth_date", "nir", "email", "phone",
-                                                 "address", "commune", "reason", "comment", "waiting_since", *FLAGS)}
+    fields = {
+        f: getattr(request, f)
+        for f in (
+            "last_name",
+            "first_name",
+            "birth_date",
+            "nir",
+            "email",
+            "phone",
+            "address",
+            "commune",
+            "reason",
+            "comment",
+            "waiting_since",
+            *FLAGS,
+        )
+    }
     existing = find_duplicate(request.cpts, fields, exclude_pk=request.pk)
     if existing is not None:
         Request.objects.select_for_update().filter(pk=existing.pk).first()
@@ -265,21 +331,48 @@ def _confirm(request: Request, by, now: dt.datetime, how: str) -> Intake:
         # The duplicate keeps its reference as an alias, without personal data (health situation included: the
         # target has it now).
         merged = dict(
-            status=Request.Status.MERGED, merged_into=target, confirmed_at=now, closed_at=now,
-            confirmation_token_hash="", last_name="", first_name="", birth_date=None, nir="", email="", phone="",
-            address="", comment="", identity_key="", reason="", priority=0, priority_reasons=[],
-            **dict.fromkeys(FLAGS, False))
+            status=Request.Status.MERGED,
+            merged_into=target,
+            confirmed_at=now,
+            closed_at=now,
+            confirmation_token_hash="",
+            last_name="",
+            first_name="",
+            birth_date=None,
+            nir="",
+            email="",
+            phone="",
+            address="",
+            comment="",
+            identity_key="",
+            reason="",
+            priority=0,
+            priority_reasons=[],
+            **dict.fromkeys(FLAGS, False),
+        )
         Request.objects.filter(pk=request.pk).update(**merged)
         record_bulk("update", Request, [request.pk], merged, cpts_id=request.cpts_id)
-        RequestEvent.objects.create(cpts=request.cpts, request=request, kind=RequestEvent.Kind.MERGED, actor=by,
-                                    detail=f"Fusionnée dans {target.reference}")
+        RequestEvent.objects.create(
+            cpts=request.cpts,
+            request=request,
+            kind=RequestEvent.Kind.MERGED,
+            actor=by,
+            detail=f"Fusionnée dans {target.reference}",
+        )
         return Intake(target, merged=True)
-    Request.objects.filter(pk=request.pk).update(status=Request.Status.WAITING, confirmed_at=now,
-                                                 confirmation_token_hash="")
-    record_bulk("update", Request, [request.pk], ["status", "confirmed_at", "confirmation_token_hash"],
-                cpts_id=request.cpts_id)
-    RequestEvent.objects.create(cpts=request.cpts, request=request, kind=RequestEvent.Kind.CONFIRMED, actor=by,
-                                detail=how)
+    Request.objects.filter(pk=request.pk).update(
+        status=Request.Status.WAITING, confirmed_at=now, confirmation_token_hash=""
+    )
+    record_bulk(
+        "update",
+        Request,
+        [request.pk],
+        ["status", "confirmed_at", "confirmation_token_hash"],
+        cpts_id=request.cpts_id,
+    )
+    RequestEvent.objects.create(
+        cpts=request.cpts, request=request, kind=RequestEvent.Kind.CONFIRMED, actor=by, detail=how
+    )
     request.refresh_from_db()
     return Intake(request)
 
@@ -287,13 +380,22 @@ def _confirm(request: Request, by, now: dt.datetime, how: str) -> Intake:
 @transaction.atomic
 def confirm_by_token(token: str, now: dt.datetime | None = None) -> Intake:
     now = now or timezone.now()
-    request = (Request.objects.select_for_update().select_related("cpts")
-               .filter(confirmation_token_hash=_hash(token or ""), status=Request.Status.UNCONFIRMED).first()
-               if token else None)
+    request = (
+        Request.objects.select_for_update()
+        .select_related("cpts")
+        .filter(confirmation_token_hash=_hash(token or ""), status=Request.Status.UNCONFIRMED)
+        .first()
+        if token
+        else None
+    )
     if request is None:
-        raise ActionError("Ce lien de confirmation n'est pas valable : il a déjà servi ou la demande n'existe plus.")
+        raise ActionError(
+            "Ce lien de confirmation n'est pas valable : il a déjà servi ou la demande n'existe plus."
+        )
     if request.created_at < now - dt.timedelta(days=CONFIRMATION_DAYS):
-        raise ActionError(f"Ce lien de confirmation a expiré ({CONFIRMATION_DAYS} jours). Déposez une nouvelle demande.")
+        raise ActionError(
+            f"Ce lien de confirmation a expiré ({CONFIRMATION_DAYS} jours). Déposez une nouvelle demande."
+        )
     return _confirm(request, None, now, "lien reçu par e-mail")
 
 
@@ -313,8 +415,10 @@ def withdraw(request: Request, by, reason: str) -> Request:
         raise ActionError("Cette demande n'est plus en cours.")
     reason = " ".join((reason or "").split())
     if not reason:
-        raise ActionError("Indiquez pourquoi la demande est retirée (médecin trouvé par ailleurs, déménagement...).",
-                          "reason")
+        raise ActionError(
+            "Indiquez pourquoi la demande est retirée (médecin trouvé par ailleurs, déménagement...).",
+            "reason",
+        )
     from gpmatching.models import Proposal
 
     pending = Proposal.objects.filter(request=request, status__in=Proposal.PENDING)
@@ -324,6 +428,7 @@ def withdraw(request: Request, by, reason: str) -> Request:
         record_bulk("update", Proposal, ids, ["status"], cpts_id=request.cpts_id)
     request.status, request.closed_at = Request.Status.WITHDRAWN, timezone.now()
     request.save(update_fields=["status", "closed_at"])
-    RequestEvent.objects.create(cpts=request.cpts, request=request, kind=RequestEvent.Kind.WITHDRAWN, actor=by,
-                                detail=reason[:500])
+    RequestEvent.objects.create(
+        cpts=request.cpts, request=request, kind=RequestEvent.Kind.WITHDRAWN, actor=by, detail=reason[:500]
+    )
     return request

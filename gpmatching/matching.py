@@ -49,12 +49,17 @@ class Problem:
 
 
 def build(cpts: CPTS, today: dt.date) -> Problem:
-    requests = list(scoped(Request, cpts).filter(status=Request.Status.WAITING, latitude__isnull=False)
-                    .order_by("-priority", "waiting_since", "pk"))
+    requests = list(
+        scoped(Request, cpts)
+        .filter(status=Request.Status.WAITING, latitude__isnull=False)
+        .order_by("-priority", "waiting_since", "pk")
+    )
     used = capacity_rules.used_this_month(cpts, today)
     members = set(capacity_rules.member_gps(cpts).values_list("pk", flat=True))
     capacities, remaining, places = [], [], []
-    declared = list(scoped(Capacity, cpts).select_related("professional", "place").prefetch_related("communes"))
+    declared = list(
+        scoped(Capacity, cpts).select_related("professional", "place").prefetch_related("communes")
+    )
     located = capacity_rules.locations(declared)
     for c in declared:
         room = capacity_rules.remaining(c, used, today)
@@ -64,7 +69,9 @@ def build(cpts: CPTS, today: dt.date) -> Problem:
         capacities.append(c)
         remaining.append(room)
         places.append(place)
-    commune_ids = {insee: k for k, insee in enumerate(sorted({r.commune_id for r in requests if r.commune_id}))}
+    commune_ids = {
+        insee: k for k, insee in enumerate(sorted({r.commune_id for r in requests if r.commune_id}))
+    }
     patients = solver.Patients(
         weight=np.array([max(1, r.priority) for r in requests], dtype=np.int64),
         lat=np.array([r.latitude for r in requests], dtype=float),
@@ -78,17 +85,27 @@ def build(cpts: CPTS, today: dt.date) -> Problem:
         lat=np.array([p.latitude for p in places], dtype=float),
         lon=np.array([p.longitude for p in places], dtype=float),
         max_distance_m=np.array([(c.max_distance_km or 0) * 1000 for c in capacities], dtype=np.int64),
-        communes=[frozenset(commune_ids[x.insee] for x in c.communes.all() if x.insee in commune_ids)
-                  if c.communes.all() else None for c in capacities],
+        communes=[
+            frozenset(commune_ids[x.insee] for x in c.communes.all() if x.insee in commune_ids)
+            if c.communes.all()
+            else None
+            for c in capacities
+        ],
         min_age=np.array([c.min_age for c in capacities], dtype=np.int64),
-        max_age=np.array([c.max_age if c.max_age is not None else NO_AGE_LIMIT for c in capacities], dtype=np.int64),
+        max_age=np.array(
+            [c.max_age if c.max_age is not None else NO_AGE_LIMIT for c in capacities], dtype=np.int64
+        ),
         home_visits=np.array([c.home_visits for c in capacities], dtype=bool),
     )
     index_of_request = {r.pk: i for i, r in enumerate(requests)}
     index_of_gp = {c.professional_id: j for j, c in enumerate(capacities)}
-    refused = scoped(Proposal, cpts).filter(
-        request_id__in=index_of_request, status__in=[Proposal.Status.DECLINED, Proposal.Status.EXPIRED]
-    ).values_list("request_id", "professional_id")
+    refused = (
+        scoped(Proposal, cpts)
+        .filter(
+            request_id__in=index_of_request, status__in=[Proposal.Status.DECLINED, Proposal.Status.EXPIRED]
+        )
+        .values_list("request_id", "professional_id")
+    )
     excluded = {(index_of_request[r], index_of_gp[p]) for r, p in refused if p in index_of_gp}
     return Problem(requests, capacities, remaining, patients, gps, excluded)
 
@@ -121,28 +138,50 @@ def run(cpts: CPTS, by, today: dt.date | None = None) -> MatchingRun:
         if j < 0:
             unplaced[str(request.pk)] = (
                 "Les médecins compatibles n'ont plus de place ce mois-ci : d'autres demandes, plus prioritaires ou "
-                "sans autre solution, les occupent." if has_pair[i] else
-                "Aucun médecin ne peut la prendre : distance ou communes, âge, visites à domicile, ou refus déjà "
-                "donné par les médecins proches.")
+                "sans autre solution, les occupent."
+                if has_pair[i]
+                else "Aucun médecin ne peut la prendre : distance ou communes, âge, visites à domicile, ou refus déjà "
+                "donné par les médecins proches."
+            )
             continue
         c = problem.capacities[j]
         left = int(problem.remaining[j] - load[j])
-        proposals.append(Proposal(
-            cpts=cpts, request=request, professional=c.professional, distance_m=int(best.distance_m[i]),
-            remaining_capacity=left,
-            explanation=(f"Proposé au {doctor_label(c.professional)}, {km_label(int(best.distance_m[i]))}, "
-                         f"capacité restante {left}")[:300]))
+        proposals.append(
+            Proposal(
+                cpts=cpts,
+                request=request,
+                professional=c.professional,
+                distance_m=int(best.distance_m[i]),
+                remaining_capacity=left,
+                explanation=(
+                    f"Proposé au {doctor_label(c.professional)}, {km_label(int(best.distance_m[i]))}, "
+                    f"capacité restante {left}"
+                )[:300],
+            )
+        )
     record = MatchingRun.objects.create(
-        cpts=cpts, started_by=by, requests=len(problem.requests), gps=len(problem.capacities), pairs=len(pairs),
-        placed=best.placed, weighted=best.weighted, distance_m=best.total_distance_m, greedy_placed=baseline.placed,
-        greedy_weighted=baseline.weighted, greedy_distance_m=baseline.total_distance_m,
-        optimal=certificate.optimal, unplaced=unplaced, seconds=0)
+        cpts=cpts,
+        started_by=by,
+        requests=len(problem.requests),
+        gps=len(problem.capacities),
+        pairs=len(pairs),
+        placed=best.placed,
+        weighted=best.weighted,
+        distance_m=best.total_distance_m,
+        greedy_placed=baseline.placed,
+        greedy_weighted=baseline.weighted,
+        greedy_distance_m=baseline.total_distance_m,
+        optimal=certificate.optimal,
+        unplaced=unplaced,
+        seconds=0,
+    )
     for p in proposals:
         p.run = record
     Proposal.objects.bulk_create(proposals, batch_size=1000)
     if proposals:
-        record_bulk("create", Proposal, [p.pk for p in proposals], cpts_id=cpts.pk,
-                    details={"run_id": record.pk})
+        record_bulk(
+            "create", Proposal, [p.pk for p in proposals], cpts_id=cpts.pk, details={"run_id": record.pk}
+        )
     record.seconds = round(time.perf_counter() - started, 3)
     record.save(update_fields=["seconds"])
     return record
@@ -160,10 +199,22 @@ def _notify_gp(proposal: Proposal, reminder: bool) -> None:
         return
     users = capacity_rules.gp_user_ids(proposal.cpts, proposal.professional_id)
     kind = Kind.GP_REMINDER if reminder else Kind.GP_PROPOSAL
-    words = "Rappel : un patient sans médecin traitant attend votre réponse" if reminder else \
-        "Un patient sans médecin traitant vous est proposé"
-    notify(Subject(cpts_id=proposal.cpts_id, kind=kind, topic=f"gpprop.{proposal.pk}", url=_gp_url(proposal.cpts),
-                   texts=lambda n: (words, words), object_id=proposal.pk), users)
+    words = (
+        "Rappel : un patient sans médecin traitant attend votre réponse"
+        if reminder
+        else "Un patient sans médecin traitant vous est proposé"
+    )
+    notify(
+        Subject(
+            cpts_id=proposal.cpts_id,
+            kind=kind,
+            topic=f"gpprop.{proposal.pk}",
+            url=_gp_url(proposal.cpts),
+            texts=lambda n: (words, words),
+            object_id=proposal.pk,
+        ),
+        users,
+    )
 
 
 @transaction.atomic
@@ -172,13 +223,23 @@ def send(cpts: CPTS, by, proposal_ids: list[int], today: dt.date | None = None) 
     since the computation, or a request no longer waiting, refuses the batch with the reasons."""
     today = today or timezone.localdate()
     now = timezone.now()
-    proposals = list(scoped(Proposal, cpts).select_for_update().filter(pk__in=proposal_ids)
-                     .select_related("request", "professional").order_by("pk"))
+    proposals = list(
+        scoped(Proposal, cpts)
+        .select_for_update()
+        .filter(pk__in=proposal_ids)
+        .select_related("request", "professional")
+        .order_by("pk")
+    )
     if not proposals:
         raise ActionError("Aucune proposition choisie.")
     used = capacity_rules.used_this_month(cpts, today)
-    capacities = {c.professional_id: c for c in scoped(Capacity, cpts).select_for_update()
-                  .filter(professional_id__in={p.professional_id for p in proposals}).select_related("professional")}
+    capacities = {
+        c.professional_id: c
+        for c in scoped(Capacity, cpts)
+        .select_for_update()
+        .filter(professional_id__in={p.professional_id for p in proposals})
+        .select_related("professional")
+    }
     members = set(capacity_rules.member_gps(cpts).values_list("pk", flat=True))
     problems, taking = [], {}
     for p in proposals:
@@ -187,11 +248,15 @@ def send(cpts: CPTS, by, proposal_ids: list[int], today: dt.date | None = None) 
             problems.append(f"{p.request.reference} : proposition déjà {p.get_status_display().lower()}.")
             continue
         if p.request.status != Request.Status.WAITING:
-            problems.append(f"{p.request.reference} : la demande n'est plus en attente "
-                            f"({p.request.get_status_display().lower()}).")
+            problems.append(
+                f"{p.request.reference} : la demande n'est plus en attente "
+                f"({p.request.get_status_display().lower()})."
+            )
             continue
         c = capacities.get(p.professional_id)
-        reason = capacity_rules.unavailable_reason(c, today) if c else f"{name} n'a plus de capacité déclarée."
+        reason = (
+            capacity_rules.unavailable_reason(c, today) if c else f"{name} n'a plus de capacité déclarée."
+        )
         if not reason and p.professional_id not in members:
             reason = f"{name} n'est plus adhérent(e) de la CPTS."
         if not reason:
@@ -201,14 +266,21 @@ def send(cpts: CPTS, by, proposal_ids: list[int], today: dt.date | None = None) 
         if reason:
             problems.append(f"{p.request.reference} : {reason}")
     if problems:
-        raise ActionError("Rien n'a été envoyé. " + " ".join(problems) + " Écartez ces propositions ou relancez le "
-                          "calcul.")
+        raise ActionError(
+            "Rien n'a été envoyé. " + " ".join(problems) + " Écartez ces propositions ou relancez le calcul."
+        )
     for p in proposals:
         p.status, p.sent_at, p.sent_by = Proposal.Status.SENT, now, by
         p.save(update_fields=["status", "sent_at", "sent_by"])
         Request.objects.filter(pk=p.request_id).update(status=Request.Status.PROPOSED)
-        RequestEvent.objects.create(cpts=cpts, request=p.request, kind=RequestEvent.Kind.PROPOSED, actor=by,
-                                    professional=p.professional, detail=p.explanation)
+        RequestEvent.objects.create(
+            cpts=cpts,
+            request=p.request,
+            kind=RequestEvent.Kind.PROPOSED,
+            actor=by,
+            professional=p.professional,
+            detail=p.explanation,
+        )
         transaction.on_commit(lambda p=p: _notify_gp(p, reminder=False))
     record_bulk("update", Request, [p.request_id for p in proposals], ["status"], cpts_id=cpts.pk)
     return proposals
@@ -218,16 +290,24 @@ def send(cpts: CPTS, by, proposal_ids: list[int], today: dt.date | None = None) 
 def discard(cpts: CPTS, by, proposal_ids: list[int]) -> int:
     """Set aside draft proposals (before sending) or take back sent ones not answered yet."""
     count = 0
-    for p in scoped(Proposal, cpts).select_for_update().filter(pk__in=proposal_ids, status__in=Proposal.PENDING):
+    for p in (
+        scoped(Proposal, cpts).select_for_update().filter(pk__in=proposal_ids, status__in=Proposal.PENDING)
+    ):
         was_sent = p.status == Proposal.Status.SENT
         p.status = Proposal.Status.DISCARDED
         p.save(update_fields=["status"])
         if was_sent:
             if Request.objects.filter(pk=p.request_id, status=Request.Status.PROPOSED).update(
-                    status=Request.Status.WAITING):
+                status=Request.Status.WAITING
+            ):
                 record_bulk("update", Request, [p.request_id], ["status"], cpts_id=cpts.pk)
-            RequestEvent.objects.create(cpts=cpts, request_id=p.request_id, kind=RequestEvent.Kind.WITHDRAWN_PROPOSAL,
-                                        actor=by, professional_id=p.professional_id)
+            RequestEvent.objects.create(
+                cpts=cpts,
+                request_id=p.request_id,
+                kind=RequestEvent.Kind.WITHDRAWN_PROPOSAL,
+                actor=by,
+                professional_id=p.professional_id,
+            )
         count += 1
     return count
 
@@ -235,12 +315,16 @@ def discard(cpts: CPTS, by, proposal_ids: list[int]) -> int:
 def patient_text(request: Request, professional, place) -> str:
     where = ""
     if place is not None:
-        where = f", {place.address + ', ' if place.address else ''}{place.commune.name if place.commune else ''}"
+        where = (
+            f", {place.address + ', ' if place.address else ''}{place.commune.name if place.commune else ''}"
+        )
         if place.phone:
             where += f" (tél. {place.phone})"
-    return (f"Bonne nouvelle : {doctor_label(professional)}{where} accepte de devenir votre médecin traitant. "
-            f"Prenez rendez-vous et, lors de la première consultation, déclarez-le comme médecin traitant. "
-            f"Référence de votre demande : {request.reference}. {request.cpts.name}")
+    return (
+        f"Bonne nouvelle : {doctor_label(professional)}{where} accepte de devenir votre médecin traitant. "
+        f"Prenez rendez-vous et, lors de la première consultation, déclarez-le comme médecin traitant. "
+        f"Référence de votre demande : {request.reference}. {request.cpts.name}"
+    )
 
 
 def _inform_patient(request_id: int, proposal_id: int) -> None:
@@ -250,23 +334,43 @@ def _inform_patient(request_id: int, proposal_id: int) -> None:
     proposal = Proposal.objects.select_related("professional").filter(pk=proposal_id).first()
     if request is None or proposal is None:
         return
-    capacity = scoped(Capacity, request.cpts).filter(professional=proposal.professional).select_related(
-        "place", "place__commune").first()
+    capacity = (
+        scoped(Capacity, request.cpts)
+        .filter(professional=proposal.professional)
+        .select_related("place", "place__commune")
+        .first()
+    )
     place = capacity_rules.location(capacity) if capacity else None
-    channel = patient_messages.send(patient_messages.PatientMessage(
-        request.phone, request.email, patient_text(request, proposal.professional, place),
-        subject="Votre médecin traitant"))
-    RequestEvent.objects.create(cpts=request.cpts, request=request, kind=RequestEvent.Kind.PATIENT_INFORMED,
-                                detail=f"Message envoyé ({channel or 'aucun canal : à appeler'})")
+    channel = patient_messages.send(
+        patient_messages.PatientMessage(
+            request.phone,
+            request.email,
+            patient_text(request, proposal.professional, place),
+            subject="Votre médecin traitant",
+        )
+    )
+    RequestEvent.objects.create(
+        cpts=request.cpts,
+        request=request,
+        kind=RequestEvent.Kind.PATIENT_INFORMED,
+        detail=f"Message envoyé ({channel or 'aucun canal : à appeler'})",
+    )
 
 
 def _answerable(cpts: CPTS, proposal_id: int, by) -> Proposal:
-    proposal = (scoped(Proposal, cpts).select_for_update().filter(pk=proposal_id)
-                .select_related("request", "professional").first())
+    proposal = (
+        scoped(Proposal, cpts)
+        .select_for_update()
+        .filter(pk=proposal_id)
+        .select_related("request", "professional")
+        .first()
+    )
     if proposal is None or by.professional_id != proposal.professional_id:
         raise ActionError("Cette proposition ne vous est pas adressée.")
     if proposal.status != Proposal.Status.SENT:
-        raise ActionError(f"Cette proposition n'attend plus de réponse ({proposal.get_status_display().lower()}).")
+        raise ActionError(
+            f"Cette proposition n'attend plus de réponse ({proposal.get_status_display().lower()})."
+        )
     return proposal
 
 
@@ -278,16 +382,33 @@ def accept(cpts: CPTS, proposal_id: int, by) -> Proposal:
     proposal.status, proposal.answered_at, proposal.answered_by = Proposal.Status.ACCEPTED, now, by
     proposal.save(update_fields=["status", "answered_at", "answered_by"])
     request.status, request.placed_at, request.placed_with, request.closed_at = (
-        Request.Status.PLACED, now, proposal.professional, now)
+        Request.Status.PLACED,
+        now,
+        proposal.professional,
+        now,
+    )
     request.save(update_fields=["status", "placed_at", "placed_with", "closed_at"])
     today = timezone.localdate(now)
     age = request.age_on(today)
-    Placement.objects.create(cpts=cpts, placed_on=today, commune_id=request.commune_id,
-                             professional=proposal.professional, ald=request.ald, age_70=age is not None and age >= 70,
-                             precarity=request.precarity, waited_days=(today - request.waiting_since).days,
-                             source=request.source, request_reference=request.reference)
-    RequestEvent.objects.create(cpts=cpts, request=request, kind=RequestEvent.Kind.ACCEPTED, actor=by,
-                                professional=proposal.professional)
+    Placement.objects.create(
+        cpts=cpts,
+        placed_on=today,
+        commune_id=request.commune_id,
+        professional=proposal.professional,
+        ald=request.ald,
+        age_70=age is not None and age >= 70,
+        precarity=request.precarity,
+        waited_days=(today - request.waiting_since).days,
+        source=request.source,
+        request_reference=request.reference,
+    )
+    RequestEvent.objects.create(
+        cpts=cpts,
+        request=request,
+        kind=RequestEvent.Kind.ACCEPTED,
+        actor=by,
+        professional=proposal.professional,
+    )
     transaction.on_commit(lambda: _inform_patient(request.pk, proposal.pk))
     return proposal
 
@@ -296,16 +417,23 @@ def accept(cpts: CPTS, proposal_id: int, by) -> Proposal:
 def decline(cpts: CPTS, proposal_id: int, by, reason: str) -> Proposal:
     reason = " ".join((reason or "").split())
     if not reason:
-        raise ActionError("Indiquez le motif du refus (il aide la coordination à proposer un autre médecin).",
-                          "reason")
+        raise ActionError(
+            "Indiquez le motif du refus (il aide la coordination à proposer un autre médecin).", "reason"
+        )
     proposal = _answerable(cpts, proposal_id, by)
     proposal.status, proposal.answered_at, proposal.answered_by = Proposal.Status.DECLINED, timezone.now(), by
     proposal.decline_reason = reason[:300]
     proposal.save(update_fields=["status", "answered_at", "answered_by", "decline_reason"])
     Request.objects.filter(pk=proposal.request_id).update(status=Request.Status.WAITING)
     record_bulk("update", Request, [proposal.request_id], ["status"], cpts_id=cpts.pk)
-    RequestEvent.objects.create(cpts=cpts, request=proposal.request, kind=RequestEvent.Kind.DECLINED, actor=by,
-                                professional=proposal.professional, detail=reason[:500])
+    RequestEvent.objects.create(
+        cpts=cpts,
+        request=proposal.request,
+        kind=RequestEvent.Kind.DECLINED,
+        actor=by,
+        professional=proposal.professional,
+        detail=reason[:500],
+    )
     return proposal
 
 
@@ -321,25 +449,46 @@ def follow_up(cpts: CPTS, now: dt.datetime | None = None) -> FollowUp:
     policy = priority.policy_for(cpts)
     result = FollowUp()
     with transaction.atomic():
-        for p in scoped(Proposal, cpts).select_for_update().filter(
-                status=Proposal.Status.SENT, sent_at__lte=now - dt.timedelta(days=policy.expire_after_days)):
+        for p in (
+            scoped(Proposal, cpts)
+            .select_for_update()
+            .filter(
+                status=Proposal.Status.SENT, sent_at__lte=now - dt.timedelta(days=policy.expire_after_days)
+            )
+        ):
             p.status = Proposal.Status.EXPIRED
             p.save(update_fields=["status"])
             if Request.objects.filter(pk=p.request_id, status=Request.Status.PROPOSED).update(
-                    status=Request.Status.WAITING):
+                status=Request.Status.WAITING
+            ):
                 record_bulk("update", Request, [p.request_id], ["status"], cpts_id=cpts.pk)
-            RequestEvent.objects.create(cpts=cpts, request_id=p.request_id, kind=RequestEvent.Kind.EXPIRED,
-                                        professional_id=p.professional_id,
-                                        detail=f"Sans réponse après {policy.expire_after_days} jours")
+            RequestEvent.objects.create(
+                cpts=cpts,
+                request_id=p.request_id,
+                kind=RequestEvent.Kind.EXPIRED,
+                professional_id=p.professional_id,
+                detail=f"Sans réponse après {policy.expire_after_days} jours",
+            )
             result.expired += 1
-        for p in scoped(Proposal, cpts).select_for_update().select_related("cpts").filter(
-                status=Proposal.Status.SENT, reminded_at__isnull=True,
-                sent_at__lte=now - dt.timedelta(days=policy.remind_after_days)):
+        for p in (
+            scoped(Proposal, cpts)
+            .select_for_update()
+            .select_related("cpts")
+            .filter(
+                status=Proposal.Status.SENT,
+                reminded_at__isnull=True,
+                sent_at__lte=now - dt.timedelta(days=policy.remind_after_days),
+            )
+        ):
             p.reminded_at = now
             p.save(update_fields=["reminded_at"])
-            RequestEvent.objects.create(cpts=cpts, request_id=p.request_id, kind=RequestEvent.Kind.REMINDED,
-                                        professional_id=p.professional_id,
-                                        detail=f"Sans réponse depuis {policy.remind_after_days} jours")
+            RequestEvent.objects.create(
+                cpts=cpts,
+                request_id=p.request_id,
+                kind=RequestEvent.Kind.REMINDED,
+                professional_id=p.professional_id,
+                detail=f"Sans réponse depuis {policy.remind_after_days} jours",
+            )
             transaction.on_commit(lambda p=p: _notify_gp(p, reminder=True))
             result.reminded += 1
     return result

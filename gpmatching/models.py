@@ -29,22 +29,33 @@ class Policy(TenantModel):
     per_month_waiting = models.PositiveSmallIntegerField("par mois d'attente", default=2)
     max_waiting_points = models.PositiveSmallIntegerField("plafond des points d'attente", default=24)
     keep_after_placement_days = models.PositiveSmallIntegerField(
-        "conservation après attribution (jours)", default=30)
-    keep_waiting_months = models.PositiveSmallIntegerField("conservation d'une demande en attente (mois)", default=24)
-    remind_after_days = models.PositiveSmallIntegerField("relance d'une proposition sans réponse (jours)", default=5)
-    expire_after_days = models.PositiveSmallIntegerField("expiration d'une proposition sans réponse (jours)",
-                                                         default=15)
+        "conservation après attribution (jours)", default=30
+    )
+    keep_waiting_months = models.PositiveSmallIntegerField(
+        "conservation d'une demande en attente (mois)", default=24
+    )
+    remind_after_days = models.PositiveSmallIntegerField(
+        "relance d'une proposition sans réponse (jours)", default=5
+    )
+    expire_after_days = models.PositiveSmallIntegerField(
+        "expiration d'une proposition sans réponse (jours)", default=15
+    )
     updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["cpts"], name="gp_policy_one_per_cpts"),
-            models.CheckConstraint(condition=models.Q(keep_waiting_months__gte=1, keep_waiting_months__lte=60),
-                                   name="gp_policy_keep_waiting_range"),
-            models.CheckConstraint(condition=models.Q(remind_after_days__lt=models.F("expire_after_days")),
-                                   name="gp_policy_remind_before_expiry"),
+            models.CheckConstraint(
+                condition=models.Q(keep_waiting_months__gte=1, keep_waiting_months__lte=60),
+                name="gp_policy_keep_waiting_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(remind_after_days__lt=models.F("expire_after_days")),
+                name="gp_policy_remind_before_expiry",
+            ),
         ]
 
     def __str__(self):
@@ -81,7 +92,9 @@ class Request(TenantModel):
     reference = models.CharField("référence", max_length=20, unique=True)
     status = models.CharField("état", max_length=12, choices=Status.choices, default=Status.UNCONFIRMED)
     source = models.CharField("origine", max_length=8, choices=Source.choices)
-    merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # Identity and contact
     last_name = models.CharField("nom", max_length=100, blank=True)
     first_name = models.CharField("prénom", max_length=100, blank=True)
@@ -90,8 +103,9 @@ class Request(TenantModel):
     email = models.EmailField("e-mail", blank=True)
     phone = models.CharField("téléphone", max_length=20, blank=True)
     address = models.CharField("adresse", max_length=200, blank=True)
-    commune = models.ForeignKey("territory.Commune", on_delete=models.PROTECT, null=True, blank=True,
-                                related_name="+")
+    commune = models.ForeignKey(
+        "territory.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # Where the distance to a GP is measured from: the commune's centre unless a geocoded address is given.
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
@@ -103,8 +117,9 @@ class Request(TenantModel):
     pregnancy = models.BooleanField("grossesse en cours", default=False)
     chronic = models.BooleanField("maladie chronique", default=False)
     home_visits = models.BooleanField("besoin de visites à domicile", default=False)
-    reason = models.CharField("pourquoi pas de médecin traitant", max_length=12, choices=NoGPReason.choices,
-                              blank=True)
+    reason = models.CharField(
+        "pourquoi pas de médecin traitant", max_length=12, choices=NoGPReason.choices, blank=True
+    )
     comment = models.CharField("précisions", max_length=500, blank=True)
     # Consent to the processing (public form) or the member's attestation that the patient agreed.
     consent_at = models.DateTimeField("consentement au traitement", null=True, blank=True)
@@ -114,11 +129,13 @@ class Request(TenantModel):
     waiting_since = models.DateField("en attente depuis")  # kept from the oldest of merged requests
     confirmed_at = models.DateTimeField(null=True, blank=True)
     confirmation_token_hash = models.CharField(max_length=64, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     placed_at = models.DateTimeField(null=True, blank=True)
-    placed_with = models.ForeignKey("directory.Professional", on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+")
+    placed_with = models.ForeignKey(
+        "directory.Professional", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
     # Priority, as computed by gpmatching.priority at ``priority_on`` (refreshed daily and before a matching).
     priority = models.PositiveSmallIntegerField("priorité", default=0)
@@ -169,10 +186,12 @@ class RequestEvent(TenantModel):
     request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=12, choices=Kind.choices)
     at = models.DateTimeField(auto_now_add=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+")
-    professional = models.ForeignKey("directory.Professional", on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    professional = models.ForeignKey(
+        "directory.Professional", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     detail = models.CharField(max_length=500, blank=True)
 
     class Meta:
@@ -183,12 +202,14 @@ class Capacity(TenantModel):
     """What a GP of the CPTS declares: new patients taken per month and the conditions."""
 
     professional = models.ForeignKey("directory.Professional", on_delete=models.CASCADE, related_name="+")
-    place = models.ForeignKey("directory.PracticePlace", on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+")
+    place = models.ForeignKey(
+        "directory.PracticePlace", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     per_month = models.PositiveSmallIntegerField("nouveaux patients par mois", default=0)
     max_distance_km = models.PositiveSmallIntegerField("distance maximale (km)", null=True, blank=True)
-    communes = models.ManyToManyField("territory.Commune", blank=True, related_name="+",
-                                      verbose_name="communes acceptées")
+    communes = models.ManyToManyField(
+        "territory.Commune", blank=True, related_name="+", verbose_name="communes acceptées"
+    )
     min_age = models.PositiveSmallIntegerField("âge minimal", default=0)
     max_age = models.PositiveSmallIntegerField("âge maximal", null=True, blank=True)
     home_visits = models.BooleanField("fait des visites à domicile", default=False)
@@ -196,14 +217,17 @@ class Capacity(TenantModel):
     retirement_on = models.DateField("départ en retraite prévu le", null=True, blank=True)
     patients = models.PositiveIntegerField("patients dont je suis le médecin traitant", null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["cpts", "professional"], name="gp_capacity_one_per_gp"),
-            models.CheckConstraint(condition=models.Q(max_age__isnull=True) | models.Q(max_age__gte=models.F("min_age")),
-                                   name="gp_capacity_age_range"),
+            models.CheckConstraint(
+                condition=models.Q(max_age__isnull=True) | models.Q(max_age__gte=models.F("min_age")),
+                name="gp_capacity_age_range",
+            ),
         ]
 
     def __str__(self):
@@ -219,7 +243,9 @@ class Capacity(TenantModel):
 class MatchingRun(TenantModel):
     """One "Proposer des attributions": the figures of the optimum and of the greedy baseline."""
 
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     at = models.DateTimeField(auto_now_add=True)
     requests = models.PositiveIntegerField(default=0)
     gps = models.PositiveIntegerField(default=0)
@@ -251,7 +277,9 @@ class Proposal(TenantModel):
 
     PENDING = (Status.DRAFT, Status.SENT)
 
-    run = models.ForeignKey(MatchingRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="proposals")
+    run = models.ForeignKey(
+        MatchingRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="proposals"
+    )
     request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="proposals")
     professional = models.ForeignKey("directory.Professional", on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
@@ -260,20 +288,25 @@ class Proposal(TenantModel):
     explanation = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                related_name="+")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     reminded_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     decline_reason = models.CharField("motif du refus", max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at", "pk"]
         constraints = [
             # A request is proposed to one GP at a time.
-            models.UniqueConstraint(fields=["request"], condition=models.Q(status__in=["draft", "sent"]),
-                                    name="gp_proposal_one_pending_per_request"),
+            models.UniqueConstraint(
+                fields=["request"],
+                condition=models.Q(status__in=["draft", "sent"]),
+                name="gp_proposal_one_pending_per_request",
+            ),
         ]
 
 
@@ -281,10 +314,12 @@ class Placement(TenantModel):
     """What the ACI indicators keep of a placement once the request's personal data are deleted: no identity."""
 
     placed_on = models.DateField()
-    commune = models.ForeignKey("territory.Commune", on_delete=models.PROTECT, null=True, blank=True,
-                                related_name="+")
-    professional = models.ForeignKey("directory.Professional", on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="+")
+    commune = models.ForeignKey(
+        "territory.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    professional = models.ForeignKey(
+        "directory.Professional", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     ald = models.BooleanField(default=False)
     age_70 = models.BooleanField(default=False)
     precarity = models.BooleanField(default=False)
@@ -313,6 +348,8 @@ class ImportBatch(TenantModel):
     total_lines = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
     merged = models.PositiveIntegerField(default=0)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     applied_at = models.DateTimeField(null=True, blank=True)

@@ -71,7 +71,9 @@ def refresh(cpts: CPTS, today: dt.date | None = None, force: bool = False) -> in
     if not force:
         qs = qs.exclude(priority_on=today)
     rows, changed = [], 0
-    for request in qs:  # no .only(): the audit snapshot (audit.signals) reads every field, deferred ones recurse
+    for (
+        request
+    ) in qs:  # no .only(): the audit snapshot (audit.signals) reads every field, deferred ones recurse
         before = (request.priority, request.priority_reasons)
         apply(request, policy, today)
         changed += (request.priority, request.priority_reasons) != before
@@ -79,6 +81,12 @@ def refresh(cpts: CPTS, today: dt.date | None = None, force: bool = False) -> in
     fields = ["priority", "priority_reasons", "priority_on"]
     Request.objects.bulk_update(rows, fields, batch_size=1000)
     if rows:
-        record_bulk("update", Request, [r.pk for r in rows], fields, cpts_id=cpts.pk,
-                    details={"scores_changed": changed})
+        record_bulk(
+            "update",
+            Request,
+            [r.pk for r in rows],
+            fields,
+            cpts_id=cpts.pk,
+            details={"scores_changed": changed},
+        )
     return changed

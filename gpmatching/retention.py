@@ -29,7 +29,9 @@ class Purged:
     waiting: int = 0
     unconfirmed: int = 0
     closed: int = 0
-    previews: int = 0  # import batches left in preview, cancelled (their rows hold personal data); not requests
+    previews: int = (
+        0  # import batches left in preview, cancelled (their rows hold personal data); not requests
+    )
 
     @property
     def total(self) -> int:
@@ -43,20 +45,38 @@ def purge(cpts: CPTS, now: dt.datetime | None = None) -> Purged:
     policy = priority.policy_for(cpts)
     requests = scoped(Request, cpts)
     out = Purged()
-    out.placed = requests.filter(status=Request.Status.PLACED,
-                                 placed_at__lt=now - dt.timedelta(days=policy.keep_after_placement_days)).delete()[1].get(
-        "gpmatching.Request", 0)
+    out.placed = (
+        requests.filter(
+            status=Request.Status.PLACED,
+            placed_at__lt=now - dt.timedelta(days=policy.keep_after_placement_days),
+        )
+        .delete()[1]
+        .get("gpmatching.Request", 0)
+    )
     limit = shift_months(today, -policy.keep_waiting_months)  # the same day, not the first of the month
-    out.waiting = requests.filter(status__in=Request.QUEUED, waiting_since__lt=limit).delete()[1].get(
-        "gpmatching.Request", 0)
-    out.unconfirmed = requests.filter(status=Request.Status.UNCONFIRMED,
-                                      created_at__lt=now - dt.timedelta(days=CONFIRMATION_DAYS)).delete()[1].get(
-        "gpmatching.Request", 0)
-    out.closed = requests.filter(status__in=[Request.Status.WITHDRAWN, Request.Status.MERGED],
-                                 closed_at__lt=now - dt.timedelta(days=CLOSED_DAYS)).delete()[1].get(
-        "gpmatching.Request", 0)
-    previews = scoped(ImportBatch, cpts).filter(status=ImportBatch.Status.PREVIEW,
-                                                created_at__lt=now - dt.timedelta(days=CONFIRMATION_DAYS))
+    out.waiting = (
+        requests.filter(status__in=Request.QUEUED, waiting_since__lt=limit)
+        .delete()[1]
+        .get("gpmatching.Request", 0)
+    )
+    out.unconfirmed = (
+        requests.filter(
+            status=Request.Status.UNCONFIRMED, created_at__lt=now - dt.timedelta(days=CONFIRMATION_DAYS)
+        )
+        .delete()[1]
+        .get("gpmatching.Request", 0)
+    )
+    out.closed = (
+        requests.filter(
+            status__in=[Request.Status.WITHDRAWN, Request.Status.MERGED],
+            closed_at__lt=now - dt.timedelta(days=CLOSED_DAYS),
+        )
+        .delete()[1]
+        .get("gpmatching.Request", 0)
+    )
+    previews = scoped(ImportBatch, cpts).filter(
+        status=ImportBatch.Status.PREVIEW, created_at__lt=now - dt.timedelta(days=CONFIRMATION_DAYS)
+    )
     preview_ids = list(previews.values_list("pk", flat=True))
     out.previews = previews.update(status=ImportBatch.Status.CANCELLED, rows=[])
     if preview_ids:

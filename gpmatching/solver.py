@@ -82,8 +82,13 @@ class Assignment:
     @classmethod
     def from_choice(cls, patients: Patients, gp_of: np.ndarray, distance_m: np.ndarray) -> Assignment:
         mask = gp_of >= 0
-        return cls(gp_of=gp_of, distance_m=np.where(mask, distance_m, 0), placed=int(mask.sum()),
-                   weighted=int(patients.weight[mask].sum()), total_distance_m=int(distance_m[mask].sum()))
+        return cls(
+            gp_of=gp_of,
+            distance_m=np.where(mask, distance_m, 0),
+            placed=int(mask.sum()),
+            weighted=int(patients.weight[mask].sum()),
+            total_distance_m=int(distance_m[mask].sum()),
+        )
 
 
 def distances_m(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
@@ -134,17 +139,21 @@ def eligible_pairs(patients: Patients, gps: GPs, excluded: set[tuple[int, int]] 
     order = np.argsort(patients.lat, kind="stable")
 
     def block(start: int):
-        rows = order[start:start + CHUNK]
+        rows = order[start : start + CHUNK]
         if np.isinf(reach):
             c0, c1 = 0, len(open_gps)
         else:
-            c0, c1 = np.searchsorted(g_lat_deg, [patients.lat[rows].min() - reach, patients.lat[rows].max() + reach])
+            c0, c1 = np.searchsorted(
+                g_lat_deg, [patients.lat[rows].min() - reach, patients.lat[rows].max() + reach]
+            )
         if c1 <= c0:
             return None
         cols = slice(c0, c1)
         p_lat, p_lon = np.radians(patients.lat[rows])[:, None], np.radians(patients.lon[rows])[:, None]
-        a = (np.sin((g_lat[cols] - p_lat) / 2) ** 2
-             + np.cos(p_lat) * np.cos(g_lat[cols]) * np.sin((g_lon[cols] - p_lon) / 2) ** 2)
+        a = (
+            np.sin((g_lat[cols] - p_lat) / 2) ** 2
+            + np.cos(p_lat) * np.cos(g_lat[cols]) * np.sin((g_lon[cols] - p_lon) / 2) ** 2
+        )
         d = 2 * EARTH_M * np.arcsin(np.minimum(1.0, np.sqrt(a)))
         age = patients.age[rows][:, None]
         ok = (d <= limit[cols]) & (age >= min_age[cols]) & (age <= max_age[cols])
@@ -157,13 +166,25 @@ def eligible_pairs(patients: Patients, gps: GPs, excluded: set[tuple[int, int]] 
                     ok[r, k - c0] = False
         masked = np.where(ok, d, np.inf)
         top = min(NEAREST, ok.shape[1])
-        part = np.argpartition(masked, top - 1, axis=1)[:, :top] if top < ok.shape[1] else \
-            np.broadcast_to(np.arange(top), (len(rows), top))
-        ordered = np.take_along_axis(part, np.argsort(np.take_along_axis(masked, part, axis=1), axis=1), axis=1)
+        part = (
+            np.argpartition(masked, top - 1, axis=1)[:, :top]
+            if top < ok.shape[1]
+            else np.broadcast_to(np.arange(top), (len(rows), top))
+        )
+        ordered = np.take_along_axis(
+            part, np.argsort(np.take_along_axis(masked, part, axis=1), axis=1), axis=1
+        )
         nearest = np.full(ok.shape, NEAREST, dtype=np.int16)
-        np.put_along_axis(nearest, ordered, np.broadcast_to(np.arange(top, dtype=np.int16), ordered.shape), axis=1)
+        np.put_along_axis(
+            nearest, ordered, np.broadcast_to(np.arange(top, dtype=np.int16), ordered.shape), axis=1
+        )
         r_idx, c_idx = np.nonzero(ok)
-        return rows[r_idx], open_gps[c0 + c_idx], np.rint(d[r_idx, c_idx]).astype(np.int64), nearest[r_idx, c_idx]
+        return (
+            rows[r_idx],
+            open_gps[c0 + c_idx],
+            np.rint(d[r_idx, c_idx]).astype(np.int64),
+            nearest[r_idx, c_idx],
+        )
 
     # numpy releases the GIL on these array operations: blocks run on the machine's cores.
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
@@ -171,8 +192,12 @@ def eligible_pairs(patients: Patients, gps: GPs, excluded: set[tuple[int, int]] 
     out_p, out_g, out_d, out_n = ([b[k] for b in blocks] for k in range(4))
     if not out_p:
         return Pairs(empty, empty, empty, np.zeros(0, dtype=bool))
-    return Pairs(np.concatenate(out_p).astype(np.int64), np.concatenate(out_g).astype(np.int64),
-                 np.concatenate(out_d), np.concatenate(out_n))
+    return Pairs(
+        np.concatenate(out_p).astype(np.int64),
+        np.concatenate(out_g).astype(np.int64),
+        np.concatenate(out_d),
+        np.concatenate(out_n),
+    )
 
 
 def big_m(patients: Patients, gps: GPs, pairs: Pairs) -> int:
@@ -202,15 +227,29 @@ def _flow(patients: Patients, gps: GPs, pairs: Pairs, big: int) -> Assignment:
     patient_nodes = np.arange(n, dtype=np.int64)
     # Arcs 0..len(pairs)-1 are the patient → GP pairs, so the solution is read back by index.
     flow.add_arcs_with_capacity_and_unit_cost(
-        pairs.patient, n + pairs.gp, np.ones(len(pairs), dtype=np.int64),
-        pairs.distance_m - big * patients.weight[pairs.patient])
-    flow.add_arcs_with_capacity_and_unit_cost(np.full(n, source, dtype=np.int64), patient_nodes,
-                                              np.ones(n, dtype=np.int64), np.zeros(n, dtype=np.int64))
-    flow.add_arcs_with_capacity_and_unit_cost(patient_nodes, np.full(n, sink, dtype=np.int64),
-                                              np.ones(n, dtype=np.int64), np.zeros(n, dtype=np.int64))
-    flow.add_arcs_with_capacity_and_unit_cost(n + np.arange(m, dtype=np.int64), np.full(m, sink, dtype=np.int64),
-                                              np.clip(gps.capacity, 0, None).astype(np.int64),
-                                              np.zeros(m, dtype=np.int64))
+        pairs.patient,
+        n + pairs.gp,
+        np.ones(len(pairs), dtype=np.int64),
+        pairs.distance_m - big * patients.weight[pairs.patient],
+    )
+    flow.add_arcs_with_capacity_and_unit_cost(
+        np.full(n, source, dtype=np.int64),
+        patient_nodes,
+        np.ones(n, dtype=np.int64),
+        np.zeros(n, dtype=np.int64),
+    )
+    flow.add_arcs_with_capacity_and_unit_cost(
+        patient_nodes,
+        np.full(n, sink, dtype=np.int64),
+        np.ones(n, dtype=np.int64),
+        np.zeros(n, dtype=np.int64),
+    )
+    flow.add_arcs_with_capacity_and_unit_cost(
+        n + np.arange(m, dtype=np.int64),
+        np.full(m, sink, dtype=np.int64),
+        np.clip(gps.capacity, 0, None).astype(np.int64),
+        np.zeros(m, dtype=np.int64),
+    )
     supplies = np.zeros(n + m + 2, dtype=np.int64)
     supplies[source], supplies[sink] = n, -n
     flow.set_nodes_supplies(np.arange(n + m + 2, dtype=np.int64), supplies)
@@ -226,8 +265,12 @@ def _flow(patients: Patients, gps: GPs, pairs: Pairs, big: int) -> Assignment:
 
 
 def _subset(pairs: Pairs, index: np.ndarray) -> Pairs:
-    return Pairs(pairs.patient[index], pairs.gp[index], pairs.distance_m[index],
-                 None if pairs.rank is None else pairs.rank[index])
+    return Pairs(
+        pairs.patient[index],
+        pairs.gp[index],
+        pairs.distance_m[index],
+        None if pairs.rank is None else pairs.rank[index],
+    )
 
 
 def _start(patients: Patients, gps: GPs, pairs: Pairs) -> np.ndarray:
@@ -266,9 +309,13 @@ def _network(patients: Patients, gps: GPs, pairs: Pairs, assignment: Assignment,
     chosen = placed[pairs.patient] & (assignment.gp_of[pairs.patient] == pairs.gp)
     load = np.bincount(assignment.gp_of[placed], minlength=m)
     cap_gp = np.clip(gps.capacity, 0, None).astype(np.int64)
-    tail = np.concatenate([pairs.patient, np.full(n, source), np.arange(n), n + np.arange(m)]).astype(np.int64)
+    tail = np.concatenate([pairs.patient, np.full(n, source), np.arange(n), n + np.arange(m)]).astype(
+        np.int64
+    )
     head = np.concatenate([n + pairs.gp, np.arange(n), np.full(n, sink), np.full(m, sink)]).astype(np.int64)
-    cost = np.concatenate([pairs.distance_m - big * patients.weight[pairs.patient], np.zeros(2 * n + m, np.int64)])
+    cost = np.concatenate(
+        [pairs.distance_m - big * patients.weight[pairs.patient], np.zeros(2 * n + m, np.int64)]
+    )
     cap = np.concatenate([np.ones(len(pairs) + 2 * n, np.int64), cap_gp])
     flow = np.concatenate([chosen.astype(np.int64), np.ones(n, np.int64), (~placed).astype(np.int64), load])
     if int(chosen.sum()) != int(placed.sum()) or (flow > cap).any():
@@ -326,10 +373,18 @@ def solve(patients: Patients, gps: GPs, pairs: Pairs) -> Assignment:
         reduced = full_cost - y[pairs.patient] + y[n + pairs.gp]  # >= 0 on every arc when optimal
         wanted = (reduced < 0) & ~active
         if not wanted.any():
-            return Assignment(assignment.gp_of, assignment.distance_m, assignment.placed, assignment.weighted,
-                              assignment.total_distance_m, priced=index)
+            return Assignment(
+                assignment.gp_of,
+                assignment.distance_m,
+                assignment.placed,
+                assignment.weighted,
+                assignment.total_distance_m,
+                priced=index,
+            )
         candidates = np.nonzero(wanted)[0]
-        active[candidates[_first_k_per_patient(pairs.patient[candidates], reduced[candidates], NEAREST)]] = True
+        active[candidates[_first_k_per_patient(pairs.patient[candidates], reduced[candidates], NEAREST)]] = (
+            True
+        )
 
 
 def _by_patient(pairs: Pairs, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -358,7 +413,7 @@ def greedy(patients: Patients, gps: GPs, pairs: Pairs, order: np.ndarray | None 
     for i in np.lexsort((tiebreak, -patients.weight)):
         if count[i] == 0:
             continue
-        mine = positions[first[i]:first[i] + count[i]]
+        mine = positions[first[i] : first[i] + count[i]]
         candidates = pairs.gp[mine]
         room = remaining[candidates] > 0
         if not room.any():

@@ -22,9 +22,13 @@ MIN_SECONDS = 3
 MAX_AGE = 24 * 3600
 SALT = "gpmatching.form-time"
 
-LIMIT_MESSAGE = "Trop de demandes envoyées depuis votre connexion. Réessayez dans une heure ou appelez la CPTS."
-USED_MESSAGE = ("Ce formulaire a déjà été envoyé : votre demande est enregistrée. Pour une autre demande, "
-                "envoyez de nouveau le formulaire ci-dessous.")
+LIMIT_MESSAGE = (
+    "Trop de demandes envoyées depuis votre connexion. Réessayez dans une heure ou appelez la CPTS."
+)
+USED_MESSAGE = (
+    "Ce formulaire a déjà été envoyé : votre demande est enregistrée. Pour une autre demande, "
+    "envoyez de nouveau le formulaire ci-dessous."
+)
 
 
 def form_stamp(now: float | None = None) -> str:

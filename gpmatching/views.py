@@ -52,11 +52,15 @@ def _public_cpts(slug: str) -> CPTS:
 def _send_confirmation(request, result: intake.Intake) -> None:
     link = settings.OPENCPTS_BASE_URL.rstrip("/") + reverse("gpmatching:public_confirm", args=[result.token])
     cpts = result.request.cpts
-    send_mail(f"Confirmez votre demande de médecin traitant — {cpts.name}",
-              f"Bonjour,\n\nVous avez demandé à la {cpts.name} de vous aider à trouver un médecin traitant "
-              f"(référence {result.request.reference}).\nPour confirmer votre demande, ouvrez ce lien dans les "
-              f"{intake.CONFIRMATION_DAYS} jours :\n{link}\n\nSi vous n'êtes pas à l'origine de cette demande, ignorez "
-              f"ce message : elle sera effacée.\n\n{cpts.name}", None, [result.request.email])
+    send_mail(
+        f"Confirmez votre demande de médecin traitant — {cpts.name}",
+        f"Bonjour,\n\nVous avez demandé à la {cpts.name} de vous aider à trouver un médecin traitant "
+        f"(référence {result.request.reference}).\nPour confirmer votre demande, ouvrez ce lien dans les "
+        f"{intake.CONFIRMATION_DAYS} jours :\n{link}\n\nSi vous n'êtes pas à l'origine de cette demande, ignorez "
+        f"ce message : elle sera effacée.\n\n{cpts.name}",
+        None,
+        [result.request.email],
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -83,11 +87,16 @@ def public_form(request, slug):
             else:
                 if result.token:
                     transaction.on_commit(lambda: _send_confirmation(request, result))
-                request.session[SESSION_DONE] = {"reference": result.request.reference,
-                                                 "email": bool(result.token)}
+                request.session[SESSION_DONE] = {
+                    "reference": result.request.reference,
+                    "email": bool(result.token),
+                }
                 return redirect("gpmatching:public_done", slug=cpts.slug)
-    return render(request, "gpmatching/public_form.html", {"cpts": cpts, "form": form, "stamp": _stamp(request),
-                                                            "policy": priority.policy_for(cpts)})
+    return render(
+        request,
+        "gpmatching/public_form.html",
+        {"cpts": cpts, "form": form, "stamp": _stamp(request), "policy": priority.policy_for(cpts)},
+    )
 
 
 def _stamp(request) -> str:
@@ -116,9 +125,15 @@ def public_confirm(request, token):
             result = intake.confirm_by_token(token)
         except ActionError as exc:
             return render(request, "gpmatching/public_confirm.html", {"error": exc.message}, status=400)
-        return render(request, "gpmatching/public_confirm.html", {"confirmed": True, "cpts": result.request.cpts,
-                                                                   "reference": result.request.reference
-                                                                   if not result.merged else ""})
+        return render(
+            request,
+            "gpmatching/public_confirm.html",
+            {
+                "confirmed": True,
+                "cpts": result.request.cpts,
+                "reference": result.request.reference if not result.merged else "",
+            },
+        )
     return render(request, "gpmatching/public_confirm.html", {"token": token})
 
 
@@ -159,32 +174,83 @@ def waiting_list(request, access):
         qs = qs.filter(birth_date__lte=seventy)
     qs = qs.order_by("-priority", "waiting_since", "pk")
     if request.GET.get("format") == "csv":
-        record("export", cpts_id=access.cpts.pk, object_type="gpmatching.request",
-               object_label="liste d'attente médecin traitant (CSV)", details={"etat": status, "lignes": qs.count()})
+        record(
+            "export",
+            cpts_id=access.cpts.pk,
+            object_type="gpmatching.request",
+            object_label="liste d'attente médecin traitant (CSV)",
+            details={"etat": status, "lignes": qs.count()},
+        )
         out = io.StringIO()
         writer = csv.writer(out, delimiter=";")
-        writer.writerow(["référence", "état", "priorité", "raisons", "nom", "prénom", "date de naissance", "commune",
-                         "téléphone", "e-mail", "en attente depuis", "ALD", "C2S", "AME"])
+        writer.writerow(
+            [
+                "référence",
+                "état",
+                "priorité",
+                "raisons",
+                "nom",
+                "prénom",
+                "date de naissance",
+                "commune",
+                "téléphone",
+                "e-mail",
+                "en attente depuis",
+                "ALD",
+                "C2S",
+                "AME",
+            ]
+        )
         for r in qs:
-            writer.writerow([r.reference, r.get_status_display(), r.priority,
-                             priority.reasons_text(r.priority_reasons), r.last_name, r.first_name,
-                             r.birth_date.strftime("%d/%m/%Y") if r.birth_date else "", r.commune.name if r.commune else "",
-                             r.phone, r.email, r.waiting_since.strftime("%d/%m/%Y"), "oui" if r.ald else "non",
-                             "oui" if r.c2s else "non", "oui" if r.ame else "non"])
+            writer.writerow(
+                [
+                    r.reference,
+                    r.get_status_display(),
+                    r.priority,
+                    priority.reasons_text(r.priority_reasons),
+                    r.last_name,
+                    r.first_name,
+                    r.birth_date.strftime("%d/%m/%Y") if r.birth_date else "",
+                    r.commune.name if r.commune else "",
+                    r.phone,
+                    r.email,
+                    r.waiting_since.strftime("%d/%m/%Y"),
+                    "oui" if r.ald else "non",
+                    "oui" if r.c2s else "non",
+                    "oui" if r.ame else "non",
+                ]
+            )
         response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="liste-attente-mt-{access.cpts.slug}.csv"'
         return response
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    record("view", cpts_id=access.cpts.pk, object_type="gpmatching.request", object_label="liste d'attente",
-           details={"etat": status, "page": page.number, "ids": [r.pk for r in page]})
+    record(
+        "view",
+        cpts_id=access.cpts.pk,
+        object_type="gpmatching.request",
+        object_label="liste d'attente",
+        details={"etat": status, "page": page.number, "ids": [r.pk for r in page]},
+    )
     query = request.GET.copy()
     query.pop("page", None)
     from gpmatching.forms import commune_choices
 
-    return render(request, "gpmatching/waiting_list.html", {
-        "cpts": access.cpts, "page": page, "status": status, "statuses": STATUS_FILTERS.items(), "commune": commune,
-        "communes": commune_choices(access.cpts)[1:], "q": request.GET.get("q", ""), "critere": crit,
-        "query": query.urlencode(), "counts": indicators.waiting_list(access.cpts)})
+    return render(
+        request,
+        "gpmatching/waiting_list.html",
+        {
+            "cpts": access.cpts,
+            "page": page,
+            "status": status,
+            "statuses": STATUS_FILTERS.items(),
+            "commune": commune,
+            "communes": commune_choices(access.cpts)[1:],
+            "q": request.GET.get("q", ""),
+            "critere": crit,
+            "query": query.urlencode(),
+            "counts": indicators.waiting_list(access.cpts),
+        },
+    )
 
 
 @cpts_view(rules.TAKE)
@@ -198,13 +264,27 @@ def request_page(request, access, request_id):
     events = item.events.select_related("actor", "professional") if manage else None
     proposals = item.proposals.select_related("professional").order_by("-created_at") if manage else None
     # A GP sees the contact details once they accepted the patient (data minimisation before that).
-    show_contact = manage or scoped(Proposal, access.cpts).filter(
-        request=item, professional_id=request.user.professional_id, status=Proposal.Status.ACCEPTED).exists()
-    return render(request, "gpmatching/request.html", {
-        "cpts": access.cpts, "item": item, "manage": manage, "events": events, "proposals": proposals,
-        "show_contact": show_contact,
-        "age": item.age_on(timezone.localdate()), "reasons": priority.reasons_text(item.priority_reasons),
-        "withdraw_form": WithdrawForm()})
+    show_contact = (
+        manage
+        or scoped(Proposal, access.cpts)
+        .filter(request=item, professional_id=request.user.professional_id, status=Proposal.Status.ACCEPTED)
+        .exists()
+    )
+    return render(
+        request,
+        "gpmatching/request.html",
+        {
+            "cpts": access.cpts,
+            "item": item,
+            "manage": manage,
+            "events": events,
+            "proposals": proposals,
+            "show_contact": show_contact,
+            "age": item.age_on(timezone.localdate()),
+            "reasons": priority.reasons_text(item.priority_reasons),
+            "withdraw_form": WithdrawForm(),
+        },
+    )
 
 
 @cpts_view(rules.MANAGE)
@@ -241,11 +321,15 @@ def new_request(request, access):
             _apply_error(form, exc)
         else:
             if result.merged:
-                messages.info(request, f"Ce patient était déjà inscrit : sa demande {result.request.reference} a été "
-                                       "complétée.")
+                messages.info(
+                    request,
+                    f"Ce patient était déjà inscrit : sa demande {result.request.reference} a été complétée.",
+                )
             else:
-                messages.success(request, f"Patient inscrit sur la liste d'attente. Référence : "
-                                          f"{result.request.reference}.")
+                messages.success(
+                    request,
+                    f"Patient inscrit sur la liste d'attente. Référence : {result.request.reference}.",
+                )
             if rules.MANAGE in access.permissions:
                 return redirect("gpmatching:request", slug=access.cpts.slug, request_id=result.request.pk)
             return redirect("gpmatching:new_request", slug=access.cpts.slug)
@@ -263,15 +347,20 @@ def import_list(request, access):
         upload = form.cleaned_data["file"]
         try:
             if upload.size > csv_import.MAX_BYTES:
-                raise ActionError(f"Fichier trop volumineux : {csv_import.MAX_BYTES // 1024 // 1024} Mo au plus.")
+                raise ActionError(
+                    f"Fichier trop volumineux : {csv_import.MAX_BYTES // 1024 // 1024} Mo au plus."
+                )
             batch = csv_import.parse(access.cpts, upload.name, upload.read(), request.user)
         except ActionError as exc:
             form.add_error("file", exc.message)
         else:
             return redirect("gpmatching:import_preview", slug=access.cpts.slug, batch_id=batch.pk)
     recent = scoped(ImportBatch, access.cpts).order_by("-created_at")[:10]
-    return render(request, "gpmatching/import.html", {"cpts": access.cpts, "form": form, "recent": recent,
-                                                       "header": csv_import.TEMPLATE_HEADER})
+    return render(
+        request,
+        "gpmatching/import.html",
+        {"cpts": access.cpts, "form": form, "recent": recent, "header": csv_import.TEMPLATE_HEADER},
+    )
 
 
 @cpts_view(rules.MANAGE)
@@ -290,11 +379,20 @@ def import_preview(request, access, batch_id):
         except ActionError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"{batch.created} demande(s) créée(s), {batch.merged} doublon(s) fusionné(s).")
+            messages.success(
+                request, f"{batch.created} demande(s) créée(s), {batch.merged} doublon(s) fusionné(s)."
+            )
             return redirect("gpmatching:waiting_list", slug=access.cpts.slug)
-    return render(request, "gpmatching/import_preview.html", {
-        "cpts": access.cpts, "batch": batch, "rows": batch.rows[:200],
-        "duplicates": sum(1 for r in batch.rows if r.get("duplicate_of_line"))})
+    return render(
+        request,
+        "gpmatching/import_preview.html",
+        {
+            "cpts": access.cpts,
+            "batch": batch,
+            "rows": batch.rows[:200],
+            "duplicates": sum(1 for r in batch.rows if r.get("duplicate_of_line")),
+        },
+    )
 
 
 # Coordination: matching ----------------------------------------------------------------------------------------
@@ -305,23 +403,45 @@ def import_preview(request, access, batch_id):
 def matching_page(request, access):
     if request.method == "POST":
         run = matching.run(access.cpts, request.user)
-        messages.success(request, f"{run.placed} attribution(s) proposée(s) sur {run.requests} demande(s) en attente "
-                                  f"({run.seconds:.1f} s).")
+        messages.success(
+            request,
+            f"{run.placed} attribution(s) proposée(s) sur {run.requests} demande(s) en attente "
+            f"({run.seconds:.1f} s).",
+        )
         return redirect("gpmatching:matching", slug=access.cpts.slug)
     run = scoped(MatchingRun, access.cpts).first()
-    drafts = (scoped(Proposal, access.cpts).filter(status=Proposal.Status.DRAFT)
-              .select_related("request", "request__commune", "professional").order_by("-request__priority", "pk"))
-    sent = (scoped(Proposal, access.cpts).filter(status=Proposal.Status.SENT)
-            .select_related("request", "professional").order_by("sent_at"))
+    drafts = (
+        scoped(Proposal, access.cpts)
+        .filter(status=Proposal.Status.DRAFT)
+        .select_related("request", "request__commune", "professional")
+        .order_by("-request__priority", "pk")
+    )
+    sent = (
+        scoped(Proposal, access.cpts)
+        .filter(status=Proposal.Status.SENT)
+        .select_related("request", "professional")
+        .order_by("sent_at")
+    )
     unplaced = []
     if run and run.unplaced:
         found = scoped(Request, access.cpts).in_bulk([int(k) for k in run.unplaced])
-        unplaced = [(found[int(k)], v) for k, v in run.unplaced.items() if int(k) in found
-                    and found[int(k)].status == Request.Status.WAITING][:100]
-    record("view", cpts_id=access.cpts.pk, object_type="gpmatching.proposal", object_label="propositions d'attribution",
-           details={"ids": [p.request_id for p in drafts] + [p.request_id for p in sent]})
-    return render(request, "gpmatching/matching.html", {"cpts": access.cpts, "run": run, "drafts": drafts,
-                                                         "sent": sent, "unplaced": unplaced})
+        unplaced = [
+            (found[int(k)], v)
+            for k, v in run.unplaced.items()
+            if int(k) in found and found[int(k)].status == Request.Status.WAITING
+        ][:100]
+    record(
+        "view",
+        cpts_id=access.cpts.pk,
+        object_type="gpmatching.proposal",
+        object_label="propositions d'attribution",
+        details={"ids": [p.request_id for p in drafts] + [p.request_id for p in sent]},
+    )
+    return render(
+        request,
+        "gpmatching/matching.html",
+        {"cpts": access.cpts, "run": run, "drafts": drafts, "sent": sent, "unplaced": unplaced},
+    )
 
 
 @cpts_view(rules.MANAGE)
@@ -368,19 +488,38 @@ def capacities(request, access):
     rows = []
     for pro in capacity_rules.member_gps(access.cpts).order_by("last_name", "first_name"):
         c = declared.get(pro.pk)
-        rows.append({"pro": pro, "capacity": c, "remaining": capacity_rules.remaining(c, used, today) if c else 0,
-                     "unavailable": capacity_rules.unavailable_reason(c, today) if c else "Pas de capacité déclarée."})
+        rows.append(
+            {
+                "pro": pro,
+                "capacity": c,
+                "remaining": capacity_rules.remaining(c, used, today) if c else 0,
+                "unavailable": capacity_rules.unavailable_reason(c, today)
+                if c
+                else "Pas de capacité déclarée.",
+            }
+        )
     proj = capacity_rules.projection(access.cpts, today)
-    return render(request, "gpmatching/capacities.html", {
-        "cpts": access.cpts, "rows": rows, "projection": proj,
-        "projection_rows": list(zip(proj.months, proj.demand, proj.capacity, strict=True))})
+    return render(
+        request,
+        "gpmatching/capacities.html",
+        {
+            "cpts": access.cpts,
+            "rows": rows,
+            "projection": proj,
+            "projection_rows": list(zip(proj.months, proj.demand, proj.capacity, strict=True)),
+        },
+    )
 
 
 def _gp_for(request, access) -> Professional:
     """The physician whose capacity is edited: the user's own, or (coordination) the one named in the URL."""
     wanted = request.GET.get("professionnel") or request.POST.get("professionnel")
     if wanted and rules.MANAGE in access.permissions:
-        pro = capacity_rules.member_gps(access.cpts).filter(pk=wanted).first() if str(wanted).isdigit() else None
+        pro = (
+            capacity_rules.member_gps(access.cpts).filter(pk=wanted).first()
+            if str(wanted).isdigit()
+            else None
+        )
         if pro is None:
             raise Http404("Médecin introuvable parmi les adhérents.")
         return pro
@@ -398,15 +537,37 @@ def my_capacity(request, access):
     places = list(PracticePlace.objects.filter(professional=pro, active=True).select_related("commune"))
     initial = {}
     if current:
-        initial = {f: getattr(current, f) for f in ("per_month", "max_distance_km", "min_age", "max_age", "home_visits",
-                                                    "paused_until", "retirement_on", "patients")}
+        initial = {
+            f: getattr(current, f)
+            for f in (
+                "per_month",
+                "max_distance_km",
+                "min_age",
+                "max_age",
+                "home_visits",
+                "paused_until",
+                "retirement_on",
+                "patients",
+            )
+        }
         initial["communes"] = [c.insee for c in current.communes.all()]
         initial["place"] = str(current.place_id or "")
     form = CapacityForm(access.cpts, places, request.POST or None, initial=initial)
     if request.method == "POST":
         # The rules validate the raw values themselves (negative capacity, dates...) with French messages.
-        data = {k: request.POST.get(k, "") for k in ("per_month", "max_distance_km", "min_age", "max_age",
-                                                     "paused_until", "retirement_on", "patients", "place")}
+        data = {
+            k: request.POST.get(k, "")
+            for k in (
+                "per_month",
+                "max_distance_km",
+                "min_age",
+                "max_age",
+                "paused_until",
+                "retirement_on",
+                "patients",
+                "place",
+            )
+        }
         data["home_visits"] = bool(request.POST.get("home_visits"))
         data["communes"] = request.POST.getlist("communes")
         try:
@@ -417,14 +578,24 @@ def my_capacity(request, access):
         else:
             messages.success(request, "Capacité d'accueil enregistrée.")
             url = reverse("gpmatching:my_capacity", args=[access.cpts.slug])
-            return redirect(url + (f"?professionnel={pro.pk}" if pro.pk != request.user.professional_id else ""))
+            return redirect(
+                url + (f"?professionnel={pro.pk}" if pro.pk != request.user.professional_id else "")
+            )
     today = timezone.localdate()
     used = capacity_rules.used_this_month(access.cpts, today)
-    return render(request, "gpmatching/my_capacity.html", {
-        "cpts": access.cpts, "form": form, "pro": pro, "current": current,
-        "remaining": capacity_rules.remaining(current, used, today) if current else 0,
-        "unavailable": capacity_rules.unavailable_reason(current, today) if current else "",
-        "own": pro.pk == request.user.professional_id})
+    return render(
+        request,
+        "gpmatching/my_capacity.html",
+        {
+            "cpts": access.cpts,
+            "form": form,
+            "pro": pro,
+            "current": current,
+            "remaining": capacity_rules.remaining(current, used, today) if current else 0,
+            "unavailable": capacity_rules.unavailable_reason(current, today) if current else "",
+            "own": pro.pk == request.user.professional_id,
+        },
+    )
 
 
 @cpts_view(rules.TAKE)
@@ -433,18 +604,34 @@ def my_proposals(request, access):
     if not capacity_rules.is_physician(request.user.professional):
         raise PermissionDenied("Cette page est réservée aux médecins adhérents.")
     pro_id = request.user.professional_id
-    proposals = list(scoped(Proposal, access.cpts).filter(professional_id=pro_id, status__in=rules.GP_VISIBLE)
-                     .select_related("request", "request__commune").order_by("status", "-sent_at"))
+    proposals = list(
+        scoped(Proposal, access.cpts)
+        .filter(professional_id=pro_id, status__in=rules.GP_VISIBLE)
+        .select_related("request", "request__commune")
+        .order_by("status", "-sent_at")
+    )
     today = timezone.localdate()
     if proposals:  # one entry naming every request shown, as the waiting list does
-        record("view", cpts_id=access.cpts.pk, object_type="gpmatching.request",
-               object_label="patients proposés au médecin", details={"ids": [p.request_id for p in proposals]})
+        record(
+            "view",
+            cpts_id=access.cpts.pk,
+            object_type="gpmatching.request",
+            object_label="patients proposés au médecin",
+            details={"ids": [p.request_id for p in proposals]},
+        )
     for p in proposals:
         p.age = p.request.age_on(today)
-    return render(request, "gpmatching/my_proposals.html", {
-        "cpts": access.cpts, "waiting": [p for p in proposals if p.status == Proposal.Status.SENT],
-        "accepted": [p for p in proposals if p.status == Proposal.Status.ACCEPTED], "today": today,
-        "decline_form": DeclineForm()})
+    return render(
+        request,
+        "gpmatching/my_proposals.html",
+        {
+            "cpts": access.cpts,
+            "waiting": [p for p in proposals if p.status == Proposal.Status.SENT],
+            "accepted": [p for p in proposals if p.status == Proposal.Status.ACCEPTED],
+            "today": today,
+            "decline_form": DeclineForm(),
+        },
+    )
 
 
 @cpts_view(rules.TAKE)
@@ -479,8 +666,12 @@ def dashboard(request, access):
     summary = indicators.summary(access.cpts, first, today, today)
     proj = capacity_rules.projection(access.cpts, today)
     if request.GET.get("format") == "csv":
-        record("export", cpts_id=access.cpts.pk, object_type="gpmatching.indicators",
-               object_label="indicateurs médecin traitant (CSV)")
+        record(
+            "export",
+            cpts_id=access.cpts.pk,
+            object_type="gpmatching.indicators",
+            object_label="indicateurs médecin traitant (CSV)",
+        )
         out = io.StringIO()
         writer = csv.writer(out, delimiter=";")
         writer.writerow(["mois", "patients placés", "dont ALD", "dont 70 ans et plus", "dont précarité"])
@@ -501,13 +692,21 @@ def dashboard(request, access):
         response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="medecin-traitant-{access.cpts.slug}.csv"'
         return response
-    return render(request, "gpmatching/dashboard.html", {
-        "cpts": access.cpts, "waiting": waiting, "months": months, "summary": summary, "projection": proj,
-        "manage": rules.MANAGE in access.permissions})
+    return render(
+        request,
+        "gpmatching/dashboard.html",
+        {
+            "cpts": access.cpts,
+            "waiting": waiting,
+            "months": months,
+            "summary": summary,
+            "projection": proj,
+            "manage": rules.MANAGE in access.permissions,
+        },
+    )
 
 
 @cpts_view(rules.REPORTS)
 @require_GET
 def map_data(request, access):
     return JsonResponse(indicators.demand_map(access.cpts))
-

@@ -48,20 +48,32 @@ def visible_posts(user, cpts: CPTS) -> QuerySet:
 
 def feed(user, cpts: CPTS, kind: str | None = None) -> QuerySet:
     """The feed as shown: authors loaded, live comments counted, optionally one kind only."""
-    posts = visible_posts(user, cpts).select_related("author", "commune").annotate(
-        comment_count=Count("comments", filter=Q(comments__deleted_at__isnull=True)))
+    posts = (
+        visible_posts(user, cpts)
+        .select_related("author", "commune")
+        .annotate(comment_count=Count("comments", filter=Q(comments__deleted_at__isnull=True)))
+    )
     if kind:
         posts = posts.filter(kind=kind)
     return posts
 
 
 def upcoming_events(user, cpts: CPTS, today, limit: int = 5) -> list[Post]:
-    return list(visible_posts(user, cpts).filter(kind=Post.Kind.EVENT, event_date__gte=today)
-                .select_related("commune").order_by("event_date", "event_time", "pk")[:limit])
+    return list(
+        visible_posts(user, cpts)
+        .filter(kind=Post.Kind.EVENT, event_date__gte=today)
+        .select_related("commune")
+        .order_by("event_date", "event_time", "pk")[:limit]
+    )
 
 
 def post_to_read(user, cpts: CPTS, post_id: int) -> Post:
-    post = scoped(Post, cpts).filter(pk=post_id, deleted_at__isnull=True).select_related("author", "commune").first()
+    post = (
+        scoped(Post, cpts)
+        .filter(pk=post_id, deleted_at__isnull=True)
+        .select_related("author", "commune")
+        .first()
+    )
     if post is None:
         raise Http404("Actualité introuvable.")
     if not can(user, cpts, READ):
@@ -96,8 +108,12 @@ def can_comment(user, post: Post) -> bool:
 
 
 def can_edit_comment(user, comment: Comment) -> bool:
-    return (comment.deleted_at is None and comment.post.deleted_at is None and comment.author_id == user.pk
-            and can(user, comment.cpts, COMMENT))
+    return (
+        comment.deleted_at is None
+        and comment.post.deleted_at is None
+        and comment.author_id == user.pk
+        and can(user, comment.cpts, COMMENT)
+    )
 
 
 def can_delete_comment(user, comment: Comment) -> bool:
@@ -119,7 +135,9 @@ def reader_roles() -> list[str]:
 def audience(cpts_id: int) -> list[int]:
     """Ids of the users allowed to read the CPTS's news right now: its active members whose role reads news
     (every role today), with an active account. Real-time events and notifications go to these users only."""
-    members = scoped(Membership, CPTS(pk=cpts_id)).filter(active=True, role__in=reader_roles(), user__is_active=True)
+    members = scoped(Membership, CPTS(pk=cpts_id)).filter(
+        active=True, role__in=reader_roles(), user__is_active=True
+    )
     return list(members.order_by("user_id").values_list("user_id", flat=True))
 
 

@@ -15,16 +15,27 @@ from cpts.models import CPTS, TerritoryCommune
 from cpts.scoping import scoped
 from news import access
 from news.events import emit
-from news.models import BODY_MAX, COMMENT_MAX, PLACE_MAX, TITLE_MAX, Comment, CommentRevision, Post, PostRevision
+from news.models import (
+    BODY_MAX,
+    COMMENT_MAX,
+    PLACE_MAX,
+    TITLE_MAX,
+    Comment,
+    CommentRevision,
+    Post,
+    PostRevision,
+)
 
 MAX_PINNED = 3  # more pinned posts than this and the feed's top stops being read
 EVENT_HORIZON_YEARS = 3
 
 # Fifteen characters shaped like a NIR (sex digit, then digits or the 2A/2B of Corsica), spaces or dots allowed.
 _NIR_LIKE = re.compile(r"(?<![0-9A-Za-z])[1-478](?:[ .]?[0-9ABab]){14}(?![0-9A-Za-z])")
-PATIENT_DATA_WARNING = ("Les actualités sont lues par tous les membres de la CPTS : n'y publiez aucune donnée de "
-                        "patient (nom, numéro de sécurité sociale, situation clinique). Pour un patient, utilisez "
-                        "son cercle de soins.")
+PATIENT_DATA_WARNING = (
+    "Les actualités sont lues par tous les membres de la CPTS : n'y publiez aucune donnée de "
+    "patient (nom, numéro de sécurité sociale, situation clinique). Pour un patient, utilisez "
+    "son cercle de soins."
+)
 
 
 def _text(value, field: str, label: str, max_length: int, required: bool = True) -> str:
@@ -43,8 +54,11 @@ def _no_nir(value: str, field: str) -> None:
     for match in _NIR_LIKE.finditer(value):
         candidate = re.sub(r"[ .]", "", match.group()).upper()
         if stdnum_nir.is_valid(candidate):
-            raise ActionError("Le texte contient un numéro de sécurité sociale (NIR) : ne publiez aucune donnée de "
-                              "patient dans les actualités. Pour un patient, utilisez son cercle de soins.", field)
+            raise ActionError(
+                "Le texte contient un numéro de sécurité sociale (NIR) : ne publiez aucune donnée de "
+                "patient dans les actualités. Pour un patient, utilisez son cercle de soins.",
+                field,
+            )
 
 
 def _commune(cpts: CPTS, insee: str):
@@ -53,18 +67,32 @@ def _commune(cpts: CPTS, insee: str):
         return None
     link = scoped(TerritoryCommune, cpts).filter(commune_id=insee).select_related("commune").first()
     if link is None:
-        raise ActionError("Commune inconnue dans le territoire de la CPTS : indiquez le lieu en toutes lettres.",
-                          "commune")
+        raise ActionError(
+            "Commune inconnue dans le territoire de la CPTS : indiquez le lieu en toutes lettres.", "commune"
+        )
     return link.commune
 
 
-def _content(cpts: CPTS, *, kind: str, title: str, body: str, event_date, event_time, place: str, commune_insee: str,
-             previous_date=None) -> dict:
+def _content(
+    cpts: CPTS,
+    *,
+    kind: str,
+    title: str,
+    body: str,
+    event_date,
+    event_time,
+    place: str,
+    commune_insee: str,
+    previous_date=None,
+) -> dict:
     """The validated fields of a post; event fields only for an event (cleared otherwise)."""
     if kind not in Post.Kind.values:
         raise ActionError("Type d'actualité inconnu : annonce, événement ou information.", "kind")
-    fields = {"kind": kind, "title": _text(title, "title", "Titre", TITLE_MAX),
-              "body": _text(body, "body", "Texte", BODY_MAX)}
+    fields = {
+        "kind": kind,
+        "title": _text(title, "title", "Titre", TITLE_MAX),
+        "body": _text(body, "body", "Texte", BODY_MAX),
+    }
     _no_nir(fields["title"], "title")
     _no_nir(fields["body"], "body")
     if kind != Post.Kind.EVENT:
@@ -77,12 +105,17 @@ def _content(cpts: CPTS, *, kind: str, title: str, body: str, event_date, event_
     if event_date < today and event_date != previous_date:
         raise ActionError("La date de l'événement est passée.", "event_date")
     if event_date.year > today.year + EVENT_HORIZON_YEARS:
-        raise ActionError(f"La date de l'événement est trop lointaine ({EVENT_HORIZON_YEARS} ans au plus).",
-                          "event_date")
+        raise ActionError(
+            f"La date de l'événement est trop lointaine ({EVENT_HORIZON_YEARS} ans au plus).", "event_date"
+        )
     place = _text(place, "place", "Lieu", PLACE_MAX)
     _no_nir(place, "place")
-    return fields | {"event_date": event_date, "event_time": event_time.replace(second=0, microsecond=0),
-                     "place": place, "commune": _commune(cpts, commune_insee)}
+    return fields | {
+        "event_date": event_date,
+        "event_time": event_time.replace(second=0, microsecond=0),
+        "place": place,
+        "commune": _commune(cpts, commune_insee),
+    }
 
 
 def _lock_post(post: Post) -> Post:
@@ -97,23 +130,52 @@ def _pin_room(cpts: CPTS) -> None:
     # The CPTS row serialises the pinning of its posts, so two coordinators cannot both take the last place.
     CPTS.objects.select_for_update().filter(pk=cpts.pk).first()
     if scoped(Post, cpts).filter(pinned=True, deleted_at__isnull=True).count() >= MAX_PINNED:
-        raise ActionError(f"{MAX_PINNED} actualités au plus peuvent être épinglées : désépinglez-en une d'abord.",
-                          "pinned")
+        raise ActionError(
+            f"{MAX_PINNED} actualités au plus peuvent être épinglées : désépinglez-en une d'abord.", "pinned"
+        )
 
 
 @transaction.atomic
-def publish_post(cpts: CPTS, by, *, kind: str, title: str, body: str, event_date=None, event_time=None,
-                 place: str = "", commune_insee: str = "", pinned: bool = False) -> Post:
-    access.require(access.can(by, cpts, access.PUBLISH),
-                   "Seuls la coordination et le bureau publient des actualités dans cette CPTS.")
-    fields = _content(cpts, kind=kind, title=title, body=body, event_date=event_date, event_time=event_time,
-                      place=place, commune_insee=commune_insee)
+def publish_post(
+    cpts: CPTS,
+    by,
+    *,
+    kind: str,
+    title: str,
+    body: str,
+    event_date=None,
+    event_time=None,
+    place: str = "",
+    commune_insee: str = "",
+    pinned: bool = False,
+) -> Post:
+    access.require(
+        access.can(by, cpts, access.PUBLISH),
+        "Seuls la coordination et le bureau publient des actualités dans cette CPTS.",
+    )
+    fields = _content(
+        cpts,
+        kind=kind,
+        title=title,
+        body=body,
+        event_date=event_date,
+        event_time=event_time,
+        place=place,
+        commune_insee=commune_insee,
+    )
     now = timezone.now()
     if pinned:
         access.require(access.can(by, cpts, access.MODERATE), "Seule la coordination épingle les actualités.")
         _pin_room(cpts)
-    post = Post.objects.create(cpts=cpts, author=by, published_at=now, pinned=bool(pinned),
-                               pinned_at=now if pinned else None, pinned_by=by if pinned else None, **fields)
+    post = Post.objects.create(
+        cpts=cpts,
+        author=by,
+        published_at=now,
+        pinned=bool(pinned),
+        pinned_at=now if pinned else None,
+        pinned_by=by if pinned else None,
+        **fields,
+    )
     emit("post.published", post, by, post, post_kind=post.kind, pinned=post.pinned, author_id=by.pk)
     return post
 
@@ -122,18 +184,38 @@ REVISED_FIELDS = ("kind", "title", "body", "event_date", "event_time", "place", 
 
 
 @transaction.atomic
-def edit_post(post: Post, by, *, kind: str, title: str, body: str, event_date=None, event_time=None,
-              place: str = "", commune_insee: str = "") -> Post:
+def edit_post(
+    post: Post,
+    by,
+    *,
+    kind: str,
+    title: str,
+    body: str,
+    event_date=None,
+    event_time=None,
+    place: str = "",
+    commune_insee: str = "",
+) -> Post:
     post = _lock_post(post)
     if post.deleted_at is not None:
         raise ActionError("Cette actualité a été supprimée.")
     access.require(access.can_edit_post(by, post), "Seul l'auteur d'une actualité peut la modifier.")
-    fields = _content(post.cpts, kind=kind, title=title, body=body, event_date=event_date, event_time=event_time,
-                      place=place, commune_insee=commune_insee, previous_date=post.event_date)
+    fields = _content(
+        post.cpts,
+        kind=kind,
+        title=title,
+        body=body,
+        event_date=event_date,
+        event_time=event_time,
+        place=place,
+        commune_insee=commune_insee,
+        previous_date=post.event_date,
+    )
     if all(getattr(post, name) == fields[name] for name in REVISED_FIELDS):
         raise ActionError("Aucune modification à enregistrer.")
-    PostRevision.objects.create(cpts=post.cpts, post=post, edited_by=by,
-                                **{name: getattr(post, name) for name in REVISED_FIELDS})
+    PostRevision.objects.create(
+        cpts=post.cpts, post=post, edited_by=by, **{name: getattr(post, name) for name in REVISED_FIELDS}
+    )
     for name, value in fields.items():
         setattr(post, name, value)
     post.edited_at = timezone.now()
@@ -149,7 +231,9 @@ def set_pinned(post: Post, by, pinned: bool) -> Post:
         raise ActionError("Cette actualité a été supprimée.")
     access.require(access.can_pin(by, post), "Seule la coordination épingle les actualités.")
     if post.pinned == pinned:
-        raise ActionError("Cette actualité est déjà épinglée." if pinned else "Cette actualité n'est pas épinglée.")
+        raise ActionError(
+            "Cette actualité est déjà épinglée." if pinned else "Cette actualité n'est pas épinglée."
+        )
     if pinned:
         _pin_room(post.cpts)
     post.pinned = pinned
@@ -164,8 +248,10 @@ def delete_post(post: Post, by) -> Post:
     post = _lock_post(post)
     if post.deleted_at is not None:
         raise ActionError("Cette actualité est déjà supprimée.")
-    access.require(access.can_delete_post(by, post),
-                   "Seuls l'auteur d'une actualité et la coordination peuvent la supprimer.")
+    access.require(
+        access.can_delete_post(by, post),
+        "Seuls l'auteur d'une actualité et la coordination peuvent la supprimer.",
+    )
     post.deleted_at, post.deleted_by, post.pinned = timezone.now(), by, False
     post.save()
     moderated = post.author_id != by.pk
@@ -209,8 +295,10 @@ def delete_comment(comment: Comment, by) -> Comment:
     comment = _lock_comment(comment)
     if comment.deleted_at is not None:
         raise ActionError("Ce commentaire est déjà supprimé.")
-    access.require(access.can_delete_comment(by, comment),
-                   "Seuls l'auteur d'un commentaire et la coordination peuvent le supprimer.")
+    access.require(
+        access.can_delete_comment(by, comment),
+        "Seuls l'auteur d'un commentaire et la coordination peuvent le supprimer.",
+    )
     comment.deleted_at, comment.deleted_by = timezone.now(), by
     comment.save()
     if comment.author_id != by.pk:

@@ -77,36 +77,72 @@ class CommentIn(Schema):
 def _post(cpts, post: Post, comment_count: int) -> dict:
     event = None
     if post.is_event:
-        event = {"date": post.event_date, "time": post.event_time, "place": post.place,
-                 "commune_insee": post.commune_id, "commune": post.commune.name if post.commune_id else None}
-    return {"id": post.pk, "kind": post.kind, "kind_label": post.get_kind_display(), "title": post.title,
-            "body": post.body, "author": str(post.author), "published_at": post.published_at,
-            "edited_at": post.edited_at, "pinned": post.pinned, "event": event, "comment_count": comment_count,
-            "url": reverse("news:post", kwargs={"slug": cpts.slug, "post_id": post.pk})}
+        event = {
+            "date": post.event_date,
+            "time": post.event_time,
+            "place": post.place,
+            "commune_insee": post.commune_id,
+            "commune": post.commune.name if post.commune_id else None,
+        }
+    return {
+        "id": post.pk,
+        "kind": post.kind,
+        "kind_label": post.get_kind_display(),
+        "title": post.title,
+        "body": post.body,
+        "author": str(post.author),
+        "published_at": post.published_at,
+        "edited_at": post.edited_at,
+        "pinned": post.pinned,
+        "event": event,
+        "comment_count": comment_count,
+        "url": reverse("news:post", kwargs={"slug": cpts.slug, "post_id": post.pk}),
+    }
 
 
 def _comment(comment: Comment) -> dict:
     deleted = comment.deleted_at is not None
-    return {"id": comment.pk, "author": str(comment.author), "body": "" if deleted else comment.body,
-            "created_at": comment.created_at, "edited_at": comment.edited_at, "deleted": deleted}
+    return {
+        "id": comment.pk,
+        "author": str(comment.author),
+        "body": "" if deleted else comment.body,
+        "created_at": comment.created_at,
+        "edited_at": comment.edited_at,
+        "deleted": deleted,
+    }
 
 
-@router.get("/{slug}/news", response={200: FeedOut, 400: NewsError},
-            summary="Le fil d'actualités : épinglées d'abord, puis les plus récentes")
+@router.get(
+    "/{slug}/news",
+    response={200: FeedOut, 400: NewsError},
+    summary="Le fil d'actualités : épinglées d'abord, puis les plus récentes",
+)
 def list_news(request, slug: str, kind: str = "", page: Page = 1):
     access = access_cpts(request.user, slug, rules.READ)
     if kind and kind not in Post.Kind.values:
-        return Status(400, {"detail": "Type d'actualité inconnu : annonce, evenement ou information.", "field": "kind"})
+        return Status(
+            400, {"detail": "Type d'actualité inconnu : annonce, evenement ou information.", "field": "kind"}
+        )
     if page < 1:
         return Status(400, {"detail": "Le numéro de page commence à 1.", "field": "page"})
     paginator = Paginator(rules.feed(request.user, access.cpts, kind or None), PAGE_SIZE)
     current = paginator.get_page(page)
-    return Status(200, {"count": paginator.count, "page": current.number, "pages": paginator.num_pages,
-                        "results": [_post(access.cpts, p, p.comment_count) for p in current]})
+    return Status(
+        200,
+        {
+            "count": paginator.count,
+            "page": current.number,
+            "pages": paginator.num_pages,
+            "results": [_post(access.cpts, p, p.comment_count) for p in current],
+        },
+    )
 
 
-@router.get("/{slug}/news/{post_id}", response={200: PostDetailOut, 404: NewsError},
-            summary="Une actualité et ses commentaires")
+@router.get(
+    "/{slug}/news/{post_id}",
+    response={200: PostDetailOut, 404: NewsError},
+    summary="Une actualité et ses commentaires",
+)
 def get_news_post(request, slug: str, post_id: DbId):
     access = access_cpts(request.user, slug, rules.READ)
     post = rules.post_to_read(request.user, access.cpts, post_id)
@@ -116,8 +152,11 @@ def get_news_post(request, slug: str, post_id: DbId):
     return Status(200, data)
 
 
-@router.post("/{slug}/news/{post_id}/comments", response={201: CommentOut, 400: NewsError, 404: NewsError},
-             summary="Commenter une actualité")
+@router.post(
+    "/{slug}/news/{post_id}/comments",
+    response={201: CommentOut, 400: NewsError, 404: NewsError},
+    summary="Commenter une actualité",
+)
 def add_news_comment(request, slug: str, post_id: DbId, payload: CommentIn):
     access = access_cpts(request.user, slug, rules.COMMENT)
     post = rules.post_to_read(request.user, access.cpts, post_id)

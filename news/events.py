@@ -41,8 +41,14 @@ def emit(kind: str, post, actor=None, obj=None, **data) -> NewsEvent:
     """Queue the event for after the commit of the current transaction (at once outside a transaction)."""
     if kind not in KINDS:
         raise ValueError(f"Unknown news event kind {kind!r}")
-    event = NewsEvent(kind=kind, cpts_id=post.cpts_id, post_id=post.pk, actor_id=getattr(actor, "pk", None),
-                      object_id=getattr(obj, "pk", None), data=data)
+    event = NewsEvent(
+        kind=kind,
+        cpts_id=post.cpts_id,
+        post_id=post.pk,
+        actor_id=getattr(actor, "pk", None),
+        object_id=getattr(obj, "pk", None),
+        data=data,
+    )
     # robust: a failing subscriber (Redis down, SMTP refused) is logged and never undoes the committed write.
     transaction.on_commit(lambda: news_event.send_robust(sender=NewsEvent, event=event), robust=True)
     return event

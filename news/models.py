@@ -32,16 +32,20 @@ class Post(TenantModel):
     edited_at = models.DateTimeField("modifié le", null=True, blank=True)
     pinned = models.BooleanField("épinglé", default=False)
     pinned_at = models.DateTimeField(null=True, blank=True)
-    pinned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="+")
+    pinned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # Events only: when and where.
     event_date = models.DateField("date", null=True, blank=True)
     event_time = models.TimeField("heure", null=True, blank=True)
     place = models.CharField("lieu", max_length=PLACE_MAX, blank=True)
-    commune = models.ForeignKey("territory.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    commune = models.ForeignKey(
+        "territory.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     deleted_at = models.DateTimeField(null=True, blank=True)
-    deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-pinned", "-published_at", "-pk"]
@@ -52,9 +56,15 @@ class Post(TenantModel):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=(models.Q(kind="evenement", event_date__isnull=False, event_time__isnull=False)
-                           | (~models.Q(kind="evenement") & models.Q(event_date__isnull=True, event_time__isnull=True))),
-                name="news_post_event_has_date"),
+                condition=(
+                    models.Q(kind="evenement", event_date__isnull=False, event_time__isnull=False)
+                    | (
+                        ~models.Q(kind="evenement")
+                        & models.Q(event_date__isnull=True, event_time__isnull=True)
+                    )
+                ),
+                name="news_post_event_has_date",
+            ),
         ]
 
     def __str__(self):
@@ -75,8 +85,12 @@ class PostRevision(TenantModel):
     event_date = models.DateField(null=True, blank=True)
     event_time = models.TimeField(null=True, blank=True)
     place = models.CharField(max_length=PLACE_MAX, blank=True)
-    commune = models.ForeignKey("territory.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    commune = models.ForeignKey(
+        "territory.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     replaced_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -93,8 +107,9 @@ class Comment(TenantModel):
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
-    deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -114,7 +129,9 @@ class CommentRevision(TenantModel):
 
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
     body = models.TextField(max_length=COMMENT_MAX)
-    edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     replaced_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

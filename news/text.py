@@ -28,7 +28,7 @@ def _line(line: str) -> str:
         if url.lower() in ("http://", "https://", "www."):
             continue
         href = url if url.lower().startswith(("http://", "https://")) else "https://" + url
-        parts.append(escape(line[pos:match.start()]))
+        parts.append(escape(line[pos : match.start()]))
         parts.append(format_html('<a href="{}" rel="nofollow noopener noreferrer">{}</a>', href, url))
         parts.append(escape(trail))
         pos = match.end()
@@ -41,7 +41,9 @@ def render(value: str) -> SafeString:
     if not text:
         return mark_safe("")
     paragraphs = re.split(r"\n[ \t]*\n\s*", text)
-    html = "\n".join("<p>" + "<br>\n".join(_line(line) for line in p.split("\n")) + "</p>" for p in paragraphs)
+    html = "\n".join(
+        "<p>" + "<br>\n".join(_line(line) for line in p.split("\n")) + "</p>" for p in paragraphs
+    )
     return mark_safe(html)  # every piece above was escaped or built by format_html
 
 

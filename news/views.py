@@ -23,8 +23,10 @@ def _is_htmx(request) -> bool:
 
 
 def _form_errors(form) -> str:
-    return " ".join(f"{form.fields[f].label if f in form.fields else ''} : {' '.join(e)}".strip(" :")
-                    for f, e in form.errors.items())
+    return " ".join(
+        f"{form.fields[f].label if f in form.fields else ''} : {' '.join(e)}".strip(" :")
+        for f, e in form.errors.items()
+    )
 
 
 def _apply_error(form, exc: ActionError) -> None:
@@ -40,34 +42,58 @@ def feed(request, access):
     kind = request.GET.get("type", "")
     if kind not in Post.Kind.values:
         kind = ""
-    page = Paginator(rules.feed(request.user, cpts, kind or None), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "news/feed.html", {
-        "cpts": cpts, "page": page, "kind": kind, "kinds": Post.Kind.choices,
-        "query": f"type={kind}" if kind else "",
-        "upcoming": rules.upcoming_events(request.user, cpts, timezone.localdate()),
-        "can_publish": access.can(rules.PUBLISH), "can_moderate": access.can(rules.MODERATE),
-    })
+    page = Paginator(rules.feed(request.user, cpts, kind or None), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "news/feed.html",
+        {
+            "cpts": cpts,
+            "page": page,
+            "kind": kind,
+            "kinds": Post.Kind.choices,
+            "query": f"type={kind}" if kind else "",
+            "upcoming": rules.upcoming_events(request.user, cpts, timezone.localdate()),
+            "can_publish": access.can(rules.PUBLISH),
+            "can_moderate": access.can(rules.MODERATE),
+        },
+    )
 
 
 def _comments_context(request, access, post: Post, form: CommentForm | None = None, feedback=None) -> dict:
     comments = list(post.comments.select_related("author", "deleted_by"))
     editable, deletable = rules.comment_rights(request.user, post, comments)
     can_comment = access.can(rules.COMMENT)
-    return {"cpts": access.cpts, "post": post, "comments": comments, "editable": editable, "deletable": deletable,
-            "live_count": sum(1 for c in comments if c.deleted_at is None), "can_comment": can_comment,
-            "comment_form": (form or CommentForm(auto_id="commentaire_%s")) if can_comment else None,
-            "feedback": feedback}
+    return {
+        "cpts": access.cpts,
+        "post": post,
+        "comments": comments,
+        "editable": editable,
+        "deletable": deletable,
+        "live_count": sum(1 for c in comments if c.deleted_at is None),
+        "can_comment": can_comment,
+        "comment_form": (form or CommentForm(auto_id="commentaire_%s")) if can_comment else None,
+        "feedback": feedback,
+    }
 
 
 @cpts_view(rules.READ)
 def post_page(request, access, post_id):
     post = rules.post_to_read(request.user, access.cpts, post_id)
     revisions = list(post.revisions.select_related("edited_by"))
-    return render(request, "news/post.html", _comments_context(request, access, post) | {
-        "revisions": revisions, "can_edit": rules.can_edit_post(request.user, post),
-        "can_delete": rules.can_delete_post(request.user, post), "can_pin": rules.can_pin(request.user, post),
-        "can_moderate": access.can(rules.MODERATE),
-    })
+    return render(
+        request,
+        "news/post.html",
+        _comments_context(request, access, post)
+        | {
+            "revisions": revisions,
+            "can_edit": rules.can_edit_post(request.user, post),
+            "can_delete": rules.can_delete_post(request.user, post),
+            "can_pin": rules.can_pin(request.user, post),
+            "can_moderate": access.can(rules.MODERATE),
+        },
+    )
 
 
 @cpts_view(rules.READ)
@@ -92,8 +118,11 @@ def create(request, access):
         else:
             messages.success(request, "Actualité publiée : tous les membres de la CPTS peuvent la lire.")
             return redirect("news:post", slug=cpts.slug, post_id=post.pk)
-    return render(request, "news/edit.html", {"cpts": cpts, "form": form, "post": None,
-                                              "warning": actions.PATIENT_DATA_WARNING})
+    return render(
+        request,
+        "news/edit.html",
+        {"cpts": cpts, "form": form, "post": None, "warning": actions.PATIENT_DATA_WARNING},
+    )
 
 
 @cpts_view(rules.PUBLISH)
@@ -102,8 +131,15 @@ def edit(request, access, post_id):
     cpts = access.cpts
     post = rules.post_to_read(request.user, cpts, post_id)
     rules.require(rules.can_edit_post(request.user, post), "Seul l'auteur d'une actualité peut la modifier.")
-    initial = {"kind": post.kind, "title": post.title, "body": post.body, "event_date": post.event_date,
-               "event_time": post.event_time, "place": post.place, "commune": post.commune_id or ""}
+    initial = {
+        "kind": post.kind,
+        "title": post.title,
+        "body": post.body,
+        "event_date": post.event_date,
+        "event_time": post.event_time,
+        "place": post.place,
+        "commune": post.commune_id or "",
+    }
     form = PostForm(request.POST or None, cpts=cpts, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.action_fields()
@@ -115,8 +151,11 @@ def edit(request, access, post_id):
         else:
             messages.success(request, "Actualité modifiée : la version précédente reste dans l'historique.")
             return redirect("news:post", slug=cpts.slug, post_id=post.pk)
-    return render(request, "news/edit.html", {"cpts": cpts, "form": form, "post": post,
-                                              "warning": actions.PATIENT_DATA_WARNING})
+    return render(
+        request,
+        "news/edit.html",
+        {"cpts": cpts, "form": form, "post": post, "warning": actions.PATIENT_DATA_WARNING},
+    )
 
 
 def _run(request, action, success: str) -> bool:
@@ -155,8 +194,10 @@ def unpin(request, access, post_id):
 @require_POST
 def delete(request, access, post_id):
     post = rules.post_to_read(request.user, access.cpts, post_id)
-    rules.require(rules.can_delete_post(request.user, post),
-                  "Seuls l'auteur d'une actualité et la coordination peuvent la supprimer.")
+    rules.require(
+        rules.can_delete_post(request.user, post),
+        "Seuls l'auteur d'une actualité et la coordination peuvent la supprimer.",
+    )
     if _run(request, lambda: actions.delete_post(post, request.user), "Actualité supprimée."):
         return redirect("news:feed", slug=access.cpts.slug)
     return redirect("news:post", slug=access.cpts.slug, post_id=post.pk)
@@ -178,7 +219,9 @@ def _comment_response(request, access, post: Post, action, success: str, form: C
         if not _is_htmx(request):
             messages.success(request, success)
     if _is_htmx(request):
-        return render(request, "news/_comments.html", _comments_context(request, access, post, form, feedback))
+        return render(
+            request, "news/_comments.html", _comments_context(request, access, post, form, feedback)
+        )
     response = redirect("news:post", slug=access.cpts.slug, post_id=post.pk)
     response["Location"] += "#commentaires"
     return response
@@ -192,13 +235,21 @@ def add_comment(request, access, post_id):
     if not form.is_valid():
         text = _form_errors(form)
         if _is_htmx(request):
-            return render(request, "news/_comments.html", _comments_context(
-                request, access, post, form, {"level": "error", "text": text}))
+            return render(
+                request,
+                "news/_comments.html",
+                _comments_context(request, access, post, form, {"level": "error", "text": text}),
+            )
         messages.error(request, text)
         return redirect("news:post", slug=access.cpts.slug, post_id=post.pk)
-    return _comment_response(request, access, post,
-                             lambda: actions.add_comment(post, request.user, form.cleaned_data["body"]),
-                             "Commentaire publié.", form)
+    return _comment_response(
+        request,
+        access,
+        post,
+        lambda: actions.add_comment(post, request.user, form.cleaned_data["body"]),
+        "Commentaire publié.",
+        form,
+    )
 
 
 @cpts_view(rules.COMMENT)
@@ -206,10 +257,17 @@ def add_comment(request, access, post_id):
 def edit_comment(request, access, post_id, comment_id):
     post = rules.post_to_read(request.user, access.cpts, post_id)
     comment = rules.comment_of(post, comment_id)
-    rules.require(rules.can_edit_comment(request.user, comment), "Seul l'auteur d'un commentaire peut le modifier.")
+    rules.require(
+        rules.can_edit_comment(request.user, comment), "Seul l'auteur d'un commentaire peut le modifier."
+    )
     body = request.POST.get("body", "")
-    return _comment_response(request, access, post, lambda: actions.edit_comment(comment, request.user, body),
-                             "Commentaire modifié.")
+    return _comment_response(
+        request,
+        access,
+        post,
+        lambda: actions.edit_comment(comment, request.user, body),
+        "Commentaire modifié.",
+    )
 
 
 @cpts_view(rules.COMMENT)
@@ -217,8 +275,16 @@ def edit_comment(request, access, post_id, comment_id):
 def delete_comment(request, access, post_id, comment_id):
     post = rules.post_to_read(request.user, access.cpts, post_id)
     comment = rules.comment_of(post, comment_id)
-    rules.require(rules.can_delete_comment(request.user, comment),
-                  "Seuls l'auteur d'un commentaire et la coordination peuvent le supprimer.")
-    return _comment_response(request, access, post, lambda: actions.delete_comment(comment, request.user),
-                             "Commentaire supprimé." if comment.author_id == request.user.pk
-                             else "Commentaire retiré par la modération.")
+    rules.require(
+        rules.can_delete_comment(request.user, comment),
+        "Seuls l'auteur d'un commentaire et la coordination peuvent le supprimer.",
+    )
+    return _comment_response(
+        request,
+        access,
+        post,
+        lambda: actions.delete_comment(comment, request.user),
+        "Commentaire supprimé."
+        if comment.author_id == request.user.pk
+        else "Commentaire retiré par la modération.",
+    )

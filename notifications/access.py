@@ -20,8 +20,11 @@ def visible() -> Q:
     user's list as well as the unread counts of many users): not about a group, or about a group whose
     content the recipient reads now (as coordination.access.can_read), or a pending invitation to it."""
     member = GroupMember.objects.filter(user_id=OuterRef("user_id"), group_id=OuterRef("group_id"))
-    care_role = Exists(Membership.objects.filter(user_id=OuterRef("user_id"), cpts_id=OuterRef("cpts_id"), active=True,
-                                                 role__in=PATIENT_DATA_ROLES))
+    care_role = Exists(
+        Membership.objects.filter(
+            user_id=OuterRef("user_id"), cpts_id=OuterRef("cpts_id"), active=True, role__in=PATIENT_DATA_ROLES
+        )
+    )
     reads = Exists(member.filter(status=GroupMember.Status.ACTIVE)) & care_role
     invited = Q(kind=Kind.INVITATION) & Exists(member.filter(status=GroupMember.Status.INVITED))
     return Q(group__isnull=True) | reads | invited
@@ -33,8 +36,11 @@ def _visible(user) -> QuerySet:
 
 def notifications_of(user) -> QuerySet:
     """The user's notifications, unread first, then the most important, then the latest."""
-    return (_visible(user).select_related("cpts")
-            .order_by(F("read_at").asc(nulls_first=True), "-priority", "-updated_at", "-pk"))
+    return (
+        _visible(user)
+        .select_related("cpts")
+        .order_by(F("read_at").asc(nulls_first=True), "-priority", "-updated_at", "-pk")
+    )
 
 
 def own_notification(user, notification_id: int) -> Notification:

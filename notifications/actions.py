@@ -16,7 +16,9 @@ PENDING = [EmailState.IMMEDIATE, EmailState.DIGEST]
 
 def _announce(user_id: int) -> None:
     def send():
-        notifications_read.send_robust(sender=Notification, user_id=user_id, unread=unread_counts([user_id])[user_id])
+        notifications_read.send_robust(
+            sender=Notification, user_id=user_id, unread=unread_counts([user_id])[user_id]
+        )
 
     transaction.on_commit(send, robust=True)
 
@@ -49,8 +51,15 @@ def preferences_of(user) -> NotificationPreference:
 
 
 @transaction.atomic
-def save_preferences(user, *, quiet_start: dt.time | None, quiet_end: dt.time | None, digest_hour: int,
-                     now: dt.datetime | None = None, **deliveries: str) -> NotificationPreference:
+def save_preferences(
+    user,
+    *,
+    quiet_start: dt.time | None,
+    quiet_end: dt.time | None,
+    digest_hour: int,
+    now: dt.datetime | None = None,
+    **deliveries: str,
+) -> NotificationPreference:
     """Save the user's choices; the e-mails already waiting follow the new ones."""
     now = now or timezone.now()
     unknown = set(deliveries) - set(Category.values)
@@ -60,8 +69,10 @@ def save_preferences(user, *, quiet_start: dt.time | None, quiet_end: dt.time | 
         if delivery not in Delivery.values:
             raise ActionError(f"{Category(category).label} : choix inconnu.", category)
     if (quiet_start is None) != (quiet_end is None):
-        raise ActionError("Heures calmes : indiquez le début et la fin, ou aucune des deux.",
-                          "quiet_end" if quiet_end is None else "quiet_start")
+        raise ActionError(
+            "Heures calmes : indiquez le début et la fin, ou aucune des deux.",
+            "quiet_end" if quiet_end is None else "quiet_start",
+        )
     if quiet_start is not None and quiet_start == quiet_end:
         raise ActionError("Heures calmes : le début et la fin doivent être différents.", "quiet_end")
     if not isinstance(digest_hour, int) or not 0 <= digest_hour <= 23:
@@ -72,8 +83,11 @@ def save_preferences(user, *, quiet_start: dt.time | None, quiet_end: dt.time | 
     prefs.quiet_start, prefs.quiet_end, prefs.digest_hour = quiet_start, quiet_end, digest_hour
     prefs.save()
     # Waiting e-mails follow the new choices (a digest line may become immediate, or nothing).
-    waiting = list(Notification.objects.select_for_update().filter(user=user, read_at__isnull=True,
-                                                                     email_state__in=PENDING))
+    waiting = list(
+        Notification.objects.select_for_update().filter(
+            user=user, read_at__isnull=True, email_state__in=PENDING
+        )
+    )
     for notification in waiting:
         notification.email_state = EmailState.NONE  # rescheduled from scratch
         schedule_email(notification, prefs, now)

@@ -21,4 +21,6 @@ class NotificationsConfig(AppConfig):
             except ImportError:
                 logger.warning("notifications: news.events cannot be imported; news is not notified")
             else:
-                news_events.news_event.connect(subscribers.on_news_event, dispatch_uid="notifications.news_event")
+                news_events.news_event.connect(
+                    subscribers.on_news_event, dispatch_uid="notifications.news_event"
+                )

@@ -21,7 +21,15 @@ from django.utils import timezone
 from accounts.models import User
 from notifications import schedule
 from notifications.access import visible
-from notifications.models import Category, Delivery, EmailState, Kind, Notification, NotificationPreference, Priority
+from notifications.models import (
+    Category,
+    Delivery,
+    EmailState,
+    Kind,
+    Notification,
+    NotificationPreference,
+    Priority,
+)
 from notifications.signals import notification_created, unread_counts_changed
 
 logger = logging.getLogger(__name__)
@@ -85,14 +93,22 @@ def schedule_email(notification: Notification, prefs: NotificationPreference, no
     if delivery == Delivery.OFF:
         notification.email_state = EmailState.NONE
     elif delivery == Delivery.IMMEDIATE:
-        if state == EmailState.IMMEDIATE or (state == EmailState.SENT and notification.emailed_at is not None):
+        if state == EmailState.IMMEDIATE or (
+            state == EmailState.SENT and notification.emailed_at is not None
+        ):
             return
-        notification.email_state, notification.email_after = EmailState.IMMEDIATE, schedule.not_before(prefs, now)
+        notification.email_state, notification.email_after = (
+            EmailState.IMMEDIATE,
+            schedule.not_before(prefs, now),
+        )
         notification.email_attempts = 0
     else:
         if state == EmailState.DIGEST:
             return
-        notification.email_state, notification.email_after = EmailState.DIGEST, schedule.next_digest(prefs, now)
+        notification.email_state, notification.email_after = (
+            EmailState.DIGEST,
+            schedule.next_digest(prefs, now),
+        )
         notification.email_attempts = 0
 
 
@@ -107,15 +123,34 @@ def _group_into(notification: Notification, subject: Subject, prefs, now) -> Non
 def _new(subject: Subject, user_id: int, prefs, now) -> Notification:
     title, email_text = subject.texts(1)
     notification = Notification(
-        cpts_id=subject.cpts_id, user_id=user_id, kind=subject.kind, category=CATEGORY[subject.kind],
-        priority=Priority.HIGH if subject.kind in HIGH_PRIORITY else Priority.NORMAL, topic=subject.topic,
-        group_id=subject.group_id, object_id=subject.object_id, title=title, email_text=email_text, url=subject.url,
-        created_at=now, updated_at=now)
+        cpts_id=subject.cpts_id,
+        user_id=user_id,
+        kind=subject.kind,
+        category=CATEGORY[subject.kind],
+        priority=Priority.HIGH if subject.kind in HIGH_PRIORITY else Priority.NORMAL,
+        topic=subject.topic,
+        group_id=subject.group_id,
+        object_id=subject.object_id,
+        title=title,
+        email_text=email_text,
+        url=subject.url,
+        created_at=now,
+        updated_at=now,
+    )
     schedule_email(notification, prefs, now)
     return notification
 
 
-GROUPED_FIELDS = ["count", "updated_at", "title", "email_text", "url", "email_state", "email_after", "email_attempts"]
+GROUPED_FIELDS = [
+    "count",
+    "updated_at",
+    "title",
+    "email_text",
+    "url",
+    "email_state",
+    "email_after",
+    "email_attempts",
+]
 
 
 def _create_one(notification: Notification, subject: Subject, prefs, now) -> Notification:
@@ -125,8 +160,9 @@ def _create_one(notification: Notification, subject: Subject, prefs, now) -> Not
             notification.save(force_insert=True)
             return notification
     except IntegrityError:
-        existing = (Notification.objects.select_for_update()
-                    .get(user_id=notification.user_id, kind=subject.kind, topic=subject.topic, read_at__isnull=True))
+        existing = Notification.objects.select_for_update().get(
+            user_id=notification.user_id, kind=subject.kind, topic=subject.topic, read_at__isnull=True
+        )
         _group_into(existing, subject, prefs, now)
         existing.save(update_fields=GROUPED_FIELDS)
         return existing
@@ -158,8 +194,12 @@ def notify(subject: Subject, user_ids: Iterable[int], now: dt.datetime | None = 
         return []
     prefs = preferences_for(recipients)
     with transaction.atomic():
-        unread = {n.user_id: n for n in Notification.objects.select_for_update().filter(
-            kind=subject.kind, topic=subject.topic, user_id__in=recipients, read_at__isnull=True)}
+        unread = {
+            n.user_id: n
+            for n in Notification.objects.select_for_update().filter(
+                kind=subject.kind, topic=subject.topic, user_id__in=recipients, read_at__isnull=True
+            )
+        }
         grouped, new = [], []
         for user_id in recipients:
             if user_id in unread:
@@ -181,8 +221,13 @@ def notify(subject: Subject, user_ids: Iterable[int], now: dt.datetime | None = 
 
 
 def unread_counts(user_ids: Iterable[int]) -> dict[int, int]:
-    rows = (Notification.objects.filter(visible(), user_id__in=list(user_ids), read_at__isnull=True)
-            .order_by().values("user_id").annotate(n=Count("pk")).values_list("user_id", "n"))
+    rows = (
+        Notification.objects.filter(visible(), user_id__in=list(user_ids), read_at__isnull=True)
+        .order_by()
+        .values("user_id")
+        .annotate(n=Count("pk"))
+        .values_list("user_id", "n")
+    )
     counts = dict.fromkeys(user_ids, 0)
     counts.update(rows)
     return counts
@@ -193,12 +238,14 @@ def after_commit(notification_ids: list[int], now: dt.datetime) -> None:
     rows = list(Notification.objects.filter(pk__in=notification_ids).values_list("pk", "user_id", "group_id"))
     counts = unread_counts({user_id for _, user_id, _ in rows})
     for notification_id, user_id, _ in rows:
-        notification_created.send_robust(sender=Notification, user_id=user_id, notification_id=notification_id,
-                                         unread=counts[user_id])
+        notification_created.send_robust(
+            sender=Notification, user_id=user_id, notification_id=notification_id, unread=counts[user_id]
+        )
     if counts:
         groups = {group_id for _, _, group_id in rows}
-        unread_counts_changed.send_robust(sender=Notification, counts=counts,
-                                          group_id=groups.pop() if len(groups) == 1 else None)
+        unread_counts_changed.send_robust(
+            sender=Notification, counts=counts, group_id=groups.pop() if len(groups) == 1 else None
+        )
     if settings.NOTIFICATION_EMAILS_ON_COMMIT:
         from notifications import mailer
 

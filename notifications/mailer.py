@@ -96,8 +96,11 @@ def claim(qs: QuerySet, now: dt.datetime) -> tuple[str, list[Notification]]:
             claimable(Notification.objects.filter(pk__in=ids), now).update(claim=token, claimed_at=now)
     if not ids:
         return token, []
-    rows = list(Notification.objects.filter(claim=token).select_related("user__professional", "cpts", "group")
-                .order_by("-priority", "updated_at", "pk"))
+    rows = list(
+        Notification.objects.filter(claim=token)
+        .select_related("user__professional", "cpts", "group")
+        .order_by("-priority", "updated_at", "pk")
+    )
     return token, rows
 
 
@@ -126,8 +129,12 @@ class Access:
     def allowed(self, n: Notification) -> bool:
         if n.group_id is not None:
             if n.kind == Kind.INVITATION:
-                return n.group.status == Group.Status.OPEN and GroupMember.objects.filter(
-                    group_id=n.group_id, user_id=n.user_id, status=GroupMember.Status.INVITED).exists()
+                return (
+                    n.group.status == Group.Status.OPEN
+                    and GroupMember.objects.filter(
+                        group_id=n.group_id, user_id=n.user_id, status=GroupMember.Status.INVITED
+                    ).exists()
+                )
             return n.user_id in self.audience(n.group)
         if n.category == Category.NEWS:
             return n.user_id in self.news_audience(n.cpts_id)
@@ -145,8 +152,13 @@ def _sort(rows: list[Notification], token: str, now: dt.datetime, rights: Access
     immediate, digest = [], []
     for n in rows:
         delivery = prefs.delivery(n.category)
-        if n.read_at is not None or not user.is_active or not recipient_address(user) or delivery == Delivery.OFF \
-                or not rights.allowed(n):
+        if (
+            n.read_at is not None
+            or not user.is_active
+            or not recipient_address(user)
+            or delivery == Delivery.OFF
+            or not rights.allowed(n)
+        ):
             _release(n, token, email_state=EmailState.NONE)
             report.dropped += 1
         elif delivery == Delivery.DIGEST and n.email_state == EmailState.IMMEDIATE:
@@ -163,8 +175,12 @@ def _sort(rows: list[Notification], token: str, now: dt.datetime, rights: Access
 
 
 def _line(n: Notification) -> dict:
-    return {"text": n.email_text, "cpts": n.cpts.name, "important": n.priority > 0,
-            "url": absolute(reverse("notifications:open", kwargs={"notification_id": n.pk}))}
+    return {
+        "text": n.email_text,
+        "cpts": n.cpts.name,
+        "important": n.priority > 0,
+        "url": absolute(reverse("notifications:open", kwargs={"notification_id": n.pk})),
+    }
 
 
 def build_email(user, rows: list[Notification], digest: bool, now: dt.datetime) -> EmailMultiAlternatives:
@@ -176,14 +192,28 @@ def build_email(user, rows: list[Notification], digest: bool, now: dt.datetime) 
     else:
         subject = f"{len(rows)} nouvelles notifications"
     preferences_url = absolute(reverse("notifications:preferences"))
-    context = {"user": user, "lines": lines, "digest": digest, "preferences_url": preferences_url,
-               "list_url": absolute(reverse("notifications:list")), "date": timezone.localtime(now)}
+    context = {
+        "user": user,
+        "lines": lines,
+        "digest": digest,
+        "preferences_url": preferences_url,
+        "list_url": absolute(reverse("notifications:list")),
+        "date": timezone.localtime(now),
+    }
     message = EmailMultiAlternatives(
-        subject=f"[OpenCPTS] {subject}", body=render_to_string("notifications/email/notification.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL, to=[recipient_address(user)],
-        headers={"List-Unsubscribe": f"<{preferences_url}>", "Auto-Submitted": "auto-generated",
-                 "X-Auto-Response-Suppress": "All"})
-    message.attach_alternative(render_to_string("notifications/email/notification.html", context), "text/html")
+        subject=f"[OpenCPTS] {subject}",
+        body=render_to_string("notifications/email/notification.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[recipient_address(user)],
+        headers={
+            "List-Unsubscribe": f"<{preferences_url}>",
+            "Auto-Submitted": "auto-generated",
+            "X-Auto-Response-Suppress": "All",
+        },
+    )
+    message.attach_alternative(
+        render_to_string("notifications/email/notification.html", context), "text/html"
+    )
     return message
 
 
@@ -193,23 +223,34 @@ def _failed(rows: list[Notification], token: str, now: dt.datetime) -> None:
         if attempts >= MAX_ATTEMPTS:
             _release(n, token, email_attempts=attempts, email_state=EmailState.FAILED)
         else:
-            delay = min(dt.timedelta(minutes=2 ** attempts), MAX_RETRY_DELAY)
+            delay = min(dt.timedelta(minutes=2**attempts), MAX_RETRY_DELAY)
             _release(n, token, email_attempts=attempts, email_after=now + delay)
 
 
-def _send(mail_connection, message, rows: list[Notification], token: str, now: dt.datetime, digest: bool,
-          report: Report) -> None:
+def _send(
+    mail_connection,
+    message,
+    rows: list[Notification],
+    token: str,
+    now: dt.datetime,
+    digest: bool,
+    report: Report,
+) -> None:
     try:
         mail_connection.send_messages([message])
     except Exception:  # noqa: BLE001 - SMTP refused, relay down...: logged, retried later
-        logger.exception("notifications: e-mail to user %s failed (%d notification(s)); retried later",
-                         rows[0].user_id, len(rows))
+        logger.exception(
+            "notifications: e-mail to user %s failed (%d notification(s)); retried later",
+            rows[0].user_id,
+            len(rows),
+        )
         _failed(rows, token, now)
         report.failed += 1
         return
     stamp = {"digest_at": now} if digest else {"emailed_at": now}
     Notification.objects.filter(pk__in=[n.pk for n in rows], claim=token).update(
-        email_state=EmailState.SENT, claim="", claimed_at=None, email_attempts=0, **stamp)
+        email_state=EmailState.SENT, claim="", claimed_at=None, email_attempts=0, **stamp
+    )
     report.emails += 1
     report.notifications += len(rows)
 
@@ -227,7 +268,15 @@ def deliver(rows: list[Notification], token: str, now: dt.datetime, rights: Acce
             immediate, digest = _sort(user_rows, token, now, rights, report)
             user = user_rows[0].user
             if immediate:
-                _send(mail_connection, build_email(user, immediate, False, now), immediate, token, now, False, report)
+                _send(
+                    mail_connection,
+                    build_email(user, immediate, False, now),
+                    immediate,
+                    token,
+                    now,
+                    False,
+                    report,
+                )
             if digest:
                 _send(mail_connection, build_email(user, digest, True, now), digest, token, now, True, report)
     finally:
@@ -250,8 +299,13 @@ def send_due(now: dt.datetime | None = None, batch_users: int = 100, progress=No
     now = now or timezone.now()
     report, rights, seen = Report(), Access(), set()
     while True:
-        users = list(claimable(due(now), now).exclude(user_id__in=seen).order_by("user_id")
-                     .values_list("user_id", flat=True).distinct()[:batch_users])
+        users = list(
+            claimable(due(now), now)
+            .exclude(user_id__in=seen)
+            .order_by("user_id")
+            .values_list("user_id", flat=True)
+            .distinct()[:batch_users]
+        )
         if not users:
             break
         seen.update(users)

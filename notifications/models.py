@@ -75,7 +75,9 @@ class Notification(TenantModel):
     # What the notification is about, for grouping: "grp.<id>", "post.<id>", "news.<cpts id>".
     topic = models.CharField(max_length=40)
     # Deleted with its group (a purged care circle leaves no notification behind).
-    group = models.ForeignKey("coordination.Group", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    group = models.ForeignKey(
+        "coordination.Group", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     object_id = models.PositiveBigIntegerField(null=True, blank=True)  # the first message, post... notified
     count = models.PositiveIntegerField(default=1)  # events grouped in this unread notification
     title = models.CharField("titre", max_length=300)  # shown in the application, to the recipient only
@@ -97,16 +99,24 @@ class Notification(TenantModel):
         ordering = ["-updated_at", "-pk"]
         indexes = [
             # The header's unread count: one index-only count.
-            models.Index(fields=["user"], condition=models.Q(read_at__isnull=True), name="notification_unread"),
+            models.Index(
+                fields=["user"], condition=models.Q(read_at__isnull=True), name="notification_unread"
+            ),
             models.Index(fields=["user", "updated_at"], name="notification_user_time"),
             # send_notifications: what is due.
-            models.Index(fields=["email_state", "email_after"], condition=models.Q(email_state__in=["immediate", "digest"]),
-                         name="notification_email_due"),
+            models.Index(
+                fields=["email_state", "email_after"],
+                condition=models.Q(email_state__in=["immediate", "digest"]),
+                name="notification_email_due",
+            ),
         ]
         constraints = [
             # A burst of events makes one unread notification per user, subject and kind ("3 nouveaux messages").
-            models.UniqueConstraint(fields=["user", "kind", "topic"], condition=models.Q(read_at__isnull=True),
-                                    name="notification_one_unread_per_topic"),
+            models.UniqueConstraint(
+                fields=["user", "kind", "topic"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_one_unread_per_topic",
+            ),
         ]
 
     def __str__(self):
@@ -126,19 +136,33 @@ class NotificationPreference(models.Model):
     are always kept: these settings govern e-mails only.
     """
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference")
-    messages = models.CharField(Category.MESSAGES.label, max_length=10, choices=Delivery.choices, default=Delivery.DIGEST)
-    mentions = models.CharField(Category.MENTIONS.label, max_length=10, choices=Delivery.choices,
-                                default=Delivery.IMMEDIATE)
-    invitations = models.CharField(Category.INVITATIONS.label, max_length=10, choices=Delivery.choices,
-                                   default=Delivery.IMMEDIATE)
-    groups = models.CharField(Category.GROUPS.label, max_length=10, choices=Delivery.choices, default=Delivery.IMMEDIATE)
-    documents = models.CharField(Category.DOCUMENTS.label, max_length=10, choices=Delivery.choices,
-                                 default=Delivery.DIGEST)
-    agenda = models.CharField(Category.AGENDA.label, max_length=10, choices=Delivery.choices, default=Delivery.IMMEDIATE)
-    news = models.CharField(Category.NEWS.label, max_length=10, choices=Delivery.choices, default=Delivery.OFF)
-    proposals = models.CharField(Category.PROPOSALS.label, max_length=10, choices=Delivery.choices,
-                                 default=Delivery.IMMEDIATE)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    messages = models.CharField(
+        Category.MESSAGES.label, max_length=10, choices=Delivery.choices, default=Delivery.DIGEST
+    )
+    mentions = models.CharField(
+        Category.MENTIONS.label, max_length=10, choices=Delivery.choices, default=Delivery.IMMEDIATE
+    )
+    invitations = models.CharField(
+        Category.INVITATIONS.label, max_length=10, choices=Delivery.choices, default=Delivery.IMMEDIATE
+    )
+    groups = models.CharField(
+        Category.GROUPS.label, max_length=10, choices=Delivery.choices, default=Delivery.IMMEDIATE
+    )
+    documents = models.CharField(
+        Category.DOCUMENTS.label, max_length=10, choices=Delivery.choices, default=Delivery.DIGEST
+    )
+    agenda = models.CharField(
+        Category.AGENDA.label, max_length=10, choices=Delivery.choices, default=Delivery.IMMEDIATE
+    )
+    news = models.CharField(
+        Category.NEWS.label, max_length=10, choices=Delivery.choices, default=Delivery.OFF
+    )
+    proposals = models.CharField(
+        Category.PROPOSALS.label, max_length=10, choices=Delivery.choices, default=Delivery.IMMEDIATE
+    )
     # Quiet hours, local time (Europe/Paris); start after end crosses midnight. Both empty: none.
     quiet_start = models.TimeField("début des heures calmes", null=True, blank=True, default=dt.time(21, 0))
     quiet_end = models.TimeField("fin des heures calmes", null=True, blank=True, default=dt.time(7, 0))
@@ -147,10 +171,14 @@ class NotificationPreference(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=models.Q(digest_hour__lte=23), name="notificationpreference_digest_hour"),
-            models.CheckConstraint(condition=models.Q(quiet_start__isnull=True, quiet_end__isnull=True)
-                                   | models.Q(quiet_start__isnull=False, quiet_end__isnull=False),
-                                   name="notificationpreference_quiet_both_or_none"),
+            models.CheckConstraint(
+                condition=models.Q(digest_hour__lte=23), name="notificationpreference_digest_hour"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quiet_start__isnull=True, quiet_end__isnull=True)
+                | models.Q(quiet_start__isnull=False, quiet_end__isnull=False),
+                name="notificationpreference_quiet_both_or_none",
+            ),
         ]
 
     def __str__(self):
@@ -161,4 +189,6 @@ class NotificationPreference(models.Model):
 
     @property
     def has_quiet_hours(self) -> bool:
-        return self.quiet_start is not None and self.quiet_end is not None and self.quiet_start != self.quiet_end
+        return (
+            self.quiet_start is not None and self.quiet_end is not None and self.quiet_start != self.quiet_end
+        )

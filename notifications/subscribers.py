@@ -71,7 +71,10 @@ def agenda_event_participants(event) -> set[int] | None:
         return None
     from agenda.models import EventParticipant
 
-    return set(EventParticipant.objects.filter(event_id=event.object_id).values_list("user_id", flat=True)) or None
+    return (
+        set(EventParticipant.objects.filter(event_id=event.object_id).values_list("user_id", flat=True))
+        or None
+    )
 
 
 def _agenda_urls(group: Group, event) -> tuple[str, str]:
@@ -82,16 +85,20 @@ def _agenda_urls(group: Group, event) -> tuple[str, str]:
     calendar = reverse("agenda:group", kwargs={"slug": group.cpts.slug, "group_id": group.pk})
     if event.object_id is None:
         return calendar, calendar
-    return reverse("agenda:event", kwargs={"slug": group.cpts.slug, "group_id": group.pk,
-                                           "event_id": event.object_id}), calendar
+    return reverse(
+        "agenda:event", kwargs={"slug": group.cpts.slug, "group_id": group.pk, "event_id": event.object_id}
+    ), calendar
 
 
 def group_recipients(event, group: Group) -> set[int]:
     """Who is told of ``event`` (before removing its author)."""
     if event.kind == "member.invited":
         user_id = event.data.get("user_id")
-        pending = user_id and group.status == Group.Status.OPEN and group.members.filter(
-            user_id=user_id, status=GroupMember.Status.INVITED).exists()
+        pending = (
+            user_id
+            and group.status == Group.Status.OPEN
+            and group.members.filter(user_id=user_id, status=GroupMember.Status.INVITED).exists()
+        )
         return {user_id} if pending else set()
     audience = set(access.audience(group))
     if event.kind == "message.mentioned":
@@ -128,9 +135,16 @@ def handle_group_event(event, now: dt.datetime | None = None) -> list[Notificati
     if not recipients:
         return []
     url, grouped_url = _group_urls(event, group)
-    subject = Subject(cpts_id=group.cpts_id, kind=kind, topic=f"grp.{group.pk}", url=url, grouped_url=grouped_url,
-                      texts=lambda count: texts.group_texts(kind, group, count), group_id=group.pk,
-                      object_id=event.object_id)
+    subject = Subject(
+        cpts_id=group.cpts_id,
+        kind=kind,
+        topic=f"grp.{group.pk}",
+        url=url,
+        grouped_url=grouped_url,
+        texts=lambda count: texts.group_texts(kind, group, count),
+        group_id=group.pk,
+        object_id=event.object_id,
+    )
     return notify(subject, recipients, now)
 
 
@@ -139,6 +153,7 @@ def on_group_event(sender, event, **kwargs) -> None:
 
 
 # --- News (optional app) -----------------------------------------------------------------------------------
+
 
 def news_audience(cpts_id: int) -> set[int]:
     return set(importlib.import_module("news.access").audience(cpts_id))
@@ -159,14 +174,27 @@ def handle_news_event(event, now: dt.datetime | None = None) -> list[Notificatio
     audience = news_audience(post.cpts_id)
     if event.kind == "post.published":
         cpts_name = post.cpts.name
-        subject = Subject(cpts_id=post.cpts_id, kind=Kind.NEWS_POST, topic=f"news.{post.cpts_id}", url=post_url,
-                          grouped_url=reverse("news:feed", kwargs={"slug": post.cpts.slug}),
-                          texts=lambda count: texts.news_post_texts(cpts_name, post.title, count), object_id=post.pk)
+        subject = Subject(
+            cpts_id=post.cpts_id,
+            kind=Kind.NEWS_POST,
+            topic=f"news.{post.cpts_id}",
+            url=post_url,
+            grouped_url=reverse("news:feed", kwargs={"slug": post.cpts.slug}),
+            texts=lambda count: texts.news_post_texts(cpts_name, post.title, count),
+            object_id=post.pk,
+        )
         recipients = audience
     else:
-        subject = Subject(cpts_id=post.cpts_id, kind=Kind.NEWS_COMMENT, topic=f"post.{post.pk}",
-                          url=f"{post_url}#commentaire-{event.object_id}" if event.object_id else f"{post_url}#commentaires",
-                          texts=lambda count: texts.news_comment_texts(post.title, count), object_id=post.pk)
+        subject = Subject(
+            cpts_id=post.cpts_id,
+            kind=Kind.NEWS_COMMENT,
+            topic=f"post.{post.pk}",
+            url=f"{post_url}#commentaire-{event.object_id}"
+            if event.object_id
+            else f"{post_url}#commentaires",
+            texts=lambda count: texts.news_comment_texts(post.title, count),
+            object_id=post.pk,
+        )
         recipients = audience & {post.author_id}
     return notify(subject, recipients - {event.actor_id}, now)
 
@@ -174,8 +202,9 @@ def handle_news_event(event, now: dt.datetime | None = None) -> list[Notificatio
 def forget_news_post(post_id: int) -> None:
     """A deleted post: its unread notifications pointing to it go (their link would lead nowhere)."""
     with transaction.atomic():
-        doomed = Notification.objects.filter(kind__in=[Kind.NEWS_POST, Kind.NEWS_COMMENT], object_id=post_id,
-                                             read_at__isnull=True).exclude(kind=Kind.NEWS_POST, count__gt=1)
+        doomed = Notification.objects.filter(
+            kind__in=[Kind.NEWS_POST, Kind.NEWS_COMMENT], object_id=post_id, read_at__isnull=True
+        ).exclude(kind=Kind.NEWS_POST, count__gt=1)
         user_ids = set(doomed.values_list("user_id", flat=True))
         doomed.delete()
     if user_ids:

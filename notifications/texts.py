@@ -42,7 +42,10 @@ def _quoted(text: str, limit: int = 120) -> str:
 
 def group_place(group) -> Place:
     if group.kind == CARE_CIRCLE:
-        return Place(f"la concertation autour d'un patient (cercle n° {group.pk})", "une concertation autour d'un patient")
+        return Place(
+            f"la concertation autour d'un patient (cercle n° {group.pk})",
+            "une concertation autour d'un patient",
+        )
     if group.kind == WORKING_GROUP:
         return Place(f"le groupe de travail {_quoted(group.title)}", "un groupe de travail")
     if group.kind == CONVERSATION:
@@ -57,15 +60,29 @@ def _counted(count: int, one: str, many: str) -> str:
 # kind -> (singular, plural with {n}); "{where}" is the place's wording.
 _GROUP_WORDS: dict[str, tuple[str, str]] = {
     Kind.MESSAGE: ("Nouveau message dans {where}", "{n} nouveaux messages dans {where}"),
-    Kind.MENTION: ("Vous avez été mentionné·e dans {where}", "Vous avez été mentionné·e {n} fois dans {where}"),
+    Kind.MENTION: (
+        "Vous avez été mentionné·e dans {where}",
+        "Vous avez été mentionné·e {n} fois dans {where}",
+    ),
     Kind.INVITATION: ("Invitation à rejoindre {where}", "Invitation à rejoindre {where}"),
-    Kind.GROUP_CLOSED: ("Groupe clôturé, désormais en lecture seule : {where}",
-                        "Groupe clôturé, désormais en lecture seule : {where}"),
+    Kind.GROUP_CLOSED: (
+        "Groupe clôturé, désormais en lecture seule : {where}",
+        "Groupe clôturé, désormais en lecture seule : {where}",
+    ),
     Kind.GROUP_REOPENED: ("Groupe rouvert : {where}", "Groupe rouvert : {where}"),
     Kind.DOCUMENT: ("Nouveau document dans {where}", "{n} nouveaux documents dans {where}"),
-    Kind.EVENT_CREATED: ("Agenda : nouvel événement dans {where}", "Agenda : {n} nouveaux événements dans {where}"),
-    Kind.EVENT_CHANGED: ("Agenda : événement modifié dans {where}", "Agenda : {n} événements modifiés dans {where}"),
-    Kind.EVENT_CANCELLED: ("Agenda : événement annulé dans {where}", "Agenda : {n} événements annulés dans {where}"),
+    Kind.EVENT_CREATED: (
+        "Agenda : nouvel événement dans {where}",
+        "Agenda : {n} nouveaux événements dans {where}",
+    ),
+    Kind.EVENT_CHANGED: (
+        "Agenda : événement modifié dans {where}",
+        "Agenda : {n} événements modifiés dans {where}",
+    ),
+    Kind.EVENT_CANCELLED: (
+        "Agenda : événement annulé dans {where}",
+        "Agenda : {n} événements annulés dans {where}",
+    ),
 }
 
 
@@ -76,8 +93,10 @@ def _clip(text: str) -> str:
 def group_texts(kind: str, group, count: int) -> tuple[str, str]:
     """(title, email_text) of a notification about a group."""
     if kind == Kind.CONSENT_WITHDRAWN:
-        return (f"Le consentement a été retiré : le cercle n° {group.pk} est en lecture seule",
-                "Le consentement a été retiré : un cercle de soins est en lecture seule")
+        return (
+            f"Le consentement a été retiré : le cercle n° {group.pk} est en lecture seule",
+            "Le consentement a été retiré : un cercle de soins est en lecture seule",
+        )
     place = group_place(group)
     one, many = _GROUP_WORDS[kind]
     words = _counted(count, one, many)
@@ -86,14 +105,22 @@ def group_texts(kind: str, group, count: int) -> tuple[str, str]:
 
 def news_post_texts(cpts_name: str, post_title: str, count: int) -> tuple[str, str]:
     if count <= 1:
-        return _clip(f"Nouvelle actualité : {_quoted(post_title)}"), "Nouvelle actualité publiée par votre CPTS"
-    return (_clip(f"{count} nouvelles actualités dans {cpts_name}"),
-            f"{count} nouvelles actualités publiées par votre CPTS")
+        return _clip(
+            f"Nouvelle actualité : {_quoted(post_title)}"
+        ), "Nouvelle actualité publiée par votre CPTS"
+    return (
+        _clip(f"{count} nouvelles actualités dans {cpts_name}"),
+        f"{count} nouvelles actualités publiées par votre CPTS",
+    )
 
 
 def news_comment_texts(post_title: str, count: int) -> tuple[str, str]:
     if count <= 1:
-        return (_clip(f"Nouveau commentaire sur votre actualité {_quoted(post_title)}"),
-                "Nouveau commentaire sur une de vos actualités")
-    return (_clip(f"{count} nouveaux commentaires sur votre actualité {_quoted(post_title)}"),
-            f"{count} nouveaux commentaires sur une de vos actualités")
+        return (
+            _clip(f"Nouveau commentaire sur votre actualité {_quoted(post_title)}"),
+            "Nouveau commentaire sur une de vos actualités",
+        )
+    return (
+        _clip(f"{count} nouveaux commentaires sur votre actualité {_quoted(post_title)}"),
+        f"{count} nouveaux commentaires sur une de vos actualités",
+    )

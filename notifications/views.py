@@ -47,8 +47,11 @@ def _list_url(request) -> str:
 @verified_required
 def notification_list(request):
     page = Paginator(access.notifications_of(request.user), PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "notifications/list.html", {"page": page, "notifications": page.object_list,
-                                                       "unread": access.unread_count(request.user)})
+    return render(
+        request,
+        "notifications/list.html",
+        {"page": page, "notifications": page.object_list, "unread": access.unread_count(request.user)},
+    )
 
 
 @verified_required
@@ -68,8 +71,11 @@ def open_notification(request, notification_id):
 def mark_read(request, notification_id):
     notification = actions.mark_read(access.own_notification(request.user, notification_id))
     if _is_htmx(request):
-        return render(request, "notifications/_mark_read_response.html",
-                      {"n": notification, "unread": access.unread_count(request.user)})
+        return render(
+            request,
+            "notifications/_mark_read_response.html",
+            {"n": notification, "unread": access.unread_count(request.user)},
+        )
     messages.success(request, "Notification marquée comme lue.")
     return redirect(_list_url(request))
 
@@ -78,9 +84,13 @@ def mark_read(request, notification_id):
 @require_POST
 def mark_all_read(request):
     count = actions.mark_all_read(request.user)
-    messages.success(request, "Aucune notification non lue." if not count else
-                     f"{count} notification{'s' if count > 1 else ''} marquée{'s' if count > 1 else ''} comme lue"
-                     f"{'s' if count > 1 else ''}.")
+    messages.success(
+        request,
+        "Aucune notification non lue."
+        if not count
+        else f"{count} notification{'s' if count > 1 else ''} marquée{'s' if count > 1 else ''} comme lue"
+        f"{'s' if count > 1 else ''}.",
+    )
     return redirect(_list_url(request))
 
 

@@ -22,7 +22,8 @@ def document_errors(schema: dict) -> dict:
     """Every operation documents the errors the API layer can answer, with the shared ApiError body: 401 when
     authenticated, 403 and 404 under a CPTS or an id, 422 when it takes parameters or a body."""
     schema.setdefault("components", {}).setdefault("schemas", {}).setdefault(
-        "ApiError", ApiError.model_json_schema(ref_template="#/components/schemas/{model}"))
+        "ApiError", ApiError.model_json_schema(ref_template="#/components/schemas/{model}")
+    )
     defs = schema["components"]["schemas"]["ApiError"].pop("$defs", {})
     for name, definition in defs.items():
         schema["components"]["schemas"].setdefault(name, definition)
@@ -35,10 +36,14 @@ def document_errors(schema: dict) -> dict:
                 statuses += ["403", "404"]
             if operation.get("parameters") or operation.get("requestBody"):
                 statuses.append("422")
-            responses = operation["responses"] = {str(k): v for k, v in operation.get("responses", {}).items()}
+            responses = operation["responses"] = {
+                str(k): v for k, v in operation.get("responses", {}).items()
+            }
             for status in statuses:
-                responses.setdefault(status, {"description": ERRORS[status],
-                                              "content": {"application/json": {"schema": ERROR_REF}}})
+                responses.setdefault(
+                    status,
+                    {"description": ERRORS[status], "content": {"application/json": {"schema": ERROR_REF}}},
+                )
     return schema
 
 
@@ -48,9 +53,11 @@ class OpenCPTSAPI(NinjaAPI):
 
 
 class TokenAuth(HttpBearer):
-    openapi_description = ("Jeton créé sur la page « Mes jetons d'API » (/compte/jetons/) ou par `python manage.py "
-                           "create_api_token EMAIL` (en-tête Authorization: Bearer …). Expiré ou révoqué : 401 ; "
-                           "jeton en lecture seule : 403 sur toute méthode autre que GET, HEAD, OPTIONS.")
+    openapi_description = (
+        "Jeton créé sur la page « Mes jetons d'API » (/compte/jetons/) ou par `python manage.py "
+        "create_api_token EMAIL` (en-tête Authorization: Bearer …). Expiré ou révoqué : 401 ; "
+        "jeton en lecture seule : 403 sur toute méthode autre que GET, HEAD, OPTIONS."
+    )
 
     def authenticate(self, request, token):
         return token_user(request, token)
@@ -94,8 +101,9 @@ def _not_found(request, exc):
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
-    return api.create_response(request, {"detail": "Authentification requise (session avec second facteur, ou jeton)."},
-                               status=401)
+    return api.create_response(
+        request, {"detail": "Authentification requise (session avec second facteur, ou jeton)."}, status=401
+    )
 
 
 @api.exception_handler(ValidationError)

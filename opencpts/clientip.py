@@ -25,7 +25,9 @@ from django.conf import settings
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 _MAPPED = ipaddress.ip_network("::ffff:0:0/96")
-_WITH_PORT = re.compile(r"^\[(?P<v6>[0-9A-Fa-f:.]+)\](?::\d{1,5})?$|^(?P<v4>\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$")
+_WITH_PORT = re.compile(
+    r"^\[(?P<v6>[0-9A-Fa-f:.]+)\](?::\d{1,5})?$|^(?P<v4>\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$"
+)
 
 
 def parse_address(value: str | None) -> Address | None:
@@ -57,7 +59,11 @@ def _networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
             network = ipaddress.ip_network(entry.strip(), strict=False)
         except ValueError:
             continue  # settings.py refuses a bad entry at start-up; ignored here (fewer trusted peers)
-        if isinstance(network, ipaddress.IPv6Network) and network.subnet_of(_MAPPED) and network.prefixlen >= 96:
+        if (
+            isinstance(network, ipaddress.IPv6Network)
+            and network.subnet_of(_MAPPED)
+            and network.prefixlen >= 96
+        ):
             network = ipaddress.ip_network(f"{network.network_address.ipv4_mapped}/{network.prefixlen - 96}")
         networks.append(network)
     return tuple(networks)

@@ -11,8 +11,10 @@ from cpts.actions import ActionError
 
 def decode(content: bytes) -> str:
     if b"\x00" in content[:4096]:
-        raise ActionError("Ce fichier n'est pas un fichier texte CSV (contenu binaire). Enregistrez la liste au format "
-                          "CSV depuis votre tableur.")
+        raise ActionError(
+            "Ce fichier n'est pas un fichier texte CSV (contenu binaire). Enregistrez la liste au format "
+            "CSV depuis votre tableur."
+        )
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return content.decode(encoding)
@@ -35,8 +37,10 @@ def rows(text: str) -> Iterator[list[str]]:
         try:
             yield from reader
         except csv.Error as exc:
-            raise ActionError(f"Fichier CSV illisible vers la ligne {reader.line_num} : un guillemet ouvert n'est pas "
-                              "refermé ou un champ est trop long. Enregistrez à nouveau le fichier au format CSV.") from exc
+            raise ActionError(
+                f"Fichier CSV illisible vers la ligne {reader.line_num} : un guillemet ouvert n'est pas "
+                "refermé ou un champ est trop long. Enregistrez à nouveau le fichier au format CSV."
+            ) from exc
 
     return checked()
 

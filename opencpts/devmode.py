@@ -21,8 +21,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 PRODUCTION_VARIABLES = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "OPENCPTS_VAR_DIR")
-NOTICE = ("OpenCPTS : mode développement (var/secret_key présent, aucun réglage de production) ; "
-          "OPENCPTS_DEV=0 pour l'empêcher.")
+NOTICE = (
+    "OpenCPTS : mode développement (var/secret_key présent, aucun réglage de production) ; "
+    "OPENCPTS_DEV=0 pour l'empêcher."
+)
 
 
 def assume_development(environ: Mapping[str, str], base_dir: Path) -> bool:

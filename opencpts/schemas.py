@@ -8,9 +8,16 @@ from pydantic import WithJsonSchema
 
 # A wall-clock time of day without offset ("19:30:00", Europe/Paris). OpenAPI's "format: time" is RFC 3339's
 # full-time, which requires an offset, so the published schema would refuse the API's own answers.
-LocalTime = Annotated[dt.time, WithJsonSchema({
-    "type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9](:[0-5][0-9](\\.[0-9]+)?)?$",
-    "description": "Heure locale (Europe/Paris), sans décalage : HH:MM:SS."})]
+LocalTime = Annotated[
+    dt.time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": "^[0-2][0-9]:[0-5][0-9](:[0-5][0-9](\\.[0-9]+)?)?$",
+            "description": "Heure locale (Europe/Paris), sans décalage : HH:MM:SS.",
+        }
+    ),
+]
 
 
 class FieldError(Schema):

@@ -37,15 +37,19 @@ if not SECRET_KEY:
 # development; in development `make setup` writes var/audit_key, else a key is derived from SECRET_KEY.
 OPENCPTS_AUDIT_KEYS = env_list("OPENCPTS_AUDIT_KEYS", [])
 if not OPENCPTS_AUDIT_KEYS and not DEV:
-    raise ImproperlyConfigured("OPENCPTS_AUDIT_KEYS must be set outside development (OPENCPTS_DEV=1): "
-                               "see docs/OPERATIONS.md, « Audit trail integrity ».")
+    raise ImproperlyConfigured(
+        "OPENCPTS_AUDIT_KEYS must be set outside development (OPENCPTS_DEV=1): "
+        "see docs/OPERATIONS.md, « Audit trail integrity »."
+    )
 # Signed checkpoints of every chain head, outside the database (audit/checkpoints.py): an append-only file
 # by default; OPENCPTS_AUDIT_CHECKPOINT_STORE names another store class (e.g. an object store with a
 # retention lock).
-OPENCPTS_AUDIT_CHECKPOINT_FILE = env_str("OPENCPTS_AUDIT_CHECKPOINT_FILE",
-                                         str(VAR_DIR / "audit-checkpoints.jsonl"))
-OPENCPTS_AUDIT_CHECKPOINT_STORE = env_str("OPENCPTS_AUDIT_CHECKPOINT_STORE",
-                                          "audit.checkpoints.FileCheckpointStore")
+OPENCPTS_AUDIT_CHECKPOINT_FILE = env_str(
+    "OPENCPTS_AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit-checkpoints.jsonl")
+)
+OPENCPTS_AUDIT_CHECKPOINT_STORE = env_str(
+    "OPENCPTS_AUDIT_CHECKPOINT_STORE", "audit.checkpoints.FileCheckpointStore"
+)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEV else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -129,7 +133,9 @@ DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'opencpts.sqlite3'
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_POOL", True):
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": env_int("DB_POOL_MIN_SIZE", 2), "max_size": env_int("DB_POOL_MAX_SIZE", 10), "timeout": 10,
+        "min_size": env_int("DB_POOL_MIN_SIZE", 2),
+        "max_size": env_int("DB_POOL_MAX_SIZE", 10),
+        "timeout": 10,
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Same SQLite backend, reusing open connections across requests (see opencpts/sqlite_pool).
@@ -139,7 +145,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-                        "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;",
+        "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;",
     }
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME") or None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -158,8 +164,12 @@ else:
 # (pub/sub: one publish per event, fanned out by Redis); otherwise an in-process layer, enough for the
 # single process of the embedded default.
 if REDIS_URL:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-                                  "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("CHANNEL_PREFIX", "opencpts")}}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("CHANNEL_PREFIX", "opencpts")},
+        }
+    }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
@@ -273,7 +283,9 @@ for _proxy in TRUSTED_PROXIES:
     try:
         ipaddress.ip_network(_proxy, strict=False)
     except ValueError:
-        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an address or a CIDR network.") from None
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an address or a CIDR network."
+        ) from None
 
 # Map background tiles (the browser fetches them). Empty: contours on a plain background.
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png" if not DEV else "")
@@ -285,8 +297,7 @@ if MAP_TILE_URL.startswith("http"):
     _parts = MAP_TILE_URL.split("/")
     _tile_origin = "/".join(_parts[:3]).replace("{s}.", "*.")
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; "
-    f"img-src 'self' data: {_tile_origin}".strip()
+    f"default-src 'self'; img-src 'self' data: {_tile_origin}".strip()
     + "; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
@@ -319,7 +330,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 
 # comma-separated, the first one encrypts, all decrypt; in development a key is generated in var/document_keys.
 OPENCPTS_DOCUMENT_KEYS = env_list("OPENCPTS_DOCUMENT_KEYS", [])
 OPENCPTS_DOCUMENT_MAX_BYTES = env_int("OPENCPTS_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
-OPENCPTS_DOCUMENT_MAX_REQUEST_BYTES = env_int("OPENCPTS_DOCUMENT_MAX_REQUEST_BYTES", 3 * OPENCPTS_DOCUMENT_MAX_BYTES)
+OPENCPTS_DOCUMENT_MAX_REQUEST_BYTES = env_int(
+    "OPENCPTS_DOCUMENT_MAX_REQUEST_BYTES", 3 * OPENCPTS_DOCUMENT_MAX_BYTES
+)
 OPENCPTS_DOCUMENT_ZIP_MAX_ENTRIES = env_int("OPENCPTS_DOCUMENT_ZIP_MAX_ENTRIES", 2000)
 OPENCPTS_DOCUMENT_ZIP_MAX_UNCOMPRESSED = env_int("OPENCPTS_DOCUMENT_ZIP_MAX_UNCOMPRESSED", 200 * 1024 * 1024)
 OPENCPTS_DOCUMENT_ZIP_MAX_RATIO = env_int("OPENCPTS_DOCUMENT_ZIP_MAX_RATIO", 100)
@@ -341,5 +354,6 @@ SAS_ALLOWED_OU = env_list("OPENCPTS_SAS_ALLOWED_OU", [])
 # The SAS test kit sends Paris local times labelled "+00:00": read such a bound as Paris time (True) or UTC.
 SAS_UTC_LABEL_IS_LOCAL = env_bool("OPENCPTS_SAS_UTC_LABEL_IS_LOCAL", True)
 # How patients are told about their unscheduled-care booking (unscheduled/patient_messages.py).
-OPENCPTS_PATIENT_MESSAGES_BACKEND = env_str("OPENCPTS_PATIENT_MESSAGES_BACKEND",
-                                            "unscheduled.patient_messages.ConsoleBackend")
+OPENCPTS_PATIENT_MESSAGES_BACKEND = env_str(
+    "OPENCPTS_PATIENT_MESSAGES_BACKEND", "unscheduled.patient_messages.ConsoleBackend"
+)

@@ -28,5 +28,6 @@ _db["POOL_SIZE"] = 0  # SQLite: no reuse of connections (tested on its own in te
 # write checkpoints point this to their own temporary file.
 import tempfile  # noqa: E402
 
-OPENCPTS_AUDIT_CHECKPOINT_FILE = os.path.join(tempfile.gettempdir(),
-                                              f"opencpts-test-audit-checkpoints-{os.getpid()}.jsonl")
+OPENCPTS_AUDIT_CHECKPOINT_FILE = os.path.join(
+    tempfile.gettempdir(), f"opencpts-test-audit-checkpoints-{os.getpid()}.jsonl"
+)

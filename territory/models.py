@@ -51,7 +51,9 @@ class Commune(models.Model):
     contour = models.TextField("contour (GeoJSON)", blank=True)
     # Paris, Lyon and Marseille: the arrondissements municipaux are loaded too, with their parent,
     # because CPTS there are often drawn by arrondissement.
-    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="arrondissements")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="arrondissements"
+    )
     kind = models.CharField(max_length=4, default="COM")  # COM or ARM
 
     class Meta:
@@ -92,10 +94,12 @@ class DatasetVersion(models.Model):
     class Meta:
         ordering = ["-loaded_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["dataset", "package", "package_version"],
-                                    name="datasetversion_unique"),
-            models.UniqueConstraint(fields=["dataset"], condition=models.Q(current=True),
-                                    name="datasetversion_one_current"),
+            models.UniqueConstraint(
+                fields=["dataset", "package", "package_version"], name="datasetversion_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["dataset"], condition=models.Q(current=True), name="datasetversion_one_current"
+            ),
         ]
 
     def __str__(self):

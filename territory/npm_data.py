@@ -33,8 +33,10 @@ CENSUS_YEAR = 2023
 IN_FORCE_YEAR = 2026
 LICENCE = "Licence Ouverte (données), MIT (code)"
 
-INSTALL_HINT = ("npm est introuvable : installez Node.js et npm (Debian : « apt-get install nodejs npm »), "
-                "puis relancez « make setup ».")
+INSTALL_HINT = (
+    "npm est introuvable : installez Node.js et npm (Debian : « apt-get install nodejs npm »), "
+    "puis relancez « make setup »."
+)
 
 
 class PackageMissing(RuntimeError):
@@ -73,11 +75,13 @@ def verify(path: Path | None = None) -> Path:
     if not path.is_file():
         raise PackageMissing(
             f"Le paquet npm {NAME} {VERSION} (communes et populations légales) est absent de {path.parent} : "
-            "lancez « make setup » (ou « python -m territory.npm_data »).")
+            "lancez « make setup » (ou « python -m territory.npm_data »)."
+        )
     if integrity_of(path) != INTEGRITY:
         raise PackageMissing(
             f"Le fichier {path} ne correspond pas à l'empreinte publiée de {NAME} {VERSION} : "
-            "supprimez-le et relancez « make setup ».")
+            "supprimez-le et relancez « make setup »."
+        )
     return path
 
 
@@ -96,7 +100,8 @@ def fetch() -> Path:
         fetched = Path(tmp) / ARCHIVE
         if not fetched.is_file() or integrity_of(fetched) != INTEGRITY:
             raise PackageMissing(
-                f"Le paquet {NAME} {VERSION} téléchargé ne correspond pas à l'empreinte attendue.")
+                f"Le paquet {NAME} {VERSION} téléchargé ne correspond pas à l'empreinte attendue."
+            )
         os.replace(fetched, target)
     return target
 
@@ -116,5 +121,7 @@ if __name__ == "__main__":
     except PackageMissing as exc:
         sys.exit(str(exc))
     except subprocess.CalledProcessError as exc:
-        sys.exit(f"« npm pack {NAME}@{VERSION} » a échoué (code {exc.returncode}) : "
-                 "vérifiez l'accès au registre npm.")
+        sys.exit(
+            f"« npm pack {NAME}@{VERSION} » a échoué (code {exc.returncode}) : "
+            "vérifiez l'accès au registre npm."
+        )

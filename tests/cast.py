@@ -39,9 +39,16 @@ class Cast:
 
     def by_role(self) -> dict[str, User | None]:
         return {
-            "instance_admin": self.admin, "coordinator": self.coordinator, "bureau": self.bureau,
-            "member": self.member, "partner": self.partner, "referent": self.referent, "guest": self.guest,
-            "other_coordinator": self.other_coordinator, "outsider": self.outsider, "anonymous": None,
+            "instance_admin": self.admin,
+            "coordinator": self.coordinator,
+            "bureau": self.bureau,
+            "member": self.member,
+            "partner": self.partner,
+            "referent": self.referent,
+            "guest": self.guest,
+            "other_coordinator": self.other_coordinator,
+            "outsider": self.outsider,
+            "anonymous": None,
         }
 
 
@@ -70,8 +77,14 @@ def make_cast() -> Cast:
     outsider = make_user("outsider@cast.test", first_name="Otto", last_name="Outsider")
     guest = make_user("guest@cast.test", first_name="Gaëlle", last_name="Guest")
     member.professional = Professional.objects.create(
-        id_type="8", national_id="10000000009", idnat="810000000009", last_name="MEMBRE", first_name="Marie",
-        profession_code="10", specialty_code="SM54")
+        id_type="8",
+        national_id="10000000009",
+        idnat="810000000009",
+        last_name="MEMBRE",
+        first_name="Marie",
+        profession_code="10",
+        specialty_code="SM54",
+    )
     member.save()
 
     cpts = actions.create_cpts(name="CPTS Test Bugey", coordinator=coordinator)
@@ -84,8 +97,9 @@ def make_cast() -> Cast:
     Membership.objects.create(cpts=cpts, user=partner, role=Role.PARTNER, structure=hospital)
     Membership.objects.create(cpts=cpts, user=referent, role=Role.REFERENT, organisation="ARS")
     Membership.objects.create(cpts=cpts, user=guest, role=Role.GUEST)
-    return Cast(cpts, other, admin, coordinator, bureau, member, partner, referent, other_coordinator, outsider,
-                guest)
+    return Cast(
+        cpts, other, admin, coordinator, bureau, member, partner, referent, other_coordinator, outsider, guest
+    )
 
 
 def login(client, user: User) -> None:

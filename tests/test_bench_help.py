@@ -9,7 +9,12 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 def test_matching_bench_help_says_lp_needs_the_dev_requirements():
     result = subprocess.run(  # noqa: S603 - our own script with fixed arguments
-        [sys.executable, "bench/matching.py", "--help"], cwd=BASE_DIR, capture_output=True, text=True, timeout=60)
+        [sys.executable, "bench/matching.py", "--help"],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     text = " ".join(result.stdout.split())
     assert "--lp" in text and "make install-dev" in text

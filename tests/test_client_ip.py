@@ -32,7 +32,9 @@ def spoofed(i: int, client: str = CLIENT) -> dict:
     return {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": f"198.51.100.{i}, {client}"}
 
 
-def test_login_ip_lockout_holds_when_the_client_rotates_a_spoofed_forwarded_address(client, cast, behind_proxy):
+def test_login_ip_lockout_holds_when_the_client_rotates_a_spoofed_forwarded_address(
+    client, cast, behind_proxy
+):
     for i in range(django_settings.LOGIN_MAX_FAILURES_PER_IP):
         response = post_password(client, f"inconnu{i}@cast.test", "Mauvais-mot-de-passe-1", **spoofed(i))
         assert response.status_code == 200
@@ -46,7 +48,9 @@ def test_login_ip_lockout_holds_when_the_client_rotates_a_spoofed_forwarded_addr
     assert post_password(client, cast.bureau.email, **spoofed(1, client="203.0.113.51")).status_code == 302
 
 
-def test_public_form_limit_holds_when_the_client_rotates_a_spoofed_forwarded_address(client, cast, behind_proxy):
+def test_public_form_limit_holds_when_the_client_rotates_a_spoofed_forwarded_address(
+    client, cast, behind_proxy
+):
     form = reverse("gpmatching:public_form", args=[cast.cpts.slug])
     for k in range(spam.PER_IP_PER_HOUR):
         assert client.post(form, public_data(first_name=f"Paul{k}"), **spoofed(k)).status_code == 302
@@ -66,34 +70,52 @@ def _ip(meta: dict) -> str | None:
     return client_ip(RequestFactory().get("/", **meta))
 
 
-@pytest.mark.parametrize("hops, proxies, meta, expected", [
-    # Not behind a proxy: the header is the client's own words.
-    (0, [], {"REMOTE_ADDR": "192.0.2.1", "HTTP_X_FORWARDED_FOR": "198.51.100.9"}, "192.0.2.1"),
-    # One proxy: the rightmost value; several header lines arrive joined with commas.
-    (1, [], {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "1.1.1.1,8.8.8.8, 203.0.113.50"}, CLIENT),
-    (1, [], {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": " 203.0.113.50 "}, CLIENT),
-    # Two proxies (a CDN then nginx): the second value from the right.
-    (2, [], {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.50, 172.16.0.9"}, CLIENT),
-    # Fewer values than hops, no header, empty values, invalid values: the peer, never a client's choice.
-    (2, [], {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "203.0.113.50"}, PROXY),
-    (1, [], {"REMOTE_ADDR": PROXY}, PROXY),
-    (1, [], {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": " , ,"}, PROXY),
-    (1, [], {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "203.0.113.50, unknown"}, PROXY),
-    (1, [], {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "203.0.113.50, 999.1.1.1"}, PROXY),
-    (1, [], {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "203.0.113.50, fe80::1%eth0"}, PROXY),
-    (1, [], {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "x" * 5000}, PROXY),
-    # Forms some proxies write: with a port, IPv6 in brackets, IPv4-mapped IPv6.
-    (1, [], {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "203.0.113.50:52100"}, CLIENT),
-    (1, [], {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "[2001:db8::7]:443"}, "2001:db8::7"),
-    (1, [], {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "2001:DB8::7"}, "2001:db8::7"),
-    (1, [], {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "::ffff:203.0.113.50"}, CLIENT),
-    # With TRUSTED_PROXIES: read only from a listed peer; a direct client's header is ignored.
-    (1, ["10.0.0.0/24"], {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "203.0.113.50"}, CLIENT),
-    (1, ["10.0.0.0/24"], {"REMOTE_ADDR": "192.0.2.66", "HTTP_X_FORWARDED_FOR": "198.51.100.1"}, "192.0.2.66"),
-    (1, ["::ffff:10.0.0.2"], {"REMOTE_ADDR": "::ffff:10.0.0.2", "HTTP_X_FORWARDED_FOR": "203.0.113.50"}, CLIENT),
-    (1, ["10.0.0.2"], {"REMOTE_ADDR": "::ffff:10.0.0.2", "HTTP_X_FORWARDED_FOR": "203.0.113.50"}, CLIENT),
-    (1, ["not-a-network", "10.0.0.2/32"], {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "203.0.113.50"}, CLIENT),
-])
+@pytest.mark.parametrize(
+    "hops, proxies, meta, expected",
+    [
+        # Not behind a proxy: the header is the client's own words.
+        (0, [], {"REMOTE_ADDR": "192.0.2.1", "HTTP_X_FORWARDED_FOR": "198.51.100.9"}, "192.0.2.1"),
+        # One proxy: the rightmost value; several header lines arrive joined with commas.
+        (1, [], {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "1.1.1.1,8.8.8.8, 203.0.113.50"}, CLIENT),
+        (1, [], {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": " 203.0.113.50 "}, CLIENT),
+        # Two proxies (a CDN then nginx): the second value from the right.
+        (2, [], {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.50, 172.16.0.9"}, CLIENT),
+        # Fewer values than hops, no header, empty values, invalid values: the peer, never a client's choice.
+        (2, [], {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "203.0.113.50"}, PROXY),
+        (1, [], {"REMOTE_ADDR": PROXY}, PROXY),
+        (1, [], {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": " , ,"}, PROXY),
+        (1, [], {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "203.0.113.50, unknown"}, PROXY),
+        (1, [], {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "203.0.113.50, 999.1.1.1"}, PROXY),
+        (1, [], {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "203.0.113.50, fe80::1%eth0"}, PROXY),
+        (1, [], {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "x" * 5000}, PROXY),
+        # Forms some proxies write: with a port, IPv6 in brackets, IPv4-mapped IPv6.
+        (1, [], {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "203.0.113.50:52100"}, CLIENT),
+        (1, [], {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "[2001:db8::7]:443"}, "2001:db8::7"),
+        (1, [], {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "2001:DB8::7"}, "2001:db8::7"),
+        (1, [], {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "::ffff:203.0.113.50"}, CLIENT),
+        # With TRUSTED_PROXIES: read only from a listed peer; a direct client's header is ignored.
+        (1, ["10.0.0.0/24"], {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "203.0.113.50"}, CLIENT),
+        (
+            1,
+            ["10.0.0.0/24"],
+            {"REMOTE_ADDR": "192.0.2.66", "HTTP_X_FORWARDED_FOR": "198.51.100.1"},
+            "192.0.2.66",
+        ),
+        (
+            1,
+            ["::ffff:10.0.0.2"],
+            {"REMOTE_ADDR": "::ffff:10.0.0.2", "HTTP_X_FORWARDED_FOR": "203.0.113.50"},
+            CLIENT,
+        ),
+        (1, ["10.0.0.2"], {"REMOTE_ADDR": "::ffff:10.0.0.2", "HTTP_X_FORWARDED_FOR": "203.0.113.50"}, CLIENT),
+        (
+            1,
+            ["not-a-network", "10.0.0.2/32"],
+            {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "203.0.113.50"},
+            CLIENT,
+        ),
+    ],
+)
 def test_which_address_is_the_client(settings, hops, proxies, meta, expected):
     settings.TRUSTED_PROXY_HOPS = hops
     settings.TRUSTED_PROXIES = proxies

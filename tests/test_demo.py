@@ -46,8 +46,10 @@ def test_seed_demo_builds_the_demo_and_a_second_run_keeps_it(settings, tmp_path,
     free = Slot.objects.filter(cpts=cpts, status="free").select_related("professional")
     assert free.exists()
     first = free.order_by("start").first()
-    query = sas.parse(f"{sas.IDENTIFIER_PARAM}={first.professional.idnat}&status=free&_include=Slot:schedule"
-                      f"&start=ge{first.start.date().isoformat()}&start=le{first.start.date().isoformat()}")
+    query = sas.parse(
+        f"{sas.IDENTIFIER_PARAM}={first.professional.idnat}&status=free&_include=Slot:schedule"
+        f"&start=ge{first.start.date().isoformat()}&start=le{first.start.date().isoformat()}"
+    )
     assert first in sas.find_slots(query)
     # Médecin traitant: a waiting list, GP capacities, a history of placements; the coordinator's matching
     # proposes the demo GP patients, who accepts one.

@@ -31,7 +31,13 @@ def run_manage(*args: str, **extra: str) -> subprocess.CompletedProcess:
     keep = {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT"}
     env = {k: v for k, v in os.environ.items() if k in keep} | extra  # a plain shell: no OPENCPTS_DEV
     return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
-        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120)
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_manage_py_check_works_as_written_after_make_run(secret_key_file):
@@ -42,8 +48,11 @@ def test_manage_py_check_works_as_written_after_make_run(secret_key_file):
 
 
 def test_a_production_setting_or_an_explicit_zero_keeps_production_mode(secret_key_file):
-    for extra in ({"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/never_used"}, {"OPENCPTS_DEV": "0"},
-                  {"ALLOWED_HOSTS": "cpts.example.org"}):
+    for extra in (
+        {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/never_used"},
+        {"OPENCPTS_DEV": "0"},
+        {"ALLOWED_HOSTS": "cpts.example.org"},
+    ):
         result = run_manage("check", **extra)
         assert result.returncode != 0 and NOT_DEV in result.stderr, (extra, result.stderr[-500:])
 
@@ -54,6 +63,12 @@ def test_the_rule(tmp_path):
     (tmp_path / "var" / "secret_key").write_text("k")
     assert assume_development({}, tmp_path)
     assert assume_development({"DJANGO_SETTINGS_MODULE": "opencpts.settings"}, tmp_path)
-    for environ in ({"OPENCPTS_DEV": "0"}, {"OPENCPTS_DEV": ""}, {"SECRET_KEY": "s"}, {"REDIS_URL": "redis://r"},
-                    {"OPENCPTS_VAR_DIR": "/srv/var"}, {"DJANGO_SETTINGS_MODULE": "opencpts.settings_prod"}):
+    for environ in (
+        {"OPENCPTS_DEV": "0"},
+        {"OPENCPTS_DEV": ""},
+        {"SECRET_KEY": "s"},
+        {"REDIS_URL": "redis://r"},
+        {"OPENCPTS_VAR_DIR": "/srv/var"},
+        {"DJANGO_SETTINGS_MODULE": "opencpts.settings_prod"},
+    ):
         assert not assume_development(environ, tmp_path), environ

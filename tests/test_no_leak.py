@@ -53,27 +53,52 @@ MARKERS = (SECRET, "SECRET-7731", PATIENT, "SECRET-DOC-5520", "SECRET-EVT-9044",
 
 @pytest.fixture
 def circle(communes_loaded, cast):
-    patient = actions.create_patient(cast.cpts, cast.member, family_name=PATIENT, given_names="Odette",
-                                     birth_date=dt.date(1941, 2, 3), sex="F")
+    patient = actions.create_patient(
+        cast.cpts,
+        cast.member,
+        family_name=PATIENT,
+        given_names="Odette",
+        birth_date=dt.date(1941, 2, 3),
+        sex="F",
+    )
     group = actions.open_care_circle(cast.cpts, cast.member, patient)
     actions.invite(group, cast.member, cast.bureau, function="Infirmier")
     actions.answer_invitation(group, cast.bureau, accept=True)
-    consent = actions.record_consent(group, cast.member, collected_on=timezone.localdate(),
-                                     method=Consent.Method.ON_SCREEN, scope="Partage dans le cercle")
-    subject = actions.post_message(group, cast.member, SECRET + " @Basile Bureau", subject="Suivi SECRET-7731")
+    consent = actions.record_consent(
+        group,
+        cast.member,
+        collected_on=timezone.localdate(),
+        method=Consent.Method.ON_SCREEN,
+        scope="Partage dans le cercle",
+    )
+    subject = actions.post_message(
+        group, cast.member, SECRET + " @Basile Bureau", subject="Suivi SECRET-7731"
+    )
     actions.post_message(group, cast.bureau, "Réponse confidentielle", parent=subject)
-    document = document_actions.add_document(group, cast.member, SimpleUploadedFile("cr.pdf", pdf("SECRET-7731")),
-                                             title=DOC_TITLE)
+    document = document_actions.add_document(
+        group, cast.member, SimpleUploadedFile("cr.pdf", pdf("SECRET-7731")), title=DOC_TITLE
+    )
     start = dt.datetime.combine(timezone.localdate() + dt.timedelta(days=1), dt.time(9), tzinfo=PARIS)
-    event = agenda_actions.create_event(group, cast.member, kind=Event.Kind.HOME_VISIT, title=EVENT_TITLE,
-                                        when=When.between(start, start + dt.timedelta(hours=1)))
+    event = agenda_actions.create_event(
+        group,
+        cast.member,
+        kind=Event.Kind.HOME_VISIT,
+        title=EVENT_TITLE,
+        when=When.between(start, start + dt.timedelta(hours=1)),
+    )
     # A working group the guest belongs to, so that the guest is a real user of the network.
     working = actions.create_working_group(cast.cpts, cast.member, "Parcours chutes")
     actions.invite(working, cast.member, cast.guest)
     actions.answer_invitation(working, cast.guest, accept=True)
     assert Notification.objects.filter(user=cast.bureau, group=group).exists()  # the members were notified
-    return {"group": group, "patient": patient, "consent": consent, "subject": subject, "document": document,
-            "event": event}
+    return {
+        "group": group,
+        "patient": patient,
+        "consent": consent,
+        "subject": subject,
+        "document": document,
+        "event": event,
+    }
 
 
 def page_urls(cast, c) -> list[str]:
@@ -120,11 +145,19 @@ def assert_sees_nothing(cast, c, user) -> None:
     if user is not None:
         api.defaults["HTTP_AUTHORIZATION"] = f"Bearer {APIToken.issue(user)[1]}"
     patient = c["patient"].pk
-    for url in (f"/fhir/CareTeam?patient=Patient/{patient}", f"/fhir/CareTeam/{c['group'].pk}",
-                f"/fhir/Patient/{patient}", "/fhir/Patient", "/fhir/Communication",
-                f"/fhir/Communication/{c['subject'].pk}", "/fhir/Consent", "/fhir/DocumentReference",
-                f"/fhir/DocumentReference?patient=Patient/{patient}", "/fhir/Appointment",
-                f"/fhir/Appointment?patient=Patient/{patient}"):
+    for url in (
+        f"/fhir/CareTeam?patient=Patient/{patient}",
+        f"/fhir/CareTeam/{c['group'].pk}",
+        f"/fhir/Patient/{patient}",
+        "/fhir/Patient",
+        "/fhir/Communication",
+        f"/fhir/Communication/{c['subject'].pk}",
+        "/fhir/Consent",
+        "/fhir/DocumentReference",
+        f"/fhir/DocumentReference?patient=Patient/{patient}",
+        "/fhir/Appointment",
+        f"/fhir/Appointment?patient=Patient/{patient}",
+    ):
         response = api.get(url)
         assert response.status_code in (200, 401, 403, 404), (url, response.status_code)
         if response.status_code == 200:
@@ -150,7 +183,9 @@ def assert_sees_nothing(cast, c, user) -> None:
     assert not notifications_of(user).filter(group=c["group"]).exists()
 
 
-@pytest.mark.parametrize("who", ["partner", "guest", "coordinator", "other_coordinator", "outsider", "anonymous"])
+@pytest.mark.parametrize(
+    "who", ["partner", "guest", "coordinator", "other_coordinator", "outsider", "anonymous"]
+)
 def test_people_outside_the_circle_see_nothing_anywhere(circle, cast, who):
     user = None if who == "anonymous" else getattr(cast, who)
     # Sanity: the same checks do find the content for a member (so that they can fail).
@@ -180,9 +215,15 @@ def websocket_frames_for(user, during) -> list[dict]:
     async def scenario():
         from channels.db import database_sync_to_async
 
-        ws = WebSocketClient(application, "/ws/", headers=[(b"origin", b"http://testserver"),
-                                                           (b"host", b"testserver"),
-                                                           (b"cookie", f"sessionid={cookie}".encode())])
+        ws = WebSocketClient(
+            application,
+            "/ws/",
+            headers=[
+                (b"origin", b"http://testserver"),
+                (b"host", b"testserver"),
+                (b"cookie", f"sessionid={cookie}".encode()),
+            ],
+        )
         connected, code = await ws.connect()
         assert connected, code
         assert json.loads(await ws.receive_from(timeout=3)) == {"type": "ready"}
@@ -200,13 +241,18 @@ def test_real_time_frames_about_the_circle_reach_only_its_members(circle, cast, 
     if who == "removed":
         actions.remove_member(circle["group"], cast.member, cast.bureau)
     user = cast.bureau if who == "removed" else getattr(cast, who)
-    frames = websocket_frames_for(user, lambda: actions.post_message(circle["group"], cast.member, "Nouveau",
-                                                                      subject="Nouveau sujet"))
+    frames = websocket_frames_for(
+        user, lambda: actions.post_message(circle["group"], cast.member, "Nouveau", subject="Nouveau sujet")
+    )
     assert [f for f in frames if f.get("group") == circle["group"].pk] == []
     # ...while a member's connection gets the message event.
-    frames = websocket_frames_for(cast.member, lambda: actions.post_message(circle["group"], cast.member, "Encore",
-                                                                             subject="Encore un sujet"))
-    assert any(f.get("group") == circle["group"].pk and f.get("kind") == "message.posted" for f in frames), frames
+    frames = websocket_frames_for(
+        cast.member,
+        lambda: actions.post_message(circle["group"], cast.member, "Encore", subject="Encore un sujet"),
+    )
+    assert any(f.get("group") == circle["group"].pk and f.get("kind") == "message.posted" for f in frames), (
+        frames
+    )
 
 
 @pytest.mark.parametrize("state", ["consent_withdrawn", "closed"])
@@ -221,12 +267,22 @@ def test_after_withdrawal_or_closure_nothing_new_gets_in_and_nothing_is_half_sto
     attempts = [
         lambda: actions.post_message(group, cast.member, "Nouveau contenu", subject="Après"),
         lambda: actions.post_message(group, cast.bureau, "Réponse tardive", parent=circle["subject"]),
-        lambda: document_actions.add_document(group, cast.member, SimpleUploadedFile("n.pdf", pdf("Nouveau"))),
+        lambda: document_actions.add_document(
+            group, cast.member, SimpleUploadedFile("n.pdf", pdf("Nouveau"))
+        ),
         lambda: document_actions.post_with_attachments(
-            group, cast.member, [SimpleUploadedFile("n.pdf", pdf("Nouveau"))],
-            lambda: actions.post_message(group, cast.member, "Avec pièce jointe", subject="PJ")),
-        lambda: agenda_actions.create_event(group, cast.member, kind=Event.Kind.MEETING, title="Réunion",
-                                            when=When.between(start, start + dt.timedelta(hours=1))),
+            group,
+            cast.member,
+            [SimpleUploadedFile("n.pdf", pdf("Nouveau"))],
+            lambda: actions.post_message(group, cast.member, "Avec pièce jointe", subject="PJ"),
+        ),
+        lambda: agenda_actions.create_event(
+            group,
+            cast.member,
+            kind=Event.Kind.MEETING,
+            title="Réunion",
+            when=When.between(start, start + dt.timedelta(hours=1)),
+        ),
     ]
     for attempt in attempts:
         with pytest.raises(ActionError) as refused:
@@ -236,14 +292,18 @@ def test_after_withdrawal_or_closure_nothing_new_gets_in_and_nothing_is_half_sto
     # Through the page too: a clear message, nothing stored.
     client = Client()
     login(client, cast.member)
-    response = client.post(reverse("coordination:post_message", args=[cast.cpts.slug, group.pk]),
-                           {"subject": "Par la page", "body": "Contenu refusé"}, follow=True)
+    response = client.post(
+        reverse("coordination:post_message", args=[cast.cpts.slug, group.pk]),
+        {"subject": "Par la page", "body": "Contenu refusé"},
+        follow=True,
+    )
     body = unescape(response.content.decode())
     assert "lecture seule" in body or "consentement" in body.lower()
     assert Message.objects.count() == counts[0]
     # The members still read the archive.
-    assert SECRET in unescape(client.get(reverse("coordination:group", args=[cast.cpts.slug, group.pk]))
-                              .content.decode())
+    assert SECRET in unescape(
+        client.get(reverse("coordination:group", args=[cast.cpts.slug, group.pk])).content.decode()
+    )
 
 
 # --- Médecin traitant ---------------------------------------------------------------------------------------
@@ -264,18 +324,38 @@ def gp_request(cast, django_capture_on_commit_callbacks):
 
     other_gp = make_user("gp2@cast.test", first_name="Gaston", last_name="Généraliste")
     other_gp.professional = Professional.objects.create(
-        id_type="8", national_id="10000000017", idnat="810000000017", last_name="GENERALISTE", first_name="Gaston",
-        profession_code="10")
+        id_type="8",
+        national_id="10000000017",
+        idnat="810000000017",
+        last_name="GENERALISTE",
+        first_name="Gaston",
+        profession_code="10",
+    )
     other_gp.save()
     Membership.objects.create(cpts=cast.cpts, user=other_gp, role=Role.MEMBER)
-    request = intake.submit_for_patient(cast.cpts, {
-        "last_name": "Fuitemt", "first_name": "Ursuline", "birth_date": dt.date(1947, 5, 6), "phone": "06 98 76 54 32",
-        "email": "ursuline.fuitemt@example.org", "commune": "01034", "ald": True, "consent": True}, cast.partner).request
+    request = intake.submit_for_patient(
+        cast.cpts,
+        {
+            "last_name": "Fuitemt",
+            "first_name": "Ursuline",
+            "birth_date": dt.date(1947, 5, 6),
+            "phone": "06 98 76 54 32",
+            "email": "ursuline.fuitemt@example.org",
+            "commune": "01034",
+            "ald": True,
+            "consent": True,
+        },
+        cast.partner,
+    ).request
 
     def propose(gp):
         capacity.declare(cast.cpts, gp.professional, gp, {"per_month": "3"})
-        draft = Proposal.objects.create(cpts=cast.cpts, request=request, professional=gp.professional,
-                                        explanation="Proposé par la matrice")
+        draft = Proposal.objects.create(
+            cpts=cast.cpts,
+            request=request,
+            professional=gp.professional,
+            explanation="Proposé par la matrice",
+        )
         with django_capture_on_commit_callbacks(execute=True):  # the GP's notification
             return matching.send(cast.cpts, cast.coordinator, [draft.pk])[0]
 
@@ -321,7 +401,10 @@ def assert_gp_request_hidden(cast, gp, user) -> None:
     detail = client.get(reverse("gpmatching:request", args=[cast.cpts.slug, gp["request"].pk]))
     assert detail.status_code == (302 if user is None else 403)
     if user is not None and user == cast.other_coordinator:
-        assert client.get(reverse("gpmatching:request", args=[cast.other.slug, gp["request"].pk])).status_code == 404
+        assert (
+            client.get(reverse("gpmatching:request", args=[cast.other.slug, gp["request"].pk])).status_code
+            == 404
+        )
     # The JSON API: figures without identity.
     api = Client()
     if user is not None:
@@ -334,8 +417,10 @@ def assert_gp_request_hidden(cast, gp, user) -> None:
 
 
 @gp_db
-@pytest.mark.parametrize("who", ["outsider", "other_gp", "guest", "bureau", "partner", "referent", "other_coordinator",
-                                 "anonymous"])
+@pytest.mark.parametrize(
+    "who",
+    ["outsider", "other_gp", "guest", "bureau", "partner", "referent", "other_coordinator", "anonymous"],
+)
 def test_a_gp_request_reaches_only_the_coordination_and_its_gp(gp_request, cast, who):
     user = {"anonymous": None, "other_gp": gp_request["other_gp"]}.get(who) or getattr(cast, who, None)
     # Sanity: the same checks do find the patient for the coordination and for the GP it is proposed to.
@@ -349,7 +434,9 @@ def test_a_gp_request_reaches_only_the_coordination_and_its_gp(gp_request, cast,
 def test_a_gp_who_declines_sees_the_request_no_more(gp_request, cast):
     client = Client()
     login(client, cast.member)
-    response = client.post(reverse("gpmatching:answer", args=[cast.cpts.slug, gp_request["proposal"].pk]),
-                           {"action": "decline", "reason": "Pas de visites à domicile"})
+    response = client.post(
+        reverse("gpmatching:answer", args=[cast.cpts.slug, gp_request["proposal"].pk]),
+        {"action": "decline", "reason": "Pas de visites à domicile"},
+    )
     assert response.status_code == 302
     assert_gp_request_hidden(cast, gp_request, cast.member)

@@ -30,10 +30,35 @@ from django.utils import timezone
 from accounts.models import User
 from agenda.models import CalendarToken, Event
 from coordination import actions as coordination
-from coordination.models import Consent, CoordinationSettings, EmailInvitation, Group, GroupMember, Message, Patient
-from cpts.models import CPTS, BureauPosition, Dues, Membership, MembershipRequest, PartnerStructure, TerritoryCommune
+from coordination.models import (
+    Consent,
+    CoordinationSettings,
+    EmailInvitation,
+    Group,
+    GroupMember,
+    Message,
+    Patient,
+)
+from cpts.models import (
+    CPTS,
+    BureauPosition,
+    Dues,
+    Membership,
+    MembershipRequest,
+    PartnerStructure,
+    TerritoryCommune,
+)
 from cpts.permission_matrix import api_routes, page_routes, render_markdown
-from cpts.roles import API_ACCESS, AUTHENTICATED, INSTANCE_ADMIN_PERMISSIONS, PAGE_ACCESS, PUBLIC, ROLE_PERMISSIONS, STAFF, Role
+from cpts.roles import (
+    API_ACCESS,
+    AUTHENTICATED,
+    INSTANCE_ADMIN_PERMISSIONS,
+    PAGE_ACCESS,
+    PUBLIC,
+    ROLE_PERMISSIONS,
+    STAFF,
+    Role,
+)
 from directory.identifiers import rpps_with_key
 from directory.models import PracticePlace
 from documents.models import Document
@@ -45,14 +70,32 @@ from territory.models import Commune
 from tests.cast import PASSWORD, Cast, login
 from unscheduled.models import AvailabilityPattern, Booking, Slot
 
-ROLES = ["instance_admin", "coordinator", "bureau", "member", "partner", "referent", "guest", "other_coordinator",
-         "outsider", "anonymous"]
-CPTS_MEMBERS = {"coordinator", "bureau", "member", "partner", "referent", "guest"}  # roles with a membership in cast.cpts
+ROLES = [
+    "instance_admin",
+    "coordinator",
+    "bureau",
+    "member",
+    "partner",
+    "referent",
+    "guest",
+    "other_coordinator",
+    "outsider",
+    "anonymous",
+]
+CPTS_MEMBERS = {
+    "coordinator",
+    "bureau",
+    "member",
+    "partner",
+    "referent",
+    "guest",
+}  # roles with a membership in cast.cpts
 
 OK, LOGIN, FORBIDDEN = "ok", "login", "forbidden"
 
 
 # --- What each role may do, from cpts/roles.py ---------------------------------------------------------------
+
 
 def role_permissions(role: str) -> set[str]:
     """The permissions of ``role`` in cast.cpts."""
@@ -81,18 +124,22 @@ def test_doc_is_generated_from_roles():
     call_command("permission_matrix", stdout=out)
     assert out.getvalue() == render_markdown()
     assert path.read_text(encoding="utf-8") == out.getvalue(), (
-        "docs/PERMISSIONS.md est périmé : lancez `python manage.py permission_matrix --write`.")
+        "docs/PERMISSIONS.md est périmé : lancez `python manage.py permission_matrix --write`."
+    )
 
 
 def test_every_rule_is_known():
     from cpts.roles import ACCESS_RULE_LABELS, PERMISSIONS
 
-    rules = [r for access in PAGE_ACCESS.values() for r in access.values()] + [r for _, r in API_ACCESS.values()]
+    rules = [r for access in PAGE_ACCESS.values() for r in access.values()] + [
+        r for _, r in API_ACCESS.values()
+    ]
     assert {r for r in rules if r not in PERMISSIONS} <= set(ACCESS_RULE_LABELS)
     assert all(m in ("GET", "POST") for access in PAGE_ACCESS.values() for m in access)
 
 
 # --- The world the requests act on ------------------------------------------------------------------------
+
 
 @dataclass
 class World:
@@ -121,6 +168,7 @@ class World:
 @dataclass
 class CoordinationWorld:
     """Groups where the member (and, to manage, the coordinator) may act, and no other role of the cast."""
+
     colleague: User  # a professional of cast.cpts outside the cast, active in the circle
     circle: Group  # care circle initiated by the member, with a valid consent
     consent: Consent
@@ -130,20 +178,36 @@ class CoordinationWorld:
     to_close: Group  # the member's working group
     to_reopen: Group  # the member's closed working group
     to_edit_group: Group | None = None  # the member's working group, to rename
-    email_token: str = ""  # the link of a pending e-mail invitation into the circle, to an address without account
-    outsider_invitation: EmailInvitation | None = None  # an e-mail invitation waiting for cast.outsider's account
+    email_token: str = (
+        ""  # the link of a pending e-mail invitation into the circle, to an address without account
+    )
+    outsider_invitation: EmailInvitation | None = (
+        None  # an e-mail invitation waiting for cast.outsider's account
+    )
 
 
 def coordination_world(cast) -> CoordinationWorld:
-    colleague = User.objects.create_user("colleague@cast.test", PASSWORD, first_name="Cléo", last_name="Collègue")
+    colleague = User.objects.create_user(
+        "colleague@cast.test", PASSWORD, first_name="Cléo", last_name="Collègue"
+    )
     Membership.objects.create(cpts=cast.cpts, user=colleague, role=Role.MEMBER)
-    patient = coordination.create_patient(cast.cpts, cast.member, family_name="MATRICE", given_names="Paul",
-                                          birth_date=timezone.localdate().replace(year=1950, day=1))
+    patient = coordination.create_patient(
+        cast.cpts,
+        cast.member,
+        family_name="MATRICE",
+        given_names="Paul",
+        birth_date=timezone.localdate().replace(year=1950, day=1),
+    )
     circle = coordination.open_care_circle(cast.cpts, cast.member, patient)
     coordination.invite(circle, cast.member, colleague)
     coordination.answer_invitation(circle, colleague, accept=True)
-    consent = coordination.record_consent(circle, cast.member, collected_on=timezone.localdate(),
-                                          method=Consent.Method.SIGNED_PAPER, scope="Partage dans le cercle")
+    consent = coordination.record_consent(
+        circle,
+        cast.member,
+        collected_on=timezone.localdate(),
+        method=Consent.Method.SIGNED_PAPER,
+        scope="Partage dans le cercle",
+    )
     to_edit = coordination.post_message(circle, cast.member, "À modifier", subject="Sujet 1")
     to_delete = coordination.post_message(circle, cast.member, "À supprimer", subject="Sujet 2")
     invited_to = coordination.create_working_group(cast.cpts, colleague, "Groupe du collègue")
@@ -177,12 +241,20 @@ def notification_world(cast) -> Notification:
     from notifications.models import Kind
     from notifications.subscribers import handle_group_event
 
-    notify(Subject(cpts_id=cast.cpts.pk, kind=Kind.NEWS_POST, topic=f"news.{cast.cpts.pk}", url="/",
-                   texts=lambda n: ("Nouvelle actualité", "Nouvelle actualité")),
-           [u.pk for u in cast.by_role().values() if u is not None])
+    notify(
+        Subject(
+            cpts_id=cast.cpts.pk,
+            kind=Kind.NEWS_POST,
+            topic=f"news.{cast.cpts.pk}",
+            url="/",
+            texts=lambda n: ("Nouvelle actualité", "Nouvelle actualité"),
+        ),
+        [u.pk for u in cast.by_role().values() if u is not None],
+    )
     circle = Group.objects.get(title__startswith="Prise en charge", patient__family_name="MATRICE")
-    message = coordination.post_message(circle, User.objects.get(email="colleague@cast.test"), "Pour la matrice",
-                                        subject="Notification")
+    message = coordination.post_message(
+        circle, User.objects.get(email="colleague@cast.test"), "Pour la matrice", subject="Notification"
+    )
     handle_group_event(GroupEvent("message.posted", cast.cpts.pk, circle.pk, message.author_id, message.pk))
     return Notification.objects.get(user=cast.member, kind=Kind.MESSAGE)
 
@@ -190,6 +262,7 @@ def notification_world(cast) -> Notification:
 @dataclass
 class NewsWorld:
     """Posts and comments of cast.cpts's news feed, each with the one role (or two) that may act on it."""
+
     post: Post  # the coordination's announcement: every member reads it, commenters comment it
     to_edit: Post  # the bureau's: only its author edits it
     to_delete: Post  # the bureau's: its author or a coordinator (moderation) deletes it
@@ -203,18 +276,26 @@ def news_world(cast) -> NewsWorld:
     from news import actions as news
 
     def publish(by, title, **extra):
-        return news.publish_post(cast.cpts, by, kind="annonce", title=title, body="Texte de la matrice", **extra)
+        return news.publish_post(
+            cast.cpts, by, kind="annonce", title=title, body="Texte de la matrice", **extra
+        )
 
     post = publish(cast.coordinator, "Annonce de la matrice")
-    return NewsWorld(post=post, to_edit=publish(cast.bureau, "À modifier"), to_delete=publish(cast.bureau, "À supprimer"),
-                     to_pin=publish(cast.bureau, "À épingler"), to_unpin=publish(cast.coordinator, "Épinglée", pinned=True),
-                     comment_to_edit=news.add_comment(post, cast.member, "Commentaire à modifier"),
-                     comment_to_delete=news.add_comment(post, cast.member, "Commentaire à supprimer"))
+    return NewsWorld(
+        post=post,
+        to_edit=publish(cast.bureau, "À modifier"),
+        to_delete=publish(cast.bureau, "À supprimer"),
+        to_pin=publish(cast.bureau, "À épingler"),
+        to_unpin=publish(cast.coordinator, "Épinglée", pinned=True),
+        comment_to_edit=news.add_comment(post, cast.member, "Commentaire à modifier"),
+        comment_to_delete=news.add_comment(post, cast.member, "Commentaire à supprimer"),
+    )
 
 
 @dataclass
 class AgendaWorld:
     """Events of the circle (only its active member of the cast, the member, acts on them) and a subscription."""
+
     to_edit: Event
     to_cancel: Event
     feed_token: str  # the colleague's subscription, raw: the iCalendar URL answers whoever holds it
@@ -230,16 +311,24 @@ def agenda_world(cast) -> AgendaWorld:
     start = timezone.now().replace(microsecond=0) + dt.timedelta(days=1)
 
     def schedule(title):
-        return agenda.create_event(circle, cast.member, kind="home_visit", title=title,
-                                   when=When.between(start, start + dt.timedelta(hours=1)))
+        return agenda.create_event(
+            circle,
+            cast.member,
+            kind="home_visit",
+            title=title,
+            when=When.between(start, start + dt.timedelta(hours=1)),
+        )
 
     _, raw = agenda.issue_calendar_token(User.objects.get(email="colleague@cast.test"))
-    return AgendaWorld(to_edit=schedule("Visite à modifier"), to_cancel=schedule("Visite à annuler"), feed_token=raw)
+    return AgendaWorld(
+        to_edit=schedule("Visite à modifier"), to_cancel=schedule("Visite à annuler"), feed_token=raw
+    )
 
 
 @dataclass
 class DocumentsWorld:
     """Documents of the circle: only its active member of the cast, the member, reads and changes them."""
+
     document: Document  # gets a new version
     to_delete: Document
 
@@ -256,19 +345,26 @@ def documents_world(cast) -> DocumentsWorld:
     from documents import actions as documents
 
     circle = Group.objects.get(title__startswith="Prise en charge", patient__family_name="MATRICE")
-    return DocumentsWorld(document=documents.add_document(circle, cast.member, _pdf("document.pdf")),
-                          to_delete=documents.add_document(circle, cast.member, _pdf("a-supprimer.pdf")))
+    return DocumentsWorld(
+        document=documents.add_document(circle, cast.member, _pdf("document.pdf")),
+        to_delete=documents.add_document(circle, cast.member, _pdf("a-supprimer.pdf")),
+    )
 
 
 def _document(attr, **extra):
-    return lambda w: {"slug": w.slug, "group_id": w.coordination.circle.pk,
-                      "document_id": getattr(w.documents, attr).pk, **extra}
+    return lambda w: {
+        "slug": w.slug,
+        "group_id": w.coordination.circle.pk,
+        "document_id": getattr(w.documents, attr).pk,
+        **extra,
+    }
 
 
 @dataclass
 class SnpWorld:
     """Unscheduled slots of the member's professional (the member and the coordinator manage them) in the week
     after this one, and bookings made by the partner (who, with the managers, sees and changes them)."""
+
     place: PracticePlace  # not the one directory:delete_place deletes
     to_book: Slot
     to_pause: Slot
@@ -300,34 +396,88 @@ def snp_world(cast) -> SnpWorld:
 
     belley = Commune.objects.get(insee="01034")
     pro = cast.member.professional
-    place = PracticePlace.objects.create(professional=pro, label="Cabinet SNP", commune=belley, postal_code="01300",
-                                         latitude=belley.latitude, longitude=belley.longitude)
+    place = PracticePlace.objects.create(
+        professional=pro,
+        label="Cabinet SNP",
+        commune=belley,
+        postal_code="01300",
+        latitude=belley.latitude,
+        longitude=belley.longitude,
+    )
     today = _today()
     monday = today + dt.timedelta(days=7 - today.weekday())
 
     def slot(hour):
-        return slots.publish_slot(cast.cpts, cast.member, pro, place=place, day=monday + dt.timedelta(days=1),
-                                  at=dt.time(hour), minutes=20, visibility=["CPTS"])
+        return slots.publish_slot(
+            cast.cpts,
+            cast.member,
+            pro,
+            place=place,
+            day=monday + dt.timedelta(days=1),
+            at=dt.time(hour),
+            minutes=20,
+            visibility=["CPTS"],
+        )
 
     def booked(hour):
         return booking.book(slot(hour), cast.partner, **SNP_PATIENT)
 
-    pattern = slots.create_pattern(cast.cpts, cast.member, pro, place=place, weekdays=[monday.weekday()],
-                                   start_time=dt.time(18), end_time=dt.time(19), slot_minutes=30, valid_from=monday,
-                                   valid_until=monday, visibility=["SNP"])
-    started = Slot.objects.create(cpts=cast.cpts, professional=pro, place=place, created_by=cast.member,
-                                  start=timezone.now() - dt.timedelta(minutes=30),
-                                  end=timezone.now() - dt.timedelta(minutes=10), show_cpts=True)
-    to_mark = Booking.objects.create(cpts=cast.cpts, slot=started, booked_by=cast.partner, family_name="MATRICE",
-                                     given_names="Paul", motif="Fièvre", phone="0612345678")
+    pattern = slots.create_pattern(
+        cast.cpts,
+        cast.member,
+        pro,
+        place=place,
+        weekdays=[monday.weekday()],
+        start_time=dt.time(18),
+        end_time=dt.time(19),
+        slot_minutes=30,
+        valid_from=monday,
+        valid_until=monday,
+        visibility=["SNP"],
+    )
+    started = Slot.objects.create(
+        cpts=cast.cpts,
+        professional=pro,
+        place=place,
+        created_by=cast.member,
+        start=timezone.now() - dt.timedelta(minutes=30),
+        end=timezone.now() - dt.timedelta(minutes=10),
+        show_cpts=True,
+    )
+    to_mark = Booking.objects.create(
+        cpts=cast.cpts,
+        slot=started,
+        booked_by=cast.partner,
+        family_name="MATRICE",
+        given_names="Paul",
+        motif="Fièvre",
+        phone="0612345678",
+    )
     Slot.objects.filter(pk=started.pk).update(status=Slot.Status.BOOKED)
-    return SnpWorld(place=place, to_book=slot(8), to_pause=slot(9), pattern=pattern, to_cancel=booked(10),
-                    to_reschedule=booked(11), target=slot(12), to_mark=to_mark, api_slot=slot(13),
-                    api_to_cancel=booked(14), source_monday=monday)
+    return SnpWorld(
+        place=place,
+        to_book=slot(8),
+        to_pause=slot(9),
+        pattern=pattern,
+        to_cancel=booked(10),
+        to_reschedule=booked(11),
+        target=slot(12),
+        to_mark=to_mark,
+        api_slot=slot(13),
+        api_to_cancel=booked(14),
+        source_monday=monday,
+    )
 
 
 GP_COMMUNE = "01454"  # Virignin, next to Belley: added to cast.cpts's territory, no page removes it
-GP_PATIENT = {"nir": "", "phone": "0612345678", "email": "", "address": "", "commune": GP_COMMUNE, "comment": ""}
+GP_PATIENT = {
+    "nir": "",
+    "phone": "0612345678",
+    "email": "",
+    "address": "",
+    "commune": GP_COMMUNE,
+    "comment": "",
+}
 
 
 @dataclass
@@ -335,6 +485,7 @@ class GPWorld:
     """Médecin traitant in cast.cpts: the member is a GP (profession 10) with a declared capacity and a practice
     place with coordinates; one request is proposed to him (sent), another has a draft proposal to him, a third
     waits; a CSV import waits in preview; a public request waits for its e-mail confirmation."""
+
     to_withdraw: GPRequest  # waiting
     proposed: GPRequest  # proposed to the member: the coordination and he read it, no one else
     sent: Proposal  # its proposal, waiting for the member's answer
@@ -354,36 +505,87 @@ def gp_world(cast) -> GPWorld:
     commune = Commune.objects.get(insee=GP_COMMUNE)
     territory_rules.add_communes(cast.cpts, [commune], cast.admin)
     pro = cast.member.professional
-    place = PracticePlace.objects.create(professional=pro, label="Cabinet médecin traitant", commune=commune,
-                                         postal_code="01300", latitude=commune.latitude, longitude=commune.longitude)
-    declared = capacity.declare(cast.cpts, pro, cast.member, {"per_month": "5", "max_distance_km": "30",
-                                                               "place": place.pk, "patients": "1200"})
+    place = PracticePlace.objects.create(
+        professional=pro,
+        label="Cabinet médecin traitant",
+        commune=commune,
+        postal_code="01300",
+        latitude=commune.latitude,
+        longitude=commune.longitude,
+    )
+    declared = capacity.declare(
+        cast.cpts,
+        pro,
+        cast.member,
+        {"per_month": "5", "max_distance_km": "30", "place": place.pk, "patients": "1200"},
+    )
 
     def waiting(last_name, first_name, year):
-        data = {**GP_PATIENT, "last_name": last_name, "first_name": first_name, "birth_date": dt.date(year, 3, 14),
-                "ald": True, "consent": True}
+        data = {
+            **GP_PATIENT,
+            "last_name": last_name,
+            "first_name": first_name,
+            "birth_date": dt.date(year, 3, 14),
+            "ald": True,
+            "consent": True,
+        }
         return intake.submit_for_patient(cast.cpts, data, cast.member).request
 
-    to_withdraw, proposed, to_send = waiting("ATTENTE", "Alice", 1950), waiting("PROPOSE", "Bruno", 1944), \
-        waiting("ENVOI", "Chloé", 1962)
-    sent = Proposal.objects.create(cpts=cast.cpts, request=proposed, professional=pro, status=Proposal.Status.SENT,
-                                   sent_at=timezone.now(), sent_by=cast.coordinator, distance_m=1200,
-                                   remaining_capacity=4, explanation="Proposé au Dr Marie Membre, 1,2 km")
+    to_withdraw, proposed, to_send = (
+        waiting("ATTENTE", "Alice", 1950),
+        waiting("PROPOSE", "Bruno", 1944),
+        waiting("ENVOI", "Chloé", 1962),
+    )
+    sent = Proposal.objects.create(
+        cpts=cast.cpts,
+        request=proposed,
+        professional=pro,
+        status=Proposal.Status.SENT,
+        sent_at=timezone.now(),
+        sent_by=cast.coordinator,
+        distance_m=1200,
+        remaining_capacity=4,
+        explanation="Proposé au Dr Marie Membre, 1,2 km",
+    )
     GPRequest.objects.filter(pk=proposed.pk).update(status=GPRequest.Status.PROPOSED)
-    draft = Proposal.objects.create(cpts=cast.cpts, request=to_send, professional=pro, distance_m=1500,
-                                    remaining_capacity=3, explanation="Proposé au Dr Marie Membre, 1,5 km")
+    draft = Proposal.objects.create(
+        cpts=cast.cpts,
+        request=to_send,
+        professional=pro,
+        distance_m=1500,
+        remaining_capacity=3,
+        explanation="Proposé au Dr Marie Membre, 1,5 km",
+    )
     batch = csv_import.parse(cast.cpts, "liste-cpam.csv", _gp_csv("IMPORTE", "Inès"), cast.coordinator)
-    public = intake.submit_public(cast.cpts, {**GP_PATIENT, "last_name": "PUBLIQUE", "first_name": "Paula",
-                                              "birth_date": dt.date(1980, 6, 1), "email": "publique@cast.test",
-                                              "reason": "moved", "consent": True})
-    return GPWorld(to_withdraw=to_withdraw, proposed=proposed, sent=sent, draft=draft, capacity=declared, batch=batch,
-                   public=public.request, token=public.token)
+    public = intake.submit_public(
+        cast.cpts,
+        {
+            **GP_PATIENT,
+            "last_name": "PUBLIQUE",
+            "first_name": "Paula",
+            "birth_date": dt.date(1980, 6, 1),
+            "email": "publique@cast.test",
+            "reason": "moved",
+            "consent": True,
+        },
+    )
+    return GPWorld(
+        to_withdraw=to_withdraw,
+        proposed=proposed,
+        sent=sent,
+        draft=draft,
+        capacity=declared,
+        batch=batch,
+        public=public.request,
+        token=public.token,
+    )
 
 
 @dataclass
 class ACIWorld:
     """The ACI contract of cast.cpts (signed 2025-01-15, core missions, schedule computed): a manual indicator with
     steps and a result, a computed one, two justificatifs (one to download, one to delete), an expense to delete."""
+
     contract: object
     access_mission: object  # ContractMission
     manual: object  # Indicator
@@ -402,21 +604,46 @@ def aci_world(cast) -> ACIWorld:
     from aci import budget, contracts, indicators
     from documents.tests import samples
 
-    contract = contracts.sign(cast.cpts, cast.coordinator, signed_on=dt.date(2025, 1, 15),
-                              missions=["access", "crisis", "pathways", "prevention"], population=34_086)
+    contract = contracts.sign(
+        cast.cpts,
+        cast.coordinator,
+        signed_on=dt.date(2025, 1, 15),
+        missions=["access", "crisis", "pathways", "prevention"],
+        population=34_086,
+    )
     contracts.compute_schedule(contract, cast.coordinator, "Signature du contrat")
-    manual = indicators.define(contract, cast.coordinator, mission="prevention", name="Dépistage matrice",
-                               unit="percent")
+    manual = indicators.define(
+        contract, cast.coordinator, mission="prevention", name="Dépistage matrice", unit="percent"
+    )
     indicators.set_steps(manual, cast.coordinator, 1, [indicators.StepInput("Socle", "69,7", "1000")])
     indicators.record_result(manual, cast.coordinator, 1, "65")
-    computed = indicators.define(contract, cast.coordinator, mission="access", name="Patients placés matrice",
-                                 source="gp_placed")
-    evidence = indicators.add_evidence(manual, cast.coordinator, 1, "Preuve", "preuve.pdf", samples.pdf("preuve"))
-    to_delete = indicators.add_evidence(manual, cast.coordinator, 1, "À supprimer", "autre.pdf", samples.pdf("autre"))
-    expense = budget.record_expense(contract, cast.coordinator, spent_on=dt.date(2025, 2, 1), mission="",
-                                    category="tools", label="Dépense à supprimer", amount="10")
-    return ACIWorld(contract, contract.missions.get(mission__code="access"), manual, computed, evidence, to_delete,
-                    expense)
+    computed = indicators.define(
+        contract, cast.coordinator, mission="access", name="Patients placés matrice", source="gp_placed"
+    )
+    evidence = indicators.add_evidence(
+        manual, cast.coordinator, 1, "Preuve", "preuve.pdf", samples.pdf("preuve")
+    )
+    to_delete = indicators.add_evidence(
+        manual, cast.coordinator, 1, "À supprimer", "autre.pdf", samples.pdf("autre")
+    )
+    expense = budget.record_expense(
+        contract,
+        cast.coordinator,
+        spent_on=dt.date(2025, 2, 1),
+        mission="",
+        category="tools",
+        label="Dépense à supprimer",
+        amount="10",
+    )
+    return ACIWorld(
+        contract,
+        contract.missions.get(mission__code="access"),
+        manual,
+        computed,
+        evidence,
+        to_delete,
+        expense,
+    )
 
 
 def _aci_sign(w, role):
@@ -433,9 +660,13 @@ def _aci_sign(w, role):
 def _aci_import(w, r):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return {"file": SimpleUploadedFile("depenses.csv", b"date;mission;categorie;libelle;montant\n"
-                                       b"03/02/2025;fonctionnement;outils;Import matrice;42\n",
-                                       content_type="text/csv")}
+    return {
+        "file": SimpleUploadedFile(
+            "depenses.csv",
+            b"date;mission;categorie;libelle;montant\n03/02/2025;fonctionnement;outils;Import matrice;42\n",
+            content_type="text/csv",
+        )
+    }
 
 
 def _aci_evidence(w, r):
@@ -443,28 +674,53 @@ def _aci_evidence(w, r):
 
     from documents.tests import samples
 
-    return {"annee": "1", "title": "Preuve matrice",
-            "file": SimpleUploadedFile("matrice.pdf", samples.pdf("matrice"), content_type="application/pdf")}
+    return {
+        "annee": "1",
+        "title": "Preuve matrice",
+        "file": SimpleUploadedFile("matrice.pdf", samples.pdf("matrice"), content_type="application/pdf"),
+    }
 
 
 def _gp_csv(last_name, first_name) -> bytes:
-    return (f"nom;prenom;date_naissance;commune;telephone;ald\n"
-            f"{last_name};{first_name};01/02/1950;{GP_COMMUNE};0611223344;oui\n").encode()
+    return (
+        f"nom;prenom;date_naissance;commune;telephone;ald\n"
+        f"{last_name};{first_name};01/02/1950;{GP_COMMUNE};0611223344;oui\n"
+    ).encode()
 
 
 @pytest.fixture
 def world(cast):
-    applicants = [User.objects.create_user(f"applicant{i}@cast.test", PASSWORD, first_name="Anne", last_name=f"A{i}")
-                  for i in (1, 2)]
-    req1, req2 = (MembershipRequest.objects.create(cpts=cast.cpts, user=u, message="Bonjour") for u in applicants)
-    place = PracticePlace.objects.create(professional=cast.member.professional, label="Cabinet",
-                                         commune=Commune.objects.get(insee="01034"), postal_code="01300")
-    return World(cast=cast, member_membership=Membership.objects.get(cpts=cast.cpts, user=cast.member),
-                 request_to_accept=req1, request_to_refuse=req2, place=place, free_commune="01053",
-                 free_epci=Commune.objects.get(insee="39300").epci_id, cpts_commune="01034",
-                 coordination=coordination_world(cast), documents=documents_world(cast),
-                 news=news_world(cast), notification=notification_world(cast),
-                 agenda=agenda_world(cast), snp=snp_world(cast), gp=gp_world(cast), aci=aci_world(cast))
+    applicants = [
+        User.objects.create_user(f"applicant{i}@cast.test", PASSWORD, first_name="Anne", last_name=f"A{i}")
+        for i in (1, 2)
+    ]
+    req1, req2 = (
+        MembershipRequest.objects.create(cpts=cast.cpts, user=u, message="Bonjour") for u in applicants
+    )
+    place = PracticePlace.objects.create(
+        professional=cast.member.professional,
+        label="Cabinet",
+        commune=Commune.objects.get(insee="01034"),
+        postal_code="01300",
+    )
+    return World(
+        cast=cast,
+        member_membership=Membership.objects.get(cpts=cast.cpts, user=cast.member),
+        request_to_accept=req1,
+        request_to_refuse=req2,
+        place=place,
+        free_commune="01053",
+        free_epci=Commune.objects.get(insee="39300").epci_id,
+        cpts_commune="01034",
+        coordination=coordination_world(cast),
+        documents=documents_world(cast),
+        news=news_world(cast),
+        notification=notification_world(cast),
+        agenda=agenda_world(cast),
+        snp=snp_world(cast),
+        gp=gp_world(cast),
+        aci=aci_world(cast),
+    )
 
 
 def acting_user(cast: Cast, role: str) -> User | None:
@@ -486,8 +742,24 @@ def client_as(client, world):
 
 # --- Database snapshot -------------------------------------------------------------------------------------
 
-SNAPSHOT_APPS = ("cpts", "coordination", "accounts", "directory", "territory", "aci", "audit", "otp_totp", "otp_static",
-                 "nomenclature", "notifications", "news", "agenda", "documents", "unscheduled", "gpmatching")
+SNAPSHOT_APPS = (
+    "cpts",
+    "coordination",
+    "accounts",
+    "directory",
+    "territory",
+    "aci",
+    "audit",
+    "otp_totp",
+    "otp_static",
+    "nomenclature",
+    "notifications",
+    "news",
+    "agenda",
+    "documents",
+    "unscheduled",
+    "gpmatching",
+)
 BIG_TABLE = 5000  # rows: big reference tables are fingerprinted per request, compared in full at the end
 
 
@@ -513,7 +785,9 @@ def assert_unchanged(before: dict, after: dict, what: str):
     assert not changed, f"{what}: refused, yet it changed {changed}"
 
 
-WRITE_SQL = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+"?(\w+)"?', re.IGNORECASE)
+WRITE_SQL = re.compile(
+    r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+"?(\w+)"?', re.IGNORECASE
+)
 
 
 @contextmanager
@@ -521,8 +795,11 @@ def no_write(what: str):
     """Fails when a statement writing to a table of SNAPSHOT_APPS runs inside the block (even if it changed no row
     or was rolled back): a refused request must not even try. Cheaper and stricter than comparing two snapshots
     of every table, which the end-of-test check (``reference_tables_unchanged``) and the token test still do."""
-    tables = {m._meta.db_table for app in SNAPSHOT_APPS
-              for m in apps.get_app_config(app).get_models(include_auto_created=True)}
+    tables = {
+        m._meta.db_table
+        for app in SNAPSHOT_APPS
+        for m in apps.get_app_config(app).get_models(include_auto_created=True)
+    }
     writes: list[str] = []
 
     def watch(execute, sql, params, many, context):
@@ -588,9 +865,17 @@ def _today():
 
 
 def _profile(w, role):
-    return {"id_type": "8", "national_id": rpps_with_key("1000000123"), "civility": "DR",
-            "last_name": "TEST", "first_name": "Prénom", "profession": "TRE_G15|10", "specialty_code": "",
-            "mssante": "", "phone": ""}
+    return {
+        "id_type": "8",
+        "national_id": rpps_with_key("1000000123"),
+        "civility": "DR",
+        "last_name": "TEST",
+        "first_name": "Prénom",
+        "profession": "TRE_G15|10",
+        "specialty_code": "",
+        "mssante": "",
+        "phone": "",
+    }
 
 
 def _newest_api_token() -> int:
@@ -612,8 +897,12 @@ GROUP_MANAGERS = {"member", "coordinator"}
 def group_page(kwargs, data=None, who=GROUP_READERS) -> Page:
     if data is None:
         return Page(kwargs=kwargs, ok={"GET": lambda role: 200 if role in who else 403})
-    return Page(kwargs=kwargs, data=data, ok={"POST": lambda role: 302 if role in who else 403},
-                owner_only=lambda role: role in who)
+    return Page(
+        kwargs=kwargs,
+        data=data,
+        ok={"POST": lambda role: 302 if role in who else 403},
+        owner_only=lambda role: role in who,
+    )
 
 
 def _group(attr):
@@ -621,8 +910,11 @@ def _group(attr):
 
 
 def _message(attr):
-    return lambda w: {"slug": w.slug, "group_id": w.coordination.circle.pk,
-                      "message_id": getattr(w.coordination, attr).pk}
+    return lambda w: {
+        "slug": w.slug,
+        "group_id": w.coordination.circle.pk,
+        "message_id": getattr(w.coordination, attr).pk,
+    }
 
 
 # News pages: the permission is not enough to edit or delete, the rules of news.access apply (the author; a
@@ -650,23 +942,42 @@ def news_page(kwargs, data, who, get=False) -> Page:
 
 # Calendar pages of a group: the rules of the group apply (agenda.access), as for the group's pages.
 def _event(attr):
-    return lambda w: {"slug": w.slug, "group_id": w.coordination.circle.pk, "event_id": getattr(w.agenda, attr).pk}
+    return lambda w: {
+        "slug": w.slug,
+        "group_id": w.coordination.circle.pk,
+        "event_id": getattr(w.agenda, attr).pk,
+    }
 
 
 def agenda_form_page(kwargs, data) -> Page:
     """A form page (GET and POST) of the circle's calendar: its active members only."""
-    return Page(kwargs=kwargs, data=data, ok={"GET": lambda role: 200 if role in GROUP_READERS else 403,
-                                              "POST": lambda role: 302 if role in GROUP_READERS else 403},
-                owner_only=lambda role: role in GROUP_READERS)
+    return Page(
+        kwargs=kwargs,
+        data=data,
+        ok={
+            "GET": lambda role: 200 if role in GROUP_READERS else 403,
+            "POST": lambda role: 302 if role in GROUP_READERS else 403,
+        },
+        owner_only=lambda role: role in GROUP_READERS,
+    )
 
 
 def _event_data(title):
     import datetime as dt
 
     day = (_today() + dt.timedelta(days=2)).isoformat()
-    return lambda w, r: {"kind": "home_visit", "title": title, "start_date": day, "start_time": "09:00",
-                         "end_date": "", "end_time": "10:00", "place": "Domicile", "description": "",
-                         "external_participants": "", "participants": [str(w.cast.member.pk)]}
+    return lambda w, r: {
+        "kind": "home_visit",
+        "title": title,
+        "start_date": day,
+        "start_time": "09:00",
+        "end_date": "",
+        "end_time": "10:00",
+        "place": "Domicile",
+        "description": "",
+        "external_participants": "",
+        "participants": [str(w.cast.member.pk)],
+    }
 
 
 def _days(n):
@@ -689,8 +1000,12 @@ def snp_page(kwargs, data=None, who=SNP_MANAGERS) -> Page:
     """A page acting on the member's slots or on the partner's bookings: ``who`` only; others 403, nothing changed."""
     if data is None:
         return Page(kwargs=kwargs, ok={"GET": lambda role: 200 if role in who else 403})
-    return Page(kwargs=kwargs, data=data, ok={"POST": lambda role: 302 if role in who else 403},
-                owner_only=lambda role: role in who)
+    return Page(
+        kwargs=kwargs,
+        data=data,
+        ok={"POST": lambda role: 302 if role in who else 403},
+        owner_only=lambda role: role in who,
+    )
 
 
 def _snp_booking(attr):
@@ -711,8 +1026,13 @@ def gp_page(kwargs, data=None, who=GP_DOCTORS, query=None) -> Page:
     ok = {"GET": lambda role: 200 if role in who else 403}
     if data is not None:
         ok["POST"] = lambda role: 302 if role in who else 403
-    return Page(kwargs=kwargs, query=query or {}, data=data, ok=ok,
-                owner_only=(lambda role: role in who) if data is not None else None)
+    return Page(
+        kwargs=kwargs,
+        query=query or {},
+        data=data,
+        ok=ok,
+        owner_only=(lambda role: role in who) if data is not None else None,
+    )
 
 
 def _gp_request(attr):
@@ -720,8 +1040,15 @@ def _gp_request(attr):
 
 
 def _gp_patient(last_name):
-    return lambda w, r: {**GP_PATIENT, "last_name": last_name, "first_name": "Paul", "birth_date": "1948-05-06",
-                         "situations": ["ald", "home_visits"], "reason": "retirement", "consent": "on"}
+    return lambda w, r: {
+        **GP_PATIENT,
+        "last_name": last_name,
+        "first_name": "Paul",
+        "birth_date": "1948-05-06",
+        "situations": ["ald", "home_visits"],
+        "reason": "retirement",
+        "consent": "on",
+    }
 
 
 def _gp_public_form(w, r):
@@ -732,48 +1059,87 @@ def _gp_public_form(w, r):
 
     from gpmatching import spam
 
-    return {**_gp_patient("FORMULAIRE")(w, r), "website": "",
-            "stamp": signing.dumps(int(time.time()) - 60, salt=spam.SALT)}
+    return {
+        **_gp_patient("FORMULAIRE")(w, r),
+        "website": "",
+        "stamp": signing.dumps(int(time.time()) - 60, salt=spam.SALT),
+    }
 
 
 def _gp_upload(w, r):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return {"file": SimpleUploadedFile("matrice-import.csv", _gp_csv("CSVMATRICE", "Jean"), content_type="text/csv"),
-            "attest": "on"}
+    return {
+        "file": SimpleUploadedFile(
+            "matrice-import.csv", _gp_csv("CSVMATRICE", "Jean"), content_type="text/csv"
+        ),
+        "attest": "on",
+    }
 
 
 def _gp_policy(w, r):
-    return {"base": "10", "ald": "35", "age_70": "25", "precarity": "25", "chronic": "10", "disability": "10",
-            "pregnancy": "10", "home_visits": "5", "per_month_waiting": "2", "max_waiting_points": "24",
-            "keep_after_placement_days": "30", "keep_waiting_months": "24", "remind_after_days": "5",
-            "expire_after_days": "15"}
+    return {
+        "base": "10",
+        "ald": "35",
+        "age_70": "25",
+        "precarity": "25",
+        "chronic": "10",
+        "disability": "10",
+        "pregnancy": "10",
+        "home_visits": "5",
+        "per_month_waiting": "2",
+        "max_waiting_points": "24",
+        "keep_after_placement_days": "30",
+        "keep_waiting_months": "24",
+        "remind_after_days": "5",
+        "expire_after_days": "15",
+    }
 
 
 def _gp_capacity(w, r):
     # "professionnel" names the GP for the coordination; ignored for anybody else (their own capacity).
-    return {"professionnel": w.cast.member.professional_id, "per_month": "4", "max_distance_km": "25", "min_age": "",
-            "max_age": "", "place": "", "paused_until": "", "retirement_on": "", "patients": "900"}
+    return {
+        "professionnel": w.cast.member.professional_id,
+        "per_month": "4",
+        "max_distance_km": "25",
+        "min_age": "",
+        "max_age": "",
+        "place": "",
+        "paused_until": "",
+        "retirement_on": "",
+        "patients": "900",
+    }
 
 
 PAGES: dict[str, Page] = {
     "home": Page(ok={"GET": 302}),
     "healthz": Page(),
-    "accounts:login": Page(data=lambda w, r: {"email": "nobody@cast.test", "password": "wrong"},
-                           ok={"GET": 200, "POST": 200}),
+    "accounts:login": Page(
+        data=lambda w, r: {"email": "nobody@cast.test", "password": "wrong"}, ok={"GET": 200, "POST": 200}
+    ),
     "accounts:logout": Page(data=lambda w, r: {}, order=2),
     "accounts:register": Page(
-        data=lambda w, r: {"first_name": "Nina", "last_name": "Nouvelle", "email": "new@cast.test",
-                           "password": "Une-Phrase-Longue-2026", "password2": "Une-Phrase-Longue-2026"},
-        ok={"GET": _logged_in_302, "POST": 302}, order=1),  # logs the anonymous client in
+        data=lambda w, r: {
+            "first_name": "Nina",
+            "last_name": "Nouvelle",
+            "email": "new@cast.test",
+            "password": "Une-Phrase-Longue-2026",
+            "password2": "Une-Phrase-Longue-2026",
+        },
+        ok={"GET": _logged_in_302, "POST": 302},
+        order=1,
+    ),  # logs the anonymous client in
     "accounts:otp_verify": Page(data=lambda w, r: {"code": "000000"}, ok={"GET": 302, "POST": 302}),
     "accounts:otp_setup": Page(data=lambda w, r: {"code": "000000"}, ok={"GET": 200, "POST": 200}),
     "accounts:recovery_codes": Page(data=lambda w, r: {}, ok={"POST": 200}),
     "accounts:security": Page(),
-    "accounts:api_tokens": Page(data=lambda w, r: {"name": "Jeton matrice", "days": "365"},
-                                ok={"GET": 200, "POST": 200}),  # the token is shown once, no redirect
+    "accounts:api_tokens": Page(
+        data=lambda w, r: {"name": "Jeton matrice", "days": "365"}, ok={"GET": 200, "POST": 200}
+    ),  # the token is shown once, no redirect
     # Just after the page above: the newest token is the one the role logged in there has just created.
-    "accounts:revoke_api_token": Page(kwargs=lambda w: {"token_id": _newest_api_token()}, data=lambda w, r: {}),
+    "accounts:revoke_api_token": Page(
+        kwargs=lambda w: {"token_id": _newest_api_token()}, data=lambda w, r: {}
+    ),
     "accounts:password_reset": Page(data=lambda w, r: {"email": "member@cast.test"}),
     "accounts:password_reset_done": Page(),
     "accounts:password_reset_confirm": Page(kwargs=lambda w: {"uidb64": "MQ", "token": "invalide-jeton"}),
@@ -782,147 +1148,308 @@ PAGES: dict[str, Page] = {
     # member is a GP. The form, then its "merci" page (the reference, once per session).
     "gpmatching:public_form": Page(kwargs=slug, data=_gp_public_form),
     "gpmatching:public_done": Page(kwargs=slug),
-    "gpmatching:public_confirm": Page(kwargs=lambda w: {"token": w.gp.token}, data=lambda w, r: {},
-                                      ok={"GET": 200, "POST": 200}),  # GET shows a button; POST confirms
+    "gpmatching:public_confirm": Page(
+        kwargs=lambda w: {"token": w.gp.token}, data=lambda w, r: {}, ok={"GET": 200, "POST": 200}
+    ),  # GET shows a button; POST confirms
     "gpmatching:waiting_list": Page(kwargs=slug, query={"etat": "attente", "critere": "ald"}),
     "gpmatching:request": gp_page(_gp_request("proposed"), who=GP_PROPOSAL_READERS),
-    "gpmatching:request_action": Page(kwargs=_gp_request("to_withdraw"),
-                                      data=lambda w, r: {"action": "withdraw", "reason": "Médecin trouvé par ailleurs"}),
+    "gpmatching:request_action": Page(
+        kwargs=_gp_request("to_withdraw"),
+        data=lambda w, r: {"action": "withdraw", "reason": "Médecin trouvé par ailleurs"},
+    ),
     "gpmatching:new_request": Page(kwargs=slug, data=_gp_patient("INSCRIT")),
     "gpmatching:import": Page(kwargs=slug, data=_gp_upload),
-    "gpmatching:import_preview": Page(kwargs=lambda w: {"slug": w.slug, "batch_id": w.gp.batch.pk}, data=lambda w, r: {}),
+    "gpmatching:import_preview": Page(
+        kwargs=lambda w: {"slug": w.slug, "batch_id": w.gp.batch.pk}, data=lambda w, r: {}
+    ),
     # Sent before a new computation below, which discards the drafts.
     "gpmatching:send": Page(kwargs=slug, data=lambda w, r: {"proposal": [str(w.gp.draft.pk)]}),
     "gpmatching:matching": Page(kwargs=slug, data=lambda w, r: {}),
     "gpmatching:policy": Page(kwargs=slug, data=_gp_policy),
     "gpmatching:capacities": Page(kwargs=slug),
-    "gpmatching:my_capacity": gp_page(slug, _gp_capacity, who=GP_CAPACITY_EDITORS,
-                                      query=lambda w: {"professionnel": w.cast.member.professional_id}),
+    "gpmatching:my_capacity": gp_page(
+        slug,
+        _gp_capacity,
+        who=GP_CAPACITY_EDITORS,
+        query=lambda w: {"professionnel": w.cast.member.professional_id},
+    ),
     "gpmatching:my_proposals": gp_page(slug),
     # Another's proposal: a message and back to "mes propositions" (302), nothing answered.
-    "gpmatching:answer": Page(kwargs=lambda w: {"slug": w.slug, "proposal_id": w.gp.sent.pk},
-                              data=lambda w, r: {"action": "accept"}, owner_only=lambda role: role in GP_DOCTORS,
-                              refusal_redirects=True),
+    "gpmatching:answer": Page(
+        kwargs=lambda w: {"slug": w.slug, "proposal_id": w.gp.sent.pk},
+        data=lambda w, r: {"action": "accept"},
+        owner_only=lambda role: role in GP_DOCTORS,
+        refusal_redirects=True,
+    ),
     "gpmatching:dashboard": Page(kwargs=slug),
     "aci:cockpit": Page(kwargs=slug),
     "aci:contract": Page(kwargs=slug),
-    "aci:mission_dates": Page(kwargs=lambda w: {"slug": w.slug, "pk": w.aci.access_mission.pk},
-                              data=lambda w, r: {f"m{w.aci.access_mission.pk}-started_on": "2025-03-01"}),
-    "aci:amend": Page(kwargs=slug, data=lambda w, r: {"kind": "mission", "mission-mission": "quality",
-                                                         "mission-on": "2025-06-01"}),
+    "aci:mission_dates": Page(
+        kwargs=lambda w: {"slug": w.slug, "pk": w.aci.access_mission.pk},
+        data=lambda w, r: {f"m{w.aci.access_mission.pk}-started_on": "2025-03-01"},
+    ),
+    "aci:amend": Page(
+        kwargs=slug,
+        data=lambda w, r: {"kind": "mission", "mission-mission": "quality", "mission-on": "2025-06-01"},
+    ),
     "aci:schedule": Page(kwargs=slug),
     "aci:recompute": Page(kwargs=slug, data=lambda w, r: {"reason": "Recalcul matrice"}),
-    "aci:payments": Page(kwargs=slug, ok={"GET": 302, "POST": 302},  # the list is on the schedule page
-                         data=lambda w, r: {"received_on": "2025-02-01", "amount": "1234", "label": "Versement matrice"}),
-    "aci:budget": Page(kwargs=slug, query={"annee": "1"}, data=lambda w, r: {"annee": "1", "b-fonctionnement-staff": "5000"}),
-    "aci:expenses": Page(kwargs=slug, data=lambda w, r: {"spent_on": "2025-02-02", "mission": "", "category": "events",
-                                                         "label": "Dépense matrice", "amount": "99"}),
-    "aci:expense_delete": Page(kwargs=lambda w: {"slug": w.slug, "pk": w.aci.expense_to_delete.pk}, data=lambda w, r: {}),
+    "aci:payments": Page(
+        kwargs=slug,
+        ok={"GET": 302, "POST": 302},  # the list is on the schedule page
+        data=lambda w, r: {"received_on": "2025-02-01", "amount": "1234", "label": "Versement matrice"},
+    ),
+    "aci:budget": Page(
+        kwargs=slug, query={"annee": "1"}, data=lambda w, r: {"annee": "1", "b-fonctionnement-staff": "5000"}
+    ),
+    "aci:expenses": Page(
+        kwargs=slug,
+        data=lambda w, r: {
+            "spent_on": "2025-02-02",
+            "mission": "",
+            "category": "events",
+            "label": "Dépense matrice",
+            "amount": "99",
+        },
+    ),
+    "aci:expense_delete": Page(
+        kwargs=lambda w: {"slug": w.slug, "pk": w.aci.expense_to_delete.pk}, data=lambda w, r: {}
+    ),
     "aci:expenses_import": Page(kwargs=slug, data=_aci_import),
     "aci:indicators": Page(kwargs=slug, query={"annee": "1"}),
-    "aci:indicator_new": Page(kwargs=slug, data=lambda w, r: {"mission": "access", "name": "Indicateur matrice",
-                                                              "source": "manual", "unit": "count", "direction": "higher"}),
+    "aci:indicator_new": Page(
+        kwargs=slug,
+        data=lambda w, r: {
+            "mission": "access",
+            "name": "Indicateur matrice",
+            "source": "manual",
+            "unit": "count",
+            "direction": "higher",
+        },
+    ),
     "aci:indicator": Page(kwargs=lambda w: {"slug": w.slug, "pk": w.aci.computed.pk}, query={"annee": "1"}),
-    "aci:indicator_edit": Page(kwargs=lambda w: {"slug": w.slug, "pk": w.aci.manual.pk},
-                               data=lambda w, r: {"mission": "prevention", "name": "Dépistage renommé", "source": "manual",
-                                                  "unit": "percent", "direction": "higher"}),
-    "aci:indicator_steps": Page(kwargs=lambda w: {"slug": w.slug, "pk": w.aci.manual.pk},
-                                data=lambda w, r: {"annee": "2", "label_0": "Socle", "threshold_0": "70", "amount_0": "900"}),
-    "aci:indicator_result": Page(kwargs=lambda w: {"slug": w.slug, "pk": w.aci.manual.pk},
-                                 data=lambda w, r: {"annee": "1", "value": "71,5", "note": "matrice"}),
-    "aci:indicator_rows": Page(kwargs=lambda w: {"slug": w.slug, "pk": w.aci.computed.pk}, query={"annee": "1"}),
+    "aci:indicator_edit": Page(
+        kwargs=lambda w: {"slug": w.slug, "pk": w.aci.manual.pk},
+        data=lambda w, r: {
+            "mission": "prevention",
+            "name": "Dépistage renommé",
+            "source": "manual",
+            "unit": "percent",
+            "direction": "higher",
+        },
+    ),
+    "aci:indicator_steps": Page(
+        kwargs=lambda w: {"slug": w.slug, "pk": w.aci.manual.pk},
+        data=lambda w, r: {"annee": "2", "label_0": "Socle", "threshold_0": "70", "amount_0": "900"},
+    ),
+    "aci:indicator_result": Page(
+        kwargs=lambda w: {"slug": w.slug, "pk": w.aci.manual.pk},
+        data=lambda w, r: {"annee": "1", "value": "71,5", "note": "matrice"},
+    ),
+    "aci:indicator_rows": Page(
+        kwargs=lambda w: {"slug": w.slug, "pk": w.aci.computed.pk}, query={"annee": "1"}
+    ),
     "aci:evidence_add": Page(kwargs=lambda w: {"slug": w.slug, "pk": w.aci.manual.pk}, data=_aci_evidence),
     "aci:evidence_download": Page(kwargs=lambda w: {"slug": w.slug, "pk": w.aci.evidence.pk}),
-    "aci:evidence_delete": Page(kwargs=lambda w: {"slug": w.slug, "pk": w.aci.evidence_to_delete.pk},
-                                data=lambda w, r: {}),
+    "aci:evidence_delete": Page(
+        kwargs=lambda w: {"slug": w.slug, "pk": w.aci.evidence_to_delete.pk}, data=lambda w, r: {}
+    ),
     "aci:close_year": Page(kwargs=slug, data=lambda w, r: {"annee": "1"}),
     "aci:report": Page(kwargs=slug, query={"annee": "1"}),
     "aci:report_pdf": Page(kwargs=lambda w: {"slug": w.slug, "year": 1}),
     "aci:report_xlsx": Page(kwargs=lambda w: {"slug": w.slug, "year": 1}),
     # Last of the ACI pages: for the coordinator it replaces the world's contract by a new one.
-    "aci:sign": Page(kwargs=slug, data=_aci_sign, order=0.5, ok={"GET": 302, "POST": 302}),  # GET: already signed
+    "aci:sign": Page(
+        kwargs=slug, data=_aci_sign, order=0.5, ok={"GET": 302, "POST": 302}
+    ),  # GET: already signed
     "gpmatching:map_data": Page(kwargs=slug),
     "directory:my_profile": Page(data=_profile),
-    "directory:add_place": Page(data=lambda w, r: {"place-label": "Cabinet 2", "place-address": "1 rue du Test",
-                                                   "place-postal_code": "01300", "place-phone": "",
-                                                   "place-commune_insee": "01034"}),
-    "directory:delete_place": Page(kwargs=lambda w: {"place_id": w.place.pk}, data=lambda w, r: {},
-                                   owner_only=lambda role: role == "member"),
+    "directory:add_place": Page(
+        data=lambda w, r: {
+            "place-label": "Cabinet 2",
+            "place-address": "1 rue du Test",
+            "place-postal_code": "01300",
+            "place-phone": "",
+            "place-commune_insee": "01034",
+        }
+    ),
+    "directory:delete_place": Page(
+        kwargs=lambda w: {"place_id": w.place.pk},
+        data=lambda w, r: {},
+        owner_only=lambda role: role == "member",
+    ),
     "notifications:list": Page(),
-    "notifications:open": Page(kwargs=lambda w: {"notification_id": w.notification.pk},
-                               ok={"GET": lambda role: 302 if role == "member" else 404}),  # another's: 404
-    "notifications:mark_read": Page(kwargs=lambda w: {"notification_id": w.notification.pk}, data=lambda w, r: {},
-                                    ok={"POST": lambda role: 302 if role == "member" else 404},
-                                    owner_only=lambda role: role == "member"),
+    "notifications:open": Page(
+        kwargs=lambda w: {"notification_id": w.notification.pk},
+        ok={"GET": lambda role: 302 if role == "member" else 404},
+    ),  # another's: 404
+    "notifications:mark_read": Page(
+        kwargs=lambda w: {"notification_id": w.notification.pk},
+        data=lambda w, r: {},
+        ok={"POST": lambda role: 302 if role == "member" else 404},
+        owner_only=lambda role: role == "member",
+    ),
     "notifications:mark_all_read": Page(data=lambda w, r: {}),
-    "notifications:preferences": Page(data=lambda w, r: {
-        "messages": "immediate", "mentions": "immediate", "invitations": "immediate", "groups": "immediate",
-        "documents": "digest", "agenda": "digest", "news": "immediate", "proposals": "immediate", "quiet_start": "22:00",
-        "quiet_end": "06:30", "digest_hour": "8"}),
+    "notifications:preferences": Page(
+        data=lambda w, r: {
+            "messages": "immediate",
+            "mentions": "immediate",
+            "invitations": "immediate",
+            "groups": "immediate",
+            "documents": "digest",
+            "agenda": "digest",
+            "news": "immediate",
+            "proposals": "immediate",
+            "quiet_start": "22:00",
+            "quiet_end": "06:30",
+            "digest_hour": "8",
+        }
+    ),
     "directory:search": Page(kwargs=slug),
-    "directory:professional": Page(kwargs=lambda w: {"slug": w.slug,
-                                                     "professional_id": w.cast.member.professional_id}),
+    "directory:professional": Page(
+        kwargs=lambda w: {"slug": w.slug, "professional_id": w.cast.member.professional_id}
+    ),
     "directory:offer": Page(kwargs=slug),
     "cpts:list": Page(),
     "aci:simulator": Page(query={"taille": "3"}),
-    "cpts:create": Page(data=lambda w, r: {"name": "CPTS Test Nouvelle", "stage": "projet", "dues_amount": "20",
-                                           "coordinator_email": ""}),
+    "cpts:create": Page(
+        data=lambda w, r: {
+            "name": "CPTS Test Nouvelle",
+            "stage": "projet",
+            "dues_amount": "20",
+            "coordinator_email": "",
+        }
+    ),
     "cpts:home": Page(kwargs=slug),
-    "cpts:join": Page(kwargs=slug, data=lambda w, r: {"message": "Je souhaite adhérer."},
-                      ok={"GET": 200, "POST": lambda role: 200 if role in CPTS_MEMBERS else 302}),
+    "cpts:join": Page(
+        kwargs=slug,
+        data=lambda w, r: {"message": "Je souhaite adhérer."},
+        ok={"GET": 200, "POST": lambda role: 200 if role in CPTS_MEMBERS else 302},
+    ),
     "cpts:territory": Page(kwargs=slug),
     "cpts:territory_geojson": Page(kwargs=slug),
     "cpts:territory_search": Page(kwargs=slug, query={"q": "Bourg"}),
     "cpts:territory_add": Page(kwargs=slug, data=lambda w, r: {"insee": w.free_commune}),
-    "cpts:territory_remove": Page(kwargs=lambda w: {"slug": w.slug, "insee": w.cpts_commune}, data=lambda w, r: {}),
+    "cpts:territory_remove": Page(
+        kwargs=lambda w: {"slug": w.slug, "insee": w.cpts_commune}, data=lambda w, r: {}
+    ),
     "cpts:members": Page(kwargs=slug, query={"q": "a"}),
-    "cpts:member_role": Page(kwargs=lambda w: {"slug": w.slug, "membership_id": w.member_membership.pk},
-                             data=lambda w, r: {"role": Role.BUREAU}),
+    "cpts:member_role": Page(
+        kwargs=lambda w: {"slug": w.slug, "membership_id": w.member_membership.pk},
+        data=lambda w, r: {"role": Role.BUREAU},
+    ),
     "cpts:requests": Page(kwargs=slug),
-    "cpts:request_accept": Page(kwargs=lambda w: {"slug": w.slug, "request_id": w.request_to_accept.pk},
-                                data=lambda w, r: {"role": Role.MEMBER}),
-    "cpts:request_refuse": Page(kwargs=lambda w: {"slug": w.slug, "request_id": w.request_to_refuse.pk},
-                                data=lambda w, r: {"reason": "Exercice hors du territoire."}),
-    "cpts:dues": Page(kwargs=slug, data=lambda w, r: {
-        "membership": w.member_membership.pk, "year": _today().year, "amount": "50.00", "paid": "on",
-        "paid_on": _today().isoformat()}),
-    "cpts:bureau": Page(kwargs=slug, data=lambda w, r: {"membership": w.member_membership.pk, "title": "tresorier",
-                                                        "since": "2025-01-15"}),
-    "cpts:structures": Page(kwargs=slug, data=lambda w, r: {"name": "MSP du Test", "kind": "msp", "finess": "",
-                                                            "siret": "", "address": "", "postal_code": "",
-                                                            "phone": "", "email": "", "commune_insee": "01034",
-                                                            "agreement": "Convention 2026"}),
+    "cpts:request_accept": Page(
+        kwargs=lambda w: {"slug": w.slug, "request_id": w.request_to_accept.pk},
+        data=lambda w, r: {"role": Role.MEMBER},
+    ),
+    "cpts:request_refuse": Page(
+        kwargs=lambda w: {"slug": w.slug, "request_id": w.request_to_refuse.pk},
+        data=lambda w, r: {"reason": "Exercice hors du territoire."},
+    ),
+    "cpts:dues": Page(
+        kwargs=slug,
+        data=lambda w, r: {
+            "membership": w.member_membership.pk,
+            "year": _today().year,
+            "amount": "50.00",
+            "paid": "on",
+            "paid_on": _today().isoformat(),
+        },
+    ),
+    "cpts:bureau": Page(
+        kwargs=slug,
+        data=lambda w, r: {"membership": w.member_membership.pk, "title": "tresorier", "since": "2025-01-15"},
+    ),
+    "cpts:structures": Page(
+        kwargs=slug,
+        data=lambda w, r: {
+            "name": "MSP du Test",
+            "kind": "msp",
+            "finess": "",
+            "siret": "",
+            "address": "",
+            "postal_code": "",
+            "phone": "",
+            "email": "",
+            "commune_insee": "01034",
+            "agreement": "Convention 2026",
+        },
+    ),
     "cpts:audit": Page(kwargs=slug),
     "cpts:audit_export": Page(kwargs=slug),
     "cpts:reports": Page(kwargs=slug),
-    "cpts:settings": Page(kwargs=slug, data=lambda w, r: {"stage": "valide", "siret": "", "finess": "",
-                                                          "email": "contact@cast.test", "phone": "", "address": "",
-                                                          "founded_on": "2024-03-01", "dues_amount": "30"}),
+    "cpts:settings": Page(
+        kwargs=slug,
+        data=lambda w, r: {
+            "stage": "valide",
+            "siret": "",
+            "finess": "",
+            "email": "contact@cast.test",
+            "phone": "",
+            "address": "",
+            "founded_on": "2024-03-01",
+            "dues_amount": "30",
+        },
+    ),
     "coordination:groups": Page(kwargs=slug),
-    "coordination:new_patient": Page(kwargs=slug, data=lambda w, r: {
-        "family_name": "NOUVEAU", "used_name": "", "given_names": "Patient", "birth_date": "1960-01-31", "sex": "U",
-        "address": "", "postal_code": "", "phone": "", "nir": ""}),
-    "coordination:new_group": Page(kwargs=slug, data=lambda w, r: {"title": "Groupe matrice", "description": ""}),
+    "coordination:new_patient": Page(
+        kwargs=slug,
+        data=lambda w, r: {
+            "family_name": "NOUVEAU",
+            "used_name": "",
+            "given_names": "Patient",
+            "birth_date": "1960-01-31",
+            "sex": "U",
+            "address": "",
+            "postal_code": "",
+            "phone": "",
+            "nir": "",
+        },
+    ),
+    "coordination:new_group": Page(
+        kwargs=slug, data=lambda w, r: {"title": "Groupe matrice", "description": ""}
+    ),
     "coordination:group": group_page(_group("circle")),
     "coordination:group_messages": group_page(_group("circle")),
-    "coordination:post_message": group_page(_group("circle"), lambda w, r: {"subject": "Matrice", "body": "Bonjour"}),
-    "coordination:edit_message": group_page(_message("to_edit"), lambda w, r: {"subject": "Sujet 1", "body": "Modifié"}),
+    "coordination:post_message": group_page(
+        _group("circle"), lambda w, r: {"subject": "Matrice", "body": "Bonjour"}
+    ),
+    "coordination:edit_message": group_page(
+        _message("to_edit"), lambda w, r: {"subject": "Sujet 1", "body": "Modifié"}
+    ),
     "coordination:delete_message": group_page(_message("to_delete"), lambda w, r: {}),
-    "coordination:invite": group_page(_group("circle"), lambda w, r: {"user": w.cast.bureau.pk, "function": ""},
-                                      who=GROUP_MANAGERS),
+    "coordination:invite": group_page(
+        _group("circle"), lambda w, r: {"user": w.cast.bureau.pk, "function": ""}, who=GROUP_MANAGERS
+    ),
     "coordination:answer_invitation": group_page(_group("invited_to"), lambda w, r: {"answer": "accept"}),
     "coordination:leave": group_page(_group("invited_to"), lambda w, r: {}),  # after accepting the invitation
     "coordination:remove_member": group_page(
-        lambda w: {"slug": w.slug, "group_id": w.coordination.circle.pk, "user_id": w.coordination.colleague.pk},
-        lambda w, r: {}, who=GROUP_MANAGERS),
+        lambda w: {
+            "slug": w.slug,
+            "group_id": w.coordination.circle.pk,
+            "user_id": w.coordination.colleague.pk,
+        },
+        lambda w, r: {},
+        who=GROUP_MANAGERS,
+    ),
     "coordination:close": group_page(_group("to_close"), lambda w, r: {}, who=GROUP_MANAGERS),
     "coordination:reopen": group_page(_group("to_reopen"), lambda w, r: {}, who=GROUP_MANAGERS),
-    "coordination:record_consent": group_page(_group("circle"), lambda w, r: {
-        "collected_on": _today().isoformat(), "method": "on_screen", "witness": "", "scope": "Consentement matrice",
-        "expires_on": ""}),
+    "coordination:record_consent": group_page(
+        _group("circle"),
+        lambda w, r: {
+            "collected_on": _today().isoformat(),
+            "method": "on_screen",
+            "witness": "",
+            "scope": "Consentement matrice",
+            "expires_on": "",
+        },
+    ),
     # Before the consent's withdrawal below: scheduling in a care circle needs a valid consent.
     "agenda:mine": Page(kwargs=slug, query={"vue": "mois"}),
-    "agenda:subscription": Page(kwargs=slug, data=lambda w, r: {}, ok={"GET": 200, "POST": 200}),  # URL shown once
+    "agenda:subscription": Page(
+        kwargs=slug, data=lambda w, r: {}, ok={"GET": 200, "POST": 200}
+    ),  # URL shown once
     "agenda:revoke_subscription": Page(kwargs=slug, data=lambda w, r: {}),  # after the subscription above
     "agenda:group": group_page(_group("circle")),
     "agenda:new_event": agenda_form_page(_group("circle"), _event_data("Visite matrice")),
@@ -930,79 +1457,155 @@ PAGES: dict[str, Page] = {
     "agenda:edit_event": agenda_form_page(_event("to_edit"), _event_data("Visite modifiée")),
     "agenda:cancel_event": group_page(_event("to_cancel"), lambda w, r: {"reason": ""}),
     "agenda:timeline": group_page(_group("circle")),
-    "agenda:ical": Page(kwargs=lambda w: {"token": w.agenda.feed_token}),  # the token, not the session, decides
+    "agenda:ical": Page(
+        kwargs=lambda w: {"token": w.agenda.feed_token}
+    ),  # the token, not the session, decides
     "coordination:withdraw_consent": group_page(
-        lambda w: {"slug": w.slug, "group_id": w.coordination.circle.pk, "consent_id": w.coordination.consent.pk},
-        lambda w, r: {}),
+        lambda w: {
+            "slug": w.slug,
+            "group_id": w.coordination.circle.pk,
+            "consent_id": w.coordination.consent.pk,
+        },
+        lambda w, r: {},
+    ),
     "coordination:edit_group": Page(
-        kwargs=_group("to_edit_group"), data=lambda w, r: {"title": "Groupe renommé", "description": ""},
-        ok={"GET": lambda role: 200 if role in GROUP_MANAGERS else 403,
-            "POST": lambda role: 302 if role in GROUP_MANAGERS else 403}, owner_only=lambda role: role in GROUP_MANAGERS),
-    "coordination:history": group_page(_group("circle"), who=GROUP_MANAGERS),  # its active members and managers
+        kwargs=_group("to_edit_group"),
+        data=lambda w, r: {"title": "Groupe renommé", "description": ""},
+        ok={
+            "GET": lambda role: 200 if role in GROUP_MANAGERS else 403,
+            "POST": lambda role: 302 if role in GROUP_MANAGERS else 403,
+        },
+        owner_only=lambda role: role in GROUP_MANAGERS,
+    ),
+    "coordination:history": group_page(
+        _group("circle"), who=GROUP_MANAGERS
+    ),  # its active members and managers
     "coordination:search": Page(kwargs=slug, query={"q": "Sujet"}),
     "coordination:conversations": Page(kwargs=slug),
-    "coordination:new_conversation": Page(kwargs=slug, data=lambda w, r: {
-        "recipients": [str(w.coordination.colleague.pk)], "subject": "Conversation matrice", "body": "Bonjour"}),
+    "coordination:new_conversation": Page(
+        kwargs=slug,
+        data=lambda w, r: {
+            "recipients": [str(w.coordination.colleague.pk)],
+            "subject": "Conversation matrice",
+            "body": "Bonjour",
+        },
+    ),
     "coordination:settings": Page(kwargs=slug, data=lambda w, r: {"closed_circle_retention_days": "730"}),
     "coordination:my_invitations": Page(),
     "coordination:email_invitation": Page(  # the e-mail's link: an anonymous visitor creates the invited account
         kwargs=lambda w: {"token": w.coordination.email_token},
-        data=lambda w, r: {"first_name": "Émile", "last_name": "Externe", "password": "Une-Phrase-Longue-2026",
-                           "password2": "Une-Phrase-Longue-2026"},
+        data=lambda w, r: {
+            "first_name": "Émile",
+            "last_name": "Externe",
+            "password": "Une-Phrase-Longue-2026",
+            "password2": "Une-Phrase-Longue-2026",
+        },
         ok={"GET": 200, "POST": lambda role: 200 if role == "anonymous" else 403},
-        owner_only=lambda role: role == "anonymous"),
+        owner_only=lambda role: role == "anonymous",
+    ),
     "coordination:answer_email_invitation": Page(  # declined: accepting would make the outsider a guest mid-walk
-        kwargs=lambda w: {"invitation_id": w.coordination.outsider_invitation.pk}, data=lambda w, r: {"answer": "decline"},
-        ok={"POST": lambda role: 302 if role == "outsider" else 404}, owner_only=lambda role: role == "outsider"),
+        kwargs=lambda w: {"invitation_id": w.coordination.outsider_invitation.pk},
+        data=lambda w, r: {"answer": "decline"},
+        ok={"POST": lambda role: 302 if role == "outsider" else 404},
+        owner_only=lambda role: role == "outsider",
+    ),
     "documents:section": group_page(_group("circle")),
-    "documents:upload": group_page(_group("circle"), lambda w, r: {"file": _pdf("matrice.pdf"), "title": "Matrice"}),
+    "documents:upload": group_page(
+        _group("circle"), lambda w, r: {"file": _pdf("matrice.pdf"), "title": "Matrice"}
+    ),
     "documents:detail": group_page(_document("document")),
     "documents:new_version": group_page(_document("document"), lambda w, r: {"file": _pdf("version-2.pdf")}),
     "documents:delete": group_page(_document("to_delete"), lambda w, r: {}),
     "documents:download": group_page(_document("document", number=1)),
     "documents:preview": group_page(_document("document", number=1)),
     "news:feed": Page(kwargs=slug, query={"type": "annonce"}),
-    "news:create": Page(kwargs=slug, data=lambda w, r: {"kind": "annonce", "title": "Annonce matrice", "body": "Texte"}),
+    "news:create": Page(
+        kwargs=slug, data=lambda w, r: {"kind": "annonce", "title": "Annonce matrice", "body": "Texte"}
+    ),
     "news:post": Page(kwargs=_news_post("post")),
     "news:comments": Page(kwargs=_news_post("post")),
-    "news:edit": news_page(_news_post("to_edit"), lambda w, r: {"kind": "annonce", "title": "Modifiée par la matrice",
-                                                                "body": "Texte"}, NEWS_POST_AUTHOR, get=True),
+    "news:edit": news_page(
+        _news_post("to_edit"),
+        lambda w, r: {"kind": "annonce", "title": "Modifiée par la matrice", "body": "Texte"},
+        NEWS_POST_AUTHOR,
+        get=True,
+    ),
     "news:pin": Page(kwargs=_news_post("to_pin"), data=lambda w, r: {}),
     "news:unpin": Page(kwargs=_news_post("to_unpin"), data=lambda w, r: {}),
     "news:delete": news_page(_news_post("to_delete"), lambda w, r: {}, NEWS_POST_REMOVERS),
     "news:comment": Page(kwargs=_news_post("post"), data=lambda w, r: {"body": "Commentaire matrice"}),
-    "news:edit_comment": news_page(_news_comment("comment_to_edit"), lambda w, r: {"body": "Modifié par la matrice"},
-                                   NEWS_COMMENT_AUTHOR),
-    "news:delete_comment": news_page(_news_comment("comment_to_delete"), lambda w, r: {}, NEWS_COMMENT_REMOVERS),
+    "news:edit_comment": news_page(
+        _news_comment("comment_to_edit"), lambda w, r: {"body": "Modifié par la matrice"}, NEWS_COMMENT_AUTHOR
+    ),
+    "news:delete_comment": news_page(
+        _news_comment("comment_to_delete"), lambda w, r: {}, NEWS_COMMENT_REMOVERS
+    ),
     # Soins non programmés: every role with cpts.use_snp searches and books; the member (the professional) and
     # the coordinator manage the slots; the partner booked the world's bookings (unscheduled.access).
     "unscheduled:mine": Page(kwargs=slug),
-    "unscheduled:publish": snp_page(slug, lambda w, r: {
-        "professionnel": w.cast.member.professional_id, "slot-place": w.snp.place.pk,
-        "slot-day": (_today() + _days(2)).isoformat(), "slot-at": "06:15", "slot-minutes": "20",
-        "slot-modality": "AMB", "slot-motifs": "Publication matrice", "slot-visibility": ["CPTS"]}),
-    "unscheduled:new_pattern": snp_page(slug, lambda w, r: {
-        "professionnel": w.cast.member.professional_id, "pattern-weekdays": ["0", "3"], "pattern-start_time": "05:00",
-        "pattern-end_time": "06:00", "pattern-slot_minutes": "30", "pattern-valid_from": _today().isoformat(),
-        "pattern-valid_until": (_today() + _days(30)).isoformat(), "pattern-exceptions": "",
-        "pattern-place": w.snp.place.pk, "pattern-modality": "AMB", "pattern-motifs": "Motif matrice",
-        "pattern-visibility": ["SNP"]}),
-    "unscheduled:pattern_pause": snp_page(lambda w: {"slug": w.slug, "pattern_id": w.snp.pattern.pk},
-                                          lambda w, r: {"paused": "1"}),
-    "unscheduled:bulk": snp_page(slug, lambda w, r: {"professionnel": w.cast.member.professional_id,
-                                                     "bulk-slots": [w.snp.to_pause.pk], "bulk-action": "pause"}),
-    "unscheduled:copy_week": snp_page(slug, lambda w, r: {
-        "professionnel": w.cast.member.professional_id, "copy-source": w.snp.source_monday.isoformat(),
-        "copy-target": w.snp.target_monday.isoformat()}),
+    "unscheduled:publish": snp_page(
+        slug,
+        lambda w, r: {
+            "professionnel": w.cast.member.professional_id,
+            "slot-place": w.snp.place.pk,
+            "slot-day": (_today() + _days(2)).isoformat(),
+            "slot-at": "06:15",
+            "slot-minutes": "20",
+            "slot-modality": "AMB",
+            "slot-motifs": "Publication matrice",
+            "slot-visibility": ["CPTS"],
+        },
+    ),
+    "unscheduled:new_pattern": snp_page(
+        slug,
+        lambda w, r: {
+            "professionnel": w.cast.member.professional_id,
+            "pattern-weekdays": ["0", "3"],
+            "pattern-start_time": "05:00",
+            "pattern-end_time": "06:00",
+            "pattern-slot_minutes": "30",
+            "pattern-valid_from": _today().isoformat(),
+            "pattern-valid_until": (_today() + _days(30)).isoformat(),
+            "pattern-exceptions": "",
+            "pattern-place": w.snp.place.pk,
+            "pattern-modality": "AMB",
+            "pattern-motifs": "Motif matrice",
+            "pattern-visibility": ["SNP"],
+        },
+    ),
+    "unscheduled:pattern_pause": snp_page(
+        lambda w: {"slug": w.slug, "pattern_id": w.snp.pattern.pk}, lambda w, r: {"paused": "1"}
+    ),
+    "unscheduled:bulk": snp_page(
+        slug,
+        lambda w, r: {
+            "professionnel": w.cast.member.professional_id,
+            "bulk-slots": [w.snp.to_pause.pk],
+            "bulk-action": "pause",
+        },
+    ),
+    "unscheduled:copy_week": snp_page(
+        slug,
+        lambda w, r: {
+            "professionnel": w.cast.member.professional_id,
+            "copy-source": w.snp.source_monday.isoformat(),
+            "copy-target": w.snp.target_monday.isoformat(),
+        },
+    ),
     "unscheduled:outcome": snp_page(_snp_booking("to_mark"), lambda w, r: {"outcome": "honoured"}),
     "unscheduled:search": Page(kwargs=slug, query={"where": "Belley", "radius_km": "20", "window": "48h"}),
     "unscheduled:indicators": Page(kwargs=slug, query={"par": "profession"}),
-    "unscheduled:book": Page(kwargs=lambda w: {"slug": w.slug, "slot_id": w.snp.to_book.pk},
-                             data=lambda w, r: {**SNP_PATIENT, "family_name": "Réservé par la matrice"}),
+    "unscheduled:book": Page(
+        kwargs=lambda w: {"slug": w.slug, "slot_id": w.snp.to_book.pk},
+        data=lambda w, r: {**SNP_PATIENT, "family_name": "Réservé par la matrice"},
+    ),
     "unscheduled:booking": snp_page(_snp_booking("to_cancel"), who=SNP_BOOKING_SEERS),
-    "unscheduled:cancel": snp_page(_snp_booking("to_cancel"), lambda w, r: {"reason": "Matrice"}, who=SNP_BOOKING_SEERS),
-    "unscheduled:reschedule": snp_page(_snp_booking("to_reschedule"), lambda w, r: {"slot": w.snp.target.pk},
-                                       who=SNP_BOOKING_SEERS),
+    "unscheduled:cancel": snp_page(
+        _snp_booking("to_cancel"), lambda w, r: {"reason": "Matrice"}, who=SNP_BOOKING_SEERS
+    ),
+    "unscheduled:reschedule": snp_page(
+        _snp_booking("to_reschedule"), lambda w, r: {"slot": w.snp.target.pk}, who=SNP_BOOKING_SEERS
+    ),
     "admin:index": Page(refused=302),  # the admin sends non-staff accounts to the login
 }
 
@@ -1035,14 +1638,18 @@ def expected_page_status(name: str, page: Page, method: str, role: str) -> tuple
 def _assert_status(response, expected_kind, expected_status, what):
     assert response.status_code == expected_status, (
         f"{what}: attendu {expected_status} ({expected_kind}), obtenu {response.status_code} "
-        f"{response.get('Location', '')}")
+        f"{response.get('Location', '')}"
+    )
     location = response.get("Location", "")
     login_url = reverse("accounts:login")
     if expected_kind == LOGIN:
-        assert location.startswith((login_url, "/admin/login/")), f"{what}: redirige vers {location}, pas vers la connexion"
+        assert location.startswith((login_url, "/admin/login/")), (
+            f"{what}: redirige vers {location}, pas vers la connexion"
+        )
     elif expected_kind == OK and expected_status == 302 and not what.endswith("accounts:logout"):
-        assert not location.startswith((login_url, "/admin/login/", reverse("accounts:otp_verify"),
-                                        reverse("accounts:otp_setup"))), f"{what}: autorisé mais redirigé vers {location}"
+        assert not location.startswith(
+            (login_url, "/admin/login/", reverse("accounts:otp_verify"), reverse("accounts:otp_setup"))
+        ), f"{what}: autorisé mais redirigé vers {location}"
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -1085,154 +1692,366 @@ def _snp_managers(role):
 
 # What each allowed POST must have done (so that "302" cannot hide a rejected form), and a refused one not.
 EFFECTS: dict[str, tuple[Callable[[World, User | None], bool], Callable[[str], bool] | None]] = {
-    "accounts:api_tokens": (lambda w, u: u is not None and u.api_tokens.filter(name="Jeton matrice").exists(), None),
+    "accounts:api_tokens": (
+        lambda w, u: u is not None and u.api_tokens.filter(name="Jeton matrice").exists(),
+        None,
+    ),
     "accounts:revoke_api_token": (
-        lambda w, u: u is not None and u.api_tokens.filter(name="Jeton matrice", revoked=True).exists(), None),
-    "accounts:register": (lambda w, u: User.objects.filter(email="new@cast.test").exists(),
-                          lambda role: role == "anonymous"),  # a logged-in user is sent home
-    "directory:my_profile": (lambda w, u: u is not None and User.objects.get(pk=u.pk).professional is not None
-                             and User.objects.get(pk=u.pk).professional.national_id == rpps_with_key("1000000123"),
-                             None),
+        lambda w, u: u is not None and u.api_tokens.filter(name="Jeton matrice", revoked=True).exists(),
+        None,
+    ),
+    "accounts:register": (
+        lambda w, u: User.objects.filter(email="new@cast.test").exists(),
+        lambda role: role == "anonymous",
+    ),  # a logged-in user is sent home
+    "directory:my_profile": (
+        lambda w, u: u is not None
+        and User.objects.get(pk=u.pk).professional is not None
+        and User.objects.get(pk=u.pk).professional.national_id == rpps_with_key("1000000123"),
+        None,
+    ),
     "directory:add_place": (lambda w, u: PracticePlace.objects.filter(label="Cabinet 2").exists(), None),
-    "directory:delete_place": (lambda w, u: not PracticePlace.objects.filter(pk=w.place.pk).exists(),
-                               lambda role: role == "member"),
-    "notifications:mark_read": (lambda w, u: Notification.objects.get(pk=w.notification.pk).read_at is not None,
-                                lambda role: role == "member"),
-    "notifications:mark_all_read": (lambda w, u: u is not None and Notification.objects.filter(user=u).exists()
-                                    and not Notification.objects.filter(user=u, read_at__isnull=True).exists(), None),
-    "notifications:preferences": (lambda w, u: NotificationPreference.objects.filter(user=u, news="immediate",
-                                                                                    digest_hour=8).exists(), None),
+    "directory:delete_place": (
+        lambda w, u: not PracticePlace.objects.filter(pk=w.place.pk).exists(),
+        lambda role: role == "member",
+    ),
+    "notifications:mark_read": (
+        lambda w, u: Notification.objects.get(pk=w.notification.pk).read_at is not None,
+        lambda role: role == "member",
+    ),
+    "notifications:mark_all_read": (
+        lambda w, u: u is not None
+        and Notification.objects.filter(user=u).exists()
+        and not Notification.objects.filter(user=u, read_at__isnull=True).exists(),
+        None,
+    ),
+    "notifications:preferences": (
+        lambda w, u: NotificationPreference.objects.filter(user=u, news="immediate", digest_hour=8).exists(),
+        None,
+    ),
     "cpts:create": (lambda w, u: CPTS.objects.filter(name="CPTS Test Nouvelle").exists(), None),
-    "cpts:join": (lambda w, u: u is not None and MembershipRequest.objects.filter(
-        cpts=w.cast.cpts, user=u, status="pending").exists(), lambda role: role not in CPTS_MEMBERS),
-    "cpts:territory_add": (lambda w, u: TerritoryCommune.objects.filter(
-        cpts=w.cast.cpts, commune_id=w.free_commune).exists(), None),
-    "cpts:territory_remove": (lambda w, u: not TerritoryCommune.objects.filter(
-        cpts=w.cast.cpts, commune_id=w.cpts_commune).exists(), None),
-    "cpts:member_role": (lambda w, u: Membership.objects.get(pk=w.member_membership.pk).role == Role.BUREAU, None),
-    "cpts:request_accept": (lambda w, u: MembershipRequest.objects.get(pk=w.request_to_accept.pk).status == "accepted",
-                            None),
-    "cpts:request_refuse": (lambda w, u: MembershipRequest.objects.get(pk=w.request_to_refuse.pk).status == "refused",
-                            None),
-    "cpts:dues": (lambda w, u: Dues.objects.filter(membership=w.member_membership, year=_today().year).exists(), None),
-    "cpts:bureau": (lambda w, u: BureauPosition.objects.filter(cpts=w.cast.cpts, title="tresorier").exists(), None),
-    "cpts:structures": (lambda w, u: PartnerStructure.objects.filter(
-        cpts=w.cast.cpts, structure__name="MSP du Test").exists(), None),
+    "cpts:join": (
+        lambda w, u: u is not None
+        and MembershipRequest.objects.filter(cpts=w.cast.cpts, user=u, status="pending").exists(),
+        lambda role: role not in CPTS_MEMBERS,
+    ),
+    "cpts:territory_add": (
+        lambda w, u: TerritoryCommune.objects.filter(cpts=w.cast.cpts, commune_id=w.free_commune).exists(),
+        None,
+    ),
+    "cpts:territory_remove": (
+        lambda w, u: not TerritoryCommune.objects.filter(
+            cpts=w.cast.cpts, commune_id=w.cpts_commune
+        ).exists(),
+        None,
+    ),
+    "cpts:member_role": (
+        lambda w, u: Membership.objects.get(pk=w.member_membership.pk).role == Role.BUREAU,
+        None,
+    ),
+    "cpts:request_accept": (
+        lambda w, u: MembershipRequest.objects.get(pk=w.request_to_accept.pk).status == "accepted",
+        None,
+    ),
+    "cpts:request_refuse": (
+        lambda w, u: MembershipRequest.objects.get(pk=w.request_to_refuse.pk).status == "refused",
+        None,
+    ),
+    "cpts:dues": (
+        lambda w, u: Dues.objects.filter(membership=w.member_membership, year=_today().year).exists(),
+        None,
+    ),
+    "cpts:bureau": (
+        lambda w, u: BureauPosition.objects.filter(cpts=w.cast.cpts, title="tresorier").exists(),
+        None,
+    ),
+    "cpts:structures": (
+        lambda w, u: PartnerStructure.objects.filter(
+            cpts=w.cast.cpts, structure__name="MSP du Test"
+        ).exists(),
+        None,
+    ),
     "cpts:settings": (lambda w, u: CPTS.objects.get(pk=w.cast.cpts.pk).stage == "valide", None),
-    "coordination:new_patient": (lambda w, u: Patient.objects.filter(family_name="NOUVEAU", groups__isnull=False).exists(),
-                                 None),
+    "coordination:new_patient": (
+        lambda w, u: Patient.objects.filter(family_name="NOUVEAU", groups__isnull=False).exists(),
+        None,
+    ),
     "coordination:new_group": (lambda w, u: Group.objects.filter(title="Groupe matrice").exists(), None),
     "coordination:post_message": (lambda w, u: Message.objects.filter(subject="Matrice").exists(), _readers),
-    "coordination:edit_message": (lambda w, u: Message.objects.get(pk=w.coordination.to_edit.pk).body == "Modifié",
-                                  _readers),
-    "coordination:delete_message": (lambda w, u: Message.objects.get(pk=w.coordination.to_delete.pk).deleted_at
-                                    is not None, _readers),
-    "coordination:invite": (lambda w, u: GroupMember.objects.filter(group=w.coordination.circle, user=w.cast.bureau,
-                                                                    status="invited").exists(), _managers),
-    "coordination:answer_invitation": (lambda w, u: GroupMember.objects.get(
-        group=w.coordination.invited_to, user=w.cast.member).joined_at is not None, _readers),
-    "coordination:leave": (lambda w, u: GroupMember.objects.get(
-        group=w.coordination.invited_to, user=w.cast.member).status == "left", _readers),
-    "coordination:remove_member": (lambda w, u: GroupMember.objects.get(
-        group=w.coordination.circle, user=w.coordination.colleague).status == "removed", _managers),
-    "coordination:close": (lambda w, u: Group.objects.get(pk=w.coordination.to_close.pk).status == "closed", _managers),
-    "coordination:reopen": (lambda w, u: Group.objects.get(pk=w.coordination.to_reopen.pk).status == "open",
-                            _managers),
-    "coordination:record_consent": (lambda w, u: Consent.objects.filter(scope="Consentement matrice").exists(),
-                                    _readers),
-    "coordination:withdraw_consent": (lambda w, u: Consent.objects.get(pk=w.coordination.consent.pk).withdrawn_at
-                                      is not None, _readers),
-    "coordination:edit_group": (lambda w, u: Group.objects.get(pk=w.coordination.to_edit_group.pk).title
-                                == "Groupe renommé", _managers),
-    "coordination:new_conversation": (lambda w, u: Message.objects.filter(
-        subject="Conversation matrice", author=u, group__kind=Group.Kind.CONVERSATION).exists(), None),
-    "coordination:settings": (lambda w, u: CoordinationSettings.objects.filter(
-        cpts=w.cast.cpts, closed_circle_retention_days=730).exists(), None),
-    "coordination:email_invitation": (lambda w, u: GroupMember.objects.filter(
-        group=w.coordination.circle, user__email="externe@cast.test", status="active").exists(),
-        lambda role: role == "anonymous"),
-    "coordination:answer_email_invitation": (lambda w, u: EmailInvitation.objects.get(
-        pk=w.coordination.outsider_invitation.pk).status == EmailInvitation.Status.DECLINED,
-        lambda role: role == "outsider"),
+    "coordination:edit_message": (
+        lambda w, u: Message.objects.get(pk=w.coordination.to_edit.pk).body == "Modifié",
+        _readers,
+    ),
+    "coordination:delete_message": (
+        lambda w, u: Message.objects.get(pk=w.coordination.to_delete.pk).deleted_at is not None,
+        _readers,
+    ),
+    "coordination:invite": (
+        lambda w, u: GroupMember.objects.filter(
+            group=w.coordination.circle, user=w.cast.bureau, status="invited"
+        ).exists(),
+        _managers,
+    ),
+    "coordination:answer_invitation": (
+        lambda w, u: GroupMember.objects.get(group=w.coordination.invited_to, user=w.cast.member).joined_at
+        is not None,
+        _readers,
+    ),
+    "coordination:leave": (
+        lambda w, u: GroupMember.objects.get(group=w.coordination.invited_to, user=w.cast.member).status
+        == "left",
+        _readers,
+    ),
+    "coordination:remove_member": (
+        lambda w, u: GroupMember.objects.get(
+            group=w.coordination.circle, user=w.coordination.colleague
+        ).status
+        == "removed",
+        _managers,
+    ),
+    "coordination:close": (
+        lambda w, u: Group.objects.get(pk=w.coordination.to_close.pk).status == "closed",
+        _managers,
+    ),
+    "coordination:reopen": (
+        lambda w, u: Group.objects.get(pk=w.coordination.to_reopen.pk).status == "open",
+        _managers,
+    ),
+    "coordination:record_consent": (
+        lambda w, u: Consent.objects.filter(scope="Consentement matrice").exists(),
+        _readers,
+    ),
+    "coordination:withdraw_consent": (
+        lambda w, u: Consent.objects.get(pk=w.coordination.consent.pk).withdrawn_at is not None,
+        _readers,
+    ),
+    "coordination:edit_group": (
+        lambda w, u: Group.objects.get(pk=w.coordination.to_edit_group.pk).title == "Groupe renommé",
+        _managers,
+    ),
+    "coordination:new_conversation": (
+        lambda w, u: Message.objects.filter(
+            subject="Conversation matrice", author=u, group__kind=Group.Kind.CONVERSATION
+        ).exists(),
+        None,
+    ),
+    "coordination:settings": (
+        lambda w, u: CoordinationSettings.objects.filter(
+            cpts=w.cast.cpts, closed_circle_retention_days=730
+        ).exists(),
+        None,
+    ),
+    "coordination:email_invitation": (
+        lambda w, u: GroupMember.objects.filter(
+            group=w.coordination.circle, user__email="externe@cast.test", status="active"
+        ).exists(),
+        lambda role: role == "anonymous",
+    ),
+    "coordination:answer_email_invitation": (
+        lambda w, u: EmailInvitation.objects.get(pk=w.coordination.outsider_invitation.pk).status
+        == EmailInvitation.Status.DECLINED,
+        lambda role: role == "outsider",
+    ),
     "documents:upload": (lambda w, u: Document.objects.filter(title="Matrice").exists(), _readers),
     "documents:new_version": (lambda w, u: w.documents.document.versions.count() == 2, _readers),
-    "documents:delete": (lambda w, u: Document.objects.get(pk=w.documents.to_delete.pk).deleted_at is not None,
-                         _readers),
-    "agenda:subscription": (lambda w, u: u is not None and CalendarToken.objects.filter(user=u).exists(), None),
-    "agenda:revoke_subscription": (lambda w, u: u is not None and CalendarToken.objects.filter(user=u).exists()
-                                   and not CalendarToken.objects.filter(user=u, revoked_at__isnull=True).exists(), None),
+    "documents:delete": (
+        lambda w, u: Document.objects.get(pk=w.documents.to_delete.pk).deleted_at is not None,
+        _readers,
+    ),
+    "agenda:subscription": (
+        lambda w, u: u is not None and CalendarToken.objects.filter(user=u).exists(),
+        None,
+    ),
+    "agenda:revoke_subscription": (
+        lambda w, u: u is not None
+        and CalendarToken.objects.filter(user=u).exists()
+        and not CalendarToken.objects.filter(user=u, revoked_at__isnull=True).exists(),
+        None,
+    ),
     "agenda:new_event": (lambda w, u: Event.objects.filter(title="Visite matrice").exists(), _readers),
-    "agenda:edit_event": (lambda w, u: Event.objects.get(pk=w.agenda.to_edit.pk).title == "Visite modifiée", _readers),
-    "agenda:cancel_event": (lambda w, u: Event.objects.get(pk=w.agenda.to_cancel.pk).cancelled_at is not None,
-                            _readers),
-    "unscheduled:publish": (lambda w, u: Slot.objects.filter(motifs="Publication matrice").exists(), _snp_managers),
-    "unscheduled:new_pattern": (lambda w, u: AvailabilityPattern.objects.filter(motifs="Motif matrice").exists(),
-                                _snp_managers),
-    "unscheduled:pattern_pause": (lambda w, u: AvailabilityPattern.objects.get(pk=w.snp.pattern.pk).paused,
-                                  _snp_managers),
+    "agenda:edit_event": (
+        lambda w, u: Event.objects.get(pk=w.agenda.to_edit.pk).title == "Visite modifiée",
+        _readers,
+    ),
+    "agenda:cancel_event": (
+        lambda w, u: Event.objects.get(pk=w.agenda.to_cancel.pk).cancelled_at is not None,
+        _readers,
+    ),
+    "unscheduled:publish": (
+        lambda w, u: Slot.objects.filter(motifs="Publication matrice").exists(),
+        _snp_managers,
+    ),
+    "unscheduled:new_pattern": (
+        lambda w, u: AvailabilityPattern.objects.filter(motifs="Motif matrice").exists(),
+        _snp_managers,
+    ),
+    "unscheduled:pattern_pause": (
+        lambda w, u: AvailabilityPattern.objects.get(pk=w.snp.pattern.pk).paused,
+        _snp_managers,
+    ),
     "unscheduled:bulk": (lambda w, u: Slot.objects.get(pk=w.snp.to_pause.pk).paused, _snp_managers),
-    "unscheduled:copy_week": (lambda w, u: Slot.objects.filter(
-        start=_next_week(w.snp.to_book.start), professional_id=w.cast.member.professional_id).exists(), _snp_managers),
-    "unscheduled:outcome": (lambda w, u: Booking.objects.get(pk=w.snp.to_mark.pk).status == "honoured", _snp_managers),
-    "unscheduled:book": (lambda w, u: Booking.objects.filter(slot=w.snp.to_book, status="booked").exists(), None),
-    "unscheduled:cancel": (lambda w, u: Booking.objects.get(pk=w.snp.to_cancel.pk).status == "cancelled",
-                           lambda role: role in SNP_BOOKING_SEERS),
-    "unscheduled:reschedule": (lambda w, u: Booking.objects.filter(slot=w.snp.target, status="booked").exists(),
-                               lambda role: role in SNP_BOOKING_SEERS),
+    "unscheduled:copy_week": (
+        lambda w, u: Slot.objects.filter(
+            start=_next_week(w.snp.to_book.start), professional_id=w.cast.member.professional_id
+        ).exists(),
+        _snp_managers,
+    ),
+    "unscheduled:outcome": (
+        lambda w, u: Booking.objects.get(pk=w.snp.to_mark.pk).status == "honoured",
+        _snp_managers,
+    ),
+    "unscheduled:book": (
+        lambda w, u: Booking.objects.filter(slot=w.snp.to_book, status="booked").exists(),
+        None,
+    ),
+    "unscheduled:cancel": (
+        lambda w, u: Booking.objects.get(pk=w.snp.to_cancel.pk).status == "cancelled",
+        lambda role: role in SNP_BOOKING_SEERS,
+    ),
+    "unscheduled:reschedule": (
+        lambda w, u: Booking.objects.filter(slot=w.snp.target, status="booked").exists(),
+        lambda role: role in SNP_BOOKING_SEERS,
+    ),
     "news:create": (lambda w, u: Post.objects.filter(title="Annonce matrice").exists(), None),
-    "news:edit": (lambda w, u: Post.objects.get(pk=w.news.to_edit.pk).title == "Modifiée par la matrice",
-                  lambda role: role in NEWS_POST_AUTHOR),
+    "news:edit": (
+        lambda w, u: Post.objects.get(pk=w.news.to_edit.pk).title == "Modifiée par la matrice",
+        lambda role: role in NEWS_POST_AUTHOR,
+    ),
     "news:pin": (lambda w, u: Post.objects.get(pk=w.news.to_pin.pk).pinned, None),
     "news:unpin": (lambda w, u: not Post.objects.get(pk=w.news.to_unpin.pk).pinned, None),
-    "news:delete": (lambda w, u: Post.objects.get(pk=w.news.to_delete.pk).deleted_at is not None,
-                    lambda role: role in NEWS_POST_REMOVERS),
+    "news:delete": (
+        lambda w, u: Post.objects.get(pk=w.news.to_delete.pk).deleted_at is not None,
+        lambda role: role in NEWS_POST_REMOVERS,
+    ),
     "news:comment": (lambda w, u: Comment.objects.filter(body="Commentaire matrice").exists(), None),
-    "news:edit_comment": (lambda w, u: Comment.objects.get(pk=w.news.comment_to_edit.pk).body == "Modifié par la matrice",
-                          lambda role: role in NEWS_COMMENT_AUTHOR),
-    "news:delete_comment": (lambda w, u: Comment.objects.get(pk=w.news.comment_to_delete.pk).deleted_at is not None,
-                            lambda role: role in NEWS_COMMENT_REMOVERS),
-    "gpmatching:public_form": (lambda w, u: GPRequest.objects.filter(
-        cpts=w.cast.cpts, last_name="FORMULAIRE", status=GPRequest.Status.UNCONFIRMED).exists(), None),
-    "gpmatching:public_confirm": (lambda w, u: GPRequest.objects.get(pk=w.gp.public.pk).status
-                                  == GPRequest.Status.WAITING, None),
-    "gpmatching:request_action": (lambda w, u: GPRequest.objects.get(pk=w.gp.to_withdraw.pk).status
-                                  == GPRequest.Status.WITHDRAWN, None),
-    "gpmatching:new_request": (lambda w, u: GPRequest.objects.filter(
-        cpts=w.cast.cpts, last_name="INSCRIT", created_by=u, status=GPRequest.Status.WAITING).exists(), None),
-    "gpmatching:import": (lambda w, u: ImportBatch.objects.filter(
-        cpts=w.cast.cpts, filename="matrice-import.csv", status=ImportBatch.Status.PREVIEW).exists(), None),
-    "gpmatching:import_preview": (lambda w, u: ImportBatch.objects.get(pk=w.gp.batch.pk).status
-                                  == ImportBatch.Status.APPLIED and GPRequest.objects.filter(last_name="IMPORTE").exists(),
-                                  None),
-    "gpmatching:send": (lambda w, u: Proposal.objects.get(pk=w.gp.draft.pk).status == Proposal.Status.SENT, None),
-    "aci:sign": (lambda w, u: _aci_model("Contract").objects.filter(cpts=w.cast.cpts, population=41000).exists(), None),
-    "aci:mission_dates": (lambda w, u: _aci_model("ContractMission").objects.filter(
-        pk=w.aci.access_mission.pk, started_on="2025-03-01").exists(), None),
-    "aci:amend": (lambda w, u: _aci_model("Amendment").objects.filter(after={"mission": "quality"}).exists(), None),
-    "aci:recompute": (lambda w, u: _aci_model("Schedule").objects.filter(reason="Recalcul matrice").exists(), None),
-    "aci:payments": (lambda w, u: _aci_model("ReceivedPayment").objects.filter(label="Versement matrice").exists(), None),
-    "aci:budget": (lambda w, u: _aci_model("BudgetLine").objects.filter(category="staff", amount=5000).exists(), None),
-    "aci:expenses": (lambda w, u: _aci_model("Expense").objects.filter(label="Dépense matrice").exists(), None),
-    "aci:expense_delete": (lambda w, u: not _aci_model("Expense").objects.filter(pk=w.aci.expense_to_delete.pk).exists(),
-                           None),
-    "aci:expenses_import": (lambda w, u: _aci_model("Expense").objects.filter(label="Import matrice").exists(), None),
-    "aci:indicator_new": (lambda w, u: _aci_model("Indicator").objects.filter(name="Indicateur matrice").exists(), None),
-    "aci:indicator_edit": (lambda w, u: _aci_model("Indicator").objects.filter(name="Dépistage renommé").exists(), None),
-    "aci:indicator_steps": (lambda w, u: _aci_model("IndicatorStep").objects.filter(
-        indicator=w.aci.manual, contract_year=2).exists(), None),
-    "aci:indicator_result": (lambda w, u: _aci_model("IndicatorResult").objects.filter(
-        indicator=w.aci.manual, contract_year=1, value="71.5").exists(), None),
-    "aci:evidence_add": (lambda w, u: _aci_model("Evidence").objects.filter(title="Preuve matrice").exists(), None),
-    "aci:evidence_delete": (lambda w, u: not _aci_model("Evidence").objects.filter(
-        pk=w.aci.evidence_to_delete.pk).exists(), None),
-    "aci:close_year": (lambda w, u: _aci_model("IndicatorResult").objects.filter(
-        indicator=w.aci.computed, contract_year=1, computed=True).exists(), None),
-    "gpmatching:matching": (lambda w, u: MatchingRun.objects.filter(cpts=w.cast.cpts, started_by=u).exists(), None),
+    "news:edit_comment": (
+        lambda w, u: Comment.objects.get(pk=w.news.comment_to_edit.pk).body == "Modifié par la matrice",
+        lambda role: role in NEWS_COMMENT_AUTHOR,
+    ),
+    "news:delete_comment": (
+        lambda w, u: Comment.objects.get(pk=w.news.comment_to_delete.pk).deleted_at is not None,
+        lambda role: role in NEWS_COMMENT_REMOVERS,
+    ),
+    "gpmatching:public_form": (
+        lambda w, u: GPRequest.objects.filter(
+            cpts=w.cast.cpts, last_name="FORMULAIRE", status=GPRequest.Status.UNCONFIRMED
+        ).exists(),
+        None,
+    ),
+    "gpmatching:public_confirm": (
+        lambda w, u: GPRequest.objects.get(pk=w.gp.public.pk).status == GPRequest.Status.WAITING,
+        None,
+    ),
+    "gpmatching:request_action": (
+        lambda w, u: GPRequest.objects.get(pk=w.gp.to_withdraw.pk).status == GPRequest.Status.WITHDRAWN,
+        None,
+    ),
+    "gpmatching:new_request": (
+        lambda w, u: GPRequest.objects.filter(
+            cpts=w.cast.cpts, last_name="INSCRIT", created_by=u, status=GPRequest.Status.WAITING
+        ).exists(),
+        None,
+    ),
+    "gpmatching:import": (
+        lambda w, u: ImportBatch.objects.filter(
+            cpts=w.cast.cpts, filename="matrice-import.csv", status=ImportBatch.Status.PREVIEW
+        ).exists(),
+        None,
+    ),
+    "gpmatching:import_preview": (
+        lambda w, u: ImportBatch.objects.get(pk=w.gp.batch.pk).status == ImportBatch.Status.APPLIED
+        and GPRequest.objects.filter(last_name="IMPORTE").exists(),
+        None,
+    ),
+    "gpmatching:send": (
+        lambda w, u: Proposal.objects.get(pk=w.gp.draft.pk).status == Proposal.Status.SENT,
+        None,
+    ),
+    "aci:sign": (
+        lambda w, u: _aci_model("Contract").objects.filter(cpts=w.cast.cpts, population=41000).exists(),
+        None,
+    ),
+    "aci:mission_dates": (
+        lambda w, u: _aci_model("ContractMission")
+        .objects.filter(pk=w.aci.access_mission.pk, started_on="2025-03-01")
+        .exists(),
+        None,
+    ),
+    "aci:amend": (
+        lambda w, u: _aci_model("Amendment").objects.filter(after={"mission": "quality"}).exists(),
+        None,
+    ),
+    "aci:recompute": (
+        lambda w, u: _aci_model("Schedule").objects.filter(reason="Recalcul matrice").exists(),
+        None,
+    ),
+    "aci:payments": (
+        lambda w, u: _aci_model("ReceivedPayment").objects.filter(label="Versement matrice").exists(),
+        None,
+    ),
+    "aci:budget": (
+        lambda w, u: _aci_model("BudgetLine").objects.filter(category="staff", amount=5000).exists(),
+        None,
+    ),
+    "aci:expenses": (
+        lambda w, u: _aci_model("Expense").objects.filter(label="Dépense matrice").exists(),
+        None,
+    ),
+    "aci:expense_delete": (
+        lambda w, u: not _aci_model("Expense").objects.filter(pk=w.aci.expense_to_delete.pk).exists(),
+        None,
+    ),
+    "aci:expenses_import": (
+        lambda w, u: _aci_model("Expense").objects.filter(label="Import matrice").exists(),
+        None,
+    ),
+    "aci:indicator_new": (
+        lambda w, u: _aci_model("Indicator").objects.filter(name="Indicateur matrice").exists(),
+        None,
+    ),
+    "aci:indicator_edit": (
+        lambda w, u: _aci_model("Indicator").objects.filter(name="Dépistage renommé").exists(),
+        None,
+    ),
+    "aci:indicator_steps": (
+        lambda w, u: _aci_model("IndicatorStep")
+        .objects.filter(indicator=w.aci.manual, contract_year=2)
+        .exists(),
+        None,
+    ),
+    "aci:indicator_result": (
+        lambda w, u: _aci_model("IndicatorResult")
+        .objects.filter(indicator=w.aci.manual, contract_year=1, value="71.5")
+        .exists(),
+        None,
+    ),
+    "aci:evidence_add": (
+        lambda w, u: _aci_model("Evidence").objects.filter(title="Preuve matrice").exists(),
+        None,
+    ),
+    "aci:evidence_delete": (
+        lambda w, u: not _aci_model("Evidence").objects.filter(pk=w.aci.evidence_to_delete.pk).exists(),
+        None,
+    ),
+    "aci:close_year": (
+        lambda w, u: _aci_model("IndicatorResult")
+        .objects.filter(indicator=w.aci.computed, contract_year=1, computed=True)
+        .exists(),
+        None,
+    ),
+    "gpmatching:matching": (
+        lambda w, u: MatchingRun.objects.filter(cpts=w.cast.cpts, started_by=u).exists(),
+        None,
+    ),
     "gpmatching:policy": (lambda w, u: Policy.objects.filter(cpts=w.cast.cpts, ald=35).exists(), None),
-    "gpmatching:my_capacity": (lambda w, u: Capacity.objects.get(pk=w.gp.capacity.pk).patients == 900,
-                               lambda role: role in GP_CAPACITY_EDITORS),
-    "gpmatching:answer": (lambda w, u: Proposal.objects.get(pk=w.gp.sent.pk).status == Proposal.Status.ACCEPTED,
-                          lambda role: role in GP_DOCTORS),
+    "gpmatching:my_capacity": (
+        lambda w, u: Capacity.objects.get(pk=w.gp.capacity.pk).patients == 900,
+        lambda role: role in GP_CAPACITY_EDITORS,
+    ),
+    "gpmatching:answer": (
+        lambda w, u: Proposal.objects.get(pk=w.gp.sent.pk).status == Proposal.Status.ACCEPTED,
+        lambda role: role in GP_DOCTORS,
+    ),
 }
 
 
@@ -1245,13 +2064,20 @@ def assert_writes(role: str, world: World):
     for name, (done, applies) in EFFECTS.items():
         allowed = verdict(PAGE_ACCESS[name]["POST"], role) == OK and (applies is None or applies(role))
         assert done(world, user) == allowed, f"{role} POST {name}: " + (
-            "autorisé mais sans effet (données refusées ?)" if allowed else "refusé mais effectué")
+            "autorisé mais sans effet (données refusées ?)" if allowed else "refusé mais effectué"
+        )
 
 
 def test_every_page_write_has_an_effect_check():
     posts = {name for name, access in PAGE_ACCESS.items() if "POST" in access}
-    no_lasting_effect = {"accounts:login", "accounts:logout", "accounts:otp_verify", "accounts:otp_setup",
-                         "accounts:recovery_codes", "accounts:password_reset"}
+    no_lasting_effect = {
+        "accounts:login",
+        "accounts:logout",
+        "accounts:otp_verify",
+        "accounts:otp_setup",
+        "accounts:recovery_codes",
+        "accounts:password_reset",
+    }
     assert posts - no_lasting_effect == set(EFFECTS)
 
 
@@ -1288,28 +2114,50 @@ API_CALLS: dict[str, Call] = {
     "api:add_commune": Call(_cpts_path("/territory/communes"), body=lambda w, r: {"insee": w.free_commune}),
     "api:add_epci": Call(_cpts_path("/territory/epci"), body=lambda w, r: {"siren": w.free_epci}),
     "api:remove_commune": Call(lambda w: f"/api/cpts/{w.slug}/territory/communes/{w.cpts_commune}"),
-    "api:add_structure": Call(_cpts_path("/structures"), body=lambda w, r: {"name": "MSP API", "kind": "msp"}, ok=201),
-    "api:create_request": Call(_cpts_path("/membership-requests"), body=lambda w, r: {"message": "Bonjour"},
-                               ok=lambda role: 400 if role in CPTS_MEMBERS else 201),  # 400: déjà membre
-    "api:accept_request": Call(lambda w: f"/api/cpts/{w.slug}/membership-requests/{w.request_to_accept.pk}/accept",
-                               body=lambda w, r: {"role": "member"}),
-    "api:refuse_request": Call(lambda w: f"/api/cpts/{w.slug}/membership-requests/{w.request_to_refuse.pk}/refuse",
-                               body=lambda w, r: {"reason": "Hors territoire."}),
+    "api:add_structure": Call(
+        _cpts_path("/structures"), body=lambda w, r: {"name": "MSP API", "kind": "msp"}, ok=201
+    ),
+    "api:create_request": Call(
+        _cpts_path("/membership-requests"),
+        body=lambda w, r: {"message": "Bonjour"},
+        ok=lambda role: 400 if role in CPTS_MEMBERS else 201,
+    ),  # 400: déjà membre
+    "api:accept_request": Call(
+        lambda w: f"/api/cpts/{w.slug}/membership-requests/{w.request_to_accept.pk}/accept",
+        body=lambda w, r: {"role": "member"},
+    ),
+    "api:refuse_request": Call(
+        lambda w: f"/api/cpts/{w.slug}/membership-requests/{w.request_to_refuse.pk}/refuse",
+        body=lambda w, r: {"reason": "Hors territoire."},
+    ),
     "api:search_directory": Call(_cpts_path("/directory/search")),
-    "api:get_professional": Call(lambda w: f"/api/cpts/{w.slug}/directory/professionals/"
-                                           f"{w.cast.member.professional_id}"),
+    "api:get_professional": Call(
+        lambda w: f"/api/cpts/{w.slug}/directory/professionals/{w.cast.member.professional_id}"
+    ),
     "api:offer": Call(_cpts_path("/offer")),
-    "api:nearest": Call(_cpts_path("/directory/nearest"), query={"lat": "45.76", "lon": "5.69", "profession": "10"}),
+    "api:nearest": Call(
+        _cpts_path("/directory/nearest"), query={"lat": "45.76", "lon": "5.69", "profession": "10"}
+    ),
     "api:list_news": Call(_cpts_path("/news")),
     "api:get_news_post": Call(lambda w: f"/api/cpts/{w.slug}/news/{w.news.post.pk}"),
-    "api:add_news_comment": Call(lambda w: f"/api/cpts/{w.slug}/news/{w.news.post.pk}/comments",
-                                 body=lambda w, r: {"body": "Commentaire par l'API"}, ok=201),
-    "api:list_snp_slots": Call(_cpts_path("/snp/slots"), query={"window": "48h", "lat": "45.76", "lon": "5.69"}),
-    "api:book_snp_slot": Call(lambda w: f"/api/cpts/{w.slug}/snp/slots/{w.snp.api_slot.pk}/bookings",
-                              body=lambda w, r: SNP_PATIENT, ok=201),
-    "api:cancel_snp_booking": Call(lambda w: f"/api/cpts/{w.slug}/snp/bookings/{w.snp.api_to_cancel.pk}/cancel",
-                                   body=lambda w, r: {"reason": "Matrice"},
-                                   ok=lambda role: 200 if role in SNP_BOOKING_SEERS else 403),
+    "api:add_news_comment": Call(
+        lambda w: f"/api/cpts/{w.slug}/news/{w.news.post.pk}/comments",
+        body=lambda w, r: {"body": "Commentaire par l'API"},
+        ok=201,
+    ),
+    "api:list_snp_slots": Call(
+        _cpts_path("/snp/slots"), query={"window": "48h", "lat": "45.76", "lon": "5.69"}
+    ),
+    "api:book_snp_slot": Call(
+        lambda w: f"/api/cpts/{w.slug}/snp/slots/{w.snp.api_slot.pk}/bookings",
+        body=lambda w, r: SNP_PATIENT,
+        ok=201,
+    ),
+    "api:cancel_snp_booking": Call(
+        lambda w: f"/api/cpts/{w.slug}/snp/bookings/{w.snp.api_to_cancel.pk}/cancel",
+        body=lambda w, r: {"reason": "Matrice"},
+        ok=lambda role: 200 if role in SNP_BOOKING_SEERS else 403,
+    ),
     "api:gp_indicators": Call(_cpts_path("/gp/indicators")),  # figures without identity
     "api:aci_contract": Call(_cpts_path("/aci/contract")),
     "api:aci_schedule": Call(_cpts_path("/aci/schedule")),
@@ -1335,7 +2183,9 @@ def test_api(role, world, client_as, reference_tables_unchanged):
         else:
             method, rule = API_ACCESS[name]
             kind = verdict(rule, role)
-            status = {LOGIN: 401, FORBIDDEN: 403}.get(kind) or (call.ok(role) if callable(call.ok) else call.ok)
+            status = {LOGIN: 401, FORBIDDEN: 403}.get(kind) or (
+                call.ok(role) if callable(call.ok) else call.ok
+            )
         what = f"{role} {method} {name}"
         writes = method != "GET"
         watch = writes and kind != OK
@@ -1347,8 +2197,9 @@ def test_api(role, world, client_as, reference_tables_unchanged):
                 response = client.delete(path)
             else:
                 response = client.post(path, body, content_type="application/json")
-        assert response.status_code == status, f"{what}: attendu {status}, obtenu {response.status_code} " \
-                                               f"{response.content[:300]!r}"
+        assert response.status_code == status, (
+            f"{what}: attendu {status}, obtenu {response.status_code} {response.content[:300]!r}"
+        )
         if kind == OK and status < 300 and method != "GET" or name in ("api:get_cpts", "api:list_members"):
             assert response["Content-Type"].startswith("application/json")
 
@@ -1361,7 +2212,11 @@ def test_refused_api_write_with_token_changes_nothing(world, client):
     # A first use stores the token's last use (then at most once a minute): before the snapshot.
     assert client.get("/api/cpts", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
     before = snapshot()
-    response = client.post(f"/api/cpts/{world.slug}/territory/communes", json.dumps({"insee": world.free_commune}),
-                           content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    response = client.post(
+        f"/api/cpts/{world.slug}/territory/communes",
+        json.dumps({"insee": world.free_commune}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
     assert response.status_code == 403
     assert_unchanged(before, snapshot(), "member token POST territory")

@@ -57,12 +57,25 @@ def api_world(django_db_setup, django_db_blocker):
         try:
             cast = make_cast()
             seed_aci(cast.cpts)
-            news.publish_post(cast.cpts, cast.coordinator, kind=Post.Kind.ANNOUNCEMENT, pinned=True,
-                              title="Bienvenue", body="Le fil de la CPTS.")
-            event = news.publish_post(cast.cpts, cast.coordinator, kind=Post.Kind.EVENT, title="Soirée RCP",
-                                      body="Plaies chroniques.", event_time=dt.time(19, 30),
-                                      event_date=timezone.localdate() + dt.timedelta(days=7),
-                                      place="Salle des fêtes", commune_insee="01034")
+            news.publish_post(
+                cast.cpts,
+                cast.coordinator,
+                kind=Post.Kind.ANNOUNCEMENT,
+                pinned=True,
+                title="Bienvenue",
+                body="Le fil de la CPTS.",
+            )
+            event = news.publish_post(
+                cast.cpts,
+                cast.coordinator,
+                kind=Post.Kind.EVENT,
+                title="Soirée RCP",
+                body="Plaies chroniques.",
+                event_time=dt.time(19, 30),
+                event_date=timezone.localdate() + dt.timedelta(days=7),
+                place="Salle des fêtes",
+                commune_insee="01034",
+            )
             news.add_comment(event, cast.member, "J'y serai.")
             news.delete_comment(news.add_comment(event, cast.member, "Erreur"), cast.member)
             _, TOKEN["raw"] = APIToken.issue(cast.coordinator)
@@ -75,9 +88,17 @@ def api_world(django_db_setup, django_db_blocker):
 
 
 @schema.parametrize()
-@settings(max_examples=8, derandomize=True, database=None, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.filter_too_much])
+@settings(
+    max_examples=8,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
 def test_api_answers_as_documented(case, api_world, db):
     if "slug" in (case.path_parameters or {}):  # the CPTS with data, not a random slug (always 404)
         case.path_parameters["slug"] = api_world["cast"].cpts.slug

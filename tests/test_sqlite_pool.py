@@ -9,8 +9,14 @@ from opencpts.sqlite_pool import base as pool
 
 @pytest.fixture
 def handler(tmp_path, django_db_blocker):
-    settings = {"default": {"ENGINE": "opencpts.sqlite_pool", "NAME": str(tmp_path / "pool.sqlite3"), "POOL_SIZE": 2,
-                            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;"}}}
+    settings = {
+        "default": {
+            "ENGINE": "opencpts.sqlite_pool",
+            "NAME": str(tmp_path / "pool.sqlite3"),
+            "POOL_SIZE": 2,
+            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;"},
+        }
+    }
     handler = ConnectionHandler(settings)
     with django_db_blocker.unblock():
         yield handler
@@ -60,7 +66,12 @@ def test_the_pool_is_bounded(handler):
 
 
 def test_off_for_memory_databases(django_db_blocker):
-    handler = ConnectionHandler({"default": {"ENGINE": "opencpts.sqlite_pool", "NAME": ":memory:", "POOL_SIZE": 2}})
+    handler = ConnectionHandler(
+        {"default": {"ENGINE": "opencpts.sqlite_pool", "NAME": ":memory:", "POOL_SIZE": 2}}
+    )
     with django_db_blocker.unblock():
         assert handler["default"]._pool() is None
-    assert connections["default"].settings_dict.get("POOL_SIZE") in (0, None)  # the test runner's own databases
+    assert connections["default"].settings_dict.get("POOL_SIZE") in (
+        0,
+        None,
+    )  # the test runner's own databases

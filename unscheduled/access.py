@@ -40,8 +40,9 @@ def can_manage(user, cpts: CPTS, professional) -> bool:
 
 def require_manage(user, cpts: CPTS, professional) -> None:
     if not can_manage(user, cpts, professional):
-        raise PermissionDenied("Seuls le professionnel, les personnes qu'il a désignées et la coordination gèrent ses "
-                               "créneaux.")
+        raise PermissionDenied(
+            "Seuls le professionnel, les personnes qu'il a désignées et la coordination gèrent ses créneaux."
+        )
 
 
 def require_use(user, cpts: CPTS) -> None:

@@ -33,7 +33,9 @@ class SlotTaken(ActionError):
     """The slot was booked by someone else first."""
 
     def __init__(self):
-        super().__init__("Ce créneau vient d'être réservé par quelqu'un d'autre : choisissez-en un autre.", "slot")
+        super().__init__(
+            "Ce créneau vient d'être réservé par quelqu'un d'autre : choisissez-en un autre.", "slot"
+        )
 
 
 def _clean_patient(family_name, given_names, birth_date, phone, email, motif) -> dict:
@@ -58,8 +60,14 @@ def _clean_patient(family_name, given_names, birth_date, phone, email, motif) ->
         raise ActionError("Motif : décrivez en quelques mots le besoin de soins.", "motif")
     if len(motif) > 300:
         raise ActionError("Motif : 300 caractères au plus.", "motif")
-    return {"family_name": family_name.upper(), "given_names": given_names, "birth_date": birth_date,
-            "phone": phone, "email": email, "motif": motif}
+    return {
+        "family_name": family_name.upper(),
+        "given_names": given_names,
+        "birth_date": birth_date,
+        "phone": phone,
+        "email": email,
+        "motif": motif,
+    }
 
 
 def _bookable(slot: Slot) -> None:
@@ -72,8 +80,9 @@ def _bookable(slot: Slot) -> None:
 def _insert(slot: Slot, by, patient: dict, rescheduled_from: Booking | None = None) -> Booking:
     try:
         with transaction.atomic():  # a savepoint: the losing insert is rolled back alone
-            booking = Booking.objects.create(cpts_id=slot.cpts_id, slot=slot, booked_by=by,
-                                             rescheduled_from=rescheduled_from, **patient)
+            booking = Booking.objects.create(
+                cpts_id=slot.cpts_id, slot=slot, booked_by=by, rescheduled_from=rescheduled_from, **patient
+            )
     except IntegrityError:
         raise SlotTaken() from None
     Slot.objects.filter(pk=slot.pk).update(status=Slot.Status.BOOKED)
@@ -81,8 +90,18 @@ def _insert(slot: Slot, by, patient: dict, rescheduled_from: Booking | None = No
     return booking
 
 
-def book(slot: Slot, by, *, family_name: str, given_names: str, motif: str, phone: str = "", email: str = "",
-         birth_date: dt.date | None = None, origin: str = "") -> Booking:
+def book(
+    slot: Slot,
+    by,
+    *,
+    family_name: str,
+    given_names: str,
+    motif: str,
+    phone: str = "",
+    email: str = "",
+    birth_date: dt.date | None = None,
+    origin: str = "",
+) -> Booking:
     """``origin``: set when the booking comes from the national SAS (the ``origin`` parameter it adds to the
     slot's link); such a booking is marked regulated."""
     access.require_use(by, slot.cpts)
@@ -93,20 +112,30 @@ def book(slot: Slot, by, *, family_name: str, given_names: str, motif: str, phon
     with transaction.atomic():
         _bookable(slot)
         booking = _insert(slot, by, patient)
-        record(AuditEntry.Action.DECISION, obj=booking, cpts_id=booking.cpts_id,
-               details={"decision": "snp_booked", "slot_id": slot.pk, "regulated": booking.regulated})
+        record(
+            AuditEntry.Action.DECISION,
+            obj=booking,
+            cpts_id=booking.cpts_id,
+            details={"decision": "snp_booked", "slot_id": slot.pk, "regulated": booking.regulated},
+        )
         transaction.on_commit(lambda: _after_booking(booking.pk, "booked"), robust=True)
     return booking
 
 
 def _require_closer(booking: Booking, by) -> None:
     if not (booking.booked_by_id == by.pk or access.can_manage(by, booking.cpts, booking.slot.professional)):
-        raise PermissionDenied("Seuls la personne qui a réservé, le professionnel et la coordination modifient "
-                               "cette réservation.")
+        raise PermissionDenied(
+            "Seuls la personne qui a réservé, le professionnel et la coordination modifient "
+            "cette réservation."
+        )
 
 
 def _locked(booking: Booking) -> Booking:
-    return Booking.objects.select_for_update().select_related("slot", "cpts", "slot__professional").get(pk=booking.pk)
+    return (
+        Booking.objects.select_for_update()
+        .select_related("slot", "cpts", "slot__professional")
+        .get(pk=booking.pk)
+    )
 
 
 def cancel(booking: Booking, by, reason: str = "") -> Booking:
@@ -117,7 +146,11 @@ def cancel(booking: Booking, by, reason: str = "") -> Booking:
         if booking.status != Booking.Status.BOOKED:
             raise ActionError("Cette réservation n'est plus active.")
         booking.status, booking.closed_at, booking.closed_by, booking.cancel_reason = (
-            Booking.Status.CANCELLED, timezone.now(), by, reason)
+            Booking.Status.CANCELLED,
+            timezone.now(),
+            by,
+            reason,
+        )
         booking.save(update_fields=["status", "closed_at", "closed_by", "cancel_reason"])
         Slot.objects.filter(pk=booking.slot_id).update(status=Slot.Status.FREE)
         record_bulk("update", Slot, [booking.slot_id], ["status"], cpts_id=booking.cpts_id)
@@ -137,11 +170,26 @@ def reschedule(booking: Booking, by, new_slot: Slot) -> Booking:
         if new_slot.pk == old.slot_id:
             raise ActionError("Choisissez un autre créneau que l'actuel.", "slot")
         _bookable(new_slot)
-        patient = {f: getattr(old, f) for f in ("family_name", "given_names", "birth_date", "phone", "email", "motif",
-                                                "regulated", "origin")}
+        patient = {
+            f: getattr(old, f)
+            for f in (
+                "family_name",
+                "given_names",
+                "birth_date",
+                "phone",
+                "email",
+                "motif",
+                "regulated",
+                "origin",
+            )
+        }
         new = _insert(new_slot, by, patient, rescheduled_from=old)
         old.status, old.closed_at, old.closed_by, old.cancel_reason = (
-            Booking.Status.CANCELLED, timezone.now(), by, f"Reporté (réservation n° {new.pk})")
+            Booking.Status.CANCELLED,
+            timezone.now(),
+            by,
+            f"Reporté (réservation n° {new.pk})",
+        )
         old.save(update_fields=["status", "closed_at", "closed_by", "cancel_reason"])
         Slot.objects.filter(pk=old.slot_id).update(status=Slot.Status.FREE)
         record_bulk("update", Slot, [old.slot_id], ["status"], cpts_id=old.cpts_id)
@@ -153,8 +201,9 @@ def mark_outcome(booking: Booking, by, honoured: bool) -> Booking:
     """The professional (or a delegate, or the coordination) says whether the patient came; not before the
     slot's start."""
     if not access.can_manage(by, booking.cpts, booking.slot.professional):
-        raise PermissionDenied("Seuls le professionnel, ses délégués et la coordination indiquent si le patient "
-                               "est venu.")
+        raise PermissionDenied(
+            "Seuls le professionnel, ses délégués et la coordination indiquent si le patient est venu."
+        )
     with transaction.atomic():
         booking = _locked(booking)
         if booking.status not in (Booking.Status.BOOKED, Booking.Status.HONOURED, Booking.Status.NO_SHOW):
@@ -171,13 +220,18 @@ def confirmation_text(booking: Booking) -> str:
     slot = booking.slot
     start = slot.start.astimezone(PARIS)
     pro = slot.professional
-    who = " ".join(p for p in (pro.civility.title() if pro.civility else "", pro.first_name, pro.last_name) if p)
+    who = " ".join(
+        p for p in (pro.civility.title() if pro.civility else "", pro.first_name, pro.last_name) if p
+    )
     place = slot.place
     where = {"HH": "à votre domicile", "VR": "en téléconsultation (le lien vous sera envoyé)"}.get(
-        slot.modality, f"{place.label or ''} {place.address}, {place.postal_code}".strip(" ,"))
-    return (f"Rendez-vous confirmé le {start:%d/%m/%Y} à {start:%H:%M} avec {who}, {where}. "
-            f"En cas d'empêchement, prévenez le cabinet{f' au {place.phone}' if place.phone else ''}. "
-            f"{booking.cpts.name}")
+        slot.modality, f"{place.label or ''} {place.address}, {place.postal_code}".strip(" ,")
+    )
+    return (
+        f"Rendez-vous confirmé le {start:%d/%m/%Y} à {start:%H:%M} avec {who}, {where}. "
+        f"En cas d'empêchement, prévenez le cabinet{f' au {place.phone}' if place.phone else ''}. "
+        f"{booking.cpts.name}"
+    )
 
 
 def _after_booking(booking_id: int, what: str) -> None:
@@ -186,8 +240,9 @@ def _after_booking(booking_id: int, what: str) -> None:
     slot = booking.slot
     from accounts.models import User
 
-    professional_users = list(User.objects.filter(professional=slot.professional, is_active=True)
-                              .values_list("pk", flat=True))
+    professional_users = list(
+        User.objects.filter(professional=slot.professional, is_active=True).values_list("pk", flat=True)
+    )
     try:
         from notifications.delivery import Subject, notify
         from notifications.models import Kind
@@ -196,16 +251,26 @@ def _after_booking(booking_id: int, what: str) -> None:
         kind = Kind.SNP_BOOKED if what == "booked" else Kind.SNP_CANCELLED
         words = "Créneau réservé" if what == "booked" else "Réservation annulée"
         url = reverse("unscheduled:mine", args=[booking.cpts.slug])
-        notify(Subject(cpts_id=booking.cpts_id, kind=kind, topic=f"snp.{slot.pk}.{booking.pk}", url=url,
-                       texts=lambda n: (f"{words} : {start:%d/%m/%Y} à {start:%H:%M}",
-                                        f"{words} sur l'un de vos créneaux de soins non programmés"),
-                       object_id=booking.pk),
-               [u for u in professional_users if u != booking.booked_by_id])
+        notify(
+            Subject(
+                cpts_id=booking.cpts_id,
+                kind=kind,
+                topic=f"snp.{slot.pk}.{booking.pk}",
+                url=url,
+                texts=lambda n: (
+                    f"{words} : {start:%d/%m/%Y} à {start:%H:%M}",
+                    f"{words} sur l'un de vos créneaux de soins non programmés",
+                ),
+                object_id=booking.pk,
+            ),
+            [u for u in professional_users if u != booking.booked_by_id],
+        )
     except LookupError:
         pass
     if what == "booked":
-        sent = patient_messages.send(patient_messages.PatientMessage(booking.phone, booking.email,
-                                                                   confirmation_text(booking)))
+        sent = patient_messages.send(
+            patient_messages.PatientMessage(booking.phone, booking.email, confirmation_text(booking))
+        )
         with transaction.atomic():
             Booking.objects.filter(pk=booking.pk).update(confirmation=sent)
             record_bulk("update", Booking, [booking.pk], ["confirmation"], cpts_id=booking.cpts_id)

@@ -25,11 +25,33 @@ MOTIFS = ["Fièvre", "Douleur aiguë", "Infection urinaire", "Pansement", "Plaie
 
 # (weekdays, from, to, minutes, modality, motifs, visibility) for the 1st, 2nd, 3rd professional.
 PLANS = [
-    ([0, 1, 2, 3, 4], dt.time(12), dt.time(13), 15, Modality.CABINET, "Fièvre, douleur aiguë, infection urinaire",
-     ["PRO", "SNP", "CPTS"]),
-    ([0, 1, 2, 3, 4, 5], dt.time(17, 30), dt.time(19), 20, Modality.HOME, "Pansement, injection, surveillance",
-     ["SNP", "CPTS"]),
-    ([1, 3, 5], dt.time(9), dt.time(11), 20, Modality.CABINET, "Petite traumatologie, plaie", ["PRO", "CPTS"]),
+    (
+        [0, 1, 2, 3, 4],
+        dt.time(12),
+        dt.time(13),
+        15,
+        Modality.CABINET,
+        "Fièvre, douleur aiguë, infection urinaire",
+        ["PRO", "SNP", "CPTS"],
+    ),
+    (
+        [0, 1, 2, 3, 4, 5],
+        dt.time(17, 30),
+        dt.time(19),
+        20,
+        Modality.HOME,
+        "Pansement, injection, surveillance",
+        ["SNP", "CPTS"],
+    ),
+    (
+        [1, 3, 5],
+        dt.time(9),
+        dt.time(11),
+        20,
+        Modality.CABINET,
+        "Petite traumatologie, plaie",
+        ["PRO", "CPTS"],
+    ),
 ]
 
 
@@ -38,12 +60,20 @@ def seed_unscheduled(cpts: CPTS) -> bool:
     """Returns True when patterns were created, False when the CPTS had some already (or nobody fits)."""
     if scoped(AvailabilityPattern, cpts).exists():
         return False
-    coordinator = (scoped(Membership, cpts).filter(role=Role.COORDINATOR, active=True).select_related("user")
-                   .order_by("pk").first())
+    coordinator = (
+        scoped(Membership, cpts)
+        .filter(role=Role.COORDINATOR, active=True)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
     if coordinator is None:
         return False
-    members = (scoped(Membership, cpts).filter(active=True, user__professional__isnull=False)
-               .select_related("user__professional"))
+    members = (
+        scoped(Membership, cpts)
+        .filter(active=True, user__professional__isnull=False)
+        .select_related("user__professional")
+    )
     demo_first = sorted(members, key=lambda m: (not m.user.email.startswith(("medecin@", "bureau@")), m.pk))
     today = timezone.localdate()
     created = 0
@@ -51,15 +81,29 @@ def seed_unscheduled(cpts: CPTS) -> bool:
         if created == len(PLANS):
             break
         pro = membership.user.professional
-        place = (PracticePlace.objects.filter(professional=pro, active=True, latitude__isnull=False)
-                 .order_by("-is_primary", "pk").first())
+        place = (
+            PracticePlace.objects.filter(professional=pro, active=True, latitude__isnull=False)
+            .order_by("-is_primary", "pk")
+            .first()
+        )
         if place is None:
             continue
         weekdays, start, end, minutes, modality, motifs, visibility = PLANS[created]
-        slots.create_pattern(cpts, coordinator.user, pro, place=place, weekdays=weekdays, start_time=start,
-                             end_time=end, slot_minutes=minutes, valid_from=today,
-                             valid_until=today + dt.timedelta(days=180), modality=modality, motifs=motifs,
-                             visibility=visibility)
+        slots.create_pattern(
+            cpts,
+            coordinator.user,
+            pro,
+            place=place,
+            weekdays=weekdays,
+            start_time=start,
+            end_time=end,
+            slot_minutes=minutes,
+            valid_from=today,
+            valid_until=today + dt.timedelta(days=180),
+            modality=modality,
+            motifs=motifs,
+            visibility=visibility,
+        )
         created += 1
     seed_history(cpts, coordinator.user)
     return created > 0
@@ -84,36 +128,68 @@ def seed_history(cpts: CPTS, by, rng_seed: int = 2026) -> int:
             moment = dt.datetime.combine(day, start, tzinfo=PARIS)
             finish = dt.datetime.combine(day, end, tzinfo=PARIS)
             while moment + dt.timedelta(minutes=minutes) <= finish:
-                new_slots.append(Slot(
-                    cpts=cpts, professional=pattern.professional, place=pattern.place, start=moment,
-                    end=moment + dt.timedelta(minutes=minutes), modality=modality, motifs=motifs, created_by=by,
-                    show_pro=pattern.show_pro, show_snp=pattern.show_snp, show_cpts=pattern.show_cpts,
-                    show_public=pattern.show_public))
+                new_slots.append(
+                    Slot(
+                        cpts=cpts,
+                        professional=pattern.professional,
+                        place=pattern.place,
+                        start=moment,
+                        end=moment + dt.timedelta(minutes=minutes),
+                        modality=modality,
+                        motifs=motifs,
+                        created_by=by,
+                        show_pro=pattern.show_pro,
+                        show_snp=pattern.show_snp,
+                        show_cpts=pattern.show_cpts,
+                        show_public=pattern.show_public,
+                    )
+                )
                 moment += dt.timedelta(minutes=minutes)
     Slot.objects.bulk_create(new_slots, batch_size=1000)
-    created = list(scoped(Slot, cpts).filter(start__lt=dt.datetime.combine(today, dt.time(0), tzinfo=PARIS))
-                   .order_by("start", "pk"))
+    created = list(
+        scoped(Slot, cpts)
+        .filter(start__lt=dt.datetime.combine(today, dt.time(0), tzinfo=PARIS))
+        .order_by("start", "pk")
+    )
     bookings, booked_slots = [], []
     for slot in created:
         if rng.random() >= 0.7:
             continue
         draw = rng.random()
-        status = (Booking.Status.HONOURED if draw < 0.88 else Booking.Status.NO_SHOW if draw < 0.93
-                  else Booking.Status.CANCELLED)
+        status = (
+            Booking.Status.HONOURED
+            if draw < 0.88
+            else Booking.Status.NO_SHOW
+            if draw < 0.93
+            else Booking.Status.CANCELLED
+        )
         booked_at = slot.start - dt.timedelta(hours=rng.choice([1, 2, 3, 5, 8, 20, 26, 40]))
-        bookings.append(Booking(
-            cpts=cpts, slot=slot, status=status, family_name="PATIENT FICTIF", given_names=f"N° {len(bookings) + 1}",
-            motif=rng.choice(MOTIFS), booked_by=by, regulated=rng.random() < 0.15, closed_at=slot.end, closed_by=by,
-            cancel_reason="Annulé par le patient" if status == Booking.Status.CANCELLED else "",
-            booked_at=booked_at))
+        bookings.append(
+            Booking(
+                cpts=cpts,
+                slot=slot,
+                status=status,
+                family_name="PATIENT FICTIF",
+                given_names=f"N° {len(bookings) + 1}",
+                motif=rng.choice(MOTIFS),
+                booked_by=by,
+                regulated=rng.random() < 0.15,
+                closed_at=slot.end,
+                closed_by=by,
+                cancel_reason="Annulé par le patient" if status == Booking.Status.CANCELLED else "",
+                booked_at=booked_at,
+            )
+        )
         if status != Booking.Status.CANCELLED:
             booked_slots.append(slot.pk)
     Booking.objects.bulk_create(bookings, batch_size=1000)
-    saved = list(scoped(Booking, cpts).filter(slot__start__lt=dt.datetime.combine(today, dt.time(0), tzinfo=PARIS)))
+    saved = list(
+        scoped(Booking, cpts).filter(slot__start__lt=dt.datetime.combine(today, dt.time(0), tzinfo=PARIS))
+    )
     stamps = {b.slot_id: b.booked_at for b in bookings}
     for booking in saved:
         booking.booked_at = stamps[booking.slot_id]
     Booking.objects.bulk_update(saved, ["booked_at"], batch_size=1000)  # auto_now_add set "now" on insert
     for i in range(0, len(booked_slots), 500):
-        Slot.objects.filter(pk__in=booked_slots[i:i + 500]).update(status=Slot.Status.BOOKED)
+        Slot.objects.filter(pk__in=booked_slots[i : i + 500]).update(status=Slot.Status.BOOKED)
     return len(created)

@@ -14,14 +14,25 @@ TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 def _visibility_field():
     # Not required here: the rule (slots.clean_visibility) explains in French why a choice is needed.
-    return forms.MultipleChoiceField(label="Visible par", choices=Visibility.choices, required=False,
-                                     widget=forms.CheckboxSelectMultiple, help_text=VISIBILITY_HELP)
+    return forms.MultipleChoiceField(
+        label="Visible par",
+        choices=Visibility.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=VISIBILITY_HELP,
+    )
 
 
 class PlaceChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, place):
-        where = ", ".join(p for p in (place.address, f"{place.postal_code} {place.commune.name if place.commune_id else ''}"
-                                      .strip()) if p)
+        where = ", ".join(
+            p
+            for p in (
+                place.address,
+                f"{place.postal_code} {place.commune.name if place.commune_id else ''}".strip(),
+            )
+            if p
+        )
         return f"{place.label or 'Lieu'} — {where}" if where else (place.label or f"Lieu n° {place.pk}")
 
 
@@ -33,7 +44,9 @@ class _ProfessionalForm(forms.Form):
         if "place" in self.fields:
             qs = PracticePlace.objects.none()
             if professional is not None:
-                qs = PracticePlace.objects.filter(professional=professional, active=True).select_related("commune")
+                qs = PracticePlace.objects.filter(professional=professional, active=True).select_related(
+                    "commune"
+                )
             self.fields["place"].queryset = qs.order_by("-is_primary", "pk")
 
 
@@ -43,22 +56,34 @@ class PublishForm(_ProfessionalForm):
     at = forms.TimeField(label="Heure", widget=TIME)
     minutes = forms.IntegerField(label="Durée (minutes)", initial=20)
     modality = forms.ChoiceField(label="Modalité", choices=Modality.choices, initial=Modality.CABINET)
-    motifs = forms.CharField(label="Motifs acceptés", max_length=300, required=False,
-                             help_text="Facultatif, par exemple : fièvre, douleur aiguë, plaie.")
+    motifs = forms.CharField(
+        label="Motifs acceptés",
+        max_length=300,
+        required=False,
+        help_text="Facultatif, par exemple : fièvre, douleur aiguë, plaie.",
+    )
     visibility = _visibility_field()
 
 
 class PatternForm(_ProfessionalForm):
-    weekdays = forms.TypedMultipleChoiceField(label="Jours", coerce=int, required=False,
-                                              choices=[(i, d.capitalize()) for i, d in enumerate(WEEKDAYS)],
-                                              widget=forms.CheckboxSelectMultiple)
+    weekdays = forms.TypedMultipleChoiceField(
+        label="Jours",
+        coerce=int,
+        required=False,
+        choices=[(i, d.capitalize()) for i, d in enumerate(WEEKDAYS)],
+        widget=forms.CheckboxSelectMultiple,
+    )
     start_time = forms.TimeField(label="De", widget=TIME)
     end_time = forms.TimeField(label="À", widget=TIME)
     slot_minutes = forms.IntegerField(label="Durée d'un créneau (minutes)", initial=20)
     valid_from = forms.DateField(label="À partir du", widget=DATE)
     valid_until = forms.DateField(label="Jusqu'au", widget=DATE)
-    exceptions = forms.CharField(label="Jours exclus", required=False, max_length=2000,
-                                 help_text="Dates au format AAAA-MM-JJ séparées par des virgules (congés, jours fériés).")
+    exceptions = forms.CharField(
+        label="Jours exclus",
+        required=False,
+        max_length=2000,
+        help_text="Dates au format AAAA-MM-JJ séparées par des virgules (congés, jours fériés).",
+    )
     place = PlaceChoiceField(label="Lieu", queryset=PracticePlace.objects.none(), empty_label=None)
     modality = forms.ChoiceField(label="Modalité", choices=Modality.choices, initial=Modality.CABINET)
     motifs = forms.CharField(label="Motifs acceptés", max_length=300, required=False)
@@ -70,8 +95,12 @@ class PatternForm(_ProfessionalForm):
 
 
 class BulkForm(forms.Form):
-    ACTIONS = [("pause", "Mettre en pause"), ("resume", "Reprendre"), ("visibility", "Changer la visibilité"),
-               ("delete", "Supprimer")]
+    ACTIONS = [
+        ("pause", "Mettre en pause"),
+        ("resume", "Reprendre"),
+        ("visibility", "Changer la visibilité"),
+        ("delete", "Supprimer"),
+    ]
     slots = forms.TypedMultipleChoiceField(label="Créneaux", coerce=int, required=False)
     action = forms.ChoiceField(label="Action sur les créneaux sélectionnés", choices=ACTIONS)
     visibility = _visibility_field()
@@ -94,11 +123,19 @@ class BookForm(forms.Form):
     family_name = forms.CharField(label="Nom du patient", max_length=100)
     given_names = forms.CharField(label="Prénom(s)", max_length=150)
     birth_date = forms.DateField(label="Date de naissance", required=False, widget=DATE)
-    phone = forms.CharField(label="Téléphone", max_length=20, required=False,
-                            help_text="Pour la confirmation au patient : un téléphone ou un e-mail.")
+    phone = forms.CharField(
+        label="Téléphone",
+        max_length=20,
+        required=False,
+        help_text="Pour la confirmation au patient : un téléphone ou un e-mail.",
+    )
     email = forms.EmailField(label="E-mail", required=False)
-    motif = forms.CharField(label="Motif", max_length=300, widget=forms.Textarea(attrs={"rows": 3}),
-                            help_text="Quelques mots sur le besoin de soins.")
+    motif = forms.CharField(
+        label="Motif",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Quelques mots sur le besoin de soins.",
+    )
 
 
 class CancelForm(forms.Form):
@@ -114,13 +151,16 @@ class RescheduleForm(forms.Form):
 
 
 class SearchForm(forms.Form):
-    where = forms.CharField(label="Autour de (commune, code postal ou « latitude, longitude »)", required=False,
-                            max_length=100)
+    where = forms.CharField(
+        label="Autour de (commune, code postal ou « latitude, longitude »)", required=False, max_length=100
+    )
     radius_km = forms.FloatField(label="Rayon (km)", required=False, min_value=0.1, max_value=200, initial=20)
     window = forms.ChoiceField(label="Quand", choices=list(WINDOWS.items()), initial="24h")
     profession = forms.ChoiceField(label="Profession", required=False)
     specialty = forms.ChoiceField(label="Spécialité", required=False)
-    modality = forms.ChoiceField(label="Modalité", required=False, choices=[("", "Toutes")] + Modality.choices)
+    modality = forms.ChoiceField(
+        label="Modalité", required=False, choices=[("", "Toutes")] + Modality.choices
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -44,8 +44,10 @@ class Row:
 
 
 def _bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    return (dt.datetime.combine(first, dt.time(0), tzinfo=PARIS),
-            dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=PARIS))
+    return (
+        dt.datetime.combine(first, dt.time(0), tzinfo=PARIS),
+        dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=PARIS),
+    )
 
 
 def offered_slots(cpts: CPTS, first: dt.date, last: dt.date) -> QuerySet:
@@ -55,7 +57,9 @@ def offered_slots(cpts: CPTS, first: dt.date, last: dt.date) -> QuerySet:
 
 def live_bookings(cpts: CPTS, first: dt.date, last: dt.date) -> QuerySet:
     start, end = _bounds(first, last)
-    return Booking.objects.filter(cpts=cpts, status__in=Booking.LIVE, slot__start__gte=start, slot__start__lt=end)
+    return Booking.objects.filter(
+        cpts=cpts, status__in=Booking.LIVE, slot__start__gte=start, slot__start__lt=end
+    )
 
 
 KEYS = {"semaine": "week", "profession": "professional__profession_code", "commune": "place__commune_id"}
@@ -65,7 +69,11 @@ def _label(grouping: str, key) -> str:
     if key is None:
         return "Non renseignée"
     if grouping == "semaine":
-        return f"Semaine du {key.astimezone(PARIS):%d/%m/%Y}" if isinstance(key, dt.datetime) else f"Semaine du {key:%d/%m/%Y}"
+        return (
+            f"Semaine du {key.astimezone(PARIS):%d/%m/%Y}"
+            if isinstance(key, dt.datetime)
+            else f"Semaine du {key:%d/%m/%Y}"
+        )
     if grouping == "profession":
         return display("TRE_G15", key) or key
     return key
@@ -87,7 +95,9 @@ def table(cpts: CPTS, first: dt.date, last: dt.date, grouping: str = "semaine") 
     offered = {row[field]: row["n"] for row in slots.values(field).annotate(n=Count("pk")).order_by()}
     counts: dict = {}
     delays: dict = {}
-    for key, status, booked_at, start in bookings.values_list(booking_key, "status", "booked_at", "slot__start"):
+    for key, status, booked_at, start in bookings.values_list(
+        booking_key, "status", "booked_at", "slot__start"
+    ):
         c = counts.setdefault(key, {"booked": 0, "honoured": 0, "no_show": 0})
         c["booked"] += 1
         if status == "honoured":
@@ -104,9 +114,17 @@ def table(cpts: CPTS, first: dt.date, last: dt.date, grouping: str = "semaine") 
     for key in sorted(set(offered) | set(counts), key=lambda k: (k is None, str(k))):
         c = counts.get(key, {"booked": 0, "honoured": 0, "no_show": 0})
         label = names.get(key, key) if grouping == "commune" and key else _label(grouping, key)
-        rows.append(Row(str(key.date() if isinstance(key, dt.datetime) else key), label, offered.get(key, 0),
-                        c["booked"], c["honoured"], c["no_show"],
-                        round(statistics.median(delays[key]), 1) if delays.get(key) else None))
+        rows.append(
+            Row(
+                str(key.date() if isinstance(key, dt.datetime) else key),
+                label,
+                offered.get(key, 0),
+                c["booked"],
+                c["honoured"],
+                c["no_show"],
+                round(statistics.median(delays[key]), 1) if delays.get(key) else None,
+            )
+        )
     return rows
 
 
@@ -114,8 +132,21 @@ def summary(cpts: CPTS, first: dt.date, last: dt.date) -> Row:
     """The whole period in one row (what the ACI indicators read)."""
     offered = offered_slots(cpts, first, last).count()
     bookings = live_bookings(cpts, first, last)
-    agg = bookings.aggregate(booked=Count("pk"), honoured=Count("pk", filter=Q(status="honoured")),
-                             no_show=Count("pk", filter=Q(status="no_show")))
-    delays = [max(0.0, (start - at).total_seconds() / 3600) for at, start in bookings.values_list("booked_at", "slot__start")]
-    return Row("total", "Total", offered, agg["booked"], agg["honoured"], agg["no_show"],
-               round(statistics.median(delays), 1) if delays else None)
+    agg = bookings.aggregate(
+        booked=Count("pk"),
+        honoured=Count("pk", filter=Q(status="honoured")),
+        no_show=Count("pk", filter=Q(status="no_show")),
+    )
+    delays = [
+        max(0.0, (start - at).total_seconds() / 3600)
+        for at, start in bookings.values_list("booked_at", "slot__start")
+    ]
+    return Row(
+        "total",
+        "Total",
+        offered,
+        agg["booked"],
+        agg["honoured"],
+        agg["no_show"],
+        round(statistics.median(delays), 1) if delays else None,
+    )

@@ -35,10 +35,12 @@ VISIBILITY_AUDIENCES = {
 }
 # In OpenCPTS itself: every member of the CPTS finds the free slots whatever their types (unscheduled/search.py);
 # the SAS receives every slot with all its types and shows each one only to whom its types open it.
-VISIBILITY_HELP = ("Qui voit le créneau : " + " ; ".join(f"{Visibility(code).label} = {audience}"
-                                                       for code, audience in VISIBILITY_AUDIENCES.items())
-                   + ". Dans OpenCPTS, tous les membres de la CPTS voient vos créneaux libres, quelle que soit la "
-                   "visibilité choisie ; le SAS les reçoit avec leur visibilité.")
+VISIBILITY_HELP = (
+    "Qui voit le créneau : "
+    + " ; ".join(f"{Visibility(code).label} = {audience}" for code, audience in VISIBILITY_AUDIENCES.items())
+    + ". Dans OpenCPTS, tous les membres de la CPTS voient vos créneaux libres, quelle que soit la "
+    "visibilité choisie ; le SAS les reçoit avec leur visibilité."
+)
 
 VISIBILITY_FIELDS = {"PUBLIC": "show_public", "PRO": "show_pro", "SNP": "show_snp", "CPTS": "show_cpts"}
 
@@ -105,8 +107,9 @@ class Slot(VisibilityMixin, TenantModel):
 
     professional = models.ForeignKey("directory.Professional", on_delete=models.CASCADE, related_name="+")
     place = models.ForeignKey("directory.PracticePlace", on_delete=models.PROTECT, related_name="+")
-    pattern = models.ForeignKey(AvailabilityPattern, on_delete=models.SET_NULL, null=True, blank=True,
-                                related_name="slots")
+    pattern = models.ForeignKey(
+        AvailabilityPattern, on_delete=models.SET_NULL, null=True, blank=True, related_name="slots"
+    )
     start = models.DateTimeField("début")
     end = models.DateTimeField("fin")
     modality = models.CharField("modalité", max_length=3, choices=Modality.choices, default=Modality.CABINET)
@@ -123,10 +126,16 @@ class Slot(VisibilityMixin, TenantModel):
         constraints = [
             # A professional is in one place at a time: no two slots starting together.
             models.UniqueConstraint(fields=["professional", "start"], name="slot_unique_professional_start"),
-            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="slot_end_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="slot_end_after_start"
+            ),
         ]
         indexes = [
-            models.Index(fields=["cpts", "start"], name="slot_free_by_start", condition=models.Q(status="free", paused=False)),
+            models.Index(
+                fields=["cpts", "start"],
+                name="slot_free_by_start",
+                condition=models.Q(status="free", paused=False),
+            ),
         ]
 
     def __str__(self):
@@ -154,19 +163,27 @@ class Booking(TenantModel):
     booked_at = models.DateTimeField(auto_now_add=True)
     # Booked from the national SAS (the regulator followed the slot's link): a regulated appointment.
     regulated = models.BooleanField("régulé (SAS)", default=False)
-    origin = models.CharField("origine", max_length=40, blank=True)  # the SAS's "origin" parameter, as received
-    rescheduled_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    origin = models.CharField(
+        "origine", max_length=40, blank=True
+    )  # the SAS's "origin" parameter, as received
+    rescheduled_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     closed_at = models.DateTimeField(null=True, blank=True)  # cancelled, honoured or no-show
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="+")
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     cancel_reason = models.CharField("motif d'annulation", max_length=300, blank=True)
     confirmation = models.CharField(max_length=200, blank=True)  # what the patient was sent, and how
 
     class Meta:
         ordering = ["-booked_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["slot"], condition=models.Q(status__in=["booked", "honoured", "no_show"]),
-                                    name="booking_one_live_per_slot"),
+            models.UniqueConstraint(
+                fields=["slot"],
+                condition=models.Q(status__in=["booked", "honoured", "no_show"]),
+                name="booking_one_live_per_slot",
+            ),
         ]
 
     def __str__(self):
@@ -182,4 +199,6 @@ class Delegation(TenantModel):
     granted_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["cpts", "professional", "user"], name="delegation_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["cpts", "professional", "user"], name="delegation_unique")
+        ]

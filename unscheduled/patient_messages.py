@@ -53,7 +53,9 @@ class MemoryBackend:
 
 
 def backend():
-    path = getattr(settings, "OPENCPTS_PATIENT_MESSAGES_BACKEND", "unscheduled.patient_messages.ConsoleBackend")
+    path = getattr(
+        settings, "OPENCPTS_PATIENT_MESSAGES_BACKEND", "unscheduled.patient_messages.ConsoleBackend"
+    )
     return import_string(path)()
 
 

@@ -57,14 +57,25 @@ def _distance(place, point) -> float | None:
     return haversine_km(point[0], point[1], place.latitude, place.longitude)
 
 
-def find(cpts: CPTS, *, point: tuple[float, float] | None = None, radius_km: float | None = None,
-         window: str = "24h", profession: str = "", specialty: str = "", modality: str = "",
-         professional_id: int | None = None, now: dt.datetime | None = None) -> Results:
+def find(
+    cpts: CPTS,
+    *,
+    point: tuple[float, float] | None = None,
+    radius_km: float | None = None,
+    window: str = "24h",
+    profession: str = "",
+    specialty: str = "",
+    modality: str = "",
+    professional_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> Results:
     now = now or timezone.now()
     until = window_end(window, now)
-    qs = (Slot.objects.filter(cpts=cpts, status=Slot.Status.FREE, paused=False, start__gt=now, start__lt=until)
-          .filter(Q(show_public=True) | Q(show_pro=True) | Q(show_snp=True) | Q(show_cpts=True))
-          .select_related("professional", "place", "place__commune"))
+    qs = (
+        Slot.objects.filter(cpts=cpts, status=Slot.Status.FREE, paused=False, start__gt=now, start__lt=until)
+        .filter(Q(show_public=True) | Q(show_pro=True) | Q(show_snp=True) | Q(show_cpts=True))
+        .select_related("professional", "place", "place__commune")
+    )
     if profession:
         qs = qs.filter(professional__profession_code=profession)
     if specialty:
@@ -83,9 +94,14 @@ def find(cpts: CPTS, *, point: tuple[float, float] | None = None, radius_km: flo
     found = found[:MAX_RESULTS]
     with_slots = {f.slot.professional_id for f in found}
     # Taking part: an active pattern or a slot to come in this CPTS.
-    taking_part = set(AvailabilityPattern.objects.filter(cpts=cpts, valid_until__gte=now.date())
-                      .values_list("professional_id", flat=True))
-    taking_part |= set(Slot.objects.filter(cpts=cpts, start__gt=now).values_list("professional_id", flat=True))
+    taking_part = set(
+        AvailabilityPattern.objects.filter(cpts=cpts, valid_until__gte=now.date()).values_list(
+            "professional_id", flat=True
+        )
+    )
+    taking_part |= set(
+        Slot.objects.filter(cpts=cpts, start__gt=now).values_list("professional_id", flat=True)
+    )
     idle_ids = taking_part - with_slots
     if professional_id:
         idle_ids &= {professional_id}

@@ -36,8 +36,11 @@ def clean_visibility(codes: Iterable[str]) -> list[str]:
     if unknown:
         raise ActionError(f"Visibilité inconnue : {', '.join(unknown)}.", "visibility")
     if not codes:
-        raise ActionError("Visibilité : cochez au moins un public (grand public, professionnels, régulation SAS, "
-                          "CPTS). Rien n'est exposé sans votre choix.", "visibility")
+        raise ActionError(
+            "Visibilité : cochez au moins un public (grand public, professionnels, régulation SAS, "
+            "CPTS). Rien n'est exposé sans votre choix.",
+            "visibility",
+        )
     return [c for c in Visibility.values if c in codes]  # canonical order
 
 
@@ -74,8 +77,11 @@ def _place(professional: Professional, place: PracticePlace) -> PracticePlace:
 def _lock(professional) -> None:
     """Serialise the writers of one professional's slots (PostgreSQL row lock, held to the commit), so that two
     concurrent publications cannot both pass the overlap check."""
-    list(Professional.objects.select_for_update().filter(pk=getattr(professional, "pk", professional))
-         .values_list("pk", flat=True))
+    list(
+        Professional.objects.select_for_update()
+        .filter(pk=getattr(professional, "pk", professional))
+        .values_list("pk", flat=True)
+    )
 
 
 def _overlapping(professional_id: int, start: dt.datetime, end: dt.datetime):
@@ -88,8 +94,13 @@ def _without_overlaps(professional_id: int, wanted: list[tuple[dt.datetime, dt.d
     (one query for the whole span)."""
     if not wanted:
         return []
-    existing = list(Slot.objects.filter(professional_id=professional_id, start__lt=max(e for _, e in wanted),
-                                        end__gt=min(s for s, _ in wanted)).values_list("start", "end"))
+    existing = list(
+        Slot.objects.filter(
+            professional_id=professional_id,
+            start__lt=max(e for _, e in wanted),
+            end__gt=min(s for s, _ in wanted),
+        ).values_list("start", "end")
+    )
     kept: list[tuple[dt.datetime, dt.datetime]] = []
     for start, end in sorted(wanted):
         if any(s < end and e > start for s, e in existing) or any(s < end and e > start for s, e in kept):
@@ -98,27 +109,45 @@ def _without_overlaps(professional_id: int, wanted: list[tuple[dt.datetime, dt.d
     return kept
 
 
-def publish_slot(cpts: CPTS, by, professional: Professional, *, place: PracticePlace, day: dt.date, at: dt.time,
-                 minutes: int, modality: str = Modality.CABINET, motifs: str = "",
-                 visibility: Iterable[str] = ()) -> Slot:
+def publish_slot(
+    cpts: CPTS,
+    by,
+    professional: Professional,
+    *,
+    place: PracticePlace,
+    day: dt.date,
+    at: dt.time,
+    minutes: int,
+    modality: str = Modality.CABINET,
+    motifs: str = "",
+    visibility: Iterable[str] = (),
+) -> Slot:
     """One slot. Refused if it is in the past or if the professional already has a slot starting then."""
     access.require_manage(by, cpts, professional)
     start = local(day, at, "at")
     end = start + dt.timedelta(minutes=_minutes(minutes))
     if end <= timezone.now():
         raise ActionError("Ce créneau est déjà passé.", "day")
-    fields = {"place": _place(professional, place), "modality": _modality(modality), "motifs": _motifs(motifs),
-              **visibility_fields(visibility)}
+    fields = {
+        "place": _place(professional, place),
+        "modality": _modality(modality),
+        "motifs": _motifs(motifs),
+        **visibility_fields(visibility),
+    }
     try:
         with transaction.atomic():
             _lock(professional)
             clash = _overlapping(professional.pk, start, end).order_by("start").first()
             if clash is not None:
                 other = clash.start.astimezone(PARIS)
-                raise ActionError(f"Ce créneau chevauche un créneau existant (le {other:%d/%m/%Y} à {other:%H:%M}, "
-                                  f"{int((clash.end - clash.start).total_seconds() // 60)} min).", "at")
-            return Slot.objects.create(cpts=cpts, professional=professional, start=start, end=end, created_by=by,
-                                       **fields)
+                raise ActionError(
+                    f"Ce créneau chevauche un créneau existant (le {other:%d/%m/%Y} à {other:%H:%M}, "
+                    f"{int((clash.end - clash.start).total_seconds() // 60)} min).",
+                    "at",
+                )
+            return Slot.objects.create(
+                cpts=cpts, professional=professional, start=start, end=end, created_by=by, **fields
+            )
     except IntegrityError:
         raise ActionError(f"Vous avez déjà un créneau le {day:%d/%m/%Y} à {at:%H:%M}.", "at") from None
 
@@ -132,19 +161,36 @@ def _dates(values: Iterable) -> list[str]:
         try:
             out.append(dt.date.fromisoformat(str(value).strip()).isoformat())
         except ValueError:
-            raise ActionError(f"Jour exclu « {value} » : date attendue au format AAAA-MM-JJ.", "exceptions") from None
+            raise ActionError(
+                f"Jour exclu « {value} » : date attendue au format AAAA-MM-JJ.", "exceptions"
+            ) from None
     return sorted(set(out))
 
 
-def _pattern_fields(professional, *, place, weekdays, start_time, end_time, slot_minutes, valid_from, valid_until,
-                    exceptions=(), modality=Modality.CABINET, motifs="", visibility=()) -> dict:
+def _pattern_fields(
+    professional,
+    *,
+    place,
+    weekdays,
+    start_time,
+    end_time,
+    slot_minutes,
+    valid_from,
+    valid_until,
+    exceptions=(),
+    modality=Modality.CABINET,
+    motifs="",
+    visibility=(),
+) -> dict:
     days = sorted({int(d) for d in weekdays or []})
     if not days or any(d < 0 or d > 6 for d in days):
         raise ActionError("Jours : cochez au moins un jour de la semaine.", "weekdays")
     if start_time is None or end_time is None or end_time <= start_time:
         raise ActionError("Horaires : l'heure de fin doit suivre l'heure de début.", "end_time")
     minutes = _minutes(slot_minutes)
-    span = dt.datetime.combine(dt.date(2000, 1, 3), end_time) - dt.datetime.combine(dt.date(2000, 1, 3), start_time)
+    span = dt.datetime.combine(dt.date(2000, 1, 3), end_time) - dt.datetime.combine(
+        dt.date(2000, 1, 3), start_time
+    )
     if span < dt.timedelta(minutes=minutes):
         raise ActionError("Horaires : la plage est plus courte qu'un créneau.", "end_time")
     if valid_from is None or valid_until is None or valid_until < valid_from:
@@ -153,10 +199,19 @@ def _pattern_fields(professional, *, place, weekdays, start_time, end_time, slot
         raise ActionError("Période : un an au plus ; renouvelez ensuite.", "valid_until")
     if valid_until < timezone.localdate():
         raise ActionError("Période : elle est déjà terminée.", "valid_until")
-    return {"place": _place(professional, place), "weekdays": days, "start_time": start_time, "end_time": end_time,
-            "slot_minutes": minutes, "valid_from": valid_from, "valid_until": valid_until,
-            "exceptions": _dates(exceptions), "modality": _modality(modality), "motifs": _motifs(motifs),
-            **visibility_fields(visibility)}
+    return {
+        "place": _place(professional, place),
+        "weekdays": days,
+        "start_time": start_time,
+        "end_time": end_time,
+        "slot_minutes": minutes,
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+        "exceptions": _dates(exceptions),
+        "modality": _modality(modality),
+        "motifs": _motifs(motifs),
+        **visibility_fields(visibility),
+    }
 
 
 @transaction.atomic
@@ -164,8 +219,9 @@ def create_pattern(cpts: CPTS, by, professional: Professional, **fields) -> Avai
     """A weekly pattern, materialised at once over the horizon (occurrences overlapping the professional's existing
     slots are left out, never doubled)."""
     access.require_manage(by, cpts, professional)
-    pattern = AvailabilityPattern.objects.create(cpts=cpts, professional=professional, created_by=by,
-                                                 **_pattern_fields(professional, **fields))
+    pattern = AvailabilityPattern.objects.create(
+        cpts=cpts, professional=professional, created_by=by, **_pattern_fields(professional, **fields)
+    )
     materialise(pattern)
     return pattern
 
@@ -184,11 +240,14 @@ def change_pattern(pattern: AvailabilityPattern, by, **fields) -> AvailabilityPa
 
 
 def _future_free(qs):
-    return (qs.filter(start__gt=timezone.now(), status=Slot.Status.FREE)
-            .exclude(bookings__status__in=Booking.LIVE))
+    return qs.filter(start__gt=timezone.now(), status=Slot.Status.FREE).exclude(
+        bookings__status__in=Booking.LIVE
+    )
 
 
-def occurrences(pattern: AvailabilityPattern, first: dt.date, last: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
+def occurrences(
+    pattern: AvailabilityPattern, first: dt.date, last: dt.date
+) -> list[tuple[dt.datetime, dt.datetime]]:
     """The (start, end) instants the pattern gives between two dates, in order; pure (no database)."""
     excluded = set(pattern.exceptions or [])
     step = dt.timedelta(minutes=pattern.slot_minutes)
@@ -201,14 +260,18 @@ def occurrences(pattern: AvailabilityPattern, first: dt.date, last: dt.date) -> 
             while start + step <= limit:
                 # Wall-clock times, each converted on its own: a slot keeps its printed time across a DST change.
                 end = start + step
-                if start.astimezone(dt.UTC).astimezone(PARIS).replace(tzinfo=None) == start.replace(tzinfo=None):
+                if start.astimezone(dt.UTC).astimezone(PARIS).replace(tzinfo=None) == start.replace(
+                    tzinfo=None
+                ):
                     out.append((start, end))
                 start = end
         day += dt.timedelta(days=1)
     return out
 
 
-def materialise(pattern: AvailabilityPattern, today: dt.date | None = None, horizon_days: int = HORIZON_DAYS) -> int:
+def materialise(
+    pattern: AvailabilityPattern, today: dt.date | None = None, horizon_days: int = HORIZON_DAYS
+) -> int:
     """Create the pattern's slots up to ``today + horizon_days``; idempotent (a slot already there, or another
     slot of the professional at that time, is left alone). Returns the number created."""
     today = today or timezone.localdate()
@@ -222,16 +285,29 @@ def materialise(pattern: AvailabilityPattern, today: dt.date | None = None, hori
         return 0
     now = timezone.now()
     _lock(pattern.professional_id)
-    wanted = _without_overlaps(pattern.professional_id,
-                               [(s, e) for s, e in occurrences(pattern, first, last) if s > now])
-    rows = [Slot(cpts_id=pattern.cpts_id, professional_id=pattern.professional_id, place_id=pattern.place_id,
-                 pattern=pattern, start=s, end=e, modality=pattern.modality, motifs=pattern.motifs,
-                 created_by_id=pattern.created_by_id, **{f: getattr(pattern, f) for f in VISIBILITY_FIELDS.values()})
-            for s, e in wanted]
+    wanted = _without_overlaps(
+        pattern.professional_id, [(s, e) for s, e in occurrences(pattern, first, last) if s > now]
+    )
+    rows = [
+        Slot(
+            cpts_id=pattern.cpts_id,
+            professional_id=pattern.professional_id,
+            place_id=pattern.place_id,
+            pattern=pattern,
+            start=s,
+            end=e,
+            modality=pattern.modality,
+            motifs=pattern.motifs,
+            created_by_id=pattern.created_by_id,
+            **{f: getattr(pattern, f) for f in VISIBILITY_FIELDS.values()},
+        )
+        for s, e in wanted
+    ]
     Slot.objects.bulk_create(rows, ignore_conflicts=True)
     if rows:  # ignore_conflicts: the new rows' ids are not returned, their count and pattern are recorded
-        record_bulk("create", Slot, count=len(rows), cpts_id=pattern.cpts_id,
-                    details={"pattern_id": pattern.pk})
+        record_bulk(
+            "create", Slot, count=len(rows), cpts_id=pattern.cpts_id, details={"pattern_id": pattern.pk}
+        )
     AvailabilityPattern.objects.filter(pk=pattern.pk).update(materialised_until=last)
     record_bulk("update", AvailabilityPattern, [pattern.pk], ["materialised_until"], cpts_id=pattern.cpts_id)
     pattern.materialised_until = last
@@ -248,29 +324,42 @@ def set_paused(pattern: AvailabilityPattern, by, paused: bool) -> AvailabilityPa
     ids = list(future_free.values_list("pk", flat=True))
     future_free.update(paused=paused)
     if ids:
-        record_bulk("update", Slot, ids, ["paused"], cpts_id=pattern.cpts_id, details={"pattern_id": pattern.pk})
+        record_bulk(
+            "update", Slot, ids, ["paused"], cpts_id=pattern.cpts_id, details={"pattern_id": pattern.pk}
+        )
     if not paused:
         materialise(pattern)
     return pattern
 
 
 @transaction.atomic
-def bulk_update(cpts: CPTS, by, slot_ids: Iterable[int], *, paused: bool | None = None,
-                visibility: Iterable[str] | None = None, modality: str | None = None,
-                delete: bool = False) -> int:
+def bulk_update(
+    cpts: CPTS,
+    by,
+    slot_ids: Iterable[int],
+    *,
+    paused: bool | None = None,
+    visibility: Iterable[str] | None = None,
+    modality: str | None = None,
+    delete: bool = False,
+) -> int:
     """The same change on several future free slots the user manages; all or nothing."""
     ids = list(dict.fromkeys(int(i) for i in slot_ids))
     if not ids:
         raise ActionError("Sélectionnez au moins un créneau.", "slots")
-    slots = list(Slot.objects.filter(cpts=cpts, pk__in=ids).select_related("professional").select_for_update())
+    slots = list(
+        Slot.objects.filter(cpts=cpts, pk__in=ids).select_related("professional").select_for_update()
+    )
     if len(slots) != len(ids):
         raise ActionError("Certains créneaux sélectionnés n'existent plus.", "slots")
     for slot in slots:
         access.require_manage(by, cpts, slot.professional)
     free = _future_free(Slot.objects.filter(pk__in=ids))
     if free.count() != len(ids):
-        raise ActionError("Seuls les créneaux à venir et non réservés se modifient ; annulez d'abord la "
-                          "réservation.", "slots")
+        raise ActionError(
+            "Seuls les créneaux à venir et non réservés se modifient ; annulez d'abord la réservation.",
+            "slots",
+        )
     if delete:
         free.delete()
         return len(ids)
@@ -289,7 +378,9 @@ def bulk_update(cpts: CPTS, by, slot_ids: Iterable[int], *, paused: bool | None 
 
 
 @transaction.atomic
-def copy_week(cpts: CPTS, by, professional: Professional, source_monday: dt.date, target_monday: dt.date) -> int:
+def copy_week(
+    cpts: CPTS, by, professional: Professional, source_monday: dt.date, target_monday: dt.date
+) -> int:
     """Copy the one-off slots of one week to another, at the same weekdays and wall-clock times. Slots that
     would clash with existing ones, or be in the past, are skipped. Returns the number created."""
     access.require_manage(by, cpts, professional)
@@ -298,8 +389,9 @@ def copy_week(cpts: CPTS, by, professional: Professional, source_monday: dt.date
     if source_monday == target_monday:
         raise ActionError("La semaine copiée et la semaine cible sont les mêmes.", "week")
     start = dt.datetime.combine(source_monday, dt.time(0), tzinfo=PARIS)
-    source = Slot.objects.filter(cpts=cpts, professional=professional, start__gte=start,
-                                 start__lt=start + dt.timedelta(days=7))
+    source = Slot.objects.filter(
+        cpts=cpts, professional=professional, start__gte=start, start__lt=start + dt.timedelta(days=7)
+    )
     now = timezone.now()
     shift = target_monday - source_monday
     rows = []
@@ -308,16 +400,27 @@ def copy_week(cpts: CPTS, by, professional: Professional, source_monday: dt.date
         new_start = dt.datetime.combine(local_start.date() + shift, local_start.time(), tzinfo=PARIS)
         if new_start <= now:
             continue
-        rows.append(Slot(cpts=cpts, professional=professional, place_id=slot.place_id, start=new_start,
-                         end=new_start + (slot.end - slot.start), modality=slot.modality, motifs=slot.motifs,
-                         created_by=by, **{f: getattr(slot, f) for f in VISIBILITY_FIELDS.values()}))
+        rows.append(
+            Slot(
+                cpts=cpts,
+                professional=professional,
+                place_id=slot.place_id,
+                start=new_start,
+                end=new_start + (slot.end - slot.start),
+                modality=slot.modality,
+                motifs=slot.motifs,
+                created_by=by,
+                **{f: getattr(slot, f) for f in VISIBILITY_FIELDS.values()},
+            )
+        )
     _lock(professional)
     kept = set(_without_overlaps(professional.pk, [(r.start, r.end) for r in rows]))
     rows = [r for r in rows if (r.start, r.end) in kept]
     Slot.objects.bulk_create(rows, ignore_conflicts=True)
     if rows:  # ignore_conflicts: the new rows' ids are not returned
-        record_bulk("create", Slot, count=len(rows), cpts_id=cpts.pk,
-                    details={"professional_id": professional.pk})
+        record_bulk(
+            "create", Slot, count=len(rows), cpts_id=cpts.pk, details={"professional_id": professional.pk}
+        )
     return len(rows)
 
 

@@ -10,7 +10,9 @@ urlpatterns = [
     path(S + "mes-creneaux/", views.mine, name="mine"),
     path(S + "mes-creneaux/publier/", views.publish, name="publish"),
     path(S + "mes-creneaux/disponibilites/", views.new_pattern, name="new_pattern"),
-    path(S + "mes-creneaux/disponibilites/<int:pattern_id>/pause/", views.pattern_pause, name="pattern_pause"),
+    path(
+        S + "mes-creneaux/disponibilites/<int:pattern_id>/pause/", views.pattern_pause, name="pattern_pause"
+    ),
     path(S + "mes-creneaux/selection/", views.bulk, name="bulk"),
     path(S + "mes-creneaux/copier-semaine/", views.copy_week, name="copy_week"),
     path(S + "recherche/", views.search_page, name="search"),

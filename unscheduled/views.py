@@ -44,8 +44,20 @@ from unscheduled.models import AvailabilityPattern, Booking, Slot
 
 PERMISSION = rules.USE
 DAYS_SHOWN = 14
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
-          "décembre"]
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
 
 
 def _apply_error(form, exc: ActionError) -> None:
@@ -62,17 +74,26 @@ def slot_label(slot: Slot) -> str:
 
 
 def _slot(access, slot_id: int) -> Slot:
-    slot = (scoped(Slot, access.cpts).filter(pk=slot_id)
-            .select_related("professional", "place", "place__commune", "cpts").first())
+    slot = (
+        scoped(Slot, access.cpts)
+        .filter(pk=slot_id)
+        .select_related("professional", "place", "place__commune", "cpts")
+        .first()
+    )
     if slot is None:
         raise Http404("Créneau introuvable.")
     return slot
 
 
 def _booking(access, booking_id: int) -> Booking:
-    booking = (scoped(Booking, access.cpts).filter(pk=booking_id)
-               .select_related("slot", "slot__professional", "slot__place", "slot__place__commune", "cpts",
-                               "booked_by").first())
+    booking = (
+        scoped(Booking, access.cpts)
+        .filter(pk=booking_id)
+        .select_related(
+            "slot", "slot__professional", "slot__place", "slot__place__commune", "cpts", "booked_by"
+        )
+        .first()
+    )
     if booking is None:
         raise Http404("Réservation introuvable.")
     return booking
@@ -80,13 +101,17 @@ def _booking(access, booking_id: int) -> Booking:
 
 # --- My slots -----------------------------------------------------------------------------------------------
 
+
 def _candidates(user, access) -> list[Professional]:
     """The professionals whose slots the user may manage here (the rule: unscheduled.access.can_manage)."""
     cpts = access.cpts
     ids = rules.managed_professional_ids(user, cpts)
     # A coordinator manages every professional of the CPTS: its members and whoever publishes slots here.
-    ids |= set(scoped(Membership, cpts).filter(active=True, user__professional__isnull=False)
-               .values_list("user__professional_id", flat=True))
+    ids |= set(
+        scoped(Membership, cpts)
+        .filter(active=True, user__professional__isnull=False)
+        .values_list("user__professional_id", flat=True)
+    )
     ids |= set(scoped(AvailabilityPattern, cpts).values_list("professional_id", flat=True))
     pros = Professional.objects.filter(pk__in=ids).order_by("last_name", "first_name", "pk")
     return [p for p in pros if rules.can_manage(user, cpts, p)]
@@ -134,32 +159,70 @@ def _mine_context(request, access, pro: Professional | None, candidates, forms: 
     first = dt.datetime.combine(today, dt.time(0), tzinfo=PARIS)
     last = dt.datetime.combine(today + dt.timedelta(days=DAYS_SHOWN), dt.time(0), tzinfo=PARIS)
     live = Prefetch("bookings", queryset=Booking.objects.filter(status__in=Booking.LIVE), to_attr="live")
-    shown = list(scoped(Slot, cpts).filter(professional=pro, start__gte=first, start__lt=last)
-                 .select_related("place").prefetch_related(live).order_by("start", "pk"))
+    shown = list(
+        scoped(Slot, cpts)
+        .filter(professional=pro, start__gte=first, start__lt=last)
+        .select_related("place")
+        .prefetch_related(live)
+        .order_by("start", "pk")
+    )
     days: dict[dt.date, list[SlotRow]] = {}
     for slot in shown:
-        days.setdefault(slot.start.astimezone(PARIS).date(), []).append(SlotRow(slot, (slot.live or [None])[0]))
-    bookings = list(scoped(Booking, cpts).filter(slot__professional=pro, slot__start__gte=first - dt.timedelta(days=7))
-                    .exclude(status=Booking.Status.CANCELLED, slot__start__lt=now)
-                    .select_related("slot", "slot__place").order_by("slot__start", "pk"))
+        days.setdefault(slot.start.astimezone(PARIS).date(), []).append(
+            SlotRow(slot, (slot.live or [None])[0])
+        )
+    bookings = list(
+        scoped(Booking, cpts)
+        .filter(slot__professional=pro, slot__start__gte=first - dt.timedelta(days=7))
+        .exclude(status=Booking.Status.CANCELLED, slot__start__lt=now)
+        .select_related("slot", "slot__place")
+        .order_by("slot__start", "pk")
+    )
     monday = today - dt.timedelta(days=today.weekday())
     forms = forms or {}
-    context.update({
-        "days": [(day, day_label(day), rows) for day, rows in days.items()],
-        "free_ids": [s.pk for s in shown if s.start > now],
-        "patterns": [(p, ", ".join(slots.WEEKDAYS[d] for d in p.weekdays)) for p in scoped(AvailabilityPattern, cpts)
-                     .filter(professional=pro).select_related("place").order_by("-valid_until", "start_time")],
-        "bookings": [(b, slot_label(b.slot), b.slot.start <= now) for b in bookings],
-        "publish_form": forms.get("publish") or PublishForm(professional=pro, prefix="slot", initial={
-            "day": today + dt.timedelta(days=1), "at": dt.time(17), "visibility": ["SNP", "CPTS"]}),
-        "pattern_form": forms.get("pattern") or PatternForm(professional=pro, prefix="pattern", initial={
-            "weekdays": [0, 1, 2, 3, 4], "start_time": dt.time(17), "end_time": dt.time(19), "valid_from": today,
-            "valid_until": today + dt.timedelta(days=90), "visibility": ["SNP", "CPTS"]}),
-        "bulk_form": forms.get("bulk") or BulkForm(prefix="bulk"),
-        "copy_form": forms.get("copy") or CopyWeekForm(prefix="copy", initial={
-            "source": monday, "target": monday + dt.timedelta(days=7)}),
-        "weekdays": slots.WEEKDAYS,
-    })
+    context.update(
+        {
+            "days": [(day, day_label(day), rows) for day, rows in days.items()],
+            "free_ids": [s.pk for s in shown if s.start > now],
+            "patterns": [
+                (p, ", ".join(slots.WEEKDAYS[d] for d in p.weekdays))
+                for p in scoped(AvailabilityPattern, cpts)
+                .filter(professional=pro)
+                .select_related("place")
+                .order_by("-valid_until", "start_time")
+            ],
+            "bookings": [(b, slot_label(b.slot), b.slot.start <= now) for b in bookings],
+            "publish_form": forms.get("publish")
+            or PublishForm(
+                professional=pro,
+                prefix="slot",
+                initial={
+                    "day": today + dt.timedelta(days=1),
+                    "at": dt.time(17),
+                    "visibility": ["SNP", "CPTS"],
+                },
+            ),
+            "pattern_form": forms.get("pattern")
+            or PatternForm(
+                professional=pro,
+                prefix="pattern",
+                initial={
+                    "weekdays": [0, 1, 2, 3, 4],
+                    "start_time": dt.time(17),
+                    "end_time": dt.time(19),
+                    "valid_from": today,
+                    "valid_until": today + dt.timedelta(days=90),
+                    "visibility": ["SNP", "CPTS"],
+                },
+            ),
+            "bulk_form": forms.get("bulk") or BulkForm(prefix="bulk"),
+            "copy_form": forms.get("copy")
+            or CopyWeekForm(
+                prefix="copy", initial={"source": monday, "target": monday + dt.timedelta(days=7)}
+            ),
+            "weekdays": slots.WEEKDAYS,
+        }
+    )
     return context
 
 
@@ -199,9 +262,18 @@ def publish(request, access):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            slots.publish_slot(access.cpts, request.user, pro, place=data["place"], day=data["day"], at=data["at"],
-                               minutes=data["minutes"], modality=data["modality"], motifs=data["motifs"],
-                               visibility=data["visibility"])
+            slots.publish_slot(
+                access.cpts,
+                request.user,
+                pro,
+                place=data["place"],
+                day=data["day"],
+                at=data["at"],
+                minutes=data["minutes"],
+                modality=data["modality"],
+                motifs=data["motifs"],
+                visibility=data["visibility"],
+            )
         except ActionError as exc:
             _apply_error(form, exc)
         else:
@@ -222,8 +294,11 @@ def new_pattern(request, access):
             _apply_error(form, exc)
         else:
             count = Slot.objects.filter(pattern=pattern).count()
-            messages.success(request, f"Disponibilités enregistrées : {count} créneau{'x' if count > 1 else ''} "
-                                      f"publié{'s' if count > 1 else ''} sur les {slots.HORIZON_DAYS} prochains jours.")
+            messages.success(
+                request,
+                f"Disponibilités enregistrées : {count} créneau{'x' if count > 1 else ''} "
+                f"publié{'s' if count > 1 else ''} sur les {slots.HORIZON_DAYS} prochains jours.",
+            )
             return _back_to_mine(access, pro)
     return _render_mine(request, access, pro, candidates, {"pattern": form}, status=400)
 
@@ -231,13 +306,19 @@ def new_pattern(request, access):
 @cpts_view(PERMISSION)
 @require_POST
 def pattern_pause(request, access, pattern_id):
-    pattern = scoped(AvailabilityPattern, access.cpts).filter(pk=pattern_id).select_related("professional").first()
+    pattern = (
+        scoped(AvailabilityPattern, access.cpts).filter(pk=pattern_id).select_related("professional").first()
+    )
     if pattern is None:
         raise Http404("Disponibilités introuvables.")
     paused = request.POST.get("paused") == "1"
     slots.set_paused(pattern, request.user, paused)
-    messages.success(request, "Disponibilités mises en pause : leurs créneaux libres ne sont plus proposés."
-                     if paused else "Disponibilités reprises : leurs créneaux libres sont de nouveau proposés.")
+    messages.success(
+        request,
+        "Disponibilités mises en pause : leurs créneaux libres ne sont plus proposés."
+        if paused
+        else "Disponibilités reprises : leurs créneaux libres sont de nouveau proposés.",
+    )
     return _back_to_mine(access, pattern.professional)
 
 
@@ -250,14 +331,23 @@ def bulk(request, access):
         data = form.cleaned_data
         action = data["action"]
         try:
-            count = slots.bulk_update(access.cpts, request.user, data["slots"],
-                                      paused={"pause": True, "resume": False}.get(action),
-                                      visibility=data["visibility"] if action == "visibility" else None,
-                                      delete=action == "delete")
+            count = slots.bulk_update(
+                access.cpts,
+                request.user,
+                data["slots"],
+                paused={"pause": True, "resume": False}.get(action),
+                visibility=data["visibility"] if action == "visibility" else None,
+                delete=action == "delete",
+            )
         except ActionError as exc:
             _apply_error(form, exc)
         else:
-            done = {"pause": "mis en pause", "resume": "repris", "visibility": "modifiés", "delete": "supprimés"}[action]
+            done = {
+                "pause": "mis en pause",
+                "resume": "repris",
+                "visibility": "modifiés",
+                "delete": "supprimés",
+            }[action]
             messages.success(request, f"{count} créneau{'x' if count > 1 else ''} {done}.")
             return _back_to_mine(access, pro)
     return _render_mine(request, access, pro, candidates, {"bulk": form}, status=400)
@@ -270,13 +360,16 @@ def copy_week(request, access):
     form = CopyWeekForm(request.POST, prefix="copy")
     if form.is_valid():
         try:
-            count = slots.copy_week(access.cpts, request.user, pro, form.cleaned_data["source"],
-                                    form.cleaned_data["target"])
+            count = slots.copy_week(
+                access.cpts, request.user, pro, form.cleaned_data["source"], form.cleaned_data["target"]
+            )
         except ActionError as exc:
             form.add_error("source" if exc.field == "week" else None, exc.message)
         else:
-            messages.success(request, f"Semaine copiée : {count} créneau{'x' if count > 1 else ''} "
-                                      f"créé{'s' if count > 1 else ''}.")
+            messages.success(
+                request,
+                f"Semaine copiée : {count} créneau{'x' if count > 1 else ''} créé{'s' if count > 1 else ''}.",
+            )
             return _back_to_mine(access, pro)
     return _render_mine(request, access, pro, candidates, {"copy": form}, status=400)
 
@@ -294,12 +387,17 @@ def outcome(request, access, booking_id):
         except ActionError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, "Rendez-vous honoré." if form.cleaned_data["outcome"] == "honoured"
-                             else "Patient absent : noté.")
+            messages.success(
+                request,
+                "Rendez-vous honoré."
+                if form.cleaned_data["outcome"] == "honoured"
+                else "Patient absent : noté.",
+            )
     return _back_to_mine(access, booking.slot.professional)
 
 
 # --- Search and booking -------------------------------------------------------------------------------------
+
 
 @dataclass
 class Result:
@@ -313,15 +411,23 @@ class Result:
 @require_GET
 def search_page(request, access):
     cpts = access.cpts
-    form = SearchForm(request.GET or None, initial={"where": default_place(cpts), "radius_km": 20, "window": "24h"})
+    form = SearchForm(
+        request.GET or None, initial={"where": default_place(cpts), "radius_km": 20, "window": "24h"}
+    )
     context = {"cpts": cpts, "form": form, "results": None}
     data = None
     if form.is_bound:
         if form.is_valid():
             data = form.cleaned_data
     else:
-        data = {"where": default_place(cpts), "radius_km": 20.0, "window": "24h", "profession": "", "specialty": "",
-                "modality": ""}
+        data = {
+            "where": default_place(cpts),
+            "radius_km": 20.0,
+            "window": "24h",
+            "profession": "",
+            "specialty": "",
+            "modality": "",
+        }
     if data is not None:
         point = None
         if data["where"]:
@@ -331,15 +437,40 @@ def search_page(request, access):
                 form.add_error("where", exc.message)
         if not form.errors:
             radius = data["radius_km"] or 20.0
-            found = search.find(cpts, point=(point.latitude, point.longitude) if point else None,
-                                radius_km=radius if point else None, window=data["window"],
-                                profession=data["profession"], specialty=data["specialty"], modality=data["modality"])
-            results = [Result(f.slot, f.distance_km, Row(f.slot.professional, f.slot.place, f.distance_km).distance_label,
-                              slot_label(f.slot)) for f in found.slots]
-            idle = [(i.professional, directory_search.format_km(i.distance_km) if i.distance_km is not None else "")
-                    for i in found.idle]
-            context.update({"results": results, "idle": idle, "point": point, "radius_km": radius,
-                            "window_label": search.WINDOWS[data["window"]]})
+            found = search.find(
+                cpts,
+                point=(point.latitude, point.longitude) if point else None,
+                radius_km=radius if point else None,
+                window=data["window"],
+                profession=data["profession"],
+                specialty=data["specialty"],
+                modality=data["modality"],
+            )
+            results = [
+                Result(
+                    f.slot,
+                    f.distance_km,
+                    Row(f.slot.professional, f.slot.place, f.distance_km).distance_label,
+                    slot_label(f.slot),
+                )
+                for f in found.slots
+            ]
+            idle = [
+                (
+                    i.professional,
+                    directory_search.format_km(i.distance_km) if i.distance_km is not None else "",
+                )
+                for i in found.idle
+            ]
+            context.update(
+                {
+                    "results": results,
+                    "idle": idle,
+                    "point": point,
+                    "radius_km": radius,
+                    "window_label": search.WINDOWS[data["window"]],
+                }
+            )
     return render(request, "unscheduled/search.html", context, status=400 if form.errors else 200)
 
 
@@ -358,41 +489,67 @@ def book(request, access, slot_id):
         try:
             booking = booking_rules.book(slot, request.user, origin=origin, **form.cleaned_data)
         except booking_rules.SlotTaken:
-            messages.error(request, "Ce créneau vient d'être réservé par quelqu'un d'autre : choisissez-en un autre. "
-                                    "Aucune réservation n'a été enregistrée.")
+            messages.error(
+                request,
+                "Ce créneau vient d'être réservé par quelqu'un d'autre : choisissez-en un autre. "
+                "Aucune réservation n'a été enregistrée.",
+            )
             return redirect("unscheduled:search", slug=access.cpts.slug)
         except ActionError as exc:
             _apply_error(form, exc)
         else:
-            messages.success(request, "Rendez-vous réservé. Le professionnel est prévenu et le patient reçoit une "
-                                      "confirmation.")
+            messages.success(
+                request,
+                "Rendez-vous réservé. Le professionnel est prévenu et le patient reçoit une confirmation.",
+            )
             return redirect("unscheduled:booking", slug=access.cpts.slug, booking_id=booking.pk)
     status = 400 if form.errors else 200
-    return render(request, "unscheduled/book.html", {"cpts": access.cpts, "slot": slot, "when": slot_label(slot),
-                                                     "form": form, "origin": origin}, status=status)
+    return render(
+        request,
+        "unscheduled/book.html",
+        {"cpts": access.cpts, "slot": slot, "when": slot_label(slot), "form": form, "origin": origin},
+        status=status,
+    )
 
 
 def _other_free_slots(access, booking: Booking) -> list[tuple[Slot, str]]:
-    qs = (scoped(Slot, access.cpts).filter(professional=booking.slot.professional, status=Slot.Status.FREE,
-                                           paused=False, start__gt=timezone.now())
-          .exclude(pk=booking.slot_id).order_by("start")[:100])
+    qs = (
+        scoped(Slot, access.cpts)
+        .filter(
+            professional=booking.slot.professional,
+            status=Slot.Status.FREE,
+            paused=False,
+            start__gt=timezone.now(),
+        )
+        .exclude(pk=booking.slot_id)
+        .order_by("start")[:100]
+    )
     return [(s, slot_label(s)) for s in qs]
 
 
 def _booking_page(request, access, booking, cancel_form=None, reschedule_form=None, status=200):
-    return render(request, "unscheduled/booking.html", {
-        "cpts": access.cpts, "booking": booking, "when": slot_label(booking.slot),
-        "can_manage": rules.can_manage(request.user, access.cpts, booking.slot.professional),
-        "cancel_form": cancel_form or CancelForm(),
-        "reschedule_form": reschedule_form or RescheduleForm(slots=_other_free_slots(access, booking)),
-    }, status=status)
+    return render(
+        request,
+        "unscheduled/booking.html",
+        {
+            "cpts": access.cpts,
+            "booking": booking,
+            "when": slot_label(booking.slot),
+            "can_manage": rules.can_manage(request.user, access.cpts, booking.slot.professional),
+            "cancel_form": cancel_form or CancelForm(),
+            "reschedule_form": reschedule_form or RescheduleForm(slots=_other_free_slots(access, booking)),
+        },
+        status=status,
+    )
 
 
 def _visible_booking(request, access, booking_id) -> Booking:
     booking = _booking(access, booking_id)
     if not rules.can_see_booking(request.user, booking):
-        raise PermissionDenied("Cette réservation est visible de la personne qui l'a faite, du professionnel et de la "
-                               "coordination.")
+        raise PermissionDenied(
+            "Cette réservation est visible de la personne qui l'a faite, du professionnel et de la "
+            "coordination."
+        )
     return booking
 
 

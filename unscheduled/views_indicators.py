@@ -24,10 +24,14 @@ def _period(request) -> tuple[dt.date, dt.date]:
         first = dt.date.fromisoformat(request.GET["du"]) if request.GET.get("du") else default[0]
         last = dt.date.fromisoformat(request.GET["au"]) if request.GET.get("au") else default[1]
     except ValueError:
-        messages.warning(request, "Dates invalides (format AAAA-MM-JJ) : affichage des 12 dernières semaines.")
+        messages.warning(
+            request, "Dates invalides (format AAAA-MM-JJ) : affichage des 12 dernières semaines."
+        )
         return default
     if last < first:
-        messages.warning(request, "La date de fin précède la date de début : affichage des 12 dernières semaines.")
+        messages.warning(
+            request, "La date de fin précède la date de début : affichage des 12 dernières semaines."
+        )
         return default
     if (last - first).days > MAX_DAYS:
         messages.warning(request, "Deux ans au plus : la période a été raccourcie.")
@@ -44,20 +48,54 @@ def indicators_page(request, access):
     rows = indicators.table(access.cpts, first, last, grouping)
     total = indicators.summary(access.cpts, first, last)
     if request.GET.get("format") == "csv":
-        record("export", cpts_id=access.cpts.pk, object_type="unscheduled.indicators",
-               object_label="indicateurs soins non programmés (CSV)",
-               details={"du": first.isoformat(), "au": last.isoformat(), "par": grouping})
+        record(
+            "export",
+            cpts_id=access.cpts.pk,
+            object_type="unscheduled.indicators",
+            object_label="indicateurs soins non programmés (CSV)",
+            details={"du": first.isoformat(), "au": last.isoformat(), "par": grouping},
+        )
         out = io.StringIO()
         writer = csv.writer(out, delimiter=";")
-        writer.writerow([indicators.GROUPINGS[grouping], "créneaux proposés", "créneaux réservés", "taux de remplissage",
-                         "honorés", "patients absents", "délai médian réservation → consultation (h)"])
+        writer.writerow(
+            [
+                indicators.GROUPINGS[grouping],
+                "créneaux proposés",
+                "créneaux réservés",
+                "taux de remplissage",
+                "honorés",
+                "patients absents",
+                "délai médian réservation → consultation (h)",
+            ]
+        )
         for r in [*rows, total]:
-            writer.writerow([r.label, r.offered, r.booked, f"{r.fill_rate:.3f}".replace(".", ","), r.honoured,
-                             r.no_show, "" if r.median_delay_hours is None else str(r.median_delay_hours).replace(".", ",")])
+            writer.writerow(
+                [
+                    r.label,
+                    r.offered,
+                    r.booked,
+                    f"{r.fill_rate:.3f}".replace(".", ","),
+                    r.honoured,
+                    r.no_show,
+                    "" if r.median_delay_hours is None else str(r.median_delay_hours).replace(".", ","),
+                ]
+            )
         response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (f'attachment; filename="snp-{access.cpts.slug}-{grouping}-'
-                                           f'{first:%Y%m%d}-{last:%Y%m%d}.csv"')
+        response["Content-Disposition"] = (
+            f'attachment; filename="snp-{access.cpts.slug}-{grouping}-{first:%Y%m%d}-{last:%Y%m%d}.csv"'
+        )
         return response
-    return render(request, "unscheduled/indicators.html", {
-        "cpts": access.cpts, "rows": rows, "total": total, "first": first, "last": last, "grouping": grouping,
-        "groupings": indicators.GROUPINGS.items(), "query": request.GET.urlencode()})
+    return render(
+        request,
+        "unscheduled/indicators.html",
+        {
+            "cpts": access.cpts,
+            "rows": rows,
+            "total": total,
+            "first": first,
+            "last": last,
+            "grouping": grouping,
+            "groupings": indicators.GROUPINGS.items(),
+            "query": request.GET.urlencode(),
+        },
+    )

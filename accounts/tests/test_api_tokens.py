@@ -33,8 +33,12 @@ def _command(name, *args) -> str:
 
 
 def _add_commune(client, cast, raw, insee="01138"):
-    return client.post(f"/api/cpts/{cast.cpts.slug}/territory/communes", json.dumps({"insee": insee}),
-                       content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return client.post(
+        f"/api/cpts/{cast.cpts.slug}/territory/communes",
+        json.dumps({"insee": insee}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
 
 
 def _get_cpts(client, raw):
@@ -145,8 +149,9 @@ def test_a_read_only_token_is_refused_any_write_with_403_in_french_and_nothing_c
     assert response["Content-Type"].startswith("application/json")
     assert response.json()["detail"].startswith("Jeton en lecture seule")
     assert not TerritoryCommune.objects.filter(commune_id="01138").exists()
-    deleted = client.delete(f"/api/cpts/{cast.cpts.slug}/territory/communes/01034",
-                            HTTP_AUTHORIZATION=f"Bearer {raw}")
+    deleted = client.delete(
+        f"/api/cpts/{cast.cpts.slug}/territory/communes/01034", HTTP_AUTHORIZATION=f"Bearer {raw}"
+    )
     assert deleted.status_code == 403
     assert TerritoryCommune.objects.filter(commune_id="01034", cpts=cast.cpts).exists()
 
@@ -218,8 +223,12 @@ def test_creation_is_audited_with_its_expiry_and_scope(cast):
 
     entry = AuditEntry.objects.get(action="api_token.created")
     assert entry.object_id == str(token.pk)
-    assert entry.details == {"user_id": cast.coordinator.pk, "prefix": token.prefix,
-                             "expires_at": token.expires_at.isoformat(), "read_only": True}
+    assert entry.details == {
+        "user_id": cast.coordinator.pk,
+        "prefix": token.prefix,
+        "expires_at": token.expires_at.isoformat(),
+        "read_only": True,
+    }
 
 
 def test_list_command_shows_the_valid_tokens_and_all_with_all(cast):

@@ -34,7 +34,9 @@ def test_create_list_and_revoke_a_token_on_a_phone(phone, live_server):
     phone.goto(live_server.url + reverse("accounts:api_tokens"))
     _no_horizontal_overflow(phone)
     phone.get_by_text("Créer un jeton").click()
-    phone.get_by_label("Nom du jeton").fill("Tableau de bord de l'ARS Auvergne-Rhône-Alpes, export hebdomadaire")
+    phone.get_by_label("Nom du jeton").fill(
+        "Tableau de bord de l'ARS Auvergne-Rhône-Alpes, export hebdomadaire"
+    )
     phone.get_by_label("Validité").select_option("90")
     phone.get_by_label("Lecture seule").check()
     phone.get_by_role("button", name="Créer le jeton").click()

@@ -80,7 +80,8 @@ def test_thirty_wrong_passwords_at_once_are_checked_at_most_up_to_the_limit(comm
 
 
 def test_thirty_wrong_passwords_at_once_from_one_address_are_checked_at_most_up_to_the_ip_limit(
-        communes_loaded, cast, slow_hash):
+    communes_loaded, cast, slow_hash
+):
     clients = [Client(REMOTE_ADDR="203.0.113.50") for _ in range(30)]
     emails = iter(f"inconnu{i}@cast.test" for i in range(30))
     lock = threading.Lock()

@@ -13,16 +13,26 @@ STRONG = "Lune-Rousse-2026!"
 
 
 def _register(client, password, email="nouveau@cast.test"):
-    return client.post(reverse("accounts:register"), {
-        "first_name": "Nina", "last_name": "Nouvelle", "email": email, "password": password, "password2": password,
-    })
+    return client.post(
+        reverse("accounts:register"),
+        {
+            "first_name": "Nina",
+            "last_name": "Nouvelle",
+            "email": email,
+            "password": password,
+            "password2": password,
+        },
+    )
 
 
-@pytest.mark.parametrize("password, message", [
-    ("Ab1!xyz", "Ce mot de passe est trop court. Il doit contenir au minimum 12 caractères."),
-    ("tournesolmaisonbleue", "Le mot de passe doit mêler au moins trois types de caractères"),
-    ("pe#5gz29ptzmse", "Ce mot de passe est trop courant."),
-])
+@pytest.mark.parametrize(
+    "password, message",
+    [
+        ("Ab1!xyz", "Ce mot de passe est trop court. Il doit contenir au minimum 12 caractères."),
+        ("tournesolmaisonbleue", "Le mot de passe doit mêler au moins trois types de caractères"),
+        ("pe#5gz29ptzmse", "Ce mot de passe est trop courant."),
+    ],
+)
 def test_weak_password_is_refused_on_the_register_form_with_a_french_message(client, db, password, message):
     response = _register(client, password)
 

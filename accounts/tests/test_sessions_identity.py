@@ -30,7 +30,11 @@ def test_logged_in_session_expires_after_the_idle_timeout(client, cast):
     session = Session.objects.get(session_key=client.session.session_key)
 
     remaining = session.expire_date - timezone.now()
-    assert timedelta(seconds=settings.SESSION_COOKIE_AGE - 60) < remaining <= timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    assert (
+        timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
+        < remaining
+        <= timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    )
 
 
 def test_each_request_pushes_the_session_expiry_back(client, cast):

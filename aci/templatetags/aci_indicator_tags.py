@@ -39,8 +39,14 @@ def measure(value, unit: str = "count") -> str:
     return f"{shown}{NBSP}{SUFFIX[unit]}" if unit in SUFFIX else shown
 
 
-SHORT_UNITS = {"count": "nombre", "percent": "%", "days": "jours", "hours": "heures", "euros": "€",
-               "done": "1 réalisé, 0 non réalisé"}
+SHORT_UNITS = {
+    "count": "nombre",
+    "percent": "%",
+    "days": "jours",
+    "hours": "heures",
+    "euros": "€",
+    "done": "1 réalisé, 0 non réalisé",
+}
 
 
 @register.filter

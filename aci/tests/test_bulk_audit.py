@@ -16,8 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _bulk(object_type, action):
-    return list(AuditEntry.objects.filter(object_type=object_type, action=action, details__bulk=True)
-                .order_by("seq"))
+    return list(
+        AuditEntry.objects.filter(object_type=object_type, action=action, details__bulk=True).order_by("seq")
+    )
 
 
 def test_computing_a_schedule_records_its_lines_and_the_schedule_it_supersedes(cast, contract):  # noqa: F811
@@ -25,9 +26,10 @@ def test_computing_a_schedule_records_its_lines_and_the_schedule_it_supersedes(c
     (lines,) = _bulk("aci.expectedpayment", "create")
     assert lines.chain == cast.cpts.pk
     assert lines.details["schedule_id"] == first.pk
-    assert lines.details["ids"] == [str(pk) for pk in
-                                    ExpectedPayment.objects.filter(schedule=first).order_by("pk")
-                                    .values_list("pk", flat=True)]
+    assert lines.details["ids"] == [
+        str(pk)
+        for pk in ExpectedPayment.objects.filter(schedule=first).order_by("pk").values_list("pk", flat=True)
+    ]
 
     second = contracts.compute_schedule(contract, cast.coordinator, "Avenant")
 
@@ -37,8 +39,14 @@ def test_computing_a_schedule_records_its_lines_and_the_schedule_it_supersedes(c
 
 
 def test_setting_an_indicators_steps_is_recorded(cast, contract):  # noqa: F811
-    ind = define(contract, cast.coordinator, "Dépistage du cancer du sein", mission="prevention",
-                 unit=Indicator.Unit.PERCENT, baseline="68,5")
+    ind = define(
+        contract,
+        cast.coordinator,
+        "Dépistage du cancer du sein",
+        mission="prevention",
+        unit=Indicator.Unit.PERCENT,
+        baseline="68,5",
+    )
 
     steps = rules.set_steps(ind, cast.coordinator, 1, SCREENING)
 

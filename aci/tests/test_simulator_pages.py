@@ -24,9 +24,16 @@ def test_the_simulator_shows_the_four_tiers_of_the_brochure(client, cast):
 
 def test_a_simulation_with_an_optional_mission_and_attainment_rates(client, cast):
     login(client, cast.member)
-    response = client.get("/aci/simulateur/", {"taille": "3", "missions": ["access", "crisis", "pathways", "prevention",
-                                                                           "quality"],
-                                               "taux_access": "50", "taux_pathways": "100", "date": "2026-12-01"})
+    response = client.get(
+        "/aci/simulateur/",
+        {
+            "taille": "3",
+            "missions": ["access", "crisis", "pathways", "prevention", "quality"],
+            "taux_access": "50",
+            "taux_pathways": "100",
+            "date": "2026-12-01",
+        },
+    )
     html = response.content.decode()
     # Year 1: 75 000 + access 90 000 + 17 500 (50 % of 35 000) + crisis 45 000 (no crisis declared: no variable part)
     # + pathways 45 000 + 45 000 + prevention 17 500 + 17 500 + quality 15 000 + 15 000 = 382 500; later years: the
@@ -58,15 +65,25 @@ def test_the_api_gives_the_grid_in_force_at_a_date(client, cast):
     assert grid["name"] == "ACI CPTS 2019 modifié par l'avenant 2"
     crisis_v = [a for a in grid["amounts"] if a["mission"] == "crisis" and a["part"] == "variable"]
     assert [(a["tier"], float(a["amount"]), a["crisis_only"]) for a in crisis_v] == [
-        (1, 37500.0, True), (2, 52500.0, True), (3, 67500.0, True), (4, 75000.0, True)]
+        (1, 37500.0, True),
+        (2, 52500.0, True),
+        (3, 67500.0, True),
+        (4, 75000.0, True),
+    ]
     assert client.get("/api/aci/grid", {"on": "2010-01-01"}).status_code == 404
 
 
 def test_the_api_simulates_and_refuses_bad_input(client, cast):
     login(client, cast.member)
-    data = client.get("/api/aci/simulation", {"tier": 4, "crisis_declared": "true", "on": "2026-12-01",
-                                              "missions": ["access", "crisis", "pathways", "prevention", "quality",
-                                                           "support"]}).json()
+    data = client.get(
+        "/api/aci/simulation",
+        {
+            "tier": 4,
+            "crisis_declared": "true",
+            "on": "2026-12-01",
+            "missions": ["access", "crisis", "pathways", "prevention", "quality", "support"],
+        },
+    ).json()
     assert float(data["total"]) == 580000.0 and float(data["operating"]) == 90000.0
     refused = client.get("/api/aci/simulation", {"tier": 1, "attainment_pct": "140"})
     assert refused.status_code == 400 and "entre 0 et 100 %" in refused.json()["detail"]

@@ -18,7 +18,19 @@ def agenda_section(context):
     active member (coordination.access.group_to_read); checked again here, so the tag never leaks."""
     group, user = context["group"], context["user"]
     readable = access.can_read(user, group)
-    upcoming = (scoped(Event, group.cpts).filter(group=group, cancelled_at__isnull=True, ends_at__gt=timezone.now())
-                .order_by("starts_at", "pk")[:UPCOMING]) if readable else []
-    return {"cpts": context.get("cpts") or group.cpts, "group": group, "upcoming": list(upcoming),
-            "is_open": group.status == "open", "can_schedule": readable and access.can_schedule(user, group)}
+    upcoming = (
+        (
+            scoped(Event, group.cpts)
+            .filter(group=group, cancelled_at__isnull=True, ends_at__gt=timezone.now())
+            .order_by("starts_at", "pk")[:UPCOMING]
+        )
+        if readable
+        else []
+    )
+    return {
+        "cpts": context.get("cpts") or group.cpts,
+        "group": group,
+        "upcoming": list(upcoming),
+        "is_open": group.status == "open",
+        "can_schedule": readable and access.can_schedule(user, group),
+    }

@@ -29,18 +29,31 @@ class Agenda:
     def url(self, name: str, group: Group | None = None, **kwargs) -> str:
         if name in ("agenda:mine", "agenda:subscription", "agenda:revoke_subscription"):
             return reverse(name, kwargs={"slug": self.cast.cpts.slug})
-        return reverse(name, kwargs={"slug": self.cast.cpts.slug, "group_id": (group or self.circle).pk, **kwargs})
+        return reverse(
+            name, kwargs={"slug": self.cast.cpts.slug, "group_id": (group or self.circle).pk, **kwargs}
+        )
 
 
 @pytest.fixture
 def world(cast) -> Agenda:
-    patient = coordination.create_patient(cast.cpts, cast.member, family_name="CALENDRIER", given_names="Yvette",
-                                          birth_date=dt.date(1939, 7, 14), sex="F")
+    patient = coordination.create_patient(
+        cast.cpts,
+        cast.member,
+        family_name="CALENDRIER",
+        given_names="Yvette",
+        birth_date=dt.date(1939, 7, 14),
+        sex="F",
+    )
     circle = coordination.open_care_circle(cast.cpts, cast.member, patient)
     coordination.invite(circle, cast.member, cast.bureau, function="Infirmier")
     coordination.answer_invitation(circle, cast.bureau, accept=True)
-    consent = coordination.record_consent(circle, cast.member, collected_on=timezone.localdate(),
-                                          method=Consent.Method.ON_SCREEN, scope="Partage dans le cercle")
+    consent = coordination.record_consent(
+        circle,
+        cast.member,
+        collected_on=timezone.localdate(),
+        method=Consent.Method.ON_SCREEN,
+        scope="Partage dans le cercle",
+    )
     working_group = coordination.create_working_group(cast.cpts, cast.member, "Parcours chutes")
     coordination.invite(working_group, cast.member, cast.partner)
     coordination.answer_invitation(working_group, cast.partner, accept=True)
@@ -55,8 +68,16 @@ def timed(day: dt.date, start_hour: int, end_hour: int) -> When:
     return When.between(at(day, start_hour), at(day, end_hour))
 
 
-def schedule(group: Group, by, *, day: dt.date | None = None, hours=(9, 10), kind=Event.Kind.HOME_VISIT,
-             title="Passage infirmier pour pansement", **extra) -> Event:
+def schedule(
+    group: Group,
+    by,
+    *,
+    day: dt.date | None = None,
+    hours=(9, 10),
+    kind=Event.Kind.HOME_VISIT,
+    title="Passage infirmier pour pansement",
+    **extra,
+) -> Event:
     day = day or timezone.localdate() + dt.timedelta(days=1)
     return actions.create_event(group, by, kind=kind, title=title, when=timed(day, *hours), **extra)
 

@@ -24,11 +24,17 @@ SCREENSHOTS = os.environ.get("OPENCPTS_SCREENSHOT_DIR", tempfile.gettempdir())
 @pytest.fixture
 def circle(communes_loaded):
     cast = make_cast()
-    patient = coordination.create_patient(cast.cpts, cast.member, family_name="NAVIGATEUR", given_names="Nina",
-                                          birth_date=dt.date(1940, 1, 1))
+    patient = coordination.create_patient(
+        cast.cpts, cast.member, family_name="NAVIGATEUR", given_names="Nina", birth_date=dt.date(1940, 1, 1)
+    )
     group = coordination.open_care_circle(cast.cpts, cast.member, patient)
-    coordination.record_consent(group, cast.member, collected_on=timezone.localdate(), method=Consent.Method.ON_SCREEN,
-                                scope="Partage")
+    coordination.record_consent(
+        group,
+        cast.member,
+        collected_on=timezone.localdate(),
+        method=Consent.Method.ON_SCREEN,
+        scope="Partage",
+    )
     return cast, group
 
 
@@ -42,7 +48,9 @@ def test_month_grid_phone_list_and_keyboard_navigation(page, live_server, circle
     page.goto(f"{live_server.url}{calendar}?vue=mois&date={first:%Y-%m-%d}")
     days = page.locator("ol.cal-month > li")
     assert days.count() % 7 == 0 and days.count() >= 28
-    columns = page.eval_on_selector("ol.cal-month", "el => getComputedStyle(el).gridTemplateColumns.split(' ').length")
+    columns = page.eval_on_selector(
+        "ol.cal-month", "el => getComputedStyle(el).gridTemplateColumns.split(' ').length"
+    )
     assert columns == 7
     assert page.get_by_role("link", name="Visite du dixième jour").is_visible()
     page.screenshot(path=os.path.join(SCREENSHOTS, "agenda-month.png"), full_page=True)
@@ -63,5 +71,9 @@ def test_month_grid_phone_list_and_keyboard_navigation(page, live_server, circle
         pytest.fail("« Mois suivant » cannot be reached with the keyboard")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(f"date={following:%Y-%m-%d}"))
-    assert page.get_by_role("heading", level=2, name=re.compile(r"\d{4}")).inner_text().endswith(str(following.year))
+    assert (
+        page.get_by_role("heading", level=2, name=re.compile(r"\d{4}"))
+        .inner_text()
+        .endswith(str(following.year))
+    )
     assert page.get_by_text("Aucun événement ce mois-ci.").is_visible()

@@ -16,13 +16,25 @@ pytestmark = pytest.mark.django_db
 
 def test_seed_agenda_fills_the_demo_circles_once(world):
     cast = world.cast
-    patient = coordination.create_patient(cast.cpts, cast.member, family_name="DÉMO", given_names="Odette",
-                                          birth_date=dt.date(1938, 4, 12), is_synthetic=True)
+    patient = coordination.create_patient(
+        cast.cpts,
+        cast.member,
+        family_name="DÉMO",
+        given_names="Odette",
+        birth_date=dt.date(1938, 4, 12),
+        is_synthetic=True,
+    )
     circle = coordination.open_care_circle(cast.cpts, cast.member, patient)
     coordination.invite(circle, cast.member, cast.bureau)
     coordination.answer_invitation(circle, cast.bureau, accept=True)
-    coordination.record_consent(circle, cast.member, collected_on=timezone.localdate(),
-                                method=Consent.Method.ORAL_WITNESS, witness="Aidante", scope="Partage")
+    coordination.record_consent(
+        circle,
+        cast.member,
+        collected_on=timezone.localdate(),
+        method=Consent.Method.ORAL_WITNESS,
+        witness="Aidante",
+        scope="Partage",
+    )
     assert seed_agenda(cast.cpts) is True
     kinds = sorted(Event.objects.filter(group=circle).values_list("kind", flat=True))
     assert kinds == ["discharge", "home_visit", "meeting"]

@@ -24,19 +24,24 @@ TOMORROW = timezone.localdate() + dt.timedelta(days=1)
 @pytest.fixture
 def events(world):
     cast = world.cast
-    visit = schedule(world.circle, cast.member, title="Pansement ulcère", description="Insuline", place="Domicile",
-                     participants=[cast.member, cast.bureau], external_participants="Aide à domicile")
-    later = schedule(world.circle, cast.bureau, day=TOMORROW + dt.timedelta(days=10), kind=Event.Kind.MEETING,
-                     title="RCP")
+    visit = schedule(
+        world.circle,
+        cast.member,
+        title="Pansement ulcère",
+        description="Insuline",
+        place="Domicile",
+        participants=[cast.member, cast.bureau],
+        external_participants="Aide à domicile",
+    )
+    later = schedule(
+        world.circle, cast.bureau, day=TOMORROW + dt.timedelta(days=10), kind=Event.Kind.MEETING, title="RCP"
+    )
     cancelled = schedule(world.circle, cast.member, kind=Event.Kind.DISCHARGE, title="Sortie")
     actions.cancel_event(cancelled, cast.member, reason="Sortie reportée")
-    meeting = actions.create_event(world.working_group, cast.partner, kind=Event.Kind.MEETING, title="Réunion",
-                                   when=When.days(TOMORROW))
+    meeting = actions.create_event(
+        world.working_group, cast.partner, kind=Event.Kind.MEETING, title="Réunion", when=When.days(TOMORROW)
+    )
     return {"visit": visit, "later": later, "cancelled": cancelled, "meeting": meeting}
-
-
-
-
 
 
 def search(client, query="") -> list[dict]:
@@ -83,9 +88,14 @@ def test_a_cancelled_event_is_a_cancelled_appointment(client, world, events):
 def test_an_all_day_working_group_meeting(client, world, events):
     body = get(as_user(client, world.cast.partner), f"/fhir/Appointment/{events['meeting'].pk}")
     Appointment.model_validate(body)
-    assert body["description"] == "Groupe de travail — réunion / RCP" and body["minutesDuration"] in (1380, 1440, 1500)
-    assert body["participant"] == [{"actor": {"display": str(world.cast.partner)}, "required": "required",
-                                    "status": "accepted"}]  # nobody named: the creator
+    assert body["description"] == "Groupe de travail — réunion / RCP" and body["minutesDuration"] in (
+        1380,
+        1440,
+        1500,
+    )
+    assert body["participant"] == [
+        {"actor": {"display": str(world.cast.partner)}, "required": "required", "status": "accepted"}
+    ]  # nobody named: the creator
     assert body["extension"][0]["valueBoolean"] is True
 
 
@@ -107,7 +117,9 @@ def test_search_parameters(client, world, events):
     circle_events = {events["visit"].pk, events["cancelled"].pk, events["later"].pk}
     assert ids(search(api, f"?patient=Patient/{world.patient.pk}")) == circle_events
     assert ids(search(api, f"?actor=Patient/{world.patient.pk}")) == circle_events
-    assert ids(search(api, f"?practitioner=Practitioner/{cast.member.professional_id}")) == {events["visit"].pk}
+    assert ids(search(api, f"?practitioner=Practitioner/{cast.member.professional_id}")) == {
+        events["visit"].pk
+    }
     assert ids(search(api, f"?actor=Practitioner/{cast.member.professional_id}")) == {events["visit"].pk}
     assert ids(search(api, "?status=cancelled")) == {events["cancelled"].pk}
     assert events["cancelled"].pk not in ids(search(api, "?status=booked"))
@@ -115,8 +127,9 @@ def test_search_parameters(client, world, events):
     later_day = TOMORROW + dt.timedelta(days=10)
     assert ids(search(api, f"?date=ge{later_day.isoformat()}")) == {events["later"].pk}
     assert events["later"].pk not in ids(search(api, f"?date=le{TOMORROW.isoformat()}"))
-    assert ids(search(api, f"?date=ge{TOMORROW.isoformat()}&date=le{TOMORROW.isoformat()}&status=booked")) == {
-        events["visit"].pk, events["meeting"].pk}
+    assert ids(
+        search(api, f"?date=ge{TOMORROW.isoformat()}&date=le{TOMORROW.isoformat()}&status=booked")
+    ) == {events["visit"].pk, events["meeting"].pk}
     assert ids(search(api, f"?_id={events['meeting'].pk}")) == {events["meeting"].pk}
     assert ids(search(api, f"?supporting-info=CareTeam/{world.working_group.pk}")) == {events["meeting"].pk}
     assert ids(search(api, "?service-type=discharge")) == {events["cancelled"].pk}

@@ -50,10 +50,12 @@ def test_the_subscription_page_shows_the_secret_url_once_and_stores_only_its_has
     assert response.status_code == 200 and response["Cache-Control"].startswith("max-age=0")
     html = response.content.decode()
     start = html.index("http://testserver/agenda/ical/")
-    url = html[start:html.index('"', start)]
+    url = html[start : html.index('"', start)]
     raw = url.rsplit("/", 1)[1].removesuffix(".ics")
     token = CalendarToken.objects.get(user=cast.member)
-    assert token.digest == CalendarToken.digest_of(raw) and raw not in repr(list(CalendarToken.objects.values()))
+    assert token.digest == CalendarToken.digest_of(raw) and raw not in repr(
+        list(CalendarToken.objects.values())
+    )
     again = client.get(world.url("agenda:subscription")).content.decode()
     assert raw not in again and "Abonnement actif" in again  # shown once
     assert fetch(raw).startswith(b"BEGIN:VCALENDAR")
@@ -61,11 +63,22 @@ def test_the_subscription_page_shows_the_secret_url_once_and_stores_only_its_has
 
 def test_the_feed_carries_the_events_of_every_group_i_read_and_nothing_clinical(world):
     cast = world.cast
-    visit = schedule(world.circle, cast.member, title="Pansement ulcère de Mme CALENDRIER", place="12 rue des Lilas, Belley",
-                     description="Glycémie à contrôler, traitement par insuline", participants=[cast.bureau],
-                     external_participants="Fille de la patiente")
-    meeting = actions.create_event(world.working_group, cast.member, kind=Event.Kind.MEETING, title="RCP chutes",
-                                   when=When.days(TOMORROW))
+    visit = schedule(
+        world.circle,
+        cast.member,
+        title="Pansement ulcère de Mme CALENDRIER",
+        place="12 rue des Lilas, Belley",
+        description="Glycémie à contrôler, traitement par insuline",
+        participants=[cast.bureau],
+        external_participants="Fille de la patiente",
+    )
+    meeting = actions.create_event(
+        world.working_group,
+        cast.member,
+        kind=Event.Kind.MEETING,
+        title="RCP chutes",
+        when=When.days(TOMORROW),
+    )
     other = coordination.create_working_group(cast.cpts, cast.bureau, "Groupe sans moi")
     schedule(other, cast.bureau, title="Réunion sans moi")
     _, raw = actions.issue_calendar_token(cast.member)
@@ -83,10 +96,25 @@ def test_the_feed_carries_the_events_of_every_group_i_read_and_nothing_clinical(
     assert str(item["url"]) == page and page in str(item["description"])
     whole_day = items[uid(meeting)]
     assert str(whole_day["summary"]) == "Groupe de travail — réunion / RCP"
-    assert whole_day.decoded("dtstart") == TOMORROW and whole_day.decoded("dtend") == TOMORROW + dt.timedelta(days=1)
+    assert whole_day.decoded("dtstart") == TOMORROW and whole_day.decoded("dtend") == TOMORROW + dt.timedelta(
+        days=1
+    )
     text = icalendar.Calendar.from_ical(body).to_ical().decode()  # unfolded, unescaped by the parser
-    for secret in ("ulcère", "CALENDRIER", "Yvette", "Glycémie", "insuline", "Fille de la patiente", world.circle.title,
-                   "Parcours chutes", "RCP chutes", str(cast.bureau), "Réunion sans moi", "Lilas", "Belley"):
+    for secret in (
+        "ulcère",
+        "CALENDRIER",
+        "Yvette",
+        "Glycémie",
+        "insuline",
+        "Fille de la patiente",
+        world.circle.title,
+        "Parcours chutes",
+        "RCP chutes",
+        str(cast.bureau),
+        "Réunion sans moi",
+        "Lilas",
+        "Belley",
+    ):
         assert secret not in text and secret.encode() not in body, secret
 
 
@@ -94,14 +122,32 @@ def test_the_feed_place_is_never_typed_text_only_the_patients_structured_commune
     cast = world.cast
     typed = "Chez Mme CALENDRIER Yvette, 12 rue des Lilas 01300 Belley — escarre sacrée, diabète"
     visit = schedule(world.circle, cast.member, place=typed)
-    consultation = schedule(world.circle, cast.member, kind=Event.Kind.CONSULTATION, place=typed, hours=(11, 12))
-    meeting = schedule(world.working_group, cast.member, kind=Event.Kind.MEETING, place="Cabinet du Dr Martin, "
-                       "dossier de M. DUPONT (dépression)", hours=(14, 15))
+    consultation = schedule(
+        world.circle, cast.member, kind=Event.Kind.CONSULTATION, place=typed, hours=(11, 12)
+    )
+    meeting = schedule(
+        world.working_group,
+        cast.member,
+        kind=Event.Kind.MEETING,
+        place="Cabinet du Dr Martin, dossier de M. DUPONT (dépression)",
+        hours=(14, 15),
+    )
     _, raw = actions.issue_calendar_token(cast.member)
     body = fetch(raw)
     text = icalendar.Calendar.from_ical(body).to_ical().decode()
-    for secret in ("CALENDRIER", "Yvette", "Lilas", "01300", "escarre", "diabète", "Martin", "DUPONT", "dépression",
-                   "Chez", "Cabinet"):
+    for secret in (
+        "CALENDRIER",
+        "Yvette",
+        "Lilas",
+        "01300",
+        "escarre",
+        "diabète",
+        "Martin",
+        "DUPONT",
+        "dépression",
+        "Chez",
+        "Cabinet",
+    ):
         assert secret not in text and secret.encode() not in body, secret
     items = vevents(body)
     assert all("location" not in items[uid(e)] for e in (visit, consultation, meeting))
@@ -118,8 +164,13 @@ def test_uid_is_stable_and_sequence_and_status_follow_the_changes(world):
     event = schedule(world.circle, cast.member)
     _, raw = actions.issue_calendar_token(cast.bureau)
     first = vevents(fetch(raw))[uid(event)]
-    actions.change_event(event, cast.member, kind=event.kind, title=event.title, when=When.between(
-        at(TOMORROW, 11), at(TOMORROW, 12)))
+    actions.change_event(
+        event,
+        cast.member,
+        kind=event.kind,
+        title=event.title,
+        when=When.between(at(TOMORROW, 11), at(TOMORROW, 12)),
+    )
     changed = vevents(fetch(raw))[uid(event)]
     assert int(changed["sequence"]) == int(first["sequence"]) + 1 == 1
     assert changed.decoded("dtstart") == at(TOMORROW, 11).astimezone(dt.UTC)
@@ -146,8 +197,10 @@ def test_regenerating_invalidates_the_old_url_and_revoking_the_new(client, world
     assert CalendarToken.objects.filter(user=cast.member).count() == 2  # kept, revoked: traced
     assert not CalendarToken.objects.filter(user=cast.member, revoked_at__isnull=True).exists()
     response = client.post(world.url("agenda:revoke_subscription"), follow=True)
-    assert "pas d&#x27;abonnement actif" in response.content.decode() or "pas d'abonnement actif" in \
-        response.content.decode()
+    assert (
+        "pas d&#x27;abonnement actif" in response.content.decode()
+        or "pas d'abonnement actif" in response.content.decode()
+    )
 
 
 def test_unknown_tokens_and_inactive_accounts_get_nothing(world):
@@ -185,7 +238,9 @@ def test_every_fetch_is_audited_in_the_chain_of_the_cpts(world):
     token, raw = actions.issue_calendar_token(cast.member)
     fetch(raw)
     fetch(raw)
-    entries = AuditEntry.objects.filter(action="view", object_type="agenda.calendartoken", object_id=str(token.pk))
+    entries = AuditEntry.objects.filter(
+        action="view", object_type="agenda.calendartoken", object_id=str(token.pk)
+    )
     assert entries.count() == 2
     entry = entries.latest("seq")
     assert (entry.actor_id, entry.cpts_id, entry.chain) == (cast.member.pk, cast.cpts.pk, cast.cpts.pk)
@@ -196,8 +251,16 @@ def test_every_fetch_is_audited_in_the_chain_of_the_cpts(world):
     # Nothing to show: the fetch is still traced, in the instance chain.
     _, lonely = actions.issue_calendar_token(cast.outsider)
     assert vevents(fetch(lonely)) == {}
-    assert AuditEntry.objects.filter(action="view", object_type="agenda.calendartoken", actor_id=cast.outsider.pk,
-                                     cpts_id__isnull=True, chain=0).count() == 1
+    assert (
+        AuditEntry.objects.filter(
+            action="view",
+            object_type="agenda.calendartoken",
+            actor_id=cast.outsider.pk,
+            cpts_id__isnull=True,
+            chain=0,
+        ).count()
+        == 1
+    )
 
 
 def test_the_feed_answers_get_only(world):

@@ -33,13 +33,22 @@ def titles(html: str) -> list[str]:
 
 # --- Periods -----------------------------------------------------------------------------------------------------
 
+
 def test_periods_and_their_neighbours():
     week = periods.period("semaine", dt.date(2026, 3, 12))
-    assert (week.first, week.last, week.previous, week.next) == (MONDAY, dt.date(2026, 3, 15), dt.date(2026, 3, 2),
-                                                                 dt.date(2026, 3, 16))
+    assert (week.first, week.last, week.previous, week.next) == (
+        MONDAY,
+        dt.date(2026, 3, 15),
+        dt.date(2026, 3, 2),
+        dt.date(2026, 3, 16),
+    )
     month = periods.period("mois", dt.date(2026, 1, 31))
-    assert (month.first, month.last, month.previous, month.next) == (dt.date(2026, 1, 1), dt.date(2026, 1, 31),
-                                                                     dt.date(2025, 12, 1), dt.date(2026, 2, 1))
+    assert (month.first, month.last, month.previous, month.next) == (
+        dt.date(2026, 1, 1),
+        dt.date(2026, 1, 31),
+        dt.date(2025, 12, 1),
+        dt.date(2026, 2, 1),
+    )
     assert month.days[0] == dt.date(2025, 12, 29) and month.days[-1] == dt.date(2026, 2, 1)  # whole weeks
     assert len(month.days) % 7 == 0
     day = periods.period("jour", dt.date(2026, 3, 1))
@@ -55,12 +64,21 @@ def test_a_day_of_the_clock_change_is_23_hours_long(world):
 
 # --- The three views ---------------------------------------------------------------------------------------------
 
+
 def test_week_view_shows_the_week_events_by_day_with_navigation(client, world):
     cast = world.cast
     schedule(world.circle, cast.member, day=MONDAY, hours=(9, 10), title="Visite du lundi")
-    schedule(world.circle, cast.member, day=MONDAY + dt.timedelta(days=2), hours=(14, 15), title="Visite du mercredi",
-             kind=Event.Kind.CONSULTATION)
-    schedule(world.circle, cast.member, day=MONDAY + dt.timedelta(days=7), title="Visite de la semaine suivante")
+    schedule(
+        world.circle,
+        cast.member,
+        day=MONDAY + dt.timedelta(days=2),
+        hours=(14, 15),
+        title="Visite du mercredi",
+        kind=Event.Kind.CONSULTATION,
+    )
+    schedule(
+        world.circle, cast.member, day=MONDAY + dt.timedelta(days=7), title="Visite de la semaine suivante"
+    )
     login(client, cast.member)
     html = page(client, world.url("agenda:group"), vue="semaine", date="2026-03-11")
     assert titles(html) == ["Visite du lundi", "Visite du mercredi"]
@@ -76,9 +94,16 @@ def test_week_view_shows_the_week_events_by_day_with_navigation(client, world):
 
 def test_day_view_and_an_event_over_several_days(client, world):
     cast = world.cast
-    actions.create_event(world.circle, cast.member, kind=Event.Kind.HOSPITALISATION, title="Hospitalisation CH Belley",
-                         when=When.between(at(MONDAY, 15), at(MONDAY + dt.timedelta(days=2), 11)))
-    schedule(world.circle, cast.member, day=MONDAY + dt.timedelta(days=1), hours=(8, 9), title="Visite du mardi")
+    actions.create_event(
+        world.circle,
+        cast.member,
+        kind=Event.Kind.HOSPITALISATION,
+        title="Hospitalisation CH Belley",
+        when=When.between(at(MONDAY, 15), at(MONDAY + dt.timedelta(days=2), 11)),
+    )
+    schedule(
+        world.circle, cast.member, day=MONDAY + dt.timedelta(days=1), hours=(8, 9), title="Visite du mardi"
+    )
     login(client, cast.member)
     tuesday = page(client, world.url("agenda:group"), vue="jour", date="2026-03-10")
     assert titles(tuesday) == ["Hospitalisation CH Belley", "Visite du mardi"]
@@ -95,8 +120,13 @@ def test_day_view_and_an_event_over_several_days(client, world):
 
 def test_month_view_lists_the_month_in_whole_weeks(client, world):
     cast = world.cast
-    actions.create_event(world.circle, cast.member, kind=Event.Kind.DISCHARGE, title="Sortie d'hospitalisation",
-                         when=When.days(dt.date(2026, 3, 31)))
+    actions.create_event(
+        world.circle,
+        cast.member,
+        kind=Event.Kind.DISCHARGE,
+        title="Sortie d'hospitalisation",
+        when=When.days(dt.date(2026, 3, 31)),
+    )
     schedule(world.circle, cast.member, day=dt.date(2026, 3, 1), title="Visite du premier")
     schedule(world.circle, cast.member, day=dt.date(2026, 4, 15), title="Visite d'avril")
     login(client, cast.member)
@@ -119,8 +149,9 @@ def test_a_bad_date_or_view_falls_back_with_a_french_message(client, world):
 def test_the_calendar_is_audited(client, world):
     login(client, world.cast.member)
     page(client, world.url("agenda:group"), vue="mois", date="2026-03-01")
-    entry = AuditEntry.objects.filter(action="view", object_type="coordination.group",
-                                      object_id=str(world.circle.pk)).latest("seq")
+    entry = AuditEntry.objects.filter(
+        action="view", object_type="coordination.group", object_id=str(world.circle.pk)
+    ).latest("seq")
     assert entry.details["agenda"] == "groupe" and entry.details["vue"] == "mois"
     assert entry.actor_id == world.cast.member.pk and entry.cpts_id == world.cast.cpts.pk
 
@@ -129,8 +160,12 @@ def test_the_calendar_is_audited(client, world):
 def test_non_members_are_refused_the_group_calendar_and_events(client, world, role):
     event = schedule(world.circle, world.cast.member)
     login(client, getattr(world.cast, role))
-    for url in (world.url("agenda:group"), world.url("agenda:event", event_id=event.pk),
-                world.url("agenda:new_event"), world.url("agenda:timeline")):
+    for url in (
+        world.url("agenda:group"),
+        world.url("agenda:event", event_id=event.pk),
+        world.url("agenda:new_event"),
+        world.url("agenda:timeline"),
+    ):
         assert client.get(url).status_code == 403, url
     response = client.post(world.url("agenda:cancel_event", event_id=event.pk), {"reason": ""})
     assert response.status_code == 403
@@ -146,11 +181,18 @@ def test_an_event_of_another_group_is_not_found_under_this_group(client, world):
 
 # --- Mon agenda ----------------------------------------------------------------------------------------------------
 
+
 def test_my_agenda_gathers_my_groups_and_drops_those_i_left(client, world):
     cast = world.cast
     schedule(world.circle, cast.member, day=MONDAY, title="Visite du cercle", participants=[cast.member])
-    schedule(world.working_group, cast.partner, day=MONDAY + dt.timedelta(days=1), hours=(18, 20),
-             kind=Event.Kind.MEETING, title="Réunion du groupe")
+    schedule(
+        world.working_group,
+        cast.partner,
+        day=MONDAY + dt.timedelta(days=1),
+        hours=(18, 20),
+        kind=Event.Kind.MEETING,
+        title="Réunion du groupe",
+    )
     other = coordination.create_working_group(cast.cpts, cast.bureau, "Groupe sans moi")
     schedule(other, cast.bureau, day=MONDAY, title="Réunion sans moi")
     login(client, cast.member)
@@ -158,8 +200,11 @@ def test_my_agenda_gathers_my_groups_and_drops_those_i_left(client, world):
     assert titles(html) == ["Visite du cercle", "Réunion du groupe"]
     assert "Parcours chutes" in html and world.circle.title in html  # each event says its group
     assert "vous participez" in html
-    audited = set(AuditEntry.objects.filter(action="view", details__agenda="mon agenda").values_list("object_id",
-                                                                                                       flat=True))
+    audited = set(
+        AuditEntry.objects.filter(action="view", details__agenda="mon agenda").values_list(
+            "object_id", flat=True
+        )
+    )
     assert audited == {str(world.circle.pk), str(world.working_group.pk)}
     coordination.leave(world.working_group, cast.member)
     html = page(client, world.url("agenda:mine"), vue="semaine", date="2026-03-09")
@@ -179,9 +224,17 @@ def test_my_agenda_is_refused_to_roles_without_coordination(client, world):
 
 # --- Event page and forms -----------------------------------------------------------------------------------------
 
-EVENT = {"kind": "home_visit", "title": "Visite à domicile", "start_date": "2026-03-10", "start_time": "09:30",
-         "end_date": "", "end_time": "10:15", "place": "Domicile", "description": "Pansement",
-         "external_participants": "Aide à domicile"}
+EVENT = {
+    "kind": "home_visit",
+    "title": "Visite à domicile",
+    "start_date": "2026-03-10",
+    "start_time": "09:30",
+    "end_date": "",
+    "end_time": "10:15",
+    "place": "Domicile",
+    "description": "Pansement",
+    "external_participants": "Aide à domicile",
+}
 
 
 def test_create_through_the_form_then_see_the_event_page(client, world):
@@ -191,32 +244,51 @@ def test_create_through_the_form_then_see_the_event_page(client, world):
     assert 'value="2026-03-10"' in form and "<legend>Participants (membres du groupe)</legend>" in form
     response = client.post(world.url("agenda:new_event"), {**EVENT, "participants": [cast.bureau.pk]})
     event = Event.objects.get()
-    assert response.status_code == 302 and response["Location"] == world.url("agenda:event", event_id=event.pk)
+    assert response.status_code == 302 and response["Location"] == world.url(
+        "agenda:event", event_id=event.pk
+    )
     assert event.starts_at == at(MONDAY + dt.timedelta(days=1), 9, 30) and event.created_by == cast.member
     html = page(client, response["Location"])
     assert "Visite à domicile" in html and "de 09:30 à 10:15" in html and str(cast.bureau) in html
     assert "Aide à domicile" in html and "Création" in html
-    assert AuditEntry.objects.filter(action="view", object_type="agenda.event", object_id=str(event.pk)).exists()
+    assert AuditEntry.objects.filter(
+        action="view", object_type="agenda.event", object_id=str(event.pk)
+    ).exists()
 
 
 def test_all_day_through_the_form(client, world):
     login(client, world.cast.member)
-    client.post(world.url("agenda:new_event"), {**EVENT, "all_day": "on", "start_time": "", "end_time": "",
-                                                "end_date": "2026-03-12", "kind": "hospitalisation"})
+    client.post(
+        world.url("agenda:new_event"),
+        {
+            **EVENT,
+            "all_day": "on",
+            "start_time": "",
+            "end_time": "",
+            "end_date": "2026-03-12",
+            "kind": "hospitalisation",
+        },
+    )
     event = Event.objects.get()
-    assert event.all_day and event.starts_at == at(dt.date(2026, 3, 10), 0) and event.ends_at == at(
-        dt.date(2026, 3, 13), 0)
+    assert (
+        event.all_day
+        and event.starts_at == at(dt.date(2026, 3, 10), 0)
+        and event.ends_at == at(dt.date(2026, 3, 13), 0)
+    )
     html = page(client, world.url("agenda:event", event_id=event.pk))
     assert "Du mardi 10 mars 2026 au jeudi 12 mars 2026, journées entières" in html
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"end_time": "08:00"}, "La fin doit être après le début."),
-    ({"start_time": ""}, "Heure de début : obligatoire"),
-    ({"kind": ""}, "Ce champ est obligatoire"),
-    ({"start_date": "10/13/2026"}, "Saisissez une date valide"),
-    ({"participants": ["999999"]}, "Sélectionnez un choix valide"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"end_time": "08:00"}, "La fin doit être après le début."),
+        ({"start_time": ""}, "Heure de début : obligatoire"),
+        ({"kind": ""}, "Ce champ est obligatoire"),
+        ({"start_date": "10/13/2026"}, "Saisissez une date valide"),
+        ({"participants": ["999999"]}, "Sélectionnez un choix valide"),
+    ],
+)
 def test_bad_input_shows_a_french_message_and_saves_nothing(client, world, change, message):
     login(client, world.cast.member)
     response = client.post(world.url("agenda:new_event"), {**EVENT, **change})
@@ -240,15 +312,18 @@ def test_edit_and_cancel_through_the_pages(client, world):
     login(client, cast.bureau)
     form = page(client, world.url("agenda:edit_event", event_id=event.pk))
     assert 'value="09:00"' in form and 'value="Domicile"' in form
-    response = client.post(world.url("agenda:edit_event", event_id=event.pk),
-                           {**EVENT, "start_date": "2026-03-09", "start_time": "11:00", "end_time": "12:00"})
+    response = client.post(
+        world.url("agenda:edit_event", event_id=event.pk),
+        {**EVENT, "start_date": "2026-03-09", "start_time": "11:00", "end_time": "12:00"},
+    )
     assert response.status_code == 302
     event.refresh_from_db()
     assert event.starts_at == at(MONDAY, 11) and event.sequence == 1
     html = page(client, world.url("agenda:event", event_id=event.pk))
     assert "Modification" in html and "09/03/2026 09:00" in html  # the previous start, in the history
-    response = client.post(world.url("agenda:cancel_event", event_id=event.pk), {"reason": "Patient hospitalisé"},
-                           follow=True)
+    response = client.post(
+        world.url("agenda:cancel_event", event_id=event.pk), {"reason": "Patient hospitalisé"}, follow=True
+    )
     html = response.content.decode()
     assert "Événement annulé" in html and "Motif : Patient hospitalisé" in html
     assert "Modifier l&#x27;événement" not in html
@@ -258,10 +333,13 @@ def test_edit_and_cancel_through_the_pages(client, world):
 
 # --- The group page ------------------------------------------------------------------------------------------------
 
+
 def test_the_group_page_shows_the_next_events_and_links(client, world):
     cast = world.cast
     soon = schedule(world.circle, cast.member, title="Visite de demain")
-    past = schedule(world.circle, cast.member, day=timezone.localdate() - dt.timedelta(days=3), title="Visite passée")
+    past = schedule(
+        world.circle, cast.member, day=timezone.localdate() - dt.timedelta(days=3), title="Visite passée"
+    )
     cancelled = schedule(world.circle, cast.member, title="Visite annulée")
     actions.cancel_event(cancelled, cast.member)
     login(client, cast.member)

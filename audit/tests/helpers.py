@@ -53,8 +53,10 @@ def rewrite_chain(chain: int, from_seq: int, hasher, edit=None) -> None:
             edit(entry)
         entry.prev_hash = prev
         entry.hash = hasher(entry)
-        raw("UPDATE audit_auditentry SET object_label = %s, prev_hash = %s, hash = %s, version = %s, "
+        raw(
+            "UPDATE audit_auditentry SET object_label = %s, prev_hash = %s, hash = %s, version = %s, "
             "key_id = %s WHERE id = %s",
-            [entry.object_label, entry.prev_hash, entry.hash, entry.version, entry.key_id, entry.pk])
+            [entry.object_label, entry.prev_hash, entry.hash, entry.version, entry.key_id, entry.pk],
+        )
         prev = entry.hash
     raw("UPDATE audit_auditchainhead SET last_hash = %s WHERE chain = %s", [prev, chain])

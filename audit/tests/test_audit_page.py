@@ -17,7 +17,13 @@ def _entries(response):
 
 def _seed(cast):
     with acting_as(Actor(cast.bureau.pk, cast.bureau.email)):
-        record("update", cpts_id=cast.cpts.pk, object_type="cpts.dues", object_id="1", details={"fields": ["paid"]})
+        record(
+            "update",
+            cpts_id=cast.cpts.pk,
+            object_type="cpts.dues",
+            object_id="1",
+            details={"fields": ["paid"]},
+        )
     with acting_as(Actor(cast.coordinator.pk, cast.coordinator.email)):
         record("view", cpts_id=cast.cpts.pk, object_type="cpts.membership", object_id="2")
 
@@ -76,8 +82,18 @@ def test_csv_export_is_a_semicolon_csv_with_a_header(client, cast):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     rows = _csv(response)
-    assert rows[0] == ["n°", "date", "action", "utilisateur", "type d'objet", "id", "objet", "détails", "adresse IP",
-                       "empreinte"]
+    assert rows[0] == [
+        "n°",
+        "date",
+        "action",
+        "utilisateur",
+        "type d'objet",
+        "id",
+        "objet",
+        "détails",
+        "adresse IP",
+        "empreinte",
+    ]
 
 
 def test_csv_export_contains_the_entries_of_the_cpts(client, cast):

@@ -29,43 +29,84 @@ NOT_AUDITED = {
     ("unscheduled/slots.py", "bulk_update", "changes.update"): "the changes to apply (dict)",
     ("unscheduled/views.py", "_mine_context", "context.update"): "a template context (dict)",
     ("unscheduled/views.py", "search_page", "context.update"): "a template context (dict)",
-    ("unscheduled/views.py", "bulk", "slots.bulk_update"):
-        "unscheduled.slots.bulk_update, the action, which records its entry",
+    (
+        "unscheduled/views.py",
+        "bulk",
+        "slots.bulk_update",
+    ): "unscheduled.slots.bulk_update, the action, which records its entry",
     # Bookkeeping, not a change of what the trail describes.
-    ("cpts/decorators.py", "wrapper", "User.objects.filter(pk=request.user.pk).update"):
-        "navigation state: the CPTS the user last opened (User.last_cpts), rewritten on every switch",
-    ("agenda/actions.py", "active_calendar_token", "CalendarToken.objects.filter(pk=token.pk).update"):
-        "the time of a feed fetch, which is itself recorded as a view of the feed (agenda.views.ical_feed)",
-    ("directory/rpps_import.py", "flush", "RppsLineIssue.objects.bulk_create"):
-        "RppsLineIssue is not audited (audit.signals.SKIPPED_MODELS): the per-line report of a run",
-    ("directory/rpps_import.py", "flush", "RppsImportRun.objects.filter(pk=run.pk).update"):
-        "progress counters of a staging run (lines read, byte offset); the applied import is recorded once",
-    ("directory/rpps_import.py", "_apply", "RppsImportRun.objects.filter(pk=run.pk).update"):
-        "followed by the explicit record() of the whole load (created, updated, deactivated counts)",
-    ("accounts/ratelimit.py", "_bump", "RateCounter.objects.filter(key=key).update"):
-        "an attempt counter (login, public form, stamp), not audited (audit.signals.SKIPPED_MODELS); the login "
-        "attempts themselves are recorded by accounts.views",
-    ("accounts/ratelimit.py", "refund", "RateCounter.objects.filter(key=key, count__gt=0).update"):
-        "an attempt counter given back after a successful login, not audited",
-    ("accounts/tokens.py", "revoke", "APIToken.objects.filter(pk=token.pk, revoked=False).update"):
-        "followed by the explicit record('api_token.revoked') of the same token",
-    ("accounts/tokens.py", "find",
-     "APIToken.objects.filter(pk=token.pk).filter(Q(last_used_at__isnull=True) | "
-     "Q(last_used_at__lt=now - LAST_USED_PRECISION)).update"):
-        "a token's last-use time (at most once a minute), bookkeeping shown to its owner",
+    (
+        "cpts/decorators.py",
+        "wrapper",
+        "User.objects.filter(pk=request.user.pk).update",
+    ): "navigation state: the CPTS the user last opened (User.last_cpts), rewritten on every switch",
+    (
+        "agenda/actions.py",
+        "active_calendar_token",
+        "CalendarToken.objects.filter(pk=token.pk).update",
+    ): "the time of a feed fetch, which is itself recorded as a view of the feed (agenda.views.ical_feed)",
+    (
+        "directory/rpps_import.py",
+        "flush",
+        "RppsLineIssue.objects.bulk_create",
+    ): "RppsLineIssue is not audited (audit.signals.SKIPPED_MODELS): the per-line report of a run",
+    (
+        "directory/rpps_import.py",
+        "flush",
+        "RppsImportRun.objects.filter(pk=run.pk).update",
+    ): "progress counters of a staging run (lines read, byte offset); the applied import is recorded once",
+    (
+        "directory/rpps_import.py",
+        "_apply",
+        "RppsImportRun.objects.filter(pk=run.pk).update",
+    ): "followed by the explicit record() of the whole load (created, updated, deactivated counts)",
+    (
+        "accounts/ratelimit.py",
+        "_bump",
+        "RateCounter.objects.filter(key=key).update",
+    ): "an attempt counter (login, public form, stamp), not audited (audit.signals.SKIPPED_MODELS); the login "
+    "attempts themselves are recorded by accounts.views",
+    (
+        "accounts/ratelimit.py",
+        "refund",
+        "RateCounter.objects.filter(key=key, count__gt=0).update",
+    ): "an attempt counter given back after a successful login, not audited",
+    (
+        "accounts/tokens.py",
+        "revoke",
+        "APIToken.objects.filter(pk=token.pk, revoked=False).update",
+    ): "followed by the explicit record('api_token.revoked') of the same token",
+    (
+        "accounts/tokens.py",
+        "find",
+        "APIToken.objects.filter(pk=token.pk).filter(Q(last_used_at__isnull=True) | "
+        "Q(last_used_at__lt=now - LAST_USED_PRECISION)).update",
+    ): "a token's last-use time (at most once a minute), bookkeeping shown to its owner",
     # Demo data: synthetic (make demo, seed_demo), never real people.
     ("cpts/demo.py", "seed", "CPTS.objects.filter(pk=existing.pk).update"): "demo seed (synthetic)",
-    ("cpts/demo.py", "_seed_cpts", "Dues.objects.filter(cpts=cpts, paid=False).update"):
-        "demo seed (synthetic)",
-    ("cpts/demo.py", "_seed_cpts", "Dues.objects.filter(cpts=cpts, paid=True, paid_on__isnull=True).update"):
-        "demo seed (synthetic)",
-    ("gpmatching/demo.py", "seed_gpmatching", "Request.objects.filter(pk=result.request.pk).update"):
-        "demo seed (synthetic)",
+    (
+        "cpts/demo.py",
+        "_seed_cpts",
+        "Dues.objects.filter(cpts=cpts, paid=False).update",
+    ): "demo seed (synthetic)",
+    (
+        "cpts/demo.py",
+        "_seed_cpts",
+        "Dues.objects.filter(cpts=cpts, paid=True, paid_on__isnull=True).update",
+    ): "demo seed (synthetic)",
+    (
+        "gpmatching/demo.py",
+        "seed_gpmatching",
+        "Request.objects.filter(pk=result.request.pk).update",
+    ): "demo seed (synthetic)",
     ("unscheduled/demo.py", "seed_history", "Slot.objects.bulk_create"): "demo seed (synthetic)",
     ("unscheduled/demo.py", "seed_history", "Booking.objects.bulk_create"): "demo seed (synthetic)",
     ("unscheduled/demo.py", "seed_history", "Booking.objects.bulk_update"): "demo seed (synthetic)",
-    ("unscheduled/demo.py", "seed_history", "Slot.objects.filter(pk__in=booked_slots[i:i + 500]).update"):
-        "demo seed (synthetic)",
+    (
+        "unscheduled/demo.py",
+        "seed_history",
+        "Slot.objects.filter(pk__in=booked_slots[i:i + 500]).update",
+    ): "demo seed (synthetic)",
 }
 
 
@@ -142,12 +183,15 @@ def _bulk_writes():
 
 
 def test_every_bulk_write_of_an_audited_app_records_an_audit_entry_or_says_why_not():
-    missing = [f"{path}:{line} {text}() in {function}()"
-               for (path, function, text), ok, line in _bulk_writes()
-               if not ok and (path, function, text) not in NOT_AUDITED]
+    missing = [
+        f"{path}:{line} {text}() in {function}()"
+        for (path, function, text), ok, line in _bulk_writes()
+        if not ok and (path, function, text) not in NOT_AUDITED
+    ]
 
-    assert missing == [], ("bulk writes without record_bulk() nor a reason in NOT_AUDITED:\n"
-                           + "\n".join(missing))
+    assert missing == [], "bulk writes without record_bulk() nor a reason in NOT_AUDITED:\n" + "\n".join(
+        missing
+    )
 
 
 def test_every_exception_still_exists_and_is_explained():

@@ -84,7 +84,9 @@ def test_model_refuses_to_delete_an_entry(cast):
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the append-only trigger exists only on PostgreSQL")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the append-only trigger exists only on PostgreSQL"
+)
 def test_database_trigger_refuses_a_raw_update(cast):
     entry = AuditEntry.objects.filter(chain=cast.cpts.pk).first()
 
@@ -94,7 +96,9 @@ def test_database_trigger_refuses_a_raw_update(cast):
     assert AuditEntry.objects.get(pk=entry.pk).object_label != "falsifié"
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the append-only trigger exists only on PostgreSQL")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the append-only trigger exists only on PostgreSQL"
+)
 def test_database_trigger_refuses_a_raw_delete(cast):
     entry = AuditEntry.objects.filter(chain=cast.cpts.pk).first()
 

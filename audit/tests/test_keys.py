@@ -81,11 +81,24 @@ def test_new_key_command_prints_a_usable_key():
 
 def _start_outside_development(**extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENCPTS_", "DJANGO_"))}
-    env.update({"OPENCPTS_DEV": "0", "SECRET_KEY": "x" * 50, "DJANGO_SETTINGS_MODULE": "opencpts.settings",
-                "OPENCPTS_DOCUMENT_KEYS": "k1:" + "C" * 43 + "=", **extra})
+    env.update(
+        {
+            "OPENCPTS_DEV": "0",
+            "SECRET_KEY": "x" * 50,
+            "DJANGO_SETTINGS_MODULE": "opencpts.settings",
+            "OPENCPTS_DOCUMENT_KEYS": "k1:" + "C" * 43 + "=",
+            **extra,
+        }
+    )
     code = "import django; django.setup(); print('started')"
-    return subprocess.run([sys.executable, "-c", code],  # noqa: S603
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_production_refuses_to_start_without_an_audit_key():

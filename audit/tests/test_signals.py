@@ -90,8 +90,11 @@ def test_password_change_records_the_field_name_not_the_hash(cast):
 
 
 def test_successful_login_writes_a_login_success_entry(client, cast):
-    client.post(reverse("accounts:login"), {"email": cast.member.email, "password": PASSWORD},
-                REMOTE_ADDR="192.0.2.10")
+    client.post(
+        reverse("accounts:login"),
+        {"email": cast.member.email, "password": PASSWORD},
+        REMOTE_ADDR="192.0.2.10",
+    )
 
     entry = AuditEntry.objects.get(action="login.success")
     assert entry.object_id == str(cast.member.pk)

@@ -19,8 +19,9 @@ from audit.tests.helpers import guessed_key_hash, plain_hash_downgrading, raw, r
 from audit.verify import verify
 from cpts.models import Dues, Membership
 
-on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql",
-                                   reason="TRUNCATE triggers are PostgreSQL's")
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="TRUNCATE triggers are PostgreSQL's"
+)
 
 
 @pytest.fixture
@@ -102,14 +103,17 @@ def test_a_chain_deleted_with_its_head_is_reported_as_missing(chain):
 def test_a_tail_cut_with_its_head_rewound_is_reported_as_truncated(chain):
     cpts_chain, kept = chain[0].chain, chain[:-2]
     raw("DELETE FROM audit_auditentry WHERE chain = %s AND seq > %s", [cpts_chain, kept[-1].seq])
-    raw("UPDATE audit_auditchainhead SET seq = %s, last_hash = %s WHERE chain = %s",
-        [kept[-1].seq, kept[-1].hash, cpts_chain])
+    raw(
+        "UPDATE audit_auditchainhead SET seq = %s, last_hash = %s WHERE chain = %s",
+        [kept[-1].seq, kept[-1].hash, cpts_chain],
+    )
 
     ok, _, err = _run()
 
     assert not ok
-    assert (f"[truncated] chaîne {cpts_chain} : {len(kept)} entrée(s) trouvée(s), le point de contrôle du"
-            in err)
+    assert (
+        f"[truncated] chaîne {cpts_chain} : {len(kept)} entrée(s) trouvée(s), le point de contrôle du" in err
+    )
     assert f"en attestait {len(chain)} (fin de chaîne coupée" in err
 
 
@@ -118,8 +122,10 @@ def test_a_tail_cut_then_written_again_is_reported_as_rewritten(cast, chain):
     differs."""
     cpts_chain, kept = chain[0].chain, chain[:-2]
     raw("DELETE FROM audit_auditentry WHERE chain = %s AND seq > %s", [cpts_chain, kept[-1].seq])
-    raw("UPDATE audit_auditchainhead SET seq = %s, last_hash = %s WHERE chain = %s",
-        [kept[-1].seq, kept[-1].hash, cpts_chain])
+    raw(
+        "UPDATE audit_auditchainhead SET seq = %s, last_hash = %s WHERE chain = %s",
+        [kept[-1].seq, kept[-1].hash, cpts_chain],
+    )
     membership = Membership.objects.get(cpts=cast.cpts, user=cast.member)
     for year in (2019, 2020, 2021):
         Dues.objects.create(cpts=cast.cpts, membership=membership, year=year, amount=Decimal("20"))
@@ -144,14 +150,14 @@ def test_an_edit_with_recomputed_hashes_under_a_guessed_key_is_reported(chain):
 def test_an_edit_with_recomputed_plain_hashes_is_reported(chain):
     """The attacker calls the rewritten entries unkeyed (version 1): they follow keyed ones, refused."""
     target = chain[2]
-    rewrite_chain(target.chain, target.seq, plain_hash_downgrading,
-                  edit=_forge)
+    rewrite_chain(target.chain, target.seq, plain_hash_downgrading, edit=_forge)
 
     ok, _, err = _run()
 
     assert not ok
-    assert f"[edited] chaîne {target.chain} : l'entrée n° {target.seq} (id {target.pk}) se dit non signée" \
-        in err
+    assert (
+        f"[edited] chaîne {target.chain} : l'entrée n° {target.seq} (id {target.pk}) se dit non signée" in err
+    )
 
 
 def test_a_whole_chain_rewritten_as_unkeyed_is_reported_by_the_checkpoint(chain):
@@ -200,8 +206,12 @@ def test_a_checkpoint_is_added_only_when_a_chain_moved(cast, chain, checkpoint_f
     call_command("audit_checkpoint", stdout=StringIO())
     assert len(checkpoint_file.read_text().splitlines()) == 1
 
-    Dues.objects.create(cpts=cast.cpts, membership=Membership.objects.get(cpts=cast.cpts, user=cast.member),
-                        year=2018, amount=Decimal("20"))
+    Dues.objects.create(
+        cpts=cast.cpts,
+        membership=Membership.objects.get(cpts=cast.cpts, user=cast.member),
+        year=2018,
+        amount=Decimal("20"),
+    )
     call_command("audit_checkpoint", stdout=StringIO())
 
     assert len(checkpoint_file.read_text().splitlines()) == 2

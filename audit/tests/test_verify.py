@@ -101,7 +101,10 @@ def test_deleted_last_entry_is_named_as_truncated(chain):
     ok, _, err = _run()
 
     assert not ok
-    assert f"[truncated] chaîne {last.chain} : la tête annonce {last.seq} entrées, {last.seq - 1} trouvées" in err
+    assert (
+        f"[truncated] chaîne {last.chain} : la tête annonce {last.seq} entrées, {last.seq - 1} trouvées"
+        in err
+    )
 
 
 def _swap_seq(first, second):

@@ -15,14 +15,25 @@ def url(name, cast, **kwargs):
 
 def circle_with_consent(cast, *members, family_name="MARTIN", given_names="Paulette") -> Group:
     """A care circle opened by the member, with the given users active in it and a valid consent."""
-    patient = actions.create_patient(cast.cpts, cast.member, family_name=family_name, given_names=given_names,
-                                     birth_date=dt.date(1938, 5, 6), sex="F")
+    patient = actions.create_patient(
+        cast.cpts,
+        cast.member,
+        family_name=family_name,
+        given_names=given_names,
+        birth_date=dt.date(1938, 5, 6),
+        sex="F",
+    )
     circle = actions.open_care_circle(cast.cpts, cast.member, patient)
     for user in members:
         actions.invite(circle, cast.member, user)
         actions.answer_invitation(circle, user, accept=True)
-    actions.record_consent(circle, cast.member, collected_on=timezone.localdate(), method=Consent.Method.ON_SCREEN,
-                           scope="Partage dans le cercle")
+    actions.record_consent(
+        circle,
+        cast.member,
+        collected_on=timezone.localdate(),
+        method=Consent.Method.ON_SCREEN,
+        scope="Partage dans le cercle",
+    )
     return circle
 
 

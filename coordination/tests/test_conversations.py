@@ -19,14 +19,19 @@ from tests.cast import PASSWORD, login
 pytestmark = pytest.mark.django_db
 
 
-def test_a_conversation_needs_no_consent_and_its_members_are_active_at_once(cast, events,
-                                                                             django_capture_on_commit_callbacks):
+def test_a_conversation_needs_no_consent_and_its_members_are_active_at_once(
+    cast, events, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        group, message, created = actions.start_conversation(cast.cpts, cast.member, [cast.bureau, cast.partner],
-                                                             "Garde du week-end", "Qui est disponible ?")
+        group, message, created = actions.start_conversation(
+            cast.cpts, cast.member, [cast.bureau, cast.partner], "Garde du week-end", "Qui est disponible ?"
+        )
     assert created and group.kind == Group.Kind.CONVERSATION and group.patient is None
     assert set(group.members.filter(status=GroupMember.Status.ACTIVE).values_list("user_id", flat=True)) == {
-        cast.member.pk, cast.bureau.pk, cast.partner.pk}
+        cast.member.pk,
+        cast.bureau.pk,
+        cast.partner.pk,
+    }
     assert message.subject == "Garde du week-end" and message.author == cast.member
     reply = actions.post_message(group, cast.bureau, "Moi samedi.", parent=message)
     assert reply.parent == message
@@ -34,17 +39,23 @@ def test_a_conversation_needs_no_consent_and_its_members_are_active_at_once(cast
 
 
 def test_the_two_person_conversation_is_reopened_not_duplicated(cast):
-    first, _, created = actions.start_conversation(cast.cpts, cast.member, [cast.bureau], "Premier", "Bonjour")
-    second, message, created_again = actions.start_conversation(cast.cpts, cast.bureau, [cast.member], "Retour",
-                                                                 "Réponse")
+    first, _, created = actions.start_conversation(
+        cast.cpts, cast.member, [cast.bureau], "Premier", "Bonjour"
+    )
+    second, message, created_again = actions.start_conversation(
+        cast.cpts, cast.bureau, [cast.member], "Retour", "Réponse"
+    )
     assert created and not created_again and first == second
     assert message.group == first and first.messages.filter(parent__isnull=True).count() == 2
     # With a third person it is another conversation; once someone left, the pair starts a new one.
-    trio, _, created_trio = actions.start_conversation(cast.cpts, cast.member, [cast.bureau, cast.partner], "À trois",
-                                                       "Bonjour")
+    trio, _, created_trio = actions.start_conversation(
+        cast.cpts, cast.member, [cast.bureau, cast.partner], "À trois", "Bonjour"
+    )
     assert created_trio and trio != first
     actions.leave(first, cast.bureau)
-    fresh, _, created_fresh = actions.start_conversation(cast.cpts, cast.member, [cast.bureau], "Nouveau", "Bonjour")
+    fresh, _, created_fresh = actions.start_conversation(
+        cast.cpts, cast.member, [cast.bureau], "Nouveau", "Bonjour"
+    )
     assert created_fresh and fresh != first
 
 
@@ -64,7 +75,9 @@ def test_recipients_must_be_professionals_of_the_cpts(cast):
 def test_at_most_ten_people(cast):
     colleagues = []
     for i in range(CONVERSATION_MAX_MEMBERS):
-        user = User.objects.create_user(f"collegue{i}@cast.test", PASSWORD, first_name="Col", last_name=f"Lègue{i}")
+        user = User.objects.create_user(
+            f"collegue{i}@cast.test", PASSWORD, first_name="Col", last_name=f"Lègue{i}"
+        )
         Membership.objects.create(cpts=cast.cpts, user=user, role=Role.MEMBER)
         colleagues.append(user)
     with pytest.raises(ActionError, match="10 personnes au plus"):
@@ -76,8 +89,9 @@ def test_at_most_ten_people(cast):
 
 def test_the_database_refuses_a_conversation_about_a_patient(cast):
     group, _, _ = actions.start_conversation(cast.cpts, cast.member, [cast.bureau], "Sujet", "Texte")
-    patient = actions.create_patient(cast.cpts, cast.member, family_name="X", given_names="Y",
-                                     birth_date=dt.date(1950, 1, 1))
+    patient = actions.create_patient(
+        cast.cpts, cast.member, family_name="X", given_names="Y", birth_date=dt.date(1950, 1, 1)
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         Group.objects.filter(pk=group.pk).update(patient=patient)
 
@@ -95,10 +109,14 @@ def test_pages_start_list_and_remind_not_to_share_patient_data(client, cast):
     login(client, cast.member)
     page = client.get(url("new_conversation", cast)).content.decode()
     assert "Basile Bureau" in page and "Rita Référente" not in page and "Marie Membre" not in page
-    response = client.post(url("new_conversation", cast), {"recipients": [cast.bureau.pk], "subject": "Planning",
-                                                           "body": "<b>Bonjour</b> @Basile Bureau"})
+    response = client.post(
+        url("new_conversation", cast),
+        {"recipients": [cast.bureau.pk], "subject": "Planning", "body": "<b>Bonjour</b> @Basile Bureau"},
+    )
     group = Group.objects.get(kind=Group.Kind.CONVERSATION)
-    assert response.status_code == 302 and response["Location"].startswith(url("group", cast, group_id=group.pk))
+    assert response.status_code == 302 and response["Location"].startswith(
+        url("group", cast, group_id=group.pk)
+    )
     page = client.get(response["Location"]).content.decode()
     assert "n'y partagez pas de données permettant d'identifier un patient" in page
     assert "&lt;b&gt;Bonjour&lt;/b&gt;" in page and '<mark class="mention">@Basile Bureau</mark>' in page
@@ -106,13 +124,14 @@ def test_pages_start_list_and_remind_not_to_share_patient_data(client, cast):
     login(client, cast.bureau)
     page = client.get(url("conversations", cast)).content.decode()
     assert "Marie Membre" in page and "<title>(1) Messages directs" in page
-    assert "Messages directs (1<span class=\"sr-only\"> non lu</span>)" in page
+    assert 'Messages directs (1<span class="sr-only"> non lu</span>)' in page
 
 
 def test_bad_input_on_the_page_keeps_nothing(client, cast):
     login(client, cast.member)
-    response = client.post(url("new_conversation", cast), {"recipients": [cast.referent.pk], "subject": "X",
-                                                           "body": "Y"})
+    response = client.post(
+        url("new_conversation", cast), {"recipients": [cast.referent.pk], "subject": "X", "body": "Y"}
+    )
     assert response.status_code == 200 and "Destinataire inconnu" in response.content.decode()
     response = client.post(url("new_conversation", cast), {"subject": "", "body": ""})
     assert "Choisissez au moins un destinataire." in response.content.decode()

@@ -42,8 +42,10 @@ def test_edit_page_escapes_and_refuses_bad_input(client, cast):
     assert page.status_code == 200 and 'value="Parcours diabète"' in page.content.decode()
     response = client.post(url("edit_group", cast, group_id=group.pk), {"title": "", "description": "x"})
     assert response.status_code == 200 and "obligatoire" in response.content.decode()
-    response = client.post(url("edit_group", cast, group_id=group.pk),
-                           {"title": "<script>alert(1)</script>", "description": "<i>desc</i>"})
+    response = client.post(
+        url("edit_group", cast, group_id=group.pk),
+        {"title": "<script>alert(1)</script>", "description": "<i>desc</i>"},
+    )
     assert response.status_code == 302
     page = client.get(url("group", cast, group_id=group.pk)).content.decode()
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -55,7 +57,9 @@ def test_edit_page_escapes_and_refuses_bad_input(client, cast):
 
 def test_history_tells_who_did_what_without_content(client, cast):
     circle = circle_with_consent(cast, cast.bureau)
-    subject = actions.post_message(circle, cast.member, "Tension 14/9, à surveiller", subject="Suivi tensionnel")
+    subject = actions.post_message(
+        circle, cast.member, "Tension 14/9, à surveiller", subject="Suivi tensionnel"
+    )
     actions.post_message(circle, cast.bureau, "Vu, je repasse demain @Marie Membre", parent=subject)
     actions.edit_message(subject, cast.member, "Tension 13/8")
     actions.delete_message(subject, cast.member)
@@ -69,28 +73,47 @@ def test_history_tells_who_did_what_without_content(client, cast):
     login(client, cast.member)
     response = client.get(url("history", cast, group_id=circle.pk))
     page = unescape(response.content.decode())
-    for line in ("a créé le groupe", "Marie Membre a invité Basile Bureau",
-                 "Basile Bureau a rejoint le groupe", "Marie Membre a enregistré un consentement",
-                 f"Marie Membre a publié un sujet (message n° {subject.pk})", "Basile Bureau a répondu",
-                 "Basile Bureau a mentionné Marie Membre", f"Marie Membre a modifié le message n° {subject.pk}",
-                 f"Marie Membre a supprimé le message n° {subject.pk}", "enregistré le retrait du consentement",
-                 "Pablo Partenaire a quitté le groupe", "Marie Membre a retiré Basile Bureau du groupe",
-                 "Marie Membre a clôturé le groupe"):
+    for line in (
+        "a créé le groupe",
+        "Marie Membre a invité Basile Bureau",
+        "Basile Bureau a rejoint le groupe",
+        "Marie Membre a enregistré un consentement",
+        f"Marie Membre a publié un sujet (message n° {subject.pk})",
+        "Basile Bureau a répondu",
+        "Basile Bureau a mentionné Marie Membre",
+        f"Marie Membre a modifié le message n° {subject.pk}",
+        f"Marie Membre a supprimé le message n° {subject.pk}",
+        "enregistré le retrait du consentement",
+        "Pablo Partenaire a quitté le groupe",
+        "Marie Membre a retiré Basile Bureau du groupe",
+        "Marie Membre a clôturé le groupe",
+    ):
         assert line in page, line
     for secret in ("Tension", "Suivi tensionnel", "je repasse"):
         assert secret not in page
-    assert AuditEntry.objects.filter(action="view", object_type="coordination.group", object_id=str(circle.pk),
-                                     details__page="history").count() == 1
-    views_only = unescape(client.get(url("history", cast, group_id=circle.pk), {"type": "consultations"})
-                          .content.decode())
+    assert (
+        AuditEntry.objects.filter(
+            action="view", object_type="coordination.group", object_id=str(circle.pk), details__page="history"
+        ).count()
+        == 1
+    )
+    views_only = unescape(
+        client.get(url("history", cast, group_id=circle.pk), {"type": "consultations"}).content.decode()
+    )
     assert "a consulté l'historique du groupe" in views_only and "a clôturé le groupe" not in views_only
 
 
 def test_history_is_for_active_members_and_managers(client, cast):
     group = working_group(cast, cast.bureau, cast.partner)
     actions.remove_member(group, cast.member, cast.partner)
-    for user, status in ((cast.bureau, 200), (cast.coordinator, 200), (cast.partner, 403), (cast.guest, 403),
-                         (cast.referent, 403), (cast.other_coordinator, 403)):
+    for user, status in (
+        (cast.bureau, 200),
+        (cast.coordinator, 200),
+        (cast.partner, 403),
+        (cast.guest, 403),
+        (cast.referent, 403),
+        (cast.other_coordinator, 403),
+    ):
         client.logout()
         login(client, user)
         assert client.get(url("history", cast, group_id=group.pk)).status_code == status, user

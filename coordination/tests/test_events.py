@@ -26,11 +26,21 @@ def received():
 
 
 def _circle(cast):
-    patient = actions.create_patient(cast.cpts, cast.member, family_name="Synthétique", given_names="Jeanne",
-                                     birth_date=dt.date(1940, 5, 1))
+    patient = actions.create_patient(
+        cast.cpts,
+        cast.member,
+        family_name="Synthétique",
+        given_names="Jeanne",
+        birth_date=dt.date(1940, 5, 1),
+    )
     group = actions.open_care_circle(cast.cpts, cast.member, patient)
-    actions.record_consent(group, cast.member, collected_on=timezone.localdate(), method=Consent.Method.ON_SCREEN,
-                           scope="Coordination des soins à domicile")
+    actions.record_consent(
+        group,
+        cast.member,
+        collected_on=timezone.localdate(),
+        method=Consent.Method.ON_SCREEN,
+        scope="Coordination des soins à domicile",
+    )
     return group
 
 

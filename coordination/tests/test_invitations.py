@@ -23,8 +23,12 @@ from tests.cast import login
 
 pytestmark = pytest.mark.django_db
 
-NEW = {"first_name": "Inès", "last_name": "Invitée", "password": "Une-Phrase-Longue-2026",
-       "password2": "Une-Phrase-Longue-2026"}
+NEW = {
+    "first_name": "Inès",
+    "last_name": "Invitée",
+    "password": "Une-Phrase-Longue-2026",
+    "password2": "Une-Phrase-Longue-2026",
+}
 
 
 def invite(group, by, email, token="jeton-de-test"):
@@ -37,12 +41,15 @@ def link(token="jeton-de-test"):
 
 
 def test_invitation_by_the_group_page_sends_a_neutral_email_and_stores_only_the_hash(
-        client, cast, events, django_capture_on_commit_callbacks):
+    client, cast, events, django_capture_on_commit_callbacks
+):
     circle = circle_with_consent(cast)
     login(client, cast.member)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url("invite", cast, group_id=circle.pk),
-                               {"user": "", "email": "Infirmiere.Hopital@Exemple.FR", "function": "IDE"})
+        response = client.post(
+            url("invite", cast, group_id=circle.pk),
+            {"user": "", "email": "Infirmiere.Hopital@Exemple.FR", "function": "IDE"},
+        )
     assert response.status_code == 302
     invitation = EmailInvitation.objects.get()
     assert invitation.email == "infirmiere.hopital@exemple.fr" and invitation.group == circle
@@ -61,19 +68,26 @@ def test_invitation_by_the_group_page_sends_a_neutral_email_and_stores_only_the_
 def test_a_malformed_address_is_a_french_form_error_and_nothing_is_created(client, cast):
     group = working_group(cast)
     login(client, cast.member)
-    response = client.post(url("invite", cast, group_id=group.pk), {"user": "", "email": "pas-une-adresse@",
-                                                                    "function": ""}, follow=True)
+    response = client.post(
+        url("invite", cast, group_id=group.pk),
+        {"user": "", "email": "pas-une-adresse@", "function": ""},
+        follow=True,
+    )
     assert "Adresse e-mail invalide" in response.content.decode()
-    response = client.post(url("invite", cast, group_id=group.pk), {"user": "", "email": "", "function": ""},
-                           follow=True)
-    assert "Choisissez un professionnel à inviter ou saisissez son adresse e-mail." in response.content.decode()
+    response = client.post(
+        url("invite", cast, group_id=group.pk), {"user": "", "email": "", "function": ""}, follow=True
+    )
+    assert (
+        "Choisissez un professionnel à inviter ou saisissez son adresse e-mail." in response.content.decode()
+    )
     with pytest.raises(ActionError, match="Adresse e-mail invalide"):
         invitations.invite_by_email(group, cast.member, "a@b")
     assert not EmailInvitation.objects.exists() and not mail.outbox
 
 
-def test_the_link_creates_the_account_the_guest_membership_and_the_group_membership(client, cast, events,
-                                                                                      django_capture_on_commit_callbacks):
+def test_the_link_creates_the_account_the_guest_membership_and_the_group_membership(
+    client, cast, events, django_capture_on_commit_callbacks
+):
     circle = circle_with_consent(cast)
     invite(circle, cast.member, "ext@exemple.fr")
     page = client.get(link()).content.decode()
@@ -95,7 +109,9 @@ def test_the_link_creates_the_account_the_guest_membership_and_the_group_members
     assert again.status_code == 410 and "déjà été utilisé" in again.content.decode()
     assert User.objects.filter(email="ext@exemple.fr").count() == 1
     # First login: the second factor must be set up before anything else.
-    response = client.post(reverse("accounts:login"), {"email": "ext@exemple.fr", "password": NEW["password"]})
+    response = client.post(
+        reverse("accounts:login"), {"email": "ext@exemple.fr", "password": NEW["password"]}
+    )
     assert response.status_code == 302
     response = client.get(url("group", cast, group_id=circle.pk))
     assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:otp_setup"))
@@ -104,7 +120,9 @@ def test_the_link_creates_the_account_the_guest_membership_and_the_group_members
 def test_expired_forged_and_cancelled_links_create_nothing(client, cast):
     group = working_group(cast)
     invitation = invite(group, cast.member, "tard@exemple.fr", token="jeton-expire")
-    EmailInvitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    EmailInvitation.objects.filter(pk=invitation.pk).update(
+        expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
     response = client.post(link("jeton-expire"), NEW)
     assert response.status_code == 410 and "a expiré" in response.content.decode()
     response = client.get(link("jeton-invente"))
@@ -130,15 +148,18 @@ def test_an_existing_account_gets_the_invitation_in_its_pending_invitations(clie
     login(client, cast.outsider)
     page = client.get(reverse("coordination:my_invitations")).content.decode()
     assert cast.cpts.name in page and "Accepter" in page
-    response = client.post(reverse("coordination:answer_email_invitation", args=[invitation.pk]),
-                           {"answer": "accept"})
+    response = client.post(
+        reverse("coordination:answer_email_invitation", args=[invitation.pk]), {"answer": "accept"}
+    )
     assert response.status_code == 302
     assert Membership.objects.get(cpts=cast.cpts, user=cast.outsider).role == Role.GUEST
     assert GroupMember.objects.get(group=group, user=cast.outsider).status == GroupMember.Status.ACTIVE
     assert client.get(url("group", cast, group_id=group.pk)).status_code == 200
     # Not logged in, an address with an account: the link asks to log in rather than create a second account.
     client.logout()
-    account = User.objects.create_user("compte@exemple.fr", NEW["password"], first_name="Cé", last_name="Compte")
+    account = User.objects.create_user(
+        "compte@exemple.fr", NEW["password"], first_name="Cé", last_name="Compte"
+    )
     other = invite(working_group(cast, title="Autre groupe"), cast.member, account.email, token="autre")
     page = client.get(link("autre")).content.decode()
     assert "Un compte existe déjà pour cette adresse" in page
@@ -153,8 +174,12 @@ def test_another_account_cannot_use_the_link_nor_answer_someone_elses_invitation
     login(client, cast.outsider)
     assert "avec un autre compte" in client.get(link()).content.decode()
     assert client.post(link(), {"answer": "accept"}).status_code == 403
-    assert client.post(reverse("coordination:answer_email_invitation", args=[invitation.pk]),
-                       {"answer": "accept"}).status_code == 404
+    assert (
+        client.post(
+            reverse("coordination:answer_email_invitation", args=[invitation.pk]), {"answer": "accept"}
+        ).status_code
+        == 404
+    )
     assert EmailInvitation.objects.get(pk=invitation.pk).status == EmailInvitation.Status.PENDING
     assert not Membership.objects.filter(cpts=cast.cpts, user=cast.outsider).exists()
 

@@ -11,8 +11,13 @@ from cpts.models import Membership
 from cpts.roles import Role
 from tests.cast import PASSWORD, login
 
-PEOPLE = [(1, "Marie", "Membre"), (2, "Basile", "Bureau"), (3, "Hélène", "Éloi"), (4, "Paul", "Martin"),
-          (5, "Jeanne", "Martin")]
+PEOPLE = [
+    (1, "Marie", "Membre"),
+    (2, "Basile", "Bureau"),
+    (3, "Hélène", "Éloi"),
+    (4, "Paul", "Martin"),
+    (5, "Jeanne", "Martin"),
+]
 
 
 def test_full_name_or_last_name_without_case_nor_accents():
@@ -45,11 +50,14 @@ def test_highlight_escapes_everything_and_marks_only_mentions():
 
 
 @pytest.mark.django_db
-def test_mentions_are_stored_and_told_to_the_mentioned_members_only(cast, events, django_capture_on_commit_callbacks):
+def test_mentions_are_stored_and_told_to_the_mentioned_members_only(
+    cast, events, django_capture_on_commit_callbacks
+):
     circle = circle_with_consent(cast, cast.bureau, cast.partner)
     with django_capture_on_commit_callbacks(execute=True):
-        message = actions.post_message(circle, cast.member, "Merci @Basile Bureau, et @otto outsider ?",
-                                       subject="Passage")
+        message = actions.post_message(
+            circle, cast.member, "Merci @Basile Bureau, et @otto outsider ?", subject="Passage"
+        )
     assert list(message.mentions.values_list("user_id", flat=True)) == [cast.bureau.pk]
     mentioned = [e for e in events if e.kind == "message.mentioned"]
     assert len(mentioned) == 1
@@ -72,9 +80,11 @@ def test_ambiguous_name_mentions_nobody_and_the_author_is_told(client, cast):
     Membership.objects.create(cpts=cast.cpts, user=twin, role=Role.MEMBER)
     group = working_group(cast, cast.bureau, twin)
     login(client, cast.member)
-    response = client.post(url("post_message", cast, group_id=group.pk),
-                           {"subject": "Réunion", "body": "@Bureau, pouvez-vous confirmer ? @Bernard Bureau aussi"},
-                           follow=True)
+    response = client.post(
+        url("post_message", cast, group_id=group.pk),
+        {"subject": "Réunion", "body": "@Bureau, pouvez-vous confirmer ? @Bernard Bureau aussi"},
+        follow=True,
+    )
     page = response.content.decode()
     assert "Mention ambiguë" in page and "@Bureau" in page
     message = Message.objects.get(subject="Réunion")
@@ -90,7 +100,9 @@ def test_editing_adds_new_mentions_only_once(cast, events, django_capture_on_com
     mentioned = [e for e in events if e.kind == "message.mentioned"]
     assert [e.data["user_ids"] for e in mentioned] == [[cast.partner.pk]]
     assert set(MessageMention.objects.filter(message=message).values_list("user_id", flat=True)) == {
-        cast.bureau.pk, cast.partner.pk}
+        cast.bureau.pk,
+        cast.partner.pk,
+    }
     actions.edit_message(message, cast.member, "Plus personne")
     assert not MessageMention.objects.filter(message=message).exists()
 
@@ -98,7 +110,9 @@ def test_editing_adds_new_mentions_only_once(cast, events, django_capture_on_com
 @pytest.mark.django_db
 def test_the_page_highlights_mentions_and_keeps_html_inert(client, cast):
     group = working_group(cast, cast.bureau)
-    actions.post_message(group, cast.member, "<img src=x onerror=alert(1)> @Basile Bureau", subject="<b>Sujet</b>")
+    actions.post_message(
+        group, cast.member, "<img src=x onerror=alert(1)> @Basile Bureau", subject="<b>Sujet</b>"
+    )
     login(client, cast.bureau)
     page = client.get(url("group", cast, group_id=group.pk)).content.decode()
     assert '<mark class="mention">@Basile Bureau</mark>' in page

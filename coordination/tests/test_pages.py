@@ -15,8 +15,17 @@ from tests.cast import login
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 
-PATIENT = {"family_name": "DURAND", "used_name": "", "given_names": "Jeanne", "birth_date": "1940-03-02", "sex": "F",
-           "address": "1 rue de la Paix", "postal_code": "01300", "phone": "0479000000", "nir": ""}
+PATIENT = {
+    "family_name": "DURAND",
+    "used_name": "",
+    "given_names": "Jeanne",
+    "birth_date": "1940-03-02",
+    "sex": "F",
+    "address": "1 rue de la Paix",
+    "postal_code": "01300",
+    "phone": "0479000000",
+    "nir": "",
+}
 
 
 def url(name, cast, **kwargs):
@@ -25,8 +34,14 @@ def url(name, cast, **kwargs):
 
 @pytest.fixture
 def circle(cast):
-    patient = actions.create_patient(cast.cpts, cast.member, family_name="MARTIN", given_names="Paulette",
-                                     birth_date=dt.date(1938, 5, 6), sex="F")
+    patient = actions.create_patient(
+        cast.cpts,
+        cast.member,
+        family_name="MARTIN",
+        given_names="Paulette",
+        birth_date=dt.date(1938, 5, 6),
+        sex="F",
+    )
     return actions.open_care_circle(cast.cpts, cast.member, patient)
 
 
@@ -53,7 +68,9 @@ def test_bad_nir_shows_the_french_message_and_saves_nothing(client, cast):
 
 def test_working_group_through_the_page(client, cast):
     login(client, cast.partner)
-    response = client.post(url("new_group", cast), {"title": "Parcours insuffisance cardiaque", "description": ""})
+    response = client.post(
+        url("new_group", cast), {"title": "Parcours insuffisance cardiaque", "description": ""}
+    )
     group = Group.objects.get(title="Parcours insuffisance cardiaque")
     assert response.status_code == 302 and group.kind == Group.Kind.WORKING_GROUP
 
@@ -63,8 +80,9 @@ def test_posting_without_consent_shows_the_notice_and_saves_nothing(client, cast
     page = client.get(url("group", cast, group_id=circle.pk)).content.decode()
     assert "Aucun consentement valide du patient" in page
     assert 'name="subject"' not in page  # no form to post a subject
-    response = client.post(url("post_message", cast, group_id=circle.pk), {"subject": "Bilan", "body": "Résultats"},
-                           follow=True)
+    response = client.post(
+        url("post_message", cast, group_id=circle.pk), {"subject": "Bilan", "body": "Résultats"}, follow=True
+    )
     assert "consentement" in response.content.decode()
     assert not Message.objects.exists()
 
@@ -72,16 +90,29 @@ def test_posting_without_consent_shows_the_notice_and_saves_nothing(client, cast
 def test_consent_then_subject_and_reply_escaped(client, cast, circle):
     actions.invite(circle, cast.member, cast.bureau)
     login(client, cast.member)
-    response = client.post(url("record_consent", cast, group_id=circle.pk), {
-        "collected_on": TODAY.isoformat(), "method": Consent.Method.ON_SCREEN, "witness": "",
-        "scope": "Partage entre les professionnels du cercle", "expires_on": ""})
+    response = client.post(
+        url("record_consent", cast, group_id=circle.pk),
+        {
+            "collected_on": TODAY.isoformat(),
+            "method": Consent.Method.ON_SCREEN,
+            "witness": "",
+            "scope": "Partage entre les professionnels du cercle",
+            "expires_on": "",
+        },
+    )
     assert response.status_code == 302 and circle.consents.count() == 1
-    client.post(url("post_message", cast, group_id=circle.pk),
-                {"subject": "Soins", "body": "<script>alert(1)</script> Passage infirmier ?"})
+    client.post(
+        url("post_message", cast, group_id=circle.pk),
+        {"subject": "Soins", "body": "<script>alert(1)</script> Passage infirmier ?"},
+    )
     subject = Message.objects.get(subject="Soins")
-    client.post(url("post_message", cast, group_id=circle.pk), {"parent": subject.pk, "body": "Réponse : demain"})
+    client.post(
+        url("post_message", cast, group_id=circle.pk), {"parent": subject.pk, "body": "Réponse : demain"}
+    )
     reply = Message.objects.get(parent=subject)
-    client.post(url("edit_message", cast, group_id=circle.pk, message_id=reply.pk), {"body": "Réponse : lundi"})
+    client.post(
+        url("edit_message", cast, group_id=circle.pk, message_id=reply.pk), {"body": "Réponse : lundi"}
+    )
     page = client.get(url("group", cast, group_id=circle.pk)).content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
     assert "Réponse : lundi" in page and "Modifié le" in page
@@ -100,7 +131,9 @@ def test_consent_then_subject_and_reply_escaped(client, cast, circle):
 
 
 def test_withdraw_consent_and_close(client, cast, circle):
-    actions.record_consent(circle, cast.member, collected_on=TODAY, method=Consent.Method.ON_SCREEN, scope="Tout")
+    actions.record_consent(
+        circle, cast.member, collected_on=TODAY, method=Consent.Method.ON_SCREEN, scope="Tout"
+    )
     consent = circle.consents.get()
     login(client, cast.member)
     client.post(url("withdraw_consent", cast, group_id=circle.pk, consent_id=consent.pk))
@@ -126,8 +159,9 @@ def test_non_members_get_403_and_nothing_leaks(client, cast, circle, role):
 def test_the_group_page_writes_a_view_entry(client, cast, circle):
     login(client, cast.member)
     client.get(url("group", cast, group_id=circle.pk))
-    assert AuditEntry.objects.filter(action="view", object_type="coordination.group", object_id=str(circle.pk),
-                                     cpts_id=cast.cpts.pk).exists()
+    assert AuditEntry.objects.filter(
+        action="view", object_type="coordination.group", object_id=str(circle.pk), cpts_id=cast.cpts.pk
+    ).exists()
 
 
 def test_invite_through_the_page(client, cast, circle):

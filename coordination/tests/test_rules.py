@@ -20,13 +20,24 @@ TODAY = timezone.localdate()
 @pytest.fixture
 def circle(cast):
     """A care circle opened by the member, with the bureau member invited and active, and a consent."""
-    patient = actions.create_patient(cast.cpts, cast.member, family_name="DURAND", given_names="Jeanne",
-                                     birth_date=dt.date(1940, 3, 2), sex="F")
+    patient = actions.create_patient(
+        cast.cpts,
+        cast.member,
+        family_name="DURAND",
+        given_names="Jeanne",
+        birth_date=dt.date(1940, 3, 2),
+        sex="F",
+    )
     group = actions.open_care_circle(cast.cpts, cast.member, patient)
     actions.invite(group, cast.member, cast.bureau)
     actions.answer_invitation(group, cast.bureau, accept=True)
-    actions.record_consent(group, cast.member, collected_on=TODAY, method=Consent.Method.SIGNED_PAPER,
-                           scope="Partage entre les professionnels du cercle")
+    actions.record_consent(
+        group,
+        cast.member,
+        collected_on=TODAY,
+        method=Consent.Method.SIGNED_PAPER,
+        scope="Partage entre les professionnels du cercle",
+    )
     return group
 
 
@@ -36,9 +47,13 @@ def test_members_of_the_circle_read_it_and_find_the_patient(cast, circle):
         assert list(access.visible_patients(user, cast.cpts)) == [circle.patient]
 
 
-@pytest.mark.parametrize("role", ["coordinator", "partner", "referent", "other_coordinator", "outsider", "admin"])
+@pytest.mark.parametrize(
+    "role", ["coordinator", "partner", "referent", "other_coordinator", "outsider", "admin"]
+)
 def test_people_outside_the_circle_see_nothing(cast, circle, role):
-    user = cast.coordinator if role == "coordinator" else cast.admin if role == "admin" else cast.by_role()[role]
+    user = (
+        cast.coordinator if role == "coordinator" else cast.admin if role == "admin" else cast.by_role()[role]
+    )
     assert not access.can_read(user, circle)
     assert not access.visible_patients(user, cast.cpts).exists()
     assert not access.visible_groups(user, cast.cpts).exists()
@@ -63,8 +78,9 @@ def test_a_removed_or_departed_member_loses_access(cast, circle):
 
 
 def test_nothing_clinical_is_shared_before_consent(cast):
-    patient = actions.create_patient(cast.cpts, cast.member, family_name="MARTIN", given_names="Paul",
-                                     birth_date=dt.date(1950, 1, 1))
+    patient = actions.create_patient(
+        cast.cpts, cast.member, family_name="MARTIN", given_names="Paul", birth_date=dt.date(1950, 1, 1)
+    )
     group = actions.open_care_circle(cast.cpts, cast.member, patient)
     with pytest.raises(ActionError, match="consentement"):
         actions.post_message(group, cast.member, "Résultats de la prise de sang", subject="Bilan")
@@ -72,7 +88,9 @@ def test_nothing_clinical_is_shared_before_consent(cast):
 
 
 def test_consent_withdrawal_makes_the_circle_read_only(cast, circle):
-    message = actions.post_message(circle, cast.member, "Sortie d'hospitalisation prévue lundi", subject="Sortie")
+    message = actions.post_message(
+        circle, cast.member, "Sortie d'hospitalisation prévue lundi", subject="Sortie"
+    )
     consent = circle.consents.get()
     actions.withdraw_consent(consent, cast.bureau)
     assert not access.can_share_clinical(circle)
@@ -83,8 +101,9 @@ def test_consent_withdrawal_makes_the_circle_read_only(cast, circle):
 
 
 def test_an_expired_consent_is_no_longer_valid(cast, circle):
-    Consent.objects.filter(group=circle).update(collected_on=TODAY - dt.timedelta(days=400),
-                                                expires_on=TODAY - dt.timedelta(days=1))
+    Consent.objects.filter(group=circle).update(
+        collected_on=TODAY - dt.timedelta(days=400), expires_on=TODAY - dt.timedelta(days=1)
+    )
     assert access.valid_consent(circle) is None
 
 
@@ -103,11 +122,15 @@ def test_one_open_care_circle_per_patient(cast, circle):
     with pytest.raises(ActionError, match="déjà un cercle de soins ouvert"):
         actions.open_care_circle(cast.cpts, cast.bureau, circle.patient)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Group.objects.create(cpts=cast.cpts, kind=Group.Kind.CARE_CIRCLE, title="Doublon", patient=circle.patient)
+        Group.objects.create(
+            cpts=cast.cpts, kind=Group.Kind.CARE_CIRCLE, title="Doublon", patient=circle.patient
+        )
 
 
 def test_messages_by_subject_with_replies_edit_history_deletion_and_receipts(cast, circle):
-    subject = actions.post_message(circle, cast.member, "<script>alert(1)</script>Passage infirmier ?", subject="Soins")
+    subject = actions.post_message(
+        circle, cast.member, "<script>alert(1)</script>Passage infirmier ?", subject="Soins"
+    )
     reply = actions.post_message(circle, cast.bureau, "Oui, demain 9 h", parent=subject)
     assert reply.subject == "" and list(subject.replies.all()) == [reply]
     actions.edit_message(reply, cast.bureau, "Oui, demain 10 h")
@@ -129,12 +152,15 @@ def test_messages_by_subject_with_replies_edit_history_deletion_and_receipts(cas
     assert all("alert" not in str(e.details) for e in entries)  # the trail holds field names, not contents
 
 
-@pytest.mark.parametrize("kwargs, field", [
-    ({"birth_date": TODAY + dt.timedelta(days=1)}, "birth_date"),
-    ({"birth_date": dt.date(1850, 1, 1)}, "birth_date"),
-    ({"nir": "1 84 12 76 451 089 45"}, "nir"),
-    ({"family_name": "   "}, "family_name"),
-])
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        ({"birth_date": TODAY + dt.timedelta(days=1)}, "birth_date"),
+        ({"birth_date": dt.date(1850, 1, 1)}, "birth_date"),
+        ({"nir": "1 84 12 76 451 089 45"}, "nir"),
+        ({"family_name": "   "}, "family_name"),
+    ],
+)
 def test_bad_patient_input_is_refused_and_nothing_saved(cast, kwargs, field):
     data = {"family_name": "DUPONT", "given_names": "Luc", "birth_date": dt.date(1960, 5, 5), **kwargs}
     with pytest.raises(ActionError) as exc:
@@ -144,25 +170,46 @@ def test_bad_patient_input_is_refused_and_nothing_saved(cast, kwargs, field):
 
 
 def test_a_valid_nir_is_accepted(cast):
-    patient = actions.create_patient(cast.cpts, cast.member, family_name="DUPONT", given_names="Luc",
-                                     birth_date=dt.date(1984, 12, 1), nir="1 84 12 76 451 089 46")
+    patient = actions.create_patient(
+        cast.cpts,
+        cast.member,
+        family_name="DUPONT",
+        given_names="Luc",
+        birth_date=dt.date(1984, 12, 1),
+        nir="1 84 12 76 451 089 46",
+    )
     assert patient.nir == "184127645108946"
 
 
 def test_referents_cannot_create_patients(cast):
     with pytest.raises(PermissionDenied):
-        actions.create_patient(cast.cpts, cast.referent, family_name="X", given_names="Y", birth_date=dt.date(1990, 1, 1))
+        actions.create_patient(
+            cast.cpts, cast.referent, family_name="X", given_names="Y", birth_date=dt.date(1990, 1, 1)
+        )
 
 
 def test_consent_input_is_checked(cast, circle):
     with pytest.raises(ActionError, match="futur"):
-        actions.record_consent(circle, cast.member, collected_on=TODAY + dt.timedelta(days=1),
-                               method=Consent.Method.ON_SCREEN, scope="x")
+        actions.record_consent(
+            circle,
+            cast.member,
+            collected_on=TODAY + dt.timedelta(days=1),
+            method=Consent.Method.ON_SCREEN,
+            scope="x",
+        )
     with pytest.raises(ActionError, match="Témoin"):
-        actions.record_consent(circle, cast.member, collected_on=TODAY, method=Consent.Method.ORAL_WITNESS, scope="x")
+        actions.record_consent(
+            circle, cast.member, collected_on=TODAY, method=Consent.Method.ORAL_WITNESS, scope="x"
+        )
     with pytest.raises(ActionError, match="expiration"):
-        actions.record_consent(circle, cast.member, collected_on=TODAY, method=Consent.Method.ON_SCREEN, scope="x",
-                               expires_on=TODAY)
+        actions.record_consent(
+            circle,
+            cast.member,
+            collected_on=TODAY,
+            method=Consent.Method.ON_SCREEN,
+            scope="x",
+            expires_on=TODAY,
+        )
 
 
 def test_invitation_rules(cast, circle):

@@ -41,7 +41,7 @@ def test_groups_page_lists_unread_counts_in_one_query(client, cast, django_asser
     page = response.content.decode()
     assert "<title>(15) Mes groupes" in page
     assert "15 non lus" in page
-    assert "Groupes (15<span class=\"sr-only\"> non lus</span>)" in page  # the navigation's total
+    assert 'Groupes (15<span class="sr-only"> non lus</span>)' in page  # the navigation's total
 
 
 def test_reading_the_group_clears_its_unread_count(client, cast):
@@ -75,8 +75,9 @@ def test_group_page_filters_by_subject_and_by_text(client, cast):
 def test_search_across_groups_with_excerpt_paged_and_audited(client, cast):
     circle = circle_with_consent(cast, cast.bureau)
     group = working_group(cast, cast.bureau)
-    actions.post_message(circle, cast.bureau, "Prévoir un <script>alert(1)</script> bilan sanguin jeudi",
-                         subject="Biologie")
+    actions.post_message(
+        circle, cast.bureau, "Prévoir un <script>alert(1)</script> bilan sanguin jeudi", subject="Biologie"
+    )
     actions.post_message(group, cast.member, "Réunion sur le bilan annuel", subject="Organisation")
     actions.post_message(group, cast.member, "Sans rapport", subject="Autre")
     login(client, cast.member)
@@ -85,8 +86,9 @@ def test_search_across_groups_with_excerpt_paged_and_audited(client, cast):
     assert response.status_code == 200 and "2 messages trouvés" in page
     assert "<mark>bilan</mark> sanguin" in page and "&lt;script&gt;" in page and "<script>alert" not in page
     assert "Biologie" in page and "Organisation" in page and "Sans rapport" not in page
-    assert AuditEntry.objects.filter(action="view", object_type="coordination.group", object_id=str(circle.pk),
-                                     details__page="search").exists()
+    assert AuditEntry.objects.filter(
+        action="view", object_type="coordination.group", object_id=str(circle.pk), details__page="search"
+    ).exists()
     for i in range(25):
         actions.post_message(group, cast.member, f"Bilan numéro {i}", subject=f"Bilan {i}")
     page = client.get(url("search", cast), {"q": "bilan", "page": "2"}).content.decode()

@@ -38,6 +38,7 @@ def _coordinator_membership(cpts):
 
 # --- create_cpts ----------------------------------------------------------------------------------
 
+
 def test_create_cpts_makes_a_slug_and_the_first_coordinator(coordinator):
     cpts = actions.create_cpts(name="CPTS du Pays de Gex", coordinator=coordinator)
     assert cpts.slug == "cpts-du-pays-de-gex"
@@ -77,6 +78,7 @@ def test_create_cpts_with_a_valid_siret_is_saved():
 
 
 # --- membership requests --------------------------------------------------------------------------
+
 
 def test_request_membership_creates_a_pending_request(cpts, applicant):
     req = actions.request_membership(cpts, applicant, "  Bonjour  ")
@@ -173,6 +175,7 @@ def test_after_a_refusal_the_applicant_may_ask_again(cpts, coordinator, applican
 
 # --- roles, dues, bureau --------------------------------------------------------------------------
 
+
 def test_change_role_cannot_remove_the_last_coordinator(cpts, coordinator):
     membership = _coordinator_membership(cpts)
     with pytest.raises(actions.ActionError, match="au moins un coordinateur"):
@@ -219,7 +222,9 @@ def test_set_dues_for_next_year_is_allowed(cpts):
 
 
 def test_appoint_bureau_names_a_president(cpts):
-    position = actions.appoint_bureau(cpts, _coordinator_membership(cpts).pk, "president", dt.date(2024, 1, 1))
+    position = actions.appoint_bureau(
+        cpts, _coordinator_membership(cpts).pk, "president", dt.date(2024, 1, 1)
+    )
     assert position.title == BureauPosition.Title.PRESIDENT
 
 

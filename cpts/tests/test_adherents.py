@@ -24,12 +24,17 @@ def membership(cast, user) -> Membership:
 
 def test_the_rule_covers_every_role_once():
     assert set(ADHERENT_ROLES) == {Role.COORDINATOR, Role.BUREAU, Role.MEMBER}
-    assert set(ADHERENT_ROLES) | set(NON_ADHERENT_ROLES) == set(Role) and not set(ADHERENT_ROLES) & set(NON_ADHERENT_ROLES)
+    assert set(ADHERENT_ROLES) | set(NON_ADHERENT_ROLES) == set(Role) and not set(ADHERENT_ROLES) & set(
+        NON_ADHERENT_ROLES
+    )
 
 
 def test_member_counts_leave_out_partners_referents_and_guests(client, cast):
     adherents = {cast.coordinator.pk, cast.bureau.pk, cast.member.pk}
-    assert set(Membership.objects.filter(cpts=cast.cpts).adherents().values_list("user_id", flat=True)) == adherents
+    assert (
+        set(Membership.objects.filter(cpts=cast.cpts).adherents().values_list("user_id", flat=True))
+        == adherents
+    )
     assert sum(row["count"] for row in members_by_profession(cast.cpts)) == 3
     today = timezone.localdate()
     figure = sources.compute("members", cast.cpts, today.replace(month=1, day=1), today)

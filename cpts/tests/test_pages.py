@@ -25,6 +25,7 @@ def url(name, cpts, *args):
 
 # --- territory ------------------------------------------------------------------------------------
 
+
 def test_coordinator_adds_a_commune_from_the_territory_page(client, cast):
     login(client, cast.coordinator)
     response = client.post(url("territory_add", cast.cpts), {"insee": "01138"}, follow=True)
@@ -36,7 +37,9 @@ def test_coordinator_adds_a_commune_from_the_territory_page(client, cast):
 def test_coordinator_adds_a_whole_epci_from_the_territory_page(client, cast):
     login(client, cast.coordinator)
     response = client.post(url("territory_add", cast.cpts), {"epci": "200040350"}, follow=True)
-    assert "40 commune(s) de l'EPCI Communauté de communes Bugey Sud ajoutée(s) au territoire." in text(response)
+    assert "40 commune(s) de l'EPCI Communauté de communes Bugey Sud ajoutée(s) au territoire." in text(
+        response
+    )
     assert TerritoryCommune.objects.filter(cpts=cast.cpts).count() == 41
 
 
@@ -45,7 +48,9 @@ def test_adding_a_commune_of_the_other_cpts_shows_the_french_error_naming_it(cli
     before = set(TerritoryCommune.objects.values_list("cpts_id", "commune_id"))
     response = client.post(url("territory_add", cast.cpts), {"insee": "01004"}, follow=True)
     page = text(response)
-    assert "La commune Ambérieu-en-Bugey (01004) appartient déjà au territoire de la CPTS Test Voisine." in page
+    assert (
+        "La commune Ambérieu-en-Bugey (01004) appartient déjà au territoire de la CPTS Test Voisine." in page
+    )
     assert "msg-error" in page
     assert set(TerritoryCommune.objects.values_list("cpts_id", "commune_id")) == before
 
@@ -153,6 +158,7 @@ def test_territory_page_shows_the_population_after_adding_communes(client, cast)
 
 # --- joining --------------------------------------------------------------------------------------
 
+
 def test_an_outsider_asks_to_join_and_gets_a_confirmation(client, cast):
     login(client, cast.outsider)
     response = client.post(url("join", cast.cpts), {"message": "Infirmière à Belley"}, follow=True)
@@ -202,7 +208,9 @@ def test_refusing_a_request_without_a_reason_shows_an_error_and_keeps_it_pending
 def test_refusing_a_request_with_a_reason_records_it(client, cast):
     req = MembershipRequest.objects.create(cpts=cast.cpts, user=cast.outsider)
     login(client, cast.coordinator)
-    response = client.post(url("request_refuse", cast.cpts, req.pk), {"reason": "Hors territoire"}, follow=True)
+    response = client.post(
+        url("request_refuse", cast.cpts, req.pk), {"reason": "Hors territoire"}, follow=True
+    )
     assert "Demande refusée" in text(response)
     req.refresh_from_db()
     assert (req.status, req.reason) == (MembershipRequest.Status.REFUSED, "Hors territoire")
@@ -217,9 +225,20 @@ def test_a_member_cannot_accept_a_request(client, cast):
 
 # --- structures -----------------------------------------------------------------------------------
 
+
 def _structure(**overrides):
-    data = {"name": "MSP du Bugey", "kind": "msp", "finess": "", "siret": "", "address": "", "postal_code": "",
-            "phone": "", "email": "", "commune_insee": "01034", "agreement": ""}
+    data = {
+        "name": "MSP du Bugey",
+        "kind": "msp",
+        "finess": "",
+        "siret": "",
+        "address": "",
+        "postal_code": "",
+        "phone": "",
+        "email": "",
+        "commune_insee": "01034",
+        "agreement": "",
+    }
     data.update(overrides)
     return data
 
@@ -238,7 +257,7 @@ def test_a_malformed_finess_is_shown_beside_the_field_and_nothing_is_saved(clien
     page = text(response)
     assert response.status_code == 400
     assert "Le numéro FINESS doit comporter 9 caractères" in page
-    field = page[page.index('name="finess"'):]
+    field = page[page.index('name="finess"') :]
     assert field.index("Le numéro FINESS doit comporter 9 caractères") < field.index('name="siret"')
     assert not Structure.objects.filter(name="MSP du Bugey").exists()
     assert not PartnerStructure.objects.filter(cpts=cast.cpts).exists()
@@ -257,8 +276,10 @@ def test_a_malformed_siret_is_shown_beside_the_field_and_nothing_is_saved(client
     page = text(response)
     assert response.status_code == 400
     assert "Le numéro SIRET doit comporter exactement 14 chiffres." in page
-    field = page[page.index('name="siret"'):]
-    assert field.index("Le numéro SIRET doit comporter exactement 14 chiffres.") < field.index('name="address"')
+    field = page[page.index('name="siret"') :]
+    assert field.index("Le numéro SIRET doit comporter exactement 14 chiffres.") < field.index(
+        'name="address"'
+    )
     assert not Structure.objects.filter(name="MSP du Bugey").exists()
 
 
@@ -267,5 +288,3 @@ def test_a_structure_with_an_unknown_commune_is_refused(client, cast):
     response = client.post(url("structures", cast.cpts), _structure(commune_insee="99999"))
     assert "Commune inconnue : « 99999 »." in text(response)
     assert not Structure.objects.filter(name="MSP du Bugey").exists()
-
-

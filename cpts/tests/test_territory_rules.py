@@ -35,6 +35,7 @@ def _insees(result):
 
 # --- search ---------------------------------------------------------------------------------------
 
+
 def test_search_by_name_ignores_accents_hyphens_and_case():
     assert "01138" in _insees(rules.search("culoz beon"))
     assert "01138" in _insees(rules.search("CULOZ-BÉON"))
@@ -51,8 +52,9 @@ def test_search_finds_le_havre_with_or_without_its_article(query):
     assert result.communes[0].name == "Le Havre"
 
 
-@pytest.mark.parametrize("query", ["L'Abergement-Clémenciat", "Abergement-Clémenciat",
-                                   "l abergement clemenciat", "abergement"])
+@pytest.mark.parametrize(
+    "query", ["L'Abergement-Clémenciat", "Abergement-Clémenciat", "l abergement clemenciat", "abergement"]
+)
 def test_search_finds_l_abergement_clemenciat_with_or_without_its_article(query):
     assert "01001" in _insees(rules.search(query))
 
@@ -91,6 +93,7 @@ def test_search_with_fewer_than_two_characters_returns_nothing():
 
 
 # --- adding communes and EPCI ---------------------------------------------------------------------
+
 
 def test_add_communes_links_the_commune_to_the_cpts(cpts, user):
     created = rules.add_communes(cpts, [Commune.objects.get(insee="01034")], user)
@@ -155,6 +158,7 @@ def test_summary_of_an_empty_territory_is_zero_and_tier_1(cpts):
 
 # --- one commune, one CPTS ------------------------------------------------------------------------
 
+
 def test_a_commune_of_another_cpts_is_refused_with_a_french_message_naming_it(cpts, other, user):
     belley = Commune.objects.get(insee="01034")
     rules.add_communes(other, [belley], user)
@@ -209,6 +213,7 @@ def test_two_arrondissements_of_paris_can_belong_to_two_cpts(cpts, other, user):
 
 
 # --- removing and resolving -----------------------------------------------------------------------
+
 
 def test_remove_commune_takes_it_out_of_the_territory(cpts, user):
     rules.add_communes(cpts, [Commune.objects.get(insee="01034")], user)

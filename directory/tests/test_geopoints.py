@@ -12,10 +12,14 @@ pytestmark = pytest.mark.django_db
 
 def recount() -> set[tuple]:
     places = PracticePlace.objects.filter(active=True, latitude__isnull=False)
-    per_profession = {(r["profession_code"], r["latitude"], r["longitude"], r["n"]) for r in
-                      places.values("profession_code", "latitude", "longitude").annotate(n=Count("id"))}
-    overall = {(GeoPoint.ALL, r["latitude"], r["longitude"], r["n"]) for r in
-               places.values("latitude", "longitude").annotate(n=Count("id"))}
+    per_profession = {
+        (r["profession_code"], r["latitude"], r["longitude"], r["n"])
+        for r in places.values("profession_code", "latitude", "longitude").annotate(n=Count("id"))
+    }
+    overall = {
+        (GeoPoint.ALL, r["latitude"], r["longitude"], r["n"])
+        for r in places.values("latitude", "longitude").annotate(n=Count("id"))
+    }
     return per_profession | overall
 
 
@@ -32,9 +36,16 @@ def make_place(pro, insee):
 
 @pytest.fixture
 def pros():
-    return [Professional.objects.create(id_type="8", national_id=f"9900000000{i}", idnat=f"89900000000{i}",
-                                        last_name=f"P{i}", profession_code=code)
-            for i, code in enumerate(["60", "60", "10"])]
+    return [
+        Professional.objects.create(
+            id_type="8",
+            national_id=f"9900000000{i}",
+            idnat=f"89900000000{i}",
+            last_name=f"P{i}",
+            profession_code=code,
+        )
+        for i, code in enumerate(["60", "60", "10"])
+    ]
 
 
 def test_points_follow_place_creation_move_and_deletion(pros):

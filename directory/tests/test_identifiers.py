@@ -41,8 +41,9 @@ def test_rpps_with_key_computes_the_luhn_digit():
 # ADELI -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value, expected", [("691234567", "691234567"), ("2a1234567", "2A1234567"),
-                                             ("2B 123 45 67", "2B1234567")])
+@pytest.mark.parametrize(
+    "value, expected", [("691234567", "691234567"), ("2a1234567", "2A1234567"), ("2B 123 45 67", "2B1234567")]
+)
 def test_adeli_of_departement_and_seven_digits_is_accepted(value, expected):
     assert identifiers.validate_adeli(value) == expected
 
@@ -92,14 +93,22 @@ def test_siren_of_a_real_siret_is_valid():
 # MSSanté ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", ["prenom.nom@medecin.mssante.fr", "Jean.Dupont@CH-Belley.MSSANTE.FR",
-                                   "secretariat@mssante.fr"])
+@pytest.mark.parametrize(
+    "value", ["prenom.nom@medecin.mssante.fr", "Jean.Dupont@CH-Belley.MSSANTE.FR", "secretariat@mssante.fr"]
+)
 def test_mssante_address_is_accepted_and_lowercased(value):
     assert identifiers.validate_mssante(value) == value.lower()
 
 
-@pytest.mark.parametrize("value", ["prenom.nom@gmail.com", "prenom.nom@mssante.fr.example.com", "mssante.fr",
-                                   "prenom nom@medecin.mssante.fr"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "prenom.nom@gmail.com",
+        "prenom.nom@mssante.fr.example.com",
+        "mssante.fr",
+        "prenom nom@medecin.mssante.fr",
+    ],
+)
 def test_address_outside_the_mssante_space_is_refused(value):
     assert _code(identifiers.validate_mssante, value) == "mssante"
 
@@ -107,19 +116,22 @@ def test_address_outside_the_mssante_space_is_refused(value):
 # National structure id of an RPPS activity (idNat_Struct) --------------------------------------------
 
 
-@pytest.mark.parametrize("finess, siret, former, expected", [
-    ("250000700", "26250462400012", "1250000700", "1250000700"),  # FINESS site first
-    ("", "26250462400012", "326250462400012", "326250462400012"),  # then SIRET site
-    ("", "", "410100000275420", "410100000275420"),  # then the former id: an RPPS rang, prefixed 4
-    ("", "", "1250000700", "1250000700"),  # the former id may be a prefixed FINESS or SIRET
-    ("", "", "326250462400012", "326250462400012"),
-    ("250000701", "26250462400012", "", "326250462400012"),  # a FINESS with a wrong key is skipped
-    ("250000701", "26250462400013", "410100000275420", "410100000275420"),
-    ("", "", "1250000701", ""),  # nothing valid: nothing
-    ("", "", "0011234567001", ""),  # ADELI rang: not kept
-    ("", "", "4101000002754", ""),  # RPPS rang of 13 digits
-    ("", "", "R10100000275420", ""),
-    ("", "", "", ""),
-])
+@pytest.mark.parametrize(
+    "finess, siret, former, expected",
+    [
+        ("250000700", "26250462400012", "1250000700", "1250000700"),  # FINESS site first
+        ("", "26250462400012", "326250462400012", "326250462400012"),  # then SIRET site
+        ("", "", "410100000275420", "410100000275420"),  # then the former id: an RPPS rang, prefixed 4
+        ("", "", "1250000700", "1250000700"),  # the former id may be a prefixed FINESS or SIRET
+        ("", "", "326250462400012", "326250462400012"),
+        ("250000701", "26250462400012", "", "326250462400012"),  # a FINESS with a wrong key is skipped
+        ("250000701", "26250462400013", "410100000275420", "410100000275420"),
+        ("", "", "1250000701", ""),  # nothing valid: nothing
+        ("", "", "0011234567001", ""),  # ADELI rang: not kept
+        ("", "", "4101000002754", ""),  # RPPS rang of 13 digits
+        ("", "", "R10100000275420", ""),
+        ("", "", "", ""),
+    ],
+)
 def test_structure_idnst_follows_the_sas_order(finess, siret, former, expected):
     assert identifiers.structure_idnst(finess, siret, former) == expected

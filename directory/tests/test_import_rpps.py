@@ -25,8 +25,10 @@ def synthetic_rows(count, seed=1):
 
 
 def snapshot():
-    return (list(Professional.objects.order_by("idnat").values_list("idnat", "last_name", "active")),
-            list(PracticePlace.objects.order_by("pk").values_list("pk", "address", "active")))
+    return (
+        list(Professional.objects.order_by("idnat").values_list("idnat", "last_name", "active")),
+        list(PracticePlace.objects.order_by("pk").values_list("pk", "address", "active")),
+    )
 
 
 def test_import_creates_professionals_and_geolocated_places(tmp_path):
@@ -76,12 +78,18 @@ def test_bad_lines_are_reported_with_their_number_and_reason(tmp_path):
     bad_key = dict(rows[1], **{"Identifiant PP": rpps[:-1] + str((int(rpps[-1]) + 1) % 10)})
     bad_key["Identification nationale PP"] = "8" + bad_key["Identifiant PP"]
     unknown_profession = dict(rows[2], **{"Code profession": "77"})
-    unknown_commune = dict(rows[3], **{"Code commune (coord. structure)": "99999", "Code postal (coord. structure)": "00000"})
+    unknown_commune = dict(
+        rows[3], **{"Code commune (coord. structure)": "99999", "Code postal (coord. structure)": "00000"}
+    )
     truncated = "|".join(rpps_format.format_line(rows[4]).split("|")[:12])
     lines = [rows[0], bad_key, unknown_profession, unknown_commune, truncated, rows[0], rows[5]]
     report = rpps_import.import_extract(write_extract(tmp_path / "bad.txt", lines))
-    issues = {line: (severity, reason) for line, severity, reason in
-              RppsImportRun.objects.get(pk=report.run_id).issues.values_list("line_no", "severity", "reason")}
+    issues = {
+        line: (severity, reason)
+        for line, severity, reason in RppsImportRun.objects.get(pk=report.run_id).issues.values_list(
+            "line_no", "severity", "reason"
+        )
+    }
     assert "Luhn" in issues[3][1] and issues[3][0] == "rejected"
     assert "profession" in issues[4][1]
     assert issues[5][0] == "warning" and "inconnu" in issues[5][1]
@@ -107,22 +115,31 @@ def test_zip_archive_is_read(tmp_path):
     assert report.accepted == len(synthetic_rows(20))
 
 
-@pytest.mark.parametrize("header, message", [
-    (rpps_format.header_line().replace("Identifiant PP|", "Identifiant|", 1), "Identifiant PP"),
-    (rpps_format.header_line().replace("|", ";"), "séparateur"),
-])
+@pytest.mark.parametrize(
+    "header, message",
+    [
+        (rpps_format.header_line().replace("Identifiant PP|", "Identifiant|", 1), "Identifiant PP"),
+        (rpps_format.header_line().replace("|", ";"), "séparateur"),
+    ],
+)
 def test_wrong_header_or_separator_changes_nothing(tmp_path, header, message):
     rpps_import.import_extract(write_extract(tmp_path / "ok.txt", synthetic_rows(30)))
     before = snapshot()
     with pytest.raises(rpps_import.ImportAborted, match=message):
-        rpps_import.import_extract(write_extract(tmp_path / "bad.txt", synthetic_rows(30, seed=9), header=header))
+        rpps_import.import_extract(
+            write_extract(tmp_path / "bad.txt", synthetic_rows(30, seed=9), header=header)
+        )
     assert snapshot() == before
 
 
 def test_truncated_file_changes_nothing(tmp_path):
     rpps_import.import_extract(write_extract(tmp_path / "ok.txt", synthetic_rows(30)))
     before = snapshot()
-    full = rpps_format.header_line() + "\n" + "\n".join(rpps_format.format_line(r) for r in synthetic_rows(30, seed=4))
+    full = (
+        rpps_format.header_line()
+        + "\n"
+        + "\n".join(rpps_format.format_line(r) for r in synthetic_rows(30, seed=4))
+    )
     (tmp_path / "cut.txt").write_text(full[: len(full) - 40], encoding="utf-8")
     with pytest.raises(rpps_import.ImportAborted, match="tronqué"):
         rpps_import.import_extract(tmp_path / "cut.txt")
@@ -167,7 +184,9 @@ def test_command_prints_counts_and_writes_the_report(tmp_path):
     rows = synthetic_rows(10)
     rows.append(dict(rows[0], **{"Nom d'exercice": ""}))
     out = tmp_path / "rapport.csv"
-    call_command("import_rpps", str(write_extract(tmp_path / "x.txt", rows)), "--no-progress", "--report", str(out))
+    call_command(
+        "import_rpps", str(write_extract(tmp_path / "x.txt", rows)), "--no-progress", "--report", str(out)
+    )
     text = out.read_text(encoding="utf-8")
     assert text.startswith("ligne;gravité;motif") and "nom d'exercice vide" in text
 
@@ -181,17 +200,37 @@ def test_each_activity_keeps_the_national_id_of_its_structure(tmp_path):
     """FINESS site, else SIRET site, else the former structure id (RPPS rang): per activity, updated on re-import."""
     base = synthetic_rows(1)[0]
     rows = [
-        dict(base, **{"Numéro FINESS site": "250000700", "Numéro SIRET site": "26250462400012",
-                      "Raison sociale site": "CH Pontarlier", "Ancien identifiant de la structure": "1250000700"}),
-        dict(base, **{"Numéro SIRET site": "35600000000048", "Raison sociale site": "Maison de santé",
-                      "Ancien identifiant de la structure": "335600000000048"}),
-        dict(base, **{"Raison sociale site": "Cabinet", "Ancien identifiant de la structure": "410100000275420"}),
+        dict(
+            base,
+            **{
+                "Numéro FINESS site": "250000700",
+                "Numéro SIRET site": "26250462400012",
+                "Raison sociale site": "CH Pontarlier",
+                "Ancien identifiant de la structure": "1250000700",
+            },
+        ),
+        dict(
+            base,
+            **{
+                "Numéro SIRET site": "35600000000048",
+                "Raison sociale site": "Maison de santé",
+                "Ancien identifiant de la structure": "335600000000048",
+            },
+        ),
+        dict(
+            base,
+            **{"Raison sociale site": "Cabinet", "Ancien identifiant de la structure": "410100000275420"},
+        ),
         dict(base, **{"Raison sociale site": "Sans identifiant", "Ancien identifiant de la structure": ""}),
     ]
     rpps_import.import_extract(write_extract(tmp_path / "a.txt", rows))
     by_name = dict(PracticePlace.objects.values_list("structure_name", "structure_idnst"))
-    assert by_name == {"CH Pontarlier": "1250000700", "Maison de santé": "335600000000048",
-                       "Cabinet": "410100000275420", "Sans identifiant": ""}
+    assert by_name == {
+        "CH Pontarlier": "1250000700",
+        "Maison de santé": "335600000000048",
+        "Cabinet": "410100000275420",
+        "Sans identifiant": "",
+    }
     rows[3]["Ancien identifiant de la structure"] = "410100000275439"
     report = rpps_import.import_extract(write_extract(tmp_path / "b.txt", rows))
     assert report.places == 1

@@ -12,13 +12,22 @@ from tests.cast import login
 
 @pytest.fixture
 def profile_form(cast):
-    return {"id_type": "8", "national_id": "10101010105", "civility": "DR", "last_name": "OUTSIDER",
-            "first_name": "Otto", "profession": "TRE_G15|10", "specialty_code": "", "mssante": "", "phone": ""}
+    return {
+        "id_type": "8",
+        "national_id": "10101010105",
+        "civility": "DR",
+        "last_name": "OUTSIDER",
+        "first_name": "Otto",
+        "profession": "TRE_G15|10",
+        "specialty_code": "",
+        "mssante": "",
+        "phone": "",
+    }
 
 
 def _field_block(page: str, name: str) -> str:
     start = page.index(f'name="{name}"')
-    return page[start:page.index("</div>", page.index("</div>", start) + 1)]
+    return page[start : page.index("</div>", page.index("</div>", start) + 1)]
 
 
 def test_profile_saves_a_valid_rpps(client, cast, profile_form):
@@ -30,11 +39,16 @@ def test_profile_saves_a_valid_rpps(client, cast, profile_form):
     assert User.objects.get(pk=cast.outsider.pk).professional.idnat == "810101010105"
 
 
-@pytest.mark.parametrize("bad, message", [
-    ("10101010104", "Le numéro RPPS est invalide : sa clé de contrôle (Luhn) ne correspond pas."),
-    ("1234", "Le numéro RPPS doit comporter exactement 11 chiffres."),
-])
-def test_profile_refuses_a_malformed_rpps_with_the_message_beside_the_field(client, cast, profile_form, bad, message):
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("10101010104", "Le numéro RPPS est invalide : sa clé de contrôle (Luhn) ne correspond pas."),
+        ("1234", "Le numéro RPPS doit comporter exactement 11 chiffres."),
+    ],
+)
+def test_profile_refuses_a_malformed_rpps_with_the_message_beside_the_field(
+    client, cast, profile_form, bad, message
+):
     login(client, cast.outsider)
 
     response = client.post(reverse("directory:my_profile"), {**profile_form, "national_id": bad})

@@ -21,8 +21,10 @@ AIN = ["01034", "01138", "01004", "01283", "01053", "01173", "01033", "01269", "
 def imported(tmp_path):
     rows = list(generate.rows(600, seed=11, insee=AIN))
     path = tmp_path / "extract.txt"
-    path.write_text("\n".join([rpps_format.header_line()] + [rpps_format.format_line(r) for r in rows]) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        "\n".join([rpps_format.header_line()] + [rpps_format.format_line(r) for r in rows]) + "\n",
+        encoding="utf-8",
+    )
     rpps_import.import_extract(path)
     # Spread places around their commune centroid so that distances differ (as with geocoded addresses).
     rng = random.Random(3)
@@ -109,8 +111,10 @@ def test_unknown_profession_gives_a_message_not_an_error(imported):
 
 def test_search_page_shows_count_distance_and_map(client, cast, imported):
     login(client, cast.member)
-    response = client.get(reverse("directory:search", args=[cast.cpts.slug]),
-                          {"where": "Belley", "radius_km": "10", "profession": "60"})
+    response = client.get(
+        reverse("directory:search", args=[cast.cpts.slug]),
+        {"where": "Belley", "radius_km": "10", "profession": "60"},
+    )
     body = response.content.decode()
     assert response.status_code == 200
     assert "professionnels trouvés" in body and "à " in body and 'data-markers="1"' in body
@@ -136,20 +140,29 @@ def test_professional_page_lists_places(client, cast, imported):
 def test_api_search_and_nearest(client, cast, imported):
     _, raw = APIToken.issue(cast.member)
     auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-    body = client.get(f"/api/cpts/{cast.cpts.slug}/directory/search", {"where": "01034", "radius_km": 15}, **auth).json()
+    body = client.get(
+        f"/api/cpts/{cast.cpts.slug}/directory/search", {"where": "01034", "radius_km": 15}, **auth
+    ).json()
     assert body["count"] > 0 and body["results"][0]["distance_label"].startswith("à ")
-    near = client.get(f"/api/cpts/{cast.cpts.slug}/directory/nearest",
-                      {"lat": 45.76, "lon": 5.69, "profession": "60", "radius_km": 20}, **auth)
+    near = client.get(
+        f"/api/cpts/{cast.cpts.slug}/directory/nearest",
+        {"lat": 45.76, "lon": 5.69, "profession": "60", "radius_km": 20},
+        **auth,
+    )
     assert near.status_code == 200
     expected = brute_force(45.76, 5.69, 20, "60")[:20]
     assert [r["professional_id"] for r in near.json()] == [pid for pid, _ in expected]
     for row in near.json()[:5]:
         place = PracticePlace.objects.select_related("professional", "commune").get(pk=row["place_id"])
         assert (row["last_name"], row["first_name"], row["profession_code"], row["commune"]) == (
-            place.professional.last_name, place.professional.first_name, place.professional.profession_code,
-            place.commune.name if place.commune_id else "")
-    bad = client.get(f"/api/cpts/{cast.cpts.slug}/directory/nearest", {"lat": 45.76, "lon": 5.69, "radius_km": 900},
-                     **auth)
+            place.professional.last_name,
+            place.professional.first_name,
+            place.professional.profession_code,
+            place.commune.name if place.commune_id else "",
+        )
+    bad = client.get(
+        f"/api/cpts/{cast.cpts.slug}/directory/nearest", {"lat": 45.76, "lon": 5.69, "radius_km": 900}, **auth
+    )
     assert bad.status_code == 400 and "Rayon impossible" in bad.json()["detail"]
 
 

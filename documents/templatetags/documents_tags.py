@@ -35,7 +35,10 @@ def documents_section(context):
     if not _reader(context, group):
         return {"hidden": True}
     return documents_context.section_context(request.user, group) | {
-        "csrf_token": context.get("csrf_token"), "request": request, "user": request.user}
+        "csrf_token": context.get("csrf_token"),
+        "request": request,
+        "user": request.user,
+    }
 
 
 @register.inclusion_tag("documents/_attachments.html", takes_context=True)
@@ -44,8 +47,12 @@ def message_attachments(context, message):
     if message.deleted_at is not None or not _reader(context, group):
         return {"attachments": []}
     by_message = _cached(context, "messages", group, documents_context.attachments_by_message)
-    return {"attachments": by_message.get(message.pk, []), "cpts": context.get("cpts") or group.cpts, "group": group,
-            "message": message}
+    return {
+        "attachments": by_message.get(message.pk, []),
+        "cpts": context.get("cpts") or group.cpts,
+        "group": group,
+        "message": message,
+    }
 
 
 @register.inclusion_tag("documents/_consent_document.html", takes_context=True)
@@ -54,7 +61,11 @@ def consent_document(context, consent):
     if not _reader(context, group):
         return {"documents": []}
     by_consent = _cached(context, "consents", group, documents_context.documents_by_consent)
-    return {"documents": by_consent.get(consent.pk, []), "cpts": context.get("cpts") or group.cpts, "group": group}
+    return {
+        "documents": by_consent.get(consent.pk, []),
+        "cpts": context.get("cpts") or group.cpts,
+        "group": group,
+    }
 
 
 @register.simple_tag

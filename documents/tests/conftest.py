@@ -26,14 +26,25 @@ class Circle:
 
 @pytest.fixture
 def circle(cast) -> Circle:
-    patient = coordination.create_patient(cast.cpts, cast.member, family_name="DOCUMENT", given_names="Denise",
-                                          birth_date=dt.date(1944, 2, 3), sex="F")
+    patient = coordination.create_patient(
+        cast.cpts,
+        cast.member,
+        family_name="DOCUMENT",
+        given_names="Denise",
+        birth_date=dt.date(1944, 2, 3),
+        sex="F",
+    )
     group = coordination.open_care_circle(cast.cpts, cast.member, patient)
     for user in (cast.bureau, cast.partner):
         coordination.invite(group, cast.member, user)
         coordination.answer_invitation(group, user, accept=True)
-    consent = coordination.record_consent(group, cast.member, collected_on=timezone.localdate(),
-                                          method=Consent.Method.ON_SCREEN, scope="Partage dans le cercle")
+    consent = coordination.record_consent(
+        group,
+        cast.member,
+        collected_on=timezone.localdate(),
+        method=Consent.Method.ON_SCREEN,
+        scope="Partage dans le cercle",
+    )
     return Circle(cast, group, consent)
 
 

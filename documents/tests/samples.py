@@ -22,14 +22,22 @@ def _png_chunk(kind: bytes, body: bytes) -> bytes:
 def png(width: int = 1, height: int = 1) -> bytes:
     """An RGB PNG, every pixel red."""
     rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + _png_chunk(b"IDAT", zlib.compress(rows)) + _png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + _png_chunk(b"IDAT", zlib.compress(rows))
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 def png_claiming(width: int, height: int) -> bytes:
     """A PNG whose header claims these dimensions (a decompression bomb for viewers when huge)."""
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + _png_chunk(b"IDAT", zlib.compress(b"")) + _png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + _png_chunk(b"IDAT", zlib.compress(b""))
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 def jpeg() -> bytes:
@@ -58,16 +66,19 @@ CONTENT_TYPES = (
     '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
     '<Default Extension="xml" ContentType="application/xml"/>'
     '<Override PartName="/word/document.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
+    'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
+)
 RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'officeDocument" Target="word/document.xml"/></Relationships>')
+    'officeDocument" Target="word/document.xml"/></Relationships>'
+)
 DOCUMENT = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r>'
-    '<w:t>Synthèse de concertation (test)</w:t></w:r></w:p></w:body></w:document>')
+    "<w:t>Synthèse de concertation (test)</w:t></w:r></w:p></w:body></w:document>"
+)
 
 
 def _entry(name: str) -> zipfile.ZipInfo:
@@ -88,14 +99,21 @@ def docx(extra: dict[str, bytes] | None = None, content_types: str = CONTENT_TYP
 def odt() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(_entry("mimetype"), "application/vnd.oasis.opendocument.text",
-                         compress_type=zipfile.ZIP_STORED)
-        archive.writestr(_entry("META-INF/manifest.xml"), '<?xml version="1.0"?><manifest:manifest '
-                         'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>',
-                         compress_type=zipfile.ZIP_DEFLATED)
-        archive.writestr(_entry("content.xml"), '<?xml version="1.0"?><office:document-content '
-                         'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"/>',
-                         compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr(
+            _entry("mimetype"), "application/vnd.oasis.opendocument.text", compress_type=zipfile.ZIP_STORED
+        )
+        archive.writestr(
+            _entry("META-INF/manifest.xml"),
+            '<?xml version="1.0"?><manifest:manifest '
+            'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>',
+            compress_type=zipfile.ZIP_DEFLATED,
+        )
+        archive.writestr(
+            _entry("content.xml"),
+            '<?xml version="1.0"?><office:document-content '
+            'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"/>',
+            compress_type=zipfile.ZIP_DEFLATED,
+        )
     return out.getvalue()
 
 
@@ -110,15 +128,15 @@ def lying_docx() -> bytes:
     name = b"word/media/big.dat"
     local = data.find(b"PK\x03\x04" + b"")
     while local >= 0:  # local headers: uncompressed size at offset 22, name at 30
-        name_len = struct.unpack("<H", data[local + 26:local + 28])[0]
-        if data[local + 30:local + 30 + name_len] == name:
-            data[local + 22:local + 26] = struct.pack("<I", 10)
+        name_len = struct.unpack("<H", data[local + 26 : local + 28])[0]
+        if data[local + 30 : local + 30 + name_len] == name:
+            data[local + 22 : local + 26] = struct.pack("<I", 10)
         local = data.find(b"PK\x03\x04", local + 4)
     central = data.find(b"PK\x01\x02")
     while central >= 0:  # central headers: uncompressed size at offset 24, name at 46
-        name_len = struct.unpack("<H", data[central + 28:central + 30])[0]
-        if data[central + 46:central + 46 + name_len] == name:
-            data[central + 24:central + 28] = struct.pack("<I", 10)
+        name_len = struct.unpack("<H", data[central + 28 : central + 30])[0]
+        if data[central + 46 : central + 46 + name_len] == name:
+            data[central + 24 : central + 28] = struct.pack("<I", 10)
         central = data.find(b"PK\x01\x02", central + 4)
     return bytes(data)
 
@@ -135,11 +153,14 @@ def elf_executable() -> bytes:
     return b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00" + b"\x00" * 200
 
 
-SVG_WITH_SCRIPT = (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
-                   b'<script>alert(document.cookie)</script><rect width="10" height="10"/></svg>')
+SVG_WITH_SCRIPT = (
+    b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+    b'<script>alert(document.cookie)</script><rect width="10" height="10"/></svg>'
+)
 HTML = b"<!DOCTYPE html>\n<html><head><title>x</title></head><body><script>alert(1)</script></body></html>"
-PDF_WITH_JAVASCRIPT = tiny_pdf(["x"]).replace(b"/Type /Catalog", b"/Type /Catalog /OpenAction << /S /JavaScript "
-                                              b"/JS (app.alert\\(1\\)) >>")
+PDF_WITH_JAVASCRIPT = tiny_pdf(["x"]).replace(
+    b"/Type /Catalog", b"/Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >>"
+)
 
 
 def upload(name: str, data: bytes, content_type: str = "application/octet-stream") -> SimpleUploadedFile:

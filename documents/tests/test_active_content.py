@@ -63,8 +63,15 @@ GOOD = {
     "workbook.xlsx": "xlsx",
     "docx-chart-data.docx": "docx",
 }
-ISSUE_FILES = ["pdf-js-objstm-name-escape.pdf", "pdf-js-asciihex.pdf", "pdf-xfa-script.pdf",
-               "html-with-pdf-header.pdf", "docx-embedded-exe.docx", "docx-ole-object.docx", "docm-vba.docm"]
+ISSUE_FILES = [
+    "pdf-js-objstm-name-escape.pdf",
+    "pdf-js-asciihex.pdf",
+    "pdf-xfa-script.pdf",
+    "html-with-pdf-header.pdf",
+    "docx-embedded-exe.docx",
+    "docx-ole-object.docx",
+    "docm-vba.docm",
+]
 
 
 def fixture(folder: str, name: str) -> bytes:
@@ -94,27 +101,48 @@ def orphan_after(pdf: bytes, body: bytes) -> bytes:
     return pdf + b"9 0 obj\n" + body + b"\nendobj\n" + pdf[start:]
 
 
-@pytest.mark.parametrize(("data", "reason"), [
-    # Nesting deeper than the parser's recursion: refused, not a crash.
-    (tiny_pdf(["x"]).replace(b"/Type /Catalog", b"/Type /Catalog /Deep " + b"[" * 5000 + b"]" * 5000),
-     "refusé"),
-    # The same nesting in an object no table reaches.
-    (orphan_after(tiny_pdf(["x"]), b"[" * 5000 + b"]" * 5000), "imbrication trop profonde"),
-    (b"%PDF-1.4\n" + b"\x00\xff" * 5000 + b"\n%%EOF\n", "PDF illisible ou mal formé"),
-    (tiny_pdf(["x"]).replace(b"/Type /Catalog /Pages 2 0 R", b"/Type /Catalog /Pagez 2 0 R"),
-     "catalogue ou pages absents"),
-    # JavaScript in an object no table lists (a viewer rebuilding the tables would find it).
-    (orphan_after(tiny_pdf(["x"]), b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>"), "JavaScript"),
-    # An action chain: a harmless GoTo on opening, then JavaScript along /Next.
-    (tiny_pdf(["x"]).replace(b"/Type /Catalog", b"/Type /Catalog /OpenAction << /S /GoTo /D [3 0 R /Fit] "
-                                                b"/Next << /S /JavaScript /JS (1) >> >>"), "JavaScript"),
-    # JavaScript in the names tree, the key written with escapes.
-    (tiny_pdf(["x"]).replace(b"/Type /Catalog",
-                             b"/Type /Catalog /Names << /J#61va#53cript << /Names [] >> >>"),
-     "JavaScript"),
-    (tiny_pdf(["x"]).replace(b"/Type /Catalog", b"/Type /Catalog /OpenAction << /S /SubmitForm "
-                                                b"/F (https://example.invalid/) >>"), "envoi de formulaire"),
-])
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        # Nesting deeper than the parser's recursion: refused, not a crash.
+        (
+            tiny_pdf(["x"]).replace(b"/Type /Catalog", b"/Type /Catalog /Deep " + b"[" * 5000 + b"]" * 5000),
+            "refusé",
+        ),
+        # The same nesting in an object no table reaches.
+        (orphan_after(tiny_pdf(["x"]), b"[" * 5000 + b"]" * 5000), "imbrication trop profonde"),
+        (b"%PDF-1.4\n" + b"\x00\xff" * 5000 + b"\n%%EOF\n", "PDF illisible ou mal formé"),
+        (
+            tiny_pdf(["x"]).replace(b"/Type /Catalog /Pages 2 0 R", b"/Type /Catalog /Pagez 2 0 R"),
+            "catalogue ou pages absents",
+        ),
+        # JavaScript in an object no table lists (a viewer rebuilding the tables would find it).
+        (orphan_after(tiny_pdf(["x"]), b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>"), "JavaScript"),
+        # An action chain: a harmless GoTo on opening, then JavaScript along /Next.
+        (
+            tiny_pdf(["x"]).replace(
+                b"/Type /Catalog",
+                b"/Type /Catalog /OpenAction << /S /GoTo /D [3 0 R /Fit] "
+                b"/Next << /S /JavaScript /JS (1) >> >>",
+            ),
+            "JavaScript",
+        ),
+        # JavaScript in the names tree, the key written with escapes.
+        (
+            tiny_pdf(["x"]).replace(
+                b"/Type /Catalog", b"/Type /Catalog /Names << /J#61va#53cript << /Names [] >> >>"
+            ),
+            "JavaScript",
+        ),
+        (
+            tiny_pdf(["x"]).replace(
+                b"/Type /Catalog",
+                b"/Type /Catalog /OpenAction << /S /SubmitForm /F (https://example.invalid/) >>",
+            ),
+            "envoi de formulaire",
+        ),
+    ],
+)
 def test_malformed_or_hostile_pdfs_are_refused_in_french(data, reason):
     with pytest.raises(filetypes.FileRefused) as refused:
         filetypes.detect(data)
@@ -129,8 +157,10 @@ def test_too_many_objects_or_cross_reference_rows_are_refused_before_parsing(fil
 
 
 def test_an_open_action_going_to_a_page_is_accepted():
-    actions = (b"/Type /Catalog /OpenAction << /S /GoTo /D [3 0 R /Fit] >> "
-               b"/AA << /WC << /S /GoTo /D [3 0 R /XYZ 0 0 0] >> >>")
+    actions = (
+        b"/Type /Catalog /OpenAction << /S /GoTo /D [3 0 R /Fit] >> "
+        b"/AA << /WC << /S /GoTo /D [3 0 R /XYZ 0 0 0] >> >>"
+    )
     data = tiny_pdf(["x"]).replace(b"/Type /Catalog", actions)
     assert filetypes.detect(data).key == "pdf"
 
@@ -156,9 +186,15 @@ def test_a_parser_failure_is_a_refusal_never_an_exception(monkeypatch):
 
 @pytest.mark.parametrize("fallback", [False, True])
 def test_the_aci_report_made_by_fpdf2_is_accepted(cast, fallback, tmp_path):
-    contract = contracts.sign(cast.cpts, cast.coordinator, signed_on=dt.date(2025, 1, 15),
-                              missions=["access", "crisis", "pathways", "prevention"], population=34_086,
-                              population_on=dt.date(2025, 1, 1), population_source="INSEE")
+    contract = contracts.sign(
+        cast.cpts,
+        cast.coordinator,
+        signed_on=dt.date(2025, 1, 15),
+        missions=["access", "crisis", "pathways", "prevention"],
+        population=34_086,
+        population_on=dt.date(2025, 1, 1),
+        population_source="INSEE",
+    )
     data = report.build(contract, 1, by=cast.coordinator, today=dt.date(2026, 3, 1))
     if fallback:
         with override_settings(OPENCPTS_PDF_FONT_DIR=str(tmp_path)):
@@ -187,11 +223,23 @@ def test_the_issue_files_uploaded_through_the_page_store_nothing(circle, name):
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", ISSUE_FILES)
 def test_the_issue_files_as_aci_justificatifs_store_nothing(cast, name):
-    contract = contracts.sign(cast.cpts, cast.coordinator, signed_on=dt.date(2025, 1, 15),
-                              missions=["access", "crisis", "pathways", "prevention"], population=34_086,
-                              population_on=dt.date(2025, 1, 1), population_source="INSEE")
-    indicator = indicators.define(contract, cast.coordinator, mission="prevention", name="Dépistage",
-                                  unit="percent", definition="Part des femmes dépistées.")
+    contract = contracts.sign(
+        cast.cpts,
+        cast.coordinator,
+        signed_on=dt.date(2025, 1, 15),
+        missions=["access", "crisis", "pathways", "prevention"],
+        population=34_086,
+        population_on=dt.date(2025, 1, 1),
+        population_source="INSEE",
+    )
+    indicator = indicators.define(
+        contract,
+        cast.coordinator,
+        mission="prevention",
+        name="Dépistage",
+        unit="percent",
+        definition="Part des femmes dépistées.",
+    )
     with pytest.raises(ActionError) as refused:
         indicators.add_evidence(indicator, cast.coordinator, 1, "Bilan", name, fixture("bad", name))
     assert BAD[name] in refused.value.message

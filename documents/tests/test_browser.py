@@ -19,21 +19,26 @@ from tests.cast import totp_code
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-
-
 def test_upload_preview_attach_and_refusal(page, live_server, communes_loaded, cast):  # noqa: F811
-    patient = coordination.create_patient(cast.cpts, cast.member, family_name="NAVIGATEUR", given_names="Léon",
-                                          birth_date=dt.date(1941, 7, 14))
+    patient = coordination.create_patient(
+        cast.cpts, cast.member, family_name="NAVIGATEUR", given_names="Léon", birth_date=dt.date(1941, 7, 14)
+    )
     circle = coordination.open_care_circle(cast.cpts, cast.member, patient)
-    coordination.record_consent(circle, cast.member, collected_on=timezone.localdate(),
-                                method=Consent.Method.ON_SCREEN, scope="Coordination")
+    coordination.record_consent(
+        circle,
+        cast.member,
+        collected_on=timezone.localdate(),
+        method=Consent.Method.ON_SCREEN,
+        scope="Coordination",
+    )
     log_in(page, live_server.url, cast.member, totp_code(cast.member))
     page.goto(live_server.url + reverse("coordination:group", args=[cast.cpts.slug, circle.pk]))
 
     # Upload from the Documents section (keyboard-reachable labelled fields).
     page.get_by_role("link", name="Documents", exact=True).click()
     page.get_by_label("Fichier").set_input_files(
-        {"name": "compte-rendu.pdf", "mimeType": "application/pdf", "buffer": samples.pdf("Vu en navigateur")})
+        {"name": "compte-rendu.pdf", "mimeType": "application/pdf", "buffer": samples.pdf("Vu en navigateur")}
+    )
     page.get_by_label("Titre (facultatif)").fill("Compte rendu de sortie")
     page.get_by_role("button", name="Déposer", exact=True).click()
     page.get_by_text("Document « Compte rendu de sortie » déposé.").wait_for()
@@ -56,7 +61,8 @@ def test_upload_preview_attach_and_refusal(page, live_server, communes_loaded, c
 
     # A refused file: the French reason, nothing listed.
     page.get_by_label("Fichier").set_input_files(
-        {"name": "facture.pdf", "mimeType": "application/pdf", "buffer": samples.pe_executable()})
+        {"name": "facture.pdf", "mimeType": "application/pdf", "buffer": samples.pe_executable()}
+    )
     page.get_by_role("button", name="Déposer", exact=True).click()
     page.get_by_text("« facture.pdf » : c'est un programme exécutable").wait_for()
     assert Document.objects.count() == 1
@@ -65,7 +71,8 @@ def test_upload_preview_attach_and_refusal(page, live_server, communes_loaded, c
     page.locator("#sujet_subject").fill("Photo de la plaie")
     page.locator("#sujet_body").fill("Évolution favorable.")
     page.locator("#sujet_attachments").set_input_files(
-        {"name": "plaie.png", "mimeType": "image/png", "buffer": samples.png(4, 4)})
+        {"name": "plaie.png", "mimeType": "image/png", "buffer": samples.png(4, 4)}
+    )
     page.get_by_role("button", name="Publier").click()
     page.get_by_text("Sujet publié.").wait_for()
     message = page.locator(f"#message-{Message.objects.get().pk}")

@@ -18,10 +18,6 @@ from fhirapi.tests.helpers import with_token as fhir_client
 pytestmark = pytest.mark.django_db
 
 
-
-
-
-
 def search(client, url) -> list[dict]:
     body = get(client, url)
     Bundle.model_validate(body)
@@ -34,13 +30,24 @@ def search(client, url) -> list[dict]:
 @pytest.fixture
 def documents(circle):
     cast = circle.cast
-    place = PracticePlace.objects.create(professional=cast.member.professional, label="Cabinet", postal_code="01300")
-    report = actions.add_document(circle.group, cast.member, samples.upload("compte-rendu.pdf", samples.pdf()),
-                                  title="Compte rendu de sortie")
+    place = PracticePlace.objects.create(
+        professional=cast.member.professional, label="Cabinet", postal_code="01300"
+    )
+    report = actions.add_document(
+        circle.group,
+        cast.member,
+        samples.upload("compte-rendu.pdf", samples.pdf()),
+        title="Compte rendu de sortie",
+    )
     actions.add_version(report, cast.member, samples.upload("compte-rendu-v2.pdf", samples.pdf("v2")))
-    consent = actions.record_consent(circle.group, cast.bureau, document=samples.upload("scan.jpg", samples.jpeg()),
-                                     collected_on=circle.consent.collected_on, method=Consent.Method.SIGNED_PAPER,
-                                     scope="Papier")
+    consent = actions.record_consent(
+        circle.group,
+        cast.bureau,
+        document=samples.upload("scan.jpg", samples.jpeg()),
+        collected_on=circle.consent.collected_on,
+        method=Consent.Method.SIGNED_PAPER,
+        scope="Papier",
+    )
     scan = consent.documents.get()
     return {"report": report, "scan": scan, "place": place, "consent": consent}
 
@@ -55,14 +62,17 @@ def test_document_reference_read_is_valid_and_links_to_the_download(client, circ
     assert resource["meta"]["versionId"] == "2"
     assert resource["subject"] == {"reference": f"Patient/{circle.group.patient_id}"}
     assert resource["context"]["related"] == [{"reference": f"CareTeam/{circle.group.pk}"}]
-    assert resource["author"] == [{"reference": f"PractitionerRole/{documents['place'].pk}",
-                                   "display": str(circle.cast.member)}]
+    assert resource["author"] == [
+        {"reference": f"PractitionerRole/{documents['place'].pk}", "display": str(circle.cast.member)}
+    ]
     attachment = resource["content"][0]["attachment"]
     assert attachment["contentType"] == "application/pdf" and attachment["size"] == version.size
     assert attachment["hash"] == version.sha1_base64 and attachment["title"] == "compte-rendu-v2.pdf"
     assert attachment["url"].endswith(circle.url("documents:download", document_id=report.pk, number=2))
     assert "data" not in attachment  # never the bytes inline
-    assert resource["identifier"] == [{"system": "http://testserver/fhir/sid/document-sha256", "value": version.sha256}]
+    assert resource["identifier"] == [
+        {"system": "http://testserver/fhir/sid/document-sha256", "value": version.sha256}
+    ]
     assert resource["description"] == "Compte rendu de sortie"
 
 
@@ -107,8 +117,10 @@ def test_nobody_outside_the_circle_finds_them(client, circle, documents, who):
         user = cast.partner
     else:
         user = getattr(cast, who)
-    response = client.get(f"/fhir/DocumentReference/{documents['report'].pk}",
-                          HTTP_AUTHORIZATION=f"Bearer {APIToken.issue(user)[1]}")
+    response = client.get(
+        f"/fhir/DocumentReference/{documents['report'].pk}",
+        HTTP_AUTHORIZATION=f"Bearer {APIToken.issue(user)[1]}",
+    )
     # The referent has no FHIR access at all (401); for the others these documents do not exist (404).
     assert response.status_code == (401 if who == "referent" else 404)
     if who != "referent":

@@ -32,8 +32,9 @@ def stored() -> tuple[int, int, int]:
 
 
 def upload_page(client, circle, name, data, title=""):
-    return client.post(circle.url("documents:upload"), {"file": samples.upload(name, data), "title": title},
-                       follow=True)
+    return client.post(
+        circle.url("documents:upload"), {"file": samples.upload(name, data), "title": title}, follow=True
+    )
 
 
 def test_upload_through_the_page_then_listed_with_its_details(circle):
@@ -43,21 +44,32 @@ def test_upload_through_the_page_then_listed_with_its_details(circle):
     document = Document.objects.get()
     assert document.title == "CR de sortie" and document.created_by == circle.cast.member
     version = document.versions.get()
-    assert (version.filename, version.content_type, version.number) == ("Compte rendu.pdf", "application/pdf", 1)
+    assert (version.filename, version.content_type, version.number) == (
+        "Compte rendu.pdf",
+        "application/pdf",
+        1,
+    )
     page = client.get(circle.url("coordination:group")).content.decode()
     assert 'href="#documents"' in page and 'id="documents"' in page
-    for text in ("CR de sortie", "PDF", "Marie Membre", circle.url("documents:preview", document_id=document.pk,
-                                                                    number=1)):
+    for text in (
+        "CR de sortie",
+        "PDF",
+        "Marie Membre",
+        circle.url("documents:preview", document_id=document.pk, number=1),
+    ):
         assert text in page
     assert 'enctype="multipart/form-data"' in page
 
 
-@pytest.mark.parametrize(("name", "data", "reason"), [
-    ("facture.pdf", samples.pe_executable(), "exécutable"),
-    ("image.svg", samples.SVG_WITH_SCRIPT, "SVG"),
-    ("page.pdf", samples.HTML, "HTML"),
-    ("rapport.docx", samples.zip_bomb_docx(), "bombe"),
-])
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("facture.pdf", samples.pe_executable(), "exécutable"),
+        ("image.svg", samples.SVG_WITH_SCRIPT, "SVG"),
+        ("page.pdf", samples.HTML, "HTML"),
+        ("rapport.docx", samples.zip_bomb_docx(), "bombe"),
+    ],
+)
 def test_a_refused_file_says_why_in_french_and_stores_nothing(circle, name, data, reason):
     client = logged(circle.cast.member)
     before = AuditEntry.objects.count()
@@ -71,7 +83,10 @@ def test_an_oversized_file_is_refused_through_the_page(circle, settings):
     settings.OPENCPTS_DOCUMENT_MAX_BYTES = 2000
     big = samples.pdf("x" * 50) + b"%" + b" " * 3000 + b"\n%%EOF\n"
     response = upload_page(logged(circle.cast.member), circle, "gros.pdf", big)
-    assert "fichier trop volumineux" in response.content.decode() and "0,0 Mo au plus" in response.content.decode()
+    assert (
+        "fichier trop volumineux" in response.content.decode()
+        and "0,0 Mo au plus" in response.content.decode()
+    )
     assert stored() == (0, 0, 0)
 
 
@@ -87,8 +102,9 @@ def test_the_upload_handler_keeps_nothing_of_an_oversized_file(circle, settings)
 
     original, actions.add_document = actions.add_document, spy
     try:
-        logged(circle.cast.member).post(circle.url("documents:upload"),
-                                        {"file": samples.upload("gros.pdf", b"%PDF-1.4" + b" " * 5000)})
+        logged(circle.cast.member).post(
+            circle.url("documents:upload"), {"file": samples.upload("gros.pdf", b"%PDF-1.4" + b" " * 5000)}
+        )
     finally:
         actions.add_document = original
     assert seen == {"kind": OversizedUpload, "size": 5008, "content": b""}
@@ -99,8 +115,11 @@ def test_versions_each_downloadable(circle):
     upload_page(client, circle, "bilan.pdf", samples.pdf("v1"))
     document = Document.objects.get()
     detail = circle.url("documents:detail", document_id=document.pk)
-    response = client.post(circle.url("documents:new_version", document_id=document.pk),
-                           {"file": samples.upload("bilan-corrigé.docx", samples.docx())}, follow=True)
+    response = client.post(
+        circle.url("documents:new_version", document_id=document.pk),
+        {"file": samples.upload("bilan-corrigé.docx", samples.docx())},
+        follow=True,
+    )
     assert "Version 2 déposée." in response.content.decode()
     page = client.get(detail).content.decode()
     assert "bilan.pdf" in page and "bilan-corrigé.docx" in page and "Document Word" in page
@@ -109,19 +128,26 @@ def test_versions_each_downloadable(circle):
     assert v1.content == samples.pdf("v1") and v2.content == samples.docx()
     assert client.get(circle.url("documents:download", document_id=document.pk, number=3)).status_code == 404
     listed = client.get(circle.url("coordination:group")).content.decode()
-    assert circle.url("documents:download", document_id=document.pk, number=2) in listed  # the current version
+    assert (
+        circle.url("documents:download", document_id=document.pk, number=2) in listed
+    )  # the current version
 
 
 def test_a_refused_new_version_leaves_the_document_as_it_was(circle):
     document = actions.add_document(circle.group, circle.cast.member, samples.upload("a.pdf", samples.pdf()))
-    response = logged(circle.cast.bureau).post(circle.url("documents:new_version", document_id=document.pk),
-                                               {"file": samples.upload("b.pdf", samples.elf_executable())}, follow=True)
+    response = logged(circle.cast.bureau).post(
+        circle.url("documents:new_version", document_id=document.pk),
+        {"file": samples.upload("b.pdf", samples.elf_executable())},
+        follow=True,
+    )
     assert "exécutable" in response.content.decode()
     assert document.versions.count() == 1 and DocumentBlob.objects.count() == 1
 
 
 def test_preview_is_inline_sandboxed_and_audited(circle):
-    document = actions.add_document(circle.group, circle.cast.member, samples.upload("scan.pdf", samples.pdf()))
+    document = actions.add_document(
+        circle.group, circle.cast.member, samples.upload("scan.pdf", samples.pdf())
+    )
     client = logged(circle.cast.bureau)
     response = client.get(circle.url("documents:preview", document_id=document.pk, number=1))
     assert response.status_code == 200 and response.content == samples.pdf()
@@ -132,22 +158,35 @@ def test_preview_is_inline_sandboxed_and_audited(circle):
     assert policy.startswith("sandbox;") and "default-src 'none'" in policy and "script-src" not in policy
     assert response["Cache-Control"] == "private, no-store"
     entry = AuditEntry.objects.filter(object_type="documents.documentversion").last()
-    assert (entry.action, entry.actor_id, entry.object_id) == ("view", circle.cast.bureau.pk,
-                                                               str(document.versions.get().pk))
-    assert entry.details == {"document_id": document.pk, "version": 1, "group_id": circle.group.pk,
-                             "disposition": "inline"}
+    assert (entry.action, entry.actor_id, entry.object_id) == (
+        "view",
+        circle.cast.bureau.pk,
+        str(document.versions.get().pk),
+    )
+    assert entry.details == {
+        "document_id": document.pk,
+        "version": 1,
+        "group_id": circle.group.pk,
+        "disposition": "inline",
+    }
 
 
 def test_download_is_an_attachment_and_audited_as_an_export(circle):
-    document = actions.add_document(circle.group, circle.cast.member,
-                                    samples.upload("Synthèse RCP.docx", samples.docx()))
+    document = actions.add_document(
+        circle.group, circle.cast.member, samples.upload("Synthèse RCP.docx", samples.docx())
+    )
     client = logged(circle.cast.partner)
     response = client.get(circle.url("documents:download", document_id=document.pk, number=1))
     assert response["Content-Disposition"] == "attachment; filename*=utf-8''Synth%C3%A8se%20RCP.docx"
-    assert response["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.wordprocessingml")
+    assert response["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml"
+    )
     entry = AuditEntry.objects.filter(object_type="documents.documentversion").last()
-    assert (entry.action, entry.actor_id, entry.details["disposition"]) == ("export", circle.cast.partner.pk,
-                                                                            "attachment")
+    assert (entry.action, entry.actor_id, entry.details["disposition"]) == (
+        "export",
+        circle.cast.partner.pk,
+        "attachment",
+    )
     # An office file is never shown inline, even through the preview address.
     preview = client.get(circle.url("documents:preview", document_id=document.pk, number=1))
     assert preview["Content-Disposition"].startswith("attachment;")
@@ -163,7 +202,9 @@ def test_viewing_the_detail_page_is_audited(circle):
 def test_a_tampered_document_gets_a_french_error_page(circle):
     document = actions.add_document(circle.group, circle.cast.member, samples.upload("a.pdf", samples.pdf()))
     DocumentBlob.objects.update(ciphertext=b"\x00" * 100)
-    response = logged(circle.cast.member).get(circle.url("documents:download", document_id=document.pk, number=1))
+    response = logged(circle.cast.member).get(
+        circle.url("documents:download", document_id=document.pk, number=1)
+    )
     assert response.status_code == 500 and "contrôle d'intégrité" in response.content.decode()
     assert b"%PDF" not in response.content
 
@@ -172,12 +213,17 @@ def test_a_tampered_document_gets_a_french_error_page(circle):
 
 
 def document_urls(circle, document):
-    return [circle.url("documents:section"), circle.url("documents:detail", document_id=document.pk),
-            circle.url("documents:preview", document_id=document.pk, number=1),
-            circle.url("documents:download", document_id=document.pk, number=1)]
+    return [
+        circle.url("documents:section"),
+        circle.url("documents:detail", document_id=document.pk),
+        circle.url("documents:preview", document_id=document.pk, number=1),
+        circle.url("documents:download", document_id=document.pk, number=1),
+    ]
 
 
-@pytest.mark.parametrize("who", ["coordinator", "referent", "other_coordinator", "outsider", "removed", "left"])
+@pytest.mark.parametrize(
+    "who", ["coordinator", "referent", "other_coordinator", "outsider", "removed", "left"]
+)
 def test_nobody_outside_the_circle_reads_its_documents(circle, who):
     cast = circle.cast
     document = actions.add_document(circle.group, cast.member, samples.upload("a.pdf", samples.pdf()))
@@ -196,12 +242,15 @@ def test_nobody_outside_the_circle_reads_its_documents(circle, who):
         assert b"%PDF" not in response.content
     before = stored()
     client.post(circle.url("documents:upload"), {"file": samples.upload("b.pdf", samples.pdf())})
-    client.post(circle.url("documents:new_version", document_id=document.pk),
-                {"file": samples.upload("b.pdf", samples.pdf())})
+    client.post(
+        circle.url("documents:new_version", document_id=document.pk),
+        {"file": samples.upload("b.pdf", samples.pdf())},
+    )
     client.post(circle.url("documents:delete", document_id=document.pk))
     assert stored() == before and Document.objects.get().deleted_at is None
-    assert not AuditEntry.objects.filter(action__in=["view", "export"], actor_id=user.pk,
-                                         object_type__startswith="documents.").exists()
+    assert not AuditEntry.objects.filter(
+        action__in=["view", "export"], actor_id=user.pk, object_type__startswith="documents."
+    ).exists()
 
 
 def test_anonymous_is_sent_to_the_login(circle, client):
@@ -224,16 +273,26 @@ def test_closed_group_and_withdrawn_consent_refuse_uploads(circle):
     coordination.withdraw_consent(circle.consent, circle.cast.member)
     response = upload_page(client, circle, "a.pdf", samples.pdf())
     assert "Aucun consentement valide du patient" in response.content.decode()
-    assert "aucun document ne peut être déposé" in client.get(circle.url("coordination:group")).content.decode()
-    coordination.record_consent(circle.group, circle.cast.member, collected_on=TODAY, method=Consent.Method.ON_SCREEN,
-                                scope="Nouveau consentement")
+    assert (
+        "aucun document ne peut être déposé" in client.get(circle.url("coordination:group")).content.decode()
+    )
+    coordination.record_consent(
+        circle.group,
+        circle.cast.member,
+        collected_on=TODAY,
+        method=Consent.Method.ON_SCREEN,
+        scope="Nouveau consentement",
+    )
     upload_page(client, circle, "a.pdf", samples.pdf())
     document = Document.objects.get()
     coordination.close_group(circle.group, circle.cast.member)
     response = upload_page(client, circle, "b.pdf", samples.pdf())
     assert "clôturé" in response.content.decode()
-    response = client.post(circle.url("documents:new_version", document_id=document.pk),
-                           {"file": samples.upload("c.pdf", samples.pdf())}, follow=True)
+    response = client.post(
+        circle.url("documents:new_version", document_id=document.pk),
+        {"file": samples.upload("c.pdf", samples.pdf())},
+        follow=True,
+    )
     assert "clôturé" in response.content.decode()
     assert stored() == (1, 1, 1)
     # The archive stays readable.
@@ -263,7 +322,10 @@ def test_soft_delete_by_the_author_keeps_the_history(circle):
 
 def test_only_the_author_or_a_manager_deletes(circle):
     document = actions.add_document(circle.group, circle.cast.bureau, samples.upload("a.pdf", samples.pdf()))
-    assert logged(circle.cast.partner).post(circle.url("documents:delete", document_id=document.pk)).status_code == 403
+    assert (
+        logged(circle.cast.partner).post(circle.url("documents:delete", document_id=document.pk)).status_code
+        == 403
+    )
     assert Document.objects.get().deleted_at is None
     logged(circle.cast.member).post(circle.url("documents:delete", document_id=document.pk))  # the initiator
     assert Document.objects.get().deleted_at is not None
@@ -274,10 +336,18 @@ def test_only_the_author_or_a_manager_deletes(circle):
 
 def test_a_subject_with_attachments(circle):
     client = logged(circle.cast.member)
-    response = client.post(circle.url("coordination:post_message"), {
-        "subject": "Sortie", "body": "Voir le compte rendu et la photo.",
-        "attachments": [samples.upload("cr.pdf", samples.pdf()), samples.upload("plaie.jpg", samples.jpeg())]},
-        follow=True)
+    response = client.post(
+        circle.url("coordination:post_message"),
+        {
+            "subject": "Sortie",
+            "body": "Voir le compte rendu et la photo.",
+            "attachments": [
+                samples.upload("cr.pdf", samples.pdf()),
+                samples.upload("plaie.jpg", samples.jpeg()),
+            ],
+        },
+        follow=True,
+    )
     assert "Sujet publié." in response.content.decode()
     message = Message.objects.get()
     attached = list(Document.objects.filter(message=message).order_by("pk"))
@@ -292,41 +362,62 @@ def test_a_subject_with_attachments(circle):
 def test_a_reply_with_an_attachment(circle):
     subject = coordination.post_message(circle.group, circle.cast.member, "Question", subject="Sujet")
     client = logged(circle.cast.bureau)
-    client.post(circle.url("coordination:post_message"), {"parent": subject.pk, "body": "Voici l'ordonnance",
-                                                          "attachments": samples.upload("ordo.png", samples.png())})
+    client.post(
+        circle.url("coordination:post_message"),
+        {
+            "parent": subject.pk,
+            "body": "Voici l'ordonnance",
+            "attachments": samples.upload("ordo.png", samples.png()),
+        },
+    )
     reply = Message.objects.get(parent=subject)
     assert Document.objects.get(message=reply).created_by == circle.cast.bureau
 
 
 def test_a_refused_attachment_refuses_the_whole_message(circle):
     client = logged(circle.cast.member)
-    response = client.post(circle.url("coordination:post_message"), {
-        "subject": "Sortie", "body": "Texte",
-        "attachments": [samples.upload("cr.pdf", samples.pdf()), samples.upload("cr2.pdf", samples.pe_executable())]},
-        follow=True)
+    response = client.post(
+        circle.url("coordination:post_message"),
+        {
+            "subject": "Sortie",
+            "body": "Texte",
+            "attachments": [
+                samples.upload("cr.pdf", samples.pdf()),
+                samples.upload("cr2.pdf", samples.pe_executable()),
+            ],
+        },
+        follow=True,
+    )
     assert "« cr2.pdf » : c'est un programme exécutable" in html.unescape(response.content.decode())
     assert not Message.objects.exists() and stored() == (0, 0, 0)
 
 
 def test_attachments_without_consent_refuse_the_message_too(circle):
     coordination.withdraw_consent(circle.consent, circle.cast.member)
-    logged(circle.cast.member).post(circle.url("coordination:post_message"), {
-        "subject": "Sortie", "body": "Texte", "attachments": samples.upload("cr.pdf", samples.pdf())})
+    logged(circle.cast.member).post(
+        circle.url("coordination:post_message"),
+        {"subject": "Sortie", "body": "Texte", "attachments": samples.upload("cr.pdf", samples.pdf())},
+    )
     assert not Message.objects.exists() and stored() == (0, 0, 0)
 
 
 def test_too_many_attachments(circle):
     files = [samples.upload(f"{i}.png", samples.png()) for i in range(actions.MAX_ATTACHMENTS + 1)]
-    response = logged(circle.cast.member).post(circle.url("coordination:post_message"),
-                                               {"subject": "S", "body": "B", "attachments": files}, follow=True)
+    response = logged(circle.cast.member).post(
+        circle.url("coordination:post_message"),
+        {"subject": "S", "body": "B", "attachments": files},
+        follow=True,
+    )
     assert "10 pièces jointes au plus" in response.content.decode()
     assert not Message.objects.exists() and stored() == (0, 0, 0)
 
 
 def test_a_deleted_message_no_longer_shows_its_attachments(circle):
     client = logged(circle.cast.member)
-    client.post(circle.url("coordination:post_message"), {"subject": "S", "body": "B",
-                                                          "attachments": samples.upload("cr.pdf", samples.pdf())})
+    client.post(
+        circle.url("coordination:post_message"),
+        {"subject": "S", "body": "B", "attachments": samples.upload("cr.pdf", samples.pdf())},
+    )
     coordination.delete_message(Message.objects.get(), circle.cast.member)
     fragment = client.get(circle.url("coordination:group_messages")).content.decode()
     assert "cr.pdf" not in fragment and "Message supprimé" in fragment
@@ -334,55 +425,80 @@ def test_a_deleted_message_no_longer_shows_its_attachments(circle):
 
 # --- consent -------------------------------------------------------------------------------------------------
 
-CONSENT = {"collected_on": TODAY.isoformat(), "method": Consent.Method.SIGNED_PAPER, "witness": "",
-           "scope": "Partage dans le cercle (papier)", "expires_on": ""}
+CONSENT = {
+    "collected_on": TODAY.isoformat(),
+    "method": Consent.Method.SIGNED_PAPER,
+    "witness": "",
+    "scope": "Partage dans le cercle (papier)",
+    "expires_on": "",
+}
 
 
 def test_a_paper_consent_requires_its_scan(circle):
-    response = logged(circle.cast.member).post(circle.url("coordination:record_consent"), CONSENT, follow=True)
+    response = logged(circle.cast.member).post(
+        circle.url("coordination:record_consent"), CONSENT, follow=True
+    )
     assert "joignez le scan du document signé" in response.content.decode()
     assert circle.group.consents.count() == 1 and stored() == (0, 0, 0)
 
 
 def test_a_paper_consent_with_its_scan_shows_the_signed_document(circle):
     client = logged(circle.cast.member)
-    response = client.post(circle.url("coordination:record_consent"),
-                           {**CONSENT, "document": samples.upload("consentement.pdf", samples.pdf("signé"))},
-                           follow=True)
+    response = client.post(
+        circle.url("coordination:record_consent"),
+        {**CONSENT, "document": samples.upload("consentement.pdf", samples.pdf("signé"))},
+        follow=True,
+    )
     assert "Consentement enregistré." in response.content.decode()
     consent = circle.group.consents.get(scope="Partage dans le cercle (papier)")
     document = Document.objects.get(consent=consent)
     assert document.kind == Document.Kind.CONSENT_FORM
     page = client.get(circle.url("coordination:group")).content.decode()
-    assert "Le document signé" in page and circle.url("documents:preview", document_id=document.pk, number=1) in page
+    assert (
+        "Le document signé" in page
+        and circle.url("documents:preview", document_id=document.pk, number=1) in page
+    )
     # The scan is the proof of the consent: it is neither replaced nor deleted.
     client.post(circle.url("documents:delete", document_id=document.pk))
-    client.post(circle.url("documents:new_version", document_id=document.pk),
-                {"file": samples.upload("autre.pdf", samples.pdf())})
+    client.post(
+        circle.url("documents:new_version", document_id=document.pk),
+        {"file": samples.upload("autre.pdf", samples.pdf())},
+    )
     assert Document.objects.get(pk=document.pk).deleted_at is None and document.versions.count() == 1
 
 
 def test_a_consent_scan_must_be_a_pdf_or_an_image(circle):
-    response = logged(circle.cast.member).post(circle.url("coordination:record_consent"),
-                                               {**CONSENT, "document": samples.upload("c.docx", samples.docx())},
-                                               follow=True)
+    response = logged(circle.cast.member).post(
+        circle.url("coordination:record_consent"),
+        {**CONSENT, "document": samples.upload("c.docx", samples.docx())},
+        follow=True,
+    )
     assert "en PDF ou en image" in response.content.decode()
     assert circle.group.consents.count() == 1 and stored() == (0, 0, 0)
 
 
 def test_the_first_consent_can_come_with_its_scan(cast):
     """No valid consent yet: the signed form is precisely what makes sharing possible."""
-    patient = coordination.create_patient(cast.cpts, cast.member, family_name="NEUF", given_names="Nadia",
-                                          birth_date=dt.date(1950, 1, 1))
+    patient = coordination.create_patient(
+        cast.cpts, cast.member, family_name="NEUF", given_names="Nadia", birth_date=dt.date(1950, 1, 1)
+    )
     group = coordination.open_care_circle(cast.cpts, cast.member, patient)
-    consent = actions.record_consent(group, cast.member, document=samples.upload("scan.jpg", samples.jpeg()),
-                                     collected_on=TODAY, method=Consent.Method.SIGNED_PAPER, scope="Partage")
+    consent = actions.record_consent(
+        group,
+        cast.member,
+        document=samples.upload("scan.jpg", samples.jpeg()),
+        collected_on=TODAY,
+        method=Consent.Method.SIGNED_PAPER,
+        scope="Partage",
+    )
     assert Document.objects.get().consent == consent
 
 
 def test_other_consent_methods_need_no_scan(circle):
-    logged(circle.cast.member).post(circle.url("coordination:record_consent"),
-                                    {**CONSENT, "method": Consent.Method.ORAL_WITNESS, "witness": "Fille"})
+    logged(circle.cast.member).post(
+        circle.url("coordination:record_consent"),
+        {**CONSENT, "method": Consent.Method.ORAL_WITNESS, "witness": "Fille"},
+    )
     assert circle.group.consents.count() == 2 and stored() == (0, 0, 0)
 
 
@@ -400,7 +516,9 @@ def test_document_added_is_emitted_after_the_commit(circle, django_capture_on_co
     group_event.connect(listener)
     try:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            document = actions.add_document(circle.group, circle.cast.member, samples.upload("a.pdf", samples.pdf()))
+            document = actions.add_document(
+                circle.group, circle.cast.member, samples.upload("a.pdf", samples.pdf())
+            )
         assert received == []  # nothing before the commit
         for callback in callbacks:
             callback()
@@ -408,4 +526,8 @@ def test_document_added_is_emitted_after_the_commit(circle, django_capture_on_co
         group_event.disconnect(listener)
     (event,) = [e for e in received if e.kind == "document.added"]
     assert (event.group_id, event.actor_id, event.object_id, event.data) == (
-        circle.group.pk, circle.cast.member.pk, document.pk, {"version": 1})
+        circle.group.pk,
+        circle.cast.member.pk,
+        document.pk,
+        {"version": 1},
+    )

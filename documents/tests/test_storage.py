@@ -22,7 +22,9 @@ MARKER = "Compte rendu confidentiel DOCUMENT Denise"
 
 
 def add(circle, data=None, name="compte-rendu.pdf"):
-    return actions.add_document(circle.group, circle.cast.member, samples.upload(name, data or samples.pdf(MARKER)))
+    return actions.add_document(
+        circle.group, circle.cast.member, samples.upload(name, data or samples.pdf(MARKER))
+    )
 
 
 def content(document, number=1, user=None):
@@ -67,8 +69,9 @@ def test_a_tampered_blob_is_detected_and_never_served(circle):
 def test_a_blob_moved_to_another_version_fails_its_check(circle):
     first, second = add(circle, samples.pdf("premier")), add(circle, samples.pdf("second"))
     moved = DocumentBlob.objects.get(version__document=first)
-    DocumentBlob.objects.filter(version__document=second).update(key_id=moved.key_id, nonce=moved.nonce,
-                                                                 ciphertext=moved.ciphertext)
+    DocumentBlob.objects.filter(version__document=second).update(
+        key_id=moved.key_id, nonce=moved.nonce, ciphertext=moved.ciphertext
+    )
     with pytest.raises(actions.ContentUnavailable):
         content(second)
 
@@ -175,4 +178,8 @@ def test_purge_removes_documents_versions_and_contents(circle):
     actions.add_version(document, circle.cast.member, samples.upload("v2.pdf", samples.pdf("v2")))
     add(circle, samples.png(), "photo.png")
     assert purge_group(circle.group) == {"documents": 2, "versions": 3, "blobs": 3}
-    assert not Document.objects.exists() and not DocumentVersion.objects.exists() and not DocumentBlob.objects.exists()
+    assert (
+        not Document.objects.exists()
+        and not DocumentVersion.objects.exists()
+        and not DocumentBlob.objects.exists()
+    )

@@ -19,20 +19,39 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def data(circle):  # noqa: F811
     cast, group = circle["cast"], circle["group"]
-    document = documents.add_document(group, cast.member, samples.upload("cr.pdf", samples.pdf()),
-                                      title="Compte rendu DURANDEAU")
+    document = documents.add_document(
+        group, cast.member, samples.upload("cr.pdf", samples.pdf()), title="Compte rendu DURANDEAU"
+    )
     event = schedule(group, cast.member, title="Pansement ulcère")
-    return {**circle, "DocumentReference": document, "Appointment": event, "CareTeam": group,
-            "Patient": circle["patient"], "RelatedPerson": circle["relative"], "Consent": circle["consent"],
-            "Communication": circle["subject"]}
+    return {
+        **circle,
+        "DocumentReference": document,
+        "Appointment": event,
+        "CareTeam": group,
+        "Patient": circle["patient"],
+        "RelatedPerson": circle["relative"],
+        "Consent": circle["consent"],
+        "Communication": circle["subject"],
+    }
 
 
-TYPES = ["Patient", "Communication", "DocumentReference", "Consent", "Appointment", "CareTeam", "RelatedPerson"]
+TYPES = [
+    "Patient",
+    "Communication",
+    "DocumentReference",
+    "Consent",
+    "Appointment",
+    "CareTeam",
+    "RelatedPerson",
+]
 
 
 def views():
-    return list(AuditEntry.objects.filter(action=AuditEntry.Action.VIEW, object_type__startswith="fhir.")
-                .order_by("chain", "seq"))
+    return list(
+        AuditEntry.objects.filter(action=AuditEntry.Action.VIEW, object_type__startswith="fhir.").order_by(
+            "chain", "seq"
+        )
+    )
 
 
 @pytest.mark.parametrize("resource_type", TYPES)

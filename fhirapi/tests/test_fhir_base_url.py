@@ -21,7 +21,9 @@ def fetch(url: str, token: str) -> dict:
 
 def sources_and_systems(body: dict) -> tuple[set[str], set[str]]:
     text = json.dumps(body)
-    return set(re.findall(r'"source": "([^"]+)"', text)), set(re.findall(r'"system": "([^"]*/fhir/sid/[^"]*)"', text))
+    return set(re.findall(r'"source": "([^"]+)"', text)), set(
+        re.findall(r'"system": "([^"]*/fhir/sid/[^"]*)"', text)
+    )
 
 
 def test_fhir_answers_name_the_address_the_server_runs_at(live_server, communes_loaded, cast):

@@ -23,33 +23,66 @@ from fhirapi.tests.helpers import with_token as client_of
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 NIR = "255081416802538"
-MODELS = {"CareTeam": CareTeam, "Patient": FhirPatient, "RelatedPerson": RelatedPerson, "Consent": FhirConsent,
-          "Communication": Communication}
+MODELS = {
+    "CareTeam": CareTeam,
+    "Patient": FhirPatient,
+    "RelatedPerson": RelatedPerson,
+    "Consent": FhirConsent,
+    "Communication": Communication,
+}
 
 
 @pytest.fixture
 def circle(cast):
     """Member opens the circle of Jeanne DURAND, bureau joins; consent, a subject, a reply, a deleted message."""
-    place = PracticePlace.objects.create(professional=cast.member.professional, label="Cabinet", postal_code="01300")
-    patient = actions.create_patient(cast.cpts, cast.member, family_name="DURANDEAU", given_names="Jeanne Marie",
-                                     birth_date=dt.date(1940, 3, 2), sex="F", nir=NIR, phone="0479000000")
-    relative = Relative.objects.create(cpts=cast.cpts, patient=patient, kind=Relative.Kind.CAREGIVER,
-                                       family_name="DURANDEAU", given_names="Luc", phone="0600000000")
+    place = PracticePlace.objects.create(
+        professional=cast.member.professional, label="Cabinet", postal_code="01300"
+    )
+    patient = actions.create_patient(
+        cast.cpts,
+        cast.member,
+        family_name="DURANDEAU",
+        given_names="Jeanne Marie",
+        birth_date=dt.date(1940, 3, 2),
+        sex="F",
+        nir=NIR,
+        phone="0479000000",
+    )
+    relative = Relative.objects.create(
+        cpts=cast.cpts,
+        patient=patient,
+        kind=Relative.Kind.CAREGIVER,
+        family_name="DURANDEAU",
+        given_names="Luc",
+        phone="0600000000",
+    )
     group = actions.open_care_circle(cast.cpts, cast.member, patient)
     actions.invite(group, cast.member, cast.bureau, function="Infirmier")
     actions.answer_invitation(group, cast.bureau, accept=True)
-    consent = actions.record_consent(group, cast.member, collected_on=TODAY, method=Consent.Method.SIGNED_PAPER,
-                                     scope="Partage entre les professionnels du cercle")
-    subject = actions.post_message(group, cast.member, "Sortie prévue lundi", subject="Sortie d'hospitalisation")
+    consent = actions.record_consent(
+        group,
+        cast.member,
+        collected_on=TODAY,
+        method=Consent.Method.SIGNED_PAPER,
+        scope="Partage entre les professionnels du cercle",
+    )
+    subject = actions.post_message(
+        group, cast.member, "Sortie prévue lundi", subject="Sortie d'hospitalisation"
+    )
     reply = actions.post_message(group, cast.bureau, "Je passe mardi", parent=subject)
     deleted = actions.post_message(group, cast.member, "Message erroné", subject="Erreur")
     actions.delete_message(deleted, cast.member)
-    return {"cast": cast, "group": group, "patient": patient, "relative": relative, "consent": consent,
-            "subject": subject, "reply": reply, "deleted": deleted, "place": place}
-
-
-
-
+    return {
+        "cast": cast,
+        "group": group,
+        "patient": patient,
+        "relative": relative,
+        "consent": consent,
+        "subject": subject,
+        "reply": reply,
+        "deleted": deleted,
+        "place": place,
+    }
 
 
 def validate(resource):
@@ -66,8 +99,11 @@ def search(client, url):
 
 def urls(c):
     return {
-        "CareTeam": c["group"].pk, "Patient": c["patient"].pk, "RelatedPerson": c["relative"].pk,
-        "Consent": c["consent"].pk, "Communication": c["subject"].pk,
+        "CareTeam": c["group"].pk,
+        "Patient": c["patient"].pk,
+        "RelatedPerson": c["relative"].pk,
+        "Consent": c["consent"].pk,
+        "Communication": c["subject"].pk,
     }
 
 
@@ -76,8 +112,12 @@ def test_careteam_search_by_patient_follows_the_cds_profile(client, circle):
     found = search(fhir, f"/fhir/CareTeam?patient=Patient/{circle['patient'].pk}")
     assert len(found) == 1
     team = found[0]
-    assert team["meta"]["profile"] == ["https://interop.esante.gouv.fr/ig/fhir/cds/StructureDefinition/cds-ihe-careteam"]
-    assert team["identifier"] == [{"system": "http://testserver/fhir/sid/careteam", "value": str(circle["group"].pk)}]
+    assert team["meta"]["profile"] == [
+        "https://interop.esante.gouv.fr/ig/fhir/cds/StructureDefinition/cds-ihe-careteam"
+    ]
+    assert team["identifier"] == [
+        {"system": "http://testserver/fhir/sid/careteam", "value": str(circle["group"].pk)}
+    ]
     assert team["status"] == "active"
     assert team["subject"] == {"reference": f"Patient/{circle['patient'].pk}"}
     assert team["period"]["start"] == circle["group"].created_at.date().isoformat()
@@ -92,10 +132,16 @@ def test_reads_of_every_resource_validate(client, circle):
     fhir = client_of(client, circle["cast"].member)
     patient = validate(get(fhir, f"/fhir/Patient/{circle['patient'].pk}"))
     assert patient["gender"] == "female" and patient["birthDate"] == "1940-03-02"
-    assert patient["identifier"][0]["system"] == mapping.SYS_INS_NIR and patient["identifier"][0]["value"] == NIR
+    assert (
+        patient["identifier"][0]["system"] == mapping.SYS_INS_NIR and patient["identifier"][0]["value"] == NIR
+    )
     assert patient["name"][0]["family"] == "DURANDEAU" and patient["name"][0]["given"] == ["Jeanne", "Marie"]
     relative = validate(get(fhir, f"/fhir/RelatedPerson/{circle['relative'].pk}"))
-    assert relative["relationship"][0]["coding"][0] == {"system": mapping.R260, "code": "CAREGIVER", "display": "Aidant"}
+    assert relative["relationship"][0]["coding"][0] == {
+        "system": mapping.R260,
+        "code": "CAREGIVER",
+        "display": "Aidant",
+    }
     assert relative["patient"] == {"reference": f"Patient/{circle['patient'].pk}"}
     consent = validate(get(fhir, f"/fhir/Consent/{circle['consent'].pk}"))
     assert consent["status"] == "active"
@@ -132,8 +178,11 @@ def test_searches_by_participant_status_start_and_others(client, circle):
         f"/fhir/RelatedPerson?patient=Patient/{patient}": [circle["relative"].pk],
         f"/fhir/Consent?patient=Patient/{patient}&status=active": [circle["consent"].pk],
         "/fhir/Consent?status=inactive": [],
-        f"/fhir/Communication?subject=Patient/{patient}": [circle["subject"].pk, circle["reply"].pk,
-                                                          circle["deleted"].pk],
+        f"/fhir/Communication?subject=Patient/{patient}": [
+            circle["subject"].pk,
+            circle["reply"].pk,
+            circle["deleted"].pk,
+        ],
     }
     for url, expected in hits.items():
         assert [int(r["id"]) for r in search(fhir, url)] == expected, url
@@ -163,8 +212,12 @@ def assert_sees_nothing(client, circle):
 @pytest.mark.parametrize("role", ["partner", "coordinator", "other_coordinator", "admin"])
 def test_people_outside_the_circle_see_nothing(client, circle, role):
     cast = circle["cast"]
-    user = {"partner": cast.partner, "coordinator": cast.coordinator, "other_coordinator": cast.other_coordinator,
-            "admin": cast.admin}[role]
+    user = {
+        "partner": cast.partner,
+        "coordinator": cast.coordinator,
+        "other_coordinator": cast.other_coordinator,
+        "admin": cast.admin,
+    }[role]
     assert_sees_nothing(client_of(client, user), circle)
 
 
@@ -200,6 +253,11 @@ def test_metadata_lists_the_cercle_de_soins_resources(client, circle):
     assert resources["CareTeam"]["profile"] == mapping.PROFILES["CareTeam"][0]
     names = {p["name"] for p in resources["CareTeam"]["searchParam"]}
     assert {"patient", "participant", "status", "start", "date", "identifier", "_id"} <= names
-    assert {p["name"] for p in resources["Patient"]["searchParam"]} >= {"identifier", "family", "given", "birthdate"}
+    assert {p["name"] for p in resources["Patient"]["searchParam"]} >= {
+        "identifier",
+        "family",
+        "given",
+        "birthdate",
+    }
     for name in ("RelatedPerson", "Consent", "Communication"):
         assert name in resources

@@ -13,17 +13,42 @@ from fhirapi.tests.test_fhir_careteam import circle  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 BIG = "9" * 20  # above 2**63 - 1
-TYPES = ["Practitioner", "PractitionerRole", "Organization", "Location", "HealthcareService", "CareTeam", "Patient",
-         "RelatedPerson", "Consent", "Communication", "DocumentReference", "Appointment"]
+TYPES = [
+    "Practitioner",
+    "PractitionerRole",
+    "Organization",
+    "Location",
+    "HealthcareService",
+    "CareTeam",
+    "Patient",
+    "RelatedPerson",
+    "Consent",
+    "Communication",
+    "DocumentReference",
+    "Appointment",
+]
 REFERENCES = [
-    "PractitionerRole?practitioner=Practitioner/{n}", "PractitionerRole?organization={n}",
-    "PractitionerRole?identifier={n}", "HealthcareService?organization=Organization/cpts-{n}",
-    "HealthcareService?_id=cpts-{n}", "CareTeam?patient=Patient/{n}", "CareTeam?subject={n}",
-    "CareTeam?participant=PractitionerRole/{n}", "CareTeam?participant=Practitioner/{n}", "CareTeam?identifier={n}",
-    "RelatedPerson?patient={n}", "Consent?patient=Patient/{n}", "Communication?subject={n}",
-    "Communication?patient=Patient/1,Patient/{n}", "DocumentReference?related=CareTeam/{n}",
-    "DocumentReference?author=Practitioner/{n}", "DocumentReference?patient={n}", "Appointment?actor=Patient/{n}",
-    "Appointment?supporting-info={n}", "Appointment?practitioner={n}", "Appointment?patient={n}",
+    "PractitionerRole?practitioner=Practitioner/{n}",
+    "PractitionerRole?organization={n}",
+    "PractitionerRole?identifier={n}",
+    "HealthcareService?organization=Organization/cpts-{n}",
+    "HealthcareService?_id=cpts-{n}",
+    "CareTeam?patient=Patient/{n}",
+    "CareTeam?subject={n}",
+    "CareTeam?participant=PractitionerRole/{n}",
+    "CareTeam?participant=Practitioner/{n}",
+    "CareTeam?identifier={n}",
+    "RelatedPerson?patient={n}",
+    "Consent?patient=Patient/{n}",
+    "Communication?subject={n}",
+    "Communication?patient=Patient/1,Patient/{n}",
+    "DocumentReference?related=CareTeam/{n}",
+    "DocumentReference?author=Practitioner/{n}",
+    "DocumentReference?patient={n}",
+    "Appointment?actor=Patient/{n}",
+    "Appointment?supporting-info={n}",
+    "Appointment?practitioner={n}",
+    "Appointment?patient={n}",
 ]
 
 
@@ -91,19 +116,26 @@ def test_comma_lists_in_references_mean_any_of(fhir, circle):  # noqa: F811
     def ids(url):
         return sorted(e["resource"]["id"] for e in get(fhir, url).get("entry", []))
 
-    for url in (f"/fhir/CareTeam?subject=Patient/{other},Patient/{patient}",
-                f"/fhir/CareTeam?patient={other},{patient}",
-                f"/fhir/Consent?patient=Patient/{other},Patient/{patient}",
-                f"/fhir/RelatedPerson?patient=Patient/{patient},Patient/{other}",
-                f"/fhir/DocumentReference?subject=Patient/{other},Patient/{patient}",
-                f"/fhir/DocumentReference?related=CareTeam/{other},CareTeam/{group.pk}",
-                f"/fhir/Appointment?patient=Patient/{other},Patient/{patient}",
-                f"/fhir/Appointment?supporting-info=CareTeam/{other},CareTeam/{group.pk}"):
+    for url in (
+        f"/fhir/CareTeam?subject=Patient/{other},Patient/{patient}",
+        f"/fhir/CareTeam?patient={other},{patient}",
+        f"/fhir/Consent?patient=Patient/{other},Patient/{patient}",
+        f"/fhir/RelatedPerson?patient=Patient/{patient},Patient/{other}",
+        f"/fhir/DocumentReference?subject=Patient/{other},Patient/{patient}",
+        f"/fhir/DocumentReference?related=CareTeam/{other},CareTeam/{group.pk}",
+        f"/fhir/Appointment?patient=Patient/{other},Patient/{patient}",
+        f"/fhir/Appointment?supporting-info=CareTeam/{other},CareTeam/{group.pk}",
+    ):
         assert ids(url), url
     assert ids(f"/fhir/Patient?_id={other},{patient}") == [str(patient)]
-    assert len(ids(f"/fhir/Communication?subject=Patient/{other},Patient/{patient}")) == 3  # with the deleted one
+    assert (
+        len(ids(f"/fhir/Communication?subject=Patient/{other},Patient/{patient}")) == 3
+    )  # with the deleted one
     pro = cast.member.professional_id
-    assert ids(f"/fhir/PractitionerRole?practitioner=Practitioner/{other},Practitioner/{pro}") == [str(place.pk)]
+    assert ids(f"/fhir/PractitionerRole?practitioner=Practitioner/{other},Practitioner/{pro}") == [
+        str(place.pk)
+    ]
     cpts = cast.cpts.pk
-    assert ids(f"/fhir/HealthcareService?organization=Organization/cpts-{other},Organization/cpts-{cpts}") == [
-        f"cpts-{cpts}"]
+    assert ids(
+        f"/fhir/HealthcareService?organization=Organization/cpts-{other},Organization/cpts-{cpts}"
+    ) == [f"cpts-{cpts}"]

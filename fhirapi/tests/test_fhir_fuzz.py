@@ -12,12 +12,18 @@ from fhirapi.views import COMMON, RESOURCES
 
 pytestmark = pytest.mark.django_db
 
-numbers = st.one_of(st.integers(min_value=-(2**70), max_value=2**70).map(str), st.sampled_from(["0", "²", "١٢"]))
+numbers = st.one_of(
+    st.integers(min_value=-(2**70), max_value=2**70).map(str), st.sampled_from(["0", "²", "١٢"])
+)
 words = st.text(alphabet="abcXYZ019|,/-.:é ", max_size=12)
 ids = st.one_of(numbers, words, st.sampled_from(["cpts-1", f"cpts-{'9' * 20}"]))
 values = st.one_of(
-    numbers, words, ids.map(lambda i: f"Patient/{i}"), ids.map(lambda i: f"Practitioner/{i}"),
-    st.lists(ids, min_size=1, max_size=3).map(",".join), numbers.map(lambda n: f"ge{n}"),
+    numbers,
+    words,
+    ids.map(lambda i: f"Patient/{i}"),
+    ids.map(lambda i: f"Practitioner/{i}"),
+    st.lists(ids, min_size=1, max_size=3).map(",".join),
+    numbers.map(lambda n: f"ge{n}"),
     st.sampled_from(["ge2024-01-01", "2024-13-45", "true", "false", "active", "45.7|5.6|5|km", "|", "json"]),
 )
 
@@ -28,8 +34,13 @@ def test_generated_searches_never_fail_on_the_server(client, circle, resource_ty
     client.raise_request_exception = False
     names = sorted(set(RESOURCES[resource_type]["params"]) | (COMMON - {"_include", "_format"}))
 
-    @settings(max_examples=25, derandomize=True, database=None, deadline=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(
+        max_examples=25,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(st.dictionaries(st.sampled_from(names), values, min_size=1, max_size=3))
     def check(params):
         response = fhir.get(f"/fhir/{resource_type}", params)

@@ -49,14 +49,22 @@ class GPWorld:
     def patient(self, **overrides) -> dict:
         """The data of a valid request of a new person (unique names), ``overrides`` applied."""
         n = next(self._names)
-        data = {"last_name": f"Patient{n}", "first_name": "Jean", "birth_date": dt.date(1980, 5, 10),
-                "phone": "06 12 34 56 78", "commune": BELLEY, "consent": True}
+        data = {
+            "last_name": f"Patient{n}",
+            "first_name": "Jean",
+            "birth_date": dt.date(1980, 5, 10),
+            "phone": "06 12 34 56 78",
+            "commune": BELLEY,
+            "consent": True,
+        }
         data.update(overrides)
         return data
 
     def request(self, by=None, now=None, **overrides) -> Request:
         """A request entered by the coordination (confirmed at once, status WAITING)."""
-        result = intake.submit_for_patient(self.cpts, self.patient(**overrides), by or self.cast.coordinator, now=now)
+        result = intake.submit_for_patient(
+            self.cpts, self.patient(**overrides), by or self.cast.coordinator, now=now
+        )
         assert not result.merged
         return result.request
 
@@ -66,24 +74,46 @@ def _gp(cast: Cast, k: int, last_name: str, commune: Commune) -> tuple[Professio
         user = cast.member
         pro = user.professional
     else:
-        pro = Professional.objects.create(id_type="8", national_id=f"1000000010{k}", idnat=f"81000000010{k}",
-                                          last_name=last_name, first_name="Paul", profession_code="10",
-                                          specialty_code="SM54")
-        user = User.objects.create_user(f"gp{k}@cast.test", PASSWORD, first_name="Paul", last_name=last_name.title(),
-                                        professional=pro)
+        pro = Professional.objects.create(
+            id_type="8",
+            national_id=f"1000000010{k}",
+            idnat=f"81000000010{k}",
+            last_name=last_name,
+            first_name="Paul",
+            profession_code="10",
+            specialty_code="SM54",
+        )
+        user = User.objects.create_user(
+            f"gp{k}@cast.test", PASSWORD, first_name="Paul", last_name=last_name.title(), professional=pro
+        )
         Membership.objects.create(cpts=cast.cpts, user=user, role=Role.MEMBER)
-    place = PracticePlace.objects.create(professional=pro, label=f"Cabinet {last_name}", address=f"{k + 1} rue Centrale",
-                                         postal_code="01300", commune=commune, latitude=commune.latitude,
-                                         longitude=commune.longitude, phone=f"047900000{k}", is_primary=True)
+    place = PracticePlace.objects.create(
+        professional=pro,
+        label=f"Cabinet {last_name}",
+        address=f"{k + 1} rue Centrale",
+        postal_code="01300",
+        commune=commune,
+        latitude=commune.latitude,
+        longitude=commune.longitude,
+        phone=f"047900000{k}",
+        is_primary=True,
+    )
     return pro, user, place
 
 
 def make_gp_world(cast: Cast) -> GPWorld:
-    communes = {c.insee: c for c in Commune.objects.filter(insee__in=[BELLEY, BRENS, VIRIGNIN, MAGNIEU, AMBERIEU,
-                                                                        ARTEMARE])}
-    territory_rules.add_communes(cast.cpts, [communes[BRENS], communes[VIRIGNIN], communes[MAGNIEU]], cast.admin)
-    made = [_gp(cast, 0, "MEMBRE", communes[BELLEY]), _gp(cast, 1, "BRENSARD", communes[BRENS]),
-            _gp(cast, 2, "VIRIGNAC", communes[VIRIGNIN])]
+    communes = {
+        c.insee: c
+        for c in Commune.objects.filter(insee__in=[BELLEY, BRENS, VIRIGNIN, MAGNIEU, AMBERIEU, ARTEMARE])
+    }
+    territory_rules.add_communes(
+        cast.cpts, [communes[BRENS], communes[VIRIGNIN], communes[MAGNIEU]], cast.admin
+    )
+    made = [
+        _gp(cast, 0, "MEMBRE", communes[BELLEY]),
+        _gp(cast, 1, "BRENSARD", communes[BRENS]),
+        _gp(cast, 2, "VIRIGNAC", communes[VIRIGNIN]),
+    ]
     return GPWorld(cast, communes, [m[0] for m in made], [m[1] for m in made], [m[2] for m in made])
 
 

@@ -22,17 +22,40 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 PHONE = {"width": 390, "height": 844}
 # The public form in keyboard order: what a person reaches pressing Tab from the family name.
-TAB_ORDER = ["id_last_name", "id_first_name", "id_birth_date", "id_nir", "id_phone", "id_email", "id_address",
-             "id_commune", *[f"id_situations_{k}" for k in range(7)], "id_reason", "id_comment", "id_consent"]
+TAB_ORDER = [
+    "id_last_name",
+    "id_first_name",
+    "id_birth_date",
+    "id_nir",
+    "id_phone",
+    "id_email",
+    "id_address",
+    "id_commune",
+    *[f"id_situations_{k}" for k in range(7)],
+    "id_reason",
+    "id_comment",
+    "id_consent",
+]
 
 
 def declare_gp(cast):
     belley = Commune.objects.get(insee="01034")
-    place = PracticePlace.objects.create(professional=cast.member.professional, label="Cabinet du Dr Membre",
-                                         address="1 rue de la Paix", postal_code="01300", commune=belley,
-                                         latitude=belley.latitude, longitude=belley.longitude, is_primary=True)
-    capacity_rules.declare(cast.cpts, cast.member.professional, cast.member,
-                           {"per_month": 3, "max_distance_km": 20, "place": place.pk})
+    place = PracticePlace.objects.create(
+        professional=cast.member.professional,
+        label="Cabinet du Dr Membre",
+        address="1 rue de la Paix",
+        postal_code="01300",
+        commune=belley,
+        latitude=belley.latitude,
+        longitude=belley.longitude,
+        is_primary=True,
+    )
+    capacity_rules.declare(
+        cast.cpts,
+        cast.member.professional,
+        cast.member,
+        {"per_month": 3, "max_distance_km": 20, "place": place.pk},
+    )
 
 
 def no_sideways_scroll(tab):
@@ -84,8 +107,13 @@ def test_from_the_public_form_to_an_accepted_patient(page, browser, live_server,
     assert page.locator(".hp").get_attribute("aria-hidden") == "true"
 
     page.get_by_label(re.compile(r"^Nom\b")).focus()
-    typed = {"id_last_name": "Durand", "id_first_name": "Paul", "id_phone": "0612345678",
-             "id_email": "paul.durand@example.org", "id_comment": "Mon médecin est parti à la retraite en juin."}
+    typed = {
+        "id_last_name": "Durand",
+        "id_first_name": "Paul",
+        "id_phone": "0612345678",
+        "id_email": "paul.durand@example.org",
+        "id_comment": "Mon médecin est parti à la retraite en juin.",
+    }
     order = []
     for k, expected in enumerate(TAB_ORDER):
         if k:
@@ -119,7 +147,9 @@ def test_from_the_public_form_to_an_accepted_patient(page, browser, live_server,
     reference = page.get_by_test_id("reference").inner_text()
     no_sideways_scroll(page)
     item = Request.objects.get(reference=reference)
-    assert item.status == Request.Status.UNCONFIRMED and item.ald and item.birth_date.isoformat() == "1955-03-15"
+    assert (
+        item.status == Request.Status.UNCONFIRMED and item.ald and item.birth_date.isoformat() == "1955-03-15"
+    )
     assert item.reason == "retirement" and item.commune_id == "01034"
 
     # The confirmation link from the e-mail: the page asks, the button confirms.
@@ -139,10 +169,15 @@ def test_from_the_public_form_to_an_accepted_patient(page, browser, live_server,
         log_in(coord, base, cast.coordinator, codes[cast.coordinator.pk])
         coord.goto(base + reverse("gpmatching:waiting_list", args=[cast.cpts.slug]))
         assert reference in coord.locator("main").inner_text()
-        coord.get_by_role("navigation", name="Médecin traitant").get_by_role("link", name="Attributions").click()
+        coord.get_by_role("navigation", name="Médecin traitant").get_by_role(
+            "link", name="Attributions"
+        ).click()
         coord.get_by_role("button", name="Proposer des attributions").click()
         coord.get_by_text("1 attribution(s) proposée(s) sur 1 demande(s) en attente").wait_for()
-        assert coord.get_by_test_id("explanation").inner_text() == "Proposé au Dr Marie Membre, 0,0 km, capacité restante 2"
+        assert (
+            coord.get_by_test_id("explanation").inner_text()
+            == "Proposé au Dr Marie Membre, 0,0 km, capacité restante 2"
+        )
         assert coord.get_by_role("checkbox", name=f"Choisir la proposition pour {reference}").is_checked()
         no_sideways_scroll(coord)
         coord.get_by_role("button", name="Envoyer les propositions choisies").click()
@@ -152,9 +187,13 @@ def test_from_the_public_form_to_an_accepted_patient(page, browser, live_server,
         # The dashboard: the demand map (one commune, one GP) and the charts drawn along the x axis.
         coord.goto(base + reverse("gpmatching:dashboard", args=[cast.cpts.slug]))
         coord.wait_for_selector(".map[data-demand][data-loaded='2']")
-        coord.wait_for_function("() => document.querySelectorAll(\"canvas[data-chart][data-ready='1']\").length === 2")
-        axes = coord.evaluate("() => Array.from(document.querySelectorAll('canvas[data-chart]'))"
-                              ".map(c => Chart.getChart(c).options.indexAxis)")
+        coord.wait_for_function(
+            "() => document.querySelectorAll(\"canvas[data-chart][data-ready='1']\").length === 2"
+        )
+        axes = coord.evaluate(
+            "() => Array.from(document.querySelectorAll('canvas[data-chart]'))"
+            ".map(c => Chart.getChart(c).options.indexAxis)"
+        )
         assert axes == ["x", "x"]
         assert coord.locator(".map[data-demand] .leaflet-interactive").count() == 2
     finally:
@@ -167,15 +206,23 @@ def test_from_the_public_form_to_an_accepted_patient(page, browser, live_server,
         gp.set_default_timeout(15_000)
         log_in(gp, base, cast.member, codes[cast.member.pk])
         gp.goto(base + reverse("cpts:home", args=[cast.cpts.slug]))
-        gp.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Médecin traitant").click()
+        gp.get_by_role("navigation", name="Navigation principale").get_by_role(
+            "link", name="Médecin traitant"
+        ).click()
         gp.get_by_role("heading", name="Patients sans médecin traitant qui vous sont proposés").wait_for()
-        card = gp.locator("section.proposal").filter(has=gp.get_by_role("heading", name=re.compile("^DURAND Paul")))
+        card = gp.locator("section.proposal").filter(
+            has=gp.get_by_role("heading", name=re.compile("^DURAND Paul"))
+        )
         assert "Proposé au Dr Marie Membre" in card.inner_text()
         no_sideways_scroll(gp)
         card.get_by_role("button", name="J'accepte ce patient").click()
         gp.get_by_text("Merci : le patient est informé et la demande est close.").wait_for()
-        assert "DURAND Paul" in gp.get_by_role("heading", name="Patients acceptés").locator("xpath=following-sibling::ul[1]") \
+        assert (
+            "DURAND Paul"
+            in gp.get_by_role("heading", name="Patients acceptés")
+            .locator("xpath=following-sibling::ul[1]")
             .inner_text()
+        )
     finally:
         gp_context.close()
 

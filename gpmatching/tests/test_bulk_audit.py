@@ -14,8 +14,13 @@ pytestmark = pytest.mark.django_db
 
 
 def _bulk(object_type, action="update", **details):
-    return [e for e in AuditEntry.objects.filter(object_type=object_type, action=action, details__bulk=True)
-            .order_by("seq") if all(e.details.get(k) == v for k, v in details.items())]
+    return [
+        e
+        for e in AuditEntry.objects.filter(
+            object_type=object_type, action=action, details__bulk=True
+        ).order_by("seq")
+        if all(e.details.get(k) == v for k, v in details.items())
+    ]
 
 
 @pytest.fixture
@@ -61,7 +66,8 @@ def test_sending_proposals_records_the_requests_marked_proposed(gp_world, drafte
     (entry,) = _bulk("gpmatching.request", fields=["status"])
     assert sorted(entry.details["ids"]) == sorted([str(first.pk), str(second.pk)])
     assert set(Request.objects.filter(pk__in=[first.pk, second.pk]).values_list("status", flat=True)) == {
-        Request.Status.PROPOSED}
+        Request.Status.PROPOSED
+    }
 
 
 def test_a_declined_proposal_records_its_request_back_to_waiting(gp_world, drafted):

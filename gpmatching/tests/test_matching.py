@@ -17,17 +17,23 @@ from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
-FULL = ("Les médecins compatibles n'ont plus de place ce mois-ci : d'autres demandes, plus prioritaires ou sans autre "
-        "solution, les occupent.")
-NONE = ("Aucun médecin ne peut la prendre : distance ou communes, âge, visites à domicile, ou refus déjà donné par les "
-        "médecins proches.")
+FULL = (
+    "Les médecins compatibles n'ont plus de place ce mois-ci : d'autres demandes, plus prioritaires ou sans autre "
+    "solution, les occupent."
+)
+NONE = (
+    "Aucun médecin ne peut la prendre : distance ou communes, âge, visites à domicile, ou refus déjà donné par les "
+    "médecins proches."
+)
 
 
 def metres(a, b) -> int:
     """Great-circle distance between two communes' centres, computed here independently of the solver."""
     p1, p2 = math.radians(a.latitude), math.radians(b.latitude)
-    h = (math.sin((p2 - p1) / 2) ** 2
-         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(b.longitude - a.longitude) / 2) ** 2)
+    h = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(b.longitude - a.longitude) / 2) ** 2
+    )
     return round(2 * 6_371_008.8 * math.asin(math.sqrt(h)))
 
 
@@ -43,8 +49,13 @@ def kinds(request):
 def sent(gp_world, django_capture_on_commit_callbacks):
     """One request (an ALD patient of 76 in Belley, waiting for 100 days) proposed to Dr Membre and sent."""
     gp_world.declare(0, per_month=2)
-    request = gp_world.request(birth_date=dt.date(1950, 1, 2), ald=True, c2s=True, phone="0612345678",
-                               waiting_since=timezone.localdate() - dt.timedelta(days=100))
+    request = gp_world.request(
+        birth_date=dt.date(1950, 1, 2),
+        ald=True,
+        c2s=True,
+        phone="0612345678",
+        waiting_since=timezone.localdate() - dt.timedelta(days=100),
+    )
     run = matching.run(gp_world.cpts, gp_world.cast.coordinator)
     (proposal,) = run.proposals.all()
     with django_capture_on_commit_callbacks(execute=True):
@@ -57,11 +68,11 @@ def test_run_drafts_the_optimal_proposals_with_their_explanation_and_the_reasons
     w = gp_world
     w.declare(0, per_month=1, max_distance_km=20)
     w.declare(1, per_month=1, min_age=18)
-    first = w.request(ald=True)                              # 40 points, Belley
-    belley = w.request()                                     # 10 points, Belley
-    brens = w.request(commune=BRENS)                         # 10 points, Brens
+    first = w.request(ald=True)  # 40 points, Belley
+    belley = w.request()  # 10 points, Belley
+    brens = w.request(commune=BRENS)  # 10 points, Brens
     child = w.request(commune=MAGNIEU, birth_date=dt.date(2020, 1, 1))  # only Dr Membre takes children
-    home = w.request(home_visits=True)                       # nobody makes home visits
+    home = w.request(home_visits=True)  # nobody makes home visits
     intake.submit_public(w.cpts, w.patient(reason="moved"))  # unconfirmed: not on the list
     run = matching.run(w.cpts, w.cast.coordinator)
     assert (run.requests, run.gps, run.pairs, run.placed, run.weighted, run.distance_m) == (5, 2, 7, 2, 50, 0)
@@ -87,7 +98,10 @@ def test_explanation_gives_the_distance_and_the_room_left(gp_world):
     (proposal,) = run.proposals.all()
     d = metres(gp_world.communes[MAGNIEU], gp_world.communes[BELLEY])
     assert proposal.request == far and abs(proposal.distance_m - d) <= 1
-    assert proposal.explanation == f"Proposé au Dr Marie Membre, {d / 1000:.1f} km, capacité restante 2".replace(".", ",")
+    assert (
+        proposal.explanation
+        == f"Proposé au Dr Marie Membre, {d / 1000:.1f} km, capacité restante 2".replace(".", ",")
+    )
     assert proposal.remaining_capacity == 2
 
 
@@ -101,8 +115,10 @@ def test_gp_constraints_and_who_is_left_out_of_a_run(gp_world):
     magnieu = w.request(commune=MAGNIEU)
     run = matching.run(w.cpts, w.cast.coordinator)
     assert (run.gps, run.pairs) == (2, 2) and run.unplaced == {str(belley.pk): NONE}
-    assert {p.request_id: p.professional_id for p in run.proposals.all()} == {brens.pk: w.gps[1].pk,
-                                                                              magnieu.pk: w.gps[0].pk}
+    assert {p.request_id: p.professional_id for p in run.proposals.all()} == {
+        brens.pk: w.gps[1].pk,
+        magnieu.pk: w.gps[0].pk,
+    }
     # A GP who left the CPTS, or with no located place, is not proposed.
     w.users[0].memberships.update(active=False)
     w.places[1].latitude = None
@@ -127,7 +143,9 @@ def test_an_empty_waiting_list_gives_an_empty_optimal_run(gp_world):
     assert (run.requests, run.gps, run.pairs, run.placed, run.optimal, run.unplaced) == (0, 0, 0, 0, True, {})
 
 
-def test_send_refuses_the_whole_batch_when_a_gp_paused_since_the_run(gp_world, django_capture_on_commit_callbacks):
+def test_send_refuses_the_whole_batch_when_a_gp_paused_since_the_run(
+    gp_world, django_capture_on_commit_callbacks
+):
     w = gp_world
     w.declare(0, per_month=1)
     w.declare(1, per_month=1)
@@ -139,8 +157,10 @@ def test_send_refuses_the_whole_batch_when_a_gp_paused_since_the_run(gp_world, d
     w.declare(1, per_month=1, paused_until=until)
     with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(ActionError) as refused:
         matching.send(w.cpts, w.cast.coordinator, ids)
-    assert refused.value.message == (f"Rien n'a été envoyé. {b.reference} : Dr Brensard est en pause jusqu'au "
-                                     f"{until:%d/%m/%Y}. Écartez ces propositions ou relancez le calcul.")
+    assert refused.value.message == (
+        f"Rien n'a été envoyé. {b.reference} : Dr Brensard est en pause jusqu'au "
+        f"{until:%d/%m/%Y}. Écartez ces propositions ou relancez le calcul."
+    )
     assert callbacks == []
     assert set(Proposal.objects.values_list("status", flat=True)) == {Proposal.Status.DRAFT}
     assert not Proposal.objects.filter(sent_at__isnull=False).exists()
@@ -152,7 +172,9 @@ def test_send_refuses_the_whole_batch_when_a_gp_paused_since_the_run(gp_world, d
     # Once the paused GP's proposal is set aside, the other one goes.
     assert matching.discard(w.cpts, w.cast.coordinator, [drafts(run)[b.pk].pk]) == 1
     with django_capture_on_commit_callbacks(execute=True):
-        assert [p.request_id for p in matching.send(w.cpts, w.cast.coordinator, [drafts(run)[a.pk].pk])] == [a.pk]
+        assert [p.request_id for p in matching.send(w.cpts, w.cast.coordinator, [drafts(run)[a.pk].pk])] == [
+            a.pk
+        ]
     assert Request.objects.get(pk=a.pk).status == Request.Status.PROPOSED
     assert Request.objects.get(pk=b.pk).status == Request.Status.WAITING
 
@@ -166,8 +188,10 @@ def test_send_refuses_gps_who_left_have_no_room_or_requests_no_longer_waiting(gp
     w.declare(0, per_month=1)  # fewer places than the run used
     with pytest.raises(ActionError) as refused:
         matching.send(w.cpts, w.cast.coordinator, [made[a.pk].pk, made[b.pk].pk])
-    assert refused.value.message == (f"Rien n'a été envoyé. {b.reference} : Dr Marie Membre n'a plus de place ce "
-                                     "mois-ci (1 par mois). Écartez ces propositions ou relancez le calcul.")
+    assert refused.value.message == (
+        f"Rien n'a été envoyé. {b.reference} : Dr Marie Membre n'a plus de place ce "
+        "mois-ci (1 par mois). Écartez ces propositions ou relancez le calcul."
+    )
     w.users[0].memberships.update(active=False)
     with pytest.raises(ActionError, match="n'est plus adhérent"):
         matching.send(w.cpts, w.cast.coordinator, [made[a.pk].pk])
@@ -191,7 +215,12 @@ def test_send_marks_the_request_proposed_and_notifies_the_gp(gp_world, sent):
     assert event.professional == gp_world.gps[0] and event.detail == proposal.explanation
     (note,) = Notification.objects.all()
     assert (note.user, note.kind, note.topic, note.object_id, note.cpts) == (
-        gp_world.cast.member, "gp_proposal", f"gpprop.{proposal.pk}", proposal.pk, gp_world.cpts)
+        gp_world.cast.member,
+        "gp_proposal",
+        f"gpprop.{proposal.pk}",
+        proposal.pk,
+        gp_world.cpts,
+    )
     assert note.title == "Un patient sans médecin traitant vous est proposé"
     assert note.url == reverse("gpmatching:my_proposals", args=[gp_world.cpts.slug])
     # Sent proposals use the GP's room this month.
@@ -200,14 +229,17 @@ def test_send_marks_the_request_proposed_and_notifies_the_gp(gp_world, sent):
         matching.send(gp_world.cpts, gp_world.cast.coordinator, [proposal.pk])
 
 
-def test_accept_places_the_request_keeps_a_placement_and_informs_the_patient(gp_world, sent, messages_outbox,
-                                                                             django_capture_on_commit_callbacks):
+def test_accept_places_the_request_keeps_a_placement_and_informs_the_patient(
+    gp_world, sent, messages_outbox, django_capture_on_commit_callbacks
+):
     request, proposal = sent
     for other in (gp_world.users[1], gp_world.cast.coordinator):
         with pytest.raises(ActionError) as refused:
             matching.accept(gp_world.cpts, proposal.pk, other)
         assert refused.value.message == "Cette proposition ne vous est pas adressée."
-    assert Proposal.objects.get(pk=proposal.pk).status == Proposal.Status.SENT and not Placement.objects.exists()
+    assert (
+        Proposal.objects.get(pk=proposal.pk).status == Proposal.Status.SENT and not Placement.objects.exists()
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         matching.accept(gp_world.cpts, proposal.pk, gp_world.cast.member)
@@ -218,19 +250,41 @@ def test_accept_places_the_request_keeps_a_placement_and_informs_the_patient(gp_
     assert request.status == Request.Status.PLACED and request.placed_with == gp_world.gps[0]
     assert request.placed_at is not None and request.closed_at == request.placed_at
     placement = Placement.objects.get()
-    assert (placement.cpts, placement.placed_on, placement.commune_id, placement.professional, placement.ald,
-            placement.age_70, placement.precarity, placement.waited_days, placement.source,
-            placement.request_reference) == (gp_world.cpts, today, BELLEY, gp_world.gps[0], True, True, True, 100,
-                                             Request.Source.MEMBER, request.reference)
+    assert (
+        placement.cpts,
+        placement.placed_on,
+        placement.commune_id,
+        placement.professional,
+        placement.ald,
+        placement.age_70,
+        placement.precarity,
+        placement.waited_days,
+        placement.source,
+        placement.request_reference,
+    ) == (
+        gp_world.cpts,
+        today,
+        BELLEY,
+        gp_world.gps[0],
+        True,
+        True,
+        True,
+        100,
+        Request.Source.MEMBER,
+        request.reference,
+    )
     assert kinds(request)[-2:] == [RequestEvent.Kind.ACCEPTED, RequestEvent.Kind.PATIENT_INFORMED]
-    assert RequestEvent.objects.get(request=request, kind=RequestEvent.Kind.PATIENT_INFORMED).detail == \
-        "Message envoyé (memory)"
+    assert (
+        RequestEvent.objects.get(request=request, kind=RequestEvent.Kind.PATIENT_INFORMED).detail
+        == "Message envoyé (memory)"
+    )
     (message,) = messages_outbox
     assert (message.phone, message.email, message.subject) == ("0612345678", "", "Votre médecin traitant")
     assert message.text == (
         "Bonne nouvelle : Dr Marie Membre, 1 rue Centrale, Belley (tél. 0479000000) accepte de devenir votre médecin "
         "traitant. Prenez rendez-vous et, lors de la première consultation, déclarez-le comme médecin traitant. "
-        f"Référence de votre demande : {request.reference}. CPTS Test Bugey")
+        f"Référence de votre demande : {request.reference}. CPTS Test Bugey"
+    )
     with pytest.raises(ActionError) as again:
         matching.accept(gp_world.cpts, proposal.pk, gp_world.cast.member)
     assert again.value.message == "Cette proposition n'attend plus de réponse (acceptée)."
@@ -251,22 +305,31 @@ def test_decline_needs_a_reason_and_that_gp_is_never_proposed_the_request_again(
     assert (proposal.status, proposal.decline_reason) == (Proposal.Status.DECLINED, "Patientèle complète")
     assert request.status == Request.Status.WAITING
     event = RequestEvent.objects.get(request=request, kind=RequestEvent.Kind.DECLINED)
-    assert (event.detail, event.professional, event.actor) == ("Patientèle complète", gp_world.gps[0],
-                                                               gp_world.cast.member)
+    assert (event.detail, event.professional, event.actor) == (
+        "Patientèle complète",
+        gp_world.gps[0],
+        gp_world.cast.member,
+    )
     # Dr Membre still has room, but is never proposed this patient again.
     run = matching.run(gp_world.cpts, gp_world.cast.coordinator)
     assert run.proposals.count() == 0 and run.unplaced == {str(request.pk): NONE} and run.pairs == 0
     gp_world.declare(1, per_month=1)
     run = matching.run(gp_world.cpts, gp_world.cast.coordinator)
-    assert [(p.request_id, p.professional_id) for p in run.proposals.all()] == [(request.pk, gp_world.gps[1].pk)]
+    assert [(p.request_id, p.professional_id) for p in run.proposals.all()] == [
+        (request.pk, gp_world.gps[1].pk)
+    ]
     # Another patient is still proposed to Dr Membre.
     other = gp_world.request()
     run = matching.run(gp_world.cpts, gp_world.cast.coordinator)
     assert {p.request_id: p.professional_id for p in run.proposals.all()} == {
-        request.pk: gp_world.gps[1].pk, other.pk: gp_world.gps[0].pk}
+        request.pk: gp_world.gps[1].pk,
+        other.pk: gp_world.gps[0].pk,
+    }
 
 
-def test_follow_up_reminds_then_expires_unanswered_proposals(gp_world, sent, django_capture_on_commit_callbacks):
+def test_follow_up_reminds_then_expires_unanswered_proposals(
+    gp_world, sent, django_capture_on_commit_callbacks
+):
     request, proposal = sent
     Policy.objects.filter(cpts=gp_world.cpts).update(remind_after_days=3, expire_after_days=8)
     sent_at = proposal.sent_at
@@ -277,8 +340,10 @@ def test_follow_up_reminds_then_expires_unanswered_proposals(gp_world, sent, dja
     assert (result.reminded, result.expired) == (1, 0)
     proposal.refresh_from_db()
     assert proposal.reminded_at == sent_at + dt.timedelta(days=3) and proposal.status == Proposal.Status.SENT
-    assert RequestEvent.objects.get(request=request, kind=RequestEvent.Kind.REMINDED).detail == \
-        "Sans réponse depuis 3 jours"
+    assert (
+        RequestEvent.objects.get(request=request, kind=RequestEvent.Kind.REMINDED).detail
+        == "Sans réponse depuis 3 jours"
+    )
     assert Notification.objects.filter(user=gp_world.cast.member, kind="gp_reminder").count() == 1
     # Reminded once only.
     result = matching.follow_up(gp_world.cpts, now=sent_at + dt.timedelta(days=5))
@@ -288,8 +353,10 @@ def test_follow_up_reminds_then_expires_unanswered_proposals(gp_world, sent, dja
     proposal.refresh_from_db()
     request.refresh_from_db()
     assert proposal.status == Proposal.Status.EXPIRED and request.status == Request.Status.WAITING
-    assert RequestEvent.objects.get(request=request, kind=RequestEvent.Kind.EXPIRED).detail == \
-        "Sans réponse après 8 jours"
+    assert (
+        RequestEvent.objects.get(request=request, kind=RequestEvent.Kind.EXPIRED).detail
+        == "Sans réponse après 8 jours"
+    )
     with pytest.raises(ActionError, match="n'attend plus de réponse"):
         matching.accept(gp_world.cpts, proposal.pk, gp_world.cast.member)
     # An expired proposal counts as a refusal for the next run.

@@ -46,25 +46,55 @@ def nir_for(birth: dt.date) -> str:
 
 
 def public_data(**extra):
-    data = {"last_name": "Durand", "first_name": "Paul", "birth_date": BIRTH.isoformat(), "nir": "",
-            "phone": "06 12 34 56 78", "email": "paul.durand@example.org", "address": "", "commune": BELLEY,
-            "situations": ["ald"], "reason": "retirement", "comment": "", "consent": "on", "website": "",
-            "stamp": old_stamp()}
+    data = {
+        "last_name": "Durand",
+        "first_name": "Paul",
+        "birth_date": BIRTH.isoformat(),
+        "nir": "",
+        "phone": "06 12 34 56 78",
+        "email": "paul.durand@example.org",
+        "address": "",
+        "commune": BELLEY,
+        "situations": ["ald"],
+        "reason": "retirement",
+        "comment": "",
+        "consent": "on",
+        "website": "",
+        "stamp": old_stamp(),
+    }
     data.update(extra)
     return data
 
 
 def member_data(**extra):
-    data = {"last_name": "Martin", "first_name": "Jeanne", "birth_date": "1948-06-01", "nir": "",
-            "phone": "06 11 22 33 44", "email": "", "address": "", "commune": BELLEY, "situations": ["ald"],
-            "reason": "", "comment": "", "consent": "on"}
+    data = {
+        "last_name": "Martin",
+        "first_name": "Jeanne",
+        "birth_date": "1948-06-01",
+        "nir": "",
+        "phone": "06 11 22 33 44",
+        "email": "",
+        "address": "",
+        "commune": BELLEY,
+        "situations": ["ald"],
+        "reason": "",
+        "comment": "",
+        "consent": "on",
+    }
     data.update(extra)
     return data
 
 
 def waiting(cast, last="Durand", first="Paul", birth=BIRTH, **extra):
-    data = {"last_name": last, "first_name": first, "birth_date": birth, "phone": "0612345678", "commune": BELLEY,
-            "consent": True, "reason": "retirement"}
+    data = {
+        "last_name": last,
+        "first_name": first,
+        "birth_date": birth,
+        "phone": "0612345678",
+        "commune": BELLEY,
+        "consent": True,
+        "reason": "retirement",
+    }
     data.update(extra)
     return intake.submit_for_patient(cast.cpts, data, cast.coordinator).request
 
@@ -73,17 +103,28 @@ def waiting(cast, last="Durand", first="Paul", birth=BIRTH, **extra):
 def gp_place(cast):
     """cast.member is a GP (profession 10): his practice in Belley, with the commune's coordinates."""
     belley = Commune.objects.get(insee=BELLEY)
-    return PracticePlace.objects.create(professional=cast.member.professional, label="Cabinet du Dr Membre",
-                                        address="1 rue de la Paix", postal_code="01300", commune=belley,
-                                        latitude=belley.latitude, longitude=belley.longitude, phone="0479000001",
-                                        is_primary=True)
+    return PracticePlace.objects.create(
+        professional=cast.member.professional,
+        label="Cabinet du Dr Membre",
+        address="1 rue de la Paix",
+        postal_code="01300",
+        commune=belley,
+        latitude=belley.latitude,
+        longitude=belley.longitude,
+        phone="0479000001",
+        is_primary=True,
+    )
 
 
 @pytest.fixture
 def gp(cast, gp_place):
     """The GP declared 3 new patients a month within 20 km."""
-    capacity_rules.declare(cast.cpts, cast.member.professional, cast.member,
-                           {"per_month": 3, "max_distance_km": 20, "place": gp_place.pk})
+    capacity_rules.declare(
+        cast.cpts,
+        cast.member.professional,
+        cast.member,
+        {"per_month": 3, "max_distance_km": 20, "place": gp_place.pk},
+    )
     return cast.member
 
 
@@ -110,8 +151,9 @@ def test_the_public_form_lists_the_territory_communes_only(client, cast):
     assert "Envoyer ma demande" in html
 
 
-def test_a_public_request_is_kept_unconfirmed_mailed_and_confirmed_by_a_post(client, cast,
-                                                                           django_capture_on_commit_callbacks):
+def test_a_public_request_is_kept_unconfirmed_mailed_and_confirmed_by_a_post(
+    client, cast, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("gpmatching:public_form", args=[cast.cpts.slug]), public_data())
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -146,10 +188,13 @@ def test_a_public_request_is_kept_unconfirmed_mailed_and_confirmed_by_a_post(cli
     assert again.status_code == 400 and "déjà servi" in again.content.decode()
 
 
-def test_a_public_request_without_email_waits_for_a_phone_call(client, cast, django_capture_on_commit_callbacks):
+def test_a_public_request_without_email_waits_for_a_phone_call(
+    client, cast, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("gpmatching:public_form", args=[cast.cpts.slug]), public_data(email=""),
-                               follow=True)
+        response = client.post(
+            reverse("gpmatching:public_form", args=[cast.cpts.slug]), public_data(email=""), follow=True
+        )
     html = response.content.decode()
     item = Request.objects.get()
     assert item.status == Request.Status.UNCONFIRMED and item.reference in html
@@ -157,10 +202,15 @@ def test_a_public_request_without_email_waits_for_a_phone_call(client, cast, dja
     assert mail.outbox == []
 
 
-def test_a_filled_honeypot_looks_accepted_but_nothing_is_stored(client, cast, django_capture_on_commit_callbacks):
+def test_a_filled_honeypot_looks_accepted_but_nothing_is_stored(
+    client, cast, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("gpmatching:public_form", args=[cast.cpts.slug]),
-                               public_data(website="http://spam.example"), follow=True)
+        response = client.post(
+            reverse("gpmatching:public_form", args=[cast.cpts.slug]),
+            public_data(website="http://spam.example"),
+            follow=True,
+        )
     assert response.redirect_chain[-1][0] == reverse("gpmatching:public_done", args=[cast.cpts.slug])
     html = response.content.decode()
     assert "Votre demande est enregistrée" in html and 'data-testid="reference"' not in html
@@ -169,7 +219,11 @@ def test_a_filled_honeypot_looks_accepted_but_nothing_is_stored(client, cast, dj
 
 @pytest.mark.parametrize("stamp", ["fresh", "", "forged"])
 def test_a_too_fast_or_forged_stamp_stores_nothing(client, cast, stamp):
-    value = {"fresh": spam.form_stamp(), "": "", "forged": signing.dumps(int(time.time()) - 60, salt="other")}[stamp]
+    value = {
+        "fresh": spam.form_stamp(),
+        "": "",
+        "forged": signing.dumps(int(time.time()) - 60, salt="other"),
+    }[stamp]
     response = client.post(reverse("gpmatching:public_form", args=[cast.cpts.slug]), public_data(stamp=value))
     assert response.status_code == 302
     assert not Request.objects.exists()
@@ -215,21 +269,32 @@ def test_a_request_refused_by_the_rules_does_not_use_its_stamp_nor_count(client,
     assert Request.objects.count() == 1
 
 
-@pytest.mark.parametrize("bad, message", [
-    ({"consent": ""}, "Votre accord au traitement de ces informations est nécessaire pour vous inscrire."),
-    ({"birth_date": (timezone.localdate() + dt.timedelta(days=3)).isoformat()},
-     "Date de naissance impossible : elle est dans le futur."),
-    ({"birth_date": "1990-02-31"}, "Date de naissance invalide (jour/mois/année)."),
-    ({"birth_date": "1880-01-01"}, "Date de naissance impossible : plus de 120 ans."),
-    ({"commune": "99999"}, "Commune inconnue : « 99999 » n&#x27;est pas un code INSEE de commune."),
-    ({"commune": AMBERIEU}, "Ambérieu-en-Bugey n&#x27;est pas dans le territoire de la CPTS Test Bugey. Elle relève de la "
-                            "CPTS Test Voisine."),
-    ({"nir": "12345"}, "Numéro de sécurité sociale invalide"),
-    ({"nir": nir_for(dt.date(1960, 7, 1))}, "ne correspond pas à la date de naissance"),
-    ({"phone": "", "email": ""}, "Indiquez au moins un moyen de vous joindre : téléphone ou e-mail."),
-    ({"phone": "12"}, "Numéro de téléphone invalide"),
-    ({"reason": ""}, "Ce champ est obligatoire."),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (
+            {"consent": ""},
+            "Votre accord au traitement de ces informations est nécessaire pour vous inscrire.",
+        ),
+        (
+            {"birth_date": (timezone.localdate() + dt.timedelta(days=3)).isoformat()},
+            "Date de naissance impossible : elle est dans le futur.",
+        ),
+        ({"birth_date": "1990-02-31"}, "Date de naissance invalide (jour/mois/année)."),
+        ({"birth_date": "1880-01-01"}, "Date de naissance impossible : plus de 120 ans."),
+        ({"commune": "99999"}, "Commune inconnue : « 99999 » n&#x27;est pas un code INSEE de commune."),
+        (
+            {"commune": AMBERIEU},
+            "Ambérieu-en-Bugey n&#x27;est pas dans le territoire de la CPTS Test Bugey. Elle relève de la "
+            "CPTS Test Voisine.",
+        ),
+        ({"nir": "12345"}, "Numéro de sécurité sociale invalide"),
+        ({"nir": nir_for(dt.date(1960, 7, 1))}, "ne correspond pas à la date de naissance"),
+        ({"phone": "", "email": ""}, "Indiquez au moins un moyen de vous joindre : téléphone ou e-mail."),
+        ({"phone": "12"}, "Numéro de téléphone invalide"),
+        ({"reason": ""}, "Ce champ est obligatoire."),
+    ],
+)
 def test_a_bad_public_request_is_refused_in_french_and_nothing_is_stored(client, cast, bad, message):
     response = client.post(reverse("gpmatching:public_form", args=[cast.cpts.slug]), public_data(**bad))
     assert response.status_code == 200
@@ -240,8 +305,10 @@ def test_a_bad_public_request_is_refused_in_french_and_nothing_is_stored(client,
 
 
 def test_a_valid_nir_matching_the_birth_date_is_kept(client, cast):
-    response = client.post(reverse("gpmatching:public_form", args=[cast.cpts.slug]),
-                           public_data(nir=nir_for(BIRTH)[:5] + " " + nir_for(BIRTH)[5:]))
+    response = client.post(
+        reverse("gpmatching:public_form", args=[cast.cpts.slug]),
+        public_data(nir=nir_for(BIRTH)[:5] + " " + nir_for(BIRTH)[5:]),
+    )
     assert response.status_code == 302
     assert Request.objects.get().nir == nir_for(BIRTH)
 
@@ -270,15 +337,27 @@ def test_the_public_form_of_an_unknown_cpts_is_404(client, cast):
 
 
 def test_the_waiting_list_filters_and_its_csv_export_is_audited(client, cast, monkeypatch):
-    today = dt.date(2026, 3, 30)  # a 30th: the 70th birthday falls on a day the 28th-of-the-month shortcut misses
+    today = dt.date(
+        2026, 3, 30
+    )  # a 30th: the 70th birthday falls on a day the 28th-of-the-month shortcut misses
     durand = waiting(cast, ald=True)
     martin = waiting(cast, "Martin", "Jeanne", dt.date(1956, 3, 30))  # 70 today
     petit = waiting(cast, "Petit", "Léo", dt.date(1990, 1, 2), c2s=True)
-    unconfirmed = intake.submit_public(cast.cpts, {"last_name": "Leroy", "first_name": "Anne", "birth_date": BIRTH,
-                                                   "phone": "0611111111", "commune": BELLEY, "reason": "moved",
-                                                   "consent": True}).request
-    monkeypatch.setattr("gpmatching.views.timezone", types.SimpleNamespace(localdate=lambda *a: today,
-                                                                          now=timezone.now))
+    unconfirmed = intake.submit_public(
+        cast.cpts,
+        {
+            "last_name": "Leroy",
+            "first_name": "Anne",
+            "birth_date": BIRTH,
+            "phone": "0611111111",
+            "commune": BELLEY,
+            "reason": "moved",
+            "consent": True,
+        },
+    ).request
+    monkeypatch.setattr(
+        "gpmatching.views.timezone", types.SimpleNamespace(localdate=lambda *a: today, now=timezone.now)
+    )
     login(client, cast.coordinator)
     response = client.get(url("waiting_list", cast))
     assert response.status_code == 200
@@ -308,7 +387,9 @@ def test_the_waiting_list_filters_and_its_csv_export_is_audited(client, cast, mo
     lines = text.strip().splitlines()
     assert lines[0].startswith("référence;état;priorité") and len(lines) == 2
     assert durand.reference in lines[1] and ";Durand;Paul;15/03/1955;Belley;" in lines[1]
-    entries = AuditEntry.objects.filter(action="export", cpts_id=cast.cpts.pk, object_type="gpmatching.request")
+    entries = AuditEntry.objects.filter(
+        action="export", cpts_id=cast.cpts.pk, object_type="gpmatching.request"
+    )
     assert entries.count() == before + 1 and entries.last().details["lignes"] == 1
 
 
@@ -322,7 +403,9 @@ def test_the_waiting_list_only_reads_and_shows_the_priorities_of_the_daily_refre
     response = client.get(url("waiting_list", cast))
     assert response.status_code == 200
     item.refresh_from_db()
-    assert item.priority_on == months_ago and "Attente de 3 mois" not in response.content.decode()  # a read writes nothing
+    assert (
+        item.priority_on == months_ago and "Attente de 3 mois" not in response.content.decode()
+    )  # a read writes nothing
     call_command("gp_daily", stdout=io.StringIO())  # the daily job (and every matching) refreshes the scores
     item.refresh_from_db()
     assert item.priority_on == timezone.localdate() and item.priority == 10 + 25 + 3 * 2
@@ -337,8 +420,9 @@ def test_the_request_page_records_a_view_and_shows_the_priority(client, cast):
     html = response.content.decode()
     assert "DURAND Paul" in html and "ALD (+30)" in html and "Sort peu de chez lui" in html
     assert "Demande reçue" in html  # the history
-    assert AuditEntry.objects.filter(action="view", object_type="gpmatching.request", object_id=str(item.pk),
-                                     actor_id=cast.coordinator.pk).exists()
+    assert AuditEntry.objects.filter(
+        action="view", object_type="gpmatching.request", object_id=str(item.pk), actor_id=cast.coordinator.pk
+    ).exists()
 
 
 def test_withdrawing_needs_a_reason(client, cast):
@@ -349,7 +433,9 @@ def test_withdrawing_needs_a_reason(client, cast):
     assert "Indiquez pourquoi la demande est retirée" in response.content.decode()
     item.refresh_from_db()
     assert item.status == Request.Status.WAITING
-    response = client.post(action, {"action": "withdraw", "reason": "Médecin trouvé par ailleurs"}, follow=True)
+    response = client.post(
+        action, {"action": "withdraw", "reason": "Médecin trouvé par ailleurs"}, follow=True
+    )
     assert "Demande retirée." in response.content.decode()
     item.refresh_from_db()
     assert item.status == Request.Status.WITHDRAWN
@@ -357,9 +443,18 @@ def test_withdrawing_needs_a_reason(client, cast):
 
 
 def test_the_coordination_confirms_a_request_by_phone(client, cast):
-    item = intake.submit_public(cast.cpts, {"last_name": "Leroy", "first_name": "Anne", "birth_date": BIRTH,
-                                            "phone": "0611111111", "commune": BELLEY, "reason": "moved",
-                                            "consent": True}).request
+    item = intake.submit_public(
+        cast.cpts,
+        {
+            "last_name": "Leroy",
+            "first_name": "Anne",
+            "birth_date": BIRTH,
+            "phone": "0611111111",
+            "commune": BELLEY,
+            "reason": "moved",
+            "consent": True,
+        },
+    ).request
     login(client, cast.coordinator)
     assert "Confirmer (vérifiée par téléphone)" in client.get(url("request", cast, item.pk)).content.decode()
     response = client.post(url("request_action", cast, item.pk), {"action": "confirm"}, follow=True)
@@ -380,10 +475,14 @@ def test_a_member_enters_a_patient_and_a_duplicate_is_recognised(client, cast):
     item = Request.objects.get()
     assert item.status == Request.Status.WAITING and item.source == Request.Source.MEMBER
     assert item.created_by == cast.member
-    assert f"Patient inscrit sur la liste d&#x27;attente. Référence : {item.reference}." in response.content.decode()
+    assert (
+        f"Patient inscrit sur la liste d&#x27;attente. Référence : {item.reference}."
+        in response.content.decode()
+    )
 
-    response = client.post(url("new_request", cast), member_data(first_name="JEANNE", situations=["c2s"]),
-                           follow=True)
+    response = client.post(
+        url("new_request", cast), member_data(first_name="JEANNE", situations=["c2s"]), follow=True
+    )
     html = response.content.decode()
     assert f"Ce patient était déjà inscrit : sa demande {item.reference} a été complétée." in html
     assert Request.objects.count() == 1
@@ -419,15 +518,19 @@ def test_the_member_form_speaks_of_the_patient(client, cast):
 
 # Import ---------------------------------------------------------------------------------------------------------
 
-CSV_GOOD_AND_BAD = ("nom;prenom;date_naissance;commune;telephone;ald\n"
-                    "Bernard;Luc;02/04/1950;01034;0612000001;oui\n"
-                    "Thomas;Eva;31/02/1990;01034;0612000002;non\n"
-                    "Robert;Léa;12/12/1988;01034;0612000003;non\n")
+CSV_GOOD_AND_BAD = (
+    "nom;prenom;date_naissance;commune;telephone;ald\n"
+    "Bernard;Luc;02/04/1950;01034;0612000001;oui\n"
+    "Thomas;Eva;31/02/1990;01034;0612000002;non\n"
+    "Robert;Léa;12/12/1988;01034;0612000003;non\n"
+)
 
 
 def upload(client, cast, content: str, name="liste.csv", encoding="utf-8"):
-    return client.post(url("import", cast), {"file": SimpleUploadedFile(name, content.encode(encoding), "text/csv"),
-                                             "attest": "on"})
+    return client.post(
+        url("import", cast),
+        {"file": SimpleUploadedFile(name, content.encode(encoding), "text/csv"), "attest": "on"},
+    )
 
 
 def test_an_import_with_a_bad_line_shows_it_and_applies_only_when_told_to_skip_it(client, cast):
@@ -449,7 +552,9 @@ def test_an_import_with_a_bad_line_shows_it_and_applies_only_when_told_to_skip_i
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.PREVIEW
 
-    response = client.post(url("import_preview", cast, batch.pk), {"action": "apply", "skip_errors": "1"}, follow=True)
+    response = client.post(
+        url("import_preview", cast, batch.pk), {"action": "apply", "skip_errors": "1"}, follow=True
+    )
     assert response.redirect_chain[-1][0] == url("waiting_list", cast)
     assert "2 demande(s) créée(s), 0 doublon(s) fusionné(s)." in response.content.decode()
     assert set(Request.objects.values_list("last_name", flat=True)) == {"Bernard", "Robert"}
@@ -457,7 +562,10 @@ def test_an_import_with_a_bad_line_shows_it_and_applies_only_when_told_to_skip_i
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.APPLIED and batch.created == 2 and batch.rows == []
     html = client.get(url("import_preview", cast, batch.pk)).content.decode()
-    assert "Cet import a le statut « Importée » : il ne peut plus être modifié." in html and "Bernard" not in html
+    assert (
+        "Cet import a le statut « Importée » : il ne peut plus être modifié." in html
+        and "Bernard" not in html
+    )
     again = client.post(url("import_preview", cast, batch.pk), {"action": "apply", "skip_errors": "1"})
     assert again.status_code == 200 and "Cet import a déjà été traité." in again.content.decode()
     assert Request.objects.count() == 2
@@ -475,7 +583,9 @@ def test_an_import_with_wrong_columns_is_refused_on_the_upload_form(client, cast
 
 def test_an_import_without_the_attestation_is_refused(client, cast):
     login(client, cast.coordinator)
-    response = client.post(url("import", cast), {"file": SimpleUploadedFile("l.csv", CSV_GOOD_AND_BAD.encode())})
+    response = client.post(
+        url("import", cast), {"file": SimpleUploadedFile("l.csv", CSV_GOOD_AND_BAD.encode())}
+    )
     assert response.status_code == 200
     assert "Confirmez que les patients ont été informés." in response.content.decode()
     assert not ImportBatch.objects.exists()
@@ -507,7 +617,9 @@ def test_matching_proposes_with_explanations_and_sends(client, cast, gp):
     assert run.placed == 1 and run.optimal
     draft = Proposal.objects.get(status=Proposal.Status.DRAFT)
     assert draft.request == item and draft.professional == cast.member.professional
-    assert '<td data-testid="explanation">Proposé au Dr Marie Membre, 0,0 km, capacité restante 2</td>' in html
+    assert (
+        '<td data-testid="explanation">Proposé au Dr Marie Membre, 0,0 km, capacité restante 2</td>' in html
+    )
     assert "Sans proposition" in html and far.reference in html
     assert AuditEntry.objects.filter(action="view", object_type="gpmatching.proposal").exists()
 
@@ -542,10 +654,27 @@ def test_changing_the_rules_recomputes_the_priorities(client, cast):
     login(client, cast.coordinator)
     assert client.get(url("policy", cast)).status_code == 200
     policy = priority.policy_for(cast.cpts)
-    data = {k: v for k, v in model_to_dict(policy).items() if k in (
-        "base", "ald", "age_70", "precarity", "chronic", "disability", "pregnancy", "home_visits", "per_month_waiting",
-        "max_waiting_points", "keep_after_placement_days", "keep_waiting_months", "remind_after_days",
-        "expire_after_days")}
+    data = {
+        k: v
+        for k, v in model_to_dict(policy).items()
+        if k
+        in (
+            "base",
+            "ald",
+            "age_70",
+            "precarity",
+            "chronic",
+            "disability",
+            "pregnancy",
+            "home_visits",
+            "per_month_waiting",
+            "max_waiting_points",
+            "keep_after_placement_days",
+            "keep_waiting_months",
+            "remind_after_days",
+            "expire_after_days",
+        )
+    }
     response = client.post(url("policy", cast), dict(data, ald=50), follow=True)
     assert "Règles enregistrées ; les priorités ont été recalculées." in response.content.decode()
     item.refresh_from_db()
@@ -560,9 +689,16 @@ def test_changing_the_rules_recomputes_the_priorities(client, cast):
 
 
 def test_the_capacities_page_shows_the_gps_and_the_projection(client, cast, gp):
-    capacity_rules.declare(cast.cpts, cast.member.professional, cast.coordinator,
-                           {"per_month": 4, "patients": 1200,
-                            "retirement_on": (timezone.localdate() + dt.timedelta(days=400)).isoformat()})
+    capacity_rules.declare(
+        cast.cpts,
+        cast.member.professional,
+        cast.coordinator,
+        {
+            "per_month": 4,
+            "patients": 1200,
+            "retirement_on": (timezone.localdate() + dt.timedelta(days=400)).isoformat(),
+        },
+    )
     waiting(cast)
     login(client, cast.coordinator)
     response = client.get(url("capacities", cast))
@@ -571,7 +707,10 @@ def test_the_capacities_page_shows_the_gps_and_the_projection(client, cast, gp):
     assert "Dr Marie Membre" in html and 'data-testid="at-risk">1200<' in html
     proj = capacity_rules.projection(cast.cpts)
     assert len(proj.months) == 12 and proj.capacity[0] == 4
-    assert f"<tr><td>{proj.months[0]}</td><td class=\"num\">{proj.demand[0]}</td><td class=\"num\">4</td></tr>" in html
+    assert (
+        f'<tr><td>{proj.months[0]}</td><td class="num">{proj.demand[0]}</td><td class="num">4</td></tr>'
+        in html
+    )
     assert 'data-chart="line" data-axis="x"' in html
     assert f"?professionnel={cast.member.professional.pk}" in html
 
@@ -579,9 +718,18 @@ def test_the_capacities_page_shows_the_gps_and_the_projection(client, cast, gp):
 def test_the_dashboard_its_csv_and_its_map_for_a_referent(client, cast, gp):
     waiting(cast, ald=True)
     waiting(cast, "Petit", "Léo", dt.date(1990, 1, 2), c2s=True)
-    Placement.objects.create(cpts=cast.cpts, placed_on=timezone.localdate(), commune_id=BELLEY,
-                             professional=cast.member.professional, ald=True, age_70=False, precarity=False,
-                             waited_days=40, source="member", request_reference="MT-2026-XXXXXX")
+    Placement.objects.create(
+        cpts=cast.cpts,
+        placed_on=timezone.localdate(),
+        commune_id=BELLEY,
+        professional=cast.member.professional,
+        ald=True,
+        age_70=False,
+        precarity=False,
+        waited_days=40,
+        source="member",
+        request_reference="MT-2026-XXXXXX",
+    )
     login(client, cast.referent)
     response = client.get(url("dashboard", cast))
     assert response.status_code == 200
@@ -594,17 +742,34 @@ def test_the_dashboard_its_csv_and_its_map_for_a_referent(client, cast, gp):
     export = client.get(url("dashboard", cast), {"format": "csv"})
     assert export.status_code == 200 and export["Content-Type"].startswith("text/csv")
     text = export.content.decode("utf-8-sig")
-    assert text.startswith("mois;patients placés;dont ALD") and f"{timezone.localdate():%Y-%m};1;1;0;0" in text
+    assert (
+        text.startswith("mois;patients placés;dont ALD") and f"{timezone.localdate():%Y-%m};1;1;0;0" in text
+    )
     assert "01034;Belley;2" in text
-    assert AuditEntry.objects.filter(action="export", object_type="gpmatching.indicators", cpts_id=cast.cpts.pk,
-                                     actor_id=cast.referent.pk).exists()
+    assert AuditEntry.objects.filter(
+        action="export", object_type="gpmatching.indicators", cpts_id=cast.cpts.pk, actor_id=cast.referent.pk
+    ).exists()
 
     data = client.get(url("map_data", cast)).json()
-    assert data["demand"] == [{"insee": BELLEY, "name": "Belley", "lat": pytest.approx(data["demand"][0]["lat"]),
-                               "lon": pytest.approx(data["demand"][0]["lon"]), "count": 2}]
+    assert data["demand"] == [
+        {
+            "insee": BELLEY,
+            "name": "Belley",
+            "lat": pytest.approx(data["demand"][0]["lat"]),
+            "lon": pytest.approx(data["demand"][0]["lon"]),
+            "count": 2,
+        }
+    ]
     assert data["demand"][0]["lat"] is not None
-    assert data["gps"] == [{"lat": pytest.approx(data["gps"][0]["lat"]), "lon": pytest.approx(data["gps"][0]["lon"]),
-                            "per_month": 3, "remaining": 3, "unavailable": ""}]
+    assert data["gps"] == [
+        {
+            "lat": pytest.approx(data["gps"][0]["lat"]),
+            "lon": pytest.approx(data["gps"][0]["lon"]),
+            "per_month": 3,
+            "remaining": 3,
+            "unavailable": "",
+        }
+    ]
 
 
 def test_the_referent_sees_no_waiting_list(client, cast):
@@ -621,11 +786,23 @@ def test_the_gp_declares_a_capacity(client, cast, gp_place):
     login(client, cast.member)
     page = client.get(url("my_capacity", cast))
     assert page.status_code == 200
-    assert "Ma capacité d'accueil" in page.content.decode() and "Cabinet du Dr Membre" in page.content.decode()
-    response = client.post(url("my_capacity", cast), {"per_month": "4", "max_distance_km": "15", "min_age": "",
-                                                      "max_age": "", "place": str(gp_place.pk),
-                                                      "communes": [BELLEY], "home_visits": "on", "patients": "900"},
-                           follow=True)
+    assert (
+        "Ma capacité d'accueil" in page.content.decode() and "Cabinet du Dr Membre" in page.content.decode()
+    )
+    response = client.post(
+        url("my_capacity", cast),
+        {
+            "per_month": "4",
+            "max_distance_km": "15",
+            "min_age": "",
+            "max_age": "",
+            "place": str(gp_place.pk),
+            "communes": [BELLEY],
+            "home_visits": "on",
+            "patients": "900",
+        },
+        follow=True,
+    )
     html = response.content.decode()
     assert "Capacité d&#x27;accueil enregistrée." in html
     assert 'data-testid="remaining">Places restantes ce mois-ci : <strong>4</strong> sur 4.' in html
@@ -650,12 +827,17 @@ def test_the_coordination_edits_a_gp_capacity(client, cast, gp):
     assert client.get(url("my_capacity", cast), {"professionnel": "999999"}).status_code == 404
 
 
-@pytest.mark.parametrize("bad, message", [
-    ({"per_month": "-2"}, "Le nombre de nouveaux patients par mois ne peut pas être négatif."),
-    ({"per_month": ""}, "Le nombre de nouveaux patients par mois est obligatoire."),
-    ({"per_month": "3", "min_age": "60", "max_age": "18"},
-     "L&#x27;âge maximal doit être supérieur ou égal à l&#x27;âge minimal."),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"per_month": "-2"}, "Le nombre de nouveaux patients par mois ne peut pas être négatif."),
+        ({"per_month": ""}, "Le nombre de nouveaux patients par mois est obligatoire."),
+        (
+            {"per_month": "3", "min_age": "60", "max_age": "18"},
+            "L&#x27;âge maximal doit être supérieur ou égal à l&#x27;âge minimal.",
+        ),
+    ],
+)
 def test_a_bad_capacity_is_refused_in_french_and_nothing_is_saved(client, cast, gp_place, bad, message):
     login(client, cast.member)
     response = client.post(url("my_capacity", cast), bad)
@@ -672,9 +854,17 @@ def test_the_gp_sees_a_sent_proposal_and_accepts_it(client, cast, gp):
     response = client.get(url("my_proposals", cast))
     assert response.status_code == 200
     html = response.content.decode()
-    assert f"DURAND Paul, {item.age_on(timezone.localdate())} ans" in html and "Belley" in html and "J'accepte ce patient" in html
-    seen = AuditEntry.objects.filter(action="view", object_type="gpmatching.request", actor_id=cast.member.pk,
-                                     object_label="patients proposés au médecin").get()
+    assert (
+        f"DURAND Paul, {item.age_on(timezone.localdate())} ans" in html
+        and "Belley" in html
+        and "J'accepte ce patient" in html
+    )
+    seen = AuditEntry.objects.filter(
+        action="view",
+        object_type="gpmatching.request",
+        actor_id=cast.member.pk,
+        object_label="patients proposés au médecin",
+    ).get()
     assert seen.details["ids"] == [item.pk]  # one entry naming every request shown
     # He may open the request proposed to him (without its history).
     page = client.get(url("request", cast, item.pk))
@@ -696,13 +886,16 @@ def test_the_gp_declines_only_with_a_reason(client, cast, gp):
     item = waiting(cast)
     proposal = sent_proposal(cast, item)
     login(client, cast.member)
-    response = client.post(url("answer", cast, proposal.pk), {"action": "decline", "reason": " "}, follow=True)
+    response = client.post(
+        url("answer", cast, proposal.pk), {"action": "decline", "reason": " "}, follow=True
+    )
     assert "Indiquez le motif du refus" in response.content.decode()
     proposal.refresh_from_db()
     item.refresh_from_db()
     assert proposal.status == Proposal.Status.SENT and item.status == Request.Status.PROPOSED
-    response = client.post(url("answer", cast, proposal.pk), {"action": "decline", "reason": "Patientèle complète"},
-                           follow=True)
+    response = client.post(
+        url("answer", cast, proposal.pk), {"action": "decline", "reason": "Patientèle complète"}, follow=True
+    )
     assert "Refus enregistré" in response.content.decode()
     proposal.refresh_from_db()
     item.refresh_from_db()
@@ -741,8 +934,13 @@ def test_a_gp_cannot_answer_a_proposal_made_to_another(client, cast, gp):
     item = waiting(cast)
     proposal = sent_proposal(cast, item)
     cast.bureau.professional = cast.member.professional.__class__.objects.create(
-        id_type="8", national_id="10000000025", idnat="810000000025", last_name="AUTRE", first_name="Alain",
-        profession_code="10")
+        id_type="8",
+        national_id="10000000025",
+        idnat="810000000025",
+        last_name="AUTRE",
+        first_name="Alain",
+        profession_code="10",
+    )
     cast.bureau.save()
     login(client, cast.bureau)
     response = client.post(url("answer", cast, proposal.pk), {"action": "accept"}, follow=True)

@@ -33,7 +33,9 @@ def test_twenty_posts_at_once_with_one_stamp_store_one_request(communes_loaded, 
 
 
 def test_twenty_posts_at_once_from_one_address_store_at_most_the_hourly_limit(communes_loaded, cast):
-    payloads = [public_data(first_name=f"Paul{k}", stamp=spam.form_stamp(now=time.time() - 60)) for k in range(20)]
+    payloads = [
+        public_data(first_name=f"Paul{k}", stamp=spam.form_stamp(now=time.time() - 60)) for k in range(20)
+    ]
 
     statuses = _post_together(cast, payloads, ["192.0.2.77"] * 20)
 

@@ -19,7 +19,9 @@ def aged(request, **fields):
     return request
 
 
-def test_purge_deletes_what_is_past_its_retention_and_keeps_the_rest(gp_world, django_capture_on_commit_callbacks):
+def test_purge_deletes_what_is_past_its_retention_and_keeps_the_rest(
+    gp_world, django_capture_on_commit_callbacks
+):
     w = gp_world
     # A request placed through the real flow, then 31 days old; another placed 29 days ago.
     w.declare(0, per_month=2)
@@ -33,8 +35,13 @@ def test_purge_deletes_what_is_past_its_retention_and_keeps_the_rest(gp_world, d
     # Waiting: 24 months to the day is kept, one day more is deleted (proposed ones too).
     old_waiting = aged(w.request(), waiting_since=dt.date(2025, 1, 19))
     old_proposed = aged(w.request(), waiting_since=dt.date(2024, 12, 1), status=Request.Status.PROPOSED)
-    Proposal.objects.create(cpts=w.cpts, request=old_proposed, professional=w.gps[1], status=Proposal.Status.SENT,
-                            sent_at=NOW - dt.timedelta(days=2))
+    Proposal.objects.create(
+        cpts=w.cpts,
+        request=old_proposed,
+        professional=w.gps[1],
+        status=Proposal.Status.SENT,
+        sent_at=NOW - dt.timedelta(days=2),
+    )
     kept_waiting = aged(w.request(), waiting_since=dt.date(2025, 1, 20))
     # Unconfirmed public requests: 7 days.
     stale = intake.submit_public(w.cpts, w.patient(reason="moved")).request
@@ -43,11 +50,19 @@ def test_purge_deletes_what_is_past_its_retention_and_keeps_the_rest(gp_world, d
     aged(fresh, created_at=NOW - dt.timedelta(days=6))
     # Withdrawn or merged: 30 days after closing.
     withdrawn = aged(w.request(), status=Request.Status.WITHDRAWN, closed_at=NOW - dt.timedelta(days=31))
-    merged = aged(w.request(), status=Request.Status.MERGED, closed_at=NOW - dt.timedelta(days=40),
-                  merged_into=kept_waiting)
-    recent_withdrawn = aged(w.request(), status=Request.Status.WITHDRAWN, closed_at=NOW - dt.timedelta(days=29))
+    merged = aged(
+        w.request(),
+        status=Request.Status.MERGED,
+        closed_at=NOW - dt.timedelta(days=40),
+        merged_into=kept_waiting,
+    )
+    recent_withdrawn = aged(
+        w.request(), status=Request.Status.WITHDRAWN, closed_at=NOW - dt.timedelta(days=29)
+    )
     # The other CPTS's old request is not this CPTS's business.
-    elsewhere = intake.submit_for_patient(w.cast.other, w.patient(commune=AMBERIEU), w.cast.other_coordinator).request
+    elsewhere = intake.submit_for_patient(
+        w.cast.other, w.patient(commune=AMBERIEU), w.cast.other_coordinator
+    ).request
     aged(elsewhere, waiting_since=dt.date(2020, 1, 1))
     placement_reference = Placement.objects.get().request_reference
 
@@ -56,20 +71,30 @@ def test_purge_deletes_what_is_past_its_retention_and_keeps_the_rest(gp_world, d
     assert (purged.placed, purged.waiting, purged.unconfirmed, purged.closed, purged.total) == (1, 2, 1, 2, 6)
     gone = {placed.pk, old_waiting.pk, old_proposed.pk, stale.pk, withdrawn.pk, merged.pk}
     assert not Request.objects.filter(pk__in=gone).exists()
-    assert set(Request.objects.values_list("pk", flat=True)) == {recent_placed.pk, kept_waiting.pk, fresh.pk,
-                                                                 recent_withdrawn.pk, elsewhere.pk}
+    assert set(Request.objects.values_list("pk", flat=True)) == {
+        recent_placed.pk,
+        kept_waiting.pk,
+        fresh.pk,
+        recent_withdrawn.pk,
+        elsewhere.pk,
+    }
     # History and proposals go with the requests; the anonymous placement stays.
     assert not RequestEvent.objects.filter(request_id__in=gone).exists()
     assert not Proposal.objects.filter(request_id__in=gone).exists()
     placement = Placement.objects.get()
-    assert (placement.request_reference, placement.ald, placement.professional) == (placement_reference, True, w.gps[0])
+    assert (placement.request_reference, placement.ald, placement.professional) == (
+        placement_reference,
+        True,
+        w.gps[0],
+    )
     # Run again: nothing more.
     assert retention.purge(w.cpts, now=NOW).total == 0
 
 
 def test_a_shorter_policy_deletes_sooner(gp_world):
-    Policy.objects.update_or_create(cpts=gp_world.cpts, defaults={"keep_waiting_months": 6,
-                                                                  "keep_after_placement_days": 0})
+    Policy.objects.update_or_create(
+        cpts=gp_world.cpts, defaults={"keep_waiting_months": 6, "keep_after_placement_days": 0}
+    )
     a = aged(gp_world.request(), waiting_since=dt.date(2026, 7, 19))
     b = aged(gp_world.request(), waiting_since=dt.date(2026, 7, 20))
     c = aged(gp_world.request(), status=Request.Status.PLACED, placed_at=NOW - dt.timedelta(seconds=1))

@@ -16,23 +16,37 @@ LAT, LON = 45.758, 5.688  # Belley
 
 def patients(weight, lat=None, lon=None, age=None, commune=None, home_visits=None) -> Patients:
     n = len(weight)
-    return Patients(weight=np.array(weight, dtype=np.int64), lat=np.array(lat if lat is not None else [LAT] * n, float),
-                    lon=np.array(lon if lon is not None else [LON] * n, float),
-                    age=np.array(age if age is not None else [40] * n, dtype=np.int64),
-                    commune=np.array(commune if commune is not None else [0] * n, dtype=np.int64),
-                    home_visits=np.array(home_visits if home_visits is not None else [False] * n, dtype=bool))
+    return Patients(
+        weight=np.array(weight, dtype=np.int64),
+        lat=np.array(lat if lat is not None else [LAT] * n, float),
+        lon=np.array(lon if lon is not None else [LON] * n, float),
+        age=np.array(age if age is not None else [40] * n, dtype=np.int64),
+        commune=np.array(commune if commune is not None else [0] * n, dtype=np.int64),
+        home_visits=np.array(home_visits if home_visits is not None else [False] * n, dtype=bool),
+    )
 
 
-def gps(capacity, lat=None, lon=None, max_distance_m=None, communes=None, min_age=None, max_age=None,
-        home_visits=None) -> GPs:
+def gps(
+    capacity,
+    lat=None,
+    lon=None,
+    max_distance_m=None,
+    communes=None,
+    min_age=None,
+    max_age=None,
+    home_visits=None,
+) -> GPs:
     m = len(capacity)
-    return GPs(capacity=np.array(capacity, dtype=np.int64), lat=np.array(lat if lat is not None else [LAT] * m, float),
-               lon=np.array(lon if lon is not None else [LON] * m, float),
-               max_distance_m=np.array(max_distance_m if max_distance_m is not None else [0] * m, dtype=np.int64),
-               communes=communes if communes is not None else [None] * m,
-               min_age=np.array(min_age if min_age is not None else [0] * m, dtype=np.int64),
-               max_age=np.array(max_age if max_age is not None else [200] * m, dtype=np.int64),
-               home_visits=np.array(home_visits if home_visits is not None else [False] * m, dtype=bool))
+    return GPs(
+        capacity=np.array(capacity, dtype=np.int64),
+        lat=np.array(lat if lat is not None else [LAT] * m, float),
+        lon=np.array(lon if lon is not None else [LON] * m, float),
+        max_distance_m=np.array(max_distance_m if max_distance_m is not None else [0] * m, dtype=np.int64),
+        communes=communes if communes is not None else [None] * m,
+        min_age=np.array(min_age if min_age is not None else [0] * m, dtype=np.int64),
+        max_age=np.array(max_age if max_age is not None else [200] * m, dtype=np.int64),
+        home_visits=np.array(home_visits if home_visits is not None else [False] * m, dtype=bool),
+    )
 
 
 def pairs_of(*triples) -> Pairs:
@@ -47,30 +61,45 @@ def north_km(km: float) -> float:
 
 def haversine_m(lat1, lon1, lat2, lon2) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    h = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
     return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
 
 
 # Random instances -------------------------------------------------------------------------------------------------
 
+
 def random_instance(rng: np.random.Generator, n: int, m: int, max_weight: int):
     pts = Patients(
         weight=rng.integers(1, max_weight + 1, n).astype(np.int64),
-        lat=LAT + rng.uniform(-0.15, 0.15, n), lon=LON + rng.uniform(-0.2, 0.2, n),
-        age=rng.integers(0, 100, n).astype(np.int64), commune=rng.integers(0, 5, n).astype(np.int64),
-        home_visits=rng.random(n) < 0.2)
+        lat=LAT + rng.uniform(-0.15, 0.15, n),
+        lon=LON + rng.uniform(-0.2, 0.2, n),
+        age=rng.integers(0, 100, n).astype(np.int64),
+        commune=rng.integers(0, 5, n).astype(np.int64),
+        home_visits=rng.random(n) < 0.2,
+    )
     doctors = GPs(
         capacity=rng.integers(0, 4, m).astype(np.int64),
-        lat=LAT + rng.uniform(-0.1, 0.1, m), lon=LON + rng.uniform(-0.1, 0.1, m),
+        lat=LAT + rng.uniform(-0.1, 0.1, m),
+        lon=LON + rng.uniform(-0.1, 0.1, m),
         max_distance_m=np.where(rng.random(m) < 0.5, 0, rng.integers(3_000, 25_000, m)).astype(np.int64),
-        communes=[None if rng.random() < 0.6 else frozenset(int(c) for c in rng.choice(5, rng.integers(0, 4),
-                                                                                       replace=False))
-                  for _ in range(m)],
+        communes=[
+            None
+            if rng.random() < 0.6
+            else frozenset(int(c) for c in rng.choice(5, rng.integers(0, 4), replace=False))
+            for _ in range(m)
+        ],
         min_age=np.where(rng.random(m) < 0.3, 18, 0).astype(np.int64),
         max_age=np.where(rng.random(m) < 0.3, rng.integers(50, 90, m), 200).astype(np.int64),
-        home_visits=rng.random(m) < 0.5)
-    excluded = {(int(i), int(j)) for i, j in zip(rng.integers(0, n, 2), rng.integers(0, m, 2), strict=True)
-                if rng.random() < 0.5}
+        home_visits=rng.random(m) < 0.5,
+    )
+    excluded = {
+        (int(i), int(j))
+        for i, j in zip(rng.integers(0, n, 2), rng.integers(0, m, 2), strict=True)
+        if rng.random() < 0.5
+    }
     return pts, doctors, excluded
 
 
@@ -79,11 +108,14 @@ def expected_pairs(pts: Patients, doctors: GPs, excluded) -> dict[tuple[int, int
     out = {}
     for i, j in itertools.product(range(len(pts)), range(len(doctors))):
         d = haversine_m(doctors.lat[j], doctors.lon[j], pts.lat[i], pts.lon[i])
-        ok = (doctors.capacity[j] > 0 and doctors.min_age[j] <= pts.age[i] <= doctors.max_age[j]
-              and (doctors.home_visits[j] or not pts.home_visits[i])
-              and (doctors.max_distance_m[j] == 0 or d <= doctors.max_distance_m[j])
-              and (doctors.communes[j] is None or int(pts.commune[i]) in doctors.communes[j])
-              and (i, j) not in excluded)
+        ok = (
+            doctors.capacity[j] > 0
+            and doctors.min_age[j] <= pts.age[i] <= doctors.max_age[j]
+            and (doctors.home_visits[j] or not pts.home_visits[i])
+            and (doctors.max_distance_m[j] == 0 or d <= doctors.max_distance_m[j])
+            and (doctors.communes[j] is None or int(pts.commune[i]) in doctors.communes[j])
+            and (i, j) not in excluded
+        )
         if ok:
             out[(i, j)] = d
     return out
@@ -114,7 +146,9 @@ def brute_force(pts: Patients, doctors: GPs, pairs: Pairs) -> tuple[int, int]:
 
 
 def assert_feasible(pts: Patients, doctors: GPs, pairs: Pairs, a: solver.Assignment):
-    allowed = {(int(p), int(g)): int(d) for p, g, d in zip(pairs.patient, pairs.gp, pairs.distance_m, strict=True)}
+    allowed = {
+        (int(p), int(g)): int(d) for p, g, d in zip(pairs.patient, pairs.gp, pairs.distance_m, strict=True)
+    }
     placed = np.nonzero(a.gp_of >= 0)[0]
     for i in placed:
         assert (int(i), int(a.gp_of[i])) in allowed
@@ -151,11 +185,15 @@ def random_feasible(rng, pts: Patients, doctors: GPs, pairs: Pairs) -> solver.As
 def test_tiny_random_instances_match_brute_force_and_the_certificate_is_exact(seed):
     rng = np.random.default_rng(seed)
     for _ in range(25):
-        pts, doctors, excluded = random_instance(rng, int(rng.integers(1, 7)), int(rng.integers(1, 4)),
-                                                 max_weight=int(rng.choice([1, 3, 50])))
+        pts, doctors, excluded = random_instance(
+            rng, int(rng.integers(1, 7)), int(rng.integers(1, 4)), max_weight=int(rng.choice([1, 3, 50]))
+        )
         pairs = solver.eligible_pairs(pts, doctors, excluded)
         expected = expected_pairs(pts, doctors, excluded)
-        got = {(int(p), int(g)): int(d) for p, g, d in zip(pairs.patient, pairs.gp, pairs.distance_m, strict=True)}
+        got = {
+            (int(p), int(g)): int(d)
+            for p, g, d in zip(pairs.patient, pairs.gp, pairs.distance_m, strict=True)
+        }
         assert set(got) == set(expected) and len(got) == len(pairs)
         assert all(abs(got[k] - expected[k]) <= 1 for k in got)
 
@@ -163,8 +201,9 @@ def test_tiny_random_instances_match_brute_force_and_the_certificate_is_exact(se
         assert_feasible(pts, doctors, pairs, best)
         assert (best.weighted, best.total_distance_m) == brute_force(pts, doctors, pairs)
         # HiGHS's level 2 lets the weight fall 1e-6 below its optimum: the distance may come out a little shorter.
-        assert solver.lp_reference(pts, doctors, pairs) == pytest.approx((best.weighted, best.total_distance_m),
-                                                                         abs=0.5)
+        assert solver.lp_reference(pts, doctors, pairs) == pytest.approx(
+            (best.weighted, best.total_distance_m), abs=0.5
+        )
         assert solver.certify(pts, doctors, pairs, best).optimal
         # Any other feasible assignment is certified exactly when it is as good (an alternative optimum).
         for _ in range(4):
@@ -178,8 +217,9 @@ def test_tiny_random_instances_match_brute_force_and_the_certificate_is_exact(se
 def test_larger_random_instances_match_highs_and_beat_or_equal_greedy(seed):
     rng = np.random.default_rng(100 + seed)
     for _ in range(15):
-        pts, doctors, excluded = random_instance(rng, int(rng.integers(5, 60)), int(rng.integers(1, 8)),
-                                                 max_weight=int(rng.choice([2, 120])))
+        pts, doctors, excluded = random_instance(
+            rng, int(rng.integers(5, 60)), int(rng.integers(1, 8)), max_weight=int(rng.choice([2, 120]))
+        )
         pairs = solver.eligible_pairs(pts, doctors, excluded)
         best = solver.solve(pts, doctors, pairs)
         assert_feasible(pts, doctors, pairs, best)
@@ -202,8 +242,9 @@ def test_the_large_problem_path_pricing_pairs_in_matches_brute_force(monkeypatch
     monkeypatch.setattr(solver, "NEAREST", 1)
     rng = np.random.default_rng(200 + seed)
     for _ in range(20):
-        pts, doctors, excluded = random_instance(rng, int(rng.integers(2, 7)), int(rng.integers(2, 4)),
-                                                 max_weight=int(rng.choice([1, 3, 50])))
+        pts, doctors, excluded = random_instance(
+            rng, int(rng.integers(2, 7)), int(rng.integers(2, 4)), max_weight=int(rng.choice([1, 3, 50]))
+        )
         pairs = solver.eligible_pairs(pts, doctors, excluded)
         best = solver.solve(pts, doctors, pairs)
         assert_feasible(pts, doctors, pairs, best)
@@ -222,6 +263,7 @@ def test_the_large_problem_path_pricing_pairs_in_matches_brute_force(monkeypatch
 
 # The certificate on chosen assignments -----------------------------------------------------------------------------
 
+
 def greedy_trap():
     """Dr A (near) and Dr B (5 km) take one patient each. Patient 0 (weight 10) may see either; patient 1 (weight 5)
     only Dr A. Greedy gives Dr A to patient 0 and leaves patient 1 out; the optimum sends patient 0 to Dr B."""
@@ -233,8 +275,12 @@ def greedy_trap():
 def test_greedy_is_beaten_and_its_assignment_fails_the_certificate():
     pts, doctors, pairs = greedy_trap()
     baseline = solver.greedy(pts, doctors, pairs)
-    assert (baseline.gp_of.tolist(), baseline.placed, baseline.weighted, baseline.total_distance_m) == ([0, -1], 1, 10,
-                                                                                                         100)
+    assert (baseline.gp_of.tolist(), baseline.placed, baseline.weighted, baseline.total_distance_m) == (
+        [0, -1],
+        1,
+        10,
+        100,
+    )
     best = solver.solve(pts, doctors, pairs)
     assert (best.gp_of.tolist(), best.placed, best.weighted, best.total_distance_m) == ([1, 0], 2, 15, 5_100)
     certificate = solver.certify(pts, doctors, pairs, best)
@@ -271,11 +317,17 @@ def test_the_certificate_refuses_an_assignment_over_capacity_or_outside_the_pair
 
 # Constraints ------------------------------------------------------------------------------------------------------
 
+
 def test_distance_limit():
     pts = patients([1, 1, 1], lat=[north_km(4.9), north_km(5.1), north_km(40)])
     doctors = gps([3, 3], max_distance_m=[5_000, 0])
     pairs = solver.eligible_pairs(pts, doctors)
-    assert sorted(zip(pairs.patient.tolist(), pairs.gp.tolist(), strict=True)) == [(0, 0), (0, 1), (1, 1), (2, 1)]
+    assert sorted(zip(pairs.patient.tolist(), pairs.gp.tolist(), strict=True)) == [
+        (0, 0),
+        (0, 1),
+        (1, 1),
+        (2, 1),
+    ]
     assert pairs.distance_m[(pairs.patient == 2)].tolist() == [40_000]
     only_limited = gps([3], max_distance_m=[5_000])
     best = solver.solve(pts, only_limited, solver.eligible_pairs(pts, only_limited))
@@ -283,10 +335,19 @@ def test_distance_limit():
 
 
 def test_communes_age_band_home_visits_exclusions_and_no_capacity():
-    pts = patients([1] * 6, age=[17, 18, 60, 61, 40, 40], commune=[1, 1, 1, 1, 2, 1],
-                   home_visits=[False, False, False, False, False, True])
-    doctors = gps([9, 9, 9, 0], communes=[frozenset({1}), None, frozenset(), None], min_age=[18, 0, 0, 0],
-                  max_age=[60, 200, 200, 200], home_visits=[False, True, False, True])
+    pts = patients(
+        [1] * 6,
+        age=[17, 18, 60, 61, 40, 40],
+        commune=[1, 1, 1, 1, 2, 1],
+        home_visits=[False, False, False, False, False, True],
+    )
+    doctors = gps(
+        [9, 9, 9, 0],
+        communes=[frozenset({1}), None, frozenset(), None],
+        min_age=[18, 0, 0, 0],
+        max_age=[60, 200, 200, 200],
+        home_visits=[False, True, False, True],
+    )
     pairs = solver.eligible_pairs(pts, doctors, excluded={(0, 1)})
     got = sorted(zip(pairs.patient.tolist(), pairs.gp.tolist(), strict=True))
     # GP 0: communes {1}, 18 to 60, no home visits. GP 1: everyone (home visits), patient 0 excluded.
@@ -309,6 +370,7 @@ def test_capacity_is_never_exceeded():
 
 
 # The lexicographic order ------------------------------------------------------------------------------------------
+
 
 def test_one_more_priority_point_beats_any_distance_saving():
     near, far = 0, 95_000
@@ -353,6 +415,7 @@ def test_greedy_follows_weight_then_the_given_order():
 
 # Edge cases -------------------------------------------------------------------------------------------------------
 
+
 def test_empty_problems():
     nobody = patients([])
     best = solver.solve(nobody, gps([2]), solver.eligible_pairs(nobody, gps([2])))
@@ -364,8 +427,12 @@ def test_empty_problems():
     best = solver.solve(pts, no_gp, pairs)
     assert best.gp_of.tolist() == [-1, -1] and solver.certify(pts, no_gp, pairs, best).optimal
     assert solver.lp_reference(pts, no_gp, pairs) == (0.0, 0.0)
-    assert solver.certify(nobody, gps([]), solver.eligible_pairs(nobody, gps([])), best.__class__.from_choice(
-        nobody, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))).optimal
+    assert solver.certify(
+        nobody,
+        gps([]),
+        solver.eligible_pairs(nobody, gps([])),
+        best.__class__.from_choice(nobody, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)),
+    ).optimal
 
 
 def test_costs_too_large_for_64_bits_are_refused():
@@ -376,7 +443,9 @@ def test_costs_too_large_for_64_bits_are_refused():
 
 
 def test_great_circle_distances():
-    assert solver.distances_m(0.0, 0.0, np.array([1.0]), np.array([0.0]))[0] == pytest.approx(111_195.08, abs=0.01)
+    assert solver.distances_m(0.0, 0.0, np.array([1.0]), np.array([0.0]))[0] == pytest.approx(
+        111_195.08, abs=0.01
+    )
     d = solver.distances_m(LAT, LON, np.array([48.8566, LAT]), np.array([2.3522, LON]))
     assert d[0] == pytest.approx(haversine_m(LAT, LON, 48.8566, 2.3522), abs=0.01) and d[1] == 0
     assert 400_000 < d[0] < 430_000  # Belley to Paris

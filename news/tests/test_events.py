@@ -31,27 +31,44 @@ def received():
 
 
 def publish(cast, **fields):
-    data = {"kind": Post.Kind.ANNOUNCEMENT, "title": "Plénière", "body": "Texte confidentiel du bureau"} | fields
+    data = {
+        "kind": Post.Kind.ANNOUNCEMENT,
+        "title": "Plénière",
+        "body": "Texte confidentiel du bureau",
+    } | fields
     return actions.publish_post(cast.cpts, cast.coordinator, **data)
 
 
 def test_the_event_is_a_frozen_dataclass_with_the_agreed_fields():
-    assert [f.name for f in dataclasses.fields(NewsEvent)] == ["kind", "cpts_id", "post_id", "actor_id", "object_id",
-                                                                "data"]
+    assert [f.name for f in dataclasses.fields(NewsEvent)] == [
+        "kind",
+        "cpts_id",
+        "post_id",
+        "actor_id",
+        "object_id",
+        "data",
+    ]
     event = NewsEvent(kind="post.published", cpts_id=1, post_id=2, actor_id=None, object_id=None, data={})
     with pytest.raises(dataclasses.FrozenInstanceError):
         event.kind = "post.deleted"
 
 
-def test_published_only_after_the_commit_and_without_content(cast, received, django_capture_on_commit_callbacks):
+def test_published_only_after_the_commit_and_without_content(
+    cast, received, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         post = publish(cast, pinned=True)
         assert received == []  # not before the commit
     assert callbacks  # sent from an on_commit callback (other subscribers may queue their own)
     (event,) = received
-    assert event == NewsEvent(kind="post.published", cpts_id=cast.cpts.pk, post_id=post.pk,
-                              actor_id=cast.coordinator.pk, object_id=post.pk,
-                              data={"post_kind": "annonce", "pinned": True, "author_id": cast.coordinator.pk})
+    assert event == NewsEvent(
+        kind="post.published",
+        cpts_id=cast.cpts.pk,
+        post_id=post.pk,
+        actor_id=cast.coordinator.pk,
+        object_id=post.pk,
+        data={"post_kind": "annonce", "pinned": True, "author_id": cast.coordinator.pk},
+    )
     assert "confidentiel" not in repr(event) and "Plénière" not in repr(event)
 
 
@@ -76,12 +93,27 @@ def test_no_event_when_the_action_is_refused(cast, received, django_capture_on_c
 
 def test_each_write_emits_its_kind(cast, received, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        post = actions.publish_post(cast.cpts, cast.bureau, kind=Post.Kind.EVENT, title="RCP", body="Texte",
-                                    event_date=timezone.localdate() + dt.timedelta(days=3),
-                                    event_time=dt.time(20, 0), place="Belley")
+        post = actions.publish_post(
+            cast.cpts,
+            cast.bureau,
+            kind=Post.Kind.EVENT,
+            title="RCP",
+            body="Texte",
+            event_date=timezone.localdate() + dt.timedelta(days=3),
+            event_time=dt.time(20, 0),
+            place="Belley",
+        )
     with django_capture_on_commit_callbacks(execute=True):
-        actions.edit_post(post, cast.bureau, kind=Post.Kind.EVENT, title="RCP (modifiée)", body="Texte",
-                          event_date=post.event_date, event_time=post.event_time, place="Belley")
+        actions.edit_post(
+            post,
+            cast.bureau,
+            kind=Post.Kind.EVENT,
+            title="RCP (modifiée)",
+            body="Texte",
+            event_date=post.event_date,
+            event_time=post.event_time,
+            place="Belley",
+        )
     with django_capture_on_commit_callbacks(execute=True):
         actions.set_pinned(post, cast.coordinator, True)
     with django_capture_on_commit_callbacks(execute=True):
@@ -91,8 +123,12 @@ def test_each_write_emits_its_kind(cast, received, django_capture_on_commit_call
     with django_capture_on_commit_callbacks(execute=True):
         actions.delete_post(post, cast.coordinator)
     assert [(e.kind, e.actor_id, e.object_id, e.data) for e in received] == [
-        ("post.published", cast.bureau.pk, post.pk, {"post_kind": "evenement", "pinned": False,
-                                                     "author_id": cast.bureau.pk}),
+        (
+            "post.published",
+            cast.bureau.pk,
+            post.pk,
+            {"post_kind": "evenement", "pinned": False, "author_id": cast.bureau.pk},
+        ),
         ("post.updated", cast.bureau.pk, post.pk, {"post_kind": "evenement", "author_id": cast.bureau.pk}),
         ("post.pinned", cast.coordinator.pk, post.pk, {"pinned": True}),
         ("post.pinned", cast.coordinator.pk, post.pk, {"pinned": False}),
@@ -125,12 +161,18 @@ def test_audience_is_every_active_member_whatever_their_role(cast):
 def test_audience_follows_memberships_and_accounts_right_now(cast):
     Membership.objects.filter(cpts=cast.cpts, user=cast.partner).update(active=False)
     User.objects.filter(pk=cast.referent.pk).update(is_active=False)
-    newcomer = User.objects.create_user("nouveau@cast.test", "x-Password-2026", first_name="Néo", last_name="Venu")
+    newcomer = User.objects.create_user(
+        "nouveau@cast.test", "x-Password-2026", first_name="Néo", last_name="Venu"
+    )
     Membership.objects.create(cpts=cast.cpts, user=newcomer, role=Role.MEMBER)
     audience = access.audience(cast.cpts.pk)
     assert cast.partner.pk not in audience and cast.referent.pk not in audience
     assert newcomer.pk in audience
-    assert cast.outsider.pk not in audience and cast.admin.pk not in audience and cast.other_coordinator.pk not in audience
+    assert (
+        cast.outsider.pk not in audience
+        and cast.admin.pk not in audience
+        and cast.other_coordinator.pk not in audience
+    )
 
 
 def test_audience_matches_who_can_read(cast):

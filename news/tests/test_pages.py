@@ -27,9 +27,15 @@ def announce(cast, by=None, **fields):
     return actions.publish_post(cast.cpts, by or cast.coordinator, **data)
 
 
-EVENT_FORM = {"kind": "evenement", "title": "Soirée RCP", "body": "Cas anonymisés.\nInscription : https://exemple.fr",
-              "event_date": (TODAY + dt.timedelta(days=14)).isoformat(), "event_time": "20:00",
-              "place": "Salle des fêtes", "commune": "01034"}
+EVENT_FORM = {
+    "kind": "evenement",
+    "title": "Soirée RCP",
+    "body": "Cas anonymisés.\nInscription : https://exemple.fr",
+    "event_date": (TODAY + dt.timedelta(days=14)).isoformat(),
+    "event_time": "20:00",
+    "place": "Salle des fêtes",
+    "commune": "01034",
+}
 
 
 @pytest.mark.parametrize("role", ["coordinator", "bureau", "member", "partner", "referent"])
@@ -60,9 +66,16 @@ def test_feed_pinned_first_filter_paging_and_upcoming_events(client, cast):
         announce(cast, title=f"Annonce {i:02d}")
     pinned = announce(cast, title="Annonce épinglée", pinned=True)
     Post.objects.filter(pk=pinned.pk).update(published_at=timezone.now() - dt.timedelta(days=30))
-    actions.publish_post(cast.cpts, cast.coordinator, kind=Post.Kind.EVENT, title="Plénière de printemps",
-                         body="Ordre du jour à venir", event_date=TODAY + dt.timedelta(days=5),
-                         event_time=dt.time(19, 30), place="Mairie de Belley")
+    actions.publish_post(
+        cast.cpts,
+        cast.coordinator,
+        kind=Post.Kind.EVENT,
+        title="Plénière de printemps",
+        body="Ordre du jour à venir",
+        event_date=TODAY + dt.timedelta(days=5),
+        event_time=dt.time(19, 30),
+        place="Mairie de Belley",
+    )
     login(client, cast.member)
     page = client.get(url("feed", cast)).content.decode()
     titles = re.findall(r'<h3 id="actualite-\d+"><a [^>]+>([^<]+)</a>', page)
@@ -71,17 +84,23 @@ def test_feed_pinned_first_filter_paging_and_upcoming_events(client, cast):
     upcoming = page.split('id="agenda-titre"')[1].split("</section>")[0]
     assert "Plénière de printemps" in upcoming and "19h30" in upcoming and "Mairie de Belley" in upcoming
     events_only = client.get(url("feed", cast), {"type": "evenement"}).content.decode()
-    assert re.findall(r'<h3 id="actualite-\d+"><a [^>]+>([^<]+)</a>', events_only) == ["Plénière de printemps"]
+    assert re.findall(r'<h3 id="actualite-\d+"><a [^>]+>([^<]+)</a>', events_only) == [
+        "Plénière de printemps"
+    ]
     assert client.get(url("feed", cast), {"page": "2"}).status_code == 200
     assert client.get(url("feed", cast), {"type": "<script>", "page": "abc"}).status_code == 200
 
 
 def test_a_script_in_a_post_or_comment_is_shown_as_text(client, cast):
-    post = announce(cast, title="<i>Titre</i>", body='<script>alert("x")</script>\nhttps://exemple.fr/?a=1&b=2')
+    post = announce(
+        cast, title="<i>Titre</i>", body='<script>alert("x")</script>\nhttps://exemple.fr/?a=1&b=2'
+    )
     actions.add_comment(post, cast.member, "<img src=x onerror=alert(1)>")
     login(client, cast.partner)
-    for page in (client.get(url("post", cast, post_id=post.pk)).content.decode(),
-                 client.get(url("feed", cast)).content.decode()):
+    for page in (
+        client.get(url("post", cast, post_id=post.pk)).content.decode(),
+        client.get(url("feed", cast)).content.decode(),
+    ):
         assert "<script>alert" not in page and "<i>Titre</i>" not in page
         assert "&lt;script&gt;" in page and "&lt;i&gt;Titre&lt;/i&gt;" in page
     detail = client.get(url("post", cast, post_id=post.pk)).content.decode()
@@ -97,7 +116,12 @@ def test_publish_an_event_through_the_page(client, cast):
     post = Post.objects.get()
     assert response.status_code == 302 and response["Location"] == url("post", cast, post_id=post.pk)
     assert (post.kind, post.event_time, post.place, post.commune_id, post.author) == (
-        "evenement", dt.time(20, 0), "Salle des fêtes", "01034", cast.bureau)
+        "evenement",
+        dt.time(20, 0),
+        "Salle des fêtes",
+        "01034",
+        cast.bureau,
+    )
     detail = client.get(response["Location"]).content.decode()
     assert "Salle des fêtes (Belley)" in detail and "20h00" in detail
 
@@ -116,7 +140,9 @@ def test_a_bad_post_shows_the_french_message_and_saves_nothing(client, cast):
 def test_the_coordinator_publishes_pinned(client, cast):
     login(client, cast.coordinator)
     assert "Épingler en tête du fil" in client.get(url("create", cast)).content.decode()
-    client.post(url("create", cast), {"kind": "annonce", "title": "Important", "body": "À lire", "pinned": "on"})
+    client.post(
+        url("create", cast), {"kind": "annonce", "title": "Important", "body": "À lire", "pinned": "on"}
+    )
     assert Post.objects.get().pinned
 
 
@@ -125,8 +151,10 @@ def test_edit_through_the_page_keeps_the_history(client, cast):
     login(client, cast.bureau)
     form = client.get(url("edit", cast, post_id=post.pk)).content.decode()
     assert 'value="Assemblée générale"' in form
-    response = client.post(url("edit", cast, post_id=post.pk), {"kind": "annonce", "title": "AG reportée",
-                                                                "body": "Nouvelle date à venir."})
+    response = client.post(
+        url("edit", cast, post_id=post.pk),
+        {"kind": "annonce", "title": "AG reportée", "body": "Nouvelle date à venir."},
+    )
     assert response.status_code == 302
     detail = client.get(url("post", cast, post_id=post.pk)).content.decode()
     assert "AG reportée" in detail and "Modifié le" in detail and "Historique des modifications (1)" in detail
@@ -140,7 +168,9 @@ def test_edit_by_someone_else_is_refused(client, cast):
     post = announce(cast, by=cast.bureau)
     login(client, cast.coordinator)
     assert client.get(url("edit", cast, post_id=post.pk)).status_code == 403
-    response = client.post(url("edit", cast, post_id=post.pk), {"kind": "annonce", "title": "Réécrit", "body": "x"})
+    response = client.post(
+        url("edit", cast, post_id=post.pk), {"kind": "annonce", "title": "Réécrit", "body": "x"}
+    )
     assert response.status_code == 403
     assert Post.objects.get(pk=post.pk).title == "Assemblée générale" and not PostRevision.objects.exists()
 
@@ -149,7 +179,11 @@ def test_pin_unpin_and_delete_through_the_page(client, cast):
     post = announce(cast, by=cast.bureau)
     login(client, cast.coordinator)
     detail = client.get(url("post", cast, post_id=post.pk)).content.decode()
-    assert "Épingler en tête du fil" in detail and "Confirmer la suppression" in detail and ">Modifier</a>" not in detail
+    assert (
+        "Épingler en tête du fil" in detail
+        and "Confirmer la suppression" in detail
+        and ">Modifier</a>" not in detail
+    )
     assert client.post(url("pin", cast, post_id=post.pk)).status_code == 302
     assert Post.objects.get(pk=post.pk).pinned
     response = client.post(url("unpin", cast, post_id=post.pk), {"retour": "fil"})
@@ -190,10 +224,14 @@ def test_comment_with_htmx_returns_the_comments_section_only(client, cast):
     assert response.status_code == 200 and html.startswith('<section id="commentaires"')
     assert "<html" not in html and "Présente." in html and "Commentaire publié." in html
     assert re.search(r'<textarea [^>]*id="commentaire_body"[^>]*>\s*</textarea>', html)  # a fresh, empty form
-    response = client.post(url("comment", cast, post_id=post.pk), {"body": "NIR 1 84 12 76 451 089 46"}, **HTMX)
+    response = client.post(
+        url("comment", cast, post_id=post.pk), {"body": "NIR 1 84 12 76 451 089 46"}, **HTMX
+    )
     html = response.content.decode()
     assert response.status_code == 200 and 'role="alert"' in html and "numéro de sécurité sociale" in html
-    assert re.search(r'id="commentaire_body"[^>]*>\s*NIR 1 84 12 76 451 089 46</textarea>', html)  # typed text kept
+    assert re.search(
+        r'id="commentaire_body"[^>]*>\s*NIR 1 84 12 76 451 089 46</textarea>', html
+    )  # typed text kept
     response = client.post(url("comment", cast, post_id=post.pk), {"body": ""}, **HTMX)
     assert "obligatoire" in response.content.decode()
     assert Comment.objects.count() == 1
@@ -207,13 +245,17 @@ def test_edit_and_delete_own_comment_and_moderation(client, cast):
     section = client.get(url("comments", cast, post_id=post.pk)).content.decode()
     assert f'action="{url("edit_comment", cast, post_id=post.pk, comment_id=mine.pk)}"' in section
     assert url("delete_comment", cast, post_id=post.pk, comment_id=theirs.pk) not in section
-    client.post(url("edit_comment", cast, post_id=post.pk, comment_id=mine.pk), {"body": "Version finale"}, **HTMX)
+    client.post(
+        url("edit_comment", cast, post_id=post.pk, comment_id=mine.pk), {"body": "Version finale"}, **HTMX
+    )
     assert Comment.objects.get(pk=mine.pk).body == "Version finale"
     response = client.post(url("delete_comment", cast, post_id=post.pk, comment_id=theirs.pk), **HTMX)
     assert response.status_code == 403 and Comment.objects.get(pk=theirs.pk).deleted_at is None
     client.logout()
     login(client, cast.coordinator)
-    html = client.post(url("delete_comment", cast, post_id=post.pk, comment_id=theirs.pk), **HTMX).content.decode()
+    html = client.post(
+        url("delete_comment", cast, post_id=post.pk, comment_id=theirs.pk), **HTMX
+    ).content.decode()
     assert "Commentaire retiré par la coordination" in html and "Hors sujet" not in html
     assert "Version finale" in html and "Modifié le" in html
 
@@ -228,7 +270,9 @@ def test_referent_reads_but_cannot_comment(client, cast):
 
 
 def test_a_post_of_another_cpts_is_not_found_here(client, cast):
-    theirs = actions.publish_post(cast.other, cast.other_coordinator, kind="information", title="Voisine", body="x")
+    theirs = actions.publish_post(
+        cast.other, cast.other_coordinator, kind="information", title="Voisine", body="x"
+    )
     login(client, cast.coordinator)
     assert client.get(url("post", cast, post_id=theirs.pk)).status_code == 404
     assert client.post(url("comment", cast, post_id=theirs.pk), {"body": "x"}).status_code == 404

@@ -22,18 +22,29 @@ AMBERIEU = "01004"  # in the other CPTS's territory
 
 
 def announce(cast, by=None, **fields):
-    data = {"kind": Post.Kind.ANNOUNCEMENT, "title": "Assemblée générale", "body": "Le 12 juin à Belley."} | fields
+    data = {
+        "kind": Post.Kind.ANNOUNCEMENT,
+        "title": "Assemblée générale",
+        "body": "Le 12 juin à Belley.",
+    } | fields
     return actions.publish_post(cast.cpts, by or cast.coordinator, **data)
 
 
 def event(cast, by=None, **fields):
-    data = {"kind": Post.Kind.EVENT, "title": "Soirée RCP", "body": "Cas cliniques anonymisés.",
-            "event_date": TODAY + dt.timedelta(days=10), "event_time": dt.time(20, 0),
-            "place": "Salle des fêtes", "commune_insee": BELLEY} | fields
+    data = {
+        "kind": Post.Kind.EVENT,
+        "title": "Soirée RCP",
+        "body": "Cas cliniques anonymisés.",
+        "event_date": TODAY + dt.timedelta(days=10),
+        "event_time": dt.time(20, 0),
+        "place": "Salle des fêtes",
+        "commune_insee": BELLEY,
+    } | fields
     return actions.publish_post(cast.cpts, by or cast.coordinator, **data)
 
 
 # --- Who reads ---------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("role", ["coordinator", "bureau", "member", "partner", "referent"])
 def test_every_active_member_reads_the_feed_whatever_their_role(cast, role):
@@ -61,8 +72,9 @@ def test_anonymous_reads_nothing(cast):
 
 
 def test_a_post_of_another_cpts_is_not_found_through_this_one(cast):
-    theirs = actions.publish_post(cast.other, cast.other_coordinator, kind=Post.Kind.INFORMATION, title="Chez nous",
-                                  body="Texte")
+    theirs = actions.publish_post(
+        cast.other, cast.other_coordinator, kind=Post.Kind.INFORMATION, title="Chez nous", body="Texte"
+    )
     with pytest.raises(Http404):
         access.post_to_read(cast.coordinator, cast.cpts, theirs.pk)
     assert list(access.visible_posts(cast.coordinator, cast.cpts)) == []
@@ -80,6 +92,7 @@ def test_a_deactivated_membership_loses_the_feed(cast):
 
 
 # --- Who publishes, comments, moderates ---------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("role", ["coordinator", "bureau"])
 def test_coordination_and_bureau_publish(cast, role):
@@ -193,8 +206,9 @@ def test_comment_authors_edit_and_delete_their_own_and_coordinators_moderate(cas
     assert theirs.deleted_by == cast.coordinator and theirs.moderated
     assert theirs.body == "Moi aussi."  # soft delete: the trace stays
     assert list(CommentRevision.objects.values_list("body", flat=True)) == ["Je viendrai."]
-    assert AuditEntry.objects.filter(action="decision", object_type="news.comment",
-                                     object_id=str(theirs.pk)).exists()
+    assert AuditEntry.objects.filter(
+        action="decision", object_type="news.comment", object_id=str(theirs.pk)
+    ).exists()
     with pytest.raises(ActionError, match="déjà supprimé"):
         actions.delete_comment(theirs, cast.coordinator)
 
@@ -214,6 +228,7 @@ def test_a_deleted_post_is_gone_and_cannot_be_commented(cast):
 
 
 # --- Ordering, filter, upcoming events ---------------------------------------------------------------------
+
 
 def test_pinned_first_then_newest(cast):
     old = announce(cast, title="Ancienne")
@@ -256,21 +271,25 @@ def test_upcoming_events_are_future_events_soonest_first(cast):
 
 # --- Validation: French messages, nothing written -----------------------------------------------------------
 
-@pytest.mark.parametrize(("fields", "message"), [
-    ({"title": "  "}, "Titre : ce champ est obligatoire."),
-    ({"body": ""}, "Texte : ce champ est obligatoire."),
-    ({"title": "x" * 201}, "Titre : 200 caractères au plus."),
-    ({"body": "x" * 10001}, "Texte : 10000 caractères au plus."),
-    ({"kind": "publicite"}, "Type d'actualité inconnu"),
-    ({"event_date": None}, "Date de l'événement : ce champ est obligatoire."),
-    ({"event_time": None}, "Heure de l'événement : ce champ est obligatoire."),
-    ({"place": ""}, "Lieu : ce champ est obligatoire."),
-    ({"event_date": TODAY - dt.timedelta(days=1)}, "La date de l'événement est passée."),
-    ({"event_date": TODAY.replace(year=TODAY.year + 4)}, "trop lointaine"),
-    ({"commune_insee": AMBERIEU}, "Commune inconnue dans le territoire"),
-    ({"body": "Mme X, NIR 2 84 12 76 451 089 93, à revoir"}, "numéro de sécurité sociale"),
-    ({"title": "Patient 184127645108946"}, "numéro de sécurité sociale"),
-])
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"title": "  "}, "Titre : ce champ est obligatoire."),
+        ({"body": ""}, "Texte : ce champ est obligatoire."),
+        ({"title": "x" * 201}, "Titre : 200 caractères au plus."),
+        ({"body": "x" * 10001}, "Texte : 10000 caractères au plus."),
+        ({"kind": "publicite"}, "Type d'actualité inconnu"),
+        ({"event_date": None}, "Date de l'événement : ce champ est obligatoire."),
+        ({"event_time": None}, "Heure de l'événement : ce champ est obligatoire."),
+        ({"place": ""}, "Lieu : ce champ est obligatoire."),
+        ({"event_date": TODAY - dt.timedelta(days=1)}, "La date de l'événement est passée."),
+        ({"event_date": TODAY.replace(year=TODAY.year + 4)}, "trop lointaine"),
+        ({"commune_insee": AMBERIEU}, "Commune inconnue dans le territoire"),
+        ({"body": "Mme X, NIR 2 84 12 76 451 089 93, à revoir"}, "numéro de sécurité sociale"),
+        ({"title": "Patient 184127645108946"}, "numéro de sécurité sociale"),
+    ],
+)
 def test_bad_input_gets_a_french_message_and_writes_nothing(cast, fields, message):
     with pytest.raises(ActionError, match=message):
         event(cast, **fields)
@@ -300,18 +319,35 @@ def test_a_comment_is_checked_too(cast):
 
 # --- Edit history -------------------------------------------------------------------------------------------
 
+
 def test_an_edit_keeps_the_previous_version_and_marks_the_post(cast):
     post = event(cast, by=cast.bureau)
     assert post.edited_at is None
-    actions.edit_post(post, cast.bureau, kind=Post.Kind.EVENT, title="Soirée RCP (salle changée)",
-                      body=post.body, event_date=post.event_date, event_time=dt.time(20, 30), place="Mairie",
-                      commune_insee=BELLEY)
+    actions.edit_post(
+        post,
+        cast.bureau,
+        kind=Post.Kind.EVENT,
+        title="Soirée RCP (salle changée)",
+        body=post.body,
+        event_date=post.event_date,
+        event_time=dt.time(20, 30),
+        place="Mairie",
+        commune_insee=BELLEY,
+    )
     post.refresh_from_db()
-    assert post.title == "Soirée RCP (salle changée)" and post.place == "Mairie" and post.edited_at is not None
+    assert (
+        post.title == "Soirée RCP (salle changée)" and post.place == "Mairie" and post.edited_at is not None
+    )
     (revision,) = post.revisions.all()
     assert (revision.title, revision.place, revision.event_time, revision.edited_by) == (
-        "Soirée RCP", "Salle des fêtes", dt.time(20, 0), cast.bureau)
-    actions.edit_post(post, cast.bureau, kind=Post.Kind.INFORMATION, title="Soirée reportée", body="À suivre.")
+        "Soirée RCP",
+        "Salle des fêtes",
+        dt.time(20, 0),
+        cast.bureau,
+    )
+    actions.edit_post(
+        post, cast.bureau, kind=Post.Kind.INFORMATION, title="Soirée reportée", body="À suivre."
+    )
     post.refresh_from_db()
     assert post.event_date is None and post.revisions.count() == 2
     assert [r.title for r in post.revisions.all()] == ["Soirée RCP (salle changée)", "Soirée RCP"]
@@ -329,11 +365,27 @@ def test_a_past_event_can_be_corrected_without_moving_its_date(cast):
     past = TODAY - dt.timedelta(days=2)
     Post.objects.filter(pk=post.pk).update(event_date=past)
     post.refresh_from_db()
-    actions.edit_post(post, cast.coordinator, kind=post.kind, title="Soirée RCP : compte rendu", body=post.body,
-                      event_date=past, event_time=post.event_time, place=post.place)
+    actions.edit_post(
+        post,
+        cast.coordinator,
+        kind=post.kind,
+        title="Soirée RCP : compte rendu",
+        body=post.body,
+        event_date=past,
+        event_time=post.event_time,
+        place=post.place,
+    )
     with pytest.raises(ActionError, match="passée"):
-        actions.edit_post(post, cast.coordinator, kind=post.kind, title=post.title, body=post.body,
-                          event_date=past - dt.timedelta(days=1), event_time=post.event_time, place=post.place)
+        actions.edit_post(
+            post,
+            cast.coordinator,
+            kind=post.kind,
+            title=post.title,
+            body=post.body,
+            event_date=past - dt.timedelta(days=1),
+            event_time=post.event_time,
+            place=post.place,
+        )
 
 
 def test_changes_are_audited_by_the_signals_field_names_only(cast):

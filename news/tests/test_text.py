@@ -4,7 +4,9 @@ from news.text import excerpt, render
 
 
 def test_html_and_script_are_escaped():
-    html = render('<script>alert("x")</script><b onmouseover="steal()">gras</b> & <img src=x onerror=alert(1)>')
+    html = render(
+        '<script>alert("x")</script><b onmouseover="steal()">gras</b> & <img src=x onerror=alert(1)>'
+    )
     assert "<script" not in html and "<b" not in html and "<img" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html and "&amp;" in html
@@ -18,9 +20,13 @@ def test_line_breaks_and_paragraphs():
 
 def test_web_addresses_become_safe_links():
     html = render("Inscription : https://exemple.fr/rcp?x=1&y=2. Voir aussi www.ameli.fr, merci.")
-    assert '<a href="https://exemple.fr/rcp?x=1&amp;y=2" rel="nofollow noopener noreferrer">' \
-           'https://exemple.fr/rcp?x=1&amp;y=2</a>.' in html
-    assert '<a href="https://www.ameli.fr" rel="nofollow noopener noreferrer">www.ameli.fr</a>, merci.' in html
+    assert (
+        '<a href="https://exemple.fr/rcp?x=1&amp;y=2" rel="nofollow noopener noreferrer">'
+        "https://exemple.fr/rcp?x=1&amp;y=2</a>." in html
+    )
+    assert (
+        '<a href="https://www.ameli.fr" rel="nofollow noopener noreferrer">www.ameli.fr</a>, merci.' in html
+    )
 
 
 def test_a_parenthesis_belonging_to_the_address_is_kept():
@@ -32,7 +38,7 @@ def test_no_other_scheme_is_linked_and_quotes_cannot_break_out():
     html = render('javascript:alert(1) data:text/html,<b>x</b> https://a.fr/"onmouseover="alert(1)')
     assert html.count("<a ") == 1
     assert 'href="https://a.fr/"' in html  # the address stops at the quote
-    assert '&quot;onmouseover=&quot;alert(1)' in html
+    assert "&quot;onmouseover=&quot;alert(1)" in html
     assert "javascript:alert(1)" in html and 'href="javascript' not in html
 
 

@@ -54,14 +54,24 @@ def circle(cast) -> Circle:
     colleague = professional(cast, "colleague@notif.test", "Cléo", "Collègue")
     removed = professional(cast, "removed@notif.test", "Rémi", "Retiré")
     invitee = professional(cast, "invitee@notif.test", "Inès", "Invitée")
-    patient = coordination.create_patient(cast.cpts, cast.member, family_name=PATIENT_FAMILY_NAME,
-                                          given_names=PATIENT_GIVEN_NAME, birth_date=dt.date(1941, 5, 17))
+    patient = coordination.create_patient(
+        cast.cpts,
+        cast.member,
+        family_name=PATIENT_FAMILY_NAME,
+        given_names=PATIENT_GIVEN_NAME,
+        birth_date=dt.date(1941, 5, 17),
+    )
     group = coordination.open_care_circle(cast.cpts, cast.member, patient)
     for user in (cast.bureau, cast.partner, colleague, removed):
         join(group, cast.member, user)
     coordination.remove_member(group, cast.member, removed)
-    coordination.record_consent(group, cast.member, collected_on=timezone.localdate(),
-                                method=Consent.Method.SIGNED_PAPER, scope="Partage dans le cercle")
+    coordination.record_consent(
+        group,
+        cast.member,
+        collected_on=timezone.localdate(),
+        method=Consent.Method.SIGNED_PAPER,
+        scope="Partage dans le cercle",
+    )
     return Circle(cast, group, colleague, removed, invitee)
 
 

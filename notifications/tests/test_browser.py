@@ -23,22 +23,28 @@ from tests.cast import totp_code
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-
-
 def test_badge_rises_live_and_htmx_marks_read(browser, communes_loaded, cast):  # noqa: F811
-    patient = actions.create_patient(cast.cpts, cast.member, family_name="BADGE", given_names="Lou",
-                                     birth_date=dt.date(1950, 2, 3))
+    patient = actions.create_patient(
+        cast.cpts, cast.member, family_name="BADGE", given_names="Lou", birth_date=dt.date(1950, 2, 3)
+    )
     circle = actions.open_care_circle(cast.cpts, cast.member, patient)
     actions.invite(circle, cast.member, cast.bureau)
     actions.answer_invitation(circle, cast.bureau, accept=True)
-    actions.record_consent(circle, cast.member, collected_on=timezone.localdate(), method=Consent.Method.ON_SCREEN,
-                           scope="Coordination")
+    actions.record_consent(
+        circle,
+        cast.member,
+        collected_on=timezone.localdate(),
+        method=Consent.Method.ON_SCREEN,
+        scope="Coordination",
+    )
     Notification.objects.update(read_at=timezone.now())  # the bureau's invitation (committed, so delivered)
     codes = {u.pk: totp_code(u) for u in (cast.member, cast.bureau)}
 
     with app_servers(1, None) as (address,):
         base = f"http://{address}"
-        contexts = [browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844}) for _ in range(2)]
+        contexts = [
+            browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844}) for _ in range(2)
+        ]
         try:
             a, b = (context.new_page() for context in contexts)
             for page in (a, b):
@@ -58,8 +64,9 @@ def test_badge_rises_live_and_htmx_marks_read(browser, communes_loaded, cast):  
             a.get_by_role("button", name="Publier").click()
             a.wait_for_load_state()
 
-            b.wait_for_function("() => document.getElementById('unread-badge').textContent.trim() === '1'",
-                                timeout=5_000)
+            b.wait_for_function(
+                "() => document.getElementById('unread-badge').textContent.trim() === '1'", timeout=5_000
+            )
             assert badge.is_visible() and b.evaluate("() => window.__notReloaded === true")
 
             b.reload()

@@ -29,8 +29,13 @@ def test_two_senders_at_once_send_each_email_once(communes_loaded, cast, setting
     for user in users:
         Membership.objects.create(cpts=cast.cpts, user=user, role=Role.MEMBER)  # in the news audience
         set_prefs(user, news="immediate")
-    subject = Subject(cpts_id=cast.cpts.pk, kind=Kind.NEWS_POST, topic=f"news.{cast.cpts.pk}", url="/",
-                      texts=lambda n: ("Nouvelle actualité", "Nouvelle actualité publiée par votre CPTS"))
+    subject = Subject(
+        cpts_id=cast.cpts.pk,
+        kind=Kind.NEWS_POST,
+        topic=f"news.{cast.cpts.pk}",
+        url="/",
+        texts=lambda n: ("Nouvelle actualité", "Nouvelle actualité publiée par votre CPTS"),
+    )
     notify(subject, [u.pk for u in users], now=NOON)
     assert Notification.objects.filter(email_state=EmailState.IMMEDIATE).count() == 8
 

@@ -43,18 +43,20 @@ def mails_to(user):
 
 
 def html_of(message) -> str:
-    (content, mimetype), = message.alternatives
+    ((content, mimetype),) = message.alternatives
     assert mimetype == "text/html"
     return content
 
 
 # --- Defaults and the immediate e-mail -----------------------------------------------------------------------
 
+
 def test_defaults_are_documented_ones():
     prefs = NotificationPreference()
-    assert [prefs.delivery(c) for c in ("messages", "mentions", "invitations", "groups", "documents", "agenda",
-                                          "news")] == ["digest", "immediate", "immediate", "immediate", "digest",
-                                                       "immediate", "off"]
+    assert [
+        prefs.delivery(c)
+        for c in ("messages", "mentions", "invitations", "groups", "documents", "agenda", "news")
+    ] == ["digest", "immediate", "immediate", "immediate", "digest", "immediate", "off"]
     assert (prefs.quiet_start, prefs.quiet_end, prefs.digest_hour) == (dt.time(21), dt.time(7), 7)
 
 
@@ -103,8 +105,15 @@ def test_off_keeps_the_notification_in_the_application_only(circle, django_captu
 def test_mentions_are_emailed_at_once_by_default(circle, django_capture_on_commit_callbacks):
     cast = circle.cast
     message = coordination.post_message(circle.group, cast.member, "Pour @Basile", subject="Point")
-    deliver(circle, cast.member, NOON, kind="message.mentioned", obj=message, capture=django_capture_on_commit_callbacks,
-            user_ids=[cast.bureau.pk])
+    deliver(
+        circle,
+        cast.member,
+        NOON,
+        kind="message.mentioned",
+        obj=message,
+        capture=django_capture_on_commit_callbacks,
+        user_ids=[cast.bureau.pk],
+    )
     (sent,) = mail.outbox
     assert sent.to == [cast.bureau.email]
     assert sent.subject == "[OpenCPTS] Vous avez été mentionné·e dans une concertation autour d'un patient"
@@ -113,9 +122,20 @@ def test_mentions_are_emailed_at_once_by_default(circle, django_capture_on_commi
 
 # --- Quiet hours ----------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("hour", "minute", "quiet"), [
-    (21, 59, False), (22, 0, True), (23, 30, True), (0, 0, True), (3, 15, True), (6, 59, True), (7, 0, False),
-    (12, 0, False)])
+
+@pytest.mark.parametrize(
+    ("hour", "minute", "quiet"),
+    [
+        (21, 59, False),
+        (22, 0, True),
+        (23, 30, True),
+        (0, 0, True),
+        (3, 15, True),
+        (6, 59, True),
+        (7, 0, False),
+        (12, 0, False),
+    ],
+)
 def test_quiet_hours_crossing_midnight(hour, minute, quiet):
     prefs = NotificationPreference(quiet_start=dt.time(22), quiet_end=dt.time(7))
     assert schedule.in_quiet_hours(prefs, paris(2026, 3, 2, hour, minute)) is quiet
@@ -173,6 +193,7 @@ def test_a_member_removed_before_the_deferred_email_gets_none(circle, django_cap
 
 # --- Daily digest ---------------------------------------------------------------------------------------------
 
+
 def test_daily_digest(circle, django_capture_on_commit_callbacks):
     cast = circle.cast
     for user in (cast.bureau, cast.partner, circle.colleague):
@@ -183,7 +204,9 @@ def test_daily_digest(circle, django_capture_on_commit_callbacks):
         emit("document.added", circle.group, cast.member, None)
     # The document's event was delivered at the real time: put it on the same day for the test.
     Notification.objects.filter(kind=Kind.DOCUMENT).update(email_after=paris(2026, 3, 3, 7))
-    actions.mark_read(Notification.objects.get(user=circle.colleague, kind=Kind.MESSAGE), now=paris(2026, 3, 2, 12))
+    actions.mark_read(
+        Notification.objects.get(user=circle.colleague, kind=Kind.MESSAGE), now=paris(2026, 3, 2, 12)
+    )
     assert not mail.outbox
 
     assert mailer.send_due(paris(2026, 3, 3, 6, 59)).emails == 0
@@ -216,7 +239,10 @@ def test_changing_preferences_moves_the_waiting_emails(circle, django_capture_on
     deliver(circle, cast.member, NOON, capture=django_capture_on_commit_callbacks)  # default: digest
     n = Notification.objects.get(user=cast.bureau)
     assert n.email_state == EmailState.DIGEST
-    form = {c: "immediate" for c in ("messages", "mentions", "invitations", "groups", "documents", "agenda", "news")}
+    form = {
+        c: "immediate"
+        for c in ("messages", "mentions", "invitations", "groups", "documents", "agenda", "news")
+    }
     actions.save_preferences(cast.bureau, quiet_start=None, quiet_end=None, digest_hour=7, now=NOON, **form)
     n.refresh_from_db()
     assert (n.email_state, n.email_after) == (EmailState.IMMEDIATE, NOON)
@@ -227,7 +253,10 @@ def test_changing_preferences_moves_the_waiting_emails(circle, django_capture_on
 
 # --- Failures and retries -------------------------------------------------------------------------------------
 
-def test_a_refused_relay_never_fails_the_action_and_is_retried(circle, settings, django_capture_on_commit_callbacks):
+
+def test_a_refused_relay_never_fails_the_action_and_is_retried(
+    circle, settings, django_capture_on_commit_callbacks
+):
     cast = circle.cast
     set_prefs(cast.bureau, messages="immediate")
     settings.EMAIL_BACKEND = "notifications.tests.mail_backends.RefusingBackend"
@@ -267,13 +296,21 @@ def test_sending_gives_up_after_max_attempts(circle, settings, django_capture_on
 
 # --- No clinical content anywhere -----------------------------------------------------------------------------
 
-def test_no_patient_name_message_text_or_document_name_in_titles_and_emails(circle, django_capture_on_commit_callbacks):
+
+def test_no_patient_name_message_text_or_document_name_in_titles_and_emails(
+    circle, django_capture_on_commit_callbacks
+):
     cast = circle.cast
     secret_subject = f"Sortie de Mme {PATIENT_FAMILY_NAME}"
     secret_body = f"{PATIENT_GIVEN_NAME} {PATIENT_FAMILY_NAME} : INR à 4,2, arrêter la fluindione"
     for user in (cast.member, cast.bureau, cast.partner, circle.colleague, circle.invitee):
-        set_prefs(user, **{c: "immediate" for c in ("messages", "mentions", "invitations", "groups", "documents",
-                                                      "agenda")})
+        set_prefs(
+            user,
+            **{
+                c: "immediate"
+                for c in ("messages", "mentions", "invitations", "groups", "documents", "agenda")
+            },
+        )
     set_prefs(circle.colleague, messages="digest")  # and a daily digest
     with django_capture_on_commit_callbacks(execute=True):
         subject = coordination.post_message(circle.group, cast.member, secret_body, subject=secret_subject)
@@ -289,11 +326,25 @@ def test_no_patient_name_message_text_or_document_name_in_titles_and_emails(circ
     assert mailer.send_due(paris(2030, 1, 1, 12)).emails == 1  # the colleague's digest
 
     kinds = set(Notification.objects.values_list("kind", flat=True))
-    assert kinds >= {Kind.MESSAGE, Kind.MENTION, Kind.INVITATION, Kind.DOCUMENT, Kind.EVENT_CREATED,
-                     Kind.CONSENT_WITHDRAWN, Kind.GROUP_CLOSED}
+    assert kinds >= {
+        Kind.MESSAGE,
+        Kind.MENTION,
+        Kind.INVITATION,
+        Kind.DOCUMENT,
+        Kind.EVENT_CREATED,
+        Kind.CONSENT_WITHDRAWN,
+        Kind.GROUP_CLOSED,
+    }
     assert len(mail.outbox) >= 5
-    forbidden = [PATIENT_FAMILY_NAME, PATIENT_GIVEN_NAME, "INR", "fluindione", "Sortie de Mme", circle.group.title,
-                 "Prise en charge"]
+    forbidden = [
+        PATIENT_FAMILY_NAME,
+        PATIENT_GIVEN_NAME,
+        "INR",
+        "fluindione",
+        "Sortie de Mme",
+        circle.group.title,
+        "Prise en charge",
+    ]
     texts = [t for n in Notification.objects.all() for t in (n.title, n.email_text, n.url)]
     texts += [part for m in mail.outbox for part in (m.subject, m.body, html_of(m), str(m.extra_headers))]
     for text in texts:
@@ -302,6 +353,7 @@ def test_no_patient_name_message_text_or_document_name_in_titles_and_emails(circ
 
 
 # --- The command and concurrent senders -----------------------------------------------------------------------
+
 
 def test_send_notifications_command_is_idempotent(circle, django_capture_on_commit_callbacks):
     cast = circle.cast
@@ -322,7 +374,9 @@ def test_send_notifications_refuses_a_bad_date():
         call_command("send_notifications", now="demain", stdout=io.StringIO())
 
 
-def test_a_claimed_row_is_not_taken_twice_until_its_claim_is_stale(circle, django_capture_on_commit_callbacks):
+def test_a_claimed_row_is_not_taken_twice_until_its_claim_is_stale(
+    circle, django_capture_on_commit_callbacks
+):
     set_prefs(circle.cast.bureau, messages="immediate", quiet_start=dt.time(22), quiet_end=dt.time(7))
     deliver(circle, circle.cast.member, paris(2026, 3, 2, 23), capture=django_capture_on_commit_callbacks)
     now = paris(2026, 3, 3, 8)
@@ -337,7 +391,9 @@ def test_a_claimed_row_is_not_taken_twice_until_its_claim_is_stale(circle, djang
     assert len(mails_to(circle.cast.bureau)) == 1
 
 
-def test_mssante_relay_mode_writes_to_mssante_mailboxes_only(circle, settings, django_capture_on_commit_callbacks):
+def test_mssante_relay_mode_writes_to_mssante_mailboxes_only(
+    circle, settings, django_capture_on_commit_callbacks
+):
     """With a relay of the MSSanté trust space, e-mails go to the directory's MSSanté address; a user
     without one gets no e-mail (the relay would refuse an ordinary address), the application still tells them."""
     cast = circle.cast

@@ -13,8 +13,13 @@ pytestmark = pytest.mark.django_db
 
 
 def publish(cast, title="Soirée RCP", by=None):
-    return news.publish_post(cast.cpts, by or cast.coordinator, kind=Post.Kind.ANNOUNCEMENT, title=title,
-                             body="Ordre du jour en pièce jointe.")
+    return news.publish_post(
+        cast.cpts,
+        by or cast.coordinator,
+        kind=Post.Kind.ANNOUNCEMENT,
+        title=title,
+        body="Ordre du jour en pièce jointe.",
+    )
 
 
 def recipients(kind) -> set[int]:
@@ -47,7 +52,9 @@ def test_a_comment_tells_the_post_author_only(cast, django_capture_on_commit_cal
     with django_capture_on_commit_callbacks(execute=True):
         comment = news.add_comment(post, cast.member, "Je serai là.")
         news.add_comment(post, cast.coordinator, "Merci !")  # on their own post: nobody
-    assert set(Notification.objects.values_list("user_id", "kind")) == {(cast.coordinator.pk, Kind.NEWS_COMMENT)}
+    assert set(Notification.objects.values_list("user_id", "kind")) == {
+        (cast.coordinator.pk, Kind.NEWS_COMMENT)
+    }
     n = Notification.objects.get()
     assert n.title == "Nouveau commentaire sur votre actualité « Soirée RCP »"
     assert n.url.endswith(f"/actualites/{post.pk}/#commentaire-{comment.pk}")

@@ -21,17 +21,27 @@ pytestmark = pytest.mark.django_db
 
 def message_notification(circle, user, at=None) -> Notification:
     """A real notification of a message in the circle, for ``user``."""
-    subject = Subject(cpts_id=circle.cast.cpts.pk, kind=Kind.MESSAGE, topic=f"grp.{circle.group.pk}",
-                      url=reverse("coordination:group", args=[circle.cast.cpts.slug, circle.group.pk]) + "#messages",
-                      texts=lambda n: group_texts(Kind.MESSAGE, circle.group, n), group_id=circle.group.pk)
+    subject = Subject(
+        cpts_id=circle.cast.cpts.pk,
+        kind=Kind.MESSAGE,
+        topic=f"grp.{circle.group.pk}",
+        url=reverse("coordination:group", args=[circle.cast.cpts.slug, circle.group.pk]) + "#messages",
+        texts=lambda n: group_texts(Kind.MESSAGE, circle.group, n),
+        group_id=circle.group.pk,
+    )
     (n,) = notify(subject, [user.pk], now=at)
     return n
 
 
 def news_notifications(cast, user, count):
     for i in range(count):
-        subject = Subject(cpts_id=cast.cpts.pk, kind=Kind.NEWS_POST, topic=f"post-test.{i}", url="/",
-                          texts=lambda n, i=i: (f"Actualité n° {i}", "Nouvelle actualité publiée par votre CPTS"))
+        subject = Subject(
+            cpts_id=cast.cpts.pk,
+            kind=Kind.NEWS_POST,
+            topic=f"post-test.{i}",
+            url="/",
+            texts=lambda n, i=i: (f"Actualité n° {i}", "Nouvelle actualité publiée par votre CPTS"),
+        )
         notify(subject, [user.pk], now=timezone.now() - dt.timedelta(minutes=count - i))
 
 
@@ -154,9 +164,19 @@ def test_preferences_page_shows_the_defaults(cast, client):
     assert not NotificationPreference.objects.exists()  # nothing stored until the user saves
 
 
-FORM = {"messages": "immediate", "mentions": "immediate", "invitations": "immediate", "groups": "digest",
-        "documents": "off", "agenda": "digest", "news": "off", "proposals": "immediate", "quiet_start": "22:30",
-        "quiet_end": "06:00", "digest_hour": "18"}
+FORM = {
+    "messages": "immediate",
+    "mentions": "immediate",
+    "invitations": "immediate",
+    "groups": "digest",
+    "documents": "off",
+    "agenda": "digest",
+    "news": "off",
+    "proposals": "immediate",
+    "quiet_start": "22:30",
+    "quiet_end": "06:00",
+    "digest_hour": "18",
+}
 
 
 def test_preferences_are_saved(cast, client):
@@ -164,20 +184,29 @@ def test_preferences_are_saved(cast, client):
     response = client.post(reverse("notifications:preferences"), FORM, follow=True)
     assert "Préférences de notification enregistrées." in response.content.decode()
     prefs = NotificationPreference.objects.get(user=cast.member)
-    assert (prefs.messages, prefs.groups, prefs.documents, prefs.quiet_start, prefs.quiet_end, prefs.digest_hour) == (
-        "immediate", "digest", "off", dt.time(22, 30), dt.time(6), 18)
+    assert (
+        prefs.messages,
+        prefs.groups,
+        prefs.documents,
+        prefs.quiet_start,
+        prefs.quiet_end,
+        prefs.digest_hour,
+    ) == ("immediate", "digest", "off", dt.time(22, 30), dt.time(6), 18)
     response = client.post(reverse("notifications:preferences"), FORM | {"quiet_start": "", "quiet_end": ""})
     assert response.status_code == 302
     assert NotificationPreference.objects.get(user=cast.member).quiet_start is None
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"quiet_end": ""}, "Heures calmes : indiquez le début et la fin, ou aucune des deux."),
-    ({"quiet_start": "06:00"}, "Heures calmes : le début et la fin doivent être différents."),
-    ({"quiet_start": "25:00"}, "Heure invalide (HH:MM)."),
-    ({"messages": "sometimes"}, "Choisissez « immédiatement », « résumé quotidien » ou « désactivé »."),
-    ({"digest_hour": "24"}, "Choisissez une heure entre 0 et 23."),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"quiet_end": ""}, "Heures calmes : indiquez le début et la fin, ou aucune des deux."),
+        ({"quiet_start": "06:00"}, "Heures calmes : le début et la fin doivent être différents."),
+        ({"quiet_start": "25:00"}, "Heure invalide (HH:MM)."),
+        ({"messages": "sometimes"}, "Choisissez « immédiatement », « résumé quotidien » ou « désactivé »."),
+        ({"digest_hour": "24"}, "Choisissez une heure entre 0 et 23."),
+    ],
+)
 def test_bad_preferences_are_refused_in_french_and_change_nothing(cast, client, change, message):
     login(client, cast.member)
     response = client.post(reverse("notifications:preferences"), FORM | change)

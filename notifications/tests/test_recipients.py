@@ -33,8 +33,15 @@ def outsiders(circle):
     another CPTS's coordinator, an account without CPTS, the removed member, a professional not invited,
     the instance administrator."""
     cast = circle.cast
-    return ids(cast.coordinator, cast.referent, cast.other_coordinator, cast.outsider, circle.removed, circle.invitee,
-               cast.admin)
+    return ids(
+        cast.coordinator,
+        cast.referent,
+        cast.other_coordinator,
+        cast.outsider,
+        circle.removed,
+        circle.invitee,
+        cast.admin,
+    )
 
 
 def test_nothing_before_the_commit_and_nothing_on_rollback(circle, django_capture_on_commit_callbacks):
@@ -56,9 +63,16 @@ def test_new_subject_notifies_the_audience_but_not_its_author(circle, django_cap
     assert not recipients() & outsiders(circle)
     n = Notification.objects.get(user=cast.bureau)
     assert (n.category, n.priority, n.group_id, n.cpts_id, n.count) == (
-        Category.MESSAGES, Priority.NORMAL, circle.group.pk, cast.cpts.pk, 1)
+        Category.MESSAGES,
+        Priority.NORMAL,
+        circle.group.pk,
+        cast.cpts.pk,
+        1,
+    )
     assert n.url == f"/c/{cast.cpts.slug}/groupes/{circle.group.pk}/#message-{message.pk}"
-    assert n.title == f"Nouveau message dans la concertation autour d'un patient (cercle n° {circle.group.pk})"
+    assert (
+        n.title == f"Nouveau message dans la concertation autour d'un patient (cercle n° {circle.group.pk})"
+    )
     assert n.read_at is None
 
 
@@ -98,12 +112,26 @@ def test_a_mention_notifies_the_mentioned_members_only(circle, django_capture_on
     message = coordination.post_message(circle.group, cast.member, "Pour @Basile", subject="Point")
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         # The outsider, the removed member and the author themselves are filtered out whatever the event says.
-        emit("message.mentioned", circle.group, cast.member, message,
-             user_ids=[cast.bureau.pk, cast.outsider.pk, circle.removed.pk, cast.member.pk, cast.other_coordinator.pk])
+        emit(
+            "message.mentioned",
+            circle.group,
+            cast.member,
+            message,
+            user_ids=[
+                cast.bureau.pk,
+                cast.outsider.pk,
+                circle.removed.pk,
+                cast.member.pk,
+                cast.other_coordinator.pk,
+            ],
+        )
     assert recipients(Kind.MENTION) == ids(cast.bureau)
     n = Notification.objects.get(kind=Kind.MENTION)
     assert (n.priority, n.category) == (Priority.HIGH, Category.MENTIONS)
-    assert n.title == f"Vous avez été mentionné·e dans la concertation autour d'un patient (cercle n° {circle.group.pk})"
+    assert (
+        n.title
+        == f"Vous avez été mentionné·e dans la concertation autour d'un patient (cercle n° {circle.group.pk})"
+    )
 
 
 def test_an_invitation_notifies_the_invitee_without_the_patient(circle, django_capture_on_commit_callbacks):
@@ -113,7 +141,9 @@ def test_an_invitation_notifies_the_invitee_without_the_patient(circle, django_c
     assert recipients() == ids(circle.invitee)
     n = Notification.objects.get()
     assert (n.kind, n.priority) == (Kind.INVITATION, Priority.HIGH)
-    assert n.title == f"Invitation à rejoindre la concertation autour d'un patient (cercle n° {circle.group.pk})"
+    assert (
+        n.title == f"Invitation à rejoindre la concertation autour d'un patient (cercle n° {circle.group.pk})"
+    )
     assert n.url == f"/c/{cast.cpts.slug}/groupes/"  # the pending invitations are there
     assert "DUPONTEL" not in n.title and "Jeanne" not in n.title
 
@@ -121,8 +151,16 @@ def test_an_invitation_notifies_the_invitee_without_the_patient(circle, django_c
 def test_an_invitation_declined_before_delivery_notifies_nobody(circle):
     member = coordination.invite(circle.group, circle.cast.member, circle.invitee)
     coordination.answer_invitation(circle.group, circle.invitee, accept=False)
-    handle_group_event(GroupEvent("member.invited", circle.cast.cpts.pk, circle.group.pk, circle.cast.member.pk,
-                                  member.pk, {"user_id": circle.invitee.pk}))
+    handle_group_event(
+        GroupEvent(
+            "member.invited",
+            circle.cast.cpts.pk,
+            circle.group.pk,
+            circle.cast.member.pk,
+            member.pk,
+            {"user_id": circle.invitee.pk},
+        )
+    )
     assert not Notification.objects.exists()
 
 
@@ -133,7 +171,9 @@ def test_membership_changes_notify_nobody(circle, django_capture_on_commit_callb
     assert not Notification.objects.exists()
 
 
-def test_consent_withdrawal_tells_the_audience_the_circle_is_read_only(circle, django_capture_on_commit_callbacks):
+def test_consent_withdrawal_tells_the_audience_the_circle_is_read_only(
+    circle, django_capture_on_commit_callbacks
+):
     cast = circle.cast
     consent = circle.group.consents.get()
     with django_capture_on_commit_callbacks(execute=True):
@@ -148,11 +188,16 @@ def test_consent_withdrawal_tells_the_audience_the_circle_is_read_only(circle, d
 def test_closure_and_reopening_tell_the_audience(circle, django_capture_on_commit_callbacks):
     cast = circle.cast
     with django_capture_on_commit_callbacks(execute=True):
-        coordination.close_group(circle.group, cast.coordinator)  # a coordinator manages without being a member
+        coordination.close_group(
+            circle.group, cast.coordinator
+        )  # a coordinator manages without being a member
     everyone = ids(cast.member, cast.bureau, cast.partner, circle.colleague)
     assert recipients(Kind.GROUP_CLOSED) == everyone
-    assert Notification.objects.filter(kind=Kind.GROUP_CLOSED).first().title.startswith(
-        "Groupe clôturé, désormais en lecture seule : la concertation autour d'un patient")
+    assert (
+        Notification.objects.filter(kind=Kind.GROUP_CLOSED)
+        .first()
+        .title.startswith("Groupe clôturé, désormais en lecture seule : la concertation autour d'un patient")
+    )
     with django_capture_on_commit_callbacks(execute=True):
         coordination.reopen_group(Group.objects.get(pk=circle.group.pk), cast.member)
     assert recipients(Kind.GROUP_REOPENED) == everyone - ids(cast.member)
@@ -165,22 +210,31 @@ def test_a_document_notifies_the_audience_but_its_author(circle, django_capture_
         emit("document.added", circle.group, cast.bureau, None)
     assert recipients(Kind.DOCUMENT) == ids(cast.member, cast.partner, circle.colleague)
     n = Notification.objects.filter(kind=Kind.DOCUMENT).first()
-    assert n.title == f"Nouveau document dans la concertation autour d'un patient (cercle n° {circle.group.pk})"
+    assert (
+        n.title == f"Nouveau document dans la concertation autour d'un patient (cercle n° {circle.group.pk})"
+    )
     assert n.url.endswith("#documents")
 
 
 def test_agenda_events_go_to_their_participants_in_the_audience(circle, django_capture_on_commit_callbacks):
     cast = circle.cast
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        emit("event.created", circle.group, cast.member, None,
-             participant_ids=[cast.member.pk, cast.partner.pk, circle.removed.pk, cast.outsider.pk])
+        emit(
+            "event.created",
+            circle.group,
+            cast.member,
+            None,
+            participant_ids=[cast.member.pk, cast.partner.pk, circle.removed.pk, cast.outsider.pk],
+        )
     assert recipients(Kind.EVENT_CREATED) == ids(cast.partner)
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         emit("event.changed", circle.group, cast.member, None)  # no participants named: the whole audience
         emit("event.cancelled", circle.group, cast.member, None, participant_ids=[])
     assert recipients(Kind.EVENT_CHANGED) == ids(cast.bureau, cast.partner, circle.colleague)
     assert recipients(Kind.EVENT_CANCELLED) == ids(cast.bureau, cast.partner, circle.colleague)
-    assert Notification.objects.get(kind=Kind.EVENT_CREATED).title.startswith("Agenda : nouvel événement dans")
+    assert Notification.objects.get(kind=Kind.EVENT_CREATED).title.startswith(
+        "Agenda : nouvel événement dans"
+    )
 
 
 def test_a_member_removed_before_delivery_gets_nothing(circle):
@@ -189,7 +243,9 @@ def test_a_member_removed_before_delivery_gets_nothing(circle):
     cast = circle.cast
     message = coordination.post_message(circle.group, cast.member, "Bonjour", subject="Point")
     coordination.remove_member(circle.group, cast.member, cast.partner)
-    handle_group_event(GroupEvent("message.posted", cast.cpts.pk, circle.group.pk, cast.member.pk, message.pk))
+    handle_group_event(
+        GroupEvent("message.posted", cast.cpts.pk, circle.group.pk, cast.member.pk, message.pk)
+    )
     assert recipients() == ids(cast.bureau, circle.colleague)
 
 
@@ -241,22 +297,41 @@ def test_concurrent_deliveries_keep_one_unread_notification(circle):
     from notifications.texts import group_texts
 
     set_prefs(circle.cast.bureau)
-    subject = Subject(cpts_id=circle.cast.cpts.pk, kind=Kind.MESSAGE, topic=f"grp.{circle.group.pk}", url="/",
-                      texts=lambda n: group_texts(Kind.MESSAGE, circle.group, n), group_id=circle.group.pk)
+    subject = Subject(
+        cpts_id=circle.cast.cpts.pk,
+        kind=Kind.MESSAGE,
+        topic=f"grp.{circle.group.pk}",
+        url="/",
+        texts=lambda n: group_texts(Kind.MESSAGE, circle.group, n),
+        group_id=circle.group.pk,
+    )
     first = notify(subject, [circle.cast.bureau.pk])[0]
     # The second delivery did not see the first one (read before its insert): simulated by a direct insert.
     from notifications.delivery import _create_one, preferences_for
 
-    clone = Notification(cpts_id=first.cpts_id, user_id=first.user_id, kind=first.kind, category=first.category,
-                         topic=first.topic, title="x", email_text="x", url="/", created_at=first.created_at,
-                         updated_at=first.updated_at)
+    clone = Notification(
+        cpts_id=first.cpts_id,
+        user_id=first.user_id,
+        kind=first.kind,
+        category=first.category,
+        topic=first.topic,
+        title="x",
+        email_text="x",
+        url="/",
+        created_at=first.created_at,
+        updated_at=first.updated_at,
+    )
     with transaction.atomic():
-        result = _create_one(clone, subject, preferences_for([first.user_id])[first.user_id], first.created_at)
+        result = _create_one(
+            clone, subject, preferences_for([first.user_id])[first.user_id], first.created_at
+        )
     assert result.pk == first.pk and result.count == 2
     assert Notification.objects.filter(user=circle.cast.bureau).count() == 1
 
 
-def test_the_agenda_tells_the_events_participants_and_links_to_the_event(circle, django_capture_on_commit_callbacks):
+def test_the_agenda_tells_the_events_participants_and_links_to_the_event(
+    circle, django_capture_on_commit_callbacks
+):
     agenda_actions = pytest.importorskip("agenda.actions")
     from agenda.timing import When
 
@@ -264,8 +339,13 @@ def test_the_agenda_tells_the_events_participants_and_links_to_the_event(circle,
     start = timezone.now().replace(microsecond=0) + dt.timedelta(days=1)
     with django_capture_on_commit_callbacks(execute=True):
         event = agenda_actions.create_event(
-            circle.group, cast.member, kind="home_visit", title=f"Visite chez {circle.group.patient}",
-            when=When(start, start + dt.timedelta(hours=1)), participants=[cast.member, cast.partner])
+            circle.group,
+            cast.member,
+            kind="home_visit",
+            title=f"Visite chez {circle.group.patient}",
+            when=When(start, start + dt.timedelta(hours=1)),
+            participants=[cast.member, cast.partner],
+        )
     assert recipients(Kind.EVENT_CREATED) == ids(cast.partner)
     n = Notification.objects.get(kind=Kind.EVENT_CREATED)
     assert n.url == f"/c/{cast.cpts.slug}/groupes/{circle.group.pk}/agenda/{event.pk}/"

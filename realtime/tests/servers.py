@@ -45,17 +45,44 @@ def redis_available(url: str = REDIS_TEST_URL) -> bool:
 
 @contextmanager
 def app_servers(count: int, redis_url: str | None):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "opencpts.settings_test", "OPENCPTS_DEV": "1",
-           "SECRET_KEY": settings.SECRET_KEY, "DATABASE_URL": database_url(), "LOG_LEVEL": "WARNING",
-           "ALLOWED_HOSTS": "127.0.0.1,localhost", "CHANNEL_PREFIX": f"test{uuid.uuid4().hex[:8]}"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "opencpts.settings_test",
+        "OPENCPTS_DEV": "1",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "DATABASE_URL": database_url(),
+        "LOG_LEVEL": "WARNING",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "CHANNEL_PREFIX": f"test{uuid.uuid4().hex[:8]}",
+    }
     env.pop("REDIS_URL", None)
     if redis_url:
         env["REDIS_URL"] = redis_url
     ports = [free_port() for _ in range(count)]
-    processes = [subprocess.Popen([sys.executable, "-m", "uvicorn", "opencpts.asgi:application", "--host", "127.0.0.1",
-                                   "--port", str(port), "--log-level", "warning", "--no-access-log",
-                                   "--ws-per-message-deflate", "false", "--ws-ping-interval", "30"],
-                                  cwd=ROOT, env=env) for port in ports]
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "opencpts.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+                "--ws-per-message-deflate",
+                "false",
+                "--ws-ping-interval",
+                "30",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        for port in ports
+    ]
     try:
         deadline = time.monotonic() + 30
         for port, process in zip(ports, processes, strict=True):

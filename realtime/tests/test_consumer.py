@@ -32,7 +32,10 @@ def session_cookie(user, verified=True) -> str:
     if verified:
         login(client, user)
     else:  # password only: the second factor is still pending
-        assert client.post(reverse("accounts:login"), {"email": user.email, "password": PASSWORD}).status_code == 302
+        assert (
+            client.post(reverse("accounts:login"), {"email": user.email, "password": PASSWORD}).status_code
+            == 302
+        )
     return client.cookies["sessionid"].value
 
 
@@ -77,15 +80,23 @@ async def drain(ws) -> list[dict]:
 
 @pytest.fixture
 def world(communes_loaded, cast):
-    patient = actions.create_patient(cast.cpts, cast.member, family_name="TEMPSREEL", given_names="Rose",
-                                     birth_date=dt.date(1944, 4, 4))
+    patient = actions.create_patient(
+        cast.cpts, cast.member, family_name="TEMPSREEL", given_names="Rose", birth_date=dt.date(1944, 4, 4)
+    )
     circle = actions.open_care_circle(cast.cpts, cast.member, patient)
     actions.invite(circle, cast.member, cast.bureau)
     actions.answer_invitation(circle, cast.bureau, accept=True)
-    actions.record_consent(circle, cast.member, collected_on=timezone.localdate(), method=Consent.Method.ON_SCREEN,
-                           scope="Coordination")
-    cookies = {name: session_cookie(getattr(cast, name)) for name in ("member", "bureau", "coordinator",
-                                                                       "other_coordinator")}
+    actions.record_consent(
+        circle,
+        cast.member,
+        collected_on=timezone.localdate(),
+        method=Consent.Method.ON_SCREEN,
+        scope="Coordination",
+    )
+    cookies = {
+        name: session_cookie(getattr(cast, name))
+        for name in ("member", "bureau", "coordinator", "other_coordinator")
+    }
     return cast, circle, cookies
 
 
@@ -96,8 +107,11 @@ def test_refused_connections_and_personal_frames(world):
     unverified = session_cookie(cast.member, verified=False)
 
     async def scenario():
-        for cookie, code in ((None, CLOSE_UNAUTHENTICATED), ("forged-session-key", CLOSE_UNAUTHENTICATED),
-                             (unverified, CLOSE_FORBIDDEN)):
+        for cookie, code in (
+            (None, CLOSE_UNAUTHENTICATED),
+            ("forged-session-key", CLOSE_UNAUTHENTICATED),
+            (unverified, CLOSE_FORBIDDEN),
+        ):
             ws = communicator(cookie)
             connected, close_code = await ws.connect()
             assert not connected and close_code == code
@@ -112,14 +126,19 @@ def test_refused_connections_and_personal_frames(world):
         bureau = await open_socket(cookies["bureau"])
         signals = publish.optional_module("notifications", "signals")
         assert signals is not None  # installed here: through the notifications app's signal, as in production
-        await database_sync_to_async(signals.unread_counts_changed.send)(sender=None, counts={cast.member.pk: 3})
+        await database_sync_to_async(signals.unread_counts_changed.send)(
+            sender=None, counts={cast.member.pk: 3}
+        )
         assert json.loads(await member.receive_from(timeout=1)) == {"type": "notification", "unread": 3}
         assert await nothing_for(bureau)
         # About one group: its readers' counts travel together on the group's channel, each connection taking
         # its own; someone outside the group (the coordinator) gets theirs on their own channel.
         coordinator = await open_socket(cookies["coordinator"])
         await database_sync_to_async(signals.unread_counts_changed.send)(
-            sender=None, counts={cast.member.pk: 4, cast.bureau.pk: 2, cast.coordinator.pk: 7}, group_id=circle.pk)
+            sender=None,
+            counts={cast.member.pk: 4, cast.bureau.pk: 2, cast.coordinator.pk: 7},
+            group_id=circle.pk,
+        )
         assert json.loads(await member.receive_from(timeout=1)) == {"type": "notification", "unread": 4}
         assert json.loads(await bureau.receive_from(timeout=1)) == {"type": "notification", "unread": 2}
         assert json.loads(await coordinator.receive_from(timeout=1)) == {"type": "notification", "unread": 7}
@@ -128,7 +147,9 @@ def test_refused_connections_and_personal_frames(world):
         await coordinator.disconnect()
 
         # Logging out closes the connections of that session, and only those.
-        second = await open_socket(await database_sync_to_async(session_cookie)(cast.member))  # another session
+        second = await open_socket(
+            await database_sync_to_async(session_cookie)(cast.member)
+        )  # another session
 
         def log_out():
             client = Client()
@@ -177,15 +198,24 @@ def test_members_receive_events_after_commit_and_nobody_else(world):
 
         loop = asyncio.get_running_loop()
         started = loop.time()
-        message = await database_sync_to_async(actions.post_message)(circle, cast.member, "Tension 15/9",
-                                                                    subject="Suivi tensionnel")
+        message = await database_sync_to_async(actions.post_message)(
+            circle, cast.member, "Tension 15/9", subject="Suivi tensionnel"
+        )
         frame = await next_frame(bureau)
         assert loop.time() - started < 1.0
-        assert frame == {"type": "group", "kind": "message.posted", "group": circle.pk, "object": message.pk,
-                         "subject": message.pk}
+        assert frame == {
+            "type": "group",
+            "kind": "message.posted",
+            "group": circle.pk,
+            "object": message.pk,
+            "subject": message.pk,
+        }
         assert "Tension" not in json.dumps(frame) and "TEMPSREEL" not in json.dumps(frame)
         assert (await next_frame(member))["object"] == message.pk  # the author's other tabs
-        assert all(f["type"] in ("group", "notification") and "Tension" not in json.dumps(f) for f in await drain(bureau))
+        assert all(
+            f["type"] in ("group", "notification") and "Tension" not in json.dumps(f)
+            for f in await drain(bureau)
+        )
         assert await nothing_for(coordinator)
         assert await nothing_for(other)
 
@@ -193,7 +223,9 @@ def test_members_receive_events_after_commit_and_nobody_else(world):
         await database_sync_to_async(actions.remove_member)(circle, cast.member, cast.bureau)
         assert (await next_frame(member))["kind"] == "member.removed"
         await drain(bureau)  # (their own removal frame may or may not arrive)
-        await database_sync_to_async(actions.post_message)(circle, cast.member, "Après retrait", subject="Après")
+        await database_sync_to_async(actions.post_message)(
+            circle, cast.member, "Après retrait", subject="Après"
+        )
         assert (await next_frame(member))["kind"] == "message.posted"
         assert await nothing_for(bureau)  # neither the message's frame nor a notification
 
@@ -201,16 +233,28 @@ def test_members_receive_events_after_commit_and_nobody_else(world):
         # once they have accepted.
         await database_sync_to_async(actions.invite)(circle, cast.member, cast.bureau)
         invitation = await next_frame(bureau)
-        assert invitation == {"type": "group", "kind": "member.invited", "group": circle.pk,
-                              "object": invitation["object"], "subject": None}
+        assert invitation == {
+            "type": "group",
+            "kind": "member.invited",
+            "group": circle.pk,
+            "object": invitation["object"],
+            "subject": None,
+        }
         assert (await next_frame(member))["kind"] == "member.invited"  # for the members
         await database_sync_to_async(actions.answer_invitation)(circle, cast.bureau, True)
         await drain(bureau)
         await drain(member)
-        reply = await database_sync_to_async(actions.post_message)(circle, cast.member, "Bienvenue", parent=message)
+        reply = await database_sync_to_async(actions.post_message)(
+            circle, cast.member, "Bienvenue", parent=message
+        )
         frames = await drain(bureau)
-        assert {"type": "group", "kind": "message.replied", "group": circle.pk, "object": reply.pk,
-                "subject": message.pk} in frames
+        assert {
+            "type": "group",
+            "kind": "message.replied",
+            "group": circle.pk,
+            "object": reply.pk,
+            "subject": message.pk,
+        } in frames
 
         # After the consent is withdrawn, then after closure, nothing new can be posted: nothing is sent.
         consent = await database_sync_to_async(lambda: circle.consents.get())()
@@ -218,13 +262,17 @@ def test_members_receive_events_after_commit_and_nobody_else(world):
         assert (await next_frame(bureau))["kind"] == "consent.withdrawn"
         await drain(bureau)
         with pytest.raises(Exception, match="consentement"):
-            await database_sync_to_async(actions.post_message)(circle, cast.member, "Refusé", subject="Refusé")
+            await database_sync_to_async(actions.post_message)(
+                circle, cast.member, "Refusé", subject="Refusé"
+            )
         assert await nothing_for(bureau)
         await database_sync_to_async(actions.close_group)(circle, cast.member)
         assert (await next_frame(bureau))["kind"] == "group.closed"
         await drain(bureau)
         with pytest.raises(Exception, match="clôturé"):
-            await database_sync_to_async(actions.post_message)(circle, cast.member, "Refusé", subject="Refusé")
+            await database_sync_to_async(actions.post_message)(
+                circle, cast.member, "Refusé", subject="Refusé"
+            )
         assert await nothing_for(bureau)
         assert await nothing_for(coordinator) and await nothing_for(other)
 
@@ -267,18 +315,30 @@ def test_news_events_reach_the_cpts_members_only(world):
         member = await open_socket(cookies["member"])
         other = await open_socket(cookies["other_coordinator"])  # another CPTS
         post = await database_sync_to_async(news_actions.publish_post)(
-            cast.cpts, cast.coordinator, kind="annonce", title="Réunion plénière", body="Jeudi à 20 h.")
+            cast.cpts, cast.coordinator, kind="annonce", title="Réunion plénière", body="Jeudi à 20 h."
+        )
         frame = await next_frame(member)
-        assert frame == {"type": "news", "kind": "post.published", "cpts": cast.cpts.pk, "post": post.pk,
-                         "object": post.pk}
+        assert frame == {
+            "type": "news",
+            "kind": "post.published",
+            "cpts": cast.cpts.pk,
+            "post": post.pk,
+            "object": post.pk,
+        }
         assert "plénière" not in json.dumps(frame)
         await drain(member)
         assert await nothing_for(other)
         # A member whose membership ends while connected receives nothing more.
         await database_sync_to_async(
-            lambda: Membership.objects.filter(cpts=cast.cpts, user=cast.member).update(active=False))()
+            lambda: Membership.objects.filter(cpts=cast.cpts, user=cast.member).update(active=False)
+        )()
         await database_sync_to_async(news_actions.publish_post)(
-            cast.cpts, cast.coordinator, kind="annonce", title="Deuxième", body="Rien pour les anciens membres.")
+            cast.cpts,
+            cast.coordinator,
+            kind="annonce",
+            title="Deuxième",
+            body="Rien pour les anciens membres.",
+        )
         assert await nothing_for(member)
         for ws in (member, other):
             await ws.disconnect()

@@ -15,14 +15,27 @@ from coordination.models import Consent, Message
 
 @pytest.mark.django_db
 def test_a_message_is_stored_when_redis_is_down(cast, django_capture_on_commit_callbacks, caplog):
-    patient = actions.create_patient(cast.cpts, cast.member, family_name="SANSREDIS", given_names="Ana",
-                                     birth_date=dt.date(1960, 2, 2))
+    patient = actions.create_patient(
+        cast.cpts, cast.member, family_name="SANSREDIS", given_names="Ana", birth_date=dt.date(1960, 2, 2)
+    )
     circle = actions.open_care_circle(cast.cpts, cast.member, patient)
-    actions.record_consent(circle, cast.member, collected_on=timezone.localdate(), method=Consent.Method.ON_SCREEN,
-                           scope="Coordination")
-    unreachable = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-                               "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]}}}  # nothing listens on port 1
-    with override_settings(CHANNEL_LAYERS=unreachable), caplog.at_level(logging.ERROR, logger="realtime.publish"):
+    actions.record_consent(
+        circle,
+        cast.member,
+        collected_on=timezone.localdate(),
+        method=Consent.Method.ON_SCREEN,
+        scope="Coordination",
+    )
+    unreachable = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
+        }
+    }  # nothing listens on port 1
+    with (
+        override_settings(CHANNEL_LAYERS=unreachable),
+        caplog.at_level(logging.ERROR, logger="realtime.publish"),
+    ):
         started = time.monotonic()
         with django_capture_on_commit_callbacks(execute=True):
             message = actions.post_message(circle, cast.member, "Visite faite", subject="Passage")

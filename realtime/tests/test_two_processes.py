@@ -30,22 +30,31 @@ def session_of(user) -> str:
 def test_a_message_posted_on_one_process_reaches_a_reader_on_another(communes_loaded, cast):
     if not redis_available():
         pytest.fail(f"Redis is required for this test ({REDIS_TEST_URL})")
-    patient = actions.create_patient(cast.cpts, cast.member, family_name="DEUXPROC", given_names="Alix",
-                                     birth_date=dt.date(1950, 1, 1))
+    patient = actions.create_patient(
+        cast.cpts, cast.member, family_name="DEUXPROC", given_names="Alix", birth_date=dt.date(1950, 1, 1)
+    )
     circle = actions.open_care_circle(cast.cpts, cast.member, patient)
     actions.invite(circle, cast.member, cast.bureau)
     actions.answer_invitation(circle, cast.bureau, accept=True)
-    actions.record_consent(circle, cast.member, collected_on=timezone.localdate(), method=Consent.Method.ON_SCREEN,
-                           scope="Coordination")
+    actions.record_consent(
+        circle,
+        cast.member,
+        collected_on=timezone.localdate(),
+        method=Consent.Method.ON_SCREEN,
+        scope="Coordination",
+    )
     writer, reader, outsider = session_of(cast.member), session_of(cast.bureau), session_of(cast.coordinator)
     path = reverse("coordination:post_message", args=[cast.cpts.slug, circle.pk])
     page = reverse("coordination:group", args=[cast.cpts.slug, circle.pk])
 
     with app_servers(2, REDIS_TEST_URL) as (one, two):
+
         async def scenario():
             def connect(session):
-                return websockets.connect(f"ws://{two}/ws/", additional_headers={
-                    "Origin": f"http://{two}", "Cookie": f"sessionid={session}"})
+                return websockets.connect(
+                    f"ws://{two}/ws/",
+                    additional_headers={"Origin": f"http://{two}", "Cookie": f"sessionid={session}"},
+                )
 
             async with connect(reader) as ws, connect(outsider) as other:
                 assert json.loads(await asyncio.wait_for(ws.recv(), 5)) == {"type": "ready"}
@@ -66,9 +75,17 @@ def test_a_message_posted_on_one_process_reaches_a_reader_on_another(communes_lo
                         cookie += f"; csrftoken={csrf_cookie.group(1)}"
                     body = f"csrfmiddlewaretoken={token}&subject=Deux+processus&body=Visite+faite"
                     started = time.monotonic()
-                    conn.request("POST", path, body=body, headers={
-                        "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
-                        "Referer": f"http://{one}{page}", "Origin": f"http://{one}"})
+                    conn.request(
+                        "POST",
+                        path,
+                        body=body,
+                        headers={
+                            "Cookie": cookie,
+                            "Content-Type": "application/x-www-form-urlencoded",
+                            "Referer": f"http://{one}{page}",
+                            "Origin": f"http://{one}",
+                        },
+                    )
                     response = conn.getresponse()
                     response.read()
                     assert response.status == 302, response.status

@@ -6,10 +6,20 @@ from asgiref.testing import ApplicationCommunicator
 
 class WebSocketClient(ApplicationCommunicator):
     def __init__(self, application, path: str, headers: list[tuple[bytes, bytes]]):
-        super().__init__(application, {
-            "type": "websocket", "path": path, "raw_path": path.encode(), "query_string": b"", "headers": headers,
-            "subprotocols": [], "client": ("127.0.0.1", 50000), "server": ("testserver", 80), "scheme": "ws",
-        })
+        super().__init__(
+            application,
+            {
+                "type": "websocket",
+                "path": path,
+                "raw_path": path.encode(),
+                "query_string": b"",
+                "headers": headers,
+                "subprotocols": [],
+                "client": ("127.0.0.1", 50000),
+                "server": ("testserver", 80),
+                "scheme": "ws",
+            },
+        )
 
     async def connect(self, timeout: float = 3) -> tuple[bool, int | None]:
         await self.send_input({"type": "websocket.connect"})

@@ -40,8 +40,10 @@ def test_search_le_havre_with_or_without_the_article_returns_its_official_name(c
 
 def test_search_by_siren_returns_the_epci(client, auth):
     response = client.get("/api/communes", {"q": "200040350"}, **auth)
-    assert response.json() == {"communes": [], "epcis": [
-        {"siren": "200040350", "name": "Communauté de communes Bugey Sud"}]}
+    assert response.json() == {
+        "communes": [],
+        "epcis": [{"siren": "200040350", "name": "Communauté de communes Bugey Sud"}],
+    }
 
 
 def test_search_without_q_answers_422_in_french(client, auth):

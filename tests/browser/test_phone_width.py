@@ -19,13 +19,41 @@ WIDTH = 360
 DEMO_ROLES = ["coordination", "bureau", "medecin", "partenaire", "ars"]  # the demo's accounts inside its CPTS
 # The main pages, by URL name, needing only the CPTS's slug (or nothing).
 MAIN_PAGES = [
-    "home", "cpts:home", "cpts:territory", "cpts:members", "cpts:bureau", "cpts:dues", "cpts:structures",
-    "cpts:reports", "cpts:audit", "coordination:groups", "coordination:conversations", "agenda:mine", "news:feed",
-    "directory:search", "directory:offer", "unscheduled:search", "unscheduled:mine", "unscheduled:indicators",
-    "gpmatching:waiting_list", "gpmatching:matching", "gpmatching:dashboard", "gpmatching:my_capacity",
-    "gpmatching:my_proposals", "aci:cockpit", "aci:contract", "aci:indicators", "aci:schedule", "aci:payments",
-    "aci:budget", "aci:expenses", "aci:report", "notifications:list", "notifications:preferences",
-    "accounts:security", "directory:my_profile",
+    "home",
+    "cpts:home",
+    "cpts:territory",
+    "cpts:members",
+    "cpts:bureau",
+    "cpts:dues",
+    "cpts:structures",
+    "cpts:reports",
+    "cpts:audit",
+    "coordination:groups",
+    "coordination:conversations",
+    "agenda:mine",
+    "news:feed",
+    "directory:search",
+    "directory:offer",
+    "unscheduled:search",
+    "unscheduled:mine",
+    "unscheduled:indicators",
+    "gpmatching:waiting_list",
+    "gpmatching:matching",
+    "gpmatching:dashboard",
+    "gpmatching:my_capacity",
+    "gpmatching:my_proposals",
+    "aci:cockpit",
+    "aci:contract",
+    "aci:indicators",
+    "aci:schedule",
+    "aci:payments",
+    "aci:budget",
+    "aci:expenses",
+    "aci:report",
+    "notifications:list",
+    "notifications:preferences",
+    "accounts:security",
+    "directory:my_profile",
 ]
 # A care circle and its tabs (for the roles that are members of one).
 CIRCLE_PAGES = ["coordination:group", "coordination:history", "agenda:group", "agenda:timeline"]
@@ -87,12 +115,31 @@ def detail_pages(role: str, cpts: CPTS) -> list[str]:
 
 def pages_for(user: User, cpts: CPTS) -> list[str]:
     role = user.memberships.get(cpts=cpts).role
-    urls = [reverse(name) if name in ("home", "notifications:list", "notifications:preferences", "accounts:security",
-                                      "directory:my_profile") else reverse(name, args=[cpts.slug])
-            for name in MAIN_PAGES if allowed(name, role)]
+    urls = [
+        reverse(name)
+        if name
+        in (
+            "home",
+            "notifications:list",
+            "notifications:preferences",
+            "accounts:security",
+            "directory:my_profile",
+        )
+        else reverse(name, args=[cpts.slug])
+        for name in MAIN_PAGES
+        if allowed(name, role)
+    ]
     urls += detail_pages(role, cpts)
-    circle = (Group.objects.filter(cpts=cpts, kind=Group.Kind.CARE_CIRCLE, members__user=user,
-                                   members__status=GroupMember.Status.ACTIVE).order_by("pk").first())
+    circle = (
+        Group.objects.filter(
+            cpts=cpts,
+            kind=Group.Kind.CARE_CIRCLE,
+            members__user=user,
+            members__status=GroupMember.Status.ACTIVE,
+        )
+        .order_by("pk")
+        .first()
+    )
     if circle is not None:
         urls += [reverse(name, kwargs={"slug": cpts.slug, "group_id": circle.pk}) for name in CIRCLE_PAGES]
         document, event = circle_document(circle), circle.agenda_events.order_by("pk").first()
@@ -103,8 +150,13 @@ def pages_for(user: User, cpts: CPTS) -> list[str]:
     return urls
 
 
-def test_no_page_scrolls_sideways_on_a_360px_phone_for_any_demo_role(browser, live_server, communes_loaded,  # noqa: F811
-                                                                       settings, tmp_path):
+def test_no_page_scrolls_sideways_on_a_360px_phone_for_any_demo_role(
+    browser,  # noqa: F811
+    live_server,
+    communes_loaded,  # noqa: F811
+    settings,
+    tmp_path,
+):
     settings.VAR_DIR = tmp_path
     call_command("seed_demo")
     cpts = CPTS.objects.get(slug="cpts-bugey-sud")
@@ -122,7 +174,11 @@ def test_no_page_scrolls_sideways_on_a_360px_phone_for_any_demo_role(browser, li
             for url in urls:
                 response = page.goto(live_server.url + url)
                 # 403 for the GP's own pages when the account is not a GP: that page must fit too.
-                assert response is not None and response.status in (200, 403), (local, url, response and response.status)
+                assert response is not None and response.status in (200, 403), (
+                    local,
+                    url,
+                    response and response.status,
+                )
                 seen += 1
                 width = page.evaluate("document.scrollingElement.scrollWidth")
                 if width > WIDTH:

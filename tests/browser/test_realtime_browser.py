@@ -19,16 +19,20 @@ from tests.cast import totp_code
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-
-
 def test_b_sees_a_message_from_a_without_reloading(browser, communes_loaded, cast):
-    patient = actions.create_patient(cast.cpts, cast.member, family_name="NAVIGATEUR", given_names="Léa",
-                                     birth_date=dt.date(1948, 6, 1))
+    patient = actions.create_patient(
+        cast.cpts, cast.member, family_name="NAVIGATEUR", given_names="Léa", birth_date=dt.date(1948, 6, 1)
+    )
     circle = actions.open_care_circle(cast.cpts, cast.member, patient)
     actions.invite(circle, cast.member, cast.bureau)
     actions.answer_invitation(circle, cast.bureau, accept=True)
-    actions.record_consent(circle, cast.member, collected_on=timezone.localdate(), method=Consent.Method.ON_SCREEN,
-                           scope="Coordination")
+    actions.record_consent(
+        circle,
+        cast.member,
+        collected_on=timezone.localdate(),
+        method=Consent.Method.ON_SCREEN,
+        scope="Coordination",
+    )
     codes = {u.pk: totp_code(u) for u in (cast.member, cast.bureau)}
     group_path = reverse("coordination:group", args=[cast.cpts.slug, circle.pk])
 
@@ -57,7 +61,9 @@ def test_b_sees_a_message_from_a_without_reloading(browser, communes_loaded, cas
             assert b.evaluate("() => window.__notReloaded === true")  # same page: no reload happened
             assert b.get_by_role("heading", name="Passage infirmier").is_visible()
             assert b.locator("#sujet_body").input_value() == "Brouillon de B, pas encore envoyé"
-            b.wait_for_function("() => document.getElementById('rt-announce').textContent.includes('Nouveau message')")
+            b.wait_for_function(
+                "() => document.getElementById('rt-announce').textContent.includes('Nouveau message')"
+            )
         finally:
             for context in contexts:
                 context.close()

@@ -31,8 +31,6 @@ def digits(text: str) -> int:
     return int(re.sub(r"\D", "", text))
 
 
-
-
 @pytest.fixture
 def coordinator_cpts(communes_loaded, tier_grids):
     coordinator = make_user("coord.browser@cast.test", first_name="Colette", last_name="Coord")
@@ -72,8 +70,9 @@ def test_coordinator_adds_a_whole_epci_and_the_tier_changes(page, live_server, c
     assert tier.inner_text().strip() == "Taille 4"
     assert digits(population.inner_text()) == small.population + epci_population
     n_communes = Commune.objects.filter(epci=epci, kind="COM").count() + 1
-    page.wait_for_function("([el, n]) => Number(el.getAttribute('data-loaded')) === n",
-                           arg=[map_el.element_handle(), n_communes])
+    page.wait_for_function(
+        "([el, n]) => Number(el.getAttribute('data-loaded')) === n", arg=[map_el.element_handle(), n_communes]
+    )
     assert int(map_el.get_attribute("data-loaded")) > 0
     assert page.locator(".map path.leaflet-interactive").count() == n_communes
     page.screenshot(path=SCREENSHOT.replace(".png", "-desktop.png"), full_page=True)
@@ -82,8 +81,10 @@ def test_coordinator_adds_a_whole_epci_and_the_tier_changes(page, live_server, c
     # The same page on a phone-sized screen.
     page.set_viewport_size({"width": 375, "height": 800})
     page.reload()
-    page.wait_for_function("el => Number(el.getAttribute('data-loaded')) > 0",
-                           arg=page.locator(".map[data-geojson]").element_handle())
+    page.wait_for_function(
+        "el => Number(el.getAttribute('data-loaded')) > 0",
+        arg=page.locator(".map[data-geojson]").element_handle(),
+    )
     page.screenshot(path=SCREENSHOT, full_page=True)
     page.screenshot(path=SCREENSHOT.replace(".png", "-phone-top.png"))  # the first screen only
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")

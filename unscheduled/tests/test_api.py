@@ -13,7 +13,12 @@ from unscheduled.models import Booking, Slot
 
 pytestmark = pytest.mark.django_db
 TOMORROW = timezone.localdate() + dt.timedelta(days=1)
-PATIENT = {"family_name": "Durand", "given_names": "Paul", "motif": "Fièvre depuis hier", "phone": "0612345678"}
+PATIENT = {
+    "family_name": "Durand",
+    "given_names": "Paul",
+    "motif": "Fièvre depuis hier",
+    "phone": "0612345678",
+}
 
 
 def base(world):
@@ -21,8 +26,17 @@ def base(world):
 
 
 def one_slot(world, at=dt.time(10)):
-    return slots.publish_slot(world.cast.cpts, world.cast.member, world.gp, place=world.gp_place, day=TOMORROW, at=at,
-                              minutes=20, visibility=["SNP"], motifs="Fièvre")
+    return slots.publish_slot(
+        world.cast.cpts,
+        world.cast.member,
+        world.gp,
+        place=world.gp_place,
+        day=TOMORROW,
+        at=at,
+        minutes=20,
+        visibility=["SNP"],
+        motifs="Fièvre",
+    )
 
 
 def post(client, path, body):
@@ -32,8 +46,10 @@ def post(client, path, body):
 def test_list_free_slots_near_a_point(client, world):
     first, _ = one_slot(world), one_slot(world, at=dt.time(11))
     login(client, world.cast.partner)
-    response = client.get(f"{base(world)}/slots", {"window": "48h", "lat": world.gp_place.latitude,
-                                                   "lon": world.gp_place.longitude, "radius_km": 5})
+    response = client.get(
+        f"{base(world)}/slots",
+        {"window": "48h", "lat": world.gp_place.latitude, "lon": world.gp_place.longitude, "radius_km": 5},
+    )
     assert response.status_code == 200
     data = response.json()
     assert data["count"] == 2 and [s["id"] for s in data["slots"]][0] == first.pk
@@ -59,14 +75,17 @@ def test_book_then_the_second_booking_gets_409_and_leaves_one_booking(client, wo
     assert Slot.objects.get().status == Slot.Status.FREE
 
 
-@pytest.mark.parametrize("query, status, words", [
-    ({"window": "72h"}, 400, "Fenêtre inconnue"),
-    ({"lat": "45.7"}, 400, "latitude et la longitude"),
-    ({"lat": "95", "lon": "5"}, 400, "Coordonnées impossibles"),
-    ({"lat": "45.7", "lon": "5.6", "radius_km": "500"}, 400, "Rayon impossible"),
-    ({"modality": "XX"}, 400, "Modalité inconnue"),
-    ({"lat": "nord", "lon": "5"}, 422, "Requête invalide."),
-])
+@pytest.mark.parametrize(
+    "query, status, words",
+    [
+        ({"window": "72h"}, 400, "Fenêtre inconnue"),
+        ({"lat": "45.7"}, 400, "latitude et la longitude"),
+        ({"lat": "95", "lon": "5"}, 400, "Coordonnées impossibles"),
+        ({"lat": "45.7", "lon": "5.6", "radius_km": "500"}, 400, "Rayon impossible"),
+        ({"modality": "XX"}, 400, "Modalité inconnue"),
+        ({"lat": "nord", "lon": "5"}, 422, "Requête invalide."),
+    ],
+)
 def test_bad_search_input_is_refused_in_french(client, world, query, status, words):
     login(client, world.cast.member)
     response = client.get(f"{base(world)}/slots", query)
@@ -78,10 +97,14 @@ def test_bad_booking_input_is_refused_and_stores_nothing(client, world):
     login(client, world.cast.member)
     response = post(client, f"{base(world)}/slots/{slot.pk}/bookings", {**PATIENT, "phone": "12"})
     assert response.status_code == 400 and response.json() == {
-        "detail": "Téléphone : 10 chiffres (06 12 34 56 78) ou +33 suivi de 9 chiffres.", "field": "phone"}
+        "detail": "Téléphone : 10 chiffres (06 12 34 56 78) ou +33 suivi de 9 chiffres.",
+        "field": "phone",
+    }
     response = post(client, f"{base(world)}/slots/{slot.pk}/bookings", {"family_name": "Durand"})
     assert response.status_code == 422 and response.json()["detail"] == "Requête invalide."
-    response = post(client, f"{base(world)}/slots/{slot.pk}/bookings", {**PATIENT, "birth_date": "31/12/1950"})
+    response = post(
+        client, f"{base(world)}/slots/{slot.pk}/bookings", {**PATIENT, "birth_date": "31/12/1950"}
+    )
     assert response.status_code == 422
     assert not Booking.objects.exists()
 
@@ -96,7 +119,10 @@ def test_a_referent_gets_403_and_another_cpts_slot_404(client, world):
     response = post(client, f"/api/cpts/{world.cast.other.slug}/snp/slots/{slot.pk}/bookings", PATIENT)
     assert response.status_code == 404
     made = booking.book(slot, world.cast.partner, **PATIENT)
-    assert post(client, f"/api/cpts/{world.cast.other.slug}/snp/bookings/{made.pk}/cancel", {}).status_code == 404
+    assert (
+        post(client, f"/api/cpts/{world.cast.other.slug}/snp/bookings/{made.pk}/cancel", {}).status_code
+        == 404
+    )
     client.logout()
     login(client, world.cast.bureau)  # neither booked it nor manages the slot
     assert post(client, f"{base(world)}/bookings/{made.pk}/cancel", {}).status_code == 403

@@ -20,13 +20,23 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_member_searches_books_and_sees_the_confirmation(page, live_server, communes_loaded, cast):  # noqa: F811
     world = make_world(cast)
-    slots.publish_slot(cast.cpts, cast.bureau, world.nurse, place=world.nurse_place,
-                       day=timezone.localdate() + dt.timedelta(days=1), at=dt.time(10), minutes=20,
-                       visibility=["CPTS"], motifs="Pansement")
+    slots.publish_slot(
+        cast.cpts,
+        cast.bureau,
+        world.nurse,
+        place=world.nurse_place,
+        day=timezone.localdate() + dt.timedelta(days=1),
+        at=dt.time(10),
+        minutes=20,
+        visibility=["CPTS"],
+        motifs="Pansement",
+    )
     page.set_viewport_size({"width": 390, "height": 844})
     log_in(page, live_server.url, cast.member, totp_code(cast.member))
     page.goto(live_server.url + reverse("cpts:home", args=[cast.cpts.slug]))
-    page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Soins non programmés").click()
+    page.get_by_role("navigation", name="Navigation principale").get_by_role(
+        "link", name="Soins non programmés"
+    ).click()
     page.wait_for_url(re.compile(re.escape(reverse("unscheduled:search", args=[cast.cpts.slug]))))
     page.get_by_label("Quand").select_option("48h")
     page.get_by_role("button", name="Rechercher").click()

@@ -17,8 +17,11 @@ PATIENT = dict(family_name="Durand", given_names="Paul", motif="Fièvre depuis h
 
 
 def _bulk(object_type, **details):
-    return [e for e in AuditEntry.objects.filter(object_type=object_type, details__bulk=True).order_by("seq")
-            if all(e.details.get(k) == v for k, v in details.items())]
+    return [
+        e
+        for e in AuditEntry.objects.filter(object_type=object_type, details__bulk=True).order_by("seq")
+        if all(e.details.get(k) == v for k, v in details.items())
+    ]
 
 
 def test_booking_records_the_slot_status_change(world):
@@ -62,9 +65,9 @@ def test_materialising_pausing_and_bulk_editing_a_pattern_are_recorded(world):
 
     slots.set_paused(p, world.cast.member, True)
     (paused,) = _bulk("unscheduled.slot", fields=["paused"])
-    assert sorted(paused.details["ids"], key=int) == [str(i) for i in
-                                                      Slot.objects.filter(pattern=p).order_by("pk")
-                                                      .values_list("pk", flat=True)]
+    assert sorted(paused.details["ids"], key=int) == [
+        str(i) for i in Slot.objects.filter(pattern=p).order_by("pk").values_list("pk", flat=True)
+    ]
 
     ids = list(Slot.objects.filter(pattern=p).order_by("pk").values_list("pk", flat=True)[:2])
     slots.bulk_update(world.cast.cpts, world.cast.member, ids, visibility=["PUBLIC"])

@@ -19,12 +19,21 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PATIENT = dict(family_name="Concurrent", given_names="Paul", motif="Fièvre", phone="0612345678")
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks and concurrent writers: PostgreSQL only")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks and concurrent writers: PostgreSQL only"
+)
 def test_concurrent_bookings_one_wins_the_other_gets_a_clear_refusal(communes_loaded, cast):
     world = make_world(cast)
-    slot = slots.publish_slot(cast.cpts, cast.member, world.gp, place=world.gp_place,
-                              day=timezone.localdate() + dt.timedelta(days=1), at=dt.time(10), minutes=20,
-                              visibility=["CPTS"])
+    slot = slots.publish_slot(
+        cast.cpts,
+        cast.member,
+        world.gp,
+        place=world.gp_place,
+        day=timezone.localdate() + dt.timedelta(days=1),
+        at=dt.time(10),
+        minutes=20,
+        visibility=["CPTS"],
+    )
     first_inserted, release = threading.Event(), threading.Event()
     outcome = {}
 

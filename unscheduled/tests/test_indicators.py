@@ -15,22 +15,39 @@ MONDAY = dt.date(2026, 3, 2)
 def slot(world, day, hour, pro="gp", **extra):
     professional, place = (world.gp, world.gp_place) if pro == "gp" else (world.nurse, world.nurse_place)
     start = dt.datetime.combine(day, dt.time(hour), tzinfo=PARIS)
-    return Slot.objects.create(cpts=world.cast.cpts, professional=professional, place=place, start=start,
-                               end=start + dt.timedelta(minutes=20), created_by=world.cast.member, show_cpts=True,
-                               **extra)
+    return Slot.objects.create(
+        cpts=world.cast.cpts,
+        professional=professional,
+        place=place,
+        start=start,
+        end=start + dt.timedelta(minutes=20),
+        created_by=world.cast.member,
+        show_cpts=True,
+        **extra,
+    )
 
 
 def book(world, s, status="booked", hours_before=5):
-    b = Booking.objects.create(cpts=world.cast.cpts, slot=s, status=status, family_name="X", given_names="Y",
-                               motif="Toux", phone="0612345678", booked_by=world.cast.partner)
+    b = Booking.objects.create(
+        cpts=world.cast.cpts,
+        slot=s,
+        status=status,
+        family_name="X",
+        given_names="Y",
+        motif="Toux",
+        phone="0612345678",
+        booked_by=world.cast.partner,
+    )
     Booking.objects.filter(pk=b.pk).update(booked_at=s.start - dt.timedelta(hours=hours_before))
     return b
 
 
 def test_counts_rates_and_median_delay_by_week_profession_and_commune(world):
     a = [slot(world, MONDAY, h) for h in (9, 10, 11, 12)]  # week 1, GP in Belley: 4 offered
-    b = [slot(world, MONDAY + dt.timedelta(days=8), 9, pro="nurse"), slot(world, MONDAY + dt.timedelta(days=8), 10,
-                                                                          pro="nurse")]  # week 2, nurse
+    b = [
+        slot(world, MONDAY + dt.timedelta(days=8), 9, pro="nurse"),
+        slot(world, MONDAY + dt.timedelta(days=8), 10, pro="nurse"),
+    ]  # week 2, nurse
     slot(world, MONDAY, 14, paused=True)  # paused: not offered
     book(world, a[0], "honoured", hours_before=2)
     book(world, a[1], "no_show", hours_before=4)
@@ -48,8 +65,10 @@ def test_counts_rates_and_median_delay_by_week_profession_and_commune(world):
     assert indicators.offered_slots(world.cast.cpts, first, last).count() == total.offered  # traceable rows
 
     weeks = indicators.table(world.cast.cpts, first, last, "semaine")
-    assert [(r.label, r.offered, r.booked) for r in weeks] == [("Semaine du 02/03/2026", 4, 3),
-                                                                ("Semaine du 09/03/2026", 2, 1)]
+    assert [(r.label, r.offered, r.booked) for r in weeks] == [
+        ("Semaine du 02/03/2026", 4, 3),
+        ("Semaine du 09/03/2026", 2, 1),
+    ]
     professions = {r.key: r for r in indicators.table(world.cast.cpts, first, last, "profession")}
     assert (professions["10"].offered, professions["10"].booked) == (4, 3)
     assert (professions["60"].offered, professions["60"].honoured) == (2, 1)

@@ -14,15 +14,24 @@ pytestmark = pytest.mark.django_db
 def url(cast, **query):
     from urllib.parse import urlencode
 
-    return reverse("unscheduled:indicators", args=[cast.cpts.slug]) + ("?" + urlencode(query) if query else "")
+    return reverse("unscheduled:indicators", args=[cast.cpts.slug]) + (
+        "?" + urlencode(query) if query else ""
+    )
 
 
 def test_page_chart_table_and_csv(client, world):
     s = [slot(world, MONDAY, h) for h in (9, 10)]
     book(world, s[0], "honoured", hours_before=3)
     login(client, world.cast.referent)  # the ARS / CPAM referent reads the indicators
-    page = unescape(client.get(url(world.cast, du="2026-03-01", au="2026-03-08", par="commune")).content.decode())
-    assert 'data-chart="bar"' in page and "Belley" in page and "50 %" in page and "3.0 h" in page.replace(",", ".")
+    page = unescape(
+        client.get(url(world.cast, du="2026-03-01", au="2026-03-08", par="commune")).content.decode()
+    )
+    assert (
+        'data-chart="bar"' in page
+        and "Belley" in page
+        and "50 %" in page
+        and "3.0 h" in page.replace(",", ".")
+    )
     response = client.get(url(world.cast, du="2026-03-01", au="2026-03-08", par="commune", format="csv"))
     assert response["Content-Type"].startswith("text/csv")
     lines = response.content.decode("utf-8-sig").splitlines()

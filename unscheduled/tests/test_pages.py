@@ -15,8 +15,14 @@ from unscheduled.models import AvailabilityPattern, Booking, Slot
 
 pytestmark = pytest.mark.django_db
 TOMORROW = timezone.localdate() + dt.timedelta(days=1)
-PATIENT = {"family_name": "Durand", "given_names": "Paul", "birth_date": "", "phone": "06 12 34 56 78", "email": "",
-           "motif": "Fièvre depuis hier"}
+PATIENT = {
+    "family_name": "Durand",
+    "given_names": "Paul",
+    "birth_date": "",
+    "phone": "06 12 34 56 78",
+    "email": "",
+    "motif": "Fièvre depuis hier",
+}
 
 
 def url(name, world, *args):
@@ -24,26 +30,50 @@ def url(name, world, *args):
 
 
 def one_slot(world, at=dt.time(10), who=None, pro=None, place=None, **extra):
-    return slots.publish_slot(world.cast.cpts, who or world.cast.member, pro or world.gp,
-                              place=place or world.gp_place, day=extra.pop("day", TOMORROW), at=at,
-                              minutes=extra.pop("minutes", 20), visibility=extra.pop("visibility", ["CPTS"]), **extra)
+    return slots.publish_slot(
+        world.cast.cpts,
+        who or world.cast.member,
+        pro or world.gp,
+        place=place or world.gp_place,
+        day=extra.pop("day", TOMORROW),
+        at=at,
+        minutes=extra.pop("minutes", 20),
+        visibility=extra.pop("visibility", ["CPTS"]),
+        **extra,
+    )
 
 
 def publish_data(world, **extra):
-    data = {"professionnel": world.gp.pk, "slot-place": world.gp_place.pk, "slot-day": TOMORROW.isoformat(),
-            "slot-at": "09:40", "slot-minutes": "20", "slot-modality": "AMB", "slot-motifs": "Fièvre",
-            "slot-visibility": ["PRO", "CPTS"]}
+    data = {
+        "professionnel": world.gp.pk,
+        "slot-place": world.gp_place.pk,
+        "slot-day": TOMORROW.isoformat(),
+        "slot-at": "09:40",
+        "slot-minutes": "20",
+        "slot-modality": "AMB",
+        "slot-motifs": "Fièvre",
+        "slot-visibility": ["PRO", "CPTS"],
+    }
     data.update(extra)
     return data
 
 
 def pattern_data(world, **extra):
     today = timezone.localdate()
-    data = {"professionnel": world.gp.pk, "pattern-weekdays": ["0", "2", "4"], "pattern-start_time": "17:00",
-            "pattern-end_time": "18:00", "pattern-slot_minutes": "20", "pattern-valid_from": today.isoformat(),
-            "pattern-valid_until": (today + dt.timedelta(days=30)).isoformat(), "pattern-exceptions": "",
-            "pattern-place": world.gp_place.pk, "pattern-modality": "AMB", "pattern-motifs": "Douleur aiguë",
-            "pattern-visibility": ["SNP", "CPTS"]}
+    data = {
+        "professionnel": world.gp.pk,
+        "pattern-weekdays": ["0", "2", "4"],
+        "pattern-start_time": "17:00",
+        "pattern-end_time": "18:00",
+        "pattern-slot_minutes": "20",
+        "pattern-valid_from": today.isoformat(),
+        "pattern-valid_until": (today + dt.timedelta(days=30)).isoformat(),
+        "pattern-exceptions": "",
+        "pattern-place": world.gp_place.pk,
+        "pattern-modality": "AMB",
+        "pattern-motifs": "Douleur aiguë",
+        "pattern-visibility": ["SNP", "CPTS"],
+    }
     data.update(extra)
     return data
 
@@ -63,12 +93,18 @@ def test_the_professional_publishes_a_slot_and_sees_it_in_their_list(client, wor
     assert "Créneau publié." in html and "09:40" in html and "Libre" in html
 
 
-@pytest.mark.parametrize("bad, message", [
-    ({"slot-visibility": []}, "Visibilité : cochez au moins un public"),
-    ({"slot-day": (timezone.localdate() - dt.timedelta(days=2)).isoformat()}, "Ce créneau est déjà passé."),
-    ({"slot-minutes": "2"}, "Durée : entre 5 et 240 minutes."),
-    ({"slot-at": ""}, "Ce champ est obligatoire."),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"slot-visibility": []}, "Visibilité : cochez au moins un public"),
+        (
+            {"slot-day": (timezone.localdate() - dt.timedelta(days=2)).isoformat()},
+            "Ce créneau est déjà passé.",
+        ),
+        ({"slot-minutes": "2"}, "Durée : entre 5 et 240 minutes."),
+        ({"slot-at": ""}, "Ce champ est obligatoire."),
+    ],
+)
 def test_a_bad_slot_is_refused_in_french_next_to_its_field_and_nothing_is_stored(client, world, bad, message):
     login(client, world.cast.member)
     response = client.post(url("publish", world), publish_data(world, **bad))
@@ -81,7 +117,9 @@ def test_a_bad_slot_is_refused_in_french_next_to_its_field_and_nothing_is_stored
 def test_a_weekly_pattern_through_the_page_and_its_pause(client, world):
     login(client, world.cast.member)
     monday = timezone.localdate() + dt.timedelta(days=7 - timezone.localdate().weekday())
-    response = client.post(url("new_pattern", world), pattern_data(world, **{"pattern-exceptions": monday.isoformat()}))
+    response = client.post(
+        url("new_pattern", world), pattern_data(world, **{"pattern-exceptions": monday.isoformat()})
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     pattern = AvailabilityPattern.objects.get()
     assert pattern.weekdays == [0, 2, 4] and pattern.exceptions == [monday.isoformat()]
@@ -94,12 +132,18 @@ def test_a_weekly_pattern_through_the_page_and_its_pause(client, world):
     assert pattern.paused and not created.filter(paused=False, start__gt=timezone.now()).exists()
 
 
-@pytest.mark.parametrize("bad, message", [
-    ({"pattern-weekdays": []}, "Jours : cochez au moins un jour de la semaine."),
-    ({"pattern-exceptions": "2026-01-01, 31/12"}, "Jour exclu « 31/12 » : date attendue au format AAAA-MM-JJ."),
-    ({"pattern-end_time": "16:00"}, "Horaires : l&#x27;heure de fin doit suivre l&#x27;heure de début."),
-    ({"pattern-visibility": []}, "Visibilité : cochez au moins un public"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"pattern-weekdays": []}, "Jours : cochez au moins un jour de la semaine."),
+        (
+            {"pattern-exceptions": "2026-01-01, 31/12"},
+            "Jour exclu « 31/12 » : date attendue au format AAAA-MM-JJ.",
+        ),
+        ({"pattern-end_time": "16:00"}, "Horaires : l&#x27;heure de fin doit suivre l&#x27;heure de début."),
+        ({"pattern-visibility": []}, "Visibilité : cochez au moins un public"),
+    ],
+)
 def test_a_bad_pattern_is_refused_in_french_and_nothing_is_stored(client, world, bad, message):
     login(client, world.cast.member)
     response = client.post(url("new_pattern", world), pattern_data(world, **bad))
@@ -113,14 +157,21 @@ def test_bulk_pause_and_copy_week(client, world):
     monday = today + dt.timedelta(days=7 - today.weekday())
     a, b = one_slot(world, day=monday), one_slot(world, day=monday, at=dt.time(11))
     login(client, world.cast.member)
-    response = client.post(url("bulk", world), {"professionnel": world.gp.pk, "bulk-slots": [a.pk, b.pk],
-                                                "bulk-action": "pause"})
+    response = client.post(
+        url("bulk", world), {"professionnel": world.gp.pk, "bulk-slots": [a.pk, b.pk], "bulk-action": "pause"}
+    )
     assert response.status_code == 302
     assert Slot.objects.filter(paused=True).count() == 2
     response = client.post(url("bulk", world), {"professionnel": world.gp.pk, "bulk-action": "pause"})
     assert response.status_code == 400 and "Sélectionnez au moins un créneau." in response.content.decode()
-    response = client.post(url("copy_week", world), {"professionnel": world.gp.pk, "copy-source": monday.isoformat(),
-                                                     "copy-target": (monday + dt.timedelta(days=7)).isoformat()})
+    response = client.post(
+        url("copy_week", world),
+        {
+            "professionnel": world.gp.pk,
+            "copy-source": monday.isoformat(),
+            "copy-target": (monday + dt.timedelta(days=7)).isoformat(),
+        },
+    )
     assert response.status_code == 302
     assert Slot.objects.filter(start__date__gte=monday + dt.timedelta(days=7)).count() == 2
 
@@ -151,28 +202,45 @@ def test_search_shows_the_count_the_distance_and_the_map_markers(client, world):
 def test_a_public_only_slot_is_found_by_members_and_the_forms_say_who_sees_what(client, world):
     public = one_slot(world, visibility=["PUBLIC"])
     login(client, world.cast.partner)
-    html = client.get(url("search", world), {"where": "Belley", "radius_km": "30", "window": "48h"}).content.decode()
+    html = client.get(
+        url("search", world), {"where": "Belley", "radius_km": "30", "window": "48h"}
+    ).content.decode()
     assert "1 créneau libre" in html and url("book", world, public.pk) in html
     login(client, world.cast.member)
     html = client.get(url("mine", world)).content.decode()
     assert html.count("Qui voit le créneau") >= 3  # the slot, pattern and bulk forms
-    for explanation in ("Grand public = grand public et tous les professionnels",
-                        "Professionnels de santé = professionnels de santé",
-                        "Régulation et soins non programmés (SAS) = régulation du SAS",
-                        "CPTS = membres de la CPTS",
-                        "tous les membres de la CPTS voient vos créneaux libres, quelle que soit la visibilité"):
+    for explanation in (
+        "Grand public = grand public et tous les professionnels",
+        "Professionnels de santé = professionnels de santé",
+        "Régulation et soins non programmés (SAS) = régulation du SAS",
+        "CPTS = membres de la CPTS",
+        "tous les membres de la CPTS voient vos créneaux libres, quelle que soit la visibilité",
+    ):
         assert explanation in html, explanation
 
 
 def test_search_idle_participants_and_a_bad_place(client, world):
     one_slot(world)
-    slots.create_pattern(world.cast.cpts, world.cast.bureau, world.nurse, place=world.nurse_place, weekdays=[0],
-                         start_time=dt.time(8), end_time=dt.time(9), slot_minutes=30,
-                         valid_from=timezone.localdate() + dt.timedelta(days=20),
-                         valid_until=timezone.localdate() + dt.timedelta(days=40), visibility=["CPTS"])
+    slots.create_pattern(
+        world.cast.cpts,
+        world.cast.bureau,
+        world.nurse,
+        place=world.nurse_place,
+        weekdays=[0],
+        start_time=dt.time(8),
+        end_time=dt.time(9),
+        slot_minutes=30,
+        valid_from=timezone.localdate() + dt.timedelta(days=20),
+        valid_until=timezone.localdate() + dt.timedelta(days=40),
+        visibility=["CPTS"],
+    )
     login(client, world.cast.member)
-    html = client.get(url("search", world), {"where": "01300", "radius_km": "50", "window": "48h"}).content.decode()
-    assert "1 créneau libre" in html and "Participent mais sans créneau libre" in html and "INFIRMIERE" in html
+    html = client.get(
+        url("search", world), {"where": "01300", "radius_km": "50", "window": "48h"}
+    ).content.decode()
+    assert (
+        "1 créneau libre" in html and "Participent mais sans créneau libre" in html and "INFIRMIERE" in html
+    )
     response = client.get(url("search", world), {"where": "Nullepart-sur-Rien", "window": "24h"})
     assert response.status_code == 400 and "Lieu inconnu" in response.content.decode()
 
@@ -198,8 +266,14 @@ def test_booking_through_the_page_then_the_booking_page(client, world):
 
 def test_a_second_booking_of_the_same_slot_gets_the_clear_message_and_leaves_one_booking(client, world):
     slot = one_slot(world)
-    booking.book(slot, world.cast.coordinator, family_name="Martin", given_names="Léa", motif="Entorse",
-                 email="lea@example.org")
+    booking.book(
+        slot,
+        world.cast.coordinator,
+        family_name="Martin",
+        given_names="Léa",
+        motif="Entorse",
+        email="lea@example.org",
+    )
     login(client, world.cast.partner)
     response = client.post(url("book", world, slot.pk), PATIENT, follow=True)
     assert response.redirect_chain[-1][0] == url("search", world)
@@ -209,8 +283,14 @@ def test_a_second_booking_of_the_same_slot_gets_the_clear_message_and_leaves_one
 
 def test_cancel_and_reschedule_through_the_booking_page(client, world):
     first, second = one_slot(world), one_slot(world, at=dt.time(11))
-    made = booking.book(first, world.cast.partner, family_name="Martin", given_names="Léa", motif="Entorse",
-                        email="lea@example.org")
+    made = booking.book(
+        first,
+        world.cast.partner,
+        family_name="Martin",
+        given_names="Léa",
+        motif="Entorse",
+        email="lea@example.org",
+    )
     login(client, world.cast.partner)
     html = client.get(url("booking", world, made.pk)).content.decode()
     assert "Reporter le rendez-vous" in html and "Annuler la réservation" in html
@@ -225,14 +305,21 @@ def test_cancel_and_reschedule_through_the_booking_page(client, world):
 
 def test_outcome_once_the_slot_has_started(client, world):
     slot = one_slot(world)
-    made = booking.book(slot, world.cast.partner, family_name="Martin", given_names="Léa", motif="Entorse",
-                        email="lea@example.org")
+    made = booking.book(
+        slot,
+        world.cast.partner,
+        family_name="Martin",
+        given_names="Léa",
+        motif="Entorse",
+        email="lea@example.org",
+    )
     login(client, world.cast.member)
     assert "Honoré" not in client.get(url("mine", world)).content.decode()  # not yet
     response = client.post(url("outcome", world, made.pk), {"outcome": "honoured"}, follow=True)
     assert "Le rendez-vous n&#x27;a pas encore eu lieu." in response.content.decode()
-    Slot.objects.filter(pk=slot.pk).update(start=timezone.now() - dt.timedelta(minutes=30),
-                                           end=timezone.now() - dt.timedelta(minutes=10))
+    Slot.objects.filter(pk=slot.pk).update(
+        start=timezone.now() - dt.timedelta(minutes=30), end=timezone.now() - dt.timedelta(minutes=10)
+    )
     html = client.get(url("mine", world)).content.decode()
     assert "Honoré" in html and "Absent" in html
     client.post(url("outcome", world, made.pk), {"outcome": "no_show"})
@@ -241,8 +328,14 @@ def test_outcome_once_the_slot_has_started(client, world):
 
 def test_a_referent_is_refused_and_others_see_only_what_they_may(client, world):
     slot = one_slot(world)
-    made = booking.book(slot, world.cast.partner, family_name="Martin", given_names="Léa", motif="Entorse",
-                        email="lea@example.org")
+    made = booking.book(
+        slot,
+        world.cast.partner,
+        family_name="Martin",
+        given_names="Léa",
+        motif="Entorse",
+        email="lea@example.org",
+    )
     login(client, world.cast.referent)
     for name, args in (("mine", ()), ("search", ()), ("book", (slot.pk,)), ("booking", (made.pk,))):
         assert client.get(url(name, world, *args)).status_code == 403, name
@@ -258,8 +351,9 @@ def test_a_referent_is_refused_and_others_see_only_what_they_may(client, world):
 def test_another_cpts_slot_or_booking_is_not_found(client, world):
     cast = world.cast
     slot = one_slot(world)
-    made = booking.book(slot, cast.partner, family_name="Martin", given_names="Léa", motif="Entorse",
-                        email="lea@example.org")
+    made = booking.book(
+        slot, cast.partner, family_name="Martin", given_names="Léa", motif="Entorse", email="lea@example.org"
+    )
     login(client, cast.other_coordinator)
     other = cast.other.slug
     assert client.get(reverse("unscheduled:book", args=[other, slot.pk])).status_code == 404
@@ -270,32 +364,54 @@ def test_another_cpts_slot_or_booking_is_not_found(client, world):
 
 
 def test_the_link_given_to_the_sas_books_a_regulated_appointment_after_login(client, world):
-    s = slots.publish_slot(world.cast.cpts, world.cast.member, world.gp, place=world.gp_place,
-                           day=timezone.localdate() + dt.timedelta(days=1), at=dt.time(9), minutes=20,
-                           visibility=["SNP"])
+    s = slots.publish_slot(
+        world.cast.cpts,
+        world.cast.member,
+        world.gp,
+        place=world.gp_place,
+        day=timezone.localdate() + dt.timedelta(days=1),
+        at=dt.time(9),
+        minutes=20,
+        visibility=["SNP"],
+    )
     link = reverse("unscheduled:book", args=[world.cast.cpts.slug, s.pk]) + "?source=sas&origin=sas-preprod"
     anonymous = client.get(link)
     assert anonymous.status_code == 302 and reverse("accounts:login") in anonymous["Location"]
     login(client, world.cast.partner)
     assert "marqué comme régulé" in client.get(link).content.decode()
-    client.post(link, {"family_name": "Sas", "given_names": "Régulé", "motif": "Fièvre", "phone": "0612345678"})
+    client.post(
+        link, {"family_name": "Sas", "given_names": "Régulé", "motif": "Fièvre", "phone": "0612345678"}
+    )
     made = Booking.objects.get(slot=s)
     assert made.regulated and made.origin == "sas-preprod"
-    assert "régulé par le SAS" in client.get(reverse("unscheduled:booking", args=[world.cast.cpts.slug, made.pk])
-                                            ).content.decode()
+    assert (
+        "régulé par le SAS"
+        in client.get(reverse("unscheduled:booking", args=[world.cast.cpts.slug, made.pk])).content.decode()
+    )
 
 
 def test_viewing_a_booking_or_the_slots_with_their_patients_is_traced(client, world):
     from audit.models import AuditEntry
 
-    s = slots.publish_slot(world.cast.cpts, world.cast.member, world.gp, place=world.gp_place,
-                           day=timezone.localdate() + dt.timedelta(days=1), at=dt.time(9), minutes=20,
-                           visibility=["CPTS"])
-    made = booking.book(s, world.cast.partner, family_name="Trace", given_names="Paul", motif="Toux",
-                        phone="0612345678")
+    s = slots.publish_slot(
+        world.cast.cpts,
+        world.cast.member,
+        world.gp,
+        place=world.gp_place,
+        day=timezone.localdate() + dt.timedelta(days=1),
+        at=dt.time(9),
+        minutes=20,
+        visibility=["CPTS"],
+    )
+    made = booking.book(
+        s, world.cast.partner, family_name="Trace", given_names="Paul", motif="Toux", phone="0612345678"
+    )
     login(client, world.cast.member)
     client.get(reverse("unscheduled:booking", args=[world.cast.cpts.slug, made.pk]))
     client.get(reverse("unscheduled:mine", args=[world.cast.cpts.slug]))
     views = AuditEntry.objects.filter(action="view", actor_id=world.cast.member.pk)
     assert views.filter(object_type="unscheduled.booking", object_id=str(made.pk)).exists()
-    assert any(made.pk in (e.details.get("booking_ids") or []) for e in views.filter(object_type="directory.professional"))
+    assert any(
+        made.pk in (e.details.get("booking_ids") or [])
+        for e in views.filter(object_type="directory.professional")
+    )

@@ -18,9 +18,17 @@ TOMORROW = timezone.localdate() + dt.timedelta(days=1)
 
 
 def pattern(world, by=None, **extra):
-    fields = dict(place=world.gp_place, weekdays=[0, 1, 2, 3, 4], start_time=dt.time(17), end_time=dt.time(19),
-                  slot_minutes=20, valid_from=timezone.localdate(), valid_until=timezone.localdate() + dt.timedelta(days=60),
-                  visibility=["SNP", "CPTS"], motifs="Fièvre, douleur aiguë")
+    fields = dict(
+        place=world.gp_place,
+        weekdays=[0, 1, 2, 3, 4],
+        start_time=dt.time(17),
+        end_time=dt.time(19),
+        slot_minutes=20,
+        valid_from=timezone.localdate(),
+        valid_until=timezone.localdate() + dt.timedelta(days=60),
+        visibility=["SNP", "CPTS"],
+        motifs="Fièvre, douleur aiguë",
+    )
     fields.update(extra)
     return slots.create_pattern(world.cast.cpts, by or world.cast.member, world.gp, **fields)
 
@@ -28,8 +36,17 @@ def pattern(world, by=None, **extra):
 def one_slot(world, day=TOMORROW, at=dt.time(10), who=None, **extra):
     who = who or world.cast.member
     pro, place = (world.gp, world.gp_place) if who != world.cast.bureau else (world.nurse, world.nurse_place)
-    return slots.publish_slot(world.cast.cpts, who, pro, place=place, day=day, at=at, minutes=extra.pop("minutes", 20),
-                              visibility=extra.pop("visibility", ["CPTS"]), **extra)
+    return slots.publish_slot(
+        world.cast.cpts,
+        who,
+        pro,
+        place=place,
+        day=day,
+        at=at,
+        minutes=extra.pop("minutes", 20),
+        visibility=extra.pop("visibility", ["CPTS"]),
+        **extra,
+    )
 
 
 def test_pattern_gives_weekday_slots_in_paris_time_and_skips_exceptions(world):
@@ -50,11 +67,22 @@ def test_pattern_gives_weekday_slots_in_paris_time_and_skips_exceptions(world):
 
 
 def test_clock_change_days_keep_wall_clock_times_and_skip_missing_ones(world):
-    p = AvailabilityPattern(cpts=world.cast.cpts, professional=world.gp, place=world.gp_place, weekdays=[6],
-                            start_time=dt.time(1, 30), end_time=dt.time(3, 30), slot_minutes=30,
-                            valid_from=dt.date(2027, 3, 28), valid_until=dt.date(2027, 3, 28), exceptions=[])
-    local = [s.astimezone(PARIS).strftime("%H:%M") for s, _ in slots.occurrences(p, dt.date(2027, 3, 28),
-                                                                                 dt.date(2027, 3, 28))]
+    p = AvailabilityPattern(
+        cpts=world.cast.cpts,
+        professional=world.gp,
+        place=world.gp_place,
+        weekdays=[6],
+        start_time=dt.time(1, 30),
+        end_time=dt.time(3, 30),
+        slot_minutes=30,
+        valid_from=dt.date(2027, 3, 28),
+        valid_until=dt.date(2027, 3, 28),
+        exceptions=[],
+    )
+    local = [
+        s.astimezone(PARIS).strftime("%H:%M")
+        for s, _ in slots.occurrences(p, dt.date(2027, 3, 28), dt.date(2027, 3, 28))
+    ]
     assert local == ["01:30", "03:00"]  # 02:00 and 02:30 do not exist on 28 March 2027 in Paris
     p.valid_from = p.valid_until = dt.date(2027, 10, 31)
     p.start_time, p.end_time = dt.time(10), dt.time(11)
@@ -62,12 +90,19 @@ def test_clock_change_days_keep_wall_clock_times_and_skip_missing_ones(world):
     assert first.utcoffset() == dt.timedelta(hours=1)  # winter time again
 
 
-@pytest.mark.parametrize("bad, field", [
-    ({"weekdays": []}, "weekdays"), ({"end_time": dt.time(16)}, "end_time"), ({"slot_minutes": 2}, "slot_minutes"),
-    ({"visibility": []}, "visibility"), ({"visibility": ["TOUS"]}, "visibility"),
-    ({"valid_until": timezone.localdate() - dt.timedelta(days=1)}, "valid_until"),
-    ({"exceptions": ["31/12"]}, "exceptions"), ({"modality": "XX"}, "modality"),
-])
+@pytest.mark.parametrize(
+    "bad, field",
+    [
+        ({"weekdays": []}, "weekdays"),
+        ({"end_time": dt.time(16)}, "end_time"),
+        ({"slot_minutes": 2}, "slot_minutes"),
+        ({"visibility": []}, "visibility"),
+        ({"visibility": ["TOUS"]}, "visibility"),
+        ({"valid_until": timezone.localdate() - dt.timedelta(days=1)}, "valid_until"),
+        ({"exceptions": ["31/12"]}, "exceptions"),
+        ({"modality": "XX"}, "modality"),
+    ],
+)
 def test_bad_patterns_are_refused_in_french_and_write_nothing(world, bad, field):
     with pytest.raises(ActionError) as refused:
         pattern(world, **bad)
@@ -78,21 +113,63 @@ def test_bad_patterns_are_refused_in_french_and_write_nothing(world, bad, field)
 def test_only_the_professional_a_delegate_or_the_coordination_publish(world):
     cast = world.cast
     with pytest.raises(PermissionDenied):
-        slots.publish_slot(cast.cpts, cast.partner, world.gp, place=world.gp_place, day=TOMORROW, at=dt.time(9),
-                           minutes=15, visibility=["CPTS"])
+        slots.publish_slot(
+            cast.cpts,
+            cast.partner,
+            world.gp,
+            place=world.gp_place,
+            day=TOMORROW,
+            at=dt.time(9),
+            minutes=15,
+            visibility=["CPTS"],
+        )
     with pytest.raises(PermissionDenied):  # another CPTS's coordinator
-        slots.publish_slot(cast.cpts, cast.other_coordinator, world.gp, place=world.gp_place, day=TOMORROW,
-                           at=dt.time(9), minutes=15, visibility=["CPTS"])
+        slots.publish_slot(
+            cast.cpts,
+            cast.other_coordinator,
+            world.gp,
+            place=world.gp_place,
+            day=TOMORROW,
+            at=dt.time(9),
+            minutes=15,
+            visibility=["CPTS"],
+        )
     from unscheduled.models import Delegation
 
-    Delegation.objects.create(cpts=cast.cpts, professional=world.gp, user=cast.partner, granted_by=cast.member)
-    assert slots.publish_slot(cast.cpts, cast.partner, world.gp, place=world.gp_place, day=TOMORROW,
-                              at=dt.time(9), minutes=15, visibility=["CPTS"]).pk
-    assert slots.publish_slot(cast.cpts, cast.coordinator, world.gp, place=world.gp_place, day=TOMORROW,
-                              at=dt.time(9, 30), minutes=15, visibility=["CPTS"]).pk
+    Delegation.objects.create(
+        cpts=cast.cpts, professional=world.gp, user=cast.partner, granted_by=cast.member
+    )
+    assert slots.publish_slot(
+        cast.cpts,
+        cast.partner,
+        world.gp,
+        place=world.gp_place,
+        day=TOMORROW,
+        at=dt.time(9),
+        minutes=15,
+        visibility=["CPTS"],
+    ).pk
+    assert slots.publish_slot(
+        cast.cpts,
+        cast.coordinator,
+        world.gp,
+        place=world.gp_place,
+        day=TOMORROW,
+        at=dt.time(9, 30),
+        minutes=15,
+        visibility=["CPTS"],
+    ).pk
     with pytest.raises(ActionError):  # someone else's place
-        slots.publish_slot(cast.cpts, cast.member, world.gp, place=world.nurse_place, day=TOMORROW, at=dt.time(11),
-                           minutes=15, visibility=["CPTS"])
+        slots.publish_slot(
+            cast.cpts,
+            cast.member,
+            world.gp,
+            place=world.nurse_place,
+            day=TOMORROW,
+            at=dt.time(11),
+            minutes=15,
+            visibility=["CPTS"],
+        )
     with pytest.raises(ActionError) as clash:
         one_slot(world, at=dt.time(9))
     assert "chevauche" in clash.value.message
@@ -102,7 +179,9 @@ def test_booking_then_a_second_booking_is_refused_and_leaves_nothing(world, sett
     settings.OPENCPTS_PATIENT_MESSAGES_BACKEND = "unscheduled.patient_messages.MemoryBackend"
     MemoryBackend.outbox.clear()
     slot = one_slot(world)
-    patient = dict(family_name="Durand", given_names="Paul", motif="Fièvre depuis hier", phone="06 12 34 56 78")
+    patient = dict(
+        family_name="Durand", given_names="Paul", motif="Fièvre depuis hier", phone="06 12 34 56 78"
+    )
     with pytest.raises(ActionError):
         booking.book(slot, world.cast.partner, **{**patient, "phone": "12"})
     assert not Booking.objects.exists()
@@ -144,8 +223,9 @@ def test_cancel_frees_the_slot_and_reschedule_is_all_or_nothing(world):
     assert first.status == Slot.Status.FREE
     with pytest.raises(ActionError):
         booking.mark_outcome(moved, world.cast.member, honoured=True)  # not yet happened
-    Slot.objects.filter(pk=second.pk).update(start=timezone.now() - dt.timedelta(hours=1),
-                                             end=timezone.now() - dt.timedelta(minutes=40))
+    Slot.objects.filter(pk=second.pk).update(
+        start=timezone.now() - dt.timedelta(hours=1), end=timezone.now() - dt.timedelta(minutes=40)
+    )
     with pytest.raises(PermissionDenied):
         booking.mark_outcome(moved, world.cast.partner, honoured=True)  # the booker is not the professional
     assert booking.mark_outcome(moved, world.cast.member, honoured=False).status == Booking.Status.NO_SHOW
@@ -159,7 +239,9 @@ def test_pause_hides_a_patterns_free_slots_and_bulk_edit_is_all_or_nothing(world
     assert search.find(world.cast.cpts, window="48h").slots == []
     slots.set_paused(p, world.cast.member, False)
     target = Slot.objects.get(pk=ids[0])
-    booking.book(target, world.cast.partner, family_name="A", given_names="B", motif="Toux", phone="0612345678")
+    booking.book(
+        target, world.cast.partner, family_name="A", given_names="B", motif="Toux", phone="0612345678"
+    )
     with pytest.raises(ActionError):
         slots.bulk_update(world.cast.cpts, world.cast.member, ids[:3], visibility=["PUBLIC"])
     assert not Slot.objects.filter(pk__in=ids, show_public=True).exists()
@@ -171,10 +253,16 @@ def test_copy_week_repeats_one_off_slots_at_the_same_local_times(world):
     today = timezone.localdate()
     monday = today + dt.timedelta(days=7 - today.weekday())
     one_slot(world, day=monday + dt.timedelta(days=2), at=dt.time(8, 40))
-    assert slots.copy_week(world.cast.cpts, world.cast.member, world.gp, monday, monday + dt.timedelta(days=7)) == 1
+    assert (
+        slots.copy_week(world.cast.cpts, world.cast.member, world.gp, monday, monday + dt.timedelta(days=7))
+        == 1
+    )
     copied = Slot.objects.order_by("-start").first().start.astimezone(PARIS)
     assert copied.date() == monday + dt.timedelta(days=9) and copied.time() == dt.time(8, 40)
-    assert slots.copy_week(world.cast.cpts, world.cast.member, world.gp, monday, monday + dt.timedelta(days=7)) == 0
+    assert (
+        slots.copy_week(world.cast.cpts, world.cast.member, world.gp, monday, monday + dt.timedelta(days=7))
+        == 0
+    )
 
 
 def test_search_sorts_by_time_then_distance_and_lists_idle_participants_apart(world):
@@ -191,7 +279,9 @@ def test_search_sorts_by_time_then_distance_and_lists_idle_participants_apart(wo
     assert [f.slot.pk for f in only_nurses.slots] == [nurse_slot.pk]
     near = search.find(world.cast.cpts, point=belley, radius_km=2, window="24h")
     assert [f.slot.pk for f in near.slots] == [gp_slot.pk]
-    booking.book(gp_slot, world.cast.partner, family_name="A", given_names="B", motif="Toux", phone="0612345678")
+    booking.book(
+        gp_slot, world.cast.partner, family_name="A", given_names="B", motif="Toux", phone="0612345678"
+    )
     after = search.find(world.cast.cpts, point=belley, window="24h")
     assert [f.slot.pk for f in after.slots] == [nurse_slot.pk]
     assert [i.professional.pk for i in after.idle] == [world.gp.pk]  # takes part, nothing free
@@ -203,13 +293,26 @@ def test_search_sorts_by_time_then_distance_and_lists_idle_participants_apart(wo
 
 def test_a_booking_from_the_sas_is_marked_regulated_and_keeps_it_when_moved(world):
     first, second = one_slot(world), one_slot(world, at=dt.time(11))
-    made = booking.book(first, world.cast.partner, family_name="Roux", given_names="Ana", motif="Douleur",
-                        phone="0612345678", origin="sas-preprod<script>")
+    made = booking.book(
+        first,
+        world.cast.partner,
+        family_name="Roux",
+        given_names="Ana",
+        motif="Douleur",
+        phone="0612345678",
+        origin="sas-preprod<script>",
+    )
     assert made.regulated and made.origin == "sas-preprodscript"
     moved = booking.reschedule(made, world.cast.partner, second)
     assert moved.regulated and moved.origin == made.origin
-    plain = booking.book(one_slot(world, at=dt.time(12)), world.cast.partner, family_name="Roux", given_names="Ana",
-                         motif="Douleur", phone="0612345678")
+    plain = booking.book(
+        one_slot(world, at=dt.time(12)),
+        world.cast.partner,
+        family_name="Roux",
+        given_names="Ana",
+        motif="Douleur",
+        phone="0612345678",
+    )
     assert not plain.regulated and plain.origin == ""
 
 

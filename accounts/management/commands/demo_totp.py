@@ -13,8 +13,12 @@ class Command(BaseCommand):
     def handle(self, *args, email, **options):
         if not settings.DEMO_TOTP_HELPER:
             raise CommandError("Commande réservée au mode développement (OPENCPTS_DEV=1).")
-        device = TOTPDevice.objects.filter(user__email__iexact=email, user__is_synthetic=True, confirmed=True).first()
+        device = TOTPDevice.objects.filter(
+            user__email__iexact=email, user__is_synthetic=True, confirmed=True
+        ).first()
         if device is None:
-            raise CommandError("Aucun compte de démonstration avec double authentification pour cette adresse.")
+            raise CommandError(
+                "Aucun compte de démonstration avec double authentification pour cette adresse."
+            )
         totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
         self.stdout.write(f"{totp.token():0{device.digits}d}")

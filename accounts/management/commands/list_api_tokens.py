@@ -5,8 +5,10 @@ from accounts.models import APIToken, User
 
 
 class Command(BaseCommand):
-    help = ("Liste les jetons d'API (identifiant, préfixe, utilisateur, nom, création, dernière utilisation, "
-            "expiration, portée, état). Les valeurs des jetons ne sont jamais conservées.")
+    help = (
+        "Liste les jetons d'API (identifiant, préfixe, utilisateur, nom, création, dernière utilisation, "
+        "expiration, portée, état). Les valeurs des jetons ne sont jamais conservées."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--email", help="les jetons de cet utilisateur seulement")
@@ -21,10 +23,23 @@ class Command(BaseCommand):
             qs = qs.filter(user=user)
         if not all:
             qs = qs.filter(revoked=False, expires_at__gt=timezone.now())
-        self.stdout.write("id\tpréfixe\tutilisateur\tnom\tcréé le\tdernière utilisation\texpire le\tportée\tétat")
+        self.stdout.write(
+            "id\tpréfixe\tutilisateur\tnom\tcréé le\tdernière utilisation\texpire le\tportée\tétat"
+        )
         for t in qs:
             used = f"{timezone.localtime(t.last_used_at):%d/%m/%Y %H:%M}" if t.last_used_at else "jamais"
-            self.stdout.write("\t".join([
-                str(t.pk), t.prefix, t.user.email, t.name, f"{timezone.localtime(t.created_at):%d/%m/%Y}", used,
-                f"{timezone.localtime(t.expires_at):%d/%m/%Y}", "lecture seule" if t.read_only else "lecture et écriture",
-                t.state]))
+            self.stdout.write(
+                "\t".join(
+                    [
+                        str(t.pk),
+                        t.prefix,
+                        t.user.email,
+                        t.name,
+                        f"{timezone.localtime(t.created_at):%d/%m/%Y}",
+                        used,
+                        f"{timezone.localtime(t.expires_at):%d/%m/%Y}",
+                        "lecture seule" if t.read_only else "lecture et écriture",
+                        t.state,
+                    ]
+                )
+            )

@@ -17,7 +17,9 @@ class Command(BaseCommand):
         if not found:
             raise CommandError(f"Aucun jeton « {token} ».")
         if len(found) > 1:
-            raise CommandError(f"Plusieurs jetons ont le préfixe « {token} » : désignez-le par son identifiant.")
+            raise CommandError(
+                f"Plusieurs jetons ont le préfixe « {token} » : désignez-le par son identifiant."
+            )
         if not tokens.revoke(found[0]):
             raise CommandError(f"Le jeton {found[0]} est déjà révoqué.")
         self.stdout.write(f"Jeton {found[0]} de {found[0].user.email} révoqué.")

@@ -5,24 +5,33 @@ from audit.verify import verify_report
 
 
 class Command(BaseCommand):
-    help = ("Vérifie l'intégrité du journal d'audit chaîné (entrées modifiées, supprimées ou réordonnées) "
-            "et le compare au dernier point de contrôle signé (chaînes disparues, fins coupées, "
-            "réécritures).")
+    help = (
+        "Vérifie l'intégrité du journal d'audit chaîné (entrées modifiées, supprimées ou réordonnées) "
+        "et le compare au dernier point de contrôle signé (chaînes disparues, fins coupées, "
+        "réécritures)."
+    )
 
     def handle(self, *args, **options):
         report = verify_report()
         for problem in report.problems:
             self.stderr.write(f"[{problem.kind}] {problem.message}")
         if report.checkpoint is None:
-            self.stdout.write(self.style.WARNING(
-                f"Aucun point de contrôle valide dans {checkpoints.store().describe()} : seules les chaînes "
-                "elles-mêmes sont vérifiées (lancez audit_checkpoint régulièrement)."))
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Aucun point de contrôle valide dans {checkpoints.store().describe()} : seules les chaînes "
+                    "elles-mêmes sont vérifiées (lancez audit_checkpoint régulièrement)."
+                )
+            )
         else:
             last = report.checkpoint
-            self.stdout.write(f"Comparé au point de contrôle du {last.at} "
-                              f"({len(last.chains)} chaîne(s), ligne {last.line_no}).")
+            self.stdout.write(
+                f"Comparé au point de contrôle du {last.at} "
+                f"({len(last.chains)} chaîne(s), ligne {last.line_no})."
+            )
         if report.problems:
-            raise CommandError(f"Journal d'audit altéré : {len(report.problems)} problème(s) "
-                               f"sur {report.checked} entrée(s).")
-        self.stdout.write(self.style.SUCCESS(
-            f"Journal d'audit intègre : {report.checked} entrée(s) vérifiée(s)."))
+            raise CommandError(
+                f"Journal d'audit altéré : {len(report.problems)} problème(s) sur {report.checked} entrée(s)."
+            )
+        self.stdout.write(
+            self.style.SUCCESS(f"Journal d'audit intègre : {report.checked} entrée(s) vérifiée(s).")
+        )

@@ -8,13 +8,17 @@ from cpts.models import CPTS
 
 
 class Command(BaseCommand):
-    help = ("Supprime les cercles de soins clôturés depuis plus longtemps que la durée de conservation de leur CPTS "
-            "(messages, consentements, membres, documents ; le patient s'il n'est plus dans aucun groupe). Chaque "
-            "cercle est supprimé dans sa propre transaction et laisse une trace dans le journal d'audit : une "
-            "exécution interrompue se relance simplement.")
+    help = (
+        "Supprime les cercles de soins clôturés depuis plus longtemps que la durée de conservation de leur CPTS "
+        "(messages, consentements, membres, documents ; le patient s'il n'est plus dans aucun groupe). Chaque "
+        "cercle est supprimé dans sa propre transaction et laisse une trace dans le journal d'audit : une "
+        "exécution interrompue se relance simplement."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--dry-run", action="store_true", help="Lister ce qui serait supprimé, sans rien supprimer.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Lister ce qui serait supprimé, sans rien supprimer."
+        )
         parser.add_argument("--cpts", metavar="SLUG", help="Une seule CPTS (par son identifiant d'URL).")
 
     def handle(self, *args, dry_run=False, cpts=None, **options):
@@ -29,15 +33,25 @@ class Command(BaseCommand):
             closed = timezone.localtime(group.closed_at).strftime("%d/%m/%Y")
             if purged is None:
                 skipped += 1
-                self.stdout.write(f"[{item_cpts.slug}] cercle n° {group.pk} : plus à supprimer (rouvert ou déjà supprimé)")
+                self.stdout.write(
+                    f"[{item_cpts.slug}] cercle n° {group.pk} : plus à supprimer (rouvert ou déjà supprimé)"
+                )
                 continue
             done += 1
             counts = ", ".join(f"{k} {v}" for k, v in purged.counts.items() if v)
             verb = "serait supprimé" if dry_run else "supprimé"
-            patient = "" if dry_run else (" ; patient supprimé" if purged.patient_deleted else " ; patient conservé")
-            self.stdout.write(f"[{item_cpts.slug}] cercle n° {group.pk} (clôturé le {closed}) {verb} : "
-                              f"{counts or 'vide'}{patient}")
+            patient = (
+                ""
+                if dry_run
+                else (" ; patient supprimé" if purged.patient_deleted else " ; patient conservé")
+            )
+            self.stdout.write(
+                f"[{item_cpts.slug}] cercle n° {group.pk} (clôturé le {closed}) {verb} : "
+                f"{counts or 'vide'}{patient}"
+            )
         summary = f"{done} cercle(s) {'à supprimer' if dry_run else 'supprimé(s)'}"
         if skipped:
             summary += f", {skipped} ignoré(s)"
-        self.stdout.write(self.style.SUCCESS(summary + (" (simulation : rien n'a été supprimé)." if dry_run else ".")))
+        self.stdout.write(
+            self.style.SUCCESS(summary + (" (simulation : rien n'a été supprimé)." if dry_run else "."))
+        )

@@ -14,7 +14,9 @@ class Command(BaseCommand):
     help = "Affiche (ou écrit avec --write) docs/PERMISSIONS.md, la matrice des permissions tirée de cpts/roles.py."
 
     def add_arguments(self, parser):
-        parser.add_argument("--write", action="store_true", help="Écrire docs/PERMISSIONS.md au lieu d'afficher.")
+        parser.add_argument(
+            "--write", action="store_true", help="Écrire docs/PERMISSIONS.md au lieu d'afficher."
+        )
 
     def handle(self, *args, **options):
         text = render_markdown()

@@ -11,7 +11,9 @@ class Command(BaseCommand):
         if not settings.DEV:
             raise CommandError("La démonstration ne se crée qu'en mode développement (OPENCPTS_DEV=1).")
         cpts, logins, created = demo.seed()
-        self.stdout.write(("Démonstration créée : " if created else "Démonstration déjà en place : ") + cpts.name)
+        self.stdout.write(
+            ("Démonstration créée : " if created else "Démonstration déjà en place : ") + cpts.name
+        )
         self.stdout.write("")
         self.stdout.write(f"  Mot de passe de tous les comptes de démonstration : {demo.demo_password()}")
         self.stdout.write("  Second facteur : ajoutez la clé TOTP dans votre application d'authentification,")

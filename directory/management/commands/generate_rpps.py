@@ -8,8 +8,10 @@ from territory import loader
 
 
 class Command(BaseCommand):
-    help = ("Écrit un extrait RPPS synthétique au format PS_LibreAcces_Personne_activite "
-            "(professionnels répartis sur les communes réelles au prorata de la population).")
+    help = (
+        "Écrit un extrait RPPS synthétique au format PS_LibreAcces_Personne_activite "
+        "(professionnels répartis sur les communes réelles au prorata de la population)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--count", type=int, required=True, help="nombre de professionnels")
@@ -32,4 +34,6 @@ class Command(BaseCommand):
         rows = generate.write(path, count, seed, progress)
         bar.update(rows - bar.n)
         bar.close()
-        self.stdout.write(self.style.SUCCESS(f"{rows} lignes ({count} professionnels synthétiques) écrites dans {path}."))
+        self.stdout.write(
+            self.style.SUCCESS(f"{rows} lignes ({count} professionnels synthétiques) écrites dans {path}.")
+        )

@@ -8,19 +8,28 @@ from directory.models import RppsImportRun
 
 
 class Command(BaseCommand):
-    help = ("Importe l'extrait public RPPS (PS_LibreAcces_Personne_activite_*.txt ou son .zip) : "
-            "idempotent, reprise après interruption, rapport des lignes rejetées.")
+    help = (
+        "Importe l'extrait public RPPS (PS_LibreAcces_Personne_activite_*.txt ou son .zip) : "
+        "idempotent, reprise après interruption, rapport des lignes rejetées."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("path")
-        parser.add_argument("--force", action="store_true",
-                            help="accepter de rendre inactifs plus de 20 %% des professionnels")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="accepter de rendre inactifs plus de 20 %% des professionnels",
+        )
         parser.add_argument("--restart", action="store_true", help="reprendre la lecture au début")
         parser.add_argument("--report", help="écrire le rapport des lignes rejetées (CSV) dans ce fichier")
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, path, force, restart, report, no_progress, **options):
-        bar = None if no_progress else tqdm(total=None, unit="o", unit_scale=True, file=self.stderr, desc="lecture")
+        bar = (
+            None
+            if no_progress
+            else tqdm(total=None, unit="o", unit_scale=True, file=self.stderr, desc="lecture")
+        )
 
         def progress(done, total):
             if bar is not None:
@@ -36,12 +45,17 @@ class Command(BaseCommand):
                 bar.close()
         if result.resumed_from_line:
             self.stdout.write(f"Reprise à la ligne {result.resumed_from_line}.")
-        self.stdout.write(self.style.SUCCESS(
-            f"{result.lines} lignes lues : {result.accepted} acceptées, {result.rejected} rejetées, "
-            f"{result.warnings} avertissements. Professionnels : {result.created} créés, {result.updated} mis à jour, "
-            f"{result.deactivated} rendus inactifs ; {result.places} lieux d'exercice. ({result.seconds:.0f} s)"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{result.lines} lignes lues : {result.accepted} acceptées, {result.rejected} rejetées, "
+                f"{result.warnings} avertissements. Professionnels : {result.created} créés, {result.updated} mis à jour, "
+                f"{result.deactivated} rendus inactifs ; {result.places} lieux d'exercice. ({result.seconds:.0f} s)"
+            )
+        )
         for line_no, severity, reason in result.issues_sample:
-            self.stdout.write(f"  ligne {line_no} [{'rejetée' if severity == 'rejected' else 'avertissement'}] : {reason}")
+            self.stdout.write(
+                f"  ligne {line_no} [{'rejetée' if severity == 'rejected' else 'avertissement'}] : {reason}"
+            )
         if report:
             run = RppsImportRun.objects.get(pk=result.run_id)
             Path(report).write_text(rpps_import.issues_csv(run).getvalue(), encoding="utf-8")

@@ -14,16 +14,26 @@ class Command(BaseCommand):
     help = "Re-chiffre le contenu de tous les documents avec la clé courante (reprise possible après interruption)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--dry-run", action="store_true", help="Compter les contenus à re-chiffrer, sans écrire.")
-        parser.add_argument("--verify", action="store_true",
-                            help="Vérifier l'intégrité de tous les contenus (déchiffrement et SHA-256), sans écrire.")
-        parser.add_argument("--new-key", metavar="KEYID",
-                            help="Afficher une nouvelle clé « KEYID:base64 » à placer en tête de OPENCPTS_DOCUMENT_KEYS.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Compter les contenus à re-chiffrer, sans écrire."
+        )
+        parser.add_argument(
+            "--verify",
+            action="store_true",
+            help="Vérifier l'intégrité de tous les contenus (déchiffrement et SHA-256), sans écrire.",
+        )
+        parser.add_argument(
+            "--new-key",
+            metavar="KEYID",
+            help="Afficher une nouvelle clé « KEYID:base64 » à placer en tête de OPENCPTS_DOCUMENT_KEYS.",
+        )
 
     def handle(self, *args, dry_run=False, verify=False, new_key=None, **options):
         if new_key:
             if not crypto.KEY_ID.match(new_key):
-                raise CommandError("Identifiant de clé invalide (lettres, chiffres, . _ -, 64 caractères au plus).")
+                raise CommandError(
+                    "Identifiant de clé invalide (lettres, chiffres, . _ -, 64 caractères au plus)."
+                )
             self.stdout.write(crypto.new_key_entry(new_key))
             return
         if verify:
@@ -33,12 +43,17 @@ class Command(BaseCommand):
             return
         report = rotation.rotate(progress=self._progress, dry_run=dry_run)
         if dry_run:
-            self.stdout.write(f"{report.to_do} contenu(s) à re-chiffrer avec la clé « {report.current_key} ».")
+            self.stdout.write(
+                f"{report.to_do} contenu(s) à re-chiffrer avec la clé « {report.current_key} »."
+            )
             return
         self.stdout.write(f"{report.rotated} contenu(s) re-chiffré(s) avec la clé « {report.current_key} ».")
         self._fail_on(report.failed, "re-chiffrement")
-        self.stdout.write(self.style.SUCCESS("Rotation terminée : les anciennes clés peuvent être retirées de "
-                                             "OPENCPTS_DOCUMENT_KEYS."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Rotation terminée : les anciennes clés peuvent être retirées de OPENCPTS_DOCUMENT_KEYS."
+            )
+        )
 
     def _progress(self, report: rotation.RotationReport):
         done = report.rotated + len(report.failed)
@@ -53,4 +68,6 @@ class Command(BaseCommand):
         for version_id, reason in failures:
             self.stderr.write(f"n° {version_id}, {reason}")
         if failures:
-            raise CommandError(f"{len(failures)} contenu(s) en échec de {what} : voir ci-dessus (laissés tels quels).")
+            raise CommandError(
+                f"{len(failures)} contenu(s) en échec de {what} : voir ci-dessus (laissés tels quels)."
+            )

@@ -31,5 +31,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"\r  CPTS traitées : {done} / {len(ids)}", ending="")
                 self.stdout.flush()
         if options["verbosity"] >= 1:
-            self.stdout.write(f"\n{totals['reminded']} relance(s), {totals['expired']} proposition(s) expirée(s), "
-                              f"{totals['purged']} demande(s) effacée(s), {totals['scored']} priorité(s) modifiée(s).")
+            self.stdout.write(
+                f"\n{totals['reminded']} relance(s), {totals['expired']} proposition(s) expirée(s), "
+                f"{totals['purged']} demande(s) effacée(s), {totals['scored']} priorité(s) modifiée(s)."
+            )

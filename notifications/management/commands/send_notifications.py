@@ -7,14 +7,20 @@ from notifications import mailer
 
 
 class Command(BaseCommand):
-    help = ("Envoie les e-mails de notification dus : ceux reportés après les heures calmes, ceux à réessayer, et les "
-            "résumés quotidiens. Idempotent, sans double envoi même si deux exécutions se chevauchent : à lancer "
-            "chaque minute (cron ou minuterie systemd).")
+    help = (
+        "Envoie les e-mails de notification dus : ceux reportés après les heures calmes, ceux à réessayer, et les "
+        "résumés quotidiens. Idempotent, sans double envoi même si deux exécutions se chevauchent : à lancer "
+        "chaque minute (cron ou minuterie systemd)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--batch", type=int, default=100, help="Utilisateurs traités par lot (100 par défaut).")
-        parser.add_argument("--now", help="Date et heure à considérer (ISO 8601, pour les essais) ; l'heure actuelle "
-                                          "par défaut.")
+        parser.add_argument(
+            "--batch", type=int, default=100, help="Utilisateurs traités par lot (100 par défaut)."
+        )
+        parser.add_argument(
+            "--now",
+            help="Date et heure à considérer (ISO 8601, pour les essais) ; l'heure actuelle par défaut.",
+        )
 
     def handle(self, *args, **options):
         now = timezone.now()
@@ -22,7 +28,9 @@ class Command(BaseCommand):
             try:
                 now = dt.datetime.fromisoformat(options["now"])
             except ValueError as exc:
-                raise CommandError("--now : date et heure ISO 8601 attendues, par exemple 2026-03-02T07:00:00+01:00.") from exc
+                raise CommandError(
+                    "--now : date et heure ISO 8601 attendues, par exemple 2026-03-02T07:00:00+01:00."
+                ) from exc
             if timezone.is_naive(now):
                 now = timezone.make_aware(now)
         if options["batch"] < 1:
@@ -38,4 +46,5 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{report.emails} e-mail(s) envoyé(s) pour {report.notifications} notification(s) ; "
                 f"{report.deferred} reportée(s), {report.dropped} sans e-mail (lue, désactivée ou accès perdu), "
-                f"{report.failed} échec(s) (réessai plus tard).")
+                f"{report.failed} échec(s) (réessai plus tard)."
+            )

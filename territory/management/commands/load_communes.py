@@ -11,7 +11,9 @@ class Command(BaseCommand):
     help = "Charge les communes, EPCI, départements, régions et codes postaux officiels (hors ligne)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--if-needed", action="store_true", help="Ne rien faire si la version est déjà chargée.")
+        parser.add_argument(
+            "--if-needed", action="store_true", help="Ne rien faire si la version est déjà chargée."
+        )
 
     def handle(self, *args, if_needed=False, **options):
         if if_needed and loader.is_loaded():
@@ -21,7 +23,9 @@ class Command(BaseCommand):
         bars: dict[str, tqdm] = {}
 
         def progress(step, done, total):
-            bar = bars.get(step) or bars.setdefault(step, tqdm(total=total, desc=step, unit=" lignes", file=self.stderr))
+            bar = bars.get(step) or bars.setdefault(
+                step, tqdm(total=total, desc=step, unit=" lignes", file=self.stderr)
+            )
             bar.update(done - bar.n)
 
         try:
@@ -30,8 +34,16 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         for bar in bars.values():
             bar.close()
-        record("create", object_type="territory.dataset", object_id="communes",
-               object_label=f"{loader.PACKAGE} {loader.PACKAGE_VERSION}", details=counts)
-        self.stdout.write(self.style.SUCCESS(
-            f"{counts['communes']} communes, {counts['epci']} EPCI, {counts['postal_codes']} codes postaux "
-            f"chargés en {time.monotonic() - started:.0f} s ({loader.vintage_source()})."))
+        record(
+            "create",
+            object_type="territory.dataset",
+            object_id="communes",
+            object_label=f"{loader.PACKAGE} {loader.PACKAGE_VERSION}",
+            details=counts,
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{counts['communes']} communes, {counts['epci']} EPCI, {counts['postal_codes']} codes postaux "
+                f"chargés en {time.monotonic() - started:.0f} s ({loader.vintage_source()})."
+            )
+        )
