@@ -21,8 +21,8 @@ from django.utils import timezone
 from aci.contracts import anniversary, current_schedule, year_bounds
 from aci.models import BudgetLine, Contract, ExpectedPayment, Expense, ReceivedPayment
 from audit.log import record_bulk
-from cpts.actions import ActionError
 from opencpts import csvfiles
+from opencpts.errors import ActionError
 from territory.text import normalize
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024

@@ -29,9 +29,9 @@ from aci import financing
 from aci.models import Amendment, Contract, ContractMission, ExpectedPayment, GridAmount, Schedule, TierGrid
 from aci.tiers import NoGridInForce, grid_in_force, tier_in_grid
 from audit.log import record_bulk
-from cpts.actions import ActionError
 from cpts.models import CPTS
 from opencpts.dates import shift_months
+from opencpts.errors import ActionError
 from territory.models import DatasetVersion
 
 CENT = Decimal("0.01")

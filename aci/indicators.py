@@ -31,7 +31,7 @@ from aci import financing, sources
 from aci.contracts import year_bounds
 from aci.models import Contract, Evidence, GridAmount, Indicator, IndicatorResult, IndicatorStep
 from audit.log import record_bulk
-from cpts.actions import ActionError
+from opencpts.errors import ActionError
 
 HUNDRED = Decimal(100)
 

@@ -45,8 +45,8 @@ from aci.models import Amendment, Contract, ContractMission, Expense
 from aci.pages import MANAGE, VIEW, contract_of, contract_view
 from aci.tiers import NoGridInForce, grid_in_force
 from audit.log import record
-from cpts.actions import ActionError
 from cpts.decorators import cpts_view
+from opencpts.errors import ActionError
 
 ZERO = Decimal(0)
 STATE_ORDER = {"en retard": 0, "bientôt": 1, "à venir": 2, "libre": 3, "fait": 4}

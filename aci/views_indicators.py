@@ -32,9 +32,9 @@ from aci.models import Contract, Evidence, Indicator, IndicatorResult
 from aci.pages import MANAGE, VIEW, contract_of, contract_view, no_contract
 from aci.sources import SOURCES, visible_columns
 from audit.log import record
-from cpts.actions import ActionError
 from cpts.decorators import cpts_view
 from documents import crypto, filetypes
+from opencpts.errors import ActionError
 
 logger = logging.getLogger(__name__)
 

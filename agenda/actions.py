@@ -16,7 +16,7 @@ from agenda.timing import PARIS, When
 from coordination import access as group_rules
 from coordination.events import emit
 from coordination.models import Group, GroupMember
-from cpts.actions import ActionError
+from opencpts.errors import ActionError
 
 
 def _text(value: str, field: str, label: str, max_length: int, required: bool = False) -> str:

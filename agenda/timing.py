@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from cpts.actions import ActionError
+from opencpts.errors import ActionError
 
 PARIS = ZoneInfo("Europe/Paris")
 MAX_DURATION = dt.timedelta(days=366)

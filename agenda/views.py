@@ -24,9 +24,9 @@ from audit.log import record, record_view
 from audit.models import AuditEntry
 from coordination import access as group_rules
 from coordination.models import Group, GroupMember
-from cpts.actions import ActionError
 from cpts.decorators import cpts_view
 from cpts.scoping import scoped
+from opencpts.errors import ActionError
 
 PERMISSION = "cpts.use_coordination"
 

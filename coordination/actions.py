@@ -25,10 +25,10 @@ from coordination.models import (
     Patient,
     ReadReceipt,
 )
-from cpts.actions import ActionError
 from cpts.models import CPTS, Membership
 from cpts.roles import PATIENT_DATA_ROLES
 from cpts.scoping import scoped
+from opencpts.errors import ActionError
 
 
 def _require_professional(user, cpts: CPTS):

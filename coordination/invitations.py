@@ -35,10 +35,10 @@ from coordination import access
 from coordination import actions as coordination_actions
 from coordination.events import emit
 from coordination.models import CONVERSATION_MAX_MEMBERS, EmailInvitation, Group, GroupMember
-from cpts.actions import ActionError
 from cpts.models import Membership
 from cpts.roles import PATIENT_DATA_ROLES, Role
 from cpts.scoping import scoped
+from opencpts.errors import ActionError
 
 logger = logging.getLogger(__name__)
 

@@ -36,10 +36,10 @@ from coordination.models import (
     ReadReceipt,
     Relative,
 )
-from cpts.actions import ActionError
 from cpts.models import CPTS
 from cpts.roles import role_has
 from cpts.scoping import scoped
+from opencpts.errors import ActionError
 
 
 def settings_for(cpts: CPTS) -> CoordinationSettings:

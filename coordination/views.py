@@ -25,12 +25,12 @@ from coordination.models import (
     MessageMention,
     ReadReceipt,
 )
-from cpts.actions import ActionError
 from cpts.decorators import cpts_view
 from cpts.models import Membership
 from cpts.roles import PATIENT_DATA_ROLES
 from cpts.scoping import scoped
 from documents import actions as documents_actions
+from opencpts.errors import ActionError
 
 PERMISSION = "cpts.use_coordination"
 

@@ -28,11 +28,11 @@ from coordination.forms import (
 )
 from coordination.models import Group
 from coordination.views import PERMISSION, _apply_error, _back
-from cpts.actions import ActionError
 from cpts.decorators import cpts_view
 from cpts.models import Membership
 from cpts.roles import PATIENT_DATA_ROLES
 from cpts.scoping import scoped
+from opencpts.errors import ActionError
 
 SEARCH_PAGE_SIZE = 20
 HISTORY_PAGE_SIZE = 50

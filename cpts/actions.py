@@ -14,13 +14,7 @@ from cpts.models import CPTS, BureauPosition, Dues, Membership, MembershipReques
 from cpts.roles import Role, is_adherent
 from cpts.scoping import scoped
 from directory.identifiers import clean_digits
-
-
-class ActionError(Exception):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+from opencpts.errors import ActionError
 
 
 @transaction.atomic

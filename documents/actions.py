@@ -21,10 +21,10 @@ from coordination import access as group_rules
 from coordination import actions as coordination_actions
 from coordination.events import emit
 from coordination.models import Consent, Group, Message
-from cpts.actions import ActionError
 from documents import crypto, filetypes
 from documents.access import CLOSED, NO_CONSENT
 from documents.models import Document, DocumentBlob, DocumentVersion
+from opencpts.errors import ActionError
 
 logger = logging.getLogger(__name__)
 MAX_ATTACHMENTS = 10

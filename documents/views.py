@@ -9,13 +9,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit.log import record_view
 from coordination import access as group_rules
-from cpts.actions import ActionError
 from cpts.decorators import cpts_view
 from documents import access as rules
 from documents import actions
 from documents.context import section_context
 from documents.forms import UploadForm, VersionForm
 from documents.models import Document
+from opencpts.errors import ActionError
 
 PERMISSION = "cpts.use_coordination"
 

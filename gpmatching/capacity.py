@@ -10,13 +10,13 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from cpts.actions import ActionError
 from cpts.models import CPTS, Membership, TerritoryCommune
 from cpts.roles import Role
 from cpts.scoping import scoped
 from directory.models import PracticePlace, Professional
 from gpmatching.models import Capacity, Proposal, Request
 from opencpts.dates import first_of_month, shift_months
+from opencpts.errors import ActionError
 
 PHYSICIAN = "10"  # TRE_G15: médecin
 MAX_PER_MONTH = 100

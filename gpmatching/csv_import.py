@@ -15,11 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.log import record_bulk
-from cpts.actions import ActionError
 from cpts.models import CPTS
 from gpmatching import intake
 from gpmatching.models import ImportBatch, Request
 from opencpts import csvfiles
+from opencpts.errors import ActionError
 from territory.text import normalize
 
 MAX_BYTES = 5 * 1024 * 1024

@@ -18,11 +18,11 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import nir as stdnum_nir
 
 from audit.log import record_bulk
-from cpts.actions import ActionError
 from cpts.models import CPTS, TerritoryCommune
 from cpts.scoping import scoped
 from gpmatching import priority
 from gpmatching.models import NoGPReason, Request, RequestEvent
+from opencpts.errors import ActionError
 from territory.models import Commune
 from territory.text import normalize
 

@@ -20,12 +20,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.log import record_bulk
-from cpts.actions import ActionError
 from cpts.models import CPTS
 from cpts.scoping import scoped
 from gpmatching import capacity as capacity_rules
 from gpmatching import priority, solver
 from gpmatching.models import Capacity, MatchingRun, Placement, Policy, Proposal, Request, RequestEvent
+from opencpts.errors import ActionError
 
 NO_AGE_LIMIT = 200
 

@@ -15,7 +15,7 @@ import time
 from django.core import signing
 
 from accounts import ratelimit
-from cpts.actions import ActionError
+from opencpts.errors import ActionError
 
 PER_IP_PER_HOUR = 5
 MIN_SECONDS = 3

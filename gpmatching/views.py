@@ -22,7 +22,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.log import record, record_view
-from cpts.actions import ActionError
 from cpts.decorators import cpts_view
 from cpts.models import CPTS
 from cpts.scoping import scoped
@@ -33,6 +32,7 @@ from gpmatching import csv_import, indicators, intake, matching, priority, spam
 from gpmatching.forms import CapacityForm, DeclineForm, ImportForm, PolicyForm, RequestForm, WithdrawForm
 from gpmatching.models import Capacity, ImportBatch, MatchingRun, Proposal, Request
 from opencpts.clientip import client_ip
+from opencpts.errors import ActionError
 from territory.text import normalize
 
 SESSION_DONE = "gp_request_done"

@@ -10,7 +10,6 @@ from django.utils import timezone
 from stdnum.fr import nir as stdnum_nir
 
 from audit.log import record
-from cpts.actions import ActionError
 from cpts.models import CPTS, TerritoryCommune
 from cpts.scoping import scoped
 from news import access
@@ -25,6 +24,7 @@ from news.models import (
     Post,
     PostRevision,
 )
+from opencpts.errors import ActionError
 
 MAX_PINNED = 3  # more pinned posts than this and the feed's top stops being read
 EVENT_HORIZON_YEARS = 3

@@ -8,11 +8,11 @@ from django.core.paginator import Paginator
 from django.urls import reverse
 from ninja import Router, Schema, Status
 
-from cpts.actions import ActionError
 from cpts.scoping import access_cpts
 from news import access as rules
 from news import actions
 from news.models import Comment, Post
+from opencpts.errors import ActionError
 from opencpts.intparams import DbId, Page
 from opencpts.schemas import LocalTime
 

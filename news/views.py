@@ -8,12 +8,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cpts.actions import ActionError
 from cpts.decorators import cpts_view
 from news import access as rules
 from news import actions
 from news.forms import CommentForm, PostForm
 from news.models import Post
+from opencpts.errors import ActionError
 
 PAGE_SIZE = 10
 

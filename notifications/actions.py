@@ -6,10 +6,10 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from cpts.actions import ActionError
 from notifications.delivery import preferences_for, schedule_email, unread_counts
 from notifications.models import Category, Delivery, EmailState, Notification, NotificationPreference
 from notifications.signals import notifications_read
+from opencpts.errors import ActionError
 
 PENDING = [EmailState.IMMEDIATE, EmailState.DIGEST]
 

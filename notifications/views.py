@@ -12,9 +12,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.policy import has_confirmed_device, must_verify
-from cpts.actions import ActionError
 from notifications import access, actions
 from notifications.forms import PreferencesForm
+from opencpts.errors import ActionError
 
 PER_PAGE = 25
 

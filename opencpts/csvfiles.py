@@ -6,7 +6,7 @@ import datetime as dt
 import io
 from collections.abc import Iterator
 
-from cpts.actions import ActionError
+from opencpts.errors import ActionError
 
 
 def decode(content: bytes) -> str:

@@ -34,11 +34,11 @@ from agenda.models import Event
 from agenda.timing import PARIS, When
 from coordination import actions
 from coordination.models import Consent, Message
-from cpts.actions import ActionError
 from documents import actions as document_actions
 from documents.models import Document
 from documents.tests.samples import pdf
 from notifications.models import Notification
+from opencpts.errors import ActionError
 from realtime import access as realtime_access
 from tests.cast import login, make_user
 

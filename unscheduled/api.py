@@ -10,10 +10,10 @@ from django.http import Http404
 from django.urls import reverse
 from ninja import Router, Schema, Status
 
-from cpts.actions import ActionError
 from cpts.scoping import access_cpts, scoped
 from directory import search as directory_search
 from directory.query import Row
+from opencpts.errors import ActionError
 from opencpts.intparams import DbId
 from unscheduled import access as rules
 from unscheduled import booking as booking_rules

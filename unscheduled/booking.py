@@ -22,7 +22,7 @@ from django.utils import timezone
 from agenda.timing import PARIS
 from audit.log import record, record_bulk
 from audit.models import AuditEntry
-from cpts.actions import ActionError
+from opencpts.errors import ActionError
 from unscheduled import access, patient_messages
 from unscheduled.models import Booking, Slot
 

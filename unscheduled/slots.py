@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from agenda.timing import PARIS, local
 from audit.log import record_bulk
-from cpts.actions import ActionError
 from cpts.models import CPTS
 from directory.models import PracticePlace, Professional
+from opencpts.errors import ActionError
 from unscheduled import access
 from unscheduled.models import VISIBILITY_FIELDS, AvailabilityPattern, Booking, Modality, Slot, Visibility
 

@@ -18,7 +18,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from agenda.timing import PARIS
 from audit.log import record_view
-from cpts.actions import ActionError
 from cpts.decorators import cpts_view
 from cpts.models import Membership
 from cpts.scoping import scoped
@@ -26,6 +25,7 @@ from directory import search as directory_search
 from directory.models import Professional
 from directory.query import Row, resolve_point
 from directory.views import default_place
+from opencpts.errors import ActionError
 from unscheduled import access as rules
 from unscheduled import booking as booking_rules
 from unscheduled import search, slots

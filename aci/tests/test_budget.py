@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from aci import budget, contracts
 from aci.models import BudgetLine, Expense, ReceivedPayment
-from cpts.actions import ActionError
+from opencpts.errors import ActionError
 
 pytestmark = pytest.mark.django_db
 

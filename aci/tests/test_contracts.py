@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from aci import contracts
 from aci.models import Amendment, Contract, ExpectedPayment, GridAmount, Schedule
-from cpts.actions import ActionError
 from cpts.models import CPTS
+from opencpts.errors import ActionError
 
 pytestmark = pytest.mark.django_db
 

@@ -13,10 +13,10 @@ from aci import indicators as rules
 from aci.indicators import StepInput
 from aci.models import Evidence, ExpectedPayment, Indicator, IndicatorResult, IndicatorStep
 from coordination import actions as coordination
-from cpts.actions import ActionError
 from documents import crypto
 from documents.tests import samples
 from gpmatching.models import Placement
+from opencpts.errors import ActionError
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from agenda.tests.conftest import at, schedule, timed
 from agenda.timing import PARIS, When
 from audit.models import AuditEntry
 from coordination import actions as coordination
-from cpts.actions import ActionError
+from opencpts.errors import ActionError
 
 pytestmark = pytest.mark.django_db
 TOMORROW = timezone.localdate() + dt.timedelta(days=1)

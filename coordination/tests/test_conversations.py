@@ -11,9 +11,9 @@ from accounts.models import User
 from coordination import actions
 from coordination.models import CONVERSATION_MAX_MEMBERS, Group, GroupMember, Message
 from coordination.tests.helpers import url
-from cpts.actions import ActionError
 from cpts.models import Membership
 from cpts.roles import Role
+from opencpts.errors import ActionError
 from tests.cast import PASSWORD, login
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from audit.models import AuditEntry
 from coordination import actions, history
 from coordination.models import Group
 from coordination.tests.helpers import circle_with_consent, url, working_group
-from cpts.actions import ActionError
+from opencpts.errors import ActionError
 from tests.cast import login
 
 pytestmark = pytest.mark.django_db

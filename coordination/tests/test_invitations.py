@@ -16,9 +16,9 @@ from accounts.models import User
 from coordination import actions, invitations
 from coordination.models import EmailInvitation, GroupMember
 from coordination.tests.helpers import circle_with_consent, url, working_group
-from cpts.actions import ActionError
 from cpts.models import Membership
 from cpts.roles import Role
+from opencpts.errors import ActionError
 from tests.cast import login
 
 pytestmark = pytest.mark.django_db

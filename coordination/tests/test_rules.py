@@ -11,7 +11,7 @@ from django.utils import timezone
 from audit.models import AuditEntry
 from coordination import access, actions
 from coordination.models import Consent, Group, GroupMember, Message, MessageRevision
-from cpts.actions import ActionError
+from opencpts.errors import ActionError
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()

@@ -14,12 +14,12 @@ from pypdf import PdfWriter
 from aci import contracts, indicators, report
 from aci.models import Evidence
 from audit.models import AuditEntry
-from cpts.actions import ActionError
 from documents import filetypes, pdfcheck
 from documents.models import Document, DocumentBlob, DocumentVersion
 from documents.pdf import tiny_pdf
 from documents.tests import samples
 from documents.tests.test_pages import logged, upload_page
+from opencpts.errors import ActionError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ACTIVE = "PDF contenant du contenu actif"

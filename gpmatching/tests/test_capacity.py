@@ -6,11 +6,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from cpts.actions import ActionError
 from directory.models import PracticePlace, Professional
 from gpmatching import capacity as capacity_rules
 from gpmatching.models import Capacity, Proposal, Request
 from gpmatching.tests.conftest import AMBERIEU, BELLEY, BRENS, VIRIGNIN
+from opencpts.errors import ActionError
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()

@@ -6,10 +6,10 @@ import datetime as dt
 import pytest
 
 from cpts import territory as territory_rules
-from cpts.actions import ActionError
 from gpmatching import csv_import
 from gpmatching.models import ImportBatch, Request, RequestEvent
 from gpmatching.tests.conftest import MAGNIEU
+from opencpts.errors import ActionError
 
 pytestmark = pytest.mark.django_db
 

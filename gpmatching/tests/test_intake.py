@@ -7,10 +7,10 @@ import re
 import pytest
 from django.utils import timezone
 
-from cpts.actions import ActionError
 from gpmatching import intake, priority
 from gpmatching.models import Policy, Request, RequestEvent
 from gpmatching.tests.conftest import AMBERIEU, ARTEMARE, BRENS
+from opencpts.errors import ActionError
 
 pytestmark = pytest.mark.django_db
 

@@ -8,12 +8,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cpts.actions import ActionError
 from gpmatching import capacity as capacity_rules
 from gpmatching import intake, matching
 from gpmatching.models import MatchingRun, Placement, Policy, Proposal, Request, RequestEvent
 from gpmatching.tests.conftest import BELLEY, BRENS, MAGNIEU
 from notifications.models import Notification
+from opencpts.errors import ActionError
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from audit.models import AuditEntry
-from cpts.actions import ActionError
 from cpts.models import Membership
 from news import access, actions
 from news.models import Comment, CommentRevision, Post, PostRevision
+from opencpts.errors import ActionError
 
 pytestmark = pytest.mark.django_db
 

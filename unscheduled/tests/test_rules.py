@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from agenda.timing import PARIS
-from cpts.actions import ActionError
+from opencpts.errors import ActionError
 from unscheduled import booking, search, slots
 from unscheduled.models import AvailabilityPattern, Booking, Modality, Slot
 from unscheduled.patient_messages import MemoryBackend
