@@ -26,6 +26,7 @@ from directory.models import Professional
 from directory.query import Row, resolve_point
 from directory.views import default_place
 from opencpts.errors import ActionError
+from opencpts.forms import show_action_error
 from unscheduled import access as rules
 from unscheduled import booking as booking_rules
 from unscheduled import search, slots
@@ -58,10 +59,6 @@ MONTHS = [
     "novembre",
     "décembre",
 ]
-
-
-def _apply_error(form, exc: ActionError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def day_label(day: dt.date) -> str:
@@ -275,7 +272,7 @@ def publish(request, access):
                 visibility=data["visibility"],
             )
         except ActionError as exc:
-            _apply_error(form, exc)
+            show_action_error(form, exc)
         else:
             messages.success(request, "Créneau publié.")
             return _back_to_mine(access, pro)
@@ -291,7 +288,7 @@ def new_pattern(request, access):
         try:
             pattern = slots.create_pattern(access.cpts, request.user, pro, **form.cleaned_data)
         except ActionError as exc:
-            _apply_error(form, exc)
+            show_action_error(form, exc)
         else:
             count = Slot.objects.filter(pattern=pattern).count()
             messages.success(
@@ -340,7 +337,7 @@ def bulk(request, access):
                 delete=action == "delete",
             )
         except ActionError as exc:
-            _apply_error(form, exc)
+            show_action_error(form, exc)
         else:
             done = {
                 "pause": "mis en pause",
@@ -364,7 +361,7 @@ def copy_week(request, access):
                 access.cpts, request.user, pro, form.cleaned_data["source"], form.cleaned_data["target"]
             )
         except ActionError as exc:
-            form.add_error("source" if exc.field == "week" else None, exc.message)
+            show_action_error(form, exc, {"week": "source"})
         else:
             messages.success(
                 request,
@@ -496,7 +493,7 @@ def book(request, access, slot_id):
             )
             return redirect("unscheduled:search", slug=access.cpts.slug)
         except ActionError as exc:
-            _apply_error(form, exc)
+            show_action_error(form, exc)
         else:
             messages.success(
                 request,
@@ -570,7 +567,7 @@ def cancel(request, access, booking_id):
         try:
             booking_rules.cancel(booking, request.user, form.cleaned_data["reason"])
         except ActionError as exc:
-            _apply_error(form, exc)
+            show_action_error(form, exc)
         else:
             messages.success(request, "Réservation annulée : le créneau est de nouveau libre.")
             return redirect("unscheduled:booking", slug=access.cpts.slug, booking_id=booking.pk)
@@ -586,7 +583,7 @@ def reschedule(request, access, booking_id):
         try:
             new = booking_rules.reschedule(booking, request.user, _slot(access, form.cleaned_data["slot"]))
         except ActionError as exc:
-            _apply_error(form, exc)
+            show_action_error(form, exc)
         else:
             messages.success(request, "Rendez-vous reporté ; l'ancien créneau est de nouveau libre.")
             return redirect("unscheduled:booking", slug=access.cpts.slug, booking_id=new.pk)
