@@ -4,10 +4,10 @@ validates, writes in one transaction and raises ActionError with a French messag
 rows, ``record_bulk`` the account's link written by ``update()``. The RPPS import has its own path
 (directory.rpps_import)."""
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from accounts.models import User
 from audit.log import record_bulk
 from directory.models import PracticePlace, Professional
 from opencpts.errors import ActionError, InvalidFields
@@ -31,6 +31,7 @@ DECLARED_FIELDS = (
 def declare_professional(user, declared: Professional) -> Professional:
     """Save ``declared`` (the identity as typed, not saved yet) as ``user``'s professional identity. An entry
     with the same idNat is reused (its fields updated) unless another account already holds it."""
+    User = get_user_model()  # accounts sits above directory: no import of accounts here
     existing = (
         Professional.objects.filter(idnat=f"{declared.id_type}{declared.national_id}")
         .exclude(pk=declared.pk)
