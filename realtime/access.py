@@ -16,9 +16,9 @@ import hashlib
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 
-from cpts.policy import must_verify
 from coordination.models import GroupMember
 from cpts.models import Membership
+from cpts.policy import must_verify
 from cpts.roles import PATIENT_DATA_ROLES
 
 
