@@ -4,6 +4,7 @@ import datetime as dt
 
 from ninja import Router, Schema
 
+from aci.tiers import territory_summary
 from cpts import actions
 from cpts import territory as territory_rules
 from cpts.models import Membership, MembershipRequest, PartnerStructure, TerritoryCommune
@@ -121,7 +122,7 @@ def _tier(summary):
 
 
 def _cpts_out(access):
-    s = territory_rules.summary(access.cpts)
+    s = territory_summary(access.cpts)
     return {
         "slug": access.cpts.slug,
         "name": access.cpts.name,
@@ -145,7 +146,7 @@ def get_cpts(request, slug: str):
 
 def _territory_out(access):
     links = scoped(TerritoryCommune, access.cpts).select_related("commune")
-    s = territory_rules.summary(access.cpts)
+    s = territory_summary(access.cpts)
     return {
         "communes": [
             {
