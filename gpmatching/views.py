@@ -42,8 +42,7 @@ def _apply_error(form, exc: ActionError) -> None:
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
-# Public pages
-# ------------------------------------------------------------------------------------------------
+# Public pages -----------------------------------------------------------------------------------------------
 
 
 def _public_cpts(slug: str) -> CPTS:
@@ -138,8 +137,7 @@ def public_confirm(request, token):
     return render(request, "gpmatching/public_confirm.html", {"token": token})
 
 
-# Coordination: the waiting list
-# --------------------------------------------------------------------------------
+# Coordination: the waiting list -----------------------------------------------------------------------------
 
 STATUS_FILTERS = {
     "attente": ("En attente et proposées", Request.QUEUED),
@@ -338,8 +336,7 @@ def new_request(request, access):
     return render(request, "gpmatching/new_request.html", {"cpts": access.cpts, "form": form})
 
 
-# Coordination: import
-# ------------------------------------------------------------------------------------------
+# Coordination: import ---------------------------------------------------------------------------------------
 
 
 @cpts_view(rules.MANAGE)
@@ -398,8 +395,7 @@ def import_preview(request, access, batch_id):
     )
 
 
-# Coordination: matching
-# ----------------------------------------------------------------------------------------
+# Coordination: matching -------------------------------------------------------------------------------------
 
 
 @cpts_view(rules.MANAGE)
@@ -653,8 +649,7 @@ def answer(request, access, proposal_id):
     return redirect("gpmatching:my_proposals", slug=access.cpts.slug)
 
 
-# Dashboard
-# -------------------------------------------------------------------------------------------------------
+# Dashboard --------------------------------------------------------------------------------------------------
 
 
 def _months_back(today: dt.date, n: int) -> dt.date:

@@ -68,8 +68,7 @@ def haversine_m(lat1, lon1, lat2, lon2) -> float:
     return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
 
 
-# Random instances
-# -------------------------------------------------------------------------------------------------
+# Random instances -------------------------------------------------------------------------------------------
 
 
 def random_instance(rng: np.random.Generator, n: int, m: int, max_weight: int):
@@ -264,8 +263,7 @@ def test_the_large_problem_path_pricing_pairs_in_matches_brute_force(monkeypatch
             assert same or not is_certified(pts, doctors, pairs, other)
 
 
-# The certificate on chosen assignments
-# -----------------------------------------------------------------------------
+# The certificate on chosen assignments ----------------------------------------------------------------------
 
 
 def greedy_trap():
@@ -320,8 +318,7 @@ def test_the_certificate_refuses_an_assignment_over_capacity_or_outside_the_pair
     assert not is_certified(pts, doctors, pairs, outside)
 
 
-# Constraints
-# ------------------------------------------------------------------------------------------------------
+# Constraints ------------------------------------------------------------------------------------------------
 
 
 def test_distance_limit():
@@ -375,8 +372,7 @@ def test_capacity_is_never_exceeded():
     assert best.weighted == 6 + 7 + 8 + 9 + 10
 
 
-# The lexicographic order
-# ------------------------------------------------------------------------------------------
+# The lexicographic order ------------------------------------------------------------------------------------
 
 
 def test_one_more_priority_point_beats_any_distance_saving():
@@ -420,8 +416,7 @@ def test_greedy_follows_weight_then_the_given_order():
     assert solver.greedy(pts, doctors, pairs, order=np.array([1, 0, 2])).gp_of.tolist() == [-1, 0, 1]
 
 
-# Edge cases
-# -------------------------------------------------------------------------------------------------------
+# Edge cases -------------------------------------------------------------------------------------------------
 
 
 def test_empty_problems():
