@@ -1,4 +1,5 @@
-"""Rules of a CPTS territory: its communes and no commune in two CPTS (its tier: aci.tiers.territory_summary)."""
+"""Rules of a CPTS territory: its communes and no commune in two CPTS (its tier:
+aci.tiers.territory_summary)."""
 
 import json
 import re
