@@ -14,6 +14,10 @@ larger than the largest total distance of any assignment, so one more weight poi
 saving: the single objective orders solutions exactly as the two levels above. Network flow matrices are
 totally unimodular, so the flow's integral optimum is the optimum of the 0-1 problem.
 
+OR-Tools rather than SciPy (already a development requirement): on the same restricted flow SciPy's sparse
+assignment (LAPJVsp) was 8 times slower and HiGHS 25 to 80 times, above the benchmark's floor
+(docs/benchmarks.md, "One solver in production"). SciPy stays the independent reference (``lp_reference``).
+
 ``eligible_pairs`` builds the pairs (vectorised great-circle distances), ``solve`` returns the optimum,
 ``greedy`` the baseline a coordinator would follow by hand (highest priority first, nearest GP with room).
 """
