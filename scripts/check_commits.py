@@ -33,7 +33,7 @@ def main(argv: list[str]) -> int:
     wrong = [
         line
         for line in subjects(since)
-        if line.split(" ", 1)[0] not in BEFORE_THE_CHECK
+        if not line.startswith(tuple(BEFORE_THE_CHECK))
         and too_long(line.split(" ", 1)[1] if " " in line else "")
     ]
     for line in wrong:
