@@ -76,7 +76,8 @@ class Group(TenantModel):
     class Kind(models.TextChoices):
         CARE_CIRCLE = "care_circle", "Concertation autour du patient"
         WORKING_GROUP = "working_group", "Groupe de travail"
-        # Direct messages between a few professionals of the CPTS (CONVERSATION_MAX_MEMBERS at most), no patient.
+        # Direct messages between a few professionals of the CPTS (CONVERSATION_MAX_MEMBERS at most), no
+        # patient.
         CONVERSATION = "conversation", "Conversation (messages directs)"
 
     class Status(models.TextChoices):
