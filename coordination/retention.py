@@ -117,7 +117,8 @@ def purge_circle(group_id: int, now: dt.datetime | None = None) -> Purged | None
     for _receiver, extra in circle_purging.send(sender=Group, group=group):
         counts.update(extra or {})
     patient_id, closed_at, cpts_id = group.patient_id, group.closed_at, group.cpts_id
-    # Replies before their subjects: the self reference of Message would otherwise order the cascade by chance.
+    # Replies before their subjects: the self reference of Message would otherwise order the cascade by
+    # chance.
     Message.objects.filter(group=group, parent__isnull=False).delete()
     group.delete()
     patient_deleted = False

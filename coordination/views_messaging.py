@@ -115,7 +115,7 @@ def group_history(request, access, group_id):
     )
 
 
-# --- Search ---------------------------------------------------------------------------------------------------
+# --- Search -------------------------------------------------------------------------------------------------
 
 
 @cpts_view(PERMISSION)
@@ -154,7 +154,7 @@ def search(request, access):
     )
 
 
-# --- Conversations (direct messages) -------------------------------------------------------------------------
+# --- Conversations (direct messages) ------------------------------------------------------------------------
 
 
 @cpts_view(PERMISSION)
@@ -213,7 +213,7 @@ def new_conversation(request, access):
     return render(request, "coordination/new_conversation.html", {"cpts": access.cpts, "form": form})
 
 
-# --- Retention setting ----------------------------------------------------------------------------------------
+# --- Retention setting --------------------------------------------------------------------------------------
 
 
 @cpts_view("cpts.manage_coordination")
@@ -246,7 +246,7 @@ def coordination_settings(request, access):
     )
 
 
-# --- Invitations by e-mail ------------------------------------------------------------------------------------
+# --- Invitations by e-mail ----------------------------------------------------------------------------------
 
 
 @login_required

@@ -1,18 +1,23 @@
 """The assignment of patients without a médecin traitant to GPs: the mathematics, without Django.
 
-Problem. Patients ``i`` with a priority weight ``w_i`` (a positive integer, the priority score), GPs ``j`` with
-a capacity ``c_j`` (new patients they take now), and the eligible pairs ``(i, j)`` (the GP's constraints hold
-for the patient: distance or communes, age band, home visits; the GP did not decline the patient) with their
-distance ``d_ij`` in metres. Choose ``x_ij`` in {0, 1}, each patient at most once, each GP at most ``c_j``:
+Problem. Patients ``i`` with a priority weight ``w_i`` (a positive integer, the priority score), GPs ``j``
+with a capacity ``c_j`` (new patients they take now), and the eligible pairs ``(i, j)`` (the GP's constraints
+hold for the patient: distance or communes, age band, home visits; the GP did not decline the patient) with
+their distance ``d_ij`` in metres. Choose ``x_ij`` in {0, 1}, each patient at most once, each GP at most
+``c_j``:
 
 1. maximise the priority-weighted number of patients placed, ``sum w_i x_ij``;
 2. among those assignments, minimise the total distance ``sum d_ij x_ij``.
 
 Solved exactly as one min-cost flow (source → patient, capacity 1; patient → GP, cost ``d_ij - M w_i``;
-GP → sink, capacity ``c_j``; patient → sink "not placed", cost 0) with OR-Tools' ``SimpleMinCostFlow``. ``M`` is
-larger than the largest total distance of any assignment, so one more weight point always beats any distance
-saving: the single objective orders solutions exactly as the two levels above. Network flow matrices are
-totally unimodular, so the flow's integral optimum is the optimum of the 0-1 problem.
+GP → sink, capacity ``c_j``; patient → sink "not placed", cost 0) with OR-Tools' ``SimpleMinCostFlow``. ``M``
+is larger than the largest total distance of any assignment, so one more weight point always beats any
+distance saving: the single objective orders solutions exactly as the two levels above. Network flow matrices
+are totally unimodular, so the flow's integral optimum is the optimum of the 0-1 problem.
+
+OR-Tools rather than SciPy (already a development requirement): on the same restricted flow SciPy's sparse
+assignment (LAPJVsp) was 8 times slower and HiGHS 25 to 80 times, above the benchmark's floor
+(docs/benchmarks.md, "One solver in production"). SciPy stays the independent reference (``lp_reference``).
 
 ``eligible_pairs`` builds the pairs (vectorised great-circle distances), ``solve`` returns the optimum,
 ``greedy`` the baseline a coordinator would follow by hand (highest priority first, nearest GP with room).
@@ -62,8 +67,8 @@ class Pairs:
     patient: np.ndarray  # int64 indexes
     gp: np.ndarray
     distance_m: np.ndarray  # int64
-    # Rank of the GP among the patient's eligible GPs by distance (0 = nearest), NEAREST beyond: where the search
-    # of a large problem starts.
+    # Rank of the GP among the patient's eligible GPs by distance (0 = nearest), NEAREST beyond: where the
+    # search of a large problem starts.
     rank: np.ndarray | None = None
 
     def __len__(self) -> int:
@@ -102,10 +107,53 @@ def distances_m(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> n
 CHUNK = 512  # patients per block of the distance matrix
 
 
+def _allowed_by_commune(patients: Patients, gps: GPs, open_gps: np.ndarray):
+    """For GPs restricting to communes: (allowed, commune_row), ``allowed[commune_row[i], k]`` telling whether
+    open GP ``k`` takes patient ``i``'s commune; (None, None) when no GP restricts."""
+    restricted = [k for k, j in enumerate(open_gps) if gps.communes[j] is not None]
+    if not restricted:
+        return None, None
+    codes = np.unique(patients.commune)
+    position = {int(c): r for r, c in enumerate(codes)}
+    allowed = np.ones((len(codes), len(open_gps)), dtype=bool)
+    for k in restricted:
+        allowed[:, k] = False
+        rows = [position[c] for c in gps.communes[open_gps[k]] if c in position]
+        allowed[rows, k] = True
+    return allowed, np.searchsorted(codes, patients.commune)
+
+
+def _excluded_columns(excluded: set[tuple[int, int]] | None, open_gps: np.ndarray) -> dict[int, set[int]]:
+    """Per patient, the columns (positions in ``open_gps``) of the GPs excluded for them."""
+    gp_column = {int(j): k for k, j in enumerate(open_gps)}
+    by_patient: dict[int, set[int]] = {}
+    for i, j in excluded or ():
+        if j in gp_column:
+            by_patient.setdefault(i, set()).add(gp_column[j])
+    return by_patient
+
+
+def _nearest_rank(masked: np.ndarray) -> np.ndarray:
+    """Per cell of a block of distances (inf where not eligible), the GP's rank among the row's NEAREST
+    nearest (0 = nearest), NEAREST beyond."""
+    top = min(NEAREST, masked.shape[1])
+    part = (
+        np.argpartition(masked, top - 1, axis=1)[:, :top]
+        if top < masked.shape[1]
+        else np.broadcast_to(np.arange(top), (masked.shape[0], top))
+    )
+    ordered = np.take_along_axis(part, np.argsort(np.take_along_axis(masked, part, axis=1), axis=1), axis=1)
+    nearest = np.full(masked.shape, NEAREST, dtype=np.int16)
+    np.put_along_axis(
+        nearest, ordered, np.broadcast_to(np.arange(top, dtype=np.int16), ordered.shape), axis=1
+    )
+    return nearest
+
+
 def eligible_pairs(patients: Patients, gps: GPs, excluded: set[tuple[int, int]] | None = None) -> Pairs:
     """Every (patient, GP) pair allowed by the GP's constraints (distance or communes, age band, home visits),
-    minus ``excluded`` (e.g. a GP who declined the patient); GPs without capacity get none. Computed by blocks of
-    patients against all GPs (exact haversine distances), grouped by patient, with each patient's NEAREST
+    minus ``excluded`` (e.g. a GP who declined the patient); GPs without capacity get none. Computed by blocks
+    of patients against all GPs (exact haversine distances), grouped by patient, with each patient's NEAREST
     eligible GPs flagged."""
     n = len(patients)
     open_gps = np.nonzero(gps.capacity > 0)[0]
@@ -120,22 +168,8 @@ def eligible_pairs(patients: Patients, gps: GPs, excluded: set[tuple[int, int]] 
     reach = np.inf if np.isinf(limit).any() else float(limit.max()) / 111_000 + 0.01  # degrees of latitude
     min_age, max_age = gps.min_age[open_gps], gps.max_age[open_gps]
     visits = gps.home_visits[open_gps]
-    restricted = [k for k, j in enumerate(open_gps) if gps.communes[j] is not None]
-    allowed = None
-    if restricted:
-        codes = np.unique(patients.commune)
-        position = {int(c): r for r, c in enumerate(codes)}
-        allowed = np.ones((len(codes), len(open_gps)), dtype=bool)
-        for k in restricted:
-            allowed[:, k] = False
-            rows = [position[c] for c in gps.communes[open_gps[k]] if c in position]
-            allowed[rows, k] = True
-        commune_row = np.searchsorted(codes, patients.commune)
-    gp_column = {int(j): k for k, j in enumerate(open_gps)}
-    by_patient: dict[int, set[int]] = {}
-    for i, j in excluded or ():
-        if j in gp_column:
-            by_patient.setdefault(i, set()).add(gp_column[j])
+    allowed, commune_row = _allowed_by_commune(patients, gps, open_gps)
+    by_patient = _excluded_columns(excluded, open_gps)
     order = np.argsort(patients.lat, kind="stable")
 
     def block(start: int):
@@ -164,20 +198,7 @@ def eligible_pairs(patients: Patients, gps: GPs, excluded: set[tuple[int, int]] 
             for k in by_patient.get(int(i), ()):
                 if c0 <= k < c1:
                     ok[r, k - c0] = False
-        masked = np.where(ok, d, np.inf)
-        top = min(NEAREST, ok.shape[1])
-        part = (
-            np.argpartition(masked, top - 1, axis=1)[:, :top]
-            if top < ok.shape[1]
-            else np.broadcast_to(np.arange(top), (len(rows), top))
-        )
-        ordered = np.take_along_axis(
-            part, np.argsort(np.take_along_axis(masked, part, axis=1), axis=1), axis=1
-        )
-        nearest = np.full(ok.shape, NEAREST, dtype=np.int16)
-        np.put_along_axis(
-            nearest, ordered, np.broadcast_to(np.arange(top, dtype=np.int16), ordered.shape), axis=1
-        )
+        nearest = _nearest_rank(np.where(ok, d, np.inf))
         r_idx, c_idx = np.nonzero(ok)
         return (
             rows[r_idx],
@@ -274,8 +295,9 @@ def _subset(pairs: Pairs, index: np.ndarray) -> Pairs:
 
 
 def _start(patients: Patients, gps: GPs, pairs: Pairs) -> np.ndarray:
-    """The pairs the search starts from: the NEAREST eligible GPs of the patients heavy enough to be placed (the
-    heaviest, up to FEW_FACTOR times the places offered), the FEW nearest of the others; prices add the rest."""
+    """The pairs the search starts from: the NEAREST eligible GPs of the patients heavy enough to be placed
+    (the heaviest, up to FEW_FACTOR times the places offered), the FEW nearest of the others; prices add the
+    rest."""
     if pairs.rank is None:
         rank = np.full(len(pairs), NEAREST, dtype=np.int16)
         index = _first_k_per_patient(pairs.patient, pairs.distance_m, NEAREST)
@@ -302,7 +324,8 @@ def _first_k_per_patient(patient: np.ndarray, key: np.ndarray, k: int) -> np.nda
 
 
 def _network(patients: Patients, gps: GPs, pairs: Pairs, assignment: Assignment, big: int):
-    """The arcs of the flow network for ``pairs`` with the flow of ``assignment``: tail, head, cost, cap, flow."""
+    """The arcs of the flow network for ``pairs`` with the flow of ``assignment``: tail, head, cost, cap,
+    flow."""
     n, m = len(patients), len(gps)
     source, sink = n + m, n + m + 1
     placed = assignment.gp_of >= 0
@@ -325,8 +348,8 @@ def _network(patients: Patients, gps: GPs, pairs: Pairs, assignment: Assignment,
 
 def _prices(nodes: int, tail, head, cost, cap, flow) -> tuple[np.ndarray, int]:
     """Dual prices y (``y_tail - y_head <= cost`` on every residual arc) from shortest paths in the residual
-    network (Bellman-Ford, vectorised, from a virtual root joined to every node at cost 0). Returns (y, rounds);
-    SolverError when a cycle of negative cost exists (the flow is not optimal)."""
+    network (Bellman-Ford, vectorised, from a virtual root joined to every node at cost 0). Returns (y,
+    rounds); SolverError when a cycle of negative cost exists (the flow is not optimal)."""
     fwd, bwd = flow < cap, flow > 0
     r_tail = np.concatenate([tail[fwd], head[bwd]])
     r_head = np.concatenate([head[fwd], tail[bwd]])
@@ -350,10 +373,11 @@ def _prices(nodes: int, tail, head, cost, cap, flow) -> tuple[np.ndarray, int]:
 def solve(patients: Patients, gps: GPs, pairs: Pairs) -> Assignment:
     """The lexicographic optimum (weighted placements, then distance) by min-cost flow.
 
-    Small problems: one flow on every pair. Large ones (a dense city gives each patient hundreds of eligible GPs):
-    the flow on each patient's nearest eligible GPs, then the dual prices of that optimum are checked against
-    every pair; pairs that would lower the cost (negative reduced cost) join and the flow is solved again, until
-    none is left — then the prices prove the assignment optimal on all pairs (``certify`` checks it again)."""
+    Small problems: one flow on every pair. Large ones (a dense city gives each patient hundreds of eligible
+    GPs): the flow on each patient's nearest eligible GPs, then the dual prices of that optimum are checked
+    against every pair; pairs that would lower the cost (negative reduced cost) join and the flow is solved
+    again, until none is left — then the prices prove the assignment optimal on all pairs (``certify`` checks
+    it again)."""
     n = len(patients)
     if n == 0 or len(pairs) == 0:
         return Assignment.from_choice(patients, np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=np.int64))
@@ -445,7 +469,8 @@ def lp_reference(patients: Patients, gps: GPs, pairs: Pairs) -> tuple[float, flo
     if first.status != 0:
         raise SolverError(f"HiGHS : {first.message}")
     best_weight = -first.fun
-    # Level 2: the optimal face of level 1 (weight at its optimum; a floating-point tolerance far below one point).
+    # Level 2: the optimal face of level 1 (weight at its optimum; a floating-point tolerance far below one
+    # point).
     a_ub2 = vstack([a_ub, csr_matrix(-w.reshape(1, -1))]).tocsr()
     b_ub2 = np.concatenate([b_ub, [-(round(best_weight) - 1e-6)]])
     second = linprog(pairs.distance_m.astype(float), A_ub=a_ub2, b_ub=b_ub2, bounds=(0, 1), method="highs")
@@ -457,9 +482,9 @@ def lp_reference(patients: Patients, gps: GPs, pairs: Pairs) -> tuple[float, flo
 @dataclass(frozen=True)
 class Certificate:
     """A proof of optimality that does not trust the solver: ``bound`` is the value of a dual solution of the
-    min-cost flow's linear programme, computed here and checked arc by arc, so by weak duality no assignment can
-    cost less than ``bound``; when ``bound`` equals ``cost`` (the assignment's own value), the assignment is
-    optimal. Costs are in the combined unit ``distance_m - big_m * weight``."""
+    min-cost flow's linear programme, computed here and checked arc by arc, so by weak duality no assignment
+    can cost less than ``bound``; when ``bound`` equals ``cost`` (the assignment's own value), the assignment
+    is optimal. Costs are in the combined unit ``distance_m - big_m * weight``."""
 
     cost: int
     bound: int
@@ -472,9 +497,10 @@ class Certificate:
 
 
 def certify(patients: Patients, gps: GPs, pairs: Pairs, assignment: Assignment) -> Certificate:
-    """Dual prices from shortest paths in the residual network of the pairs of each patient's nearest GPs and of
-    the assignment (enough when the assignment is optimal; any prices give a valid bound), then the dual objective
-    ``sum_v b_v y_v - sum_a u_a max(0, y_tail - y_head - c_a)`` over every arc of the full network."""
+    """Dual prices from shortest paths in the residual network of the pairs of each patient's nearest GPs and
+    of the assignment (enough when the assignment is optimal; any prices give a valid bound), then the dual
+    objective ``sum_v b_v y_v - sum_a u_a max(0, y_tail - y_head - c_a)`` over every arc of the full
+    network."""
     n, m = len(patients), len(gps)
     big = big_m(patients, gps, pairs)
     nodes = n + m + 2
