@@ -378,9 +378,9 @@ class Planned:
 
 
 def plan(contract: Contract, attainment: dict | None = None) -> list[Planned]:
-    """Every expected payment of the contract (not stored): the rules of the module docstring. ``attainment`` gives
-    the share of each mission's variable part earned, by mission code or by (code, contract year); 100 % when
-    not given (the maximum)."""
+    """Every expected payment of the contract (not stored): the rules of the module docstring. ``attainment``
+    gives the share of each mission's variable part earned, by mission code or by (code, contract year); 100 %
+    when not given (the maximum)."""
     years = contract.years
     ends = [anniversary(contract.signed_on, k) for k in range(years + 1)]  # ends[k] = kth anniversary
     tiers = tiers_by_year(contract)

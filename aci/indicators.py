@@ -281,8 +281,8 @@ def figure(indicator: Indicator, year: int) -> sources.Figure:
 @transaction.atomic
 @transaction.atomic
 def close_year(contract: Contract, by, year: int) -> list[IndicatorResult]:
-    """Store the computed indicators' results of a contract year (the figures shown in the report from then on),
-    with one ``decision`` entry in the audit trail."""
+    """Store the computed indicators' results of a contract year (the figures shown in the report from then
+    on), with one ``decision`` entry in the audit trail."""
     _check_year(contract, year)
     out = []
     for indicator in contract.indicators.exclude(source="manual"):

@@ -75,9 +75,10 @@ def expired_circles(cpts: CPTS, now: dt.datetime | None = None):
     )
 
 
-# Sent (sender=Group, group=...) inside the purge's transaction, before the circle is deleted: an app whose rows
-# hang off the group and need more than the cascade deletes them and returns their counts (a dict merged into the
-# audit entry). The documents app connects to it (documents/purge.py); coordination imports no such app.
+# Sent (sender=Group, group=...) inside the purge's transaction, before the circle is deleted: an app
+# whose rows hang off the group and need more than the cascade deletes them and returns their counts (a
+# dict merged into the audit entry). documents connects to it (documents/purge.py); coordination imports
+# no such app.
 circle_purging = Signal()
 
 

@@ -197,8 +197,8 @@ def end_bureau(cpts: CPTS, position_id: int, until: dt.date) -> BureauPosition:
 def add_partner_structure(
     cpts: CPTS, *, name: str, kind: str, commune_insee: str = "", agreement: str = "", **fields
 ) -> PartnerStructure:
-    """Create a structure of the directory and make it a partner of ``cpts`` (pages and API). The commune, when
-    given, must exist and places the structure at its coordinates. Audited by the model signals."""
+    """Create a structure of the directory and make it a partner of ``cpts`` (pages and API). The commune,
+    when given, must exist and places the structure at its coordinates. Audited by the model signals."""
     if kind not in Structure.Kind.values:
         raise ActionError(f"Type de structure inconnu : « {kind} ».", "kind")
     commune = None

@@ -24,8 +24,8 @@ def policy_for(cpts: CPTS) -> Policy:
 
 @transaction.atomic
 def save_policy(policy: Policy, by) -> Policy:
-    """Store the CPTS's scoring rules (``policy`` with the values typed, checked by the form) and recompute every
-    waiting request's priority with them. Audited by the model signals."""
+    """Store the CPTS's scoring rules (``policy`` with the values typed, checked by the form) and recompute
+    every waiting request's priority with them. Audited by the model signals."""
     policy.updated_by = by
     policy.save()
     refresh(policy.cpts, force=True)

@@ -39,7 +39,7 @@ from territory.text import normalize
 SESSION_DONE = "gp_request_done"
 
 
-# Public pages ------------------------------------------------------------------------------------------------
+# Public pages -----------------------------------------------------------------------------------------------
 
 
 def _public_cpts(slug: str) -> CPTS:

@@ -16,8 +16,8 @@ class ActionError(Exception):
 
 
 class InvalidFields(ActionError):
-    """The model's own checks (``full_clean``) refused several fields at once: ``errors`` maps each field to its
-    messages, which pages show beside each field; ``message`` joins them for the API and commands."""
+    """The model's own checks (``full_clean``) refused several fields at once: ``errors`` maps each field to
+    its messages, which pages show beside each field; ``message`` joins them for the API and commands."""
 
     def __init__(self, errors: dict[str, list[str]]):
         message = " ".join(f"{f} : {' '.join(m)}" for f, m in errors.items())
