@@ -135,7 +135,7 @@ def clean(cpts: CPTS, data: dict, *, public: bool, today: dt.date) -> dict:
     out: dict = _clean_names(data)
     out["birth_date"] = clean_birth_date(data.get("birth_date"), today)
     out["nir"] = clean_nir(str(data.get("nir") or ""), out["birth_date"])
-    out.update(_clean_contact(data, public=public))
+    out |= _clean_contact(data, public=public)
     out["commune"] = territory_commune(cpts, data.get("commune"))
     for flag in FLAGS:
         out[flag] = bool(data.get(flag))
