@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from aci import financing
 from aci.models import Amendment, Contract, ContractMission, ExpectedPayment, GridAmount, Schedule, TierGrid
-from aci.tiers import NoGridInForce, grid_in_force, tier_in_grid
+from aci.tiers import NoGridInForce, grid_in_force, territory_summary, tier_in_grid
 from audit.log import record_bulk
 from cpts.models import CPTS
 from opencpts.dates import shift_months
@@ -60,9 +60,7 @@ def contract_year(contract: Contract, day: dt.date) -> int | None:
 def territory_population(cpts: CPTS) -> tuple[int, str]:
     """The territory's population now and where it comes from: « population municipale 2023, en vigueur au
     1er janvier 2026 (INSEE, @etalab/decoupage-administratif 6.0.0), communes du territoire »."""
-    from cpts import territory as territory_rules
-
-    summary = territory_rules.summary(cpts)
+    summary = territory_summary(cpts)
     return summary.population, vintage_source(summary.vintage)
 
 
@@ -100,9 +98,7 @@ class PopulationStatus:
 
 
 def population_status(contract: Contract) -> PopulationStatus:
-    from cpts import territory as territory_rules
-
-    summary = territory_rules.summary(contract.cpts)
+    summary = territory_summary(contract.cpts)
     current_tier = tier_in_grid(contract.grid, summary.population).number if summary.communes else None
     return PopulationStatus(
         contract.population, contract.population_vintage, summary.population, summary.vintage, current_tier

@@ -19,7 +19,7 @@ from django.utils import timezone
 from aci import budget, contracts, indicators, sources
 from aci.models import Contract, Evidence, Indicator
 from aci.report.formats import ZERO, day, euros, measure, size
-from cpts import territory as territory_rules
+from aci.tiers import territory_summary
 
 ORIGINS = {
     "arrêté": "calculé, arrêté à la clôture de l'année",
@@ -314,7 +314,7 @@ def build(contract: Contract, year: int, by=None, today: dt.date | None = None) 
     money = budget.year_money(contract, year)
     grid = contract.grid
     tier = grid.tiers.filter(number=contract.tier).first()
-    territory = territory_rules.summary(contract.cpts)
+    territory = territory_summary(contract.cpts)
     amendments = [f"{day(a.signed_on)} — {a.detail}" for a in contract.amendments.filter(signed_on__lte=last)]
     return Report(
         cpts_name=contract.cpts.name,

@@ -21,7 +21,7 @@ from aci.models import (
     ReceivedPayment,
     Schedule,
 )
-from cpts import territory as territory_rules
+from aci.tiers import territory_summary
 from demo import seed as demo
 from demo.aci import seed_aci
 from opencpts.dates import shift_months
@@ -61,7 +61,7 @@ def test_the_demo_has_a_running_contract_fed_by_its_activity(demo_cpts):
     assert contract.signed_on == shift_months(today, -20) and contract.signed_on >= demo_cpts.founded_on
     assert contract.grid.name == "ACI CPTS 2019 modifié par l'avenant 2"
     # 40,556 inhabitants (population municipale 2023, in force on 1 January 2026): tier 2, with that vintage.
-    summary = territory_rules.summary(demo_cpts)
+    summary = territory_summary(demo_cpts)
     assert contract.population == summary.population == 40_556 and contract.tier == 2
     assert contract.population_vintage == summary.vintage and summary.vintage.census_year == 2023
     assert list(contract.missions.values_list("mission__code", flat=True)) == [
