@@ -1,6 +1,6 @@
 """In a real browser (Chromium through Playwright, pytest-django's live server), on a phone-sized screen: the
-coordinator records the signed ACI contract with the keyboard only, then finds the dashboard with the missions'
-deadlines and the forecast chart drawn; no page of the cockpit scrolls sideways."""
+coordinator records the signed ACI contract with the keyboard only, then finds the dashboard with the
+missions' deadlines and the forecast chart drawn; no page of the cockpit scrolls sideways."""
 
 import re
 
@@ -38,8 +38,8 @@ def tab_out(tab):
 
 
 def type_date(tab, selector, iso):
-    """Day, month and year boxes follow the browser's language (month first in English, day first in French); the
-    year comes last either way."""
+    """Day, month and year boxes follow the browser's language (month first in English, day first in French);
+    the year comes last either way."""
     year, month, day = iso.split("-")
     for digits in (month + day + year, day + month + year):
         tab.keyboard.type(digits)

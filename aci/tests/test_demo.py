@@ -1,5 +1,6 @@
-"""The ACI contract of the demo CPTS (demo/aci.py, called by demo/seed.py): signed 20 months ago, indicators fed by
-the demo's activity, year 1 closed, schedule recomputed, payments with a gap, budget and expenses; idempotent."""
+"""The ACI contract of the demo CPTS (demo/aci.py, called by demo/seed.py): signed 20 months ago, indicators
+fed by the demo's activity, year 1 closed, schedule recomputed, payments with a gap, budget and expenses;
+idempotent."""
 
 from decimal import Decimal
 
@@ -110,7 +111,8 @@ def test_the_demo_has_a_running_contract_fed_by_its_activity(demo_cpts):
     assert statuses["Plan de crise rédigé selon le modèle national"].evidence == 1
     closed = IndicatorResult.objects.filter(indicator__contract=contract, contract_year=1, computed=True)
     assert closed.count() >= 5
-    # The demo's unscheduled-care history feeds year 1: slots offered, booked, honoured, a fill rate below 100 %.
+    # The demo's unscheduled-care history feeds year 1: slots offered, booked, honoured, a fill rate below
+    # 100 %.
     assert statuses["snp_offered"].value > 100 and statuses["snp_offered"].origin == "arrêté"
     assert 0 < statuses["snp_honoured"].value < statuses["snp_offered"].value
     assert 50 < statuses["snp_fill_rate"].value < 90
