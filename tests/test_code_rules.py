@@ -196,8 +196,9 @@ def missing_references(text: str) -> list[str]:
     return missing
 
 
-def test_every_module_and_function_the_architecture_names_exists():
-    text = ARCHITECTURE.read_text(encoding="utf-8")
+@pytest.mark.parametrize("document", ["ARCHITECTURE.md", "DESIGN.md"])
+def test_every_module_and_function_the_documentation_names_exists(document):
+    text = (ROOT / "docs" / document).read_text(encoding="utf-8")
 
     assert len(QUOTED.findall(text)) > 30
     assert missing_references(text) == []
