@@ -33,7 +33,8 @@ def my_profile(request):
             try:
                 with transaction.atomic():
                     if existing is not None:
-                        # Link to the directory entry (e.g. imported from the RPPS extract) rather than duplicate it.
+                        # Link to the directory entry (e.g. imported from the RPPS extract) rather than
+                        # duplicate it.
                         for field in (
                             "civility",
                             "last_name",
@@ -120,10 +121,10 @@ from django.http import Http404  # noqa: E402
 
 from cpts.decorators import cpts_view  # noqa: E402
 from cpts.models import TerritoryCommune  # noqa: E402
+from cpts.offer import membership_rates  # noqa: E402
 from cpts.scoping import scoped  # noqa: E402
 from directory import query  # noqa: E402
 from directory.forms import SearchForm  # noqa: E402
-from directory.offer import membership_rates  # noqa: E402
 
 
 def default_place(cpts) -> str:
