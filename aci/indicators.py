@@ -72,6 +72,59 @@ def _check_year(contract: Contract, year: int) -> None:
         raise ActionError(f"Année du contrat entre 1 et {contract.years}.", "contract_year")
 
 
+def _kind(source: str, unit: str, direction: str | None) -> tuple[str, str]:
+    """The unit and direction of the indicator: a computed source's own, or the ones chosen."""
+    if source != "manual":
+        known = sources.SOURCES.get(source)
+        if known is None:
+            raise ActionError("Source de calcul inconnue.", "source")
+        unit, direction = known.unit, known.direction
+    if unit not in Indicator.Unit.values:
+        raise ActionError("Unité inconnue.", "unit")
+    direction = direction or Indicator.Direction.HIGHER
+    if direction not in Indicator.Direction.values:
+        raise ActionError("Sens inconnu.", "direction")
+    return unit, direction
+
+
+def _baseline(unit: str, baseline) -> Decimal | None:
+    if baseline in (None, ""):
+        return None
+    baseline = _decimal(baseline, "baseline", "La valeur de référence")
+    _check_value(unit, baseline, "baseline", "La valeur de référence")
+    return baseline
+
+
+def _check_name_free(contract: Contract, name: str, indicator: Indicator | None) -> None:
+    clash = contract.indicators.filter(name__iexact=name)
+    if indicator is not None:
+        clash = clash.exclude(pk=indicator.pk)
+    if clash.exists():
+        raise ActionError(f"Un indicateur s'appelle déjà « {name} ».", "name")
+
+
+def _check_steps_kept(indicator: Indicator | None, unit: str, direction: str, mission_pk: int) -> None:
+    """An indicator with steps keeps its unit, direction and mission (its steps would mean something else)."""
+    if indicator is None or not indicator.steps.exists():
+        return
+    if indicator.unit != unit:
+        raise ActionError(
+            "Changer l'unité d'un indicateur qui a des paliers : supprimez d'abord ses paliers.", "unit"
+        )
+    if indicator.direction != direction:
+        raise ActionError(
+            "Changer le sens d'un indicateur qui a des paliers les inverserait : supprimez d'abord "
+            "ses paliers.",
+            "direction",
+        )
+    if indicator.mission_id != mission_pk:
+        raise ActionError(
+            "Changer la mission d'un indicateur qui a des paliers : supprimez d'abord ses paliers "
+            "(ils comptent dans la part variable de sa mission).",
+            "mission",
+        )
+
+
 @transaction.atomic
 def define(
     contract: Contract,
@@ -95,43 +148,10 @@ def define(
     cm = contract.missions.select_related("mission").filter(mission__code=mission).first()
     if cm is None:
         raise ActionError("Cette mission n'est pas au contrat.", "mission")
-    if source != "manual":
-        known = sources.SOURCES.get(source)
-        if known is None:
-            raise ActionError("Source de calcul inconnue.", "source")
-        unit, direction = known.unit, known.direction
-    if unit not in Indicator.Unit.values:
-        raise ActionError("Unité inconnue.", "unit")
-    direction = direction or Indicator.Direction.HIGHER
-    if direction not in Indicator.Direction.values:
-        raise ActionError("Sens inconnu.", "direction")
-    if baseline not in (None, ""):
-        baseline = _decimal(baseline, "baseline", "La valeur de référence")
-        _check_value(unit, baseline, "baseline", "La valeur de référence")
-    else:
-        baseline = None
-    clash = contract.indicators.filter(name__iexact=name)
-    if indicator is not None:
-        clash = clash.exclude(pk=indicator.pk)
-    if clash.exists():
-        raise ActionError(f"Un indicateur s'appelle déjà « {name} ».", "name")
-    if indicator is not None and indicator.steps.exists():
-        if indicator.unit != unit:
-            raise ActionError(
-                "Changer l'unité d'un indicateur qui a des paliers : supprimez d'abord ses paliers.", "unit"
-            )
-        if indicator.direction != direction:
-            raise ActionError(
-                "Changer le sens d'un indicateur qui a des paliers les inverserait : supprimez d'abord "
-                "ses paliers.",
-                "direction",
-            )
-        if indicator.mission_id != cm.pk:
-            raise ActionError(
-                "Changer la mission d'un indicateur qui a des paliers : supprimez d'abord ses paliers "
-                "(ils comptent dans la part variable de sa mission).",
-                "mission",
-            )
+    unit, direction = _kind(source, unit, direction)
+    baseline = _baseline(unit, baseline)
+    _check_name_free(contract, name, indicator)
+    _check_steps_kept(indicator, unit, direction, cm.pk)
     fields = {
         "mission": cm,
         "name": name[:200],
@@ -161,6 +181,17 @@ def variable_maximum(contract: Contract, mission_code: str, year: int) -> Decima
     rows = list(GridAmount.objects.filter(grid=contract.grid, tier=tier, mission__code=mission_code))
     row = financing.pick(rows, GridAmount.Part.VARIABLE, year)
     return row.amount if row else None
+
+
+def promised_by_others(indicator: Indicator, year: int) -> Decimal:
+    """What the mission's other indicators promise for the year (the best step of each): with this indicator's
+    steps, at most the mission's variable part."""
+    others = Decimal(0)
+    for other in (
+        Indicator.objects.filter(mission=indicator.mission).exclude(pk=indicator.pk).prefetch_related("steps")
+    ):
+        others += max((s.amount for s in other.steps.all() if s.contract_year == year), default=Decimal(0))
+    return others
 
 
 @dataclass(frozen=True)
@@ -197,11 +228,7 @@ def set_steps(indicator: Indicator, by, year: int, steps: list[StepInput]) -> li
             )
     maximum = variable_maximum(contract, indicator.mission.mission.code, year)
     promised = max((a for *_, a in parsed), default=Decimal(0))
-    others = Decimal(0)
-    for other in (
-        Indicator.objects.filter(mission=indicator.mission).exclude(pk=indicator.pk).prefetch_related("steps")
-    ):
-        others += max((s.amount for s in other.steps.all() if s.contract_year == year), default=Decimal(0))
+    others = promised_by_others(indicator, year)
     if maximum is None and promised > 0:
         raise ActionError("Cette mission n'a pas de part variable dans la grille du contrat.", "steps")
     if maximum is not None and others + promised > maximum:
@@ -324,6 +351,7 @@ class Status:
     earned: Decimal
     promised: Decimal
     evidence: int
+    result: IndicatorResult | None = None  # the stored result of the year, when there is one
 
     @property
     def progress(self) -> float | None:
@@ -349,6 +377,11 @@ class MissionYear:
     )
 
     @property
+    def promised(self) -> Decimal:
+        """The most the mission's indicators can earn with their steps (before the cap)."""
+        return sum((s.promised for s in self.indicators), Decimal(0))
+
+    @property
     def payable(self) -> Decimal:
         """What is actually due for the year: nothing when the part is conditional and the condition is not
         met."""
@@ -363,6 +396,36 @@ class MissionYear:
         if not self.maximum:
             return None
         return min(Decimal(1), self.earned / self.maximum)
+
+
+def status(
+    indicator: Indicator, year: int, *, live: bool = True, fig: sources.Figure | None = None
+) -> Status:
+    """THE value of an indicator for a contract year, and what it earns: the stored result (« arrêté » when
+    the year was closed, « saisi » when entered by hand) or, for a computed indicator without one and when
+    ``live``, its figure computed now (``fig`` when the caller already has it). Reads the indicator's
+    ``steps``, ``results`` and ``evidence`` through ``.all()``: prefetch them when looping."""
+    steps = [s for s in indicator.steps.all() if s.contract_year == year]
+    result = next((r for r in indicator.results.all() if r.contract_year == year), None)
+    value, origin, rows = None, "", None
+    if result is not None:
+        value, origin, rows = result.value, ("arrêté" if result.computed else "saisi"), result.rows_counted
+    elif indicator.computed and live:
+        fig = fig if fig is not None else figure(indicator, year)
+        value, origin, rows = fig.value, ("calculé" if fig.value is not None else ""), fig.rows_counted
+    step = reached(indicator, steps, value)
+    return Status(
+        indicator,
+        steps,
+        value,
+        origin,
+        rows,
+        step,
+        step.amount if step else Decimal(0),
+        max((s.amount for s in steps), default=Decimal(0)),
+        sum(1 for e in indicator.evidence.all() if e.contract_year == year),
+        result,
+    )
 
 
 def crisis_only_missions(contract: Contract, year: int) -> set[str]:
@@ -392,38 +455,7 @@ def year_status(contract: Contract, year: int, live: bool = True) -> list[Missio
     conditional = crisis_only_missions(contract, year)
     out = []
     for cm in contract.missions.select_related("mission"):
-        statuses = []
-        for ind in by_mission.get(cm.pk, []):
-            steps = [s for s in ind.steps.all() if s.contract_year == year]
-            result = next((r for r in ind.results.all() if r.contract_year == year), None)
-            value, origin, rows = None, "", None
-            if result is not None:
-                value, origin, rows = (
-                    result.value,
-                    ("arrêté" if result.computed else "saisi"),
-                    result.rows_counted,
-                )
-            elif ind.computed and live:
-                fig = figure(ind, year)
-                value, origin, rows = (
-                    fig.value,
-                    ("calculé" if fig.value is not None else ""),
-                    fig.rows_counted,
-                )
-            step = reached(ind, steps, value)
-            statuses.append(
-                Status(
-                    ind,
-                    steps,
-                    value,
-                    origin,
-                    rows,
-                    step,
-                    step.amount if step else Decimal(0),
-                    max((s.amount for s in steps), default=Decimal(0)),
-                    sum(1 for e in ind.evidence.all() if e.contract_year == year),
-                )
-            )
+        statuses = [status(ind, year, live=live) for ind in by_mission.get(cm.pk, [])]
         maximum = variable_maximum(contract, cm.mission.code, year)
         earned = sum((s.earned for s in statuses), Decimal(0))
         if maximum is not None:
@@ -434,6 +466,20 @@ def year_status(contract: Contract, year: int, live: bool = True) -> list[Missio
             )
         )
     return out
+
+
+def year_totals(missions: list[MissionYear]) -> tuple[Decimal, Decimal]:
+    """The variable part due for the year over every mission, and its maximum (conditional parts left out)."""
+    earned = sum((m.payable for m in missions), Decimal(0))
+    maximum = sum((m.payable_maximum for m in missions), Decimal(0))
+    return earned, maximum
+
+
+def year_closed(contract: Contract, year: int) -> bool:
+    """The coordination closed the year: the computed indicators' results are stored."""
+    return IndicatorResult.objects.filter(
+        indicator__contract=contract, contract_year=year, computed=True
+    ).exists()
 
 
 def attainment(contract: Contract, today: dt.date | None = None) -> dict[tuple[str, int], Decimal]:

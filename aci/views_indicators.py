@@ -28,8 +28,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aci import indicators as rules
 from aci.contracts import year_bounds
 from aci.forms_indicators import STEP_ROWS, EvidenceForm, IndicatorForm
-from aci.models import Contract, Evidence, Indicator, IndicatorResult
+from aci.models import Contract, Evidence, Indicator
 from aci.pages import MANAGE, VIEW, contract_of, contract_view, no_contract
+from aci.selectors import IndicatorDetail, indicator_detail
 from aci.sources import SOURCES, visible_columns
 from audit.log import record
 from cpts.decorators import cpts_view
@@ -150,20 +151,17 @@ class MissionBlock:
 
     @property
     def promised(self) -> Decimal:
-        return sum((r.status.promised for r in self.rows), Decimal(0))
+        return self.mission.promised
 
 
 @contract_view(VIEW)
 @require_GET
 def indicators(request, access, contract):
     year = _year(request.GET.get("annee"), contract)
-    blocks = [
-        MissionBlock(m, [Row(s, _source_label(s.indicator)) for s in m.indicators])
-        for m in rules.year_status(contract, year)
-    ]
+    missions = rules.year_status(contract, year)
+    blocks = [MissionBlock(m, [Row(s, _source_label(s.indicator)) for s in m.indicators]) for m in missions]
     first, last = year_bounds(contract, year)
-    earned = sum((b.counted_earned for b in blocks), Decimal(0))
-    maximum = sum((b.counted_maximum for b in blocks), Decimal(0))
+    earned, maximum = rules.year_totals(missions)
     charted = [b for b in blocks if (b.mission.maximum and not b.conditional) or b.rows]
     return render(
         request,
@@ -182,9 +180,7 @@ def indicators(request, access, contract):
             "attainment": earned / maximum if maximum else None,
             "count": sum(len(b.rows) for b in blocks),
             "computed_count": sum(1 for b in blocks for r in b.rows if r.status.indicator.computed),
-            "closed": IndicatorResult.objects.filter(
-                indicator__contract=contract, contract_year=year, computed=True
-            ).exists(),
+            "closed": rules.year_closed(contract, year),
             "chart_labels": "|".join(b.mission.label.replace("|", " ") for b in charted),
             "chart_earned": "|".join(_chart_number(b.counted_earned) for b in charted),
             "chart_promised": "|".join(_chart_number(b.promised) for b in charted),
@@ -291,59 +287,76 @@ def _posted_steps(request) -> list[dict]:
     return rows
 
 
+def _shown_rows(access, indicator: Indicator, year: int, figure) -> tuple[list[str], list[list[str]]]:
+    """The columns the viewer may see and the first rows behind a computed figure; showing rows is recorded as
+    a ``view`` in the audit trail."""
+    if figure is None:
+        return [], []
+    keep = visible_columns(figure, access)
+    columns = [figure.columns[i] for i in keep]
+    shown_rows = [[_cell(row[i]) for i in keep] for row in figure.head(SHOWN_ROWS)]
+    if figure.rows_counted:
+        record(
+            "view",
+            cpts_id=access.cpts.pk,
+            object_type="aci.indicator",
+            object_id=str(indicator.pk),
+            object_label=indicator.name[:255],
+            details={
+                "annee": year,
+                "source": indicator.source,
+                "lignes": figure.rows_counted,
+                "lignes_affichees": len(shown_rows),
+            },
+        )
+    return columns, shown_rows
+
+
+def _year_context(detail: IndicatorDetail) -> dict:
+    """The selected year: result, step reached, amount earned, and the steps editor's budget."""
+    status = detail.status
+    current = next(y for y in detail.years if y["number"] == detail.year)
+    return {
+        "years": detail.years,
+        "first": current["first"],
+        "last": current["last"],
+        "steps": status.steps,
+        "value": status.value,
+        "origin": ORIGINS.get(status.origin, status.origin),
+        "step": status.step,
+        "earned": status.earned,
+        "promised": status.promised,
+        "result": status.result,
+        "figure": detail.figure,
+        "maximum": detail.maximum,
+        "others": detail.others,
+        "step_rows": _step_rows(status.steps),
+        "conditional": detail.conditional,
+    }
+
+
+def _forms_context(detail: IndicatorDetail) -> dict:
+    """The result form (a manual result's value and note) and the justificatifs of the year."""
+    result = detail.status.result
+    manual = result if result and not result.computed else None
+    return {
+        "steps_error": "",
+        "result_error": "",
+        "result_value": _plain(manual.value) if manual else "",
+        "result_note": manual.note if manual else "",
+        "evidence": detail.evidence,
+        "evidence_error": "",
+        "evidence_form": EvidenceForm(auto_id="evidence_%s"),
+    }
+
+
 def _indicator_page(
     request, access, contract: Contract, indicator: Indicator, year: int, *, status: int = 200, **extra
 ):
     if not 1 <= year <= contract.years:
         year = rules.current_year(contract)
-    steps = list(indicator.steps.all())
-    results = {r.contract_year: r for r in indicator.results.all()}
-    evidence = list(indicator.evidence.all())
-    history = []
-    for y in _years(contract):
-        year_steps = [s for s in steps if s.contract_year == y["number"]]
-        result = results.get(y["number"])
-        history.append(
-            {
-                **y,
-                "steps": year_steps,
-                "result": result,
-                "step": rules.reached(indicator, year_steps, result.value if result else None),
-                "evidence": sum(1 for e in evidence if e.contract_year == y["number"]),
-            }
-        )
-    current = next(h for h in history if h["number"] == year)
-    first, last = current["first"], current["last"]
-    figure = rules.figure(indicator, year) if indicator.computed else None
-    result = current["result"]
-    value, origin = (result.value, "arrêté" if result.computed else "saisi") if result else (None, "")
-    if result is None and figure is not None and figure.value is not None:
-        value, origin = figure.value, "calculé"
-    step = rules.reached(indicator, current["steps"], value)
-    maximum = rules.variable_maximum(contract, indicator.mission.mission.code, year)
-    others = Decimal(0)
-    for other in indicator.mission.indicators.exclude(pk=indicator.pk).prefetch_related("steps"):
-        others += max((s.amount for s in other.steps.all() if s.contract_year == year), default=Decimal(0))
-    shown_rows, columns = [], []
-    if figure is not None:
-        keep = visible_columns(figure, access)
-        columns = [figure.columns[i] for i in keep]
-        shown_rows = [[_cell(row[i]) for i in keep] for row in figure.head(SHOWN_ROWS)]
-        if figure.rows_counted:
-            record(
-                "view",
-                cpts_id=access.cpts.pk,
-                object_type="aci.indicator",
-                object_id=str(indicator.pk),
-                object_label=indicator.name[:255],
-                details={
-                    "annee": year,
-                    "source": indicator.source,
-                    "lignes": figure.rows_counted,
-                    "lignes_affichees": len(shown_rows),
-                },
-            )
-    manual = result if result and not result.computed else None
+    detail = indicator_detail(contract, indicator, year)
+    columns, shown_rows = _shown_rows(access, indicator, year, detail.figure)
     context = {
         "cpts": access.cpts,
         "contract": contract,
@@ -351,36 +364,12 @@ def _indicator_page(
         "source": SOURCES.get(indicator.source),
         "source_label": _source_label(indicator),
         "year": year,
-        "years": history,
-        "first": first,
-        "last": last,
         "today": timezone.localdate(),
         "can_manage": access.can(MANAGE),
-        # The selected year: result, step reached, amount earned.
-        "steps": current["steps"],
-        "value": value,
-        "origin": ORIGINS.get(origin, origin),
-        "step": step,
-        "earned": step.amount if step else Decimal(0),
-        "promised": max((s.amount for s in current["steps"]), default=Decimal(0)),
-        "result": result,
-        # Where a computed figure comes from.
-        "figure": figure,
         "shown_rows": shown_rows,
         "columns": columns,
-        # The steps editor: the mission's budget for the year.
-        "maximum": maximum,
-        "others": others,
-        "step_rows": _step_rows(current["steps"]),
-        "steps_error": "",
-        "conditional": indicator.mission.mission.code in rules.crisis_only_missions(contract, year),
-        # The result form and the justificatifs.
-        "result_error": "",
-        "result_value": _plain(manual.value) if manual else "",
-        "result_note": manual.note if manual else "",
-        "evidence": [e for e in evidence if e.contract_year == year],
-        "evidence_error": "",
-        "evidence_form": EvidenceForm(auto_id="evidence_%s"),
+        **_year_context(detail),
+        **_forms_context(detail),
     }
     context.update(extra)
     return render(request, "aci/indicator.html", context, status=status)

@@ -4,9 +4,9 @@ profiles (``sas-cpts-bundle-aggregator`` and the resources it slices). Deploymen
 « Interface SAS ».
 
 This module maps; it owns no rule. Which slots exist and who may see them is decided by the ``unscheduled``
-app: the SAS sees free, unpaused, future slots of the requested professionals that carry at least one TRE_R314
-type (PUBLIC, PRO, SNP, CPTS: every type is a SAS type), published in a CPTS that has a FINESS (the CPTS
-Organization must be identified by it).
+app: the SAS sees the bookable slots (``Slot.objects.bookable``: free, unpaused, future, carrying at least one
+TRE_R314 type, every type being a SAS type) of the requested professionals, published in a CPTS that has a
+FINESS (the CPTS Organization must be identified by it).
 
 Request parsing is tolerant where the SAS and its test kit are inconsistent: dates with an offset, without one
 (Europe/Paris), with ``+00:00`` meaning Paris local time (``SAS_UTC_LABEL_IS_LOCAL``), a ``+`` that arrived as
@@ -21,11 +21,10 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from django.conf import settings
-from django.db.models import Q
 from django.urls import reverse
 
 from agenda.timing import PARIS
-from unscheduled.models import Slot
+from unscheduled.models import Audience, Slot
 
 IDNPS_SYSTEM = "urn:oid:1.2.250.1.71.4.2.1"
 IDNST_SYSTEM = "urn:oid:1.2.250.1.71.4.2.2"
@@ -178,18 +177,18 @@ def parse(query_string: str) -> SasQuery:
     return SasQuery(ids, ge, le, frozenset(includes), frozenset(iterates), count)
 
 
-def find_slots(query: SasQuery) -> list[Slot]:
+def find_slots(query: SasQuery, now: dt.datetime | None = None) -> list[Slot]:
+    """The bookable slots (``Slot.objects.bookable`` for the SAS audience) of the requested practitioners,
+    starting within the requested bounds, in CPTS that have a FINESS."""
     qs = (
-        Slot.objects.filter(
+        Slot.objects.bookable(audience=Audience.SAS, now=now)
+        .filter(
             professional__idnat__in=query.idnats,
-            status=Slot.Status.FREE,
-            paused=False,
             start__gte=query.start_ge,
             start__lte=query.start_le,
             professional__active=True,
         )
         .exclude(cpts__finess="")
-        .filter(Q(show_public=True) | Q(show_pro=True) | Q(show_snp=True) | Q(show_cpts=True))
         .select_related("professional", "place", "place__structure", "place__commune", "cpts")
         .order_by("start", "pk")
     )

@@ -216,7 +216,7 @@ def at_risk(capacities: list[Capacity], today: dt.date) -> int:
 def projection(cpts: CPTS, today: dt.date | None = None, months: int = 12) -> Projection:
     today = today or timezone.localdate()
     capacities = list(scoped(Capacity, cpts).select_related("professional"))
-    waiting = scoped(Request, cpts).filter(status__in=Request.QUEUED).count()
+    waiting = scoped(Request, cpts).queued().count()
     since = add_months(month_start(today), -6)
     # The six full months before this one (the current month is not over: counting it would inflate the rate).
     recent = (

@@ -33,7 +33,7 @@ def band(points: int) -> str:
 
 def waiting_rows(cpts: CPTS):
     """The rows the waiting-list figures count: confirmed requests not placed yet."""
-    return scoped(Request, cpts).filter(status__in=Request.QUEUED)
+    return scoped(Request, cpts).queued()
 
 
 def placement_rows(cpts: CPTS, first: dt.date, last: dt.date):

@@ -199,7 +199,7 @@ def _clean_reason(data: dict, *, public: bool) -> str:
 def find_duplicate(cpts: CPTS, fields: dict, exclude_pk: int | None = None) -> Request | None:
     """An open, confirmed request of the same person: same NIR, or same names and birth date."""
     key = identity_key(fields["last_name"], fields["first_name"], fields["birth_date"])
-    qs = scoped(Request, cpts).filter(status__in=Request.QUEUED).exclude(pk=exclude_pk)
+    qs = scoped(Request, cpts).queued().exclude(pk=exclude_pk)
     if fields.get("nir"):
         found = qs.filter(nir=fields["nir"]).first()
         if found:
@@ -438,7 +438,7 @@ def withdraw(request: Request, by, reason: str) -> Request:
         )
     from gpmatching.models import Proposal
 
-    pending = Proposal.objects.filter(request=request, status__in=Proposal.PENDING)
+    pending = Proposal.objects.pending().filter(request=request)
     ids = list(pending.values_list("pk", flat=True))
     if ids:
         pending.update(status=Proposal.Status.DISCARDED)

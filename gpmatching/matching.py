@@ -322,9 +322,7 @@ def send(cpts: CPTS, by, proposal_ids: list[int], today: dt.date | None = None) 
 def discard(cpts: CPTS, by, proposal_ids: list[int]) -> int:
     """Set aside draft proposals (before sending) or take back sent ones not answered yet."""
     count = 0
-    for p in (
-        scoped(Proposal, cpts).select_for_update().filter(pk__in=proposal_ids, status__in=Proposal.PENDING)
-    ):
+    for p in scoped(Proposal, cpts).select_for_update().pending().filter(pk__in=proposal_ids):
         was_sent = p.status == Proposal.Status.SENT
         p.status = Proposal.Status.DISCARDED
         p.save(update_fields=["status"])

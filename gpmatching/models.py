@@ -2,7 +2,11 @@
 and their proposals. Tenant-owned: a request belongs to the CPTS whose territory the patient lives in.
 
 Personal data are kept only as long as needed (``Policy`` sets the periods; ``gpmatching.retention``
-deletes); what the ACI indicators need after deletion is kept without identity in ``Placement``."""
+deletes); what the ACI indicators need after deletion is kept without identity in ``Placement``.
+
+Which requests are open or queued and which proposals are pending is written once, as QuerySet methods
+(``Request.objects.open()`` / ``queued()``, ``Proposal.objects.pending()``); a walker test
+(gpmatching/tests/test_request_rules_in_one_place.py) keeps other modules from filtering on them by hand."""
 
 from __future__ import annotations
 
@@ -68,6 +72,16 @@ class NoGPReason(models.TextChoices):
     GP_LEFT = "gp_left", "Mon médecin a quitté le territoire ou cessé son activité"
     NEVER = "never", "Je n'ai jamais eu de médecin traitant"
     OTHER = "other", "Autre raison"
+
+
+class RequestQuerySet(models.QuerySet):
+    def open(self) -> RequestQuerySet:
+        """Requests still looking: to confirm, waiting or proposed to a GP."""
+        return self.filter(status__in=Request.OPEN)
+
+    def queued(self) -> RequestQuerySet:
+        """The waiting list: confirmed requests waiting or proposed to a GP."""
+        return self.filter(status__in=Request.QUEUED)
 
 
 class Request(TenantModel):
@@ -143,6 +157,8 @@ class Request(TenantModel):
     priority_on = models.DateField(null=True, blank=True)
     # Identity key for duplicate detection: normalised names + birth date (see gpmatching.requests).
     identity_key = models.CharField(max_length=120, blank=True, db_index=True)
+
+    objects = RequestQuerySet.as_manager()
 
     class Meta:
         ordering = ["-priority", "waiting_since", "pk"]
@@ -264,6 +280,12 @@ class MatchingRun(TenantModel):
         ordering = ["-at"]
 
 
+class ProposalQuerySet(models.QuerySet):
+    def pending(self) -> ProposalQuerySet:
+        """Proposals not answered yet: drafted by a run or sent to the GP (one per request at a time)."""
+        return self.filter(status__in=Proposal.PENDING)
+
+
 class Proposal(TenantModel):
     """A request proposed to a GP: drafted by a run, sent by the coordination, answered by the GP."""
 
@@ -297,6 +319,8 @@ class Proposal(TenantModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     decline_reason = models.CharField("motif du refus", max_length=300, blank=True)
+
+    objects = ProposalQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "pk"]

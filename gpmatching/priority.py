@@ -77,7 +77,7 @@ def refresh(cpts: CPTS, today: dt.date | None = None, force: bool = False) -> in
     change of the points). Returns how many changed."""
     today = today or timezone.localdate()
     policy = policy_for(cpts)
-    qs = scoped(Request, cpts).filter(status__in=Request.OPEN)
+    qs = scoped(Request, cpts).open()
     if not force:
         qs = qs.exclude(priority_on=today)
     rows, changed = [], 0

@@ -54,11 +54,7 @@ def purge(cpts: CPTS, now: dt.datetime | None = None) -> Purged:
         .get("gpmatching.Request", 0)
     )
     limit = shift_months(today, -policy.keep_waiting_months)  # the same day, not the first of the month
-    out.waiting = (
-        requests.filter(status__in=Request.QUEUED, waiting_since__lt=limit)
-        .delete()[1]
-        .get("gpmatching.Request", 0)
-    )
+    out.waiting = requests.queued().filter(waiting_since__lt=limit).delete()[1].get("gpmatching.Request", 0)
     out.unconfirmed = (
         requests.filter(
             status=Request.Status.UNCONFIRMED, created_at__lt=now - dt.timedelta(days=CONFIRMATION_DAYS)

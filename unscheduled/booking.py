@@ -24,7 +24,7 @@ from audit.log import record, record_bulk
 from audit.models import AuditEntry
 from opencpts.errors import ActionError
 from unscheduled import access, patient_messages
-from unscheduled.models import Booking, Slot
+from unscheduled.models import Audience, Booking, Slot
 
 PHONE = re.compile(r"^(?:\+33|0)[1-9](?:[ .-]?\d{2}){4}$")
 
@@ -40,43 +40,71 @@ class SlotTaken(ActionError):
         )
 
 
-def _clean_patient(family_name, given_names, birth_date, phone, email, motif) -> dict:
-    family_name = " ".join((family_name or "").split())
-    given_names = " ".join((given_names or "").split())
+def _one_line(value) -> str:
+    return " ".join((value or "").split())
+
+
+def _clean_name(family_name, given_names) -> tuple[str, str]:
+    family_name, given_names = _one_line(family_name), _one_line(given_names)
     if not family_name or not given_names:
         raise ActionError("Nom et prénom du patient : obligatoires.", "family_name")
     if len(family_name) > 100 or len(given_names) > 150:
         raise ActionError("Nom ou prénom trop long.", "family_name")
-    phone = (phone or "").strip()
-    email = (email or "").strip()
+    return family_name, given_names
+
+
+def _clean_contact(phone, email) -> tuple[str, str]:
+    phone, email = (phone or "").strip(), (email or "").strip()
     if not phone and not email:
         raise ActionError("Contact : un téléphone ou un e-mail, pour la confirmation au patient.", "phone")
     if phone and not PHONE.match(phone):
         raise ActionError("Téléphone : 10 chiffres (06 12 34 56 78) ou +33 suivi de 9 chiffres.", "phone")
     if email and ("@" not in email or len(email) > 254):
         raise ActionError("E-mail : adresse invalide.", "email")
-    if birth_date is not None and not dt.date(1900, 1, 1) <= birth_date <= timezone.localdate():
-        raise ActionError("Date de naissance : invalide.", "birth_date")
-    motif = " ".join((motif or "").split())
+    return phone, email
+
+
+def _clean_motif(motif) -> str:
+    motif = _one_line(motif)
     if not motif:
         raise ActionError("Motif : décrivez en quelques mots le besoin de soins.", "motif")
     if len(motif) > 300:
         raise ActionError("Motif : 300 caractères au plus.", "motif")
+    return motif
+
+
+def _clean_patient(family_name, given_names, birth_date, phone, email, motif) -> dict:
+    """The patient's fields, checked in the order the form shows them (the first error is the one raised)."""
+    family_name, given_names = _clean_name(family_name, given_names)
+    phone, email = _clean_contact(phone, email)
+    if birth_date is not None and not dt.date(1900, 1, 1) <= birth_date <= timezone.localdate():
+        raise ActionError("Date de naissance : invalide.", "birth_date")
     return {
         "family_name": family_name.upper(),
         "given_names": given_names,
         "birth_date": birth_date,
         "phone": phone,
         "email": email,
-        "motif": motif,
+        "motif": _clean_motif(motif),
     }
 
 
 def _bookable(slot: Slot) -> None:
-    if slot.paused:
+    """The slot must be bookable (``Slot.objects.bookable``, the one definition); otherwise say why. A slot
+    booked in the meantime is ``SlotTaken``, like the loser of a concurrent insert."""
+    now = timezone.now()
+    if Slot.objects.bookable(audience=Audience.MEMBER, now=now).filter(pk=slot.pk).exists():
+        return
+    current = Slot.objects.filter(pk=slot.pk).values("paused", "start", "status").first()
+    if current is None:
+        raise ActionError("Ce créneau n'existe plus : choisissez-en un autre.", "slot")
+    if current["paused"]:
         raise ActionError("Ce créneau est en pause : choisissez-en un autre.", "slot")
-    if slot.start <= timezone.now():
+    if current["start"] <= now:
         raise ActionError("Ce créneau est déjà commencé ou passé.", "slot")
+    if current["status"] != Slot.Status.FREE:
+        raise SlotTaken()
+    raise ActionError("Ce créneau n'est ouvert à aucun public : choisissez-en un autre.", "slot")
 
 
 def _insert(slot: Slot, by, patient: dict, rescheduled_from: Booking | None = None) -> Booking:

@@ -9,10 +9,22 @@ slot (partial unique constraint), so concurrent requests can never double-book.
 
 Tenant-owned: a slot is published in one CPTS (the one whose SNP organisation it serves and whose FINESS the
 SAS interface shows).
+
+The reading rules live here as QuerySet methods, written once: ``Slot.objects.bookable`` (free, not paused, to
+come, and open to the audience by its types: the search, the SAS interface, the pages and the booking rule),
+``Slot.objects.editable`` (to come, free, without a live booking: what a professional may still change),
+``Slot.objects.offered`` (not paused: the slots counted as offered), ``AvailabilityPattern.objects.in_force``
+and ``not_ended``, ``Booking.objects.live``. No other module filters a slot on its status or pause (a walker
+test, ``unscheduled/tests/test_slot_rules_in_one_place.py``, holds it).
 """
+
+import datetime as dt
+import functools
+import operator
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from cpts.models import TenantModel
 
@@ -46,6 +58,22 @@ VISIBILITY_HELP = (
 VISIBILITY_FIELDS = {"PUBLIC": "show_public", "PRO": "show_pro", "SNP": "show_snp", "CPTS": "show_cpts"}
 
 
+class Audience(models.TextChoices):
+    """Who looks for bookable slots."""
+
+    MEMBER = "member", "Membres de la CPTS (recherche, pages, API, réservation)"
+    SAS = "sas", "Agrégateur national du SAS"
+
+
+# The slot types (TRE_R314) that open a slot to each audience. Every type opens a slot at least to the CPTS's
+# members (PUBLIC = everyone, PUBLIC and PRO = every professional, SNP = the regulation, CPTS = its members);
+# the SAS receives every typed slot with all its types and shows each one only to whom they open it.
+AUDIENCE_TYPES = {
+    Audience.MEMBER: tuple(Visibility.values),
+    Audience.SAS: tuple(Visibility.values),
+}
+
+
 class VisibilityMixin(models.Model):
     """Who may see it, one column per TRE_R314 code (plain booleans: indexable and portable)."""
 
@@ -74,6 +102,16 @@ class Modality(models.TextChoices):
     TELE = "VR", "Téléconsultation"
 
 
+class AvailabilityPatternQuerySet(models.QuerySet):
+    def not_ended(self, today: dt.date) -> "AvailabilityPatternQuerySet":
+        """Patterns whose period runs to ``today`` or later, paused or not (the professional takes part)."""
+        return self.filter(valid_until__gte=today)
+
+    def in_force(self, today: dt.date) -> "AvailabilityPatternQuerySet":
+        """Patterns that still give slots: not ended and not paused (what the daily materialisation walks)."""
+        return self.not_ended(today).filter(paused=False)
+
+
 class AvailabilityPattern(VisibilityMixin, TenantModel):
     """Every chosen weekday from ``valid_from`` to ``valid_until``, slots of ``slot_minutes`` between
     ``start_time`` and ``end_time`` (Europe/Paris), except the dates in ``exceptions``."""
@@ -94,11 +132,37 @@ class AvailabilityPattern(VisibilityMixin, TenantModel):
     created_at = models.DateTimeField(auto_now_add=True)
     materialised_until = models.DateField(null=True, blank=True)  # slots exist up to this date
 
+    objects = AvailabilityPatternQuerySet.as_manager()
+
     class Meta:
         ordering = ["professional", "valid_from", "start_time"]
 
     def __str__(self):
         return f"Disponibilités de {self.professional} ({self.start_time:%H:%M}-{self.end_time:%H:%M})"
+
+
+def visible_to(audience: str) -> models.Q:
+    """The slots whose types open them to ``audience`` (at least one of its types ticked)."""
+    return functools.reduce(
+        operator.or_, (models.Q(**{VISIBILITY_FIELDS[code]: True}) for code in AUDIENCE_TYPES[audience])
+    )
+
+
+class SlotQuerySet(models.QuerySet):
+    def bookable(self, *, audience: str = Audience.MEMBER, now: dt.datetime | None = None) -> "SlotQuerySet":
+        """THE bookable slot: free, not paused, starting after ``now`` and open to ``audience`` by its types.
+        The same terms as the partial index ``slot_free_by_start``, which serves it."""
+        now = now or timezone.now()
+        return self.filter(status=Slot.Status.FREE, paused=False, start__gt=now).filter(visible_to(audience))
+
+    def editable(self, now: dt.datetime | None = None) -> "SlotQuerySet":
+        """Slots a professional may still change, pause or delete: to come, free, without a live booking."""
+        now = now or timezone.now()
+        return self.filter(start__gt=now, status=Slot.Status.FREE).exclude(bookings__status__in=Booking.LIVE)
+
+    def offered(self) -> "SlotQuerySet":
+        """Slots counted as offered in the indicators: published and not paused (booked ones included)."""
+        return self.filter(paused=False)
 
 
 class Slot(VisibilityMixin, TenantModel):
@@ -122,6 +186,8 @@ class Slot(VisibilityMixin, TenantModel):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = SlotQuerySet.as_manager()
+
     class Meta:
         ordering = ["start", "pk"]
         constraints = [
@@ -141,6 +207,12 @@ class Slot(VisibilityMixin, TenantModel):
 
     def __str__(self):
         return f"Créneau du {self.start:%d/%m/%Y %H:%M} ({self.professional})"
+
+
+class BookingQuerySet(models.QuerySet):
+    def live(self) -> "BookingQuerySet":
+        """Bookings that hold their slot: booked, honoured or no-show (not cancelled)."""
+        return self.filter(status__in=Booking.LIVE)
 
 
 class Booking(TenantModel):
@@ -176,6 +248,8 @@ class Booking(TenantModel):
     )
     cancel_reason = models.CharField("motif d'annulation", max_length=300, blank=True)
     confirmation = models.CharField(max_length=200, blank=True)  # what the patient was sent, and how
+
+    objects = BookingQuerySet.as_manager()
 
     class Meta:
         ordering = ["-booked_at", "-pk"]

@@ -22,7 +22,7 @@ from cpts.models import CPTS
 from directory.models import PracticePlace, Professional
 from opencpts.errors import ActionError
 from unscheduled import access
-from unscheduled.models import VISIBILITY_FIELDS, AvailabilityPattern, Booking, Modality, Slot, Visibility
+from unscheduled.models import VISIBILITY_FIELDS, AvailabilityPattern, Modality, Slot, Visibility
 
 HORIZON_DAYS = 28
 MIN_MINUTES, MAX_MINUTES = 5, 240
@@ -234,15 +234,9 @@ def change_pattern(pattern: AvailabilityPattern, by, **fields) -> AvailabilityPa
         setattr(pattern, name, value)
     pattern.materialised_until = None
     pattern.save()
-    _future_free(Slot.objects.filter(pattern=pattern)).delete()
+    Slot.objects.filter(pattern=pattern).editable().delete()
     materialise(pattern)
     return pattern
-
-
-def _future_free(qs):
-    return qs.filter(start__gt=timezone.now(), status=Slot.Status.FREE).exclude(
-        bookings__status__in=Booking.LIVE
-    )
 
 
 def occurrences(
@@ -322,7 +316,7 @@ def set_paused(pattern: AvailabilityPattern, by, paused: bool) -> AvailabilityPa
     access.require_manage(by, pattern.cpts, pattern.professional)
     pattern.paused = paused
     pattern.save(update_fields=["paused"])
-    future_free = _future_free(Slot.objects.filter(pattern=pattern))
+    future_free = Slot.objects.filter(pattern=pattern).editable()
     ids = list(future_free.values_list("pk", flat=True))
     future_free.update(paused=paused)
     if ids:
@@ -356,7 +350,7 @@ def bulk_update(
         raise ActionError("Certains créneaux sélectionnés n'existent plus.", "slots")
     for slot in slots:
         access.require_manage(by, cpts, slot.professional)
-    free = _future_free(Slot.objects.filter(pk__in=ids))
+    free = Slot.objects.filter(pk__in=ids).editable()
     if free.count() != len(ids):
         raise ActionError(
             "Seuls les créneaux à venir et non réservés se modifient ; annulez d'abord la réservation.",
@@ -431,7 +425,7 @@ def materialise_all(today: dt.date | None = None, progress=None) -> int:
     it went."""
     today = today or timezone.localdate()
     created = 0
-    patterns = AvailabilityPattern.objects.filter(paused=False, valid_until__gte=today).order_by("pk")
+    patterns = AvailabilityPattern.objects.in_force(today).order_by("pk")
     for pattern in patterns.iterator():
         with transaction.atomic():
             created += materialise(pattern, today)

@@ -42,7 +42,7 @@ from unscheduled.forms import (
     RescheduleForm,
     SearchForm,
 )
-from unscheduled.models import AvailabilityPattern, Booking, Slot
+from unscheduled.models import Audience, AvailabilityPattern, Booking, Slot
 
 PERMISSION = rules.USE
 DAYS_SHOWN = 14
@@ -156,7 +156,7 @@ def _mine_context(request, access, pro: Professional | None, candidates, forms: 
         return context
     first = dt.datetime.combine(today, dt.time(0), tzinfo=PARIS)
     last = dt.datetime.combine(today + dt.timedelta(days=DAYS_SHOWN), dt.time(0), tzinfo=PARIS)
-    live = Prefetch("bookings", queryset=Booking.objects.filter(status__in=Booking.LIVE), to_attr="live")
+    live = Prefetch("bookings", queryset=Booking.objects.live(), to_attr="live")
     shown = list(
         scoped(Slot, cpts)
         .filter(professional=pro, start__gte=first, start__lt=last)
@@ -513,12 +513,8 @@ def book(request, access, slot_id):
 def _other_free_slots(access, booking: Booking) -> list[tuple[Slot, str]]:
     qs = (
         scoped(Slot, access.cpts)
-        .filter(
-            professional=booking.slot.professional,
-            status=Slot.Status.FREE,
-            paused=False,
-            start__gt=timezone.now(),
-        )
+        .bookable(audience=Audience.MEMBER)
+        .filter(professional=booking.slot.professional)
         .exclude(pk=booking.slot_id)
         .order_by("start")[:100]
     )

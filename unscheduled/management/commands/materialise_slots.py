@@ -14,7 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         today = timezone.localdate()
-        total = AvailabilityPattern.objects.filter(paused=False, valid_until__gte=today).count()
+        total = AvailabilityPattern.objects.in_force(today).count()
         done = 0
 
         def progress(pattern):
