@@ -314,12 +314,7 @@ def search_healthcare_service(params):
 
 def visible_group_ids(user) -> set[int]:
     """Groups the user may read, over every CPTS where they are an active member (coordination.access)."""
-    ids: set[int] = set()
-    if user is None:
-        return ids
-    for membership in Membership.objects.filter(user=user, active=True).select_related("cpts"):
-        ids |= set(access.visible_groups(user, membership.cpts).values_list("pk", flat=True))
-    return ids
+    return set(access.readable_group_ids(user))
 
 
 DATE_PREFIXES = {"eq": "", "ge": "__gte", "gt": "__gt", "le": "__lte", "lt": "__lt"}
