@@ -22,6 +22,7 @@ from django.db.models.functions import TruncWeek
 
 from agenda.timing import PARIS
 from cpts.models import CPTS
+from cpts.scoping import scoped
 from nomenclature.selectors import display
 from unscheduled.models import Booking, Slot
 
@@ -52,14 +53,12 @@ def _bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 def offered_slots(cpts: CPTS, first: dt.date, last: dt.date) -> QuerySet:
     start, end = _bounds(first, last)
-    return Slot.objects.filter(cpts=cpts, start__gte=start, start__lt=end, paused=False)
+    return scoped(Slot, cpts).filter(start__gte=start, start__lt=end, paused=False)
 
 
 def live_bookings(cpts: CPTS, first: dt.date, last: dt.date) -> QuerySet:
     start, end = _bounds(first, last)
-    return Booking.objects.filter(
-        cpts=cpts, status__in=Booking.LIVE, slot__start__gte=start, slot__start__lt=end
-    )
+    return scoped(Booking, cpts).filter(status__in=Booking.LIVE, slot__start__gte=start, slot__start__lt=end)
 
 
 KEYS = {"semaine": "week", "profession": "professional__profession_code", "commune": "place__commune_id"}

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from agenda.timing import PARIS
 from cpts.models import CPTS
+from cpts.scoping import scoped
 from directory.models import Professional
 from directory.search import haversine_km
 from unscheduled.models import AvailabilityPattern, Slot
@@ -72,7 +73,8 @@ def find(
     now = now or timezone.now()
     until = window_end(window, now)
     qs = (
-        Slot.objects.filter(cpts=cpts, status=Slot.Status.FREE, paused=False, start__gt=now, start__lt=until)
+        scoped(Slot, cpts)
+        .filter(status=Slot.Status.FREE, paused=False, start__gt=now, start__lt=until)
         .filter(Q(show_public=True) | Q(show_pro=True) | Q(show_snp=True) | Q(show_cpts=True))
         .select_related("professional", "place", "place__commune")
     )
@@ -95,13 +97,11 @@ def find(
     with_slots = {f.slot.professional_id for f in found}
     # Taking part: an active pattern or a slot to come in this CPTS.
     taking_part = set(
-        AvailabilityPattern.objects.filter(cpts=cpts, valid_until__gte=now.date()).values_list(
-            "professional_id", flat=True
-        )
+        scoped(AvailabilityPattern, cpts)
+        .filter(valid_until__gte=now.date())
+        .values_list("professional_id", flat=True)
     )
-    taking_part |= set(
-        Slot.objects.filter(cpts=cpts, start__gt=now).values_list("professional_id", flat=True)
-    )
+    taking_part |= set(scoped(Slot, cpts).filter(start__gt=now).values_list("professional_id", flat=True))
     idle_ids = taking_part - with_slots
     if professional_id:
         idle_ids &= {professional_id}
