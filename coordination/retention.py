@@ -7,16 +7,18 @@ in its own transaction and leaves one audit entry (action ``purge``) carrying co
 that stops half-way is simply run again: what is left is what remains to purge.
 
 Working groups and conversations are not purged by this rule (they carry no patient).
+
+Apps that keep rows of their own hanging off a group (documents: their versions and encrypted contents) add
+their purge with ``register_purge`` from their ``AppConfig.ready``: they depend on coordination, never the
+reverse.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import importlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -76,15 +78,21 @@ def expired_circles(cpts: CPTS, now: dt.datetime | None = None):
     )
 
 
-def _documents_purge():
-    """documents.purge.purge_group when the documents app is installed and provides it."""
-    if not apps.is_installed("documents"):
-        return None
-    try:
-        module = importlib.import_module("documents.purge")
-    except ImportError:
-        return None
-    return getattr(module, "purge_group", None)
+# name → purge(group) returning the counts of what it deleted; see register_purge.
+_purges: dict[str, Callable[[Group], dict[str, int]]] = {}
+
+
+def register_purge(name: str, purge: Callable[[Group], dict[str, int]]) -> None:
+    """Have ``purge(group)`` run within each circle's purge; its counts join the audit entry, each key
+    prefixed by ``name`` unless it already starts with it ("versions" → "documents_versions")."""
+    _purges[name] = purge
+
+
+def _purge_dependents(group: Group) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for name, purge in _purges.items():
+        counts.update({k if k.startswith(name) else f"{name}_{k}": v for k, v in purge(group).items()})
+    return counts
 
 
 def counts_of(group: Group) -> dict[str, int]:
@@ -119,15 +127,7 @@ def purge_circle(group_id: int, now: dt.datetime | None = None) -> Purged | None
         or not expired_circles(group.cpts, now).filter(pk=group.pk).exists()
     ):
         return None
-    counts = counts_of(group)
-    purge_documents = _documents_purge()
-    if purge_documents is not None:
-        counts.update(
-            {
-                f"documents_{k}" if not k.startswith("document") else k: v
-                for k, v in purge_documents(group).items()
-            }
-        )
+    counts = counts_of(group) | _purge_dependents(group)
     patient_id, closed_at, cpts_id = group.patient_id, group.closed_at, group.cpts_id
     # Replies before their subjects: the self reference of Message would otherwise order the cascade by chance.
     Message.objects.filter(group=group, parent__isnull=False).delete()

@@ -19,7 +19,7 @@ NOT_AUDITED = {
     ("agenda/forms.py", "initial_for", "initial.update"): "a form's initial values (dict)",
     ("coordination/events.py", "trace", "details.update"): "the details of an audit entry (dict)",
     ("coordination/history.py", "_names", "ids.update"): "a set of ids",
-    ("coordination/retention.py", "purge_circle", "counts.update"): "counts of a purge (dict)",
+    ("coordination/retention.py", "_purge_dependents", "counts.update"): "counts of a purge (dict)",
     ("directory/api.py", "get_professional", "data.update"): "an API answer (dict)",
     ("directory/management/commands/import_rpps.py", "progress", "bar.update"): "a progress bar",
     ("directory/management/commands/generate_rpps.py", "progress", "bar.update"): "a progress bar",
