@@ -78,7 +78,10 @@ test-postgres: $(BIN)/.dev-installed territory-data
 
 lint: $(BIN)/.dev-installed
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python scripts/check_commits.py
 
 clean:
 	rm -rf var $(VENV)

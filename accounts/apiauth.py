@@ -1,7 +1,7 @@
 """Who is calling a machine interface (JSON API, FHIR): a verified browser session or a bearer token."""
 
 from accounts import tokens
-from accounts.policy import must_verify
+from cpts.policy import must_verify
 
 
 def session_user(request):

@@ -2,7 +2,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from accounts.policy import has_confirmed_device, must_verify
+from cpts.policy import has_confirmed_device, must_verify
 
 OPEN_PREFIXES = ("/static/", "/healthz", "/compte/", "/connexion/", "/deconnexion/", "/mot-de-passe/")
 

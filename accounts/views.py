@@ -18,8 +18,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import throttle, tokens, twofactor
 from accounts.forms import APITokenForm, LoginForm, OTPForm, RegisterForm
 from accounts.models import User
-from accounts.policy import must_verify, requires_second_factor
 from audit.log import record
+from cpts.policy import must_verify, requires_second_factor
 from opencpts.clientip import client_ip
 
 

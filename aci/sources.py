@@ -275,7 +275,7 @@ def _members(cpts, first, last) -> Figure:
 
 
 def _membership_rate(cpts, first, last) -> Figure:
-    from directory.offer import membership_rates
+    from cpts.offer import membership_rates
 
     rates = membership_rates(cpts)
     rows = [(r.label, r.professionals, r.members, f"{r.rate * 100:.1f} %") for r in rates.by_profession]

@@ -3,10 +3,13 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from aci.models import SizeTier, TierGrid
+from cpts.models import CPTS, TerritoryCommune
+from cpts.scoping import scoped
+from territory.models import DatasetVersion
 
 
 class NoGridInForce(LookupError):
@@ -62,3 +65,31 @@ def tier_for(population: int, on: dt.date | None = None) -> TierResult:
     grid = grid_in_force(on)
     tier = tier_in_grid(grid, population)
     return TierResult(tier.number, tier.label, grid.name, population)
+
+
+@dataclass
+class TerritorySummary:
+    communes: int
+    population: int
+    tier: TierResult | None
+    tier_error: str = ""
+    # The vintage of the populations légales summed (« population municipale 2023, en vigueur au 1er janvier
+    # 2026 »): shown wherever the population or the tier is.
+    vintage: DatasetVersion | None = None
+
+    @property
+    def population_label(self) -> str:
+        return self.vintage.population_label if self.vintage else "population municipale"
+
+
+def territory_summary(cpts: CPTS, on: dt.date | None = None) -> TerritorySummary:
+    """The CPTS's communes, their population in the current vintage and the tier it falls in."""
+    qs = scoped(TerritoryCommune, cpts)
+    agg = qs.aggregate(population=Sum("commune__population"))
+    population = agg["population"] or 0
+    try:
+        tier = tier_for(population, on)
+        error = ""
+    except NoGridInForce as exc:
+        tier, error = None, str(exc)
+    return TerritorySummary(qs.count(), population, tier, error, DatasetVersion.current_for("communes"))

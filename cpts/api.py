@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from ninja import Router, Schema
 
+from aci.tiers import territory_summary
 from cpts import actions
 from cpts import territory as territory_rules
 from cpts.models import Membership, MembershipRequest, PartnerStructure, TerritoryCommune
@@ -123,7 +124,7 @@ def _tier(summary):
 
 
 def _cpts_out(access):
-    s = territory_rules.summary(access.cpts)
+    s = territory_summary(access.cpts)
     return {
         "slug": access.cpts.slug,
         "name": access.cpts.name,
@@ -147,7 +148,7 @@ def get_cpts(request, slug: str):
 
 def _territory_out(access):
     links = scoped(TerritoryCommune, access.cpts).select_related("commune")
-    s = territory_rules.summary(access.cpts)
+    s = territory_summary(access.cpts)
     return {
         "communes": [
             {

@@ -4,7 +4,7 @@ def current_cpts(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"map_tiles": settings.MAP_TILE_URL}
-    from accounts.policy import must_verify
+    from cpts.policy import must_verify
     from cpts.scoping import memberships_of
 
     if not user.is_verified() and must_verify(user):

@@ -1,17 +1,15 @@
-"""Rules of a CPTS territory: its communes, population, ACI tier, and no commune in two CPTS."""
+"""Rules of a CPTS territory: its communes and no commune in two CPTS (its tier: aci.tiers.territory_summary)."""
 
-import datetime as dt
 import json
 import re
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 
-from aci.tiers import NoGridInForce, TierResult, tier_for
 from cpts.models import CPTS, TerritoryCommune
 from cpts.scoping import scoped
-from territory.models import EPCI, Commune, DatasetVersion
+from territory.models import EPCI, Commune
 from territory.text import search_key
 
 
@@ -21,33 +19,6 @@ class TerritoryError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-
-
-@dataclass
-class TerritorySummary:
-    communes: int
-    population: int
-    tier: TierResult | None
-    tier_error: str = ""
-    # The vintage of the populations légales summed (« population municipale 2023, en vigueur au 1er janvier
-    # 2026 »): shown wherever the population or the tier is.
-    vintage: DatasetVersion | None = None
-
-    @property
-    def population_label(self) -> str:
-        return self.vintage.population_label if self.vintage else "population municipale"
-
-
-def summary(cpts: CPTS, on: dt.date | None = None) -> TerritorySummary:
-    qs = scoped(TerritoryCommune, cpts)
-    agg = qs.aggregate(population=Sum("commune__population"))
-    population = agg["population"] or 0
-    try:
-        tier = tier_for(population, on)
-        error = ""
-    except NoGridInForce as exc:
-        tier, error = None, str(exc)
-    return TerritorySummary(qs.count(), population, tier, error, DatasetVersion.current_for("communes"))
 
 
 @dataclass

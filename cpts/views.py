@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
+from aci.tiers import territory_summary
 from audit.log import record
 from audit.models import AuditEntry
 from cpts import actions
@@ -105,7 +106,7 @@ def cpts_create(request):
 @cpts_view("cpts.view_home")
 def cpts_home(request, access):
     cpts = access.cpts
-    summary = territory_rules.summary(cpts)
+    summary = territory_summary(cpts)
     pending = scoped(MembershipRequest, cpts).filter(status=MembershipRequest.Status.PENDING)
     return render(
         request,
@@ -134,7 +135,7 @@ def territory(request, access):
         {
             "cpts": cpts,
             "links": links,
-            "summary": territory_rules.summary(cpts),
+            "summary": territory_summary(cpts),
             "can_edit": access.can("cpts.edit_territory"),
         },
     )
@@ -540,7 +541,7 @@ def audit_export(request, access):
 @cpts_view("cpts.view_reports")
 def reports(request, access):
     cpts = access.cpts
-    summary = territory_rules.summary(cpts)
+    summary = territory_summary(cpts)
     return render(
         request,
         "cpts/reports.html",

@@ -3,10 +3,10 @@
 from django.http import JsonResponse
 from ninja import Router, Schema
 
+from cpts.offer import membership_rates
 from cpts.scoping import access_cpts
 from directory import query
 from directory.models import Professional
-from directory.offer import membership_rates
 from opencpts.intparams import DbId, Page
 
 router = Router(tags=["annuaire"])

@@ -120,10 +120,10 @@ from django.http import Http404  # noqa: E402
 
 from cpts.decorators import cpts_view  # noqa: E402
 from cpts.models import TerritoryCommune  # noqa: E402
+from cpts.offer import membership_rates  # noqa: E402
 from cpts.scoping import scoped  # noqa: E402
 from directory import query  # noqa: E402
 from directory.forms import SearchForm  # noqa: E402
-from directory.offer import membership_rates  # noqa: E402
 
 
 def default_place(cpts) -> str:

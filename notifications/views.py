@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.policy import has_confirmed_device, must_verify
+from cpts.policy import has_confirmed_device, must_verify
 from notifications import access, actions
 from notifications.forms import PreferencesForm
 from opencpts.errors import ActionError

@@ -1,7 +1,7 @@
 """What a real-time connection may receive. The server decides; the browser never chooses a subscription.
 
 - A connection is accepted only for an authenticated user whose session passed the second factor when
-  their roles require it (the same rule as the pages: accounts.policy).
+  their roles require it (the same rule as the pages: cpts.policy).
 - It is subscribed to the groups the user can read right now (coordination.access), recomputed whenever
   the user's group memberships change ("resync").
 - Each event also carries the audience computed at sending time (or, for a CPTS-wide news event, the
@@ -16,9 +16,9 @@ import hashlib
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 
-from accounts.policy import must_verify
 from coordination import access as group_rules
 from cpts.models import Membership
+from cpts.policy import must_verify
 from news import access as news_access
 
 

@@ -40,7 +40,7 @@ LOOKUP_CALLS = QUERY_METHODS | {"Q", "F", "OuterRef", "Count", "Prefetch", "Filt
 # (app, enclosing function, what) -> why this is not a decision on who reads a group.
 ALLOWED = {
     ("cpts", "<module>", "PATIENT_DATA_ROLES"): "cpts/roles.py defines the roles",
-    ("accounts", "requires_second_factor", "PATIENT_DATA_ROLES"): "the second-factor policy (whoever may see "
+    ("cpts", "requires_second_factor", "PATIENT_DATA_ROLES"): "the second-factor policy (whoever may see "
     "patient data must verify their sessions), not a group rule",
     (
         "fhirapi",

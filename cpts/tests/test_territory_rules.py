@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.models import User
-from aci.tiers import tier_for
+from aci.tiers import territory_summary, tier_for
 from cpts import actions
 from cpts import territory as rules
 from cpts.models import TerritoryCommune
@@ -132,27 +132,27 @@ def test_add_epci_adds_only_the_missing_communes_when_some_are_already_in(cpts, 
 def test_summary_population_is_the_sum_of_the_communes(cpts, user):
     rules.add_epci(cpts, EPCI.objects.get(siren=BUGEY_SUD), user)
     expected = sum(Commune.objects.filter(epci_id=BUGEY_SUD).values_list("population", flat=True))
-    s = rules.summary(cpts)
+    s = territory_summary(cpts)
     assert s.communes == 41
     assert s.population == expected
 
 
 def test_summary_tier_is_the_one_given_by_the_aci_grid(cpts, user):
     rules.add_communes(cpts, [Commune.objects.get(insee="01034")], user)
-    s = rules.summary(cpts)
+    s = territory_summary(cpts)
     assert s.tier == tier_for(s.population)
     assert s.tier.number == 1
 
 
 def test_summary_tier_grows_with_a_large_population(cpts, user):
     rules.add_communes(cpts, [Commune.objects.get(insee="75113")], user)  # Paris 13e, > 175 000
-    s = rules.summary(cpts)
+    s = territory_summary(cpts)
     assert s.population > 175_000
     assert s.tier.number == 4
 
 
 def test_summary_of_an_empty_territory_is_zero_and_tier_1(cpts):
-    s = rules.summary(cpts)
+    s = territory_summary(cpts)
     assert (s.communes, s.population, s.tier.number) == (0, 0, 1)
 
 
@@ -219,7 +219,7 @@ def test_remove_commune_takes_it_out_of_the_territory(cpts, user):
     rules.add_communes(cpts, [Commune.objects.get(insee="01034")], user)
     rules.remove_commune(cpts, "01034")
     assert not TerritoryCommune.objects.filter(commune_id="01034").exists()
-    assert rules.summary(cpts).population == 0
+    assert territory_summary(cpts).population == 0
 
 
 def test_remove_commune_of_another_cpts_is_refused_and_keeps_it(cpts, other, user):

@@ -190,7 +190,7 @@ def test_distance_label_says_when_the_place_is_only_known_at_the_commune_centre(
 
 
 def test_membership_rates_count_adherents_not_invited_guests_partners_or_referents(cast, imported):
-    from directory.offer import membership_rates
+    from cpts.offer import membership_rates
 
     pros = list(Professional.objects.filter(places__commune_id="01034", active=True).distinct()[:4])
     people = (cast.member, cast.guest, cast.partner, cast.referent)

@@ -1,6 +1,12 @@
-"""Who must use a second factor: everyone whose roles can reach patient data."""
+"""Who must use a second factor: everyone whose roles can reach patient data (cpts.roles).
+
+It lives beside the roles it reads; accounts (login pages, middleware, API authentication) applies it.
+"""
 
 from django.conf import settings
+
+from cpts.models import Membership
+from cpts.roles import PATIENT_DATA_ROLES
 
 
 def requires_second_factor(user) -> bool:
@@ -8,9 +14,6 @@ def requires_second_factor(user) -> bool:
         return False
     if user.is_staff or user.is_superuser:
         return True
-    from cpts.models import Membership
-    from cpts.roles import PATIENT_DATA_ROLES
-
     return Membership.objects.filter(user=user, active=True, role__in=PATIENT_DATA_ROLES).exists() or getattr(
         settings, "OTP_REQUIRED_FOR_ALL", False
     )
