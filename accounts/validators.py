@@ -19,4 +19,7 @@ class CharacterClassesValidator:
             )
 
     def get_help_text(self):
-        return "Au moins trois types de caractères parmi : minuscules, majuscules, chiffres, caractères spéciaux."
+        return (
+            "Au moins trois types de caractères parmi : minuscules, majuscules, chiffres, caractères "
+            "spéciaux."
+        )

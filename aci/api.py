@@ -1,5 +1,6 @@
 """JSON API of the ACI: the reference data (the grid in force at a date, the financing simulator) and a CPTS's
-contract (contract and missions, payment schedule against payments received, indicators of a contract year)."""
+contract (contract and missions, payment schedule against payments received, indicators of a contract
+year)."""
 
 import datetime as dt
 from decimal import Decimal
@@ -161,7 +162,7 @@ def aci_simulation(request, params: Query[SimulationIn]):
     }
 
 
-# --- A CPTS's contract: /api/cpts/{slug}/aci/... (mounted on /cpts by opencpts/api.py) ---------------------------
+# --- A CPTS's contract: /api/cpts/{slug}/aci/... (mounted on /cpts by opencpts/api.py) ----------------------
 
 cpts_router = Router(tags=["ACI"])
 
@@ -169,7 +170,8 @@ NO_CONTRACT = "Aucun contrat ACI pour cette CPTS."
 
 
 def _contract(request, slug: str):
-    """The CPTS's contract for a reader of contracts (403 otherwise, 401 without authentication), 404 without one."""
+    """The CPTS's contract for a reader of contracts (403 otherwise, 401 without authentication), 404 without
+    one."""
     access = access_cpts(request.user, slug, "cpts.view_contract")
     contract = scoped(Contract.objects.select_related("grid", "cpts"), access.cpts).first()
     if contract is None:

@@ -3,9 +3,9 @@ budget by mission and category, actual expenses entered one by one or imported f
 nothing saved), and income against expenses per contract year.
 
 The expense CSV has a header line with these columns (any order, case and accents ignored):
-``date;mission;categorie;libelle;montant`` and optionally ``fournisseur``. The mission is a code or a word of its
-name (« fonctionnement » or empty for the running costs of the association); the category a code or a word of
-its name; the amount in euros, « 1 234,56 » or « 1234.56 ».
+``date;mission;categorie;libelle;montant`` and optionally ``fournisseur``. The mission is a code or a word of
+its name (« fonctionnement » or empty for the running costs of the association); the category a code or a word
+of its name; the amount in euros, « 1 234,56 » or « 1234.56 ».
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def _check_mission(contract: Contract, mission: str) -> None:
         raise ActionError("Cette mission n'est pas au contrat.", "mission")
 
 
-# --- Payments received -----------------------------------------------------------------------------------------
+# --- Payments received --------------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -150,7 +150,7 @@ def money_position(contract: Contract, today: dt.date | None = None) -> Money:
     return out
 
 
-# --- Budget and expenses ---------------------------------------------------------------------------------------
+# --- Budget and expenses ------------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -222,7 +222,8 @@ REQUIRED = ("date", "mission", "categorie", "libelle", "montant")
 
 
 class ImportRefused(ActionError):
-    """The file is refused: ``errors`` lists every problem (line number, French message); nothing was saved."""
+    """The file is refused: ``errors`` lists every problem (line number, French message); nothing was
+    saved."""
 
     def __init__(self, message: str, errors: list[tuple[int, str]]):
         super().__init__(message, "file")

@@ -1,17 +1,17 @@
 """A CPTS's ACI contract: signature (grid version and tier at that date, core missions compulsory), mission
-deadlines with warnings, amendments kept as history, and the payment schedule (aci.md §3) computed from the grid
-version the contract was signed under and stored, so that a later change of grid never rewrites it silently:
-``compute_schedule`` is an explicit action that supersedes the previous schedule and says why.
+deadlines with warnings, amendments kept as history, and the payment schedule (aci.md §3) computed from the
+grid version the contract was signed under and stored, so that a later change of grid never rewrites it
+silently: ``compute_schedule`` is an explicit action that supersedes the previous schedule and says why.
 
 Schedule rules, per contract year k (year k runs from the (k-1)th anniversary of the signature to the kth):
 - fonctionnement: year 1 paid at signature (``operating_at_signature_pct``, 100 %); later years an advance of
   ``operating_advance_pct`` (75 %) at the start of the year and the balance at its end;
 - each mission's fixed part: when the mission starts, ``fixed_advance_pct`` (75 %) of that year's fixed part
-  prorated to the next anniversary; then at each anniversary the balance of the year ended and the advance of the
-  year starting (the crisis mission: year-1 amount, then the later-years amount);
+  prorated to the next anniversary; then at each anniversary the balance of the year ended and the advance of
+  the year starting (the crisis mission: year-1 amount, then the later-years amount);
 - each mission's variable part: after the year, at the anniversary, by the attainment of its indicators (the
-  crisis mission's only for years with a declared crisis); no advance. In a first, partial year the euros earned
-  count up to the prorated maximum.
+  crisis mission's only for years with a declared crisis); no advance. In a first, partial year the euros
+  earned count up to the prorated maximum.
 - the 2019 grid's undivided fixed-and-variable amount (accès aux soins) is paid like a fixed part.
 - a tier amendment applies from the first contract year starting on or after its date (``tiers_by_year``).
 """
@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from aci import financing
 from aci.models import Amendment, Contract, ContractMission, ExpectedPayment, GridAmount, Schedule, TierGrid
-from aci.tiers import NoGridInForce, grid_in_force, tier_in_grid
+from aci.tiers import NoGridInForce, grid_in_force, territory_summary, tier_in_grid
 from audit.log import record_bulk
 from cpts.models import CPTS
 from cpts.scoping import scoped
@@ -61,9 +61,7 @@ def contract_year(contract: Contract, day: dt.date) -> int | None:
 def territory_population(cpts: CPTS) -> tuple[int, str]:
     """The territory's population now and where it comes from: « population municipale 2023, en vigueur au
     1er janvier 2026 (INSEE, @etalab/decoupage-administratif 6.0.0), communes du territoire »."""
-    from cpts import territory as territory_rules
-
-    summary = territory_rules.summary(cpts)
+    summary = territory_summary(cpts)
     return summary.population, vintage_source(summary.vintage)
 
 
@@ -101,9 +99,7 @@ class PopulationStatus:
 
 
 def population_status(contract: Contract) -> PopulationStatus:
-    from cpts import territory as territory_rules
-
-    summary = territory_rules.summary(contract.cpts)
+    summary = territory_summary(contract.cpts)
     current_tier = tier_in_grid(contract.grid, summary.population).number if summary.communes else None
     return PopulationStatus(
         contract.population, contract.population_vintage, summary.population, summary.vintage, current_tier
@@ -260,7 +256,10 @@ class Deadline:
             late = " (en retard)" if self.done_on > self.due_on else ""
             return f"{self.label} : {self.kind} le {self.done_on:%d/%m/%Y}{late}."
         if self.state == "en retard":
-            return f"{self.label} : {self.kind} attendu au plus tard le {self.due_on:%d/%m/%Y}, échéance dépassée."
+            return (
+                f"{self.label} : {self.kind} attendu au plus tard le {self.due_on:%d/%m/%Y}, échéance "
+                "dépassée."
+            )
         return f"{self.label} : {self.kind} au plus tard le {self.due_on:%d/%m/%Y}."
 
 
@@ -305,8 +304,9 @@ class _Amounts:
 
 
 def tiers_by_year(contract: Contract) -> dict[int, int]:
-    """The size tier of each contract year: the tier at signature, then each tier amendment from the first contract
-    year starting on or after its date (a change never reaches back into years already running or paid)."""
+    """The size tier of each contract year: the tier at signature, then each tier amendment from the first
+    contract year starting on or after its date (a change never reaches back into years already running or
+    paid)."""
     changes = list(contract.amendments.filter(kind=Amendment.Kind.TIER).order_by("signed_on", "pk"))
     tier = changes[0].before.get("tier", contract.tier) if changes else contract.tier
     out = {}
@@ -330,9 +330,9 @@ class Planned:
 
 
 def plan(contract: Contract, attainment: dict | None = None) -> list[Planned]:
-    """Every expected payment of the contract (not stored): the rules of the module docstring. ``attainment`` gives
-    the share of each mission's variable part earned, by mission code or by (code, contract year); 100 % when
-    not given (the maximum)."""
+    """Every expected payment of the contract (not stored): the rules of the module docstring. ``attainment``
+    gives the share of each mission's variable part earned, by mission code or by (code, contract year); 100 %
+    when not given (the maximum)."""
     grid = contract.grid
     attainment = attainment or {}
     pct = Decimal(100)
@@ -418,7 +418,8 @@ def plan(contract: Contract, attainment: dict | None = None) -> list[Planned]:
                 if variable.crisis_only and k not in contract.crisis_declared_years:
                     continue
                 rate = Decimal(attainment.get((m.code, k), attainment.get(m.code, 1)))
-                # The attainment is earned ÷ the full-year maximum: the euros earned, within the prorated maximum.
+                # The attainment is earned ÷ the full-year maximum: the euros earned, within the prorated
+                # maximum.
                 earned = _money(min(variable.amount * rate, variable.amount * share))
                 out.append(
                     Planned(ends[k], k, m.code, "variable", f"{m.label} — part variable année {k}", earned)

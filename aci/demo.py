@@ -1,8 +1,8 @@
 """The ACI contract of the demo CPTS (cpts/demo.py), built through the same rules as a real one: signed about
 20 months before today (so the demo stays current) under the grid then in force, the core missions and the
-optional « qualité » mission, the population of the territory; missions started on plausible dates, one of them
-late to deploy (the cockpit warns); the schedule computed at signature; indicators wired to the figures the
-platform computes from the demo's activity (médecin traitant, soins non programmés, cercles de soins,
+optional « qualité » mission, the population of the territory; missions started on plausible dates, one of
+them late to deploy (the cockpit warns); the schedule computed at signature; indicators wired to the figures
+the platform computes from the demo's activity (médecin traitant, soins non programmés, cercles de soins,
 adhésion) and manual ones with results and a justificatif (a synthetic PDF); graded steps for years 1 and 2
 within each mission's variable part; year 1 closed and the schedule recomputed with its results; the payments
 received from the CPAM (one missing, one late: the gap shows); budget lines for years 1 and 2 and about thirty
@@ -44,10 +44,10 @@ FRACTIONS = (
 )  # socle, intermédiaire, objectif: share of the top step
 LEVELS = ("Socle", "Intermédiaire", "Objectif")
 
-# Indicators: (mission, name or None for the source's label, source, unit (manual ones), share of the mission's
-# variable part promised by the top step, thresholds year 1, thresholds year 2 — from the easiest step).
-# The ALD one is the contract example of aci.md §3 (≤ 219 → 3 000 €, ≤ 100 → 6 000 €, ≤ 50 → 9 000 € at tier 1),
-# scaled to the tier's variable maximum.
+# Indicators: (mission, name or None for the source's label, source, unit (manual ones), share of the
+# mission's variable part promised by the top step, thresholds year 1, thresholds year 2 — from the easiest
+# step). The ALD one is the contract example of aci.md §3 (≤ 219 → 3 000 €, ≤ 100 → 6 000 €, ≤ 50 → 9 000 € at
+# tier 1), scaled to the tier's variable maximum.
 INDICATORS = [
     (
         "access",
@@ -94,7 +94,8 @@ INDICATORS = [
     ),
 ]
 SCREENING = "Taux de dépistage du cancer du sein"
-# The contract example of aci.md §3: socle 69,70 % → 1 000 €, intermédiaire 72,40 % → 2 500 €, objectif 75 % → 3 500 €.
+# The contract example of aci.md §3: socle 69,70 % → 1 000 €, intermédiaire 72,40 % → 2 500 €, objectif
+# 75 % → 3 500 €.
 SCREENING_STEPS = [("Socle", "69.70", 1000), ("Intermédiaire", "72.40", 2500), ("Objectif", "75", 3500)]
 CRISIS_PLAN = "Plan de crise rédigé selon le modèle national"
 # Year-1 results entered by hand (name → value, note).

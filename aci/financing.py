@@ -1,7 +1,8 @@
-"""The ACI financing simulator: for a grid version, a size tier, the missions chosen and how far each mission's
-indicators are met, the annual amounts line by line (fonctionnement, fixed part, variable part), year 1 and the
-later years, and the total. ``brochure_table`` gives the four tiers side by side as the seed 001 brochure shows
-them (maxima: every mission, crisis year-1 fixed part, crisis variable part as if a crisis were declared).
+"""The ACI financing simulator: for a grid version, a size tier, the missions chosen and how far each
+mission's indicators are met, the annual amounts line by line (fonctionnement, fixed part, variable part),
+year 1 and the later years, and the total. ``brochure_table`` gives the four tiers side by side as the seed
+001 brochure shows them (maxima: every mission, crisis year-1 fixed part, crisis variable part as if a crisis
+were declared).
 
 Every amount comes from the grid's ``GridAmount`` rows (reference data), never from this code."""
 
@@ -156,8 +157,8 @@ class TierColumn:
 
 
 def brochure_table(grid: TierGrid) -> list[TierColumn]:
-    """Each tier's maxima: fonctionnement, fixed parts of all missions (year 1), variable parts (crisis declared,
-    every indicator met), total."""
+    """Each tier's maxima: fonctionnement, fixed parts of all missions (year 1), variable parts (crisis
+    declared, every indicator met), total."""
     columns = []
     for tier in sorted(grid.tiers.values_list("number", flat=True)):
         sim = simulate(grid, tier, None, year=1, crisis_declared=True)

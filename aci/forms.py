@@ -1,5 +1,5 @@
-"""Forms of the ACI cockpit pages: they only parse what people type (dates, numbers, choices). The rules and their
-French messages are in aci.contracts and aci.budget; amounts stay text so that « 12 500,50 » reaches
+"""Forms of the ACI cockpit pages: they only parse what people type (dates, numbers, choices). The rules and
+their French messages are in aci.contracts and aci.budget; amounts stay text so that « 12 500,50 » reaches
 ``aci.budget.money`` as typed."""
 
 from django import forms

@@ -31,8 +31,10 @@ class IndicatorForm(forms.Form):
     source = forms.ChoiceField(
         label="Source du résultat",
         choices=SOURCE_CHOICES,
-        help_text="Un indicateur calculé par la plateforme à partir de l'activité de la CPTS impose son unité et son "
-        "sens : les champs « Unité » et « Sens » ci-dessous ne servent qu'à la saisie manuelle.",
+        help_text=(
+            "Un indicateur calculé par la plateforme à partir de l'activité de la CPTS impose son unité et "
+            "son sens : les champs « Unité » et « Sens » ci-dessous ne servent qu'à la saisie manuelle."
+        ),
     )
     unit = forms.ChoiceField(label="Unité", choices=Indicator.Unit.choices, initial=Indicator.Unit.COUNT)
     direction = forms.ChoiceField(
@@ -72,7 +74,8 @@ class IndicatorForm(forms.Form):
         }
 
     def data_for_rules(self) -> dict:
-        """The keyword arguments of ``aci.indicators.define``: a computed source brings its unit and direction."""
+        """The keyword arguments of ``aci.indicators.define``: a computed source brings its unit and
+        direction."""
         data = dict(self.cleaned_data)
         if data["source"] in SOURCES:
             data["unit"] = SOURCES[data["source"]].unit

@@ -1,19 +1,19 @@
 """Objectives and indicators of the contract annex, and the variable part they earn.
 
-Each indicator belongs to one mission of the contract. Its targets are graded steps (paliers) per contract year,
-chosen locally with the CPAM and ARS (aci.md §3–4): reaching a step's threshold earns the step's amount, the best
-step reached counts (the amounts are not added). When higher is better a step is reached by a result at least its
-threshold (a screening rate: socle 69.70 % → 1 000 €, intermédiaire 72.40 % → 2 500 €, objectif 75 % →
-3 500 €); when lower is better, by a result at most its threshold ("patients en ALD sans MT: 50 or fewer →
-9 000 €, 51–100 → 6 000 €, 101–219 → 3 000 €"). A more demanding step never earns less.
+Each indicator belongs to one mission of the contract. Its targets are graded steps (paliers) per contract
+year, chosen locally with the CPAM and ARS (aci.md §3–4): reaching a step's threshold earns the step's amount,
+the best step reached counts (the amounts are not added). When higher is better a step is reached by a result
+at least its threshold (a screening rate: socle 69.70 % → 1 000 €, intermédiaire 72.40 % → 2 500 €, objectif
+75 % → 3 500 €); when lower is better, by a result at most its threshold ("patients en ALD sans MT: 50 or
+fewer → 9 000 €, 51–100 → 6 000 €, 101–219 → 3 000 €"). A more demanding step never earns less.
 
 The steps of one mission for one year can promise at most the grid's variable part of that mission (its annual
 maximum). The variable part earned by a mission is the sum over its indicators, capped at that maximum; its
 attainment (earned / maximum) feeds the payment schedule (``aci.contracts.plan``).
 
 Results: a computed indicator reads its source (``aci/sources.py``) over the contract year, live until the
-coordination closes the year, which stores the value and the number of rows counted; a manual indicator gets its
-result entered by hand, with justificatifs (evidence files, encrypted at rest).
+coordination closes the year, which stores the value and the number of rows counted; a manual indicator gets
+its result entered by hand, with justificatifs (evidence files, encrypted at rest).
 """
 
 from __future__ import annotations
@@ -87,7 +87,8 @@ def define(
     baseline=None,
     indicator: Indicator | None = None,
 ) -> Indicator:
-    """Create an indicator, or change ``indicator``. The unit and direction of a computed source are its own."""
+    """Create an indicator, or change ``indicator``. The unit and direction of a computed source are its
+    own."""
     name = " ".join((name or "").split())
     if not name:
         raise ActionError("Donnez un intitulé à l'indicateur.", "name")
@@ -151,8 +152,9 @@ def define(
 
 
 def variable_maximum(contract: Contract, mission_code: str, year: int) -> Decimal | None:
-    """The grid's annual maximum of the mission's variable part for that contract year, at that year's tier (None:
-    no variable part; a 2019-grid mission whose fixed and variable parts are undivided has none to promise)."""
+    """The grid's annual maximum of the mission's variable part for that contract year, at that year's tier
+    (None: no variable part; a 2019-grid mission whose fixed and variable parts are undivided has none to
+    promise)."""
     from aci.contracts import tiers_by_year
 
     tier = tiers_by_year(contract).get(year, contract.tier)
@@ -204,8 +206,8 @@ def set_steps(indicator: Indicator, by, year: int, steps: list[StepInput]) -> li
         raise ActionError("Cette mission n'a pas de part variable dans la grille du contrat.", "steps")
     if maximum is not None and others + promised > maximum:
         raise ActionError(
-            f"Les paliers de la mission pour l'année {year} promettraient {_euros(others + promised)}, plus que sa "
-            f"part variable dans la grille ({_euros(maximum)}).",
+            f"Les paliers de la mission pour l'année {year} promettraient {_euros(others + promised)}, "
+            f"plus que sa part variable dans la grille ({_euros(maximum)}).",
             "steps",
         )
     IndicatorStep.objects.filter(indicator=indicator, contract_year=year).delete()
@@ -267,7 +269,8 @@ def record_result(indicator: Indicator, by, year: int, value, note: str = "") ->
 
 
 def figure(indicator: Indicator, year: int) -> sources.Figure:
-    """The live figure of a computed indicator over the contract year (up to today when the year is running)."""
+    """The live figure of a computed indicator over the contract year (up to today when the year is
+    running)."""
     first, last = year_bounds(indicator.contract, year)
     last = min(last, timezone.localdate())
     if last < first:
@@ -277,7 +280,8 @@ def figure(indicator: Indicator, year: int) -> sources.Figure:
 
 @transaction.atomic
 def close_year(contract: Contract, by, year: int) -> list[IndicatorResult]:
-    """Store the computed indicators' results of a contract year (the figures shown in the report from then on)."""
+    """Store the computed indicators' results of a contract year (the figures shown in the report from then
+    on)."""
     _check_year(contract, year)
     out = []
     for indicator in contract.indicators.exclude(source="manual"):
@@ -337,7 +341,8 @@ class MissionYear:
 
     @property
     def payable(self) -> Decimal:
-        """What is actually due for the year: nothing when the part is conditional and the condition is not met."""
+        """What is actually due for the year: nothing when the part is conditional and the condition is not
+        met."""
         return Decimal(0) if self.conditional else self.earned
 
     @property
@@ -364,8 +369,8 @@ def crisis_only_missions(contract: Contract, year: int) -> set[str]:
 
 
 def year_status(contract: Contract, year: int, live: bool = True) -> list[MissionYear]:
-    """Every mission's indicators for a contract year, with results, steps reached and the variable part earned.
-    Computed indicators without a stored result are computed now when ``live``."""
+    """Every mission's indicators for a contract year, with results, steps reached and the variable part
+    earned. Computed indicators without a stored result are computed now when ``live``."""
     _check_year(contract, year)
     indicators = list(
         contract.indicators.select_related("mission__mission", "contract__cpts").prefetch_related(
@@ -424,8 +429,8 @@ def year_status(contract: Contract, year: int, live: bool = True) -> list[Missio
 
 def attainment(contract: Contract, today: dt.date | None = None) -> dict[tuple[str, int], Decimal]:
     """(mission, year) → share of the variable part earned, for the years whose results are in: a year ended,
-    closed when it has computed indicators (their values stored), with at least one result. The other years are
-    left out: the schedule then shows the maximum."""
+    closed when it has computed indicators (their values stored), with at least one result. The other years
+    are left out: the schedule then shows the maximum."""
     today = today or timezone.localdate()
     has_computed = contract.indicators.exclude(source="manual").exists()
     results = IndicatorResult.objects.filter(indicator__contract=contract)
@@ -441,7 +446,7 @@ def attainment(contract: Contract, today: dt.date | None = None) -> dict[tuple[s
     return out
 
 
-# --- Justificatifs ---------------------------------------------------------------------------------------------------
+# --- Justificatifs ------------------------------------------------------------------------------------------
 
 EVIDENCE_PURPOSE = "aci-evidence"
 

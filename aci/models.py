@@ -1,10 +1,10 @@
 """ACI reference data, versioned with effective dates. Never constants in code.
 
-A grid version (``TierGrid``) holds the size tiers (tailles) that set a CPTS's financing from its population, the
-missions of that version (``GridMission``: core or optional, start and deployment deadlines), the annual
-maxima per tier and line (``GridAmount``: fonctionnement, each mission's fixed and variable parts, year 1 or later
-years, payable only when a crisis is declared) and the payment percentages. Loaded by migrations, edited by an
-instance administrator in the admin.
+A grid version (``TierGrid``) holds the size tiers (tailles) that set a CPTS's financing from its population,
+the missions of that version (``GridMission``: core or optional, start and deployment deadlines), the annual
+maxima per tier and line (``GridAmount``: fonctionnement, each mission's fixed and variable parts, year 1 or
+later years, payable only when a crisis is declared) and the payment percentages. Loaded by migrations, edited
+by an instance administrator in the admin.
 """
 
 from decimal import Decimal
@@ -20,7 +20,8 @@ class TierGrid(models.Model):
     class Boundary(models.TextChoices):
         UPPER = (
             "upper",
-            "Une population égale à un seuil relève de la taille supérieure (« en dessous de 40 000 » = taille 1)",
+            "Une population égale à un seuil relève de la taille supérieure (« en dessous de "
+            "40 000 » = taille 1)",
         )
         LOWER = "lower", "Une population égale à un seuil relève de la taille inférieure"
         BY_TIER = (
@@ -190,12 +191,12 @@ class GridAmount(models.Model):
             raise ValidationError({"mission": "Cette mission appartient à une autre grille."})
 
 
-# --- A CPTS's contract (tenant-owned) ------------------------------------------------------------------------------
+# --- A CPTS's contract (tenant-owned) -----------------------------------------------------------------------
 
 
 class Contract(TenantModel):
-    """The ACI contract of a CPTS with its CPAM and ARS: 5 years from the signature, the grid version in force at
-    the signature, the size tier taken from the territory's population (with the date and vintage of that
+    """The ACI contract of a CPTS with its CPAM and ARS: 5 years from the signature, the grid version in force
+    at the signature, the size tier taken from the territory's population (with the date and vintage of that
     figure)."""
 
     signed_on = models.DateField("date de signature")
@@ -269,8 +270,8 @@ class Amendment(models.Model):
 
 
 class Schedule(models.Model):
-    """A computed payment schedule. It keeps the grid version it was computed with; a recomputation is an explicit
-    action that supersedes it (the old one stays, with who recomputed it and why)."""
+    """A computed payment schedule. It keeps the grid version it was computed with; a recomputation is an
+    explicit action that supersedes it (the old one stays, with who recomputed it and why)."""
 
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="schedules")
     grid = models.ForeignKey(TierGrid, on_delete=models.PROTECT, related_name="+")
@@ -325,13 +326,14 @@ class ReceivedPayment(models.Model):
         ]
 
 
-# --- Objectives and indicators (contract annex) --------------------------------------------------------------------
+# --- Objectives and indicators (contract annex) -------------------------------------------------------------
 
 
 class Indicator(models.Model):
-    """An indicator of the contract annex for one mission: what it measures, its unit, where its result comes from
-    (a figure computed from the platform's activity, see ``aci/sources.py``, or a figure entered with justificatifs)
-    and which way is better. Its graded targets are ``IndicatorStep`` rows per contract year."""
+    """An indicator of the contract annex for one mission: what it measures, its unit, where its result comes
+    from (a figure computed from the platform's activity, see ``aci/sources.py``, or a figure entered with
+    justificatifs) and which way is better. Its graded targets are ``IndicatorStep`` rows per contract
+    year."""
 
     class Unit(models.TextChoices):
         COUNT = "count", "Nombre"
@@ -377,8 +379,8 @@ class Indicator(models.Model):
 
 
 class IndicatorStep(models.Model):
-    """A graded target (palier) of an indicator for a contract year: reaching ``threshold`` (at least it when higher
-    is better, at most it when lower is better) earns ``amount``. The best step reached counts."""
+    """A graded target (palier) of an indicator for a contract year: reaching ``threshold`` (at least it when
+    higher is better, at most it when lower is better) earns ``amount``. The best step reached counts."""
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="steps")
     contract_year = models.PositiveSmallIntegerField("année du contrat")
@@ -399,8 +401,9 @@ class IndicatorStep(models.Model):
 
 
 class IndicatorResult(models.Model):
-    """The result of an indicator for a contract year. Computed results are recorded when the coordination closes
-    the year (``closed``), with the number of rows they counted; hand-entered ones carry who entered them."""
+    """The result of an indicator for a contract year. Computed results are recorded when the coordination
+    closes the year (``closed``), with the number of rows they counted; hand-entered ones carry who entered
+    them."""
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="results")
     contract_year = models.PositiveSmallIntegerField("année du contrat")
@@ -421,7 +424,8 @@ class IndicatorResult(models.Model):
 
 class Evidence(models.Model):
     """A justificatif of an indicator's result for a contract year: the file is checked like a document
-    (``documents.filetypes``) and stored encrypted (AES-256-GCM, ``documents.crypto``, its own associated data)."""
+    (``documents.filetypes``) and stored encrypted (AES-256-GCM, ``documents.crypto``, its own associated
+    data)."""
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="evidence")
     contract_year = models.PositiveSmallIntegerField("année du contrat")
@@ -442,7 +446,7 @@ class Evidence(models.Model):
         ordering = ["contract_year", "added_at", "pk"]
 
 
-# --- Budget --------------------------------------------------------------------------------------------------------
+# --- Budget -------------------------------------------------------------------------------------------------
 
 
 class Expense(models.Model):

@@ -1,5 +1,5 @@
-"""What the cockpit's page modules share (views_cockpit, views_indicators, views_report): the contract of the CPTS
-in the URL, and the answer when it has none yet."""
+"""What the cockpit's page modules share (views_cockpit, views_indicators, views_report): the contract of the
+CPTS in the URL, and the answer when it has none yet."""
 
 import functools
 
@@ -19,14 +19,15 @@ def contract_of(access) -> Contract | None:
 
 
 def no_contract(request, access):
-    """Every page but the dashboard and the signature sends back to the dashboard, which explains what to do."""
+    """Every page but the dashboard and the signature sends back to the dashboard, which explains what to
+    do."""
     messages.info(request, "Cette CPTS n'a pas encore de contrat ACI enregistré.")
     return redirect("aci:cockpit", slug=access.cpts.slug)
 
 
 def contract_view(permission: str):
-    """``cpts.decorators.cpts_view`` for a page of an existing contract: the view receives it after ``access``;
-    without a contract the page sends back to the dashboard."""
+    """``cpts.decorators.cpts_view`` for a page of an existing contract: the view receives it after
+    ``access``; without a contract the page sends back to the dashboard."""
 
     def decorator(view):
         @functools.wraps(view)

@@ -1,15 +1,17 @@
-"""The annual activity report of a contract year (rapport d'activité, dialogue de gestion with the CPAM and ARS).
+"""The annual activity report of a contract year (rapport d'activité, dialogue de gestion with the CPAM and
+ARS).
 
 ``build`` gathers, from the rule modules and nothing else, what the report says about one contract year: the
-contract and its missions (deadlines, start and deployment), each mission's indicators with their steps, result,
-step reached and amount earned against the grid's variable part, the activity figures of the year computed from
-the platform (``aci.sources``), the money (expected, received, planned and spent) and the list of justificatifs
-(their names, never their content). ``to_pdf`` and ``to_xlsx`` render the same ``Report``; the HTML preview
-(``aci/views_report.py``) shows it too, so the three always agree.
+contract and its missions (deadlines, start and deployment), each mission's indicators with their steps,
+result, step reached and amount earned against the grid's variable part, the activity figures of the year
+computed from the platform (``aci.sources``), the money (expected, received, planned and spent) and the list
+of justificatifs (their names, never their content). ``to_pdf`` and ``to_xlsx`` render the same ``Report``;
+the HTML preview (``aci/views_report.py``) shows it too, so the three always agree.
 
 The PDF is written with fpdf2. French text needs a Unicode font: DejaVu Sans from ``OPENCPTS_PDF_FONT_DIR`` (a
-setting or an environment variable; /usr/share/fonts/truetype/dejavu by default). Without it the core Helvetica
-font is used and the text is transliterated to Latin-1 (€ → EUR, œ → oe...), so a report is always produced.
+setting or an environment variable; /usr/share/fonts/truetype/dejavu by default). Without it the core
+Helvetica font is used and the text is transliterated to Latin-1 (€ → EUR, œ → oe...), so a report is always
+produced.
 """
 
 from __future__ import annotations
@@ -26,14 +28,14 @@ from django.utils import timezone
 
 from aci import budget, contracts, indicators, sources
 from aci.models import Contract, Evidence, Indicator
-from cpts import territory as territory_rules
+from aci.tiers import territory_summary
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 NNBSP = "\u202f"  # narrow no-break space: thousands separator
 NBSP = "\u00a0"
 
-# --- French formatting (shared by the PDF, the HTML preview and the workbook's text cells) -----------------------
+# --- French formatting (shared by the PDF, the HTML preview and the workbook's text cells) ------------------
 
 
 def number(value: Decimal | int | float | None, cents: bool = False) -> str:
@@ -107,7 +109,7 @@ DEADLINE_STATES = {
 }
 
 
-# --- The report ----------------------------------------------------------------------------------------------------
+# --- The report ---------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -285,7 +287,10 @@ class Report:
 
     @property
     def title(self) -> str:
-        return f"Rapport d'activité — année {self.year} du contrat ACI (du {day(self.first)} au {day(self.last)})"
+        return (
+            f"Rapport d'activité — année {self.year} du contrat ACI (du {day(self.first)} au "
+            f"{day(self.last)})"
+        )
 
     @property
     def running(self) -> bool:
@@ -377,7 +382,8 @@ def _activity(contract: Contract, first: dt.date, counted_to: dt.date | None) ->
 
 
 def build(contract: Contract, year: int, by=None, today: dt.date | None = None) -> Report:
-    """Everything the report of contract year ``year`` says (raises ActionError for a year outside the contract)."""
+    """Everything the report of contract year ``year`` says (raises ActionError for a year outside the
+    contract)."""
     today = today or timezone.localdate()
     first, last = contracts.year_bounds(contract, year)
     counted_to = min(last, today) if first <= today else None
@@ -453,7 +459,7 @@ def build(contract: Contract, year: int, by=None, today: dt.date | None = None) 
     ]
     grid = contract.grid
     tier = grid.tiers.filter(number=contract.tier).first()
-    territory = territory_rules.summary(contract.cpts)
+    territory = territory_summary(contract.cpts)
     amendments = [f"{day(a.signed_on)} — {a.detail}" for a in contract.amendments.filter(signed_on__lte=last)]
     return Report(
         cpts_name=contract.cpts.name,
@@ -489,7 +495,7 @@ def build(contract: Contract, year: int, by=None, today: dt.date | None = None) 
     )
 
 
-# --- PDF (fpdf2) -----------------------------------------------------------------------------------------------------
+# --- PDF (fpdf2) --------------------------------------------------------------------------------------------
 
 DEFAULT_FONT_DIR = "/usr/share/fonts/truetype/dejavu"
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
@@ -663,7 +669,8 @@ def _clip(text: str, limit: int) -> str:
 def _bars(
     pdf, title: str, rows: list[tuple[str, Decimal, Decimal]], first_label: str, second_label: str
 ) -> None:
-    """Horizontal bars drawn with rectangles: for each row the reference (light) and the actual value (blue)."""
+    """Horizontal bars drawn with rectangles: for each row the reference (light) and the actual value
+    (blue)."""
     if not rows:
         return
     row_h, label_w, value_w = 11.0, 58.0, 30.0
@@ -735,8 +742,8 @@ def to_pdf(report: Report) -> bytes:
     elif report.running:
         _text(
             pdf,
-            f"Année en cours : l'activité est comptée jusqu'au {day(report.counted_to)}, les résultats ne sont "
-            "pas définitifs.",
+            f"Année en cours : l'activité est comptée jusqu'au {day(report.counted_to)}, les résultats ne "
+            "sont pas définitifs.",
             9,
             "I",
             5,
@@ -767,7 +774,10 @@ def to_pdf(report: Report) -> bytes:
     )
     lines = [
         f"Contrat ACI signé le {day(report.signed_on)} pour {report.years} ans, grille « {report.grid} ».",
-        f"{report.tier_label} ; population couverte retenue au contrat : {number(report.population)} habitants"
+        (
+            f"{report.tier_label} ; population couverte retenue au contrat : "
+            f"{number(report.population)} habitants"
+        )
         + (f" ({origin})." if origin else "."),
         f"Territoire : {report.communes} commune{'s' if report.communes > 1 else ''} "
         f"({number(report.territory_population)} habitants, {report.territory_population_label}).",
@@ -856,8 +866,8 @@ def to_pdf(report: Report) -> bytes:
     else:
         _text(
             pdf,
-            f"Chiffres calculés par la plateforme du {day(report.first)} au {day(report.counted_to)}, à partir "
-            "de l'activité enregistrée (le détail ligne à ligne est consultable dans OpenCPTS).",
+            f"Chiffres calculés par la plateforme du {day(report.first)} au {day(report.counted_to)}, à "
+            "partir de l'activité enregistrée (le détail ligne à ligne est consultable dans OpenCPTS).",
             9.5,
             "",
             5,
@@ -961,7 +971,7 @@ def to_pdf(report: Report) -> bytes:
     return bytes(pdf.output())
 
 
-# --- XLSX (openpyxl) -------------------------------------------------------------------------------------------------
+# --- XLSX (openpyxl) ----------------------------------------------------------------------------------------
 
 EUR_FORMAT = '#,##0.00 "€"'
 PCT_FORMAT = "0.0%"

@@ -2,8 +2,8 @@
 
 A source is a named function of a CPTS and a period (a contract year) returning a ``Figure``: the value, the
 rows it counted (as plain tuples, without any patient identity) and the column titles of those rows. The ACI
-cockpit (``aci/indicators.py``) reads them; the page « d'où vient ce chiffre ? » shows the rows; the annual report
-lists them. The figures come from the apps' own indicator modules (``gpmatching.indicators``,
+cockpit (``aci/indicators.py``) reads them; the page « d'où vient ce chiffre ? » shows the rows; the annual
+report lists them. The figures come from the apps' own indicator modules (``gpmatching.indicators``,
 ``unscheduled.indicators``, ``directory.offer``), never recounted here in another way.
 
 States that are not kept over time (the waiting list, the membership rate) are read at the date of the
@@ -27,8 +27,8 @@ from cpts.models import CPTS
 
 @dataclass
 class Figure:
-    """A computed value, the number of rows it counts, and those rows on demand (``head(n)`` for a page, ``rows``
-    for a CSV): counting never loads the rows."""
+    """A computed value, the number of rows it counts, and those rows on demand (``head(n)`` for a page,
+    ``rows`` for a CSV): counting never loads the rows."""
 
     value: Decimal | None
     columns: list[str] = field(default_factory=list)
@@ -84,7 +84,7 @@ def _yes(flag: bool) -> str:
     return "oui" if flag else ""
 
 
-# --- Médecin traitant -----------------------------------------------------------------------------------------------
+# --- Médecin traitant ---------------------------------------------------------------------------------------
 
 PLACEMENT_COLUMNS = [
     "Date",
@@ -153,7 +153,7 @@ def _waiting(cpts, first, last, flag: str | None = None) -> Figure:
     )
 
 
-# --- Soins non programmés -----------------------------------------------------------------------------------------
+# --- Soins non programmés -----------------------------------------------------------------------------------
 
 SLOT_COLUMNS = ["Début", "Professionnel (RPPS)", "Modalité", "Statut"]
 BOOKING_COLUMNS = ["Créneau", "Professionnel (RPPS)", "Statut", "Régulé SAS", "Réservé le"]
@@ -242,7 +242,7 @@ def _snp_professionals(cpts, first, last) -> Figure:
     )
 
 
-# --- Members and coordination -------------------------------------------------------------------------------------
+# --- Members and coordination -------------------------------------------------------------------------------
 
 
 def _members(cpts, first, last) -> Figure:
@@ -286,7 +286,10 @@ def _membership_rate(cpts, first, last) -> Figure:
         lambda limit: rows if limit is None else rows[:limit],
         len(rows),
         as_of=timezone.localdate(),
-        note=f"{total.members} adhérents sur {total.professionals} professionnels en exercice sur le territoire",
+        note=(
+            f"{total.members} adhérents sur {total.professionals} professionnels en exercice sur le "
+            "territoire"
+        ),
     )
 
 
@@ -431,8 +434,8 @@ SOURCE_CHOICES = [("manual", "Saisie manuelle avec justificatifs")] + [
 ]
 
 
-# Columns that lead back to a person's request (the coordination of the médecin traitant mission reads them; the
-# other readers of the contract — bureau, ARS/CPAM referents — see the rows without them).
+# Columns that lead back to a person's request (the coordination of the médecin traitant mission reads them;
+# the other readers of the contract — bureau, ARS/CPAM referents — see the rows without them).
 REQUEST_COLUMNS = ("Référence de la demande", "Référence")
 REQUEST_READER = "cpts.manage_gp_requests"
 

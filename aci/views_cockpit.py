@@ -1,10 +1,11 @@
-"""The ACI cockpit pages of a CPTS: dashboard, signature, contract and amendments, payment schedule and payments
-received, budget and expenses. Thin: the forms parse what is typed, the rules (aci.contracts, aci.budget,
-aci.indicators) decide and word the errors; a refused action saves nothing and the form keeps what was typed.
+"""The ACI cockpit pages of a CPTS: dashboard, signature, contract and amendments, payment schedule and
+payments received, budget and expenses. Thin: the forms parse what is typed, the rules (aci.contracts,
+aci.budget, aci.indicators) decide and word the errors; a refused action saves nothing and the form keeps what
+was typed.
 
-Who: the coordination, the bureau and the ARS/CPAM referents see (``cpts.view_contract``); only the coordination
-changes anything (``cpts.manage_contract``). Without a contract, every page but the dashboard and the signature
-sends back to the dashboard, which explains what to do.
+Who: the coordination, the bureau and the ARS/CPAM referents see (``cpts.view_contract``); only the
+coordination changes anything (``cpts.manage_contract``). Without a contract, every page but the dashboard and
+the signature sends back to the dashboard, which explains what to do.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def _base(access, contract, current: str) -> dict:
     return {"cpts": access.cpts, "contract": contract, "current": current, "can_manage": access.can(MANAGE)}
 
 
-# --- Dashboard ---------------------------------------------------------------------------------------------------
+# --- Dashboard ----------------------------------------------------------------------------------------------
 
 
 @cpts_view(VIEW)
@@ -131,7 +132,7 @@ def _series(money: budget_rules.Money) -> dict:
     }
 
 
-# --- Signature ---------------------------------------------------------------------------------------------------
+# --- Signature ----------------------------------------------------------------------------------------------
 
 
 @cpts_view(MANAGE)
@@ -201,7 +202,7 @@ def sign(request, access):
     )
 
 
-# --- Contract, missions, amendments ------------------------------------------------------------------------------
+# --- Contract, missions, amendments -------------------------------------------------------------------------
 
 
 @dataclass
@@ -361,7 +362,7 @@ def _amended(request, access, message: str):
     return redirect(reverse("aci:contract", args=[access.cpts.slug]) + "#avenants")
 
 
-# --- Schedule and payments received ------------------------------------------------------------------------------
+# --- Schedule and payments received -------------------------------------------------------------------------
 
 
 @dataclass
@@ -398,8 +399,8 @@ def _year_totals(payments) -> list[YearTotal]:
 
 
 def _gaps(contract, payments, received, today: dt.date) -> list[PeriodGap]:
-    """Expected payments due up to today against payments received, by period of the contract (by due date and by
-    date of receipt). The balances due on the last anniversary fall in the last period."""
+    """Expected payments due up to today against payments received, by period of the contract (by due date and
+    by date of receipt). The balances due on the last anniversary fall in the last period."""
     out = []
     for k in range(1, contract.years + 1):
         first, last = contracts.year_bounds(contract, k)
@@ -509,7 +510,7 @@ def payments(request, access, contract):
     return _schedule_page(request, access, contract, payment_form=form)
 
 
-# --- Budget ------------------------------------------------------------------------------------------------------
+# --- Budget -------------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -630,7 +631,7 @@ def _planned_lines(contract, year: int):
         )
 
 
-# --- Expenses ----------------------------------------------------------------------------------------------------
+# --- Expenses -----------------------------------------------------------------------------------------------
 
 
 def _expense_filters(request, contract):
@@ -773,7 +774,8 @@ def expense_delete(request, access, contract, pk):
 TEMPLATE_CSV = (
     "date;mission;categorie;libelle;montant;fournisseur\r\n"
     "15/03/2025;fonctionnement;Équipe de coordination;Salaire de la coordinatrice, mars;2 850,00;\r\n"
-    "02/04/2025;access;Communication;Affiches du service de soins non programmés;320,50;Imprimerie du Bugey\r\n"
+    "02/04/2025;access;Communication;Affiches du service de soins non programmés;320,50;Imprimerie "
+    "du Bugey\r\n"
 )
 
 

@@ -1,9 +1,9 @@
-"""Pages of the objectives and indicators of the ACI contract: the year's indicators by mission with the variable
-part earned, one indicator (steps per year, result, justificatifs, « d'où vient ce chiffre ? »), the forms that
-define an indicator, set its steps, enter a result, add or remove a justificatif, and close a year.
+"""Pages of the objectives and indicators of the ACI contract: the year's indicators by mission with the
+variable part earned, one indicator (steps per year, result, justificatifs, « d'où vient ce chiffre ? »), the
+forms that define an indicator, set its steps, enter a result, add or remove a justificatif, and close a year.
 
-Thin: the rules are in aci.indicators (which raise French ``ActionError``s shown on the page, nothing saved) and
-the computed figures in aci.sources. Reading the contract needs ``cpts.view_contract``; every change needs
+Thin: the rules are in aci.indicators (which raise French ``ActionError``s shown on the page, nothing saved)
+and the computed figures in aci.sources. Reading the contract needs ``cpts.view_contract``; every change needs
 ``cpts.manage_contract`` (the URL rules of cpts.roles.PAGE_ACCESS). Showing the rows behind a computed figure
 records a ``view`` in the audit trail; every download (justificatif, CSV of the rows) an ``export``.
 """
@@ -44,7 +44,7 @@ ORIGINS = {"arrêté": "arrêté", "calculé": "calculé en direct", "saisi": "s
 CONTENT_POLICY = "sandbox; default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 
-# --- Helpers -----------------------------------------------------------------------------------------------------
+# --- Helpers ------------------------------------------------------------------------------------------------
 
 
 def _indicator(contract: Contract, pk: int) -> Indicator:
@@ -112,7 +112,7 @@ def _indicator_url(access, indicator: Indicator, year: int, anchor: str = "") ->
     return url + (f"#{anchor}" if anchor else "")
 
 
-# --- Objectives of the year -----------------------------------------------------------------------------------------
+# --- Objectives of the year ---------------------------------------------------------------------------------
 
 
 @dataclass
@@ -227,7 +227,7 @@ def close_year(request, access, contract):
     return redirect(reverse("aci:indicators", args=[access.cpts.slug]) + f"?annee={year}")
 
 
-# --- Defining an indicator ------------------------------------------------------------------------------------------
+# --- Defining an indicator ----------------------------------------------------------------------------------
 
 
 def _define(request, access, pk: int | None):
@@ -284,7 +284,7 @@ def indicator_edit(request, access, pk):
     return _define(request, access, pk)
 
 
-# --- One indicator --------------------------------------------------------------------------------------------------
+# --- One indicator ------------------------------------------------------------------------------------------
 
 
 def _step_rows(steps) -> list[dict]:
@@ -485,7 +485,7 @@ def indicator_rows(request, access, contract, pk):
     return response
 
 
-# --- Justificatifs --------------------------------------------------------------------------------------------------
+# --- Justificatifs ------------------------------------------------------------------------------------------
 
 
 def _evidence(contract: Contract, pk: int) -> Evidence:
@@ -561,9 +561,11 @@ def evidence_download(request, access, contract, pk):
             evidence.indicator,
             evidence.contract_year,
             status=500,
-            evidence_error=f"Le justificatif « {evidence.title} » ne passe pas le contrôle d'intégrité : il n'est pas "
-            "servi. L'incident est enregistré dans le journal d'audit ; déposez de nouveau le fichier "
-            "d'origine.",
+            evidence_error=(
+                f"Le justificatif « {evidence.title} » ne passe pas le contrôle d'intégrité : il n'est pas "
+                "servi. L'incident est enregistré dans le journal d'audit ; déposez de nouveau le fichier "
+                "d'origine."
+            ),
         )
     record("export", obj=evidence, cpts_id=access.cpts.pk, object_label=evidence.title[:255], details=details)
     response = HttpResponse(data, content_type=evidence.content_type)

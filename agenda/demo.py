@@ -32,7 +32,8 @@ def _active_members(group: Group) -> list:
 
 @transaction.atomic
 def seed_agenda(cpts: CPTS) -> bool:
-    """Returns True when the events were created, False when the calendar already had some (or nothing fits)."""
+    """Returns True when the events were created, False when the calendar already had some (or nothing
+    fits)."""
     if scoped(Event, cpts).exists():
         return False
     circles = [

@@ -1,4 +1,5 @@
-"""Forms of the calendar pages: they only shape the input; the rules are in agenda.actions and agenda.timing."""
+"""Forms of the calendar pages: they only shape the input; the rules are in agenda.actions and
+agenda.timing."""
 
 from django import forms
 

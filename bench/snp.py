@@ -1,9 +1,11 @@
 #!/usr/bin/env python
-"""Unscheduled care benchmark (issue 5), on PostgreSQL, at national size: 1,000 CPTS, 1.2 million professionals
-(synthetic, marked as such), 300,000 free slots over the next three days held by the participating ones.
+"""Unscheduled care benchmark (issue 5), on PostgreSQL, at national size: 1,000 CPTS, 1.2 million
+professionals (synthetic, marked as such), 300,000 free slots over the next three days held by the
+participating ones.
 
 Prints:
-1. the earliest-slot search (``unscheduled.search.find``: a CPTS, a point, 20 km, 48 h), p50 / p95, in process;
+1. the earliest-slot search (``unscheduled.search.find``: a CPTS, a point, 20 km, 48 h), p50 / p95, in
+   process;
 2. the SAS request ``GET /fhir/sas/Slot`` for 1 and for 25 practitioners over HTTP (uvicorn, the production
    ASGI application, client-certificate headers as the reverse proxy sets them), p50 / p95 / p99
    (floor: p95 under 200 ms for 25; the SAS allows 7 s, its test kit 1 s for one practitioner);
@@ -394,8 +396,8 @@ def main() -> None:
             stderr=subprocess.DEVNULL,
         )
         print(
-            f"--- creating {args.cpts:,} CPTS, {args.professionals:,} professionals, {args.free_slots:,} free slots "
-            f"of {args.participants:,} participants (synthetic) ...",
+            f"--- creating {args.cpts:,} CPTS, {args.professionals:,} professionals, {args.free_slots:,} "
+            f"free slots of {args.participants:,} participants (synthetic) ...",
             flush=True,
         )
         subprocess.run(
@@ -422,7 +424,8 @@ def main() -> None:
     plan = json.loads(plan_file.read_text())
     print(
         f"data: {plan['professionals']:,} professionals, {plan['slots']:,} free slots over 3 days "
-        f"({len(plan['participants']):,} participants, {len(plan['cpts_ids']):,} CPTS; setup {plan['setup_s']:.0f} s)"
+        f"({len(plan['participants']):,} participants, {len(plan['cpts_ids']):,} CPTS; setup "
+        f"{plan['setup_s']:.0f} s)"
     )
 
     out = work / "search.json"
@@ -439,8 +442,8 @@ def main() -> None:
     result = json.loads(out.read_text())
     stats = percentiles(result["times"][10:])
     print(
-        f"earliest-slot search (a CPTS, 20 km, 48 h), in process: p50 {stats['p50']:.1f} ms, p95 {stats['p95']:.1f} ms"
-        f" over {stats['n']} searches, {result['found']:.1f} slots found on average"
+        f"earliest-slot search (a CPTS, 20 km, 48 h), in process: p50 {stats['p50']:.1f} ms, p95 "
+        f"{stats['p95']:.1f} ms over {stats['n']} searches, {result['found']:.1f} slots found on average"
     )
 
     servers = [start_server(env), start_server(env)]
@@ -468,9 +471,10 @@ def main() -> None:
         booked = sum(n for _, n in live)
         doubles = sum(1 for _, n in live if n > 1)
         print(
-            f"contention: {len(plan['tokens'])} concurrent clients on 2 processes, {len(plan['contested'])} slots: "
-            f"HTTP statuses {dict(sorted(run['statuses'].items()))}, {booked} bookings in the database, "
-            f"{doubles} slot(s) booked twice, {booked / run['elapsed']:.0f} bookings/s ({run['elapsed']:.2f} s)"
+            f"contention: {len(plan['tokens'])} concurrent clients on 2 processes, {len(plan['contested'])} "
+            f"slots: HTTP statuses {dict(sorted(run['statuses'].items()))}, {booked} bookings in the "
+            f"database, {doubles} slot(s) booked twice, {booked / run['elapsed']:.0f} bookings/s "
+            f"({run['elapsed']:.2f} s)"
         )
         if doubles or booked != len(plan["contested"]) or run["statuses"].get(201, 0) != booked:
             sys.exit("contention run FAILED: double booking or lost answer")

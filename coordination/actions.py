@@ -404,8 +404,8 @@ def _conversation_has_room(group: Group, adding: int = 1) -> None:
 
 
 def _lock_memberships(cpts: CPTS, user_ids) -> None:
-    """Lock the CPTS memberships of these users, in id order (so two concurrent starts of the same conversation
-    queue here and the second one finds the first one's conversation)."""
+    """Lock the CPTS memberships of these users, in id order (so two concurrent starts of the same
+    conversation queue here and the second one finds the first one's conversation)."""
     list(
         scoped(Membership, cpts)
         .select_for_update()
@@ -432,8 +432,8 @@ def two_person_conversation(cpts: CPTS, user_a, user_b) -> Group | None:
 
 @transaction.atomic
 def start_conversation(cpts: CPTS, by, others, subject: str, body: str) -> tuple[Group, Message, bool]:
-    """Direct messages with one or more colleagues of the CPTS (professionals holding a patient-data role): the
-    subject is posted in the existing two-person conversation when there is one, otherwise in a new
+    """Direct messages with one or more colleagues of the CPTS (professionals holding a patient-data role):
+    the subject is posted in the existing two-person conversation when there is one, otherwise in a new
     conversation whose members are active at once. Returns (conversation, first message, created)."""
     _require_professional(by, cpts)
     others = list({u.pk: u for u in others if u.pk != by.pk}.values())

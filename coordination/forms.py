@@ -125,8 +125,10 @@ class ConversationForm(forms.Form):
 class RetentionForm(forms.Form):
     closed_circle_retention_days = forms.IntegerField(
         label="Durée de conservation des cercles de soins clôturés (en jours)",
-        help_text="Au-delà, le cercle, ses messages, consentements et documents sont supprimés définitivement "
-        "(commande purge_closed_circles). Entre 30 et 7 300 jours.",
+        help_text=(
+            "Au-delà, le cercle, ses messages, consentements et documents sont supprimés définitivement "
+            "(commande purge_closed_circles). Entre 30 et 7 300 jours."
+        ),
         error_messages={
             "invalid": "Saisissez un nombre entier de jours.",
             "required": "Saisissez une durée.",

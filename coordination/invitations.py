@@ -91,10 +91,10 @@ def send_invitation_email(invitation: EmailInvitation, token: str) -> None:
         f"{cpts.name}, sur OpenCPTS.\n\n"
         f"Pour accepter l'invitation, ouvrez ce lien personnel, utilisable une seule fois, jusqu'au "
         f"{until:%d/%m/%Y à %H:%M} :\n{invitation_link(token)}\n\n"
-        "Si vous n'avez pas encore de compte, vous le créerez en suivant ce lien ; la double authentification "
-        "vous sera demandée à la première connexion.\n\n"
-        "Si vous n'attendiez pas cette invitation, ignorez ce message : sans action de votre part, rien ne se "
-        "passe.\n\n— OpenCPTS\n"
+        "Si vous n'avez pas encore de compte, vous le créerez en suivant ce lien ; la double "
+        "authentification vous sera demandée à la première connexion.\n\n"
+        "Si vous n'attendiez pas cette invitation, ignorez ce message : sans action de votre part, "
+        "rien ne se passe.\n\n— OpenCPTS\n"
     )
     send_mail(
         f"Invitation à rejoindre un espace de coordination — {cpts.name}",
@@ -167,7 +167,8 @@ def invite_by_email(group: Group, by, email: str, function: str = "") -> GroupMe
 
 
 class InvitationError(ActionError):
-    """A link that cannot be used: forged (HTTP status 404), or expired, used, cancelled, group closed (410)."""
+    """A link that cannot be used: forged (HTTP status 404), or expired, used, cancelled, group closed
+    (410)."""
 
     def __init__(self, message: str, status: int = 410):
         super().__init__(message)

@@ -52,7 +52,8 @@ class Parsed:
 
 
 def name_table(people) -> dict[str, set[int]]:
-    """Folded "prénom nom" and "nom" -> the ids of the people answering to it. ``people``: (id, first, last)."""
+    """Folded "prénom nom" and "nom" -> the ids of the people answering to it. ``people``: (id, first,
+    last)."""
     table: dict[str, set[int]] = {}
     for user_id, first_name, last_name in people:
         last = _name_key(last_name or "")

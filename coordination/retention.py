@@ -129,7 +129,8 @@ def purge_circle(group_id: int, now: dt.datetime | None = None) -> Purged | None
         return None
     counts = counts_of(group) | _purge_dependents(group)
     patient_id, closed_at, cpts_id = group.patient_id, group.closed_at, group.cpts_id
-    # Replies before their subjects: the self reference of Message would otherwise order the cascade by chance.
+    # Replies before their subjects: the self reference of Message would otherwise order the cascade by
+    # chance.
     Message.objects.filter(group=group, parent__isnull=False).delete()
     group.delete()
     patient_deleted = False

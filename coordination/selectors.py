@@ -29,8 +29,8 @@ def unread_messages(user, groups: QuerySet) -> QuerySet:
 
 
 def with_unread(groups: QuerySet, user) -> QuerySet:
-    """``groups`` annotated with ``unread`` (their unread messages for ``user``) and ``last_message_at``, in the
-    same query (one correlated count per row, no query per group)."""
+    """``groups`` annotated with ``unread`` (their unread messages for ``user``) and ``last_message_at``, in
+    the same query (one correlated count per row, no query per group)."""
     per_group = (
         Message.objects.filter(group=OuterRef("pk"), deleted_at__isnull=True)
         .exclude(author=user)
@@ -47,7 +47,8 @@ def with_unread(groups: QuerySet, user) -> QuerySet:
 
 
 def unread_totals(user, cpts: CPTS) -> dict[str, int]:
-    """The user's unread messages in ``cpts``: in groups (care circles, working groups) and in conversations."""
+    """The user's unread messages in ``cpts``: in groups (care circles, working groups) and in
+    conversations."""
     groups = access.visible_groups(user, cpts).values("pk")
     totals = unread_messages(user, groups).aggregate(
         groups=Count("pk", filter=~Q(group__kind=Group.Kind.CONVERSATION)),
@@ -93,8 +94,9 @@ def clean_query(raw: str | None) -> str:
 
 
 def search_messages(user, cpts: CPTS, query: str) -> QuerySet:
-    """Live messages of the groups the user reads now whose text or subject contains ``query`` (case-insensitive
-    ``icontains``: works on SQLite and PostgreSQL; PostgreSQL full-text search can replace it), newest first."""
+    """Live messages of the groups the user reads now whose text or subject contains ``query``
+    (case-insensitive ``icontains``: works on SQLite and PostgreSQL; PostgreSQL full-text search can replace
+    it), newest first."""
     groups = access.visible_groups(user, cpts).values("pk")
     return (
         Message.objects.filter(group__in=groups, deleted_at__isnull=True)

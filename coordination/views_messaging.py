@@ -114,7 +114,7 @@ def group_history(request, access, group_id):
     )
 
 
-# --- Search ---------------------------------------------------------------------------------------------------
+# --- Search -------------------------------------------------------------------------------------------------
 
 
 @cpts_view(PERMISSION)
@@ -153,7 +153,7 @@ def search(request, access):
     )
 
 
-# --- Conversations (direct messages) -------------------------------------------------------------------------
+# --- Conversations (direct messages) ------------------------------------------------------------------------
 
 
 @cpts_view(PERMISSION)
@@ -212,7 +212,7 @@ def new_conversation(request, access):
     return render(request, "coordination/new_conversation.html", {"cpts": access.cpts, "form": form})
 
 
-# --- Retention setting ----------------------------------------------------------------------------------------
+# --- Retention setting --------------------------------------------------------------------------------------
 
 
 @cpts_view("cpts.manage_coordination")
@@ -245,7 +245,7 @@ def coordination_settings(request, access):
     )
 
 
-# --- Invitations by e-mail ------------------------------------------------------------------------------------
+# --- Invitations by e-mail ----------------------------------------------------------------------------------
 
 
 @login_required

@@ -17,7 +17,8 @@ def cpts_view(permission: str):
             access = access_cpts(request.user, slug, permission)
             request.cpts_access = access
             response = view(request, access, *args, **kwargs)
-            # After the view, so that a request it refuses (a POST needing a further permission) writes nothing.
+            # After the view, so that a request it refuses (a POST needing a further permission) writes
+            # nothing.
             if request.user.last_cpts_id != access.cpts.pk:
                 User.objects.filter(pk=request.user.pk).update(last_cpts=access.cpts)
             return response

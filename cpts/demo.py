@@ -27,7 +27,8 @@ from territory.models import EPCI, Commune
 DOMAIN = "demo.opencpts.test"
 BUGEY_SUD_EPCI = "200040350"  # CC Bugey Sud (41 communes)
 EXTRA_CENTRES = ["01403", "01185"]  # Serrières-de-Briord, Plateau d'Hauteville (seed 002)
-# The neighbouring demo CPTS (communes of Haut-Bugey Agglomération): Oyonnax, Nantua, Arbent, Montréal-la-Cluse.
+# The neighbouring demo CPTS (communes of Haut-Bugey Agglomération): Oyonnax, Nantua, Arbent,
+# Montréal-la-Cluse.
 HAUT_BUGEY_DEMO = ["01283", "01269", "01014", "01265"]
 
 ACCOUNTS = [
@@ -381,7 +382,8 @@ def _seed_documents(cpts: CPTS) -> None:
 
 
 def _seed_agenda(cpts: CPTS) -> None:
-    """Around today: a hospital discharge, home visits, an RCP meeting, a working-group meeting (agenda/demo.py)."""
+    """Around today: a hospital discharge, home visits, an RCP meeting, a working-group meeting
+    (agenda/demo.py)."""
     from agenda.demo import seed_agenda
 
     seed_agenda(cpts)

@@ -89,7 +89,8 @@ class TerritoryCommune(TenantModel):
 
 class MembershipQuerySet(models.QuerySet):
     def adherents(self):
-        """Active memberships of adhérents (cpts/roles.py ADHERENT_ROLES): what every membership figure counts."""
+        """Active memberships of adhérents (cpts/roles.py ADHERENT_ROLES): what every membership figure
+        counts."""
         return self.filter(active=True, role__in=ADHERENT_ROLES)
 
 

@@ -135,8 +135,8 @@ def render_markdown() -> str:
         "",
         "## API JSON",
         "",
-        "Toute opération exige une authentification (session avec second facteur, ou jeton) : sans elle, 401. "
-        "Sans droit dans la CPTS : 403.",
+        "Toute opération exige une authentification (session avec second facteur, ou jeton) : sans elle, "
+        "401. Sans droit dans la CPTS : 403.",
         "",
         _row(["Opération (nom d'URL)", "Méthode", "Adresse", "Règle"]),
         _row(["---"] * 4),

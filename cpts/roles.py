@@ -36,19 +36,31 @@ PERMISSIONS: dict[str, str] = {
     "cpts.edit_settings": "Modifier les informations de la CPTS",
     "cpts.search_directory": "Rechercher dans l'annuaire de l'offre de soins",
     "cpts.use_coordination": "Utiliser la messagerie de coordination (groupes, patients)",
-    "cpts.manage_coordination": "Régler la messagerie de coordination (durée de conservation des cercles clôturés)",
+    "cpts.manage_coordination": (
+        "Régler la messagerie de coordination (durée de conservation des cercles clôturés)"
+    ),
     # The news feed is not clinical: every role reads it (news/access.py).
     "cpts.read_news": "Lire les actualités de la CPTS",
     "cpts.comment_news": "Commenter les actualités",
     "cpts.publish_news": "Publier des actualités (annonces, événements, informations), modifier les siennes",
     "cpts.moderate_news": "Épingler les actualités, retirer les publications et commentaires d'autrui",
     "cpts.use_snp": "Soins non programmés : publier ses créneaux, chercher et réserver ceux des autres",
-    "cpts.manage_gp_requests": "Médecin traitant : gérer la liste d'attente des patients sans médecin traitant, "
-    "importer, proposer des attributions",
-    "cpts.refer_gp_requests": "Médecin traitant : inscrire un patient sur la liste d'attente (sans voir la liste)",
-    "cpts.take_gp_patients": "Médecin traitant : déclarer sa capacité d'accueil, répondre aux patients proposés",
-    "cpts.view_contract": "Contrat ACI : lire le contrat, les indicateurs, l'échéancier, le budget et les rapports",
-    "cpts.manage_contract": "Contrat ACI : signer, avenants, indicateurs et résultats, versements, budget et dépenses",
+    "cpts.manage_gp_requests": (
+        "Médecin traitant : gérer la liste d'attente des patients sans médecin traitant, "
+        "importer, proposer des attributions"
+    ),
+    "cpts.refer_gp_requests": (
+        "Médecin traitant : inscrire un patient sur la liste d'attente (sans voir la liste)"
+    ),
+    "cpts.take_gp_patients": (
+        "Médecin traitant : déclarer sa capacité d'accueil, répondre aux patients proposés"
+    ),
+    "cpts.view_contract": (
+        "Contrat ACI : lire le contrat, les indicateurs, l'échéancier, le budget et les rapports"
+    ),
+    "cpts.manage_contract": (
+        "Contrat ACI : signer, avenants, indicateurs et résultats, versements, budget et dépenses"
+    ),
 }
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
@@ -110,10 +122,10 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.GUEST: {"cpts.use_coordination"},
 }
 
-# Adhérents of the CPTS (the association's members): the only roles counted in membership figures (member counts,
-# membership rate, ACI "members" indicator) and the only ones that may hold a bureau post. Partner staff, ARS /
-# CPAM referents and invited guests take part in the platform but are not adhérents.
-# Use Membership.objects.adherents() (cpts/models.py) rather than these tuples in queries.
+# Adhérents of the CPTS (the association's members): the only roles counted in membership figures (member
+# counts, membership rate, ACI "members" indicator) and the only ones that may hold a bureau post. Partner
+# staff, ARS / CPAM referents and invited guests take part in the platform but are not adhérents. Use
+# Membership.objects.adherents() (cpts/models.py) rather than these tuples in queries.
 ADHERENT_ROLES = (Role.COORDINATOR, Role.BUREAU, Role.MEMBER)
 NON_ADHERENT_ROLES = tuple(role for role in Role if role not in ADHERENT_ROLES)
 
@@ -177,7 +189,8 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "directory:my_profile": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
     "directory:add_place": {"POST": AUTHENTICATED},
     "directory:delete_place": {"POST": AUTHENTICATED},
-    # The user's own notifications only (notifications.access); the page a notification leads to applies its rules.
+    # The user's own notifications only (notifications.access); the page a notification leads to applies its
+    # rules.
     "notifications:list": {"GET": AUTHENTICATED},
     "notifications:open": {"GET": AUTHENTICATED},
     "notifications:mark_read": {"POST": AUTHENTICATED},
@@ -296,8 +309,8 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "unscheduled:reschedule": {"POST": "cpts.use_snp"},  # and booked it, or manage the slot
     "unscheduled:outcome": {"POST": "cpts.use_snp"},  # and manage the slot
     "unscheduled:indicators": {"GET": "cpts.view_reports"},
-    # Médecin traitant (gpmatching.access): the public form and its confirmation link need no account; the list,
-    # requests, imports and matching are the coordination's; a GP sees only what is proposed to them.
+    # Médecin traitant (gpmatching.access): the public form and its confirmation link need no account; the
+    # list, requests, imports and matching are the coordination's; a GP sees only what is proposed to them.
     "gpmatching:public_form": {"GET": PUBLIC, "POST": PUBLIC},
     "gpmatching:public_done": {"GET": PUBLIC},
     "gpmatching:public_confirm": {"GET": PUBLIC, "POST": PUBLIC},
@@ -315,7 +328,8 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "gpmatching:my_proposals": {"GET": "cpts.take_gp_patients"},
     "gpmatching:answer": {"POST": "cpts.take_gp_patients"},  # the GP the proposal is addressed to
     "gpmatching:dashboard": {"GET": "cpts.view_reports"},
-    # ACI cockpit: read by the coordination, the bureau and the ARS / CPAM referents; changed by the coordination.
+    # ACI cockpit: read by the coordination, the bureau and the ARS / CPAM referents; changed by the
+    # coordination.
     "aci:cockpit": {"GET": "cpts.view_contract"},
     "aci:sign": {"GET": "cpts.manage_contract", "POST": "cpts.manage_contract"},
     "aci:contract": {"GET": "cpts.view_contract"},
@@ -392,24 +406,25 @@ API_ACCESS: dict[str, tuple[str, str]] = {
 # FHIR (/fhir): national directory data, read-only, not tied to one CPTS. Checked by fhirapi.views.authorised.
 FHIR_PERMISSION = "cpts.search_directory"
 FHIR_ACCESS_LABEL = (
-    "Lecture seule (GET ; autre méthode : 405). `metadata` est public. Les ressources exigent un jeton (Bearer) "
-    f"ou une session avec second facteur, d'un compte ayant `{FHIR_PERMISSION}` dans au moins une CPTS, ou d'un "
-    "administrateur de l'instance ; sinon 401 (OperationOutcome)."
+    "Lecture seule (GET ; autre méthode : 405). `metadata` est public. Les ressources exigent un jeton "
+    f"(Bearer) ou une session avec second facteur, d'un compte ayant `{FHIR_PERMISSION}` dans au moins une "
+    "CPTS, ou d'un administrateur de l'instance ; sinon 401 (OperationOutcome)."
 )
 
 # Real time: the WebSocket /ws/ (not an HTTP URL name; realtime.consumers, rules in realtime/access.py).
 REALTIME_ACCESS_LABEL = (
-    "WebSocket `/ws/` (même origine). Refusé sans session (code 4401) ou sans second facteur quand le rôle l'exige "
-    "(4403). Aucun abonnement n'est demandé par le navigateur : le serveur abonne la connexion aux groupes dont "
-    "l'utilisateur peut lire le contenu (membre actif avec un rôle d'accès aux données patient), au fil "
-    "d'actualités de ses CPTS et à ses propres notifications ; chaque événement n'est transmis qu'à son public "
-    "calculé au moment de l'événement, sans contenu (identifiants seulement)."
+    "WebSocket `/ws/` (même origine). Refusé sans session (code 4401) ou sans second facteur quand le rôle "
+    "l'exige (4403). Aucun abonnement n'est demandé par le navigateur : le serveur abonne la connexion aux "
+    "groupes dont l'utilisateur peut lire le contenu (membre actif avec un rôle d'accès aux données "
+    "patient), au fil d'actualités de ses CPTS et à ses propres notifications ; chaque événement n'est "
+    "transmis qu'à son public calculé au moment de l'événement, sans contenu (identifiants seulement)."
 )
 
 # The SAS interface /fhir/sas/Slot (fhirapi/views_sas.py): not a user's access but a machine's.
 SAS_ACCESS_LABEL = (
-    "`GET /fhir/sas/Slot` et `/fhir/sas/metadata` : l'agrégateur national du SAS uniquement, authentifié par son "
-    "certificat client IGC-Santé (mTLS terminé par le reverse proxy ; CN et OU autorisés par `OPENCPTS_SAS_ALLOWED_CN` "
-    "et `OPENCPTS_SAS_ALLOWED_OU`) ; sinon 403 (OperationOutcome). Seuls les créneaux libres que le professionnel a "
-    "ouverts à au moins un type TRE_R314, dans une CPTS dotée d'un FINESS, sont exposés."
+    "`GET /fhir/sas/Slot` et `/fhir/sas/metadata` : l'agrégateur national du SAS uniquement, authentifié "
+    "par son certificat client IGC-Santé (mTLS terminé par le reverse proxy ; CN et OU autorisés par "
+    "`OPENCPTS_SAS_ALLOWED_CN` et `OPENCPTS_SAS_ALLOWED_OU`) ; sinon 403 (OperationOutcome). Seuls les "
+    "créneaux libres que le professionnel a ouverts à au moins un type TRE_R314, dans une CPTS dotée d'un "
+    "FINESS, sont exposés."
 )

@@ -1,4 +1,5 @@
-"""Rules of a CPTS territory: its communes and no commune in two CPTS (its tier: aci.tiers.territory_summary)."""
+"""Rules of a CPTS territory: its communes and no commune in two CPTS (its tier:
+aci.tiers.territory_summary)."""
 
 import json
 import re
@@ -62,7 +63,10 @@ def _family(commune: Commune) -> list[str]:
 
 def _conflict_message(commune: Commune, other: TerritoryCommune) -> str:
     if other.commune_id == commune.insee:
-        return f"La commune {commune.name} ({commune.insee}) appartient déjà au territoire de la {other.cpts.name}."
+        return (
+            f"La commune {commune.name} ({commune.insee}) appartient déjà au territoire de la "
+            f"{other.cpts.name}."
+        )
     return (
         f"La commune {commune.name} ({commune.insee}) chevauche {other.commune.name} ({other.commune_id}), "
         f"qui appartient déjà au territoire de la {other.cpts.name}."

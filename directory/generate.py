@@ -119,7 +119,8 @@ def rows(count: int, seed: int = 1, insee: list[str] | None = None) -> Iterable[
                 "Téléphone (coord. structure)": f"0{rng.randrange(1, 6)}{rng.randrange(10**8):08d}",
                 "Code Département (structure)": commune["dep"],
                 "Libellé Département (structure)": commune["dep_name"],
-                # A cabinet libéral: no FINESS nor SIRET, its RPPS rang (the holder's RPPS + a rank), prefixed 4.
+                # A cabinet libéral: no FINESS nor SIRET, its RPPS rang (the holder's RPPS + a rank), prefixed
+                # 4.
                 "Ancien identifiant de la structure": f"4{rpps}{activity + 1:03d}",
                 "Autorité d'enregistrement": rpps_format.SYNTHETIC_MARKER,
             }

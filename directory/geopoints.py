@@ -27,9 +27,9 @@ def rebuild() -> int:
             "GROUP BY profession_code, latitude, longitude"
         )
         cursor.execute(
-            f"INSERT INTO {POINT} (profession_code, latitude, longitude, places) "
-            f"SELECT '{GeoPoint.ALL}', latitude, longitude, COUNT(*) FROM {PLACE} "
-            f"WHERE active = {true} AND latitude IS NOT NULL AND longitude IS NOT NULL GROUP BY latitude, longitude"
+            f"INSERT INTO {POINT} (profession_code, latitude, longitude, places) SELECT '{GeoPoint.ALL}', "
+            f"latitude, longitude, COUNT(*) FROM {PLACE} WHERE active = {true} AND latitude IS NOT NULL AND "
+            "longitude IS NOT NULL GROUP BY latitude, longitude"
         )
         cursor.execute(f"SELECT COUNT(*) FROM {POINT}")
         return cursor.fetchone()[0]

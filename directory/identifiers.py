@@ -81,8 +81,8 @@ def validate_siren(value: str) -> str:
 
 
 # Prefixed national structure identifiers (idNat_Struct, system urn:oid:1.2.250.1.71.4.2.2): 1 + FINESS,
-# 3 + SIRET, 4 + RPPS rang (the cabinet: 14 digits). ADELI rangs (prefix 0) are not kept: the SAS test kit does not
-# accept them and their length is not documented.
+# 3 + SIRET, 4 + RPPS rang (the cabinet: 14 digits). ADELI rangs (prefix 0) are not kept: the SAS test kit
+# does not accept them and their length is not documented.
 _PREFIXED_IDNST = re.compile(r"1(?:\d{2}|2A|2B)\d{7}|3\d{14}|4\d{14}")
 
 
@@ -96,8 +96,8 @@ def _valid(check, value: str) -> str:
 def structure_idnst(finess_site: str, siret_site: str, former_id: str) -> str:
     """The prefixed national identifier of the structure of one RPPS activity, in the order the SAS asks for
     (IG FAQ « Comment intégrer les ID nationaux de structure »): the site's FINESS, else its SIRET, else the
-    extract's « Ancien identifiant de la structure » (already prefixed: FINESS, SIRET or RPPS rang). '' if none
-    is valid."""
+    extract's « Ancien identifiant de la structure » (already prefixed: FINESS, SIRET or RPPS rang). '' if
+    none is valid."""
     finess = _valid(validate_finess, (finess_site or "").strip())
     if finess:
         return "1" + finess

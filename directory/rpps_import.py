@@ -455,17 +455,20 @@ def _apply_sql(vendor: str) -> list[tuple[str, str]]:
             "professionals",
             f"""
             INSERT INTO {PRO} (id_type, national_id, idnat, civility, last_name, first_name, search_name,
-                profession_system, profession_code, specialty_code, mssante, phone, active, is_synthetic, source,
-                updated_at, takes_part_in_snp)
-            SELECT s.id_type, s.national_id, s.idnat, s.civility, s.last_name, s.first_name, s.search_name, 'TRE_G15',
-                s.profession_code, s.specialty_code, '', '', {true}, s.is_synthetic, 'rpps', {now}, {false}
+                profession_system, profession_code, specialty_code, mssante, phone, active, is_synthetic,
+                source, updated_at, takes_part_in_snp)
+            SELECT s.id_type, s.national_id, s.idnat, s.civility, s.last_name, s.first_name, s.search_name,
+                'TRE_G15', s.profession_code, s.specialty_code, '', '', {true}, s.is_synthetic, 'rpps', {now},
+                {false}
             FROM {STAGE} s WHERE s.run_id = %(run)s AND {first_rows}
             ON CONFLICT (idnat) DO UPDATE SET civility = excluded.civility, last_name = excluded.last_name,
                 first_name = excluded.first_name, search_name = excluded.search_name,
                 profession_code = excluded.profession_code, specialty_code = excluded.specialty_code,
                 is_synthetic = excluded.is_synthetic, active = {true}, source = 'rpps', updated_at = {now}
-            WHERE {PRO}.last_name {distinct} excluded.last_name OR {PRO}.first_name {distinct} excluded.first_name
-                OR {PRO}.civility {distinct} excluded.civility OR {PRO}.profession_code {distinct} excluded.profession_code
+            WHERE {PRO}.last_name {distinct} excluded.last_name
+                OR {PRO}.first_name {distinct} excluded.first_name
+                OR {PRO}.civility {distinct} excluded.civility
+                OR {PRO}.profession_code {distinct} excluded.profession_code
                 OR {PRO}.specialty_code {distinct} excluded.specialty_code OR {PRO}.active = {false}
                 OR {PRO}.source {distinct} 'rpps'
         """,
@@ -481,22 +484,27 @@ def _apply_sql(vendor: str) -> list[tuple[str, str]]:
         (
             "places",
             f"""
-            INSERT INTO {PLACE} (professional_id, structure_id, label, address, postal_code, commune_id, latitude,
-                longitude, geo_precision, phone, is_primary, source, activity_key, structure_name, structure_idnst,
-                profession_code, active)
-            SELECT p.id, NULL, '', s.address, s.postal_code, NULLIF(s.commune_insee, ''), s.latitude, s.longitude,
-                s.geo_precision, s.phone, {false}, 'rpps', s.activity_key, s.structure_name, s.structure_idnst,
-                s.profession_code, {true}
+            INSERT INTO {PLACE} (professional_id, structure_id, label, address, postal_code, commune_id,
+                latitude, longitude, geo_precision, phone, is_primary, source, activity_key, structure_name,
+                structure_idnst, profession_code, active)
+            SELECT p.id, NULL, '', s.address, s.postal_code, NULLIF(s.commune_insee, ''), s.latitude,
+                s.longitude, s.geo_precision, s.phone, {false}, 'rpps', s.activity_key, s.structure_name,
+                s.structure_idnst, s.profession_code, {true}
             FROM {STAGE} s JOIN {PRO} p ON p.idnat = s.idnat
             WHERE s.run_id = %(run)s
             ON CONFLICT (professional_id, activity_key) DO UPDATE SET
-                address = excluded.address, postal_code = excluded.postal_code, commune_id = excluded.commune_id,
-                latitude = excluded.latitude, longitude = excluded.longitude, geo_precision = excluded.geo_precision,
+                address = excluded.address, postal_code = excluded.postal_code,
+                commune_id = excluded.commune_id, latitude = excluded.latitude,
+                longitude = excluded.longitude, geo_precision = excluded.geo_precision,
                 phone = excluded.phone, structure_name = excluded.structure_name,
-                structure_idnst = excluded.structure_idnst, profession_code = excluded.profession_code, active = {true}
-            WHERE {PLACE}.address {distinct} excluded.address OR {PLACE}.commune_id {distinct} excluded.commune_id
-                OR {PLACE}.latitude {distinct} excluded.latitude OR {PLACE}.longitude {distinct} excluded.longitude
-                OR {PLACE}.phone {distinct} excluded.phone OR {PLACE}.structure_name {distinct} excluded.structure_name
+                structure_idnst = excluded.structure_idnst, profession_code = excluded.profession_code,
+                active = {true}
+            WHERE {PLACE}.address {distinct} excluded.address
+                OR {PLACE}.commune_id {distinct} excluded.commune_id
+                OR {PLACE}.latitude {distinct} excluded.latitude
+                OR {PLACE}.longitude {distinct} excluded.longitude
+                OR {PLACE}.phone {distinct} excluded.phone
+                OR {PLACE}.structure_name {distinct} excluded.structure_name
                 OR {PLACE}.structure_idnst {distinct} excluded.structure_idnst
                 OR {PLACE}.profession_code {distinct} excluded.profession_code OR {PLACE}.active = {false}
         """,
@@ -507,7 +515,8 @@ def _apply_sql(vendor: str) -> list[tuple[str, str]]:
             UPDATE {PLACE} SET active = {false}
             WHERE source = 'rpps' AND active = {true} AND NOT EXISTS (
                 SELECT 1 FROM {STAGE} s JOIN {PRO} p ON p.idnat = s.idnat
-                WHERE s.run_id = %(run)s AND p.id = {PLACE}.professional_id AND s.activity_key = {PLACE}.activity_key)
+                WHERE s.run_id = %(run)s AND p.id = {PLACE}.professional_id
+                    AND s.activity_key = {PLACE}.activity_key)
         """,
         ),
         (

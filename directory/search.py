@@ -1,6 +1,6 @@
 """Geographic search of the directory: "the k nearest professionals of profession P within R km".
 
-One portable method for SQLite and PostgreSQL (docs/ARCHITECTURE.md, ../shared/domain/geosearch.md):
+One portable method for SQLite and PostgreSQL (docs/DESIGN.md, ../shared/domain/geosearch.md):
 a B-tree index on (profession_code, latitude, longitude) of the places and a box around the point that
 grows until its inscribed circle holds k professionals (or reaches R). Inside a box the database
 orders the rows by a planar distance that never exceeds the great-circle one (east-west degrees scaled
@@ -161,7 +161,8 @@ def _candidates(
 
 
 def _rank(rows, lat: float, lon: float, limit_km: float, per_professional: bool = True) -> list[Hit]:
-    """Exact distances, within ``limit_km``, sorted; one hit per professional (their nearest place) or per place."""
+    """Exact distances, within ``limit_km``, sorted; one hit per professional (their nearest place) or per
+    place."""
     best: dict[int, Hit] = {}
     for place_id, pro_id, plat, plon, *_ in rows:
         d = haversine_km(lat, lon, plat, plon)
@@ -185,7 +186,8 @@ def nearest(
     start_km: float = 1.0,
     per_professional: bool = True,
 ) -> list[Hit]:
-    """The ``k`` nearest professionals (each at their nearest place; or places) within ``radius_km``, exact."""
+    """The ``k`` nearest professionals (each at their nearest place; or places) within ``radius_km``,
+    exact."""
     check_point(lat, lon, radius_km)
     if filters == Filters(profession_code=filters.profession_code):
         # Points are few even in the full box (a few hundred communes at most): one round trip, not several.
@@ -251,9 +253,9 @@ def _rows_at(
         lat0, lat1, lon0, lon1 = _box(lat, lon, nearer_km)
         coslat = max(math.cos(math.radians(max(abs(lat0), abs(lat1)))), 0.01)
         nearer = (
-            f"{select} WHERE pl.latitude BETWEEN %s AND %s AND pl.longitude BETWEEN %s AND %s{extra} "
-            "AND (pl.latitude - %s) * (pl.latitude - %s) + (pl.longitude - %s) * (pl.longitude - %s) * %s <= %s "
-            "AND NOT (pl.latitude = %s AND pl.longitude = %s)"
+            f"{select} WHERE pl.latitude BETWEEN %s AND %s AND pl.longitude BETWEEN %s AND %s{extra} AND "
+            "(pl.latitude - %s) * (pl.latitude - %s) + (pl.longitude - %s) * (pl.longitude - %s) * %s "
+            "<= %s AND NOT (pl.latitude = %s AND pl.longitude = %s)"
         )
         sql = f"SELECT * FROM ({nearer}) AS nearer UNION ALL {sql}"
         args = [

@@ -33,7 +33,8 @@ def my_profile(request):
             try:
                 with transaction.atomic():
                     if existing is not None:
-                        # Link to the directory entry (e.g. imported from the RPPS extract) rather than duplicate it.
+                        # Link to the directory entry (e.g. imported from the RPPS extract) rather than
+                        # duplicate it.
                         for field in (
                             "civility",
                             "last_name",

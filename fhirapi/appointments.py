@@ -1,5 +1,5 @@
-"""FHIR R4 Appointment for the events of the shared calendar (agenda app), in the spirit of the Cercle de soins
-shared calendar.
+"""FHIR R4 Appointment for the events of the shared calendar (agenda app), in the spirit of the Cercle de
+soins shared calendar.
 
 Scoped like the other tenant resources of fhirapi/views.py: a user sees only the events of the groups they may
 read now (coordination.access, through ``views.visible_group_ids``).

@@ -1,5 +1,5 @@
-"""Who may call the SAS interface: the client certificate the reverse proxy verified (mTLS, IGC-Santé), passed in
-two headers (verification result, subject DN). The rules:
+"""Who may call the SAS interface: the client certificate the reverse proxy verified (mTLS, IGC-Santé), passed
+in two headers (verification result, subject DN). The rules:
 
 1. The headers count only on a connection from a reverse proxy listed in ``TRUSTED_PROXIES``
    (opencpts/clientip.py); from anywhere else they are the client's own words and the request is refused,
@@ -7,9 +7,10 @@ two headers (verification result, subject DN). The rules:
 2. The verification header must read exactly ``SUCCESS``.
 3. The subject DN must be in the RFC 4514 / RFC 2253 string form (nginx ``$ssl_client_s_dn``, HAProxy
    ``ssl_c_s_dn(,0,rfc2253)``, Apache ``SSL_CLIENT_S_DN``), parsed by ``cryptography``
-   (``x509.Name.from_rfc4514_string``): escaped characters (``\\,``, ``\\2C``, ``\\+``) stay inside their value.
-   The OpenSSL one-line form (``/C=FR/O=…/CN=…``, nginx ``$ssl_client_s_dn_legacy``, HAProxy's default) is
-   refused: it escapes nothing, so ``/O=Acme/CN=sas-prod`` may be an organisation named ``Acme/CN=sas-prod``.
+   (``x509.Name.from_rfc4514_string``): escaped characters (``\\,``, ``\\2C``, ``\\+``) stay inside their
+   value. The OpenSSL one-line form (``/C=FR/O=…/CN=…``, nginx ``$ssl_client_s_dn_legacy``, HAProxy's default)
+   is refused: it escapes nothing, so ``/O=Acme/CN=sas-prod`` may be an organisation named
+   ``Acme/CN=sas-prod``.
 4. Exactly one CN and one OU, each in a single-valued RDN; a multi-valued RDN (``CN=a+OU=b``), two CNs or two
    OUs, a value given in hexadecimal (``#…``) or holding control characters are refused.
 5. The CN must be listed in ``SAS_ALLOWED_CN`` and the OU in ``SAS_ALLOWED_OU`` (exact comparison).
@@ -100,7 +101,8 @@ def parse_subject(dn: str) -> Subject:
 
 
 def check(request) -> Subject:
-    """The verified certificate's subject when the request may read the SAS interface; ``Refused`` otherwise."""
+    """The verified certificate's subject when the request may read the SAS interface; ``Refused``
+    otherwise."""
     if not from_trusted_proxy(request):
         raise Refused(
             "Requête refusée : le certificat client n'est accepté que par l'intermédiaire du proxy "

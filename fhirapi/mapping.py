@@ -338,7 +338,8 @@ def _instant(value) -> str:
 
 
 def user_reference(user) -> dict:
-    """A user as a PractitionerRole (their professional's first practice place) or, failing that, a name only."""
+    """A user as a PractitionerRole (their professional's first practice place) or, failing that, a name
+    only."""
     pro = getattr(user, "professional", None) if user is not None else None
     if pro is not None:
         place = pro.places.order_by("pk").first()

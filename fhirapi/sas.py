@@ -1,5 +1,5 @@
-"""The SAS interface (flow INT_R04): the FHIR search the national Service d'Accès aux Soins aggregator calls to
-read the CPTS's unscheduled slots, ``GET [base]/Slot``, answered with a Bundle conforming to the SAS 1.1.0
+"""The SAS interface (flow INT_R04): the FHIR search the national Service d'Accès aux Soins aggregator calls
+to read the CPTS's unscheduled slots, ``GET [base]/Slot``, answered with a Bundle conforming to the SAS 1.1.0
 profiles (``sas-cpts-bundle-aggregator`` and the resources it slices). Deployment (mTLS): docs/OPERATIONS.md,
 « Interface SAS ».
 
@@ -9,8 +9,8 @@ type (PUBLIC, PRO, SNP, CPTS: every type is a SAS type), published in a CPTS tha
 Organization must be identified by it).
 
 Request parsing is tolerant where the SAS and its test kit are inconsistent: dates with an offset, without one
-(Europe/Paris), with ``+00:00`` meaning Paris local time (``SAS_UTC_LABEL_IS_LOCAL``), a ``+`` that arrived as a
-space, date-only bounds; national ids with or without their ``8``/``0`` prefix; repeated ``_include`` keys.
+(Europe/Paris), with ``+00:00`` meaning Paris local time (``SAS_UTC_LABEL_IS_LOCAL``), a ``+`` that arrived as
+a space, date-only bounds; national ids with or without their ``8``/``0`` prefix; repeated ``_include`` keys.
 """
 
 from __future__ import annotations
@@ -345,8 +345,8 @@ def organization(cpts) -> dict:
 
 
 def booking_url(slot: Slot, site: str) -> str:
-    """Where the SAS sends the regulator: the booking page of this professional with the slot preselected (login
-    first; the SAS appends ``&origin=…``, which marks the booking as regulated)."""
+    """Where the SAS sends the regulator: the booking page of this professional with the slot preselected
+    (login first; the SAS appends ``&origin=…``, which marks the booking as regulated)."""
     return f"{site}{reverse('unscheduled:book', args=[slot.cpts.slug, slot.pk])}?source=sas"
 
 

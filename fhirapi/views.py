@@ -121,7 +121,8 @@ def ref_ids(values: list[str], resource: str, name: str | None = None) -> list[i
 
 
 def cpts_id(text: str) -> int | None:
-    """``cpts-<n>`` (our Organization and HealthcareService ids for a CPTS) → n; None when not of that form."""
+    """``cpts-<n>`` (our Organization and HealthcareService ids for a CPTS) → n; None when not of that
+    form."""
     return id_value(text[5:], text[:40]) if text.startswith("cpts-") else None
 
 

@@ -1,6 +1,6 @@
 """HTTP side of the SAS interface: ``GET /fhir/sas/Slot`` (and its CapabilityStatement). Access by the client
-certificate the reverse proxy verified (fhirapi/client_certificate.py: headers from a trusted proxy only, subject
-DN parsed as RFC 4514, CN and OU checked against the settings); everything else is in fhirapi/sas.py.
+certificate the reverse proxy verified (fhirapi/client_certificate.py: headers from a trusted proxy only,
+subject DN parsed as RFC 4514, CN and OU checked against the settings); everything else is in fhirapi/sas.py.
 Errors are OperationOutcome; an empty result is an empty searchset, never an error."""
 
 import logging

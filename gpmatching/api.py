@@ -1,5 +1,5 @@
-"""JSON API of the médecin traitant mission: the indicators (no identity), as the ACI cockpit and the dashboard
-compute them (gpmatching.indicators)."""
+"""JSON API of the médecin traitant mission: the indicators (no identity), as the ACI cockpit and the
+dashboard compute them (gpmatching.indicators)."""
 
 import datetime as dt
 

@@ -140,7 +140,8 @@ def month_start(day: dt.date) -> dt.date:
 
 
 def used_this_month(cpts: CPTS, today: dt.date) -> dict[int, int]:
-    """Per professional: proposals sent this month that still hold a place (waiting for an answer, or accepted)."""
+    """Per professional: proposals sent this month that still hold a place (waiting for an answer, or
+    accepted)."""
     start = dt.datetime.combine(month_start(today), dt.time.min, tzinfo=timezone.get_current_timezone())
     rows = (
         scoped(Proposal, cpts)
@@ -260,7 +261,8 @@ def member_gps(cpts: CPTS):
 
 
 def gp_user_ids(cpts: CPTS, professional_id: int) -> list[int]:
-    """The accounts of a GP that are active members of the CPTS (who is told of a proposal and may answer it)."""
+    """The accounts of a GP that are active members of the CPTS (who is told of a proposal and may answer
+    it)."""
     return list(
         scoped(Membership, cpts)
         .filter(active=True, user__is_active=True, user__professional_id=professional_id)

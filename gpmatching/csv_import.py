@@ -2,9 +2,9 @@
 
 ``parse`` reads and checks the whole file (encoding UTF-8 or Windows-1252/Latin-1, separator ; , or tab, the
 header's columns) and every line with the same rules as the forms (``intake.clean``), and keeps a
-``ImportBatch`` in preview: the valid rows and a per-line report. ``apply`` writes them in one transaction: all
-of them, or — when the coordinator explicitly chose to leave the lines in error aside — all the valid ones;
-never part of what was asked."""
+``ImportBatch`` in preview: the valid rows and a per-line report. ``apply`` writes them in one transaction:
+all of them, or — when the coordinator explicitly chose to leave the lines in error aside — all the valid
+ones; never part of what was asked."""
 
 from __future__ import annotations
 

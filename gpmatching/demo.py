@@ -1,6 +1,6 @@
-"""The médecin traitant waiting list of the demo CPTS (cpts/demo.py): synthetic people on the real communes of the
-territory, entered through the same rules as real requests (gpmatching.intake), the capacities the member GPs
-declare (gpmatching.capacity), and past placements (anonymous ``Placement`` rows, synthetic) so that the
+"""The médecin traitant waiting list of the demo CPTS (cpts/demo.py): synthetic people on the real communes of
+the territory, entered through the same rules as real requests (gpmatching.intake), the capacities the member
+GPs declare (gpmatching.capacity), and past placements (anonymous ``Placement`` rows, synthetic) so that the
 dashboard has a history. The demo's coordinator then runs "Proposer des attributions" and the demo GP answers.
 Idempotent: nothing is added once the CPTS has a request."""
 

@@ -1,5 +1,5 @@
-"""Forms of the médecin traitant pages. They only shape the input; the rules (and their French messages) are in
-gpmatching.intake, gpmatching.capacity, gpmatching.csv_import and gpmatching.matching."""
+"""Forms of the médecin traitant pages. They only shape the input; the rules (and their French messages) are
+in gpmatching.intake, gpmatching.capacity, gpmatching.csv_import and gpmatching.matching."""
 
 from django import forms
 

@@ -1,6 +1,7 @@
-"""Figures of the médecin traitant mission, without identity: the waiting list by priority, commune and waiting
-time; placements per month (of which ALD, 70 and over, precarity); the map of demand against GP capacity. The
-ACI cockpit reuses ``summary`` and ``placements_by_month``; each figure names the rows it counts (``rows_*``)."""
+"""Figures of the médecin traitant mission, without identity: the waiting list by priority, commune and
+waiting time; placements per month (of which ALD, 70 and over, precarity); the map of demand against GP
+capacity. The ACI cockpit reuses ``summary`` and ``placements_by_month``; each figure names the rows it counts
+(``rows_*``)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Requests for a médecin traitant coming in: from the public form, from a member for a patient, from an imported
-list. Validation with French messages, the reference number, e-mail confirmation of public requests, and the
-detection and merging of duplicates of one person (same NIR, or same names and birth date).
+"""Requests for a médecin traitant coming in: from the public form, from a member for a patient, from an
+imported list. Validation with French messages, the reference number, e-mail confirmation of public requests,
+and the detection and merging of duplicates of one person (same NIR, or same names and birth date).
 
 Every function validates everything before writing and writes in one transaction."""
 
@@ -291,7 +291,8 @@ def submit_public(cpts: CPTS, data: dict, now: dt.datetime | None = None) -> Int
 def submit_for_patient(
     cpts: CPTS, data: dict, by, source: str = Request.Source.MEMBER, now: dt.datetime | None = None
 ) -> Intake:
-    """A request entered by a member (or imported): confirmed at once; a duplicate completes the existing one."""
+    """A request entered by a member (or imported): confirmed at once; a duplicate completes the existing
+    one."""
     now = now or timezone.now()
     fields = clean(cpts, data, public=False, today=timezone.localdate(now))
     if data.get("waiting_since"):

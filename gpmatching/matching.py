@@ -115,7 +115,8 @@ def run(cpts: CPTS, by, today: dt.date | None = None) -> MatchingRun:
     """Compute the optimal proposals for the waiting list (drafts replace the previous run's drafts)."""
     today = today or timezone.localdate()
     started = time.perf_counter()
-    # One run at a time per CPTS (two coordinators clicking together): the second waits for the first's drafts.
+    # One run at a time per CPTS (two coordinators clicking together): the second waits for the first's
+    # drafts.
     Policy.objects.select_for_update().filter(pk=priority.policy_for(cpts).pk).first()
     priority.refresh(cpts, today)
     drafts = scoped(Proposal, cpts).filter(status=Proposal.Status.DRAFT)
@@ -137,11 +138,13 @@ def run(cpts: CPTS, by, today: dt.date | None = None) -> MatchingRun:
         j = int(best.gp_of[i])
         if j < 0:
             unplaced[str(request.pk)] = (
-                "Les médecins compatibles n'ont plus de place ce mois-ci : d'autres demandes, plus prioritaires ou "
-                "sans autre solution, les occupent."
+                "Les médecins compatibles n'ont plus de place ce mois-ci : d'autres demandes, plus "
+                "prioritaires ou sans autre solution, les occupent."
                 if has_pair[i]
-                else "Aucun médecin ne peut la prendre : distance ou communes, âge, visites à domicile, ou refus déjà "
-                "donné par les médecins proches."
+                else (
+                    "Aucun médecin ne peut la prendre : distance ou communes, âge, visites à domicile, ou "
+                    "refus déjà donné par les médecins proches."
+                )
             )
             continue
         c = problem.capacities[j]
@@ -219,8 +222,8 @@ def _notify_gp(proposal: Proposal, reminder: bool) -> None:
 
 @transaction.atomic
 def send(cpts: CPTS, by, proposal_ids: list[int], today: dt.date | None = None) -> list[Proposal]:
-    """Send draft proposals to their GPs. All or none: a GP who paused, retired, left the CPTS or has no room left
-    since the computation, or a request no longer waiting, refuses the batch with the reasons."""
+    """Send draft proposals to their GPs. All or none: a GP who paused, retired, left the CPTS or has no room
+    left since the computation, or a request no longer waiting, refuses the batch with the reasons."""
     today = today or timezone.localdate()
     now = timezone.now()
     proposals = list(

@@ -311,7 +311,8 @@ class Proposal(TenantModel):
 
 
 class Placement(TenantModel):
-    """What the ACI indicators keep of a placement once the request's personal data are deleted: no identity."""
+    """What the ACI indicators keep of a placement once the request's personal data are deleted: no
+    identity."""
 
     placed_on = models.DateField()
     commune = models.ForeignKey(

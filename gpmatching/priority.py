@@ -1,5 +1,5 @@
-"""The priority score of a request: transparent points, configurable per CPTS (``Policy``), the ACI criteria by
-default (ALD, 70 and over, precarity) plus chronic illness, disability, pregnancy, home visits and the time
+"""The priority score of a request: transparent points, configurable per CPTS (``Policy``), the ACI criteria
+by default (ALD, 70 and over, precarity) plus chronic illness, disability, pregnancy, home visits and the time
 waited. Each request keeps the reasons of its score, shown wherever the score is."""
 
 from __future__ import annotations

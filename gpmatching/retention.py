@@ -1,8 +1,8 @@
-"""How long personal data of the waiting list are kept (``Policy``): a placed request is deleted some days after
-the placement, a request still waiting after the configured months, an unconfirmed one after the confirmation
-delay, a withdrawn or merged one after 30 days; the rows of an import left in preview are dropped after the
-confirmation delay too. Deleting a request deletes its history and proposals; the anonymous ``Placement`` rows
-remain for the indicators."""
+"""How long personal data of the waiting list are kept (``Policy``): a placed request is deleted some days
+after the placement, a request still waiting after the configured months, an unconfirmed one after the
+confirmation delay, a withdrawn or merged one after 30 days; the rows of an import left in preview are dropped
+after the confirmation delay too. Deleting a request deletes its history and proposals; the anonymous
+``Placement`` rows remain for the indicators."""
 
 from __future__ import annotations
 

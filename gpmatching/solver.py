@@ -1,18 +1,19 @@
 """The assignment of patients without a médecin traitant to GPs: the mathematics, without Django.
 
-Problem. Patients ``i`` with a priority weight ``w_i`` (a positive integer, the priority score), GPs ``j`` with
-a capacity ``c_j`` (new patients they take now), and the eligible pairs ``(i, j)`` (the GP's constraints hold
-for the patient: distance or communes, age band, home visits; the GP did not decline the patient) with their
-distance ``d_ij`` in metres. Choose ``x_ij`` in {0, 1}, each patient at most once, each GP at most ``c_j``:
+Problem. Patients ``i`` with a priority weight ``w_i`` (a positive integer, the priority score), GPs ``j``
+with a capacity ``c_j`` (new patients they take now), and the eligible pairs ``(i, j)`` (the GP's constraints
+hold for the patient: distance or communes, age band, home visits; the GP did not decline the patient) with
+their distance ``d_ij`` in metres. Choose ``x_ij`` in {0, 1}, each patient at most once, each GP at most
+``c_j``:
 
 1. maximise the priority-weighted number of patients placed, ``sum w_i x_ij``;
 2. among those assignments, minimise the total distance ``sum d_ij x_ij``.
 
 Solved exactly as one min-cost flow (source → patient, capacity 1; patient → GP, cost ``d_ij - M w_i``;
-GP → sink, capacity ``c_j``; patient → sink "not placed", cost 0) with OR-Tools' ``SimpleMinCostFlow``. ``M`` is
-larger than the largest total distance of any assignment, so one more weight point always beats any distance
-saving: the single objective orders solutions exactly as the two levels above. Network flow matrices are
-totally unimodular, so the flow's integral optimum is the optimum of the 0-1 problem.
+GP → sink, capacity ``c_j``; patient → sink "not placed", cost 0) with OR-Tools' ``SimpleMinCostFlow``. ``M``
+is larger than the largest total distance of any assignment, so one more weight point always beats any
+distance saving: the single objective orders solutions exactly as the two levels above. Network flow matrices
+are totally unimodular, so the flow's integral optimum is the optimum of the 0-1 problem.
 
 ``eligible_pairs`` builds the pairs (vectorised great-circle distances), ``solve`` returns the optimum,
 ``greedy`` the baseline a coordinator would follow by hand (highest priority first, nearest GP with room).
@@ -62,8 +63,8 @@ class Pairs:
     patient: np.ndarray  # int64 indexes
     gp: np.ndarray
     distance_m: np.ndarray  # int64
-    # Rank of the GP among the patient's eligible GPs by distance (0 = nearest), NEAREST beyond: where the search
-    # of a large problem starts.
+    # Rank of the GP among the patient's eligible GPs by distance (0 = nearest), NEAREST beyond: where the
+    # search of a large problem starts.
     rank: np.ndarray | None = None
 
     def __len__(self) -> int:
@@ -104,8 +105,8 @@ CHUNK = 512  # patients per block of the distance matrix
 
 def eligible_pairs(patients: Patients, gps: GPs, excluded: set[tuple[int, int]] | None = None) -> Pairs:
     """Every (patient, GP) pair allowed by the GP's constraints (distance or communes, age band, home visits),
-    minus ``excluded`` (e.g. a GP who declined the patient); GPs without capacity get none. Computed by blocks of
-    patients against all GPs (exact haversine distances), grouped by patient, with each patient's NEAREST
+    minus ``excluded`` (e.g. a GP who declined the patient); GPs without capacity get none. Computed by blocks
+    of patients against all GPs (exact haversine distances), grouped by patient, with each patient's NEAREST
     eligible GPs flagged."""
     n = len(patients)
     open_gps = np.nonzero(gps.capacity > 0)[0]
@@ -274,8 +275,9 @@ def _subset(pairs: Pairs, index: np.ndarray) -> Pairs:
 
 
 def _start(patients: Patients, gps: GPs, pairs: Pairs) -> np.ndarray:
-    """The pairs the search starts from: the NEAREST eligible GPs of the patients heavy enough to be placed (the
-    heaviest, up to FEW_FACTOR times the places offered), the FEW nearest of the others; prices add the rest."""
+    """The pairs the search starts from: the NEAREST eligible GPs of the patients heavy enough to be placed
+    (the heaviest, up to FEW_FACTOR times the places offered), the FEW nearest of the others; prices add the
+    rest."""
     if pairs.rank is None:
         rank = np.full(len(pairs), NEAREST, dtype=np.int16)
         index = _first_k_per_patient(pairs.patient, pairs.distance_m, NEAREST)
@@ -302,7 +304,8 @@ def _first_k_per_patient(patient: np.ndarray, key: np.ndarray, k: int) -> np.nda
 
 
 def _network(patients: Patients, gps: GPs, pairs: Pairs, assignment: Assignment, big: int):
-    """The arcs of the flow network for ``pairs`` with the flow of ``assignment``: tail, head, cost, cap, flow."""
+    """The arcs of the flow network for ``pairs`` with the flow of ``assignment``: tail, head, cost, cap,
+    flow."""
     n, m = len(patients), len(gps)
     source, sink = n + m, n + m + 1
     placed = assignment.gp_of >= 0
@@ -325,8 +328,8 @@ def _network(patients: Patients, gps: GPs, pairs: Pairs, assignment: Assignment,
 
 def _prices(nodes: int, tail, head, cost, cap, flow) -> tuple[np.ndarray, int]:
     """Dual prices y (``y_tail - y_head <= cost`` on every residual arc) from shortest paths in the residual
-    network (Bellman-Ford, vectorised, from a virtual root joined to every node at cost 0). Returns (y, rounds);
-    SolverError when a cycle of negative cost exists (the flow is not optimal)."""
+    network (Bellman-Ford, vectorised, from a virtual root joined to every node at cost 0). Returns (y,
+    rounds); SolverError when a cycle of negative cost exists (the flow is not optimal)."""
     fwd, bwd = flow < cap, flow > 0
     r_tail = np.concatenate([tail[fwd], head[bwd]])
     r_head = np.concatenate([head[fwd], tail[bwd]])
@@ -350,10 +353,11 @@ def _prices(nodes: int, tail, head, cost, cap, flow) -> tuple[np.ndarray, int]:
 def solve(patients: Patients, gps: GPs, pairs: Pairs) -> Assignment:
     """The lexicographic optimum (weighted placements, then distance) by min-cost flow.
 
-    Small problems: one flow on every pair. Large ones (a dense city gives each patient hundreds of eligible GPs):
-    the flow on each patient's nearest eligible GPs, then the dual prices of that optimum are checked against
-    every pair; pairs that would lower the cost (negative reduced cost) join and the flow is solved again, until
-    none is left — then the prices prove the assignment optimal on all pairs (``certify`` checks it again)."""
+    Small problems: one flow on every pair. Large ones (a dense city gives each patient hundreds of eligible
+    GPs): the flow on each patient's nearest eligible GPs, then the dual prices of that optimum are checked
+    against every pair; pairs that would lower the cost (negative reduced cost) join and the flow is solved
+    again, until none is left — then the prices prove the assignment optimal on all pairs (``certify`` checks
+    it again)."""
     n = len(patients)
     if n == 0 or len(pairs) == 0:
         return Assignment.from_choice(patients, np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=np.int64))
@@ -445,7 +449,8 @@ def lp_reference(patients: Patients, gps: GPs, pairs: Pairs) -> tuple[float, flo
     if first.status != 0:
         raise SolverError(f"HiGHS : {first.message}")
     best_weight = -first.fun
-    # Level 2: the optimal face of level 1 (weight at its optimum; a floating-point tolerance far below one point).
+    # Level 2: the optimal face of level 1 (weight at its optimum; a floating-point tolerance far below one
+    # point).
     a_ub2 = vstack([a_ub, csr_matrix(-w.reshape(1, -1))]).tocsr()
     b_ub2 = np.concatenate([b_ub, [-(round(best_weight) - 1e-6)]])
     second = linprog(pairs.distance_m.astype(float), A_ub=a_ub2, b_ub=b_ub2, bounds=(0, 1), method="highs")
@@ -457,9 +462,9 @@ def lp_reference(patients: Patients, gps: GPs, pairs: Pairs) -> tuple[float, flo
 @dataclass(frozen=True)
 class Certificate:
     """A proof of optimality that does not trust the solver: ``bound`` is the value of a dual solution of the
-    min-cost flow's linear programme, computed here and checked arc by arc, so by weak duality no assignment can
-    cost less than ``bound``; when ``bound`` equals ``cost`` (the assignment's own value), the assignment is
-    optimal. Costs are in the combined unit ``distance_m - big_m * weight``."""
+    min-cost flow's linear programme, computed here and checked arc by arc, so by weak duality no assignment
+    can cost less than ``bound``; when ``bound`` equals ``cost`` (the assignment's own value), the assignment
+    is optimal. Costs are in the combined unit ``distance_m - big_m * weight``."""
 
     cost: int
     bound: int
@@ -472,9 +477,10 @@ class Certificate:
 
 
 def certify(patients: Patients, gps: GPs, pairs: Pairs, assignment: Assignment) -> Certificate:
-    """Dual prices from shortest paths in the residual network of the pairs of each patient's nearest GPs and of
-    the assignment (enough when the assignment is optimal; any prices give a valid bound), then the dual objective
-    ``sum_v b_v y_v - sum_a u_a max(0, y_tail - y_head - c_a)`` over every arc of the full network."""
+    """Dual prices from shortest paths in the residual network of the pairs of each patient's nearest GPs and
+    of the assignment (enough when the assignment is optimal; any prices give a valid bound), then the dual
+    objective ``sum_v b_v y_v - sum_a u_a max(0, y_tail - y_head - c_a)`` over every arc of the full
+    network."""
     n, m = len(patients), len(gps)
     big = big_m(patients, gps, pairs)
     nodes = n + m + 2

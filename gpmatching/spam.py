@@ -1,6 +1,6 @@
-"""Keeping robots off the public form without third-party services: a field people never see (a robot fills it),
-a minimum time between showing the form and sending it (signed, so it cannot be forged, and used once), and a
-limit of submissions per IP address.
+"""Keeping robots off the public form without third-party services: a field people never see (a robot fills
+it), a minimum time between showing the form and sending it (signed, so it cannot be forged, and used once),
+and a limit of submissions per IP address.
 
 The limit and the single use are counted with ``accounts.ratelimit`` (one conditional UPDATE in the database,
 shared by every application process), inside the transaction that stores the request: concurrent posts cannot

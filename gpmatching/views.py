@@ -42,7 +42,7 @@ def _apply_error(form, exc: ActionError) -> None:
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
-# Public pages ------------------------------------------------------------------------------------------------
+# Public pages -----------------------------------------------------------------------------------------------
 
 
 def _public_cpts(slug: str) -> CPTS:
@@ -56,8 +56,8 @@ def _send_confirmation(request, result: intake.Intake) -> None:
         f"Confirmez votre demande de médecin traitant — {cpts.name}",
         f"Bonjour,\n\nVous avez demandé à la {cpts.name} de vous aider à trouver un médecin traitant "
         f"(référence {result.request.reference}).\nPour confirmer votre demande, ouvrez ce lien dans les "
-        f"{intake.CONFIRMATION_DAYS} jours :\n{link}\n\nSi vous n'êtes pas à l'origine de cette demande, ignorez "
-        f"ce message : elle sera effacée.\n\n{cpts.name}",
+        f"{intake.CONFIRMATION_DAYS} jours :\n{link}\n\nSi vous n'êtes pas à l'origine de cette demande, "
+        f"ignorez ce message : elle sera effacée.\n\n{cpts.name}",
         None,
         [result.request.email],
     )
@@ -100,8 +100,8 @@ def public_form(request, slug):
 
 
 def _stamp(request) -> str:
-    """The form's time stamp: kept from the first display when the form comes back with errors, so that a person
-    who only ticks a box and sends again is not taken for a robot (too fast) and silently dropped."""
+    """The form's time stamp: kept from the first display when the form comes back with errors, so that a
+    person who only ticks a box and sends again is not taken for a robot (too fast) and silently dropped."""
     posted = request.POST.get("stamp", "") if request.method == "POST" else ""
     if posted and spam.shown_at(posted) is not None and not spam.used(posted):
         return posted
@@ -137,7 +137,7 @@ def public_confirm(request, token):
     return render(request, "gpmatching/public_confirm.html", {"token": token})
 
 
-# Coordination: the waiting list --------------------------------------------------------------------------------
+# Coordination: the waiting list -----------------------------------------------------------------------------
 
 STATUS_FILTERS = {
     "attente": ("En attente et proposées", Request.QUEUED),
@@ -336,7 +336,7 @@ def new_request(request, access):
     return render(request, "gpmatching/new_request.html", {"cpts": access.cpts, "form": form})
 
 
-# Coordination: import ------------------------------------------------------------------------------------------
+# Coordination: import ---------------------------------------------------------------------------------------
 
 
 @cpts_view(rules.MANAGE)
@@ -395,7 +395,7 @@ def import_preview(request, access, batch_id):
     )
 
 
-# Coordination: matching ----------------------------------------------------------------------------------------
+# Coordination: matching -------------------------------------------------------------------------------------
 
 
 @cpts_view(rules.MANAGE)
@@ -476,7 +476,7 @@ def policy_page(request, access):
     return render(request, "gpmatching/policy.html", {"cpts": access.cpts, "form": form})
 
 
-# GPs --------------------------------------------------------------------------------------------------------------
+# GPs --------------------------------------------------------------------------------------------------------
 
 
 @cpts_view(rules.MANAGE)
@@ -649,7 +649,7 @@ def answer(request, access, proposal_id):
     return redirect("gpmatching:my_proposals", slug=access.cpts.slug)
 
 
-# Dashboard -------------------------------------------------------------------------------------------------------
+# Dashboard --------------------------------------------------------------------------------------------------
 
 
 def _months_back(today: dt.date, n: int) -> dt.date:

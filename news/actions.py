@@ -29,7 +29,8 @@ from opencpts.errors import ActionError
 MAX_PINNED = 3  # more pinned posts than this and the feed's top stops being read
 EVENT_HORIZON_YEARS = 3
 
-# Fifteen characters shaped like a NIR (sex digit, then digits or the 2A/2B of Corsica), spaces or dots allowed.
+# Fifteen characters shaped like a NIR (sex digit, then digits or the 2A/2B of Corsica), spaces or dots
+# allowed.
 _NIR_LIKE = re.compile(r"(?<![0-9A-Za-z])[1-478](?:[ .]?[0-9ABab]){14}(?![0-9A-Za-z])")
 PATIENT_DATA_WARNING = (
     "Les actualités sont lues par tous les membres de la CPTS : n'y publiez aucune donnée de "
@@ -50,7 +51,8 @@ def _text(value, field: str, label: str, max_length: int, required: bool = True)
 
 
 def _no_nir(value: str, field: str) -> None:
-    """Refuse a text holding a valid NIR: the feed is read by the whole CPTS, never a place for patient data."""
+    """Refuse a text holding a valid NIR: the feed is read by the whole CPTS, never a place for patient
+    data."""
     for match in _NIR_LIKE.finditer(value):
         candidate = re.sub(r"[ .]", "", match.group()).upper()
         if stdnum_nir.is_valid(candidate):

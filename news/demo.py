@@ -42,9 +42,11 @@ def seed_news(cpts: CPTS, domain: str) -> bool:
         coordination,
         kind=Post.Kind.EVENT,
         title="Soirée RCP : plaies chroniques et pied diabétique",
-        body="Réunion de concertation pluriprofessionnelle ouverte à tous les adhérents : médecins, infirmiers, "
-        "podologues, pharmaciens.\nPrésentation de cas anonymisés, puis échanges sur le parcours plaies du "
-        "territoire.\n\nBuffet offert à partir de 19 h 30.",
+        body=(
+            "Réunion de concertation pluriprofessionnelle ouverte à tous les adhérents : médecins, "
+            "infirmiers, podologues, pharmaciens.\nPrésentation de cas anonymisés, puis échanges sur le "
+            "parcours plaies du territoire.\n\nBuffet offert à partir de 19 h 30."
+        ),
         event_date=when,
         event_time=dt.time(20, 0),
         place="Salle de conférence du centre hospitalier, rue de l'Hôpital",
@@ -61,7 +63,10 @@ def seed_news(cpts: CPTS, domain: str) -> bool:
         coordination,
         kind=Post.Kind.INFORMATION,
         title="Campagne de vaccination antigrippale",
-        body="La campagne de vaccination contre la grippe saisonnière commence le mois prochain. Les pharmacies "
-        "et cabinets infirmiers du territoire peuvent signaler leurs créneaux à la coordination.",
+        body=(
+            "La campagne de vaccination contre la grippe saisonnière commence le mois prochain. Les "
+            "pharmacies et cabinets infirmiers du territoire peuvent signaler leurs créneaux à la "
+            "coordination."
+        ),
     )
     return True

@@ -10,7 +10,8 @@ NO_PATIENT_DATA = "Aucune donnée de patient : ce texte est lu par tous les memb
 
 
 class DescribedForm(forms.Form):
-    """Ties each help text to its field for screen readers (the help's id comes from templates/_field.html)."""
+    """Ties each help text to its field for screen readers (the help's id comes from
+    templates/_field.html)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -180,7 +180,8 @@ def _update_grouped(rows: list[Notification]) -> None:
 
 
 def notify(subject: Subject, user_ids: Iterable[int], now: dt.datetime | None = None) -> list[Notification]:
-    """Notify ``user_ids`` (active accounts only) of ``subject``; returns the notifications created or grouped.
+    """Notify ``user_ids`` (active accounts only) of ``subject``; returns the notifications created or
+    grouped.
 
     A handful of queries whatever the number of recipients: accounts, preferences, the unread notifications
     to group into, one update per distinct new value set, one bulk insert.

@@ -111,7 +111,8 @@ class Notification(TenantModel):
             ),
         ]
         constraints = [
-            # A burst of events makes one unread notification per user, subject and kind ("3 nouveaux messages").
+            # A burst of events makes one unread notification per user, subject and kind ("3 nouveaux
+            # messages").
             models.UniqueConstraint(
                 fields=["user", "kind", "topic"],
                 condition=models.Q(read_at__isnull=True),

@@ -10,8 +10,8 @@
   that created or grouped notifications for many users (one message posted in a group of 50): the same news
   as the ``notification_created`` of that commit, in one call.
 
-The real-time layer (``realtime.publish``) forwards ``unread_counts_changed`` and ``notifications_read`` to the
-users' own connections (``notification_created`` stays for other listeners).
+The real-time layer (``realtime.publish``) forwards ``unread_counts_changed`` and ``notifications_read`` to
+the users' own connections (``notification_created`` stays for other listeners).
 """
 
 import django.dispatch

@@ -14,7 +14,7 @@ nobody outside the group or the CPTS ever does. The author of the action is neve
 | ``consent.withdrawn`` | consent_withdrawn (important) | the audience |
 | ``group.closed`` / ``group.reopened`` | group_closed / group_reopened | the audience |
 | ``document.added`` | document | the audience |
-| ``event.created`` / ``changed`` / ``cancelled`` | event_* | the event's participants in the audience (all of it if none) |
+| ``event.created`` / ``changed`` / ``cancelled`` | event_* | its participants in the audience (all if none) |
 | news ``post.published`` | news_post | the CPTS's news audience |
 | news ``comment.added`` | news_comment | the post's author, if still in the news audience |
 
@@ -101,7 +101,8 @@ def group_recipients(event, group: Group) -> set[int]:
 
 
 def _group_urls(event, group: Group) -> tuple[str, str]:
-    """Where the notification leads: (first event's page, page for several grouped events or "" for the same)."""
+    """Where the notification leads: (first event's page, page for several grouped events or "" for the
+    same)."""
     if event.kind == "member.invited":
         return reverse("coordination:groups", kwargs={"slug": group.cpts.slug}), ""  # the invitation is there
     if event.kind.startswith("message."):

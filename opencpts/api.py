@@ -1,4 +1,5 @@
-"""The JSON API: one NinjaAPI assembling each app's router. OpenAPI at /api/openapi.json, docs at /api/docs."""
+"""The JSON API: one NinjaAPI assembling each app's router. OpenAPI at /api/openapi.json, docs at
+/api/docs."""
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -82,8 +83,10 @@ class VerifiedSessionAuth(APIKeyCookie):
 api = OpenCPTSAPI(
     title="OpenCPTS API",
     version="1.0",
-    description="API JSON d'OpenCPTS : CPTS, territoire, communes, adhérents, structures, demandes d'adhésion. "
-    "Toutes les réponses sont limitées aux CPTS de l'utilisateur authentifié.",
+    description=(
+        "API JSON d'OpenCPTS : CPTS, territoire, communes, adhérents, structures, demandes d'adhésion. "
+        "Toutes les réponses sont limitées aux CPTS de l'utilisateur authentifié."
+    ),
     auth=[VerifiedSessionAuth(), TokenAuth()],
     urls_namespace="api",
 )

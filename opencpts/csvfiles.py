@@ -1,5 +1,6 @@
 """Reading the CSV files people export from their spreadsheets: UTF-8 (with or without BOM) or Windows-1252,
-separator « ; », « , » or tab, dates as 31/12/2025 or 2025-12-31. Errors are French messages (``ActionError``)."""
+separator « ; », « , » or tab, dates as 31/12/2025 or 2025-12-31. Errors are French messages
+(``ActionError``)."""
 
 import csv
 import datetime as dt

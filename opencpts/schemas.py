@@ -1,4 +1,5 @@
-"""Schemas shared by the routers of the JSON API (opencpts/api.py): the error body of the API layer, local times."""
+"""Schemas shared by the routers of the JSON API (opencpts/api.py): the error body of the API layer, local
+times."""
 
 import datetime as dt
 from typing import Annotated
@@ -26,8 +27,8 @@ class FieldError(Schema):
 
 
 class ApiError(Schema):
-    """Every error answer: ``detail`` in French; ``field`` or ``errors`` (field → message) when a business rule
-    refuses a value; ``erreurs`` when the request does not match the schema (422)."""
+    """Every error answer: ``detail`` in French; ``field`` or ``errors`` (field → message) when a business
+    rule refuses a value; ``erreurs`` when the request does not match the schema (422)."""
 
     detail: str
     field: str | None = None

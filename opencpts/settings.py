@@ -271,10 +271,10 @@ BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
-# Client addresses (opencpts/clientip.py): the client is the TRUSTED_PROXY_HOPS-th X-Forwarded-For value from the
-# right (the one the outermost trusted proxy appended); 0 = X-Forwarded-For is never read. TRUSTED_PROXIES (CIDR):
-# the addresses of the reverse proxies; when set, forwarded values are read only from them, and the SAS interface
-# accepts its certificate headers only from them (fhirapi/client_certificate.py).
+# Client addresses (opencpts/clientip.py): the client is the TRUSTED_PROXY_HOPS-th X-Forwarded-For value from
+# the right (the one the outermost trusted proxy appended); 0 = X-Forwarded-For is never read. TRUSTED_PROXIES
+# (CIDR): the addresses of the reverse proxies; when set, forwarded values are read only from them, and the
+# SAS interface accepts its certificate headers only from them (fhirapi/client_certificate.py).
 TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 1 if BEHIND_PROXY else 0)
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 if TRUSTED_PROXY_HOPS < 0:
@@ -326,8 +326,9 @@ LOGGING = {
 # Uploads and API.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 
-# Documents of the coordination groups (documents app, docs/OPERATIONS.md). Keys: "keyid:base64key" (32 bytes),
-# comma-separated, the first one encrypts, all decrypt; in development a key is generated in var/document_keys.
+# Documents of the coordination groups (documents app, docs/OPERATIONS.md). Keys: "keyid:base64key" (32
+# bytes), comma-separated, the first one encrypts, all decrypt; in development a key is generated in
+# var/document_keys.
 OPENCPTS_DOCUMENT_KEYS = env_list("OPENCPTS_DOCUMENT_KEYS", [])
 OPENCPTS_DOCUMENT_MAX_BYTES = env_int("OPENCPTS_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
 OPENCPTS_DOCUMENT_MAX_REQUEST_BYTES = env_int(
@@ -336,8 +337,8 @@ OPENCPTS_DOCUMENT_MAX_REQUEST_BYTES = env_int(
 OPENCPTS_DOCUMENT_ZIP_MAX_ENTRIES = env_int("OPENCPTS_DOCUMENT_ZIP_MAX_ENTRIES", 2000)
 OPENCPTS_DOCUMENT_ZIP_MAX_UNCOMPRESSED = env_int("OPENCPTS_DOCUMENT_ZIP_MAX_UNCOMPRESSED", 200 * 1024 * 1024)
 OPENCPTS_DOCUMENT_ZIP_MAX_RATIO = env_int("OPENCPTS_DOCUMENT_ZIP_MAX_RATIO", 100)
-# The Unicode font of the ACI annual report's PDF (DejaVu Sans; Debian package fonts-dejavu-core). Without it the
-# report falls back to Helvetica with the text transliterated to Latin-1.
+# The Unicode font of the ACI annual report's PDF (DejaVu Sans; Debian package fonts-dejavu-core). Without it
+# the report falls back to Helvetica with the text transliterated to Latin-1.
 OPENCPTS_PDF_FONT_DIR = env_str("OPENCPTS_PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
 # Uploads stay in memory (bounded), never in a clear temporary file on disk.
 FILE_UPLOAD_HANDLERS = ["documents.uploads.BoundedMemoryUploadHandler"]

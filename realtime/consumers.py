@@ -145,8 +145,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=message["text"])
 
     async def group_counts(self, message):
-        """The unread counts of a group's members after one event, in one message for the whole group (keys are
-        user ids as strings, JSON-safe): each connection takes its own user's count."""
+        """The unread counts of a group's members after one event, in one message for the whole group (keys
+        are user ids as strings, JSON-safe): each connection takes its own user's count."""
         unread = message["counts"].get(str(self.user_id))
         if unread is not None and message["group"] in self.allowed:
             await self.send(text_data=compact({"type": "notification", "unread": int(unread)}))

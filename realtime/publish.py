@@ -174,9 +174,9 @@ def on_unread_count(sender, user_id: int, unread: int, **kwargs) -> None:
 
 
 def on_unread_counts(sender, counts: dict, group_id: int | None = None, **kwargs) -> None:
-    """unread_counts_changed: every recipient's new count, in one hop. When the notifications are about one group,
-    its readers' counts travel in a single message on the group's channel (one publish instead of one per
-    member); the others (an invitee...) get theirs on their own channel."""
+    """unread_counts_changed: every recipient's new count, in one hop. When the notifications are about one
+    group, its readers' counts travel in a single message on the group's channel (one publish instead of one
+    per member); the others (an invitee...) get theirs on their own channel."""
     messages = []
     if group_id is not None:
         group = Group.objects.filter(pk=group_id).first()

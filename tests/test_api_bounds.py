@@ -1,6 +1,6 @@
-"""The JSON API never answers 500 to a number too large for the database: integer path and query parameters are
-bounded in their type (opencpts/intparams.py), so django-ninja refuses them with 422 and the shared error body;
-the OpenAPI document names each schema once and documents the error answers."""
+"""The JSON API never answers 500 to a number too large for the database: integer path and query parameters
+are bounded in their type (opencpts/intparams.py), so django-ninja refuses them with 422 and the shared error
+body; the OpenAPI document names each schema once and documents the error answers."""
 
 import pytest
 

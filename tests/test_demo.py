@@ -5,8 +5,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import User
+from aci.tiers import territory_summary
 from coordination.models import Group, Message
-from cpts import territory as territory_rules
 from cpts.models import CPTS, Membership
 from directory.models import Professional
 from tests.cast import PASSWORD, login
@@ -19,7 +19,7 @@ def test_seed_demo_builds_the_demo_and_a_second_run_keeps_it(settings, tmp_path,
     call_command("seed_demo")
     out = capsys.readouterr().out
     cpts = CPTS.objects.get(slug="cpts-bugey-sud")
-    summary = territory_rules.summary(cpts)
+    summary = territory_summary(cpts)
     # Populations légales 2023 in force on 1 January 2026: 40,556 inhabitants for the 43 communes, tier 2.
     assert summary.communes == 43 and summary.population == 40_556 and summary.tier.number == 2
     assert summary.population_label == "population municipale 2023, en vigueur au 1er janvier 2026"

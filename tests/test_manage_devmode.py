@@ -1,5 +1,5 @@
-"""The README's ``python manage.py …`` commands work after ``make run`` without ``OPENCPTS_DEV=1`` (the rule of
-opencpts/devmode.py), and a production environment never becomes development silently."""
+"""The README's ``python manage.py …`` commands work after ``make run`` without ``OPENCPTS_DEV=1`` (the rule
+of opencpts/devmode.py), and a production environment never becomes development silently."""
 
 import os
 import subprocess

@@ -314,8 +314,8 @@ gp_db = pytest.mark.django_db  # not transactional (see the module's docstring)
 
 @pytest.fixture
 def gp_request(cast, django_capture_on_commit_callbacks):
-    """A request referred by the partner, sent to another member GP who declined it, now proposed to the member
-    (the way the pages do it: a draft, sent by the coordination, which notifies the GP)."""
+    """A request referred by the partner, sent to another member GP who declined it, now proposed to the
+    member (the way the pages do it: a draft, sent by the coordination, which notifies the GP)."""
     from cpts.models import Membership
     from cpts.roles import Role
     from directory.models import Professional

@@ -94,7 +94,7 @@ CPTS_MEMBERS = {
 OK, LOGIN, FORBIDDEN = "ok", "login", "forbidden"
 
 
-# --- What each role may do, from cpts/roles.py ---------------------------------------------------------------
+# --- What each role may do, from cpts/roles.py --------------------------------------------------------------
 
 
 def role_permissions(role: str) -> set[str]:
@@ -222,7 +222,8 @@ def coordination_world(cast) -> CoordinationWorld:
 
 
 def _email_invitations(cast, circle, group):
-    """A pending invitation to an unknown address (its raw token) and one attached to cast.outsider's account."""
+    """A pending invitation to an unknown address (its raw token) and one attached to cast.outsider's
+    account."""
     from unittest import mock
 
     from coordination import invitations
@@ -294,7 +295,8 @@ def news_world(cast) -> NewsWorld:
 
 @dataclass
 class AgendaWorld:
-    """Events of the circle (only its active member of the cast, the member, acts on them) and a subscription."""
+    """Events of the circle (only its active member of the cast, the member, acts on them) and a
+    subscription."""
 
     to_edit: Event
     to_cancel: Event
@@ -482,9 +484,9 @@ GP_PATIENT = {
 
 @dataclass
 class GPWorld:
-    """Médecin traitant in cast.cpts: the member is a GP (profession 10) with a declared capacity and a practice
-    place with coordinates; one request is proposed to him (sent), another has a draft proposal to him, a third
-    waits; a CSV import waits in preview; a public request waits for its e-mail confirmation."""
+    """Médecin traitant in cast.cpts: the member is a GP (profession 10) with a declared capacity and a
+    practice place with coordinates; one request is proposed to him (sent), another has a draft proposal to
+    him, a third waits; a CSV import waits in preview; a public request waits for its e-mail confirmation."""
 
     to_withdraw: GPRequest  # waiting
     proposed: GPRequest  # proposed to the member: the coordination and he read it, no one else
@@ -583,8 +585,9 @@ def gp_world(cast) -> GPWorld:
 
 @dataclass
 class ACIWorld:
-    """The ACI contract of cast.cpts (signed 2025-01-15, core missions, schedule computed): a manual indicator with
-    steps and a result, a computed one, two justificatifs (one to download, one to delete), an expense to delete."""
+    """The ACI contract of cast.cpts (signed 2025-01-15, core missions, schedule computed): a manual indicator
+    with steps and a result, a computed one, two justificatifs (one to download, one to delete), an expense to
+    delete."""
 
     contract: object
     access_mission: object  # ContractMission
@@ -648,8 +651,8 @@ def aci_world(cast) -> ACIWorld:
 
 def _aci_sign(w, role):
     """Signing needs a CPTS without contract: for a role allowed to sign, the world's contract moves to the
-    neighbouring CPTS first (its rows stay, for the effect checks of the other pages); for the others it stays,
-    and the refused POST must leave it."""
+    neighbouring CPTS first (its rows stay, for the effect checks of the other pages); for the others it
+    stays, and the refused POST must leave it."""
     from aci.models import Contract
 
     if "cpts.manage_contract" in role_permissions(role):
@@ -729,7 +732,8 @@ def acting_user(cast: Cast, role: str) -> User | None:
 
 @pytest.fixture
 def client_as(client, world):
-    """A client logged in (password + TOTP, the real way) as the role of the test; anonymous: not logged in."""
+    """A client logged in (password + TOTP, the real way) as the role of the test; anonymous: not logged
+    in."""
 
     def make(role: str):
         user = acting_user(world.cast, role)
@@ -792,9 +796,10 @@ WRITE_SQL = re.compile(
 
 @contextmanager
 def no_write(what: str):
-    """Fails when a statement writing to a table of SNAPSHOT_APPS runs inside the block (even if it changed no row
-    or was rolled back): a refused request must not even try. Cheaper and stricter than comparing two snapshots
-    of every table, which the end-of-test check (``reference_tables_unchanged``) and the token test still do."""
+    """Fails when a statement writing to a table of SNAPSHOT_APPS runs inside the block (even if it changed no
+    row or was rolled back): a refused request must not even try. Cheaper and stricter than comparing two
+    snapshots of every table, which the end-of-test check (``reference_tables_unchanged``) and the token test
+    still do."""
     tables = {
         m._meta.db_table
         for app in SNAPSHOT_APPS
@@ -997,7 +1002,8 @@ def _next_week(start):
 
 
 def snp_page(kwargs, data=None, who=SNP_MANAGERS) -> Page:
-    """A page acting on the member's slots or on the partner's bookings: ``who`` only; others 403, nothing changed."""
+    """A page acting on the member's slots or on the partner's bookings: ``who`` only; others 403, nothing
+    changed."""
     if data is None:
         return Page(kwargs=kwargs, ok={"GET": lambda role: 200 if role in who else 403})
     return Page(
@@ -1013,8 +1019,8 @@ def _snp_booking(attr):
 
 
 # Médecin traitant (gpmatching.access): the request proposed to the member is read by the coordination and by
-# him only. The GP's own pages need a physician (my_capacity) or a professional profile (my_proposals): the member
-# is a GP; the bureau and the coordinator hold cpts.take_gp_patients but have no profile yet (403), the
+# him only. The GP's own pages need a physician (my_capacity) or a professional profile (my_proposals): the
+# member is a GP; the bureau and the coordinator hold cpts.take_gp_patients but have no profile yet (403), the
 # coordinator edits a GP's capacity by naming him. Answering another's proposal: 302 with a message.
 GP_PROPOSAL_READERS = {"coordinator", "member"}
 GP_DOCTORS = {"member"}
@@ -1022,7 +1028,8 @@ GP_CAPACITY_EDITORS = {"coordinator", "member"}
 
 
 def gp_page(kwargs, data=None, who=GP_DOCTORS, query=None) -> Page:
-    """A page of a GP (or of the request proposed to him): ``who`` only, the others holding the permission 403."""
+    """A page of a GP (or of the request proposed to him): ``who`` only, the others holding the permission
+    403."""
     ok = {"GET": lambda role: 200 if role in who else 403}
     if data is not None:
         ok["POST"] = lambda role: 302 if role in who else 403
@@ -1144,8 +1151,8 @@ PAGES: dict[str, Page] = {
     "accounts:password_reset_done": Page(),
     "accounts:password_reset_confirm": Page(kwargs=lambda w: {"uidb64": "MQ", "token": "invalide-jeton"}),
     "accounts:password_reset_complete": Page(),
-    # Médecin traitant, before directory:my_profile below gives every role a physician's profile: here only the
-    # member is a GP. The form, then its "merci" page (the reference, once per session).
+    # Médecin traitant, before directory:my_profile below gives every role a physician's profile: here only
+    # the member is a GP. The form, then its "merci" page (the reference, once per session).
     "gpmatching:public_form": Page(kwargs=slug, data=_gp_public_form),
     "gpmatching:public_done": Page(kwargs=slug),
     "gpmatching:public_confirm": Page(
@@ -1492,7 +1499,8 @@ PAGES: dict[str, Page] = {
     ),
     "coordination:settings": Page(kwargs=slug, data=lambda w, r: {"closed_circle_retention_days": "730"}),
     "coordination:my_invitations": Page(),
-    "coordination:email_invitation": Page(  # the e-mail's link: an anonymous visitor creates the invited account
+    # the e-mail's link: an anonymous visitor creates the invited account
+    "coordination:email_invitation": Page(
         kwargs=lambda w: {"token": w.coordination.email_token},
         data=lambda w, r: {
             "first_name": "Émile",
@@ -1503,7 +1511,8 @@ PAGES: dict[str, Page] = {
         ok={"GET": 200, "POST": lambda role: 200 if role == "anonymous" else 403},
         owner_only=lambda role: role == "anonymous",
     ),
-    "coordination:answer_email_invitation": Page(  # declined: accepting would make the outsider a guest mid-walk
+    # declined: accepting would make the outsider a guest mid-walk
+    "coordination:answer_email_invitation": Page(
         kwargs=lambda w: {"invitation_id": w.coordination.outsider_invitation.pk},
         data=lambda w, r: {"answer": "decline"},
         ok={"POST": lambda role: 302 if role == "outsider" else 404},

@@ -1,7 +1,7 @@
 """The JSON API keeps its own promise: schemathesis generates requests from /api/openapi.json and checks every
-answer (no 5xx, status codes documented, bodies valid against their schema, content types). In-process through the
-WSGI application, on the test database, as the coordinator of a CPTS with data (a contract, news), with a small
-derandomized number of examples per operation so that the run is bounded and repeatable."""
+answer (no 5xx, status codes documented, bodies valid against their schema, content types). In-process through
+the WSGI application, on the test database, as the coordinator of a CPTS with data (a contract, news), with a
+small derandomized number of examples per operation so that the run is bounded and repeatable."""
 
 import datetime as dt
 
@@ -38,8 +38,9 @@ class BearerToken:
 
 @pytest.fixture(scope="module")
 def api_world(django_db_setup, django_db_blocker):
-    """Built once for the module inside an outer transaction rolled back at the end (each test's own transaction
-    is a savepoint in it), so the thirty operations do not rebuild a CPTS, a contract and news each."""
+    """Built once for the module inside an outer transaction rolled back at the end (each test's own
+    transaction is a savepoint in it), so the thirty operations do not rebuild a CPTS, a contract and news
+    each."""
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections, transaction
 

@@ -1,9 +1,9 @@
-"""Unscheduled-care slots of the demo CPTS (cpts/demo.py): weekly availabilities for a few member professionals
-who have a located place of practice — the demo GP and nurse accounts first — so that "Soins non programmés"
-shows free slots today and in the coming days; and the past activity of those professionals (slots offered over
-the last 21 months, booked, honoured, absent or cancelled, for synthetic patients) so that the indicators and the
-ACI cockpit have figures. Idempotent: nothing is added once the CPTS has a pattern, nor history once it has
-past slots."""
+"""Unscheduled-care slots of the demo CPTS (cpts/demo.py): weekly availabilities for a few member
+professionals who have a located place of practice — the demo GP and nurse accounts first — so that "Soins non
+programmés" shows free slots today and in the coming days; and the past activity of those professionals (slots
+offered over the last 21 months, booked, honoured, absent or cancelled, for synthetic patients) so that the
+indicators and the ACI cockpit have figures. Idempotent: nothing is added once the CPTS has a pattern, nor
+history once it has past slots."""
 
 import datetime as dt
 import random
@@ -110,9 +110,10 @@ def seed_unscheduled(cpts: CPTS) -> bool:
 
 
 def seed_history(cpts: CPTS, by, rng_seed: int = 2026) -> int:
-    """Past slots of the CPTS's patterns' professionals, following their plans, with bookings: about 70 % booked,
-    of which 88 % honoured, 5 % absent, 7 % cancelled; 15 % regulated by the SAS. Synthetic patients only
-    ("PATIENT FICTIF"). Written in bulk (demo data, not user actions). Returns the number of slots created."""
+    """Past slots of the CPTS's patterns' professionals, following their plans, with bookings: about 70 %
+    booked, of which 88 % honoured, 5 % absent, 7 % cancelled; 15 % regulated by the SAS. Synthetic patients
+    only ("PATIENT FICTIF"). Written in bulk (demo data, not user actions). Returns the number of slots
+    created."""
     today = timezone.localdate()
     if scoped(Slot, cpts).filter(start__lt=dt.datetime.combine(today, dt.time(0), tzinfo=PARIS)).exists():
         return 0

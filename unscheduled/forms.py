@@ -1,4 +1,5 @@
-"""Forms of the SNP pages: they only shape the input; every rule is in unscheduled.slots / booking / search."""
+"""Forms of the SNP pages: they only shape the input; every rule is in unscheduled.slots / booking /
+search."""
 
 from django import forms
 

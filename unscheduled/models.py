@@ -33,8 +33,9 @@ VISIBILITY_AUDIENCES = {
     "SNP": "régulation du SAS (régulateurs et effecteurs de soins non programmés)",
     "CPTS": "membres de la CPTS",
 }
-# In OpenCPTS itself: every member of the CPTS finds the free slots whatever their types (unscheduled/search.py);
-# the SAS receives every slot with all its types and shows each one only to whom its types open it.
+# In OpenCPTS itself: every member of the CPTS finds the free slots whatever their types
+# (unscheduled/search.py); the SAS receives every slot with all its types and shows each one only to whom its
+# types open it.
 VISIBILITY_HELP = (
     "Qui voit le créneau : "
     + " ; ".join(f"{Visibility(code).label} = {audience}" for code, audience in VISIBILITY_AUDIENCES.items())

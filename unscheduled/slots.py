@@ -76,8 +76,8 @@ def _place(professional: Professional, place: PracticePlace) -> PracticePlace:
 
 
 def _lock(professional) -> None:
-    """Serialise the writers of one professional's slots (PostgreSQL row lock, held to the commit), so that two
-    concurrent publications cannot both pass the overlap check."""
+    """Serialise the writers of one professional's slots (PostgreSQL row lock, held to the commit), so that
+    two concurrent publications cannot both pass the overlap check."""
     list(
         Professional.objects.select_for_update()
         .filter(pk=getattr(professional, "pk", professional))
@@ -91,8 +91,8 @@ def _overlapping(professional_id: int, start: dt.datetime, end: dt.datetime):
 
 
 def _without_overlaps(professional_id: int, wanted: list[tuple[dt.datetime, dt.datetime]]):
-    """``wanted`` (start, end) pairs minus those overlapping an existing slot of the professional or each other
-    (one query for the whole span)."""
+    """``wanted`` (start, end) pairs minus those overlapping an existing slot of the professional or each
+    other (one query for the whole span)."""
     if not wanted:
         return []
     existing = list(
@@ -217,8 +217,8 @@ def _pattern_fields(
 
 @transaction.atomic
 def create_pattern(cpts: CPTS, by, professional: Professional, **fields) -> AvailabilityPattern:
-    """A weekly pattern, materialised at once over the horizon (occurrences overlapping the professional's existing
-    slots are left out, never doubled)."""
+    """A weekly pattern, materialised at once over the horizon (occurrences overlapping the professional's
+    existing slots are left out, never doubled)."""
     access.require_manage(by, cpts, professional)
     pattern = AvailabilityPattern.objects.create(
         cpts=cpts, professional=professional, created_by=by, **_pattern_fields(professional, **fields)
@@ -259,7 +259,8 @@ def occurrences(
             start = dt.datetime.combine(day, pattern.start_time, tzinfo=PARIS)
             limit = dt.datetime.combine(day, pattern.end_time, tzinfo=PARIS)
             while start + step <= limit:
-                # Wall-clock times, each converted on its own: a slot keeps its printed time across a DST change.
+                # Wall-clock times, each converted on its own: a slot keeps its printed time across a DST
+                # change.
                 end = start + step
                 if start.astimezone(dt.UTC).astimezone(PARIS).replace(tzinfo=None) == start.replace(
                     tzinfo=None
@@ -317,7 +318,8 @@ def materialise(
 
 @transaction.atomic
 def set_paused(pattern: AvailabilityPattern, by, paused: bool) -> AvailabilityPattern:
-    """Pause: the pattern's future free slots are hidden from searches and the SAS; resume shows them again."""
+    """Pause: the pattern's future free slots are hidden from searches and the SAS; resume shows them
+    again."""
     access.require_manage(by, pattern.cpts, pattern.professional)
     pattern.paused = paused
     pattern.save(update_fields=["paused"])

@@ -1,6 +1,7 @@
-"""Pages of the soins non programmés (SNP). Thin: who may do what is decided by unscheduled.access, every write
-goes through unscheduled.slots / unscheduled.booking (which check the rules again and raise French errors), the
-search is unscheduled.search.find. Slots and bookings are always read within the CPTS of the URL."""
+"""Pages of the soins non programmés (SNP). Thin: who may do what is decided by unscheduled.access, every
+write goes through unscheduled.slots / unscheduled.booking (which check the rules again and raise French
+errors), the search is unscheduled.search.find. Slots and bookings are always read within the CPTS of the
+URL."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The indicators page of unscheduled care (coordination, bureau and institutional referents: cpts.view_reports):
-a period and a grouping, a chart, a table, and the same table as CSV. Figures from unscheduled.indicators."""
+"""The indicators page of unscheduled care (coordination, bureau and institutional referents:
+cpts.view_reports): a period and a grouping, a chart, a table, and the same table as CSV. Figures from
+unscheduled.indicators."""
 
 import csv
 import datetime as dt

@@ -130,7 +130,7 @@ def test_a_token_past_its_expiry_set_at_creation_gets_401(client, cast):
     assert _get_cpts(client, raw).status_code == 401
 
 
-# --- Read-only scope -----------------------------------------------------------------------------------------
+# --- Read-only scope ----------------------------------------------------------------------------------------
 
 
 def test_a_read_only_token_reads(client, cast):
@@ -184,7 +184,7 @@ def test_read_only_scope_refuses_the_other_methods(cast, method):
         tokens.check_method(token, method)
 
 
-# --- Revocation, listing, audit ------------------------------------------------------------------------------
+# --- Revocation, listing, audit -----------------------------------------------------------------------------
 
 
 def test_revoke_command_by_prefix_stops_the_token_and_is_audited(client, cast):
@@ -250,7 +250,7 @@ def test_list_command_never_shows_a_token_value(cast):
     assert raw not in _command("list_api_tokens", "--all")
 
 
-# --- Last use ------------------------------------------------------------------------------------------------
+# --- Last use -----------------------------------------------------------------------------------------------
 
 
 def test_first_use_stores_the_last_use(client, cast):
@@ -284,7 +284,7 @@ def test_a_refused_token_does_not_store_a_use(client, cast):
     assert APIToken.objects.get().last_used_at is None
 
 
-# --- The page « Mes jetons d'API » -------------------------------------------------------------------------------
+# --- The page « Mes jetons d'API » --------------------------------------------------------------------------
 
 
 def _page():

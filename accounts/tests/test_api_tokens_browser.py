@@ -1,5 +1,5 @@
-"""« Mes jetons d'API » in a real browser at phone width: create a token (shown once), see it listed, revoke it;
-nothing wider than the 360 px screen."""
+"""« Mes jetons d'API » in a real browser at phone width: create a token (shown once), see it listed, revoke
+it; nothing wider than the 360 px screen."""
 
 import re
 

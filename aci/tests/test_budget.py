@@ -1,6 +1,6 @@
-"""The money of the contract (aci.budget): amounts typed the French way, payments received against the schedule and
-the gap, the planned budget, expenses one by one or imported from a CSV (all lines or nothing), income against
-expenses per contract year."""
+"""The money of the contract (aci.budget): amounts typed the French way, payments received against the
+schedule and the gap, the planned budget, expenses one by one or imported from a CSV (all lines or nothing),
+income against expenses per contract year."""
 
 import datetime as dt
 from decimal import Decimal
@@ -36,7 +36,7 @@ def contract(cast):
     return contract
 
 
-# --- money ------------------------------------------------------------------------------------------------------
+# --- money --------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -76,7 +76,7 @@ def test_money_accepts_zero_when_not_required_positive():
     assert budget.money("0", positive=False) == Decimal(0)
 
 
-# --- payments received and the gap --------------------------------------------------------------------------------
+# --- payments received and the gap --------------------------------------------------------------------------
 
 
 def test_a_payment_is_recorded_with_its_label(cast, contract):
@@ -124,8 +124,8 @@ def test_money_position_compares_expected_and_received_to_date(cast, contract):
     schedule = contracts.current_schedule(contract)
     due = [p for p in schedule.payments.all() if p.due_on <= today]
     expected_to_date = sum(p.amount for p in due)
-    # At signature 50 000 of fonctionnement; 15 July 2025 the access advance; 15 January 2026 the year-1 balances,
-    # the year-1 variable parts (100 % while no result is in) and the year-2 advances.
+    # At signature 50 000 of fonctionnement; 15 July 2025 the access advance; 15 January 2026 the year-1
+    # balances, the year-1 variable parts (100 % while no result is in) and the year-2 advances.
     assert {p.due_on for p in due} == {SIGNED, dt.date(2025, 7, 15), dt.date(2026, 1, 15)}
     budget.record_payment(
         contract,
@@ -176,7 +176,7 @@ def test_money_position_when_the_payments_are_ahead(cast, contract):
     assert money.expected_to_date == Decimal(50_000) and money.gap == Decimal(10_000)
 
 
-# --- budget lines ------------------------------------------------------------------------------------------------
+# --- budget lines -------------------------------------------------------------------------------------------
 
 
 def test_a_budget_line_is_set_changed_and_deleted_by_zero(cast, contract):
@@ -220,7 +220,7 @@ def test_bad_budget_lines_are_refused(cast, contract, kw, message, field):
     assert not BudgetLine.objects.exists()
 
 
-# --- expenses ----------------------------------------------------------------------------------------------------
+# --- expenses -----------------------------------------------------------------------------------------------
 
 
 def test_an_expense_is_recorded_and_a_bad_one_refused(cast, contract):
@@ -373,7 +373,7 @@ def test_an_empty_or_binary_file_is_refused(cast, contract):
     assert not Expense.objects.exists()
 
 
-# --- year money ------------------------------------------------------------------------------------------------
+# --- year money ---------------------------------------------------------------------------------------------
 
 
 def test_year_money_compares_planned_and_spent_and_counts_received_within_the_year(cast, contract):

@@ -1,6 +1,6 @@
 """In a real browser (Chromium through Playwright, pytest-django's live server), on a phone-sized screen: the
-coordinator records the signed ACI contract with the keyboard only, then finds the dashboard with the missions'
-deadlines and the forecast chart drawn; no page of the cockpit scrolls sideways."""
+coordinator records the signed ACI contract with the keyboard only, then finds the dashboard with the
+missions' deadlines and the forecast chart drawn; no page of the cockpit scrolls sideways."""
 
 import re
 
@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from aci.models import Contract
-from cpts import territory as territory_rules
+from aci.tiers import territory_summary
 from tests.browser.conftest import browser, log_in, page  # noqa: F401 - the shared Chromium fixtures
 from tests.cast import totp_code
 
@@ -38,8 +38,8 @@ def tab_out(tab):
 
 
 def type_date(tab, selector, iso):
-    """Day, month and year boxes follow the browser's language (month first in English, day first in French); the
-    year comes last either way."""
+    """Day, month and year boxes follow the browser's language (month first in English, day first in French);
+    the year comes last either way."""
     year, month, day = iso.split("-")
     for digits in (month + day + year, day + month + year):
         tab.keyboard.type(digits)
@@ -53,7 +53,7 @@ def type_date(tab, selector, iso):
 def test_the_coordinator_signs_on_a_phone_and_sees_the_dashboard(page, live_server, communes_loaded, cast):  # noqa: F811
     base = live_server.url
     slug = cast.cpts.slug
-    population = territory_rules.summary(cast.cpts).population
+    population = territory_summary(cast.cpts).population
     log_in(page, base, cast.coordinator, totp_code(cast.coordinator))
     page.set_viewport_size(PHONE)
 

@@ -1,5 +1,6 @@
-"""The ACI cockpit pages (aci/views_cockpit.py) through the Django test client, on the real database: signature,
-contract and amendments, schedule and payments, budget and expenses; who sees and who may change."""
+"""The ACI cockpit pages (aci/views_cockpit.py) through the Django test client, on the real database:
+signature, contract and amendments, schedule and payments, budget and expenses; who sees and who may
+change."""
 
 import datetime as dt
 import html as html_lib

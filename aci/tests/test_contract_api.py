@@ -1,5 +1,6 @@
-"""The JSON API of a CPTS's contract: /api/cpts/{slug}/aci/contract, /schedule, /indicators — for the readers of
-contracts only (coordination, bureau, ARS/CPAM referents), 401 without authentication, 404 without a contract."""
+"""The JSON API of a CPTS's contract: /api/cpts/{slug}/aci/contract, /schedule, /indicators — for the readers
+of contracts only (coordination, bureau, ARS/CPAM referents), 401 without authentication, 404 without a
+contract."""
 
 import datetime as dt
 from decimal import Decimal
@@ -46,7 +47,8 @@ def contract(cast):
     budget.record_payment(
         contract, by, received_on=dt.date(2025, 2, 3), amount="50000", label="Fonctionnement année 1"
     )
-    # Indicators: a computed one (patients placed with a médecin traitant) and an entered one (screening rate).
+    # Indicators: a computed one (patients placed with a médecin traitant) and an entered one (screening
+    # rate).
     placed = indicators.define(
         contract, by, mission="access", name="Patients ayant trouvé un médecin traitant", source="gp_placed"
     )
@@ -155,7 +157,8 @@ def test_the_schedule_with_the_payments_received_and_the_gap(client, cast, contr
         "amount": "50000.00",
     }
     assert [Decimal(p["amount"]) for p in data["payments"]] == [p.amount for p in rows]
-    # The declared crisis of year 3: its variable part (37 500 € at tier 1) is in the schedule, at the 3rd anniversary.
+    # The declared crisis of year 3: its variable part (37 500 € at tier 1) is in the schedule, at the 3rd
+    # anniversary.
     crisis = [p for p in data["payments"] if p["mission"] == "crisis" and p["part"] == "variable"]
     assert crisis == [
         {

@@ -222,7 +222,8 @@ def test_a_mission_added_later_is_paid_its_first_year_amount_in_its_own_first_ye
             crisis_fixed[p.contract_year] = crisis_fixed.get(p.contract_year, Decimal(0)) + p.amount
     assert 1 not in crisis_fixed
     share = Decimal((dt.date(2027, 1, 15) - dt.date(2026, 2, 1)).days) / Decimal(365)
-    # Year 2 of the contract is the plan's first year: the writing of the plan (25 000 €, prorated), then 12 500 €.
+    # Year 2 of the contract is the plan's first year: the writing of the plan (25 000 €, prorated), then
+    # 12 500 €.
     assert crisis_fixed[2] == (Decimal(25_000) * share).quantize(Decimal("0.01"))
     assert crisis_fixed[3] == Decimal(12_500)
 

@@ -1,5 +1,6 @@
-"""The ACI contract of the demo CPTS (aci/demo.py, called by cpts/demo.py): signed 20 months ago, indicators fed by
-the demo's activity, year 1 closed, schedule recomputed, payments with a gap, budget and expenses; idempotent."""
+"""The ACI contract of the demo CPTS (aci/demo.py, called by cpts/demo.py): signed 20 months ago, indicators
+fed by the demo's activity, year 1 closed, schedule recomputed, payments with a gap, budget and expenses;
+idempotent."""
 
 from decimal import Decimal
 
@@ -22,8 +23,8 @@ from aci.models import (
     ReceivedPayment,
     Schedule,
 )
+from aci.tiers import territory_summary
 from cpts import demo
-from cpts import territory as territory_rules
 from opencpts.dates import shift_months
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +62,7 @@ def test_the_demo_has_a_running_contract_fed_by_its_activity(demo_cpts):
     assert contract.signed_on == shift_months(today, -20) and contract.signed_on >= demo_cpts.founded_on
     assert contract.grid.name == "ACI CPTS 2019 modifié par l'avenant 2"
     # 40,556 inhabitants (population municipale 2023, in force on 1 January 2026): tier 2, with that vintage.
-    summary = territory_rules.summary(demo_cpts)
+    summary = territory_summary(demo_cpts)
     assert contract.population == summary.population == 40_556 and contract.tier == 2
     assert contract.population_vintage == summary.vintage and summary.vintage.census_year == 2023
     assert list(contract.missions.values_list("mission__code", flat=True)) == [
@@ -110,7 +111,8 @@ def test_the_demo_has_a_running_contract_fed_by_its_activity(demo_cpts):
     assert statuses["Plan de crise rédigé selon le modèle national"].evidence == 1
     closed = IndicatorResult.objects.filter(indicator__contract=contract, contract_year=1, computed=True)
     assert closed.count() >= 5
-    # The demo's unscheduled-care history feeds year 1: slots offered, booked, honoured, a fill rate below 100 %.
+    # The demo's unscheduled-care history feeds year 1: slots offered, booked, honoured, a fill rate below
+    # 100 %.
     assert statuses["snp_offered"].value > 100 and statuses["snp_offered"].origin == "arrêté"
     assert 0 < statuses["snp_honoured"].value < statuses["snp_offered"].value
     assert 50 < statuses["snp_fill_rate"].value < 90

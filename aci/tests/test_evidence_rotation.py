@@ -1,5 +1,5 @@
-"""The ACI justificatifs are encrypted under the documents' keys: the key rotation command re-encrypts them too,
-and its integrity check covers them."""
+"""The ACI justificatifs are encrypted under the documents' keys: the key rotation command re-encrypts them
+too, and its integrity check covers them."""
 
 import base64
 import datetime as dt

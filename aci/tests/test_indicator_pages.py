@@ -1,6 +1,6 @@
-"""The objectives and indicators pages of the ACI cockpit: the year's indicators and the variable part earned, the
-indicator form, steps and results, justificatifs (upload, download, deletion), the rows behind a computed figure
-(page and CSV, audited), closing a year, and who may do what."""
+"""The objectives and indicators pages of the ACI cockpit: the year's indicators and the variable part earned,
+the indicator form, steps and results, justificatifs (upload, download, deletion), the rows behind a computed
+figure (page and CSV, audited), closing a year, and who may do what."""
 
 import datetime as dt
 from decimal import Decimal
@@ -102,7 +102,7 @@ def audits(action, object_type):
     return list(AuditEntry.objects.filter(action=action, object_type=object_type).order_by("seq"))
 
 
-# --- The year's indicators -----------------------------------------------------------------------------------------
+# --- The year's indicators ----------------------------------------------------------------------------------
 
 
 def test_the_list_shows_each_mission_its_indicators_and_the_amount_earned(
@@ -136,7 +136,7 @@ def test_the_list_defaults_to_the_running_year_and_without_a_contract_goes_to_th
     assert f'<option value="{year}" selected>' in page
 
 
-# --- Defining an indicator -----------------------------------------------------------------------------------------
+# --- Defining an indicator ----------------------------------------------------------------------------------
 
 
 def test_an_indicator_is_created_through_the_form_and_a_computed_source_sets_its_unit(
@@ -210,7 +210,7 @@ def test_a_percent_baseline_above_100_is_refused_on_the_form(coordinator, cast, 
     assert not Indicator.objects.exists()
 
 
-# --- One indicator: steps, result, justificatifs -----------------------------------------------------------------
+# --- One indicator: steps, result, justificatifs ------------------------------------------------------------
 
 
 def steps_post(year, *rows):
@@ -325,7 +325,7 @@ def test_a_tampered_justificatif_is_refused_and_audited(coordinator, cast, scree
     assert not audits("export", "aci.evidence")
 
 
-# --- Computed figures: where the number comes from -----------------------------------------------------------------
+# --- Computed figures: where the number comes from ----------------------------------------------------------
 
 
 def test_a_computed_indicator_shows_its_rows_and_records_the_view(coordinator, cast, placed):
@@ -368,7 +368,7 @@ def test_closing_a_year_from_the_page_stores_the_computed_results(coordinator, c
     assert "Année du contrat entre 1 et 5." in refused.content.decode()
 
 
-# --- Who may do what -----------------------------------------------------------------------------------------------
+# --- Who may do what ----------------------------------------------------------------------------------------
 
 
 def test_the_referent_reads_but_every_change_is_forbidden(cast, screening, placed):

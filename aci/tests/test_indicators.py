@@ -83,7 +83,7 @@ def ald(contract, cast):
     return ind
 
 
-# --- define --------------------------------------------------------------------------------------------------------
+# --- define -------------------------------------------------------------------------------------------------
 
 
 def test_a_computed_source_forces_its_unit_and_direction(contract, cast):
@@ -155,7 +155,7 @@ def test_two_indicators_cannot_share_a_name_but_an_edit_keeps_its_own(contract, 
     assert Indicator.objects.count() == 2
 
 
-# --- set_steps -----------------------------------------------------------------------------------------------------
+# --- set_steps ----------------------------------------------------------------------------------------------
 
 
 def step_rows(ind, year=1):
@@ -245,7 +245,7 @@ def test_replacing_the_steps_of_a_year_leaves_the_other_years_alone(screening, c
         rules.set_steps(screening, cast.coordinator, 6, steps(("Socle", "70", "1000")))
 
 
-# --- reached -------------------------------------------------------------------------------------------------------
+# --- reached ------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -282,7 +282,7 @@ def test_no_value_reaches_nothing(ald):
     assert rules.reached(ald, list(ald.steps.all()), None) is None
 
 
-# --- results -------------------------------------------------------------------------------------------------------
+# --- results ------------------------------------------------------------------------------------------------
 
 
 def test_a_manual_result_is_recorded_then_corrected(screening, cast):
@@ -463,7 +463,7 @@ def test_attainment_of_a_closed_year_feeds_the_payment_schedule(contract, cast, 
     assert variable[("pathways", 2)] == Decimal(25_000)  # a mission without indicators: the maximum
 
 
-# --- justificatifs -------------------------------------------------------------------------------------------------
+# --- justificatifs ------------------------------------------------------------------------------------------
 
 
 def test_a_justificatif_is_stored_encrypted_and_read_back(screening, cast):

@@ -1,5 +1,5 @@
-"""The annual activity report of a contract year (aci.report, aci/views_report.py): what it says, the PDF (read
-back with a real PDF parser), the XLSX workbook (read back with openpyxl) and the pages."""
+"""The annual activity report of a contract year (aci.report, aci/views_report.py): what it says, the PDF
+(read back with a real PDF parser), the XLSX workbook (read back with openpyxl) and the pages."""
 
 import datetime as dt
 import io
@@ -273,7 +273,7 @@ def test_the_fallback_transliterates_to_latin1():
     )
 
 
-# --- Pages ---------------------------------------------------------------------------------------------------------
+# --- Pages --------------------------------------------------------------------------------------------------
 
 
 def url(cast, name, year=None):

@@ -35,9 +35,9 @@ def test_a_simulation_with_an_optional_mission_and_attainment_rates(client, cast
         },
     )
     html = response.content.decode()
-    # Year 1: 75 000 + access 90 000 + 17 500 (50 % of 35 000) + crisis 45 000 (no crisis declared: no variable part)
-    # + pathways 45 000 + 45 000 + prevention 17 500 + 17 500 + quality 15 000 + 15 000 = 382 500; later years: the
-    # crisis fixed part is 22 500 instead of 45 000.
+    # Year 1: 75 000 + access 90 000 + 17 500 (50 % of 35 000) + crisis 45 000 (no crisis declared: no
+    # variable part) + pathways 45 000 + 45 000 + prevention 17 500 + 17 500 + quality 15 000 + 15 000 =
+    # 382 500; later years: the crisis fixed part is 22 500 instead of 45 000.
     year1 = re.search(r'data-testid="total-year1">([^<]+)<', html).group(1)
     later = re.search(r'data-testid="total-later">([^<]+)<', html).group(1)
     assert digits(year1) == "382500€" and digits(later) == "360000€"

@@ -1,5 +1,5 @@
-"""The calendar in a real browser (Chromium through Playwright, tests/browser/conftest.py): a 7-column month on a
-wide screen, a list of the days that have events on a phone, and the navigation by keyboard alone."""
+"""The calendar in a real browser (Chromium through Playwright, tests/browser/conftest.py): a 7-column month
+on a wide screen, a list of the days that have events on a phone, and the navigation by keyboard alone."""
 
 import datetime as dt
 import os

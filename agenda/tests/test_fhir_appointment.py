@@ -1,5 +1,5 @@
-"""FHIR R4 Appointment at /fhir: the calendar's events, valid (fhir.resources R4B), readable and searchable by the
-active members of the group only, with a neutral description."""
+"""FHIR R4 Appointment at /fhir: the calendar's events, valid (fhir.resources R4B), readable and searchable by
+the active members of the group only, with a neutral description."""
 
 import datetime as dt
 

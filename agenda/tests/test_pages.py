@@ -31,7 +31,7 @@ def titles(html: str) -> list[str]:
     return re.findall(r'<a href="/c/[^"]+/agenda/\d+/">([^<]+)</a>', html)
 
 
-# --- Periods -----------------------------------------------------------------------------------------------------
+# --- Periods ------------------------------------------------------------------------------------------------
 
 
 def test_periods_and_their_neighbours():
@@ -62,7 +62,7 @@ def test_a_day_of_the_clock_change_is_23_hours_long(world):
     assert p.ends_at.astimezone(dt.UTC) - p.starts_at.astimezone(dt.UTC) == dt.timedelta(hours=23)
 
 
-# --- The three views ---------------------------------------------------------------------------------------------
+# --- The three views ----------------------------------------------------------------------------------------
 
 
 def test_week_view_shows_the_week_events_by_day_with_navigation(client, world):
@@ -179,7 +179,7 @@ def test_an_event_of_another_group_is_not_found_under_this_group(client, world):
     assert client.get(world.url("agenda:event", event_id=event.pk)).status_code == 404
 
 
-# --- Mon agenda ----------------------------------------------------------------------------------------------------
+# --- Mon agenda ---------------------------------------------------------------------------------------------
 
 
 def test_my_agenda_gathers_my_groups_and_drops_those_i_left(client, world):
@@ -222,7 +222,7 @@ def test_my_agenda_is_refused_to_roles_without_coordination(client, world):
     assert client.get(world.url("agenda:mine")).status_code == 403
 
 
-# --- Event page and forms -----------------------------------------------------------------------------------------
+# --- Event page and forms -----------------------------------------------------------------------------------
 
 EVENT = {
     "kind": "home_visit",
@@ -331,7 +331,7 @@ def test_edit_and_cancel_through_the_pages(client, world):
     assert "annulé" in week  # still shown, marked
 
 
-# --- The group page ------------------------------------------------------------------------------------------------
+# --- The group page -----------------------------------------------------------------------------------------
 
 
 def test_the_group_page_shows_the_next_events_and_links(client, world):

@@ -27,7 +27,7 @@ def nothing_written():
     )
 
 
-# --- Who schedules ---------------------------------------------------------------------------------------------
+# --- Who schedules ------------------------------------------------------------------------------------------
 
 
 def test_an_active_member_schedules_an_event_with_participants_and_a_trace(world):
@@ -145,7 +145,7 @@ def test_a_withdrawn_consent_stops_scheduling_and_changes_but_not_cancelling(wor
     assert event.cancelled and event.cancel_reason == "" and Event.objects.count() == 1
 
 
-# --- What is refused --------------------------------------------------------------------------------------------
+# --- What is refused ----------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("start, end", [((10, 0), (9, 0)), ((10, 0), (10, 0))])
@@ -220,7 +220,7 @@ def test_participants_are_active_members_of_the_group(world):
     assert nothing_written()
 
 
-# --- Changes and cancellation, traced ---------------------------------------------------------------------------
+# --- Changes and cancellation, traced -----------------------------------------------------------------------
 
 
 def test_a_change_is_traced_with_the_previous_values_and_bumps_the_sequence(world):

@@ -1,5 +1,5 @@
-"""The timeline of a care circle: events, messages (subjects and replies, never the deleted ones) and documents,
-oldest first, audited; sources come from a registry other apps can extend."""
+"""The timeline of a care circle: events, messages (subjects and replies, never the deleted ones) and
+documents, oldest first, audited; sources come from a registry other apps can extend."""
 
 import datetime as dt
 

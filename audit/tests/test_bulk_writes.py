@@ -64,8 +64,10 @@ NOT_AUDITED = {
         "accounts/ratelimit.py",
         "_bump",
         "RateCounter.objects.filter(key=key).update",
-    ): "an attempt counter (login, public form, stamp), not audited (audit.signals.SKIPPED_MODELS); the login "
-    "attempts themselves are recorded by accounts.views",
+    ): (
+        "an attempt counter (login, public form, stamp), not audited (audit.signals.SKIPPED_MODELS); the "
+        "login attempts themselves are recorded by accounts.views"
+    ),
     (
         "accounts/ratelimit.py",
         "refund",

@@ -1,5 +1,5 @@
-"""Editing a group (initiator or coordinator, open groups only) and a group's history read from the audit trail
-(active members and managers only, paged, never content, its own view audited)."""
+"""Editing a group (initiator or coordinator, open groups only) and a group's history read from the audit
+trail (active members and managers only, paged, never content, its own view audited)."""
 
 from html import unescape
 

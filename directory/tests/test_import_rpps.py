@@ -197,7 +197,8 @@ def test_command_reports_a_missing_file_in_french(tmp_path):
 
 
 def test_each_activity_keeps_the_national_id_of_its_structure(tmp_path):
-    """FINESS site, else SIRET site, else the former structure id (RPPS rang): per activity, updated on re-import."""
+    """FINESS site, else SIRET site, else the former structure id (RPPS rang): per activity, updated on
+    re-import."""
     base = synthetic_rows(1)[0]
     rows = [
         dict(

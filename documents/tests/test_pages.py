@@ -423,7 +423,7 @@ def test_a_deleted_message_no_longer_shows_its_attachments(circle):
     assert "cr.pdf" not in fragment and "Message supprimé" in fragment
 
 
-# --- consent -------------------------------------------------------------------------------------------------
+# --- consent ------------------------------------------------------------------------------------------------
 
 CONSENT = {
     "collected_on": TODAY.isoformat(),
@@ -502,7 +502,7 @@ def test_other_consent_methods_need_no_scan(circle):
     assert circle.group.consents.count() == 2 and stored() == (0, 0, 0)
 
 
-# --- events ---------------------------------------------------------------------------------------------------
+# --- events -------------------------------------------------------------------------------------------------
 
 
 def test_document_added_is_emitted_after_the_commit(circle, django_capture_on_commit_callbacks):

@@ -1,5 +1,5 @@
-"""FHIR reads of patient data leave a `view` entry in the audit trail of the CPTS concerned: one per request, naming
-the resources, groups and patients returned by their ids, never their content."""
+"""FHIR reads of patient data leave a `view` entry in the audit trail of the CPTS concerned: one per request,
+naming the resources, groups and patients returned by their ids, never their content."""
 
 import json
 

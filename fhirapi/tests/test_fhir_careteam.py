@@ -34,7 +34,8 @@ MODELS = {
 
 @pytest.fixture
 def circle(cast):
-    """Member opens the circle of Jeanne DURAND, bureau joins; consent, a subject, a reply, a deleted message."""
+    """Member opens the circle of Jeanne DURAND, bureau joins; consent, a subject, a reply, a deleted
+    message."""
     place = PracticePlace.objects.create(
         professional=cast.member.professional, label="Cabinet", postal_code="01300"
     )

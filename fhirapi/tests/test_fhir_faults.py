@@ -1,6 +1,7 @@
-"""FHIR faults: every integer of a request (path id, _id, _offset, _count, references, identifiers) is checked in
-one place (opencpts/intparams.py through fhirapi.views.fhir_int): a number out of the column's range answers 400
-with a French OperationOutcome, never an HTML 500 from an overflow in SQL; comma lists mean "any of"."""
+"""FHIR faults: every integer of a request (path id, _id, _offset, _count, references, identifiers) is checked
+in one place (opencpts/intparams.py through fhirapi.views.fhir_int): a number out of the column's range
+answers 400 with a French OperationOutcome, never an HTML 500 from an overflow in SQL; comma lists mean "any
+of"."""
 
 import pytest
 

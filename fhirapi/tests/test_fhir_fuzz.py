@@ -1,6 +1,6 @@
-"""A bounded property check of the FHIR search: for each resource type, derandomized generated values of its search
-parameters (numbers of any size, references, comma lists, prefixes, odd characters) never give a server error;
-a refusal is a JSON OperationOutcome."""
+"""A bounded property check of the FHIR search: for each resource type, derandomized generated values of its
+search parameters (numbers of any size, references, comma lists, prefixes, odd characters) never give a server
+error; a refusal is a JSON OperationOutcome."""
 
 import pytest
 from hypothesis import HealthCheck, given, settings

@@ -238,7 +238,8 @@ def test_same_shape_as_the_guides_example_bundle(client, world):
 
 
 def test_required_elements_and_fixed_values_of_the_profiles(client, world):
-    """The required (min ≥ 1) top-level elements and fixed codes of each StructureDefinition of the package."""
+    """The required (min ≥ 1) top-level elements and fixed codes of each StructureDefinition of the
+    package."""
     body = get(client, query(world))
     names = {sas.PROFILES[k]: k for k in sas.PROFILES}
     files = {
@@ -464,9 +465,9 @@ def test_certificate_headers_from_an_untrusted_address_are_refused(client, world
 
 
 def test_practitioner_role_carries_the_structure_of_each_rpps_activity(client, world, tmp_path):
-    """PractitionerRole.organization.identifier (optional test of the ANS kit): the structure's IDNST from the RPPS
-    extract, 1 + FINESS site, else 3 + SIRET site, else the former structure id (4 + RPPS rang), validated
-    against the SAS 1.1.0 StructureDefinition's patterns and the kit's formats."""
+    """PractitionerRole.organization.identifier (optional test of the ANS kit): the structure's IDNST from the
+    RPPS extract, 1 + FINESS site, else 3 + SIRET site, else the former structure id (4 + RPPS rang),
+    validated against the SAS 1.1.0 StructureDefinition's patterns and the kit's formats."""
     from directory import generate, rpps_format, rpps_import
     from directory.models import PracticePlace
 

@@ -1,7 +1,7 @@
-"""The médecin traitant world of the rule tests: the cast (tests/cast.py) whose CPTS covers Belley (INSEE 01034)
-and three neighbours, three member GPs with a place of practice each (real coordinates of their commune), and
-helpers to declare capacities and enter requests through the real rules (``gpmatching.capacity``,
-``gpmatching.intake``)."""
+"""The médecin traitant world of the rule tests: the cast (tests/cast.py) whose CPTS covers Belley (INSEE
+01034) and three neighbours, three member GPs with a place of practice each (real coordinates of their
+commune), and helpers to declare capacities and enter requests through the real rules
+(``gpmatching.capacity``, ``gpmatching.intake``)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
-"""In a real browser (Chromium through Playwright, pytest-django's live server), on a phone-sized screen: a person
-without a médecin traitant fills the public form with the keyboard, sends it (after the anti-robot delay, which is
-not bypassed) and confirms it from the e-mail; the coordinator proposes attributions and sends them, and sees the
-dashboard's map and charts; the GP accepts the patient on "Mes patients proposés". The request ends placed."""
+"""In a real browser (Chromium through Playwright, pytest-django's live server), on a phone-sized screen: a
+person without a médecin traitant fills the public form with the keyboard, sends it (after the anti-robot
+delay, which is not bypassed) and confirms it from the e-mail; the coordinator proposes attributions and sends
+them, and sees the dashboard's map and charts; the GP accepts the patient on "Mes patients proposés". The
+request ends placed."""
 
 import re
 import time
@@ -64,8 +65,8 @@ def no_sideways_scroll(tab):
 
 
 def type_date(tab, selector, iso):
-    """Type a date in a date field: its day, month and year boxes follow the browser's language (month first in
-    English, day first in French), and the year comes last in both; the focus ends in the year box."""
+    """Type a date in a date field: its day, month and year boxes follow the browser's language (month first
+    in English, day first in French), and the year comes last in both; the focus ends in the year box."""
     year, month, day = iso.split("-")
     for digits in (month + day + year, day + month + year):
         tab.keyboard.type(digits)
@@ -77,7 +78,8 @@ def type_date(tab, selector, iso):
 
 
 def tab_out(tab):
-    """Tab to the next field: inside a date field, Tab first goes through its own boxes (and calendar button)."""
+    """Tab to the next field: inside a date field, Tab first goes through its own boxes (and calendar
+    button)."""
     before = focused(tab)
     for _ in range(4):
         tab.keyboard.press("Tab")

@@ -1,5 +1,5 @@
-"""What GPs declare (gpmatching.capacity): refusals in French that write nothing, who may declare for whom, the
-room left this month, and the projection of demand against capacity."""
+"""What GPs declare (gpmatching.capacity): refusals in French that write nothing, who may declare for whom,
+the room left this month, and the projection of demand against capacity."""
 
 import datetime as dt
 
@@ -263,7 +263,8 @@ def test_projection_and_patients_at_risk(gp_world):
     assert proj.months == ["2027-03", "2027-04", "2027-05", "2027-06"]
     # Waiting 3, + 2/3 a month, + the 1000 patients of the GP retiring in May.
     assert proj.demand == [4, 4, 1005, 1006]
-    # March and April: Dr Brensard paused (2 + 1); May: all three (2 + 3 + 1); June: Dr Membre retired (3 + 1).
+    # March and April: Dr Brensard paused (2 + 1); May: all three (2 + 3 + 1); June: Dr Membre retired (3 +
+    # 1).
     assert proj.capacity == [3, 6, 12, 16]
     assert proj.at_risk == 1500
     assert capacity_rules.at_risk(list(Capacity.objects.all()), dt.date(2027, 3, 4)) == 1000

@@ -1,5 +1,5 @@
-"""Importing a list of patients from a CSV file (gpmatching.csv_import): header and encoding checks, the per-line
-report, and an apply that writes all of what was asked or nothing."""
+"""Importing a list of patients from a CSV file (gpmatching.csv_import): header and encoding checks, the
+per-line report, and an apply that writes all of what was asked or nothing."""
 
 import datetime as dt
 
@@ -70,7 +70,10 @@ def test_empty_binary_or_header_only_files_are_refused(gp_world, content, messag
 
 
 def test_the_template_header_maps_every_column(gp_world):
-    line = "Durand;Paul;10/05/1980;;01034;06 12 34 56 78;paul@example.org;3 rue Haute;oui;non;non;non;non;oui;oui;01/02/2026"
+    line = (
+        "Durand;Paul;10/05/1980;;01034;06 12 34 56 78;paul@example.org;3 rue "
+        "Haute;oui;non;non;non;non;oui;oui;01/02/2026"
+    )
     bad = "Roux;Léa;01/01/1990;;01034;0612345678;;;non;non;non;bof;non;non;non;"
     batch = parse(gp_world, csv_bytes(line, bad, header=csv_import.TEMPLATE_HEADER))
     assert batch.issues == [{"line": 3, "message": "Valeur « bof » pour handicap : oui ou non attendu."}]

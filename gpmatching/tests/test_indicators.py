@@ -1,4 +1,5 @@
-"""Figures of the médecin traitant mission (gpmatching.indicators) on a small known data set: every count by hand."""
+"""Figures of the médecin traitant mission (gpmatching.indicators) on a small known data set: every count by
+hand."""
 
 import datetime as dt
 

@@ -1,5 +1,6 @@
-"""Requests coming in (gpmatching.intake) and their priority (gpmatching.priority): refusals in French that write
-nothing, the public form's confirmation by e-mail, duplicates of one person merged, the reference, the score."""
+"""Requests coming in (gpmatching.intake) and their priority (gpmatching.priority): refusals in French that
+write nothing, the public form's confirmation by e-mail, duplicates of one person merged, the reference, the
+score."""
 
 import datetime as dt
 import re
@@ -49,7 +50,8 @@ BAD = [
     (
         {"commune": AMBERIEU},
         "commune",
-        "Ambérieu-en-Bugey n'est pas dans le territoire de la CPTS Test Bugey. Elle relève de la CPTS Test Voisine.",
+        "Ambérieu-en-Bugey n'est pas dans le territoire de la CPTS Test Bugey. Elle relève de la "
+        "CPTS Test Voisine.",
     ),
     ({"commune": ARTEMARE}, "commune", "Artemare n'est pas dans le territoire de la CPTS Test Bugey."),
     (
@@ -117,7 +119,8 @@ def test_every_bad_member_submission_is_refused_in_french_and_writes_nothing(gp_
         (
             {"commune": AMBERIEU},
             "commune",
-            "Ambérieu-en-Bugey n'est pas dans le territoire de la CPTS Test Bugey. Elle relève de la CPTS Test Voisine.",
+            "Ambérieu-en-Bugey n'est pas dans le territoire de la CPTS Test Bugey. Elle relève de "
+            "la CPTS Test Voisine.",
         ),
     ],
 )

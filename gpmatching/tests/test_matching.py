@@ -1,5 +1,5 @@
-"""Proposing GPs to the waiting list (gpmatching.matching): the run and its explanations, sending all or nothing,
-the GP's answer (placement, patient informed; refusal never proposed again), reminders and expiry."""
+"""Proposing GPs to the waiting list (gpmatching.matching): the run and its explanations, sending all or
+nothing, the GP's answer (placement, patient informed; refusal never proposed again), reminders and expiry."""
 
 import datetime as dt
 import math
@@ -18,12 +18,12 @@ from opencpts.errors import ActionError
 pytestmark = pytest.mark.django_db
 
 FULL = (
-    "Les médecins compatibles n'ont plus de place ce mois-ci : d'autres demandes, plus prioritaires ou sans autre "
-    "solution, les occupent."
+    "Les médecins compatibles n'ont plus de place ce mois-ci : d'autres demandes, plus prioritaires ou sans "
+    "autre solution, les occupent."
 )
 NONE = (
-    "Aucun médecin ne peut la prendre : distance ou communes, âge, visites à domicile, ou refus déjà donné par les "
-    "médecins proches."
+    "Aucun médecin ne peut la prendre : distance ou communes, âge, visites à domicile, ou refus déjà donné "
+    "par les médecins proches."
 )
 
 
@@ -281,9 +281,9 @@ def test_accept_places_the_request_keeps_a_placement_and_informs_the_patient(
     (message,) = messages_outbox
     assert (message.phone, message.email, message.subject) == ("0612345678", "", "Votre médecin traitant")
     assert message.text == (
-        "Bonne nouvelle : Dr Marie Membre, 1 rue Centrale, Belley (tél. 0479000000) accepte de devenir votre médecin "
-        "traitant. Prenez rendez-vous et, lors de la première consultation, déclarez-le comme médecin traitant. "
-        f"Référence de votre demande : {request.reference}. CPTS Test Bugey"
+        "Bonne nouvelle : Dr Marie Membre, 1 rue Centrale, Belley (tél. 0479000000) accepte de devenir "
+        "votre médecin traitant. Prenez rendez-vous et, lors de la première consultation, déclarez-le "
+        f"comme médecin traitant. Référence de votre demande : {request.reference}. CPTS Test Bugey"
     )
     with pytest.raises(ActionError) as again:
         matching.accept(gp_world.cpts, proposal.pk, gp_world.cast.member)

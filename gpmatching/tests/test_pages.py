@@ -1,7 +1,7 @@
-"""The médecin traitant pages through the Django test client: the public form (e-mail confirmation, spam traps,
-per-IP limit, French errors), the coordination's pages (waiting list and its CSV, a request and its actions, entry
-by a member, CSV import, matching and sending, rules, capacities, dashboard), the GP's pages (capacity, proposals,
-answers) and who may not see a request."""
+"""The médecin traitant pages through the Django test client: the public form (e-mail confirmation, spam
+traps, per-IP limit, French errors), the coordination's pages (waiting list and its CSV, a request and its
+actions, entry by a member, CSV import, matching and sending, rules, capacities, dashboard), the GP's pages
+(capacity, proposals, answers) and who may not see a request."""
 
 import datetime as dt
 import io
@@ -138,7 +138,7 @@ def sent_proposal(cast, request):
     return proposal
 
 
-# The public form ----------------------------------------------------------------------------------------------
+# The public form --------------------------------------------------------------------------------------------
 
 
 def test_the_public_form_lists_the_territory_communes_only(client, cast):
@@ -333,7 +333,7 @@ def test_the_public_form_of_an_unknown_cpts_is_404(client, cast):
     assert client.get(reverse("gpmatching:public_form", args=["pas-de-cpts"])).status_code == 404
 
 
-# The coordination: waiting list, a request, entry by a member ------------------------------------------------
+# The coordination: waiting list, a request, entry by a member -----------------------------------------------
 
 
 def test_the_waiting_list_filters_and_its_csv_export_is_audited(client, cast, monkeypatch):
@@ -516,7 +516,7 @@ def test_the_member_form_speaks_of_the_patient(client, cast):
     assert "Je suis" not in html and "J&#x27;ai une maladie" not in html and "J&#x27;ai besoin" not in html
 
 
-# Import ---------------------------------------------------------------------------------------------------------
+# Import -----------------------------------------------------------------------------------------------------
 
 CSV_GOOD_AND_BAD = (
     "nom;prenom;date_naissance;commune;telephone;ald\n"
@@ -602,7 +602,7 @@ def test_an_import_can_be_cancelled(client, cast):
     assert batch.status == ImportBatch.Status.CANCELLED and not Request.objects.exists()
 
 
-# Matching, rules, capacities, dashboard -----------------------------------------------------------------------
+# Matching, rules, capacities, dashboard ---------------------------------------------------------------------
 
 
 def test_matching_proposes_with_explanations_and_sends(client, cast, gp):
@@ -779,7 +779,7 @@ def test_the_referent_sees_no_waiting_list(client, cast):
     assert client.get(url("waiting_list", cast), {"format": "csv"}).status_code == 403
 
 
-# The GP ---------------------------------------------------------------------------------------------------------
+# The GP -----------------------------------------------------------------------------------------------------
 
 
 def test_the_gp_declares_a_capacity(client, cast, gp_place):
@@ -906,7 +906,7 @@ def test_the_gp_declines_only_with_a_reason(client, cast, gp):
     assert page.status_code == 403 and "DURAND" not in page.content.decode()
 
 
-# Privacy ----------------------------------------------------------------------------------------------------------
+# Privacy ----------------------------------------------------------------------------------------------------
 
 
 def test_the_bureau_member_who_is_not_a_physician_cannot_read_a_request(client, cast):

@@ -1,5 +1,5 @@
-"""Deleting personal data past their retention (gpmatching.retention): each rule at its boundary, the counts, the
-anonymous placements kept, other CPTS untouched."""
+"""Deleting personal data past their retention (gpmatching.retention): each rule at its boundary, the counts,
+the anonymous placements kept, other CPTS untouched."""
 
 import datetime as dt
 

@@ -68,7 +68,7 @@ def haversine_m(lat1, lon1, lat2, lon2) -> float:
     return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
 
 
-# Random instances -------------------------------------------------------------------------------------------------
+# Random instances -------------------------------------------------------------------------------------------
 
 
 def random_instance(rng: np.random.Generator, n: int, m: int, max_weight: int):
@@ -168,7 +168,8 @@ def is_certified(pts, doctors, pairs, a) -> bool:
 
 
 def random_feasible(rng, pts: Patients, doctors: GPs, pairs: Pairs) -> solver.Assignment:
-    """Some feasible assignment: patients in random order, each to a random eligible GP with room (or not placed)."""
+    """Some feasible assignment: patients in random order, each to a random eligible GP with room (or not
+    placed)."""
     room = np.clip(doctors.capacity, 0, None).copy()
     gp_of = np.full(len(pts), -1, dtype=np.int64)
     dist = np.zeros(len(pts), dtype=np.int64)
@@ -200,7 +201,8 @@ def test_tiny_random_instances_match_brute_force_and_the_certificate_is_exact(se
         best = solver.solve(pts, doctors, pairs)
         assert_feasible(pts, doctors, pairs, best)
         assert (best.weighted, best.total_distance_m) == brute_force(pts, doctors, pairs)
-        # HiGHS's level 2 lets the weight fall 1e-6 below its optimum: the distance may come out a little shorter.
+        # HiGHS's level 2 lets the weight fall 1e-6 below its optimum: the distance may come out a little
+        # shorter.
         assert solver.lp_reference(pts, doctors, pairs) == pytest.approx(
             (best.weighted, best.total_distance_m), abs=0.5
         )
@@ -250,8 +252,8 @@ def test_the_large_problem_path_pricing_pairs_in_matches_brute_force(monkeypatch
         assert_feasible(pts, doctors, pairs, best)
         assert (best.weighted, best.total_distance_m) == brute_force(pts, doctors, pairs)
         assert solver.certify(pts, doctors, pairs, best).optimal
-        # On this path the prices come from the pairs the solver priced: sound for any assignment (a worse one is
-        # never certified), complete only for the solver's own result.
+        # On this path the prices come from the pairs the solver priced: sound for any assignment (a worse one
+        # is never certified), complete only for the solver's own result.
         baseline = solver.greedy(pts, doctors, pairs)
         as_good = (baseline.weighted, baseline.total_distance_m) == (best.weighted, best.total_distance_m)
         assert as_good or not is_certified(pts, doctors, pairs, baseline)
@@ -261,12 +263,13 @@ def test_the_large_problem_path_pricing_pairs_in_matches_brute_force(monkeypatch
             assert same or not is_certified(pts, doctors, pairs, other)
 
 
-# The certificate on chosen assignments -----------------------------------------------------------------------------
+# The certificate on chosen assignments ----------------------------------------------------------------------
 
 
 def greedy_trap():
-    """Dr A (near) and Dr B (5 km) take one patient each. Patient 0 (weight 10) may see either; patient 1 (weight 5)
-    only Dr A. Greedy gives Dr A to patient 0 and leaves patient 1 out; the optimum sends patient 0 to Dr B."""
+    """Dr A (near) and Dr B (5 km) take one patient each. Patient 0 (weight 10) may see either; patient 1
+    (weight 5) only Dr A. Greedy gives Dr A to patient 0 and leaves patient 1 out; the optimum sends patient 0
+    to Dr B."""
     pts = patients([10, 5])
     doctors = gps([1, 1], lat=[LAT, north_km(5)])
     return pts, doctors, pairs_of((0, 0, 100), (0, 1, 5_000), (1, 0, 100))
@@ -315,7 +318,7 @@ def test_the_certificate_refuses_an_assignment_over_capacity_or_outside_the_pair
     assert not is_certified(pts, doctors, pairs, outside)
 
 
-# Constraints ------------------------------------------------------------------------------------------------------
+# Constraints ------------------------------------------------------------------------------------------------
 
 
 def test_distance_limit():
@@ -369,7 +372,7 @@ def test_capacity_is_never_exceeded():
     assert best.weighted == 6 + 7 + 8 + 9 + 10
 
 
-# The lexicographic order ------------------------------------------------------------------------------------------
+# The lexicographic order ------------------------------------------------------------------------------------
 
 
 def test_one_more_priority_point_beats_any_distance_saving():
@@ -413,7 +416,7 @@ def test_greedy_follows_weight_then_the_given_order():
     assert solver.greedy(pts, doctors, pairs, order=np.array([1, 0, 2])).gp_of.tolist() == [-1, 0, 1]
 
 
-# Edge cases -------------------------------------------------------------------------------------------------------
+# Edge cases -------------------------------------------------------------------------------------------------
 
 
 def test_empty_problems():

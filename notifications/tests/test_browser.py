@@ -1,5 +1,6 @@
-"""In a real browser: B's unread badge rises when A posts (real time, no reload), then B marks the notification
-read on the notifications page (HTMX: the item and the badge change in place, the focus stays on the item).
+"""In a real browser: B's unread badge rises when A posts (real time, no reload), then B marks the
+notification read on the notifications page (HTMX: the item and the badge change in place, the focus stays on
+the item).
 
 Served by uvicorn on the test database (realtime/tests/servers.py), as the real-time browser test does."""
 

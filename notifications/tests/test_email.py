@@ -48,7 +48,7 @@ def html_of(message) -> str:
     return content
 
 
-# --- Defaults and the immediate e-mail -----------------------------------------------------------------------
+# --- Defaults and the immediate e-mail ----------------------------------------------------------------------
 
 
 def test_defaults_are_documented_ones():
@@ -120,7 +120,7 @@ def test_mentions_are_emailed_at_once_by_default(circle, django_capture_on_commi
     assert "[Important]" in sent.body
 
 
-# --- Quiet hours ----------------------------------------------------------------------------------------------
+# --- Quiet hours --------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -191,7 +191,7 @@ def test_a_member_removed_before_the_deferred_email_gets_none(circle, django_cap
     assert Notification.objects.get(user=cast.bureau).email_state == EmailState.NONE
 
 
-# --- Daily digest ---------------------------------------------------------------------------------------------
+# --- Daily digest -------------------------------------------------------------------------------------------
 
 
 def test_daily_digest(circle, django_capture_on_commit_callbacks):
@@ -251,7 +251,7 @@ def test_changing_preferences_moves_the_waiting_emails(circle, django_capture_on
     assert len(mails_to(cast.bureau)) == 1  # already e-mailed while unread: no second e-mail
 
 
-# --- Failures and retries -------------------------------------------------------------------------------------
+# --- Failures and retries -----------------------------------------------------------------------------------
 
 
 def test_a_refused_relay_never_fails_the_action_and_is_retried(
@@ -294,7 +294,7 @@ def test_sending_gives_up_after_max_attempts(circle, settings, django_capture_on
     assert n.read_at is None  # still in the application
 
 
-# --- No clinical content anywhere -----------------------------------------------------------------------------
+# --- No clinical content anywhere ---------------------------------------------------------------------------
 
 
 def test_no_patient_name_message_text_or_document_name_in_titles_and_emails(
@@ -352,7 +352,7 @@ def test_no_patient_name_message_text_or_document_name_in_titles_and_emails(
             assert word.lower() not in text.lower(), f"{word!r} dans {text!r}"
 
 
-# --- The command and concurrent senders -----------------------------------------------------------------------
+# --- The command and concurrent senders ---------------------------------------------------------------------
 
 
 def test_send_notifications_command_is_idempotent(circle, django_capture_on_commit_callbacks):
@@ -361,7 +361,8 @@ def test_send_notifications_command_is_idempotent(circle, django_capture_on_comm
     deliver(circle, cast.member, paris(2026, 3, 2, 23), capture=django_capture_on_commit_callbacks)
     out = io.StringIO()
     call_command("send_notifications", now="2026-03-03T08:00:00+01:00", stdout=out)
-    # The bureau's e-mail put off by its quiet hours, the daily digests (7 h) of the partner and the colleague.
+    # The bureau's e-mail put off by its quiet hours, the daily digests (7 h) of the partner and the
+    # colleague.
     assert "3 e-mail(s) envoyé(s) pour 3 notification(s)" in out.getvalue()
     out = io.StringIO()
     call_command("send_notifications", now="2026-03-03T08:00:00+01:00", stdout=out)
@@ -395,7 +396,8 @@ def test_mssante_relay_mode_writes_to_mssante_mailboxes_only(
     circle, settings, django_capture_on_commit_callbacks
 ):
     """With a relay of the MSSanté trust space, e-mails go to the directory's MSSanté address; a user
-    without one gets no e-mail (the relay would refuse an ordinary address), the application still tells them."""
+    without one gets no e-mail (the relay would refuse an ordinary address), the application still tells
+    them."""
     cast = circle.cast
     settings.NOTIFICATION_EMAIL_RECIPIENT = "mssante"
     cast.member.professional.mssante = "marie.membre@medecin.mssante.fr"

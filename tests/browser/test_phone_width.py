@@ -1,6 +1,7 @@
-"""On a 360 px wide phone, no page of the application scrolls sideways: the demo (seed_demo) is walked as each of
-its roles, one browser session per role, over the main pages that role may open (cpts/roles.py PAGE_ACCESS), a
-care circle and its tabs included. A failure names the page and the elements that stick out."""
+"""On a 360 px wide phone, no page of the application scrolls sideways: the demo (seed_demo) is walked as each
+of its roles, one browser session per role, over the main pages that role may open (cpts/roles.py
+PAGE_ACCESS), a care circle and its tabs included. A failure names the page and the elements that stick
+out."""
 
 import pytest
 from django.core.management import call_command
@@ -75,7 +76,8 @@ OFFENDERS = """(width) => {
   return innermost.slice(0, 5).map((el) => {
     const r = el.getBoundingClientRect();
     const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
-      + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+      + (el.className && typeof el.className === 'string'
+        ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
     return `${name} (right ${Math.round(r.right)}px) « ${(el.textContent || '').trim().slice(0, 40)} »`;
   });
 }"""
@@ -93,8 +95,8 @@ def circle_document(circle: Group):
 
 
 def detail_pages(role: str, cpts: CPTS) -> list[str]:
-    """One item of each main list: a news post, a professional of the directory (and a search with results), an
-    ACI indicator."""
+    """One item of each main list: a news post, a professional of the directory (and a search with results),
+    an ACI indicator."""
     from aci.models import Indicator
     from directory.models import Professional
     from news.models import Post

@@ -1,5 +1,5 @@
-"""The SNP JSON API: free slots near a point, booking (201, then 409 for the second booking of the same slot, and
-nothing left behind), bad input in French (400 / 422), cancel, and who may call it."""
+"""The SNP JSON API: free slots near a point, booking (201, then 409 for the second booking of the same slot,
+and nothing left behind), bad input in French (400 / 422), cancel, and who may call it."""
 
 import datetime as dt
 import json

@@ -1,4 +1,5 @@
-"""The indicators page: chart, table, CSV; for coordination, bureau and referents only; bad dates explained."""
+"""The indicators page: chart, table, CSV; for coordination, bureau and referents only; bad dates
+explained."""
 
 from html import unescape
 

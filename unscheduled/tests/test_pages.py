@@ -1,5 +1,5 @@
-"""The SNP pages: publishing a slot and a weekly pattern (French errors next to the fields, nothing stored on a
-bad input), the search (count, distance, map markers, idle participants), booking through the page (and the
+"""The SNP pages: publishing a slot and a weekly pattern (French errors next to the fields, nothing stored on
+a bad input), the search (count, distance, map markers, idle participants), booking through the page (and the
 clear refusal of a second booking of the same slot), the booking page, and who may reach what."""
 
 import datetime as dt

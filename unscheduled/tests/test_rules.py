@@ -285,7 +285,8 @@ def test_search_sorts_by_time_then_distance_and_lists_idle_participants_apart(wo
     after = search.find(world.cast.cpts, point=belley, window="24h")
     assert [f.slot.pk for f in after.slots] == [nurse_slot.pk]
     assert [i.professional.pk for i in after.idle] == [world.gp.pk]  # takes part, nothing free
-    # A slot opened to the general public only (general public and every professional) is offered to members too.
+    # A slot opened to the general public only (general public and every professional) is offered to members
+    # too.
     then = later + dt.timedelta(hours=1)
     public = one_slot(world, day=then.date(), at=dt.time(then.hour), visibility=["PUBLIC"])
     assert public.pk in [f.slot.pk for f in search.find(world.cast.cpts, window="24h").slots]

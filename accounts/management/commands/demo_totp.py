@@ -5,7 +5,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 class Command(BaseCommand):
-    help = "Affiche le code TOTP courant d'un compte de démonstration (synthétique, mode développement seulement)."
+    help = (
+        "Affiche le code TOTP courant d'un compte de démonstration (synthétique, mode développement "
+        "seulement)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("email")

@@ -18,8 +18,8 @@ class Command(BaseCommand):
         if report.checkpoint is None:
             self.stdout.write(
                 self.style.WARNING(
-                    f"Aucun point de contrôle valide dans {checkpoints.store().describe()} : seules les chaînes "
-                    "elles-mêmes sont vérifiées (lancez audit_checkpoint régulièrement)."
+                    f"Aucun point de contrôle valide dans {checkpoints.store().describe()} : seules les "
+                    "chaînes elles-mêmes sont vérifiées (lancez audit_checkpoint régulièrement)."
                 )
             )
         else:

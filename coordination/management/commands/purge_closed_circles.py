@@ -9,10 +9,10 @@ from cpts.models import CPTS
 
 class Command(BaseCommand):
     help = (
-        "Supprime les cercles de soins clôturés depuis plus longtemps que la durée de conservation de leur CPTS "
-        "(messages, consentements, membres, documents ; le patient s'il n'est plus dans aucun groupe). Chaque "
-        "cercle est supprimé dans sa propre transaction et laisse une trace dans le journal d'audit : une "
-        "exécution interrompue se relance simplement."
+        "Supprime les cercles de soins clôturés depuis plus longtemps que la durée de conservation de leur "
+        "CPTS (messages, consentements, membres, documents ; le patient s'il n'est plus dans aucun groupe). "
+        "Chaque cercle est supprimé dans sa propre transaction et laisse une trace dans le journal "
+        "d'audit : une exécution interrompue se relance simplement."
     )
 
     def add_arguments(self, parser):

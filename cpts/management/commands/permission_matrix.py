@@ -11,7 +11,10 @@ def default_path() -> Path:
 
 
 class Command(BaseCommand):
-    help = "Affiche (ou écrit avec --write) docs/PERMISSIONS.md, la matrice des permissions tirée de cpts/roles.py."
+    help = (
+        "Affiche (ou écrit avec --write) docs/PERMISSIONS.md, la matrice des permissions tirée de "
+        "cpts/roles.py."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(

@@ -48,8 +48,9 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"{result.lines} lignes lues : {result.accepted} acceptées, {result.rejected} rejetées, "
-                f"{result.warnings} avertissements. Professionnels : {result.created} créés, {result.updated} mis à jour, "
-                f"{result.deactivated} rendus inactifs ; {result.places} lieux d'exercice. ({result.seconds:.0f} s)"
+                f"{result.warnings} avertissements. Professionnels : {result.created} créés, "
+                f"{result.updated} mis à jour, {result.deactivated} rendus inactifs ; {result.places} lieux "
+                f"d'exercice. ({result.seconds:.0f} s)"
             )
         )
         for line_no, severity, reason in result.issues_sample:

@@ -11,7 +11,10 @@ from documents import crypto, rotation
 
 class Command(BaseCommand):
     requires_system_checks = []  # --new-key must work before any key is configured
-    help = "Re-chiffre le contenu de tous les documents avec la clé courante (reprise possible après interruption)."
+    help = (
+        "Re-chiffre le contenu de tous les documents avec la clé courante (reprise possible après "
+        "interruption)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(

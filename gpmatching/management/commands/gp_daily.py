@@ -1,8 +1,9 @@
-"""The daily upkeep of the médecin traitant waiting lists, CPTS by CPTS: reminders to GPs who have not answered a
-proposal and expiry of those past the limit (gpmatching.matching.follow_up), deletion of personal data past
-their retention (gpmatching.retention.purge), refresh of the priority scores (gpmatching.priority.refresh). Run it
-once a day (cron, systemd timer; one instance is enough). Each CPTS is one transaction per step, so an
-interrupted run is simply run again: what was done stays done and is not done twice."""
+"""The daily upkeep of the médecin traitant waiting lists, CPTS by CPTS: reminders to GPs who have not
+answered a proposal and expiry of those past the limit (gpmatching.matching.follow_up), deletion of personal
+data past their retention (gpmatching.retention.purge), refresh of the priority scores
+(gpmatching.priority.refresh). Run it once a day (cron, systemd timer; one instance is enough). Each CPTS is
+one transaction per step, so an interrupted run is simply run again: what was done stays done and is not done
+twice."""
 
 from django.core.management.base import BaseCommand
 from django.utils import timezone

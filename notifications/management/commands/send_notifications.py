@@ -8,9 +8,9 @@ from notifications import mailer
 
 class Command(BaseCommand):
     help = (
-        "Envoie les e-mails de notification dus : ceux reportés après les heures calmes, ceux à réessayer, et les "
-        "résumés quotidiens. Idempotent, sans double envoi même si deux exécutions se chevauchent : à lancer "
-        "chaque minute (cron ou minuterie systemd)."
+        "Envoie les e-mails de notification dus : ceux reportés après les heures calmes, ceux à réessayer, "
+        "et les résumés quotidiens. Idempotent, sans double envoi même si deux exécutions se chevauchent : "
+        "à lancer chaque minute (cron ou minuterie systemd)."
     )
 
     def add_arguments(self, parser):
@@ -45,6 +45,6 @@ class Command(BaseCommand):
         if options["verbosity"] >= 1:
             self.stdout.write(
                 f"{report.emails} e-mail(s) envoyé(s) pour {report.notifications} notification(s) ; "
-                f"{report.deferred} reportée(s), {report.dropped} sans e-mail (lue, désactivée ou accès perdu), "
-                f"{report.failed} échec(s) (réessai plus tard)."
+                f"{report.deferred} reportée(s), {report.dropped} sans e-mail (lue, désactivée ou accès "
+                f"perdu), {report.failed} échec(s) (réessai plus tard)."
             )

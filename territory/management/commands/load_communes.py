@@ -43,7 +43,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             self.style.SUCCESS(
-                f"{counts['communes']} communes, {counts['epci']} EPCI, {counts['postal_codes']} codes postaux "
-                f"chargés en {time.monotonic() - started:.0f} s ({loader.vintage_source()})."
+                f"{counts['communes']} communes, {counts['epci']} EPCI, {counts['postal_codes']} codes "
+                f"postaux chargés en {time.monotonic() - started:.0f} s ({loader.vintage_source()})."
             )
         )
