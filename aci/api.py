@@ -12,7 +12,7 @@ from ninja import Query, Router, Schema, Status
 from aci import budget, contracts, financing, indicators
 from aci.models import Contract
 from aci.tiers import NoGridInForce, grid_in_force
-from cpts.scoping import access_cpts
+from cpts.scoping import access_cpts, scoped
 
 router = Router(tags=["ACI"])
 
@@ -173,7 +173,7 @@ def _contract(request, slug: str):
     """The CPTS's contract for a reader of contracts (403 otherwise, 401 without authentication), 404 without
     one."""
     access = access_cpts(request.user, slug, "cpts.view_contract")
-    contract = Contract.objects.select_related("grid", "cpts").filter(cpts=access.cpts).first()
+    contract = scoped(Contract.objects.select_related("grid", "cpts"), access.cpts).first()
     if contract is None:
         raise Http404(NO_CONTRACT)
     return contract

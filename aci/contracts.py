@@ -30,6 +30,7 @@ from aci.models import Amendment, Contract, ContractMission, ExpectedPayment, Gr
 from aci.tiers import NoGridInForce, grid_in_force, territory_summary, tier_in_grid
 from audit.log import record_bulk
 from cpts.models import CPTS
+from cpts.scoping import scoped
 from opencpts.dates import shift_months
 from opencpts.errors import ActionError
 from territory.models import DatasetVersion
@@ -123,7 +124,7 @@ def sign(
     population_on: dt.date | None = None,
     population_source: str = "",
 ) -> Contract:
-    if Contract.objects.filter(cpts=cpts).exists():
+    if scoped(Contract, cpts).exists():
         raise ActionError("Cette CPTS a déjà un contrat ACI : un changement passe par un avenant.")
     if cpts.founded_on and signed_on < cpts.founded_on:
         raise ActionError(

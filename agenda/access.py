@@ -14,7 +14,7 @@ from django.http import Http404
 from agenda.models import Event
 from coordination import access as group_rules
 from coordination.models import Group
-from cpts.models import CPTS, Membership
+from cpts.models import CPTS
 from cpts.scoping import scoped
 
 
@@ -38,13 +38,11 @@ def visible_events(user, cpts: CPTS) -> QuerySet:
 
 
 def readable_group_ids(user) -> set[int]:
-    """Groups the user may read now, over every CPTS where they are an active member (the iCalendar feed)."""
-    ids: set[int] = set()
+    """Groups the user may read now, over every CPTS (coordination.access.readable_group_ids), for the
+    iCalendar feed: a token outliving its deactivated account reads nothing."""
     if user is None or not user.is_active:
-        return ids
-    for membership in Membership.objects.filter(user=user, active=True).select_related("cpts"):
-        ids |= set(group_rules.visible_groups(user, membership.cpts).values_list("pk", flat=True))
-    return ids
+        return set()
+    return set(group_rules.readable_group_ids(user))
 
 
 def event_to_read(user, cpts: CPTS, group: Group, event_id: int) -> Event:

@@ -15,7 +15,7 @@ from agenda.models import CalendarToken, Event, EventChange, EventParticipant
 from agenda.timing import PARIS, When
 from coordination import access as group_rules
 from coordination.events import emit
-from coordination.models import Group, GroupMember
+from coordination.models import Group
 from opencpts.errors import ActionError
 
 
@@ -55,11 +55,7 @@ def _kind(kind: str) -> str:
 def _participants(group: Group, users: Iterable) -> list:
     """The chosen participants, each an active member of the group."""
     users = list({u.pk: u for u in users or []}.values())
-    active = set(
-        group.members.filter(status=GroupMember.Status.ACTIVE, user__in=users).values_list(
-            "user_id", flat=True
-        )
-    )
+    active = set(group_rules.active_member_ids(group).filter(user__in=users))
     outsiders = [u for u in users if u.pk not in active]
     if outsiders:
         names = ", ".join(str(u) for u in outsiders)

@@ -2,8 +2,10 @@
 
 Entries come from providers, one per source, kept in a small registry so that an app can add its own
 (``register``). The built-in providers read the calendar, the messages (subjects and replies, never the
-deleted ones) and, when the ``documents`` app is installed, its documents (imported lazily: the calendar does
-not depend on it). Providers receive a group the caller has already checked readable (agenda.access).
+deleted ones) and the group's documents. agenda and documents are independent layers (import-linter): the
+documents provider takes the model from the app registry (``apps.get_model``) rather than importing it;
+moving the registry down to coordination would let documents register its own provider. Providers receive a
+group the caller has already checked readable (agenda.access).
 """
 
 from __future__ import annotations
@@ -36,18 +38,12 @@ class Entry:
 Provider = Callable[[Group], Iterable[Entry]]
 
 
-@dataclass(frozen=True)
-class Source:
-    provider: Provider
-    app: str | None  # the app the source needs installed, if any
+_sources: dict[str, Provider] = {}
 
 
-_sources: dict[str, Source] = {}
-
-
-def register(name: str, provider: Provider, app: str | None = None) -> None:
-    """Add (or replace) a source of entries; ``app``: only used when that app is installed."""
-    _sources[name] = Source(provider, app)
+def register(name: str, provider: Provider) -> None:
+    """Add (or replace) a source of entries."""
+    _sources[name] = provider
 
 
 def unregister(name: str) -> None:
@@ -55,14 +51,14 @@ def unregister(name: str) -> None:
 
 
 def sources() -> list[str]:
-    return [name for name, source in _sources.items() if source.app is None or apps.is_installed(source.app)]
+    return list(_sources)
 
 
 def entries(group: Group) -> list[Entry]:
     """Every entry of the group, oldest first."""
     out: list[Entry] = []
     for name in sources():
-        out.extend(_sources[name].provider(group))
+        out.extend(_sources[name](group))
     return sorted(out, key=lambda e: e.at)
 
 
@@ -154,4 +150,4 @@ def document_entries(group: Group) -> Iterable[Entry]:
 
 register("events", event_entries)
 register("messages", message_entries)
-register("documents", document_entries, app="documents")
+register("documents", document_entries)

@@ -23,7 +23,7 @@ from audit.context import current_actor
 from audit.log import record, record_view
 from audit.models import AuditEntry
 from coordination import access as group_rules
-from coordination.models import Group, GroupMember
+from coordination.models import Group
 from cpts.decorators import cpts_view
 from cpts.scoping import scoped
 from opencpts.errors import ActionError
@@ -33,7 +33,7 @@ PERMISSION = "cpts.use_coordination"
 
 
 def _members(group: Group) -> list:
-    ids = group.members.filter(status=GroupMember.Status.ACTIVE).values("user_id")
+    ids = group_rules.active_member_ids(group)
     return list(User.objects.filter(pk__in=ids).order_by("last_name", "first_name", "pk"))
 
 

@@ -9,6 +9,14 @@
 - A conversation (direct messages) follows the same rules; it has no patient, so no consent.
 - A group's history (who did what and when, from the audit trail, never content) is readable by those who
   read the group and by those who manage it.
+- An invitation is pending while the invitee's membership row says "invited"; it leads to the group (and is
+  notified) only while the group is open.
+
+The read rule is stated once (``_readers``) and served in the forms its callers need: one group
+(``can_read``), every group of a user over all their CPTS (``readable_group_ids``: FHIR, iCalendar, real
+time), a correlated ``Exists`` for querysets with a user and a group column (``reads_group``: notifications)
+and the readers of one group (``audience``: real-time events and notifications). No other app queries group
+membership: ``coordination/tests/test_access_in_one_place.py`` walks the code for it.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -18,7 +26,7 @@ from django.http import Http404
 from coordination.models import Consent, Group, GroupMember, Patient
 from cpts.models import CPTS, Membership
 from cpts.roles import PATIENT_DATA_ROLES, Role
-from cpts.scoping import scoped
+from cpts.scoping import scoped, scoped_to
 
 
 def cpts_membership(user, cpts: CPTS) -> Membership | None:
@@ -29,9 +37,63 @@ def active_member(user, group: Group) -> GroupMember | None:
     return group.members.filter(user=user, status=GroupMember.Status.ACTIVE).first()
 
 
+def active_member_ids(group: Group) -> QuerySet:
+    """Ids of the group's active members (whatever their role in the CPTS), as a lazy ``values_list``."""
+    return group.members.filter(status=GroupMember.Status.ACTIVE).values_list("user_id", flat=True)
+
+
+def _holds_patient_data_role(user_ref, cpts_ref) -> Exists:
+    """The user holds an active patient-data role in the CPTS (each ref a value or an ``OuterRef``)."""
+    return Exists(
+        scoped_to(Membership, cpts_ref).filter(user_id=user_ref, active=True, role__in=PATIENT_DATA_ROLES)
+    )
+
+
+def _readers() -> QuerySet:
+    """THE read rule, as the group-member rows whose user reads the group now: an active member holding an
+    active patient-data role in the group's CPTS (a member row's ``cpts`` is its group's)."""
+    return GroupMember.objects.filter(
+        _holds_patient_data_role(OuterRef("user_id"), OuterRef("cpts_id")), status=GroupMember.Status.ACTIVE
+    )
+
+
+def _pk(user_or_id) -> int | None:
+    return getattr(user_or_id, "pk", user_or_id)
+
+
 def can_read(user, group: Group) -> bool:
-    membership = cpts_membership(user, group.cpts)
-    return bool(membership and membership.role in PATIENT_DATA_ROLES and active_member(user, group))
+    """May ``user`` read ``group``'s content now (one query)."""
+    return _readers().filter(group_id=group.pk, user_id=_pk(user)).exists()
+
+
+def readable_group_ids(user) -> QuerySet:
+    """Ids of every group ``user`` (a user or a user id) reads now, over all their CPTS, in one query: a lazy
+    ``values_list`` to iterate (``set(...)``) or to use as a subquery (``group_id__in=``)."""
+    user_id = _pk(user)
+    if user_id is None:
+        return GroupMember.objects.none().values_list("group_id", flat=True)
+    return _readers().filter(user_id=user_id).values_list("group_id", flat=True)
+
+
+def reads_group(user_ref, group_ref) -> Exists:
+    """``can_read`` as an expression for querysets correlated on a user and a group column, e.g.
+    ``Notification.objects.filter(reads_group(OuterRef("user_id"), OuterRef("group_id")))``."""
+    return Exists(_readers().filter(user_id=user_ref, group_id=group_ref))
+
+
+def invited_to(user_ref, group_ref) -> Exists:
+    """The user's invitation to the group is pending (expression form, correlated as ``reads_group``)."""
+    return Exists(
+        GroupMember.objects.filter(user_id=user_ref, group_id=group_ref, status=GroupMember.Status.INVITED)
+    )
+
+
+def has_pending_invitation(user, group: Group) -> bool:
+    """An invitation that still leads somewhere: pending, in an open group."""
+    return (
+        group.status == Group.Status.OPEN
+        and group.members.filter(user_id=_pk(user), status=GroupMember.Status.INVITED).exists()
+    )
 
 
 def can_manage(user, group: Group) -> bool:
@@ -61,12 +123,8 @@ def can_share_clinical(group: Group) -> bool:
 
 
 def visible_groups(user, cpts: CPTS) -> QuerySet:
-    membership = cpts_membership(user, cpts)
-    if membership is None or membership.role not in PATIENT_DATA_ROLES:
-        return scoped(Group, cpts).none()
-    return (
-        scoped(Group, cpts).filter(members__user=user, members__status=GroupMember.Status.ACTIVE).distinct()
-    )
+    """The groups of ``cpts`` the user reads now (one query, the ids as a subquery)."""
+    return scoped(Group, cpts).filter(pk__in=readable_group_ids(user))
 
 
 def visible_patients(user, cpts: CPTS) -> QuerySet:
@@ -96,12 +154,7 @@ def audience(group: Group) -> list[int]:
     """Ids of the users allowed to read the group's content right now: its active members who hold a
     patient-data role in the group's CPTS. Real-time events and notifications go to these users only."""
     # Correlated on each member (the unique index on (cpts, user)), not a scan of the CPTS's memberships.
-    role = Membership.objects.filter(
-        cpts_id=group.cpts_id, user_id=OuterRef("user_id"), active=True, role__in=PATIENT_DATA_ROLES
-    )
-    return list(
-        group.members.filter(Exists(role), status=GroupMember.Status.ACTIVE).values_list("user_id", flat=True)
-    )
+    return list(_readers().filter(group_id=group.pk).values_list("user_id", flat=True))
 
 
 def can_view_history(user, group: Group) -> bool:

@@ -84,7 +84,7 @@ def groups(request, access):
             "groups": mine,
             "invitations": invitations,
             "unread_total": sum(g.unread for g in mine),
-            "email_invitations": invitations_rules.pending_for(request.user).filter(cpts=cpts),
+            "email_invitations": scoped(invitations_rules.pending_for(request.user), cpts),
             "can_set_retention": access.can("cpts.manage_coordination"),
         },
     )

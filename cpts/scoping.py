@@ -1,7 +1,9 @@
 """The one scoping helper: which CPTS a request acts in, and what the user may do there.
 
 Every view, API endpoint and command that touches tenant-owned rows goes through ``access_cpts``
-(fetch and authorise) and ``scoped`` (filter by tenant). Nothing else filters on ``cpts`` by hand.
+(fetch and authorise) and ``scoped`` (filter by tenant), or ``scoped_to`` in a subquery that follows each
+outer row's tenant. Nothing else filters on ``cpts`` by hand: ``tests/test_tenancy_in_one_place.py`` walks
+the code for such lookups.
 """
 
 from dataclasses import dataclass, field
@@ -67,11 +69,22 @@ def access_cpts(user, slug: str, permission: str | None = None) -> Access:
     return access
 
 
-def scoped(model_or_qs: type[Model] | QuerySet, cpts: CPTS) -> QuerySet:
+def _tenant_rows(model_or_qs: type[Model] | QuerySet) -> QuerySet:
     qs = model_or_qs if isinstance(model_or_qs, QuerySet) else model_or_qs._default_manager.all()
     if not issubclass(qs.model, TenantModel):
         raise TypeError(f"{qs.model.__name__} is not tenant-owned")
-    return qs.filter(cpts=cpts)
+    return qs
+
+
+def scoped(model_or_qs: type[Model] | QuerySet, cpts: CPTS) -> QuerySet:
+    """The rows of ``cpts`` (a model's default manager, or a queryset narrowed further)."""
+    return _tenant_rows(model_or_qs).filter(cpts=cpts)
+
+
+def scoped_to(model_or_qs: type[Model] | QuerySet, cpts_ref) -> QuerySet:
+    """``scoped`` for a CPTS given by its id or by an expression, for correlated subqueries:
+    ``Exists(scoped_to(Membership, OuterRef("cpts_id")).filter(user_id=OuterRef("user_id")))``."""
+    return _tenant_rows(model_or_qs).filter(cpts_id=cpts_ref)
 
 
 def get_scoped_or_404(model_or_qs, cpts: CPTS, **lookup):

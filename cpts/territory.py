@@ -93,7 +93,7 @@ def add_communes(cpts: CPTS, communes: list[Commune], user) -> list[TerritoryCom
         )
         if other is not None:
             raise TerritoryError(_conflict_message(commune, other), conflict=True)
-        if TerritoryCommune.objects.filter(cpts=cpts, commune=commune).exists():
+        if scoped(TerritoryCommune, cpts).filter(commune=commune).exists():
             continue
         try:
             with transaction.atomic():

@@ -141,7 +141,7 @@ def professional_page(request, access, professional_id):
         raise Http404("Professionnel introuvable.")
     places = pro.places.select_related("commune", "structure").order_by("-active", "-is_primary", "pk")
     account = getattr(pro, "account", None)
-    member = bool(account and account.memberships.filter(cpts=access.cpts, active=True).exists())
+    member = bool(account and scoped(account.memberships.all(), access.cpts).filter(active=True).exists())
     return render(
         request,
         "directory/professional.html",

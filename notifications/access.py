@@ -6,28 +6,20 @@ group the user can no longer read (removed, left, role changed) are hidden too: 
 which for a care circle names its patient.
 """
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from coordination.models import GroupMember
-from cpts.models import Membership
-from cpts.roles import PATIENT_DATA_ROLES
+from coordination import access as group_rules
 from notifications.models import Kind, Notification
 
 
 def visible() -> Q:
     """The notifications their recipient may still see (correlated on each row's user, so that it serves one
     user's list as well as the unread counts of many users): not about a group, or about a group whose
-    content the recipient reads now (as coordination.access.can_read), or a pending invitation to it."""
-    member = GroupMember.objects.filter(user_id=OuterRef("user_id"), group_id=OuterRef("group_id"))
-    care_role = Exists(
-        Membership.objects.filter(
-            user_id=OuterRef("user_id"), cpts_id=OuterRef("cpts_id"), active=True, role__in=PATIENT_DATA_ROLES
-        )
-    )
-    reads = Exists(member.filter(status=GroupMember.Status.ACTIVE)) & care_role
-    invited = Q(kind=Kind.INVITATION) & Exists(member.filter(status=GroupMember.Status.INVITED))
-    return Q(group__isnull=True) | reads | invited
+    content the recipient reads now (coordination.access.reads_group), or a pending invitation to it."""
+    user, group = OuterRef("user_id"), OuterRef("group_id")
+    invited = Q(kind=Kind.INVITATION) & group_rules.invited_to(user, group)
+    return Q(group__isnull=True) | group_rules.reads_group(user, group) | invited
 
 
 def _visible(user) -> QuerySet:

@@ -1,9 +1,4 @@
-import importlib
-import logging
-
-from django.apps import AppConfig, apps
-
-logger = logging.getLogger(__name__)
+from django.apps import AppConfig
 
 
 class NotificationsConfig(AppConfig):
@@ -11,16 +6,11 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications (application et e-mail)"
 
     def ready(self):
+        """Listen to the domain events this app turns into notifications (notifications → coordination, news:
+        the emitting apps know nothing of their listeners)."""
         from coordination.events import group_event
+        from news.events import news_event
         from notifications import subscribers
 
         group_event.connect(subscribers.on_group_event, dispatch_uid="notifications.group_event")
-        if apps.is_installed("news"):  # optional: the news feed
-            try:
-                news_events = importlib.import_module("news.events")
-            except ImportError:
-                logger.warning("notifications: news.events cannot be imported; news is not notified")
-            else:
-                news_events.news_event.connect(
-                    subscribers.on_news_event, dispatch_uid="notifications.news_event"
-                )
+        news_event.connect(subscribers.on_news_event, dispatch_uid="notifications.news_event")

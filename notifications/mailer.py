@@ -31,7 +31,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coordination import access as coordination_access
-from coordination.models import Group, GroupMember
+from coordination.models import Group
+from news import access as news_access
 from notifications import schedule
 from notifications.delivery import preferences_for
 from notifications.models import Category, Delivery, EmailState, Kind, Notification
@@ -118,23 +119,13 @@ class Access:
 
     def news_audience(self, cpts_id: int) -> set[int]:
         if cpts_id not in self.news:
-            from notifications.subscribers import news_audience
-
-            try:
-                self.news[cpts_id] = news_audience(cpts_id)
-            except ImportError:
-                self.news[cpts_id] = set()
+            self.news[cpts_id] = set(news_access.audience(cpts_id))
         return self.news[cpts_id]
 
     def allowed(self, n: Notification) -> bool:
         if n.group_id is not None:
             if n.kind == Kind.INVITATION:
-                return (
-                    n.group.status == Group.Status.OPEN
-                    and GroupMember.objects.filter(
-                        group_id=n.group_id, user_id=n.user_id, status=GroupMember.Status.INVITED
-                    ).exists()
-                )
+                return coordination_access.has_pending_invitation(n.user_id, n.group)
             return n.user_id in self.audience(n.group)
         if n.category == Category.NEWS:
             return n.user_id in self.news_audience(n.cpts_id)

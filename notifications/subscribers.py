@@ -25,15 +25,16 @@ real-time layer show them. A deleted news post takes its unread single notificat
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 
-from django.apps import apps
 from django.db import transaction
 from django.urls import reverse
 
+from agenda.models import EventParticipant
 from coordination import access
-from coordination.models import Group, GroupMember
+from coordination.models import Group
+from news import access as news_access
+from news.models import Post
 from notifications import texts
 from notifications.delivery import Subject, notify, unread_counts
 from notifications.models import Kind, Notification
@@ -64,13 +65,11 @@ def _group_url(group: Group, anchor: str = "") -> str:
 def agenda_event_participants(event) -> set[int] | None:
     """The user ids taking part in an agenda event, or None when the event names none (then the whole
     audience is told): ``participant_ids`` in the event's data when given, otherwise the agenda's own
-    participants of the event (when the agenda app is installed)."""
+    participants of the event."""
     if "participant_ids" in event.data:
         return {int(uid) for uid in event.data["participant_ids"] or []} or None
-    if event.object_id is None or not apps.is_installed("agenda"):
+    if event.object_id is None:
         return None
-    from agenda.models import EventParticipant
-
     return (
         set(EventParticipant.objects.filter(event_id=event.object_id).values_list("user_id", flat=True))
         or None
@@ -78,10 +77,7 @@ def agenda_event_participants(event) -> set[int] | None:
 
 
 def _agenda_urls(group: Group, event) -> tuple[str, str]:
-    """The event's page, and the group's calendar for several events; the group page's agenda section
-    without the agenda app."""
-    if not apps.is_installed("agenda"):
-        return _group_url(group, "agenda"), ""
+    """The event's page, and the group's calendar for several events."""
     calendar = reverse("agenda:group", kwargs={"slug": group.cpts.slug, "group_id": group.pk})
     if event.object_id is None:
         return calendar, calendar
@@ -94,12 +90,7 @@ def group_recipients(event, group: Group) -> set[int]:
     """Who is told of ``event`` (before removing its author)."""
     if event.kind == "member.invited":
         user_id = event.data.get("user_id")
-        pending = (
-            user_id
-            and group.status == Group.Status.OPEN
-            and group.members.filter(user_id=user_id, status=GroupMember.Status.INVITED).exists()
-        )
-        return {user_id} if pending else set()
+        return {user_id} if user_id and access.has_pending_invitation(user_id, group) else set()
     audience = set(access.audience(group))
     if event.kind == "message.mentioned":
         return audience & {int(uid) for uid in event.data.get("user_ids", [])}
@@ -153,16 +144,10 @@ def on_group_event(sender, event, **kwargs) -> None:
     handle_group_event(event)
 
 
-# --- News (optional app) -----------------------------------------------------------------------------------
-
-
-def news_audience(cpts_id: int) -> set[int]:
-    return set(importlib.import_module("news.access").audience(cpts_id))
+# --- News -----------------------------------------------------------------------------------------------
 
 
 def handle_news_event(event, now: dt.datetime | None = None) -> list[Notification]:
-    from news.models import Post
-
     if event.kind == "post.deleted":
         forget_news_post(event.post_id)
         return []
@@ -172,7 +157,7 @@ def handle_news_event(event, now: dt.datetime | None = None) -> list[Notificatio
     if post is None:
         return []
     post_url = reverse("news:post", kwargs={"slug": post.cpts.slug, "post_id": post.pk})
-    audience = news_audience(post.cpts_id)
+    audience = set(news_access.audience(post.cpts_id))
     if event.kind == "post.published":
         cpts_name = post.cpts.name
         subject = Subject(

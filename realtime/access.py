@@ -16,10 +16,10 @@ import hashlib
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 
-from coordination.models import GroupMember
+from coordination import access as group_rules
 from cpts.models import Membership
 from cpts.policy import must_verify
-from cpts.roles import PATIENT_DATA_ROLES
+from news import access as news_access
 
 
 def session_passes_second_factor(user, session) -> bool:
@@ -34,32 +34,17 @@ def session_passes_second_factor(user, session) -> bool:
 
 def subscriptions(user_id: int) -> tuple[set[int], set[int]]:
     """What a connection of the user listens to, in two queries: the groups whose content they may read now
-    (active group member and a patient-data role in the group's CPTS), and the CPTS whose news feed they
-    may follow (an active membership, when the news app is installed). The news set is a superset on
-    purpose: each news event is forwarded only to the users of ``news_audience`` at delivery time."""
-    from realtime.publish import optional_module
-
-    memberships = list(Membership.objects.filter(user_id=user_id, active=True).values_list("cpts_id", "role"))
-    care = {cpts_id for cpts_id, role in memberships if role in PATIENT_DATA_ROLES}
-    groups = (
-        set(
-            GroupMember.objects.filter(
-                user_id=user_id, status=GroupMember.Status.ACTIVE, cpts_id__in=care
-            ).values_list("group_id", flat=True)
-        )
-        if care
-        else set()
-    )
-    news = {cpts_id for cpts_id, _ in memberships} if optional_module("news", "access") is not None else set()
+    (coordination.access.readable_group_ids), and the CPTS whose news feed they may follow (an active
+    membership). The news set is a superset on purpose: each news event is forwarded only to the users of
+    ``news_audience`` at delivery time."""
+    groups = set(group_rules.readable_group_ids(user_id))
+    news = set(Membership.objects.filter(user_id=user_id, active=True).values_list("cpts_id", flat=True))
     return groups, news
 
 
 def news_audience(cpts_id: int) -> list[int]:
     """Users allowed to read the CPTS's news right now (the news app's rule)."""
-    from realtime.publish import optional_module
-
-    news_access = optional_module("news", "access")
-    return news_access.audience(cpts_id) if news_access is not None else []
+    return news_access.audience(cpts_id)
 
 
 def session_fingerprint(session_key: str | None) -> str | None:

@@ -8,4 +8,4 @@ class RealtimeConfig(AppConfig):
     def ready(self):
         from realtime import publish  # connects the coordination events to the channel layer
 
-        publish.connect_optional_sources()  # news and notifications, when those apps are installed
+        publish.connect_sources()  # news events and the notifications' unread counts

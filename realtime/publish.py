@@ -5,30 +5,33 @@
   them), carrying identifiers only and the audience computed now. Membership changes first send
   ``resync`` to the affected user (``usr.<id>``) so that their open connections add or drop the group
   at once.
-- News (``news.events.news_event``, when the news app is installed): one message per event to
+- News (``news.events.news_event``): one message per event to
   ``news.<cpts_id>``; the audience (a whole CPTS) is not carried but computed once per application
   process when the message arrives (consumers.ProcessAudiences), keyed by the event's ``key``.
-- Notifications (``notifications.signals.notification_created`` and ``notifications_read``, when
-  installed): the new unread count, to the user's own connections only (``usr.<id>``).
+- Notifications (``notifications.signals.unread_counts_changed`` and ``notifications_read``): the new
+  unread counts, to the users' own connections only (``usr.<id>``), or to the group's channel for its readers.
+
+Real time is a delivery layer: it imports the apps whose events it forwards (coordination, news,
+notifications), never the reverse; ``RealtimeConfig.ready`` connects the receivers (``connect_sources``).
 
 A channel-layer failure (Redis down) is logged and never undoes or fails the user's action.
 """
 
 import asyncio
-import importlib
 import json
 import logging
 import uuid
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.apps import apps
 from django.contrib.auth.signals import user_logged_out
 from django.dispatch import receiver
 
 from coordination import access
 from coordination.events import GroupEvent, group_event
 from coordination.models import Group
+from news.events import news_event
+from notifications import signals as notification_signals
 
 logger = logging.getLogger(__name__)
 
@@ -46,18 +49,6 @@ def user_name(user_id: int) -> str:
 
 def news_name(cpts_id: int) -> str:
     return f"news.{cpts_id}"
-
-
-def optional_module(app_label: str, module: str):
-    """The module of another app when that app is installed (news and notifications are optional
-    sources of events); None otherwise."""
-    if not apps.is_installed(app_label):
-        return None
-    try:
-        return importlib.import_module(f"{app_label}.{module}")
-    except ImportError:
-        logger.warning("real time: %s.%s cannot be imported; its events are not delivered", app_label, module)
-        return None
 
 
 _pending: set = set()  # tasks scheduled on a running loop, kept referenced until done
@@ -178,7 +169,7 @@ def _unread_message(unread: int) -> dict:
 
 
 def on_unread_count(sender, user_id: int, unread: int, **kwargs) -> None:
-    """notifications_read (or a single notification_created): the user's new unread count."""
+    """notifications_read: the user's new unread count."""
     send(user_name(user_id), _unread_message(unread))
 
 
@@ -200,22 +191,14 @@ def on_unread_counts(sender, counts: dict, group_id: int | None = None, **kwargs
     send_many(messages)
 
 
-def connect_optional_sources() -> None:
-    """Called once at start-up (RealtimeConfig.ready)."""
-    news_events = optional_module("news", "events")
-    if news_events is not None:
-        news_events.news_event.connect(on_news_event, dispatch_uid="realtime.news_event")
-    notification_signals = optional_module("notifications", "signals")
-    if notification_signals is not None:
-        if hasattr(notification_signals, "unread_counts_changed"):
-            notification_signals.unread_counts_changed.connect(
-                on_unread_counts, dispatch_uid="realtime.unread_counts"
-            )
-        else:
-            notification_signals.notification_created.connect(
-                on_unread_count, dispatch_uid="realtime.notification_created"
-            )
-        if hasattr(notification_signals, "notifications_read"):  # marked read on another page
-            notification_signals.notifications_read.connect(
-                on_unread_count, dispatch_uid="realtime.notifications_read"
-            )
+def connect_sources() -> None:
+    """Called once at start-up (RealtimeConfig.ready): news events and the notifications' unread counts
+    (``notification_created`` is not forwarded: ``unread_counts_changed`` carries the same counts)."""
+    news_event.connect(on_news_event, dispatch_uid="realtime.news_event")
+    notification_signals.unread_counts_changed.connect(
+        on_unread_counts, dispatch_uid="realtime.unread_counts"
+    )
+    # Marked read on another page: the user's other open pages update their badge.
+    notification_signals.notifications_read.connect(
+        on_unread_count, dispatch_uid="realtime.notifications_read"
+    )

@@ -19,6 +19,7 @@ from django.utils import timezone
 from agenda.timing import PARIS, local
 from audit.log import record_bulk
 from cpts.models import CPTS
+from cpts.scoping import scoped
 from directory.models import PracticePlace, Professional
 from opencpts.errors import ActionError
 from unscheduled import access
@@ -343,9 +344,7 @@ def bulk_update(
     ids = list(dict.fromkeys(int(i) for i in slot_ids))
     if not ids:
         raise ActionError("Sélectionnez au moins un créneau.", "slots")
-    slots = list(
-        Slot.objects.filter(cpts=cpts, pk__in=ids).select_related("professional").select_for_update()
-    )
+    slots = list(scoped(Slot, cpts).filter(pk__in=ids).select_related("professional").select_for_update())
     if len(slots) != len(ids):
         raise ActionError("Certains créneaux sélectionnés n'existent plus.", "slots")
     for slot in slots:
@@ -385,8 +384,8 @@ def copy_week(
     if source_monday == target_monday:
         raise ActionError("La semaine copiée et la semaine cible sont les mêmes.", "week")
     start = dt.datetime.combine(source_monday, dt.time(0), tzinfo=PARIS)
-    source = Slot.objects.filter(
-        cpts=cpts, professional=professional, start__gte=start, start__lt=start + dt.timedelta(days=7)
+    source = scoped(Slot, cpts).filter(
+        professional=professional, start__gte=start, start__lt=start + dt.timedelta(days=7)
     )
     now = timezone.now()
     shift = target_monday - source_monday

@@ -4,7 +4,6 @@ documents, oldest first, audited; sources come from a registry other apps can ex
 import datetime as dt
 
 import pytest
-from django.apps import apps
 from django.utils import timezone
 
 from agenda import timeline
@@ -56,7 +55,6 @@ def test_entries_are_in_chronological_order_and_skip_deleted_messages(world):
     assert event_ids == [first_visit.pk, past_visit.pk, next_visit.pk]
 
 
-@pytest.mark.skipif(not apps.is_installed("documents"), reason="the documents app is not installed")
 def test_documents_of_the_circle_are_in_the_timeline(world):
     from django.core.files.uploadedfile import SimpleUploadedFile
 

@@ -183,3 +183,22 @@ def test_purge_removes_documents_versions_and_contents(circle):
         and not DocumentVersion.objects.exists()
         and not DocumentBlob.objects.exists()
     )
+
+
+def test_the_retention_purge_of_a_closed_circle_takes_its_documents(circle):
+    """documents.apps registers purge_group with coordination.retention (documents → coordination)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from coordination import actions as coordination
+    from coordination import retention
+
+    add(circle)
+    coordination.close_group(circle.group, circle.cast.member)
+    purged = retention.purge_circle(circle.group.pk, now=timezone.now() + dt.timedelta(days=400))
+    assert purged is not None
+    assert purged.counts["documents"] == 1 and purged.counts["documents_versions"] == 1
+    assert not Document.objects.exists() and not DocumentBlob.objects.exists()
+    entry = AuditEntry.objects.get(action="purge", object_id=str(circle.group.pk))
+    assert entry.details["counts"]["documents_blobs"] == 1

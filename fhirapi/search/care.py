@@ -6,7 +6,6 @@ DocumentReference (fhirapi/documents.py) and Appointment (fhirapi/appointments.p
 
 from coordination import access
 from coordination.models import Consent, Group, GroupMember, Message, Patient, Relative
-from cpts.models import Membership
 from fhirapi import mapping
 from fhirapi.http import FhirError
 from fhirapi.params import id_value, practitioner_q, token
@@ -15,12 +14,7 @@ from fhirapi.search.spec import REFERENCE, TOKEN, SearchParam, date, reference, 
 
 def visible_group_ids(user) -> set[int]:
     """Groups the user may read, over every CPTS where they are an active member (coordination.access)."""
-    ids: set[int] = set()
-    if user is None:
-        return ids
-    for membership in Membership.objects.filter(user=user, active=True).select_related("cpts"):
-        ids |= set(access.visible_groups(user, membership.cpts).values_list("pk", flat=True))
-    return ids
+    return set(access.readable_group_ids(user))
 
 
 def visible_careteams(user):
