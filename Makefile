@@ -66,10 +66,14 @@ test-sqlite: $(BIN)/.dev-installed territory-data
 	@echo "== Test suite on SQLite =="
 	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
 
+# The PostgreSQL pass does not repeat what does not depend on the database: the browser walks (they run on
+# SQLite through the same views and rules) and the checks of the code itself.
+POSTGRES_PASS_SKIPS := --ignore-glob='*browser*' --ignore=tests/test_code_rules.py
+
 test-postgres: $(BIN)/.dev-installed territory-data
 	@if $(BIN)/python scripts/pg_ready.py "$(TEST_POSTGRES_URL)"; then \
 		echo "== Test suite on PostgreSQL =="; \
-		DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest $(PYTEST_ARGS); \
+		DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest $(POSTGRES_PASS_SKIPS) $(PYTEST_ARGS); \
 	elif [ "$${REQUIRE_POSTGRES:-0}" = "1" ]; then \
 		echo "PostgreSQL is required (REQUIRE_POSTGRES=1) but $(TEST_POSTGRES_URL) is unreachable"; exit 1; \
 	else \

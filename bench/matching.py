@@ -217,6 +217,68 @@ def solver_section(patients, doctors, with_lp: bool) -> dict:
     return {"time": t2 - t0, "optimal": certificate.optimal, "lp": lp}
 
 
+def scipy_assignment(patients, gps, pairs, big: int) -> tuple[int, int]:
+    """The same min-cost flow as ``solver._flow`` with SciPy only (LAPJVsp,
+    ``min_weight_full_bipartite_matching``): rows are the GPs' places (one per unit of capacity),
+    columns the patients plus one "left empty" column per place; every row is matched once, so all
+    costs are shifted by one constant to be positive (SciPy refuses zero weights). Returns (patients
+    placed, value in the flow's unit)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+    n = len(patients)
+    cap = np.clip(gps.capacity, 0, None).astype(np.int64)
+    first_place = np.r_[0, np.cumsum(cap)[:-1]]
+    places = int(cap.sum())
+    copies = cap[pairs.gp]
+    idx = np.repeat(np.arange(len(pairs)), copies)
+    offset = np.arange(len(idx)) - np.repeat(np.cumsum(copies) - copies, copies)
+    shift = big * int(patients.weight.max()) + 1
+    rows = np.concatenate([first_place[pairs.gp[idx]] + offset, np.arange(places)])
+    cols = np.concatenate([pairs.patient[idx], n + np.arange(places)])
+    cost = pairs.distance_m[idx] - big * patients.weight[pairs.patient[idx]] + shift
+    weights = np.concatenate([cost, np.full(places, shift)]).astype(np.float64)
+    graph = csr_matrix((weights, (rows, cols)), shape=(places, n + places))
+    row, col = min_weight_full_bipartite_matching(graph)
+    total = int(np.asarray(graph[row, col]).sum()) - places * shift
+    return int((col < n).sum()), total
+
+
+def scipy_section(patients, doctors) -> None:
+    """The first restricted flow of ``solver.solve`` (each patient's nearest eligible GPs), solved by
+    OR-Tools and by SciPy's two candidates, same process: the measure behind keeping OR-Tools in
+    production."""
+    from scipy.optimize import linprog
+    from scipy.sparse import csr_matrix, vstack
+
+    from gpmatching import solver
+
+    pairs = solver.eligible_pairs(patients, doctors)
+    big = solver.big_m(patients, doctors, pairs)
+    sub = solver._subset(pairs, np.nonzero(solver._start(patients, doctors, pairs))[0])
+    value = lambda a: a.total_distance_m - big * a.weighted  # noqa: E731
+    print(f"\n  One restricted flow ({num(len(sub))} pairs), same process: OR-Tools against SciPy")
+    t0 = time.perf_counter()
+    best = solver._flow(patients, doctors, sub, big)
+    print(f"    OR-Tools SimpleMinCostFlow        {time.perf_counter() - t0:8.2f} s   value {value(best)}")
+    t0 = time.perf_counter()
+    placed, total = scipy_assignment(patients, doctors, sub, big)
+    print(f"    SciPy LAPJVsp (places expanded)   {time.perf_counter() - t0:8.2f} s   value {total}")
+    k, n, m = len(sub), len(patients), len(doctors)
+    cols = np.arange(k)
+    a_ub = vstack(
+        [
+            csr_matrix((np.ones(k), (sub.patient, cols)), shape=(n, k)),
+            csr_matrix((np.ones(k), (sub.gp, cols)), shape=(m, k)),
+        ]
+    ).tocsr()
+    b_ub = np.concatenate([np.ones(n), np.clip(doctors.capacity, 0, None)]).astype(float)
+    cost = (sub.distance_m - big * patients.weight[sub.patient]).astype(float)
+    t0 = time.perf_counter()
+    lp = linprog(cost, A_ub=a_ub, b_ub=b_ub, bounds=(0, 1), method="highs-ipm")
+    print(f"    SciPy linprog HiGHS (IPM)         {time.perf_counter() - t0:8.2f} s   value {lp.fun:.0f}")
+
+
 def app_section(communes, people, gps, database_url: str | None, today: dt.date) -> None:
     """The platform's own run on a CPTS holding the instance (the database is rebuilt)."""
     from django.core.management import call_command
@@ -375,13 +437,18 @@ def main() -> int:
         "development requirements (make install-dev)",
     )
     parser.add_argument(
+        "--scipy",
+        action="store_true",
+        help="also time one restricted flow with SciPy (LAPJVsp, HiGHS) against OR-Tools (a few minutes)",
+    )
+    parser.add_argument(
         "--app", action="store_true", help="also time the platform's matching.run on a database"
     )
     parser.add_argument(
         "--pg-url", default="", help="PostgreSQL URL for --app (default: a SQLite file in var/bench)"
     )
     args = parser.parse_args()
-    if args.lp and importlib.util.find_spec("scipy") is None:
+    if (args.lp or args.scipy) and importlib.util.find_spec("scipy") is None:
         parser.error("--lp needs SciPy, from the development requirements: run `make install-dev` first")
     if args.app and not args.pg_url:
         (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
@@ -416,6 +483,8 @@ def main() -> int:
         f"({time.perf_counter() - t:.1f} s to build)"
     )
     result = solver_section(patients, doctors, args.lp)
+    if args.scipy:
+        scipy_section(patients, doctors)
     if args.app:
         app_section(communes, people, gps, db, today)
     ok = result["optimal"] and result["time"] < 10

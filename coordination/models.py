@@ -293,7 +293,7 @@ class EmailInvitation(TenantModel):
 class CoordinationSettings(TenantModel):
     """Coordination settings of one CPTS (one row at most, created with the defaults on first use)."""
 
-    # Default: one year after closure. See docs/ARCHITECTURE.md ("Retention of closed care circles").
+    # Default: one year after closure. The purge: coordination/retention.py.
     DEFAULT_RETENTION_DAYS = 365
     MIN_RETENTION_DAYS = 30
     MAX_RETENTION_DAYS = 7300

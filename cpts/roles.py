@@ -403,7 +403,7 @@ API_ACCESS: dict[str, tuple[str, str]] = {
 }
 
 
-# FHIR (/fhir): national directory data, read-only, not tied to one CPTS. Checked by fhirapi.views.authorised.
+# FHIR (/fhir): national directory data, read-only, not tied to one CPTS. Checked by fhirapi.http.authorised.
 FHIR_PERMISSION = "cpts.search_directory"
 FHIR_ACCESS_LABEL = (
     "Lecture seule (GET ; autre méthode : 405). `metadata` est public. Les ressources exigent un jeton "

@@ -1,6 +1,6 @@
 """Geographic search of the directory: "the k nearest professionals of profession P within R km".
 
-One portable method for SQLite and PostgreSQL (docs/ARCHITECTURE.md, ../shared/domain/geosearch.md):
+One portable method for SQLite and PostgreSQL (docs/DESIGN.md, ../shared/domain/geosearch.md):
 a B-tree index on (profession_code, latitude, longitude) of the places and a box around the point that
 grows until its inscribed circle holds k professionals (or reaches R). Inside a box the database
 orders the rows by a planar distance that never exceeds the great-circle one (east-west degrees scaled

@@ -1,8 +1,8 @@
 """FHIR R4 Appointment for the events of the shared calendar (agenda app), in the spirit of the Cercle de
 soins shared calendar.
 
-Scoped like the other tenant resources of fhirapi/views.py: a user sees only the events of the groups they may
-read now (coordination.access, through ``views.visible_group_ids``).
+Scoped like the other tenant resources of fhirapi/search/care.py: a user sees only the events of the groups
+they may read now (coordination.access, through ``care.visible_group_ids``).
 
 - ``status``: ``booked``, or ``cancelled`` (with ``cancelationReason`` when a reason was given);
 - ``serviceType``: the kind of event, in a code system of our own; ``description``: a neutral wording made of
@@ -21,6 +21,10 @@ from agenda.ical import neutral_title
 from agenda.models import Event
 from agenda.timing import PARIS
 from fhirapi import mapping
+from fhirapi.http import FhirError
+from fhirapi.params import int_ids, reference_id, token
+from fhirapi.search.care import visible_group_ids
+from fhirapi.search.spec import REFERENCE, TOKEN, SearchParam, date, reference, searchable
 
 STATUSES = {"booked", "cancelled"}
 # Every Appointment.status of FHIR R4: a search for one we never produce matches nothing (not an error).
@@ -119,8 +123,6 @@ def appointment(event: Event) -> dict:
 
 
 def visible_appointments(user):
-    from fhirapi.views import visible_group_ids
-
     return (
         Event.objects.filter(group_id__in=visible_group_ids(user))
         .select_related("group", "created_by")
@@ -129,8 +131,6 @@ def visible_appointments(user):
 
 
 def _participant_filter(values: list[str], kinds: tuple[str, ...]) -> Q:
-    from fhirapi.views import int_ids, reference_id
-
     q = Q()
     for value in values:
         for ref in value.split(","):
@@ -143,43 +143,40 @@ def _participant_filter(values: list[str], kinds: tuple[str, ...]) -> Q:
     return q
 
 
-def search_appointment(params, qs):
-    from fhirapi.views import FhirError, date_filter, ref_ids, token
+def _actor(qs, value):
+    return qs.filter(_participant_filter([value], ("Patient", "Practitioner")))
 
-    for value in params.getlist("patient"):
-        qs = qs.filter(group__patient_id__in=ref_ids([value], "Patient"))
-    for value in params.getlist("actor"):
-        qs = qs.filter(_participant_filter([value], ("Patient", "Practitioner")))
-    for value in params.getlist("practitioner"):
-        qs = qs.filter(_participant_filter([value], ("Practitioner",)))
-    for value in params.getlist("supporting-info"):
-        qs = qs.filter(group_id__in=ref_ids([value], "CareTeam"))
-    for value in params.getlist("date"):
-        qs = qs.filter(date_filter("starts_at__date", value, "date"))
-    for value in params.getlist("status"):
-        statuses = set(value.split(","))
-        if statuses - FHIR_STATUSES:
-            raise FhirError(400, "invalid", "status : valeur inconnue (« booked » ou « cancelled »).")
-        q = Q(pk__in=[])
-        if "booked" in statuses:
-            q |= Q(cancelled_at__isnull=True)
-        if "cancelled" in statuses:
-            q |= Q(cancelled_at__isnull=False)
-        qs = qs.filter(q)
-    for value in params.getlist("service-type"):
-        codes = set()
-        for part in value.split(","):
-            system, code = token(part)
-            if system in (None, "", kind_system()):
-                codes.add(code)
-        qs = qs.filter(kind__in=codes)
-    for value in params.getlist("identifier"):
-        system, code = token(value)
-        if system not in (None, "", mapping.local_system("appointment")):
-            qs = qs.none()
-        else:
-            qs = qs.filter(uid__in=[code] if _is_uuid(code) else [])
-    return qs.distinct().order_by("starts_at", "pk")
+
+def _practitioner(qs, value):
+    return qs.filter(_participant_filter([value], ("Practitioner",)))
+
+
+def _status(qs, value):
+    statuses = set(value.split(","))
+    if statuses - FHIR_STATUSES:
+        raise FhirError(400, "invalid", "status : valeur inconnue (« booked » ou « cancelled »).")
+    q = Q(pk__in=[])
+    if "booked" in statuses:
+        q |= Q(cancelled_at__isnull=True)
+    if "cancelled" in statuses:
+        q |= Q(cancelled_at__isnull=False)
+    return qs.filter(q)
+
+
+def _service_type(qs, value):
+    codes = set()
+    for part in value.split(","):
+        system, code = token(part)
+        if system in (None, "", kind_system()):
+            codes.add(code)
+    return qs.filter(kind__in=codes)
+
+
+def _identifier(qs, value):
+    system, code = token(value)
+    if system not in (None, "", mapping.local_system("appointment")):
+        return qs.none()
+    return qs.filter(uid__in=[code] if _is_uuid(code) else [])
 
 
 def _is_uuid(value: str) -> bool:
@@ -188,3 +185,22 @@ def _is_uuid(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+RESOURCE = searchable(
+    base=visible_appointments,
+    tenant=True,
+    map=appointment,
+    params=(
+        reference("patient", "Patient", "group__patient_id"),
+        SearchParam("actor", REFERENCE, _actor),
+        SearchParam("practitioner", REFERENCE, _practitioner),
+        reference("supporting-info", "CareTeam", "group_id"),
+        date("date", "starts_at__date"),
+        SearchParam("status", TOKEN, _status),
+        SearchParam("service-type", TOKEN, _service_type),
+        SearchParam("identifier", TOKEN, _identifier),
+    ),
+    order=("starts_at", "pk"),
+    distinct=True,
+)

@@ -1,7 +1,7 @@
 """FHIR R4 DocumentReference for the documents of the coordination groups (documents app).
 
-Scoped exactly like the other tenant resources of fhirapi/views.py: a user sees only the documents of the
-groups they may read now (coordination.access, through ``views.visible_group_ids``). The content is never
+Scoped exactly like the other tenant resources of fhirapi/search/care.py: a user sees only the documents of
+the groups they may read now (coordination.access, through ``care.visible_group_ids``). The content is never
 inline: ``content.attachment.url`` points to the download page, which checks the rules again and records
 the download in the audit trail. ``attachment.hash`` is the SHA-1 of the content, base64 (as FHIR defines
 it); the SHA-256 kept for traceability is given as an identifier (hexadecimal, our own system).
@@ -10,19 +10,21 @@ One DocumentReference per document, describing its current version (``meta.versi
 document stays readable as ``entered-in-error``, without a link to its content.
 """
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.urls import reverse
 
 from documents.models import Document, DocumentVersion
 from fhirapi import mapping
+from fhirapi.http import FhirError
+from fhirapi.params import practitioner_q
+from fhirapi.search.care import visible_group_ids
+from fhirapi.search.spec import REFERENCE, TOKEN, SearchParam, date, reference, searchable
 
 LOINC = "http://loinc.org"
 CONSENT_TYPE = {"system": LOINC, "code": "59284-0", "display": "Patient Consent"}
 
 
 def visible_documents(user):
-    from fhirapi.views import visible_group_ids
-
     versions = DocumentVersion.objects.order_by("-number")
     return (
         Document.objects.filter(group_id__in=visible_group_ids(user))
@@ -31,34 +33,19 @@ def visible_documents(user):
     )
 
 
-def search_document_reference(params, qs):
-    from fhirapi.views import FhirError, date_filter, int_ids, ref_ids, reference_id
+def _author(qs, value):
+    return qs.filter(practitioner_q(value, "created_by__professional"))
 
-    for value in params.getlist("patient") + params.getlist("subject"):
-        qs = qs.filter(group__patient_id__in=ref_ids([value], "Patient"))
-    for value in params.getlist("related"):
-        qs = qs.filter(group_id__in=ref_ids([value], "CareTeam"))
-    for value in params.getlist("author"):
-        q = Q()
-        for ref in value.split(","):
-            if ref.startswith("PractitionerRole/"):
-                q |= Q(
-                    created_by__professional__places__pk__in=int_ids([reference_id(ref, "PractitionerRole")])
-                )
-            else:
-                q |= Q(created_by__professional_id__in=int_ids([reference_id(ref, "Practitioner")]))
-        qs = qs.filter(q)
-    for value in params.getlist("status"):
-        statuses = set(value.split(","))
-        if statuses - {"current", "entered-in-error"}:
-            raise FhirError(400, "invalid", "status : « current » ou « entered-in-error » attendu.")
-        if statuses == {"current"}:
-            qs = qs.filter(deleted_at__isnull=True)
-        elif statuses == {"entered-in-error"}:
-            qs = qs.filter(deleted_at__isnull=False)
-    for value in params.getlist("date"):
-        qs = qs.filter(date_filter("created_at__date", value, "date"))
-    return qs.distinct().order_by("pk")
+
+def _status(qs, value):
+    statuses = set(value.split(","))
+    if statuses - {"current", "entered-in-error"}:
+        raise FhirError(400, "invalid", "status : « current » ou « entered-in-error » attendu.")
+    if statuses == {"current"}:
+        return qs.filter(deleted_at__isnull=True)
+    if statuses == {"entered-in-error"}:
+        return qs.filter(deleted_at__isnull=False)
+    return qs
 
 
 def _download_url(document: Document, number: int) -> str:
@@ -119,3 +106,19 @@ def document_reference(document: Document) -> dict:
     if document.message_id:
         resource["context"]["related"].append({"reference": f"Communication/{document.message_id}"})
     return resource
+
+
+RESOURCE = searchable(
+    base=visible_documents,
+    tenant=True,
+    map=document_reference,
+    params=(
+        reference("patient", "Patient", "group__patient_id"),
+        reference("subject", "Patient", "group__patient_id"),
+        reference("related", "CareTeam", "group_id"),
+        SearchParam("author", REFERENCE, _author),
+        SearchParam("status", TOKEN, _status),
+        date("date", "created_at__date"),
+    ),
+    distinct=True,
+)

@@ -8,7 +8,7 @@ import logging
 from django.views.decorators.http import require_GET
 
 from fhirapi import client_certificate, sas
-from fhirapi.views import outcome, respond
+from fhirapi.http import outcome, respond
 
 logger = logging.getLogger(__name__)
 

@@ -48,12 +48,9 @@ class Problem:
     excluded: set[tuple[int, int]]
 
 
-def build(cpts: CPTS, today: dt.date) -> Problem:
-    requests = list(
-        scoped(Request, cpts)
-        .filter(status=Request.Status.WAITING, latitude__isnull=False)
-        .order_by("-priority", "waiting_since", "pk")
-    )
+def _open_capacities(cpts: CPTS, today: dt.date) -> tuple[list[Capacity], list[int], list]:
+    """The capacities that can take a patient now: room left this month, a located place, an active member GP.
+    Returns (capacities, room left, places), in the same order."""
     used = capacity_rules.used_this_month(cpts, today)
     members = set(capacity_rules.member_gps(cpts).values_list("pk", flat=True))
     capacities, remaining, places = [], [], []
@@ -69,10 +66,11 @@ def build(cpts: CPTS, today: dt.date) -> Problem:
         capacities.append(c)
         remaining.append(room)
         places.append(place)
-    commune_ids = {
-        insee: k for k, insee in enumerate(sorted({r.commune_id for r in requests if r.commune_id}))
-    }
-    patients = solver.Patients(
+    return capacities, remaining, places
+
+
+def _patients(requests: list[Request], commune_ids: dict, today: dt.date) -> solver.Patients:
+    return solver.Patients(
         weight=np.array([max(1, r.priority) for r in requests], dtype=np.int64),
         lat=np.array([r.latitude for r in requests], dtype=float),
         lon=np.array([r.longitude for r in requests], dtype=float),
@@ -80,23 +78,33 @@ def build(cpts: CPTS, today: dt.date) -> Problem:
         commune=np.array([commune_ids.get(r.commune_id, -1) for r in requests], dtype=np.int64),
         home_visits=np.array([r.home_visits for r in requests], dtype=bool),
     )
-    gps = solver.GPs(
+
+
+def _commune_restriction(capacity: Capacity, commune_ids: dict) -> frozenset | None:
+    """The communes a GP restricts to (as the problem's commune numbers), or None when not restricted."""
+    communes = capacity.communes.all()
+    if not communes:
+        return None
+    return frozenset(commune_ids[x.insee] for x in communes if x.insee in commune_ids)
+
+
+def _gps(capacities: list[Capacity], remaining: list[int], places: list, commune_ids: dict) -> solver.GPs:
+    return solver.GPs(
         capacity=np.array(remaining, dtype=np.int64),
         lat=np.array([p.latitude for p in places], dtype=float),
         lon=np.array([p.longitude for p in places], dtype=float),
         max_distance_m=np.array([(c.max_distance_km or 0) * 1000 for c in capacities], dtype=np.int64),
-        communes=[
-            frozenset(commune_ids[x.insee] for x in c.communes.all() if x.insee in commune_ids)
-            if c.communes.all()
-            else None
-            for c in capacities
-        ],
+        communes=[_commune_restriction(c, commune_ids) for c in capacities],
         min_age=np.array([c.min_age for c in capacities], dtype=np.int64),
         max_age=np.array(
             [c.max_age if c.max_age is not None else NO_AGE_LIMIT for c in capacities], dtype=np.int64
         ),
         home_visits=np.array([c.home_visits for c in capacities], dtype=bool),
     )
+
+
+def _excluded(cpts: CPTS, requests: list[Request], capacities: list[Capacity]) -> set[tuple[int, int]]:
+    """(patient, GP) index pairs never proposed again: the GP declined the request, or let it expire."""
     index_of_request = {r.pk: i for i, r in enumerate(requests)}
     index_of_gp = {c.professional_id: j for j, c in enumerate(capacities)}
     refused = (
@@ -106,8 +114,29 @@ def build(cpts: CPTS, today: dt.date) -> Problem:
         )
         .values_list("request_id", "professional_id")
     )
-    excluded = {(index_of_request[r], index_of_gp[p]) for r, p in refused if p in index_of_gp}
-    return Problem(requests, capacities, remaining, patients, gps, excluded)
+    return {(index_of_request[r], index_of_gp[p]) for r, p in refused if p in index_of_gp}
+
+
+def build(cpts: CPTS, today: dt.date) -> Problem:
+    """The problem of a CPTS today: its located waiting requests (by priority, then age of the request) and
+    the GPs' open capacities, as solver arrays, with the pairs excluded by earlier refusals."""
+    requests = list(
+        scoped(Request, cpts)
+        .filter(status=Request.Status.WAITING, latitude__isnull=False)
+        .order_by("-priority", "waiting_since", "pk")
+    )
+    capacities, remaining, places = _open_capacities(cpts, today)
+    commune_ids = {
+        insee: k for k, insee in enumerate(sorted({r.commune_id for r in requests if r.commune_id}))
+    }
+    return Problem(
+        requests,
+        capacities,
+        remaining,
+        _patients(requests, commune_ids, today),
+        _gps(capacities, remaining, places, commune_ids),
+        _excluded(cpts, requests, capacities),
+    )
 
 
 @transaction.atomic

@@ -15,6 +15,10 @@ is larger than the largest total distance of any assignment, so one more weight 
 distance saving: the single objective orders solutions exactly as the two levels above. Network flow matrices
 are totally unimodular, so the flow's integral optimum is the optimum of the 0-1 problem.
 
+OR-Tools rather than SciPy (already a development requirement): on the same restricted flow SciPy's sparse
+assignment (LAPJVsp) was 8 times slower and HiGHS 25 to 80 times, above the benchmark's floor
+(docs/benchmarks.md, "One solver in production"). SciPy stays the independent reference (``lp_reference``).
+
 ``eligible_pairs`` builds the pairs (vectorised great-circle distances), ``solve`` returns the optimum,
 ``greedy`` the baseline a coordinator would follow by hand (highest priority first, nearest GP with room).
 """
@@ -103,6 +107,49 @@ def distances_m(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> n
 CHUNK = 512  # patients per block of the distance matrix
 
 
+def _allowed_by_commune(patients: Patients, gps: GPs, open_gps: np.ndarray):
+    """For GPs restricting to communes: (allowed, commune_row), ``allowed[commune_row[i], k]`` telling whether
+    open GP ``k`` takes patient ``i``'s commune; (None, None) when no GP restricts."""
+    restricted = [k for k, j in enumerate(open_gps) if gps.communes[j] is not None]
+    if not restricted:
+        return None, None
+    codes = np.unique(patients.commune)
+    position = {int(c): r for r, c in enumerate(codes)}
+    allowed = np.ones((len(codes), len(open_gps)), dtype=bool)
+    for k in restricted:
+        allowed[:, k] = False
+        rows = [position[c] for c in gps.communes[open_gps[k]] if c in position]
+        allowed[rows, k] = True
+    return allowed, np.searchsorted(codes, patients.commune)
+
+
+def _excluded_columns(excluded: set[tuple[int, int]] | None, open_gps: np.ndarray) -> dict[int, set[int]]:
+    """Per patient, the columns (positions in ``open_gps``) of the GPs excluded for them."""
+    gp_column = {int(j): k for k, j in enumerate(open_gps)}
+    by_patient: dict[int, set[int]] = {}
+    for i, j in excluded or ():
+        if j in gp_column:
+            by_patient.setdefault(i, set()).add(gp_column[j])
+    return by_patient
+
+
+def _nearest_rank(masked: np.ndarray) -> np.ndarray:
+    """Per cell of a block of distances (inf where not eligible), the GP's rank among the row's NEAREST
+    nearest (0 = nearest), NEAREST beyond."""
+    top = min(NEAREST, masked.shape[1])
+    part = (
+        np.argpartition(masked, top - 1, axis=1)[:, :top]
+        if top < masked.shape[1]
+        else np.broadcast_to(np.arange(top), (masked.shape[0], top))
+    )
+    ordered = np.take_along_axis(part, np.argsort(np.take_along_axis(masked, part, axis=1), axis=1), axis=1)
+    nearest = np.full(masked.shape, NEAREST, dtype=np.int16)
+    np.put_along_axis(
+        nearest, ordered, np.broadcast_to(np.arange(top, dtype=np.int16), ordered.shape), axis=1
+    )
+    return nearest
+
+
 def eligible_pairs(patients: Patients, gps: GPs, excluded: set[tuple[int, int]] | None = None) -> Pairs:
     """Every (patient, GP) pair allowed by the GP's constraints (distance or communes, age band, home visits),
     minus ``excluded`` (e.g. a GP who declined the patient); GPs without capacity get none. Computed by blocks
@@ -121,22 +168,8 @@ def eligible_pairs(patients: Patients, gps: GPs, excluded: set[tuple[int, int]] 
     reach = np.inf if np.isinf(limit).any() else float(limit.max()) / 111_000 + 0.01  # degrees of latitude
     min_age, max_age = gps.min_age[open_gps], gps.max_age[open_gps]
     visits = gps.home_visits[open_gps]
-    restricted = [k for k, j in enumerate(open_gps) if gps.communes[j] is not None]
-    allowed = None
-    if restricted:
-        codes = np.unique(patients.commune)
-        position = {int(c): r for r, c in enumerate(codes)}
-        allowed = np.ones((len(codes), len(open_gps)), dtype=bool)
-        for k in restricted:
-            allowed[:, k] = False
-            rows = [position[c] for c in gps.communes[open_gps[k]] if c in position]
-            allowed[rows, k] = True
-        commune_row = np.searchsorted(codes, patients.commune)
-    gp_column = {int(j): k for k, j in enumerate(open_gps)}
-    by_patient: dict[int, set[int]] = {}
-    for i, j in excluded or ():
-        if j in gp_column:
-            by_patient.setdefault(i, set()).add(gp_column[j])
+    allowed, commune_row = _allowed_by_commune(patients, gps, open_gps)
+    by_patient = _excluded_columns(excluded, open_gps)
     order = np.argsort(patients.lat, kind="stable")
 
     def block(start: int):
@@ -165,20 +198,7 @@ def eligible_pairs(patients: Patients, gps: GPs, excluded: set[tuple[int, int]] 
             for k in by_patient.get(int(i), ()):
                 if c0 <= k < c1:
                     ok[r, k - c0] = False
-        masked = np.where(ok, d, np.inf)
-        top = min(NEAREST, ok.shape[1])
-        part = (
-            np.argpartition(masked, top - 1, axis=1)[:, :top]
-            if top < ok.shape[1]
-            else np.broadcast_to(np.arange(top), (len(rows), top))
-        )
-        ordered = np.take_along_axis(
-            part, np.argsort(np.take_along_axis(masked, part, axis=1), axis=1), axis=1
-        )
-        nearest = np.full(ok.shape, NEAREST, dtype=np.int16)
-        np.put_along_axis(
-            nearest, ordered, np.broadcast_to(np.arange(top, dtype=np.int16), ordered.shape), axis=1
-        )
+        nearest = _nearest_rank(np.where(ok, d, np.inf))
         r_idx, c_idx = np.nonzero(ok)
         return (
             rows[r_idx],
