@@ -260,6 +260,30 @@ def setup(
     )
 
 
+def search_run(count: int, plan_file: str, out_file: str) -> None:
+    """In a child process: the earliest-slot search for random CPTS and points."""
+    import django
+
+    django.setup()
+    from cpts.models import CPTS
+    from unscheduled import search
+    from unscheduled.models import Slot
+
+    plan = json.loads(Path(plan_file).read_text())
+    rng = random.Random(3)
+    cpts_by_pk = {c.pk: c for c in CPTS.objects.filter(pk__in=plan["cpts_ids"])}
+    times, found = [], 0
+    for _ in range(count):
+        c = cpts_by_pk[rng.choice(plan["cpts_ids"])]
+        anchor = Slot.objects.filter(cpts=c).select_related("place").first()
+        point = (anchor.place.latitude, anchor.place.longitude) if anchor else (46.6, 2.4)
+        t0 = time.perf_counter()
+        result = search.find(c, point=point, radius_km=20, window="48h")
+        times.append((time.perf_counter() - t0) * 1000)
+        found += len(result.slots)
+    Path(out_file).write_text(json.dumps({"times": times, "found": found / count}))
+
+
 # ----------------------------------------------------------------------------- parent: servers and clients
 
 
