@@ -174,6 +174,42 @@ def set_budget_line(
     return line
 
 
+class BudgetCellRefused(ActionError):
+    """One cell of the budget grid is refused; ``cell`` is its (mission, category)."""
+
+    def __init__(self, message: str, cell: tuple[str, str]):
+        super().__init__(message)
+        self.cell = cell
+
+
+def _unchanged(raw: str, amount: Decimal) -> bool:
+    try:
+        return money(raw, positive=False) == amount
+    except ActionError:
+        return False  # set_budget_line will say what is wrong
+
+
+@transaction.atomic
+def set_budget(contract: Contract, by, *, year: int, amounts: dict[tuple[str, str], str]) -> None:
+    """The budget grid of a contract year as typed ((mission, category) → amount; empty is 0), every cell or
+    none: each changed cell through ``set_budget_line``; a refused cell refuses the grid, its message prefixed
+    by the mission and the category."""
+    labels = dict(mission_choices(contract))
+    categories = dict(Expense.Category.choices)
+    planned = {
+        (line.mission, line.category): line.amount for line in contract.budget.filter(contract_year=year)
+    }
+    for (code, category), raw in amounts.items():
+        raw = raw.strip() or "0"
+        if _unchanged(raw, planned.get((code, category), ZERO)):
+            continue
+        try:
+            set_budget_line(contract, by, year=year, mission=code, category=category, amount=raw)
+        except ActionError as exc:
+            where = f"{labels.get(code, code)}, {categories.get(category, category)}"
+            raise BudgetCellRefused(f"{where} : {exc.message}", (code, category)) from exc
+
+
 @transaction.atomic
 def record_expense(
     contract: Contract,
@@ -241,8 +277,9 @@ def _lookup(value: str, choices: list[tuple[str, str]], empty: str | None = None
     return hits.pop() if len(hits) == 1 else None
 
 
-def import_expenses(contract: Contract, by, filename: str, content: bytes) -> list[Expense]:
-    """Every line valid, or nothing saved (``ImportRefused`` with the list of errors)."""
+def _read_header(content: bytes):
+    """The rows of the file after its header, and the column of each field; refuses an empty file or a header
+    with missing or unknown columns."""
     if not content:
         raise ActionError("Le fichier est vide.", "file")
     if len(content) > MAX_IMPORT_BYTES:
@@ -265,7 +302,54 @@ def import_expenses(contract: Contract, by, filename: str, content: bytes) -> li
             "date;mission;categorie;libelle;montant[;fournisseur].",
             [(1, "; ".join(parts))],
         )
-    index = {COLUMNS[h]: i for i, h in enumerate(header) if h in COLUMNS}
+    return reader, {COLUMNS[h]: i for i, h in enumerate(header) if h in COLUMNS}
+
+
+def _parse_line(
+    contract: Contract, by, cells: dict[str, str], missions, categories
+) -> tuple[Expense | None, list]:
+    """One line of the file: the expense it describes, or the list of its problems (French, lower case)."""
+    problems = []
+    day = csvfiles.parse_date(cells["date"])
+    if day is None:
+        problems.append(f"date « {cells['date']} » illisible (attendu JJ/MM/AAAA)")
+    mission = _lookup(cells["mission"], missions, empty="")
+    if mission is None:
+        problems.append(f"mission « {cells['mission']} » inconnue au contrat")
+    category = _lookup(cells["category"], categories)
+    if category is None:
+        problems.append(f"catégorie « {cells['category']} » inconnue")
+    if not cells["label"]:
+        problems.append("libellé vide")
+    amount = None
+    try:
+        amount = money(cells["amount"])
+    except ActionError as exc:
+        problems.append(exc.message[0].lower() + exc.message[1:].rstrip("."))
+    if day is not None:
+        try:
+            _check_day(contract, day, "spent_on")
+        except ActionError as exc:
+            problems.append(exc.message.rstrip("."))
+    if problems:
+        return None, problems
+    expense = Expense(
+        contract=contract,
+        spent_on=day,
+        mission=mission,
+        category=category,
+        label=cells["label"][:200],
+        amount=amount,
+        supplier=cells.get("supplier", "")[:200],
+        imported=True,
+        recorded_by=by,
+    )
+    return expense, []
+
+
+def import_expenses(contract: Contract, by, filename: str, content: bytes) -> list[Expense]:
+    """Every line valid, or nothing saved (``ImportRefused`` with the list of errors)."""
+    reader, index = _read_header(content)
     missions = [("", "fonctionnement")] + [(c, label) for c, label in mission_choices(contract)[1:]]
     categories = list(Expense.Category.choices)
     parsed, errors = [], []
@@ -276,44 +360,11 @@ def import_expenses(contract: Contract, by, filename: str, content: bytes) -> li
             errors.append((number, f"plus de {MAX_IMPORT_LINES} lignes : découpez le fichier"))
             break
         cells = {name: (row[i].strip() if i < len(row) else "") for name, i in index.items()}
-        problems = []
-        day = csvfiles.parse_date(cells["date"])
-        if day is None:
-            problems.append(f"date « {cells['date']} » illisible (attendu JJ/MM/AAAA)")
-        mission = _lookup(cells["mission"], missions, empty="")
-        if mission is None:
-            problems.append(f"mission « {cells['mission']} » inconnue au contrat")
-        category = _lookup(cells["category"], categories)
-        if category is None:
-            problems.append(f"catégorie « {cells['category']} » inconnue")
-        if not cells["label"]:
-            problems.append("libellé vide")
-        amount = None
-        try:
-            amount = money(cells["amount"])
-        except ActionError as exc:
-            problems.append(exc.message[0].lower() + exc.message[1:].rstrip("."))
-        if day is not None:
-            try:
-                _check_day(contract, day, "spent_on")
-            except ActionError as exc:
-                problems.append(exc.message.rstrip("."))
+        expense, problems = _parse_line(contract, by, cells, missions, categories)
         if problems:
             errors.append((number, " ; ".join(problems)))
         else:
-            parsed.append(
-                Expense(
-                    contract=contract,
-                    spent_on=day,
-                    mission=mission,
-                    category=category,
-                    label=cells["label"][:200],
-                    amount=amount,
-                    supplier=cells.get("supplier", "")[:200],
-                    imported=True,
-                    recorded_by=by,
-                )
-            )
+            parsed.append(expense)
     if errors:
         raise ImportRefused(
             f"{len(errors)} ligne(s) en erreur : rien n'a été enregistré. Corrigez le fichier et "

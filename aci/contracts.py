@@ -35,6 +35,7 @@ from opencpts.errors import ActionError
 from territory.models import DatasetVersion
 
 CENT = Decimal("0.01")
+PCT = Decimal(100)
 WARN_DAYS = 60
 
 
@@ -166,6 +167,43 @@ def sign(
     return contract
 
 
+def signed_missions(signed_on: dt.date, optional: list[str]) -> list[str]:
+    """The missions of a contract signed on ``signed_on``: every core mission of the grid then in force, plus
+    the optional ones chosen (none when no grid is in force: ``sign`` says so, in French)."""
+    try:
+        grid = grid_in_force(signed_on)
+    except NoGridInForce:
+        return []
+    codes = [m.code for m in grid.missions.all() if not m.optional]
+    return codes + [code for code in optional if code not in codes]
+
+
+@transaction.atomic
+def sign_with_schedule(
+    cpts: CPTS,
+    by,
+    *,
+    signed_on: dt.date,
+    optional: list[str],
+    population: int | None = None,
+    population_on: dt.date | None = None,
+    population_source: str = "",
+) -> Contract:
+    """The signature page's action: the contract with its core missions and the optional ones chosen, and its
+    first payment schedule, or nothing."""
+    contract = sign(
+        cpts,
+        by,
+        signed_on=signed_on,
+        missions=signed_missions(signed_on, optional),
+        population=population,
+        population_on=population_on,
+        population_source=population_source,
+    )
+    compute_schedule(contract, by, "Signature du contrat")
+    return contract
+
+
 @transaction.atomic
 def add_mission(contract: Contract, by, code: str, on: dt.date) -> ContractMission:
     mission = contract.grid.missions.filter(code=code).first()
@@ -185,6 +223,17 @@ def add_mission(contract: Contract, by, code: str, on: dt.date) -> ContractMissi
         after={"mission": code},
     )
     return added
+
+
+@transaction.atomic
+def set_mission_dates(
+    cm: ContractMission, started_on: dt.date | None, deployed_on: dt.date | None
+) -> ContractMission:
+    """The dates a mission actually started and was deployed (as the form checked them). The schedule is not
+    recomputed: that stays an explicit action (``compute_schedule``). Audited by the model signals."""
+    cm.started_on, cm.deployed_on = started_on, deployed_on
+    cm.save(update_fields=["started_on", "deployed_on"])
+    return cm
 
 
 @transaction.atomic
@@ -332,40 +381,44 @@ def plan(contract: Contract, attainment: dict | None = None) -> list[Planned]:
     """Every expected payment of the contract (not stored): the rules of the module docstring. ``attainment``
     gives the share of each mission's variable part earned, by mission code or by (code, contract year); 100 %
     when not given (the maximum)."""
-    grid = contract.grid
-    attainment = attainment or {}
-    pct = Decimal(100)
-    out: list[Planned] = []
     years = contract.years
-    start = contract.signed_on
-    ends = [anniversary(start, k) for k in range(years + 1)]  # ends[k] = kth anniversary
-
+    ends = [anniversary(contract.signed_on, k) for k in range(years + 1)]  # ends[k] = kth anniversary
     tiers = tiers_by_year(contract)
-    by_tier = {t: _Amounts(grid, t) for t in set(tiers.values())}
+    by_tier = {t: _Amounts(contract.grid, t) for t in set(tiers.values())}
     amounts = {k: by_tier[tiers[k]] for k in range(1, years + 1)}  # contract year → that year's grid rows
-    operating = {k: amounts[k].get(None, GridAmount.Part.OPERATING, k) for k in range(1, years + 1)}
-    for k in range(1, years + 1):
-        row = operating[k]
+    out = _plan_operating(contract, amounts, ends)
+    for cm in contract.missions.select_related("mission"):
+        out += _plan_mission(contract, cm, amounts, ends, attainment or {})
+    return sorted(out, key=lambda p: (p.due_on, p.contract_year, p.mission, p.part, p.label))
+
+
+def _plan_operating(contract: Contract, amounts: dict[int, _Amounts], ends: list[dt.date]) -> list[Planned]:
+    """Fonctionnement: year 1 at signature (and its balance, if any, at the first anniversary); later years an
+    advance at the start of the year and the balance at its end."""
+    grid, out = contract.grid, []
+    for k in range(1, contract.years + 1):
+        row = amounts[k].get(None, GridAmount.Part.OPERATING, k)
         if row is None:
             continue
         if k == 1:
+            at_signature = _money(row.amount * grid.operating_at_signature_pct / PCT)
             out.append(
                 Planned(
-                    start,
+                    contract.signed_on,
                     1,
                     "",
                     "operating",
                     "Fonctionnement année 1 (à la signature)",
-                    _money(row.amount * grid.operating_at_signature_pct / pct),
+                    at_signature,
                 )
             )
-            rest = row.amount - _money(row.amount * grid.operating_at_signature_pct / pct)
+            rest = row.amount - at_signature
             if rest > 0:
                 out.append(
                     Planned(ends[1], 1, "", "operating", "Fonctionnement année 1 (solde)", _money(rest))
                 )
         else:
-            advance = _money(row.amount * grid.operating_advance_pct / pct)
+            advance = _money(row.amount * grid.operating_advance_pct / PCT)
             out.append(
                 Planned(ends[k - 1], k, "", "operating", f"Fonctionnement année {k} (avance)", advance)
             )
@@ -374,56 +427,60 @@ def plan(contract: Contract, attainment: dict | None = None) -> list[Planned]:
                     ends[k], k, "", "operating", f"Fonctionnement année {k} (solde)", row.amount - advance
                 )
             )
+    return out
 
-    for cm in contract.missions.select_related("mission"):
-        m = cm.mission
-        begins = cm.started_on or (
-            shift_months(start, m.start_months) if m.start_months is not None else cm.from_on
+
+def _mission_begins(contract: Contract, cm: ContractMission) -> dt.date:
+    m = cm.mission
+    begins = cm.started_on or (
+        shift_months(contract.signed_on, m.start_months) if m.start_months is not None else cm.from_on
+    )
+    return max(begins, cm.from_on)
+
+
+def _plan_mission(
+    contract: Contract,
+    cm: ContractMission,
+    amounts: dict[int, _Amounts],
+    ends: list[dt.date],
+    attainment: dict,
+) -> list[Planned]:
+    """One mission's fixed part (advance and balance, prorated in its first year) and variable part."""
+    m, out = cm.mission, []
+    begins = _mission_begins(contract, cm)
+    mission_year = 0  # the mission's own years: its first one pays the first-year amounts (the crisis plan)
+    for k in range(1, contract.years + 1):
+        if begins >= ends[k]:
+            continue  # the mission has not started in year k
+        mission_year += 1
+        fixed = amounts[k].get(m.code, GridAmount.Part.FIXED, mission_year)
+        part_name = "part fixe"
+        if fixed is None:  # the 2019 grid: fixed and variable parts undivided, paid like a fixed part
+            fixed = amounts[k].get(m.code, GridAmount.Part.UNDIVIDED, mission_year)
+            part_name = "parts fixe et variable non ventilées"
+        variable = amounts[k].get(m.code, GridAmount.Part.VARIABLE, mission_year)
+        first_year = begins >= ends[k - 1]
+        share = (
+            Decimal((ends[k] - begins).days) / Decimal((ends[k] - ends[k - 1]).days)
+            if first_year
+            else Decimal(1)
         )
-        begins = max(begins, cm.from_on)
-        mission_year = (
-            0  # the mission's own years: its first one pays the first-year amounts (the crisis plan)
-        )
-        for k in range(1, years + 1):
-            if begins >= ends[k]:
-                continue  # the mission has not started in year k
-            mission_year += 1
-            fixed = amounts[k].get(m.code, GridAmount.Part.FIXED, mission_year)
-            part_name = "part fixe"
-            if fixed is None:  # the 2019 grid: fixed and variable parts undivided, paid like a fixed part
-                fixed = amounts[k].get(m.code, GridAmount.Part.UNDIVIDED, mission_year)
-                part_name = "parts fixe et variable non ventilées"
-            variable = amounts[k].get(m.code, GridAmount.Part.VARIABLE, mission_year)
-            year_days = (ends[k] - ends[k - 1]).days
-            first_year = begins >= ends[k - 1]
-            share = Decimal((ends[k] - begins).days) / Decimal(year_days) if first_year else Decimal(1)
-            if fixed is not None:
-                due = _money(fixed.amount * share)
-                advance = _money(due * grid.fixed_advance_pct / pct)
-                when = begins if first_year else ends[k - 1]
-                label = f"{m.label} — {part_name} année {k}"
-                out.append(
-                    Planned(
-                        when,
-                        k,
-                        m.code,
-                        "fixed",
-                        f"{label} (avance{', au prorata' if share < 1 else ''})",
-                        advance,
-                    )
-                )
-                out.append(Planned(ends[k], k, m.code, "fixed", f"{label} (solde)", due - advance))
-            if variable is not None:
-                if variable.crisis_only and k not in contract.crisis_declared_years:
-                    continue
-                rate = Decimal(attainment.get((m.code, k), attainment.get(m.code, 1)))
-                # The attainment is earned ÷ the full-year maximum: the euros earned, within the prorated
-                # maximum.
-                earned = _money(min(variable.amount * rate, variable.amount * share))
-                out.append(
-                    Planned(ends[k], k, m.code, "variable", f"{m.label} — part variable année {k}", earned)
-                )
-    return sorted(out, key=lambda p: (p.due_on, p.contract_year, p.mission, p.part, p.label))
+        if fixed is not None:
+            due = _money(fixed.amount * share)
+            advance = _money(due * contract.grid.fixed_advance_pct / PCT)
+            when = begins if first_year else ends[k - 1]
+            label = f"{m.label} — {part_name} année {k}"
+            prorata = ", au prorata" if share < 1 else ""
+            out.append(Planned(when, k, m.code, "fixed", f"{label} (avance{prorata})", advance))
+            out.append(Planned(ends[k], k, m.code, "fixed", f"{label} (solde)", due - advance))
+        if variable is not None and not (variable.crisis_only and k not in contract.crisis_declared_years):
+            rate = Decimal(attainment.get((m.code, k), attainment.get(m.code, 1)))
+            # The attainment is earned ÷ the full-year maximum: the euros earned, within the prorated maximum.
+            earned = _money(min(variable.amount * rate, variable.amount * share))
+            out.append(
+                Planned(ends[k], k, m.code, "variable", f"{m.label} — part variable année {k}", earned)
+            )
+    return out
 
 
 @transaction.atomic

@@ -30,7 +30,7 @@ from django.utils import timezone
 from aci import financing, sources
 from aci.contracts import year_bounds
 from aci.models import Contract, Evidence, GridAmount, Indicator, IndicatorResult, IndicatorStep
-from audit.log import record_bulk
+from audit.log import record, record_bulk
 from opencpts.errors import ActionError
 
 HUNDRED = Decimal(100)
@@ -279,9 +279,10 @@ def figure(indicator: Indicator, year: int) -> sources.Figure:
 
 
 @transaction.atomic
+@transaction.atomic
 def close_year(contract: Contract, by, year: int) -> list[IndicatorResult]:
     """Store the computed indicators' results of a contract year (the figures shown in the report from then
-    on)."""
+    on), with one ``decision`` entry in the audit trail."""
     _check_year(contract, year)
     out = []
     for indicator in contract.indicators.exclude(source="manual"):
@@ -301,6 +302,14 @@ def close_year(contract: Contract, by, year: int) -> list[IndicatorResult]:
             },
         )
         out.append(result)
+    record(
+        "decision",
+        cpts_id=contract.cpts_id,
+        object_type="aci.contract",
+        object_id=str(contract.pk),
+        object_label=f"Contrat ACI — résultats de l'année {year} arrêtés",
+        details={"decision": "aci_close_year", "annee": year, "indicateurs": [r.indicator_id for r in out]},
+    )
     return out
 
 

@@ -18,7 +18,6 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -48,6 +47,7 @@ from aci.tiers import NoGridInForce, grid_in_force
 from audit.log import record
 from cpts.decorators import cpts_view
 from opencpts.errors import ActionError
+from opencpts.forms import show_action_error
 
 ZERO = Decimal(0)
 STATE_ORDER = {"en retard": 0, "bientôt": 1, "à venir": 2, "libre": 3, "fait": 4}
@@ -55,10 +55,6 @@ RECOMPUTE_HINT = (
     "L'échéancier n'a pas été recalculé : vérifiez le contrat puis recalculez-le explicitement sur la "
     "page « Échéancier et versements »."
 )
-
-
-def _add_error(form, exc: ActionError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def _tier_label(contract: Contract) -> str:
@@ -152,27 +148,10 @@ def sign(request, access):
     if request.method == "POST":
         form = SignForm(request.POST, optional_choices=optional)
         if form.is_valid():
-            data = form.cleaned_data
             try:
-                signed_grid = grid_in_force(data["signed_on"])
-            except NoGridInForce:
-                signed_grid = None  # contracts.sign says so, in French
-            codes = [m.code for m in signed_grid.missions.all() if not m.optional] if signed_grid else []
-            codes += [code for code in data["optional"] if code not in codes]
-            try:
-                with transaction.atomic():
-                    contract = contracts.sign(
-                        cpts,
-                        request.user,
-                        signed_on=data["signed_on"],
-                        missions=codes,
-                        population=data["population"],
-                        population_on=data["population_on"],
-                        population_source=data["population_source"],
-                    )
-                    contracts.compute_schedule(contract, request.user, "Signature du contrat")
+                contract = contracts.sign_with_schedule(cpts, request.user, **form.cleaned_data)
             except ActionError as exc:
-                _add_error(form, exc)
+                show_action_error(form, exc)
             else:
                 messages.success(
                     request,
@@ -288,8 +267,7 @@ def mission_dates(request, access, contract, pk):
         raise Http404
     form = MissionDatesForm(request.POST, cm=cm)
     if form.is_valid():
-        cm.started_on, cm.deployed_on = form.cleaned_data["started_on"], form.cleaned_data["deployed_on"]
-        cm.save(update_fields=["started_on", "deployed_on"])
+        contracts.set_mission_dates(cm, form.cleaned_data["started_on"], form.cleaned_data["deployed_on"])
         messages.success(
             request, f"Dates de la mission « {cm.mission.label} » enregistrées. {RECOMPUTE_HINT}"
         )
@@ -314,7 +292,7 @@ def amend(request, access, contract):
             try:
                 contracts.add_mission(contract, user, form.cleaned_data["mission"], form.cleaned_data["on"])
             except ActionError as exc:
-                _add_error(form, exc)
+                show_action_error(form, exc)
             else:
                 return _amended(request, access, "Avenant enregistré : mission ajoutée au contrat.")
         return _contract_page(request, access, contract, add_form=form)
@@ -330,7 +308,7 @@ def amend(request, access, contract):
                     form.cleaned_data["source"],
                 )
             except ActionError as exc:
-                _add_error(form, exc)
+                show_action_error(form, exc)
             else:
                 return _amended(
                     request,
@@ -344,7 +322,7 @@ def amend(request, access, contract):
             try:
                 contracts.declare_crisis(contract, user, form.cleaned_data["year"])
             except ActionError as exc:
-                _add_error(form, exc)
+                show_action_error(form, exc)
             else:
                 return _amended(
                     request,
@@ -478,7 +456,7 @@ def recompute(request, access, contract):
                 contract, request.user, form.cleaned_data["reason"], indicators.attainment(contract)
             )
         except ActionError as exc:
-            _add_error(form, exc)
+            show_action_error(form, exc)
         else:
             messages.success(request, "Échéancier recalculé ; le précédent est conservé dans l'historique.")
             return redirect("aci:schedule", slug=access.cpts.slug)
@@ -503,7 +481,7 @@ def payments(request, access, contract):
                 label=data["label"],
             )
         except ActionError as exc:
-            _add_error(form, exc)
+            show_action_error(form, exc)
         else:
             messages.success(request, f"Versement du {payment.received_on:%d/%m/%Y} enregistré.")
             return redirect(reverse("aci:schedule", args=[access.cpts.slug]) + "#versements")
@@ -531,13 +509,6 @@ class BudgetMission:
 
 def _cell_name(mission: str, category: str) -> str:
     return f"b-{mission or FONCTIONNEMENT}-{category}"
-
-
-def _unchanged(raw: str, amount: Decimal) -> bool:
-    try:
-        return budget_rules.money(raw, positive=False) == amount
-    except ActionError:
-        return False  # the rule will say what is wrong
 
 
 def _budget_grid(contract, year: int, posted=None, error_cell: str = "") -> list[BudgetMission]:
@@ -571,31 +542,16 @@ def budget(request, access, contract):
         if not year:
             messages.error(request, f"Année du contrat entre 1 et {contract.years}.")
             return redirect("aci:budget", slug=access.cpts.slug)
-        labels = dict(budget_rules.mission_choices(contract))
-        categories = dict(Expense.Category.choices)
-        planned = {
-            (line.mission, line.category): line.amount for line in contract.budget.filter(contract_year=year)
+        cells = {
+            (code, category): request.POST[_cell_name(code, category)]
+            for code, _ in budget_rules.mission_choices(contract)
+            for category in Expense.Category.values
+            if _cell_name(code, category) in request.POST
         }
         try:
-            with transaction.atomic():
-                for code in labels:
-                    for category in categories:
-                        name = _cell_name(code, category)
-                        if name not in request.POST:
-                            continue
-                        raw = request.POST[name].strip() or "0"
-                        if _unchanged(raw, planned.get((code, category), ZERO)):
-                            continue
-                        try:
-                            budget_rules.set_budget_line(
-                                contract, request.user, year=year, mission=code, category=category, amount=raw
-                            )
-                        except ActionError as exc:
-                            raise ActionError(
-                                f"{labels[code]}, {categories[category]} : {exc.message}", name
-                            ) from exc
-        except ActionError as exc:
-            error, error_cell = exc.message, exc.field or ""
+            budget_rules.set_budget(contract, request.user, year=year, amounts=cells)
+        except budget_rules.BudgetCellRefused as exc:
+            error, error_cell = exc.message, _cell_name(*exc.cell)
         else:
             messages.success(request, f"Budget prévu de l'année {year} enregistré.")
             return redirect(reverse("aci:budget", args=[access.cpts.slug]) + f"?annee={year}")
@@ -750,7 +706,7 @@ def expenses(request, access, contract):
                 supplier=data["supplier"],
             )
         except ActionError as exc:
-            _add_error(form, exc)
+            show_action_error(form, exc)
         else:
             messages.success(request, f"Dépense « {expense.label} » enregistrée.")
             return redirect("aci:expenses", slug=access.cpts.slug)
@@ -801,7 +757,7 @@ def expenses_import(request, access, contract):
             form.add_error("file", exc.message)
             errors = exc.errors
         except ActionError as exc:
-            _add_error(form, exc)
+            show_action_error(form, exc)
         else:
             messages.success(request, f"{len(created)} dépense(s) importée(s).")
             return redirect("aci:expenses", slug=access.cpts.slug)

@@ -35,6 +35,7 @@ from audit.log import record
 from cpts.decorators import cpts_view
 from documents import crypto, filetypes
 from opencpts.errors import ActionError
+from opencpts.forms import show_action_error
 
 logger = logging.getLogger(__name__)
 
@@ -205,18 +206,6 @@ def close_year(request, access, contract):
     except ActionError as exc:
         messages.error(request, exc.message)
         return redirect("aci:indicators", slug=access.cpts.slug)
-    record(
-        "decision",
-        cpts_id=access.cpts.pk,
-        object_type="aci.contract",
-        object_id=str(contract.pk),
-        object_label=f"Contrat ACI — résultats de l'année {year} arrêtés",
-        details={
-            "decision": "aci_close_year",
-            "annee": year,
-            "indicateurs": [r.indicator_id for r in stored],
-        },
-    )
     count = len(stored)
     messages.success(
         request,
@@ -243,7 +232,7 @@ def _define(request, access, pk: int | None):
         try:
             saved = rules.define(contract, request.user, indicator=indicator, **form.data_for_rules())
         except ActionError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            show_action_error(form, exc)
         else:
             messages.success(
                 request,

@@ -27,12 +27,9 @@ from coordination.models import Group, GroupMember
 from cpts.decorators import cpts_view
 from cpts.scoping import scoped
 from opencpts.errors import ActionError
+from opencpts.forms import show_action_error
 
 PERMISSION = "cpts.use_coordination"
-
-
-def _apply_error(form, exc: ActionError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def _members(group: Group) -> list:
@@ -192,7 +189,7 @@ def _event_form_page(request, access, group, event=None):
                 event = actions.change_event(event, request.user, **fields)
                 messages.success(request, "Événement modifié.")
         except ActionError as exc:
-            _apply_error(form, exc)
+            show_action_error(form, exc)
         else:
             return redirect("agenda:event", slug=access.cpts.slug, group_id=group.pk, event_id=event.pk)
     return render(

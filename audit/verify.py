@@ -8,7 +8,7 @@ name the last entry. Against the last valid checkpoint (audit/checkpoints.py): e
 still exist, reach at least the checkpointed position, and carry the checkpointed hash at that position.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from audit import checkpoints, keys
 from audit.log import GENESIS, PLAIN, compute_hash
@@ -49,93 +49,12 @@ def verify_report(batch_size: int = 5000) -> Report:
     heads = {h.chain: h for h in AuditChainHead.objects.all()}
     chains = set(heads) | set(AuditEntry.objects.values_list("chain", flat=True).distinct())
     for chain in sorted(chains):
-        expected_seq = 1
-        prev_hash = GENESIS
-        last_seq = 0
-        keyed_seen = False
-        hash_at: dict[int, str] = {}
-        qs = AuditEntry.objects.filter(chain=chain).order_by("seq")
-        for entry in qs.iterator(chunk_size=batch_size):
-            checked += 1
-            name = f"chaîne {chain} : l'entrée n° {entry.seq} (id {entry.pk})"
-            if entry.seq != expected_seq:
-                problems.append(
-                    Problem(
-                        chain,
-                        expected_seq,
-                        None,
-                        "deleted",
-                        f"chaîne {chain} : entrée(s) n° {expected_seq} à {entry.seq - 1} absente(s)",
-                    )
-                )
-            # After a gap (reported above) the link cannot be checked; otherwise it must point to the
-            # previous entry.
-            linked = entry.seq != expected_seq or entry.prev_hash == prev_hash
-            if not linked:
-                # Checked first: an entry moved to another position (its ``seq`` changed, e.g. two entries
-                # swapped) also fails its own hash, but is reordered rather than edited.
-                problems.append(
-                    Problem(
-                        chain,
-                        entry.seq,
-                        entry.pk,
-                        "reordered",
-                        f"{name} ne suit pas l'entrée précédente (ordre modifié ou entrée remplacée)",
-                    )
-                )
-            elif entry.version == PLAIN and keyed_seen:
-                problems.append(
-                    Problem(
-                        chain,
-                        entry.seq,
-                        entry.pk,
-                        "edited",
-                        f"{name} se dit non signée après une entrée signée (entrée réécrite)",
-                    )
-                )
-            elif entry.version != PLAIN and entry.key_id not in ring.keys:
-                problems.append(
-                    Problem(
-                        chain,
-                        entry.seq,
-                        entry.pk,
-                        "unknown-key",
-                        f"{name} est signée par une clé inconnue (« {entry.key_id} ») : "
-                        "clé retirée ou entrée forgée",
-                    )
-                )
-            elif compute_hash(entry, ring) != entry.hash:
-                problems.append(Problem(chain, entry.seq, entry.pk, "edited", f"{name} a été modifiée"))
-            keyed_seen = keyed_seen or entry.version != PLAIN
-            if chain in wanted and entry.seq == wanted[chain][0]:
-                hash_at[entry.seq] = entry.hash
-            prev_hash = entry.hash
-            expected_seq = entry.seq + 1
-            last_seq = entry.seq
-        head = heads.get(chain)
-        if head is not None and head.seq != last_seq:
-            problems.append(
-                Problem(
-                    chain,
-                    last_seq + 1,
-                    None,
-                    "truncated",
-                    f"chaîne {chain} : la tête annonce {head.seq} entrées, {last_seq} "
-                    "trouvées (entrées finales supprimées)",
-                )
-            )
-        elif head is not None and head.last_hash and head.last_hash != prev_hash:
-            problems.append(
-                Problem(
-                    chain,
-                    last_seq,
-                    None,
-                    "edited",
-                    f"chaîne {chain} : la dernière entrée ne correspond pas à la tête de chaîne",
-                )
-            )
+        walk = _walk(chain, ring, wanted.get(chain, (None,))[0], batch_size)
+        checked += walk.checked
+        problems += walk.problems
+        problems += _against_head(chain, heads.get(chain), walk.last_seq, walk.last_hash)
         if chain in wanted:
-            problems += _against_checkpoint(chain, last_seq, hash_at, reading.last)
+            problems += _against_checkpoint(chain, walk.last_seq, walk.hash_at, reading.last)
     for chain in sorted(set(wanted) - chains):
         problems.append(
             Problem(
@@ -149,6 +68,112 @@ def verify_report(batch_size: int = 5000) -> Report:
             )
         )
     return Report(checked, problems, reading.last, reading.count)
+
+
+@dataclass
+class _Walk:
+    """What reading one chain in order found: entries checked, problems, the last position and hash, and the
+    hash at the checkpointed position."""
+
+    checked: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    last_seq: int = 0
+    last_hash: str = GENESIS
+    hash_at: dict[int, str] = field(default_factory=dict)
+
+
+def _walk(chain: int, ring, checkpointed_seq: int | None, batch_size: int) -> _Walk:
+    """Read one chain in order: positions follow each other from 1, each entry points to the previous one and
+    carries the right hash."""
+    walk = _Walk()
+    expected_seq = 1
+    keyed_seen = False
+    qs = AuditEntry.objects.filter(chain=chain).order_by("seq")
+    for entry in qs.iterator(chunk_size=batch_size):
+        walk.checked += 1
+        if entry.seq != expected_seq:
+            walk.problems.append(
+                Problem(
+                    chain,
+                    expected_seq,
+                    None,
+                    "deleted",
+                    f"chaîne {chain} : entrée(s) n° {expected_seq} à {entry.seq - 1} absente(s)",
+                )
+            )
+        problem = _entry_problem(chain, entry, expected_seq, walk.last_hash, keyed_seen, ring)
+        if problem is not None:
+            walk.problems.append(problem)
+        keyed_seen = keyed_seen or entry.version != PLAIN
+        if entry.seq == checkpointed_seq:
+            walk.hash_at[entry.seq] = entry.hash
+        walk.last_hash = entry.hash
+        expected_seq = entry.seq + 1
+        walk.last_seq = entry.seq
+    return walk
+
+
+def _entry_problem(chain: int, entry, expected_seq: int, prev_hash: str, keyed_seen: bool, ring):
+    """The problem of one entry read at its place in the chain (its link, version, key and hash), or None."""
+    name = f"chaîne {chain} : l'entrée n° {entry.seq} (id {entry.pk})"
+    # After a gap (reported by the caller) the link cannot be checked; otherwise it must point to the
+    # previous entry.
+    linked = entry.seq != expected_seq or entry.prev_hash == prev_hash
+    if not linked:
+        # Checked first: an entry moved to another position (its ``seq`` changed, e.g. two entries
+        # swapped) also fails its own hash, but is reordered rather than edited.
+        return Problem(
+            chain,
+            entry.seq,
+            entry.pk,
+            "reordered",
+            f"{name} ne suit pas l'entrée précédente (ordre modifié ou entrée remplacée)",
+        )
+    if entry.version == PLAIN and keyed_seen:
+        return Problem(
+            chain,
+            entry.seq,
+            entry.pk,
+            "edited",
+            f"{name} se dit non signée après une entrée signée (entrée réécrite)",
+        )
+    if entry.version != PLAIN and entry.key_id not in ring.keys:
+        return Problem(
+            chain,
+            entry.seq,
+            entry.pk,
+            "unknown-key",
+            f"{name} est signée par une clé inconnue (« {entry.key_id} ») : clé retirée ou entrée forgée",
+        )
+    if compute_hash(entry, ring) != entry.hash:
+        return Problem(chain, entry.seq, entry.pk, "edited", f"{name} a été modifiée")
+    return None
+
+
+def _against_head(chain: int, head: AuditChainHead | None, last_seq: int, last_hash: str) -> list[Problem]:
+    """The chain head must name the last entry found."""
+    if head is not None and head.seq != last_seq:
+        return [
+            Problem(
+                chain,
+                last_seq + 1,
+                None,
+                "truncated",
+                f"chaîne {chain} : la tête annonce {head.seq} entrées, {last_seq} "
+                "trouvées (entrées finales supprimées)",
+            )
+        ]
+    if head is not None and head.last_hash and head.last_hash != last_hash:
+        return [
+            Problem(
+                chain,
+                last_seq,
+                None,
+                "edited",
+                f"chaîne {chain} : la dernière entrée ne correspond pas à la tête de chaîne",
+            )
+        ]
+    return []
 
 
 def _against_checkpoint(

@@ -3,8 +3,7 @@
 from django import forms
 
 from accounts.forms import RegisterForm
-from coordination.models import Consent, Patient
-from documents.forms import attachments_field, consent_scan_field
+from coordination.models import Patient
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -36,28 +35,6 @@ class WorkingGroupForm(forms.Form):
     description = forms.CharField(
         label="Description", max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
-
-
-class MessageForm(forms.Form):
-    subject = forms.CharField(label="Sujet", max_length=200)
-    body = forms.CharField(label="Message", max_length=20000, widget=forms.Textarea(attrs={"rows": 4}))
-    attachments = attachments_field()
-
-
-class ReplyForm(forms.Form):
-    body = forms.CharField(label="Réponse", max_length=20000, widget=forms.Textarea(attrs={"rows": 3}))
-    attachments = attachments_field()
-
-
-class ConsentForm(forms.Form):
-    collected_on = forms.DateField(label="Recueilli le", widget=DATE)
-    method = forms.ChoiceField(label="Modalité de recueil", choices=Consent.Method.choices)
-    witness = forms.CharField(label="Témoin (consentement oral)", max_length=200, required=False)
-    scope = forms.CharField(
-        label="Portée du consentement", max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    expires_on = forms.DateField(label="Expire le", required=False, widget=DATE)
-    document = consent_scan_field()
 
 
 class InviteForm(forms.Form):

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import importlib
 from collections.abc import Iterator
 
-from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from audit.log import record
@@ -76,15 +75,11 @@ def expired_circles(cpts: CPTS, now: dt.datetime | None = None):
     )
 
 
-def _documents_purge():
-    """documents.purge.purge_group when the documents app is installed and provides it."""
-    if not apps.is_installed("documents"):
-        return None
-    try:
-        module = importlib.import_module("documents.purge")
-    except ImportError:
-        return None
-    return getattr(module, "purge_group", None)
+# Sent (sender=Group, group=...) inside the purge's transaction, before the circle is deleted: an app
+# whose rows hang off the group and need more than the cascade deletes them and returns their counts (a
+# dict merged into the audit entry). documents connects to it (documents/purge.py); coordination imports
+# no such app.
+circle_purging = Signal()
 
 
 def counts_of(group: Group) -> dict[str, int]:
@@ -120,14 +115,8 @@ def purge_circle(group_id: int, now: dt.datetime | None = None) -> Purged | None
     ):
         return None
     counts = counts_of(group)
-    purge_documents = _documents_purge()
-    if purge_documents is not None:
-        counts.update(
-            {
-                f"documents_{k}" if not k.startswith("document") else k: v
-                for k, v in purge_documents(group).items()
-            }
-        )
+    for _receiver, extra in circle_purging.send(sender=Group, group=group):
+        counts.update(extra or {})
     patient_id, closed_at, cpts_id = group.patient_id, group.closed_at, group.cpts_id
     # Replies before their subjects: the self reference of Message would otherwise order the cascade by
     # chance.

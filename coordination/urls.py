@@ -1,3 +1,6 @@
+"""URLs of the coordination pages. Those that carry files (a message with attachments, a consent with its
+scan) are served by documents.views_posting and added to this namespace by opencpts/urls.py."""
+
 from django.urls import path
 
 from coordination import views, views_messaging
@@ -26,7 +29,6 @@ urlpatterns = [
     ),
     path("invitation/<str:token>/", views_messaging.email_invitation, name="email_invitation"),
     path(G, views.group_page, name="group"),
-    path(G + "messages/", views.post_message, name="post_message"),
     path(G + "messages/fil/", views.group_messages, name="group_messages"),
     path(G + "messages/<int:message_id>/modifier/", views.edit_message, name="edit_message"),
     path(G + "messages/<int:message_id>/supprimer/", views.delete_message, name="delete_message"),
@@ -38,6 +40,5 @@ urlpatterns = [
     path(G + "membres/<int:user_id>/retirer/", views.remove_member, name="remove_member"),
     path(G + "cloturer/", views.close, name="close"),
     path(G + "rouvrir/", views.reopen, name="reopen"),
-    path(G + "consentements/", views.record_consent, name="record_consent"),
     path(G + "consentements/<int:consent_id>/retirer/", views.withdraw_consent, name="withdraw_consent"),
 ]

@@ -1,5 +1,7 @@
 """Pages of the coordination network. Thin: reads through coordination.access, writes through
-coordination.actions (which check the rules again and raise French errors)."""
+coordination.actions (which check the rules again and raise French errors). The pages that carry files
+(posting a message with attachments, recording a consent with its scan) are documents.views_posting:
+coordination imports nothing from documents."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -15,7 +17,7 @@ from audit.log import record_view
 from coordination import access as rules
 from coordination import actions, selectors
 from coordination import invitations as invitations_rules
-from coordination.forms import ConsentForm, InviteForm, MessageForm, PatientForm, ReplyForm, WorkingGroupForm
+from coordination.forms import InviteForm, PatientForm, WorkingGroupForm
 from coordination.models import (
     Consent,
     EmailInvitation,
@@ -29,8 +31,8 @@ from cpts.decorators import cpts_view
 from cpts.models import Membership
 from cpts.roles import PATIENT_DATA_ROLES
 from cpts.scoping import scoped
-from documents import actions as documents_actions
 from opencpts.errors import ActionError
+from opencpts.forms import show_action_error
 
 PERMISSION = "cpts.use_coordination"
 
@@ -40,10 +42,6 @@ def _form_errors(form) -> str:
         f"{form.fields[f].label if f in form.fields else ''} : {' '.join(e)}".strip(" :")
         for f, e in form.errors.items()
     )
-
-
-def _apply_error(form, exc: ActionError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def _group(access, group_id: int) -> Group:
@@ -103,7 +101,7 @@ def new_patient(request, access):
                 patient = actions.create_patient(access.cpts, request.user, **data)
                 group = actions.open_care_circle(access.cpts, request.user, patient)
         except ActionError as exc:
-            _apply_error(form, exc)
+            show_action_error(form, exc)
         else:
             messages.success(
                 request,
@@ -122,7 +120,7 @@ def new_working_group(request, access):
         try:
             group = actions.create_working_group(access.cpts, request.user, **form.cleaned_data)
         except ActionError as exc:
-            _apply_error(form, exc)
+            show_action_error(form, exc)
         else:
             messages.success(request, "Groupe de travail créé. Invitez maintenant ses membres.")
             return redirect("coordination:group", slug=access.cpts.slug, group_id=group.pk)
@@ -145,7 +143,6 @@ def group_page(request, access, group_id):
             "consents": group.consents.select_related("collected_by", "withdrawn_by"),
             "valid_consent": rules.valid_consent(group),
             "can_manage": rules.can_manage(request.user, group),
-            "consent_form": ConsentForm(auto_id="consentement_%s"),
             "invite_form": InviteForm(candidates=_candidates(cpts, group), auto_id="invitation_%s")
             if is_open
             else None,
@@ -181,7 +178,6 @@ def _messages_context(request, cpts, group: Group) -> dict:
         "subjects": subjects,
         "can_post": rules.can_share_clinical(group),
         "is_open": group.status == Group.Status.OPEN,
-        "message_form": MessageForm(auto_id="sujet_%s"),
         "message_filter": message_filter,
         "mentionable": mentionable,
     }
@@ -237,44 +233,6 @@ def _run(request, access, group_id, action, success: str, anchor: str = ""):
     else:
         messages.success(request, success)
     return _back(access, group_id, anchor)
-
-
-@cpts_view(PERMISSION)
-@require_POST
-def post_message(request, access, group_id):
-    group = rules.group_to_read(request.user, access.cpts, group_id)
-    parent = None
-    if request.POST.get("parent"):
-        parent = group.messages.filter(
-            pk=request.POST["parent"] if request.POST["parent"].isdigit() else 0
-        ).first()
-        if parent is None:
-            raise Http404("Sujet introuvable.")
-        form = ReplyForm(request.POST, request.FILES)
-    else:
-        form = MessageForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _back(access, group.pk, "messages")
-    data = form.cleaned_data
-    return _run(
-        request,
-        access,
-        group.pk,
-        lambda: documents_actions.post_with_attachments(  # the message and its files, or nothing
-            group,
-            request.user,
-            data.get("attachments") or [],
-            lambda: _mention_feedback(
-                request,
-                actions.post_message(
-                    group, request.user, data["body"], subject=data.get("subject", ""), parent=parent
-                ),
-            ),
-        ),
-        "Réponse publiée." if parent else "Sujet publié.",
-        "messages",
-    )
 
 
 def _own_message(request, access, group_id, message_id) -> Message:
@@ -466,25 +424,6 @@ def reopen(request, access, group_id):
         "informations",
     )
     return _manage_redirect(request, access, group, response)
-
-
-@cpts_view(PERMISSION)
-@require_POST
-def record_consent(request, access, group_id):
-    group = rules.group_to_read(request.user, access.cpts, group_id)
-    form = ConsentForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _back(access, group.pk, "consentements")
-    # The consent and the scan of the signed form (required for a paper consent), or nothing.
-    return _run(
-        request,
-        access,
-        group.pk,
-        lambda: documents_actions.record_consent(group, request.user, **form.cleaned_data),
-        "Consentement enregistré.",
-        "consentements",
-    )
 
 
 @cpts_view(PERMISSION)

@@ -27,12 +27,13 @@ from coordination.forms import (
     RetentionForm,
 )
 from coordination.models import Group
-from coordination.views import PERMISSION, _apply_error, _back
+from coordination.views import PERMISSION, _back
 from cpts.decorators import cpts_view
 from cpts.models import Membership
 from cpts.roles import PATIENT_DATA_ROLES
 from cpts.scoping import scoped
 from opencpts.errors import ActionError
+from opencpts.forms import show_action_error
 
 SEARCH_PAGE_SIZE = 20
 HISTORY_PAGE_SIZE = 50
@@ -57,7 +58,7 @@ def edit_group(request, access, group_id):
                 group, request.user, form.cleaned_data["title"], form.cleaned_data["description"]
             )
         except ActionError as exc:
-            _apply_error(form, exc)
+            show_action_error(form, exc)
         else:
             messages.success(request, "Groupe modifié.")
             return _manage_back(request, access, group)
@@ -198,7 +199,7 @@ def new_conversation(request, access):
                 access.cpts, request.user, others, form.cleaned_data["subject"], form.cleaned_data["body"]
             )
         except ActionError as exc:
-            _apply_error(form, exc)
+            show_action_error(form, exc)
         else:
             messages.success(
                 request,
@@ -228,7 +229,7 @@ def coordination_settings(request, access):
                 access.cpts, request.user, form.cleaned_data["closed_circle_retention_days"]
             )
         except ActionError as exc:
-            _apply_error(form, exc)
+            show_action_error(form, exc)
         else:
             messages.success(request, "Durée de conservation enregistrée.")
             return redirect("coordination:settings", slug=access.cpts.slug)
@@ -325,7 +326,7 @@ def email_invitation(request, token):
                 password=form.cleaned_data["password"],
             )
         except ActionError as exc:
-            _apply_error(form, exc)
+            show_action_error(form, exc)
         else:
             next_url = reverse(
                 "coordination:group", kwargs={"slug": invitation.cpts.slug, "group_id": invitation.group_id}

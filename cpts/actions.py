@@ -10,11 +10,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from audit.log import record
-from cpts.models import CPTS, BureauPosition, Dues, Membership, MembershipRequest
+from cpts.models import CPTS, BureauPosition, Dues, Membership, MembershipRequest, PartnerStructure
 from cpts.roles import Role, is_adherent
 from cpts.scoping import scoped
 from directory.identifiers import clean_digits
-from opencpts.errors import ActionError
+from directory.models import Structure
+from opencpts.errors import ActionError, InvalidFields
+from territory.models import Commune
 
 
 @transaction.atomic
@@ -189,3 +191,42 @@ def end_bureau(cpts: CPTS, position_id: int, until: dt.date) -> BureauPosition:
     position.until = until
     position.save()
     return position
+
+
+@transaction.atomic
+def add_partner_structure(
+    cpts: CPTS, *, name: str, kind: str, commune_insee: str = "", agreement: str = "", **fields
+) -> PartnerStructure:
+    """Create a structure of the directory and make it a partner of ``cpts`` (pages and API). The commune,
+    when given, must exist and places the structure at its coordinates. Audited by the model signals."""
+    if kind not in Structure.Kind.values:
+        raise ActionError(f"Type de structure inconnu : « {kind} ».", "kind")
+    commune = None
+    if commune_insee:
+        commune = Commune.objects.filter(insee=commune_insee).first()
+        if commune is None:
+            raise ActionError(f"Commune inconnue : « {commune_insee} ».", "commune_insee")
+    structure = Structure(
+        name=(name or "").strip(),
+        kind=kind,
+        commune=commune,
+        latitude=commune.latitude if commune else None,
+        longitude=commune.longitude if commune else None,
+        **fields,
+    )
+    try:
+        structure.full_clean()
+    except ValidationError as exc:
+        raise InvalidFields(exc.message_dict) from exc
+    structure.save()
+    return PartnerStructure.objects.create(cpts=cpts, structure=structure, agreement=(agreement or "")[:255])
+
+
+@transaction.atomic
+def update_settings(cpts: CPTS, **fields) -> CPTS:
+    """The CPTS's own details (stage, identifiers, contact, creation date, dues), as the settings page edits
+    them. Audited by the model signals."""
+    for name, value in fields.items():
+        setattr(cpts, name, value)
+    cpts.save(update_fields=list(fields))
+    return cpts

@@ -2,8 +2,6 @@
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from ninja import Router, Schema
 
 from aci.tiers import territory_summary
@@ -14,13 +12,13 @@ from cpts.scoping import access_cpts, memberships_of, scoped
 from cpts.stats import members_by_profession
 from directory.models import Structure
 from opencpts.intparams import DbId
-from territory.models import Commune
 
 router = Router(tags=["cpts"])
 
 
 class CptsError(Schema):  # its own name: one schema per name in the OpenAPI document
     detail: str
+    field: str | None = None
 
 
 class CptsTierOut(Schema):
@@ -180,14 +178,8 @@ def get_territory(request, slug: str):
 )
 def add_commune(request, slug: str, payload: CommuneIn):
     access = access_cpts(request.user, slug, "cpts.edit_territory")
-    try:
-        commune = territory_rules.resolve_commune(payload.insee)
-    except territory_rules.TerritoryError as exc:
-        return 400, {"detail": exc.message}
-    try:
-        territory_rules.add_communes(access.cpts, [commune], request.user)
-    except territory_rules.TerritoryError as exc:
-        return 409, {"detail": exc.message}
+    commune = territory_rules.resolve_commune(payload.insee)  # unknown: 400
+    territory_rules.add_communes(access.cpts, [commune], request.user)  # held by another CPTS: 409
     return 200, _territory_out(access)
 
 
@@ -198,14 +190,8 @@ def add_commune(request, slug: str, payload: CommuneIn):
 )
 def add_epci(request, slug: str, payload: EPCIIn):
     access = access_cpts(request.user, slug, "cpts.edit_territory")
-    try:
-        epci = territory_rules.resolve_epci(payload.siren)
-    except territory_rules.TerritoryError as exc:
-        return 400, {"detail": exc.message}
-    try:
-        territory_rules.add_epci(access.cpts, epci, request.user)
-    except territory_rules.TerritoryError as exc:
-        return 409, {"detail": exc.message}
+    epci = territory_rules.resolve_epci(payload.siren)  # unknown: 400
+    territory_rules.add_epci(access.cpts, epci, request.user)  # a commune held by another CPTS: 409
     return 200, _territory_out(access)
 
 
@@ -276,34 +262,8 @@ def list_structures(request, slug: str):
 )
 def add_structure(request, slug: str, payload: StructureIn):
     access = access_cpts(request.user, slug, "cpts.manage_structures")
-    if payload.kind not in Structure.Kind.values:
-        return 400, {"detail": f"Type de structure inconnu : « {payload.kind} »."}
-    commune = None
-    if payload.commune_insee:
-        commune = Commune.objects.filter(insee=payload.commune_insee).first()
-        if commune is None:
-            return 400, {"detail": f"Commune inconnue : « {payload.commune_insee} »."}
-    structure = Structure(
-        name=payload.name.strip(),
-        kind=payload.kind,
-        finess=payload.finess,
-        siret=payload.siret,
-        address=payload.address,
-        postal_code=payload.postal_code,
-        commune=commune,
-        latitude=commune.latitude if commune else None,
-        longitude=commune.longitude if commune else None,
-    )
-    try:
-        structure.full_clean()
-    except ValidationError as exc:
-        return 400, {"detail": " ".join(f"{f} : {' '.join(m)}" for f, m in exc.message_dict.items())}
-    with transaction.atomic():
-        structure.save()
-        PartnerStructure.objects.create(
-            cpts=access.cpts, structure=structure, agreement=payload.agreement[:255]
-        )
-    return 201, _structure_out(structure)
+    partner = actions.add_partner_structure(access.cpts, **payload.dict())
+    return 201, _structure_out(partner.structure)
 
 
 def _request_out(r: MembershipRequest):
@@ -340,10 +300,7 @@ def create_request(request, slug: str, payload: RequestIn):
     cpts = CPTS.objects.filter(slug=slug).first()
     if cpts is None:
         return 404, {"detail": "CPTS inconnue."}
-    try:
-        req = actions.request_membership(cpts, request.user, payload.message)
-    except actions.ActionError as exc:
-        return 400, {"detail": exc.message}
+    req = actions.request_membership(cpts, request.user, payload.message)
     return 201, _request_out(req)
 
 
@@ -354,10 +311,7 @@ def create_request(request, slug: str, payload: RequestIn):
 )
 def accept_request(request, slug: str, request_id: DbId, payload: AcceptIn):
     access = access_cpts(request.user, slug, "cpts.manage_membership")
-    try:
-        m = actions.accept_request(access.cpts, request_id, request.user, payload.role)
-    except actions.ActionError as exc:
-        return 400, {"detail": exc.message}
+    m = actions.accept_request(access.cpts, request_id, request.user, payload.role)
     pro = m.user.professional
     return 200, {
         "id": m.pk,
@@ -378,8 +332,5 @@ def accept_request(request, slug: str, request_id: DbId, payload: AcceptIn):
 )
 def refuse_request(request, slug: str, request_id: DbId, payload: RefuseIn):
     access = access_cpts(request.user, slug, "cpts.manage_membership")
-    try:
-        r = actions.refuse_request(access.cpts, request_id, request.user, payload.reason)
-    except actions.ActionError as exc:
-        return 400, {"detail": exc.message}
+    r = actions.refuse_request(access.cpts, request_id, request.user, payload.reason)
     return 200, _request_out(r)

@@ -10,16 +10,14 @@ from django.db.models import Q
 
 from cpts.models import CPTS, TerritoryCommune
 from cpts.scoping import scoped
+from opencpts.errors import ActionError
 from territory.models import EPCI, Commune
 from territory.text import search_key
 
 
-class TerritoryError(Exception):
-    """A refused change of territory; ``message`` is for the user (French)."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class TerritoryError(ActionError):
+    """A refused change of territory; ``message`` is for the user (French). ``conflict``: the commune is held
+    by another CPTS (or nothing could be added), which the API answers with 409; else 400."""
 
 
 @dataclass
@@ -81,7 +79,7 @@ def add_communes(cpts: CPTS, communes: list[Commune], user) -> list[TerritoryCom
     second of two simultaneous inserts; the lock on the family root serialises Paris vs. Paris 13e.
     """
     if not communes:
-        raise TerritoryError("Aucune commune à ajouter.")
+        raise TerritoryError("Aucune commune à ajouter.", conflict=True)
     roots = sorted({c.parent_id or c.insee for c in communes})
     list(Commune.objects.select_for_update().filter(insee__in=roots).order_by("insee"))
     created = []
@@ -94,7 +92,7 @@ def add_communes(cpts: CPTS, communes: list[Commune], user) -> list[TerritoryCom
             .first()
         )
         if other is not None:
-            raise TerritoryError(_conflict_message(commune, other))
+            raise TerritoryError(_conflict_message(commune, other), conflict=True)
         if TerritoryCommune.objects.filter(cpts=cpts, commune=commune).exists():
             continue
         try:
@@ -104,14 +102,14 @@ def add_communes(cpts: CPTS, communes: list[Commune], user) -> list[TerritoryCom
             other = TerritoryCommune.objects.select_related("cpts", "commune").filter(commune=commune).first()
             if other is None:
                 raise
-            raise TerritoryError(_conflict_message(commune, other)) from None
+            raise TerritoryError(_conflict_message(commune, other), conflict=True) from None
     return created
 
 
 def add_epci(cpts: CPTS, epci: EPCI, user) -> list[TerritoryCommune]:
     communes = list(Commune.objects.filter(epci=epci, kind="COM").order_by("insee"))
     if not communes:
-        raise TerritoryError(f"L'EPCI {epci.name} n'a aucune commune connue.")
+        raise TerritoryError(f"L'EPCI {epci.name} n'a aucune commune connue.", conflict=True)
     already = set(
         scoped(TerritoryCommune, cpts).filter(commune__in=communes).values_list("commune_id", flat=True)
     )

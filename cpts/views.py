@@ -4,9 +4,8 @@ import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -44,7 +43,7 @@ from cpts.roles import Role
 from cpts.scoping import memberships_of, scoped
 from cpts.stats import members_by_profession
 from directory.models import Structure
-from territory.models import Commune
+from opencpts.forms import show_action_error
 
 
 @login_required
@@ -96,7 +95,7 @@ def cpts_create(request):
             try:
                 cpts = actions.create_cpts(name=form.cleaned_data["name"], coordinator=coordinator, **fields)
             except actions.ActionError as exc:
-                form.add_error(exc.field, exc.message)
+                show_action_error(form, exc)
             else:
                 messages.success(request, f"La {cpts.name} est créée. Construisez maintenant son territoire.")
                 return redirect("cpts:territory", slug=cpts.slug)
@@ -251,7 +250,7 @@ def join(request, slug):
             )
             return redirect("cpts:list")
         except actions.ActionError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            show_action_error(form, exc)
     return render(
         request,
         "cpts/join.html",
@@ -390,7 +389,7 @@ def bureau(request, access):
                 messages.success(request, "Fonction au bureau enregistrée.")
                 return redirect("cpts:bureau", slug=cpts.slug)
             except actions.ActionError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                show_action_error(form, exc)
     positions = scoped(BureauPosition, cpts).select_related("membership__user")
     return render(
         request,
@@ -414,28 +413,13 @@ def structures(request, access):
     if request.method == "POST":
         access.require("cpts.manage_structures")
         if form.is_valid():
-            structure = form.save(commit=False)
-            insee = form.cleaned_data.get("commune_insee")
-            commune = Commune.objects.filter(insee=insee).first() if insee else None
-            if insee and commune is None:
-                form.add_error("commune_insee", f"Commune inconnue : « {insee} ».")
+            try:
+                partner = actions.add_partner_structure(cpts, **form.cleaned_data)
+            except actions.ActionError as exc:
+                show_action_error(form, exc)
             else:
-                structure.commune = commune
-                if commune:
-                    structure.latitude, structure.longitude = commune.latitude, commune.longitude
-                try:
-                    structure.full_clean()
-                except ValidationError as exc:
-                    for field, errs in exc.message_dict.items():
-                        form.add_error(field if field in form.fields else None, errs)
-                if not form.errors:
-                    with transaction.atomic():
-                        structure.save()
-                        PartnerStructure.objects.create(
-                            cpts=cpts, structure=structure, agreement=form.cleaned_data.get("agreement", "")
-                        )
-                    messages.success(request, f"{structure.name} ajoutée aux structures partenaires.")
-                    return redirect("cpts:structures", slug=cpts.slug)
+                messages.success(request, f"{partner.structure.name} ajoutée aux structures partenaires.")
+                return redirect("cpts:structures", slug=cpts.slug)
     partners = scoped(PartnerStructure, cpts).select_related("structure__commune")
     return render(
         request,
@@ -560,7 +544,7 @@ def reports(request, access):
 def settings_view(request, access):
     form = CPTSSettingsForm(request.POST or None, instance=access.cpts)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        actions.update_settings(access.cpts, **form.cleaned_data)
         messages.success(request, "Informations de la CPTS enregistrées.")
         return redirect("cpts:home", slug=access.cpts.slug)
     return render(

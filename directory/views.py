@@ -1,15 +1,16 @@
+"""Pages of the directory: a user's own professional identity and places (writes through directory.actions),
+and the search of the territory's health offer inside a CPTS."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from accounts.models import User
-from audit.log import record_bulk
+from directory import actions
 from directory.forms import PracticePlaceForm, ProfessionalForm
-from directory.models import PracticePlace, Professional
-from territory.models import Commune
+from directory.models import Professional
+from opencpts.errors import ActionError
+from opencpts.forms import show_action_error
 
 
 @login_required
@@ -20,46 +21,13 @@ def my_profile(request):
     form = ProfessionalForm(request.POST or None, instance=professional)
     place_form = PracticePlaceForm(prefix="place")
     if request.method == "POST" and form.is_valid():
-        pro = form.save(commit=False)
-        existing = (
-            Professional.objects.filter(idnat=f"{pro.id_type}{pro.national_id}").exclude(pk=pro.pk).first()
-        )
-        if (
-            existing is not None
-            and User.objects.filter(professional=existing).exclude(pk=request.user.pk).exists()
-        ):
-            form.add_error("national_id", "Ce numéro est déjà rattaché au compte d'un autre utilisateur.")
+        try:
+            actions.declare_professional(request.user, form.save(commit=False))
+        except ActionError as exc:
+            show_action_error(form, exc)
         else:
-            try:
-                with transaction.atomic():
-                    if existing is not None:
-                        # Link to the directory entry (e.g. imported from the RPPS extract) rather than
-                        # duplicate it.
-                        for field in (
-                            "civility",
-                            "last_name",
-                            "first_name",
-                            "profession_system",
-                            "profession_code",
-                            "specialty_code",
-                            "mssante",
-                            "phone",
-                            "accepts_new_patients",
-                            "takes_part_in_snp",
-                        ):
-                            setattr(existing, field, getattr(pro, field))
-                        pro = existing
-                    pro.full_clean()
-                    pro.save()
-                    User.objects.filter(pk=request.user.pk).update(professional=pro)
-                    record_bulk("update", User, [request.user.pk], ["professional"])
-                messages.success(request, "Profil professionnel enregistré.")
-                return redirect("directory:my_profile")
-            except ValidationError as exc:
-                for field, errs in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errs)
-            except IntegrityError:
-                form.add_error("national_id", "Ce numéro est déjà utilisé.")
+            messages.success(request, "Profil professionnel enregistré.")
+            return redirect("directory:my_profile")
     places = professional.places.select_related("commune") if professional.pk else []
     return render(
         request,
@@ -78,22 +46,13 @@ def add_place(request):
         return redirect("directory:my_profile")
     form = PracticePlaceForm(request.POST, prefix="place")
     if form.is_valid():
-        commune = Commune.objects.filter(insee=form.cleaned_data["commune_insee"].strip().upper()).first()
-        if commune is None:
-            messages.error(request, f"Commune inconnue : « {form.cleaned_data['commune_insee']} ».")
-        elif (
-            form.cleaned_data["postal_code"]
-            and not commune.postal_codes.filter(code=form.cleaned_data["postal_code"]).exists()
-        ):
-            messages.error(
-                request,
-                f"Le code postal {form.cleaned_data['postal_code']} ne correspond pas à {commune.name}.",
+        try:
+            actions.add_practice_place(
+                professional, form.save(commit=False), form.cleaned_data["commune_insee"]
             )
+        except ActionError as exc:
+            messages.error(request, exc.message)
         else:
-            place = form.save(commit=False)
-            place.professional, place.commune = professional, commune
-            place.locate()
-            place.save()
             messages.success(request, "Lieu d'exercice ajouté.")
     else:
         messages.error(
@@ -106,11 +65,11 @@ def add_place(request):
 @login_required
 @require_http_methods(["POST"])
 def delete_place(request, place_id):
-    deleted = PracticePlace.objects.filter(pk=place_id, professional=request.user.professional_id).first()
-    if deleted is None:
-        messages.error(request, "Lieu introuvable.")
+    try:
+        actions.delete_practice_place(request.user.professional_id, place_id)
+    except ActionError as exc:
+        messages.error(request, exc.message)
     else:
-        deleted.delete()
         messages.success(request, "Lieu d'exercice supprimé.")
     return redirect("directory:my_profile")
 

@@ -7,7 +7,6 @@ row and no content behind. Events (``document.added``) are sent after the commit
 import base64
 import hashlib
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -196,14 +195,17 @@ def delete_document(document: Document, by) -> Document:
 
 
 @transaction.atomic
-def post_with_attachments(group: Group, by, files: list, post: Callable[[], Message]) -> Message:
-    """Post a message (``post``, e.g. coordination.actions.post_message) with its attachments, all or
-    nothing: every file is checked before the message is written; a refused file refuses the post."""
+def post_message(
+    group: Group, by, body: str, *, subject: str = "", parent: Message | None = None, files=()
+) -> Message:
+    """Post a message with its attachments, all or nothing, in this order: check every file, write the
+    message (coordination.actions.post_message: its rules, audit and event), store the files in the group
+    (documents' rules). A refused file refuses the post; nothing is half stored."""
     files = [f for f in files or [] if f is not None]
     if len(files) > MAX_ATTACHMENTS:
         raise ActionError(f"{MAX_ATTACHMENTS} pièces jointes au plus par message.", "attachments")
     checked = [check_file(f, field="attachments") for f in files]
-    message = post()
+    message = coordination_actions.post_message(group, by, body, subject=subject, parent=parent)
     if checked:
         _writable(group, by)
     for item in checked:

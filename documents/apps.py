@@ -6,4 +6,7 @@ class DocumentsConfig(AppConfig):
     verbose_name = "Documents des groupes de coordination (chiffrés au repos)"
 
     def ready(self):
-        from documents import checks  # noqa: F401 - registers the system checks
+        from documents import (
+            checks,  # noqa: F401 - registers the system checks
+            purge,  # noqa: F401 - connects to coordination.retention.circle_purging
+        )

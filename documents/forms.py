@@ -1,8 +1,11 @@
-"""Forms of the document pages and the file fields other apps' forms use. They only shape the input: the
-checks (size, type from the content) are in documents.actions."""
+"""Forms of the document pages, and of the coordination pages that carry files (a message with attachments, a
+consent with the scan of the signed form: documents.views_posting). They only shape the input: the checks
+(size, type from the content) are in documents.actions."""
 
 from django import forms
 
+from coordination.forms import DATE
+from coordination.models import Consent
 from documents.filetypes import ACCEPT, ACCEPT_SCANS, ACCEPTED_TEXT, max_bytes, megabytes
 
 
@@ -58,3 +61,25 @@ class VersionForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = accepted_help()
+
+
+class MessageForm(forms.Form):
+    subject = forms.CharField(label="Sujet", max_length=200)
+    body = forms.CharField(label="Message", max_length=20000, widget=forms.Textarea(attrs={"rows": 4}))
+    attachments = attachments_field()
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label="Réponse", max_length=20000, widget=forms.Textarea(attrs={"rows": 3}))
+    attachments = attachments_field()
+
+
+class ConsentForm(forms.Form):
+    collected_on = forms.DateField(label="Recueilli le", widget=DATE)
+    method = forms.ChoiceField(label="Modalité de recueil", choices=Consent.Method.choices)
+    witness = forms.CharField(label="Témoin (consentement oral)", max_length=200, required=False)
+    scope = forms.CharField(
+        label="Portée du consentement", max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    expires_on = forms.DateField(label="Expire le", required=False, widget=DATE)
+    document = consent_scan_field()

@@ -1,10 +1,13 @@
 """Removal of a group's documents when the group itself is purged (retention of closed care circles,
-``coordination``'s ``purge_closed_circles``). Contents live in the database (DocumentBlob), so deleting the
-rows removes them; the caller records the purge in the audit trail with these counts."""
+``coordination``'s ``purge_closed_circles``, which sends ``circle_purging``: connected here, imported by the
+app's ``ready``). Contents live in the database (DocumentBlob), so deleting the rows removes them; the caller
+records the purge in the audit trail with these counts."""
 
 from django.db import transaction
+from django.dispatch import receiver
 
 from coordination.models import Group
+from coordination.retention import circle_purging
 from documents.models import Document, DocumentBlob, DocumentVersion
 
 
@@ -23,3 +26,9 @@ def purge_group(group: Group) -> dict[str, int]:
     versions.delete()
     documents.delete()
     return counts
+
+
+@receiver(circle_purging, sender=Group, dispatch_uid="documents.purge")
+def purge_circle_documents(sender, group: Group, **kwargs) -> dict[str, int]:
+    """coordination.retention purges a care circle: its documents go with it, counted in its audit entry."""
+    return {f"documents_{k}" if not k.startswith("document") else k: v for k, v in purge_group(group).items()}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from documents import views
+from documents import views, views_posting
 
 app_name = "documents"
 
@@ -15,4 +15,12 @@ urlpatterns = [
     path(D + "supprimer/", views.delete, name="delete"),
     path(D + "versions/<int:number>/telecharger/", views.download, name="download"),
     path(D + "versions/<int:number>/apercu/", views.preview, name="preview"),
+]
+
+# Coordination pages that carry files, named in the ``coordination`` namespace by opencpts/urls.py (their URLs
+# and names did not change when they moved here from coordination, which must not import documents).
+CG = "c/<slug:slug>/groupes/<int:group_id>/"
+coordination_urlpatterns = [
+    path(CG + "messages/", views_posting.post_message, name="post_message"),
+    path(CG + "consentements/", views_posting.record_consent, name="record_consent"),
 ]

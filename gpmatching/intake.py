@@ -132,7 +132,27 @@ def territory_commune(cpts: CPTS, commune) -> Commune:
 
 def clean(cpts: CPTS, data: dict, *, public: bool, today: dt.date) -> dict:
     """The validated fields of a request, or ActionError naming the first problem."""
-    out: dict = {}
+    out: dict = _clean_names(data)
+    out["birth_date"] = clean_birth_date(data.get("birth_date"), today)
+    out["nir"] = clean_nir(str(data.get("nir") or ""), out["birth_date"])
+    out |= _clean_contact(data, public=public)
+    out["commune"] = territory_commune(cpts, data.get("commune"))
+    for flag in FLAGS:
+        out[flag] = bool(data.get(flag))
+    out["reason"] = _clean_reason(data, public=public)
+    out["comment"] = " ".join(str(data.get("comment") or "").split())[:500]
+    if not data.get("consent"):
+        raise ActionError(
+            "Votre accord au traitement de ces informations est nécessaire pour vous inscrire."
+            if public
+            else "Confirmez que le patient a donné son accord à son inscription.",
+            "consent",
+        )
+    return out
+
+
+def _clean_names(data: dict) -> dict:
+    out = {}
     for field, label in (("last_name", "Le nom"), ("first_name", "Le prénom")):
         value = " ".join(str(data.get(field) or "").split())
         if not value:
@@ -140,9 +160,13 @@ def clean(cpts: CPTS, data: dict, *, public: bool, today: dt.date) -> dict:
         if len(value) > 100:
             raise ActionError(f"{label} est trop long (100 caractères au plus).", field)
         out[field] = value
-    out["birth_date"] = clean_birth_date(data.get("birth_date"), today)
-    out["nir"] = clean_nir(str(data.get("nir") or ""), out["birth_date"])
-    out["email"] = str(data.get("email") or "").strip().lower()
+    return out
+
+
+def _clean_contact(data: dict, *, public: bool) -> dict:
+    """E-mail, phone and address; at least one way to reach the person (the address does not count for a
+    public request)."""
+    out = {"email": str(data.get("email") or "").strip().lower()}
     if out["email"]:
         from django.core.exceptions import ValidationError
         from django.core.validators import validate_email
@@ -160,24 +184,16 @@ def clean(cpts: CPTS, data: dict, *, public: bool, today: dt.date) -> dict:
             else "Indiquez au moins un moyen de joindre le patient : téléphone, e-mail ou adresse.",
             "phone",
         )
-    out["commune"] = territory_commune(cpts, data.get("commune"))
-    for flag in FLAGS:
-        out[flag] = bool(data.get(flag))
+    return out
+
+
+def _clean_reason(data: dict, *, public: bool) -> str:
     reason = str(data.get("reason") or "")
     if reason and reason not in NoGPReason.values:
         raise ActionError("Raison inconnue.", "reason")
     if public and not reason:
         raise ActionError("Dites-nous pourquoi vous n'avez pas de médecin traitant.", "reason")
-    out["reason"] = reason
-    out["comment"] = " ".join(str(data.get("comment") or "").split())[:500]
-    if not data.get("consent"):
-        raise ActionError(
-            "Votre accord au traitement de ces informations est nécessaire pour vous inscrire."
-            if public
-            else "Confirmez que le patient a donné son accord à son inscription.",
-            "consent",
-        )
-    return out
+    return reason
 
 
 def find_duplicate(cpts: CPTS, fields: dict, exclude_pk: int | None = None) -> Request | None:

@@ -22,6 +22,16 @@ def policy_for(cpts: CPTS) -> Policy:
     return policy
 
 
+@transaction.atomic
+def save_policy(policy: Policy, by) -> Policy:
+    """Store the CPTS's scoring rules (``policy`` with the values typed, checked by the form) and recompute
+    every waiting request's priority with them. Audited by the model signals."""
+    policy.updated_by = by
+    policy.save()
+    refresh(policy.cpts, force=True)
+    return policy
+
+
 def months_between(start: dt.date, end: dt.date) -> int:
     months = (end.year - start.year) * 12 + end.month - start.month
     if end.day < start.day:

@@ -33,13 +33,10 @@ from gpmatching.forms import CapacityForm, DeclineForm, ImportForm, PolicyForm, 
 from gpmatching.models import Capacity, ImportBatch, MatchingRun, Proposal, Request
 from opencpts.clientip import client_ip
 from opencpts.errors import ActionError
+from opencpts.forms import show_action_error
 from territory.text import normalize
 
 SESSION_DONE = "gp_request_done"
-
-
-def _apply_error(form, exc: ActionError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 # Public pages -----------------------------------------------------------------------------------------------
@@ -83,7 +80,7 @@ def public_form(request, slug):
                     spam.admit(ip, stamp)
                     result = intake.submit_public(cpts, form.data_for_rules())
             except ActionError as exc:
-                _apply_error(form, exc)
+                show_action_error(form, exc)
             else:
                 if result.token:
                     transaction.on_commit(lambda: _send_confirmation(request, result))
@@ -318,7 +315,7 @@ def new_request(request, access):
         try:
             result = intake.submit_for_patient(access.cpts, form.data_for_rules(), request.user)
         except ActionError as exc:
-            _apply_error(form, exc)
+            show_action_error(form, exc)
         else:
             if result.merged:
                 messages.info(
@@ -466,11 +463,7 @@ def policy_page(request, access):
     policy = priority.policy_for(access.cpts)
     form = PolicyForm(request.POST or None, instance=policy)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            saved = form.save(commit=False)
-            saved.updated_by = request.user
-            saved.save()
-            priority.refresh(access.cpts, force=True)
+        priority.save_policy(form.save(commit=False), request.user)
         messages.success(request, "Règles enregistrées ; les priorités ont été recalculées.")
         return redirect("gpmatching:policy", slug=access.cpts.slug)
     return render(request, "gpmatching/policy.html", {"cpts": access.cpts, "form": form})
@@ -574,7 +567,7 @@ def my_capacity(request, access):
             capacity_rules.declare(access.cpts, pro, request.user, data)
         except ActionError as exc:
             form.is_valid()
-            _apply_error(form, exc)
+            show_action_error(form, exc)
         else:
             messages.success(request, "Capacité d'accueil enregistrée.")
             url = reverse("gpmatching:my_capacity", args=[access.cpts.slug])

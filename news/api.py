@@ -12,7 +12,6 @@ from cpts.scoping import access_cpts
 from news import access as rules
 from news import actions
 from news.models import Comment, Post
-from opencpts.errors import ActionError
 from opencpts.intparams import DbId, Page
 from opencpts.schemas import LocalTime
 
@@ -160,8 +159,5 @@ def get_news_post(request, slug: str, post_id: DbId):
 def add_news_comment(request, slug: str, post_id: DbId, payload: CommentIn):
     access = access_cpts(request.user, slug, rules.COMMENT)
     post = rules.post_to_read(request.user, access.cpts, post_id)
-    try:
-        comment = actions.add_comment(post, request.user, payload.body)
-    except ActionError as exc:
-        return Status(400, {"detail": exc.message, "field": exc.field})
+    comment = actions.add_comment(post, request.user, payload.body)
     return Status(201, _comment(comment))

@@ -14,6 +14,7 @@ from news import actions
 from news.forms import CommentForm, PostForm
 from news.models import Post
 from opencpts.errors import ActionError
+from opencpts.forms import show_action_error
 
 PAGE_SIZE = 10
 
@@ -22,18 +23,15 @@ def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+# The action names the commune by its INSEE code; the form asks for it as ``commune``.
+NEWS_FIELDS = {"commune_insee": "commune"}
+
+
 def _form_errors(form) -> str:
     return " ".join(
         f"{form.fields[f].label if f in form.fields else ''} : {' '.join(e)}".strip(" :")
         for f, e in form.errors.items()
     )
-
-
-def _apply_error(form, exc: ActionError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    if exc.field == "commune_insee" and "commune" in form.fields:
-        field = "commune"
-    form.add_error(field, exc.message)
 
 
 @cpts_view(rules.READ)
@@ -114,7 +112,7 @@ def create(request, access):
         try:
             post = actions.publish_post(cpts, request.user, **form.action_fields())
         except ActionError as exc:
-            _apply_error(form, exc)
+            show_action_error(form, exc, NEWS_FIELDS)
         else:
             messages.success(request, "Actualité publiée : tous les membres de la CPTS peuvent la lire.")
             return redirect("news:post", slug=cpts.slug, post_id=post.pk)
@@ -147,7 +145,7 @@ def edit(request, access, post_id):
         try:
             actions.edit_post(post, request.user, **data)
         except ActionError as exc:
-            _apply_error(form, exc)
+            show_action_error(form, exc, NEWS_FIELDS)
         else:
             messages.success(request, "Actualité modifiée : la version précédente reste dans l'historique.")
             return redirect("news:post", slug=cpts.slug, post_id=post.pk)
@@ -209,7 +207,7 @@ def _comment_response(request, access, post: Post, action, success: str, form: C
         action()
     except ActionError as exc:
         if form is not None:
-            form.add_error("body" if exc.field == "body" else None, exc.message)
+            show_action_error(form, exc)
         feedback = {"level": "error", "text": exc.message}
         if not _is_htmx(request):
             messages.error(request, exc.message)

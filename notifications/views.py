@@ -15,6 +15,7 @@ from cpts.policy import has_confirmed_device, must_verify
 from notifications import access, actions
 from notifications.forms import PreferencesForm
 from opencpts.errors import ActionError
+from opencpts.forms import show_action_error
 
 PER_PAGE = 25
 
@@ -103,7 +104,7 @@ def preferences(request):
         try:
             actions.save_preferences(request.user, **form.cleaned_data)
         except ActionError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            show_action_error(form, exc)
         else:
             messages.success(request, "Préférences de notification enregistrées.")
             return redirect("notifications:preferences")

@@ -8,6 +8,7 @@ from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from accounts.apiauth import session_user, token_user
+from opencpts.errors import ActionError
 from opencpts.schemas import ApiError
 
 ERROR_REF = {"$ref": "#/components/schemas/ApiError"}
@@ -100,6 +101,16 @@ def _forbidden(request, exc):
 @api.exception_handler(Http404)
 def _not_found(request, exc):
     return api.create_response(request, {"detail": str(exc) or "Introuvable."}, status=404)
+
+
+@api.exception_handler(ActionError)
+def _refused(request, exc):
+    """A rule refused the request (opencpts.errors): 400 with the French message and the field it is about,
+    409 when the refusal is a conflict with another request (a slot just booked, a commune just taken).
+    Endpoints that can raise it list 400/409 in their ``response`` so that OpenAPI documents them."""
+    return api.create_response(
+        request, {"detail": exc.message, "field": exc.field}, status=409 if exc.conflict else 400
+    )
 
 
 @api.exception_handler(AuthenticationError)

@@ -13,3 +13,13 @@ class ActionError(Exception):
         self.message = message
         self.field = field
         self.conflict = conflict
+
+
+class InvalidFields(ActionError):
+    """The model's own checks (``full_clean``) refused several fields at once: ``errors`` maps each field to
+    its messages, which pages show beside each field; ``message`` joins them for the API and commands."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        message = " ".join(f"{f} : {' '.join(m)}" for f, m in errors.items())
+        super().__init__(message, next(iter(errors), None))
+        self.errors = errors

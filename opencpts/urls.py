@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.urls import include, path
 
+from coordination import urls as coordination_urls
 from cpts import views as cpts_views
+from documents import urls as documents_urls
 from opencpts import views
 from opencpts.api import api
 
@@ -19,7 +21,11 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("directory.urls")),
     path("", include("cpts.urls")),
-    path("", include("coordination.urls")),
+    # The coordination namespace, with its pages that carry files (served by documents, which depends on
+    # coordination and not the reverse).
+    path(
+        "", include((coordination_urls.urlpatterns + documents_urls.coordination_urlpatterns, "coordination"))
+    ),
     path("", include("agenda.urls")),
     path("", include("documents.urls")),
     path("", include("news.urls")),

@@ -270,11 +270,12 @@ def test_after_withdrawal_or_closure_nothing_new_gets_in_and_nothing_is_half_sto
         lambda: document_actions.add_document(
             group, cast.member, SimpleUploadedFile("n.pdf", pdf("Nouveau"))
         ),
-        lambda: document_actions.post_with_attachments(
+        lambda: document_actions.post_message(
             group,
             cast.member,
-            [SimpleUploadedFile("n.pdf", pdf("Nouveau"))],
-            lambda: actions.post_message(group, cast.member, "Avec pièce jointe", subject="PJ"),
+            "Avec pièce jointe",
+            subject="PJ",
+            files=[SimpleUploadedFile("n.pdf", pdf("Nouveau"))],
         ),
         lambda: agenda_actions.create_event(
             group,

@@ -44,7 +44,7 @@ def api_world(django_db_setup, django_db_blocker):
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections, transaction
 
-    from aci.demo import seed_aci
+    from demo.aci import seed_aci
     from news import actions as news
     from news.models import Post
     from tests.cast import make_cast

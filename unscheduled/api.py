@@ -13,7 +13,6 @@ from ninja import Router, Schema, Status
 from cpts.scoping import access_cpts, scoped
 from directory import search as directory_search
 from directory.query import Row
-from opencpts.errors import ActionError
 from opencpts.intparams import DbId
 from unscheduled import access as rules
 from unscheduled import booking as booking_rules
@@ -224,12 +223,7 @@ def book_snp_slot(request, slug: str, slot_id: DbId, payload: BookingIn):
     slot = scoped(Slot, access.cpts).filter(pk=slot_id).select_related("cpts", "professional").first()
     if slot is None:
         raise Http404("Créneau introuvable.")
-    try:
-        booking = booking_rules.book(slot, request.user, **payload.dict())
-    except booking_rules.SlotTaken as exc:
-        return Status(409, {"detail": exc.message, "field": exc.field})
-    except ActionError as exc:
-        return _bad(exc.message, exc.field)
+    booking = booking_rules.book(slot, request.user, **payload.dict())  # SlotTaken: 409
     return Status(201, _booking(access.cpts, booking))
 
 
@@ -248,8 +242,5 @@ def cancel_snp_booking(request, slug: str, booking_id: DbId, payload: CancelIn):
     )
     if booking is None:
         raise Http404("Réservation introuvable.")
-    try:
-        booking = booking_rules.cancel(booking, request.user, payload.reason)
-    except ActionError as exc:
-        return _bad(exc.message, exc.field)
+    booking = booking_rules.cancel(booking, request.user, payload.reason)
     return Status(200, _booking(access.cpts, booking))

@@ -34,7 +34,9 @@ class SlotTaken(ActionError):
 
     def __init__(self):
         super().__init__(
-            "Ce créneau vient d'être réservé par quelqu'un d'autre : choisissez-en un autre.", "slot"
+            "Ce créneau vient d'être réservé par quelqu'un d'autre : choisissez-en un autre.",
+            "slot",
+            conflict=True,
         )
 
 

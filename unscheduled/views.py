@@ -27,6 +27,7 @@ from directory.models import Professional
 from directory.query import Row, resolve_point
 from directory.views import default_place
 from opencpts.errors import ActionError
+from opencpts.forms import show_action_error
 from unscheduled import access as rules
 from unscheduled import booking as booking_rules
 from unscheduled import search, slots
@@ -59,10 +60,6 @@ MONTHS = [
     "novembre",
     "décembre",
 ]
-
-
-def _apply_error(form, exc: ActionError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def day_label(day: dt.date) -> str:
@@ -276,7 +273,7 @@ def publish(request, access):
                 visibility=data["visibility"],
             )
         except ActionError as exc:
-            _apply_error(form, exc)
+            show_action_error(form, exc)
         else:
             messages.success(request, "Créneau publié.")
             return _back_to_mine(access, pro)
@@ -292,7 +289,7 @@ def new_pattern(request, access):
         try:
             pattern = slots.create_pattern(access.cpts, request.user, pro, **form.cleaned_data)
         except ActionError as exc:
-            _apply_error(form, exc)
+            show_action_error(form, exc)
         else:
             count = Slot.objects.filter(pattern=pattern).count()
             messages.success(
@@ -341,7 +338,7 @@ def bulk(request, access):
                 delete=action == "delete",
             )
         except ActionError as exc:
-            _apply_error(form, exc)
+            show_action_error(form, exc)
         else:
             done = {
                 "pause": "mis en pause",
@@ -365,7 +362,7 @@ def copy_week(request, access):
                 access.cpts, request.user, pro, form.cleaned_data["source"], form.cleaned_data["target"]
             )
         except ActionError as exc:
-            form.add_error("source" if exc.field == "week" else None, exc.message)
+            show_action_error(form, exc, {"week": "source"})
         else:
             messages.success(
                 request,
@@ -497,7 +494,7 @@ def book(request, access, slot_id):
             )
             return redirect("unscheduled:search", slug=access.cpts.slug)
         except ActionError as exc:
-            _apply_error(form, exc)
+            show_action_error(form, exc)
         else:
             messages.success(
                 request,
@@ -571,7 +568,7 @@ def cancel(request, access, booking_id):
         try:
             booking_rules.cancel(booking, request.user, form.cleaned_data["reason"])
         except ActionError as exc:
-            _apply_error(form, exc)
+            show_action_error(form, exc)
         else:
             messages.success(request, "Réservation annulée : le créneau est de nouveau libre.")
             return redirect("unscheduled:booking", slug=access.cpts.slug, booking_id=booking.pk)
@@ -587,7 +584,7 @@ def reschedule(request, access, booking_id):
         try:
             new = booking_rules.reschedule(booking, request.user, _slot(access, form.cleaned_data["slot"]))
         except ActionError as exc:
-            _apply_error(form, exc)
+            show_action_error(form, exc)
         else:
             messages.success(request, "Rendez-vous reporté ; l'ancien créneau est de nouveau libre.")
             return redirect("unscheduled:booking", slug=access.cpts.slug, booking_id=new.pk)

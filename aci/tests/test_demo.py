@@ -1,4 +1,4 @@
-"""The ACI contract of the demo CPTS (aci/demo.py, called by cpts/demo.py): signed 20 months ago, indicators
+"""The ACI contract of the demo CPTS (demo/aci.py, called by demo/seed.py): signed 20 months ago, indicators
 fed by the demo's activity, year 1 closed, schedule recomputed, payments with a gap, budget and expenses;
 idempotent."""
 
@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from accounts.models import APIToken, User
 from aci import budget, contracts, indicators
-from aci.demo import seed_aci
 from aci.models import (
     BudgetLine,
     Contract,
@@ -24,7 +23,8 @@ from aci.models import (
     Schedule,
 )
 from aci.tiers import territory_summary
-from cpts import demo
+from demo import seed as demo
+from demo.aci import seed_aci
 from opencpts.dates import shift_months
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The demo's calendar (agenda/demo.py, called by cpts/demo.py): events around today in the demo circles,
+"""The demo's calendar (demo/agenda.py, called by demo/seed.py): events around today in the demo circles,
 created once."""
 
 import datetime as dt
@@ -6,10 +6,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from agenda.demo import seed_agenda
 from agenda.models import Event
 from coordination import actions as coordination
 from coordination.models import Consent
+from demo.agenda import seed_agenda
 
 pytestmark = pytest.mark.django_db
 

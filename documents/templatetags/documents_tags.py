@@ -1,10 +1,12 @@
 """Template tags putting documents in the coordination pages without their views knowing about them:
-the group's Documents section, the attachments under a message, the signed scan of a consent."""
+the group's Documents section, the attachments under a message, the signed scan of a consent, and the blank
+forms that carry files (a new subject with attachments, a consent with its scan: documents.views_posting)."""
 
 from django import template
 
 from documents import context as documents_context
 from documents.filetypes import ACCEPT
+from documents.forms import ConsentForm, MessageForm
 
 register = template.Library()
 
@@ -71,3 +73,13 @@ def consent_document(context, consent):
 @register.simple_tag
 def document_accept() -> str:
     return ACCEPT
+
+
+@register.simple_tag
+def message_form() -> MessageForm:
+    return MessageForm(auto_id="sujet_%s")
+
+
+@register.simple_tag
+def consent_form() -> ConsentForm:
+    return ConsentForm(auto_id="consentement_%s")

@@ -3,8 +3,8 @@ them, added once."""
 
 import pytest
 
+from demo.documents import seed_documents
 from documents import actions
-from documents.demo import seed_documents
 from documents.models import Document
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The demo's news feed (news/demo.py, called by cpts/demo.py): a pinned announcement, a soirée RCP in a
+"""The demo's news feed (demo/news.py, called by demo/seed.py): a pinned announcement, a soirée RCP in a
 commune of the territory with comments, an information; a second run adds nothing."""
 
 import pytest
@@ -8,7 +8,7 @@ from cpts import actions as cpts_actions
 from cpts import territory as territory_rules
 from cpts.models import Membership
 from cpts.roles import Role
-from news.demo import seed_news
+from demo.news import seed_news
 from news.models import Comment, Post
 from territory.models import Commune
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from unscheduled.demo import seed_unscheduled
+from demo.unscheduled import seed_unscheduled
 from unscheduled.models import AvailabilityPattern, Slot
 
 pytestmark = pytest.mark.django_db

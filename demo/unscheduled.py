@@ -1,4 +1,4 @@
-"""Unscheduled-care slots of the demo CPTS (cpts/demo.py): weekly availabilities for a few member
+"""Unscheduled-care slots of the demo CPTS (demo/seed.py): weekly availabilities for a few member
 professionals who have a located place of practice — the demo GP and nurse accounts first — so that "Soins non
 programmés" shows free slots today and in the coming days; and the past activity of those professionals (slots
 offered over the last 21 months, booked, honoured, absent or cancelled, for synthetic patients) so that the

@@ -1,4 +1,4 @@
-"""The calendar of the demo CPTS (cpts/demo.py): around today, a hospital discharge, home visits and an RCP
+"""The calendar of the demo CPTS (demo/seed.py): around today, a hospital discharge, home visits and an RCP
 meeting in the demo care circles, and a meeting of the working group. Idempotent: nothing is added once the
 CPTS has an event. Fictitious content only (the demo patients are synthetic)."""
 

@@ -1,4 +1,4 @@
-"""The ACI contract of the demo CPTS (cpts/demo.py), built through the same rules as a real one: signed about
+"""The ACI contract of the demo CPTS (demo/seed.py), built through the same rules as a real one: signed about
 20 months before today (so the demo stays current) under the grid then in force, the core missions and the
 optional « qualité » mission, the population of the territory; missions started on plausible dates, one of
 them late to deploy (the cockpit warns); the schedule computed at signature; indicators wired to the figures

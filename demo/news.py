@@ -1,4 +1,4 @@
-"""The news feed of the demo CPTS (cpts/demo.py): a pinned announcement from the coordination, a soirée RCP in
+"""The news feed of the demo CPTS (demo/seed.py): a pinned announcement from the coordination, a soirée RCP in
 Belley with two comments, and an information. Idempotent: nothing is added once the CPTS has a post."""
 
 import datetime as dt

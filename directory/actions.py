@@ -1,0 +1,84 @@
+"""Write paths of the directory that users trigger themselves: the professional identity they declare (linked
+by idNat to the entry imported from the RPPS extract rather than duplicated), their practice places. Each
+validates, writes in one transaction and raises ActionError with a French message; the model signals audit the
+rows, ``record_bulk`` the account's link written by ``update()``. The RPPS import has its own path
+(directory.rpps_import)."""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from audit.log import record_bulk
+from directory.models import PracticePlace, Professional
+from opencpts.errors import ActionError, InvalidFields
+from territory.models import Commune
+
+# What a user's declaration copies onto the directory entry that already holds their idNat.
+DECLARED_FIELDS = (
+    "civility",
+    "last_name",
+    "first_name",
+    "profession_system",
+    "profession_code",
+    "specialty_code",
+    "mssante",
+    "phone",
+    "accepts_new_patients",
+    "takes_part_in_snp",
+)
+
+
+def declare_professional(user, declared: Professional) -> Professional:
+    """Save ``declared`` (the identity as typed, not saved yet) as ``user``'s professional identity. An entry
+    with the same idNat is reused (its fields updated) unless another account already holds it."""
+    User = get_user_model()  # accounts sits above directory: no import of accounts here
+    existing = (
+        Professional.objects.filter(idnat=f"{declared.id_type}{declared.national_id}")
+        .exclude(pk=declared.pk)
+        .first()
+    )
+    if existing is not None and User.objects.filter(professional=existing).exclude(pk=user.pk).exists():
+        raise ActionError("Ce numéro est déjà rattaché au compte d'un autre utilisateur.", "national_id")
+    pro = declared
+    try:
+        with transaction.atomic():
+            if existing is not None:
+                for field in DECLARED_FIELDS:
+                    setattr(existing, field, getattr(declared, field))
+                pro = existing
+            pro.full_clean()
+            pro.save()
+            User.objects.filter(pk=user.pk).update(professional=pro)
+            record_bulk("update", User, [user.pk], ["professional"])
+    except ValidationError as exc:
+        raise InvalidFields(exc.message_dict) from exc
+    except IntegrityError:
+        raise ActionError("Ce numéro est déjà utilisé.", "national_id") from None
+    user.professional = pro
+    return pro
+
+
+@transaction.atomic
+def add_practice_place(professional: Professional, place: PracticePlace, commune_insee: str) -> PracticePlace:
+    """Add ``place`` (as typed, not saved yet) to ``professional``'s practice places, in a known commune whose
+    postal codes include the one typed; located at the best precision held."""
+    commune = Commune.objects.filter(insee=commune_insee.strip().upper()).first()
+    if commune is None:
+        raise ActionError(f"Commune inconnue : « {commune_insee} ».", "commune_insee")
+    if place.postal_code and not commune.postal_codes.filter(code=place.postal_code).exists():
+        raise ActionError(
+            f"Le code postal {place.postal_code} ne correspond pas à {commune.name}.", "postal_code"
+        )
+    place.professional, place.commune = professional, commune
+    place.locate()
+    place.save()
+    return place
+
+
+@transaction.atomic
+def delete_practice_place(professional_id: int | None, place_id: int) -> None:
+    """Delete one of the places of ``professional_id`` (the user's own identity)."""
+    place = PracticePlace.objects.filter(pk=place_id, professional=professional_id).first()
+    if place is None:
+        raise ActionError("Lieu introuvable.")
+    place.delete()
