@@ -64,28 +64,16 @@ def timed(label: str, fn, results: dict):
     return out
 
 
-def build(args, today: dt.date):
-    """The CPTS, its territory, members, a contract signed ~7 months ago and a year of activity."""
+def _cpts_on_territory(args, today: dt.date):
+    """Migrates, loads the communes if needed, and creates the CPTS on the département's communes.
+    Returns (communes, coordinator, cpts)."""
     from django.core.management import call_command
-    from django.db import connection
 
     from accounts.models import User
-    from aci import contracts
-    from aci import indicators as rules
-    from aci.models import Contract
-    from aci.sources import SOURCES
-    from coordination.models import Group, Patient
     from cpts import actions
-    from cpts.models import Membership, TerritoryCommune
-    from cpts.roles import Role
-    from directory.identifiers import rpps_with_key
-    from directory.models import PracticePlace, Professional
-    from gpmatching.models import Placement, Request
-    from opencpts.dates import shift_months
+    from cpts.models import TerritoryCommune
     from territory.models import Commune
-    from unscheduled.models import Booking, Slot
 
-    t0 = time.perf_counter()
     call_command("migrate", verbosity=0)
     if not Commune.objects.exists():
         call_command("load_communes", verbosity=0)
@@ -100,7 +88,18 @@ def build(args, today: dt.date):
     TerritoryCommune.objects.bulk_create(
         [TerritoryCommune(cpts=cpts, commune=c) for c in communes], ignore_conflicts=True
     )
-    rng = random.Random(7)
+    return communes, coordinator, cpts
+
+
+def _members(args, cpts, communes, rng: random.Random):
+    """``args.members`` synthetic professionals, each practising in a commune drawn at random, with a user
+    account and a membership. Returns (professionals, practice places)."""
+    from accounts.models import User
+    from cpts.models import Membership
+    from cpts.roles import Role
+    from directory.identifiers import rpps_with_key
+    from directory.models import PracticePlace, Professional
+
     pros = Professional.objects.bulk_create(
         [
             Professional(
@@ -137,6 +136,14 @@ def build(args, today: dt.date):
     Membership.objects.bulk_create(
         [Membership(cpts=cpts, user=u, role=Role.MEMBER) for u in users], batch_size=2000
     )
+    return pros, places
+
+
+def _sign_contract(cpts, coordinator, communes, today: dt.date):
+    """The contract signed 7 months ago on the territory's population, with its schedule computed.
+    Returns (contract, signed on, population)."""
+    from aci import contracts
+    from opencpts.dates import shift_months
 
     signed = shift_months(today, -7)
     population = sum(c.population or 0 for c in communes)
@@ -148,10 +155,13 @@ def build(args, today: dt.date):
         missions=["access", "crisis", "pathways", "prevention", "quality", "support"],
     )
     contracts.compute_schedule(contract, coordinator, "Signature du contrat")
+    return contract, signed, population
 
-    # A year of activity, written in bulk.
-    first = signed
-    days = (today - first).days
+
+def _slots(args, cpts, coordinator, pros, places, rng: random.Random, first: dt.date, days: int) -> list:
+    """``args.slots`` quarter-hour slots from ``first`` to today, at most one per professional and start."""
+    from unscheduled.models import Slot
+
     slots = []
     starts = set()
     while len(slots) < args.slots:
@@ -175,6 +185,13 @@ def build(args, today: dt.date):
             )
         )
     Slot.objects.bulk_create(slots, batch_size=5000)
+    return slots
+
+
+def _bookings(cpts, coordinator, slots: list, rng: random.Random) -> list:
+    """About 70 % of the slots booked: 90 % honoured, 5 % no-show, 5 % cancelled."""
+    from unscheduled.models import Booking
+
     bookings = []
     for slot in slots:
         if rng.random() < 0.7:
@@ -192,6 +209,13 @@ def build(args, today: dt.date):
                 )
             )
     Booking.objects.bulk_create(bookings, batch_size=5000)
+    return bookings
+
+
+def _gp_matching(args, cpts, communes, rng: random.Random, first: dt.date, days: int) -> None:
+    """``args.placements`` médecin traitant placements since ``first``, ``args.waiting`` waiting requests."""
+    from gpmatching.models import Placement, Request
+
     Placement.objects.bulk_create(
         [
             Placement(
@@ -228,6 +252,12 @@ def build(args, today: dt.date):
         ],
         batch_size=5000,
     )
+
+
+def _care_circles(args, cpts, coordinator) -> None:
+    """``args.circles`` synthetic patients, each with a care circle."""
+    from coordination.models import Group, Patient
+
     patients = Patient.objects.bulk_create(
         [
             Patient(
@@ -252,7 +282,13 @@ def build(args, today: dt.date):
         batch_size=2000,
     )
 
-    # The contract annex: one indicator per computed source, manual ones, steps within each mission's maximum.
+
+def _annex(contract, coordinator, today: dt.date) -> int:
+    """The contract annex: one indicator per computed source, manual ones with their result, steps within
+    each mission's maximum. Returns the current contract year."""
+    from aci import indicators as rules
+    from aci.sources import SOURCES
+
     year = rules.current_year(contract, today)
     mission_of = {"support": "support", "pathways": "pathways", "access": "access"}
     made: dict[str, list] = {}
@@ -285,6 +321,28 @@ def build(args, today: dt.date):
             targets = LOWER_TARGETS if ind.direction == "lower" else HIGHER_TARGETS
             steps = [rules.StepInput(label, t, share * k) for k, (label, t) in enumerate(targets, start=1)]
             rules.set_steps(ind, coordinator, year, steps)
+    return year
+
+
+def build(args, today: dt.date):
+    """The CPTS, its territory, members, a contract signed ~7 months ago and a year of activity."""
+    from django.db import connection
+
+    from aci.models import Contract
+
+    t0 = time.perf_counter()
+    communes, coordinator, cpts = _cpts_on_territory(args, today)
+    rng = random.Random(7)
+    pros, places = _members(args, cpts, communes, rng)
+    contract, signed, population = _sign_contract(cpts, coordinator, communes, today)
+    # A year of activity, written in bulk.
+    first = signed
+    days = (today - first).days
+    slots = _slots(args, cpts, coordinator, pros, places, rng, first, days)
+    bookings = _bookings(cpts, coordinator, slots, rng)
+    _gp_matching(args, cpts, communes, rng, first, days)
+    _care_circles(args, cpts, coordinator)
+    year = _annex(contract, coordinator, today)
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("ANALYZE")

@@ -211,7 +211,7 @@ def client_worker(conns: list, ready, stop, results) -> None:
 # --- the run -------------------------------------------------------------------------------------------
 
 
-def main() -> None:
+def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -224,10 +224,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--clients", type=int, default=2, help="client processes holding the connections")
     parser.add_argument("--setup", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    return parser.parse_args()
 
-    work = ROOT / "var" / "bench" / "messaging"
-    work.mkdir(parents=True, exist_ok=True)
+
+def _environment(args, work: Path) -> dict:
+    """The environment of the application and setup processes, on a database recreated empty (the
+    PostgreSQL database named, or a SQLite file in ``work``)."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "opencpts.settings",
@@ -254,6 +256,11 @@ def main() -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(str(db) + suffix).unlink(missing_ok=True)
         env["DATABASE_URL"] = f"sqlite:///{db}"
+    return env
+
+
+def _prepare(args, work: Path, env: dict) -> dict:
+    """Migrates, then creates the groups and members in a child process (``setup``). Returns its plan."""
     manage = [sys.executable, str(ROOT / "manage.py")]
     print(
         f"--- {args.db}: migrating; creating {args.groups} groups × {args.members} members (synthetic) ...",
@@ -274,9 +281,12 @@ def main() -> None:
     )
     plan = json.loads(plan_file.read_text())
     print(f"setup: {plan['setup_s']:.0f} s", flush=True)
+    return plan
 
-    ports = [free_port(), free_port()]
-    servers = [
+
+def _start_servers(ports: list[int], env: dict) -> list[subprocess.Popen]:
+    """One uvicorn application process per port."""
+    return [
         subprocess.Popen(
             [
                 sys.executable,
@@ -300,103 +310,120 @@ def main() -> None:
         )
         for p in ports
     ]
+
+
+def _wait_listening(ports: list[int], servers: list[subprocess.Popen]) -> None:
+    """Waits (30 s at most each) until every application process accepts connections; exits if one died."""
+    for port, server in zip(ports, servers, strict=True):
+        for _ in range(300):
+            if server.poll() is not None:
+                sys.exit(f"the application process on port {port} exited ({server.returncode})")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+
+
+def _connect_members(args, plan: dict, addresses: list[str]):
+    """Spreads the members' connections over both servers and ``args.clients`` client processes, and waits
+    until all are connected. Returns (workers, results queue, stop event)."""
+    conns = [
+        (addresses[(g + m) % 2], group["id"], session)
+        for g, group in enumerate(plan["groups"])
+        for m, session in enumerate(group["sessions"])
+    ]
+    ctx = mp.get_context("spawn")
+    ready, results, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
+    workers = [
+        ctx.Process(target=client_worker, args=(conns[i :: args.clients], ready, stop, results))
+        for i in range(args.clients)
+    ]
+    started = time.monotonic()
+    for w in workers:
+        w.start()
+    connected = sum(ready.get(timeout=900) for _ in workers)
+    connect_s = time.monotonic() - started
+    print(f"connected: {connected:,} WebSockets in {connect_s:.0f} s".replace(",", " "), flush=True)
+    return workers, results, stop
+
+
+def _message_body(plan: dict, subject: str, text: str) -> str:
+    """The form body of a message post."""
+    return urlencode({"csrfmiddlewaretoken": plan["csrf_token"], "subject": subject, "body": text})
+
+
+def _post(conn, plan: dict, group: dict, body: str) -> int:
+    """POSTs one message form ``body`` to ``group`` as its first member; returns the HTTP status."""
+    conn.request(
+        "POST",
+        f"/c/{plan['slug']}/groupes/{group['id']}/messages/",
+        body=body,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"sessionid={group['sessions'][0]}; csrftoken={plan['csrf_cookie']}",
+        },
+    )
+    response = conn.getresponse()
+    response.read()
+    return response.status
+
+
+def _warm_up(plan: dict, addresses: list[str]) -> None:
+    """Warm-up, not measured: each server's first requests pay imports, pools and caches."""
+    import http.client
+
+    for n, address in enumerate(addresses * 5):
+        group = plan["groups"][n % len(plan["groups"])]
+        warm = http.client.HTTPConnection(address, timeout=60)
+        _post(warm, plan, group, _message_body(plan, "Échauffement", "Non mesuré."))
+        warm.close()
+    time.sleep(2.0)
+
+
+def _post_messages(args, plan: dict, addresses: list[str]) -> list[tuple[int, float, float, int]]:
+    """Posts ``args.rate`` messages a second for ``args.seconds`` from 8 threads, to the groups in turn and
+    both servers alternately. Returns (group, t0, t_done, status) for each post."""
+    import http.client
+
+    posts: list[tuple[int, float, float, int]] = []  # (group, t0, t_done, status)
+    lock = threading.Lock()
+    total_posts = int(args.rate * args.seconds)
+    t_start = time.time() + 1.0
+
+    def poster(indexes):
+        conns_http = {a: http.client.HTTPConnection(a, timeout=30) for a in addresses}
+        for i in indexes:
+            group = plan["groups"][i % len(plan["groups"])]
+            server = addresses[i % 2]
+            body = _message_body(plan, f"Essai {i}", "Message de banc d'essai (fictif).")
+            delay = t_start + i / args.rate - time.time()
+            if delay > 0:
+                time.sleep(delay)
+            t0 = time.time()
+            status = _post(conns_http[server], plan, group, body)
+            with lock:
+                posts.append((group["id"], t0, time.time(), status))
+
+    threads = [threading.Thread(target=poster, args=(range(k, total_posts, 8),)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return posts
+
+
+def _run(args, plan: dict, env: dict):
+    """Starts both application processes, connects the members, posts the messages and collects what the
+    clients received; the servers are stopped whatever happens. Returns (posts, outcome, post window)."""
+    ports = [free_port(), free_port()]
+    servers = _start_servers(ports, env)
     addresses = [f"127.0.0.1:{p}" for p in ports]
     try:
-        for port, server in zip(ports, servers, strict=True):
-            for _ in range(300):
-                if server.poll() is not None:
-                    sys.exit(f"the application process on port {port} exited ({server.returncode})")
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
-        conns = [
-            (addresses[(g + m) % 2], group["id"], session)
-            for g, group in enumerate(plan["groups"])
-            for m, session in enumerate(group["sessions"])
-        ]
-        ctx = mp.get_context("spawn")
-        ready, results, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
-        workers = [
-            ctx.Process(target=client_worker, args=(conns[i :: args.clients], ready, stop, results))
-            for i in range(args.clients)
-        ]
-        started = time.monotonic()
-        for w in workers:
-            w.start()
-        connected = sum(ready.get(timeout=900) for _ in workers)
-        connect_s = time.monotonic() - started
-        print(f"connected: {connected:,} WebSockets in {connect_s:.0f} s".replace(",", " "), flush=True)
-
-        # Warm-up, not measured: each server's first requests pay imports, pools and caches.
-        import http.client
-
-        for n, address in enumerate(addresses * 5):
-            group = plan["groups"][n % len(plan["groups"])]
-            warm = http.client.HTTPConnection(address, timeout=60)
-            warm.request(
-                "POST",
-                f"/c/{plan['slug']}/groupes/{group['id']}/messages/",
-                body=urlencode(
-                    {
-                        "csrfmiddlewaretoken": plan["csrf_token"],
-                        "subject": "Échauffement",
-                        "body": "Non mesuré.",
-                    }
-                ),
-                headers={
-                    "Content-Type": "application/x-www-form-urlencoded",
-                    "Cookie": f"sessionid={group['sessions'][0]}; csrftoken={plan['csrf_cookie']}",
-                },
-            )
-            warm.getresponse().read()
-            warm.close()
-        time.sleep(2.0)
-
-        posts: list[tuple[int, float, float, int]] = []  # (group, t0, t_done, status)
-        lock = threading.Lock()
-        total_posts = int(args.rate * args.seconds)
-        t_start = time.time() + 1.0
-
-        def poster(indexes):
-            import http.client
-
-            conns_http = {a: http.client.HTTPConnection(a, timeout=30) for a in addresses}
-            for i in indexes:
-                group = plan["groups"][i % len(plan["groups"])]
-                server = addresses[i % 2]
-                body = urlencode(
-                    {
-                        "csrfmiddlewaretoken": plan["csrf_token"],
-                        "subject": f"Essai {i}",
-                        "body": "Message de banc d'essai (fictif).",
-                    }
-                )
-                delay = t_start + i / args.rate - time.time()
-                if delay > 0:
-                    time.sleep(delay)
-                t0 = time.time()
-                conn = conns_http[server]
-                conn.request(
-                    "POST",
-                    f"/c/{plan['slug']}/groupes/{group['id']}/messages/",
-                    body=body,
-                    headers={
-                        "Content-Type": "application/x-www-form-urlencoded",
-                        "Cookie": f"sessionid={group['sessions'][0]}; csrftoken={plan['csrf_cookie']}",
-                    },
-                )
-                response = conn.getresponse()
-                response.read()
-                with lock:
-                    posts.append((group["id"], t0, time.time(), response.status))
-
-        threads = [threading.Thread(target=poster, args=(range(k, total_posts, 8),)) for k in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        _wait_listening(ports, servers)
+        workers, results, stop = _connect_members(args, plan, addresses)
+        _warm_up(plan, addresses)
+        posts = _post_messages(args, plan, addresses)
         post_window = max(p[2] for p in posts) - min(p[1] for p in posts)
         time.sleep(3.0)  # let the last frames arrive
         stop.set()
@@ -408,8 +435,12 @@ def main() -> None:
             s.terminate()
         for s in servers:
             s.wait(timeout=30)
+    return posts, outcome, post_window
 
-    bad = [p for p in posts if p[3] != 302]
+
+def _latencies(posts: list, outcome: list) -> tuple[list[float], int]:
+    """The delay of each frame received since the latest successful post to its group before it (ms), and
+    the number of frames counted."""
     by_group: dict[int, list[float]] = {}
     for group, t0, _, status in sorted(posts, key=lambda p: p[1]):
         if status == 302:
@@ -421,6 +452,13 @@ def main() -> None:
             if starts:
                 latencies.append((t_recv - starts[-1]) * 1000)
                 received += 1
+    return latencies, received
+
+
+def _report(args, posts: list, outcome: list, post_window: float) -> None:
+    """Prints the posting rate, the deliveries and the post → delivery percentiles."""
+    bad = [p for p in posts if p[3] != 302]
+    latencies, received = _latencies(posts, outcome)
     expected = sum(1 for p in posts if p[3] == 302) * args.members
     lat = percentiles(latencies)
     http_ms = percentiles([(p[2] - p[1]) * 1000 for p in posts])
@@ -444,6 +482,16 @@ def main() -> None:
     if errors:
         print("connection errors (first ones):", errors[:5])
     print(f"machine: {os.cpu_count()} cores; figures vary with machine load (run twice to compare).")
+
+
+def main() -> None:
+    args = _parse_args()
+    work = ROOT / "var" / "bench" / "messaging"
+    work.mkdir(parents=True, exist_ok=True)
+    env = _environment(args, work)
+    plan = _prepare(args, work, env)
+    posts, outcome, post_window = _run(args, plan, env)
+    _report(args, posts, outcome, post_window)
 
 
 if __name__ == "__main__":

@@ -54,40 +54,11 @@ def progress(label: str, done: int, total: int) -> None:
 # ----------------------------------------------------------------------------- child: data
 
 
-def setup(
-    cpts_count: int, professionals: int, participants: int, free_slots: int, clients: int, plan_file: str
-):
-    """Runs in a child process with the benchmark's environment (DATABASE_URL...)."""
-    import django
+def _professionals(professionals: int, participants: int) -> list[tuple[int, str]]:
+    """``professionals`` synthetic professionals, the first ``participants`` taking part in the SNP, written
+    a batch at a time. Returns their (pk, idnat) in pk order."""
+    from directory.models import Professional
 
-    django.setup()
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from accounts.models import APIToken, User
-    from agenda.timing import PARIS
-    from cpts.models import CPTS, Membership
-    from cpts.roles import Role
-    from directory.models import PracticePlace, Professional
-    from territory.models import Commune
-    from unscheduled.models import Slot
-
-    started = time.monotonic()
-    rng = random.Random(7)
-    communes = list(
-        Commune.objects.filter(kind="COM", latitude__isnull=False).values_list(
-            "insee", "latitude", "longitude", "population"
-        )
-    )
-    weights = [max(1, c[3] or 1) for c in communes]
-    owner = User.objects.create_user(email="bench-snp@example.invalid", password=None)
-    cpts = CPTS.objects.bulk_create(
-        [
-            CPTS(name=f"CPTS synthétique {i}", slug=f"cpts-synth-{i}", finess=f"{990000000 + i:09d}")
-            for i in range(cpts_count)
-        ]
-    )
     for start in range(0, professionals, BATCH):
         rows = []
         for i in range(start, min(professionals, start + BATCH)):
@@ -107,7 +78,14 @@ def setup(
             )
         Professional.objects.bulk_create(rows)
         progress("professionals", min(professionals, start + BATCH), professionals)
-    pro_ids = list(Professional.objects.filter(is_synthetic=True).order_by("pk").values_list("pk", "idnat"))
+    return list(Professional.objects.filter(is_synthetic=True).order_by("pk").values_list("pk", "idnat"))
+
+
+def _places(pro_ids: list[tuple[int, str]], communes: list, weights: list, rng: random.Random) -> None:
+    """One place of practice per professional, in a commune drawn by population, about 2 km around its
+    centre."""
+    from directory.models import PracticePlace
+
     for start in range(0, len(pro_ids), BATCH):
         rows = []
         for pk, _ in pro_ids[start : start + BATCH]:
@@ -127,29 +105,41 @@ def setup(
             )
         PracticePlace.objects.bulk_create(rows)
         progress("places of practice", min(len(pro_ids), start + BATCH), len(pro_ids))
-    participating = pro_ids[:participants]
-    place_of = dict(
-        PracticePlace.objects.filter(professional_id__in=[p for p, _ in participating]).values_list(
-            "professional_id", "pk"
-        )
-    )
-    today = timezone.localdate()
-    now = timezone.now()
-    per_pro = max(1, free_slots // participants)
+
+
+def _slot_starts(today, now, per_pro: int, rng: random.Random) -> set:
+    """``per_pro`` distinct slot starts over the next 3 days (8 h to 20 h, every 20 min), all at least
+    30 minutes ahead."""
+    import datetime as dt
+
+    from agenda.timing import PARIS
+
+    starts = set()
+    while len(starts) < per_pro:
+        day = today + dt.timedelta(days=rng.randrange(3))
+        start = dt.datetime.combine(day, dt.time(rng.randrange(8, 20), rng.choice((0, 20, 40))), tzinfo=PARIS)
+        if start > now + dt.timedelta(minutes=30):
+            starts.add(start)
+    return starts
+
+
+def _free_slots(
+    cpts: list, participating: list, place_of: dict, sizes: dict, owner, rng: random.Random
+) -> int:
+    """``sizes["free_slots"] // sizes["participants"]`` free slots for each participant over the next days
+    (``_slot_starts``), spread over the CPTS in turn and written a batch at a time. Returns the number
+    written."""
+    import datetime as dt
+
+    from unscheduled.models import Slot
+
+    per_pro = max(1, sizes["free_slots"] // sizes["participants"])
     rows, made = [], 0
     for n, (pk, _) in enumerate(participating):
-        starts = set()
-        while len(starts) < per_pro:
-            day = today + dt.timedelta(days=rng.randrange(3))
-            start = dt.datetime.combine(
-                day, dt.time(rng.randrange(8, 20), rng.choice((0, 20, 40))), tzinfo=PARIS
-            )
-            if start > now + dt.timedelta(minutes=30):
-                starts.add(start)
-        for start in starts:
+        for start in _slot_starts(sizes["today"], sizes["now"], per_pro, rng):
             rows.append(
                 Slot(
-                    cpts_id=cpts[n % cpts_count].pk,
+                    cpts_id=cpts[n % sizes["cpts_count"]].pk,
                     professional_id=pk,
                     place_id=place_of[pk],
                     start=start,
@@ -164,10 +154,21 @@ def setup(
             Slot.objects.bulk_create(rows)
             made += len(rows)
             rows = []
-            progress("free slots", made, per_pro * participants)
-    # The contention CPTS: 50 free slots tomorrow, 200 members each with an API token.
-    arena = cpts[0]
-    tomorrow = today + dt.timedelta(days=1)
+            progress("free slots", made, per_pro * sizes["participants"])
+    return made
+
+
+def _contention_arena(arena, participating: list, place_of: dict, tomorrow, owner, clients: int):
+    """The contention CPTS: 50 free slots tomorrow at 7:05 (50 professionals, one slot each), and
+    ``clients`` members each with an API token. Returns (contested slot pks, tokens)."""
+    import datetime as dt
+
+    from accounts.models import APIToken, User
+    from agenda.timing import PARIS
+    from cpts.models import Membership
+    from cpts.roles import Role
+    from unscheduled.models import Slot
+
     contested = []
     for k in range(50):
         pk = participating[k][0]
@@ -188,6 +189,61 @@ def setup(
         user = User.objects.create_user(email=f"bench-client-{c}@example.invalid", password=None)
         Membership.objects.create(cpts=arena, user=user, role=Role.MEMBER)
         tokens.append(APIToken.issue(user, name="bench")[1])
+    return contested, tokens
+
+
+def setup(
+    cpts_count: int, professionals: int, participants: int, free_slots: int, clients: int, plan_file: str
+):
+    """Runs in a child process with the benchmark's environment (DATABASE_URL...)."""
+    import django
+
+    django.setup()
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from accounts.models import User
+    from cpts.models import CPTS
+    from directory.models import PracticePlace
+    from territory.models import Commune
+
+    started = time.monotonic()
+    rng = random.Random(7)
+    communes = list(
+        Commune.objects.filter(kind="COM", latitude__isnull=False).values_list(
+            "insee", "latitude", "longitude", "population"
+        )
+    )
+    weights = [max(1, c[3] or 1) for c in communes]
+    owner = User.objects.create_user(email="bench-snp@example.invalid", password=None)
+    cpts = CPTS.objects.bulk_create(
+        [
+            CPTS(name=f"CPTS synthétique {i}", slug=f"cpts-synth-{i}", finess=f"{990000000 + i:09d}")
+            for i in range(cpts_count)
+        ]
+    )
+    pro_ids = _professionals(professionals, participants)
+    _places(pro_ids, communes, weights, rng)
+    participating = pro_ids[:participants]
+    place_of = dict(
+        PracticePlace.objects.filter(professional_id__in=[p for p, _ in participating]).values_list(
+            "professional_id", "pk"
+        )
+    )
+    today = timezone.localdate()
+    sizes = {
+        "free_slots": free_slots,
+        "participants": participants,
+        "cpts_count": cpts_count,
+        "today": today,
+        "now": timezone.now(),
+    }
+    made = _free_slots(cpts, participating, place_of, sizes, owner, rng)
+    arena = cpts[0]
+    contested, tokens = _contention_arena(
+        arena, participating, place_of, today + dt.timedelta(days=1), owner, clients
+    )
     Path(plan_file).write_text(
         json.dumps(
             {

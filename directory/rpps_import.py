@@ -229,7 +229,101 @@ def _lines(stream, start: int) -> Iterator[tuple[int, bytes]]:
         yield offset, raw
 
 
+class _Rejected(Exception):
+    """A line refused for ``reason`` (recorded as a line issue; the import goes on)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _line_values(raw: bytes, is_last: bool, line_no: int, encoding: str, names, width: int) -> dict | None:
+    """Decodes and splits one line into its values by column name; None for a blank line. A line that is
+    not the last must end with a newline, and the last one, when it has none, with « | » (else the file
+    was cut: ImportAborted); a line that cannot be decoded, or with fewer fields than the header (the last
+    one aborts the import), is refused (_Rejected)."""
+    if not raw.endswith(b"\n") and not is_last:
+        raise ImportAborted(f"Ligne {line_no} illisible. Rien n'a été modifié.")
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError:
+        raise _Rejected(f"caractères invalides pour l'encodage {encoding}") from None
+    text = text.rstrip("\r\n")
+    if not text.strip():
+        return None
+    fields = text.split(rpps_format.SEPARATOR)
+    if fields and fields[-1] == "" and len(fields) == width + 1:
+        fields = fields[:-1]
+    if len(fields) < width:
+        if is_last:
+            raise ImportAborted(
+                f"Le fichier semble tronqué : la dernière ligne ({line_no}) est incomplète "
+                f"({len(fields)} champs sur {width}). Rien n'a été modifié."
+            )
+        raise _Rejected(f"ligne tronquée : {len(fields)} champs sur {width}")
+    if is_last and not raw.endswith(b"\n") and not text.endswith(rpps_format.SEPARATOR):
+        raise ImportAborted(
+            f"Le fichier semble tronqué : la dernière ligne ({line_no}) ne se termine pas "
+            "par « | ». Rien n'a été modifié."
+        )
+    return {name: fields[i].strip() for i, name in enumerate(names)}
+
+
+def _unique_activity(values: dict, professions: set, seen: set[int]) -> tuple[str, str]:
+    """Checks the line's values (``check_line``) and that its activity was not read already (``seen``,
+    updated). Returns the activity key and the national identifier; raises _Rejected otherwise."""
+    reason = check_line(values, professions)
+    if reason:
+        raise _Rejected(reason)
+    key = _activity_key(values)
+    idnat = values["Identification nationale PP"]
+    token = hash((idnat, key))
+    if token in seen:
+        raise _Rejected(f"ligne en double pour {idnat} (même activité déjà lue)")
+    seen.add(token)
+    return key, idnat
+
+
+def _staged_row(run_pk: int, line_no: int, values: dict, idnat: str, key: str, located: tuple) -> tuple:
+    """The staging row of an accepted line, in the order of STAGING_COLUMNS, with its location
+    (``_Geo.locate``: commune, latitude, longitude, precision)."""
+    insee, lat, lon, precision, _ = located
+    last, first = values["Nom d'exercice"][:100], values.get("Prénom d'exercice", "")[:100]
+    specialty = values.get("Code savoir-faire", "") if values.get("Code type savoir-faire") == "S" else ""
+    return (
+        run_pk,
+        line_no,
+        idnat,
+        values["Type d'identifiant PP"],
+        values["Identifiant PP"],
+        values.get("Code civilité d'exercice", "")[:10],
+        last,
+        first,
+        normalize(f"{last} {first}")[:220],
+        values["Code profession"],
+        specialty[:10],
+        rpps_format.SYNTHETIC_MARKER in values.get("Autorité d'enregistrement", ""),
+        key,
+        (values.get("Enseigne commerciale site") or values.get("Raison sociale site", ""))[:200],
+        structure_idnst(
+            values.get("Numéro FINESS site", ""),
+            values.get("Numéro SIRET site", ""),
+            values.get("Ancien identifiant de la structure", ""),
+        ),
+        _address(values),
+        values.get("Code postal (coord. structure)", "")[:5],
+        insee,
+        lat,
+        lon,
+        precision,
+        values.get("Téléphone (coord. structure)", "")[:20],
+    )
+
+
 def _stage(run: RppsImportRun, path: Path, progress: Callable[[int, int], None] | None) -> None:
+    """Reads the extract from where the run stopped (``byte_offset``) into the staging table, a batch at a
+    time: each line is checked (``_line_values``, ``_unique_activity``), located, and staged or recorded
+    as a line issue; each batch is committed with the run's counters, so that a stopped run resumes."""
     stream, size = _open_binary(path)
     with stream:
         header_raw = stream.readline()
@@ -277,118 +371,28 @@ def _stage(run: RppsImportRun, path: Path, progress: Callable[[int, int], None] 
 
         for offset_after, raw in _lines(stream, run.byte_offset):
             line_no += 1
-            is_last = offset_after >= size
-            if not raw.endswith(b"\n") and not is_last:
-                raise ImportAborted(f"Ligne {line_no} illisible. Rien n'a été modifié.")
             try:
-                text = raw.decode(encoding)
-            except UnicodeDecodeError:
-                issues.append(
-                    RppsLineIssue(
-                        run=run,
-                        line_no=line_no,
-                        severity="rejected",
-                        reason=f"caractères invalides pour l'encodage {encoding}",
-                    )
-                )
+                values = _line_values(raw, offset_after >= size, line_no, encoding, names, width)
+                if values is None:
+                    offset = offset_after
+                    continue
+                key, idnat = _unique_activity(values, professions, seen)
+            except _Rejected as exc:
+                issues.append(RppsLineIssue(run=run, line_no=line_no, severity="rejected", reason=exc.reason))
                 rejected += 1
                 offset = offset_after
                 continue
-            text = text.rstrip("\r\n")
-            if not text.strip():
-                offset = offset_after
-                continue
-            fields = text.split(rpps_format.SEPARATOR)
-            if fields and fields[-1] == "" and len(fields) == width + 1:
-                fields = fields[:-1]
-            if len(fields) < width:
-                if is_last:
-                    raise ImportAborted(
-                        f"Le fichier semble tronqué : la dernière ligne ({line_no}) est incomplète "
-                        f"({len(fields)} champs sur {width}). Rien n'a été modifié."
-                    )
-                issues.append(
-                    RppsLineIssue(
-                        run=run,
-                        line_no=line_no,
-                        severity="rejected",
-                        reason=f"ligne tronquée : {len(fields)} champs sur {width}",
-                    )
-                )
-                rejected += 1
-                offset = offset_after
-                continue
-            if is_last and not raw.endswith(b"\n") and not text.endswith(rpps_format.SEPARATOR):
-                raise ImportAborted(
-                    f"Le fichier semble tronqué : la dernière ligne ({line_no}) ne se termine pas "
-                    "par « | ». Rien n'a été modifié."
-                )
-            values = {name: fields[i].strip() for i, name in enumerate(names)}
-            reason = check_line(values, professions)
-            if reason:
-                issues.append(RppsLineIssue(run=run, line_no=line_no, severity="rejected", reason=reason))
-                rejected += 1
-                offset = offset_after
-                continue
-            key = _activity_key(values)
-            idnat = values["Identification nationale PP"]
-            token = hash((idnat, key))
-            if token in seen:
-                issues.append(
-                    RppsLineIssue(
-                        run=run,
-                        line_no=line_no,
-                        severity="rejected",
-                        reason=f"ligne en double pour {idnat} (même activité déjà lue)",
-                    )
-                )
-                rejected += 1
-                offset = offset_after
-                continue
-            seen.add(token)
-            insee, lat, lon, precision, warning = geo.locate(
+            located = geo.locate(
                 values.get("Code commune (coord. structure)", ""),
                 values.get("Code postal (coord. structure)", ""),
             )
+            warning = located[4]  # (commune, latitude, longitude, precision, warning)
             if warning:
                 issues.append(
                     RppsLineIssue(run=run, line_no=line_no, severity="warning", reason=warning[:300])
                 )
                 warnings += 1
-            last, first = values["Nom d'exercice"][:100], values.get("Prénom d'exercice", "")[:100]
-            specialty = (
-                values.get("Code savoir-faire", "") if values.get("Code type savoir-faire") == "S" else ""
-            )
-            staged.append(
-                (
-                    run.pk,
-                    line_no,
-                    idnat,
-                    values["Type d'identifiant PP"],
-                    values["Identifiant PP"],
-                    values.get("Code civilité d'exercice", "")[:10],
-                    last,
-                    first,
-                    normalize(f"{last} {first}")[:220],
-                    values["Code profession"],
-                    specialty[:10],
-                    rpps_format.SYNTHETIC_MARKER in values.get("Autorité d'enregistrement", ""),
-                    key,
-                    (values.get("Enseigne commerciale site") or values.get("Raison sociale site", ""))[:200],
-                    structure_idnst(
-                        values.get("Numéro FINESS site", ""),
-                        values.get("Numéro SIRET site", ""),
-                        values.get("Ancien identifiant de la structure", ""),
-                    ),
-                    _address(values),
-                    values.get("Code postal (coord. structure)", "")[:5],
-                    insee,
-                    lat,
-                    lon,
-                    precision,
-                    values.get("Téléphone (coord. structure)", "")[:20],
-                )
-            )
+            staged.append(_staged_row(run.pk, line_no, values, idnat, key, located))
             accepted += 1
             offset = offset_after
             if len(staged) >= BATCH:

@@ -277,6 +277,58 @@ def _rows_at(
         return cursor.fetchall()
 
 
+def _sorted_points_within(lat, lon, pts, reach) -> list[tuple]:
+    """The points read from the box as ``(distance km, lat, lon, places)``, nearest first, keeping only those
+    within ``reach`` (the circle inscribed in the box, within the radius asked)."""
+    exact = sorted((haversine_km(lat, lon, plat, plon), plat, plon, n) for plat, plon, n, _ in pts)
+    return [p for p in exact if p[0] <= reach]
+
+
+def _kth_distance(exact, k) -> tuple[int, float | None]:
+    """Walks the sorted points adding up their places: returns the places counted and the distance of the
+    point where the count reaches k (None when the points hold fewer than k places)."""
+    cumulative = 0
+    for d, _, _, n in exact:
+        cumulative += n
+        if cumulative >= k:
+            return cumulative, d
+    return cumulative, None
+
+
+def _box_may_hide_nearer(pts, limit, kth, reach) -> bool:
+    """True when the box read was cut at ``limit`` points and nearer points may remain in it: the farthest
+    point read (by the box order) is within reach and not beyond the k-th distance found."""
+    if len(pts) != limit:
+        return False
+    frontier = pts[-1][3]
+    if kth is not None and frontier > kth:
+        return False
+    return frontier <= reach
+
+
+def _widened_radius(r, radius_km, k, cumulative) -> float:
+    """The next search radius when fewer than k places were found: grown in proportion to the places
+    missing (at least doubled), never beyond the radius asked."""
+    factor = math.sqrt((k + 1) / max(cumulative, 1)) * 1.3 if cumulative else 4.0
+    return min(radius_km, r * max(2.0, factor))
+
+
+def _hits_at_points(lat, lon, k, chosen, reach, filters, per_professional) -> list[Hit]:
+    """Reads every place of the nearer chosen points, then enough of the last point (its places tie in
+    distance), and ranks them."""
+    *before, last = chosen
+    need = k - sum(p[3] for p in before)
+    rows = _rows_at(
+        lat,
+        lon,
+        last[0] if before else None,
+        (last[1], last[2]),
+        max(1, need) + (k if per_professional else 0),
+        filters,
+    )
+    return _rank(rows, lat, lon, reach, per_professional)
+
+
 def _nearest_by_points(lat, lon, k, radius_km, filters, start_km, per_professional) -> list[Hit] | None:
     """k-nearest over distinct located points (``GeoPoint``): places located at their commune's centre share
     points by thousands in cities, so working on points, then reading only the places needed, keeps the cost
@@ -287,39 +339,18 @@ def _nearest_by_points(lat, lon, k, radius_km, filters, start_km, per_profession
     while True:
         reach = min(r, radius_km)
         pts = _points(lat, lon, r, filters, limit)
-        exact = sorted((haversine_km(lat, lon, plat, plon), plat, plon, n) for plat, plon, n, _ in pts)
-        exact = [p for p in exact if p[0] <= reach]
-        cumulative, kth = 0, None
-        for d, _, _, n in exact:
-            cumulative += n
-            if cumulative >= k:
-                kth = d
-                break
-        if len(pts) == limit:
-            frontier = pts[-1][3]
-            if not (kth is not None and frontier > kth):
-                if frontier <= reach:
-                    limit *= 4  # nearer points may remain in this box
-                    continue
+        exact = _sorted_points_within(lat, lon, pts, reach)
+        cumulative, kth = _kth_distance(exact, k)
+        if _box_may_hide_nearer(pts, limit, kth, reach):
+            limit *= 4  # nearer points may remain in this box
+            continue
         if kth is None and r < radius_km:
-            factor = math.sqrt((k + 1) / max(cumulative, 1)) * 1.3 if cumulative else 4.0
-            r = min(radius_km, r * max(2.0, factor))
+            r = _widened_radius(r, radius_km, k, cumulative)
             continue
         chosen = [p for p in exact if kth is None or p[0] <= kth]
         if not chosen:
             return []
-        *before, last = chosen
-        # Every place of the nearer points, then enough of the last point (its places tie in distance).
-        need = k - sum(p[3] for p in before)
-        rows = _rows_at(
-            lat,
-            lon,
-            last[0] if before else None,
-            (last[1], last[2]),
-            max(1, need) + (k if per_professional else 0),
-            filters,
-        )
-        hits = _rank(rows, lat, lon, reach, per_professional)
+        hits = _hits_at_points(lat, lon, k, chosen, reach, filters, per_professional)
         if per_professional and len(hits) < k and kth is not None:
             # A professional practising at two of the chosen points counts once: fewer than k professionals,
             # while farther points may hold more. The caller searches the places themselves.

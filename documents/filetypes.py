@@ -329,13 +329,37 @@ RATIO_FLOOR = 1024 * 1024  # entries smaller than this once decompressed are har
 BOMB = "archive anormale (décompression excessive : « bombe » ZIP probable) : refusée."
 
 
-def _check_zip(data: bytes, nested: bool = False) -> FileType:
-    max_entries, max_total, max_ratio = zip_limits()
+def _open_zip(data: bytes) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+    """Opens the archive and reads its central directory: an unreadable archive is refused."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = archive.infolist()
+        return archive, archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
         raise FileRefused("document Office illisible (archive ZIP corrompue).") from exc
+
+
+def _check_entry(info: zipfile.ZipInfo, max_ratio: int) -> None:
+    """Checks one entry of the central directory before anything is decompressed: no absolute or parent
+    path nor NUL byte in its name, no encryption, a standard compression, and no big entry compressed
+    beyond ``max_ratio`` (a zip bomb)."""
+    name = info.filename
+    if name.startswith(("/", "\\")) or ".." in name.replace("\\", "/").split("/") or "\x00" in name:
+        raise FileRefused("archive ZIP aux chemins suspects : refusée.")
+    if info.flag_bits & 0x1:
+        raise FileRefused(
+            "document protégé par mot de passe (chiffré) : retirez la protection avant de le déposer."
+        )
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise FileRefused("archive ZIP à la compression non standard : refusée.")
+    if info.file_size > RATIO_FLOOR and info.file_size > max_ratio * max(info.compress_size, 1):
+        raise FileRefused(BOMB)
+
+
+def _check_directory(
+    infos: list[zipfile.ZipInfo], max_entries: int, max_total: int, max_ratio: int
+) -> list[str]:
+    """Checks the central directory as declared: at most ``max_entries`` entries, no name twice, each entry
+    (``_check_entry``), and at most ``max_total`` bytes once decompressed. Returns the entry names."""
     if len(infos) > max_entries:
         raise FileRefused(f"archive de {len(infos)} éléments ({max_entries} au plus) : refusée.")
     names = [i.filename for i in infos]
@@ -343,20 +367,49 @@ def _check_zip(data: bytes, nested: bool = False) -> FileType:
         raise FileRefused("archive ZIP mal formée (noms en double) : refusée.")
     total = 0
     for info in infos:
-        name = info.filename
-        if name.startswith(("/", "\\")) or ".." in name.replace("\\", "/").split("/") or "\x00" in name:
-            raise FileRefused("archive ZIP aux chemins suspects : refusée.")
-        if info.flag_bits & 0x1:
-            raise FileRefused(
-                "document protégé par mot de passe (chiffré) : retirez la protection avant de le déposer."
-            )
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise FileRefused("archive ZIP à la compression non standard : refusée.")
+        _check_entry(info, max_ratio)
         total += info.file_size
-        if info.file_size > RATIO_FLOOR and info.file_size > max_ratio * max(info.compress_size, 1):
-            raise FileRefused(BOMB)
     if total > max_total:
         raise FileRefused(BOMB)
+    return names
+
+
+def _read_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, kind: str, nested: bool, budget: int) -> int:
+    """Decompresses one part chunk by chunk, spending ``budget`` (the bytes still allowed: past it, a zip
+    bomb), checks its first bytes for a program or an OLE object, searches OpenDocument XML for scripts
+    bound to events, and checks the relationships it holds or the Office package it embeds. Returns the
+    budget left."""
+    lowered = info.filename.lower()
+    relationships = lowered.endswith(".rels")
+    embedded = not nested and lowered.rsplit(".", 1)[-1] in EMBEDDABLE_PACKAGES
+    scripts = kind in ODF.values() and lowered.endswith(".xml")
+    kept, tail, first = bytearray(), b"", True
+    with archive.open(info) as member:
+        while chunk := member.read(65536):
+            budget -= len(chunk)
+            if budget < 0:
+                raise FileRefused(BOMB)
+            if first:
+                _check_part_content(chunk)
+                first = False
+            if scripts and ODF_SCRIPTS.search(tail + chunk):
+                raise FileRefused(MACROS)
+            if relationships or embedded:
+                kept += chunk
+            tail = chunk[-64:]
+    if relationships:
+        _check_relationships(bytes(kept))
+    if embedded:
+        _check_zip(bytes(kept), nested=True)
+    return budget
+
+
+def _check_zip(data: bytes, nested: bool = False) -> FileType:
+    """Checks an Office (OOXML or OpenDocument) archive: its directory as declared (``_check_directory``),
+    its kind, every part name, then every part's content as decompressed (``_read_part``)."""
+    max_entries, max_total, max_ratio = zip_limits()
+    archive, infos = _open_zip(data)
+    names = _check_directory(infos, max_entries, max_total, max_ratio)
     kind = _office_kind(archive, set(names))
     for name in names:
         _check_part_name(name, nested)
@@ -367,28 +420,7 @@ def _check_zip(data: bytes, nested: bool = False) -> FileType:
     budget = max_total
     try:
         for info in infos:
-            lowered = info.filename.lower()
-            relationships = lowered.endswith(".rels")
-            embedded = not nested and lowered.rsplit(".", 1)[-1] in EMBEDDABLE_PACKAGES
-            scripts = kind in ODF.values() and lowered.endswith(".xml")
-            kept, tail, first = bytearray(), b"", True
-            with archive.open(info) as member:
-                while chunk := member.read(65536):
-                    budget -= len(chunk)
-                    if budget < 0:
-                        raise FileRefused(BOMB)
-                    if first:
-                        _check_part_content(chunk)
-                        first = False
-                    if scripts and ODF_SCRIPTS.search(tail + chunk):
-                        raise FileRefused(MACROS)
-                    if relationships or embedded:
-                        kept += chunk
-                    tail = chunk[-64:]
-            if relationships:
-                _check_relationships(bytes(kept))
-            if embedded:
-                _check_zip(bytes(kept), nested=True)
+            budget = _read_part(archive, info, kind, nested, budget)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
         raise FileRefused("document Office corrompu (contrôle CRC de l'archive en échec).") from exc
     return TYPES[kind]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from django.conf import settings
@@ -121,60 +121,111 @@ def normalise_idnat(system: str | None, value: str) -> str:
     raise SasError(f"Identifiant national invalide : « {value} » (RPPS préfixé par 8 : 12 chiffres).")
 
 
-def parse(query_string: str) -> SasQuery:
-    pairs = parse_qsl(query_string, keep_blank_values=True)
-    ge = le = None
-    ids: list[str] = []
-    includes, iterates = set(), set()
-    count = None
-    for key, value in pairs:
-        if key == "start":
-            prefix, rest = value[:2], value[2:]
-            if prefix not in ("ge", "le", "gt", "lt"):
-                raise SasError("Paramètre start : préfixe ge ou le attendu (start=ge… et start=le…).")
-            moment = parse_datetime(rest, upper=prefix in ("le", "lt"))
-            if prefix in ("ge", "gt"):
-                if ge is not None:
-                    raise SasError("Paramètre start=ge donné deux fois.")
-                ge = moment
-            else:
-                if le is not None:
-                    raise SasError("Paramètre start=le donné deux fois.")
-                le = moment
-        elif key == IDENTIFIER_PARAM:
-            for item in value.split(","):
-                if not item.strip():
-                    continue
-                system, _, code = item.rpartition("|")
-                ids.append(normalise_idnat(system or None, code))
-        elif key == "status":
-            if value != "free":
-                raise SasError("Seuls les créneaux libres sont exposés : status=free.", "not-supported")
-            # status=free is the only status served, whether sent or not
-        elif key == "_include":
-            includes.add(value)
-        elif key == "_include:iterate":
-            iterates.add(value)
-        elif key == "_count":
-            if not value.isdigit() or int(value) < 1:
-                raise SasError("_count : entier positif attendu.")
-            count = int(value)
-        elif key == "_format":
-            if value not in ("json", "application/fhir+json", "application/json+fhir", "application/json"):
-                raise SasError("Seul le format JSON est pris en charge.", "not-supported", 406)
+@dataclass
+class _Params:
+    """The search parameters read so far (``parse``), before the checks on the whole query."""
+
+    ge: dt.datetime | None = None
+    le: dt.datetime | None = None
+    ids: list[str] = field(default_factory=list)
+    includes: set[str] = field(default_factory=set)
+    iterates: set[str] = field(default_factory=set)
+    count: int | None = None
+
+
+def _read_start(params: _Params, value: str) -> None:
+    """``start=ge…``/``gt…`` (lower bound) or ``start=le…``/``lt…`` (upper bound), each at most once."""
+    prefix, rest = value[:2], value[2:]
+    if prefix not in ("ge", "le", "gt", "lt"):
+        raise SasError("Paramètre start : préfixe ge ou le attendu (start=ge… et start=le…).")
+    moment = parse_datetime(rest, upper=prefix in ("le", "lt"))
+    if prefix in ("ge", "gt"):
+        if params.ge is not None:
+            raise SasError("Paramètre start=ge donné deux fois.")
+        params.ge = moment
+    else:
+        if params.le is not None:
+            raise SasError("Paramètre start=le donné deux fois.")
+        params.le = moment
+
+
+def _read_identifiers(params: _Params, value: str) -> None:
+    """Practitioner identifiers, comma-separated, each ``system|code`` or a bare code (normalise_idnat)."""
+    for item in value.split(","):
+        if not item.strip():
+            continue
+        system, _, code = item.rpartition("|")
+        params.ids.append(normalise_idnat(system or None, code))
+
+
+def _read_status(params: _Params, value: str) -> None:
+    """Only free slots are served: ``status=free``, whether sent or not."""
+    if value != "free":
+        raise SasError("Seuls les créneaux libres sont exposés : status=free.", "not-supported")
+
+
+def _read_include(params: _Params, value: str) -> None:
+    """``_include`` (checked against INCLUDES once all are read)."""
+    params.includes.add(value)
+
+
+def _read_iterate(params: _Params, value: str) -> None:
+    """``_include:iterate`` (checked against ITERATES once all are read)."""
+    params.iterates.add(value)
+
+
+def _read_count(params: _Params, value: str) -> None:
+    """``_count``: a positive integer."""
+    if not value.isdigit() or int(value) < 1:
+        raise SasError("_count : entier positif attendu.")
+    params.count = int(value)
+
+
+def _read_format(params: _Params, value: str) -> None:
+    """``_format``: JSON only (406 otherwise)."""
+    if value not in ("json", "application/fhir+json", "application/json+fhir", "application/json"):
+        raise SasError("Seul le format JSON est pris en charge.", "not-supported", 406)
+
+
+# The reader of each search parameter; other parameters are ignored.
+READERS = {
+    "start": _read_start,
+    IDENTIFIER_PARAM: _read_identifiers,
+    "status": _read_status,
+    "_include": _read_include,
+    "_include:iterate": _read_iterate,
+    "_count": _read_count,
+    "_format": _read_format,
+}
+
+
+def _checked_query(params: _Params) -> SasQuery:
+    """Checks the query as a whole: both bounds given and in order, 1 to MAX_IDS distinct identifiers
+    (duplicates dropped, order kept), only supported includes."""
+    ge, le = params.ge, params.le
     if ge is None or le is None:
         raise SasError("Paramètres start=ge… et start=le… obligatoires.", "required")
     if le < ge:
         raise SasError("La borne start=le précède la borne start=ge.")
-    if not ids:
+    if not params.ids:
         raise SasError(f"Paramètre {IDENTIFIER_PARAM} obligatoire (1 à {MAX_IDS} identifiants).", "required")
-    ids = list(dict.fromkeys(ids))
+    ids = list(dict.fromkeys(params.ids))
     if len(ids) > MAX_IDS:
         raise SasError(f"{MAX_IDS} identifiants au plus par requête ({len(ids)} reçus).", "too-costly")
-    unknown_inc = (includes - INCLUDES) | (iterates - ITERATES)
+    unknown_inc = (params.includes - INCLUDES) | (params.iterates - ITERATES)
     if unknown_inc:
         raise SasError(f"_include non pris en charge : {', '.join(sorted(unknown_inc))}.", "not-supported")
-    return SasQuery(ids, ge, le, frozenset(includes), frozenset(iterates), count)
+    return SasQuery(ids, ge, le, frozenset(params.includes), frozenset(params.iterates), params.count)
+
+
+def parse(query_string: str) -> SasQuery:
+    """Reads the slot search parameters in order (``READERS``), then checks the query as a whole."""
+    params = _Params()
+    for key, value in parse_qsl(query_string, keep_blank_values=True):
+        reader = READERS.get(key)
+        if reader is not None:
+            reader(params, value)
+    return _checked_query(params)
 
 
 def find_slots(query: SasQuery, now: dt.datetime | None = None) -> list[Slot]:
