@@ -11,28 +11,30 @@ development, ``make setup`` writes ``var/audit_key``; without that file a key is
 """
 
 import base64
-import binascii
 import hashlib
 import hmac
-import re
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 
-KEY_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
+from opencpts.keyring import CachedKeyring, Keyring, KeyRules, new_entry, parse_entries
+
 MIN_KEY_BYTES = 32
 DEV_KEY_FILE = "audit_key"
 SOURCE = "OPENCPTS_AUDIT_KEYS"
+RULES = KeyRules(
+    setting=SOURCE,
+    max_id_length=32,
+    length_error=lambda key_id, n: (
+        f"the key {key_id!r} must have at least {MIN_KEY_BYTES} bytes." if n < MIN_KEY_BYTES else None
+    ),
+    empty_error="is empty: the audit trail needs a key.",
+)
 
 
 @dataclass(frozen=True)
-class AuditKeyring:
-    current_id: str
-    keys: dict[str, bytes]
-
+class AuditKeyring(Keyring):
     def sign(self, message: bytes, key_id: str | None = None) -> str:
         return hmac.new(self.keys[key_id or self.current_id], message, hashlib.sha256).hexdigest()
 
@@ -45,32 +47,12 @@ class AuditKeyring:
 
 def parse_keys(entries: list[str], source: str = SOURCE) -> AuditKeyring:
     """``["keyid:base64key", ...]`` → AuditKeyring. Fails loudly on anything malformed."""
-    keys: dict[str, bytes] = {}
-    for entry in entries:
-        key_id, sep, encoded = entry.strip().partition(":")
-        if not sep or not KEY_ID.match(key_id):
-            raise ImproperlyConfigured(
-                f"{source}: each key is 'keyid:base64key' (keyid: letters, digits, . _ -)."
-            )
-        try:
-            key = base64.b64decode(encoded.strip(), validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise ImproperlyConfigured(f"{source}: the key {key_id!r} is not valid base64.") from exc
-        if len(key) < MIN_KEY_BYTES:
-            raise ImproperlyConfigured(
-                f"{source}: the key {key_id!r} must have at least {MIN_KEY_BYTES} bytes."
-            )
-        if key_id in keys:
-            raise ImproperlyConfigured(f"{source}: the key id {key_id!r} appears twice.")
-        keys[key_id] = key
-    if not keys:
-        raise ImproperlyConfigured(f"{source} is empty: the audit trail needs a key.")
-    return AuditKeyring(next(iter(keys)), keys)
+    return AuditKeyring(*parse_entries(entries, RULES, source=source))
 
 
 def new_key_entry(key_id: str) -> str:
     """A fresh ``keyid:base64key`` entry (``manage.py audit_checkpoint --new-key k2027``)."""
-    return f"{key_id}:{base64.b64encode(secrets.token_bytes(MIN_KEY_BYTES)).decode()}"
+    return new_entry(key_id, MIN_KEY_BYTES)
 
 
 def _dev_entries() -> tuple[list[str], str]:
@@ -84,26 +66,13 @@ def _dev_entries() -> tuple[list[str], str]:
     return [fallback], "SECRET_KEY (development)"
 
 
-_cache: dict[tuple, AuditKeyring] = {}
-
-
-def keyring() -> AuditKeyring:
-    configured = tuple(getattr(settings, "OPENCPTS_AUDIT_KEYS", []) or [])
-    if configured:
-        cache_key: tuple = ("settings", configured)
-    elif settings.DEV:
-        cache_key = ("dev", str(Path(settings.VAR_DIR) / DEV_KEY_FILE), settings.SECRET_KEY)
-    else:
-        raise ImproperlyConfigured(
-            f"{SOURCE} must be set outside development (OPENCPTS_DEV=1): "
-            "see docs/OPERATIONS.md, « Audit trail integrity »."
-        )
-    ring = _cache.get(cache_key)
-    if ring is None:
-        if configured:
-            ring = parse_keys(list(configured))
-        else:
-            entries, source = _dev_entries()
-            ring = parse_keys(entries, source=source)
-        _cache[cache_key] = ring
-    return ring
+keyring = CachedKeyring(
+    RULES,
+    build=AuditKeyring,
+    dev_source=lambda: (str(Path(settings.VAR_DIR) / DEV_KEY_FILE), settings.SECRET_KEY),
+    dev_entries=_dev_entries,
+    missing_error=(
+        f"{SOURCE} must be set outside development (OPENCPTS_DEV=1): "
+        "see docs/OPERATIONS.md, « Audit trail integrity »."
+    ),
+)

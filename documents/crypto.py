@@ -9,64 +9,41 @@ Each blob gets a fresh random 96-bit nonce; the associated data binds the cipher
 the GCM tag detects any change of the stored bytes.
 """
 
-import base64
-import binascii
 import os
-import re
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 
-KEY_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+from opencpts.keyring import CachedKeyring, Keyring, KeyRules, new_entry, parse_entries
+
 NONCE_BYTES = 12
 DEV_KEY_FILE = "document_keys"
+RULES = KeyRules(
+    setting="OPENCPTS_DOCUMENT_KEYS",
+    max_id_length=64,
+    length_error=lambda key_id, n: (
+        f"the key {key_id!r} must be 32 bytes (AES-256), not {n}." if n != 32 else None
+    ),
+    empty_error="is empty: at least one key is needed to encrypt documents.",
+)
+KEY_ID = RULES.key_id
 
 
 class IntegrityFailure(Exception):
     """The stored bytes cannot be decrypted: altered, moved to another version, or the key is gone."""
 
 
-@dataclass(frozen=True)
-class Keyring:
-    current_id: str
-    keys: dict[str, bytes]
-
-
 def parse_keys(entries: list[str], source: str = "OPENCPTS_DOCUMENT_KEYS") -> Keyring:
     """``["keyid:base64key", ...]`` → Keyring. Fails loudly on anything malformed."""
-    keys: dict[str, bytes] = {}
-    first = None
-    for entry in entries:
-        key_id, sep, encoded = entry.strip().partition(":")
-        if not sep or not KEY_ID.match(key_id):
-            raise ImproperlyConfigured(
-                f"{source}: each key is 'keyid:base64key' (keyid: letters, digits, . _ -)."
-            )
-        try:
-            key = base64.b64decode(encoded.strip(), validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise ImproperlyConfigured(f"{source}: the key {key_id!r} is not valid base64.") from exc
-        if len(key) != 32:
-            raise ImproperlyConfigured(
-                f"{source}: the key {key_id!r} must be 32 bytes (AES-256), not {len(key)}."
-            )
-        if key_id in keys:
-            raise ImproperlyConfigured(f"{source}: the key id {key_id!r} appears twice.")
-        keys[key_id] = key
-        first = first or key_id
-    if first is None:
-        raise ImproperlyConfigured(f"{source} is empty: at least one key is needed to encrypt documents.")
-    return Keyring(first, keys)
+    return Keyring(*parse_entries(entries, RULES, source=source))
 
 
 def new_key_entry(key_id: str) -> str:
     """A fresh ``keyid:base64key`` entry (for operators: ``manage.py rotate_document_keys --new-key``)."""
-    return f"{key_id}:{base64.b64encode(secrets.token_bytes(32)).decode()}"
+    return new_entry(key_id, 32)
 
 
 def _dev_key_entries() -> list[str]:
@@ -83,28 +60,21 @@ def _dev_key_entries() -> list[str]:
     return [line for line in path.read_text().split() if line.strip()]
 
 
-_cache: dict[tuple, Keyring] = {}
+def _dev_source() -> tuple:
+    return (str(Path(settings.VAR_DIR) / DEV_KEY_FILE),)
 
 
-def keyring() -> Keyring:
-    configured = tuple(getattr(settings, "OPENCPTS_DOCUMENT_KEYS", []) or [])
-    if configured:
-        cache_key: tuple = ("settings", configured)
-    elif settings.DEV:
-        cache_key = ("dev", str(Path(settings.VAR_DIR) / DEV_KEY_FILE))
-    else:
-        raise ImproperlyConfigured(
-            "OPENCPTS_DOCUMENT_KEYS must be set outside development (OPENCPTS_DEV=1): "
-            "see docs/OPERATIONS.md, « Documents : clés de chiffrement »."
-        )
-    ring = _cache.get(cache_key)
-    if ring is None:
-        if configured:
-            ring = parse_keys(list(configured))
-        else:
-            ring = parse_keys(_dev_key_entries(), source=cache_key[1])
-        _cache[cache_key] = ring
-    return ring
+keyring = CachedKeyring(
+    RULES,
+    build=Keyring,
+    dev_source=_dev_source,
+    dev_entries=lambda: (_dev_key_entries(), _dev_source()[0]),
+    missing_error=(
+        "OPENCPTS_DOCUMENT_KEYS must be set outside development (OPENCPTS_DEV=1): "
+        "see docs/OPERATIONS.md, « Documents : clés de chiffrement »."
+    ),
+)
+_cache = keyring.cache
 
 
 def associated_data(version_id: int, purpose: str = "document-version") -> bytes:
