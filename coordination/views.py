@@ -27,6 +27,7 @@ from coordination.models import (
     MessageMention,
     ReadReceipt,
 )
+from coordination.pages import PERMISSION, back_to_group, form_errors, mention_feedback, run_action
 from cpts.decorators import cpts_view
 from cpts.models import Membership
 from cpts.roles import PATIENT_DATA_ROLES
@@ -34,28 +35,12 @@ from cpts.scoping import scoped
 from opencpts.errors import ActionError
 from opencpts.forms import show_action_error
 
-PERMISSION = "cpts.use_coordination"
-
-
-def _form_errors(form) -> str:
-    return " ".join(
-        f"{form.fields[f].label if f in form.fields else ''} : {' '.join(e)}".strip(" :")
-        for f, e in form.errors.items()
-    )
-
 
 def _group(access, group_id: int) -> Group:
     group = scoped(Group, access.cpts).filter(pk=group_id).first()
     if group is None:
         raise Http404("Groupe introuvable.")
     return group
-
-
-def _back(access, group_id: int, anchor: str = ""):
-    response = redirect("coordination:group", slug=access.cpts.slug, group_id=group_id)
-    if anchor:
-        response["Location"] += f"#{anchor}"
-    return response
 
 
 def _candidates(cpts, group: Group):
@@ -225,16 +210,6 @@ def group_messages(request, access, group_id):
     )
 
 
-def _run(request, access, group_id, action, success: str, anchor: str = ""):
-    try:
-        action()
-    except ActionError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, success)
-    return _back(access, group_id, anchor)
-
-
 def _own_message(request, access, group_id, message_id) -> Message:
     group = rules.group_to_read(request.user, access.cpts, group_id)
     message = group.messages.filter(pk=message_id).select_related("group").first()
@@ -249,36 +224,21 @@ def edit_message(request, access, group_id, message_id):
     message = _own_message(request, access, group_id, message_id)
     body = request.POST.get("body", "")
     subject = request.POST.get("subject") if message.parent_id is None else None
-    return _run(
+    return run_action(
         request,
         access,
         group_id,
-        lambda: _mention_feedback(
-            request, actions.edit_message(message, request.user, body, subject=subject)
-        ),
+        lambda: mention_feedback(request, actions.edit_message(message, request.user, body, subject=subject)),
         "Message modifié.",
         "messages",
     )
-
-
-def _mention_feedback(request, message: Message) -> Message:
-    """Tell the author which @names were ambiguous (several members answer to them): nobody was mentioned."""
-    ambiguous = getattr(message, "ambiguous_mentions", None)
-    if ambiguous:
-        names = ", ".join(f"@{name}" for name in ambiguous)
-        messages.warning(
-            request,
-            f"Mention ambiguë, personne n'a été mentionné pour : {names}. Plusieurs membres "
-            "portent ce nom : écrivez « @Prénom Nom ».",
-        )
-    return message
 
 
 @cpts_view(PERMISSION)
 @require_POST
 def delete_message(request, access, group_id, message_id):
     message = _own_message(request, access, group_id, message_id)
-    return _run(
+    return run_action(
         request,
         access,
         group_id,
@@ -296,14 +256,14 @@ def invite(request, access, group_id):
         raise PermissionDenied("Seuls les membres du groupe peuvent inviter.")
     form = InviteForm(request.POST, candidates=_candidates(access.cpts, group))
     if not form.is_valid():
-        messages.error(request, _form_errors(form) or "Choisissez un professionnel à inviter.")
-        return _back(access, group.pk, "informations")
+        messages.error(request, form_errors(form) or "Choisissez un professionnel à inviter.")
+        return back_to_group(access, group.pk, "informations")
     if form.cleaned_data["email"]:
         return _invite_by_email(
             request, access, group, form.cleaned_data["email"], form.cleaned_data["function"]
         )
     user = User.objects.get(pk=form.cleaned_data["user"])
-    return _run(
+    return run_action(
         request,
         access,
         group.pk,
@@ -331,7 +291,7 @@ def _invite_by_email(request, access, group: Group, email: str, function: str):
                 f"{result.user.get_full_name() or result.user.email}, déjà professionnel de la "
                 "CPTS, est invité·e dans le groupe.",
             )
-    return _back(access, group.pk, "informations")
+    return back_to_group(access, group.pk, "informations")
 
 
 @cpts_view(PERMISSION)
@@ -348,7 +308,7 @@ def answer_invitation(request, access, group_id):
         return redirect("coordination:groups", slug=access.cpts.slug)
     if accept:
         messages.success(request, f"Vous avez rejoint « {group.title} ».")
-        return _back(access, group.pk)
+        return back_to_group(access, group.pk)
     messages.success(request, "Invitation déclinée.")
     return redirect("coordination:groups", slug=access.cpts.slug)
 
@@ -363,7 +323,7 @@ def leave(request, access, group_id):
         actions.leave(group, request.user)
     except ActionError as exc:
         messages.error(request, exc.message)
-        return _back(access, group.pk)
+        return back_to_group(access, group.pk)
     messages.success(request, f"Vous avez quitté « {group.title} ».")
     return redirect("coordination:groups", slug=access.cpts.slug)
 
@@ -377,7 +337,7 @@ def remove_member(request, access, group_id, user_id):
     user = User.objects.filter(pk=user_id).first()
     if user is None:
         raise Http404("Personne introuvable.")
-    response = _run(
+    response = run_action(
         request,
         access,
         group.pk,
@@ -400,7 +360,7 @@ def _manage_redirect(request, access, group, response):
 @require_POST
 def close(request, access, group_id):
     group = _group(access, group_id)
-    response = _run(
+    response = run_action(
         request,
         access,
         group.pk,
@@ -415,7 +375,7 @@ def close(request, access, group_id):
 @require_POST
 def reopen(request, access, group_id):
     group = _group(access, group_id)
-    response = _run(
+    response = run_action(
         request,
         access,
         group.pk,
@@ -433,7 +393,7 @@ def withdraw_consent(request, access, group_id, consent_id):
     consent = scoped(Consent, access.cpts).filter(group=group, pk=consent_id).first()
     if consent is None:
         raise Http404("Consentement introuvable.")
-    return _run(
+    return run_action(
         request,
         access,
         group.pk,

@@ -27,7 +27,7 @@ from coordination.forms import (
     RetentionForm,
 )
 from coordination.models import Group
-from coordination.views import PERMISSION, _back
+from coordination.pages import PERMISSION, back_to_group
 from cpts.decorators import cpts_view
 from cpts.models import Membership
 from cpts.roles import PATIENT_DATA_ROLES
@@ -76,7 +76,7 @@ def edit_group(request, access, group_id):
 
 def _manage_back(request, access, group):
     if rules.can_read(request.user, group):
-        return _back(access, group.pk, "informations")
+        return back_to_group(access, group.pk, "informations")
     return redirect("coordination:groups", slug=access.cpts.slug)
 
 

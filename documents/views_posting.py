@@ -9,7 +9,7 @@ from django.http import Http404
 from django.views.decorators.http import require_POST
 
 from coordination import access as rules
-from coordination.views import PERMISSION, _back, _form_errors, _mention_feedback, _run
+from coordination.pages import PERMISSION, back_to_group, form_errors, mention_feedback, run_action
 from cpts.decorators import cpts_view
 from documents import actions
 from documents.forms import ConsentForm, MessageForm, ReplyForm
@@ -30,14 +30,14 @@ def post_message(request, access, group_id):
     else:
         form = MessageForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _back(access, group.pk, "messages")
+        messages.error(request, form_errors(form))
+        return back_to_group(access, group.pk, "messages")
     data = form.cleaned_data
-    return _run(
+    return run_action(
         request,
         access,
         group.pk,
-        lambda: _mention_feedback(  # the message and its files, or nothing
+        lambda: mention_feedback(  # the message and its files, or nothing
             request,
             actions.post_message(
                 group,
@@ -59,10 +59,10 @@ def record_consent(request, access, group_id):
     group = rules.group_to_read(request.user, access.cpts, group_id)
     form = ConsentForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _back(access, group.pk, "consentements")
+        messages.error(request, form_errors(form))
+        return back_to_group(access, group.pk, "consentements")
     # The consent and the scan of the signed form (required for a paper consent), or nothing.
-    return _run(
+    return run_action(
         request,
         access,
         group.pk,
