@@ -209,25 +209,26 @@ def remove_commune(request, slug: str, insee: str):
     return 200, _territory_out(access)
 
 
+def _member_out(m: Membership) -> dict:
+    """A member as the API shows them: names, role, profession, RPPS (never an ADELI number)."""
+    pro = m.user.professional
+    return {
+        "id": m.pk,
+        "first_name": m.user.first_name,
+        "last_name": m.user.last_name,
+        "role": m.role,
+        "profession_code": pro.profession_code if pro else None,
+        "profession": pro.profession_label if pro else None,
+        "rpps": pro.national_id if pro and pro.id_type == "8" else None,
+        "joined_on": m.joined_on,
+    }
+
+
 @router.get("/{slug}/members", response=list[MemberOut], summary="Les adhérents")
 def list_members(request, slug: str):
     access = access_cpts(request.user, slug, "cpts.view_members")
-    out = []
-    for m in scoped(Membership, access.cpts).filter(active=True).select_related("user__professional"):
-        pro = m.user.professional
-        out.append(
-            {
-                "id": m.pk,
-                "first_name": m.user.first_name,
-                "last_name": m.user.last_name,
-                "role": m.role,
-                "profession_code": pro.profession_code if pro else None,
-                "profession": pro.profession_label if pro else None,
-                "rpps": pro.national_id if pro and pro.id_type == "8" else None,
-                "joined_on": m.joined_on,
-            }
-        )
-    return out
+    members = scoped(Membership, access.cpts).filter(active=True).select_related("user__professional")
+    return [_member_out(m) for m in members]
 
 
 @router.get("/{slug}/members/by-profession", summary="Nombre d'adhérents par profession")
@@ -312,17 +313,7 @@ def create_request(request, slug: str, payload: RequestIn):
 def accept_request(request, slug: str, request_id: DbId, payload: AcceptIn):
     access = access_cpts(request.user, slug, "cpts.manage_membership")
     m = actions.accept_request(access.cpts, request_id, request.user, payload.role)
-    pro = m.user.professional
-    return 200, {
-        "id": m.pk,
-        "first_name": m.user.first_name,
-        "last_name": m.user.last_name,
-        "role": m.role,
-        "profession_code": pro.profession_code if pro else None,
-        "profession": pro.profession_label if pro else None,
-        "rpps": pro.national_id if pro and pro.id_type == "8" else None,
-        "joined_on": m.joined_on,
-    }
+    return 200, _member_out(m)
 
 
 @router.post(
