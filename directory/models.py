@@ -98,6 +98,14 @@ class Professional(models.Model):
         return display(self.profession_system, self.profession_code)
 
     @property
+    def profession_title(self) -> str:
+        """The profession as a sentence says it (« Infirmière », « Masseur-kinésithérapeute »): sentence
+        case, feminine for a woman (``opencpts/french.py:profession_title``)."""
+        from opencpts.french import profession_title
+
+        return profession_title(self.profession_label, self.civility)
+
+    @property
     def specialty_label(self) -> str:
         from nomenclature.selectors import display
 

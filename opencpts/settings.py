@@ -123,6 +123,7 @@ TEMPLATES = [
                 "cpts.context_processors.current_cpts",
                 "notifications.context_processors.unread_notifications",
             ],
+            "builtins": ["opencpts.templatetags.fr"],
         },
     },
 ]
