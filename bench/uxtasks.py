@@ -1,0 +1,541 @@
+"""The top tasks of issue 16 on a phone, as scripts that a person would follow: a recorder wrapping a
+Playwright page counts what the person does (taps, typed fields, scrolling, time), and one function per task
+drives the pages from the role's home (« Aujourd'hui ») to the task's end, locating everything by role and
+accessible name (what people see and hear), never by CSS class.
+
+Used by ``bench/ux.py`` (the table of figures, on a fresh demo) and ``tests/browser/test_ux_tasks.py`` (the
+same scripts in CI, asserting that each task was done: the message stored, the slots published...).
+
+A task whose page or control does not exist raises ``TaskFailed`` naming what was looked for, where: nothing
+is ever counted as done without its visible confirmation. The names each task looks for are at the top of its
+function, to adapt them in one place when a page changes.
+
+How things are counted (a phone, 390 × 844, touch):
+- a tap: one touch on a link, button, checkbox, or one option of a list; choosing in a drop-down list counts 2
+  (open it, pick the option);
+- a typed field: one text input filled (the tap that focuses it is not counted as well);
+- scrolling: the distance the page (and any scrolling container) moved to bring what the person touches or
+  reads into view, measured from ``window.scrollY`` and the containers' ``scrollTop`` before and after;
+- seconds: the scripted wall time from the home page on screen to the confirmation on screen (page loads
+  included, no human reading or typing time: a lower bound of what a person needs);
+- taps to reach: taps from the home page until the task's page is on screen (the issue's goal: at most 3).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+SCREEN = {"width": 390, "height": 844}
+SCREEN_PX = SCREEN["height"]
+GOAL_TAPS = 3  # from « Aujourd'hui » to the task's page
+GOAL_SCROLL_PX = SCREEN_PX  # at most one screen of scrolling
+GOAL_SECONDS = 10.0  # scripted time: leaves a person well under 30 s for reading and typing
+WAIT_MS = 10_000  # how long a page may take to show what is looked for
+
+SLUG = "cpts-bugey-sud"
+DOMAIN = "demo.opencpts.test"
+HOME_PATH = f"/c/{SLUG}/"  # the role's home once a CPTS is chosen
+HOME_NAME = "Aujourd'hui"  # what the home must be called (issue 16, point 2)
+GP = f"medecin@{DOMAIN}"
+COORDINATOR = f"coordination@{DOMAIN}"
+TRUSTING = (
+    f"bureau@{DOMAIN}"  # (g) a member who trusts her phone (any account; not the GP: a fresh TOTP code)
+)
+
+CONTEXT_OPTIONS = {
+    "locale": "fr-FR",
+    "timezone_id": "Europe/Paris",
+    "viewport": SCREEN,
+    "screen": SCREEN,
+    "has_touch": True,
+    "is_mobile": True,
+    "device_scale_factor": 3,
+}
+
+
+class TaskFailed(Exception):
+    """The task could not be done: what was missing, on which page."""
+
+
+@dataclass
+class Measure:
+    key: str
+    title: str
+    account: str
+    taps_to_reach: int | None = None
+    taps: int = 0
+    typed: int = 0
+    chars: int = 0
+    scroll_px: int = 0
+    seconds: float = 0.0
+    completed: bool = False
+    failure: str = ""
+    notes: list[str] = field(default_factory=list)
+    evidence: dict = field(default_factory=dict)
+
+    def goals(self) -> dict[str, bool]:
+        return {
+            "taps": self.taps_to_reach is not None and self.taps_to_reach <= GOAL_TAPS,
+            "scroll": self.scroll_px <= GOAL_SCROLL_PX,
+            "time": self.seconds <= GOAL_SECONDS,
+            "home": not any(n.startswith("départ") for n in self.notes),
+        }
+
+    def verdict(self) -> str:
+        if not self.completed:
+            return "ÉCHEC : " + self.failure
+        missed = [
+            {
+                "taps": f"{self.taps_to_reach} taps pour arriver (> {GOAL_TAPS})",
+                "scroll": f"{self.scroll_px} px de défilement (> 1 écran)",
+                "time": f"{self.seconds:.1f} s (> {GOAL_SECONDS:.0f} s)",
+                "home": f"départ hors « {HOME_NAME} »",
+            }[goal]
+            for goal, met in self.goals().items()
+            if not met
+        ]
+        return "objectif atteint" if not missed else "hors objectif : " + ", ".join(missed)
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "goals": self.goals(), "verdict": self.verdict()}
+
+
+# The scroll a person does to bring an element into view, measured on the window and on every scrolling
+# ancestor: the smallest move first; to the centre when something fixed (a bottom bar) still covers it.
+_SCROLL_INTO_VIEW = """(el) => {
+  const root = document.scrollingElement;
+  const scrollers = [];
+  for (let a = el.parentElement; a && a !== root && a !== document.body; a = a.parentElement) {
+    scrollers.push(a);
+  }
+  const tops = () => [window.scrollY, ...scrollers.map((a) => a.scrollTop)];
+  const hit = () => {
+    const r = el.getBoundingClientRect();
+    if (r.bottom <= 0 || r.top >= window.innerHeight) return false;
+    const x = Math.min(Math.max(r.left + r.width / 2, 0), window.innerWidth - 1);
+    const y = Math.min(Math.max(r.top + Math.min(r.height, 40) / 2, 0), window.innerHeight - 1);
+    const at = document.elementFromPoint(x, y);
+    const label = el.labels && el.labels.length ? el.labels[0] : null;
+    return !!at && (el.contains(at) || at.contains(el) || (label && (label.contains(at) || at === label)));
+  };
+  const before = tops();
+  if (!hit()) {
+    el.scrollIntoView({block: 'nearest', inline: 'nearest', behavior: 'instant'});
+    if (!hit()) el.scrollIntoView({block: 'center', inline: 'nearest', behavior: 'instant'});
+  }
+  const after = tops();
+  return before.reduce((sum, v, i) => sum + Math.abs(after[i] - v), 0);
+}"""
+
+
+class Recorder:
+    """A Playwright page and what the person did on it."""
+
+    def __init__(self, page, demo: Demo, measure: Measure):
+        self.page = page
+        self.demo = demo
+        self.base_url = demo.base_url.rstrip("/")
+        self.m = measure
+        self._started = 0.0
+
+    # --- the starting point (not counted) ---------------------------------------------------------------
+    def start(self, path: str, home_check: bool = True) -> None:
+        """Open the task's starting page, then start the clock."""
+        self.page.goto(self.base_url + path)
+        self.page.wait_for_load_state()
+        if home_check and not self.present(self.page.get_by_role("heading", name=HOME_NAME)):
+            self.m.notes.append(f"départ : la page d'accueil n'est pas « {HOME_NAME} » ({path})")
+        self._started = time.perf_counter()
+
+    def arrived(self) -> None:
+        """The task's page is on screen: the taps so far are the taps to reach it."""
+        if self.m.taps_to_reach is None:
+            self.m.taps_to_reach = self.m.taps
+
+    def done(self, **evidence) -> None:
+        self.m.seconds = round(time.perf_counter() - self._started, 2)
+        self.m.completed = True
+        self.m.evidence.update(evidence)
+
+    # --- finding -----------------------------------------------------------------------------------------
+    def find(self, locator, what: str, timeout: int = WAIT_MS):
+        """The first visible element of ``locator``, or TaskFailed naming ``what`` and the page."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        visible = locator.filter(visible=True).first
+        try:
+            visible.wait_for(state="visible", timeout=timeout)
+        except PlaywrightTimeout:
+            path = self.page.url.removeprefix(self.base_url)
+            raise TaskFailed(f"{what} introuvable sur {path}") from None
+        return visible
+
+    def present(self, locator, timeout: int = 0) -> bool:
+        """Whether ``locator`` is on the page (below the fold included), without counting anything."""
+        visible = locator.filter(visible=True)
+        if timeout:
+            try:
+                visible.first.wait_for(state="visible", timeout=timeout)
+            except Exception:  # noqa: BLE001 - a timeout: not there
+                return False
+        return visible.count() > 0
+
+    # --- what the person does (counted) ------------------------------------------------------------------
+    def _into_view(self, element) -> None:
+        self.m.scroll_px += round(element.evaluate(_SCROLL_INTO_VIEW))
+
+    def scroll_to(self, locator, what: str):
+        """The person scrolls until ``what`` is on screen (to read it)."""
+        element = self.find(locator, what)
+        self._into_view(element)
+        return element
+
+    def tap(self, locator, what: str) -> None:
+        element = self.find(locator, what)
+        self._into_view(element)
+        element.tap()
+        self.m.taps += 1
+
+    def check(self, locator, what: str) -> None:
+        """Tick a checkbox (a tap only when it is not ticked already)."""
+        element = self.find(locator, what)
+        if not element.is_checked():
+            self._into_view(element)
+            element.tap()
+            self.m.taps += 1
+            if not element.is_checked():
+                element.check()  # a visually replaced checkbox whose label took the tap
+        if not element.is_checked():
+            raise TaskFailed(f"{what} ne se coche pas")
+
+    def fill(self, locator, text: str, what: str) -> None:
+        element = self.find(locator, what)
+        if element.input_value() == text:
+            return  # already there (remembered, or the default): nothing to type
+        self._into_view(element)
+        element.fill(text)
+        self.m.typed += 1
+        self.m.chars += len(text)
+
+    def choose(self, locator, label: str, what: str) -> None:
+        """Pick ``label`` in a drop-down list: open it, pick (2 taps)."""
+        element = self.find(locator, what)
+        self._into_view(element)
+        try:
+            element.select_option(label=label, timeout=WAIT_MS)
+        except Exception:  # noqa: BLE001 - Playwright's timeout: no such option
+            raise TaskFailed(f"« {label} » absent de {what}") from None
+        self.m.taps += 2
+
+
+@dataclass
+class Demo:
+    """Where the demo runs and how its accounts log in (``code_for(email)``: a fresh TOTP code)."""
+
+    base_url: str
+    password: str
+    code_for: Callable[[str], str]
+
+
+def log_in(page, demo: Demo, email: str, trust_device: bool = False) -> None:
+    """Through the real login pages (not counted in the tasks): e-mail, password, then the TOTP code."""
+    page.goto(demo.base_url + "/connexion/")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(demo.password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(re.compile(r"/compte/verification/"))
+    page.get_by_label(re.compile("Code à 6 chiffres")).fill(demo.code_for(email))
+    if trust_device:
+        trust = page.get_by_role("checkbox", name=TRUST_DEVICE)
+        if not trust.count():
+            raise TaskFailed(f"case « {TRUST_DEVICE} » introuvable après le second facteur")
+        trust.check()
+    page.get_by_role("button", name="Valider").click()
+    page.wait_for_url(lambda url: "/compte/verification/" not in url and "/connexion/" not in url)
+
+
+def textbox(scope, name):
+    """A text input by its accessible name (its label without what screen readers skip, like « * »)."""
+    return scope.get_by_role("textbox", name=name, exact=True)
+
+
+def combobox(scope, name):
+    return scope.get_by_role("combobox", name=name, exact=True)
+
+
+# ----------------------------------------------------------------------------------------------- the tasks
+# Each task: (recorder) -> None, starting on the role's home, ending on the visible confirmation.
+
+
+def post_message(rec: Recorder) -> None:
+    """(a) The GP posts a message in a care circle of the demo."""
+    circle = re.compile("Odette LEMAIRE")  # the demo's first care circle
+    messages_destination = re.compile(r"^(Messages|Groupes)\b")
+    composer = re.compile(r"^Répondre à ")
+    send = "Répondre"
+    text = f"Passage prévu demain matin ({time.strftime('%H:%M:%S')}), je vérifie le pansement."
+
+    rec.start(HOME_PATH)
+    link = rec.page.get_by_role("link", name=circle)
+    if not rec.present(link):  # not among today's conversations: through the messages
+        rec.tap(rec.page.get_by_role("link", name=messages_destination), "lien « Messages »")
+    rec.tap(rec.page.get_by_role("link", name=circle), "lien vers le cercle de soins d'Odette LEMAIRE")
+    rec.arrived()
+    rec.fill(rec.page.get_by_role("textbox", name=composer), text, "zone de saisie du message")
+    rec.tap(rec.page.get_by_role("button", name=send), f"bouton « {send} »")
+    rec.scroll_to(rec.page.get_by_text(text), "le message envoyé, dans la conversation")
+    rec.done(text=text)
+
+
+def next_monday(today: dt.date | None = None) -> dt.date:
+    today = today or dt.datetime.now(tz=PARIS).date()
+    return today + dt.timedelta(days=7 - today.weekday())
+
+
+def publish_slots(rec: Recorder) -> None:
+    """(b) The GP publishes next week's slots, Monday to Friday, 18:00 to 20:00."""
+    destination = "Soins non programmés"
+    mine = "Mes créneaux"
+    weekdays = ["Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi"]
+    form = "Nouvelles disponibilités hebdomadaires"
+    start, end = "De", "À"
+    first_day, last_day = "À partir du", "Jusqu'au"
+    save = "Enregistrer les disponibilités"
+    confirmation = re.compile(r"(\d+) créneaux? publiés?")
+    monday = next_monday()
+
+    rec.start(HOME_PATH)
+    rec.tap(rec.page.get_by_role("link", name=destination, exact=True), f"lien « {destination} »")
+    rec.tap(rec.page.get_by_role("link", name=mine, exact=True), f"lien « {mine} »")
+    rec.arrived()
+    region = rec.find(rec.page.get_by_role("region", name=form), f"formulaire « {form} »")
+    for day in weekdays:
+        rec.check(region.get_by_role("checkbox", name=day, exact=True), f"case « {day} »")
+    for day in ("Samedi", "Dimanche"):
+        box = region.get_by_role("checkbox", name=day, exact=True)
+        if rec.present(box) and box.is_checked():
+            rec.tap(box, f"case « {day} »")
+    rec.fill(textbox(region, start), "18:00", f"champ « {start} »")
+    rec.fill(textbox(region, end), "20:00", f"champ « {end} »")
+    rec.fill(textbox(region, first_day), monday.isoformat(), f"champ « {first_day} »")
+    friday = (monday + dt.timedelta(days=4)).isoformat()
+    rec.fill(textbox(region, last_day), friday, f"champ « {last_day} »")
+    rec.tap(region.get_by_role("button", name=save), f"bouton « {save} »")
+    said = rec.scroll_to(rec.page.get_by_text(confirmation), "la confirmation « N créneaux publiés »")
+    count = int(confirmation.search(said.inner_text()).group(1))
+    rec.done(monday=monday.isoformat(), published=count, confirmation=said.inner_text().strip())
+
+
+def contact_nurse(rec: Recorder) -> None:
+    """(c) The GP finds the nearest nurse who makes home visits around a commune, and contacts her."""
+    destination = "Annuaire"
+    where = re.compile(r"^Autour de")
+    commune = "Virieu-le-Grand"
+    profession, nurse = "Profession", "Infirmier"
+    home_visits = re.compile(r"[Vv]isites? à domicile")
+    search = "Rechercher"
+    results = "list"
+    contact = re.compile(r"^(Envoyer un message|Écrire|Message)")
+    phone = re.compile(r"^0\d( ?\d\d){4}$")
+
+    rec.start(HOME_PATH)
+    rec.tap(rec.page.get_by_role("link", name=destination, exact=True), f"lien « {destination} »")
+    rec.arrived()
+    rec.fill(rec.page.get_by_role("textbox", name=where), commune, "champ « Autour de »")
+    rec.choose(combobox(rec.page, profession), nurse, f"liste « {profession} »")
+    rec.check(rec.page.get_by_role("checkbox", name=home_visits), "filtre « visites à domicile »")
+    rec.tap(rec.page.get_by_role("button", name=search, exact=True), f"bouton « {search} »")
+    first = rec.find(rec.page.get_by_role(results).get_by_role("listitem"), "premier résultat").first
+    name = rec.find(first.get_by_role("heading"), "nom du premier résultat").inner_text().strip()
+    message = first.get_by_role("link", name=contact)
+    if rec.present(message):
+        rec.tap(message, "lien « Envoyer un message »")
+        rec.done(nurse=name, contact="message", url=rec.page.url)
+        return
+    call = first.get_by_role("link", name=phone)
+    element = rec.find(call, "numéro de téléphone du premier résultat")
+    href = element.get_attribute("href") or ""
+    rec.tap(call, "numéro de téléphone du premier résultat")
+    rec.done(nurse=name, contact="phone", href=href)
+
+
+def accept_patient(rec: Recorder) -> None:
+    """(d) The GP accepts a patient the coordination proposed to her."""
+    destination = "Médecin traitant"
+    proposals = "Mes patients proposés"
+    accept = "J'accepte ce patient"
+    confirmation = re.compile(r"(Merci|accepté)", re.IGNORECASE)
+
+    rec.start(HOME_PATH)
+    button = rec.page.get_by_role("button", name=accept)
+    if not rec.present(button):  # not on the home page: through « Médecin traitant »
+        rec.tap(rec.page.get_by_role("link", name=destination, exact=True), f"lien « {destination} »")
+        if not rec.present(button, timeout=2_000):
+            rec.tap(rec.page.get_by_role("link", name=proposals, exact=True), f"lien « {proposals} »")
+    rec.arrived()
+    proposal = rec.find(rec.page.get_by_role("region").filter(has=button), "une proposition en attente")
+    patient = proposal.get_by_role("heading").first.inner_text().strip()
+    rec.tap(proposal.get_by_role("button", name=accept), f"bouton « {accept} »")
+    said = rec.scroll_to(rec.page.get_by_role("status").filter(has_text=confirmation), "la confirmation")
+    rec.done(patient=patient, confirmation=said.inner_text().strip())
+
+
+def public_request(rec: Recorder) -> None:
+    """(e) A person without a GP sends the public form of the CPTS (no account, from a link or a QR code)."""
+    path = f"/medecin-traitant/{SLUG}/"
+    person = {"Nom": "TESTEUR", "Prénom": "Camille", "Téléphone": "06 39 98 12 34"}
+    birth_label, birth = "Date de naissance", "1958-03-14"
+    commune_label, commune = "Commune", "Culoz-Béon (01350)"
+    reason_label, reason = "Pourquoi n'avez-vous pas de médecin traitant ?", "J'ai déménagé"
+    consent = re.compile(r"^J'accepte que la CPTS conserve")
+    send = "Envoyer ma demande"
+    confirm = re.compile(r"^(Confirmer|Oui, envoyer|Envoyer quand même)")  # the too-fast step (issue 16, 7)
+    reference = re.compile(r"Référence de votre demande")
+
+    rec.start(path, home_check=False)
+    rec.arrived()
+    for label, value in person.items():
+        rec.fill(textbox(rec.page, label), value, f"champ « {label} »")
+    rec.fill(textbox(rec.page, birth_label), birth, f"champ « {birth_label} »")
+    rec.choose(combobox(rec.page, commune_label), commune, f"liste « {commune_label} »")
+    rec.choose(combobox(rec.page, reason_label), reason, "liste « Pourquoi … ? »")
+    rec.check(rec.page.get_by_role("checkbox", name=consent), "case du consentement")
+    rec.tap(rec.page.get_by_role("button", name=send), f"bouton « {send} »")
+    if rec.present(rec.page.get_by_role("button", name=confirm), timeout=2_000):
+        rec.m.notes.append("étape de confirmation (envoi rapide)")
+        rec.tap(rec.page.get_by_role("button", name=confirm), "bouton de confirmation")
+    said = rec.scroll_to(rec.page.get_by_text(reference), "la référence de la demande enregistrée")
+    rec.done(last_name=person["Nom"], reference=said.inner_text().strip())
+
+
+def aci_on_track(rec: Recorder) -> None:
+    """(f) The coordinator sees whether this year's objectives are on track (the ACI cockpit)."""
+    destination = re.compile(r"^(Contrat ACI|ACI)\b")
+    verdicts = re.compile(r"^(en bonne voie|à risque|hors trajectoire|en retard)$", re.IGNORECASE)
+    year = re.compile(r"[Aa]nnée")
+
+    rec.start(HOME_PATH)
+    year_verdict = rec.page.get_by_role("status").filter(has_text=verdicts)
+    if not rec.present(year_verdict):
+        rec.tap(rec.page.get_by_role("link", name=destination), "lien « Contrat ACI »")
+    rec.arrived()
+    region = rec.find(rec.page.get_by_role("region", name=year), "la section de l'année du contrat")
+    said = rec.scroll_to(
+        region.get_by_text(verdicts), "un verdict « en bonne voie / à risque / hors trajectoire »"
+    )
+    count = region.get_by_text(verdicts).count()
+    rec.done(verdict=said.inner_text().strip(), verdicts=count)
+
+
+TRUST_DEVICE = "Faire confiance à cet appareil"
+
+
+def trusted_login(rec: Recorder) -> None:
+    """(g) A member logs in on her phone, trusted once before: password only, no second factor."""
+    email_label, password_label, submit = "Adresse e-mail", "Mot de passe", "Se connecter"
+    second_factor = re.compile(r"/compte/verification/")
+
+    rec.start("/connexion/", home_check=False)
+    rec.arrived()
+    rec.fill(textbox(rec.page, email_label), TRUSTING, f"champ « {email_label} »")
+    password = rec.page.get_by_label(password_label)  # a password input has no role
+    rec.fill(password, rec.demo.password, f"champ « {password_label} »")
+    rec.tap(rec.page.get_by_role("button", name=submit), f"bouton « {submit} »")
+    rec.page.wait_for_url(lambda url: "/connexion/" not in url, timeout=WAIT_MS)
+    if second_factor.search(rec.page.url):
+        raise TaskFailed("le second facteur est redemandé sur l'appareil de confiance")
+    rec.find(rec.page.get_by_role("button", name="Se déconnecter"), "bouton « Se déconnecter » (connectée)")
+    rec.done(url=rec.page.url.removeprefix(rec.base_url))
+
+
+@dataclass
+class Task:
+    key: str
+    title: str
+    account: str | None  # logged in before the task starts (None: anonymous)
+    run: Callable[[Recorder], None]
+
+
+TASKS = [
+    Task("a", "Écrire dans un cercle de soins", GP, post_message),
+    Task("b", "Publier les créneaux de la semaine prochaine", GP, publish_slots),
+    Task("c", "Trouver et contacter une infirmière à domicile", GP, contact_nurse),
+    Task("d", "Accepter un patient proposé", GP, accept_patient),
+    Task("e", "Formulaire public médecin traitant", None, public_request),
+    Task("f", "Objectifs ACI de l'année en bonne voie ?", COORDINATOR, aci_on_track),
+    Task("g", "Connexion sur un appareil de confiance", TRUSTING, trusted_login),
+]
+BY_KEY = {t.key: t for t in TASKS}
+
+
+def prepare_trusted_device(browser, demo: Demo):
+    """(g)'s precondition, not counted: a phone where the member logged in once and ticked « Faire confiance
+    à cet appareil », then logged out. Returns the browser context (the phone)."""
+    context = browser.new_context(**CONTEXT_OPTIONS)
+    page = context.new_page()
+    log_in(page, demo, TRUSTING, trust_device=True)
+    page.get_by_role("button", name="Se déconnecter").first.click()
+    page.wait_for_load_state()
+    page.close()
+    return context
+
+
+def run_task(task: Task, context, demo: Demo) -> Measure:
+    """One task on a new page of ``context`` (already logged in as the task's account when it has one)."""
+    measure = Measure(task.key, task.title, task.account or "anonyme")
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    rec = Recorder(page, demo, measure)
+    try:
+        task.run(rec)
+    except TaskFailed as exc:
+        measure.failure = str(exc)
+    except Exception as exc:  # noqa: BLE001 - reported in the table, with the page where it happened
+        measure.failure = f"{type(exc).__name__} sur {page.url}: {str(exc).splitlines()[0]}"
+    finally:
+        page.close()
+    return measure
+
+
+def _phone(browser, demo: Demo, task: Task):
+    """A phone (browser context) for ``task``: logged in as its account, or trusted first for (g)."""
+    if task.key == "g":
+        return prepare_trusted_device(browser, demo)
+    context = browser.new_context(**CONTEXT_OPTIONS)
+    if task.account:
+        page = context.new_page()
+        try:
+            log_in(page, demo, task.account)
+        finally:
+            page.close()
+    return context
+
+
+def run_tasks(browser, demo: Demo, keys: list[str]) -> list[Measure]:
+    """The tasks ``keys`` in order: one phone (browser context) per account, logged in once, reused."""
+    contexts: dict[str | None, object] = {}
+    failures: dict[str | None, str] = {}
+    results = []
+    try:
+        for key in keys:
+            task = BY_KEY[key]
+            if task.account not in contexts and task.account not in failures:
+                try:
+                    contexts[task.account] = _phone(browser, demo, task)
+                except Exception as exc:  # noqa: BLE001 - the precondition failed: so does the task
+                    failures[task.account] = f"préparation : {str(exc).splitlines()[0]}"
+            if task.account in failures:
+                account = task.account or "anonyme"
+                results.append(Measure(task.key, task.title, account, failure=failures[task.account]))
+                continue
+            results.append(run_task(task, contexts[task.account], demo))
+    finally:
+        for context in contexts.values():
+            context.close()
+    return results
