@@ -42,6 +42,7 @@ SLUG = "cpts-bugey-sud"
 DOMAIN = "demo.opencpts.test"
 HOME_PATH = f"/c/{SLUG}/"  # the role's home once a CPTS is chosen
 HOME_NAME = "Aujourd'hui"  # what the home must be called (issue 16, point 2)
+MENU = "Menu"  # the button opening the full menu (top bar and phone's bottom bar)
 GP = f"medecin@{DOMAIN}"
 COORDINATOR = f"coordination@{DOMAIN}"
 TRUSTING = (
@@ -149,9 +150,16 @@ class Recorder:
         """Open the task's starting page, then start the clock."""
         self.page.goto(self.base_url + path)
         self.page.wait_for_load_state()
-        if home_check and not self.present(self.page.get_by_role("heading", name=HOME_NAME)):
+        if home_check and not self.at_home():
             self.m.notes.append(f"départ : la page d'accueil n'est pas « {HOME_NAME} » ({path})")
         self._started = time.perf_counter()
+
+    def at_home(self) -> bool:
+        """The page is « Aujourd'hui »: its title, or the menu's current entry."""
+        if self.present(self.page.get_by_role("heading", name=re.compile(f"^{HOME_NAME}"))):
+            return True
+        entry = self.page.get_by_role("link", name=HOME_NAME, exact=True).filter(visible=True)
+        return entry.count() > 0 and entry.first.get_attribute("aria-current") == "page"
 
     def arrived(self) -> None:
         """The task's page is on screen: the taps so far are the taps to reach it."""
@@ -223,6 +231,26 @@ class Recorder:
         self.m.typed += 1
         self.m.chars += len(text)
 
+    def navigate(self, name, what: str, via=None) -> None:
+        """Go to the page of the link ``name`` as a person would: the link on this page (a shortcut, the
+        bottom bar), else through « Menu », else through the link ``via`` first."""
+        link = self.page.get_by_role("link", name=name)
+        if self.present(link):
+            self.tap(link, what)
+            return
+        menu = self.page.get_by_role("button", name=MENU, exact=True)
+        if self.present(menu):
+            self.tap(menu, "bouton « Menu »")
+            self.tap(self.page.get_by_role("dialog").get_by_role("link", name=name), f"{what} dans le menu")
+            return
+        if via is not None and self.present(self.page.get_by_role("link", name=via)):
+            self.tap(self.page.get_by_role("link", name=via), f"lien « {via} »")
+            self.tap(self.page.get_by_role("link", name=name), what)
+            return
+        raise TaskFailed(
+            f"{what} ni sur la page ni dans un menu ({self.page.url.removeprefix(self.base_url)})"
+        )
+
     def choose(self, locator, label: str, what: str) -> None:
         """Pick ``label`` in a drop-down list: open it, pick (2 taps)."""
         element = self.find(locator, what)
@@ -254,10 +282,19 @@ def log_in(page, demo: Demo, email: str, trust_device: bool = False) -> None:
     if trust_device:
         trust = page.get_by_role("checkbox", name=TRUST_DEVICE)
         if not trust.count():
-            raise TaskFailed(f"case « {TRUST_DEVICE} » introuvable après le second facteur")
+            raise TaskFailed("case « Faire confiance à cet appareil » introuvable après le second facteur")
         trust.check()
     page.get_by_role("button", name="Valider").click()
     page.wait_for_url(lambda url: "/compte/verification/" not in url and "/connexion/" not in url)
+
+
+def log_out(page) -> None:
+    """« Se déconnecter », in the menu when there is one."""
+    logout = page.get_by_role("button", name="Se déconnecter").filter(visible=True)
+    if not logout.count():
+        page.get_by_role("button", name=MENU, exact=True).filter(visible=True).first.click()
+    logout.first.click()
+    page.wait_for_url(re.compile(r"/connexion/|/$"))
 
 
 def textbox(scope, name):
@@ -276,19 +313,20 @@ def combobox(scope, name):
 def post_message(rec: Recorder) -> None:
     """(a) The GP posts a message in a care circle of the demo."""
     circle = re.compile("Odette LEMAIRE")  # the demo's first care circle
-    messages_destination = re.compile(r"^(Messages|Groupes)\b")
-    composer = re.compile(r"^Répondre à ")
-    send = "Répondre"
+    messages = re.compile(r"^(Messages|Groupes|Cercles de soins)\b")
+    composer = re.compile(r"^(Message|Votre message|Répondre à .*)$")
+    send = re.compile(r"^(Envoyer|Répondre)$")
     text = f"Passage prévu demain matin ({time.strftime('%H:%M:%S')}), je vérifie le pansement."
 
     rec.start(HOME_PATH)
-    link = rec.page.get_by_role("link", name=circle)
-    if not rec.present(link):  # not among today's conversations: through the messages
-        rec.tap(rec.page.get_by_role("link", name=messages_destination), "lien « Messages »")
+    if not rec.present(rec.page.get_by_role("link", name=circle)):  # not among today's conversations
+        rec.navigate(messages, "lien « Messages »")
     rec.tap(rec.page.get_by_role("link", name=circle), "lien vers le cercle de soins d'Odette LEMAIRE")
     rec.arrived()
-    rec.fill(rec.page.get_by_role("textbox", name=composer), text, "zone de saisie du message")
-    rec.tap(rec.page.get_by_role("button", name=send), f"bouton « {send} »")
+    box = rec.page.get_by_role("textbox", name=composer)
+    form = rec.page.locator("form").filter(has=box).first  # the composer's own send button
+    rec.fill(form.get_by_role("textbox", name=composer), text, "zone de saisie du message")
+    rec.tap(form.get_by_role("button", name=send), "bouton « Envoyer »")
     rec.scroll_to(rec.page.get_by_text(text), "le message envoyé, dans la conversation")
     rec.done(text=text)
 
@@ -300,8 +338,8 @@ def next_monday(today: dt.date | None = None) -> dt.date:
 
 def publish_slots(rec: Recorder) -> None:
     """(b) The GP publishes next week's slots, Monday to Friday, 18:00 to 20:00."""
-    destination = "Soins non programmés"
-    mine = "Mes créneaux"
+    mine = re.compile(r"^(Mes créneaux|Publier des créneaux|Publier mes créneaux)")
+    via = re.compile(r"^Soins non programmés")
     weekdays = ["Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi"]
     form = "Nouvelles disponibilités hebdomadaires"
     start, end = "De", "À"
@@ -311,8 +349,7 @@ def publish_slots(rec: Recorder) -> None:
     monday = next_monday()
 
     rec.start(HOME_PATH)
-    rec.tap(rec.page.get_by_role("link", name=destination, exact=True), f"lien « {destination} »")
-    rec.tap(rec.page.get_by_role("link", name=mine, exact=True), f"lien « {mine} »")
+    rec.navigate(mine, "lien « Mes créneaux »", via=via)
     rec.arrived()
     region = rec.find(rec.page.get_by_role("region", name=form), f"formulaire « {form} »")
     for day in weekdays:
@@ -334,54 +371,58 @@ def publish_slots(rec: Recorder) -> None:
 
 def contact_nurse(rec: Recorder) -> None:
     """(c) The GP finds the nearest nurse who makes home visits around a commune, and contacts her."""
-    destination = "Annuaire"
+    directory = re.compile(r"^Annuaire")
     where = re.compile(r"^Autour de")
     commune = "Virieu-le-Grand"
     profession, nurse = "Profession", "Infirmier"
     home_visits = re.compile(r"[Vv]isites? à domicile")
     search = "Rechercher"
-    results = "list"
-    contact = re.compile(r"^(Envoyer un message|Écrire|Message)")
+    contact = re.compile(r"^(Envoyer un message|Écrire)")
+    composer = re.compile(r"^(Message|Votre message)$")
+    send = re.compile(r"^Envoyer")
     phone = re.compile(r"^0\d( ?\d\d){4}$")
+    text = "Bonjour, pourriez-vous passer au domicile d'une patiente cette semaine ?"
 
     rec.start(HOME_PATH)
-    rec.tap(rec.page.get_by_role("link", name=destination, exact=True), f"lien « {destination} »")
+    rec.navigate(directory, "lien « Annuaire »")
     rec.arrived()
     rec.fill(rec.page.get_by_role("textbox", name=where), commune, "champ « Autour de »")
     rec.choose(combobox(rec.page, profession), nurse, f"liste « {profession} »")
     rec.check(rec.page.get_by_role("checkbox", name=home_visits), "filtre « visites à domicile »")
     rec.tap(rec.page.get_by_role("button", name=search, exact=True), f"bouton « {search} »")
-    first = rec.find(rec.page.get_by_role(results).get_by_role("listitem"), "premier résultat").first
+    first = rec.find(rec.page.get_by_role("main").get_by_role("listitem"), "premier résultat")
     name = rec.find(first.get_by_role("heading"), "nom du premier résultat").inner_text().strip()
     message = first.get_by_role("link", name=contact)
     if rec.present(message):
         rec.tap(message, "lien « Envoyer un message »")
-        rec.done(nurse=name, contact="message", url=rec.page.url)
+        rec.fill(rec.page.get_by_role("textbox", name=composer), text, "zone de saisie du message")
+        rec.tap(rec.page.get_by_role("button", name=send), "bouton « Envoyer »")
+        rec.scroll_to(rec.page.get_by_text(text), "le message envoyé")
+        rec.done(nurse=name, contact="message", text=text)
         return
     call = first.get_by_role("link", name=phone)
-    element = rec.find(call, "numéro de téléphone du premier résultat")
-    href = element.get_attribute("href") or ""
+    href = rec.find(call, "numéro de téléphone du premier résultat").get_attribute("href") or ""
     rec.tap(call, "numéro de téléphone du premier résultat")
     rec.done(nurse=name, contact="phone", href=href)
 
 
 def accept_patient(rec: Recorder) -> None:
     """(d) The GP accepts a patient the coordination proposed to her."""
-    destination = "Médecin traitant"
-    proposals = "Mes patients proposés"
-    accept = "J'accepte ce patient"
+    proposals = re.compile(r"^(Patients qui me sont proposés|Mes patients proposés|Médecin traitant)")
+    accept = re.compile(r"^(J'accepte ce patient|Accepter)")
     confirmation = re.compile(r"(Merci|accepté)", re.IGNORECASE)
 
     rec.start(HOME_PATH)
     button = rec.page.get_by_role("button", name=accept)
-    if not rec.present(button):  # not on the home page: through « Médecin traitant »
-        rec.tap(rec.page.get_by_role("link", name=destination, exact=True), f"lien « {destination} »")
-        if not rec.present(button, timeout=2_000):
-            rec.tap(rec.page.get_by_role("link", name=proposals, exact=True), f"lien « {proposals} »")
+    if not rec.present(button):  # not answered from the home page: the page of proposals
+        rec.navigate(proposals, "lien « Patients qui me sont proposés »")
     rec.arrived()
-    proposal = rec.find(rec.page.get_by_role("region").filter(has=button), "une proposition en attente")
+    proposal = rec.find(
+        rec.page.get_by_role("region").filter(has=rec.page.get_by_role("button", name=accept)),
+        "une proposition en attente",
+    )
     patient = proposal.get_by_role("heading").first.inner_text().strip()
-    rec.tap(proposal.get_by_role("button", name=accept), f"bouton « {accept} »")
+    rec.tap(proposal.get_by_role("button", name=accept), "bouton « J'accepte ce patient »")
     said = rec.scroll_to(rec.page.get_by_role("status").filter(has_text=confirmation), "la confirmation")
     rec.done(patient=patient, confirmation=said.inner_text().strip())
 
@@ -416,24 +457,24 @@ def public_request(rec: Recorder) -> None:
 
 def aci_on_track(rec: Recorder) -> None:
     """(f) The coordinator sees whether this year's objectives are on track (the ACI cockpit)."""
-    destination = re.compile(r"^(Contrat ACI|ACI)\b")
-    verdicts = re.compile(r"^(en bonne voie|à risque|hors trajectoire|en retard)$", re.IGNORECASE)
-    year = re.compile(r"[Aa]nnée")
+    contract = re.compile(r"^Contrat ACI")
+    year = re.compile(r"^Année \d+ du contrat")
+    counts = "Indicateurs par verdict"
+    verdicts = re.compile(r"^(en bonne voie|à risque|hors trajectoire)$", re.IGNORECASE)
 
     rec.start(HOME_PATH)
-    year_verdict = rec.page.get_by_role("status").filter(has_text=verdicts)
-    if not rec.present(year_verdict):
-        rec.tap(rec.page.get_by_role("link", name=destination), "lien « Contrat ACI »")
+    if not rec.present(rec.page.get_by_role("list", name=counts)):  # not on the home page: the cockpit
+        rec.navigate(contract, "lien « Contrat ACI »")
     rec.arrived()
-    region = rec.find(rec.page.get_by_role("region", name=year), "la section de l'année du contrat")
-    said = rec.scroll_to(
-        region.get_by_text(verdicts), "un verdict « en bonne voie / à risque / hors trajectoire »"
-    )
-    count = region.get_by_text(verdicts).count()
-    rec.done(verdict=said.inner_text().strip(), verdicts=count)
+    region = rec.find(rec.page.get_by_role("region", name=year), "la section « Année N du contrat »")
+    said = rec.scroll_to(region.get_by_role("list", name=counts), f"la liste « {counts} »")
+    judged = region.get_by_text(verdicts).count()
+    if not judged:
+        raise TaskFailed("aucun indicateur « en bonne voie / à risque / hors trajectoire » dans l'année")
+    rec.done(verdict=" ; ".join(said.inner_text().split("\n")), verdicts=judged)
 
 
-TRUST_DEVICE = "Faire confiance à cet appareil"
+TRUST_DEVICE = re.compile(r"^Faire confiance à cet appareil")
 
 
 def trusted_login(rec: Recorder) -> None:
@@ -450,7 +491,8 @@ def trusted_login(rec: Recorder) -> None:
     rec.page.wait_for_url(lambda url: "/connexion/" not in url, timeout=WAIT_MS)
     if second_factor.search(rec.page.url):
         raise TaskFailed("le second facteur est redemandé sur l'appareil de confiance")
-    rec.find(rec.page.get_by_role("button", name="Se déconnecter"), "bouton « Se déconnecter » (connectée)")
+    signed_in = rec.page.get_by_role("button", name=re.compile(f"^({MENU}|Se déconnecter)$"))
+    rec.find(signed_in, "bouton « Menu » (connectée)")
     rec.done(url=rec.page.url.removeprefix(rec.base_url))
 
 
@@ -480,8 +522,7 @@ def prepare_trusted_device(browser, demo: Demo):
     context = browser.new_context(**CONTEXT_OPTIONS)
     page = context.new_page()
     log_in(page, demo, TRUSTING, trust_device=True)
-    page.get_by_role("button", name="Se déconnecter").first.click()
-    page.wait_for_load_state()
+    log_out(page)
     page.close()
     return context
 
