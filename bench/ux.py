@@ -141,6 +141,14 @@ def start_server(env: dict) -> tuple[subprocess.Popen, str]:
     sys.exit("the application process did not start")
 
 
+def memory() -> str:
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return "memory unknown"
+    return f"{kib / 1024 / 1024:.0f} GiB"
+
+
 def table(results: list[uxtasks.Measure]) -> str:
     head = ("tâche", "taps (arriver)", "champs saisis", "défilement", "secondes", "verdict")
     rows = [
@@ -209,6 +217,7 @@ def main() -> None:
 
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            version = browser.version
             try:
                 results = uxtasks.run_tasks(browser, demo, keys)
             finally:
@@ -221,7 +230,7 @@ def main() -> None:
             log(f"--- demo kept in {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
-    machine = f"{platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    machine = f"{os.cpu_count()} cores, {memory()}, Python {platform.python_version()}, Chromium {version}"
     if args.json:
         print(json.dumps({"machine": machine, "tasks": [m.as_dict() for m in results]}, ensure_ascii=False))
     else:
