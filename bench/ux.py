@@ -76,6 +76,8 @@ def demo_env(work: Path) -> dict:
         "OPENCPTS_NPM_DIR": str(ROOT / "var" / "npm"),
         "PYTHONPATH": str(ROOT),
         "LOG_LEVEL": "WARNING",
+        # uvicorn serving Django's file responses: a warning per download, not about the tasks
+        "PYTHONWARNINGS": "ignore:StreamingHttpResponse must consume",
     }
     env.pop("DATABASE_URL", None)  # its own SQLite file in ``work``
     env.pop("REDIS_URL", None)

@@ -375,40 +375,50 @@ def contact_nurse(rec: Recorder) -> None:
     where = re.compile(r"^Autour de")
     commune = "Virieu-le-Grand"
     profession, nurse = "Profession", "Infirmier"
-    home_visits = re.compile(r"[Vv]isites? à domicile")
+    filters = re.compile(r"^Filtres")  # the folded filters (a disclosure), when they are folded
+    home_visits = re.compile(r"^Visites à domicile")
     search = "Rechercher"
-    contact = re.compile(r"^(Envoyer un message|Écrire)")
-    composer = re.compile(r"^(Message|Votre message)$")
+    write = re.compile(r"\(message direct\)")  # « Écrire à … (message direct) », members only
+    call = re.compile(r"^Appeler le ")
+    subject, composer = "Sujet", re.compile(r"^(Message|Votre message)$")
     send = re.compile(r"^Envoyer")
-    phone = re.compile(r"^0\d( ?\d\d){4}$")
     text = "Bonjour, pourriez-vous passer au domicile d'une patiente cette semaine ?"
 
     rec.start(HOME_PATH)
     rec.navigate(directory, "lien « Annuaire »")
     rec.arrived()
-    rec.fill(rec.page.get_by_role("textbox", name=where), commune, "champ « Autour de »")
     rec.choose(combobox(rec.page, profession), nurse, f"liste « {profession} »")
-    rec.check(rec.page.get_by_role("checkbox", name=home_visits), "filtre « visites à domicile »")
+    rec.fill(rec.page.get_by_role("textbox", name=where), commune, "champ « Autour de »")
+    visits = rec.page.get_by_role("checkbox", name=home_visits)
+    if not rec.present(visits) and rec.present(rec.page.get_by_text(filters)):
+        rec.tap(rec.page.get_by_text(filters), "volet « Filtres »")
+    rec.check(visits, "filtre « Visites à domicile »")
     rec.tap(rec.page.get_by_role("button", name=search, exact=True), f"bouton « {search} »")
     first = rec.find(rec.page.get_by_role("main").get_by_role("listitem"), "premier résultat")
     name = rec.find(first.get_by_role("heading"), "nom du premier résultat").inner_text().strip()
-    message = first.get_by_role("link", name=contact)
+    rec.m.evidence["nurse"] = name
+    message = first.get_by_role("link", name=write)
     if rec.present(message):
-        rec.tap(message, "lien « Envoyer un message »")
+        rec.tap(message, "lien « Écrire » (message direct)")
+        topic = rec.page.get_by_role("textbox", name=subject, exact=True)
+        if rec.present(topic, timeout=2_000):
+            rec.fill(topic, "Visite à domicile", f"champ « {subject} »")
         rec.fill(rec.page.get_by_role("textbox", name=composer), text, "zone de saisie du message")
         rec.tap(rec.page.get_by_role("button", name=send), "bouton « Envoyer »")
         rec.scroll_to(rec.page.get_by_text(text), "le message envoyé")
-        rec.done(nurse=name, contact="message", text=text)
+        rec.done(contact="message", text=text)
         return
-    call = first.get_by_role("link", name=phone)
-    href = rec.find(call, "numéro de téléphone du premier résultat").get_attribute("href") or ""
-    rec.tap(call, "numéro de téléphone du premier résultat")
-    rec.done(nurse=name, contact="phone", href=href)
+    phone = first.get_by_role("link", name=call)
+    href = rec.find(phone, "lien « Appeler le … » du premier résultat").get_attribute("href") or ""
+    rec.tap(phone, "lien « Appeler le … »")
+    rec.done(contact="phone", href=href)
 
 
 def accept_patient(rec: Recorder) -> None:
     """(d) The GP accepts a patient the coordination proposed to her."""
-    proposals = re.compile(r"^(Patients qui me sont proposés|Mes patients proposés|Médecin traitant)")
+    proposals = re.compile(
+        r"^(Répondre aux propositions|Patients qui me sont proposés|Mes patients proposés)"
+    )
     accept = re.compile(r"^(J'accepte ce patient|Accepter)")
     confirmation = re.compile(r"(Merci|accepté)", re.IGNORECASE)
 
@@ -456,22 +466,22 @@ def public_request(rec: Recorder) -> None:
 
 
 def aci_on_track(rec: Recorder) -> None:
-    """(f) The coordinator sees whether this year's objectives are on track (the ACI cockpit)."""
+    """(f) The coordinator sees whether this year's objectives are on track (home, else the ACI cockpit)."""
     contract = re.compile(r"^Contrat ACI")
-    year = re.compile(r"^Année \d+ du contrat")
-    counts = "Indicateurs par verdict"
-    verdicts = re.compile(r"^(en bonne voie|à risque|hors trajectoire)$", re.IGNORECASE)
+    year = re.compile(r"^(Année \d+ du contrat|Contrat ACI, année)")
+    counts = "Indicateurs par verdict"  # « 3 en bonne voie », « 1 à risque », « 2 hors trajectoire »
+    verdict = re.compile(r"\d+ (en bonne voie|à risque|hors trajectoire)")
 
     rec.start(HOME_PATH)
     if not rec.present(rec.page.get_by_role("list", name=counts)):  # not on the home page: the cockpit
         rec.navigate(contract, "lien « Contrat ACI »")
     rec.arrived()
-    region = rec.find(rec.page.get_by_role("region", name=year), "la section « Année N du contrat »")
+    region = rec.find(rec.page.get_by_role("region", name=year), "la section de l'année du contrat")
     said = rec.scroll_to(region.get_by_role("list", name=counts), f"la liste « {counts} »")
-    judged = region.get_by_text(verdicts).count()
-    if not judged:
+    found = verdict.findall(said.inner_text())
+    if not found:
         raise TaskFailed("aucun indicateur « en bonne voie / à risque / hors trajectoire » dans l'année")
-    rec.done(verdict=" ; ".join(said.inner_text().split("\n")), verdicts=judged)
+    rec.done(verdict=" ; ".join(said.inner_text().split("\n")), verdicts=len(found))
 
 
 TRUST_DEVICE = re.compile(r"^Faire confiance à cet appareil")

@@ -86,7 +86,11 @@ def check_verdict(m, facts) -> None:
 
 
 def check_login(m, facts) -> None:
+    from django.apps import apps
+
     assert "/compte/verification/" not in m.evidence["url"]
+    device = apps.get_model("accounts", "TrustedDevice").objects.get(user__email=uxtasks.TRUSTING)
+    assert device.revoked_at is None and device.last_used_at is not None, "the trusted device was not used"
 
 
 CHECKS = {
