@@ -185,6 +185,9 @@ def main() -> None:
         help="run this task only (repeatable); default: every task",
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--steps", action="store_true", help="also print each task's steps and their scrolling"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the demo's temporary folder (printed)")
     parser.add_argument(
         "--demo-dir",
@@ -238,6 +241,11 @@ def main() -> None:
     else:
         print(f"\nPhone 390 × 844, touch — {time.strftime('%Y-%m-%d %H:%M %Z')} — {machine}\n")
         print(table(results))
+        if args.steps:
+            for m in results:
+                print(f"\n({m.key}) {m.title}")
+                for step in m.steps:
+                    print(f"  - {step}")
     sys.exit(0 if all(m.completed for m in results) else 1)
 
 

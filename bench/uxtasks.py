@@ -79,6 +79,7 @@ class Measure:
     failure: str = ""
     notes: list[str] = field(default_factory=list)
     evidence: dict = field(default_factory=dict)
+    steps: list[str] = field(default_factory=list)  # what was done, in order, with the scrolling it took
 
     def goals(self) -> dict[str, bool]:
         return {
@@ -181,8 +182,14 @@ class Recorder:
             visible.wait_for(state="visible", timeout=timeout)
         except PlaywrightTimeout:
             path = self.page.url.removeprefix(self.base_url)
-            raise TaskFailed(f"{what} introuvable sur {path}") from None
+            raise TaskFailed(f"{what} introuvable sur {path}{self._page_says()}") from None
         return visible
+
+    def _page_says(self) -> str:
+        """The page's own error, if it shows one (an alert)."""
+        alerts = self.page.get_by_role("alert").filter(visible=True)
+        texts = [" ".join(t.split()) for t in alerts.all_inner_texts() if t.strip()]
+        return f" (la page dit : « {texts[0][:160]} »)" if texts else ""
 
     def present(self, locator, timeout: int = 0) -> bool:
         """Whether ``locator`` is on the page (below the fold included), without counting anything."""
@@ -195,18 +202,23 @@ class Recorder:
         return visible.count() > 0
 
     # --- what the person does (counted) ------------------------------------------------------------------
-    def _into_view(self, element) -> None:
-        self.m.scroll_px += round(element.evaluate(_SCROLL_INTO_VIEW))
+    def _into_view(self, element) -> int:
+        moved = round(element.evaluate(_SCROLL_INTO_VIEW))
+        self.m.scroll_px += moved
+        return moved
+
+    def _step(self, action: str, what: str, moved: int) -> None:
+        self.m.steps.append(f"{action} {what}" + (f" (défilement {moved} px)" if moved else ""))
 
     def scroll_to(self, locator, what: str):
         """The person scrolls until ``what`` is on screen (to read it)."""
         element = self.find(locator, what)
-        self._into_view(element)
+        self._step("lire", what, self._into_view(element))
         return element
 
     def tap(self, locator, what: str) -> None:
         element = self.find(locator, what)
-        self._into_view(element)
+        self._step("toucher", what, self._into_view(element))
         element.tap()
         self.m.taps += 1
 
@@ -214,7 +226,7 @@ class Recorder:
         """Tick a checkbox (a tap only when it is not ticked already)."""
         element = self.find(locator, what)
         if not element.is_checked():
-            self._into_view(element)
+            self._step("cocher", what, self._into_view(element))
             element.tap()
             self.m.taps += 1
             if not element.is_checked():
@@ -226,7 +238,7 @@ class Recorder:
         element = self.find(locator, what)
         if element.input_value() == text:
             return  # already there (remembered, or the default): nothing to type
-        self._into_view(element)
+        self._step("saisir", what, self._into_view(element))
         element.fill(text)
         self.m.typed += 1
         self.m.chars += len(text)
@@ -254,7 +266,7 @@ class Recorder:
     def choose(self, locator, label: str, what: str) -> None:
         """Pick ``label`` in a drop-down list: open it, pick (2 taps)."""
         element = self.find(locator, what)
-        self._into_view(element)
+        self._step("choisir", f"« {label} » dans {what}", self._into_view(element))
         try:
             element.select_option(label=label, timeout=WAIT_MS)
         except Exception:  # noqa: BLE001 - Playwright's timeout: no such option
@@ -277,15 +289,23 @@ def log_in(page, demo: Demo, email: str, trust_device: bool = False) -> None:
     page.get_by_label("Adresse e-mail").fill(email)
     page.get_by_label("Mot de passe").fill(demo.password)
     page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(re.compile(r"/compte/verification/"))
-    page.get_by_label(re.compile("Code à 6 chiffres")).fill(demo.code_for(email))
-    if trust_device:
-        trust = page.get_by_role("checkbox", name=TRUST_DEVICE)
-        if not trust.count():
-            raise TaskFailed("case « Faire confiance à cet appareil » introuvable après le second facteur")
-        trust.check()
-    page.get_by_role("button", name="Valider").click()
-    page.wait_for_url(lambda url: "/compte/verification/" not in url and "/connexion/" not in url)
+    try:
+        page.wait_for_url(re.compile(r"/compte/verification/"), timeout=WAIT_MS)
+    except Exception:  # noqa: BLE001 - Playwright's timeout: say where the login stopped
+        raise TaskFailed(f"connexion de {email} : pas de second facteur demandé ({page.url})") from None
+    for _ in range(2):
+        page.get_by_label(re.compile("Code à 6 chiffres")).fill(demo.code_for(email))
+        if trust_device:
+            trust = page.get_by_role("checkbox", name=TRUST_DEVICE)
+            if not trust.count():
+                raise TaskFailed("case « Faire confiance à cet appareil » absente après le second facteur")
+            trust.check()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Valider").click()
+        if "/compte/verification/" not in page.url:
+            return
+        time.sleep(31 - time.time() % 30)  # this 30-second step's code was used already: the next one
+    raise TaskFailed(f"connexion de {email} : code TOTP refusé")
 
 
 def log_out(page) -> None:
@@ -312,7 +332,7 @@ def combobox(scope, name):
 
 def post_message(rec: Recorder) -> None:
     """(a) The GP posts a message in a care circle of the demo."""
-    circle = re.compile("Odette LEMAIRE")  # the demo's first care circle
+    circle = re.compile(r"^(Prise en charge de )?Odette LEMAIRE")  # the demo's first circle (not its events)
     messages = re.compile(r"^(Messages|Groupes|Cercles de soins)\b")
     composer = re.compile(r"^(Message|Votre message|Répondre à .*)$")
     send = re.compile(r"^(Envoyer|Répondre)$")
@@ -388,7 +408,8 @@ def contact_nurse(rec: Recorder) -> None:
     rec.navigate(directory, "lien « Annuaire »")
     rec.arrived()
     rec.choose(combobox(rec.page, profession), nurse, f"liste « {profession} »")
-    rec.fill(rec.page.get_by_role("textbox", name=where), commune, "champ « Autour de »")
+    place = rec.page.get_by_role("combobox", name=where).or_(rec.page.get_by_role("textbox", name=where))
+    rec.fill(place, commune, "champ « Autour de »")  # a combobox when it suggests communes
     visits = rec.page.get_by_role("checkbox", name=home_visits)
     if not rec.present(visits) and rec.present(rec.page.get_by_text(filters)):
         rec.tap(rec.page.get_by_text(filters), "volet « Filtres »")
