@@ -416,8 +416,8 @@ def contact_nurse(rec: Recorder) -> None:
     rec.check(visits, "filtre « Visites à domicile »")
     rec.tap(rec.page.get_by_role("button", name=search, exact=True), f"bouton « {search} »")
     first = rec.find(rec.page.get_by_role("main").get_by_role("listitem"), "premier résultat")
-    name = rec.find(first.get_by_role("heading"), "nom du premier résultat").inner_text().strip()
-    rec.m.evidence["nurse"] = name
+    name = rec.find(first.get_by_role("heading").get_by_role("link"), "nom du premier résultat")
+    rec.m.evidence["nurse"] = name.inner_text().strip()
     message = first.get_by_role("link", name=write)
     if rec.present(message):
         rec.tap(message, "lien « Écrire » (message direct)")

@@ -57,12 +57,20 @@ def check_contact(m, facts) -> None:
     from coordination.models import Message
     from directory.models import Professional
 
+    nurses = [
+        p
+        for p in Professional.objects.filter(profession_code="60").prefetch_related("places")
+        if str(p) == m.evidence["nurse"]
+    ]
+    assert nurses, f"{m.evidence['nurse']} is no nurse of the directory"
+    if hasattr(Professional, "home_visits"):
+        assert any(p.home_visits for p in nurses), f"{m.evidence['nurse']} does not make home visits"
     if m.evidence["contact"] == "message":
         assert Message.objects.filter(author__email=uxtasks.GP, body=m.evidence["text"]).exists()
         return
     digits = re.sub(r"\D", "", m.evidence["href"])
-    nurses = Professional.objects.filter(profession_code="60")
-    assert any(re.sub(r"\D", "", p.phone) == digits for p in nurses), "the number called is no nurse's"
+    phones = {re.sub(r"\D", "", n) for p in nurses for n in [p.phone, *(pl.phone for pl in p.places.all())]}
+    assert digits in phones, f"tel:{digits} is not a number of {m.evidence['nurse']}"
 
 
 def check_acceptance(m, facts) -> None:
