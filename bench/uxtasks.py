@@ -263,14 +263,20 @@ class Recorder:
             f"{what} ni sur la page ni dans un menu ({self.page.url.removeprefix(self.base_url)})"
         )
 
-    def choose(self, locator, label: str, what: str) -> None:
-        """Pick ``label`` in a drop-down list: open it, pick (2 taps)."""
+    def choose(self, locator, label, what: str) -> None:
+        """Pick the option ``label`` (a string or a pattern) in a drop-down list: open it, pick (2 taps);
+        nothing when it is already chosen."""
         element = self.find(locator, what)
-        self._step("choisir", f"« {label} » dans {what}", self._into_view(element))
-        try:
-            element.select_option(label=label, timeout=WAIT_MS)
-        except Exception:  # noqa: BLE001 - Playwright's timeout: no such option
-            raise TaskFailed(f"« {label} » absent de {what}") from None
+        options = element.evaluate("(e) => [...e.options].map((o) => [o.label, o.selected])")
+        matching = [
+            text for text, _ in options if (label.search(text) if hasattr(label, "search") else text == label)
+        ]
+        if not matching:
+            raise TaskFailed(f"« {getattr(label, 'pattern', label)} » absent de {what}")
+        if any(selected and text == matching[0] for text, selected in options):
+            return
+        self._step("choisir", f"« {matching[0]} » dans {what}", self._into_view(element))
+        element.select_option(label=matching[0])
         self.m.taps += 2
 
 
@@ -357,35 +363,40 @@ def next_monday(today: dt.date | None = None) -> dt.date:
 
 
 def publish_slots(rec: Recorder) -> None:
-    """(b) The GP publishes next week's slots, Monday to Friday, 18:00 to 20:00."""
-    mine = re.compile(r"^(Mes créneaux|Publier des créneaux|Publier mes créneaux)")
-    via = re.compile(r"^Soins non programmés")
-    weekdays = ["Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi"]
-    form = "Nouvelles disponibilités hebdomadaires"
+    """(b) The GP publishes next week's slots, Monday to Friday, 18:00 to 20:00 (replacing the free slots of
+    her weekly availability that overlap: the demo GP has some from 17:30 to 18:50)."""
+    mine = re.compile(r"^(Publier des créneaux|Mes créneaux)$")
+    add = re.compile(r"^Ajouter des créneaux$")
+    once = re.compile(r"^(✓ )?Une semaine$")
+    week_label, week = "Semaine", re.compile(r"^Semaine prochaine")
+    weekdays, weekend = ["lundi", "mardi", "mercredi", "jeudi", "vendredi"], ["samedi", "dimanche"]
     start, end = "De", "À"
-    first_day, last_day = "À partir du", "Jusqu'au"
-    save = "Enregistrer les disponibilités"
+    preview = "Voir l'aperçu"
+    publish = re.compile(r"^(Remplacer|Publier \d+ créneaux?)$")  # « Remplacer » when some overlap
     confirmation = re.compile(r"(\d+) créneaux? publiés?")
-    monday = next_monday()
+
+    def day(name: str):
+        return rec.page.get_by_role("checkbox", name=re.compile(f"^(✓ )?{name}$", re.IGNORECASE))
 
     rec.start(HOME_PATH)
-    rec.navigate(mine, "lien « Mes créneaux »", via=via)
+    rec.navigate(mine, "lien « Publier des créneaux »", via=re.compile(r"^Soins non programmés"))
+    if not rec.present(textbox(rec.page, start)):  # the week first: its « Ajouter des créneaux »
+        rec.tap(rec.page.get_by_role("link", name=add), "lien « Ajouter des créneaux »")
     rec.arrived()
-    region = rec.find(rec.page.get_by_role("region", name=form), f"formulaire « {form} »")
-    for day in weekdays:
-        rec.check(region.get_by_role("checkbox", name=day, exact=True), f"case « {day} »")
-    for day in ("Samedi", "Dimanche"):
-        box = region.get_by_role("checkbox", name=day, exact=True)
-        if rec.present(box) and box.is_checked():
-            rec.tap(box, f"case « {day} »")
-    rec.fill(textbox(region, start), "18:00", f"champ « {start} »")
-    rec.fill(textbox(region, end), "20:00", f"champ « {end} »")
-    rec.fill(textbox(region, first_day), monday.isoformat(), f"champ « {first_day} »")
-    friday = (monday + dt.timedelta(days=4)).isoformat()
-    rec.fill(textbox(region, last_day), friday, f"champ « {last_day} »")
-    rec.tap(region.get_by_role("button", name=save), f"bouton « {save} »")
+    rec.check(rec.page.get_by_role("radio", name=once), "choix « Une semaine »")
+    rec.choose(combobox(rec.page, week_label), week, f"liste « {week_label} »")
+    for name in weekdays:
+        rec.check(day(name), f"case « {name} »")
+    for name in weekend:
+        if rec.present(day(name)) and day(name).is_checked():
+            rec.tap(day(name), f"case « {name} »")
+    rec.fill(textbox(rec.page, start), "18:00", f"champ « {start} »")
+    rec.fill(textbox(rec.page, end), "20:00", f"champ « {end} »")
+    rec.tap(rec.page.get_by_role("button", name=preview), f"bouton « {preview} »")
+    rec.tap(rec.page.get_by_role("button", name=publish), "bouton « Remplacer » (ou « Publier »)")
     said = rec.scroll_to(rec.page.get_by_text(confirmation), "la confirmation « N créneaux publiés »")
     count = int(confirmation.search(said.inner_text()).group(1))
+    monday = next_monday()
     rec.done(monday=monday.isoformat(), published=count, confirmation=said.inner_text().strip())
 
 

@@ -50,7 +50,8 @@ def check_slots(m, facts) -> None:
             for s in evening.filter(start__date=day)
             if dt.time(18) <= s.start.astimezone(PARIS).time() < dt.time(20)
         }
-        assert {"19:00", "19:20", "19:40"} <= starts, f"{day}: slots from 18:00 to 20:00 missing ({starts})"
+        wanted = {"18:00", "18:20", "18:40", "19:00", "19:20", "19:40"}
+        assert wanted <= starts, f"{day}: slots from 18:00 to 20:00 missing ({sorted(wanted - starts)})"
 
 
 def check_contact(m, facts) -> None:
