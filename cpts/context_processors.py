@@ -21,8 +21,9 @@ def current_cpts(request):
 
 
 def navigation(request):
-    """``nav``: the page shell's menu for the current user (cpts/navigation.py), computed only if a template
-    shows it. In a CPTS page it follows that CPTS; elsewhere (notifications, profile...) the user's last CPTS."""
+    """``nav``: the page shell's menu for the current user (cpts/navigation.py), computed only if a
+    template shows it. In a CPTS page it follows that CPTS; elsewhere (notifications, profile...) the
+    user's last CPTS."""
     from django.utils.functional import SimpleLazyObject
 
     user = getattr(request, "user", None)

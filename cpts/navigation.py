@@ -1,8 +1,8 @@
 """The menu of the platform: every destination a person reaches from the page shell, in one list.
 
-Each ``Item`` names a page by its URL name; who sees it is not written here but read from the page's own rule
-in ``cpts/roles.py:PAGE_ACCESS`` (its GET rule), so the menu never offers a page that would answer 403. An item
-may narrow further with ``needs`` (a condition of the person, computed by the context processor:
+Each ``Item`` names a page by its URL name; who sees it is not written here but read from the page's own
+rule in ``cpts/roles.py:PAGE_ACCESS`` (its GET rule), so the menu never offers a page that would answer 403.
+An item may narrow further with ``needs`` (a condition of the person, computed by the context processor:
 ``physician``, ``several_cpts``) or ``unless`` (a permission that makes it redundant).
 
 The bottom bar of a phone (4 destinations + « Menu ») is derived from the same items: ``bottom`` lists
@@ -40,7 +40,9 @@ class Item:
     group: str
     icon: str = "dot"  # templates/icons/<icon>.svg
     short: str = ""  # the label under the icon of the bottom bar (default: ``label``)
-    bottom: tuple[tuple[str, int], ...] = ()  # (permission, rank): in the bottom bar when the permission is held
+    bottom: tuple[
+        tuple[str, int], ...
+    ] = ()  # (permission, rank): in the bottom bar when the permission is held
     badge: str = ""  # a count shown beside the item: "messages", "groups", "conversations"
     bar_badge: str = ""  # the count shown in the bottom bar (default: ``badge``)
     needs: tuple[str, ...] = ()  # conditions of the person (context processor): "physician", "several_cpts"
@@ -60,7 +62,9 @@ class Item:
 
 ITEMS: list[Item] = [
     # Au quotidien
-    Item("cpts:home", "Aujourd'hui", "daily", "home", bottom=(("cpts.view_home", 1),), sections=("cpts:home",)),
+    Item(
+        "cpts:home", "Aujourd'hui", "daily", "home", bottom=(("cpts.view_home", 1),), sections=("cpts:home",)
+    ),
     Item(
         "coordination:groups",
         "Cercles de soins et groupes",
@@ -144,7 +148,12 @@ ITEMS: list[Item] = [
         sections=("aci:",),
     ),
     Item(
-        "cpts:reports", "Rapports", "steering", "chart", bottom=(("cpts.view_reports", 8),), sections=("cpts:reports",)
+        "cpts:reports",
+        "Rapports",
+        "steering",
+        "chart",
+        bottom=(("cpts.view_reports", 8),),
+        sections=("cpts:reports",),
     ),
     Item(
         "gpmatching:dashboard",
@@ -185,7 +194,9 @@ def _allowed(rule: str, permissions: set[str], is_staff: bool) -> bool:
     return rule in permissions
 
 
-def visible(item: Item, permissions: set[str], conditions: set[str] = frozenset(), is_staff: bool = False) -> bool:
+def visible(
+    item: Item, permissions: set[str], conditions: set[str] = frozenset(), is_staff: bool = False
+) -> bool:
     """Whether ``item`` is in the menu of a person holding ``permissions`` (in the current CPTS, empty outside
     one) and meeting ``conditions``."""
     if item.cpts_scoped and not permissions:
@@ -206,7 +217,11 @@ def menu(permissions: set[str], conditions: set[str] = frozenset(), is_staff: bo
 
 def grouped(items: list[Item]) -> list[tuple[str, str, list[Item]]]:
     """(key, label, items) for each group holding at least one of ``items``."""
-    return [(key, label, [i for i in items if i.group == key]) for key, label in GROUPS if any(i.group == key for i in items)]
+    return [
+        (key, label, [i for i in items if i.group == key])
+        for key, label in GROUPS
+        if any(i.group == key for i in items)
+    ]
 
 
 def bottom_rank(item: Item, permissions: set[str]) -> int | None:
@@ -248,7 +263,9 @@ def check() -> list[str]:
             problems.append(f"{item.url_name}: not a page of PAGE_ACCESS")
         if item.group not in GROUP_LABELS:
             problems.append(f"{item.url_name}: unknown group {item.group}")
-        for permission in [p for p, _ in item.bottom] + list(item.extra) + ([item.unless] if item.unless else []):
+        for permission in (
+            [p for p, _ in item.bottom] + list(item.extra) + ([item.unless] if item.unless else [])
+        ):
             if permission not in PERMISSIONS:
                 problems.append(f"{item.url_name}: unknown permission {permission}")
         if item.url_name in seen:

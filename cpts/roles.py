@@ -202,7 +202,8 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "cpts:list": {"GET": AUTHENTICATED},
     "cpts:create": {"GET": STAFF, "POST": STAFF},
     "cpts:home": {"GET": "cpts.view_home"},
-    # The full menu (cpts/navigation.py): the entries the user may open, of that CPTS if a member, else of their own.
+    # The full menu (cpts/navigation.py): the entries the user may open, in that CPTS if a member, else in
+    # the user's own.
     "cpts:menu": {"GET": AUTHENTICATED},
     "cpts:join": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
     "cpts:territory": {"GET": "cpts.view_territory"},

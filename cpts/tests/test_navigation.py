@@ -1,5 +1,6 @@
-"""The menu (cpts/navigation.py): every page of the README is in the menu of each role allowed to open it, no
-entry leads to a page the role may not open, and the phone's bottom bar holds each role's daily destinations."""
+"""The menu (cpts/navigation.py): every page of the README is in the menu of each role allowed to open it,
+no entry leads to a page the role may not open, and the phone's bottom bar holds each role's daily
+destinations."""
 
 import re
 from pathlib import Path
@@ -15,8 +16,8 @@ from tests.cast import login
 
 ALL_CONDITIONS = {"physician", "several_cpts"}
 
-# The pages a person opens from the menu, by URL name: those of the README's « What is there » (found below from
-# its paths, plus the ones it names by their label) and the main pages of each area.
+# The pages a person opens from the menu, by URL name: those of the README's « What is there » (found below
+# from its paths, plus the ones it names by their label) and the main pages of each area.
 MAIN_PAGES = {
     "cpts:home",
     "cpts:territory",
@@ -63,7 +64,10 @@ NARROWED = {
         lambda perms: "cpts.manage_gp_requests" in perms,
         "the coordination reaches it from the waiting list",
     ),
-    "aci:simulator": (lambda perms: "cpts.view_contract" not in perms, "shown to those who read the contract"),
+    "aci:simulator": (
+        lambda perms: "cpts.view_contract" not in perms,
+        "shown to those who read the contract",
+    ),
 }
 
 
@@ -173,7 +177,7 @@ def test_the_current_entry_follows_the_section():
     assert navigation.current(bar, None) is None
 
 
-# --- The shell in pages --------------------------------------------------------------------------------------
+# --- The shell in pages -------------------------------------------------------------------------------
 
 
 def test_a_page_shows_the_bottom_bar_the_grouped_menu_and_the_unread_count(client, cast):

@@ -1,13 +1,12 @@
-"""The page shell on the demo (templates/base.html, cpts/navigation.py, static/js/shell.js): on a phone a bottom bar
-with the role's destinations and a « Menu » drawer grouped by theme that Escape closes; on a desktop the same
-menu as a sidebar; at 360 px every role's home keeps the bottom bar in view without sideways scrolling or hiding
-the end of the page; without JavaScript « Menu » is a page."""
+"""The page shell on the demo (templates/base.html, cpts/navigation.py, static/js/shell.js): on a phone a
+bottom bar with the role's destinations and a « Menu » drawer grouped by theme that Escape closes; on a
+desktop the same menu as a sidebar; at 360 px every role's home keeps the bottom bar in view without sideways
+scrolling or hiding the end of the page; without JavaScript « Menu » is a page."""
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from playwright.sync_api import expect
 
 from accounts.models import User
 from cpts.models import CPTS
@@ -49,6 +48,8 @@ def bar_labels(page) -> list[str]:
 
 
 def test_phone_bottom_bar_and_menu_drawer_then_desktop_sidebar(browser, live_server, demo):  # noqa: F811
+    from playwright.sync_api import expect
+
     for local in ("medecin", "coordination"):
         user = demo_user(local)
         context = browser.new_context(locale="fr-FR", viewport=PHONE)
@@ -134,7 +135,8 @@ def test_every_role_home_keeps_the_bottom_bar_at_360px_without_sideways_scroll(
                     problems.append(f"{local} {url}: the bar covers {-gap}px of the page")
                 small = page.evaluate(
                     "[...document.querySelectorAll('.bottombar a, .bottombar button, .topbar .iconbtn')]"
-                    ".filter(e => { const r = e.getBoundingClientRect(); return r.width < 44 || r.height < 44; })"
+                    ".filter(e => { const r = e.getBoundingClientRect();"
+                    " return r.width < 44 || r.height < 44; })"
                     ".map(e => e.textContent.trim())"
                 )
                 if small:
@@ -152,7 +154,9 @@ def test_without_javascript_the_menu_button_leads_to_the_menu_page(browser, live
         page.set_default_timeout(15_000)
         log_in(page, live_server.url, user, totp_code(user))
         page.goto(live_server.url + reverse("cpts:home", args=[demo.slug]))
-        page.get_by_role("navigation", name="Navigation principale").get_by_role("button", name="Menu").click()
+        page.get_by_role("navigation", name="Navigation principale").get_by_role(
+            "button", name="Menu"
+        ).click()
         page.wait_for_url(f"**{reverse('cpts:menu', args=[demo.slug])}*")
         menu = page.get_by_role("navigation", name="Menu complet")
         assert menu.get_by_role("link", name="Mes créneaux").is_visible()
