@@ -17,6 +17,15 @@ from tests.cast import PASSWORD, totp_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+TABS = [
+    "coordination:group",
+    "coordination:members",
+    "coordination:consents",
+    "coordination:documents",
+    "agenda:group",
+    "coordination:informations",
+    "coordination:history",
+]
 OFFLINE = "Hors ligne — votre message sera envoyé au retour de la connexion"
 
 
@@ -108,5 +117,15 @@ def test_a_circle_as_a_conversation_on_a_phone(browser, live_server, communes_lo
         )
         page.get_by_role("heading", name="Documents").wait_for()
         assert overflow(page) <= 0
+
+        # Every tab fits a 360 px phone.
+        page.set_viewport_size({"width": 360, "height": 780})
+        wide = []
+        for name in TABS:
+            response = page.goto(live_server.url + reverse(name, args=[cpts.slug, group_id]))
+            assert response is not None and response.status == 200, name
+            if overflow(page) > 0:
+                wide.append(name)
+        assert not wide, f"Tabs wider than 360 px: {wide}"
     finally:
         context.close()
