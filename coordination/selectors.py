@@ -98,12 +98,12 @@ def my_groups(user, cpts: CPTS) -> QuerySet:
 
 
 def my_conversations(user, cpts: CPTS) -> list[Group]:
-    """The user's conversations, latest activity first, each with ``unread`` and ``others`` (the other active
-    members, to name the conversation)."""
+    """The user's conversations, latest activity first, each with ``unread``, its last live message
+    (``with_last_message``) and ``others`` (the other active members, to name the conversation)."""
     conversations = list(
-        with_unread(access.visible_groups(user, cpts).filter(kind=Group.Kind.CONVERSATION), user).order_by(
-            Coalesce("last_message_at", "created_at").desc(), "-pk"
-        )
+        with_last_message(
+            with_unread(access.visible_groups(user, cpts).filter(kind=Group.Kind.CONVERSATION), user)
+        ).order_by(Coalesce("last_message_at", "created_at").desc(), "-pk")
     )
     members = (
         GroupMember.objects.filter(group__in=[c.pk for c in conversations], status=GroupMember.Status.ACTIVE)

@@ -250,3 +250,10 @@ def test_a_closed_group_shows_no_composer(client, cast):
     login(client, cast.member)
     page = client.get(url("group", cast, group_id=group.pk)).content.decode()
     assert 'id="composer"' not in page and "lecture seule" in page
+
+
+def test_direct_messages_list_the_last_words_too(client, cast):
+    actions.start_conversation(cast.cpts, cast.member, [cast.bureau], "Planning", "Qui garde samedi ?")
+    login(client, cast.bureau)
+    page = client.get(url("conversations", cast)).content.decode()
+    assert "Marie : Qui garde samedi ?" in page and "1 message non lu" in page

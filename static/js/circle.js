@@ -117,6 +117,8 @@
       return;
     }
     if (cancel) cancel.remove();
+    var title = subject && subject.value.trim();
+    if (title) { target.textContent = "Nouveau sujet « " + title + " »"; return; }
     var section = document.getElementById("messages");
     var continues = section && section.dataset.continues;
     target.textContent = continues ? "Suite du sujet « " + continues + " »" : "Premier message : il ouvre le sujet « Discussion »";
@@ -198,7 +200,13 @@
     saveDraft();
     grow();
   });
-  if (subject) subject.addEventListener("input", saveDraft);
+  if (subject) {
+    subject.addEventListener("input", function () {
+      if (subject.value.trim() && parent.value) { parent.value = ""; replyLabel = ""; } // a new subject, not a reply
+      saveDraft();
+      describeTarget();
+    });
+  }
 
   var draft = readDraft();
   if (draft && !body.value) { // the page's own text (a refused post) wins over an older draft
