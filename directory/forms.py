@@ -75,8 +75,8 @@ class SearchForm(forms.Form):
         label="Autour de",
         required=False,
         max_length=100,
-        help_text="Commune, code postal ou adresse. Une adresse est ramenée au centre de sa commune "
-        "(pas de géolocalisation à la rue) ; « latitude, longitude » est aussi accepté.",
+        help_text="Commune, code postal ou adresse (ramenée au centre de sa commune : pas de "
+        "géolocalisation à la rue).",
         widget=forms.TextInput(
             attrs={
                 "list": "where-communes",
