@@ -36,16 +36,16 @@ def test_a_changed_salutation_is_updated_by_a_reimport(tmp_path):
     rows, nurse = _nurse_rows()
     nurse_id = nurse["Identification nationale PP"]
     rpps_import.import_extract(write_extract(tmp_path / "a.txt", rows))
+    before = Professional.objects.get(idnat=nurse_id).salutation
+    after, title = ("M", "Infirmier") if before == "MME" else ("MME", "Infirmière")
     changed = [
-        dict(r, **{"Code civilité": "M", "Libellé civilité": "Monsieur"})
-        if r["Identification nationale PP"] == nurse_id
-        else r
+        dict(r, **{"Code civilité": after}) if r["Identification nationale PP"] == nurse_id else r
         for r in rows
     ]
     report = rpps_import.import_extract(write_extract(tmp_path / "b.txt", changed))
     assert report.updated == 1
     pro = Professional.objects.get(idnat=nurse_id)
-    assert pro.salutation == "M" and pro.profession_title == "Infirmier"
+    assert pro.salutation == after and pro.profession_title == title
 
 
 def test_an_unknown_civility_code_is_left_empty(tmp_path):
