@@ -64,7 +64,7 @@ class Unread:
     title: str
     unread: int
     at: dt.datetime | None
-    author: str  # first name of the last message's author
+    author: str  # first name of the last message's author, « Vous » for the user
     preview: str  # its first words
 
 
@@ -94,9 +94,11 @@ def unread_groups(user, cpts) -> Few:
     rows = (
         Group.objects.filter(pk__in=[g.pk for g in shown])
         .annotate(
-            body=Subquery(last.values("body")[:1]), author=Subquery(last.values("author__first_name")[:1])
+            body=Subquery(last.values("body")[:1]),
+            author=Subquery(last.values("author__first_name")[:1]),
+            author_id=Subquery(last.values("author_id")[:1]),
         )
-        .values("pk", "body", "author")
+        .values("pk", "body", "author", "author_id")
     )
     previews = {row["pk"]: row for row in rows}
     items = []
@@ -104,7 +106,7 @@ def unread_groups(user, cpts) -> Few:
         row = previews.get(g.pk, {})
         words = " ".join((row.get("body") or "").split())
         preview = Truncator(words).words(PREVIEW_WORDS, truncate="…")
-        author = row.get("author") or ""
+        author = "Vous" if row.get("author_id") == user.pk else (row.get("author") or "")
         items.append(Unread(g, _titled(g, others), g.unread, g.last_message_at, author, preview))
     return Few(len(found), items)
 

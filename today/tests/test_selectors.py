@@ -97,6 +97,10 @@ def test_unread_conversations_come_latest_first_with_the_first_words_of_their_la
     )
     assert first.preview == "Un mot sur la garde de samedi ?"
     assert (second.group, second.unread) == (circle, 2)
+    # The user answered last: « Vous », and the unread messages before it still count.
+    coordination.post_message(circle, cast.member, "Merci, je passe demain.", subject="Suivi")
+    again = page(cast.member, cast).block("unread").data.items
+    assert (again[0].group, again[0].author, again[0].unread) == (circle, "Vous", 2)
     assert second.preview == "Pansement refait ce matin, la plaie est propre et sèche, prochain passage…"
 
 
