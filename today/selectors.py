@@ -68,6 +68,13 @@ class Unread:
     preview: str  # its first words
 
 
+@dataclass
+class UnreadFew(Few):
+    """``count`` conversations with unread messages, ``messages`` unread messages over them."""
+
+    messages: int = 0
+
+
 def _titled(group: Group, others: dict[int, list]) -> str:
     if group.kind == Group.Kind.CONVERSATION:
         names = [u.get_full_name() or u.email for u in others.get(group.pk, [])]
@@ -75,7 +82,7 @@ def _titled(group: Group, others: dict[int, list]) -> str:
     return group.title
 
 
-def unread_groups(user, cpts) -> Few:
+def unread_groups(user, cpts) -> UnreadFew:
     """Care circles, working groups and conversations the user reads with messages they have not read, the
     latest activity first, each with its last message's first words (the user reads the group:
     ``coordination.access``)."""
@@ -108,7 +115,7 @@ def unread_groups(user, cpts) -> Few:
         preview = Truncator(words).words(PREVIEW_WORDS, truncate="…")
         author = "Vous" if row.get("author_id") == user.pk else (row.get("author") or "")
         items.append(Unread(g, _titled(g, others), g.unread, g.last_message_at, author, preview))
-    return Few(len(found), items)
+    return UnreadFew(len(found), items, sum(g.unread for g in found))
 
 
 @dataclass
