@@ -118,6 +118,7 @@ def territory(request, access):
             "links": links,
             "summary": territory_summary(cpts),
             "can_edit": access.can("cpts.edit_territory"),
+            "by_profession": members_by_profession(cpts) if access.can("cpts.view_members") else None,
         },
     )
 

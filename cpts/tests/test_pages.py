@@ -133,6 +133,7 @@ def test_territory_page_shows_population_and_tier_and_the_home_leads_there(clien
     assert response.status_code == 200
     assert "Taille 1" in page
     assert f"{belley:,}".replace(",", "\u202f") in page or f"{belley:,}".replace(",", "\xa0") in page
+    assert "Adhérents par profession" in page  # moved from the home with the territory facts
     # The home is « Aujourd'hui »: the territory facts moved off it, a link leads to them.
     home = text(client.get(url("home", cast.cpts)))
     assert 'data-testid="population"' not in home and url("territory", cast.cpts) in home
