@@ -115,3 +115,9 @@ def test_the_territory_is_a_link_away(client, cast):
     page = home(client, cast, cast.member)
     assert reverse("cpts:territory", args=[cast.cpts.slug]) in page
     assert 'data-testid="population"' not in page and "data-geojson" not in page
+
+
+def test_an_instance_administrator_gets_one_line_and_the_territory(client, cast):
+    page = home(client, cast, cast.admin)
+    assert blocks(page) == [] and "Rien ne vous attend ici aujourd'hui." in page
+    assert reverse("cpts:territory", args=[cast.cpts.slug]) in page
