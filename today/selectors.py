@@ -15,16 +15,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
-from django.utils.text import Truncator
 
 from aci import contracts, verdict
 from aci import selectors as aci_selectors
 from aci.models import Contract
 from agenda import access as agenda_access
 from coordination import selectors as coordination_selectors
-from coordination.models import Group, Message
+from coordination.models import Group
 from cpts.models import MembershipRequest
 from cpts.scoping import Access, scoped
 from gpmatching import capacity as capacity_rules
@@ -33,7 +31,6 @@ from unscheduled import access as slot_access
 from unscheduled.models import Booking, Slot
 
 SHOWN = 5  # items listed per block; the count says how many there are
-PREVIEW_WORDS = 12  # the first words of a conversation's last message
 EVENT_DAYS = 7
 SLOT_DAYS = 7
 DEADLINE_STATES = ("en retard", "bientôt")
@@ -84,8 +81,8 @@ def _titled(group: Group, others: dict[int, list]) -> str:
 
 def unread_groups(user, cpts) -> UnreadFew:
     """Care circles, working groups and conversations the user reads with messages they have not read, the
-    latest activity first, each with its last message's first words (the user reads the group:
-    ``coordination.access``)."""
+    latest activity first, each with its last message's first words as the group list shows them
+    (``coordination.selectors``: only the groups the user reads now, ``coordination.access``)."""
     groups = list(coordination_selectors.my_groups(user, cpts).filter(unread__gt=0))
     conversations = [c for c in coordination_selectors.my_conversations(user, cpts) if c.unread]
     others = {c.pk: c.others for c in conversations}
@@ -94,27 +91,17 @@ def unread_groups(user, cpts) -> UnreadFew:
         key=lambda g: (g.last_message_at or g.created_at, g.pk),
         reverse=True,
     )
-    shown = found[:SHOWN]
-    last = Message.objects.filter(group=OuterRef("pk"), deleted_at__isnull=True).order_by(
-        "-created_at", "-pk"
-    )
-    rows = (
-        Group.objects.filter(pk__in=[g.pk for g in shown])
-        .annotate(
-            body=Subquery(last.values("body")[:1]),
-            author=Subquery(last.values("author__first_name")[:1]),
-            author_id=Subquery(last.values("author_id")[:1]),
+    items = [
+        Unread(
+            g,
+            _titled(g, others),
+            g.unread,
+            g.last_message_at,
+            "Vous" if g.last_author_id == user.pk else (g.last_author_first_name or ""),
+            coordination_selectors.preview(g.last_body),
         )
-        .values("pk", "body", "author", "author_id")
-    )
-    previews = {row["pk"]: row for row in rows}
-    items = []
-    for g in shown:
-        row = previews.get(g.pk, {})
-        words = " ".join((row.get("body") or "").split())
-        preview = Truncator(words).words(PREVIEW_WORDS, truncate="…")
-        author = "Vous" if row.get("author_id") == user.pk else (row.get("author") or "")
-        items.append(Unread(g, _titled(g, others), g.unread, g.last_message_at, author, preview))
+        for g in found[:SHOWN]
+    ]
     return UnreadFew(len(found), items, sum(g.unread for g in found))
 
 

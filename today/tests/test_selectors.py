@@ -16,6 +16,7 @@ from agenda import actions as agenda_actions
 from agenda.models import Event
 from agenda.timing import PARIS, When
 from coordination import actions as coordination
+from coordination import selectors as coordination_selectors
 from coordination.tests.helpers import circle_with_consent
 from cpts.models import MembershipRequest
 from cpts.scoping import access_cpts
@@ -67,18 +68,19 @@ def book(world, s, name, status=Booking.Status.BOOKED):
     )
 
 
+LONG = (
+    "Pansement refait ce matin, la plaie est propre et sèche, prochain passage jeudi à 9 h. Prévoir des "
+    "compresses stériles et du sérum physiologique."
+)
+
+
 # --- Professional ------------------------------------------------------------------------------------------
 
 
 def test_unread_conversations_come_latest_first_with_the_first_words_of_their_last_message(cast):
     circle = circle_with_consent(cast, cast.bureau, family_name="LEBRUN")
     coordination.post_message(circle, cast.bureau, "Premier passage fait, rien à signaler.", subject="Suivi")
-    coordination.post_message(
-        circle,
-        cast.bureau,
-        "Pansement refait ce matin, la plaie est propre et sèche, prochain passage jeudi à 9 h.",
-        subject="Suivi",
-    )
+    coordination.post_message(circle, cast.bureau, LONG, subject="Suivi")
     conversation, _, _ = coordination.start_conversation(
         cast.cpts, cast.bureau, [cast.member], "Garde", "Un mot sur la garde de samedi ?"
     )
@@ -97,11 +99,13 @@ def test_unread_conversations_come_latest_first_with_the_first_words_of_their_la
     )
     assert first.preview == "Un mot sur la garde de samedi ?"
     assert (second.group, second.unread) == (circle, 2)
+    # The first words, cut at a word as the group list cuts them (coordination.selectors.preview).
+    assert second.preview == coordination_selectors.preview(LONG) and second.preview.endswith("…")
+    assert second.preview.startswith("Pansement refait ce matin") and "sérum" not in second.preview
     # The user answered last: « Vous », and the unread messages before it still count.
     coordination.post_message(circle, cast.member, "Merci, je passe demain.", subject="Suivi")
     again = page(cast.member, cast).block("unread").data.items
     assert (again[0].group, again[0].author, again[0].unread) == (circle, "Vous", 2)
-    assert second.preview == "Pansement refait ce matin, la plaie est propre et sèche, prochain passage…"
 
 
 def test_no_preview_of_a_group_the_user_does_not_read(cast):
