@@ -20,7 +20,7 @@ class Role(models.TextChoices):
 # Permissions, by name. Instance administrators (User.is_staff) create CPTS and manage reference data;
 # inside a CPTS they have no implicit right to patient data.
 PERMISSIONS: dict[str, str] = {
-    "cpts.view_home": "Voir l'accueil de la CPTS (chiffres, carte)",
+    "cpts.view_home": "Voir l'accueil de la CPTS (« Aujourd'hui » : ce qui attend la personne)",
     "cpts.view_members": "Voir l'annuaire des adhérents",
     "cpts.view_territory": "Voir le territoire et la taille ACI",
     "cpts.edit_territory": "Modifier le territoire (communes, EPCI)",

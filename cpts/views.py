@@ -102,24 +102,6 @@ def cpts_create(request):
     return render(request, "cpts/create.html", {"form": form})
 
 
-@cpts_view("cpts.view_home")
-def cpts_home(request, access):
-    cpts = access.cpts
-    summary = territory_summary(cpts)
-    pending = scoped(MembershipRequest, cpts).filter(status=MembershipRequest.Status.PENDING)
-    return render(
-        request,
-        "cpts/home.html",
-        {
-            "cpts": cpts,
-            "summary": summary,
-            "by_profession": members_by_profession(cpts) if access.can("cpts.view_members") else None,
-            "pending_count": pending.count() if access.can("cpts.manage_membership") else None,
-            "pending": pending.select_related("user")[:5] if access.can("cpts.manage_membership") else [],
-        },
-    )
-
-
 @cpts_view("cpts.view_territory")
 def territory(request, access):
     cpts = access.cpts
@@ -136,6 +118,7 @@ def territory(request, access):
             "links": links,
             "summary": territory_summary(cpts),
             "can_edit": access.can("cpts.edit_territory"),
+            "by_profession": members_by_profession(cpts) if access.can("cpts.view_members") else None,
         },
     )
 
