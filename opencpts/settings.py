@@ -199,6 +199,12 @@ LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)  # idle expiry, renewed on each request
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Trusted devices (accounts/trust.py): after the second factor, « Faire confiance à cet appareil pendant 30
+# jours » lets a password login skip the code on that browser. 0 for deployments that require the second
+# factor at every session: the option is not offered and existing cookies are ignored.
+OPENCPTS_TRUSTED_DEVICES = env_bool("OPENCPTS_TRUSTED_DEVICES", True)
+# Idle expiry of a session opened on a trusted device (renewed on each request, kept when the browser closes).
+TRUSTED_SESSION_SECONDS = env_int("TRUSTED_SESSION_IDLE_SECONDS", 12 * 3600)
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "OpenCPTS")
 # Shows the current TOTP code of *synthetic demo accounts only* (`make totp`); never in production.
 DEMO_TOTP_HELPER = DEV
