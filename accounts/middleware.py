@@ -6,7 +6,16 @@ from django.urls import reverse
 from accounts import trust
 from cpts.policy import has_confirmed_device, must_verify
 
-OPEN_PREFIXES = ("/static/", "/healthz", "/compte/", "/connexion/", "/deconnexion/", "/mot-de-passe/")
+OPEN_PREFIXES = (
+    "/static/",
+    "/healthz",
+    "/compte/",
+    "/connexion/",
+    "/deconnexion/",
+    "/mot-de-passe/",
+    "/manifest.webmanifest",
+    "/sw.js",
+)
 
 
 class SecondFactorMiddleware:

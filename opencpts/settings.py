@@ -253,6 +253,18 @@ OPENCPTS_BASE_URL = env_str("OPENCPTS_BASE_URL", SITE_URL or "http://127.0.0.1:8
 # Immediate notification e-mails are sent right after the commit that created them; 0 leaves them all
 # to `manage.py send_notifications` (run every minute).
 NOTIFICATION_EMAILS_ON_COMMIT = env_bool("NOTIFICATION_EMAILS_ON_COMMIT", True)
+# Web Push notifications (notifications/push.py): the VAPID key pair (base64url: the raw 32-byte private key,
+# the 65-byte public point) and the contact the push services may write to. Without keys the channel is off
+# (the page says so); in development a pair is generated once in var/vapid_keys (never committed).
+VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY")
+VAPID_PUBLIC_KEY = env_str("VAPID_PUBLIC_KEY")
+VAPID_SUBJECT = env_str("VAPID_SUBJECT")
+VAPID_DEV_KEYS = DEV
+# The push services a subscription may point to (host suffixes): the server POSTs there, nowhere else.
+WEB_PUSH_ALLOWED_HOSTS = env_list(
+    "WEB_PUSH_ALLOWED_HOSTS",
+    ["fcm.googleapis.com", "push.services.mozilla.com", "push.apple.com", "notify.windows.com"],
+)
 # Where notification e-mails go: "account" (the login address) or "mssante" (the MSSanté address of the user's
 # directory entry, for a relay of the MSSanté trust space, which delivers only to MSSanté mailboxes).
 NOTIFICATION_EMAIL_RECIPIENT = env_str("NOTIFICATION_EMAIL_RECIPIENT", "account")
