@@ -73,6 +73,7 @@ def vapid(settings):
 @pytest.fixture
 def posts(monkeypatch):
     """Every POST to a push service: (url, data, headers); answers with ``posts.status`` (201)."""
+
     class Sent(list):
         fake = None
 
