@@ -133,6 +133,14 @@ BAD_BODY = "Requête invalide : un abonnement Web Push au format JSON est attend
 
 
 def _subscription_body(request) -> dict | None:
+    """The JSON of ``PushSubscription.toJSON()`` (what static/js/push.js sends), or the same as form fields
+    (``endpoint``, ``p256dh``, ``auth``); None when neither."""
+    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        fields = request.POST
+        return {
+            "endpoint": fields.get("endpoint"),
+            "keys": {"p256dh": fields.get("p256dh"), "auth": fields.get("auth")},
+        }
     try:
         body = json.loads(request.body or b"")
     except (ValueError, UnicodeDecodeError):
