@@ -4,6 +4,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from accounts import trust
+from audit.log import record
 from cpts.policy import has_confirmed_device, must_verify
 
 OPEN_PREFIXES = (
@@ -29,6 +30,7 @@ class SecondFactorMiddleware:
         session = getattr(request, "session", None)
         if session is not None and trust.SESSION_KEY in session:
             if not trust.session_still_trusted(request):
+                record("trusted_device.session_ended", obj=request.user)
                 logout(request)  # opened on a trusted device since revoked (or expired): signed out
         user = getattr(request, "user", None)
         if (

@@ -9,8 +9,9 @@
   revoked, belongs to the account logging in and that account's password has not changed since. In any other
   case the code is asked, as without a cookie, and the page says nothing about why (the reason goes to the
   audit trail only).
-- A session opened on a trusted device lasts ``TRUSTED_SESSION_SECONDS`` of inactivity instead of the usual
-  ``SESSION_COOKIE_AGE``, and survives closing the browser; revoking the device ends it at its next request.
+- A session on a trusted device lasts ``TRUSTED_SESSION_SECONDS`` of inactivity instead of the usual
+  ``SESSION_COOKIE_AGE``, and survives closing the browser; a session opened by the device alone (without the
+  code) ends at its next request once the device is revoked.
 - Every trust, use, refusal and revocation is recorded in the audit trail (``trusted_device.*``).
 """
 
@@ -72,8 +73,10 @@ def _cookie_secure(request) -> bool:
     return bool(settings.SESSION_COOKIE_SECURE or request.is_secure())
 
 
-def _keep_longer(request, device: TrustedDevice) -> None:
-    request.session[SESSION_KEY] = device.pk
+def _keep_longer(request, device: TrustedDevice, opened_by_it: bool) -> None:
+    """A longer session on a trusted device; one opened by the device alone (no code) ends with it."""
+    if opened_by_it:
+        request.session[SESSION_KEY] = device.pk
     seconds = getattr(settings, "TRUSTED_SESSION_SECONDS", 0)
     if seconds:
         request.session.set_expiry(seconds)
@@ -110,7 +113,7 @@ def remember(request, response, user: User, now: dt.datetime | None = None) -> T
         secure=_cookie_secure(request),
         samesite="Lax",
     )
-    _keep_longer(request, device)
+    _keep_longer(request, device, opened_by_it=False)
     return device
 
 
@@ -161,7 +164,7 @@ def second_factor_device(request, user: User, now: dt.datetime | None = None):
     device.last_used_at = now
     device.save(update_fields=["last_used_at"])
     record("trusted_device.used", obj=device, details={"user_id": user.pk})
-    _keep_longer(request, device)
+    _keep_longer(request, device, opened_by_it=True)
     return totp
 
 

@@ -194,10 +194,12 @@ def verified_session_required(view):
 def revoke_trusted_device(request, device_id):
     device = get_object_or_404(trust.active().filter(user=request.user), pk=device_id)
     if trust.revoke(device):
+        here = request.session.get(trust.SESSION_KEY) == device.pk
         messages.success(
             request,
             f"Confiance retirée à l'appareil « {device.label} » : le code sera de nouveau demandé à la "
-            "prochaine connexion depuis cet appareil.",
+            "prochaine connexion depuis cet appareil."
+            + (" Vous y étiez connecté·e sans code : vous êtes déconnecté·e." if here else ""),
         )
     return redirect("accounts:security")
 

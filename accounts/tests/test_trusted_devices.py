@@ -301,3 +301,25 @@ def test_revoking_needs_the_second_factor(cast):
 )
 def test_device_labels_come_from_the_user_agent(agent, label):
     assert trust.label_from(agent) == label
+
+
+def test_a_session_that_passed_the_code_stays_open_when_its_device_is_revoked(client, cast):
+    post_password(client, cast.member.email)
+    _pass_code(client, cast.member)  # the code, and the option ticked
+
+    client.post(reverse("accounts:revoke_all_trusted_devices"))
+
+    assert client.get(reverse("cpts:home", args=[cast.cpts.slug])).status_code == 200
+    assert TrustedDevice.objects.get().revoked_at is not None
+
+
+def test_the_session_opened_without_the_code_is_told_it_ends(cast):
+    browser = _trusted_browser(cast.member)
+    post_password(browser, cast.member.email)
+    device = TrustedDevice.objects.get()
+
+    response = browser.post(reverse("accounts:revoke_trusted_device", args=[device.pk]), follow=True)
+
+    assert "vous êtes déconnecté·e" in text_of(response)
+    assert "_auth_user_id" not in browser.session
+    assert AuditEntry.objects.filter(action="trusted_device.session_ended").count() == 1
