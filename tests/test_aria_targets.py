@@ -1,9 +1,9 @@
 """Every reference between elements of a page points to an element that exists: ``aria-describedby``,
-``aria-labelledby``, ``aria-controls`` and ``label[for]``. The demo (seed_demo) is crawled with the Django test
-client as each of its roles and as a visitor: the main pages of each role (the list of the 360 px test), then
-every page they link to (one page per URL name, two links deep), so that the forms behind the buttons
-(« Nouvelle actualité », « Ajouter un événement »…) are rendered too. A failure names the page, the element
-and the missing id.
+``aria-labelledby``, ``aria-controls`` and ``label[for]``. The demo (seed_demo) is crawled with the
+Django test client as each of its roles and as a visitor: the main pages of each role (the list of the
+360 px test), then every page they link to (one page per URL name, two links deep), so that the forms
+behind the buttons (« Nouvelle actualité », « Ajouter un événement »…) are rendered too. A failure names
+the page, the element and the missing id.
 """
 
 from html.parser import HTMLParser

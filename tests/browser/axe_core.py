@@ -1,9 +1,11 @@
-"""axe-core, the accessibility rules engine the browser tests run in each page (tests/browser/test_accessibility.py).
+"""axe-core, the accessibility rules engine the browser tests run in each page
+(tests/browser/test_accessibility.py).
 
-The pinned npm package ``axe-core`` 4.14.1 (licence MPL-2.0, Deque Systems) is fetched like the territory data:
-``npm pack`` into ``var/npm/``, checked against the registry's integrity hash (territory/npm_data.py
-``fetch_pinned``). ``make test`` and ``.ci/run`` fetch it before the tests (``python -m tests.browser.axe_core``);
-the tests read ``axe.min.js`` from the archive, offline. Only tests use it: nothing of it is served.
+The pinned npm package ``axe-core`` 4.14.1 (licence MPL-2.0, Deque Systems) is fetched like the territory
+data: ``npm pack`` into ``var/npm/``, checked against the registry's integrity hash (territory/npm_data.py
+``fetch_pinned``). ``make test`` and ``.ci/run`` fetch it before the tests (``python -m
+tests.browser.axe_core``); the tests read ``axe.min.js`` from the archive, offline. Only tests use it:
+nothing of it is served.
 """
 
 import sys
