@@ -170,3 +170,13 @@ def test_a_field_with_help_and_errors_is_described_by_both():
     assert described == {("aria-describedby", "id_name_helptext"), ("aria-describedby", "id_name_error")}
     fieldset = [target for attribute, target, element in page.references if element.startswith("<fieldset")]
     assert fieldset == ["id_kind_helptext", "id_kind_error"]
+
+
+def test_a_form_sent_back_with_errors_still_points_to_existing_ids(client, cast):
+    login(client, cast.coordinator)
+    response = client.post(reverse("news:create", args=[cast.cpts.slug]), {"kind": "event", "title": ""})
+    assert response.status_code == 200
+    page = References()
+    page.feed(response.content.decode())
+    errors = [target for attribute, target, element in page.references if target.endswith("_error")]
+    assert errors and not page.missing(), page.missing()
