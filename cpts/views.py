@@ -44,6 +44,7 @@ from cpts.scoping import memberships_of, scoped
 from cpts.stats import members_by_profession
 from directory.models import Structure
 from opencpts.forms import show_action_error
+from opencpts.french import count
 
 
 @login_required
@@ -150,7 +151,10 @@ def territory_add(request, access):
         if request.POST.get("epci"):
             epci = territory_rules.resolve_epci(request.POST["epci"])
             created = territory_rules.add_epci(cpts, epci, request.user)
-            message = f"{len(created)} commune(s) de l'EPCI {epci.name} ajoutée(s) au territoire."
+            message = (
+                f"{count(len(created), 'commune', 'communes', 'Aucune commune')} de l'EPCI {epci.name} "
+                f"{'ajoutée' if len(created) < 2 else 'ajoutées'} au territoire."
+            )
         else:
             commune = territory_rules.resolve_commune(request.POST.get("insee", ""))
             created = territory_rules.add_communes(cpts, [commune], request.user)

@@ -34,6 +34,7 @@ from gpmatching.models import Capacity, ImportBatch, MatchingRun, Proposal, Requ
 from opencpts.clientip import client_ip
 from opencpts.errors import ActionError
 from opencpts.forms import show_action_error
+from opencpts.french import count
 from territory.text import normalize
 
 SESSION_DONE = "gp_request_done"
@@ -387,7 +388,9 @@ def import_preview(request, access, batch_id):
             messages.error(request, exc.message)
         else:
             messages.success(
-                request, f"{batch.created} demande(s) créée(s), {batch.merged} doublon(s) fusionné(s)."
+                request,
+                f"{count(batch.created, 'demande créée', 'demandes créées', 'aucune demande créée')}, "
+                f"{count(batch.merged, 'doublon fusionné', 'doublons fusionnés', 'aucun doublon fusionné')}.",
             )
             return redirect("gpmatching:waiting_list", slug=access.cpts.slug)
     return render(
@@ -410,11 +413,13 @@ def import_preview(request, access, batch_id):
 def matching_page(request, access):
     if request.method == "POST":
         run = matching.run(access.cpts, request.user)
-        messages.success(
-            request,
-            f"{run.placed} attribution(s) proposée(s) sur {run.requests} demande(s) en attente "
-            f"({run.seconds:.1f} s).",
+        placed = count(
+            run.placed, "attribution proposée", "attributions proposées", "aucune attribution proposée"
         )
+        waiting = count(
+            run.requests, "demande en attente", "demandes en attente", "aucune demande en attente"
+        )
+        messages.success(request, f"{placed} sur {waiting} ({run.seconds:.1f} s).")
         return redirect("gpmatching:matching", slug=access.cpts.slug)
     run = scoped(MatchingRun, access.cpts).first()
     drafts = (
@@ -458,10 +463,15 @@ def send(request, access):
     try:
         if request.POST.get("action") == "discard":
             n = matching.discard(access.cpts, request.user, ids)
-            messages.info(request, f"{n} proposition(s) écartée(s) ou retirée(s).")
+            messages.info(
+                request, f"{count(n, 'proposition écartée ou retirée', 'propositions écartées ou retirées')}."
+            )
         else:
             sent = matching.send(access.cpts, request.user, ids)
-            messages.success(request, f"{len(sent)} proposition(s) envoyée(s) aux médecins.")
+            messages.success(
+                request,
+                f"{count(len(sent), 'proposition envoyée', 'propositions envoyées')} aux médecins.",
+            )
     except ActionError as exc:
         messages.error(request, exc.message)
     return redirect("gpmatching:matching", slug=access.cpts.slug)

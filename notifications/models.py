@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 
 from cpts.models import TenantModel
+from opencpts.french import elide
 
 
 class Category(models.TextChoices):
@@ -183,7 +184,7 @@ class NotificationPreference(models.Model):
         ]
 
     def __str__(self):
-        return f"Préférences de notification de {self.user}"
+        return f"Préférences de notification {elide('de', self.user)}"
 
     def delivery(self, category: str) -> str:
         return getattr(self, category)

@@ -37,9 +37,7 @@ def test_coordinator_adds_a_commune_from_the_territory_page(client, cast):
 def test_coordinator_adds_a_whole_epci_from_the_territory_page(client, cast):
     login(client, cast.coordinator)
     response = client.post(url("territory_add", cast.cpts), {"epci": "200040350"}, follow=True)
-    assert "40 commune(s) de l'EPCI Communauté de communes Bugey Sud ajoutée(s) au territoire." in text(
-        response
-    )
+    assert "40 communes de l'EPCI Communauté de communes Bugey Sud ajoutées au territoire." in text(response)
     assert TerritoryCommune.objects.filter(cpts=cast.cpts).count() == 41
 
 
