@@ -175,7 +175,7 @@ def test_the_phone_task_is_done_on_the_demo(key, phone_tasks):
     measure, problem = phone_tasks[key]
     assert measure.completed, f"({key}) {measure.title}: {measure.failure}"
     assert not problem, f"({key}) {measure.title}: {problem}"
-    # The goals that hold (issue 16): its page within 3 taps of « Aujourd'hui », at most one screen of scrolling.
+    # The goals that hold (issue 16): the page within 3 taps of « Aujourd'hui », one screen of scrolling.
     assert measure.taps_to_reach <= uxtasks.GOAL_TAPS, measure.steps
     assert not any(n.startswith("départ") for n in measure.notes), measure.notes
     if key in OVER_ONE_SCREEN:
