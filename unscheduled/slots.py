@@ -515,22 +515,29 @@ def plan(cpts: CPTS, professional, wanted, now: dt.datetime) -> Plan:
     editable = set(Slot.objects.filter(pk__in=ids).editable(now).values_list("pk", flat=True))
     booked = set(Booking.objects.live().filter(slot_id__in=ids).values_list("slot_id", flat=True))
     booked |= {row[0] for row in existing if row[4] == Slot.Status.BOOKED}
+    _sort(out, cpts, future, existing, editable, booked)
+    return out
+
+
+def _sort(out: Plan, cpts, future, existing, editable: set[int], booked: set[int]) -> None:
+    """Each future wanted slot into ``out.free``, ``out.clashes`` or ``out.refused`` (overlapping a booked
+    slot)."""
     kept: list[tuple[dt.datetime, dt.datetime]] = []
     for start, end, source in sorted(future, key=lambda f: f[0]):
         hits = tuple((pk, s, e, pk in booked) for pk, s, e, _, _ in existing if s < end and e > start)
         twice = any(s < end and e > start for s, e in kept)
+        hit_ids = {h[0] for h in hits}
         if any(hit[3] for hit in hits):
             out.refused.append(Wanted(start, end, "reserve", hits, source=source))
         elif hits or twice:
             replaceable = not twice and all(
-                pk in editable and c == cpts.pk for pk, _, _, c, _ in existing if pk in {h[0] for h in hits}
+                pk in editable and c == cpts.pk for pk, _, _, c, _ in existing if pk in hit_ids
             )
             out.clashes.append(Wanted(start, end, "occupe", hits, replaceable, source))
         else:
             out.free.append(Wanted(start, end, source=source))
         if not twice:
             kept.append((start, end))
-    return out
 
 
 def preview(cpts: CPTS, by, professional: Professional, *, weekly: bool, now=None, **fields) -> Plan:

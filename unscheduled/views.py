@@ -302,19 +302,19 @@ def _add_initial(request, access, pro: Professional, today: dt.date) -> dict:
     }
     latest = scoped(AvailabilityPattern, access.cpts).filter(professional=pro).order_by("-created_at").first()
     if latest is not None:
-        initial.update(
-            start_time=latest.start_time,
-            end_time=latest.end_time,
-            slot_minutes=latest.slot_minutes,
-            modality=latest.modality,
-            visibility=latest.visibility,
-        )
+        initial |= {
+            "start_time": latest.start_time,
+            "end_time": latest.end_time,
+            "slot_minutes": latest.slot_minutes,
+            "modality": latest.modality,
+            "visibility": latest.visibility,
+        }
     remembered = request.session.get(LAST_ADDED) or {}
     if remembered.get("professional") == pro.pk:
-        initial.update({k: v for k, v in remembered.items() if k != "professional"})
+        initial |= {k: v for k, v in remembered.items() if k != "professional"}
     day = _day_param(request.GET.get("jour"))
     if day is not None and day >= today:
-        initial.update(week=_monday(day), weekdays=[day.weekday()])
+        initial |= {"week": _monday(day), "weekdays": [day.weekday()]}
     if request.GET.get("repeter") == "1":
         initial["repeat"] = "weekly"
     return initial

@@ -21,13 +21,11 @@ from unscheduled.tests.conftest import make_world
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def overflow(page) -> int:
-    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+def overflow(tab) -> int:
+    return tab.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
-def test_the_gp_publishes_next_week_on_a_phone_and_reads_what_happened(
-    page, live_server, communes_loaded, cast
-):  # noqa: F811
+def test_next_week_on_a_phone_and_its_exact_confirmation(page, live_server, communes_loaded, cast):  # noqa: F811
     world = make_world(cast)
     today = timezone.localdate()
     monday = today + dt.timedelta(days=7 - today.weekday())
