@@ -2,6 +2,7 @@
 writes in one transaction (audited by the model signals) and raises ActionError with a French message."""
 
 import datetime as dt
+import re
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -12,7 +13,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import nir as stdnum_nir
 
 from audit.log import record
-from coordination import access, mentions
+from coordination import access, mentions, selectors
 from coordination.events import emit
 from coordination.models import (
     CONVERSATION_MAX_MEMBERS,
@@ -316,8 +317,61 @@ def withdraw_consent(consent: Consent, by) -> Consent:
     return consent
 
 
+# The subject given to the first message of a group sent without one (a message without a subject continues
+# the last subject; when there is none yet, it opens this one).
+DEFAULT_SUBJECT = "Discussion"
+CLIENT_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def _client_token(token: str) -> str:
+    token = (token or "").strip()
+    if token and not CLIENT_TOKEN.match(token):
+        raise ActionError("Envoi non reconnu : rechargez la page puis renvoyez votre message.", "token")
+    return token
+
+
+def _already_sent(group: Group, by, token: str) -> Message | None:
+    """The message this author already sent with this composer token (a double tap, a retry), marked
+    ``duplicate``; refused when the token was used in another group."""
+    if not token:
+        return None
+    message = Message.objects.filter(author=by, client_token=token).first()
+    if message is None:
+        return None
+    if message.group_id != group.pk:
+        raise ActionError("Envoi non reconnu : rechargez la page puis renvoyez votre message.", "token")
+    message.duplicate = True
+    return message
+
+
+def _thread(group: Group, subject: str, parent: Message | None, continue_thread: bool):
+    """(subject, parent) of a new message: a reply has no subject; with ``continue_thread``, a message
+    without a subject continues the last subject of the group (or opens DEFAULT_SUBJECT when there is
+    none)."""
+    if parent is not None:
+        if parent.group_id != group.pk or parent.parent_id is not None:
+            raise ActionError("On répond à un sujet de ce groupe.", "parent")
+        return "", parent
+    if continue_thread and not (subject or "").strip():
+        last = selectors.current_subject(group)
+        return ("", last) if last is not None else (DEFAULT_SUBJECT, None)
+    return _text(subject, "subject", "Sujet", 200), None
+
+
 @transaction.atomic
-def post_message(group: Group, by, body: str, subject: str = "", parent: Message | None = None) -> Message:
+def post_message(
+    group: Group,
+    by,
+    body: str,
+    subject: str = "",
+    parent: Message | None = None,
+    *,
+    token: str = "",
+    continue_thread: bool = False,
+) -> Message:
+    """A new subject, or a reply to ``parent``. ``token`` (the composer's idempotency token): the same token
+    sent again returns the message already sent, marked ``duplicate``, and writes nothing.
+    ``continue_thread``: without a subject, the message continues the group's last subject."""
     if not access.can_read(by, group):
         raise PermissionDenied("Vous n'êtes pas membre de ce groupe.")
     _open(group)
@@ -326,16 +380,29 @@ def post_message(group: Group, by, body: str, subject: str = "", parent: Message
             "Aucun consentement valide du patient : rien ne peut être partagé dans ce cercle de soins "
             "tant qu'un consentement n'a pas été recueilli."
         )
+    token = _client_token(token)
+    sent = _already_sent(group, by, token)
+    if sent is not None:
+        return sent
     body = _text(body, "body", "Message", 20000)  # stored as typed; templates escape it
-    if parent is not None:
-        if parent.group_id != group.pk or parent.parent_id is not None:
-            raise ActionError("On répond à un sujet de ce groupe.", "parent")
-        subject = ""
-    else:
-        subject = _text(subject, "subject", "Sujet", 200)
-    message = Message.objects.create(
-        cpts=group.cpts, group=group, parent=parent, subject=subject, author=by, body=body
-    )
+    subject, parent = _thread(group, subject, parent, continue_thread)
+    try:
+        with transaction.atomic():  # a concurrent post of the same token loses here, and gets the first one
+            message = Message.objects.create(
+                cpts=group.cpts,
+                group=group,
+                parent=parent,
+                subject=subject,
+                author=by,
+                body=body,
+                client_token=token,
+            )
+    except IntegrityError:
+        sent = _already_sent(group, by, token)
+        if sent is None:
+            raise
+        return sent
+    message.duplicate = False
     emit(
         "message.replied" if parent is not None else "message.posted",
         group,

@@ -183,7 +183,11 @@ class Consent(TenantModel):
 
 
 class Message(TenantModel):
-    """A message: a subject (``parent`` empty, with a ``subject`` title) or a reply to one."""
+    """A message: a subject (``parent`` empty, with a ``subject`` title) or a reply to one.
+
+    ``client_token`` is the composer's idempotency token (one per message typed): the same token posted
+    twice by its author (a double tap, a retry after a lost connection) gives the first message back instead
+    of a second one. Unique per author, enforced by the database so two concurrent posts cannot both win."""
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="messages")
     parent = models.ForeignKey(
@@ -195,10 +199,18 @@ class Message(TenantModel):
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    client_token = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["group", "created_at"], name="message_group_time")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "client_token"],
+                condition=~models.Q(client_token=""),
+                name="message_one_per_client_token",
+            )
+        ]
 
     def __str__(self):
         return self.subject or f"Réponse de {self.author}"

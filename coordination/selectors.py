@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Substr
 
 from coordination import access
 from coordination.models import Group, GroupMember, Message
@@ -57,23 +57,53 @@ def unread_totals(user, cpts: CPTS) -> dict[str, int]:
     return {"groups": totals["groups"] or 0, "conversations": totals["conversations"] or 0}
 
 
+PREVIEW_CHARS = 90
+
+
+def with_last_message(groups: QuerySet) -> QuerySet:
+    """``groups`` annotated with their last live message: ``last_body`` (its first PREVIEW_CHARS + 1
+    characters, cut in the database) and ``last_author_first_name`` / ``last_author_id`` (one correlated
+    subquery per column, no query per group). For the pages of readers of these groups only: notifications and
+    e-mails never carry message text."""
+    last = Message.objects.filter(group=OuterRef("pk"), deleted_at__isnull=True).order_by(
+        "-created_at", "-pk"
+    )
+    return groups.annotate(
+        last_body=Subquery(last.annotate(head=Substr("body", 1, PREVIEW_CHARS + 1)).values("head")[:1]),
+        last_author_id=Subquery(last.values("author_id")[:1]),
+        last_author_first_name=Subquery(last.values("author__first_name")[:1]),
+    )
+
+
+def preview(text: str | None, chars: int = PREVIEW_CHARS) -> str:
+    """The first words of a message on one line, cut at a word with « … »."""
+    text = " ".join((text or "").split())
+    if len(text) <= chars:
+        return text
+    cut = text[:chars].rsplit(" ", 1)[0] if " " in text[:chars] else text[:chars]
+    return cut.rstrip(" ,;:.") + "…"
+
+
 def my_groups(user, cpts: CPTS) -> QuerySet:
-    """Care circles and working groups the user reads, with their unread counts."""
+    """Care circles and working groups the user reads, latest activity first, with their unread counts and
+    their last live message (``with_last_message``), in one query."""
     groups = (
         access.visible_groups(user, cpts)
         .exclude(kind=Group.Kind.CONVERSATION)
         .select_related("patient", "initiator")
     )
-    return with_unread(groups, user)
+    return with_last_message(with_unread(groups, user)).order_by(
+        Coalesce("last_message_at", "created_at").desc(), "-pk"
+    )
 
 
 def my_conversations(user, cpts: CPTS) -> list[Group]:
-    """The user's conversations, latest activity first, each with ``unread`` and ``others`` (the other active
-    members, to name the conversation)."""
+    """The user's conversations, latest activity first, each with ``unread``, its last live message
+    (``with_last_message``) and ``others`` (the other active members, to name the conversation)."""
     conversations = list(
-        with_unread(access.visible_groups(user, cpts).filter(kind=Group.Kind.CONVERSATION), user).order_by(
-            Coalesce("last_message_at", "created_at").desc(), "-pk"
-        )
+        with_last_message(
+            with_unread(access.visible_groups(user, cpts).filter(kind=Group.Kind.CONVERSATION), user)
+        ).order_by(Coalesce("last_message_at", "created_at").desc(), "-pk")
     )
     members = (
         GroupMember.objects.filter(group__in=[c.pk for c in conversations], status=GroupMember.Status.ACTIVE)
@@ -87,6 +117,20 @@ def my_conversations(user, cpts: CPTS) -> list[Group]:
     for conversation in conversations:
         conversation.others = others.get(conversation.pk, [])
     return conversations
+
+
+def current_subject(group: Group) -> Message | None:
+    """The subject a message sent without one continues: the thread of the group's latest live message
+    (a subject or a reply), else of its latest message."""
+    latest = (
+        Message.objects.filter(group=group)
+        .order_by(F("deleted_at").asc(nulls_first=True), "-created_at", "-pk")
+        .select_related("parent")
+        .first()
+    )
+    if latest is None:
+        return None
+    return latest.parent or latest
 
 
 def clean_query(raw: str | None) -> str:

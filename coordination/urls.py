@@ -30,6 +30,11 @@ urlpatterns = [
     path("invitation/<str:token>/", views_messaging.email_invitation, name="email_invitation"),
     path(G, views.group_page, name="group"),
     path(G + "messages/fil/", views.group_messages, name="group_messages"),
+    # The other sections of a group, each on its own URL (the agenda is agenda:group, the history below).
+    path(G + "membres/", views.members, name="members"),
+    path(G + "consentements/", views.consents, name="consents"),
+    path(G + "documents/", views.documents, name="documents"),
+    path(G + "informations/", views.informations, name="informations"),
     path(G + "messages/<int:message_id>/modifier/", views.edit_message, name="edit_message"),
     path(G + "messages/<int:message_id>/supprimer/", views.delete_message, name="delete_message"),
     path(G + "inviter/", views.invite, name="invite"),

@@ -6,16 +6,14 @@ coordination imports nothing from documents."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
 from audit.log import record_view
 from coordination import access as rules
-from coordination import actions, selectors
+from coordination import actions, pages, selectors
 from coordination import invitations as invitations_rules
 from coordination.forms import InviteForm, PatientForm, WorkingGroupForm
 from coordination.models import (
@@ -24,8 +22,6 @@ from coordination.models import (
     Group,
     GroupMember,
     Message,
-    MessageMention,
-    ReadReceipt,
 )
 from coordination.pages import PERMISSION, back_to_group, form_errors, mention_feedback, run_action
 from cpts.decorators import cpts_view
@@ -93,7 +89,7 @@ def new_patient(request, access):
                 "Patient enregistré et cercle de soins ouvert. Recueillez maintenant son "
                 "consentement avant tout partage d'information.",
             )
-            return redirect("coordination:group", slug=access.cpts.slug, group_id=group.pk)
+            return back_to_group(access, group.pk, "consentements")
     return render(request, "coordination/new_patient.html", {"cpts": access.cpts, "form": form})
 
 
@@ -114,91 +110,9 @@ def new_working_group(request, access):
 
 @cpts_view(PERMISSION)
 def group_page(request, access, group_id):
-    cpts = access.cpts
-    group = rules.group_to_read(request.user, cpts, group_id)
-    context = _messages_context(request, cpts, group)
-    members = group.members.select_related("user", "invited_by").order_by("status", "user__last_name")
-    is_open = context["is_open"]
-    return render(
-        request,
-        "coordination/group.html",
-        context
-        | {
-            "members": members,
-            "consents": group.consents.select_related("collected_by", "withdrawn_by"),
-            "valid_consent": rules.valid_consent(group),
-            "can_manage": rules.can_manage(request.user, group),
-            "invite_form": InviteForm(candidates=_candidates(cpts, group), auto_id="invitation_%s")
-            if is_open
-            else None,
-            "age": group.patient.age() if group.patient else None,
-        },
-    )
-
-
-def _messages_context(request, cpts, group: Group) -> dict:
-    """The messages of a group the reader may read (checked by the caller), marked read and audited; the
-    subjects narrowed by ``?sujet=`` (one subject) and ``?q=`` (text in the subject or its messages)."""
-    message_filter = _message_filter(request, group)
-    subjects_qs = message_filter.pop("subjects")
-    shown = group.messages.filter(Q(pk__in=subjects_qs.values("pk")) | Q(parent__in=subjects_qs.values("pk")))
-    for message in shown.filter(deleted_at__isnull=True).exclude(receipts__user=request.user):
-        actions.mark_read(message, request.user)
-    receipts = Prefetch("receipts", queryset=ReadReceipt.objects.select_related("user").order_by("read_at"))
-    mentioned = Prefetch("mentions", queryset=MessageMention.objects.select_related("user"))
-    replies = Prefetch(
-        "replies", queryset=Message.objects.select_related("author").prefetch_related(receipts, mentioned)
-    )
-    subjects = list(subjects_qs.select_related("author").prefetch_related(receipts, replies, mentioned))
-    record_view(group, cpts_id=group.cpts_id)
-    others = [uid for uid in rules.audience(group) if uid != request.user.pk]
-    mentionable = [
-        u.get_full_name()
-        for u in User.objects.filter(pk__in=others).order_by("last_name", "first_name")
-        if u.get_full_name()
-    ][:40]
-    return {
-        "cpts": cpts,
-        "group": group,
-        "subjects": subjects,
-        "can_post": rules.can_share_clinical(group),
-        "is_open": group.status == Group.Status.OPEN,
-        "message_filter": message_filter,
-        "mentionable": mentionable,
-    }
-
-
-def _message_filter(request, group: Group) -> dict:
-    subjects = group.messages.filter(parent__isnull=True)
-    choices = list(subjects.values_list("pk", "subject"))
-    raw_subject = request.GET.get("sujet", "")
-    subject_id = (
-        int(raw_subject) if raw_subject.isdigit() and int(raw_subject) in {pk for pk, _ in choices} else None
-    )
-    q = selectors.clean_query(request.GET.get("q"))
-    if subject_id is not None:
-        subjects = subjects.filter(pk=subject_id)
-    if q:
-        live = Q(deleted_at__isnull=True)
-        subjects = subjects.filter(
-            Q(subject__icontains=q)
-            | (live & Q(body__icontains=q))
-            | Q(
-                pk__in=group.messages.filter(live, parent__isnull=False, body__icontains=q).values(
-                    "parent_id"
-                )
-            )
-        )
-    params = {k: v for k, v in (("sujet", subject_id), ("q", q)) if v}
-    return {
-        "subjects": subjects,
-        "choices": choices,
-        "subject_id": subject_id,
-        "q": q,
-        "active": bool(params),
-        "query": urlencode(params),
-        "unknown_subject": bool(raw_subject) and subject_id is None,
-    }
+    """The group as a conversation: its messages, newest at the bottom, and the composer."""
+    group = rules.group_to_read(request.user, access.cpts, group_id)
+    return pages.render_conversation(request, access, group)
 
 
 @cpts_view(PERMISSION)
@@ -206,7 +120,67 @@ def group_messages(request, access, group_id):
     """The messages section alone, re-fetched by the page when a real-time event announces a change."""
     group = rules.group_to_read(request.user, access.cpts, group_id)
     return render(
-        request, "coordination/_messages_section.html", _messages_context(request, access.cpts, group)
+        request,
+        "coordination/_messages_section.html",
+        pages.conversation_context(request, access.cpts, group),
+    )
+
+
+def _tab(request, access, group_id: int, key: str, template: str, extra) -> object:
+    """A section of a group on its own URL, for its readers only (403 otherwise, 404 for another CPTS's
+    group); showing it is a read of patient data, recorded like the conversation's."""
+    group = rules.group_to_read(request.user, access.cpts, group_id)
+    context = {"cpts": access.cpts, "can_manage": rules.can_manage(request.user, group)} | pages.header(
+        group, key
+    )
+    context |= extra(group, context)
+    record_view(group, cpts_id=group.cpts_id, details={"page": key})
+    return render(request, template, context)
+
+
+@cpts_view(PERMISSION)
+def members(request, access, group_id):
+    def extra(group, context):
+        return {
+            "members": group.members.select_related("user", "invited_by").order_by(
+                "status", "user__last_name"
+            ),
+            "invite_form": InviteForm(candidates=_candidates(access.cpts, group), auto_id="invitation_%s")
+            if context["is_open"]
+            else None,
+        }
+
+    return _tab(request, access, group_id, "members", "coordination/tab_members.html", extra)
+
+
+@cpts_view(PERMISSION)
+def consents(request, access, group_id):
+    def extra(group, context):
+        if group.kind != Group.Kind.CARE_CIRCLE:
+            raise Http404("Seul un cercle de soins recueille un consentement.")
+        return {
+            "consents": group.consents.select_related("collected_by", "withdrawn_by"),
+            "valid_consent": rules.valid_consent(group),
+        }
+
+    return _tab(request, access, group_id, "consents", "coordination/tab_consents.html", extra)
+
+
+@cpts_view(PERMISSION)
+def documents(request, access, group_id):
+    """The documents of the group (their list and the upload form come from documents' template tag)."""
+    return _tab(request, access, group_id, "documents", "coordination/tab_documents.html", lambda g, c: {})
+
+
+@cpts_view(PERMISSION)
+def informations(request, access, group_id):
+    return _tab(
+        request,
+        access,
+        group_id,
+        "informations",
+        "coordination/tab_informations.html",
+        lambda group, context: {"valid_consent": rules.valid_consent(group)},
     )
 
 
@@ -257,7 +231,7 @@ def invite(request, access, group_id):
     form = InviteForm(request.POST, candidates=_candidates(access.cpts, group))
     if not form.is_valid():
         messages.error(request, form_errors(form) or "Choisissez un professionnel à inviter.")
-        return back_to_group(access, group.pk, "informations")
+        return back_to_group(access, group.pk, "membres")
     if form.cleaned_data["email"]:
         return _invite_by_email(
             request, access, group, form.cleaned_data["email"], form.cleaned_data["function"]
@@ -269,7 +243,7 @@ def invite(request, access, group_id):
         group.pk,
         lambda: actions.invite(group, request.user, user, form.cleaned_data["function"]),
         f"{user.get_full_name() or user.email} est invité·e dans le groupe.",
-        "informations",
+        "membres",
     )
 
 
@@ -291,7 +265,7 @@ def _invite_by_email(request, access, group: Group, email: str, function: str):
                 f"{result.user.get_full_name() or result.user.email}, déjà professionnel de la "
                 "CPTS, est invité·e dans le groupe.",
             )
-    return back_to_group(access, group.pk, "informations")
+    return back_to_group(access, group.pk, "membres")
 
 
 @cpts_view(PERMISSION)
@@ -323,7 +297,7 @@ def leave(request, access, group_id):
         actions.leave(group, request.user)
     except ActionError as exc:
         messages.error(request, exc.message)
-        return back_to_group(access, group.pk)
+        return back_to_group(access, group.pk, "informations")
     messages.success(request, f"Vous avez quitté « {group.title} ».")
     return redirect("coordination:groups", slug=access.cpts.slug)
 
@@ -343,7 +317,7 @@ def remove_member(request, access, group_id, user_id):
         group.pk,
         lambda: actions.remove_member(group, request.user, user),
         f"{user.get_full_name() or user.email} est retiré·e du groupe.",
-        "informations",
+        "membres",
     )
     return _manage_redirect(request, access, group, response)
 

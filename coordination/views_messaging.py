@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.models import User
 from audit.log import record_view
 from coordination import access as rules
-from coordination import actions, history, retention, selectors
+from coordination import actions, history, pages, retention, selectors
 from coordination import invitations as invitations_rules
 from coordination.forms import (
     ConversationForm,
@@ -98,6 +98,7 @@ def group_history(request, access, group_id):
         page.object_list
     )  # read before this view is itself recorded (page counted first)
     record_view(group, cpts_id=group.cpts_id, details={"page": "history"})
+    can_read = rules.can_read(request.user, group)
     return render(
         request,
         "coordination/history.html",
@@ -109,9 +110,11 @@ def group_history(request, access, group_id):
             "filters": history.FILTERS,
             "what": what,
             "query": urlencode({"type": what}) if what != history.ALL else "",
-            "can_read": rules.can_read(request.user, group),
+            "can_read": can_read,
             "display_title": _display_title(request.user, group),
-        },
+        }
+        # The group's header and tabs (its title may name the patient) only for those who read it.
+        | (pages.header(group, "history") if can_read else {}),
     )
 
 

@@ -228,6 +228,11 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     },  # and an active member of the group (coordination.access)
     "coordination:post_message": {"POST": "cpts.use_coordination"},
     "coordination:group_messages": {"GET": "cpts.use_coordination"},  # and an active member of the group
+    # The other sections of a group, each on its own URL: and an active member of the group.
+    "coordination:members": {"GET": "cpts.use_coordination"},
+    "coordination:consents": {"GET": "cpts.use_coordination"},  # a care circle only
+    "coordination:documents": {"GET": "cpts.use_coordination"},
+    "coordination:informations": {"GET": "cpts.use_coordination"},
     "coordination:edit_message": {"POST": "cpts.use_coordination"},
     "coordination:delete_message": {"POST": "cpts.use_coordination"},
     "coordination:invite": {"POST": "cpts.use_coordination"},

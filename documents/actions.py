@@ -196,16 +196,29 @@ def delete_document(document: Document, by) -> Document:
 
 @transaction.atomic
 def post_message(
-    group: Group, by, body: str, *, subject: str = "", parent: Message | None = None, files=()
+    group: Group,
+    by,
+    body: str,
+    *,
+    subject: str = "",
+    parent: Message | None = None,
+    files=(),
+    token: str = "",
+    continue_thread: bool = False,
 ) -> Message:
     """Post a message with its attachments, all or nothing, in this order: check every file, write the
     message (coordination.actions.post_message: its rules, audit and event), store the files in the group
-    (documents' rules). A refused file refuses the post; nothing is half stored."""
+    (documents' rules). A refused file refuses the post; nothing is half stored. The same composer
+    ``token`` sent twice gives back the first message (``duplicate``) and stores no file again."""
     files = [f for f in files or [] if f is not None]
     if len(files) > MAX_ATTACHMENTS:
         raise ActionError(f"{MAX_ATTACHMENTS} pièces jointes au plus par message.", "attachments")
     checked = [check_file(f, field="attachments") for f in files]
-    message = coordination_actions.post_message(group, by, body, subject=subject, parent=parent)
+    message = coordination_actions.post_message(
+        group, by, body, subject=subject, parent=parent, token=token, continue_thread=continue_thread
+    )
+    if getattr(message, "duplicate", False):
+        return message
     if checked:
         _writable(group, by)
     for item in checked:

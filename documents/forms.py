@@ -63,15 +63,30 @@ class VersionForm(forms.Form):
         self.fields["file"].help_text = accepted_help()
 
 
-class MessageForm(forms.Form):
-    subject = forms.CharField(label="Sujet", max_length=200)
-    body = forms.CharField(label="Message", max_length=20000, widget=forms.Textarea(attrs={"rows": 4}))
-    attachments = attachments_field()
+EMPTY_MESSAGE = "Le message est vide : écrivez votre texte avant d'envoyer."
 
 
-class ReplyForm(forms.Form):
-    body = forms.CharField(label="Réponse", max_length=20000, widget=forms.Textarea(attrs={"rows": 3}))
+class ComposerForm(forms.Form):
+    """The composer of a group's conversation: a message, its attachments, a subject only to open a new one
+    (without it, the message continues the last subject, or answers ``parent``), and the composer's
+    idempotency token (coordination.actions.post_message)."""
+
+    subject = forms.CharField(label="Nouveau sujet (facultatif)", max_length=200, required=False)
+    body = forms.CharField(
+        label="Message",
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 1}),
+        error_messages={"required": EMPTY_MESSAGE},
+    )
     attachments = attachments_field()
+    token = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
+
+    def first_error(self) -> tuple[str, str]:
+        """(message, field) of the first error, worded for the composer's status line."""
+        for name, errors in self.errors.items():
+            label = self.fields[name].label if name in self.fields and name != "body" else ""
+            return (f"{label} : {errors[0]}" if label else errors[0]), name
+        return "", ""
 
 
 class ConsentForm(forms.Form):

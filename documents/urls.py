@@ -8,7 +8,8 @@ G = "c/<slug:slug>/groupes/<int:group_id>/documents/"
 D = G + "<int:document_id>/"
 
 urlpatterns = [
-    path(G, views.section, name="section"),
+    # The section alone, re-fetched by the real-time script (the Documents tab: coordination:documents).
+    path(G + "section/", views.section, name="section"),
     path(G + "deposer/", views.upload, name="upload"),
     path(D, views.detail, name="detail"),
     path(D + "versions/", views.new_version, name="new_version"),
@@ -22,5 +23,5 @@ urlpatterns = [
 CG = "c/<slug:slug>/groupes/<int:group_id>/"
 coordination_urlpatterns = [
     path(CG + "messages/", views_posting.post_message, name="post_message"),
-    path(CG + "consentements/", views_posting.record_consent, name="record_consent"),
+    path(CG + "consentements/enregistrer/", views_posting.record_consent, name="record_consent"),
 ]

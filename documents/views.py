@@ -27,10 +27,9 @@ CONTENT_POLICY = (
 )
 
 
-def _back(access, group_id: int, anchor: str = "documents"):
-    response = redirect("coordination:group", slug=access.cpts.slug, group_id=group_id)
-    response["Location"] += f"#{anchor}"
-    return response
+def _back(access, group_id: int):
+    """To the group's Documents tab."""
+    return redirect("coordination:documents", slug=access.cpts.slug, group_id=group_id)
 
 
 def _form_errors(form) -> str:

@@ -1419,6 +1419,10 @@ PAGES: dict[str, Page] = {
     ),
     "coordination:group": group_page(_group("circle")),
     "coordination:group_messages": group_page(_group("circle")),
+    "coordination:members": group_page(_group("circle")),
+    "coordination:consents": group_page(_group("circle")),
+    "coordination:documents": group_page(_group("circle")),
+    "coordination:informations": group_page(_group("circle")),
     "coordination:post_message": group_page(
         _group("circle"), lambda w, r: {"subject": "Matrice", "body": "Bonjour"}
     ),

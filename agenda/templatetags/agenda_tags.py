@@ -1,4 +1,5 @@
-"""The calendar's section of the group page (templates/coordination/group.html): ``{% agenda_section %}``."""
+"""The next events of a group, on its Informations tab (templates/coordination/tab_informations.html):
+``{% agenda_section %}``."""
 
 from django import template
 from django.utils import timezone

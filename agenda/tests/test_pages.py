@@ -334,7 +334,7 @@ def test_edit_and_cancel_through_the_pages(client, world):
 # --- The group page -----------------------------------------------------------------------------------------
 
 
-def test_the_group_page_shows_the_next_events_and_links(client, world):
+def test_the_group_tabs_show_the_next_events_and_links(client, world):
     cast = world.cast
     soon = schedule(world.circle, cast.member, title="Visite de demain")
     past = schedule(
@@ -343,8 +343,12 @@ def test_the_group_page_shows_the_next_events_and_links(client, world):
     cancelled = schedule(world.circle, cast.member, title="Visite annulée")
     actions.cancel_event(cancelled, cast.member)
     login(client, cast.member)
-    html = page(client, world.url("coordination:group"))
-    assert '<a href="#agenda">Agenda</a>' in html and 'id="agenda"' in html
+    # The group's tab bar leads to its calendar; its Informations tab lists the next events.
+    assert f'href="{world.url("agenda:group")}" data-tab="agenda"' in page(
+        client, world.url("coordination:group")
+    )
+    html = page(client, world.url("coordination:informations"))
+    assert 'id="agenda"' in html
     assert soon.title in html and past.title not in html and cancelled.title not in html
     assert world.url("agenda:group") in html and world.url("agenda:new_event") in html
     assert world.url("agenda:timeline") in html and world.url("agenda:mine") in html

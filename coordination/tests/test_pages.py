@@ -51,7 +51,8 @@ def test_create_patient_and_circle_through_the_page(client, cast):
     assert client.get(url("new_patient", cast)).status_code == 200
     response = client.post(url("new_patient", cast), PATIENT)
     group = Group.objects.get(patient__family_name="DURAND")
-    assert response.status_code == 302 and response["Location"] == url("group", cast, group_id=group.pk)
+    # The new circle opens on its Consents tab: nothing can be shared before the patient's consent.
+    assert response.status_code == 302 and response["Location"] == url("consents", cast, group_id=group.pk)
     assert group.kind == Group.Kind.CARE_CIRCLE and group.initiator == cast.member
     assert group.members.get().user == cast.member
     page = client.get(url("groups", cast)).content.decode()
@@ -115,7 +116,9 @@ def test_consent_then_subject_and_reply_escaped(client, cast, circle):
     )
     page = client.get(url("group", cast, group_id=circle.pk)).content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
-    assert "Réponse : lundi" in page and "Modifié le" in page
+    assert "Réponse : lundi" in page and "modifié" in page
+    assert f"Réponse de {cast.member}" in page  # the reply's heading
+    page = client.get(url("consents", cast, group_id=circle.pk)).content.decode()
     assert "recueilli le" in page.lower() and str(cast.member) in page
     client.post(url("delete_message", cast, group_id=circle.pk, message_id=reply.pk))
     page = client.get(url("group", cast, group_id=circle.pk)).content.decode()
@@ -127,7 +130,10 @@ def test_consent_then_subject_and_reply_escaped(client, cast, circle):
     other.post(url("answer_invitation", cast, group_id=circle.pk), {"answer": "accept"})
     assert other.get(url("group", cast, group_id=circle.pk)).status_code == 200
     page = client.get(url("group", cast, group_id=circle.pk)).content.decode()
-    assert f"Lu par {cast.member}, {cast.bureau}" in page or f"Lu par {cast.bureau}, {cast.member}" in page
+    # Discreet: « Lu par 1 membre » under the last message (its author not counted), the names on tap.
+    assert "Lu par 1 membre" in page
+    receipts = page.split('<details class="receipts">', 1)[1].split("</details>", 1)[0]
+    assert str(cast.bureau) in receipts and str(cast.member) not in receipts
 
 
 def test_withdraw_consent_and_close(client, cast, circle):
@@ -166,7 +172,7 @@ def test_the_group_page_writes_a_view_entry(client, cast, circle):
 
 def test_invite_through_the_page(client, cast, circle):
     login(client, cast.member)
-    page = client.get(url("group", cast, group_id=circle.pk)).content.decode()
+    page = client.get(url("members", cast, group_id=circle.pk)).content.decode()
     assert str(cast.bureau) in page and str(cast.referent) not in page  # patient-data roles only
     client.post(url("invite", cast, group_id=circle.pk), {"user": cast.bureau.pk, "function": "Infirmier"})
     assert GroupMember.objects.get(group=circle, user=cast.bureau).status == GroupMember.Status.INVITED

@@ -1,12 +1,13 @@
 """Template tags putting documents in the coordination pages without their views knowing about them:
 the group's Documents section, the attachments under a message, the signed scan of a consent, and the blank
-forms that carry files (a new subject with attachments, a consent with its scan: documents.views_posting)."""
+forms that carry files (a consent with its scan: documents.views_posting) and what the composer's
+attachments may be."""
 
 from django import template
 
 from documents import context as documents_context
 from documents.filetypes import ACCEPT
-from documents.forms import ConsentForm, MessageForm
+from documents.forms import ConsentForm, accepted_help
 
 register = template.Library()
 
@@ -76,8 +77,9 @@ def document_accept() -> str:
 
 
 @register.simple_tag
-def message_form() -> MessageForm:
-    return MessageForm(auto_id="sujet_%s")
+def attachments_help() -> str:
+    """What the composer's attachments may be (types, size)."""
+    return accepted_help()
 
 
 @register.simple_tag

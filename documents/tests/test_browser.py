@@ -67,14 +67,17 @@ def test_upload_preview_attach_and_refusal(page, live_server, communes_loaded, c
     page.get_by_text("« facture.pdf » : c'est un programme exécutable").wait_for()
     assert Document.objects.count() == 1
 
-    # A new subject with an attachment.
+    # A new subject with an attachment, from the conversation's composer.
+    page.get_by_role("link", name="Messages", exact=True).click()
+    page.get_by_text("Nouveau sujet", exact=True).click()
     page.locator("#sujet_subject").fill("Photo de la plaie")
     page.locator("#sujet_body").fill("Évolution favorable.")
     page.locator("#sujet_attachments").set_input_files(
         {"name": "plaie.png", "mimeType": "image/png", "buffer": samples.png(4, 4)}
     )
-    page.get_by_role("button", name="Publier").click()
-    page.get_by_text("Sujet publié.").wait_for()
+    page.get_by_role("button", name="Envoyer").click()
+    page.get_by_text("Message envoyé.").wait_for()
+    page.get_by_role("heading", name="Photo de la plaie").wait_for()
     message = page.locator(f"#message-{Message.objects.get().pk}")
     assert message.get_by_role("link", name="plaie.png", exact=True).is_visible()
     assert Document.objects.get(message__isnull=False).title == "plaie.png"

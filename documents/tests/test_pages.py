@@ -49,8 +49,9 @@ def test_upload_through_the_page_then_listed_with_its_details(circle):
         "application/pdf",
         1,
     )
-    page = client.get(circle.url("coordination:group")).content.decode()
-    assert 'href="#documents"' in page and 'id="documents"' in page
+    page = client.get(circle.url("coordination:documents")).content.decode()
+    # The Documents tab, on its own URL, linked from the group's tab bar.
+    assert f'href="{circle.url("coordination:documents")}"' in page and 'id="documents"' in page
     for text in (
         "CR de sortie",
         "PDF",
@@ -127,7 +128,7 @@ def test_versions_each_downloadable(circle):
     v2 = client.get(circle.url("documents:download", document_id=document.pk, number=2))
     assert v1.content == samples.pdf("v1") and v2.content == samples.docx()
     assert client.get(circle.url("documents:download", document_id=document.pk, number=3)).status_code == 404
-    listed = client.get(circle.url("coordination:group")).content.decode()
+    listed = client.get(circle.url("coordination:documents")).content.decode()
     assert (
         circle.url("documents:download", document_id=document.pk, number=2) in listed
     )  # the current version
@@ -274,7 +275,8 @@ def test_closed_group_and_withdrawn_consent_refuse_uploads(circle):
     response = upload_page(client, circle, "a.pdf", samples.pdf())
     assert "Aucun consentement valide du patient" in response.content.decode()
     assert (
-        "aucun document ne peut être déposé" in client.get(circle.url("coordination:group")).content.decode()
+        "aucun document ne peut être déposé"
+        in client.get(circle.url("coordination:documents")).content.decode()
     )
     coordination.record_consent(
         circle.group,
@@ -348,7 +350,7 @@ def test_a_subject_with_attachments(circle):
         },
         follow=True,
     )
-    assert "Sujet publié." in response.content.decode()
+    assert "Message envoyé." in response.content.decode()
     message = Message.objects.get()
     attached = list(Document.objects.filter(message=message).order_by("pk"))
     assert [d.title for d in attached] == ["cr.pdf", "plaie.jpg"]
@@ -453,7 +455,7 @@ def test_a_paper_consent_with_its_scan_shows_the_signed_document(circle):
     consent = circle.group.consents.get(scope="Partage dans le cercle (papier)")
     document = Document.objects.get(consent=consent)
     assert document.kind == Document.Kind.CONSENT_FORM
-    page = client.get(circle.url("coordination:group")).content.decode()
+    page = client.get(circle.url("coordination:consents")).content.decode()
     assert (
         "Le document signé" in page
         and circle.url("documents:preview", document_id=document.pk, number=1) in page

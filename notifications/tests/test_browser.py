@@ -60,9 +60,10 @@ def test_badge_rises_live_and_htmx_marks_read(browser, communes_loaded, cast):  
             b.evaluate("() => { window.__notReloaded = true; }")
 
             a.goto(base + reverse("coordination:group", args=[cast.cpts.slug, circle.pk]))
+            a.get_by_text("Nouveau sujet", exact=True).click()
             a.locator("#sujet_subject").fill("Passage infirmier")
             a.locator("#sujet_body").fill("Pansement refait ce matin.")
-            a.get_by_role("button", name="Publier").click()
+            a.get_by_role("button", name="Envoyer").click()
             a.wait_for_load_state()
 
             b.wait_for_function(

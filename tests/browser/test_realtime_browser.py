@@ -52,9 +52,10 @@ def test_b_sees_a_message_from_a_without_reloading(browser, communes_loaded, cas
             b.evaluate("() => { window.__notReloaded = true; }")
 
             b.locator("#sujet_body").fill("Brouillon de B, pas encore envoyé")  # half-typed, must survive
+            a.get_by_text("Nouveau sujet", exact=True).click()
             a.locator("#sujet_subject").fill("Passage infirmier")
             a.locator("#sujet_body").fill("Pansement refait ce matin, RAS.")
-            a.get_by_role("button", name="Publier").click()
+            a.get_by_role("button", name="Envoyer").click()
             a.wait_for_load_state()
 
             b.get_by_text("Pansement refait ce matin, RAS.").wait_for(timeout=3_000)
