@@ -80,3 +80,13 @@ def test_next_week_on_a_phone_and_its_exact_confirmation(page, live_server, comm
     assert page.locator(f"#jour-{monday.isoformat()}").is_hidden()
     assert page.locator(".slots-day:visible .slots-block").count() == 6
     assert overflow(page) <= 0
+    # The narrowest phone: the week, the form and a preview with collisions all fit in 360 px.
+    page.set_viewport_size({"width": 360, "height": 740})
+    assert overflow(page) <= 0
+    page.get_by_role("link", name="Ajouter des créneaux", exact=True).click()
+    page.get_by_role("button", name="Voir l'aperçu").click()
+    page.get_by_role("button", name="Remplacer").wait_for()  # every slot of the preset collides now
+    assert overflow(page) <= 0
+    for target in page.locator("main button, main .slots-chip, main .slots-toggle label").all():
+        box = target.bounding_box()
+        assert box is None or box["height"] >= 44, target.inner_text()
