@@ -80,7 +80,7 @@ def week_choices(today: dt.date, weeks: int = 12) -> list[tuple[str, str]]:
     for i in range(weeks):
         start = monday + dt.timedelta(days=7 * i)
         name = {0: "Cette semaine", 1: "Semaine prochaine"}.get(i, "Semaine")
-        out.append((start.isoformat(), f"{name} (du {french.day(start)})"))
+        out.append((start.isoformat(), f"{name} ({french.day(start, weekday=False)})"))
     return out
 
 

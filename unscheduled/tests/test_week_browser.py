@@ -83,10 +83,18 @@ def test_next_week_on_a_phone_and_its_exact_confirmation(page, live_server, comm
     # The narrowest phone: the week, the form and a preview with collisions all fit in 360 px.
     page.set_viewport_size({"width": 360, "height": 740})
     assert overflow(page) <= 0
+    targets = "main button, main .slots-chip, main .slots-toggle label, main .slots-block label"
+
+    def all_targets_are_44_px_high():
+        for target in page.locator(targets).all():
+            box = target.bounding_box()
+            assert box is None or box["height"] >= 44, target.inner_text()
+
+    all_targets_are_44_px_high()
     page.get_by_role("link", name="Ajouter des créneaux", exact=True).click()
+    assert overflow(page) <= 0
+    all_targets_are_44_px_high()
     page.get_by_role("button", name="Voir l'aperçu").click()
     page.get_by_role("button", name="Remplacer").wait_for()  # every slot of the preset collides now
     assert overflow(page) <= 0
-    for target in page.locator("main button, main .slots-chip, main .slots-toggle label").all():
-        box = target.bounding_box()
-        assert box is None or box["height"] >= 44, target.inner_text()
+    all_targets_are_44_px_high()
