@@ -202,6 +202,9 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "cpts:list": {"GET": AUTHENTICATED},
     "cpts:create": {"GET": STAFF, "POST": STAFF},
     "cpts:home": {"GET": "cpts.view_home"},
+    # The full menu (cpts/navigation.py): the entries the user may open, in that CPTS if a member, else in
+    # the user's own.
+    "cpts:menu": {"GET": AUTHENTICATED},
     "cpts:join": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
     "cpts:territory": {"GET": "cpts.view_territory"},
     "cpts:territory_geojson": {"GET": "cpts.view_territory"},

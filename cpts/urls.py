@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cpts import views
+from cpts import views, views_menu
 
 app_name = "cpts"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("cpts/", views.cpts_list, name="list"),
     path("cpts/nouvelle/", views.cpts_create, name="create"),
     path("c/<slug:slug>/", views.cpts_home, name="home"),
+    path("c/<slug:slug>/menu/", views_menu.menu, name="menu"),
     path("c/<slug:slug>/adhesion/", views.join, name="join"),
     path("c/<slug:slug>/territoire/", views.territory, name="territory"),
     path("c/<slug:slug>/territoire.geojson", views.territory_geojson, name="territory_geojson"),

@@ -121,6 +121,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cpts.context_processors.current_cpts",
+                "cpts.context_processors.navigation",
                 "notifications.context_processors.unread_notifications",
             ],
             "builtins": ["opencpts.templatetags.fr"],

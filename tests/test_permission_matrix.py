@@ -1328,6 +1328,7 @@ PAGES: dict[str, Page] = {
         }
     ),
     "cpts:home": Page(kwargs=slug),
+    "cpts:menu": Page(kwargs=slug),
     "cpts:join": Page(
         kwargs=slug,
         data=lambda w, r: {"message": "Je souhaite adhérer."},

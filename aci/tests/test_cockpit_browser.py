@@ -10,6 +10,7 @@ from django.urls import reverse
 from aci.models import Contract
 from aci.tiers import territory_summary
 from tests.browser.conftest import browser, log_in, page  # noqa: F401 - the shared Chromium fixtures
+from tests.browser.shell import go_to
 from tests.cast import totp_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -58,9 +59,7 @@ def test_the_coordinator_signs_on_a_phone_and_sees_the_dashboard(page, live_serv
     page.set_viewport_size(PHONE)
 
     page.goto(base + reverse("cpts:home", args=[slug]))
-    page.get_by_role("navigation", name="Navigation principale").get_by_role(
-        "link", name="Contrat ACI"
-    ).click()
+    go_to(page, "Contrat ACI")  # in the coordinator's bottom bar
     page.get_by_role("heading", name="Aucun contrat ACI enregistré").wait_for()
     no_sideways_scroll(page, "tableau de bord sans contrat")
     page.get_by_role("link", name="Enregistrer le contrat signé").click()

@@ -124,7 +124,11 @@ def test_pages_start_list_and_remind_not_to_share_patient_data(client, cast):
     login(client, cast.bureau)
     page = client.get(url("conversations", cast)).content.decode()
     assert "Marie Membre" in page and "<title>(1) Messages directs" in page
-    assert 'Messages directs (1<span class="sr-only"> non lu</span>)' in page
+    # The menu's entry, with its count and the words read by a screen reader (templates/_shell_menu.html).
+    assert (
+        '<span class="menu-label">Messages directs</span><span class="nav-badge">1'
+        '<span class="sr-only"> message non lu</span></span>' in page
+    )
 
 
 def test_bad_input_on_the_page_keeps_nothing(client, cast):

@@ -17,6 +17,7 @@ from gpmatching import spam
 from gpmatching.models import Proposal, Request
 from territory.models import Commune
 from tests.browser.conftest import browser, log_in, page  # noqa: F401 - the shared Chromium fixtures
+from tests.browser.shell import go_to
 from tests.cast import totp_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -208,9 +209,7 @@ def test_from_the_public_form_to_an_accepted_patient(page, browser, live_server,
         gp.set_default_timeout(15_000)
         log_in(gp, base, cast.member, codes[cast.member.pk])
         gp.goto(base + reverse("cpts:home", args=[cast.cpts.slug]))
-        gp.get_by_role("navigation", name="Navigation principale").get_by_role(
-            "link", name="Médecin traitant"
-        ).click()
+        go_to(gp, "Patients qui me sont proposés")  # through « Menu » on a phone
         gp.get_by_role("heading", name="Patients sans médecin traitant qui vous sont proposés").wait_for()
         card = gp.locator("section.proposal").filter(
             has=gp.get_by_role("heading", name=re.compile("^DURAND Paul"))

@@ -12,6 +12,7 @@ from django.utils import timezone
 from news import actions
 from news.models import Comment, Post
 from tests.browser.conftest import browser, log_in, page  # noqa: F401 - the shared Chromium fixtures
+from tests.browser.shell import go_to
 from tests.cast import totp_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,9 +46,7 @@ def test_member_comments_without_reloading_and_the_script_stays_text(
     log_in(page, live_server.url, cast.member, totp_code(cast.member))
 
     page.goto(live_server.url + reverse("cpts:home", args=[cast.cpts.slug]))
-    page.get_by_role("navigation", name="Navigation principale").get_by_role(
-        "link", name="Actualités"
-    ).click()
+    go_to(page, "Actualités")
     page.wait_for_url(re.compile(re.escape(reverse("news:feed", args=[cast.cpts.slug]))))
     titles = page.locator("#fil article h3").all_inner_texts()
     assert titles == ["Bienvenue", "Soirée RCP"]

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.browser.conftest import browser, log_in, page  # noqa: F401 - the shared Chromium fixtures
+from tests.browser.shell import go_to
 from tests.cast import totp_code
 from unscheduled import slots
 from unscheduled.models import Booking
@@ -34,9 +35,7 @@ def test_member_searches_books_and_sees_the_confirmation(page, live_server, comm
     page.set_viewport_size({"width": 390, "height": 844})
     log_in(page, live_server.url, cast.member, totp_code(cast.member))
     page.goto(live_server.url + reverse("cpts:home", args=[cast.cpts.slug]))
-    page.get_by_role("navigation", name="Navigation principale").get_by_role(
-        "link", name="Soins non programmés"
-    ).click()
+    go_to(page, "Soins non programmés")  # in a professional's bottom bar
     page.wait_for_url(re.compile(re.escape(reverse("unscheduled:search", args=[cast.cpts.slug]))))
     page.get_by_label("Quand").select_option("48h")
     page.get_by_role("button", name="Rechercher").click()
