@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/opencpts
 export OPENCPTS_DEV ?= 1
 
-.PHONY: run test test-sqlite test-postgres setup install install-dev territory-data totp lint bench-clean clean
+.PHONY: run test test-sqlite test-postgres setup install install-dev territory-data axe-core totp lint bench-clean clean
 
 # Official communes and populations légales: the pinned npm package @etalab/decoupage-administratif, fetched with
 # npm into var/npm/ and checked against its published integrity hash (territory/npm_data.py), then read offline.
@@ -35,6 +35,17 @@ $(TERRITORY_NPM): territory/npm_data.py | $(BIN)/.installed
 	@touch $@
 
 territory-data: $(BIN)/.installed $(TERRITORY_NPM)
+
+# axe-core, the accessibility engine of the browser tests (tests/browser/axe_core.py): the pinned npm package,
+# fetched the same way (npm pack into var/npm/, integrity checked). Only `make test` needs it.
+AXE_NPM := var/npm/axe-core-4.14.1.tgz
+
+$(AXE_NPM): tests/browser/axe_core.py territory/npm_data.py | $(BIN)/.installed
+	@test -f $@ || command -v npm >/dev/null || { echo "npm est introuvable : installez Node.js et npm (Debian : apt-get install nodejs npm), puis relancez make."; exit 1; }
+	$(BIN)/python -m tests.browser.axe_core
+	@touch $@
+
+axe-core: $(BIN)/.installed $(AXE_NPM)
 
 # Database, official communes, demo CPTS. Fast and data-preserving on a second run.
 setup: $(BIN)/.installed territory-data
@@ -62,7 +73,7 @@ test: $(BIN)/.dev-installed
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
 
-test-sqlite: $(BIN)/.dev-installed territory-data
+test-sqlite: $(BIN)/.dev-installed territory-data axe-core
 	@echo "== Test suite on SQLite =="
 	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
 

@@ -27,6 +27,18 @@ class OTPForm(forms.Form):
         ),
     )
 
+    trust_device = forms.BooleanField(
+        label="Faire confiance à cet appareil pendant 30 jours",
+        required=False,
+        help_text="Sur cet appareil, votre mot de passe suffira pour vous connecter pendant 30 jours. "
+        "À ne pas cocher sur un ordinateur partagé. Vous pouvez retirer cette confiance dans « Sécurité ».",
+    )
+
+    def __init__(self, *args, trust_option: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not trust_option:
+            del self.fields["trust_device"]
+
     def clean_code(self):
         code = self.cleaned_data["code"].replace(" ", "").strip()
         if not code.isalnum():

@@ -1,19 +1,37 @@
+from django.contrib.auth import logout
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from accounts import trust
+from audit.log import record
 from cpts.policy import has_confirmed_device, must_verify
 
-OPEN_PREFIXES = ("/static/", "/healthz", "/compte/", "/connexion/", "/deconnexion/", "/mot-de-passe/")
+OPEN_PREFIXES = (
+    "/static/",
+    "/healthz",
+    "/compte/",
+    "/connexion/",
+    "/deconnexion/",
+    "/mot-de-passe/",
+    "/manifest.webmanifest",
+    "/sw.js",
+)
 
 
 class SecondFactorMiddleware:
-    """A user whose roles reach patient data sees nothing before passing (or enrolling) a TOTP factor."""
+    """A user whose roles reach patient data sees nothing before passing (or enrolling) a TOTP factor. A
+    session opened on a trusted device that has since been revoked is signed out (accounts/trust.py)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        session = getattr(request, "session", None)
+        if session is not None and trust.SESSION_KEY in session:
+            if not trust.session_still_trusted(request):
+                record("trusted_device.session_ended", obj=request.user)
+                logout(request)  # opened on a trusted device since revoked (or expired): signed out
         user = getattr(request, "user", None)
         if (
             user is not None

@@ -143,3 +143,27 @@ class RateCounter(models.Model):
 
     def __str__(self):
         return f"{self.key}: {self.count}"
+
+
+class TrustedDevice(models.Model):
+    """A browser where the user passed the second factor and chose « Faire confiance à cet appareil »: for
+    ``accounts.trust.DAYS`` days a password login there skips the code. The browser keeps a signed cookie
+    holding a random secret; only its SHA-256 is stored here, with the hash of the password it was created
+    under (a password change ends the trust). Written only by ``accounts/trust.py``."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="trusted_devices")
+    digest = models.CharField(max_length=64, unique=True)
+    password_digest = models.CharField(max_length=64)
+    label = models.CharField("appareil", max_length=100)
+    created_at = models.DateTimeField("ajouté le")
+    last_used_at = models.DateTimeField("dernière utilisation", null=True, blank=True)
+    expires_at = models.DateTimeField("expire le")
+    revoked_at = models.DateTimeField("révoqué le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "appareil de confiance"
+        verbose_name_plural = "appareils de confiance"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.label} ({self.user})"

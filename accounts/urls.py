@@ -13,6 +13,16 @@ urlpatterns = [
     path("compte/double-authentification/", views.otp_setup, name="otp_setup"),
     path("compte/codes-de-secours/", views.recovery_codes, name="recovery_codes"),
     path("compte/securite/", views.security, name="security"),
+    path(
+        "compte/securite/appareils/<int:device_id>/retirer/",
+        views.revoke_trusted_device,
+        name="revoke_trusted_device",
+    ),
+    path(
+        "compte/securite/appareils/tout-retirer/",
+        views.revoke_all_trusted_devices,
+        name="revoke_all_trusted_devices",
+    ),
     path("compte/jetons/", views.api_tokens, name="api_tokens"),
     path("compte/jetons/<int:token_id>/revoquer/", views.revoke_api_token, name="revoke_api_token"),
     path(

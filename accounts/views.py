@@ -15,7 +15,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import throttle, tokens, twofactor
+from accounts import throttle, tokens, trust, twofactor
 from accounts.forms import APITokenForm, LoginForm, OTPForm, RegisterForm
 from accounts.models import User
 from audit.log import record
@@ -53,7 +53,12 @@ def login_view(request):
                 throttle.success(email, ip)
                 login(request, user)
                 record("login.success", obj=user)
-                return redirect(_next(request))
+                trusted = trust.second_factor_device(request, user)
+                if trusted is not None:
+                    otp_login(request, trusted)
+                response = redirect(_next(request))
+                trust.forget_cookie_unless_valid(request, response)
+                return response
     elif request.method == "POST":
         error = "Renseignez votre adresse e-mail et votre mot de passe."
     return render(
@@ -72,7 +77,7 @@ def otp_verify(request):
     devices = list(devices_for_user(request.user, confirmed=True))
     if not any(isinstance(d, TOTPDevice) for d in devices):
         return redirect("accounts:otp_setup")
-    form = OTPForm(request.POST or None)
+    form = OTPForm(request.POST or None, trust_option=trust.enabled())
     status = 200
     if request.method == "POST":
         ip = client_ip(request)
@@ -90,7 +95,16 @@ def otp_verify(request):
                 if isinstance(device, StaticDevice):
                     left = device.token_set.count()
                     messages.warning(request, f"Code de secours utilisé : il vous en reste {left}.")
-                return redirect(_next(request))
+                response = redirect(_next(request))
+                wanted = form.cleaned_data.get("trust_device")
+                if wanted and trust.remember(request, response, request.user):
+                    messages.success(
+                        request,
+                        f"Cet appareil est de confiance pendant {trust.DAYS} jours : votre mot de passe "
+                        "suffira pour vous y connecter. Vous pouvez retirer cette confiance dans "
+                        "« Sécurité ».",
+                    )
+                return response
             record("otp.failure", obj=request.user)
             form.add_error(
                 "code",
@@ -154,6 +168,9 @@ def security(request):
             "totp": totp,
             "recovery_left": static.token_set.count() if static else 0,
             "tokens": tokens.tokens_of(request.user).filter(revoked=False, expires_at__gt=timezone.now()),
+            "trust_enabled": trust.enabled(),
+            "devices": trust.devices_of(request.user),
+            "this_device": trust.current_device_id(request),
         },
     )
 
@@ -170,6 +187,37 @@ def verified_session_required(view):
 
     wrapper.__name__ = view.__name__
     return wrapper
+
+
+@verified_session_required
+@require_POST
+def revoke_trusted_device(request, device_id):
+    device = get_object_or_404(trust.active().filter(user=request.user), pk=device_id)
+    if trust.revoke(device):
+        here = request.session.get(trust.SESSION_KEY) == device.pk
+        messages.success(
+            request,
+            f"Confiance retirée à l'appareil « {device.label} » : le code sera de nouveau demandé à la "
+            "prochaine connexion depuis cet appareil."
+            + (" Vous y étiez connecté·e sans code : vous êtes déconnecté·e." if here else ""),
+        )
+    return redirect("accounts:security")
+
+
+@verified_session_required
+@require_POST
+def revoke_all_trusted_devices(request):
+    count = trust.revoke_all(request.user)
+    if count:
+        plural = "s" if count > 1 else ""
+        messages.success(
+            request,
+            f"Confiance retirée à {count} appareil{plural} : le code sera de nouveau demandé à chaque "
+            "connexion depuis ces appareils.",
+        )
+    else:
+        messages.info(request, "Aucun appareil de confiance : rien n'a changé.")
+    return redirect("accounts:security")
 
 
 @verified_session_required

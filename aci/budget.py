@@ -123,6 +123,11 @@ class Money:
         """Received minus expected up to today: negative when the CPAM is late."""
         return self.received_to_date - self.expected_to_date
 
+    @property
+    def late(self) -> Decimal:
+        """What the CPAM still owes today (0 when it paid all that was due)."""
+        return max(ZERO, -self.gap)
+
 
 def money_position(contract: Contract, today: dt.date | None = None) -> Money:
     """Expected (current schedule) against received, with a monthly cumulated series over the contract for the

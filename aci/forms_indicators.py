@@ -12,13 +12,6 @@ from documents.filetypes import ACCEPT, ACCEPTED_TEXT, max_bytes, megabytes
 STEP_ROWS = 5
 
 
-def _describe(form: forms.Form) -> None:
-    """Tie each help text to its field (the id ``_field.html`` gives it) for screen readers."""
-    for name, field in form.fields.items():
-        if field.help_text and form.auto_id:
-            field.widget.attrs["aria-describedby"] = f"{form.auto_id % name}_aide"
-
-
 class IndicatorForm(forms.Form):
     mission = forms.ChoiceField(label="Mission")
     name = forms.CharField(label="Intitulé", max_length=200)
@@ -58,7 +51,6 @@ class IndicatorForm(forms.Form):
         self.fields["mission"].choices = [
             (cm.mission.code, cm.mission.label) for cm in contract.missions.select_related("mission")
         ]
-        _describe(self)
 
     @staticmethod
     def initial_for(indicator: Indicator) -> dict:
@@ -97,4 +89,3 @@ class EvidenceForm(forms.Form):
         self.fields[
             "file"
         ].help_text = f"{ACCEPTED_TEXT} ; {megabytes(max_bytes())} au plus. Chiffré à l'enregistrement."
-        _describe(self)

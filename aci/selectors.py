@@ -1,4 +1,5 @@
-"""Reads behind the ACI pages: what one indicator's page shows, gathered from ``aci.indicators``.
+"""Reads behind the ACI pages: what one indicator's page shows, gathered from ``aci.indicators``, and the
+cockpit's first screen (``glance``: are we on track this year?).
 
 Nothing is computed here: an indicator's value for a year, the step it reaches, what it earns and promises
 come from ``aci.indicators.status`` (the one place), the mission's variable part from ``variable_maximum``,
@@ -8,12 +9,15 @@ adds what depends on the viewer (columns they may see, forms, errors).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Prefetch, prefetch_related_objects
+from django.utils import timezone
 
-from aci import indicators, sources
+from aci import indicators, sources, verdict
+from aci.budget import Money, money_position
 from aci.contracts import year_bounds
 from aci.models import Contract, Evidence, Indicator
 
@@ -74,4 +78,89 @@ def indicator_detail(contract: Contract, indicator: Indicator, year: int) -> Ind
         others=indicators.promised_by_others(indicator, year),
         conditional=indicator.mission.mission.code in indicators.crisis_only_missions(contract, year),
         evidence=[e for e in indicator.evidence.all() if e.contract_year == year],
+    )
+
+
+# --- At a glance: are we on track this year? ----------------------------------------------------------------
+
+
+# A phone-wide chart has room for short names; its table gives the full ones.
+SHORT_MISSIONS = {
+    "access": "Accès aux soins",
+    "crisis": "Crises",
+    "pathways": "Parcours",
+    "prevention": "Prévention",
+    "quality": "Qualité",
+    "support": "Accompagnement",
+}
+
+
+@dataclass
+class Judged:
+    """An indicator of the year with its status (``aci.indicators.status``) and its verdict
+    (``aci.verdict``)."""
+
+    mission: str  # the mission's label
+    status: indicators.Status
+    verdict: verdict.Verdict
+
+
+@dataclass
+class Glance:
+    year: int
+    bounds: tuple[dt.date, dt.date]
+    elapsed: Decimal  # share of the contract year gone today
+    missions: list[indicators.MissionYear]
+    earned: Decimal  # variable part the current figures earn, capped per mission (conditional parts left out)
+    maximum: Decimal  # the grid's variable maximum of the year (conditional parts left out)
+    judged: list[Judged]  # every indicator with steps or a figure, what needs attention first
+    money: Money  # expected (schedule) against received, to date
+
+    @property
+    def share(self) -> Decimal | None:
+        return min(Decimal(1), self.earned / self.maximum) if self.maximum else None
+
+    @property
+    def counts(self) -> list[tuple[str, str, int]]:
+        return verdict.counts(j.verdict for j in self.judged)
+
+    def having(self, *codes: str) -> list[Judged]:
+        return [j for j in self.judged if j.verdict.code in codes]
+
+    @property
+    def chart(self) -> list[tuple[str, str, Decimal, Decimal]]:
+        """(short name for the chart, mission, earned, maximum) of the missions with a variable part to earn
+        this year."""
+        return [
+            (SHORT_MISSIONS.get(m.code, m.label), m.label.split(" (")[0], m.payable, m.payable_maximum)
+            for m in self.missions
+            if m.payable_maximum
+        ]
+
+
+def glance(contract: Contract, today: dt.date | None = None) -> Glance:
+    """The running contract year at a glance: the variable part the current figures earn against its
+    maximum, each indicator's verdict against its steps (the date of its figure), the money received against
+    the money expected. Computed indicators are read live (``aci.indicators.year_status``)."""
+    today = today or timezone.localdate()
+    year = indicators.current_year(contract, today)
+    bounds = year_bounds(contract, year)
+    missions = indicators.year_status(contract, year)
+    earned, maximum = indicators.year_totals(missions)
+    judged = [
+        Judged(m.label, s, verdict.of(s, bounds, today))
+        for m in missions
+        for s in m.indicators
+        if s.steps or s.value is not None
+    ]
+    judged.sort(key=lambda j: (j.verdict.order, -(j.status.promised), j.status.indicator.name))
+    return Glance(
+        year,
+        bounds,
+        verdict.elapsed_share(*bounds, today),
+        missions,
+        earned,
+        maximum,
+        judged,
+        money_position(contract, today),
     )

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from aci import budget as budget_rules
-from aci import contracts, indicators
+from aci import contracts, indicators, selectors
 from aci.forms import (
     FONCTIONNEMENT,
     AddMissionForm,
@@ -92,8 +92,8 @@ def cockpit(request, access):
         contracts.deadlines(contract, today),
         key=lambda d: (STATE_ORDER.get(d.state, 9), d.due_on or dt.date.max, d.label),
     )
-    year = indicators.current_year(contract, today)
-    money = budget_rules.money_position(contract, today)
+    glance = selectors.glance(contract, today)
+    money = glance.money
     schedule = contracts.current_schedule(contract)
     return render(
         request,
@@ -107,9 +107,8 @@ def cockpit(request, access):
             "deadlines": deadlines,
             "late": sum(1 for d in deadlines if d.state == "en retard"),
             "soon": sum(1 for d in deadlines if d.state == "bientôt"),
-            "year": year,
-            "year_bounds": contracts.year_bounds(contract, year),
-            "missions": indicators.year_status(contract, year),
+            "year": glance.year,
+            "glance": glance,
             "money": money,
             "schedule": schedule,
             "stale": _stale_schedule(contract, schedule),

@@ -45,10 +45,6 @@ class EventForm(forms.Form):
     def __init__(self, *args, members=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["participants"].choices = [(str(u.pk), u.get_full_name() or u.email) for u in members]
-        if self.auto_id:  # _field.html shows the help text under the id "<input id>_aide"
-            for name, field in self.fields.items():
-                if field.help_text:
-                    field.widget.attrs["aria-describedby"] = f"{self.auto_id % name}_aide"
 
     def when(self) -> When:
         """The period typed in (ActionError with a French message when it is not a valid one)."""

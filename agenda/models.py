@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from coordination.models import Group
 from cpts.models import TenantModel
+from opencpts.french import elide
 
 
 class Event(TenantModel):
@@ -130,7 +131,7 @@ class CalendarToken(models.Model):
         ]
 
     def __str__(self):
-        return f"Abonnement iCalendar de {self.user}"  # never a part of the secret (audit labels)
+        return f"Abonnement iCalendar {elide('de', self.user)}"  # never a part of the secret (audit labels)
 
     @staticmethod
     def digest_of(raw: str) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from audit import checkpoints, keys
 from audit.log import GENESIS, PLAIN, compute_hash
 from audit.models import AuditChainHead, AuditEntry
+from opencpts.french import count
 
 
 @dataclass
@@ -63,7 +64,7 @@ def verify_report(batch_size: int = 5000) -> Report:
                 None,
                 "missing",
                 f"chaîne {chain} absente : le point de contrôle du {reading.last.at} en "
-                f"attestait {wanted[chain][0]} entrée(s) (chaîne supprimée avec sa tête, "
+                f"attestait {count(wanted[chain][0], 'entrée')} (chaîne supprimée avec sa tête, "
                 "ou table vidée)",
             )
         )
@@ -98,7 +99,7 @@ def _walk(chain: int, ring, checkpointed_seq: int | None, batch_size: int) -> _W
                     expected_seq,
                     None,
                     "deleted",
-                    f"chaîne {chain} : entrée(s) n° {expected_seq} à {entry.seq - 1} absente(s)",
+                    _absent(chain, expected_seq, entry.seq - 1),
                 )
             )
         problem = _entry_problem(chain, entry, expected_seq, walk.last_hash, keyed_seen, ring)
@@ -111,6 +112,12 @@ def _walk(chain: int, ring, checkpointed_seq: int | None, batch_size: int) -> _W
         expected_seq = entry.seq + 1
         walk.last_seq = entry.seq
     return walk
+
+
+def _absent(chain: int, first: int, last: int) -> str:
+    if first == last:
+        return f"chaîne {chain} : entrée n° {first} absente"
+    return f"chaîne {chain} : entrées n° {first} à {last} absentes"
 
 
 def _entry_problem(chain: int, entry, expected_seq: int, prev_hash: str, keyed_seen: bool, ring):
@@ -187,7 +194,8 @@ def _against_checkpoint(
                 last_seq + 1,
                 None,
                 "truncated",
-                f"chaîne {chain} : {last_seq} entrée(s) trouvée(s), le point de contrôle du "
+                f"chaîne {chain} : {count(last_seq, 'entrée trouvée', 'entrées trouvées')}, "
+                f"le point de contrôle du "
                 f"{checkpoint.at} en attestait {seq} (fin de chaîne coupée et tête ramenée "
                 "en arrière)",
             )

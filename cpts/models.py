@@ -9,6 +9,7 @@ from django.db import models
 
 from cpts.roles import ADHERENT_ROLES, Role
 from directory import identifiers
+from opencpts.french import elide
 
 
 class CPTS(models.Model):
@@ -151,7 +152,7 @@ class MembershipRequest(TenantModel):
         verbose_name = "demande d'adhésion"
 
     def __str__(self):
-        return f"Demande de {self.user} ({self.get_status_display()})"
+        return f"Demande {elide('de', self.user)} ({self.get_status_display()})"
 
 
 class Dues(TenantModel):

@@ -20,7 +20,7 @@ class Role(models.TextChoices):
 # Permissions, by name. Instance administrators (User.is_staff) create CPTS and manage reference data;
 # inside a CPTS they have no implicit right to patient data.
 PERMISSIONS: dict[str, str] = {
-    "cpts.view_home": "Voir l'accueil de la CPTS (chiffres, carte)",
+    "cpts.view_home": "Voir l'accueil de la CPTS (« Aujourd'hui » : ce qui attend la personne)",
     "cpts.view_members": "Voir l'annuaire des adhérents",
     "cpts.view_territory": "Voir le territoire et la taille ACI",
     "cpts.edit_territory": "Modifier le territoire (communes, EPCI)",
@@ -182,6 +182,9 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "accounts:security": {"GET": AUTHENTICATED},
     "accounts:api_tokens": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
     "accounts:revoke_api_token": {"POST": AUTHENTICATED},
+    # The user's own trusted devices only (accounts.trust).
+    "accounts:revoke_trusted_device": {"POST": AUTHENTICATED},
+    "accounts:revoke_all_trusted_devices": {"POST": AUTHENTICATED},
     "accounts:password_reset": {"GET": PUBLIC, "POST": PUBLIC},
     "accounts:password_reset_done": {"GET": PUBLIC},
     "accounts:password_reset_confirm": {"GET": PUBLIC},
@@ -196,6 +199,11 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "notifications:mark_read": {"POST": AUTHENTICATED},
     "notifications:mark_all_read": {"POST": AUTHENTICATED},
     "notifications:preferences": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
+    # Web Push: the user's own browsers (notifications.push); the web app manifest and service worker.
+    "notifications:push_subscribe": {"POST": AUTHENTICATED},
+    "notifications:push_unsubscribe": {"POST": AUTHENTICATED},
+    "notifications:manifest": {"GET": PUBLIC},
+    "notifications:service_worker": {"GET": PUBLIC},
     "directory:search": {"GET": "cpts.search_directory"},
     "directory:professional": {"GET": "cpts.search_directory"},
     "directory:offer": {"GET": "cpts.view_reports"},

@@ -1,13 +1,15 @@
 from django.urls import path
 
 from cpts import views, views_menu
+from today import views as today_views
 
 app_name = "cpts"
 
 urlpatterns = [
     path("cpts/", views.cpts_list, name="list"),
     path("cpts/nouvelle/", views.cpts_create, name="create"),
-    path("c/<slug:slug>/", views.cpts_home, name="home"),
+    # The home of a CPTS is « Aujourd'hui », what needs each person today (the today app).
+    path("c/<slug:slug>/", today_views.home, name="home"),
     path("c/<slug:slug>/menu/", views_menu.menu, name="menu"),
     path("c/<slug:slug>/adhesion/", views.join, name="join"),
     path("c/<slug:slug>/territoire/", views.territory, name="territory"),

@@ -44,6 +44,7 @@ from cpts.scoping import memberships_of, scoped
 from cpts.stats import members_by_profession
 from directory.models import Structure
 from opencpts.forms import show_action_error
+from opencpts.french import count
 
 
 @login_required
@@ -102,24 +103,6 @@ def cpts_create(request):
     return render(request, "cpts/create.html", {"form": form})
 
 
-@cpts_view("cpts.view_home")
-def cpts_home(request, access):
-    cpts = access.cpts
-    summary = territory_summary(cpts)
-    pending = scoped(MembershipRequest, cpts).filter(status=MembershipRequest.Status.PENDING)
-    return render(
-        request,
-        "cpts/home.html",
-        {
-            "cpts": cpts,
-            "summary": summary,
-            "by_profession": members_by_profession(cpts) if access.can("cpts.view_members") else None,
-            "pending_count": pending.count() if access.can("cpts.manage_membership") else None,
-            "pending": pending.select_related("user")[:5] if access.can("cpts.manage_membership") else [],
-        },
-    )
-
-
 @cpts_view("cpts.view_territory")
 def territory(request, access):
     cpts = access.cpts
@@ -136,6 +119,7 @@ def territory(request, access):
             "links": links,
             "summary": territory_summary(cpts),
             "can_edit": access.can("cpts.edit_territory"),
+            "by_profession": members_by_profession(cpts) if access.can("cpts.view_members") else None,
         },
     )
 
@@ -167,7 +151,10 @@ def territory_add(request, access):
         if request.POST.get("epci"):
             epci = territory_rules.resolve_epci(request.POST["epci"])
             created = territory_rules.add_epci(cpts, epci, request.user)
-            message = f"{len(created)} commune(s) de l'EPCI {epci.name} ajoutée(s) au territoire."
+            message = (
+                f"{count(len(created), 'commune', 'communes', 'Aucune commune')} de l'EPCI {epci.name} "
+                f"{'ajoutée' if len(created) < 2 else 'ajoutées'} au territoire."
+            )
         else:
             commune = territory_rules.resolve_commune(request.POST.get("insee", ""))
             created = territory_rules.add_communes(cpts, [commune], request.user)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.text import slugify
 
 from accounts.models import User
 from cpts import actions
@@ -84,6 +85,7 @@ def seed_cpts(password: str, rng_seed: int) -> tuple[CPTS, dict[str, User], Comm
     rng.shuffle(candidates)
     members = _members(cpts, candidates[:28])
     _declarations(gps + [u.professional for u in users.values() if u.professional_id], rng)
+    _home_visits(imported, rng_seed)
     _dues(cpts, rng)
     _bureau(cpts, Membership.objects.get(cpts=cpts, user=users["bureau"]), members[0])
     _requests(cpts, candidates[28:31])
@@ -173,6 +175,25 @@ def _declarations(professionals: list[Professional], rng) -> None:
         pro.accepts_new_patients = rng.random() < 0.35 if pro.profession_code == "10" else None
         pro.takes_part_in_snp = rng.random() < 0.5
         pro.save(update_fields=["accepts_new_patients", "takes_part_in_snp"])
+
+
+def _home_visits(professionals: list[Professional], rng_seed: int) -> None:
+    """What nurses and physiotherapists declare: most nurses and some physiotherapists visit patients at home
+    (the directory's « Visites à domicile »), half of them with an MSSanté address. A generator of its own,
+    so that the rest of the demo draws the same numbers as before."""
+    rng = random.Random(f"{rng_seed}-home-visits")
+    share = {"60": 0.7, "70": 0.3}
+    for pro in professionals:
+        if pro.profession_code not in share:
+            continue
+        pro.home_visits = rng.random() < share[pro.profession_code]
+        fields = ["home_visits"]
+        if pro.home_visits and not pro.mssante and rng.random() < 0.5:
+            pro.mssante = f"{slugify(pro.first_name)}.{slugify(pro.last_name)}@demo.mssante.fr".replace(
+                "-", "."
+            )
+            fields.append("mssante")
+        pro.save(update_fields=fields)
 
 
 def _dues(cpts: CPTS, rng) -> None:

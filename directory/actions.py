@@ -16,6 +16,7 @@ from territory.models import Commune
 # What a user's declaration copies onto the directory entry that already holds their idNat.
 DECLARED_FIELDS = (
     "civility",
+    "salutation",
     "last_name",
     "first_name",
     "profession_system",
@@ -25,6 +26,7 @@ DECLARED_FIELDS = (
     "phone",
     "accepts_new_patients",
     "takes_part_in_snp",
+    "home_visits",
 )
 
 

@@ -1,11 +1,13 @@
 """JSON API of the directory: the same search as the page (directory/query.py), tenant-scoped."""
 
+from typing import Literal
+
 from django.http import JsonResponse
 from ninja import Router, Schema
 
 from cpts.offer import membership_rates
 from cpts.scoping import access_cpts
-from directory import query
+from directory import pages, query
 from directory.models import Professional
 from opencpts.intparams import DbId, Page
 
@@ -44,6 +46,9 @@ class ResultOut(Schema):
     mssante: str
     accepts_new_patients: bool | None
     takes_part_in_snp: bool
+    home_visits: bool | None = None
+    salutation: str = ""
+    profession_title: str = ""
     is_synthetic: bool
     place: DirectoryPlaceOut | None
     distance_km: float | None
@@ -116,6 +121,9 @@ def _pro(pro: Professional, place=None, distance=None):
         "mssante": pro.mssante,
         "accepts_new_patients": pro.accepts_new_patients,
         "takes_part_in_snp": pro.takes_part_in_snp,
+        "home_visits": pro.home_visits,
+        "salutation": pro.salutation,
+        "profession_title": pro.profession_title,
         "is_synthetic": pro.is_synthetic,
         "place": _place(place),
         "distance_km": distance,
@@ -140,10 +148,14 @@ def search_directory(
     snp: bool = False,
     members_only: bool = False,
     page: Page = 1,
+    home_visits: bool = False,
+    free_within: Literal["", "24h", "48h"] = "",
 ):
     access = access_cpts(request.user, slug, "cpts.search_directory")
     result = query.run(
         query.Criteria(
+            home_visits=home_visits,
+            free_within=free_within,
             name=name,
             profession=profession,
             specialty=specialty,
@@ -155,6 +167,7 @@ def search_directory(
             page=page,
         ),
         cpts_id=access.cpts.pk,
+        professional_ids=pages.free_slot_professionals(access.cpts, free_within),
     )
     if result.errors:
         return 400, {"detail": " ".join(result.errors.values()), "errors": result.errors}

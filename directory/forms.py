@@ -14,6 +14,7 @@ class ProfessionalForm(forms.ModelForm):
             "id_type",
             "national_id",
             "civility",
+            "salutation",
             "last_name",
             "first_name",
             "specialty_code",
@@ -21,10 +22,17 @@ class ProfessionalForm(forms.ModelForm):
             "phone",
             "accepts_new_patients",
             "takes_part_in_snp",
+            "home_visits",
         ]
         labels = {
             "national_id": "Numéro RPPS (11 chiffres) ou ADELI (9 caractères)",
             "accepts_new_patients": "J'accepte de nouveaux patients comme médecin traitant",
+            "home_visits": "Je me déplace à domicile",
+            "salutation": "Civilité (pour le féminin de la profession : « Infirmière »)",
+        }
+        help_texts = {
+            "home_visits": "Affiché dans l'annuaire de la CPTS (filtre « Visites à domicile »). "
+            "L'import du répertoire RPPS ne modifie jamais cette réponse.",
         }
 
     def __init__(self, *args, **kwargs):
@@ -62,21 +70,57 @@ class PracticePlaceForm(forms.ModelForm):
 
 
 class SearchForm(forms.Form):
-    name = forms.CharField(label="Nom", required=False, max_length=100)
     profession = forms.ChoiceField(label="Profession", required=False)
-    specialty = forms.ChoiceField(label="Spécialité", required=False)
     where = forms.CharField(
-        label="Autour de (commune, code postal, code INSEE ou « latitude, longitude »)",
+        label="Autour de",
         required=False,
         max_length=100,
+        help_text="Commune, code postal ou adresse (ramenée au centre de sa commune : pas de "
+        "géolocalisation à la rue).",
+        widget=forms.TextInput(
+            attrs={
+                "list": "where-communes",
+                "autocomplete": "off",
+                "enterkeyhint": "search",
+            }
+        ),
     )
-    radius_km = forms.FloatField(label="Rayon (km)", required=False, min_value=0.1, max_value=200, initial=10)
-    accepts_new_patients = forms.BooleanField(
-        label="Accepte de nouveaux patients (médecins traitants)", required=False
-    )
+    home_visits = forms.BooleanField(label="Visites à domicile", required=False)
+    accepts_new_patients = forms.BooleanField(label="Accepte de nouveaux patients", required=False)
     snp = forms.BooleanField(label="Participe aux soins non programmés", required=False)
+    free_within = forms.ChoiceField(
+        label="Créneau libre de soins non programmés",
+        required=False,
+        choices=[("", "Peu importe"), ("24h", "Dans les 24 heures"), ("48h", "Dans les 48 heures")],
+    )
+    radius_km = forms.FloatField(
+        label="Distance maximale (km)",
+        required=False,
+        min_value=0.1,
+        max_value=200,
+        initial=10,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
+    )
+    name = forms.CharField(label="Nom", required=False, max_length=100)
+    specialty = forms.ChoiceField(label="Spécialité", required=False)
     members_only = forms.BooleanField(label="Adhérents de la CPTS seulement", required=False)
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    # The filters counted on the « Filtres » button (the place and the profession stay in view).
+    FILTERS = (
+        "home_visits",
+        "accepts_new_patients",
+        "snp",
+        "free_within",
+        "name",
+        "specialty",
+        "members_only",
+    )
+
+    def active_filters(self) -> int:
+        if not self.is_bound or not hasattr(self, "cleaned_data"):
+            return 0
+        return sum(1 for name in self.FILTERS if self.cleaned_data.get(name))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from directory import rpps_format
-from directory.synthetic import FIRST_NAMES, LAST_NAMES, pick_profession
+from directory.synthetic import FEMALE_FIRST_NAMES, FIRST_NAMES, LAST_NAMES, pick_profession
 from nomenclature.models import Concept
 from territory.models import Commune
 
@@ -77,8 +77,9 @@ def rows(count: int, seed: int = 1, insee: list[str] | None = None) -> Iterable[
                 used.add(rpps)
                 break
         system, code, specialty = pick_profession(rng)
-        female = rng.random() < 0.6
+        rng.random()  # drawn as before (the civility now follows the first name): the same extract otherwise
         first = rng.choice(FIRST_NAMES)
+        female = first in FEMALE_FIRST_NAMES
         last = rng.choice(LAST_NAMES).upper()
         doctor = code in ("10", "40")
         for activity in range(2 if rng.random() < 0.08 else 1):

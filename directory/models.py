@@ -24,6 +24,16 @@ class Professional(models.Model):
     # idNat_PS as published by the Annuaire Santé: "8" + RPPS, or "0" + ADELI.
     idnat = models.CharField("identifiant national (idNat_PS)", max_length=12, unique=True)
     civility = models.CharField("civilité d'exercice", max_length=10, blank=True)  # DR, PR, M, MME
+    # The person's civility (RPPS « Code civilité »: M or MME), imported: it says the gender that the
+    # civility of practice (DR) hides, for « Infirmière », « Pharmacienne » (``profession_title``).
+    salutation = models.CharField(
+        "civilité",
+        max_length=4,
+        blank=True,
+        default="",
+        db_default="",
+        choices=[("MME", "Madame"), ("M", "Monsieur")],
+    )
     last_name = models.CharField("nom d'exercice", max_length=100)
     first_name = models.CharField("prénom d'exercice", max_length=100, blank=True)
     profession_system = models.CharField(max_length=20, default="TRE_G15")
@@ -42,6 +52,8 @@ class Professional(models.Model):
     search_name = models.CharField(max_length=220, blank=True, db_index=True)
     accepts_new_patients = models.BooleanField("accepte de nouveaux patients", null=True, blank=True)
     takes_part_in_snp = models.BooleanField("participe aux soins non programmés", default=False)
+    # Declared by the professional (or the CPTS), never by the RPPS import: None = not said.
+    home_visits = models.BooleanField("se déplace à domicile", null=True, blank=True)
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -103,7 +115,7 @@ class Professional(models.Model):
         case, feminine for a woman (``opencpts/french.py:profession_title``)."""
         from opencpts.french import profession_title
 
-        return profession_title(self.profession_label, self.civility)
+        return profession_title(self.profession_label, self.salutation or self.civility)
 
     @property
     def specialty_label(self) -> str:
@@ -353,6 +365,7 @@ class RppsStagingRow(models.Model):
     id_type = models.CharField(max_length=1)
     national_id = models.CharField(max_length=11)
     civility = models.CharField(max_length=10, blank=True)
+    salutation = models.CharField(max_length=4, blank=True, default="", db_default="")
     last_name = models.CharField(max_length=100)
     first_name = models.CharField(max_length=100, blank=True)
     search_name = models.CharField(max_length=220, blank=True)

@@ -25,6 +25,10 @@ class Criteria:
     radius_km: float = DEFAULT_RADIUS_KM
     accepts_new_patients: bool = False
     snp: bool = False
+    home_visits: bool = False
+    # "24h" or "48h": only professionals with a free unscheduled slot that soon. The directory sits below
+    # unscheduled: the caller (directory/pages.py, an interface module) finds them and passes their ids.
+    free_within: str = ""
     members_only: bool = False
     page: int = 1
 
@@ -78,6 +82,13 @@ def resolve_point(where: str) -> Point:
             )
         return Point(lat, lon, f"{lat:.5f}, {lon:.5f}")
     commune = None
+    address = re.search(r"\b(\d{5})\b", text) if not re.fullmatch(r"\d{5}", text) else None
+    if address:
+        # An address (« 12 rue de la République 01300 Belley »): located at its commune's centre, the only
+        # geocoding held offline. The postal code, then the commune's name among the communes it serves.
+        commune = _commune_of_address(address.group(1), text.replace(address.group(1), " "))
+        if commune is not None:
+            return Point(commune.latitude, commune.longitude, commune.name)
     if re.fullmatch(r"\d{5}", text):
         commune = (
             Commune.objects.filter(postal_codes__code=text, latitude__isnull=False)
@@ -103,6 +114,19 @@ def resolve_point(where: str) -> Point:
     return Point(commune.latitude, commune.longitude, commune.name)
 
 
+def _commune_of_address(postal_code: str, rest: str) -> Commune | None:
+    """The commune of an address's postal code whose name the rest of the address holds (or the most populous
+    one of that code when the name is not found)."""
+    communes = list(
+        Commune.objects.filter(postal_codes__code=postal_code, latitude__isnull=False).order_by("-population")
+    )
+    words = f" {normalize(rest)} "
+    named = [c for c in communes if c.search_name and f" {c.search_name} " in words]
+    if named:
+        return max(named, key=lambda c: len(c.search_name))
+    return communes[0] if communes else None
+
+
 def check_codes(criteria: Criteria) -> dict[str, str]:
     errors = {}
     if criteria.profession and criteria.profession not in codes(PROFESSION_SYSTEMS):
@@ -112,7 +136,15 @@ def check_codes(criteria: Criteria) -> dict[str, str]:
     return errors
 
 
-def run(criteria: Criteria, *, cpts_id: int | None = None, page_size: int = PAGE_SIZE) -> Page:
+def run(
+    criteria: Criteria,
+    *,
+    cpts_id: int | None = None,
+    page_size: int = PAGE_SIZE,
+    professional_ids: frozenset[int] | None = None,
+) -> Page:
+    """The page of results; ``professional_ids`` restricts them to these professionals (the caller's
+    ``free_within`` answer, say) when not None."""
     errors = check_codes(criteria)
     point = None
     if criteria.where:
@@ -132,7 +164,9 @@ def run(criteria: Criteria, *, cpts_id: int | None = None, page_size: int = PAGE
         name=normalize(criteria.name),
         accepts_new_patients=criteria.accepts_new_patients,
         snp=criteria.snp,
+        home_visits=criteria.home_visits,
         members_of_cpts=cpts_id if criteria.members_only else None,
+        professional_ids=frozenset(professional_ids) if professional_ids is not None else None,
     )
     if point is not None:
         hits = search.within(point.latitude, point.longitude, criteria.radius_km, filters)
@@ -161,3 +195,35 @@ def hydrate(window: list[tuple[int, int | None, float | None]]) -> list[Row]:
         for pid, plid, d in window
         if pid in pros
     ]
+
+
+@dataclass
+class MapGroup:
+    """The results of a page located at one point (the RPPS places them at their commune's centre): one
+    marker with their count on the map, opening the list of them."""
+
+    latitude: float
+    longitude: float
+    label: str
+    rows: list[Row] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
+
+
+def group_by_point(rows: list[Row], digits: int = 5) -> list[MapGroup]:
+    """The located rows grouped by their point rounded to ``digits`` decimals (about a metre), in the order
+    of their first row (nearest first)."""
+    groups: dict[tuple[float, float], MapGroup] = {}
+    for row in rows:
+        place = row.place
+        if place is None or place.latitude is None or place.longitude is None:
+            continue
+        key = (round(place.latitude, digits), round(place.longitude, digits))
+        group = groups.get(key)
+        if group is None:
+            label = place.commune.name if place.commune_id else ""
+            group = groups[key] = MapGroup(place.latitude, place.longitude, label)
+        group.rows.append(row)
+    return list(groups.values())

@@ -284,6 +284,12 @@ def _unique_activity(values: dict, professions: set, seen: set[int]) -> tuple[st
     return key, idnat
 
 
+def _salutation(code: str) -> str:
+    """The RPPS « Code civilité » as the directory keeps it: MME (MLLE, an old code, too) or M; else ''."""
+    code = code.strip().upper()
+    return "MME" if code in ("MME", "MLLE") else "M" if code == "M" else ""
+
+
 def _staged_row(run_pk: int, line_no: int, values: dict, idnat: str, key: str, located: tuple) -> tuple:
     """The staging row of an accepted line, in the order of STAGING_COLUMNS, with its location
     (``_Geo.locate``: commune, latitude, longitude, precision)."""
@@ -297,6 +303,7 @@ def _staged_row(run_pk: int, line_no: int, values: dict, idnat: str, key: str, l
         values["Type d'identifiant PP"],
         values["Identifiant PP"],
         values.get("Code civilité d'exercice", "")[:10],
+        _salutation(values.get("Code civilité", "")),
         last,
         first,
         normalize(f"{last} {first}")[:220],
@@ -407,6 +414,7 @@ STAGING_COLUMNS = (
     "id_type",
     "national_id",
     "civility",
+    "salutation",
     "last_name",
     "first_name",
     "search_name",
@@ -458,20 +466,22 @@ def _apply_sql(vendor: str) -> list[tuple[str, str]]:
         (
             "professionals",
             f"""
-            INSERT INTO {PRO} (id_type, national_id, idnat, civility, last_name, first_name, search_name,
-                profession_system, profession_code, specialty_code, mssante, phone, active, is_synthetic,
-                source, updated_at, takes_part_in_snp)
-            SELECT s.id_type, s.national_id, s.idnat, s.civility, s.last_name, s.first_name, s.search_name,
-                'TRE_G15', s.profession_code, s.specialty_code, '', '', {true}, s.is_synthetic, 'rpps', {now},
-                {false}
+            INSERT INTO {PRO} (id_type, national_id, idnat, civility, salutation, last_name, first_name,
+                search_name, profession_system, profession_code, specialty_code, mssante, phone, active,
+                is_synthetic, source, updated_at, takes_part_in_snp)
+            SELECT s.id_type, s.national_id, s.idnat, s.civility, s.salutation, s.last_name, s.first_name,
+                s.search_name, 'TRE_G15', s.profession_code, s.specialty_code, '', '', {true}, s.is_synthetic,
+                'rpps', {now}, {false}
             FROM {STAGE} s WHERE s.run_id = %(run)s AND {first_rows}
-            ON CONFLICT (idnat) DO UPDATE SET civility = excluded.civility, last_name = excluded.last_name,
+            ON CONFLICT (idnat) DO UPDATE SET civility = excluded.civility,
+                salutation = excluded.salutation, last_name = excluded.last_name,
                 first_name = excluded.first_name, search_name = excluded.search_name,
                 profession_code = excluded.profession_code, specialty_code = excluded.specialty_code,
                 is_synthetic = excluded.is_synthetic, active = {true}, source = 'rpps', updated_at = {now}
             WHERE {PRO}.last_name {distinct} excluded.last_name
                 OR {PRO}.first_name {distinct} excluded.first_name
                 OR {PRO}.civility {distinct} excluded.civility
+                OR {PRO}.salutation {distinct} excluded.salutation
                 OR {PRO}.profession_code {distinct} excluded.profession_code
                 OR {PRO}.specialty_code {distinct} excluded.specialty_code OR {PRO}.active = {false}
                 OR {PRO}.source {distinct} 'rpps'

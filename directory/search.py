@@ -46,8 +46,13 @@ class Filters:
     name: str = ""  # normalised (territory.text.normalize)
     accepts_new_patients: bool = False
     snp: bool = False
+    home_visits: bool = False
     members_of_cpts: int | None = None
     active_only: bool = True
+    # Only these professionals (None: no such restriction). Passed in by a caller above the directory, e.g.
+    # those with a free unscheduled slot soon (directory/pages.py): a few hundred ids at most, matched on the
+    # covering index's professional column, after the box.
+    professional_ids: frozenset[int] | None = None
 
 
 @dataclass
@@ -108,6 +113,17 @@ def _filter_sql(filters: Filters, table: str = "pl") -> tuple[str, list, bool]:
         clauses.append("p.takes_part_in_snp = %s")
         params.append(True)
         join = True
+    if filters.home_visits:
+        clauses.append("p.home_visits = %s")
+        params.append(True)
+        join = True
+    if filters.professional_ids is not None:
+        if filters.professional_ids:
+            ids = sorted(int(i) for i in filters.professional_ids)
+            clauses.append(f"{pro_id} IN ({', '.join(['%s'] * len(ids))})")
+            params.extend(ids)
+        else:
+            clauses.append("1 = 0")
     if filters.members_of_cpts:
         clauses.append(
             f"{pro_id} IN (SELECT u.professional_id FROM accounts_user u "

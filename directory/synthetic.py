@@ -61,6 +61,36 @@ FIRST_NAMES = [
     "Sylvie",
     "Bruno",
 ]
+# The first names above that are women's: the synthetic civility (« Code civilité ») follows the name.
+FEMALE_FIRST_NAMES = frozenset(
+    {
+        "Camille",
+        "Léa",
+        "Manon",
+        "Chloé",
+        "Emma",
+        "Inès",
+        "Sarah",
+        "Julie",
+        "Claire",
+        "Anne",
+        "Marie",
+        "Sophie",
+        "Nathalie",
+        "Isabelle",
+        "Céline",
+        "Élodie",
+        "Pauline",
+        "Lucie",
+        "Hélène",
+        "Aurélie",
+        "Yasmine",
+        "Nadia",
+        "Fatima",
+        "Gaëlle",
+        "Sylvie",
+    }
+)
 LAST_NAMES = [
     "Martin",
     "Bernard",

@@ -82,7 +82,7 @@ from cpts.decorators import cpts_view  # noqa: E402
 from cpts.models import TerritoryCommune  # noqa: E402
 from cpts.offer import membership_rates  # noqa: E402
 from cpts.scoping import scoped  # noqa: E402
-from directory import query  # noqa: E402
+from directory import pages, query  # noqa: E402
 from directory.forms import SearchForm  # noqa: E402
 
 
@@ -102,9 +102,22 @@ def criteria_from(form: SearchForm, cpts) -> query.Criteria:
         radius_km=data.get("radius_km") or query.DEFAULT_RADIUS_KM,
         accepts_new_patients=bool(data.get("accepts_new_patients")),
         snp=bool(data.get("snp")),
+        home_visits=bool(data.get("home_visits")),
+        free_within=data.get("free_within") or "",
         members_only=bool(data.get("members_only")),
         page=data.get("page") or 1,
     )
+
+
+def _decorate(rows, access, viewer) -> None:
+    """What each result offers beyond the directory: its next free unscheduled slot, the account to write to
+    (directory/pages.py composes them from the apps above the directory)."""
+    ids = [row.professional.pk for row in rows]
+    slots = pages.next_free_slots(access.cpts, ids)
+    writers = pages.message_accounts(access, viewer, ids)
+    for row in rows:
+        row.next_slot = slots.get(row.professional.pk)
+        row.write_to = writers.get(row.professional.pk)
 
 
 @cpts_view("cpts.search_directory")
@@ -113,11 +126,15 @@ def search_page(request, access):
     result = None
     if form.is_bound:
         if form.is_valid():
-            result = query.run(criteria_from(form, access.cpts), cpts_id=access.cpts.pk)
+            criteria = criteria_from(form, access.cpts)
+            free = pages.free_slot_professionals(access.cpts, criteria.free_within)
+            result = query.run(criteria, cpts_id=access.cpts.pk, professional_ids=free)
             for field, message in result.errors.items():
                 form.add_error(field if field in form.fields else None, message)
     else:
         result = query.run(query.Criteria(where=default_place(access.cpts)), cpts_id=access.cpts.pk)
+    if result is not None:
+        _decorate(result.rows, access, request.user)
     params = request.GET.copy()
     params.pop("page", None)
     status = 400 if form.is_bound and form.errors else 200
@@ -128,6 +145,8 @@ def search_page(request, access):
             "cpts": access.cpts,
             "form": form,
             "result": result,
+            "groups": query.group_by_point(result.rows) if result else [],
+            "active_filters": form.active_filters(),
             "query": params.urlencode(),
         },
         status=status,
@@ -139,16 +158,20 @@ def professional_page(request, access, professional_id):
     pro = Professional.objects.filter(pk=professional_id).first()
     if pro is None:
         raise Http404("Professionnel introuvable.")
-    places = pro.places.select_related("commune", "structure").order_by("-active", "-is_primary", "pk")
+    places = list(pro.places.select_related("commune", "structure").order_by("-active", "-is_primary", "pk"))
     account = getattr(pro, "account", None)
     member = bool(account and scoped(account.memberships.all(), access.cpts).filter(active=True).exists())
+    row = query.Row(pro, next((p for p in places if p.active), None), None)
+    _decorate([row], access, request.user)
     return render(
         request,
         "directory/professional.html",
         {
             "cpts": access.cpts,
             "pro": pro,
+            "row": row,
             "places": places,
+            "groups": query.group_by_point([query.Row(pro, p, None) for p in places if p.active]),
             "is_member": member,
         },
     )

@@ -25,6 +25,7 @@ from cryptography.x509.oid import NameOID, ObjectIdentifier
 from django.conf import settings
 
 from opencpts.clientip import from_trusted_proxy
+from opencpts.french import count
 
 MAX_DN_LENGTH = 4096
 # Short names OpenSSL writes in its RFC 2253 output that cryptography's parser does not know by itself.
@@ -69,7 +70,7 @@ def _single(name: x509.Name, oid: ObjectIdentifier, label: str) -> str:
     if len(values) != 1:
         raise Refused(
             f"Certificat client refusé : le sujet doit comporter exactement un {label} "
-            f"({len(values)} trouvé(s))."
+            f"({count(len(values), 'trouvé', 'trouvés', 'aucun trouvé')})."
         )
     value = values[0].value
     if not isinstance(value, str) or not value or any(ord(c) < 32 or ord(c) == 127 for c in value):

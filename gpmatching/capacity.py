@@ -156,7 +156,7 @@ def unavailable_reason(capacity: Capacity, today: dt.date) -> str:
     """Why the GP takes nobody today, or ""."""
     name = f"Dr {capacity.professional.last_name.title()}"
     if capacity.retired_on(today):
-        return f"{name} est parti(e) à la retraite le {capacity.retirement_on:%d/%m/%Y}."
+        return f"{name} a pris sa retraite le {capacity.retirement_on:%d/%m/%Y}."
     if capacity.paused_on(today):
         return f"{name} est en pause jusqu'au {capacity.paused_until:%d/%m/%Y}."
     if capacity.per_month == 0:

@@ -20,6 +20,7 @@ from gpmatching import intake
 from gpmatching.models import ImportBatch, Request
 from opencpts import csvfiles
 from opencpts.errors import ActionError
+from opencpts.french import count
 from territory.text import normalize
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -179,8 +180,8 @@ def apply(batch: ImportBatch, by, skip_errors: bool = False) -> ImportBatch:
         raise ActionError("Cet import a déjà été traité.")
     if batch.issues and not skip_errors:
         raise ActionError(
-            f"{len(batch.issues)} ligne(s) en erreur : corrigez le fichier, ou choisissez explicitement "
-            "d'importer seulement les lignes valides."
+            f"{count(len(batch.issues), 'ligne')} en erreur : corrigez le fichier, ou choisissez "
+            "explicitement d'importer seulement les lignes valides."
         )
     created = merged = 0
     for row in batch.rows:

@@ -290,7 +290,7 @@ def send(cpts: CPTS, by, proposal_ids: list[int], today: dt.date | None = None) 
             capacity_rules.unavailable_reason(c, today) if c else f"{name} n'a plus de capacité déclarée."
         )
         if not reason and p.professional_id not in members:
-            reason = f"{name} n'est plus adhérent(e) de la CPTS."
+            reason = f"{name} ne fait plus partie des adhérents de la CPTS."
         if not reason:
             taking[p.professional_id] = taking.get(p.professional_id, 0) + 1
             if used.get(p.professional_id, 0) + taking[p.professional_id] > c.per_month:

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 
 from cpts.models import TenantModel
+from opencpts.french import elide
 
 
 class Policy(TenantModel):
@@ -247,7 +248,7 @@ class Capacity(TenantModel):
         ]
 
     def __str__(self):
-        return f"Capacité de {self.professional}"
+        return f"Capacité {elide('de', self.professional)}"
 
     def paused_on(self, day: dt.date) -> bool:
         return self.paused_until is not None and self.paused_until >= day

@@ -34,6 +34,7 @@ from gpmatching.models import Capacity, ImportBatch, MatchingRun, Proposal, Requ
 from opencpts.clientip import client_ip
 from opencpts.errors import ActionError
 from opencpts.forms import show_action_error
+from opencpts.french import count
 from territory.text import normalize
 
 SESSION_DONE = "gp_request_done"
@@ -62,45 +63,55 @@ def _send_confirmation(request, result: intake.Intake) -> None:
 
 @require_http_methods(["GET", "POST"])
 def public_form(request, slug):
+    """The public request form. It says « Votre demande est enregistrée » only after storing one: a robot is
+    refused with a message, a person faster than spam.MIN_SECONDS is asked to confirm (gpmatching/spam.py)."""
     cpts = _public_cpts(slug)
     form = RequestForm(cpts, request.POST or None)
+    context = {"cpts": cpts, "form": form, "policy": priority.policy_for(cpts)}
+    status = 200
     if request.method == "POST":
         ip = client_ip(request)
         stamp = request.POST.get("stamp", "")
+        decision = spam.verdict(request.POST.get("website", ""), stamp, request.POST.get("confirmation", ""))
         if spam.over_limit(ip):
             messages.error(request, spam.LIMIT_MESSAGE)
+        elif decision == spam.ROBOT:
+            spam.count(ip)  # refused, nothing kept; counted against the address
+            context["refused"], status = spam.ROBOT_MESSAGE, 400
+        elif form.is_valid() and decision == spam.CONFIRM:
+            context["confirm"] = spam.CONFIRM_MESSAGE
         elif form.is_valid():
-            if form.cleaned_data.get("website") or spam.too_fast(stamp):
-                # A robot: answered as if accepted, nothing kept.
-                spam.count(ip)
-                request.session[SESSION_DONE] = {"reference": "", "email": False}
+            stored = _store_public_request(request, cpts, form, ip, stamp)
+            if stored:
                 return redirect("gpmatching:public_done", slug=cpts.slug)
-            try:
-                with transaction.atomic():  # the stamp's use and the address's count go with the request
-                    spam.admit(ip, stamp)
-                    result = intake.submit_public(cpts, form.data_for_rules())
-            except ActionError as exc:
-                show_action_error(form, exc)
-            else:
-                if result.token:
-                    transaction.on_commit(lambda: _send_confirmation(request, result))
-                request.session[SESSION_DONE] = {
-                    "reference": result.request.reference,
-                    "email": bool(result.token),
-                }
-                return redirect("gpmatching:public_done", slug=cpts.slug)
-    return render(
-        request,
-        "gpmatching/public_form.html",
-        {"cpts": cpts, "form": form, "stamp": _stamp(request), "policy": priority.policy_for(cpts)},
-    )
+    context["stamp"] = _stamp(request) if status == 200 else spam.form_stamp()
+    if context.get("confirm"):
+        context["confirmation"] = spam.confirm_token(context["stamp"])
+    return render(request, "gpmatching/public_form.html", context, status=status)
+
+
+def _store_public_request(request, cpts, form, ip, stamp) -> bool:
+    """Store the request (the stamp's use and the address's count in its transaction); True when stored,
+    else the form carries the French reason."""
+    try:
+        with transaction.atomic():
+            spam.admit(ip, stamp)
+            result = intake.submit_public(cpts, form.data_for_rules())
+    except ActionError as exc:
+        show_action_error(form, exc)
+        return False
+    if result.token:
+        transaction.on_commit(lambda: _send_confirmation(request, result))
+    request.session[SESSION_DONE] = {"reference": result.request.reference, "email": bool(result.token)}
+    return True
 
 
 def _stamp(request) -> str:
     """The form's time stamp: kept from the first display when the form comes back with errors, so that a
-    person who only ticks a box and sends again is not taken for a robot (too fast) and silently dropped."""
+    person who only ticks a box and sends again is not asked to confirm; a new one when it was forged, used or
+    expired."""
     posted = request.POST.get("stamp", "") if request.method == "POST" else ""
-    if posted and spam.shown_at(posted) is not None and not spam.used(posted):
+    if posted and spam.fresh(posted) and not spam.used(posted):
         return posted
     return spam.form_stamp()
 
@@ -109,7 +120,7 @@ def _stamp(request) -> str:
 def public_done(request, slug):
     cpts = _public_cpts(slug)
     done = request.session.pop(SESSION_DONE, None)
-    if done is None:
+    if not done or not done.get("reference"):  # only a stored request is announced
         return redirect("gpmatching:public_form", slug=cpts.slug)
     return render(request, "gpmatching/public_done.html", {"cpts": cpts, "done": done})
 
@@ -377,7 +388,9 @@ def import_preview(request, access, batch_id):
             messages.error(request, exc.message)
         else:
             messages.success(
-                request, f"{batch.created} demande(s) créée(s), {batch.merged} doublon(s) fusionné(s)."
+                request,
+                f"{count(batch.created, 'demande créée', 'demandes créées', 'aucune demande créée')}, "
+                f"{count(batch.merged, 'doublon fusionné', 'doublons fusionnés', 'aucun doublon fusionné')}.",
             )
             return redirect("gpmatching:waiting_list", slug=access.cpts.slug)
     return render(
@@ -400,11 +413,13 @@ def import_preview(request, access, batch_id):
 def matching_page(request, access):
     if request.method == "POST":
         run = matching.run(access.cpts, request.user)
-        messages.success(
-            request,
-            f"{run.placed} attribution(s) proposée(s) sur {run.requests} demande(s) en attente "
-            f"({run.seconds:.1f} s).",
+        placed = count(
+            run.placed, "attribution proposée", "attributions proposées", "aucune attribution proposée"
         )
+        waiting = count(
+            run.requests, "demande en attente", "demandes en attente", "aucune demande en attente"
+        )
+        messages.success(request, f"{placed} sur {waiting} ({run.seconds:.1f} s).")
         return redirect("gpmatching:matching", slug=access.cpts.slug)
     run = scoped(MatchingRun, access.cpts).first()
     drafts = (
@@ -448,10 +463,15 @@ def send(request, access):
     try:
         if request.POST.get("action") == "discard":
             n = matching.discard(access.cpts, request.user, ids)
-            messages.info(request, f"{n} proposition(s) écartée(s) ou retirée(s).")
+            messages.info(
+                request, f"{count(n, 'proposition écartée ou retirée', 'propositions écartées ou retirées')}."
+            )
         else:
             sent = matching.send(access.cpts, request.user, ids)
-            messages.success(request, f"{len(sent)} proposition(s) envoyée(s) aux médecins.")
+            messages.success(
+                request,
+                f"{count(len(sent), 'proposition envoyée', 'propositions envoyées')} aux médecins.",
+            )
     except ActionError as exc:
         messages.error(request, exc.message)
     return redirect("gpmatching:matching", slug=access.cpts.slug)

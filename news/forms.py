@@ -9,18 +9,7 @@ from news.models import BODY_MAX, COMMENT_MAX, PLACE_MAX, TITLE_MAX, Post
 NO_PATIENT_DATA = "Aucune donnée de patient : ce texte est lu par tous les membres de la CPTS."
 
 
-class DescribedForm(forms.Form):
-    """Ties each help text to its field for screen readers (the help's id comes from
-    templates/_field.html)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            if field.help_text and self.auto_id:
-                field.widget.attrs["aria-describedby"] = f"{self.auto_id % name}_aide"
-
-
-class PostForm(DescribedForm):
+class PostForm(forms.Form):
     kind = forms.ChoiceField(label="Type", choices=Post.Kind.choices, initial=Post.Kind.ANNOUNCEMENT)
     title = forms.CharField(label="Titre", max_length=TITLE_MAX)
     body = forms.CharField(
@@ -63,7 +52,7 @@ class PostForm(DescribedForm):
         return data
 
 
-class CommentForm(DescribedForm):
+class CommentForm(forms.Form):
     body = forms.CharField(
         label="Votre commentaire",
         max_length=COMMENT_MAX,

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from cpts.models import TenantModel
+from opencpts.french import elide
 
 TITLE_MAX = 200
 BODY_MAX = 10000
@@ -116,7 +117,7 @@ class Comment(TenantModel):
         indexes = [models.Index(fields=["post", "created_at"], name="news_comment_post_time")]
 
     def __str__(self):
-        return f"Commentaire de {self.author} sur « {self.post} »"
+        return f"Commentaire {elide('de', self.author)} sur « {self.post} »"
 
     @property
     def moderated(self) -> bool:

@@ -235,7 +235,8 @@ def unread_counts(user_ids: Iterable[int]) -> dict[int, int]:
 
 
 def after_commit(notification_ids: list[int], now: dt.datetime) -> None:
-    """Tell the real-time layer (each user's new unread count), then send the e-mails due now."""
+    """Tell the real-time layer (each user's new unread count), push to the subscribed browsers
+    (notifications/push.py), then send the e-mails due now."""
     rows = list(Notification.objects.filter(pk__in=notification_ids).values_list("pk", "user_id", "group_id"))
     counts = unread_counts({user_id for _, user_id, _ in rows})
     for notification_id, user_id, _ in rows:
@@ -247,6 +248,12 @@ def after_commit(notification_ids: list[int], now: dt.datetime) -> None:
         unread_counts_changed.send_robust(
             sender=Notification, counts=counts, group_id=groups.pop() if len(groups) == 1 else None
         )
+    from notifications import push
+
+    try:
+        push.send_now(notification_ids, now)
+    except Exception:  # noqa: BLE001 - a push service never fails the user's action
+        logger.exception("notifications: Web Push failed")
     if settings.NOTIFICATION_EMAILS_ON_COMMIT:
         from notifications import mailer
 

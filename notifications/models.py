@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 
 from cpts.models import TenantModel
+from opencpts.french import elide
 
 
 class Category(models.TextChoices):
@@ -183,7 +184,7 @@ class NotificationPreference(models.Model):
         ]
 
     def __str__(self):
-        return f"Préférences de notification de {self.user}"
+        return f"Préférences de notification {elide('de', self.user)}"
 
     def delivery(self, category: str) -> str:
         return getattr(self, category)
@@ -193,3 +194,26 @@ class NotificationPreference(models.Model):
         return (
             self.quiet_start is not None and self.quiet_end is not None and self.quiet_start != self.quiet_end
         )
+
+
+class PushSubscription(models.Model):
+    """One browser (phone, computer) where a user turned Web Push notifications on: the address of the browser
+    vendor's push service and the keys that encrypt what is sent there (RFC 8291). The browser of another
+    account taking the same address takes the row over. Written only by ``notifications/push.py``."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField("adresse du service de notification", max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=100)
+    auth = models.CharField(max_length=50)
+    label = models.CharField("appareil", max_length=100, blank=True)
+    created_at = models.DateTimeField("activé le")
+    last_success_at = models.DateTimeField("dernier envoi réussi", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "abonnement Web Push"
+        verbose_name_plural = "abonnements Web Push"
+
+    def __str__(self):
+        return f"{self.label or 'Navigateur'} ({self.user})"

@@ -3,8 +3,8 @@
 Two texts per notification:
 
 - ``title``, shown in the application to its recipient: the kind of thing that happened and where. A
-  care circle is named by its kind and number only ("la concertation autour d'un patient (cercle
-  n° 12)"), never by its title, which usually holds the patient's name; working groups and conversations
+  care circle is named by its kind and number only (« le cercle de soins n° 12 », the name every page
+  gives it), never by its title, which usually holds the patient's name; working groups and conversations
   by their title (no patient is attached to them); a news post by its title (news is not clinical).
 - ``email_text``, the line of an e-mail, which leaves the platform through an SMTP relay: built from
   fixed words only (kind of group, kind of event), no text typed by anyone.
@@ -43,8 +43,8 @@ def _quoted(text: str, limit: int = 120) -> str:
 def group_place(group) -> Place:
     if group.kind == CARE_CIRCLE:
         return Place(
-            f"la concertation autour d'un patient (cercle n° {group.pk})",
-            "une concertation autour d'un patient",
+            f"le cercle de soins n° {group.pk}",
+            "un cercle de soins",
         )
     if group.kind == WORKING_GROUP:
         return Place(f"le groupe de travail {_quoted(group.title)}", "un groupe de travail")
@@ -61,8 +61,8 @@ def _counted(count: int, one: str, many: str) -> str:
 _GROUP_WORDS: dict[str, tuple[str, str]] = {
     Kind.MESSAGE: ("Nouveau message dans {where}", "{n} nouveaux messages dans {where}"),
     Kind.MENTION: (
-        "Vous avez été mentionné·e dans {where}",
-        "Vous avez été mentionné·e {n} fois dans {where}",
+        "Nouvelle mention de votre nom dans {where}",
+        "{n} nouvelles mentions de votre nom dans {where}",
     ),
     Kind.INVITATION: ("Invitation à rejoindre {where}", "Invitation à rejoindre {where}"),
     Kind.GROUP_CLOSED: (

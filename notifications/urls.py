@@ -10,4 +10,8 @@ urlpatterns = [
     path("notifications/<int:notification_id>/lue/", views.mark_read, name="mark_read"),
     path("notifications/tout-lu/", views.mark_all_read, name="mark_all_read"),
     path("compte/notifications/", views.preferences, name="preferences"),
+    path("compte/notifications/push/abonnement/", views.push_subscribe, name="push_subscribe"),
+    path("compte/notifications/push/desabonnement/", views.push_unsubscribe, name="push_unsubscribe"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+    path("sw.js", views.service_worker, name="service_worker"),
 ]

@@ -2,17 +2,22 @@
 notifications.access, writes through notifications.actions."""
 
 import functools
+import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.trust import label_from
 from cpts.policy import has_confirmed_device, must_verify
-from notifications import access, actions
+from notifications import access, actions, push
 from notifications.forms import PreferencesForm
 from opencpts.errors import ActionError
 from opencpts.forms import show_action_error
@@ -108,4 +113,114 @@ def preferences(request):
         else:
             messages.success(request, "Préférences de notification enregistrées.")
             return redirect("notifications:preferences")
-    return render(request, "notifications/preferences.html", {"form": form, "prefs": prefs})
+    vapid = push.keys()
+    return render(
+        request,
+        "notifications/preferences.html",
+        {
+            "form": form,
+            "prefs": prefs,
+            "push_enabled": vapid is not None,
+            "push_public_key": vapid.public if vapid else "",
+            "push_devices": push.subscriptions_of(request.user).count(),
+        },
+    )
+
+
+# Web Push: the browser's subscription, the manifest, the service worker ------------------------------------
+
+BAD_BODY = "Requête invalide : un abonnement Web Push au format JSON est attendu."
+
+
+def _subscription_body(request) -> dict | None:
+    """The JSON of ``PushSubscription.toJSON()`` (what static/js/push.js sends), or the same as form fields
+    (``endpoint``, ``p256dh``, ``auth``); None when neither."""
+    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        fields = request.POST
+        return {
+            "endpoint": fields.get("endpoint"),
+            "keys": {"p256dh": fields.get("p256dh"), "auth": fields.get("auth")},
+        }
+    try:
+        body = json.loads(request.body or b"")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+@verified_required
+@require_POST
+def push_subscribe(request):
+    """The browser's ``PushSubscription`` (JSON, with the CSRF header): 201, or 400 with the French reason."""
+    body = _subscription_body(request)
+    if body is None:
+        return JsonResponse({"detail": BAD_BODY}, status=400)
+    keys = body.get("keys") if isinstance(body.get("keys"), dict) else {}
+    try:
+        push.subscribe(
+            request.user,
+            body.get("endpoint"),
+            keys.get("p256dh"),
+            keys.get("auth"),
+            label=label_from(request.META.get("HTTP_USER_AGENT", "")),
+        )
+    except ActionError as exc:
+        return JsonResponse({"detail": exc.message, "field": exc.field}, status=400)
+    return JsonResponse({"detail": "Notifications activées sur cet appareil."}, status=201)
+
+
+@verified_required
+@require_POST
+def push_unsubscribe(request):
+    body = _subscription_body(request)
+    if body is None:
+        return JsonResponse({"detail": BAD_BODY}, status=400)
+    push.unsubscribe(request.user, body.get("endpoint"))
+    return JsonResponse({"detail": "Notifications désactivées sur cet appareil."})
+
+
+@require_GET
+@cache_control(max_age=3600)
+def manifest(request):
+    """The web app manifest: OpenCPTS can be added to a phone's home screen."""
+    icons = [
+        {"src": static("icons/opencpts.svg"), "sizes": "any", "type": "image/svg+xml"},
+        {"src": static("icons/opencpts-192.png"), "sizes": "192x192", "type": "image/png"},
+        {"src": static("icons/opencpts-512.png"), "sizes": "512x512", "type": "image/png"},
+        {
+            "src": static("icons/opencpts-512.png"),
+            "sizes": "512x512",
+            "type": "image/png",
+            "purpose": "maskable",
+        },
+    ]
+    data = {
+        "name": "OpenCPTS",
+        "short_name": "OpenCPTS",
+        "description": "La plateforme de votre CPTS",
+        "lang": "fr",
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#0b4f8a",
+        "icons": icons,
+    }
+    return JsonResponse(
+        data, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False}
+    )
+
+
+@require_GET
+@cache_control(no_cache=True)
+def service_worker(request):
+    """The service worker, at the root so that its scope is the whole site. It shows pushed notifications and
+    opens them; it caches nothing (no patient page is ever stored on the device)."""
+    response = render(
+        request,
+        "notifications/sw.js",
+        {"icon": static("icons/opencpts-192.png")},
+        content_type="application/javascript; charset=utf-8",
+    )
+    response["Service-Worker-Allowed"] = "/"
+    return response

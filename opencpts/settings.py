@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "realtime",
     "notifications",  # after realtime: its receivers run after the real-time delivery of the same event
     "fhirapi",
+    "today",  # « Aujourd'hui »: reads every app above it, read by none
     "demo",  # last: the demo data of every app (seed_demo, demo_totp); nothing imports it
 ]
 
@@ -200,6 +201,12 @@ LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)  # idle expiry, renewed on each request
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Trusted devices (accounts/trust.py): after the second factor, « Faire confiance à cet appareil pendant 30
+# jours » lets a password login skip the code on that browser. 0 for deployments that require the second
+# factor at every session: the option is not offered and existing cookies are ignored.
+OPENCPTS_TRUSTED_DEVICES = env_bool("OPENCPTS_TRUSTED_DEVICES", True)
+# Idle expiry of a session opened on a trusted device (renewed on each request, kept when the browser closes).
+TRUSTED_SESSION_SECONDS = env_int("TRUSTED_SESSION_IDLE_SECONDS", 12 * 3600)
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "OpenCPTS")
 # Shows the current TOTP code of *synthetic demo accounts only* (`make totp`); never in production.
 DEMO_TOTP_HELPER = DEV
@@ -248,6 +255,18 @@ OPENCPTS_BASE_URL = env_str("OPENCPTS_BASE_URL", SITE_URL or "http://127.0.0.1:8
 # Immediate notification e-mails are sent right after the commit that created them; 0 leaves them all
 # to `manage.py send_notifications` (run every minute).
 NOTIFICATION_EMAILS_ON_COMMIT = env_bool("NOTIFICATION_EMAILS_ON_COMMIT", True)
+# Web Push notifications (notifications/push.py): the VAPID key pair (base64url: the raw 32-byte private key,
+# the 65-byte public point) and the contact the push services may write to. Without keys the channel is off
+# (the page says so); in development a pair is generated once in var/vapid_keys (never committed).
+VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY")
+VAPID_PUBLIC_KEY = env_str("VAPID_PUBLIC_KEY")
+VAPID_SUBJECT = env_str("VAPID_SUBJECT")
+VAPID_DEV_KEYS = DEV
+# The push services a subscription may point to (host suffixes): the server POSTs there, nowhere else.
+WEB_PUSH_ALLOWED_HOSTS = env_list(
+    "WEB_PUSH_ALLOWED_HOSTS",
+    ["fcm.googleapis.com", "push.services.mozilla.com", "push.apple.com", "notify.windows.com"],
+)
 # Where notification e-mails go: "account" (the login address) or "mssante" (the MSSanté address of the user's
 # directory entry, for a relay of the MSSanté trust space, which delivers only to MSSanté mailboxes).
 NOTIFICATION_EMAIL_RECIPIENT = env_str("NOTIFICATION_EMAIL_RECIPIENT", "account")

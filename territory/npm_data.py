@@ -87,20 +87,27 @@ def verify(path: Path | None = None) -> Path:
 
 def fetch() -> Path:
     """``npm pack`` the pinned version into var/npm/ unless already there and intact; check its hash."""
-    target = archive_path()
-    if target.is_file() and integrity_of(target) == INTEGRITY:
+    return fetch_pinned(NAME, VERSION, ARCHIVE, INTEGRITY)
+
+
+def fetch_pinned(name: str, version: str, archive: str, integrity: str) -> Path:
+    """``npm pack name@version`` into the npm folder unless ``archive`` is already there with the published
+    ``integrity``; refuse an archive whose hash differs. Shared with the tests' pinned axe-core
+    (tests/browser/axe_core.py)."""
+    target = archive_path().parent / archive
+    if target.is_file() and integrity_of(target) == integrity:
         return target
     npm = shutil.which("npm")
     if npm is None:
         raise PackageMissing(INSTALL_HINT)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-        command = [npm, "pack", "--silent", f"{NAME}@{VERSION}", "--pack-destination", tmp]
+        command = [npm, "pack", "--silent", f"{name}@{version}", "--pack-destination", tmp]
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
-        fetched = Path(tmp) / ARCHIVE
-        if not fetched.is_file() or integrity_of(fetched) != INTEGRITY:
+        fetched = Path(tmp) / archive
+        if not fetched.is_file() or integrity_of(fetched) != integrity:
             raise PackageMissing(
-                f"Le paquet {NAME} {VERSION} téléchargé ne correspond pas à l'empreinte attendue."
+                f"Le paquet {name} {version} téléchargé ne correspond pas à l'empreinte attendue."
             )
         os.replace(fetched, target)
     return target

@@ -889,6 +889,56 @@ def _newest_api_token() -> int:
     return APIToken.objects.order_by("-pk").values_list("pk", flat=True).first() or 1
 
 
+def _trusted_device(user, label):
+    """A device ``user`` trusts (created once per test), as accounts.trust stores one."""
+    import datetime as dt
+
+    from accounts.models import TrustedDevice
+    from accounts.trust import password_digest
+
+    now = timezone.now()
+    device, _ = TrustedDevice.objects.get_or_create(
+        user=user,
+        label=label,
+        defaults={
+            "digest": f"{label}-{user.pk}".ljust(64, "0")[:64],
+            "password_digest": password_digest(user),
+            "created_at": now,
+            "expires_at": now + dt.timedelta(days=30),
+        },
+    )
+    return device
+
+
+def _trust_device_of(w, role, label) -> dict:
+    user = acting_user(w.cast, role)
+    if user is not None:
+        _trusted_device(user, label)
+    return {}
+
+
+def _push_subscription(role, n) -> dict:
+    """A browser's subscription as form fields: a known push service, a P-256 point, a 16-byte secret."""
+    import base64
+
+    point = base64.urlsafe_b64encode(b"\x04" + bytes(range(1, 65))).rstrip(b"=").decode()
+    return {
+        "endpoint": f"https://fcm.googleapis.com/fcm/send/matrice-{role}-{n}",
+        "p256dh": point,
+        "auth": base64.urlsafe_b64encode(bytes(16)).rstrip(b"=").decode(),
+    }
+
+
+def _subscribed(w, role, n) -> dict:
+    from notifications import push
+
+    data = _push_subscription(role, n)
+    user = acting_user(w.cast, role)
+    if user is not None:
+        push.subscribe(user, data["endpoint"], data["p256dh"], data["auth"])
+    return {"endpoint": data["endpoint"]}
+
+
 def _logged_in_302(role):
     return 200 if role == "anonymous" else 302
 
@@ -1147,6 +1197,14 @@ PAGES: dict[str, Page] = {
     "accounts:revoke_api_token": Page(
         kwargs=lambda w: {"token_id": _newest_api_token()}, data=lambda w, r: {}
     ),
+    # A device of the member (others: 404, nothing changes), then all the acting user's devices.
+    "accounts:revoke_trusted_device": Page(
+        kwargs=lambda w: {"device_id": _trusted_device(w.cast.member, "Matrice un").pk},
+        data=lambda w, r: {},
+        ok={"POST": lambda role: 302 if role == "member" else 404},
+        owner_only=lambda role: role == "member",
+    ),
+    "accounts:revoke_all_trusted_devices": Page(data=lambda w, r: _trust_device_of(w, r, "Matrice tous")),
     "accounts:password_reset": Page(data=lambda w, r: {"email": "member@cast.test"}),
     "accounts:password_reset_done": Page(),
     "accounts:password_reset_confirm": Page(kwargs=lambda w: {"uidb64": "MQ", "token": "invalide-jeton"}),
@@ -1297,6 +1355,10 @@ PAGES: dict[str, Page] = {
         owner_only=lambda role: role == "member",
     ),
     "notifications:mark_all_read": Page(data=lambda w, r: {}),
+    "notifications:push_subscribe": Page(data=lambda w, r: _push_subscription(r, 1), ok={"POST": 201}),
+    "notifications:push_unsubscribe": Page(data=lambda w, r: _subscribed(w, r, 2), ok={"POST": 200}),
+    "notifications:manifest": Page(),
+    "notifications:service_worker": Page(),
     "notifications:preferences": Page(
         data=lambda w, r: {
             "messages": "immediate",
@@ -1707,6 +1769,28 @@ EFFECTS: dict[str, tuple[Callable[[World, User | None], bool], Callable[[str], b
     ),
     "accounts:revoke_api_token": (
         lambda w, u: u is not None and u.api_tokens.filter(name="Jeton matrice", revoked=True).exists(),
+        None,
+    ),
+    "accounts:revoke_trusted_device": (
+        lambda w, u: w.cast.member.trusted_devices.filter(
+            label="Matrice un", revoked_at__isnull=False
+        ).exists(),
+        lambda role: role == "member",
+    ),
+    "accounts:revoke_all_trusted_devices": (
+        lambda w, u: u is not None
+        and u.trusted_devices.filter(label="Matrice tous").exists()
+        and not u.trusted_devices.filter(revoked_at__isnull=True).exists(),
+        None,
+    ),
+    "notifications:push_subscribe": (
+        lambda w, u: u is not None and u.push_subscriptions.filter(endpoint__endswith="-1").exists(),
+        None,
+    ),
+    "notifications:push_unsubscribe": (
+        lambda w, u: u is not None
+        and u.push_subscriptions.filter(endpoint__endswith="-1").exists()
+        and not u.push_subscriptions.filter(endpoint__endswith="-2").exists(),
         None,
     ),
     "accounts:register": (

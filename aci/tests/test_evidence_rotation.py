@@ -38,7 +38,7 @@ def test_rotation_re_encrypts_the_justificatifs_and_they_still_read(cast, settin
     settings.OPENCPTS_DOCUMENT_KEYS = [NEW, OLD]
     out = io.StringIO()
     call_command("rotate_document_keys", stdout=out)
-    assert "1 contenu(s) re-chiffré(s)" in out.getvalue()
+    assert "1 contenu re-chiffré" in out.getvalue()
     evidence = Evidence.objects.get(pk=evidence.pk)
     assert evidence.key_id == "new-2026"
     settings.OPENCPTS_DOCUMENT_KEYS = [NEW]  # the old key withdrawn: the justificatif still reads

@@ -13,6 +13,7 @@ from agenda.tests.conftest import at, schedule
 from agenda.timing import When
 from audit.models import AuditEntry
 from coordination import actions as coordination
+from opencpts import french
 from tests.cast import login
 
 pytestmark = pytest.mark.django_db
@@ -249,7 +250,7 @@ def test_create_through_the_form_then_see_the_event_page(client, world):
     )
     assert event.starts_at == at(MONDAY + dt.timedelta(days=1), 9, 30) and event.created_by == cast.member
     html = page(client, response["Location"])
-    assert "Visite à domicile" in html and "de 09:30 à 10:15" in html and str(cast.bureau) in html
+    assert "Visite à domicile" in html and "de 9 h 30 à 10 h 15" in html and str(cast.bureau) in html
     assert "Aide à domicile" in html and "Création" in html
     assert AuditEntry.objects.filter(
         action="view", object_type="agenda.event", object_id=str(event.pk)
@@ -276,7 +277,12 @@ def test_all_day_through_the_form(client, world):
         and event.ends_at == at(dt.date(2026, 3, 13), 0)
     )
     html = page(client, world.url("agenda:event", event_id=event.pk))
-    assert "Du mardi 10 mars 2026 au jeudi 12 mars 2026, journées entières" in html
+    first, last = (
+        french.day(dt.date(2026, 3, 10)),
+        french.day(dt.date(2026, 3, 12)),
+    )  # the year unless current
+    assert first.startswith("mardi 10 mars") and last.startswith("jeudi 12 mars")
+    assert f"Du {first} au {last}, journées entières" in html
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,7 @@ def test_intact_log_passes_and_says_how_many_entries_were_checked(chain):
     ok, out, err = _run()
 
     assert ok
-    assert f"Journal d'audit intègre : {AuditEntry.objects.count()} entrée(s) vérifiée(s)." in out
+    assert f"Journal d'audit intègre : {AuditEntry.objects.count()} entrées vérifiées." in out
     assert err == ""
 
 
@@ -82,7 +82,7 @@ def test_deleted_entry_in_the_middle_is_named(chain):
     ok, _, err = _run()
 
     assert not ok
-    assert f"[deleted] chaîne {target.chain} : entrée(s) n° {target.seq} à {target.seq} absente(s)" in err
+    assert f"[deleted] chaîne {target.chain} : entrée n° {target.seq} absente" in err
 
 
 def test_deleted_entry_in_the_middle_is_the_only_problem(chain):

@@ -37,9 +37,7 @@ def test_coordinator_adds_a_commune_from_the_territory_page(client, cast):
 def test_coordinator_adds_a_whole_epci_from_the_territory_page(client, cast):
     login(client, cast.coordinator)
     response = client.post(url("territory_add", cast.cpts), {"epci": "200040350"}, follow=True)
-    assert "40 commune(s) de l'EPCI Communauté de communes Bugey Sud ajoutée(s) au territoire." in text(
-        response
-    )
+    assert "40 communes de l'EPCI Communauté de communes Bugey Sud ajoutées au territoire." in text(response)
     assert TerritoryCommune.objects.filter(cpts=cast.cpts).count() == 41
 
 
@@ -125,24 +123,26 @@ def test_territory_geojson_of_another_cpts_is_forbidden(client, cast):
     assert client.get(url("territory_geojson", cast.other)).status_code == 403
 
 
-def test_home_page_shows_population_and_tier(client, cast):
+def test_territory_page_shows_population_and_tier_and_the_home_leads_there(client, cast):
     login(client, cast.coordinator)
-    response = client.get(url("home", cast.cpts))
+    response = client.get(url("territory", cast.cpts))
     page = text(response)
     belley = Commune.objects.get(insee="01034").population
     assert response.status_code == 200
     assert "Taille 1" in page
     assert f"{belley:,}".replace(",", "\u202f") in page or f"{belley:,}".replace(",", "\xa0") in page
+    assert "Adhérents par profession" in page  # moved from the home with the territory facts
+    # The home is « Aujourd'hui »: the territory facts moved off it, a link leads to them.
+    home = text(client.get(url("home", cast.cpts)))
+    assert 'data-testid="population"' not in home and url("territory", cast.cpts) in home
 
 
-def test_home_and_territory_pages_state_the_vintage_of_the_population_and_tier(client, cast):
+def test_territory_page_states_the_vintage_of_the_population_and_tier(client, cast):
     login(client, cast.coordinator)
-    for name in ("home", "territory"):
-        page = text(client.get(url(name, cast.cpts)))
-        label = "population municipale 2023, en vigueur au 1er janvier 2026"
-        assert f'data-testid="population-vintage">{label}<' in page
-        assert f"», {label}</small>" in page  # beside the tier
     page = text(client.get(url("territory", cast.cpts)))
+    label = "population municipale 2023, en vigueur au 1er janvier 2026"
+    assert f'data-testid="population-vintage">{label}<' in page
+    assert f"», {label}</small>" in page  # beside the tier
     assert "Source : @etalab/decoupage-administratif 6.0.0 (npm ; INSEE, population municipale 2023" in page
 
 

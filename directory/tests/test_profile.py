@@ -67,3 +67,25 @@ def test_profile_with_a_malformed_rpps_saves_nothing(client, cast, profile_form)
 
     assert Professional.objects.count() == before
     assert User.objects.get(pk=cast.outsider.pk).professional is None
+
+
+def test_profile_declares_home_visits_and_civility(client, cast, profile_form):
+    login(client, cast.outsider)
+    form = {
+        **profile_form,
+        "profession": "TRE_G15|60",
+        "civility": "",
+        "salutation": "MME",
+        "home_visits": "true",
+    }
+
+    response = client.post(reverse("directory:my_profile"), form)
+
+    assert response.status_code == 302
+    pro = User.objects.get(pk=cast.outsider.pk).professional
+    assert pro.home_visits is True and pro.salutation == "MME" and pro.profession_title == "Infirmière"
+    client.post(reverse("directory:my_profile"), {**form, "home_visits": "false"})
+    pro.refresh_from_db()
+    assert pro.home_visits is False
+    page = client.get(reverse("directory:my_profile")).content.decode()
+    assert "Je me déplace à domicile" in page

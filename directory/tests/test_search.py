@@ -117,7 +117,7 @@ def test_search_page_shows_count_distance_and_map(client, cast, imported):
     )
     body = response.content.decode()
     assert response.status_code == 200
-    assert "professionnels trouvés" in body and "à " in body and 'data-markers="1"' in body
+    assert "professionnels trouvés" in body and "à " in body and 'data-grouped="dir-groups"' in body
     assert 'data-radius-km="10.000000"' in body
 
 

@@ -85,9 +85,9 @@ def test_rotation_reencrypts_every_blob_and_the_old_key_can_then_go(circle, sett
     before = {b.pk: bytes(b.ciphertext) for b in DocumentBlob.objects.all()}
     out = io.StringIO()
     call_command("rotate_document_keys", "--dry-run", stdout=out)
-    assert "3 contenu(s) à re-chiffrer" in out.getvalue()
+    assert "3 contenus à re-chiffrer" in out.getvalue()
     call_command("rotate_document_keys", stdout=out)
-    assert "3/3" in out.getvalue() and "3 contenu(s) re-chiffré(s)" in out.getvalue()
+    assert "3/3" in out.getvalue() and "3 contenus re-chiffrés" in out.getvalue()
     blobs = list(DocumentBlob.objects.all())
     assert {b.key_id for b in blobs} == {"new-2026"}
     assert all(bytes(b.ciphertext) != before[b.pk] for b in blobs)

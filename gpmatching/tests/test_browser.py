@@ -176,7 +176,7 @@ def test_from_the_public_form_to_an_accepted_patient(page, browser, live_server,
             "link", name="Attributions"
         ).click()
         coord.get_by_role("button", name="Proposer des attributions").click()
-        coord.get_by_text("1 attribution(s) proposée(s) sur 1 demande(s) en attente").wait_for()
+        coord.get_by_text("1 attribution proposée sur 1 demande en attente").wait_for()
         assert (
             coord.get_by_test_id("explanation").inner_text()
             == "Proposé au Dr Marie Membre, 0,0 km, capacité restante 2"
@@ -184,7 +184,7 @@ def test_from_the_public_form_to_an_accepted_patient(page, browser, live_server,
         assert coord.get_by_role("checkbox", name=f"Choisir la proposition pour {reference}").is_checked()
         no_sideways_scroll(coord)
         coord.get_by_role("button", name="Envoyer les propositions choisies").click()
-        coord.get_by_text("1 proposition(s) envoyée(s) aux médecins.").wait_for()
+        coord.get_by_text("1 proposition envoyée aux médecins.").wait_for()
         assert Proposal.objects.get(request=item).status == Proposal.Status.SENT
 
         # The dashboard: the demand map (one commune, one GP) and the charts drawn along the x axis.
@@ -230,3 +230,38 @@ def test_from_the_public_form_to_an_accepted_patient(page, browser, live_server,
     item.refresh_from_db()
     assert item.status == Request.Status.PLACED and item.placed_with == cast.member.professional
     assert Proposal.objects.get(request=item).status == Proposal.Status.ACCEPTED
+
+
+def test_a_person_faster_than_the_delay_confirms_and_the_request_is_stored_once(
+    page,  # noqa: F811
+    live_server,
+    communes_loaded,
+    cast,
+    monkeypatch,
+):
+    """Every send counts as too fast here (the delay raised to an hour in the live server): the form comes
+    back filled in, asks « Merci de confirmer l'envoi », and only the confirmation stores the request."""
+    monkeypatch.setattr(spam, "MIN_SECONDS", 3600)
+    page.set_viewport_size(PHONE)
+    page.goto(live_server.url + reverse("gpmatching:public_form", args=[cast.cpts.slug]))
+    page.locator("#id_last_name").fill("Durand")
+    page.locator("#id_first_name").fill("Paul")
+    page.locator("#id_birth_date").fill("1955-03-15")
+    page.locator("#id_phone").fill("0612345678")
+    page.locator("#id_commune").select_option("01034")
+    page.locator("#id_situations_0").check()
+    page.locator("#id_reason").select_option("retirement")
+    page.locator("#id_consent").check()
+    page.get_by_role("button", name="Envoyer ma demande").click()
+    page.wait_for_load_state()
+
+    assert "Merci de confirmer l'envoi" in page.locator("#confirmer-envoi").inner_text()
+    assert page.locator("#id_last_name").input_value() == "Durand"
+    assert "Votre demande est enregistrée" not in page.content() and not Request.objects.exists()
+    no_sideways_scroll(page)
+
+    page.locator("#confirmer-envoi").get_by_role("button", name="Confirmer l'envoi").click()
+    page.wait_for_url(re.compile(re.escape(reverse("gpmatching:public_done", args=[cast.cpts.slug]))))
+
+    reference = page.get_by_test_id("reference").inner_text()
+    assert Request.objects.get().reference == reference

@@ -184,10 +184,7 @@ def test_paused_retired_or_zero_capacity_leaves_no_room_and_says_why(gp_world):
     assert capacity_rules.remaining(c, {}, TODAY) == 3
     later = TODAY + dt.timedelta(days=10)
     assert capacity_rules.remaining(c, {}, later) == 0
-    assert (
-        capacity_rules.unavailable_reason(c, later)
-        == f"Dr Membre est parti(e) à la retraite le {later:%d/%m/%Y}."
-    )
+    assert capacity_rules.unavailable_reason(c, later) == f"Dr Membre a pris sa retraite le {later:%d/%m/%Y}."
 
     c = gp_world.declare(1, per_month=0)
     assert capacity_rules.remaining(c, {}, TODAY) == 0

@@ -157,7 +157,7 @@ def test_apply_refuses_a_file_with_errors_unless_told_to_skip_them(gp_world):
     with pytest.raises(ActionError) as refused:
         csv_import.apply(batch, gp_world.cast.coordinator)
     assert refused.value.message == (
-        "6 ligne(s) en erreur : corrigez le fichier, ou choisissez explicitement "
+        "6 lignes en erreur : corrigez le fichier, ou choisissez explicitement "
         "d'importer seulement les lignes valides."
     )
     assert not Request.objects.exists()

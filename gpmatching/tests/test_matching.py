@@ -193,7 +193,7 @@ def test_send_refuses_gps_who_left_have_no_room_or_requests_no_longer_waiting(gp
         "mois-ci (1 par mois). Écartez ces propositions ou relancez le calcul."
     )
     w.users[0].memberships.update(active=False)
-    with pytest.raises(ActionError, match="n'est plus adhérent"):
+    with pytest.raises(ActionError, match="ne fait plus partie des adhérents"):
         matching.send(w.cpts, w.cast.coordinator, [made[a.pk].pk])
     w.users[0].memberships.update(active=True)
     Request.objects.filter(pk=a.pk).update(status=Request.Status.WITHDRAWN)

@@ -4,6 +4,7 @@ actions, entry by a member, CSV import, matching and sending, rules, capacities,
 (capacity, proposals, answers) and who may not see a request."""
 
 import datetime as dt
+import html
 import io
 import re
 import time
@@ -38,6 +39,10 @@ def url(name, cast, *args):
 def old_stamp(seconds=10):
     """The stamp of a form shown ``seconds`` ago, signed as the page signs it (each one different)."""
     return spam.form_stamp(now=time.time() - seconds)
+
+
+def html_text(response) -> str:
+    return html.unescape(response.content.decode())
 
 
 def nir_for(birth: dt.date) -> str:
@@ -202,31 +207,92 @@ def test_a_public_request_without_email_waits_for_a_phone_call(
     assert mail.outbox == []
 
 
-def test_a_filled_honeypot_looks_accepted_but_nothing_is_stored(
-    client, cast, django_capture_on_commit_callbacks
-):
+SUCCESS = "Votre demande est enregistrée"
+CONFIRM = "Merci de confirmer l'envoi"
+REFUSED = "Envoi refusé"
+
+
+def _shown(response, name):
+    return re.search(rf'name="{name}" value="([^"]+)"', response.content.decode()).group(1)
+
+
+def test_a_filled_honeypot_is_refused_and_nothing_is_stored(client, cast, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("gpmatching:public_form", args=[cast.cpts.slug]),
             public_data(website="http://spam.example"),
             follow=True,
         )
-    assert response.redirect_chain[-1][0] == reverse("gpmatching:public_done", args=[cast.cpts.slug])
-    html = response.content.decode()
-    assert "Votre demande est enregistrée" in html and 'data-testid="reference"' not in html
+    assert response.status_code == 400 and response.redirect_chain == []
+    html = html_text(response)
+    assert REFUSED in html and "Aucune demande n'a été enregistrée" in html and SUCCESS not in html
     assert not Request.objects.exists() and mail.outbox == []
 
 
-@pytest.mark.parametrize("stamp", ["fresh", "", "forged"])
-def test_a_too_fast_or_forged_stamp_stores_nothing(client, cast, stamp):
+@pytest.mark.parametrize("stamp", ["", "forged", "unsigned"])
+def test_a_missing_or_forged_stamp_is_refused_and_nothing_is_stored(client, cast, stamp):
     value = {
-        "fresh": spam.form_stamp(),
         "": "",
         "forged": signing.dumps(int(time.time()) - 60, salt="other"),
+        "unsigned": str(int(time.time()) - 60),
     }[stamp]
     response = client.post(reverse("gpmatching:public_form", args=[cast.cpts.slug]), public_data(stamp=value))
-    assert response.status_code == 302
+    assert response.status_code == 400
+    assert REFUSED in html_text(response) and SUCCESS not in html_text(response)
     assert not Request.objects.exists()
+
+
+def test_a_person_too_fast_is_asked_to_confirm_then_the_request_is_stored_once(client, cast):
+    form = reverse("gpmatching:public_form", args=[cast.cpts.slug])
+    response = client.post(form, public_data(stamp=spam.form_stamp()))
+
+    assert response.status_code == 200 and not Request.objects.exists()
+    html = html_text(response)
+    assert CONFIRM in html and "Confirmer l'envoi" in html and SUCCESS not in html
+    assert 'value="Durand"' in response.content.decode()  # what was typed is kept
+    stamp, confirmation = _shown(response, "stamp"), _shown(response, "confirmation")
+
+    response = client.post(form, public_data(stamp=stamp, confirmation=confirmation), follow=True)
+
+    assert SUCCESS in html_text(response) and Request.objects.count() == 1
+    # The same confirmation sent again (a double tap, a replay) adds nothing and says so.
+    again = client.post(form, public_data(stamp=stamp, confirmation=confirmation), follow=True)
+    assert Request.objects.count() == 1
+    assert SUCCESS not in html_text(again) and "rien n'a été ajouté" in html_text(again)
+
+
+@pytest.mark.parametrize("tampered", ["forged", "other_stamp"])
+def test_a_tampered_confirmation_is_refused_and_nothing_is_stored(client, cast, tampered):
+    form = reverse("gpmatching:public_form", args=[cast.cpts.slug])
+    stamp = spam.form_stamp()
+    confirmation = {
+        "forged": signing.dumps({"s": "x"}, salt="other"),
+        "other_stamp": spam.confirm_token(spam.form_stamp()),
+    }[tampered]
+
+    response = client.post(form, public_data(stamp=stamp, confirmation=confirmation))
+
+    assert response.status_code == 400 and REFUSED in html_text(response)
+    assert not Request.objects.exists()
+
+
+def test_an_expired_stamp_asks_to_confirm_with_a_new_one(client, cast):
+    form = reverse("gpmatching:public_form", args=[cast.cpts.slug])
+    response = client.post(form, public_data(stamp=spam.form_stamp(now=time.time() - spam.MAX_AGE - 60)))
+    assert response.status_code == 200 and CONFIRM in html_text(response)
+    response = client.post(
+        form, public_data(stamp=_shown(response, "stamp"), confirmation=_shown(response, "confirmation"))
+    )
+    assert response.status_code == 302 and Request.objects.count() == 1
+
+
+def test_the_success_page_is_never_shown_without_a_stored_request(client, cast):
+    done = reverse("gpmatching:public_done", args=[cast.cpts.slug])
+    assert client.get(done).status_code == 302
+    session = client.session
+    session["gp_request_done"] = {"reference": "", "email": False}
+    session.save()
+    assert SUCCESS not in html_text(client.get(done, follow=True))
 
 
 def test_the_sixth_submission_from_one_address_within_the_hour_is_refused(client, cast):
@@ -327,6 +393,7 @@ def test_a_form_sent_back_with_an_error_keeps_its_first_stamp(client, cast):
     response = client.post(form, public_data(birth_date="", stamp="forged"))
     shown = re.search(r'name="stamp" value="([^"]+)"', response.content.decode()).group(1)
     assert shown != "forged" and spam.too_fast(shown)
+    assert response.status_code == 400 and not Request.objects.filter(first_name="Paul").count() > 1
 
 
 def test_the_public_form_of_an_unknown_cpts_is_404(client, cast):
@@ -547,7 +614,7 @@ def test_an_import_with_a_bad_line_shows_it_and_applies_only_when_told_to_skip_i
 
     response = client.post(url("import_preview", cast, batch.pk), {"action": "apply"})
     assert response.status_code == 200
-    assert "1 ligne(s) en erreur" in response.content.decode()
+    assert "1 ligne en erreur" in response.content.decode()
     assert not Request.objects.exists()
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.PREVIEW
@@ -556,7 +623,7 @@ def test_an_import_with_a_bad_line_shows_it_and_applies_only_when_told_to_skip_i
         url("import_preview", cast, batch.pk), {"action": "apply", "skip_errors": "1"}, follow=True
     )
     assert response.redirect_chain[-1][0] == url("waiting_list", cast)
-    assert "2 demande(s) créée(s), 0 doublon(s) fusionné(s)." in response.content.decode()
+    assert "2 demandes créées, aucun doublon fusionné." in response.content.decode()
     assert set(Request.objects.values_list("last_name", flat=True)) == {"Bernard", "Robert"}
     assert set(Request.objects.values_list("source", "status").distinct()) == {("import", "waiting")}
     batch.refresh_from_db()
@@ -612,7 +679,7 @@ def test_matching_proposes_with_explanations_and_sends(client, cast, gp):
     assert client.get(url("matching", cast)).status_code == 200
     response = client.post(url("matching", cast), follow=True)
     html = response.content.decode()
-    assert "1 attribution(s) proposée(s) sur 2 demande(s) en attente" in html
+    assert "1 attribution proposée sur 2 demandes en attente" in html
     run = MatchingRun.objects.get()
     assert run.placed == 1 and run.optimal
     draft = Proposal.objects.get(status=Proposal.Status.DRAFT)
@@ -624,7 +691,7 @@ def test_matching_proposes_with_explanations_and_sends(client, cast, gp):
     assert AuditEntry.objects.filter(action="view", object_type="gpmatching.proposal").exists()
 
     response = client.post(url("send", cast), {"action": "send", "proposal": [draft.pk]}, follow=True)
-    assert "1 proposition(s) envoyée(s) aux médecins." in response.content.decode()
+    assert "1 proposition envoyée aux médecins." in response.content.decode()
     draft.refresh_from_db()
     item.refresh_from_db()
     assert draft.status == Proposal.Status.SENT and draft.sent_by == cast.coordinator
@@ -642,7 +709,7 @@ def test_discarding_a_sent_proposal_puts_the_request_back(client, cast, gp):
     proposal = sent_proposal(cast, item)
     login(client, cast.coordinator)
     response = client.post(url("send", cast), {"action": "discard", "proposal": [proposal.pk]}, follow=True)
-    assert "1 proposition(s) écartée(s) ou retirée(s)." in response.content.decode()
+    assert "1 proposition écartée ou retirée." in response.content.decode()
     item.refresh_from_db()
     proposal.refresh_from_db()
     assert proposal.status == Proposal.Status.DISCARDED and item.status == Request.Status.WAITING
@@ -874,7 +941,7 @@ def test_the_gp_sees_a_sent_proposal_and_accepts_it(client, cast, gp):
     response = client.post(url("answer", cast, proposal.pk), {"action": "accept"}, follow=True)
     html = response.content.decode()
     assert "Merci : le patient est informé et la demande est close." in html
-    assert "Patients acceptés" in html and "06 12 34 56 78" not in html and "0612345678" in html
+    assert "Patients acceptés" in html and "06 12 34 56 78" in html  # stored 0612345678, shown grouped
     item.refresh_from_db()
     proposal.refresh_from_db()
     assert item.status == Request.Status.PLACED and item.placed_with == cast.member.professional

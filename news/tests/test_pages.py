@@ -82,7 +82,7 @@ def test_feed_pinned_first_filter_paging_and_upcoming_events(client, cast):
     assert titles[0] == "Annonce épinglée" and len(titles) == PAGE_SIZE
     assert "Épinglé</span>" in page and "Page 1 sur 2" in page
     upcoming = page.split('id="agenda-titre"')[1].split("</section>")[0]
-    assert "Plénière de printemps" in upcoming and "19h30" in upcoming and "Mairie de Belley" in upcoming
+    assert "Plénière de printemps" in upcoming and "19 h 30" in upcoming and "Mairie de Belley" in upcoming
     events_only = client.get(url("feed", cast), {"type": "evenement"}).content.decode()
     assert re.findall(r'<h3 id="actualite-\d+"><a [^>]+>([^<]+)</a>', events_only) == [
         "Plénière de printemps"
@@ -123,7 +123,7 @@ def test_publish_an_event_through_the_page(client, cast):
         cast.bureau,
     )
     detail = client.get(response["Location"]).content.decode()
-    assert "Salle des fêtes (Belley)" in detail and "20h00" in detail
+    assert "Salle des fêtes (Belley)" in detail and "20 h" in detail
 
 
 def test_a_bad_post_shows_the_french_message_and_saves_nothing(client, cast):

@@ -73,7 +73,7 @@ def test_badge_rises_live_and_htmx_marks_read(browser, communes_loaded, cast):  
 
             b.reload()
             item = b.locator(".notification").first
-            assert "Nouveau message dans la concertation autour d'un patient" in item.inner_text()
+            assert "Nouveau message dans le cercle de soins" in item.inner_text()
             assert "BADGE" not in b.content()
             b.get_by_role("button", name=re.compile("^Marquer comme lue")).focus()
             b.keyboard.press("Enter")  # keyboard only

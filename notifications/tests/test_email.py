@@ -68,7 +68,7 @@ def test_immediate_email_after_the_commit(circle, django_capture_on_commit_callb
     message = mail.outbox[0]
     n = Notification.objects.get(user=cast.bureau)
     assert message.to == [cast.bureau.email]
-    assert message.subject == "[OpenCPTS] Nouveau message dans une concertation autour d'un patient"
+    assert message.subject == "[OpenCPTS] Nouveau message dans un cercle de soins"
     assert f"{BASE}/notifications/{n.pk}/" in message.body
     assert f'href="{BASE}/notifications/{n.pk}/"' in html_of(message)
     assert message.extra_headers["List-Unsubscribe"] == f"<{BASE}/compte/notifications/>"
@@ -116,7 +116,7 @@ def test_mentions_are_emailed_at_once_by_default(circle, django_capture_on_commi
     )
     (sent,) = mail.outbox
     assert sent.to == [cast.bureau.email]
-    assert sent.subject == "[OpenCPTS] Vous avez été mentionné·e dans une concertation autour d'un patient"
+    assert sent.subject == "[OpenCPTS] Nouvelle mention de votre nom dans un cercle de soins"
     assert "[Important]" in sent.body
 
 
@@ -214,8 +214,8 @@ def test_daily_digest(circle, django_capture_on_commit_callbacks):
     assert report.emails == 3
     (bureau,) = mails_to(cast.bureau)
     assert bureau.subject == "[OpenCPTS] Résumé quotidien : 2 notifications"
-    assert "2 nouveaux messages dans une concertation autour d'un patient" in bureau.body
-    assert "Nouveau document dans une concertation autour d'un patient" in bureau.body
+    assert "2 nouveaux messages dans un cercle de soins" in bureau.body
+    assert "Nouveau document dans un cercle de soins" in bureau.body
     assert "résumé de vos notifications" in bureau.body
     (colleague,) = mails_to(circle.colleague)  # their message notification was read: the document only
     assert colleague.subject == "[OpenCPTS] Résumé quotidien : 1 notification"

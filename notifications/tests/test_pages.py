@@ -104,7 +104,7 @@ def test_following_a_notification_marks_it_read_and_leads_to_the_page(circle, cl
 def test_a_removed_member_no_longer_sees_the_notifications_of_the_group(circle, client):
     n = message_notification(circle, circle.cast.bureau)
     login(client, circle.cast.bureau)
-    marker = f"cercle n° {circle.group.pk}"
+    marker = f"cercle de soins n° {circle.group.pk}"
     assert marker in unescape(client.get(reverse("notifications:list")).content.decode())  # while a member
     coordination.remove_member(circle.group, circle.cast.member, circle.cast.bureau)
     # About a group they no longer read: gone from the list, the badge and the link.

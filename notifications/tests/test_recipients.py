@@ -70,9 +70,7 @@ def test_new_subject_notifies_the_audience_but_not_its_author(circle, django_cap
         1,
     )
     assert n.url == f"/c/{cast.cpts.slug}/groupes/{circle.group.pk}/#message-{message.pk}"
-    assert (
-        n.title == f"Nouveau message dans la concertation autour d'un patient (cercle n° {circle.group.pk})"
-    )
+    assert n.title == f"Nouveau message dans le cercle de soins n° {circle.group.pk}"
     assert n.read_at is None
 
 
@@ -84,7 +82,7 @@ def test_a_burst_is_grouped_into_one_unread_notification(circle, django_capture_
         coordination.post_message(circle.group, cast.partner, "Trois", parent=subject)
     bureau = Notification.objects.get(user=cast.bureau)
     assert bureau.count == 3
-    assert bureau.title.startswith("3 nouveaux messages dans la concertation")
+    assert bureau.title.startswith("3 nouveaux messages dans le cercle de soins")
     assert bureau.url.endswith(f"#message-{subject.pk}")  # the first unread one
     # The colleague and the partner each wrote one: told of the two others only.
     assert Notification.objects.get(user=circle.colleague).count == 2
@@ -128,10 +126,7 @@ def test_a_mention_notifies_the_mentioned_members_only(circle, django_capture_on
     assert recipients(Kind.MENTION) == ids(cast.bureau)
     n = Notification.objects.get(kind=Kind.MENTION)
     assert (n.priority, n.category) == (Priority.HIGH, Category.MENTIONS)
-    assert (
-        n.title
-        == f"Vous avez été mentionné·e dans la concertation autour d'un patient (cercle n° {circle.group.pk})"
-    )
+    assert n.title == f"Nouvelle mention de votre nom dans le cercle de soins n° {circle.group.pk}"
 
 
 def test_an_invitation_notifies_the_invitee_without_the_patient(circle, django_capture_on_commit_callbacks):
@@ -141,9 +136,7 @@ def test_an_invitation_notifies_the_invitee_without_the_patient(circle, django_c
     assert recipients() == ids(circle.invitee)
     n = Notification.objects.get()
     assert (n.kind, n.priority) == (Kind.INVITATION, Priority.HIGH)
-    assert (
-        n.title == f"Invitation à rejoindre la concertation autour d'un patient (cercle n° {circle.group.pk})"
-    )
+    assert n.title == f"Invitation à rejoindre le cercle de soins n° {circle.group.pk}"
     assert n.url == f"/c/{cast.cpts.slug}/groupes/"  # the pending invitations are there
     assert "DUPONTEL" not in n.title and "Jeanne" not in n.title
 
@@ -196,7 +189,7 @@ def test_closure_and_reopening_tell_the_audience(circle, django_capture_on_commi
     assert (
         Notification.objects.filter(kind=Kind.GROUP_CLOSED)
         .first()
-        .title.startswith("Groupe clôturé, désormais en lecture seule : la concertation autour d'un patient")
+        .title.startswith("Groupe clôturé, désormais en lecture seule : le cercle de soins")
     )
     with django_capture_on_commit_callbacks(execute=True):
         coordination.reopen_group(Group.objects.get(pk=circle.group.pk), cast.member)
@@ -210,9 +203,7 @@ def test_a_document_notifies_the_audience_but_its_author(circle, django_capture_
         emit("document.added", circle.group, cast.bureau, None)
     assert recipients(Kind.DOCUMENT) == ids(cast.member, cast.partner, circle.colleague)
     n = Notification.objects.filter(kind=Kind.DOCUMENT).first()
-    assert (
-        n.title == f"Nouveau document dans la concertation autour d'un patient (cercle n° {circle.group.pk})"
-    )
+    assert n.title == f"Nouveau document dans le cercle de soins n° {circle.group.pk}"
     assert n.url.endswith("#documents")
 
 

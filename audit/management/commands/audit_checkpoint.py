@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from audit import checkpoints, keys
+from opencpts.french import count
 
 
 class Command(BaseCommand):
@@ -33,8 +34,12 @@ class Command(BaseCommand):
             self.stdout.write(keys.new_key_entry(new_key))
             return
         if export:
-            count = checkpoints.export(Path(export))
-            self.stdout.write(self.style.SUCCESS(f"{count} point(s) de contrôle exporté(s) vers {export}."))
+            n = checkpoints.export(Path(export))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"{count(n, 'point de contrôle exporté', 'points de contrôle exportés')} vers {export}."
+                )
+            )
             return
         data = checkpoints.write_checkpoint(even_if_unchanged=options.get("force", False))
         if data is None:
@@ -44,7 +49,7 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             self.style.SUCCESS(
-                f"Point de contrôle du {data['at']} : {data['chain_count']} chaîne(s) "
+                f"Point de contrôle du {data['at']} : {count(data['chain_count'], 'chaîne')} "
                 f"dans {checkpoints.store().describe()}."
             )
         )

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from audit import checkpoints
 from audit.verify import verify_report
+from opencpts.french import count
 
 
 class Command(BaseCommand):
@@ -26,12 +27,15 @@ class Command(BaseCommand):
             last = report.checkpoint
             self.stdout.write(
                 f"Comparé au point de contrôle du {last.at} "
-                f"({len(last.chains)} chaîne(s), ligne {last.line_no})."
+                f"({count(len(last.chains), 'chaîne')}, ligne {last.line_no})."
             )
         if report.problems:
             raise CommandError(
-                f"Journal d'audit altéré : {len(report.problems)} problème(s) sur {report.checked} entrée(s)."
+                f"Journal d'audit altéré : {count(len(report.problems), 'problème')} "
+                f"sur {count(report.checked, 'entrée')}."
             )
         self.stdout.write(
-            self.style.SUCCESS(f"Journal d'audit intègre : {report.checked} entrée(s) vérifiée(s).")
+            self.style.SUCCESS(
+                f"Journal d'audit intègre : {count(report.checked, 'entrée vérifiée', 'entrées vérifiées')}."
+            )
         )

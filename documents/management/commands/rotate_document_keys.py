@@ -7,6 +7,7 @@ See docs/OPERATIONS.md, « Documents : clés de chiffrement ».
 from django.core.management.base import BaseCommand, CommandError
 
 from documents import crypto, rotation
+from opencpts.french import count
 
 
 class Command(BaseCommand):
@@ -47,10 +48,14 @@ class Command(BaseCommand):
         report = rotation.rotate(progress=self._progress, dry_run=dry_run)
         if dry_run:
             self.stdout.write(
-                f"{report.to_do} contenu(s) à re-chiffrer avec la clé « {report.current_key} »."
+                f"{count(report.to_do, 'contenu', 'contenus', 'Aucun contenu')} à re-chiffrer "
+                f"avec la clé « {report.current_key} »."
             )
             return
-        self.stdout.write(f"{report.rotated} contenu(s) re-chiffré(s) avec la clé « {report.current_key} ».")
+        self.stdout.write(
+            f"{count(report.rotated, 'contenu re-chiffré', 'contenus re-chiffrés')} "
+            f"avec la clé « {report.current_key} »."
+        )
         self._fail_on(report.failed, "re-chiffrement")
         self.stdout.write(
             self.style.SUCCESS(
@@ -72,5 +77,5 @@ class Command(BaseCommand):
             self.stderr.write(f"n° {version_id}, {reason}")
         if failures:
             raise CommandError(
-                f"{len(failures)} contenu(s) en échec de {what} : voir ci-dessus (laissés tels quels)."
+                f"{count(len(failures), 'contenu')} en échec de {what} : voir ci-dessus (laissés tels quels)."
             )

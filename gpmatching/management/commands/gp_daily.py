@@ -11,6 +11,7 @@ from django.utils import timezone
 from cpts.models import CPTS
 from gpmatching import matching, priority, retention
 from gpmatching.models import Request
+from opencpts.french import count
 
 
 class Command(BaseCommand):
@@ -33,6 +34,8 @@ class Command(BaseCommand):
                 self.stdout.flush()
         if options["verbosity"] >= 1:
             self.stdout.write(
-                f"\n{totals['reminded']} relance(s), {totals['expired']} proposition(s) expirée(s), "
-                f"{totals['purged']} demande(s) effacée(s), {totals['scored']} priorité(s) modifiée(s)."
+                f"\n{count(totals['reminded'], 'relance')}, "
+                f"{count(totals['expired'], 'proposition expirée', 'propositions expirées')}, "
+                f"{count(totals['purged'], 'demande effacée', 'demandes effacées')}, "
+                f"{count(totals['scored'], 'priorité modifiée', 'priorités modifiées')}."
             )
