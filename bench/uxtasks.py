@@ -219,7 +219,12 @@ class Recorder:
     def tap(self, locator, what: str) -> None:
         element = self.find(locator, what)
         self._step("toucher", what, self._into_view(element))
-        element.tap()
+        href = element.get_attribute("href") if element.evaluate("(e) => e.tagName") == "A" else None
+        if href and not href.startswith(("#", "tel:", "mailto:")):
+            with self.page.expect_navigation(timeout=WAIT_MS):  # a link: the next page, before looking on
+                element.tap()
+        else:
+            element.tap()
         self.m.taps += 1
 
     def check(self, locator, what: str) -> None:
