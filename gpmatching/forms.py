@@ -20,6 +20,18 @@ SITUATIONS = [
     ("home_visits", "J'ai besoin que le médecin vienne à domicile"),
 ]
 
+# The same situations as short chips on the public form, two per row on a phone (the person ticks, the legend
+# « Votre situation » says whose situation it is).
+PUBLIC_SITUATIONS = {
+    "ald": "Affection de longue durée (ALD)",
+    "chronic": "Maladie chronique",
+    "c2s": "Complémentaire santé solidaire (C2S)",
+    "ame": "Aide médicale de l'État (AME)",
+    "disability": "Situation de handicap",
+    "pregnancy": "Enceinte",
+    "home_visits": "Visites à domicile",
+}
+
 
 MEMBER_REASONS = [
     ("retirement", "Son médecin est parti à la retraite"),
@@ -115,6 +127,8 @@ class RequestForm(forms.Form):
     def __init__(self, cpts: CPTS, *args, member: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["commune"].widget.choices = commune_choices(cpts)
+        if not member:
+            self.fields["situations"].choices = [(k, PUBLIC_SITUATIONS[k]) for k, _ in SITUATIONS]
         if member:
             self.fields["reason"].required = False
             self.fields["reason"].label = "Pourquoi le patient n'a pas de médecin traitant"

@@ -24,19 +24,21 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 PHONE = {"width": 390, "height": 844}
 # The public form in keyboard order: what a person reaches pressing Tab from the family name.
-TAB_ORDER = [
+TAB_ORDER = [  # what is needed first and the consent, then the optional situation and folded details
     "id_last_name",
     "id_first_name",
     "id_birth_date",
-    "id_nir",
     "id_phone",
     "id_email",
-    "id_address",
     "id_commune",
-    *[f"id_situations_{k}" for k in range(7)],
     "id_reason",
-    "id_comment",
+    "A",  # « vos données en détail », just above the consent
     "id_consent",
+    *[f"id_situations_{k}" for k in range(7)],
+    "SUMMARY",  # « Préciser ma situation (facultatif) », opened with the keyboard
+    "id_nir",
+    "id_address",
+    "id_comment",
 ]
 
 
@@ -132,6 +134,8 @@ def test_from_the_public_form_to_an_accepted_patient(page, browser, live_server,
             page.keyboard.press("ArrowDown")  # the first real choice: Belley ; "parti à la retraite"
         elif expected in ("id_situations_0", "id_consent"):
             page.keyboard.press("Space")  # ALD ; the consent
+        elif expected == "SUMMARY":
+            page.keyboard.press("Enter")  # unfolds the optional details
     assert order == TAB_ORDER
     tab_out(page)
     assert page.evaluate("document.activeElement.textContent") == "Envoyer ma demande"
@@ -140,7 +144,7 @@ def test_from_the_public_form_to_an_accepted_patient(page, browser, live_server,
     assert page.get_by_label("Date de naissance").input_value() == "1955-03-15"
     assert page.get_by_label("Commune").input_value() == "01034"
     assert page.get_by_label("Pourquoi n'avez-vous pas de médecin traitant ?").input_value() == "retirement"
-    assert page.get_by_label("Je suis en affection de longue durée").is_checked()
+    assert page.get_by_label("Affection de longue durée").is_checked()
     assert page.get_by_label("J'accepte que la CPTS conserve").is_checked()
 
     # The form refuses an answer faster than a person: wait out the real delay (not patched).
