@@ -96,7 +96,13 @@ ITEMS: list[Item] = [
         bottom=(("cpts.use_snp", 5),),
         sections=("unscheduled:search", "unscheduled:book", "unscheduled:booking"),
     ),
-    Item("unscheduled:mine", "Mes créneaux", "care", "slots", sections=("unscheduled:mine",)),
+    Item(
+        "unscheduled:mine",
+        "Mes créneaux",
+        "care",
+        "slots",
+        sections=("unscheduled:mine", "unscheduled:publish"),
+    ),
     Item(
         "directory:search",
         "Annuaire",

@@ -335,8 +335,7 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     # unscheduled.access decides (the professional, their delegates and the coordination manage; a booking is
     # seen by whoever booked it and by those who manage the slot). Another CPTS's slot or booking: 404.
     "unscheduled:mine": {"GET": "cpts.use_snp"},
-    "unscheduled:publish": {"POST": "cpts.use_snp"},  # and manage the professional
-    "unscheduled:new_pattern": {"POST": "cpts.use_snp"},  # and manage the professional
+    "unscheduled:publish": {"GET": "cpts.use_snp", "POST": "cpts.use_snp"},  # and manage the professional
     "unscheduled:pattern_pause": {"POST": "cpts.use_snp"},  # and manage the professional
     "unscheduled:bulk": {"POST": "cpts.use_snp"},  # and manage the professional of every slot
     "unscheduled:copy_week": {"POST": "cpts.use_snp"},  # and manage the professional

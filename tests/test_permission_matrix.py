@@ -1619,35 +1619,30 @@ PAGES: dict[str, Page] = {
     # Soins non programmés: every role with cpts.use_snp searches and books; the member (the professional) and
     # the coordinator manage the slots; the partner booked the world's bookings (unscheduled.access).
     "unscheduled:mine": Page(kwargs=slug),
-    "unscheduled:publish": snp_page(
-        slug,
-        lambda w, r: {
+    "unscheduled:publish": Page(
+        kwargs=slug,
+        data=lambda w, r: {
             "professionnel": w.cast.member.professional_id,
-            "slot-place": w.snp.place.pk,
-            "slot-day": (_today() + _days(2)).isoformat(),
-            "slot-at": "06:15",
-            "slot-minutes": "20",
-            "slot-modality": "AMB",
-            "slot-motifs": "Publication matrice",
-            "slot-visibility": ["CPTS"],
+            "repeat": "weekly",
+            "weekdays": ["0", "3"],
+            "start_time": "05:00",
+            "end_time": "06:00",
+            "slot_minutes": "30",
+            "valid_from": _today().isoformat(),
+            "valid_until": (_today() + _days(30)).isoformat(),
+            "place": w.snp.place.pk,
+            "modality": "AMB",
+            "motifs": "Motif matrice",
+            "visibility": ["SNP"],
+            "choix": "publier",
         },
-    ),
-    "unscheduled:new_pattern": snp_page(
-        slug,
-        lambda w, r: {
-            "professionnel": w.cast.member.professional_id,
-            "pattern-weekdays": ["0", "3"],
-            "pattern-start_time": "05:00",
-            "pattern-end_time": "06:00",
-            "pattern-slot_minutes": "30",
-            "pattern-valid_from": _today().isoformat(),
-            "pattern-valid_until": (_today() + _days(30)).isoformat(),
-            "pattern-exceptions": "",
-            "pattern-place": w.snp.place.pk,
-            "pattern-modality": "AMB",
-            "pattern-motifs": "Motif matrice",
-            "pattern-visibility": ["SNP"],
+        ok={
+            # The form: every role with cpts.use_snp manages some professional's slots in this world (their
+            # own, a delegation); publishing for the member: the member and the coordination only.
+            "GET": 200,
+            "POST": lambda role: 302 if role in SNP_MANAGERS else 403,
         },
+        owner_only=lambda role: role in SNP_MANAGERS,
     ),
     "unscheduled:pattern_pause": snp_page(
         lambda w: {"slug": w.slug, "pattern_id": w.snp.pattern.pk}, lambda w, r: {"paused": "1"}
@@ -1976,10 +1971,6 @@ EFFECTS: dict[str, tuple[Callable[[World, User | None], bool], Callable[[str], b
         _readers,
     ),
     "unscheduled:publish": (
-        lambda w, u: Slot.objects.filter(motifs="Publication matrice").exists(),
-        _snp_managers,
-    ),
-    "unscheduled:new_pattern": (
         lambda w, u: AvailabilityPattern.objects.filter(motifs="Motif matrice").exists(),
         _snp_managers,
     ),

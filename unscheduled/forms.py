@@ -1,10 +1,13 @@
 """Forms of the SNP pages: they only shape the input; every rule is in unscheduled.slots / booking /
 search."""
 
+import datetime as dt
+
 from django import forms
 
 from directory.forms import SearchForm as DirectorySearchForm
 from directory.models import PracticePlace
+from opencpts import french
 from unscheduled.models import VISIBILITY_HELP, Modality, Visibility
 from unscheduled.search import WINDOWS
 from unscheduled.slots import WEEKDAYS
@@ -51,11 +54,68 @@ class _ProfessionalForm(forms.Form):
             self.fields["place"].queryset = qs.order_by("-is_primary", "pk")
 
 
-class PublishForm(_ProfessionalForm):
+class DateListField(forms.Field):
+    """Dates chosen on the calendar (one ISO value per date: the picked days, kept as checked boxes)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        out = []
+        for item in value or []:
+            try:
+                out.append(dt.date.fromisoformat(str(item).strip()))
+            except ValueError:
+                raise forms.ValidationError(
+                    f"Jour exclu « {item} » : choisissez-le dans le calendrier."
+                ) from None
+        return sorted(set(out))
+
+
+DURATIONS = [(m, f"{m} min") for m in (10, 15, 20, 30, 45, 60)]
+
+
+def week_choices(today: dt.date, weeks: int = 12) -> list[tuple[str, str]]:
+    monday = today - dt.timedelta(days=today.weekday())
+    out = []
+    for i in range(weeks):
+        start = monday + dt.timedelta(days=7 * i)
+        name = {0: "Cette semaine", 1: "Semaine prochaine"}.get(i, "Semaine")
+        out.append((start.isoformat(), f"{name} ({french.day(start, weekday=False)})"))
+    return out
+
+
+class AddForm(_ProfessionalForm):
+    """« Ajouter des créneaux »: chosen days of one week, or every week over a period; the same hours."""
+
+    repeat = forms.ChoiceField(
+        label="Répéter",
+        choices=[("once", "Une semaine"), ("weekly", "Chaque semaine")],
+        initial="once",
+        widget=forms.RadioSelect,
+    )
+    week = forms.TypedChoiceField(label="Semaine", coerce=dt.date.fromisoformat, required=False)
+    weekdays = forms.TypedMultipleChoiceField(
+        label="Jours",
+        coerce=int,
+        required=False,
+        choices=[(i, d) for i, d in enumerate(WEEKDAYS)],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    start_time = forms.TimeField(label="De", widget=TIME)
+    end_time = forms.TimeField(label="À", widget=TIME)
+    slot_minutes = forms.TypedChoiceField(
+        label="Durée de chaque créneau", coerce=int, choices=DURATIONS, initial=20
+    )
+    valid_from = forms.DateField(label="À partir du", widget=DATE, required=False)
+    valid_until = forms.DateField(label="Jusqu'au", widget=DATE, required=False)
+    exceptions = DateListField(label="Jours exclus", required=False)
+    exclude = forms.DateField(
+        label="Exclure un jour",
+        widget=DATE,
+        required=False,
+        help_text="Congés, jours fériés : choisissez le jour dans le calendrier.",
+    )
     place = PlaceChoiceField(label="Lieu", queryset=PracticePlace.objects.none(), empty_label=None)
-    day = forms.DateField(label="Jour", widget=DATE)
-    at = forms.TimeField(label="Heure", widget=TIME)
-    minutes = forms.IntegerField(label="Durée (minutes)", initial=20)
     modality = forms.ChoiceField(label="Modalité", choices=Modality.choices, initial=Modality.CABINET)
     motifs = forms.CharField(
         label="Motifs acceptés",
@@ -65,34 +125,54 @@ class PublishForm(_ProfessionalForm):
     )
     visibility = _visibility_field()
 
+    def __init__(self, *args, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["week"].choices = week_choices(today)
 
-class PatternForm(_ProfessionalForm):
-    weekdays = forms.TypedMultipleChoiceField(
-        label="Jours",
-        coerce=int,
-        required=False,
-        choices=[(i, d.capitalize()) for i, d in enumerate(WEEKDAYS)],
-        widget=forms.CheckboxSelectMultiple,
-    )
-    start_time = forms.TimeField(label="De", widget=TIME)
-    end_time = forms.TimeField(label="À", widget=TIME)
-    slot_minutes = forms.IntegerField(label="Durée d'un créneau (minutes)", initial=20)
-    valid_from = forms.DateField(label="À partir du", widget=DATE)
-    valid_until = forms.DateField(label="Jusqu'au", widget=DATE)
-    exceptions = forms.CharField(
-        label="Jours exclus",
-        required=False,
-        max_length=2000,
-        help_text="Dates au format AAAA-MM-JJ séparées par des virgules (congés, jours fériés).",
-    )
-    place = PlaceChoiceField(label="Lieu", queryset=PracticePlace.objects.none(), empty_label=None)
-    modality = forms.ChoiceField(label="Modalité", choices=Modality.choices, initial=Modality.CABINET)
-    motifs = forms.CharField(label="Motifs acceptés", max_length=300, required=False)
-    visibility = _visibility_field()
+    def clean(self):
+        data = super().clean()
+        if data.get("exclude"):
+            data["exceptions"] = sorted({*data.get("exceptions", []), data["exclude"]})
+        if data.get("repeat") == "once" and not data.get("week"):
+            self.add_error("week", "Choisissez la semaine.")
+        return data
 
-    def clean_exceptions(self):
-        # Split only; the rule checks each date and says which one is wrong.
-        return [part.strip() for part in self.cleaned_data["exceptions"].split(",") if part.strip()]
+    @property
+    def weekly(self) -> bool:
+        return self.cleaned_data["repeat"] == "weekly"
+
+    def rule_fields(self) -> dict:
+        """The input of unscheduled.slots.publish / preview."""
+        data = self.cleaned_data
+        common = {
+            k: data[k] for k in ("start_time", "end_time", "slot_minutes", "place", "modality", "motifs")
+        }
+        common["visibility"] = data["visibility"]
+        if self.weekly:
+            return {
+                **common,
+                "weekdays": data["weekdays"],
+                "valid_from": data["valid_from"],
+                "valid_until": data["valid_until"],
+                "exceptions": data["exceptions"],
+            }
+        return {**common, "days": [data["week"] + dt.timedelta(days=d) for d in sorted(data["weekdays"])]}
+
+    def excluded_days(self) -> list[dt.date]:
+        """The days already excluded, to show as checked boxes."""
+        if self.is_bound:
+            values = self.data.getlist(self.add_prefix("exceptions")) + [
+                self.data.get(self.add_prefix("exclude"))
+            ]
+        else:
+            values = self.initial.get("exceptions") or []
+        out = set()
+        for value in values:
+            try:
+                out.add(value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)))
+            except ValueError:
+                continue
+        return sorted(out)
 
 
 class BulkForm(forms.Form):

@@ -8,8 +8,7 @@ S = "c/<slug:slug>/snp/"
 
 urlpatterns = [
     path(S + "mes-creneaux/", views.mine, name="mine"),
-    path(S + "mes-creneaux/publier/", views.publish, name="publish"),
-    path(S + "mes-creneaux/disponibilites/", views.new_pattern, name="new_pattern"),
+    path(S + "mes-creneaux/ajouter/", views.publish, name="publish"),
     path(
         S + "mes-creneaux/disponibilites/<int:pattern_id>/pause/", views.pattern_pause, name="pattern_pause"
     ),

@@ -26,26 +26,25 @@ from directory import search as directory_search
 from directory.models import Professional
 from directory.query import Row, resolve_point
 from directory.views import default_place
+from opencpts import french
 from opencpts.errors import ActionError
 from opencpts.forms import show_action_error
 from unscheduled import access as rules
 from unscheduled import booking as booking_rules
 from unscheduled import search, slots
 from unscheduled.forms import (
+    AddForm,
     BookForm,
     BulkForm,
     CancelForm,
     CopyWeekForm,
     OutcomeForm,
-    PatternForm,
-    PublishForm,
     RescheduleForm,
     SearchForm,
 )
 from unscheduled.models import Audience, AvailabilityPattern, Booking, Slot
 
 PERMISSION = rules.USE
-DAYS_SHOWN = 14
 MONTHS = [
     "janvier",
     "février",
@@ -134,6 +133,7 @@ def _chosen(request, access, candidates: list[Professional]) -> Professional | N
 class SlotRow:
     slot: Slot
     booking: Booking | None
+    selectable: bool = False
 
     @property
     def state(self) -> str:
@@ -146,6 +146,56 @@ class SlotRow:
         return {"reserve": "Réservé", "pause": "En pause", "libre": "Libre"}[self.state]
 
 
+@dataclass
+class DayColumn:
+    day: dt.date
+    rows: list[SlotRow]
+    current: bool
+    past: bool
+
+    @property
+    def short(self) -> str:
+        return slots.WEEKDAYS[self.day.weekday()][:3]
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _day_param(raw: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _week(request, today: dt.date) -> tuple[dt.date, dt.date]:
+    """(Monday of the week shown, the day shown first on a phone): ``?semaine=`` and ``?jour=``."""
+    day = _day_param(request.GET.get("jour"))
+    monday = _monday(_day_param(request.GET.get("semaine")) or day or today)
+    if day is None or _monday(day) != monday:
+        day = today if _monday(today) == monday else monday
+    return monday, day
+
+
+def _columns(cpts, pro, monday: dt.date, current: dt.date, today: dt.date, now) -> list[DayColumn]:
+    first = dt.datetime.combine(monday, dt.time(0), tzinfo=PARIS)
+    live = Prefetch("bookings", queryset=Booking.objects.live(), to_attr="live")
+    shown = (
+        scoped(Slot, cpts)
+        .filter(professional=pro, start__gte=first, start__lt=first + dt.timedelta(days=7))
+        .select_related("place")
+        .prefetch_related(live)
+        .order_by("start", "pk")
+    )
+    days = {monday + dt.timedelta(days=i): [] for i in range(7)}
+    for slot in shown:
+        booking = (slot.live or [None])[0]
+        row = SlotRow(slot, booking, selectable=slot.start > now and booking is None)
+        days.setdefault(slot.start.astimezone(PARIS).date(), []).append(row)
+    return [DayColumn(day, rows, day == current, day < today) for day, rows in days.items()]
+
+
 def _mine_context(request, access, pro: Professional | None, candidates, forms: dict | None = None) -> dict:
     cpts, now = access.cpts, timezone.now()
     today = timezone.localdate()
@@ -154,71 +204,48 @@ def _mine_context(request, access, pro: Professional | None, candidates, forms: 
     context = {"cpts": cpts, "pro": pro, "candidates": candidates, "show_picker": len(candidates) > 1}
     if pro is None:
         return context
-    first = dt.datetime.combine(today, dt.time(0), tzinfo=PARIS)
-    last = dt.datetime.combine(today + dt.timedelta(days=DAYS_SHOWN), dt.time(0), tzinfo=PARIS)
-    live = Prefetch("bookings", queryset=Booking.objects.live(), to_attr="live")
-    shown = list(
-        scoped(Slot, cpts)
-        .filter(professional=pro, start__gte=first, start__lt=last)
-        .select_related("place")
-        .prefetch_related(live)
-        .order_by("start", "pk")
-    )
-    days: dict[dt.date, list[SlotRow]] = {}
-    for slot in shown:
-        days.setdefault(slot.start.astimezone(PARIS).date(), []).append(
-            SlotRow(slot, (slot.live or [None])[0])
-        )
-    bookings = list(
+    monday, current = _week(request, today)
+    columns = _columns(cpts, pro, monday, current, today, now)
+    rows = [r for c in columns for r in c.rows]
+    to_mark = list(
         scoped(Booking, cpts)
-        .filter(slot__professional=pro, slot__start__gte=first - dt.timedelta(days=7))
-        .exclude(status=Booking.Status.CANCELLED, slot__start__lt=now)
-        .select_related("slot", "slot__place")
+        .filter(
+            slot__professional=pro,
+            status=Booking.Status.BOOKED,
+            slot__start__lte=now,
+            slot__start__gte=now - dt.timedelta(days=30),
+        )
+        .select_related("slot")
         .order_by("slot__start", "pk")
     )
-    monday = today - dt.timedelta(days=today.weekday())
     forms = forms or {}
     context.update(
         {
-            "days": [(day, day_label(day), rows) for day, rows in days.items()],
-            "free_ids": [s.pk for s in shown if s.start > now],
+            "monday": monday,
+            "sunday": monday + dt.timedelta(days=6),
+            "previous_week": monday - dt.timedelta(days=7),
+            "next_week": monday + dt.timedelta(days=7),
+            "this_week": _monday(today),
+            "columns": columns,
+            "current": current,
+            "total": len(rows),
+            "booked": sum(1 for r in rows if r.state == "reserve"),
+            "free": sum(1 for r in rows if r.state == "libre"),
+            "selectable": any(r.selectable for r in rows),
+            "to_mark": to_mark,
             "patterns": [
                 (p, ", ".join(slots.WEEKDAYS[d] for d in p.weekdays))
                 for p in scoped(AvailabilityPattern, cpts)
+                .not_ended(today)
                 .filter(professional=pro)
                 .select_related("place")
                 .order_by("-valid_until", "start_time")
             ],
-            "bookings": [(b, slot_label(b.slot), b.slot.start <= now) for b in bookings],
-            "publish_form": forms.get("publish")
-            or PublishForm(
-                professional=pro,
-                prefix="slot",
-                initial={
-                    "day": today + dt.timedelta(days=1),
-                    "at": dt.time(17),
-                    "visibility": ["SNP", "CPTS"],
-                },
-            ),
-            "pattern_form": forms.get("pattern")
-            or PatternForm(
-                professional=pro,
-                prefix="pattern",
-                initial={
-                    "weekdays": [0, 1, 2, 3, 4],
-                    "start_time": dt.time(17),
-                    "end_time": dt.time(19),
-                    "valid_from": today,
-                    "valid_until": today + dt.timedelta(days=90),
-                    "visibility": ["SNP", "CPTS"],
-                },
-            ),
             "bulk_form": forms.get("bulk") or BulkForm(prefix="bulk"),
             "copy_form": forms.get("copy")
             or CopyWeekForm(
                 prefix="copy", initial={"source": monday, "target": monday + dt.timedelta(days=7)}
             ),
-            "weekdays": slots.WEEKDAYS,
         }
     )
     return context
@@ -226,14 +253,16 @@ def _mine_context(request, access, pro: Professional | None, candidates, forms: 
 
 def _render_mine(request, access, pro, candidates, forms=None, status=200):
     context = _mine_context(request, access, pro, candidates, forms)
-    shown = [b.pk for b, _, _ in context.get("bookings", [])]
+    shown = [r.booking.pk for c in context.get("columns", []) for r in c.rows if r.booking]
+    shown += [b.pk for b in context.get("to_mark", [])]
     if shown:  # patients' identities on the page: traced
         record_view(pro, cpts_id=access.cpts.pk, details={"page": "snp_mine", "booking_ids": shown[:200]})
     return render(request, "unscheduled/mine.html", context, status=status)
 
 
-def _back_to_mine(access, pro: Professional):
-    return redirect(reverse("unscheduled:mine", args=[access.cpts.slug]) + f"?professionnel={pro.pk}")
+def _back_to_mine(access, pro: Professional, monday: dt.date | None = None):
+    query = f"?professionnel={pro.pk}" + (f"&semaine={monday.isoformat()}" if monday else "")
+    return redirect(reverse("unscheduled:mine", args=[access.cpts.slug]) + query)
 
 
 def _acting_for(request, access):
@@ -252,53 +281,126 @@ def mine(request, access):
     return _render_mine(request, access, pro, candidates)
 
 
+# --- Adding slots: the form, the preview, the publication ---------------------------------------------------
+
+LAST_ADDED = "snp_dernier_ajout"  # the session remembers the hours and choices last published
+
+
+def _add_initial(request, access, pro: Professional, today: dt.date) -> dict:
+    """Presets: ``?jour=`` (that day), ``?repeter=1`` (every week), otherwise next week Monday to Friday; the
+    hours last published (this session, else the latest weekly pattern), else 18 h to 20 h."""
+    initial = {
+        "repeat": "once",
+        "week": _monday(today) + dt.timedelta(days=7),
+        "weekdays": [0, 1, 2, 3, 4],
+        "start_time": dt.time(18),
+        "end_time": dt.time(20),
+        "slot_minutes": 20,
+        "valid_from": today,
+        "valid_until": today + dt.timedelta(days=90),
+        "visibility": ["SNP", "CPTS"],
+    }
+    latest = scoped(AvailabilityPattern, access.cpts).filter(professional=pro).order_by("-created_at").first()
+    if latest is not None:
+        initial |= {
+            "start_time": latest.start_time,
+            "end_time": latest.end_time,
+            "slot_minutes": latest.slot_minutes,
+            "modality": latest.modality,
+            "visibility": latest.visibility,
+        }
+    remembered = request.session.get(LAST_ADDED) or {}
+    if remembered.get("professional") == pro.pk:
+        initial |= {k: v for k, v in remembered.items() if k != "professional"}
+    day = _day_param(request.GET.get("jour"))
+    if day is not None and day >= today:
+        initial |= {"week": _monday(day), "weekdays": [day.weekday()]}
+    if request.GET.get("repeter") == "1":
+        initial["repeat"] = "weekly"
+    return initial
+
+
+def _remember(request, pro: Professional, form: AddForm) -> None:
+    data = form.cleaned_data
+    request.session[LAST_ADDED] = {
+        "professional": pro.pk,
+        "start_time": data["start_time"].strftime("%H:%M"),
+        "end_time": data["end_time"].strftime("%H:%M"),
+        "slot_minutes": data["slot_minutes"],
+        "modality": data["modality"],
+        "visibility": list(data["visibility"]),
+        "place": data["place"].pk,
+    }
+
+
+def _carried(request) -> list[tuple[str, str]]:
+    """The form's input, carried by the preview to the publication (hidden fields)."""
+    skipped = {"csrfmiddlewaretoken", "choix"}
+    return [(k, v) for k in request.POST if k not in skipped for v in request.POST.getlist(k) if v != ""]
+
+
+def _add_page(request, access, pro, form, status=200):
+    context = {"cpts": access.cpts, "pro": pro, "form": form, "excluded": form.excluded_days()}
+    return render(request, "unscheduled/add.html", context, status=status)
+
+
+def _preview_page(request, access, pro, form, plan, error: str = "", status=200):
+    created_days: dict[dt.date, list] = {}
+    for wanted in plan.free:
+        created_days.setdefault(wanted.day, []).append(wanted)
+    context = {
+        "cpts": access.cpts,
+        "pro": pro,
+        "form": form,
+        "plan": plan,
+        "created_days": sorted(created_days.items()),
+        "passed": [w for w in plan.refused if w.reason in ("passe", "ete")],
+        "carried": _carried(request),
+        "error": error,
+    }
+    return render(request, "unscheduled/preview.html", context, status=status)
+
+
 @cpts_view(PERMISSION)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def publish(request, access):
-    pro, candidates = _acting_for(request, access)
-    form = PublishForm(request.POST, professional=pro, prefix="slot")
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            slots.publish_slot(
+    """« Ajouter des créneaux »: GET the form; POST shows the preview (what will be created, what collides);
+    POST with ``choix`` publishes (``publier``, ``ignorer`` or ``remplacer``) or goes back to the form
+    (``modifier``)."""
+    pro, _ = _acting_for(request, access)
+    today = timezone.localdate()
+    if request.method == "GET":
+        initial = _add_initial(request, access, pro, today)
+        return _add_page(request, access, pro, AddForm(professional=pro, today=today, initial=initial))
+    form = AddForm(request.POST, professional=pro, today=today)
+    choice = request.POST.get("choix", "")
+    if choice == "modifier" or not form.is_valid():
+        return _add_page(request, access, pro, form, status=200 if choice == "modifier" else 400)
+    fields = form.rule_fields()
+    try:
+        if choice in ("publier", slots.SKIP, slots.REPLACE):
+            outcome = slots.publish(
                 access.cpts,
                 request.user,
                 pro,
-                place=data["place"],
-                day=data["day"],
-                at=data["at"],
-                minutes=data["minutes"],
-                modality=data["modality"],
-                motifs=data["motifs"],
-                visibility=data["visibility"],
+                weekly=form.weekly,
+                overlaps=None if choice == "publier" else choice,
+                **fields,
             )
-        except ActionError as exc:
-            show_action_error(form, exc)
         else:
-            messages.success(request, "Créneau publié.")
-            return _back_to_mine(access, pro)
-    return _render_mine(request, access, pro, candidates, {"publish": form}, status=400)
-
-
-@cpts_view(PERMISSION)
-@require_POST
-def new_pattern(request, access):
-    pro, candidates = _acting_for(request, access)
-    form = PatternForm(request.POST, professional=pro, prefix="pattern")
-    if form.is_valid():
-        try:
-            pattern = slots.create_pattern(access.cpts, request.user, pro, **form.cleaned_data)
-        except ActionError as exc:
+            plan = slots.preview(access.cpts, request.user, pro, weekly=form.weekly, **fields)
+            return _preview_page(request, access, pro, form, plan)
+    except ActionError as exc:
+        if exc.field != "overlaps":
             show_action_error(form, exc)
-        else:
-            count = Slot.objects.filter(pattern=pattern).count()
-            messages.success(
-                request,
-                f"Disponibilités enregistrées : {count} créneau{'x' if count > 1 else ''} "
-                f"publié{'s' if count > 1 else ''} sur les {slots.HORIZON_DAYS} prochains jours.",
-            )
-            return _back_to_mine(access, pro)
-    return _render_mine(request, access, pro, candidates, {"pattern": form}, status=400)
+            return _add_page(request, access, pro, form, status=400)
+        # The slots changed since the preview: show it again, as it is now.
+        plan = slots.preview(access.cpts, request.user, pro, weekly=form.weekly, **fields)
+        return _preview_page(request, access, pro, form, plan, error=exc.message, status=409)
+    _remember(request, pro, form)
+    messages.success(request, outcome.message)
+    first = outcome.first_day
+    return _back_to_mine(access, pro, _monday(first) if first else None)
 
 
 @cpts_view(PERMISSION)
@@ -341,13 +443,13 @@ def bulk(request, access):
             show_action_error(form, exc)
         else:
             done = {
-                "pause": "mis en pause",
-                "resume": "repris",
-                "visibility": "modifiés",
-                "delete": "supprimés",
+                "pause": ("créneau mis en pause", "créneaux mis en pause"),
+                "resume": ("créneau repris", "créneaux repris"),
+                "visibility": ("créneau modifié", "créneaux modifiés"),
+                "delete": ("créneau supprimé", "créneaux supprimés"),
             }[action]
-            messages.success(request, f"{count} créneau{'x' if count > 1 else ''} {done}.")
-            return _back_to_mine(access, pro)
+            messages.success(request, french.count(count, *done) + ".")
+            return _back_to_mine(access, pro, _day_param(request.POST.get("semaine")))
     return _render_mine(request, access, pro, candidates, {"bulk": form}, status=400)
 
 
@@ -358,17 +460,19 @@ def copy_week(request, access):
     form = CopyWeekForm(request.POST, prefix="copy")
     if form.is_valid():
         try:
-            count = slots.copy_week(
-                access.cpts, request.user, pro, form.cleaned_data["source"], form.cleaned_data["target"]
+            done = slots.copy_week(
+                access.cpts,
+                request.user,
+                pro,
+                form.cleaned_data["source"],
+                form.cleaned_data["target"],
+                overlaps=slots.SKIP,
             )
         except ActionError as exc:
             show_action_error(form, exc, {"week": "source"})
         else:
-            messages.success(
-                request,
-                f"Semaine copiée : {count} créneau{'x' if count > 1 else ''} créé{'s' if count > 1 else ''}.",
-            )
-            return _back_to_mine(access, pro)
+            messages.success(request, f"Semaine copiée : {done.message[0].lower()}{done.message[1:]}")
+            return _back_to_mine(access, pro, form.cleaned_data["target"])
     return _render_mine(request, access, pro, candidates, {"copy": form}, status=400)
 
 

@@ -41,7 +41,8 @@ def test_groups_page_lists_unread_counts_in_one_query(client, cast, django_asser
     page = response.content.decode()
     assert "<title>(15) Mes groupes" in page
     assert "15 non lus" in page
-    assert '15<span class="sr-only"> messages non lus</span>' in page  # the navigation's total
+    # the navigation's total, on the « Messages » destination
+    assert '<span class="nav-badge">15<span class="sr-only"> messages non lus</span></span>' in page
 
 
 def test_reading_the_group_clears_its_unread_count(client, cast):

@@ -48,10 +48,6 @@ AWAITING = {
     ("home", "nested-interactive"): "issue 16: owned by today (templates/cpts/home.html map role=img)",
     ("cpts:home", "nested-interactive"): "issue 16: owned by today (templates/cpts/home.html map role=img)",
     (
-        "unscheduled:search",
-        "nested-interactive",
-    ): "issue 16: owned by slots (templates/unscheduled/search.html)",
-    (
         "directory:search",
         "nested-interactive",
     ): "issue 16: owned by directory (templates/directory/search.html)",

@@ -62,7 +62,7 @@ def test_a_member_sees_their_blocks_and_never_the_coordinations(client, cast):
     assert blocks(page)[0] == "bookings"  # what needs the person comes first
     assert "18 h 30" in page and "DUPUIS Léa" in page
     assert reverse("unscheduled:booking", args=[cast.cpts.slug, booking.pk]) in page
-    assert "Publier des créneaux" in page and reverse("unscheduled:mine", args=[cast.cpts.slug]) in page
+    assert "Publier des créneaux" in page and reverse("unscheduled:publish", args=[cast.cpts.slug]) in page
     # Empty blocks in one line each.
     assert "Aucun message non lu." in page and "Aucun événement dans les 7 prochains jours." in page
     assert "Aucun patient en attente de votre réponse." in page

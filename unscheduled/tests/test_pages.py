@@ -3,6 +3,7 @@ a bad input), the search (count, distance, map markers, idle participants), book
 clear refusal of a second booking of the same slot), the booking page, and who may reach what."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -43,16 +44,25 @@ def one_slot(world, at=dt.time(10), who=None, pro=None, place=None, **extra):
     )
 
 
-def publish_data(world, **extra):
+NEXT_MONDAY = timezone.localdate() + dt.timedelta(days=7 - timezone.localdate().weekday())
+
+
+def add_data(world, **extra):
+    """« Ajouter des créneaux »: next Monday, 9:40 to 10:00 (one slot of 20 minutes)."""
     data = {
         "professionnel": world.gp.pk,
-        "slot-place": world.gp_place.pk,
-        "slot-day": TOMORROW.isoformat(),
-        "slot-at": "09:40",
-        "slot-minutes": "20",
-        "slot-modality": "AMB",
-        "slot-motifs": "Fièvre",
-        "slot-visibility": ["PRO", "CPTS"],
+        "repeat": "once",
+        "week": NEXT_MONDAY.isoformat(),
+        "weekdays": ["0"],
+        "start_time": "09:40",
+        "end_time": "10:00",
+        "slot_minutes": "20",
+        "valid_from": "",
+        "valid_until": "",
+        "place": world.gp_place.pk,
+        "modality": "AMB",
+        "motifs": "Fièvre",
+        "visibility": ["PRO", "CPTS"],
     }
     data.update(extra)
     return data
@@ -60,73 +70,71 @@ def publish_data(world, **extra):
 
 def pattern_data(world, **extra):
     today = timezone.localdate()
-    data = {
-        "professionnel": world.gp.pk,
-        "pattern-weekdays": ["0", "2", "4"],
-        "pattern-start_time": "17:00",
-        "pattern-end_time": "18:00",
-        "pattern-slot_minutes": "20",
-        "pattern-valid_from": today.isoformat(),
-        "pattern-valid_until": (today + dt.timedelta(days=30)).isoformat(),
-        "pattern-exceptions": "",
-        "pattern-place": world.gp_place.pk,
-        "pattern-modality": "AMB",
-        "pattern-motifs": "Douleur aiguë",
-        "pattern-visibility": ["SNP", "CPTS"],
-    }
+    data = add_data(
+        world,
+        repeat="weekly",
+        weekdays=["0", "2", "4"],
+        start_time="17:00",
+        end_time="18:00",
+        valid_from=today.isoformat(),
+        valid_until=(today + dt.timedelta(days=30)).isoformat(),
+        motifs="Douleur aiguë",
+        visibility=["SNP", "CPTS"],
+    )
     data.update(extra)
     return data
 
 
-def test_the_professional_publishes_a_slot_and_sees_it_in_their_list(client, world):
+def test_the_professional_publishes_a_slot_and_sees_it_in_their_week(client, world):
     login(client, world.cast.member)
     response = client.get(url("mine", world))
     assert response.status_code == 200
-    html = response.content.decode()
+    assert url("publish", world) in response.content.decode()
+    html = client.get(url("publish", world)).content.decode()
     assert "Régulation et soins non programmés (SAS)" in html and "Grand public" in html
     assert "Cabinet du Dr Membre" in html  # the place among the professional's places
-    response = client.post(url("publish", world), publish_data(world))
+    preview = client.post(url("publish", world), add_data(world))
+    assert preview.status_code == 200 and not Slot.objects.exists()  # the preview writes nothing
+    assert "1 créneau sera publié" in preview.content.decode()
+    response = client.post(url("publish", world), add_data(world, choix="publier"))
     assert response.status_code == 302
     slot = Slot.objects.get()
     assert slot.start.astimezone(PARIS).time() == dt.time(9, 40) and slot.visibility == ["PRO", "CPTS"]
     html = client.get(response["Location"]).content.decode()
-    assert "Créneau publié." in html and "09:40" in html and "Libre" in html
+    assert "1 créneau publié." in html and "9 h 40 – 10 h" in html and "Libre" in html
 
 
 @pytest.mark.parametrize(
     "bad, message",
     [
-        ({"slot-visibility": []}, "Visibilité : cochez au moins un public"),
-        (
-            {"slot-day": (timezone.localdate() - dt.timedelta(days=2)).isoformat()},
-            "Ce créneau est déjà passé.",
-        ),
-        ({"slot-minutes": "2"}, "Durée : entre 5 et 240 minutes."),
-        ({"slot-at": ""}, "Ce champ est obligatoire."),
+        ({"visibility": []}, "Visibilité : cochez au moins un public"),
+        ({"end_time": "09:00"}, "Horaires : l&#x27;heure de fin doit suivre l&#x27;heure de début."),
+        ({"weekdays": []}, "Jours : choisissez au moins un jour."),
+        ({"start_time": ""}, "Ce champ est obligatoire."),
     ],
 )
 def test_a_bad_slot_is_refused_in_french_next_to_its_field_and_nothing_is_stored(client, world, bad, message):
     login(client, world.cast.member)
-    response = client.post(url("publish", world), publish_data(world, **bad))
-    assert response.status_code == 400
-    html = response.content.decode()
-    assert message in html and 'class="error" role="alert"' in html
+    for choice in ("", "publier"):
+        response = client.post(url("publish", world), add_data(world, choix=choice, **bad))
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert message in html and 'class="error" role="alert"' in html
     assert not Slot.objects.exists()
 
 
 def test_a_weekly_pattern_through_the_page_and_its_pause(client, world):
     login(client, world.cast.member)
-    monday = timezone.localdate() + dt.timedelta(days=7 - timezone.localdate().weekday())
-    response = client.post(
-        url("new_pattern", world), pattern_data(world, **{"pattern-exceptions": monday.isoformat()})
-    )
+    monday = NEXT_MONDAY
+    data = pattern_data(world, exceptions=[monday.isoformat()], choix="publier")
+    response = client.post(url("publish", world), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     pattern = AvailabilityPattern.objects.get()
     assert pattern.weekdays == [0, 2, 4] and pattern.exceptions == [monday.isoformat()]
     created = Slot.objects.filter(pattern=pattern)
     assert created.exists() and not created.filter(start__date=monday).exists()
     html = client.get(response["Location"]).content.decode()
-    assert "Disponibilités enregistrées" in html and "lundi, mercredi, vendredi" in html
+    assert f"{created.count()} créneaux publiés." in html and "lundi, mercredi, vendredi" in html
     assert client.post(url("pattern_pause", world, pattern.pk), {"paused": "1"}).status_code == 302
     pattern.refresh_from_db()
     assert pattern.paused and not created.filter(paused=False, start__gt=timezone.now()).exists()
@@ -135,21 +143,95 @@ def test_a_weekly_pattern_through_the_page_and_its_pause(client, world):
 @pytest.mark.parametrize(
     "bad, message",
     [
-        ({"pattern-weekdays": []}, "Jours : cochez au moins un jour de la semaine."),
+        ({"weekdays": []}, "Jours : cochez au moins un jour de la semaine."),
+        ({"exceptions": ["2026-01-01", "31/12"]}, "Jour exclu « 31/12 » : choisissez-le dans le calendrier."),
+        ({"end_time": "16:00"}, "Horaires : l&#x27;heure de fin doit suivre l&#x27;heure de début."),
+        ({"visibility": []}, "Visibilité : cochez au moins un public"),
         (
-            {"pattern-exceptions": "2026-01-01, 31/12"},
-            "Jour exclu « 31/12 » : date attendue au format AAAA-MM-JJ.",
+            {
+                "valid_from": (timezone.localdate() - dt.timedelta(days=9)).isoformat(),
+                "valid_until": (timezone.localdate() - dt.timedelta(days=1)).isoformat(),
+            },
+            "Période : elle est déjà terminée.",
         ),
-        ({"pattern-end_time": "16:00"}, "Horaires : l&#x27;heure de fin doit suivre l&#x27;heure de début."),
-        ({"pattern-visibility": []}, "Visibilité : cochez au moins un public"),
     ],
 )
 def test_a_bad_pattern_is_refused_in_french_and_nothing_is_stored(client, world, bad, message):
     login(client, world.cast.member)
-    response = client.post(url("new_pattern", world), pattern_data(world, **bad))
+    response = client.post(url("publish", world), pattern_data(world, choix="publier", **bad))
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not AvailabilityPattern.objects.exists() and not Slot.objects.exists()
+
+
+def test_excluded_days_are_picked_on_the_calendar_and_kept_as_checked_days(client, world):
+    login(client, world.cast.member)
+    html = client.get(url("publish", world), {"repeter": "1"}).content.decode()
+    assert 'name="exclude"' in html and 'type="date"' in html and "AAAA-MM-JJ" not in html
+    assert re.search(r'<input type="radio" name="repeat" value="weekly"[^>]*checked', html)
+    picked = (NEXT_MONDAY + dt.timedelta(days=2)).isoformat()
+    # « Modifier » after picking a day: it comes back as a checked excluded day, in French.
+    response = client.post(url("publish", world), pattern_data(world, exclude=picked, choix="modifier"))
+    html = response.content.decode()
+    assert f'value="{picked}" id="exclu-{picked}" checked' in html
+    from opencpts import french
+
+    assert french.day(NEXT_MONDAY + dt.timedelta(days=2)) in html
+
+
+def test_the_full_flow_preview_skip_and_the_exact_confirmation(client, world):
+    """Next week Monday to Friday 18:00–20:00 while two slots are already there (one booked): the preview
+    names the collisions before anything is saved; « Remplacer » replaces the free one, never the booked one,
+    and the confirmation says exactly what happened."""
+    from opencpts import french
+
+    free = one_slot(world, day=NEXT_MONDAY, at=dt.time(18))
+    taken = one_slot(world, day=NEXT_MONDAY + dt.timedelta(days=1), at=dt.time(19))
+    booking.book(
+        taken, world.cast.partner, family_name="Durand", given_names="Paul", motif="Toux", phone="0612345678"
+    )
+    login(client, world.cast.member)
+    html = client.get(url("publish", world)).content.decode()  # the preset: next week, Monday to Friday
+    for day in range(5):
+        assert f'name="weekdays" value="{day}"' in html
+    data = add_data(world, weekdays=["0", "1", "2", "3", "4"], start_time="18:00", end_time="20:00")
+    preview = client.post(url("publish", world), data)
+    html = preview.content.decode()
+    assert preview.status_code == 200 and Slot.objects.count() == 2
+    assert "28 créneaux seront publiés" in html and "2 créneaux chevauchent vos créneaux existants" in html
+    assert "Ignorer les chevauchements" in html and "Remplacer" in html and "Annuler" in html
+    assert "créneau réservé de 19 h à 19 h 20 — toujours ignoré" in html
+    # Publishing without a choice while collisions exist: refused, the preview again, nothing written.
+    again = client.post(url("publish", world), {**data, "choix": "publier"})
+    assert again.status_code == 409 and Slot.objects.count() == 2
+    assert "Rien n&#x27;a été publié." in again.content.decode()
+    response = client.post(url("publish", world), {**data, "choix": "remplacer"}, follow=True)
+    tuesday = french.day(NEXT_MONDAY + dt.timedelta(days=1))
+    expected = f"29 créneaux publiés, 1 créneau libre remplacé, 1 ignoré : déjà réservé le {tuesday}."
+    assert expected in response.content.decode()
+    assert not Slot.objects.filter(pk=free.pk).exists() and Slot.objects.filter(pk=taken.pk).exists()
+    assert Slot.objects.count() == 30
+    # The hours are remembered for the next time.
+    html = client.get(url("publish", world)).content.decode()
+    assert 'value="18:00"' in html and 'value="20:00"' in html
+
+
+def test_the_week_shows_one_day_per_column_with_status_and_moves_by_week(client, world):
+    one_slot(world, day=NEXT_MONDAY, at=dt.time(18))
+    taken = one_slot(world, day=NEXT_MONDAY + dt.timedelta(days=1), at=dt.time(18))
+    booking.book(
+        taken, world.cast.partner, family_name="Durand", given_names="Paul", motif="Toux", phone="0612345678"
+    )
+    login(client, world.cast.member)
+    html = client.get(url("mine", world), {"semaine": NEXT_MONDAY.isoformat()}).content.decode()
+    assert "2 créneaux cette semaine : 1 libre, 1 réservé." in html
+    assert html.count('class="slots-day') == 7 and "Réservé" in html and "DURAND Paul" in html
+    assert f"semaine={(NEXT_MONDAY - dt.timedelta(days=7)).isoformat()}" in html  # previous week
+    empty = client.get(url("mine", world), {"semaine": (NEXT_MONDAY + dt.timedelta(days=7)).isoformat()})
+    assert "aucun créneau cette semaine." in empty.content.decode()
+    chosen = NEXT_MONDAY + dt.timedelta(days=3)
+    html = client.get(url("mine", world), {"jour": chosen.isoformat()}).content.decode()
+    assert f'data-day="{chosen.isoformat()}" aria-current="date"' in html
 
 
 def test_bulk_pause_and_copy_week(client, world):
@@ -171,8 +253,9 @@ def test_bulk_pause_and_copy_week(client, world):
             "copy-source": monday.isoformat(),
             "copy-target": (monday + dt.timedelta(days=7)).isoformat(),
         },
+        follow=True,
     )
-    assert response.status_code == 302
+    assert "Semaine copiée : 2 créneaux publiés." in response.content.decode()
     assert Slot.objects.filter(start__date__gte=monday + dt.timedelta(days=7)).count() == 2
 
 
@@ -181,7 +264,7 @@ def test_a_coordinator_picks_the_professional(client, world):
     login(client, world.cast.coordinator)
     response = client.get(url("mine", world), {"professionnel": world.gp.pk})
     html = response.content.decode()
-    assert response.status_code == 200 and "10:00" in html and 'name="professionnel"' in html
+    assert response.status_code == 200 and "10 h – 10 h 20" in html and 'name="professionnel"' in html
     assert str(world.nurse) in html  # the bureau member's professional is in the picker
 
 
@@ -207,8 +290,8 @@ def test_a_public_only_slot_is_found_by_members_and_the_forms_say_who_sees_what(
     ).content.decode()
     assert "1 créneau libre" in html and url("book", world, public.pk) in html
     login(client, world.cast.member)
-    html = client.get(url("mine", world)).content.decode()
-    assert html.count("Qui voit le créneau") >= 3  # the slot, pattern and bulk forms
+    html = client.get(url("publish", world)).content.decode()  # the form that publishes says who sees what
+    assert html.count("Qui voit le créneau") == 1
     for explanation in (
         "Grand public = grand public et tous les professionnels",
         "Professionnels de santé = professionnels de santé",
@@ -339,11 +422,11 @@ def test_a_referent_is_refused_and_others_see_only_what_they_may(client, world):
     login(client, world.cast.referent)
     for name, args in (("mine", ()), ("search", ()), ("book", (slot.pk,)), ("booking", (made.pk,))):
         assert client.get(url(name, world, *args)).status_code == 403, name
-    assert client.post(url("publish", world), publish_data(world)).status_code == 403
+    assert client.post(url("publish", world), add_data(world, choix="publier")).status_code == 403
     client.logout()
     login(client, world.cast.bureau)  # neither booked it nor manages the GP's slots
     assert client.get(url("booking", world, made.pk)).status_code == 403
-    assert client.post(url("publish", world), publish_data(world)).status_code == 403
+    assert client.post(url("publish", world), add_data(world, choix="publier")).status_code == 403
     assert client.post(url("cancel", world, made.pk), {}).status_code == 403
     assert Slot.objects.count() == 1 and Booking.objects.get().status == Booking.Status.BOOKED
 

@@ -253,16 +253,16 @@ def test_copy_week_repeats_one_off_slots_at_the_same_local_times(world):
     today = timezone.localdate()
     monday = today + dt.timedelta(days=7 - today.weekday())
     one_slot(world, day=monday + dt.timedelta(days=2), at=dt.time(8, 40))
-    assert (
-        slots.copy_week(world.cast.cpts, world.cast.member, world.gp, monday, monday + dt.timedelta(days=7))
-        == 1
+    first = slots.copy_week(
+        world.cast.cpts, world.cast.member, world.gp, monday, monday + dt.timedelta(days=7)
     )
+    assert len(first.created) == 1 and first.message == "1 créneau publié."
     copied = Slot.objects.order_by("-start").first().start.astimezone(PARIS)
     assert copied.date() == monday + dt.timedelta(days=9) and copied.time() == dt.time(8, 40)
-    assert (
-        slots.copy_week(world.cast.cpts, world.cast.member, world.gp, monday, monday + dt.timedelta(days=7))
-        == 0
+    again = slots.copy_week(
+        world.cast.cpts, world.cast.member, world.gp, monday, monday + dt.timedelta(days=7)
     )
+    assert not again.created and again.message.startswith("Aucun créneau publié, 1 ignoré : déjà occupé le ")
 
 
 def test_search_sorts_by_time_then_distance_and_lists_idle_participants_apart(world):
@@ -344,8 +344,14 @@ def test_overlapping_slots_are_refused_and_patterns_skip_what_overlaps(world):
     assert "chevauche" in refused.value.message and "17:10" in refused.value.message
     assert Slot.objects.count() == 1
     assert one_slot(world, at=dt.time(17, 40), minutes=20).pk  # touching is not overlapping
-    # A pattern 17:00–19:00 by 20 min: tomorrow, 17:00 and 17:20 overlap the one-off slots, 17:40 too.
-    p = pattern(world, weekdays=[TOMORROW.weekday()], valid_from=TOMORROW, valid_until=TOMORROW)
+    # A pattern 17:00–19:00 by 20 min: tomorrow, 17:00 and 17:20 overlap the one-off slots, 17:40 too. Never
+    # skipped silently: refused without a choice, then left out when the professional says so.
+    one = dict(weekdays=[TOMORROW.weekday()], valid_from=TOMORROW, valid_until=TOMORROW)
+    with pytest.raises(ActionError) as ask:
+        pattern(world, **one)
+    assert ask.value.field == "overlaps" and ask.value.message.startswith("3 créneaux chevauchent")
+    assert not AvailabilityPattern.objects.exists() and Slot.objects.count() == 2
+    p = pattern(world, overlaps=slots.SKIP, **one)
     starts = sorted(s.start.astimezone(PARIS).strftime("%H:%M") for s in Slot.objects.filter(pattern=p))
     assert starts == ["18:00", "18:20", "18:40"]
     spans = sorted((s.start, s.end) for s in Slot.objects.filter(professional=world.gp))
