@@ -199,7 +199,7 @@ def revoke_trusted_device(request, device_id):
             request,
             f"Confiance retirée à l'appareil « {device.label} » : le code sera de nouveau demandé à la "
             "prochaine connexion depuis cet appareil."
-            + (" Vous y étiez connecté·e sans code : vous êtes déconnecté·e." if here else ""),
+            + (" Votre session sur cet appareil, ouverte sans code, est fermée." if here else ""),
         )
     return redirect("accounts:security")
 
@@ -267,7 +267,7 @@ def logout_view(request):
     if request.user.is_authenticated:
         record("logout", obj=request.user)
     logout(request)
-    messages.info(request, "Vous êtes déconnecté·e.")
+    messages.info(request, "Déconnexion effectuée.")
     return redirect("accounts:login")
 
 

@@ -23,6 +23,7 @@ from aci.models import BudgetLine, Contract, ExpectedPayment, Expense, ReceivedP
 from audit.log import record_bulk
 from opencpts import csvfiles
 from opencpts.errors import ActionError
+from opencpts.french import count
 from territory.text import normalize
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
@@ -372,7 +373,7 @@ def import_expenses(contract: Contract, by, filename: str, content: bytes) -> li
             parsed.append(expense)
     if errors:
         raise ImportRefused(
-            f"{len(errors)} ligne(s) en erreur : rien n'a été enregistré. Corrigez le fichier et "
+            f"{count(len(errors), 'ligne')} en erreur : rien n'a été enregistré. Corrigez le fichier et "
             "importez-le à nouveau.",
             errors,
         )

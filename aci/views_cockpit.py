@@ -48,6 +48,7 @@ from audit.log import record
 from cpts.decorators import cpts_view
 from opencpts.errors import ActionError
 from opencpts.forms import show_action_error
+from opencpts.french import count
 
 ZERO = Decimal(0)
 STATE_ORDER = {"en retard": 0, "bientôt": 1, "à venir": 2, "libre": 3, "fait": 4}
@@ -758,7 +759,7 @@ def expenses_import(request, access, contract):
         except ActionError as exc:
             show_action_error(form, exc)
         else:
-            messages.success(request, f"{len(created)} dépense(s) importée(s).")
+            messages.success(request, f"{count(len(created), 'dépense importée', 'dépenses importées')}.")
             return redirect("aci:expenses", slug=access.cpts.slug)
     return render(
         request,

@@ -62,7 +62,7 @@ def create_patient(
 ) -> Patient:
     _require_professional(by, cpts)
     family_name = _text(family_name, "family_name", "Nom", 100)
-    given_names = _text(given_names, "given_names", "Prénom(s)", 150)
+    given_names = _text(given_names, "given_names", "Prénoms", 150)
     today = timezone.localdate()
     if birth_date > today or birth_date.year < today.year - 130:
         raise ActionError("Date de naissance impossible.", "birth_date")

@@ -11,7 +11,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class PatientForm(forms.Form):
     family_name = forms.CharField(label="Nom de naissance", max_length=100)
     used_name = forms.CharField(label="Nom d'usage", max_length=100, required=False)
-    given_names = forms.CharField(label="Prénom(s)", max_length=150)
+    given_names = forms.CharField(label="Prénoms", max_length=150)
     birth_date = forms.DateField(label="Date de naissance", widget=DATE)
     sex = forms.ChoiceField(label="Sexe", choices=Patient.Sex.choices, initial=Patient.Sex.OTHER)
     address = forms.CharField(label="Adresse", max_length=255, required=False)

@@ -188,11 +188,11 @@ def _check_usable(invitation: EmailInvitation | None) -> EmailInvitation:
         raise InvitationError("Cette invitation a été annulée ou déclinée.")
     if invitation.expires_at <= timezone.now():
         raise InvitationError(
-            "Ce lien d'invitation a expiré : demandez une nouvelle invitation à la personne qui "
-            "vous a invité·e."
+            "Ce lien d'invitation a expiré : demandez une nouvelle invitation à la personne qui vous "
+            "l'a envoyée."
         )
     if invitation.group.status != Group.Status.OPEN:
-        raise InvitationError("Le groupe auquel vous étiez invité·e est clôturé.")
+        raise InvitationError("Le groupe de cette invitation est clôturé.")
     return invitation
 
 

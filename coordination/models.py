@@ -20,7 +20,7 @@ class Patient(TenantModel):
 
     family_name = models.CharField("nom de naissance", max_length=100)
     used_name = models.CharField("nom d'usage", max_length=100, blank=True)
-    given_names = models.CharField("prénom(s)", max_length=150)
+    given_names = models.CharField("prénoms", max_length=150)
     birth_date = models.DateField("date de naissance")
     sex = models.CharField("sexe", max_length=1, choices=Sex.choices, default=Sex.OTHER)
     address = models.CharField("adresse", max_length=255, blank=True)

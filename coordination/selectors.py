@@ -57,6 +57,25 @@ def unread_totals(user, cpts: CPTS) -> dict[str, int]:
     return {"groups": totals["groups"] or 0, "conversations": totals["conversations"] or 0}
 
 
+def unread_totals_of_request(request, cpts: CPTS) -> dict[str, int]:
+    """``unread_totals`` of the request's user, computed once per request (the navigation's badges and the
+    pages that show the same totals share it)."""
+    cached = getattr(request, "_coordination_unread", None)
+    if cached is None or cached[0] != cpts.pk:
+        cached = (cpts.pk, unread_totals(request.user, cpts))
+        request._coordination_unread = cached
+    return cached[1]
+
+
+def navigation_counts(request, user, cpts: CPTS, permissions: set[str]) -> dict[str, int]:
+    """The navigation's badges owned by coordination (registered in coordination/apps.py): unread messages
+    in groups, in conversations, and both (« messages »)."""
+    if "cpts.use_coordination" not in permissions:
+        return {}
+    totals = unread_totals_of_request(request, cpts)
+    return {**totals, "messages": totals["groups"] + totals["conversations"]}
+
+
 PREVIEW_CHARS = 90
 
 

@@ -242,7 +242,7 @@ def invite(request, access, group_id):
         access,
         group.pk,
         lambda: actions.invite(group, request.user, user, form.cleaned_data["function"]),
-        f"{user.get_full_name() or user.email} est invité·e dans le groupe.",
+        f"Invitation dans le groupe envoyée à {user.get_full_name() or user.email}.",
         "membres",
     )
 
@@ -262,8 +262,8 @@ def _invite_by_email(request, access, group: Group, email: str, function: str):
         else:
             messages.success(
                 request,
-                f"{result.user.get_full_name() or result.user.email}, déjà professionnel de la "
-                "CPTS, est invité·e dans le groupe.",
+                f"Invitation dans le groupe envoyée à {result.user.get_full_name() or result.user.email}, "
+                "qui a déjà un compte dans la CPTS.",
             )
     return back_to_group(access, group.pk, "membres")
 
@@ -316,7 +316,7 @@ def remove_member(request, access, group_id, user_id):
         access,
         group.pk,
         lambda: actions.remove_member(group, request.user, user),
-        f"{user.get_full_name() or user.email} est retiré·e du groupe.",
+        f"{user.get_full_name() or user.email} ne fait plus partie du groupe.",
         "membres",
     )
     return _manage_redirect(request, access, group, response)

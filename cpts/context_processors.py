@@ -106,23 +106,17 @@ def _navigation(request, user):
 
 
 class _Counts:
-    """The unread counts of the badges, one query, on first use."""
+    """The badges' counts (cpts/navigation.py:badge_counts), computed on first use."""
 
     def __init__(self, request, user, cpts, permissions):
         self.request, self.user, self.cpts, self.permissions = request, user, cpts, permissions
         self.totals = None
 
     def get(self, name: str) -> int:
-        if self.cpts is None or "cpts.use_coordination" not in self.permissions:
+        if self.cpts is None:
             return 0
         if self.totals is None:
-            cached = getattr(self.request, "_coordination_unread", None)
-            if cached is None or cached[0] != self.cpts.pk:
-                from coordination import selectors
+            from cpts import navigation
 
-                cached = (self.cpts.pk, selectors.unread_totals(self.user, self.cpts))
-                self.request._coordination_unread = cached
-            self.totals = cached[1]
-        if name == "messages":
-            return self.totals["groups"] + self.totals["conversations"]
+            self.totals = navigation.badge_counts(self.request, self.user, self.cpts, self.permissions)
         return self.totals.get(name, 0)

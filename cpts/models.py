@@ -7,9 +7,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from cpts.roles import ADHERENT_ROLES, Role
+from cpts.roles import ADHERENT_ROLES, Role, role_title
 from directory import identifiers
-from opencpts.french import elide
+from opencpts.french import elide, gendered
 
 
 class CPTS(models.Model):
@@ -88,6 +88,13 @@ class TerritoryCommune(TenantModel):
         return str(self.commune)
 
 
+def civility_of(user) -> str:
+    """The civility that says a user's gender: their professional record's (RPPS « Code civilité », else the
+    civility of practice); empty when they have none."""
+    pro = user.professional
+    return (pro.salutation or pro.civility) if pro else ""
+
+
 class MembershipQuerySet(models.QuerySet):
     def adherents(self):
         """Active memberships of adhérents (cpts/roles.py ADHERENT_ROLES): what every membership figure
@@ -118,7 +125,12 @@ class Membership(TenantModel):
         verbose_name = "adhésion"
 
     def __str__(self):
-        return f"{self.user} — {self.get_role_display()} ({self.cpts})"
+        return f"{self.user} — {self.role_title} ({self.cpts})"
+
+    @property
+    def role_title(self) -> str:
+        """The role said of this person (« Coordinatrice », « Professionnelle adhérente »)."""
+        return role_title(self.role, civility_of(self.user))
 
 
 class MembershipRequest(TenantModel):
@@ -172,12 +184,20 @@ class Dues(TenantModel):
 
 
 class BureauPosition(TenantModel):
+    # Labels without inclusive endings; the holder's title is said by ``holder_title`` (« Présidente »).
     class Title(models.TextChoices):
-        PRESIDENT = "president", "Président·e"
-        VICE_PRESIDENT = "vice_president", "Vice-président·e"
-        TREASURER = "tresorier", "Trésorier·ère"
+        PRESIDENT = "president", "Présidence"
+        VICE_PRESIDENT = "vice_president", "Vice-présidence"
+        TREASURER = "tresorier", "Trésorerie"
         SECRETARY = "secretaire", "Secrétaire"
         MEMBER = "membre", "Membre du bureau"
+
+    # Masculine and feminine of the titles that have both; the others read the same for everyone.
+    HOLDER_TITLES = {
+        Title.PRESIDENT: ("Président", "Présidente"),
+        Title.VICE_PRESIDENT: ("Vice-président", "Vice-présidente"),
+        Title.TREASURER: ("Trésorier", "Trésorière"),
+    }
 
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="bureau_positions")
     title = models.CharField("fonction", max_length=20, choices=Title.choices)
@@ -189,7 +209,16 @@ class BureauPosition(TenantModel):
         verbose_name = "fonction au bureau"
 
     def __str__(self):
-        return f"{self.get_title_display()} : {self.membership.user}"
+        return f"{self.holder_title} : {self.membership.user}"
+
+    @property
+    def holder_title(self) -> str:
+        """The title said of its holder: « Présidente », « Président », « Présidence » (gender unknown)."""
+        label = self.get_title_display()
+        if self.title not in self.HOLDER_TITLES:
+            return label
+        masculine, feminine = self.HOLDER_TITLES[self.title]
+        return gendered(masculine, feminine, civility_of(self.membership.user), label)
 
 
 class PartnerStructure(TenantModel):

@@ -192,6 +192,25 @@ ITEMS: list[Item] = [
 ]
 
 
+# The badges' counts come from the apps that own them: each registers a provider in its AppConfig.ready
+# (coordination: unread messages), so the menu, low in the layers, imports none of the apps built on cpts.
+_COUNT_PROVIDERS: list = []
+
+
+def register_counts(provider) -> None:
+    """``provider(request, user, cpts, permissions) -> dict[str, int]``: badge counts by badge name."""
+    if provider not in _COUNT_PROVIDERS:
+        _COUNT_PROVIDERS.append(provider)
+
+
+def badge_counts(request, user, cpts, permissions: set[str]) -> dict[str, int]:
+    """Every registered provider's counts for this request (called once, on the first badge shown)."""
+    totals: dict[str, int] = {}
+    for provider in _COUNT_PROVIDERS:
+        totals.update(provider(request, user, cpts, permissions))
+    return totals
+
+
 def _allowed(rule: str, permissions: set[str], is_staff: bool) -> bool:
     if rule in (PUBLIC, AUTHENTICATED):
         return True

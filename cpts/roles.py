@@ -6,15 +6,37 @@ checks that the document matches it.
 
 from django.db import models
 
+from opencpts.french import gendered
+
 
 class Role(models.TextChoices):
-    COORDINATOR = "coordinator", "Coordinateur·rice"
+    # Labels without inclusive endings: one person's role is said by ``role_title`` (« Coordinatrice »).
+    COORDINATOR = "coordinator", "Coordination"
     BUREAU = "bureau", "Membre du bureau"
     MEMBER = "member", "Professionnel adhérent"
     PARTNER = "partner", "Personnel d'une structure partenaire"
     REFERENT = "referent", "Référent institutionnel (ARS / CPAM)"
     # An external professional invited by e-mail into a coordination group (coordination.invitations).
     GUEST = "guest", "Professionnel invité (hors adhérents)"
+
+
+# A role said of one person, masculine and feminine (« Coordinateur », « Coordinatrice »). A role absent here
+# reads the same for everyone; a person whose gender is unknown gets the role's label.
+ROLE_TITLES: dict[str, tuple[str, str]] = {
+    Role.COORDINATOR: ("Coordinateur", "Coordinatrice"),
+    Role.MEMBER: ("Professionnel adhérent", "Professionnelle adhérente"),
+    Role.REFERENT: ("Référent institutionnel (ARS / CPAM)", "Référente institutionnelle (ARS / CPAM)"),
+    Role.GUEST: ("Professionnel invité (hors adhérents)", "Professionnelle invitée (hors adhérents)"),
+}
+
+
+def role_title(role: str, civility: str = "") -> str:
+    """The role of one person: « Coordinatrice » for a woman, « Coordination » when her gender is unknown."""
+    label = Role(role).label
+    if role not in ROLE_TITLES:
+        return label
+    masculine, feminine = ROLE_TITLES[role]
+    return gendered(masculine, feminine, civility, label)
 
 
 # Permissions, by name. Instance administrators (User.is_staff) create CPTS and manage reference data;

@@ -55,7 +55,9 @@ def access_cpts(user, slug: str, permission: str | None = None) -> Access:
         raise PermissionDenied("Connexion requise.")
     # One query in the common case (a member of that CPTS); a second only for other callers.
     membership = (
-        Membership.objects.select_related("cpts").filter(cpts__slug=slug, user=user, active=True).first()
+        Membership.objects.select_related("cpts", "user__professional")
+        .filter(cpts__slug=slug, user=user, active=True)
+        .first()
     )
     cpts = membership.cpts if membership else CPTS.objects.filter(slug=slug).first()
     if cpts is None:
@@ -96,4 +98,8 @@ def get_scoped_or_404(model_or_qs, cpts: CPTS, **lookup):
 
 def memberships_of(user) -> QuerySet:
     """The CPTS a user belongs to (for the switcher)."""
-    return Membership.objects.filter(user=user, active=True).select_related("cpts").order_by("cpts__name")
+    return (
+        Membership.objects.filter(user=user, active=True)
+        .select_related("cpts", "user__professional")
+        .order_by("cpts__name")
+    )

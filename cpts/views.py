@@ -276,9 +276,7 @@ def request_accept(request, access, request_id):
             membership = actions.accept_request(
                 access.cpts, request_id, request.user, form.cleaned_data["role"]
             )
-            messages.success(
-                request, f"{membership.user} est désormais membre ({membership.get_role_display()})."
-            )
+            messages.success(request, f"{membership.user} est désormais membre ({membership.role_title}).")
         except actions.ActionError as exc:
             messages.error(request, exc.message)
     return redirect("cpts:requests", slug=access.cpts.slug)
@@ -377,7 +375,7 @@ def bureau(request, access):
                 return redirect("cpts:bureau", slug=cpts.slug)
             except actions.ActionError as exc:
                 show_action_error(form, exc)
-    positions = scoped(BureauPosition, cpts).select_related("membership__user")
+    positions = scoped(BureauPosition, cpts).select_related("membership__user__professional")
     return render(
         request,
         "cpts/bureau.html",

@@ -62,8 +62,8 @@ def seed_documents(cpts, author) -> int:
             "consentement-signe-fictif.pdf",
             [
                 "Formulaire de consentement au partage d'informations (fictif)",
-                f"Je soussigné·e, {last.patient} (patient fictif), accepte que les professionnels",
-                "de mon cercle de soins partagent les informations utiles à ma prise en charge.",
+                f"{last.patient} (personne fictive) accepte que les professionnels",
+                "de son cercle de soins partagent les informations utiles à sa prise en charge.",
                 "Signature : (fictive)",
             ],
         ),

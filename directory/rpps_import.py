@@ -106,7 +106,7 @@ def _decode_header(raw: bytes) -> tuple[list[str], str]:
         missing = [n for n in rpps_format.REQUIRED if n not in names]
         if missing:
             raise ImportAborted(
-                "En-tête non conforme : colonne(s) manquante(s) ou renommée(s) : "
+                "En-tête non conforme, colonnes manquantes ou renommées : "
                 + ", ".join(f"« {m} »" for m in missing)
                 + ". Rien n'a été modifié."
             )

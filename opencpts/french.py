@@ -82,6 +82,8 @@ _FEMININE = {
 }
 # Civilities that say the person is a woman: RPPS « Code civilité » (MME, MLLE) or the civility of practice.
 FEMALE_CIVILITIES = frozenset({"MME", "MLLE"})
+# Civilities that say the person is a man (DR and PR say nothing of the gender).
+MALE_CIVILITIES = frozenset({"M", "MR"})
 
 
 def sentence_case(label: str) -> str:
@@ -104,6 +106,17 @@ def profession_title(label: str, civility: str = "") -> str:
     if civility.upper() in FEMALE_CIVILITIES:
         return _FEMININE.get(label, label)
     return label
+
+
+def gendered(masculine: str, feminine: str, civility: str, unknown: str) -> str:
+    """A title said of one person: « Coordinatrice » for a woman, « Coordinateur » for a man, ``unknown``
+    (a wording with no gender, « Coordination ») when ``civility`` does not tell; never inclusive endings."""
+    civility = (civility or "").upper()
+    if civility in FEMALE_CIVILITIES:
+        return feminine
+    if civility in MALE_CIVILITIES:
+        return masculine
+    return unknown
 
 
 def phone(value: str | None) -> str:

@@ -202,7 +202,7 @@ class OutcomeForm(forms.Form):
 
 class BookForm(forms.Form):
     family_name = forms.CharField(label="Nom du patient", max_length=100)
-    given_names = forms.CharField(label="Prénom(s)", max_length=150)
+    given_names = forms.CharField(label="Prénoms", max_length=150)
     birth_date = forms.DateField(label="Date de naissance", required=False, widget=DATE)
     phone = forms.CharField(
         label="Téléphone",

@@ -227,7 +227,7 @@ class Booking(TenantModel):
     slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="bookings")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.BOOKED)
     family_name = models.CharField("nom du patient", max_length=100)
-    given_names = models.CharField("prénom(s)", max_length=150)
+    given_names = models.CharField("prénoms", max_length=150)
     birth_date = models.DateField("date de naissance", null=True, blank=True)
     phone = models.CharField("téléphone", max_length=20, blank=True)
     email = models.EmailField("e-mail", blank=True)

@@ -320,6 +320,6 @@ def test_the_session_opened_without_the_code_is_told_it_ends(cast):
 
     response = browser.post(reverse("accounts:revoke_trusted_device", args=[device.pk]), follow=True)
 
-    assert "vous êtes déconnecté·e" in text_of(response)
+    assert "ouverte sans code, est fermée" in text_of(response)
     assert "_auth_user_id" not in browser.session
     assert AuditEntry.objects.filter(action="trusted_device.session_ended").count() == 1

@@ -350,7 +350,7 @@ def test_one_bad_line_among_good_ones_refuses_the_whole_file_with_its_line_numbe
     ).encode()
     with pytest.raises(budget.ImportRefused) as refused:
         budget.import_expenses(contract, cast.coordinator, "depenses.csv", content)
-    assert refused.value.message.startswith("2 ligne(s) en erreur : rien n'a été enregistré.")
+    assert refused.value.message.startswith("2 lignes en erreur : rien n'a été enregistré.")
     errors = dict(refused.value.errors)
     assert list(errors) == [7, 8]  # the header is line 1, the blank line 5 counts
     assert "date « 31/13/2025 » illisible" in errors[7]

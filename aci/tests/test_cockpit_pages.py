@@ -490,7 +490,7 @@ def test_a_csv_import_saves_every_line_or_nothing(client, cast):
         },
     )
     assert good.status_code == 302
-    assert "2 dépense(s) importée(s)." in text(client.get(good["Location"]))
+    assert "2 dépenses importées." in text(client.get(good["Location"]))
     assert sorted(
         Expense.objects.filter(contract=contract, imported=True).values_list("label", "amount")
     ) == [("Affiches", Decimal("320.50")), ("Salaire avril", Decimal("2850"))]

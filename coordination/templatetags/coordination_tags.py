@@ -89,11 +89,7 @@ def coordination_unread(context):
     access = context.get("access")
     if request is None or access is None or "cpts.use_coordination" not in access.permissions:
         return None
-    cached = getattr(request, "_coordination_unread", None)
-    if cached is None or cached[0] != access.cpts.pk:
-        cached = (access.cpts.pk, selectors.unread_totals(request.user, access.cpts))
-        request._coordination_unread = cached
-    return cached[1]
+    return selectors.unread_totals_of_request(request, access.cpts)
 
 
 @register.inclusion_tag("coordination/_group_header_tag.html", takes_context=True)

@@ -363,10 +363,10 @@ def test_send_notifications_command_is_idempotent(circle, django_capture_on_comm
     call_command("send_notifications", now="2026-03-03T08:00:00+01:00", stdout=out)
     # The bureau's e-mail put off by its quiet hours, the daily digests (7 h) of the partner and the
     # colleague.
-    assert "3 e-mail(s) envoyé(s) pour 3 notification(s)" in out.getvalue()
+    assert "3 e-mails envoyés pour 3 notifications" in out.getvalue()
     out = io.StringIO()
     call_command("send_notifications", now="2026-03-03T08:00:00+01:00", stdout=out)
-    assert out.getvalue().startswith("0 e-mail(s)")
+    assert out.getvalue().startswith("0 e-mail envoyé")
     assert len(mail.outbox) == 3
 
 

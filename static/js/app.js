@@ -108,7 +108,7 @@
           var ll = [g.lat, g.lon];
           var open = g.remaining > 0;
           L.circleMarker(ll, { radius: 4 + 2 * Math.sqrt(g.per_month), color: open ? "#0b4f8a" : "#777", fillOpacity: 0.6 })
-            .addTo(map).bindTooltip(open ? (g.remaining + " place(s) ce mois-ci sur " + g.per_month) : esc(g.unavailable || "Complet ce mois-ci"));
+            .addTo(map).bindTooltip(open ? (g.remaining + (g.remaining > 1 ? " places" : " place") + " ce mois-ci sur " + g.per_month) : esc(g.unavailable || "Complet ce mois-ci"));
           bounds.push(ll);
         });
         if (bounds.length) { map.fitBounds(L.latLngBounds(bounds), { padding: [20, 20], maxZoom: 13 }); }

@@ -42,16 +42,9 @@ PAGES = [
     "accounts:security",
 ]
 NO_SLUG = {"home", "notifications:list", "accounts:security"}
-# Violations waiting for their owner's fix (issue 16, parallel work), by (URL name, axe rule): each must leave
-# this list once fixed (the test fails when a listed violation no longer occurs).
-AWAITING = {
-    ("home", "nested-interactive"): "issue 16: owned by today (templates/cpts/home.html map role=img)",
-    ("cpts:home", "nested-interactive"): "issue 16: owned by today (templates/cpts/home.html map role=img)",
-    (
-        "directory:search",
-        "nested-interactive",
-    ): "issue 16: owned by directory (templates/directory/search.html)",
-}
+# Violations waiting for their owner's fix, by (URL name, axe rule), with the reason: each must leave the list
+# once fixed (the test fails when a listed violation no longer occurs). Empty since issue 16.
+AWAITING: dict[tuple[str, str], str] = {}
 GP_ONLY = {"gpmatching:my_proposals", "gpmatching:my_capacity"}  # a GP's own pages (403 for other accounts)
 
 # Runs axe on the document and keeps the blocking violations, each with its first elements.

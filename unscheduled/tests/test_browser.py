@@ -46,7 +46,7 @@ def test_member_searches_books_and_sees_the_confirmation(page, live_server, comm
 
     page.get_by_role("link", name=re.compile("^Réserver")).click()
     page.get_by_label("Nom du patient").fill("Durand")
-    page.get_by_label("Prénom(s)").fill("Paul")
+    page.get_by_label("Prénoms").fill("Paul")
     page.get_by_label("Téléphone").fill("06 12 34 56 78")
     page.get_by_label("Motif").fill("Pansement à refaire")
     page.get_by_role("button", name="Réserver").click()

@@ -334,7 +334,7 @@ def test_the_daily_command_extends_patterns_to_the_horizon_and_resumes(world):
     out = StringIO()
     call_command("materialise_slots", stdout=out)
     assert Slot.objects.filter(pattern=p).count() == extended  # nothing twice
-    assert "0 créneau(x) créé(s) pour 1 disponibilité(s)" in out.getvalue()
+    assert "0 créneau créé pour 1 disponibilité récurrente." in out.getvalue()
 
 
 def test_overlapping_slots_are_refused_and_patterns_skip_what_overlaps(world):

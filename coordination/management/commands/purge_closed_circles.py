@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from coordination import retention
 from cpts.models import CPTS
+from opencpts.french import count
 
 
 class Command(BaseCommand):
@@ -49,9 +50,12 @@ class Command(BaseCommand):
                 f"[{item_cpts.slug}] cercle n° {group.pk} (clôturé le {closed}) {verb} : "
                 f"{counts or 'vide'}{patient}"
             )
-        summary = f"{done} cercle(s) {'à supprimer' if dry_run else 'supprimé(s)'}"
+        if dry_run:
+            summary = count(done, "cercle à supprimer", "cercles à supprimer")
+        else:
+            summary = count(done, "cercle supprimé", "cercles supprimés")
         if skipped:
-            summary += f", {skipped} ignoré(s)"
+            summary += f", {count(skipped, 'ignoré')}"
         self.stdout.write(
             self.style.SUCCESS(summary + (" (simulation : rien n'a été supprimé)." if dry_run else "."))
         )

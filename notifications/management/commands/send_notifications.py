@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from notifications import mailer
+from opencpts.french import count
 
 
 class Command(BaseCommand):
@@ -39,12 +40,16 @@ class Command(BaseCommand):
 
         def progress(users, report):
             if verbose:
-                self.stdout.write(f"… {users} utilisateur(s) traité(s), {report.emails} e-mail(s) envoyé(s)")
+                self.stdout.write(
+                    f"… {count(users, 'utilisateur traité', 'utilisateurs traités')}, "
+                    f"{count(report.emails, 'e-mail envoyé', 'e-mails envoyés')}"
+                )
 
         report = mailer.send_due(now, batch_users=options["batch"], progress=progress)
         if options["verbosity"] >= 1:
             self.stdout.write(
-                f"{report.emails} e-mail(s) envoyé(s) pour {report.notifications} notification(s) ; "
-                f"{report.deferred} reportée(s), {report.dropped} sans e-mail (lue, désactivée ou accès "
-                f"perdu), {report.failed} échec(s) (réessai plus tard)."
+                f"{count(report.emails, 'e-mail envoyé', 'e-mails envoyés')} pour "
+                f"{count(report.notifications, 'notification')} ; "
+                f"{count(report.deferred, 'reportée')}, {report.dropped} sans e-mail (lue, désactivée ou "
+                f"accès perdu), {count(report.failed, 'échec')} (réessai plus tard)."
             )

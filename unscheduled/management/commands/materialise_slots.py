@@ -5,6 +5,7 @@ an interrupted run simply continues."""
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from opencpts.french import count
 from unscheduled import slots
 from unscheduled.models import AvailabilityPattern
 
@@ -26,4 +27,7 @@ class Command(BaseCommand):
 
         created = slots.materialise_all(today, progress=progress)
         if options["verbosity"] >= 1:
-            self.stdout.write(f"\n{created} créneau(x) créé(s) pour {total} disponibilité(s) récurrente(s).")
+            self.stdout.write(
+                f"\n{count(created, 'créneau créé', 'créneaux créés')} pour "
+                f"{count(total, 'disponibilité récurrente', 'disponibilités récurrentes')}."
+            )
