@@ -207,7 +207,7 @@ def badge_counts(request, user, cpts, permissions: set[str]) -> dict[str, int]:
     """Every registered provider's counts for this request (called once, on the first badge shown)."""
     totals: dict[str, int] = {}
     for provider in _COUNT_PROVIDERS:
-        totals.update(provider(request, user, cpts, permissions))
+        totals |= provider(request, user, cpts, permissions)
     return totals
 
 

@@ -66,7 +66,7 @@ def test_coordinator_adds_a_whole_epci_and_the_tier_changes(page, live_server, c
     add_epci.click()
     page.wait_for_load_state()
 
-    page.get_by_text(f"de l'EPCI {epci.name} ajoutée(s) au territoire").wait_for()
+    page.get_by_text(f"de l'EPCI {epci.name} ajoutées au territoire").wait_for()
     assert tier.inner_text().strip() == "Taille 4"
     assert digits(population.inner_text()) == small.population + epci_population
     n_communes = Commune.objects.filter(epci=epci, kind="COM").count() + 1
