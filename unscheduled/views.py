@@ -45,24 +45,10 @@ from unscheduled.forms import (
 from unscheduled.models import Audience, AvailabilityPattern, Booking, Slot
 
 PERMISSION = rules.USE
-MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
 
 
 def day_label(day: dt.date) -> str:
-    return f"{slots.WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]}"
+    return french.day(day, year=False)
 
 
 def slot_label(slot: Slot) -> str:
