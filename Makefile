@@ -78,8 +78,9 @@ test-sqlite: $(BIN)/.dev-installed territory-data axe-core
 	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
 
 # The PostgreSQL pass does not repeat what does not depend on the database: the browser walks (they run on
-# SQLite through the same views and rules) and the checks of the code itself.
-POSTGRES_PASS_SKIPS := --ignore-glob='*browser*' --ignore=tests/test_code_rules.py
+# SQLite through the same views and rules), the checks of the code itself, and the tests marked `once` (pure
+# functions, external processes: conftest.py).
+POSTGRES_PASS_SKIPS := --ignore-glob='*browser*' --ignore=tests/test_code_rules.py -m "not once"
 
 test-postgres: $(BIN)/.dev-installed territory-data
 	@if $(BIN)/python scripts/pg_ready.py "$(TEST_POSTGRES_URL)"; then \

@@ -51,6 +51,19 @@ def _keep_reference_tables_on_flush() -> None:
     assert sql_flush  # the original, imported to fail loudly if Django moves it
 
 
+def pytest_collection_modifyitems(config, items):
+    """`postgres_only` tests are skipped on SQLite with their reason; `once` tests are left out of the PostgreSQL
+    pass by the Makefile (`-m "not once"`), as the browser walks are."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL=postgres://...)")
+    for item in items:
+        if item.get_closest_marker("postgres_only"):
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
