@@ -21,6 +21,7 @@ AUDITED_APPS = {
     "news",
     "unscheduled",
     "gpmatching",
+    "privacy",
     "otp_totp",
     "otp_static",
 }

@@ -129,6 +129,7 @@ ITEMS: list[Item] = [
         sections=("gpmatching:my_proposals", "gpmatching:request"),
     ),
     Item("gpmatching:my_capacity", "Ma capacité d'accueil", "care", "people", needs=("physician",)),
+    Item("privacy:tasks", "Copies demandées par des patients", "care", "list", sections=("privacy:task",)),
     Item(
         "gpmatching:new_request",
         "Inscrire un patient sans médecin traitant",
@@ -174,6 +175,9 @@ ITEMS: list[Item] = [
     Item("cpts:audit", "Journal d'audit", "steering", "list"),
     Item("coordination:settings", "Réglages de la messagerie", "steering", "gear"),
     Item("cpts:settings", "Paramètres de la CPTS", "steering", "gear"),
+    Item("privacy:requests", "Droits des personnes", "steering", "list", sections=("privacy:request",)),
+    Item("privacy:registre", "Registre des traitements", "steering", "list", sections=("privacy:registre",)),
+    Item("privacy:contact", "Délégué à la protection des données", "steering", "lock"),
     Item(
         "aci:simulator",
         "Simulateur de financement ACI",
@@ -187,6 +191,7 @@ ITEMS: list[Item] = [
     Item("accounts:security", "Sécurité", "account", "lock", cpts_scoped=False),
     Item("notifications:preferences", "Préférences de notification", "account", "bell", cpts_scoped=False),
     Item("accounts:api_tokens", "Jetons d'API", "account", "key", cpts_scoped=False),
+    Item("privacy:notice_professionals", "Vos données personnelles", "account", "lock"),
     Item("cpts:list", "Changer de CPTS", "account", "swap", needs=("several_cpts",), cpts_scoped=False),
     Item("admin:index", "Administration de l'instance", "account", "gear", cpts_scoped=False),
 ]

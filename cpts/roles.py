@@ -83,6 +83,10 @@ PERMISSIONS: dict[str, str] = {
     "cpts.manage_contract": (
         "Contrat ACI : signer, avenants, indicateurs et résultats, versements, budget et dépenses"
     ),
+    "cpts.manage_privacy": (
+        "Données personnelles : délégué à la protection des données, droits des personnes (sans lire le "
+        "contenu des cercles), registre des traitements"
+    ),
 }
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
@@ -396,6 +400,26 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "aci:report_pdf": {"GET": "cpts.view_contract"},
     "aci:report_xlsx": {"GET": "cpts.view_contract"},
     "gpmatching:map_data": {"GET": "cpts.view_reports"},
+    # Data-protection duties (privacy): notices are public; the DPO, the registre and the rights requests are
+    # the coordination's; the export of a care circle for a request is produced by a member who reads the
+    # circle (privacy.actions.task_to_produce), never by the coordination.
+    "privacy:notices": {"GET": PUBLIC},
+    "privacy:notice_patients": {"GET": PUBLIC},
+    "privacy:notice_professionals": {"GET": PUBLIC},
+    "privacy:notice_public": {"GET": PUBLIC},
+    "privacy:contact": {"GET": "cpts.manage_privacy", "POST": "cpts.manage_privacy"},
+    "privacy:registre": {"GET": "cpts.manage_privacy"},
+    "privacy:registre_pdf": {"GET": "cpts.manage_privacy"},
+    "privacy:requests": {"GET": "cpts.manage_privacy"},
+    "privacy:new_request": {"GET": "cpts.manage_privacy", "POST": "cpts.manage_privacy"},
+    "privacy:request": {"GET": "cpts.manage_privacy"},
+    "privacy:request_link": {"POST": "cpts.manage_privacy"},
+    "privacy:request_ask": {"POST": "cpts.manage_privacy"},
+    "privacy:request_apply": {"POST": "cpts.manage_privacy"},
+    "privacy:request_close": {"POST": "cpts.manage_privacy"},
+    "privacy:request_export": {"GET": "cpts.manage_privacy"},
+    "privacy:tasks": {"GET": "cpts.use_coordination"},  # the pending exports of the circles the user reads
+    "privacy:task": {"GET": "cpts.use_coordination", "POST": "cpts.use_coordination"},  # and reads the circle
     # ACI reference data: the financing simulator (no CPTS needed, e.g. a CPTS in project).
     "aci:simulator": {"GET": AUTHENTICATED},
     "admin:index": {"GET": STAFF},  # stands for the whole Django admin (model permissions apply inside)

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "notifications",  # after realtime: its receivers run after the real-time delivery of the same event
     "fhirapi",
     "today",  # « Aujourd'hui »: reads every app above it, read by none
+    "privacy",  # RGPD duties: DPO, notices, rights of persons, registre des traitements
     "demo",  # last: the demo data of every app (seed_demo, demo_totp); nothing imports it
 ]
 
