@@ -192,8 +192,8 @@ def _act(request, access, request_id, do, success):
     return redirect("privacy:request", slug=access.cpts.slug, request_id=req.pk)
 
 
-@require_POST
 @cpts_view(MANAGE)
+@require_POST
 def request_link(request, access, request_id):
     try:
         patient_id = int(request.POST.get("patient", ""))
@@ -208,8 +208,8 @@ def request_link(request, access, request_id):
     )
 
 
-@require_POST
 @cpts_view(MANAGE)
+@require_POST
 def request_ask(request, access, request_id):
     return _act(
         request,
@@ -223,14 +223,14 @@ def request_ask(request, access, request_id):
     )
 
 
-@require_POST
 @cpts_view(MANAGE)
+@require_POST
 def request_apply(request, access, request_id):
     return _act(request, access, request_id, lambda req: actions.apply_request(req, request.user), str)
 
 
-@require_POST
 @cpts_view(MANAGE)
+@require_POST
 def request_close(request, access, request_id):
     req = _request(access, request_id)
     form = CloseForm(request.POST)

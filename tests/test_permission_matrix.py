@@ -66,6 +66,7 @@ from gpmatching.models import Capacity, ImportBatch, MatchingRun, Policy, Propos
 from gpmatching.models import Request as GPRequest
 from news.models import Comment, Post
 from notifications.models import Notification, NotificationPreference
+from privacy.models import CircleTask, PrivacyContact, RightsRequest
 from territory.models import Commune
 from tests.cast import PASSWORD, Cast, login
 from unscheduled.models import AvailabilityPattern, Booking, Slot
@@ -159,6 +160,7 @@ class World:
     snp: "SnpWorld"
     gp: "GPWorld"
     aci: "ACIWorld"
+    privacy: "PrivacyWorld | None" = None
 
     @property
     def slug(self):
@@ -706,7 +708,7 @@ def world(cast):
         commune=Commune.objects.get(insee="01034"),
         postal_code="01300",
     )
-    return World(
+    world = World(
         cast=cast,
         member_membership=Membership.objects.get(cpts=cast.cpts, user=cast.member),
         request_to_accept=req1,
@@ -724,6 +726,48 @@ def world(cast):
         gp=gp_world(cast),
         aci=aci_world(cast),
     )
+    world.privacy = privacy_world(cast, world.coordination)
+    return world
+
+
+@dataclass
+class PrivacyWorld:
+    """Rights requests of cast.cpts: one to link to a patient, one linked (access), one whose circle was asked
+    for its export (the coordination world's circle: ``task``), an opposition on a circle of its own, one to
+    close."""
+
+    to_link: RightsRequest
+    linked: RightsRequest
+    to_apply: RightsRequest
+    to_close: RightsRequest
+    circle_to_close: Group
+    task: CircleTask
+
+
+def privacy_world(cast, coordination_world: "CoordinationWorld") -> PrivacyWorld:
+    from privacy import actions as privacy
+
+    def request(kind):
+        return privacy.open_request(
+            cast.cpts, cast.coordinator, kind=kind, requester="Demandeur", received_on=timezone.localdate()
+        )
+
+    patient = coordination.create_patient(
+        cast.cpts,
+        cast.member,
+        family_name="OPPOSANT",
+        given_names="Odile",
+        birth_date=timezone.localdate().replace(year=1960, day=1),
+    )
+    circle = coordination.open_care_circle(cast.cpts, cast.member, patient)
+    to_link, linked, asked, to_apply, to_close = (
+        request(k) for k in ("access", "access", "access", "opposition", "rectification")
+    )
+    privacy.link_patient(linked, cast.coordinator, coordination_world.circle.patient_id)
+    privacy.link_patient(asked, cast.coordinator, coordination_world.circle.patient_id)
+    (task,) = privacy.ask_exports(asked, cast.coordinator)
+    privacy.link_patient(to_apply, cast.coordinator, patient.pk)
+    return PrivacyWorld(to_link, linked, to_apply, to_close, circle, task)
 
 
 def acting_user(cast: Cast, role: str) -> User | None:
@@ -1566,6 +1610,59 @@ PAGES: dict[str, Page] = {
     ),
     "coordination:settings": Page(kwargs=slug, data=lambda w, r: {"closed_circle_retention_days": "730"}),
     "coordination:my_invitations": Page(),
+    "privacy:notices": Page(),
+    "privacy:notice_patients": Page(kwargs=slug),
+    "privacy:notice_professionals": Page(kwargs=slug),
+    "privacy:notice_public": Page(kwargs=slug),
+    "privacy:contact": Page(
+        kwargs=slug,
+        data=lambda w, r: {
+            "dpo_name": "DPO matrice",
+            "dpo_email": "dpo@cast.test",
+            "dpo_address": "1 rue, 01300 Belley",
+        },
+    ),
+    "privacy:registre": Page(kwargs=slug),
+    "privacy:registre_pdf": Page(kwargs=slug),
+    "privacy:requests": Page(kwargs=slug),
+    "privacy:new_request": Page(
+        kwargs=slug,
+        data=lambda w, r: {
+            "kind": "access",
+            "requester": "Demandeur matrice",
+            "requester_is_patient": "1",
+            "received_on": str(_today()),
+        },
+    ),
+    "privacy:request": Page(kwargs=lambda w: {"slug": w.slug, "request_id": w.privacy.to_link.pk}),
+    "privacy:request_link": Page(
+        kwargs=lambda w: {"slug": w.slug, "request_id": w.privacy.to_link.pk},
+        data=lambda w, r: {"patient": str(w.coordination.circle.patient_id)},
+    ),
+    "privacy:request_ask": Page(
+        kwargs=lambda w: {"slug": w.slug, "request_id": w.privacy.linked.pk}, data=lambda w, r: {}
+    ),
+    "privacy:request_apply": Page(
+        kwargs=lambda w: {"slug": w.slug, "request_id": w.privacy.to_apply.pk}, data=lambda w, r: {}
+    ),
+    "privacy:request_close": Page(
+        kwargs=lambda w: {"slug": w.slug, "request_id": w.privacy.to_close.pk},
+        data=lambda w, r: {"status": "answered", "outcome": "Réponse matrice"},
+    ),
+    "privacy:request_export": Page(
+        kwargs=lambda w: {"slug": w.slug, "request_id": w.privacy.linked.pk}, query={"format": "json"}
+    ),
+    "privacy:tasks": Page(kwargs=slug),
+    # the export of a circle: produced (a file, 200) by a member who reads the circle only
+    "privacy:task": Page(
+        kwargs=lambda w: {"slug": w.slug, "task_id": w.privacy.task.pk},
+        data=lambda w, r: {"format": "json"},
+        ok={
+            "GET": lambda role: 200 if role in GROUP_READERS else 403,
+            "POST": lambda role: 200 if role in GROUP_READERS else 403,
+        },
+        owner_only=lambda role: role in GROUP_READERS,
+    ),
     # the e-mail's link: an anonymous visitor creates the invited account
     "coordination:email_invitation": Page(
         kwargs=lambda w: {"token": w.coordination.email_token},
@@ -1933,6 +2030,35 @@ EFFECTS: dict[str, tuple[Callable[[World, User | None], bool], Callable[[str], b
             cpts=w.cast.cpts, closed_circle_retention_days=730
         ).exists(),
         None,
+    ),
+    "privacy:contact": (
+        lambda w, u: PrivacyContact.objects.filter(cpts=w.cast.cpts, dpo_email="dpo@cast.test").exists(),
+        None,
+    ),
+    "privacy:new_request": (
+        lambda w, u: RightsRequest.objects.filter(requester="Demandeur matrice", created_by=u).exists(),
+        None,
+    ),
+    "privacy:request_link": (
+        lambda w, u: RightsRequest.objects.get(pk=w.privacy.to_link.pk).patient_id
+        == w.coordination.circle.patient_id,
+        None,
+    ),
+    "privacy:request_ask": (
+        lambda w, u: CircleTask.objects.filter(request=w.privacy.linked, asked_by=u).exists(),
+        None,
+    ),
+    "privacy:request_apply": (
+        lambda w, u: Group.objects.get(pk=w.privacy.circle_to_close.pk).status == "closed",
+        None,
+    ),
+    "privacy:request_close": (
+        lambda w, u: RightsRequest.objects.get(pk=w.privacy.to_close.pk).status == "answered",
+        None,
+    ),
+    "privacy:task": (
+        lambda w, u: CircleTask.objects.get(pk=w.privacy.task.pk).status == CircleTask.Status.DONE,
+        _readers,
     ),
     "coordination:email_invitation": (
         lambda w, u: GroupMember.objects.filter(

@@ -53,6 +53,11 @@ MAIN_PAGES = {
     "accounts:security",
     "accounts:api_tokens",
     "admin:index",
+    "privacy:requests",
+    "privacy:registre",
+    "privacy:contact",
+    "privacy:tasks",
+    "privacy:notice_professionals",
 }
 # README paths reached from a page of the menu rather than from the menu itself.
 REACHED_FROM_A_PAGE = {
