@@ -52,6 +52,9 @@ ALLOWED = {
     ("fhirapi", "_participant", "GroupMember"): "the FHIR `participant` search parameter narrows the "
     "CareTeams already limited to coordination.access.readable_group_ids",
     ("fhirapi", "_participant", "members__status"): "the same search",
+    ("privacy", "_members", "GroupMember"): "lists a care circle's members (every status, with their dates) "
+    "for a person's copy (right of access); who may produce it is coordination.access.can_read "
+    "(privacy.actions.task_to_produce), and the coordination's copy shows members, never content",
 }
 
 
