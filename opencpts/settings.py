@@ -389,10 +389,10 @@ OPENCPTS_PATIENT_MESSAGES_BACKEND = env_str(
 # environment (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN) or, unset, from boto3's own
 # chain (instance or workload role).
 OPENCPTS_DOCUMENT_STORE = env_str("OPENCPTS_DOCUMENT_STORE", "database")
-AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
-AWS_S3_ENDPOINT_URL = env_str("AWS_S3_ENDPOINT_URL")
-AWS_S3_REGION_NAME = env_str("AWS_S3_REGION_NAME")
-AWS_S3_ADDRESSING_STYLE = env_str("AWS_S3_ADDRESSING_STYLE")
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME") or None  # django-storages reads these names too
+AWS_S3_ENDPOINT_URL = env_str("AWS_S3_ENDPOINT_URL") or None
+AWS_S3_REGION_NAME = env_str("AWS_S3_REGION_NAME") or None
+AWS_S3_ADDRESSING_STYLE = env_str("AWS_S3_ADDRESSING_STYLE") or None
 if OPENCPTS_DOCUMENT_STORE not in ("database", "s3"):
     raise ImproperlyConfigured(f"OPENCPTS_DOCUMENT_STORE={OPENCPTS_DOCUMENT_STORE!r}: use database or s3.")
 if OPENCPTS_DOCUMENT_STORE == "s3" and not AWS_STORAGE_BUCKET_NAME:
@@ -402,9 +402,9 @@ if AWS_STORAGE_BUCKET_NAME:
         "BACKEND": "documents.objectstore.CiphertextStorage",
         "OPTIONS": {
             "bucket_name": AWS_STORAGE_BUCKET_NAME,
-            "endpoint_url": AWS_S3_ENDPOINT_URL or None,
-            "region_name": AWS_S3_REGION_NAME or None,
-            "addressing_style": AWS_S3_ADDRESSING_STYLE or None,
+            "endpoint_url": AWS_S3_ENDPOINT_URL,
+            "region_name": AWS_S3_REGION_NAME,
+            "addressing_style": AWS_S3_ADDRESSING_STYLE,
             "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
             "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
             "security_token": env_str("AWS_SESSION_TOKEN") or None,
