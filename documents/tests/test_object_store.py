@@ -207,3 +207,13 @@ def test_orphan_objects_are_listed_then_deleted_past_the_grace_period(circle, ob
     assert orphan in out.getvalue() and named not in out.getvalue() and orphan in object_store.keys()
     call_command("move_documents", "--orphans", "--older-than-hours", "0", "--delete", stdout=io.StringIO())
     assert object_store.keys() == {named}
+
+
+def test_move_documents_without_a_store_is_refused_and_moves_nothing(circle, settings):
+    add(circle)
+    settings.STORAGES = {k: v for k, v in settings.STORAGES.items() if k != "documents"}
+    with pytest.raises(CommandError, match="non configuré : définissez AWS_STORAGE_BUCKET_NAME"):
+        call_command("move_documents", "--to", "s3", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="soit --to"):
+        call_command("move_documents", stdout=io.StringIO())
+    assert DocumentBlob.objects.get().location == "database"

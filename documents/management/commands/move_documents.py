@@ -51,7 +51,10 @@ class Command(BaseCommand):
             else:
                 self._move(to, batch_size, dry_run)
         except ImproperlyConfigured as exc:
-            raise CommandError(f"Stockage objet non configuré : {exc}") from exc
+            raise CommandError(
+                "Stockage objet non configuré : définissez AWS_STORAGE_BUCKET_NAME (docs/OPERATIONS.md, "
+                "« Documents on object storage »)."
+            ) from exc
         except store.StoreUnavailable as exc:
             raise CommandError(
                 f"Le stockage objet ne répond pas ({exc}) : relancez la commande, elle reprend où elle "
