@@ -331,6 +331,12 @@ def security_measures() -> list[str]:
         else "Documents : aucune clé de chiffrement configurée, l'envoi de documents est refusé"
     )
     measures.append(
+        "Contenus des documents chiffrés dans la base de données, avec leurs métadonnées"
+        if settings.OPENCPTS_DOCUMENT_STORE == "database"
+        else "Contenus des documents chiffrés (AES-256-GCM dans l'application) puis déposés sur un stockage "
+        "objet S3, jamais servis par lien présigné ; la base garde les métadonnées"
+    )
+    measures.append(
         "Journal d'audit signé (HMAC, clés hors de la base), points de contrôle hors de la base, vérifiable "
         "(verify_audit)"
         if settings.OPENCPTS_AUDIT_KEYS

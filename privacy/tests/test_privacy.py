@@ -40,12 +40,19 @@ def _text(reg: registry.Registre) -> str:
 
 
 def test_changing_a_setting_changes_the_registre(cast):
-    with override_settings(OPENCPTS_TRUSTED_DEVICES=True, NOTIFICATION_EMAIL_RECIPIENT="account"):
+    with override_settings(
+        OPENCPTS_TRUSTED_DEVICES=True,
+        NOTIFICATION_EMAIL_RECIPIENT="account",
+        OPENCPTS_DOCUMENT_STORE="database",
+    ):
         before = _text(registry.build(cast.cpts))
-    with override_settings(OPENCPTS_TRUSTED_DEVICES=False, NOTIFICATION_EMAIL_RECIPIENT="mssante"):
+    with override_settings(
+        OPENCPTS_TRUSTED_DEVICES=False, NOTIFICATION_EMAIL_RECIPIENT="mssante", OPENCPTS_DOCUMENT_STORE="s3"
+    ):
         after = _text(registry.build(cast.cpts))
     assert "Appareils de confiance activés" in before and "Appareils de confiance désactivés" in after
     assert "MSSanté" not in before and "espace de confiance MSSanté" in after
+    assert "stockage objet S3" not in before and "objet S3" in after
 
 
 def test_the_cpts_retention_setting_is_the_registre_retention(cast):
