@@ -48,6 +48,26 @@ def _text(value: str, field: str, label: str, max_length: int, required: bool = 
     return value
 
 
+def _identity(family_name, given_names, birth_date, sex, nir) -> tuple:
+    """The identity fields checked: name and given names, a possible birth date, a known sex, a valid NIR."""
+    family_name = _text(family_name, "family_name", "Nom", 100)
+    given_names = _text(given_names, "given_names", "Prénoms", 150)
+    today = timezone.localdate()
+    if not isinstance(birth_date, dt.date) or birth_date > today or birth_date.year < today.year - 130:
+        raise ActionError("Date de naissance impossible.", "birth_date")
+    if sex not in Patient.Sex.values:
+        raise ActionError("Sexe inconnu.", "sex")
+    nir = (nir or "").replace(" ", "")
+    if nir:
+        try:
+            nir = stdnum_nir.validate(nir)
+        except StdnumError as exc:
+            raise ActionError(
+                "NIR invalide : 15 caractères attendus, dont une clé de contrôle correcte.", "nir"
+            ) from exc
+    return family_name, given_names, birth_date, sex, nir
+
+
 @transaction.atomic
 def create_patient(
     cpts: CPTS,
@@ -61,21 +81,7 @@ def create_patient(
     **extra,
 ) -> Patient:
     _require_professional(by, cpts)
-    family_name = _text(family_name, "family_name", "Nom", 100)
-    given_names = _text(given_names, "given_names", "Prénoms", 150)
-    today = timezone.localdate()
-    if birth_date > today or birth_date.year < today.year - 130:
-        raise ActionError("Date de naissance impossible.", "birth_date")
-    if sex not in Patient.Sex.values:
-        raise ActionError("Sexe inconnu.", "sex")
-    nir = (nir or "").replace(" ", "")
-    if nir:
-        try:
-            nir = stdnum_nir.validate(nir)
-        except StdnumError as exc:
-            raise ActionError(
-                "NIR invalide : 15 caractères attendus, dont une clé de contrôle correcte.", "nir"
-            ) from exc
+    family_name, given_names, birth_date, sex, nir = _identity(family_name, given_names, birth_date, sex, nir)
     return Patient.objects.create(
         cpts=cpts,
         family_name=family_name,
@@ -560,3 +566,49 @@ def edit_group(group: Group, by, title: str, description: str = "") -> Group:
     group.save()
     emit("group.edited", group, by)
     return group
+
+
+# The identity fields a member of the circle may correct (rectification, art. 16 RGPD).
+IDENTITY_FIELDS = (
+    "family_name",
+    "used_name",
+    "given_names",
+    "birth_date",
+    "sex",
+    "address",
+    "postal_code",
+    "phone",
+    "nir",
+)
+
+
+@transaction.atomic
+def update_patient(group: Group, by, **fields) -> Patient:
+    """Correct the identity of a care circle's patient: by a member who reads the circle, while it is open.
+    Audited by the model signals with the names of the fields changed (never their values)."""
+    if group.kind != Group.Kind.CARE_CIRCLE:
+        raise ActionError("Seul un cercle de soins a un patient.")
+    _open(group)
+    if not access.can_read(by, group):
+        raise PermissionDenied("Seul un membre du cercle de soins corrige l'identité du patient.")
+    unknown = set(fields) - set(IDENTITY_FIELDS)
+    if unknown:
+        raise ActionError(f"Champ inconnu : {', '.join(sorted(unknown))}.")
+    patient = Patient.objects.select_for_update().get(pk=group.patient_id)
+    values = {name: fields.get(name, getattr(patient, name)) for name in IDENTITY_FIELDS}
+    (values["family_name"], values["given_names"], values["birth_date"], values["sex"], values["nir"]) = (
+        _identity(
+            values["family_name"], values["given_names"], values["birth_date"], values["sex"], values["nir"]
+        )
+    )
+    values["used_name"] = _text(values["used_name"], "used_name", "Nom d'usage", 100, required=False)
+    values["address"] = _text(values["address"], "address", "Adresse", 255, required=False)
+    values["phone"] = _text(values["phone"], "phone", "Téléphone", 20, required=False)
+    postal_code = (values["postal_code"] or "").strip()
+    if postal_code and not re.fullmatch(r"\d{5}", postal_code):
+        raise ActionError("Code postal : 5 chiffres.", "postal_code")
+    values["postal_code"] = postal_code
+    for name, value in values.items():
+        setattr(patient, name, value)
+    patient.save()
+    return patient

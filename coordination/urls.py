@@ -41,6 +41,7 @@ urlpatterns = [
     path(G + "invitation/", views.answer_invitation, name="answer_invitation"),
     path(G + "quitter/", views.leave, name="leave"),
     path(G + "modifier/", views_messaging.edit_group, name="edit_group"),
+    path(G + "patient/modifier/", views.edit_patient, name="edit_patient"),
     path(G + "historique/", views_messaging.group_history, name="history"),
     path(G + "membres/<int:user_id>/retirer/", views.remove_member, name="remove_member"),
     path(G + "cloturer/", views.close, name="close"),

@@ -375,3 +375,27 @@ def withdraw_consent(request, access, group_id, consent_id):
         "Retrait du consentement enregistré : plus rien ne peut être partagé dans ce cercle.",
         "consentements",
     )
+
+
+@cpts_view(PERMISSION)
+@require_http_methods(["GET", "POST"])
+def edit_patient(request, access, group_id):
+    """Correct the patient's identity (rectification): the circle's readers, while it is open."""
+    group = rules.group_to_read(request.user, access.cpts, group_id)
+    if group.patient_id is None:
+        raise Http404("Ce groupe n'a pas de patient.")
+    patient = group.patient
+    initial = {name: getattr(patient, name) for name in actions.IDENTITY_FIELDS}
+    form = PatientForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_patient(group, request.user, **form.cleaned_data)
+        except ActionError as exc:
+            show_action_error(form, exc)
+        else:
+            messages.success(request, "Identité du patient corrigée.")
+            return back_to_group(access, group.pk, "informations")
+    record_view(group, details={"page": "edit_patient"})
+    return render(
+        request, "coordination/edit_patient.html", {"cpts": access.cpts, "group": group, "form": form}
+    )

@@ -284,6 +284,8 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
         "GET": "cpts.use_coordination",
         "POST": "cpts.use_coordination",
     },  # and a manager
+    # Correct the patient's identity (rectification): and an active member of the open care circle.
+    "coordination:edit_patient": {"GET": "cpts.use_coordination", "POST": "cpts.use_coordination"},
     "coordination:history": {
         "GET": "cpts.use_coordination"
     },  # and an active member or a manager of the group

@@ -1586,6 +1586,21 @@ PAGES: dict[str, Page] = {
         },
         lambda w, r: {},
     ),
+    "coordination:edit_patient": Page(
+        kwargs=_group("circle"),
+        data=lambda w, r: {
+            "family_name": "MATRICE",
+            "given_names": "Paul",
+            "used_name": "RECTIFIÉ",
+            "birth_date": str(w.coordination.circle.patient.birth_date),
+            "sex": "U",
+        },
+        ok={
+            "GET": lambda role: 200 if role in GROUP_READERS else 403,
+            "POST": lambda role: 302 if role in GROUP_READERS else 403,
+        },
+        owner_only=lambda role: role in GROUP_READERS,
+    ),
     "coordination:edit_group": Page(
         kwargs=_group("to_edit_group"),
         data=lambda w, r: {"title": "Groupe renommé", "description": ""},
@@ -2013,6 +2028,10 @@ EFFECTS: dict[str, tuple[Callable[[World, User | None], bool], Callable[[str], b
     ),
     "coordination:withdraw_consent": (
         lambda w, u: Consent.objects.get(pk=w.coordination.consent.pk).withdrawn_at is not None,
+        _readers,
+    ),
+    "coordination:edit_patient": (
+        lambda w, u: Patient.objects.get(pk=w.coordination.circle.patient_id).used_name == "RECTIFIÉ",
         _readers,
     ),
     "coordination:edit_group": (

@@ -319,3 +319,20 @@ def test_bad_requests_are_refused_with_a_message(cast):
 
 def _request_on(cast, day):
     return actions.open_request(cast.cpts, cast.coordinator, kind="access", requester="X", received_on=day)
+
+
+def test_rectification_by_a_member_of_the_circle(client, cast, two_patients):
+    mine, _ = two_patients
+    edit = reverse("coordination:edit_patient", kwargs={"slug": cast.cpts.slug, "group_id": mine.pk})
+    identity = {"family_name": "DUPONT", "given_names": "Jeanne", "birth_date": "1938-05-06", "sex": "F"}
+    login(client, cast.coordinator)  # manages circles, does not read them
+    assert client.post(edit, {**identity, "used_name": "MARTIN"}).status_code == 403
+    client.logout()
+    login(client, cast.member)
+    bad = client.post(edit, {**identity, "nir": "123"})
+    assert bad.status_code == 200 and "NIR invalide" in bad.content.decode()
+    assert client.post(edit, {**identity, "used_name": "MARTIN"}).status_code == 302
+    patient = Patient.objects.get(pk=mine.patient_id)
+    assert patient.used_name == "MARTIN" and patient.nir == ""
+    entry = AuditEntry.objects.filter(action="update", object_type="coordination.patient").latest("seq")
+    assert "used_name" in str(entry.details) and "MARTIN" not in str(entry.details)
