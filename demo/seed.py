@@ -6,7 +6,7 @@ from django.db import transaction
 
 from accounts.models import User
 from cpts.models import CPTS
-from demo import aci, agenda, coordination, documents, gpmatching, news, unscheduled
+from demo import aci, agenda, coordination, documents, gpmatching, news, privacy, unscheduled
 from demo.accounts import DOMAIN, DemoLogin, demo_password, logins
 from demo.cpts import (
     BUGEY_SUD_EPCI,
@@ -46,6 +46,7 @@ def _create(password: str, rng_seed: int) -> CPTS:
     unscheduled.seed_unscheduled(cpts)
     gpmatching.seed_gpmatching(cpts)
     aci.seed_aci(cpts)
+    privacy.seed_privacy(cpts)
     return cpts
 
 
@@ -57,6 +58,7 @@ def _complete(cpts: CPTS) -> None:
     unscheduled.seed_unscheduled(cpts)
     gpmatching.seed_gpmatching(cpts)
     aci.seed_aci(cpts)
+    privacy.seed_privacy(cpts)
 
 
 def _seed_documents(cpts: CPTS) -> None:
