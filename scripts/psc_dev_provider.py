@@ -89,9 +89,7 @@ def main() -> None:
     print("  Réglages pour OpenCPTS (docs/OPERATIONS.md « Pro Santé Connect ») :\n")
     for name, value in env.items():
         print(f"    export {name}={value}")
-    print(
-        f"\n  Puis {args.app_url}/connexion/ → « Se connecter avec Pro Santé Connect » → identité « medecin ».\n"
-    )
+    print(f"\n  Puis {args.app_url}/connexion/ → « Se connecter avec Pro Santé Connect » → « medecin ».\n")
     try:
         if args.serve:
             command = [sys.executable, "-m", "uvicorn", "opencpts.asgi:application", "--host", host]
