@@ -418,3 +418,12 @@ OIDC_TIMEOUT = env_int("PSC_TIMEOUT_SECONDS", 10)
 PSC_LEEWAY_SECONDS = env_int("PSC_LEEWAY_SECONDS", 30)
 # Answers only the PSC callback (it ignores a password login), and nothing while PSC is off.
 AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "accounts.psc_backend.PSCBackend"]
+# The login and the logout go on to PSC after a form's POST (« Associer », « Se déconnecter »): browsers apply
+# form-action to those redirects, so PSC's origins are allowed there when PSC is on.
+if PSC_CLIENT_ID:
+    _psc_origins = {
+        "/".join(url.split("/")[:3]) for url in (OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_LOGOUT_ENDPOINT)
+    }
+    CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", "form-action 'self' " + " ".join(sorted(_psc_origins))
+    )

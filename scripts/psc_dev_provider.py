@@ -18,6 +18,7 @@ the client secret is random at each start.
 import argparse
 import os
 import secrets
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -90,6 +91,7 @@ def main() -> None:
     for name, value in env.items():
         print(f"    export {name}={value}")
     print(f"\n  Puis {args.app_url}/connexion/ → « Se connecter avec Pro Santé Connect » → « medecin ».\n")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop the provider (finally) on SIGTERM too
     try:
         if args.serve:
             command = [sys.executable, "-m", "uvicorn", "opencpts.asgi:application", "--host", host]
