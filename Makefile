@@ -55,6 +55,7 @@ PSC_NPM := var/npm/oidc-provider-9.13.3/.installed
 $(PSC_NPM): accounts/psc_provider.py scripts/psc_provider/package-lock.json scripts/psc_provider/provider.mjs | $(BIN)/.installed
 	@test -f $@ || command -v npm >/dev/null || { echo "npm est introuvable : installez Node.js et npm (Debian : apt-get install nodejs npm), puis relancez make."; exit 1; }
 	$(BIN)/python -m accounts.psc_provider
+	@touch $@
 
 psc-provider: $(BIN)/.installed $(PSC_NPM)
 
