@@ -151,7 +151,8 @@ class _Import:
         values, _ = self._values(CPTS, catalogue.ROOT, data[0]["fields"])
         if CPTS.objects.filter(slug=values.get("slug")).exists():
             raise ActionError(
-                f"Import refusé : une CPTS d'identifiant « {values.get('slug')} » existe déjà sur cette instance.",
+                f"Import refusé : une CPTS d'identifiant « {values.get('slug')} » existe déjà sur cette "
+                "instance.",
                 conflict=True,
             )
         if CPTS.objects.filter(name=values.get("name")).exists():

@@ -248,5 +248,5 @@ def auto_m2m(m: type[models.Model]) -> list[models.ManyToManyField]:
 
 
 def carried_tables() -> set[str]:
-    """The tables Django creates for the many-to-many fields of exported models: carried as ``m2m`` records."""
+    """The tables Django creates for the many-to-many fields of exported models (``m2m`` records)."""
     return {f.remote_field.through._meta.label for label in EXPORTED for f in auto_m2m(model(label))}

@@ -1,4 +1,4 @@
-"""Export one CPTS into an encrypted archive (portability/archive.py), read by ``portability.actions.import_cpts``.
+"""Export one CPTS into an encrypted archive (portability/archive.py), read by ``actions.import_cpts``.
 
 Records, in order: ``manifest`` (source, counts), ``refs`` (the rows of REFERENCED models the tenant's rows
 link to, with their natural keys), ``rows`` of each EXPORTED model in link order (primary keys and links

@@ -3,8 +3,8 @@
 import base64
 import datetime
 import uuid
-from contextlib import contextmanager
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from itertools import islice
 

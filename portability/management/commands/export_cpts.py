@@ -1,4 +1,5 @@
-"""Operator command: write one CPTS's data to an encrypted archive (docs/OPERATIONS.md, « Backup and restore »)."""
+"""Operator command: write one CPTS's data to an encrypted archive (docs/OPERATIONS.md, « Backup and
+restore »)."""
 
 import os
 import time
@@ -77,7 +78,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Archive écrite : {path} ({path.stat().st_size} octets, "
-                f"{count(sum(report.counts.values()), 'ligne')}, {count(report.contents, 'contenu chiffré', 'contenus chiffrés')}, "
+                f"{count(sum(report.counts.values()), 'ligne')}, "
+                f"{count(report.contents, 'contenu chiffré', 'contenus chiffrés')}, "
                 f"{count(report.audit_entries, 'entrée', 'entrées')} d'historique d'audit) en "
                 f"{time.monotonic() - started:.1f} s. Gardez la phrase de passe à part."
             )

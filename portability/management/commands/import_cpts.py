@@ -1,4 +1,5 @@
-"""Operator command: load a CPTS archive written by export_cpts (docs/OPERATIONS.md, « Backup and restore »)."""
+"""Operator command: load a CPTS archive written by export_cpts (docs/OPERATIONS.md, « Backup and
+restore »)."""
 
 import json
 import time
