@@ -61,7 +61,7 @@ def _referenced_ids(cpts: CPTS) -> dict[str, set]:
                     .exclude(**{f.attname: None})
                     .values_list(f.attname, flat=True)
                 )
-                needed[target].update(ids.distinct())
+                needed[target] |= set(ids.distinct())
         for m2m in catalogue.auto_m2m(m):
             through = m2m.remote_field.through
             target_field = m2m.m2m_reverse_field_name()
@@ -69,7 +69,7 @@ def _referenced_ids(cpts: CPTS) -> dict[str, set]:
             ids = through.objects.filter(
                 **{f"{source_field}__in": catalogue.rows_of(label, cpts).values("pk")}
             )
-            needed[m2m.related_model._meta.label].update(ids.values_list(f"{target_field}_id", flat=True))
+            needed[m2m.related_model._meta.label] |= set(ids.values_list(f"{target_field}_id", flat=True))
     for label in reversed(list(catalogue.REFERENCED)):
         m, ref = catalogue.model(label), catalogue.REFERENCED[label]
         for f in catalogue.links(m):
@@ -77,7 +77,7 @@ def _referenced_ids(cpts: CPTS) -> dict[str, set]:
             follow = f.name in ref.key or (ref.create and (not ref.fields or f.name in ref.fields))
             if follow and target in catalogue.REFERENCED and needed[label]:
                 ids = m._default_manager.filter(pk__in=needed[label]).exclude(**{f.attname: None})
-                needed[target].update(ids.values_list(f.attname, flat=True))
+                needed[target] |= set(ids.values_list(f.attname, flat=True))
     return needed
 
 
