@@ -179,5 +179,6 @@ def test_the_commands_write_and_load_an_archive(filled, tmp_path, monkeypatch):
         stdout=out,
     )
     assert f"CPTS « {source.slug} » importée" in out.getvalue()
+    assert "coordination.Message : 2 / 2" in out.getvalue()  # progress, per table
     assert snapshot(CPTS.objects.get(slug=source.slug))["counts"] == counts
     assert (tmp_path / "history.jsonl").read_text().count("\n") > 0
