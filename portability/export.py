@@ -121,7 +121,7 @@ def _write_contents(writer, label: str, cpts: CPTS, report: ExportReport) -> Non
         report.clear_bytes += len(data)
 
 
-def _write_model(writer, label: str, cpts: CPTS, report: ExportReport, progress) -> None:
+def _write_model(writer, label: str, cpts: CPTS, report: ExportReport, progress, total: int) -> None:
     m = catalogue.model(label)
     fields = rows.copied_fields(m)
     n = 0
@@ -134,7 +134,7 @@ def _write_model(writer, label: str, cpts: CPTS, report: ExportReport, progress)
             }
         )
         n += len(chunk)
-        progress(label, n)
+        progress(label, n, total)
     report.counts[label] = n
     for m2m in catalogue.auto_m2m(m):
         through = m2m.remote_field.through
@@ -154,7 +154,7 @@ def _write_audit(writer, cpts: CPTS, report: ExportReport) -> None:
 
 
 def export_cpts(
-    cpts: CPTS, out, passphrase: str, *, by, progress: Callable[[str, int], None] | None = None
+    cpts: CPTS, out, passphrase: str, *, by, progress: Callable[[str, int, int], None] | None = None
 ) -> ExportReport:
     """Write the archive of ``cpts`` to the binary file ``out`` (the caller removes it if this raises).
     Recorded as an export in the CPTS's audit chain."""
@@ -164,7 +164,7 @@ def export_cpts(
         if outermost and connection.vendor == "postgresql":  # one snapshot of all tables, whatever is written
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        return _export(cpts, out, passphrase, progress or (lambda label, n: None))
+        return _export(cpts, out, passphrase, progress or (lambda label, n, total: None))
 
 
 def _export(cpts: CPTS, out, passphrase: str, progress) -> ExportReport:
@@ -188,7 +188,7 @@ def _export(cpts: CPTS, out, passphrase: str, progress) -> ExportReport:
     )
     _write_refs(writer, _referenced_ids(cpts), report)
     for label in order:
-        _write_model(writer, label, cpts, report, progress)
+        _write_model(writer, label, cpts, report, progress, counts[label])
     _write_audit(writer, cpts, report)
     writer.write({"type": "end", "counts": report.counts, "contents": report.contents})
     writer.close()
