@@ -23,6 +23,7 @@ from audit.models import AuditEntry
 from cpts.models import CPTS
 from cpts.territory import add_communes
 from documents.crypto import IntegrityFailure
+from documents.models import DocumentVersion
 from opencpts.errors import ActionError
 from opencpts.french import count
 from portability import archive, catalogue, contents, rows
@@ -179,6 +180,8 @@ class _Import:
 
     def _copy(self, label: str, data: list) -> None:
         m = catalogue.model(label)
+        if contents.written_with_content(m):
+            return self._await_contents(label, m, data)
         store = contents.store_for(m)
         objs, later = [], []
         for row in data:
@@ -224,6 +227,13 @@ class _Import:
             "create", through, [x.pk for x in links], cpts_id=self.report.cpts.pk, details={"import": True}
         )
 
+    def _await_contents(self, label: str, m, data: list) -> None:
+        """Document blobs: their rows are written with their contents (``_content``), by the documents app."""
+        for row in data:
+            values, _ = self._values(m, label, row["fields"])
+            self.maps[label][row["pk"]] = values[m._meta.pk.attname]
+        self._count(label, len(data))
+
     def _content(self, rec: dict) -> None:
         label = rec.get("model")
         m = catalogue.model(label) if label in catalogue.EXPORTED else None
@@ -231,28 +241,29 @@ class _Import:
         new_pk = self.maps[label].get(rec.get("pk")) if store else None
         if new_pk is None:
             raise _altered("contenu sans sa ligne")
-        row = m._default_manager.select_related(*store.related).get(pk=new_pk)
         data = base64.b64decode(rec["data"])
         try:
-            values = contents.encrypted_values(store, row, data)
+            if contents.written_with_content(m):
+                contents.write_document(DocumentVersion.objects.get(pk=new_pk), data)
+            else:
+                row = m._default_manager.select_related(*store.related).get(pk=new_pk)
+                self.pending_contents.append((row, contents.encrypt_into(store, row, data)))
+                self.pending_bytes += len(data)
         except IntegrityFailure as exc:
             raise _altered(f"contenu « {store.label} » n° {rec.get('pk')} : {exc}") from exc
-        for name, value in values.items():
-            setattr(row, name, value)
-        self.pending_contents.append(row)
-        self.pending_bytes += len(data)
         self.report.contents += 1
         if self.pending_bytes > CONTENT_FLUSH_BYTES or len(self.pending_contents) >= 100:
             self._flush_contents()
 
     def _flush_contents(self) -> None:
         by_model = defaultdict(list)
-        for row in self.pending_contents:
+        names = defaultdict(set)
+        for row, fields in self.pending_contents:
             by_model[type(row)].append(row)
+            names[type(row)] |= set(fields)
         for m, objs in by_model.items():
-            names = sorted(contents.content_fields(m))
-            m._default_manager.bulk_update(objs, names)
-            record_bulk("update", m, [o.pk for o in objs], names, cpts_id=self.report.cpts.pk)
+            m._default_manager.bulk_update(objs, sorted(names[m]))
+            record_bulk("update", m, [o.pk for o in objs], names[m], cpts_id=self.report.cpts.pk)
         self.pending_contents, self.pending_bytes = [], 0
 
     def _audit(self, rec: dict) -> None:
@@ -271,28 +282,30 @@ class _Import:
         mismatched = [label for label, n in self.expected.items() if self.report.counts.get(label, 0) != n]
         if mismatched:
             raise _altered(f"lignes manquantes : {', '.join(mismatched)}")
-        for label in self.maps:
-            store = contents.store_for(catalogue.model(label))
-            if store and store.model.objects.filter(pk__in=self.maps[label].values(), key_id="").exists():
+        for label, mapped in self.maps.items():
+            m = catalogue.model(label)
+            store = contents.store_for(m)
+            if store is None:
+                continue
+            written = catalogue.rows_of(label, self.report.cpts).exclude(key_id="").count()
+            if written != len(mapped):
                 raise _altered(f"contenu « {store.label} » manquant")
         self.ended = True
 
     def _link_later(self) -> None:
         for label, items in self.deferred.items():
-            if not items:
-                continue
             m = catalogue.model(label)
-            objs = {o.pk: o for o in m._default_manager.filter(pk__in=[pk for pk, _, _ in items])}
-            names = set()
-            for pk, attname, old_target in items:
-                if old_target not in self.maps[label]:
-                    raise _altered(f"{label} désigne une ligne absente de l'archive")
-                setattr(objs[pk], attname, self.maps[label][old_target])
-                names.add(attname)
-            m._default_manager.bulk_update(list(objs.values()), sorted(names), batch_size=500)
-            record_bulk(
-                "update", m, list(objs), [n.removesuffix("_id") for n in names], cpts_id=self.report.cpts.pk
-            )
+            for chunk in rows.batched(items, 500):
+                objs = {o.pk: o for o in m._default_manager.filter(pk__in=[pk for pk, _, _ in chunk])}
+                names = set()
+                for pk, attname, old_target in chunk:
+                    if old_target not in self.maps[label]:
+                        raise _altered(f"{label} désigne une ligne absente de l'archive")
+                    setattr(objs[pk], attname, self.maps[label][old_target])
+                    names.add(attname)
+                m._default_manager.bulk_update(list(objs.values()), sorted(names))
+                fields = [n.removesuffix("_id") for n in names]
+                record_bulk("update", m, list(objs), fields, cpts_id=self.report.cpts.pk)
 
 
 def _find(m: type[models.Model], ref: catalogue.Reference, values: dict, source_pk):

@@ -75,9 +75,10 @@ def _referenced_ids(cpts: CPTS) -> dict[str, set]:
         for f in catalogue.links(m):
             target = f.related_model._meta.label
             follow = f.name in ref.key or (ref.create and (not ref.fields or f.name in ref.fields))
-            if follow and target in catalogue.REFERENCED and needed[label]:
-                ids = m._default_manager.filter(pk__in=needed[label]).exclude(**{f.attname: None})
-                needed[target] |= set(ids.values_list(f.attname, flat=True))
+            if follow and target in catalogue.REFERENCED:
+                for chunk in rows.batched(sorted(needed[label]), BATCH):
+                    ids = m._default_manager.filter(pk__in=chunk).exclude(**{f.attname: None})
+                    needed[target] |= set(ids.values_list(f.attname, flat=True))
     return needed
 
 
