@@ -8,6 +8,12 @@ import sys
 from django.core.management.base import CommandError
 
 
+def create_private(path, mode: str = "wb"):
+    """A new file only its owner reads (the archive, the audit history); fails if it exists."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    return os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"}))
+
+
 def read_passphrase(env_name: str | None, *, confirm: bool) -> str:
     if env_name:
         value = os.environ.get(env_name, "")

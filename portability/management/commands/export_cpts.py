@@ -13,7 +13,7 @@ from cpts.models import CPTS
 from opencpts.errors import ActionError
 from opencpts.french import count
 from portability.export import export_cpts
-from portability.passphrase import read_passphrase
+from portability.passphrase import create_private, read_passphrase
 
 
 def actor_for(email: str) -> User:
@@ -62,7 +62,7 @@ class Command(BaseCommand):
         partial = path.with_name(path.name + ".partiel")
         started = time.monotonic()
         try:
-            with open(partial, "xb") as out, acting_as(Actor(user.pk, user.email)):
+            with create_private(partial) as out, acting_as(Actor(user.pk, user.email)):
                 report = export_cpts(
                     cpts, out, passphrase, by=user, progress=Progress(self.stdout, options["verbosity"])
                 )

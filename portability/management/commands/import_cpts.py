@@ -12,7 +12,7 @@ from opencpts.errors import ActionError
 from opencpts.french import count
 from portability.actions import import_cpts
 from portability.management.commands.export_cpts import Progress, actor_for
-from portability.passphrase import read_passphrase
+from portability.passphrase import create_private, read_passphrase
 
 
 class Command(BaseCommand):
@@ -44,7 +44,7 @@ class Command(BaseCommand):
             raise CommandError(f"{history_path} existe déjà : choisissez un autre fichier.")
         passphrase = read_passphrase(passphrase_env, confirm=False)
         partial = history_path.with_name(history_path.name + ".partiel") if history_path else None
-        sink = open(partial, "x", encoding="utf-8") if partial else None  # noqa: SIM115 - closed below
+        sink = create_private(partial, "w") if partial else None
 
         def on_history(entries):
             if sink:
