@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "realtime",
     "notifications",  # after realtime: its receivers run after the real-time delivery of the same event
     "fhirapi",
+    "portability",  # backup drill, export and import of a CPTS: reads every app
     "today",  # « Aujourd'hui »: reads every app above it, read by none
     "demo",  # last: the demo data of every app (seed_demo, demo_totp); nothing imports it
 ]
