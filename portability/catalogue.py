@@ -144,6 +144,7 @@ LEFT_OUT = {
     "notifications.NotificationPreference": "a person's settings on the source instance",
     "notifications.PushSubscription": "bound to the source instance's VAPID key",
     "otp_totp.TOTPDevice": "second-factor secrets: enrolled again on the target",
+    "accounts.ProSanteConnectDevice": "the PSC second-factor marker: made again at the next PSC login",
     "otp_static.StaticDevice": "second-factor secrets: enrolled again on the target",
     "otp_static.StaticToken": "second-factor secrets: enrolled again on the target",
     "directory.GeoPoint": "derived from the directory (geographic search)",
