@@ -48,13 +48,16 @@ BACKOFF_BASE = 4
 @dataclass(frozen=True)
 class Spec:
     """A task as declared by its app: its name (the key to defer it), its function, French label, retries
-    after the first attempt, and the cron expression of a periodic task."""
+    after the first attempt (the n-th waits ``backoff_base ** n`` seconds), the cron expression of a periodic
+    task, its queue."""
 
     name: str
     func: Callable
     label: str
     retries: int = 0
     cron: str = ""
+    queue: str = "default"
+    backoff_base: int = BACKOFF_BASE
 
     @property
     def periodic(self) -> bool:
@@ -79,31 +82,40 @@ def _procrastinate_app():
     return app
 
 
-def task(name: str, *, label: str, retries: int = 0, cron: str = ""):
+def task(
+    name: str, *, label: str, retries: int = 0, cron: str = "", queue: str = "default", backoff_base=None
+):
     """Declare the function as the task ``name`` (``<app>.<what>``). ``retries``: attempts after the first
-    one, with an exponential backoff. ``cron``: a periodic task (5 fields, Europe/Paris is not applied:
-    the worker's clock, UTC in production), called with the ``timestamp`` of its period."""
-    from procrastinate import RetryStrategy
+    one, with an exponential backoff (``backoff_base``, default ``BACKOFF_BASE``). ``cron``: a periodic task
+    (5 fields, on the worker's clock: UTC in production), called with the ``timestamp`` of its period."""
 
     def wrap(func: Callable) -> Callable:
         if name in REGISTRY:
             raise ValueError(f"Tâche déclarée deux fois : {name}")
-        REGISTRY[name] = Spec(name=name, func=func, label=label, retries=retries, cron=cron)
-        retry = RetryStrategy(max_attempts=retries, exponential_wait=BACKOFF_BASE) if retries else False
-        app = _procrastinate_app()
-        registered = app.task(
-            name=name,
-            retry=retry,
-            # A periodic task: at most one waiting and never two running at once, whatever the hosts.
-            lock=name if cron else None,
-            queueing_lock=name if cron else None,
-            task_middleware=[record_failures],
-        )(func)
-        if cron:
-            app.periodic(cron=cron, periodic_id="")(registered)
+        base = BACKOFF_BASE if backoff_base is None else backoff_base
+        REGISTRY[name] = current = Spec(name, func, label, retries, cron, queue, base)
+        declare(_procrastinate_app(), current)
         return func
 
     return wrap
+
+
+def declare(app, current: Spec) -> None:
+    """Declare a task on a Procrastinate app (Django's, or another host's in the tests)."""
+    from procrastinate import RetryStrategy
+
+    retry = RetryStrategy(max_attempts=current.retries, exponential_wait=current.backoff_base)
+    registered = app.task(
+        name=current.name,
+        queue=current.queue,
+        retry=retry if current.retries else False,
+        # A periodic task: at most one waiting and never two running at once, whatever the hosts.
+        lock=current.name if current.periodic else None,
+        queueing_lock=current.name if current.periodic else None,
+        task_middleware=[record_failures],
+    )(current.func)
+    if current.periodic:
+        app.periodic(cron=current.cron, periodic_id="")(registered)
 
 
 def spec(name: str) -> Spec:

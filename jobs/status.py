@@ -61,7 +61,7 @@ def _engine_rows(now: dt.datetime) -> list[Row]:
             continue
         failure = errors.get(job.id)
         error = failure.error if failure else ""
-        rows.append(Row(state, job.task_name, job.id, None, job.attempts + 1, error, job.at))
+        rows.append(Row(state, job.task_name, job.id, None, job.attempts, error, job.at))
     return rows
 
 
