@@ -20,3 +20,14 @@ def remember(value: str) -> str:
 def fail(value: str) -> None:
     CALLS.append({"failed": value})
     raise Boom(f"échec voulu : {value}")
+
+
+FLAKY = {"fail": True}
+
+
+@task("jobs_tests.flaky", label="Essai : échouer tant qu'on le demande", queue="tests")
+def flaky(value: str) -> str:
+    if FLAKY["fail"]:
+        raise Boom(f"relais injoignable : {value}")
+    CALLS.append({"value": value})
+    return value
