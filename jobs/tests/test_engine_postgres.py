@@ -16,6 +16,7 @@ from cpts.roles import Role
 from jobs import actions, status
 from jobs.engine import REGISTRY, declare
 from jobs.models import JobFailure
+from jobs.tasks import purge
 from jobs.tests import tasks_for_tests
 from notifications.delivery import Subject, notify
 from notifications.models import EmailState, Kind, Notification
@@ -113,6 +114,9 @@ def test_a_worker_sends_what_the_notifications_deferred_in_their_transaction(cas
     assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in users)
     assert set(Notification.objects.values_list("email_state", flat=True)) == {EmailState.SENT}
     assert set(_jobs().values_list("status", flat=True)) == {"succeeded"}
+
+    purge(0)  # the daily upkeep keeps what finished less than 7 days ago
+    assert _jobs().count() == 2
 
 
 def test_a_failing_job_is_retried_then_shown_with_its_error_and_relaunched(cast, client):

@@ -103,6 +103,7 @@ def test_every_periodic_work_is_declared_with_its_period():
         "audit.verify": "45 3 * * *",
         "unscheduled.materialise_slots": "15 2 * * *",
         "gpmatching.daily": "0 6 * * *",
+        "jobs.purge": "30 1 * * *",
     }
 
 
