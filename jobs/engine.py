@@ -175,6 +175,24 @@ def run_inline(name: str, kwargs: dict) -> bool:
     return True
 
 
+def run_due_periodic(last: dict[str, int], now: int) -> list[str]:
+    """Inline engine (``run_jobs`` on SQLite): run each periodic task with a period between its last run
+    (``last``, timestamps, updated) and ``now``; the names run."""
+    from croniter import croniter
+
+    ran = []
+    for current in REGISTRY.values():
+        if not current.periodic:
+            continue
+        since = last.setdefault(current.name, now)
+        due = int(croniter(current.cron, since).get_next(float))
+        if due <= now:
+            last[current.name] = now
+            run_inline(current.name, {"timestamp": due})
+            ran.append(current.name)
+    return ran
+
+
 def record_failures(call_next, context, worker):
     """Task middleware of the workers: each failed attempt is recorded with its error, final when no retry
     follows."""

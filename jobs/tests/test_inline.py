@@ -13,6 +13,7 @@ from django.urls import reverse
 
 import jobs
 from audit.models import AuditEntry
+from jobs import engine
 from jobs.engine import REGISTRY
 from jobs.models import JobFailure
 from jobs.tests import tasks_for_tests
@@ -92,6 +93,18 @@ def test_a_failed_job_is_recorded_shown_to_the_administrator_and_relaunched(
     response = client.post(url, {"failure": "abc"}, follow=True)
     assert "Tâche introuvable" in response.content.decode()
     call_command("jobs_status", stdout=io.StringIO())  # nothing left: exit 0
+
+
+@pytest.mark.django_db
+def test_run_jobs_on_sqlite_runs_the_periodic_tasks_of_the_periods_passed(settings, tmp_path):
+    settings.OPENCPTS_JOBS_ENGINE = "inline"
+    settings.OPENCPTS_AUDIT_CHECKPOINT_FILE = str(tmp_path / "checkpoints.jsonl")
+    midnight = 1_800_000_000 - 1_800_000_000 % 86400
+    last = {name: midnight - 1 for name in REGISTRY}
+    ran = engine.run_due_periodic(last, midnight + 30)
+    assert sorted(ran) == ["audit.checkpoint", "notifications.send_due"]
+    assert engine.run_due_periodic(last, midnight + 45) == []  # nothing twice in the same period
+    assert not JobFailure.objects.exists()
 
 
 @pytest.mark.once

@@ -31,18 +31,11 @@ class Command(BaseCommand):
         self._inline_loop(once=une_fois)
 
     def _inline_loop(self, once: bool) -> None:
-        from croniter import croniter
-
-        periodic = [s for s in engine.REGISTRY.values() if s.periodic]
-        last = {s.name: int(time.time()) for s in periodic}
-        self.stdout.write(f"Tâches périodiques exécutées ici : {', '.join(s.name for s in periodic)}")
+        periodic = [s.name for s in engine.REGISTRY.values() if s.periodic]
+        self.stdout.write(f"Tâches périodiques exécutées ici : {', '.join(periodic)}")
+        last: dict[str, int] = {}
         while True:
-            now = int(time.time())
-            for spec in periodic:
-                due = croniter(spec.cron, last[spec.name]).get_next(float)
-                if due <= now:
-                    last[spec.name] = now
-                    engine.run_inline(spec.name, {"timestamp": int(due)})
+            engine.run_due_periodic(last, int(time.time()))
             if once:
                 return
             time.sleep(max(1.0, 60 - timezone.now().second))
