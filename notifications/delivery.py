@@ -220,7 +220,7 @@ def notify(subject: Subject, user_ids: Iterable[int], now: dt.datetime | None = 
         touched = grouped + created
         ids = [n.pk for n in touched]
         transaction.on_commit(lambda: after_commit(ids, now), robust=True)
-        defer_sending(ids)
+        defer_sending(ids, now)
     return touched
 
 
@@ -252,10 +252,12 @@ def after_commit(notification_ids: list[int], now: dt.datetime) -> None:
         )
 
 
-def defer_sending(notification_ids: list[int]) -> None:
+def defer_sending(notification_ids: list[int], now: dt.datetime) -> None:
     """Web Push (notifications/push.py) and the immediate e-mails (notifications/mailer.py) as background
     jobs (notifications/tasks.py), deferred in the transaction that writes the notifications: they exist
-    exactly when the notifications do, and run after the commit (inline engine) or on a worker."""
-    jobs.defer("notifications.push", notification_ids=notification_ids)
+    exactly when the notifications do, and run after the commit (inline engine) or on a worker. They judge
+    what is due (quiet hours, preferences) at ``now``, the notifications' time."""
+    at = now.isoformat()
+    jobs.defer("notifications.push", notification_ids=notification_ids, at=at)
     if settings.NOTIFICATION_EMAILS_ON_COMMIT:
-        jobs.defer("notifications.email", notification_ids=notification_ids)
+        jobs.defer("notifications.email", notification_ids=notification_ids, at=at)

@@ -1,6 +1,8 @@
 """Background jobs of the notifications app (jobs/engine.py): sending, never deciding. Each calls the
 sending functions of notifications/mailer.py and notifications/push.py."""
 
+import datetime as dt
+
 from django.utils import timezone
 
 from jobs.engine import task
@@ -12,9 +14,14 @@ class EmailsGivenUp(Exception):
     """Notification e-mails abandoned after ``mailer.MAX_ATTEMPTS`` failures: shown as a failed job."""
 
 
+def _time(at: str | None) -> dt.datetime:
+    """The notifications' time (``delivery.defer_sending``), at most a few seconds before the job runs."""
+    return dt.datetime.fromisoformat(at) if at else timezone.now()
+
+
 @task("notifications.push", label="Notifications sur appareil (Web Push)")
-def push_notifications(notification_ids: list[int]) -> int:
-    return push.send_now(notification_ids)
+def push_notifications(notification_ids: list[int], at: str | None = None) -> int:
+    return push.send_now(notification_ids, _time(at))
 
 
 @task("notifications.push_retry", label="Nouvel essai d'une notification sur appareil", retries=5)
@@ -23,10 +30,10 @@ def push_again(subscription_id: int, notification_id: int) -> bool:
 
 
 @task("notifications.email", label="E-mails immédiats de notification")
-def email_notifications(notification_ids: list[int]) -> int:
+def email_notifications(notification_ids: list[int], at: str | None = None) -> int:
     # A refused or unreachable relay is retried by the rows' own backoff (notifications/mailer.py), run by
     # the periodic job below.
-    return mailer.send_now(notification_ids, timezone.now()).emails
+    return mailer.send_now(notification_ids, _time(at)).emails
 
 
 @task(

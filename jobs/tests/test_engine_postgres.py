@@ -107,6 +107,7 @@ def test_a_worker_sends_what_the_notifications_deferred_in_their_transaction(cas
 
     ids = sorted(n.pk for n in created)
     queued = {j.task_name: sorted(j.args["notification_ids"]) for j in _jobs()}
+    assert all(j.args["at"] for j in _jobs())
     assert queued == {"notifications.push": ids, "notifications.email": ids}
     assert mail.outbox == []  # nothing sent by the request itself
 
