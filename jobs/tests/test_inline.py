@@ -73,6 +73,7 @@ def test_a_failed_job_is_recorded_shown_to_the_administrator_and_relaunched(
     assert JobFailure.objects.get().resolved_at is None
 
     login(client, cast.admin)
+    assert f'href="{url}"' in client.get(reverse("cpts:list")).content.decode()  # from the instance's menu
     page = client.get(url).content.decode()
     assert "Essai : échouer tant qu&#x27;on le demande" in page and "relais injoignable" in page
     assert "Relancer" in page
