@@ -13,7 +13,8 @@ from opencpts.errors import ActionError
 
 
 def _check(user) -> None:
-    if not (user and user.is_staff):
+    """``user`` None: the operator at the shell (``jobs_status --relancer``), recorded as « système »."""
+    if user is not None and not user.is_staff:
         raise ActionError("Seul un administrateur de l'instance peut relancer une tâche.")
 
 

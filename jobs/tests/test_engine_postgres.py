@@ -72,7 +72,7 @@ def run_worker(*queues: str) -> None:
         )
 
 
-def test_a_job_deferred_inside_atomic_commits_or_rolls_back_with_the_write(cast):
+def test_a_job_deferred_inside_atomic_commits_or_rolls_back_with_the_write(cast, settings):
     with pytest.raises(tasks_for_tests.Boom), transaction.atomic():
         make_user("gone@jobs.test", with_totp=False)
         jobs.defer("jobs_tests.remember", value="rolled back")
@@ -85,6 +85,10 @@ def test_a_job_deferred_inside_atomic_commits_or_rolls_back_with_the_write(cast)
         assert tasks_for_tests.CALLS == []  # nothing runs before a worker takes it
     job = _jobs().get()
     assert (job.id, job.status, job.args) == (job_id, "todo", {"value": "kept"})
+    assert status.problems() == []
+    settings.OPENCPTS_JOBS_STUCK_MINUTES = 0  # no worker took it: shown as waiting
+    assert [(r.job_id, r.state) for r in status.problems()] == [(job_id, "en attente d'un worker")]
+    settings.OPENCPTS_JOBS_STUCK_MINUTES = 10
 
     run_worker("tests")
     assert tasks_for_tests.CALLS == [{"value": "kept"}]

@@ -95,6 +95,15 @@ def test_a_failed_job_is_recorded_shown_to_the_administrator_and_relaunched(
     assert "Tâche introuvable" in response.content.decode()
     call_command("jobs_status", stdout=io.StringIO())  # nothing left: exit 0
 
+    tasks_for_tests.FLAKY["fail"] = True  # from the shell now
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        jobs.defer("jobs_tests.flaky", value="shell")
+    tasks_for_tests.FLAKY["fail"] = False
+    out = io.StringIO()
+    call_command("jobs_status", relancer=JobFailure.objects.get(resolved_at__isnull=True).pk, stdout=out)
+    assert "réussie" in out.getvalue()
+    assert AuditEntry.objects.filter(action="job.retried", actor_id=None).count() == 1
+
 
 @pytest.mark.django_db
 def test_run_jobs_on_sqlite_runs_the_periodic_tasks_of_the_periods_passed(settings, tmp_path):
