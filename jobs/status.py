@@ -8,11 +8,13 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from jobs.engine import REGISTRY
 from jobs.models import JobFailure
+
+LIMIT = 200  # of each kind, the most recent first
 
 
 @dataclass
@@ -42,11 +44,14 @@ def _engine_rows(now: dt.datetime) -> list[Row]:
     from procrastinate.contrib.django.models import ProcrastinateJob
 
     stuck_before = now - dt.timedelta(minutes=settings.OPENCPTS_JOBS_STUCK_MINUTES)
+    waiting_too_long = Q(status="todo") & (
+        Q(scheduled_at__lt=stuck_before) | Q(scheduled_at__isnull=True, at__lt=stuck_before)
+    )
     jobs = list(
         ProcrastinateJob.objects.annotate(at=Max("procrastinateevent__at"))
-        .filter(status__in=["failed", "doing", "todo"])
+        .filter(Q(status__in=["failed", "doing"]) | waiting_too_long)
         .select_related("worker")
-        .order_by("-id")
+        .order_by("-id")[:LIMIT]
     )
     errors = _last_errors([j.id for j in jobs])
     rows = []
@@ -71,7 +76,7 @@ def problems(now: dt.datetime | None = None) -> list[Row]:
     now = now or timezone.now()
     rows = _engine_rows(now) if engine_installed() else []
     inline = JobFailure.objects.filter(job_id__isnull=True, resolved_at__isnull=True, final=True)
-    rows += [Row("échouée", f.task_name, None, f.pk, f.attempt, f.error, f.failed_at) for f in inline[:200]]
+    rows += [Row("échouée", f.task_name, None, f.pk, f.attempt, f.error, f.failed_at) for f in inline[:LIMIT]]
     return sorted(rows, key=lambda r: r.at or now, reverse=True)
 
 
