@@ -381,6 +381,36 @@ OPENCPTS_PATIENT_MESSAGES_BACKEND = env_str(
     "OPENCPTS_PATIENT_MESSAGES_BACKEND", "unscheduled.patient_messages.ConsoleBackend"
 )
 
+# Where the encrypted contents of documents are written (documents/store.py, docs/OPERATIONS.md « Documents on
+# object storage »): "database" (the default) or "s3", an S3-compatible object store through django-storages.
+# Encryption stays in the application: the bucket only receives AES-256-GCM ciphertext under opaque random
+# names. Reading follows each content's recorded location, so the bucket stays configured as long as contents
+# live there (also while `manage.py move_documents --to database` brings them back). Credentials come from the
+# environment (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN) or, unset, from boto3's own
+# chain (instance or workload role).
+OPENCPTS_DOCUMENT_STORE = env_str("OPENCPTS_DOCUMENT_STORE", "database")
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME") or None  # django-storages reads these names too
+AWS_S3_ENDPOINT_URL = env_str("AWS_S3_ENDPOINT_URL") or None
+AWS_S3_REGION_NAME = env_str("AWS_S3_REGION_NAME") or None
+AWS_S3_ADDRESSING_STYLE = env_str("AWS_S3_ADDRESSING_STYLE") or None
+if OPENCPTS_DOCUMENT_STORE not in ("database", "s3"):
+    raise ImproperlyConfigured(f"OPENCPTS_DOCUMENT_STORE={OPENCPTS_DOCUMENT_STORE!r}: use database or s3.")
+if OPENCPTS_DOCUMENT_STORE == "s3" and not AWS_STORAGE_BUCKET_NAME:
+    raise ImproperlyConfigured("OPENCPTS_DOCUMENT_STORE=s3 needs AWS_STORAGE_BUCKET_NAME.")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["documents"] = {
+        "BACKEND": "documents.objectstore.CiphertextStorage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": AWS_S3_ENDPOINT_URL,
+            "region_name": AWS_S3_REGION_NAME,
+            "addressing_style": AWS_S3_ADDRESSING_STYLE,
+            "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+            "security_token": env_str("AWS_SESSION_TOKEN") or None,
+        },
+    }
+
 # Background and periodic jobs (jobs app, docs/OPERATIONS.md « Background jobs »). "procrastinate": a queue
 # in PostgreSQL run by `manage.py run_jobs` on each host (the default with PostgreSQL); "inline": each job
 # runs in the process right after its commit, periodic work by the management commands (the default, and the
