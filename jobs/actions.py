@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.log import record
-from jobs import engine
+from jobs import engine, status
 from jobs.models import JobFailure
 from opencpts.errors import ActionError
 
@@ -24,9 +24,13 @@ def retry_job(user, job_id: int) -> None:
     from procrastinate.contrib.django import app
     from procrastinate.contrib.django.models import ProcrastinateJob
 
-    job = ProcrastinateJob.objects.filter(pk=job_id, status__in=["failed", "doing"]).first()
-    if job is None:
-        raise ActionError("Cette tâche n'est plus en échec : rien à relancer.")
+    job = (
+        ProcrastinateJob.objects.filter(pk=job_id, status__in=["failed", "doing"])
+        .select_related("worker")
+        .first()
+    )
+    if job is None or (job.status == "doing" and not status.held_by_a_stopped_worker(job, timezone.now())):
+        raise ActionError("Cette tâche n'est plus en échec ni bloquée : rien à relancer.")
     with transaction.atomic():
         app.job_manager.retry_job_by_id(job.id, timezone.now(), job.priority, job.queue_name, job.lock)
         for failure in JobFailure.objects.filter(job_id=job.id, resolved_at__isnull=True):

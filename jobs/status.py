@@ -40,6 +40,12 @@ def _last_errors(job_ids: list[int]) -> dict[int, JobFailure]:
     return last
 
 
+def held_by_a_stopped_worker(job, now: dt.datetime) -> bool:
+    """A running job whose worker is gone or silent for ``OPENCPTS_JOBS_STUCK_MINUTES``."""
+    stuck_before = now - dt.timedelta(minutes=settings.OPENCPTS_JOBS_STUCK_MINUTES)
+    return job.worker is None or job.worker.last_heartbeat < stuck_before
+
+
 def _engine_rows(now: dt.datetime) -> list[Row]:
     from procrastinate.contrib.django.models import ProcrastinateJob
 
@@ -58,7 +64,7 @@ def _engine_rows(now: dt.datetime) -> list[Row]:
     for job in jobs:
         if job.status == "failed":
             state = "échouée"
-        elif job.status == "doing" and (job.worker is None or job.worker.last_heartbeat < stuck_before):
+        elif job.status == "doing" and held_by_a_stopped_worker(job, now):
             state = "bloquée sur un worker arrêté"
         elif job.status == "todo" and (job.scheduled_at or job.at or now) < stuck_before:
             state = "en attente d'un worker"

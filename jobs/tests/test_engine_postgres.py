@@ -21,6 +21,7 @@ from jobs.tests import tasks_for_tests
 from notifications.delivery import Subject, notify
 from notifications.models import EmailState, Kind, Notification
 from notifications.tests.conftest import set_prefs
+from opencpts.errors import ActionError
 from tests.cast import make_user
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
@@ -144,6 +145,8 @@ def test_a_failing_job_is_retried_then_shown_with_its_error_and_relaunched(cast,
     assert status.problems() == []
     assert AuditEntry.objects.filter(action="job.retried", object_id=str(job_id)).exists()
     assert not JobFailure.objects.filter(resolved_at__isnull=True).exists()
+    with pytest.raises(ActionError):  # waiting again: nothing to relaunch
+        actions.retry_job(cast.admin, job_id)
 
 
 def test_two_hosts_defer_each_period_once_and_never_queue_a_second_run(cast):
