@@ -2,8 +2,9 @@
 burst, with the e-mail it calls for scheduled from the user's preferences.
 
 ``notify`` is called by the subscribers (``notifications.subscribers``) after the commit of the write that
-emitted the event; it writes in its own transaction and, after that commit, sends
-``notifications.signals.notification_created`` and the immediate e-mails (``notifications.mailer``).
+emitted the event; it writes in its own transaction, defers there the Web Push and immediate e-mail jobs
+(``defer_sending``, jobs/engine.py) and, after that commit, sends
+``notifications.signals.notification_created``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
+import jobs
 from accounts.models import User
 from notifications import schedule
 from notifications.access import visible
@@ -218,6 +220,7 @@ def notify(subject: Subject, user_ids: Iterable[int], now: dt.datetime | None = 
         touched = grouped + created
         ids = [n.pk for n in touched]
         transaction.on_commit(lambda: after_commit(ids, now), robust=True)
+        defer_sending(ids, now)
     return touched
 
 
@@ -235,8 +238,7 @@ def unread_counts(user_ids: Iterable[int]) -> dict[int, int]:
 
 
 def after_commit(notification_ids: list[int], now: dt.datetime) -> None:
-    """Tell the real-time layer (each user's new unread count), push to the subscribed browsers
-    (notifications/push.py), then send the e-mails due now."""
+    """Tell the real-time layer each user's new unread count."""
     rows = list(Notification.objects.filter(pk__in=notification_ids).values_list("pk", "user_id", "group_id"))
     counts = unread_counts({user_id for _, user_id, _ in rows})
     for notification_id, user_id, _ in rows:
@@ -248,16 +250,14 @@ def after_commit(notification_ids: list[int], now: dt.datetime) -> None:
         unread_counts_changed.send_robust(
             sender=Notification, counts=counts, group_id=groups.pop() if len(groups) == 1 else None
         )
-    from notifications import push
 
-    try:
-        push.send_now(notification_ids, now)
-    except Exception:  # noqa: BLE001 - a push service never fails the user's action
-        logger.exception("notifications: Web Push failed")
+
+def defer_sending(notification_ids: list[int], now: dt.datetime) -> None:
+    """Web Push (notifications/push.py) and the immediate e-mails (notifications/mailer.py) as background
+    jobs (notifications/tasks.py), deferred in the transaction that writes the notifications: they exist
+    exactly when the notifications do, and run after the commit (inline engine) or on a worker. They judge
+    what is due (quiet hours, preferences) at ``now``, the notifications' time."""
+    at = now.isoformat()
+    jobs.defer("notifications.push", notification_ids=notification_ids, at=at)
     if settings.NOTIFICATION_EMAILS_ON_COMMIT:
-        from notifications import mailer
-
-        try:
-            mailer.send_now(notification_ids, now)
-        except Exception:  # noqa: BLE001 - e-mail never fails the user's action; send_notifications retries
-            logger.exception("notifications: immediate e-mails failed; send_notifications will retry them")
+        jobs.defer("notifications.email", notification_ids=notification_ids, at=at)

@@ -34,4 +34,5 @@ urlpatterns = [
     path("", include("aci.urls")),
     path("", include("notifications.urls")),
     path("", include("privacy.urls")),
+    path("", include("jobs.urls")),
 ]
