@@ -5,8 +5,8 @@ hosts behind nginx »).
 One module-scoped stack: a test CA (opencpts/testing/pki.py) with a server certificate, client certificates
 and a CRL; two uvicorn processes (``--no-proxy-headers``, ``BEHIND_PROXY=1``, ``TRUSTED_PROXIES=127.0.0.1``);
 nginx on two TLS ports: the public site and the SAS entry (mTLS). Clients connect from other loopback
-addresses (127.0.0.2 through the proxy, 127.0.0.3 straight to an application host) so that the address the application
-records tells who it believed.
+addresses (127.0.0.2 through the proxy, 127.0.0.3 straight to an application host) so that the address the
+application records tells who it believed.
 """
 
 import asyncio

@@ -1,7 +1,7 @@
 """nginx (the Debian package, /usr/sbin/nginx) in front of application processes, for
 tests/test_behind_nginx.py and bench/soak.py: the repository's configuration deploy/nginx/opencpts.conf
-rendered with the caller's values and run in the foreground with its own prefix, logs and temporary folders, as an
-unprivileged user."""
+rendered with the caller's values and run in the foreground with its own prefix, logs and temporary folders,
+as an unprivileged user."""
 
 from __future__ import annotations
 

@@ -68,12 +68,14 @@ def wait_listening(port: int, process: subprocess.Popen, timeout: float = 30, ho
 
 
 def start_app(
-    env: dict, port: int | None = None, *, proxy_headers: bool = True
+    env: dict, port: int | None = None, *, proxy_headers: bool = True, output=None
 ) -> tuple[subprocess.Popen, int]:
-    """One application process (not waited for: see ``wait_listening``). Returns it and its port."""
+    """One application process (not waited for: see ``wait_listening``); ``output``: an open file for its
+    stdout and stderr (inherited otherwise). Returns it and its port."""
     port = port or free_port()
-    process = subprocess.Popen(uvicorn_command(port, proxy_headers=proxy_headers), cwd=ROOT, env=env)  # noqa: S603
-    return process, port
+    streams = {"stdout": output, "stderr": subprocess.STDOUT} if output is not None else {}
+    command = uvicorn_command(port, proxy_headers=proxy_headers)
+    return subprocess.Popen(command, cwd=ROOT, env=env, **streams), port  # noqa: S603
 
 
 def stop(processes, timeout: float = 15) -> None:
