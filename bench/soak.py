@@ -5,8 +5,10 @@ PostgreSQL and Redis, mixed traffic at a bounded rate, one host killed with SIGK
     .venv/bin/python bench/soak.py                       # 10 minutes at 10 requests/s, kill at 5 min
     .venv/bin/python bench/soak.py --minutes 2 --rate 5  # a shorter run
 
-Traffic (open loop: a request is started every 1/rate s on average, whatever the answers, by a pool of client
-threads, each with its own keep-alive HTTPS connection to nginx):
+Traffic (open loop: a request is due every 1/rate s on average, whatever the answers, and sent by one of
+``--clients`` threads, each with its own keep-alive HTTPS connection to nginx; a request due while every
+thread waits for an answer is not sent but counted, so that the run keeps its length and queues do not hide
+in the client):
 - ``page`` (40 %): a member's pages, « Aujourd'hui » or a group's conversation (session cookie);
 - ``search`` (20 %): the directory search around Belley (page) or the earliest unscheduled slots (JSON API);
 - ``post`` (20 %): a message posted in a working group through the page's form, with the composer's
@@ -251,6 +253,7 @@ class Shared:
     local: threading.local = field(default_factory=threading.local)
     booking_cursor: int = 0
     t0_epoch: float = 0.0
+    skipped: int = 0  # requests due while every client thread was waiting for an answer
     pg_url: str = ""
 
     def conn(self) -> http.client.HTTPSConnection:
@@ -541,6 +544,14 @@ def drive(args, shared: Shared, hosts: Hosts) -> dict:
     kill_at, timeline = duration / 2, {}
     rng = random.Random(17)
     kinds, weights = zip(*KINDS, strict=True)
+    free = threading.Semaphore(args.clients)
+
+    def run(kind: str, seed: int) -> None:
+        try:
+            one(shared, kind, seed)
+        finally:
+            free.release()
+
     with ThreadPoolExecutor(max_workers=args.clients) as pool:
         n = 0
         while (now := time.monotonic() - shared.t0) < duration:
@@ -549,10 +560,15 @@ def drive(args, shared: Shared, hosts: Hosts) -> dict:
                 timeline["kill"] = time.monotonic() - shared.t0
                 print(f"  {timeline['kill']:6.1f} s  SIGKILL to the second application process", flush=True)
                 threading.Thread(target=_restart_later, args=(args, shared, hosts, timeline)).start()
-            pool.submit(one, shared, rng.choices(kinds, weights)[0], n)
             n += 1
+            if free.acquire(blocking=False):  # every client busy: the request is not sent, and counted
+                pool.submit(run, rng.choices(kinds, weights)[0], n)
+            else:
+                shared.skipped += 1
             if n % (int(args.rate) * 60 or 60) == 0:
-                print(f"  {now:6.1f} s  {n} requests started", flush=True)
+                print(
+                    f"  {now:6.1f} s  {n} requests due, {shared.skipped} not sent (clients busy)", flush=True
+                )
             time.sleep(rng.expovariate(args.rate))
     return timeline
 
@@ -637,6 +653,11 @@ def report(args, shared: Shared, readers: Readers, timeline: dict, db: dict, loa
         statuses[r.status] += 1
     retried = sum(1 for r in shared.results if r.retried)
     print(f"HTTP statuses (0 = no answer): {dict(sorted(statuses.items()))}; posts sent again: {retried}")
+    sent = len(shared.results)
+    print(
+        f"sent {sent} requests in {args.minutes * 60:.0f} s ({sent / (args.minutes * 60):.1f}/s); "
+        f"{shared.skipped} due while all {args.clients} clients waited, not sent"
+    )
     delays, missed = delivery(shared, readers, db, timeline)
     print(
         f"WebSocket delivery ({len(delays)} frames to 2 readers per group): "
@@ -698,7 +719,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=10.0, help="requests per second (open loop)")
     parser.add_argument("--down", type=float, default=10.0, help="seconds between the kill and the restart")
     parser.add_argument(
-        "--clients", type=int, default=16, help="client threads (concurrent requests at most)"
+        "--clients", type=int, default=32, help="client threads (concurrent requests at most)"
     )
     parser.add_argument("--slots", type=int, default=1200)
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/opencpts_bench_soak")

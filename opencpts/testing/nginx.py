@@ -70,6 +70,8 @@ def start(work: Path, values: dict[str, str], ports: list[int]) -> Nginx:
         raise FileNotFoundError(f"nginx is required ({NGINX}; Debian: apt-get install nginx)")
     for folder in ("tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi", "logs"):
         (work / folder).mkdir(parents=True, exist_ok=True)
+    for log in ("access.log", "error.log"):
+        (work / log).unlink(missing_ok=True)  # a previous run's
     site = render(
         SITE_TEMPLATE.read_text(encoding="utf-8"), {**values, "access_log": str(work / "access.log")}
     )
