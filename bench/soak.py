@@ -750,7 +750,7 @@ def main() -> None:
         load_before = os.getloadavg()[0]
         shared.t0, shared.t0_epoch = time.monotonic(), time.time()
         timeline = drive(args, shared, hosts)
-        time.sleep(3)  # the last frames
+        time.sleep(FRAME_IN_FLIGHT)  # the last frames (seconds on a busy machine)
         readers.stop.set()
         reader_thread.join(10)
         load_after = os.getloadavg()[0]
