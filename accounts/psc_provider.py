@@ -46,10 +46,7 @@ def install_dir() -> Path:
 
 
 def _fingerprint() -> str:
-    digest = hashlib.sha256()
-    for name in FILES:
-        digest.update((SOURCE / name).read_bytes())
-    return digest.hexdigest()
+    return hashlib.sha256(b"".join((SOURCE / name).read_bytes() for name in FILES)).hexdigest()
 
 
 def _check_lockfile() -> None:

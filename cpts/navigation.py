@@ -194,6 +194,7 @@ ITEMS: list[Item] = [
     Item("privacy:notice_professionals", "Vos données personnelles", "account", "lock"),
     Item("cpts:list", "Changer de CPTS", "account", "swap", needs=("several_cpts",), cpts_scoped=False),
     Item("admin:index", "Administration de l'instance", "account", "gear", cpts_scoped=False),
+    Item("jobs:status", "Tâches de fond", "account", "gear", cpts_scoped=False),
 ]
 
 

@@ -32,11 +32,17 @@ os.environ.setdefault("OPENCPTS_DEV", "1")
 def identities() -> dict[str, dict]:
     from accounts import psc
     from accounts.models import User
-    from demo.accounts import DOMAIN
     from directory.identifiers import rpps_with_key
     from directory.models import Professional
 
-    doctor = User.objects.filter(email=f"medecin@{DOMAIN}").select_related("professional").first()
+    # The demo GP (demo/accounts.py): found by its synthetic directory entry, not by importing the demo app,
+    # which nothing outside it imports (demo/tests/test_dependencies.py).
+    doctor = (
+        User.objects.filter(email__startswith="medecin@", professional__is_synthetic=True)
+        .select_related("professional")
+        .order_by("pk")
+        .first()
+    )
     if doctor is None or doctor.professional is None:
         sys.exit("Compte de démonstration medecin@… introuvable : lancez d'abord « make setup ».")
     pro = doctor.professional

@@ -53,6 +53,7 @@ MAIN_PAGES = {
     "accounts:security",
     "accounts:api_tokens",
     "admin:index",
+    "jobs:status",
     "privacy:requests",
     "privacy:registre",
     "privacy:contact",
@@ -133,6 +134,7 @@ def test_an_instance_administrator_without_membership_gets_the_account_pages_and
         "accounts:api_tokens",
         "cpts:list",
         "admin:index",
+        "jobs:status",
     }
     assert "admin:index" not in menu_names(set(ROLE_PERMISSIONS[Role.COORDINATOR]))
 
