@@ -179,6 +179,14 @@ def _update_grouped(rows: list[Notification]) -> None:
         Notification.objects.filter(pk__in=pks).update(**dict(zip(GROUPED_FIELDS, values, strict=True)))
 
 
+def _create_new(new: list[Notification], subject: Subject, prefs, now) -> list[Notification]:
+    try:
+        with transaction.atomic():
+            return Notification.objects.bulk_create(new)
+    except IntegrityError:  # a concurrent delivery for one of them: one by one
+        return [_create_one(n, subject, prefs[n.user_id], now) for n in new]
+
+
 def notify(subject: Subject, user_ids: Iterable[int], now: dt.datetime | None = None) -> list[Notification]:
     """Notify ``user_ids`` (active accounts only) of ``subject``; returns the notifications created or
     grouped.
@@ -210,14 +218,12 @@ def notify(subject: Subject, user_ids: Iterable[int], now: dt.datetime | None = 
                 new.append(_new(subject, user_id, prefs[user_id], now))
         if grouped:
             _update_grouped(grouped)
-        try:
-            with transaction.atomic():
-                created = Notification.objects.bulk_create(new)
-        except IntegrityError:  # a concurrent delivery for one of them: one by one
-            created = [_create_one(n, subject, prefs[n.user_id], now) for n in new]
+        created = _create_new(new, subject, prefs, now) if new else []
         touched = grouped + created
         ids = [n.pk for n in touched]
-        transaction.on_commit(lambda: after_commit(ids, now), robust=True)
+        # Only a new notification changes its user's unread count: a grouped one was unread already.
+        fresh = [(n.pk, n.user_id, n.group_id) for n in touched if n.count == 1]
+        transaction.on_commit(lambda: after_commit(ids, now, fresh), robust=True)
     return touched
 
 
@@ -234,11 +240,20 @@ def unread_counts(user_ids: Iterable[int]) -> dict[int, int]:
     return counts
 
 
-def after_commit(notification_ids: list[int], now: dt.datetime) -> None:
-    """Tell the real-time layer (each user's new unread count), push to the subscribed browsers
-    (notifications/push.py), then send the e-mails due now."""
-    rows = list(Notification.objects.filter(pk__in=notification_ids).values_list("pk", "user_id", "group_id"))
-    counts = unread_counts({user_id for _, user_id, _ in rows})
+def after_commit(
+    notification_ids: list[int], now: dt.datetime, fresh: list[tuple[int, int, int | None]] | None = None
+) -> None:
+    """Tell the real-time layer (the new unread count of each user who got a new notification), push to the
+    subscribed browsers (notifications/push.py), then send the e-mails due now.
+
+    ``fresh``: (id, user id, group id) of the notifications created, not grouped (a grouped one leaves its
+    user's unread count as it was: nothing to count nor to announce); None: read from ``notification_ids``."""
+    rows = fresh
+    if rows is None:
+        rows = list(
+            Notification.objects.filter(pk__in=notification_ids).values_list("pk", "user_id", "group_id")
+        )
+    counts = unread_counts({user_id for _, user_id, _ in rows}) if rows else {}
     for notification_id, user_id, _ in rows:
         notification_created.send_robust(
             sender=Notification, user_id=user_id, notification_id=notification_id, unread=counts[user_id]
