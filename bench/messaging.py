@@ -15,8 +15,9 @@ their own (var/bench/messaging/ or the --pg-url database, recreated on each run)
 CPU: the processor time (user + system, from /proc/<pid>/stat) of the two application processes, and of the
 PostgreSQL backends serving the benchmark database, from the first post to the end of the run, divided by
 the posts sent: the CPU one post costs (request, audit, notifications, fan-out to the members'
-connections), and the cores it keeps busy at the posting rate. The machine's load average and its busy
-cores (all processes, /proc/stat) are printed with it: figures taken on a busy machine say so.
+connections), and the cores it keeps busy at the posting rate. The application processes' idle CPU (5 s with
+everyone connected and nothing posted) is measured first and subtracted pro rata. The machine's load average
+and its busy cores (all processes, /proc/stat) are printed with it: figures taken on a busy machine say so.
 """
 
 import argparse
@@ -102,6 +103,15 @@ class CpuMeter:
             "load": os.getloadavg(),
         }
 
+    def idle(self, seconds: float = 5.0) -> None:
+        """The application processes' CPU with every member connected and nothing posted (WebSocket pings,
+        the event loops): subtracted from the run's, pro rata, for the CPU of the posts alone."""
+        before = self._sample()
+        time.sleep(seconds)
+        after = self._sample()
+        spent = sum(v - before["app"].get(pid, 0.0) for pid, v in after["app"].items())
+        self.idle_cores = spent / (after["t"] - before["t"])
+
     def start(self) -> None:
         self.first = self._sample()
 
@@ -115,6 +125,7 @@ class CpuMeter:
         return {
             "seconds": seconds,
             "app_s": app,
+            "idle_cores": getattr(self, "idle_cores", 0.0),
             "db_s": db,
             "machine_cores": busy / seconds if seconds else float("nan"),
             "load_before": first["load"],
@@ -514,6 +525,7 @@ def _run(args, plan: dict, env: dict):
         workers, results, stop = _connect_members(args, plan, addresses)
         _warm_up(plan, addresses)
         meter = CpuMeter(servers, env)
+        meter.idle()
         meter.start()
         posts = _post_messages(args, plan, addresses)
         post_window = max(p[2] for p in posts) - min(p[1] for p in posts)
@@ -551,11 +563,16 @@ def _latencies(posts: list, outcome: list) -> tuple[list[float], int]:
 def _report_cpu(posts: list, cpu: dict) -> None:
     """CPU per post (application processes, database backends) and the cores kept busy, with the load."""
     n = len(posts) or 1
+    idle_s = cpu["idle_cores"] * cpu["seconds"]
     print(
-        f"CPU per post: {cpu['app_s'] / n * 1000:.1f} ms in the application processes "
-        f"({cpu['app_s'] / cpu['seconds']:.2f} cores used), {cpu['db_s'] / n * 1000:.1f} ms in the database "
-        f"backends ({cpu['db_s'] / cpu['seconds']:.2f} cores), over {cpu['seconds']:.1f} s "
-        "(posting window + 3 s of delivery)"
+        f"CPU per post: {(cpu['app_s'] - idle_s) / n * 1000:.1f} ms in the application processes "
+        f"({cpu['app_s'] / n * 1000:.1f} ms before subtracting their idle CPU of {cpu['idle_cores']:.3f} "
+        f"cores: pings of the connected members), {cpu['db_s'] / n * 1000:.1f} ms in the database backends"
+    )
+    print(
+        f"cores used: {cpu['app_s'] / cpu['seconds']:.2f} by the application processes, "
+        f"{cpu['db_s'] / cpu['seconds']:.2f} by the database backends, over {cpu['seconds']:.1f} s (posting "
+        "window + 3 s of delivery)"
     )
     before, after = cpu["load_before"], cpu["load_after"]
     print(
