@@ -179,6 +179,15 @@ def _update_grouped(rows: list[Notification]) -> None:
         Notification.objects.filter(pk__in=pks).update(**dict(zip(GROUPED_FIELDS, values, strict=True)))
 
 
+def _email_due(notification: Notification, now: dt.datetime) -> bool:
+    """Its e-mail is to be sent now (what notifications.mailer.send_now looks for among them)."""
+    return (
+        notification.email_state == EmailState.IMMEDIATE
+        and notification.email_after is not None
+        and notification.email_after <= now
+    )
+
+
 def _create_new(new: list[Notification], subject: Subject, prefs, now) -> list[Notification]:
     try:
         with transaction.atomic():
@@ -223,7 +232,8 @@ def notify(subject: Subject, user_ids: Iterable[int], now: dt.datetime | None = 
         ids = [n.pk for n in touched]
         # Only a new notification changes its user's unread count: a grouped one was unread already.
         fresh = [(n.pk, n.user_id, n.group_id) for n in touched if n.count == 1]
-        transaction.on_commit(lambda: after_commit(ids, now, fresh), robust=True)
+        emails = [n.pk for n in touched if _email_due(n, now)]
+        transaction.on_commit(lambda: after_commit(ids, now, fresh, emails), robust=True)
     return touched
 
 
@@ -241,13 +251,17 @@ def unread_counts(user_ids: Iterable[int]) -> dict[int, int]:
 
 
 def after_commit(
-    notification_ids: list[int], now: dt.datetime, fresh: list[tuple[int, int, int | None]] | None = None
+    notification_ids: list[int],
+    now: dt.datetime,
+    fresh: list[tuple[int, int, int | None]] | None = None,
+    emails: list[int] | None = None,
 ) -> None:
     """Tell the real-time layer (the new unread count of each user who got a new notification), push to the
     subscribed browsers (notifications/push.py), then send the e-mails due now.
 
     ``fresh``: (id, user id, group id) of the notifications created, not grouped (a grouped one leaves its
-    user's unread count as it was: nothing to count nor to announce); None: read from ``notification_ids``."""
+    user's unread count as it was: nothing to count nor to announce); None: read from ``notification_ids``.
+    ``emails``: those of ``notification_ids`` whose e-mail is due now (none: no look-up); None: all."""
     rows = fresh
     if rows is None:
         rows = list(
@@ -269,10 +283,10 @@ def after_commit(
         push.send_now(notification_ids, now)
     except Exception:  # noqa: BLE001 - a push service never fails the user's action
         logger.exception("notifications: Web Push failed")
-    if settings.NOTIFICATION_EMAILS_ON_COMMIT:
+    if settings.NOTIFICATION_EMAILS_ON_COMMIT and (emails is None or emails):
         from notifications import mailer
 
         try:
-            mailer.send_now(notification_ids, now)
+            mailer.send_now(notification_ids if emails is None else emails, now)
         except Exception:  # noqa: BLE001 - e-mail never fails the user's action; send_notifications retries
             logger.exception("notifications: immediate e-mails failed; send_notifications will retry them")
