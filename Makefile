@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/opencpts
 export OPENCPTS_DEV ?= 1
 
-.PHONY: run test test-sqlite test-postgres setup install install-dev territory-data axe-core totp lint bench-clean clean
+.PHONY: run test test-sqlite test-postgres setup install install-dev territory-data axe-core psc-provider psc-demo totp lint bench-clean clean
 
 # Official communes and populations légales: the pinned npm package @etalab/decoupage-administratif, fetched with
 # npm into var/npm/ and checked against its published integrity hash (territory/npm_data.py), then read offline.
@@ -47,6 +47,22 @@ $(AXE_NPM): tests/browser/axe_core.py territory/npm_data.py | $(BIN)/.installed
 
 axe-core: $(BIN)/.installed $(AXE_NPM)
 
+# The local OpenID Connect provider standing in for Pro Santé Connect (accounts/psc_provider.py): the pinned npm
+# package oidc-provider and its dependency tree (scripts/psc_provider/package-lock.json, integrity checked by
+# npm ci) in var/npm/. The PSC tests and `make psc-demo` run it with node.
+PSC_NPM := var/npm/oidc-provider-9.13.3/.installed
+
+$(PSC_NPM): accounts/psc_provider.py scripts/psc_provider/package-lock.json scripts/psc_provider/provider.mjs | $(BIN)/.installed
+	@test -f $@ || command -v npm >/dev/null || { echo "npm est introuvable : installez Node.js et npm (Debian : apt-get install nodejs npm), puis relancez make."; exit 1; }
+	$(BIN)/python -m accounts.psc_provider
+	@touch $@
+
+psc-provider: $(BIN)/.installed $(PSC_NPM)
+
+# Pro Santé Connect against the local provider: a demo professional logs in (docs/OPERATIONS.md).
+psc-demo: setup psc-provider
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python scripts/psc_dev_provider.py --serve
+
 # Database, official communes, demo CPTS. Fast and data-preserving on a second run.
 setup: $(BIN)/.installed territory-data
 	@mkdir -p var
@@ -73,7 +89,7 @@ test: $(BIN)/.dev-installed
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
 
-test-sqlite: $(BIN)/.dev-installed territory-data axe-core
+test-sqlite: $(BIN)/.dev-installed territory-data axe-core psc-provider
 	@echo "== Test suite on SQLite =="
 	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
 
@@ -95,8 +111,8 @@ test-postgres: $(BIN)/.dev-installed territory-data
 lint: $(BIN)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/lint-imports
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/lint-imports --no-cache
+	env -u DATABASE_URL $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python scripts/check_commits.py
 
 clean:

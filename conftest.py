@@ -52,8 +52,8 @@ def _keep_reference_tables_on_flush() -> None:
 
 
 def pytest_collection_modifyitems(config, items):
-    """`postgres_only` tests are skipped on SQLite with their reason; `once` tests are left out of the PostgreSQL
-    pass by the Makefile (`-m "not once"`), as the browser walks are."""
+    """`postgres_only` tests are skipped on SQLite with their reason; `once` tests are left out of the
+    PostgreSQL pass by the Makefile (`-m "not once"`), as the browser walks are."""
     from django.db import connection
 
     if connection.vendor == "postgresql":

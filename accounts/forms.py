@@ -103,3 +103,22 @@ class APITokenForm(forms.Form):
     read_only = forms.BooleanField(
         label="Lecture seule (consultation uniquement, aucune modification)", required=False
     )
+
+
+class PSCCreateForm(forms.Form):
+    email = forms.EmailField(
+        label="Adresse e-mail",
+        max_length=254,
+        help_text="Pour les notifications et la récupération du compte. Votre connexion se fera par "
+        "Pro Santé Connect.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+class PSCClaimForm(forms.Form):
+    password = forms.CharField(
+        label="Mot de passe de ce compte",
+        max_length=256,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )

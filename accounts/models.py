@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django_otp.models import Device
 
 
 class UserManager(BaseUserManager):
@@ -167,3 +168,21 @@ class TrustedDevice(models.Model):
 
     def __str__(self):
         return f"{self.label} ({self.user})"
+
+
+class ProSanteConnectDevice(Device):
+    """The second factor of a session opened through Pro Santé Connect (docs/DESIGN.md « Pro Santé Connect »).
+
+    The e-CPS or the CPS card is itself a multi-factor authentication (eIDAS substantial), so a PSC login
+    marks the session verified the way django-otp does for any factor: ``django_otp.login`` with this device,
+    which ``OTPMiddleware`` finds again at each request. It never accepts a typed code and does not count as
+    an enrolled factor for a password login (``cpts.policy.has_confirmed_device``). One per account, created
+    at its first PSC login and deleted when the link is removed (``accounts/psc.py``), which ends the sessions
+    it verified."""
+
+    class Meta:
+        verbose_name = "connexion Pro Santé Connect"
+        verbose_name_plural = "connexions Pro Santé Connect"
+
+    def verify_token(self, token):
+        return False

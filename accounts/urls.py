@@ -1,13 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import views
+from accounts import views, views_psc
 
 app_name = "accounts"
 
 urlpatterns = [
     path("connexion/", views.login_view, name="login"),
     path("deconnexion/", views.logout_view, name="logout"),
+    path("connexion/psc/", views_psc.PSCLoginView.as_view(), name="psc_login"),
+    path("connexion/psc/retour/", views_psc.PSCCallbackView.as_view(), name="psc_callback"),
+    path("connexion/psc/confirmer/", views_psc.psc_confirm, name="psc_confirm"),
+    path("compte/securite/psc/associer/", views_psc.psc_link, name="psc_link"),
+    path("compte/securite/psc/dissocier/", views_psc.psc_unlink, name="psc_unlink"),
     path("compte/inscription/", views.register, name="register"),
     path("compte/verification/", views.otp_verify, name="otp_verify"),
     path("compte/double-authentification/", views.otp_setup, name="otp_setup"),

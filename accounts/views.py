@@ -15,9 +15,9 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import throttle, tokens, trust, twofactor
+from accounts import psc, throttle, tokens, trust, twofactor
 from accounts.forms import APITokenForm, LoginForm, OTPForm, RegisterForm
-from accounts.models import User
+from accounts.models import ProSanteConnectDevice, User
 from audit.log import record
 from cpts.policy import must_verify, requires_second_factor
 from opencpts.clientip import client_ip
@@ -64,7 +64,7 @@ def login_view(request):
     return render(
         request,
         "accounts/login.html",
-        {"form": form, "error": error, "next": _next(request, "")},
+        {"form": form, "error": error, "next": _next(request, ""), "psc_enabled": psc.enabled()},
         status=status,
     )
 
@@ -74,7 +74,9 @@ def login_view(request):
 def otp_verify(request):
     if request.user.is_verified():
         return redirect(_next(request))
-    devices = list(devices_for_user(request.user, confirmed=True))
+    devices = [
+        d for d in devices_for_user(request.user, confirmed=True) if not isinstance(d, ProSanteConnectDevice)
+    ]
     if not any(isinstance(d, TOTPDevice) for d in devices):
         return redirect("accounts:otp_setup")
     form = OTPForm(request.POST or None, trust_option=trust.enabled())
@@ -171,6 +173,9 @@ def security(request):
             "trust_enabled": trust.enabled(),
             "devices": trust.devices_of(request.user),
             "this_device": trust.current_device_id(request),
+            "psc_enabled": psc.enabled(),
+            "psc_linked": psc.is_linked(request.user),
+            "psc_password": request.user.has_usable_password(),
         },
     )
 
@@ -266,9 +271,10 @@ def revoke_api_token(request, token_id):
 def logout_view(request):
     if request.user.is_authenticated:
         record("logout", obj=request.user)
+    at_psc = psc.logout_target(request, request.build_absolute_uri(reverse("accounts:login")))
     logout(request)
     messages.info(request, "Déconnexion effectuée.")
-    return redirect("accounts:login")
+    return redirect(at_psc or "accounts:login")
 
 
 @require_http_methods(["GET", "POST"])

@@ -20,9 +20,13 @@ def requires_second_factor(user) -> bool:
 
 
 def has_confirmed_device(user) -> bool:
+    """A factor the user enrolled (TOTP, recovery codes). The Pro Santé Connect device is not one: it marks a
+    session opened by PSC and cannot verify a password login (accounts.models.ProSanteConnectDevice)."""
     from django_otp import devices_for_user
 
-    return any(True for _ in devices_for_user(user, confirmed=True))
+    from accounts.models import ProSanteConnectDevice
+
+    return any(not isinstance(d, ProSanteConnectDevice) for d in devices_for_user(user, confirmed=True))
 
 
 def must_verify(user) -> bool:

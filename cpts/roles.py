@@ -198,6 +198,12 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "accounts:login": {"GET": PUBLIC, "POST": PUBLIC},
     "accounts:logout": {"POST": PUBLIC},
     "accounts:register": {"GET": PUBLIC, "POST": PUBLIC},
+    # Pro Santé Connect (404 while it is off: no PSC_CLIENT_ID).
+    "accounts:psc_login": {"GET": PUBLIC},
+    "accounts:psc_callback": {"GET": PUBLIC},
+    "accounts:psc_confirm": {"GET": PUBLIC, "POST": PUBLIC},
+    "accounts:psc_link": {"POST": AUTHENTICATED},
+    "accounts:psc_unlink": {"POST": AUTHENTICATED},
     "accounts:otp_verify": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
     "accounts:otp_setup": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
     "accounts:recovery_codes": {"POST": AUTHENTICATED},

@@ -20,13 +20,16 @@ from coordination import access as group_rules
 from coordination import actions as coordination_actions
 from coordination.events import emit
 from coordination.models import Consent, Group, Message
-from documents import crypto, filetypes
+from documents import crypto, filetypes, store
 from documents.access import CLOSED, NO_CONSENT
-from documents.models import Document, DocumentBlob, DocumentVersion
+from documents.models import Document, DocumentVersion
 from opencpts.errors import ActionError
 
 logger = logging.getLogger(__name__)
 MAX_ATTACHMENTS = 10
+STORE_DOWN = (
+    "Le stockage des documents ne répond pas : rien n'a été enregistré, réessayez dans quelques minutes."
+)
 
 
 @dataclass(frozen=True)
@@ -93,15 +96,11 @@ def _store(document: Document, by, checked: CheckedFile, number: int) -> Documen
         sha1_base64=base64.b64encode(hashlib.sha1(data, usedforsecurity=False).digest()).decode(),
         uploaded_by=by,
     )
-    key_id, nonce, ciphertext = crypto.encrypt(data, version.pk)
-    DocumentBlob.objects.create(
-        cpts_id=document.cpts_id,
-        version=version,
-        key_id=key_id,
-        nonce=nonce,
-        ciphertext=ciphertext,
-        encrypted_at=timezone.now(),
-    )
+    try:
+        store.write_plaintext(version, data)
+    except store.StoreUnavailable as exc:
+        logger.error("document version %s not stored: %s", version.pk, exc)
+        raise ActionError(STORE_DOWN) from exc
     return version
 
 
@@ -254,12 +253,19 @@ def record_consent(group: Group, by, document=None, **consent) -> Consent:
 
 
 class ContentUnavailable(Exception):
-    """The stored content fails its integrity check (or its key is gone): it is never served."""
+    """The stored content fails its integrity check (or its key is gone): it is never served. ``temporary``:
+    the object store did not answer, the content may well be intact."""
+
+    def __init__(self, reason: str, temporary: bool = False):
+        super().__init__(reason)
+        self.temporary = temporary
 
 
 def open_version(version: DocumentVersion, user, *, inline: bool) -> bytes:
-    """The decrypted content of a version, for a reader of its group; the access is recorded in the audit
-    trail (``view`` for a preview in the browser, ``export`` for a download)."""
+    """The decrypted content of a version, for a reader of its group (documents.store.read_plaintext); the
+    access is recorded in the audit trail (``view`` for a preview in the browser, ``export`` for a
+    download), an integrity failure too. A store that does not answer is logged, not recorded as an
+    integrity failure."""
     document = version.document
     if not group_rules.can_read(user, document.group):
         raise PermissionDenied("Vous n'êtes pas membre de ce groupe.")
@@ -269,13 +275,11 @@ def open_version(version: DocumentVersion, user, *, inline: bool) -> bytes:
         "group_id": document.group_id,
         "disposition": "inline" if inline else "attachment",
     }
-    blob = DocumentBlob.objects.filter(version=version).first()
     try:
-        if blob is None:
-            raise crypto.IntegrityFailure("contenu absent")
-        data = crypto.decrypt(blob.key_id, blob.nonce, blob.ciphertext, version.pk)
-        if hashlib.sha256(data).hexdigest() != version.sha256:
-            raise crypto.IntegrityFailure("empreinte SHA-256 différente")
+        data = store.read_plaintext(version)
+    except store.StoreUnavailable as exc:
+        logger.error("document version %s: %s", version.pk, exc)
+        raise ContentUnavailable(str(exc), temporary=True) from exc
     except crypto.IntegrityFailure as exc:
         logger.error("document version %s: %s", version.pk, exc)
         record(

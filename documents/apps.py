@@ -9,4 +9,5 @@ class DocumentsConfig(AppConfig):
         from documents import (
             checks,  # noqa: F401 - registers the system checks
             purge,  # noqa: F401 - connects to coordination.retention.circle_purging
+            store,  # noqa: F401 - deletes a blob's object after the commit that deleted its row
         )

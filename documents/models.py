@@ -49,7 +49,8 @@ class Document(TenantModel):
 
 
 class DocumentVersion(TenantModel):
-    """One uploaded file. Its content is in ``DocumentBlob`` (encrypted), never in this row."""
+    """One uploaded file. Its content is in ``DocumentBlob`` (encrypted, in the database or the object
+    store), never in this row."""
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField("version")
@@ -86,16 +87,42 @@ class DocumentVersion(TenantModel):
 class DocumentBlob(TenantModel):
     """The encrypted content of one version: AES-256-GCM under the key ``key_id`` of
     OPENCPTS_DOCUMENT_KEYS, a random 96-bit nonce, the version's id as associated data (a blob moved to
-    another version fails its integrity check). Stored in the database, so that a version and its content
-    are written (or refused) in the same transaction."""
+    another version fails its integrity check).
+
+    The ciphertext (with its GCM tag) is either in ``ciphertext`` (``location`` database) or in the object
+    store under ``object_key`` (``location`` s3, ``ciphertext`` empty): an opaque random name that says
+    nothing of the document, its group or its patient. The key id, the nonce and the version's hashes
+    stay in the database. Read and written only through documents/store.py."""
+
+    class Location(models.TextChoices):
+        DATABASE = "database", "base de données"
+        S3 = "s3", "stockage objet (S3)"
 
     version = models.OneToOneField(
         DocumentVersion, on_delete=models.CASCADE, primary_key=True, related_name="blob"
     )
     key_id = models.CharField("identifiant de la clé", max_length=64, db_index=True)
     nonce = models.BinaryField(max_length=12)
-    ciphertext = models.BinaryField()
+    ciphertext = models.BinaryField(blank=True, default=b"")
+    location = models.CharField(
+        "emplacement du contenu", max_length=10, choices=Location.choices, default=Location.DATABASE
+    )
+    object_key = models.CharField("nom de l'objet", max_length=100, blank=True, default="")
     encrypted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(location="database", object_key=""))
+                | (models.Q(location="s3") & ~models.Q(object_key="")),
+                name="documentblob_location_has_key",
+            ),
+            models.UniqueConstraint(
+                fields=["object_key"],
+                condition=~models.Q(object_key=""),
+                name="documentblob_unique_object_key",
+            ),
+        ]
 
     def __str__(self):
         return f"Contenu chiffré de la version {self.version_id} (clé {self.key_id})"

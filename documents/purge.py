@@ -1,7 +1,9 @@
 """Removal of a group's documents when the group itself is purged (retention of closed care circles,
 ``coordination``'s ``purge_closed_circles``, which sends ``circle_purging``: connected here, imported by the
-app's ``ready``). Contents live in the database (DocumentBlob), so deleting the rows removes them; the caller
-records the purge in the audit trail with these counts."""
+app's ``ready``). Deleting the rows removes the contents kept in the database; the objects of contents on the
+object store are deleted once the purge is committed (documents/store.py, its ``post_delete`` receiver), so a
+purge that fails leaves every row with its object. The caller records the purge in the audit trail with these
+counts."""
 
 from django.db import transaction
 from django.dispatch import receiver
@@ -13,8 +15,8 @@ from documents.models import Document, DocumentBlob, DocumentVersion
 
 @transaction.atomic
 def purge_group(group: Group) -> dict[str, int]:
-    """Delete every document of ``group`` (deleted ones too), their versions and encrypted contents.
-    Returns the counts: {"documents": n, "versions": n, "blobs": n}."""
+    """Delete every document of ``group`` (deleted ones too), their versions and encrypted contents (their
+    objects after the commit). Returns the counts: {"documents": n, "versions": n, "blobs": n}."""
     documents = Document.objects.filter(group=group)
     versions = DocumentVersion.objects.filter(document__group=group)
     counts = {

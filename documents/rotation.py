@@ -1,8 +1,10 @@
 """Key rotation of encrypted contents (documents, and the stores other apps register, such as the ACI
 justificatifs): re-encrypt every blob with the current key (the first of OPENCPTS_DOCUMENT_KEYS), one blob per
 transaction, so that an interrupted run resumes where it stopped
-(blobs already under the current key are skipped). Each blob is decrypted and its SHA-256 checked before
-it is re-encrypted: an altered blob is reported and left untouched, never re-encrypted as if it were good.
+(blobs already under the current key are skipped). A document content on the object store is re-encrypted
+into a new object; the old one is deleted after the commit (documents/store.py). Each blob is decrypted and
+its SHA-256 checked before it is re-encrypted: an altered blob is reported and left untouched, never
+re-encrypted as if it were good.
 """
 
 import hashlib
@@ -13,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from documents import crypto
+from documents import store as content_store
 from documents.models import DocumentBlob
 
 
@@ -24,10 +27,22 @@ class RotationReport:
     failed: list[tuple[int, str]] = field(default_factory=list)  # (row id, "what: reason")
 
 
+def _column(row) -> bytes:
+    return bytes(row.ciphertext)
+
+
+def _set_column(row, key_id: str, nonce: bytes, ciphertext: bytes) -> list[str]:
+    row.key_id, row.nonce, row.ciphertext = key_id, nonce, ciphertext
+    return ["key_id", "nonce", "ciphertext"]
+
+
 @dataclass(frozen=True)
 class Store:
-    """A table of encrypted contents under OPENCPTS_DOCUMENT_KEYS: ``key_id``, ``nonce``, ``ciphertext``
-    columns, the row's primary key and ``purpose`` as associated data, ``sha256`` giving the expected hash."""
+    """A table of encrypted contents under OPENCPTS_DOCUMENT_KEYS: ``key_id`` and ``nonce`` columns, the
+    row's primary key and ``purpose`` as associated data, ``sha256`` giving the expected hash. The
+    ciphertext is read by ``load`` and replaced by ``replace`` (which returns the fields to save): by
+    default a ``ciphertext`` column; the documents' own go through documents/store.py (database or object
+    store)."""
 
     model: type
     purpose: str
@@ -35,6 +50,8 @@ class Store:
     related: tuple[str, ...] = ()
     stamp: str | None = None  # a column set to the time of the re-encryption
     label: str = "contenu chiffré"  # what a failure names
+    load: Callable[[object], bytes] = _column
+    replace: Callable[[object, str, bytes, bytes], list[str]] = _set_column
 
 
 STORES: list[Store] = [
@@ -45,6 +62,8 @@ STORES: list[Store] = [
         ("version",),
         "encrypted_at",
         "version de document",
+        load=content_store.ciphertext_of,
+        replace=content_store.replace_ciphertext,
     )
 ]
 
@@ -67,7 +86,7 @@ def pending(ring: crypto.Keyring):
 
 
 def _plaintext(store: Store, row, ring: crypto.Keyring) -> bytes:
-    data = crypto.decrypt(row.key_id, row.nonce, row.ciphertext, row.pk, ring, purpose=store.purpose)
+    data = crypto.decrypt(row.key_id, row.nonce, store.load(row), row.pk, ring, purpose=store.purpose)
     if hashlib.sha256(data).hexdigest() != store.sha256(row):
         raise crypto.IntegrityFailure("empreinte SHA-256 différente")
     return data
@@ -91,8 +110,7 @@ def rotate(progress: Callable[[RotationReport], None] | None = None, dry_run: bo
                 if row is None or row.key_id == ring.current_id:
                     continue  # purged or rotated meanwhile
                 data = _plaintext(store, row, ring)
-                row.key_id, row.nonce, row.ciphertext = crypto.encrypt(data, pk, ring, purpose=store.purpose)
-                fields = ["key_id", "nonce", "ciphertext"]
+                fields = store.replace(row, *crypto.encrypt(data, pk, ring, purpose=store.purpose))
                 if store.stamp:
                     setattr(row, store.stamp, timezone.now())
                     fields.append(store.stamp)

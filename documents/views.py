@@ -122,12 +122,17 @@ def _serve(request, access, group_id, document_id, number, inline: bool):
     inline = inline and version.previewable  # other types are never rendered by the browser
     try:
         data = actions.open_version(version, request.user, inline=inline)
-    except actions.ContentUnavailable:
+    except actions.ContentUnavailable as exc:
         return render(
             request,
             "documents/unavailable.html",
-            {"cpts": access.cpts, "group": version.document.group, "version": version},
-            status=500,
+            {
+                "cpts": access.cpts,
+                "group": version.document.group,
+                "version": version,
+                "temporary": exc.temporary,
+            },
+            status=503 if exc.temporary else 500,
         )
     response = HttpResponse(data, content_type=version.content_type)
     response["Content-Disposition"] = content_disposition_header(not inline, version.filename)

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "realtime",
     "notifications",  # after realtime: its receivers run after the real-time delivery of the same event
     "fhirapi",
+    "portability",  # backup drill, export and import of a CPTS: reads every app
     "today",  # « Aujourd'hui »: reads every app above it, read by none
     "demo",  # last: the demo data of every app (seed_demo, demo_totp); nothing imports it
 ]
@@ -380,3 +381,80 @@ SAS_UTC_LABEL_IS_LOCAL = env_bool("OPENCPTS_SAS_UTC_LABEL_IS_LOCAL", True)
 OPENCPTS_PATIENT_MESSAGES_BACKEND = env_str(
     "OPENCPTS_PATIENT_MESSAGES_BACKEND", "unscheduled.patient_messages.ConsoleBackend"
 )
+
+# Where the encrypted contents of documents are written (documents/store.py, docs/OPERATIONS.md « Documents on
+# object storage »): "database" (the default) or "s3", an S3-compatible object store through django-storages.
+# Encryption stays in the application: the bucket only receives AES-256-GCM ciphertext under opaque random
+# names. Reading follows each content's recorded location, so the bucket stays configured as long as contents
+# live there (also while `manage.py move_documents --to database` brings them back). Credentials come from the
+# environment (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN) or, unset, from boto3's own
+# chain (instance or workload role).
+OPENCPTS_DOCUMENT_STORE = env_str("OPENCPTS_DOCUMENT_STORE", "database")
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME") or None  # django-storages reads these names too
+AWS_S3_ENDPOINT_URL = env_str("AWS_S3_ENDPOINT_URL") or None
+AWS_S3_REGION_NAME = env_str("AWS_S3_REGION_NAME") or None
+AWS_S3_ADDRESSING_STYLE = env_str("AWS_S3_ADDRESSING_STYLE") or None
+if OPENCPTS_DOCUMENT_STORE not in ("database", "s3"):
+    raise ImproperlyConfigured(f"OPENCPTS_DOCUMENT_STORE={OPENCPTS_DOCUMENT_STORE!r}: use database or s3.")
+if OPENCPTS_DOCUMENT_STORE == "s3" and not AWS_STORAGE_BUCKET_NAME:
+    raise ImproperlyConfigured("OPENCPTS_DOCUMENT_STORE=s3 needs AWS_STORAGE_BUCKET_NAME.")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["documents"] = {
+        "BACKEND": "documents.objectstore.CiphertextStorage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": AWS_S3_ENDPOINT_URL,
+            "region_name": AWS_S3_REGION_NAME,
+            "addressing_style": AWS_S3_ADDRESSING_STYLE,
+            "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+            "security_token": env_str("AWS_SESSION_TOKEN") or None,
+        },
+    }
+
+# Pro Santé Connect (accounts/psc.py, docs/OPERATIONS.md « Pro Santé Connect »): OIDC login with the e-CPS or
+# the CPS card through mozilla-django-oidc. Off (button hidden, URLs 404) while PSC_CLIENT_ID is empty.
+# PSC_ENVIRONMENT picks the documented endpoints of production or of the sandbox (« bac à sable »); each one
+# can be overridden. Its SessionRefresh middleware stays off: PSC access tokens last 2 minutes.
+PSC_ENDPOINTS = {
+    "production": ("https://wallet.esw.esante.gouv.fr/auth", "https://auth.esw.esante.gouv.fr"),
+    "sandbox": ("https://wallet.bas.psc.esante.gouv.fr/auth", "https://auth.bas.psc.esante.gouv.fr"),
+}
+PSC_ENVIRONMENT = env_str("PSC_ENVIRONMENT") or "production"
+if PSC_ENVIRONMENT not in PSC_ENDPOINTS:
+    raise ImproperlyConfigured("PSC_ENVIRONMENT must be production or sandbox.")
+_psc_authorize, _psc_host = PSC_ENDPOINTS[PSC_ENVIRONMENT]
+PSC_ISSUER = env_str("PSC_ISSUER") or f"{_psc_host}/auth/realms/esante-wallet"
+_psc_base = f"{_psc_host}/auth/realms/esante-wallet/protocol/openid-connect"
+PSC_CLIENT_ID = env_str("PSC_CLIENT_ID", "")
+# The smallest eIDAS level accepted in the ID token's `acr` (eidas1, eidas2, eidas3 in increasing order).
+PSC_ACR_VALUES = env_str("PSC_ACR_VALUES") or "eidas1"
+OIDC_RP_CLIENT_ID = PSC_CLIENT_ID
+OIDC_RP_CLIENT_SECRET = env_str("PSC_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("PSC_AUTHORIZATION_ENDPOINT") or _psc_authorize
+OIDC_OP_TOKEN_ENDPOINT = env_str("PSC_TOKEN_ENDPOINT") or f"{_psc_base}/token"
+OIDC_OP_USER_ENDPOINT = env_str("PSC_USERINFO_ENDPOINT") or f"{_psc_base}/userinfo"
+OIDC_OP_JWKS_ENDPOINT = env_str("PSC_JWKS_ENDPOINT") or f"{_psc_base}/certs"
+OIDC_OP_LOGOUT_ENDPOINT = env_str("PSC_LOGOUT_ENDPOINT") or f"{_psc_base}/logout"
+OIDC_RP_SIGN_ALGO = env_str("PSC_SIGN_ALGO") or "RS256"
+OIDC_RP_SCOPES = "openid scope_all"
+OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"acr_values": PSC_ACR_VALUES}
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_CREATE_USER = False  # an account is created only after the person confirms (accounts/views_psc.py)
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:psc_callback"
+OIDC_TIMEOUT = env_int("PSC_TIMEOUT_SECONDS", 10)
+# Clock skew tolerated on `exp`, `iat` and `nbf` of the ID token and the signed userinfo.
+PSC_LEEWAY_SECONDS = env_int("PSC_LEEWAY_SECONDS", 30)
+# Answers only the PSC callback (it ignores a password login), and nothing while PSC is off.
+AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "accounts.psc_backend.PSCBackend"]
+# The login and the logout go on to PSC after a form's POST (« Associer », « Se déconnecter »): browsers apply
+# form-action to those redirects, so PSC's origins are allowed there when PSC is on.
+if PSC_CLIENT_ID:
+    _psc_origins = {
+        "/".join(url.split("/")[:3]) for url in (OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_LOGOUT_ENDPOINT)
+    }
+    CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", "form-action 'self' " + " ".join(sorted(_psc_origins))
+    )

@@ -119,6 +119,29 @@ def test_an_upward_import_breaks_the_layers_contract(tmp_path):
     assert "cpts.roles -> aci.tiers" in result.stdout
 
 
+def test_every_contract_ignores_the_same_interface_modules():
+    """The forbidden contracts (no views, API or FHIR from a domain module; no tenant app from a reference
+    app) see the same interface modules as the layers contract: one list, written three times in pyproject."""
+    contracts = PYPROJECT["tool"]["importlinter"]["contracts"]
+    forbidden = [c for c in contracts if c["type"] == "forbidden"]
+    assert len(forbidden) == 2, [c["name"] for c in contracts]
+    for contract in forbidden:
+        assert contract["ignore_imports"] == LAYERS_CONTRACT["ignore_imports"], contract["name"]
+
+
+def test_a_domain_module_importing_views_breaks_the_forbidden_contract(tmp_path):
+    """Self-test: a domain module importing views of a lower app keeps the layers but breaks the contract."""
+    copy = tmp_path / "src"
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(*SKIPPED_DIRS - {"migrations"}, "__pycache__"))
+    selectors = copy / "coordination" / "selectors.py"
+    selectors.write_text(selectors.read_text(encoding="utf-8") + "\nimport cpts.views  # noqa: E402,F401\n")
+
+    result = _run(str(BIN / "lint-imports"), "--no-cache", cwd=copy)
+
+    assert result.returncode != 0
+    assert "coordination.selectors -> cpts.views" in result.stdout
+
+
 def interface_names() -> set[str]:
     """The interface modules, as the layers contract ignores them: a last name (``**.views -> **`` gives
     ``views``) or a module in full (``documents.context -> **``, ``fhirapi.** -> **`` gives ``fhirapi.``)."""

@@ -1186,6 +1186,13 @@ PAGES: dict[str, Page] = {
         ok={"GET": _logged_in_302, "POST": 302},
         order=1,
     ),  # logs the anonymous client in
+    # Pro Santé Connect is off here (no PSC_CLIENT_ID): 404 once the login rule passes
+    # (accounts/tests/test_psc_flow.py runs it against a real provider).
+    "accounts:psc_login": Page(ok={"GET": 404}),
+    "accounts:psc_callback": Page(ok={"GET": 404}),
+    "accounts:psc_confirm": Page(data=lambda w, r: {"email": "psc@cast.test"}, ok={"GET": 404, "POST": 404}),
+    "accounts:psc_link": Page(data=lambda w, r: {}, ok={"POST": 404}),
+    "accounts:psc_unlink": Page(data=lambda w, r: {}, ok={"POST": 404}),
     "accounts:otp_verify": Page(data=lambda w, r: {"code": "000000"}, ok={"GET": 302, "POST": 302}),
     "accounts:otp_setup": Page(data=lambda w, r: {"code": "000000"}, ok={"GET": 200, "POST": 200}),
     "accounts:recovery_codes": Page(data=lambda w, r: {}, ok={"POST": 200}),
@@ -2166,6 +2173,10 @@ def test_every_page_write_has_an_effect_check():
         "accounts:otp_setup",
         "accounts:recovery_codes",
         "accounts:password_reset",
+        # Pro Santé Connect is off in this test (404); accounts/tests/test_psc_flow.py checks their effects.
+        "accounts:psc_confirm",
+        "accounts:psc_link",
+        "accounts:psc_unlink",
     }
     assert posts - no_lasting_effect == set(EFFECTS)
 

@@ -109,7 +109,7 @@ NOT_AUDITED = {
 
 
 # Apps without models of their own that write the audited apps' rows: walked as well.
-WRITERS = {"demo"}
+WRITERS = {"demo", "portability"}
 
 
 def _sources():

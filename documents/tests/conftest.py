@@ -50,3 +50,75 @@ def circle(cast) -> Circle:
 
 def fresh(user: User) -> User:
     return User.objects.get(pk=user.pk)
+
+
+# ------------------------------------------------------------------------------------------ object store
+
+
+@dataclass
+class ObjectStore:
+    """A bucket of a real S3 server (moto's, on 127.0.0.1) configured as STORAGES["documents"], with a raw
+    boto3 client to look at what the bucket really holds."""
+
+    endpoint: str
+    bucket: str
+    client: object
+
+    def keys(self) -> set[str]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket)
+        return {o["Key"] for page in pages for o in page.get("Contents", [])}
+
+    def get(self, key: str) -> bytes:
+        return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+
+    def put(self, key: str, data: bytes) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=data)
+
+
+REGION = "eu-west-3"
+CREDENTIALS = {"aws_access_key_id": "opencpts-test", "aws_secret_access_key": "opencpts-test"}
+
+
+def storage_options(endpoint: str, bucket: str, **options) -> dict:
+    return {
+        "BACKEND": "documents.objectstore.CiphertextStorage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint,
+            "region_name": REGION,
+            "access_key": CREDENTIALS["aws_access_key_id"],
+            "secret_key": CREDENTIALS["aws_secret_access_key"],
+            **options,
+        },
+    }
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's S3 server in a thread of the test process, on a free port of 127.0.0.1: boto3 and
+    django-storages talk to it over HTTP, exactly as to a real store (nothing patched)."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def object_store(s3_server, settings) -> ObjectStore:
+    """A fresh bucket, new contents written there (OPENCPTS_DOCUMENT_STORE=s3)."""
+    import secrets
+
+    import boto3
+
+    bucket = f"opencpts-test-{secrets.token_hex(6)}"
+    client = boto3.client("s3", endpoint_url=s3_server, region_name=REGION, **CREDENTIALS)
+    client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    settings.STORAGES = {**settings.STORAGES, "documents": storage_options(s3_server, bucket)}
+    settings.OPENCPTS_DOCUMENT_STORE = "s3"
+    return ObjectStore(s3_server, bucket, client)

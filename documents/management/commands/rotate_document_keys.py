@@ -6,7 +6,7 @@ See docs/OPERATIONS.md, « Documents : clés de chiffrement ».
 
 from django.core.management.base import BaseCommand, CommandError
 
-from documents import crypto, rotation
+from documents import crypto, rotation, store
 from opencpts.french import count
 
 
@@ -40,12 +40,18 @@ class Command(BaseCommand):
                 )
             self.stdout.write(crypto.new_key_entry(new_key))
             return
-        if verify:
-            failures = rotation.verify(progress=self._verify_progress)
-            self._fail_on(failures, "contrôle d'intégrité")
-            self.stdout.write(self.style.SUCCESS("Tous les contenus sont intègres."))
-            return
-        report = rotation.rotate(progress=self._progress, dry_run=dry_run)
+        try:
+            if verify:
+                failures = rotation.verify(progress=self._verify_progress)
+                self._fail_on(failures, "contrôle d'intégrité")
+                self.stdout.write(self.style.SUCCESS("Tous les contenus sont intègres."))
+                return
+            report = rotation.rotate(progress=self._progress, dry_run=dry_run)
+        except store.StoreUnavailable as exc:
+            raise CommandError(
+                f"Le stockage objet ne répond pas ({exc}) : relancez la commande, elle reprend où elle "
+                "s'est arrêtée."
+            ) from exc
         if dry_run:
             self.stdout.write(
                 f"{count(report.to_do, 'contenu', 'contenus', 'Aucun contenu')} à re-chiffrer "
