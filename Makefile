@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/opencpts
 export OPENCPTS_DEV ?= 1
 
-.PHONY: run test test-sqlite test-postgres setup install install-dev territory-data axe-core psc-provider psc-demo totp lint bench-clean clean
+.PHONY: run jobs test test-sqlite test-postgres setup install install-dev territory-data axe-core psc-provider psc-demo totp lint bench-clean clean
 
 # Official communes and populations légales: the pinned npm package @etalab/decoupage-administratif, fetched with
 # npm into var/npm/ and checked against its published integrity hash (territory/npm_data.py), then read offline.
@@ -81,6 +81,12 @@ run: setup
 	@echo "  API : http://$(HOST):$(PORT)/api/docs — santé : http://$(HOST):$(PORT)/healthz"
 	@echo ""
 	$(BIN)/uvicorn opencpts.asgi:application --host $(HOST) --port $(PORT) --log-level warning --ws-per-message-deflate false --ws-ping-interval 30
+
+# The job worker (docs/OPERATIONS.md « Background jobs »). `make run` needs none on SQLite: jobs run in the
+# application process after each commit; this one, in a second terminal, runs the periodic work when due. On
+# PostgreSQL (DATABASE_URL) it is the Procrastinate worker of this host.
+jobs: $(BIN)/.installed
+	$(BIN)/python manage.py run_jobs
 
 totp: $(BIN)/.installed
 	@$(BIN)/python manage.py demo_totp $(EMAIL)

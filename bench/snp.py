@@ -26,7 +26,6 @@ import json
 import math
 import os
 import random
-import socket
 import subprocess
 import sys
 import threading
@@ -35,6 +34,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # opencpts.testing when run as a script
 SECRET_KEY = "bench-only-not-a-secret-" + "x" * 30
 CN, OU = "sas-bench", "bench"
 IDNPS = "urn:oid:1.2.250.1.71.4.2.1"
@@ -287,40 +287,17 @@ def search_run(count: int, plan_file: str, out_file: str) -> None:
 # ----------------------------------------------------------------------------- parent: servers and clients
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(env: dict) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "opencpts.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    for _ in range(300):
-        if server.poll() is not None:
-            sys.exit(f"the application process exited ({server.returncode})")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return server, f"127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.1)
-    sys.exit("the application process did not start")
+    """One application process (opencpts/testing/servers.py), listening; exits the benchmark if not."""
+    from opencpts.testing import servers
+
+    server, port = servers.start_app(env)
+    try:
+        servers.wait_listening(port, server)
+    except servers.ServerError as exc:
+        servers.stop([server])
+        sys.exit(f"the application process did not start: {exc}")
+    return server, f"127.0.0.1:{port}"
 
 
 def sas_path(idnats: list[str]) -> str:

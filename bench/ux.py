@@ -31,7 +31,6 @@ import os
 import platform
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,15 +41,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import uxtasks  # noqa: E402 - after the project's root is on the path
+from opencpts.testing import servers  # noqa: E402
 
 CHROMIUM = os.environ.get("OPENCPTS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def manage(env: dict, *args: str, quiet: bool = True) -> str:
@@ -113,34 +107,14 @@ def prepare(env: dict) -> None:
 
 
 def start_server(env: dict) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "opencpts.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    for _ in range(300):
-        if server.poll() is not None:
-            sys.exit(f"the application process exited ({server.returncode})")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return server, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.1)
-    server.terminate()
-    sys.exit("the application process did not start")
+    """The demo's application process (opencpts/testing/servers.py), listening; exits the benchmark if not."""
+    server, port = servers.start_app(env)
+    try:
+        servers.wait_listening(port, server)
+    except servers.ServerError as exc:
+        servers.stop([server])
+        sys.exit(f"the application process did not start: {exc}")
+    return server, f"http://127.0.0.1:{port}"
 
 
 def memory() -> str:

@@ -237,6 +237,8 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "directory:offer": {"GET": "cpts.view_reports"},
     "cpts:list": {"GET": AUTHENTICATED},
     "cpts:create": {"GET": STAFF, "POST": STAFF},
+    # Failed and stuck background jobs, « Relancer » (jobs/views.py).
+    "jobs:status": {"GET": STAFF, "POST": STAFF},
     "cpts:home": {"GET": "cpts.view_home"},
     # The full menu (cpts/navigation.py): the entries the user may open, in that CPTS if a member, else in
     # the user's own.

@@ -2,8 +2,9 @@
 burst, with the e-mail it calls for scheduled from the user's preferences.
 
 ``notify`` is called by the subscribers (``notifications.subscribers``) after the commit of the write that
-emitted the event; it writes in its own transaction and, after that commit, sends
-``notifications.signals.notification_created`` and the immediate e-mails (``notifications.mailer``).
+emitted the event; it writes in its own transaction, defers there the Web Push and immediate e-mail jobs
+(``defer_sending``, jobs/engine.py) and, after that commit, sends
+``notifications.signals.notification_created``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
+import jobs
 from accounts.models import User
 from notifications import schedule
 from notifications.access import visible
@@ -232,8 +234,8 @@ def notify(subject: Subject, user_ids: Iterable[int], now: dt.datetime | None = 
         ids = [n.pk for n in touched]
         # Only a new notification changes its user's unread count: a grouped one was unread already.
         fresh = [(n.pk, n.user_id, n.group_id) for n in touched if n.count == 1]
-        emails = [n.pk for n in touched if _email_due(n, now)]
-        transaction.on_commit(lambda: after_commit(ids, now, fresh, emails), robust=True)
+        transaction.on_commit(lambda: after_commit(ids, now, fresh), robust=True)
+        defer_sending(ids, now, emails=[n.pk for n in touched if _email_due(n, now)])
     return touched
 
 
@@ -251,17 +253,12 @@ def unread_counts(user_ids: Iterable[int]) -> dict[int, int]:
 
 
 def after_commit(
-    notification_ids: list[int],
-    now: dt.datetime,
-    fresh: list[tuple[int, int, int | None]] | None = None,
-    emails: list[int] | None = None,
+    notification_ids: list[int], now: dt.datetime, fresh: list[tuple[int, int, int | None]] | None = None
 ) -> None:
-    """Tell the real-time layer (the new unread count of each user who got a new notification), push to the
-    subscribed browsers (notifications/push.py), then send the e-mails due now.
+    """Tell the real-time layer the new unread count of each user who got a new notification.
 
     ``fresh``: (id, user id, group id) of the notifications created, not grouped (a grouped one leaves its
-    user's unread count as it was: nothing to count nor to announce); None: read from ``notification_ids``.
-    ``emails``: those of ``notification_ids`` whose e-mail is due now (none: no look-up); None: all."""
+    user's unread count as it was: nothing to count nor to announce); None: read from ``notification_ids``."""
     rows = fresh
     if rows is None:
         rows = list(
@@ -277,16 +274,17 @@ def after_commit(
         unread_counts_changed.send_robust(
             sender=Notification, counts=counts, group_id=groups.pop() if len(groups) == 1 else None
         )
-    from notifications import push
 
-    try:
-        push.send_now(notification_ids, now)
-    except Exception:  # noqa: BLE001 - a push service never fails the user's action
-        logger.exception("notifications: Web Push failed")
+
+def defer_sending(notification_ids: list[int], now: dt.datetime, emails: list[int] | None = None) -> None:
+    """Web Push (notifications/push.py) and the immediate e-mails (notifications/mailer.py) as background
+    jobs (notifications/tasks.py), deferred in the transaction that writes the notifications: they exist
+    exactly when the notifications do, and run after the commit (inline engine) or on a worker. They judge
+    what is due (quiet hours, preferences) at ``now``, the notifications' time. ``emails``: those of
+    ``notification_ids`` whose e-mail is due at ``now`` (no e-mail job when there are none, the usual case of
+    a message: messages go to the daily digest); None: all."""
+    at = now.isoformat()
+    jobs.defer("notifications.push", notification_ids=notification_ids, at=at)
     if settings.NOTIFICATION_EMAILS_ON_COMMIT and (emails is None or emails):
-        from notifications import mailer
-
-        try:
-            mailer.send_now(notification_ids if emails is None else emails, now)
-        except Exception:  # noqa: BLE001 - e-mail never fails the user's action; send_notifications retries
-            logger.exception("notifications: immediate e-mails failed; send_notifications will retry them")
+        wanted = notification_ids if emails is None else emails
+        jobs.defer("notifications.email", notification_ids=wanted, at=at)

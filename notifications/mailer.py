@@ -52,6 +52,7 @@ class Report:
     deferred: int = 0  # notifications put off (quiet hours, preference changed to the digest)
     dropped: int = 0  # notifications no longer to e-mail (read, preference off, access lost)
     failed: int = 0  # e-mails that failed (retried later, or given up after MAX_ATTEMPTS)
+    given_up: int = 0  # notifications whose e-mail was given up in this run (MAX_ATTEMPTS failures)
 
     def add(self, other: Report) -> None:
         for name in self.__dataclass_fields__:
@@ -208,11 +209,12 @@ def build_email(user, rows: list[Notification], digest: bool, now: dt.datetime) 
     return message
 
 
-def _failed(rows: list[Notification], token: str, now: dt.datetime) -> None:
+def _failed(rows: list[Notification], token: str, now: dt.datetime, report: Report) -> None:
     for n in rows:
         attempts = n.email_attempts + 1
         if attempts >= MAX_ATTEMPTS:
             _release(n, token, email_attempts=attempts, email_state=EmailState.FAILED)
+            report.given_up += 1
         else:
             delay = min(dt.timedelta(minutes=2**attempts), MAX_RETRY_DELAY)
             _release(n, token, email_attempts=attempts, email_after=now + delay)
@@ -235,7 +237,7 @@ def _send(
             rows[0].user_id,
             len(rows),
         )
-        _failed(rows, token, now)
+        _failed(rows, token, now, report)
         report.failed += 1
         return
     stamp = {"digest_at": now} if digest else {"emailed_at": now}

@@ -11,9 +11,12 @@ of ``PushSubscription``.
 - What is sent: the notification's ``email_text`` — the same fixed, neutral words as the e-mail, never a
   patient's name nor a message's text — and the link that opens the notification. Encrypted for the browser
   (RFC 8291, aes128gcm) and signed with the VAPID key (RFC 8292).
-- When: right after the commit that created (or grouped) the notification, for the categories not set to
-  « Désactivé » and outside the user's quiet hours; one attempt (the notification stays in the list). A push
-  service answering 404 or 410 means the browser dropped the subscription: it is deleted.
+- When: by the job ``notifications.push`` deferred with the notification (notifications/tasks.py), for the
+  categories not set to « Désactivé » and outside the user's quiet hours. A push service that fails (5xx,
+  unreachable) gets a job ``notifications.push_retry`` for that browser, retried with an exponential backoff
+  (jobs/engine.py) and then shown to the instance administrator; on the inline engine (SQLite) one attempt
+  (the notification stays in the list). A push service answering 404 or 410 means the browser dropped the
+  subscription: it is deleted.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+import jobs
 from audit.log import record
 from notifications import schedule
 from notifications.delivery import preferences_for
@@ -220,9 +224,16 @@ def _wanted(notification: Notification, prefs, now: dt.datetime) -> bool:
     )
 
 
-def send_one(subscription: PushSubscription, data: str, vapid: Keys) -> bool:
-    """One POST to the push service; True when accepted. A subscription the service says is gone is
-    deleted."""
+SENT, DROPPED, FAILED = "sent", "dropped", "failed"
+
+
+class PushFailed(Exception):
+    """The push service refused the message or could not be reached: the job is retried."""
+
+
+def _post(subscription: PushSubscription, data: str, vapid: Keys) -> str:
+    """One POST to the push service: SENT, DROPPED (the service says the subscription is gone: it is deleted)
+    or FAILED (worth another attempt)."""
     from pywebpush import WebPushException, webpush
 
     info = {
@@ -243,19 +254,25 @@ def send_one(subscription: PushSubscription, data: str, vapid: Keys) -> bool:
         if status in GONE:
             PushSubscription.objects.filter(pk=subscription.pk).delete()
             logger.info("notifications: push subscription %s gone (%s), deleted", subscription.pk, status)
-        else:
-            logger.warning("notifications: push to subscription %s failed (%s)", subscription.pk, status)
-        return False
-    except Exception:  # noqa: BLE001 - network errors: logged; the notification stays in the list
+            return DROPPED
+        logger.warning("notifications: push to subscription %s failed (%s)", subscription.pk, status)
+        return FAILED
+    except Exception:  # noqa: BLE001 - network errors: logged, retried by a job
         logger.exception("notifications: push to subscription %s failed", subscription.pk)
-        return False
+        return FAILED
     PushSubscription.objects.filter(pk=subscription.pk).update(last_success_at=timezone.now())
-    return True
+    return SENT
+
+
+def send_one(subscription: PushSubscription, data: str, vapid: Keys) -> bool:
+    """One POST to the push service; True when accepted. A subscription the service says is gone is
+    deleted."""
+    return _post(subscription, data, vapid) == SENT
 
 
 def send_now(notification_ids: list[int], now: dt.datetime | None = None) -> int:
     """Push the notifications just created or grouped to their recipients' browsers; the number of pushes
-    accepted by the push services."""
+    accepted by the push services. A failed push gets its own retried job when the engine can wait."""
     vapid = keys()
     if vapid is None or not notification_ids:
         return 0
@@ -276,5 +293,34 @@ def send_now(notification_ids: list[int], now: dt.datetime | None = None) -> int
         if not _wanted(notification, prefs[notification.user_id], now):
             continue
         data = payload(notification)
-        sent += sum(send_one(s, data, vapid) for s in by_user.get(notification.user_id, []))
+        for subscription in by_user.get(notification.user_id, []):
+            outcome = _post(subscription, data, vapid)
+            sent += outcome == SENT
+            if outcome == FAILED and jobs.engine.can_retry_later():
+                jobs.defer(
+                    "notifications.push_retry",
+                    subscription_id=subscription.pk,
+                    notification_id=notification.pk,
+                )
     return sent
+
+
+def send_again(subscription_id: int, notification_id: int, now: dt.datetime | None = None) -> bool:
+    """Another attempt at one push that failed: nothing when the browser, the notification or the wish is
+    gone (read, category off, quiet hours); raises ``PushFailed`` when the service fails again."""
+    vapid = keys()
+    subscription = PushSubscription.objects.filter(pk=subscription_id).first()
+    notification = Notification.objects.filter(pk=notification_id).first()
+    if vapid is None or subscription is None or notification is None:
+        return False
+    if notification.user_id != subscription.user_id:
+        return False
+    prefs = preferences_for([notification.user_id])[notification.user_id]
+    if not _wanted(notification, prefs, now or timezone.now()):
+        return False
+    outcome = _post(subscription, payload(notification), vapid)
+    if outcome == FAILED:
+        raise PushFailed(
+            f"Le service de notification n'a pas accepté l'envoi (abonnement {subscription.pk})."
+        )
+    return outcome == SENT

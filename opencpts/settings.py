@@ -458,3 +458,20 @@ if PSC_CLIENT_ID:
     CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
         "form-action 'self'", "form-action 'self' " + " ".join(sorted(_psc_origins))
     )
+
+# Background and periodic jobs (jobs app, docs/OPERATIONS.md « Background jobs »). "procrastinate": a queue
+# in PostgreSQL run by `manage.py run_jobs` on each host (the default with PostgreSQL); "inline": each job
+# runs in the process right after its commit, periodic work by the management commands (the default, and the
+# only choice, on SQLite). Procrastinate's tables are created by its migrations, on PostgreSQL only.
+INSTALLED_APPS += ["jobs"]
+_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+if _POSTGRES:
+    INSTALLED_APPS += ["procrastinate.contrib.django"]
+OPENCPTS_JOBS_ENGINE = env_str("OPENCPTS_JOBS_ENGINE", "procrastinate" if _POSTGRES else "inline")
+if OPENCPTS_JOBS_ENGINE not in ("procrastinate", "inline"):
+    raise ImproperlyConfigured("OPENCPTS_JOBS_ENGINE must be 'procrastinate' or 'inline'.")
+if OPENCPTS_JOBS_ENGINE == "procrastinate" and not _POSTGRES:
+    raise ImproperlyConfigured("OPENCPTS_JOBS_ENGINE=procrastinate needs PostgreSQL (DATABASE_URL).")
+# A job waiting this long for a worker, or running this long on a worker that stopped answering, is stuck.
+OPENCPTS_JOBS_STUCK_MINUTES = env_int("OPENCPTS_JOBS_STUCK_MINUTES", 10)
+LOGGING["loggers"]["procrastinate"] = {"level": "WARNING"}  # it logs every periodic task at each start

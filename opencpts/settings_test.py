@@ -31,3 +31,7 @@ import tempfile  # noqa: E402
 OPENCPTS_AUDIT_CHECKPOINT_FILE = os.path.join(
     tempfile.gettempdir(), f"opencpts-test-audit-checkpoints-{os.getpid()}.jsonl"
 )
+
+# Jobs run inline in the test suite (after the commit, as on SQLite) unless a test chooses the engine
+# (jobs/tests/test_engine_postgres.py): the tests of the other apps see their e-mails and pushes at once.
+OPENCPTS_JOBS_ENGINE = os.environ.get("OPENCPTS_JOBS_ENGINE", "inline")

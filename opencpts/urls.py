@@ -33,4 +33,5 @@ urlpatterns = [
     path("", include("gpmatching.urls")),
     path("", include("aci.urls")),
     path("", include("notifications.urls")),
+    path("", include("jobs.urls")),
 ]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.apps import apps
+from django.conf import settings
 from django.db import models
 
 from cpts.models import CPTS, TenantModel
@@ -164,7 +165,19 @@ LEFT_OUT = {
     "auth.Group_permissions": "Django internals",
     "contenttypes.ContentType": "Django internals",
     "sessions.Session": "sessions of the source instance",
+    "jobs.JobFailure": "failures of the source instance's background jobs",
 }
+# The job queue (PostgreSQL only, jobs/engine.py): the source instance's work in progress, not data.
+if "procrastinate.contrib.django" in settings.INSTALLED_APPS:
+    LEFT_OUT |= {
+        f"procrastinate.{name}": "the source instance's job queue (jobs/engine.py)"
+        for name in (
+            "ProcrastinateJob",
+            "ProcrastinateEvent",
+            "ProcrastinateWorker",
+            "ProcrastinatePeriodicDefer",
+        )
+    }
 
 
 def model(label: str) -> type[models.Model]:

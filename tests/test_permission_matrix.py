@@ -64,6 +64,7 @@ from directory.models import PracticePlace
 from documents.models import Document
 from gpmatching.models import Capacity, ImportBatch, MatchingRun, Policy, Proposal
 from gpmatching.models import Request as GPRequest
+from jobs.models import JobFailure
 from news.models import Comment, Post
 from notifications.models import Notification, NotificationPreference
 from territory.models import Commune
@@ -865,6 +866,16 @@ def slug(w):
     return {"slug": w.slug}
 
 
+def _failed_job():
+    """A job that failed inline, to relaunch (the audit checkpoint: harmless to run again)."""
+    return JobFailure.objects.create(
+        task_name="audit.checkpoint",
+        args={"timestamp": 0},
+        error="Exception: essai",
+        failed_at=timezone.now(),
+    )
+
+
 def _today():
     return timezone.localdate()
 
@@ -1396,6 +1407,7 @@ PAGES: dict[str, Page] = {
             "coordinator_email": "",
         }
     ),
+    "jobs:status": Page(data=lambda w, r: {"failure": _failed_job().pk}),
     "cpts:home": Page(kwargs=slug),
     "cpts:menu": Page(kwargs=slug),
     "cpts:join": Page(
@@ -1830,6 +1842,7 @@ EFFECTS: dict[str, tuple[Callable[[World, User | None], bool], Callable[[str], b
         None,
     ),
     "cpts:create": (lambda w, u: CPTS.objects.filter(name="CPTS Test Nouvelle").exists(), None),
+    "jobs:status": (lambda w, u: u is not None and JobFailure.objects.filter(resolved_by=u).exists(), None),
     "cpts:join": (
         lambda w, u: u is not None
         and MembershipRequest.objects.filter(cpts=w.cast.cpts, user=u, status="pending").exists(),
