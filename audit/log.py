@@ -12,8 +12,7 @@ import json
 from collections.abc import Iterable
 from datetime import UTC
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from audit import keys
@@ -66,15 +65,27 @@ def compute_hash(entry: AuditEntry, ring: keys.AuditKeyring | None = None) -> st
     return ring.sign(b"opencpts-audit-entry\n" + canonical(entry), entry.key_id)
 
 
+# One statement takes the row lock (PostgreSQL) or the write lock (SQLite) and reads the head under it, so two
+# writers of one chain queue here instead of forking the chain (both engines support RETURNING). The table is
+# AuditChainHead's (audit/tests/test_chain.py reads the head back).
+_LOCK_AND_READ = (
+    'UPDATE "audit_auditchainhead" SET "seq" = "seq" WHERE "chain" = %s RETURNING "seq", "last_hash"'
+)
+_MOVE = 'UPDATE "audit_auditchainhead" SET "seq" = %s, "last_hash" = %s WHERE "chain" = %s'
+
+
 def _lock_head(chain: int) -> AuditChainHead:
-    # The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) before we read the head,
-    # so two writers of one chain queue here instead of forking the chain.
-    if not AuditChainHead.objects.filter(chain=chain).update(seq=F("seq")):
-        try:
-            with transaction.atomic():
-                AuditChainHead.objects.create(chain=chain)
-        except IntegrityError:
-            pass  # created concurrently
+    """The head of ``chain``, locked until the end of the transaction (created at its first entry)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCK_AND_READ, [chain])
+        row = cursor.fetchone()
+    if row is not None:
+        return AuditChainHead(chain=chain, seq=row[0], last_hash=row[1])
+    try:
+        with transaction.atomic():
+            AuditChainHead.objects.create(chain=chain)
+    except IntegrityError:
+        pass  # created concurrently
     return AuditChainHead.objects.select_for_update().get(chain=chain)
 
 
@@ -104,7 +115,9 @@ def record(
         object_label = object_label or label_of(obj)
     chain = cpts_id if cpts_id else INSTANCE_CHAIN
     ring = keys.keyring()
-    with transaction.atomic():
+    # No savepoint of its own inside the caller's transaction: if the entry fails, the whole write fails
+    # with it (a write is never committed without its entry).
+    with transaction.atomic(savepoint=False):
         head = _lock_head(chain)
         entry = AuditEntry(
             chain=chain,
@@ -126,7 +139,8 @@ def record(
         )
         entry.hash = compute_hash(entry, ring)
         entry.save()
-        AuditChainHead.objects.filter(chain=chain).update(seq=entry.seq, last_hash=entry.hash)
+        with connection.cursor() as cursor:
+            cursor.execute(_MOVE, [entry.seq, entry.hash, chain])
     return entry
 
 

@@ -11,6 +11,13 @@ WebSocket client read the frame. Posts go to the groups in turn (one post per gr
 both application processes alternately; the members' connections are spread over both processes and
 read by separate client processes (--clients). Synthetic users, labelled as such, in a database of
 their own (var/bench/messaging/ or the --pg-url database, recreated on each run).
+
+CPU: the processor time (user + system, from /proc/<pid>/stat) of the two application processes, and of the
+PostgreSQL backends serving the benchmark database, from the first post to the end of the run, divided by
+the posts sent: the CPU one post costs (request, audit, notifications, fan-out to the members'
+connections), and the cores it keeps busy at the posting rate. The application processes' idle CPU (5 s with
+everyone connected and nothing posted) is measured first and subtracted pro rata. The machine's load average
+and its busy cores (all processes, /proc/stat) are printed with it: figures taken on a busy machine say so.
 """
 
 import argparse
@@ -37,6 +44,93 @@ def percentiles(values: list[float]) -> dict:
         return {"p50": float("nan"), "p95": float("nan"), "p99": float("nan")}
     q = statistics.quantiles(values, n=100, method="inclusive")
     return {"p50": statistics.median(values), "p95": q[94], "p99": q[98]}
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system processor time of process ``pid`` so far (0 if it is gone or unreadable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (fields 14 and 15)
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) processor seconds of the whole machine so far, all cores (/proc/stat)."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    return (sum(values[:8]) - idle) / CLOCK_TICKS, sum(values[:8]) / CLOCK_TICKS
+
+
+def database_backends(env: dict) -> list[int]:
+    """Process ids of the PostgreSQL backends connected to the benchmark database (none on SQLite)."""
+    url = env.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return []
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    try:
+        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [name]
+            ).fetchall()
+    except psycopg.Error:
+        return []
+    return [pid for (pid,) in rows]
+
+
+class CpuMeter:
+    """Processor time of the application processes and of the database backends between ``start`` and
+    ``stop``, with the machine's busy cores and load average over the same window."""
+
+    def __init__(self, servers: list, env: dict):
+        self.servers, self.env = servers, env
+
+    def _sample(self) -> dict:
+        backends = database_backends(self.env)
+        return {
+            "t": time.monotonic(),
+            "app": {s.pid: cpu_seconds(s.pid) for s in self.servers},
+            "db": {pid: cpu_seconds(pid) for pid in backends},
+            "machine": machine_busy(),
+            "load": os.getloadavg(),
+        }
+
+    def idle(self, seconds: float = 5.0) -> None:
+        """The application processes' CPU with every member connected and nothing posted (WebSocket pings,
+        the event loops): subtracted from the run's, pro rata, for the CPU of the posts alone."""
+        before = self._sample()
+        time.sleep(seconds)
+        after = self._sample()
+        spent = sum(v - before["app"].get(pid, 0.0) for pid, v in after["app"].items())
+        self.idle_cores = spent / (after["t"] - before["t"])
+
+    def start(self) -> None:
+        self.first = self._sample()
+
+    def stop(self) -> dict:
+        last, first = self._sample(), self.first
+        seconds = last["t"] - first["t"]
+        app = sum(v - first["app"].get(pid, 0.0) for pid, v in last["app"].items())
+        # A backend that appeared during the window counts from zero; one that ended is lost (rare: pooled).
+        db = sum(max(v - first["db"].get(pid, 0.0), 0.0) for pid, v in last["db"].items())
+        busy = last["machine"][0] - first["machine"][0]
+        return {
+            "seconds": seconds,
+            "app_s": app,
+            "idle_cores": getattr(self, "idle_cores", 0.0),
+            "db_s": db,
+            "machine_cores": busy / seconds if seconds else float("nan"),
+            "load_before": first["load"],
+            "load_after": last["load"],
+        }
 
 
 def free_port() -> int:
@@ -223,6 +317,13 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=20.0, help="posts per second")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--clients", type=int, default=2, help="client processes holding the connections")
+    parser.add_argument(
+        "--ports",
+        type=int,
+        nargs=2,
+        metavar=("PORT1", "PORT2"),
+        help="the application processes' ports (default: two free ones)",
+    )
     parser.add_argument("--setup", help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -415,17 +516,21 @@ def _post_messages(args, plan: dict, addresses: list[str]) -> list[tuple[int, fl
 
 def _run(args, plan: dict, env: dict):
     """Starts both application processes, connects the members, posts the messages and collects what the
-    clients received; the servers are stopped whatever happens. Returns (posts, outcome, post window)."""
-    ports = [free_port(), free_port()]
+    clients received; the servers are stopped whatever happens. Returns (posts, outcome, post window, CPU)."""
+    ports = list(args.ports) if args.ports else [free_port(), free_port()]
     servers = _start_servers(ports, env)
     addresses = [f"127.0.0.1:{p}" for p in ports]
     try:
         _wait_listening(ports, servers)
         workers, results, stop = _connect_members(args, plan, addresses)
         _warm_up(plan, addresses)
+        meter = CpuMeter(servers, env)
+        meter.idle()
+        meter.start()
         posts = _post_messages(args, plan, addresses)
         post_window = max(p[2] for p in posts) - min(p[1] for p in posts)
         time.sleep(3.0)  # let the last frames arrive
+        cpu = meter.stop()
         stop.set()
         outcome = [results.get(timeout=120) for _ in workers]
         for w in workers:
@@ -435,7 +540,7 @@ def _run(args, plan: dict, env: dict):
             s.terminate()
         for s in servers:
             s.wait(timeout=30)
-    return posts, outcome, post_window
+    return posts, outcome, post_window, cpu
 
 
 def _latencies(posts: list, outcome: list) -> tuple[list[float], int]:
@@ -455,7 +560,29 @@ def _latencies(posts: list, outcome: list) -> tuple[list[float], int]:
     return latencies, received
 
 
-def _report(args, posts: list, outcome: list, post_window: float) -> None:
+def _report_cpu(posts: list, cpu: dict) -> None:
+    """CPU per post (application processes, database backends) and the cores kept busy, with the load."""
+    n = len(posts) or 1
+    idle_s = cpu["idle_cores"] * cpu["seconds"]
+    print(
+        f"CPU per post: {(cpu['app_s'] - idle_s) / n * 1000:.1f} ms in the application processes "
+        f"({cpu['app_s'] / n * 1000:.1f} ms before subtracting their idle CPU of {cpu['idle_cores']:.3f} "
+        f"cores: pings of the connected members), {cpu['db_s'] / n * 1000:.1f} ms in the database backends"
+    )
+    print(
+        f"cores used: {cpu['app_s'] / cpu['seconds']:.2f} by the application processes, "
+        f"{cpu['db_s'] / cpu['seconds']:.2f} by the database backends, over {cpu['seconds']:.1f} s (posting "
+        "window + 3 s of delivery)"
+    )
+    before, after = cpu["load_before"], cpu["load_after"]
+    print(
+        f"machine: {os.cpu_count()} cores, {cpu['machine_cores']:.2f} busy on average during the run (all "
+        f"processes); load average {before[0]:.2f} {before[1]:.2f} {before[2]:.2f} before, "
+        f"{after[0]:.2f} {after[1]:.2f} {after[2]:.2f} after"
+    )
+
+
+def _report(args, posts: list, outcome: list, post_window: float, cpu: dict) -> None:
     """Prints the posting rate, the deliveries and the post → delivery percentiles."""
     bad = [p for p in posts if p[3] != 302]
     latencies, received = _latencies(posts, outcome)
@@ -481,7 +608,8 @@ def _report(args, posts: list, outcome: list, post_window: float) -> None:
     errors = [e for o in outcome for e in o["errors"]]
     if errors:
         print("connection errors (first ones):", errors[:5])
-    print(f"machine: {os.cpu_count()} cores; figures vary with machine load (run twice to compare).")
+    _report_cpu(posts, cpu)
+    print("figures vary with machine load (run twice to compare).")
 
 
 def main() -> None:
@@ -490,8 +618,8 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     env = _environment(args, work)
     plan = _prepare(args, work, env)
-    posts, outcome, post_window = _run(args, plan, env)
-    _report(args, posts, outcome, post_window)
+    posts, outcome, post_window, cpu = _run(args, plan, env)
+    _report(args, posts, outcome, post_window, cpu)
 
 
 if __name__ == "__main__":

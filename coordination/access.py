@@ -19,6 +19,9 @@ and the readers of one group (``audience``: real-time events and notifications).
 membership: ``coordination/tests/test_access_in_one_place.py`` walks the code for it.
 """
 
+import contextlib
+import contextvars
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
@@ -136,6 +139,7 @@ def group_to_read(user, cpts: CPTS, group_id: int) -> Group:
     group = scoped(Group, cpts).filter(pk=group_id).select_related("patient").first()
     if group is None:
         raise Http404("Groupe introuvable.")
+    group.cpts = cpts  # the CPTS it was found in: group.cpts needs no query of its own
     if not can_read(user, group):
         raise PermissionDenied("Vous n'êtes pas membre de ce groupe.")
     return group
@@ -150,11 +154,37 @@ def group_to_manage(user, cpts: CPTS, group_id: int) -> Group:
     return group
 
 
-def audience(group: Group) -> list[int]:
+# The audiences read while one domain event is delivered (``one_audience_per_event``), by group id.
+_delivery_audiences: contextvars.ContextVar[dict[int, tuple[int, ...]] | None] = contextvars.ContextVar(
+    "delivery_audiences", default=None
+)
+
+
+def audience(group: Group | int) -> list[int]:
     """Ids of the users allowed to read the group's content right now: its active members who hold a
-    patient-data role in the group's CPTS. Real-time events and notifications go to these users only."""
+    patient-data role in the group's CPTS. Real-time events and notifications go to these users only.
+    ``group``: a group or its id (a deleted group has nobody)."""
+    group_id = _pk(group)
+    shared = _delivery_audiences.get()
+    if shared is not None and group_id in shared:
+        return list(shared[group_id])
     # Correlated on each member (the unique index on (cpts, user)), not a scan of the CPTS's memberships.
-    return list(_readers().filter(group_id=group.pk).values_list("user_id", flat=True))
+    readers = tuple(_readers().filter(group_id=group_id).values_list("user_id", flat=True))
+    if shared is not None:
+        shared[group_id] = readers
+    return list(readers)
+
+
+@contextlib.contextmanager
+def one_audience_per_event():
+    """While one domain event is delivered to its subscribers (coordination.events, right after the commit),
+    a group's audience is read once and shared by them: the notifications, the real-time frame and the
+    members' unread counts all go to the readers of that moment, with one query instead of one each."""
+    token = _delivery_audiences.set({})
+    try:
+        yield
+    finally:
+        _delivery_audiences.reset(token)
 
 
 def can_view_history(user, group: Group) -> bool:

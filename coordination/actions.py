@@ -153,20 +153,31 @@ def _open(group: Group) -> None:
         raise ActionError("Ce groupe est clôturé : il est en lecture seule.")
 
 
-def _record_mentions(message: Message, by) -> list[int]:
-    """Store the @mentions of the message's text (members of the group's audience, not the author), tell the
-    newly mentioned ones (``message.mentioned``), and leave the ambiguous names on
-    ``message.ambiguous_mentions`` for the author."""
-    group = message.group
+def _parse_mentions(group: Group, by, body: str) -> mentions.Parsed:
+    """The @mentions of ``body`` among the group's audience but the author. A text without "@" has none
+    (folding never makes one): no query."""
+    if "@" not in body:
+        return mentions.Parsed([], [])
     others = [uid for uid in access.audience(group) if uid != by.pk]
     people = get_user_model().objects.filter(pk__in=others).values_list("pk", "first_name", "last_name")
-    parsed = mentions.find(message.body, mentions.name_table(people))
+    return mentions.find(body, mentions.name_table(people))
+
+
+def _record_mentions(message: Message, by, parsed: mentions.Parsed | None = None, *, new: bool = False):
+    """Store the @mentions of the message's text (``parsed`` from ``_parse_mentions``, or parsed here),
+    tell the newly mentioned ones (``message.mentioned``), and leave the ambiguous names on
+    ``message.ambiguous_mentions`` for the author. ``new``: a message just created has no mention stored
+    yet."""
+    group = message.group
+    if parsed is None:
+        parsed = _parse_mentions(group, by, message.body)
     wanted = set(parsed.user_ids)
-    existing = set(message.mentions.values_list("user_id", flat=True))
-    message.mentions.exclude(user_id__in=wanted).delete()
+    existing = set() if new else set(message.mentions.values_list("user_id", flat=True))
+    if existing - wanted:
+        message.mentions.exclude(user_id__in=wanted).delete()
     added = [uid for uid in parsed.user_ids if uid not in existing]
     for uid in added:  # one by one, so that each is audited like any other row
-        MessageMention.objects.create(cpts=message.cpts, message=message, user_id=uid)
+        MessageMention.objects.create(cpts_id=message.cpts_id, message=message, user_id=uid)
     if added:
         emit(
             "message.mentioned",
@@ -392,6 +403,8 @@ def post_message(
         return sent
     body = _text(body, "body", "Message", 20000)  # stored as typed; templates escape it
     subject, parent = _thread(group, subject, parent, continue_thread)
+    # Read before the first write: the audit chain of the CPTS stays locked from that write to the commit.
+    parsed = _parse_mentions(group, by, body)
     try:
         with transaction.atomic():  # a concurrent post of the same token loses here, and gets the first one
             message = Message.objects.create(
@@ -416,7 +429,7 @@ def post_message(
         message,
         subject_id=parent.pk if parent is not None else message.pk,
     )
-    _record_mentions(message, by)
+    _record_mentions(message, by, parsed, new=True)
     return message
 
 

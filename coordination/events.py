@@ -4,7 +4,8 @@ Write paths (``coordination.actions`` and the apps that extend a group: document
 ``emit``; subscribers (real-time delivery, notifications) connect to ``group_event``. An event carries
 identifiers, never clinical content: each subscriber decides who receives it with
 ``coordination.access.audience`` at delivery time and lets the reader fetch the content through a page
-that checks the rules again.
+that checks the rules again. The subscribers of one event share that audience, read once when the event is
+delivered (``deliver``).
 
 Each event is also written to the audit trail (``trace``: action ``event``, filed under the group) inside the
 emitting transaction: the group's history page reads it there.
@@ -22,6 +23,8 @@ import dataclasses
 
 import django.dispatch
 from django.db import transaction
+
+from coordination.access import one_audience_per_event
 
 # Sent with ``event=GroupEvent``, after the commit of the transaction that emitted it.
 group_event = django.dispatch.Signal()
@@ -48,8 +51,15 @@ def emit(kind: str, group, actor=None, obj=None, **data) -> GroupEvent:
     )
     trace(event, group, actor, obj)
     # robust: a failing subscriber (Redis down, SMTP refused) is logged and never undoes the committed write.
-    transaction.on_commit(lambda: group_event.send_robust(sender=GroupEvent, event=event), robust=True)
+    transaction.on_commit(lambda: deliver(event), robust=True)
     return event
+
+
+def deliver(event: GroupEvent) -> None:
+    """Send ``event`` to its subscribers; the group's audience is read once for all of them
+    (coordination.access.one_audience_per_event)."""
+    with one_audience_per_event():
+        group_event.send_robust(sender=GroupEvent, event=event)
 
 
 def _plain(value) -> bool:

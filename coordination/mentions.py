@@ -9,12 +9,14 @@ ambiguous: nobody is mentioned for it and the author is told which names were am
 from __future__ import annotations
 
 import dataclasses
+import functools
 import unicodedata
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 
+@functools.lru_cache(maxsize=4096)  # a text has few distinct characters; folding each is the slow part
 def _fold_char(ch: str) -> str:
     """One character, lower case and without accent, still one character (so positions map 1:1)."""
     folded = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c)).lower()

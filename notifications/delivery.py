@@ -181,6 +181,23 @@ def _update_grouped(rows: list[Notification]) -> None:
         Notification.objects.filter(pk__in=pks).update(**dict(zip(GROUPED_FIELDS, values, strict=True)))
 
 
+def _email_due(notification: Notification, now: dt.datetime) -> bool:
+    """Its e-mail is to be sent now (what notifications.mailer.send_now looks for among them)."""
+    return (
+        notification.email_state == EmailState.IMMEDIATE
+        and notification.email_after is not None
+        and notification.email_after <= now
+    )
+
+
+def _create_new(new: list[Notification], subject: Subject, prefs, now) -> list[Notification]:
+    try:
+        with transaction.atomic():
+            return Notification.objects.bulk_create(new)
+    except IntegrityError:  # a concurrent delivery for one of them: one by one
+        return [_create_one(n, subject, prefs[n.user_id], now) for n in new]
+
+
 def notify(subject: Subject, user_ids: Iterable[int], now: dt.datetime | None = None) -> list[Notification]:
     """Notify ``user_ids`` (active accounts only) of ``subject``; returns the notifications created or
     grouped.
@@ -212,15 +229,13 @@ def notify(subject: Subject, user_ids: Iterable[int], now: dt.datetime | None = 
                 new.append(_new(subject, user_id, prefs[user_id], now))
         if grouped:
             _update_grouped(grouped)
-        try:
-            with transaction.atomic():
-                created = Notification.objects.bulk_create(new)
-        except IntegrityError:  # a concurrent delivery for one of them: one by one
-            created = [_create_one(n, subject, prefs[n.user_id], now) for n in new]
+        created = _create_new(new, subject, prefs, now) if new else []
         touched = grouped + created
         ids = [n.pk for n in touched]
-        transaction.on_commit(lambda: after_commit(ids, now), robust=True)
-        defer_sending(ids, now)
+        # Only a new notification changes its user's unread count: a grouped one was unread already.
+        fresh = [(n.pk, n.user_id, n.group_id) for n in touched if n.count == 1]
+        transaction.on_commit(lambda: after_commit(ids, now, fresh), robust=True)
+        defer_sending(ids, now, emails=[n.pk for n in touched if _email_due(n, now)])
     return touched
 
 
@@ -237,10 +252,19 @@ def unread_counts(user_ids: Iterable[int]) -> dict[int, int]:
     return counts
 
 
-def after_commit(notification_ids: list[int], now: dt.datetime) -> None:
-    """Tell the real-time layer each user's new unread count."""
-    rows = list(Notification.objects.filter(pk__in=notification_ids).values_list("pk", "user_id", "group_id"))
-    counts = unread_counts({user_id for _, user_id, _ in rows})
+def after_commit(
+    notification_ids: list[int], now: dt.datetime, fresh: list[tuple[int, int, int | None]] | None = None
+) -> None:
+    """Tell the real-time layer the new unread count of each user who got a new notification.
+
+    ``fresh``: (id, user id, group id) of the notifications created, not grouped (a grouped one leaves its
+    user's unread count as it was: nothing to count nor to announce); None: read from ``notification_ids``."""
+    rows = fresh
+    if rows is None:
+        rows = list(
+            Notification.objects.filter(pk__in=notification_ids).values_list("pk", "user_id", "group_id")
+        )
+    counts = unread_counts({user_id for _, user_id, _ in rows}) if rows else {}
     for notification_id, user_id, _ in rows:
         notification_created.send_robust(
             sender=Notification, user_id=user_id, notification_id=notification_id, unread=counts[user_id]
@@ -252,12 +276,15 @@ def after_commit(notification_ids: list[int], now: dt.datetime) -> None:
         )
 
 
-def defer_sending(notification_ids: list[int], now: dt.datetime) -> None:
+def defer_sending(notification_ids: list[int], now: dt.datetime, emails: list[int] | None = None) -> None:
     """Web Push (notifications/push.py) and the immediate e-mails (notifications/mailer.py) as background
     jobs (notifications/tasks.py), deferred in the transaction that writes the notifications: they exist
     exactly when the notifications do, and run after the commit (inline engine) or on a worker. They judge
-    what is due (quiet hours, preferences) at ``now``, the notifications' time."""
+    what is due (quiet hours, preferences) at ``now``, the notifications' time. ``emails``: those of
+    ``notification_ids`` whose e-mail is due at ``now`` (no e-mail job when there are none, the usual case of
+    a message: messages go to the daily digest); None: all."""
     at = now.isoformat()
     jobs.defer("notifications.push", notification_ids=notification_ids, at=at)
-    if settings.NOTIFICATION_EMAILS_ON_COMMIT:
-        jobs.defer("notifications.email", notification_ids=notification_ids, at=at)
+    if settings.NOTIFICATION_EMAILS_ON_COMMIT and (emails is None or emails):
+        wanted = notification_ids if emails is None else emails
+        jobs.defer("notifications.email", notification_ids=wanted, at=at)
