@@ -38,6 +38,9 @@ EXPORTED = frozenset(
         "coordination.GroupMember",
         "coordination.Consent",
         "coordination.Message",
+        "privacy.PrivacyContact",
+        "privacy.RightsRequest",  # the record of a person's rights requests travels with the CPTS
+        "privacy.CircleTask",
         "coordination.MessageRevision",
         "coordination.ReadReceipt",
         "coordination.MessageMention",
