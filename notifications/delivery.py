@@ -31,6 +31,7 @@ from notifications.models import (
     Notification,
     NotificationPreference,
     Priority,
+    PushSubscription,
 )
 from notifications.signals import notification_created, unread_counts_changed
 
@@ -235,8 +236,18 @@ def notify(subject: Subject, user_ids: Iterable[int], now: dt.datetime | None = 
         # Only a new notification changes its user's unread count: a grouped one was unread already.
         fresh = [(n.pk, n.user_id, n.group_id) for n in touched if n.count == 1]
         transaction.on_commit(lambda: after_commit(ids, now, fresh), robust=True)
-        defer_sending(ids, now, emails=[n.pk for n in touched if _email_due(n, now)])
+        emails = [n.pk for n in touched if _email_due(n, now)]
+        defer_sending(ids, now, emails=emails, pushes=_pushed(touched, recipients))
     return touched
+
+
+def _pushed(touched: list[Notification], recipients: list[int]) -> list[int]:
+    """Those of the notifications whose user has a Web Push subscription: most have none, and then no push
+    job is deferred (one indexed read instead of a job row per post)."""
+    subscribed = set(
+        PushSubscription.objects.filter(user_id__in=recipients).values_list("user_id", flat=True).distinct()
+    )
+    return [n.pk for n in touched if n.user_id in subscribed]
 
 
 def unread_counts(user_ids: Iterable[int]) -> dict[int, int]:
@@ -276,15 +287,23 @@ def after_commit(
         )
 
 
-def defer_sending(notification_ids: list[int], now: dt.datetime, emails: list[int] | None = None) -> None:
+def defer_sending(
+    notification_ids: list[int],
+    now: dt.datetime,
+    emails: list[int] | None = None,
+    pushes: list[int] | None = None,
+) -> None:
     """Web Push (notifications/push.py) and the immediate e-mails (notifications/mailer.py) as background
     jobs (notifications/tasks.py), deferred in the transaction that writes the notifications: they exist
     exactly when the notifications do, and run after the commit (inline engine) or on a worker. They judge
     what is due (quiet hours, preferences) at ``now``, the notifications' time. ``emails``: those of
     ``notification_ids`` whose e-mail is due at ``now`` (no e-mail job when there are none, the usual case of
-    a message: messages go to the daily digest); None: all."""
+    a message: messages go to the daily digest); None: all. ``pushes``: likewise, those whose user has a
+    Web Push subscription."""
     at = now.isoformat()
-    jobs.defer("notifications.push", notification_ids=notification_ids, at=at)
+    if pushes is None or pushes:
+        pushed = notification_ids if pushes is None else pushes
+        jobs.defer("notifications.push", notification_ids=pushed, at=at)
     if settings.NOTIFICATION_EMAILS_ON_COMMIT and (emails is None or emails):
         wanted = notification_ids if emails is None else emails
         jobs.defer("notifications.email", notification_ids=wanted, at=at)

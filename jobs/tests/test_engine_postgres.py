@@ -8,6 +8,7 @@ import asyncio
 import pytest
 from django.core import mail
 from django.db import connection, transaction
+from django.utils import timezone
 
 import jobs
 from audit.models import AuditEntry
@@ -19,7 +20,7 @@ from jobs.models import JobFailure
 from jobs.tasks import purge
 from jobs.tests import tasks_for_tests
 from notifications.delivery import Subject, notify
-from notifications.models import EmailState, Kind, Notification
+from notifications.models import EmailState, Kind, Notification, PushSubscription
 from notifications.tests.conftest import set_prefs
 from opencpts.errors import ActionError
 from tests.cast import make_user
@@ -113,7 +114,8 @@ def test_a_worker_sends_what_the_notifications_deferred_in_their_transaction(cas
     ids = sorted(n.pk for n in created)
     queued = {j.task_name: sorted(j.args["notification_ids"]) for j in _jobs()}
     assert all(j.args["at"] for j in _jobs())
-    assert queued == {"notifications.push": ids, "notifications.email": ids}
+    # No push job: none of them has a Web Push subscription (notifications/delivery.py:_pushed).
+    assert queued == {"notifications.email": ids}
     assert mail.outbox == []  # nothing sent by the request itself
 
     run_worker()
@@ -122,7 +124,20 @@ def test_a_worker_sends_what_the_notifications_deferred_in_their_transaction(cas
     assert set(_jobs().values_list("status", flat=True)) == {"succeeded"}
 
     purge(0)  # the daily upkeep keeps what finished less than 7 days ago
-    assert _jobs().count() == 2
+    assert _jobs().count() == 1
+
+    # One of them subscribes a browser: the next notifications defer a push job for hers only.
+    PushSubscription.objects.create(
+        user=users[1],
+        endpoint="https://fcm.googleapis.com/fcm/send/w1",
+        p256dh="x",
+        auth="y",
+        created_at=timezone.now(),
+    )
+    Notification.objects.update(read_at=timezone.now())
+    again = {n.user_id: n.pk for n in notify(subject, [u.pk for u in users])}
+    pushes = [j.args["notification_ids"] for j in _jobs().filter(task_name="notifications.push")]
+    assert pushes == [[again[users[1].pk]]]
 
 
 def test_a_failing_job_is_retried_then_shown_with_its_error_and_relaunched(cast, client):
