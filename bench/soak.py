@@ -247,7 +247,7 @@ class Shared:
     port: int
     context: ssl.SSLContext
     t0: float
-    results: list[Result] = field(default_factory=list)
+    answers: list[Result] = field(default_factory=list)
     acked_posts: dict[str, float] = field(default_factory=dict)  # token -> time the POST was sent (epoch)
     unknown_posts: list[str] = field(default_factory=list)
     acked_bookings: list[int] = field(default_factory=list)
@@ -379,7 +379,7 @@ def one(shared: Shared, kind: str, seed: int) -> None:
     ms = (time.perf_counter() - started) * 1000
     result = Result(kind, sent, ms, answer[0], answer[1], answer[2] if len(answer) > 2 else False)
     with shared.lock:
-        shared.results.append(result)
+        shared.answers.append(result)
 
 
 # ----------------------------------------------------------------------------- WebSocket readers
@@ -636,7 +636,7 @@ def report(args, shared: Shared, readers: Readers, timeline: dict, db: dict, loa
     print(f"\nsoak: {args.minutes:g} min at {args.rate:g} requests/s through nginx, 2 application hosts")
     print(f"{'kind':<9}{'requests':>9}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}   errors by phase")
     by_kind = defaultdict(list)
-    for r in shared.results:
+    for r in shared.answers:
         by_kind[r.kind].append(r)
     for kind, _ in KINDS:
         rows = by_kind[kind]
@@ -651,11 +651,11 @@ def report(args, shared: Shared, readers: Readers, timeline: dict, db: dict, loa
             f"{max(times, default=float('nan')):>9.0f}   {dict(phases) or '-'}"
         )
     statuses = defaultdict(int)
-    for r in shared.results:
+    for r in shared.answers:
         statuses[r.status] += 1
-    retried = sum(1 for r in shared.results if r.retried)
+    retried = sum(1 for r in shared.answers if r.retried)
     print(f"HTTP statuses (0 = no answer): {dict(sorted(statuses.items()))}; posts sent again: {retried}")
-    sent = len(shared.results)
+    sent = len(shared.answers)
     print(
         f"sent {sent} requests in {args.minutes * 60:.0f} s ({sent / (args.minutes * 60):.1f}/s); "
         f"{shared.skipped} due while all {args.clients} clients waited, not sent"

@@ -137,6 +137,8 @@ def test_from_the_public_form_to_an_accepted_patient(page, browser, live_server,
         elif expected == "SUMMARY":
             page.keyboard.press("Enter")  # unfolds the optional details
     assert order == TAB_ORDER
+    tab_out(page)  # the privacy notice, said just before sending (privacy app)
+    assert page.evaluate("document.activeElement.textContent") == "notice sur vos données et vos droits"
     tab_out(page)
     assert page.evaluate("document.activeElement.textContent") == "Envoyer ma demande"
     assert "id_website" not in order
