@@ -223,7 +223,9 @@ def produce_export(task: CircleTask, by, fmt: str) -> tuple[bytes, str]:
     """The circle's full copy for the person, by a member who reads it. Returns (bytes, file name)."""
     if fmt not in FORMATS:
         raise ActionError("Format inconnu : PDF ou JSON.", "format")
-    task = CircleTask.objects.select_for_update().select_related("request", "group").get(pk=task.pk)
+    # Only the task row is locked: PostgreSQL refuses FOR UPDATE on the nullable side of the group join.
+    locked = CircleTask.objects.select_for_update(of=("self",)).select_related("request", "group")
+    task = locked.get(pk=task.pk)
     if task.group is None or not circle_access.can_read(by, task.group):
         raise PermissionDenied("Seul un membre du cercle de soins prépare cet export.")
     if task.status == CircleTask.Status.CANCELLED or task.request.status != RightsRequest.Status.OPEN:
