@@ -65,8 +65,13 @@ def _pk(user_or_id) -> int | None:
 
 
 def can_read(user, group: Group) -> bool:
-    """May ``user`` read ``group``'s content now (one query)."""
-    return _readers().filter(group_id=group.pk, user_id=_pk(user)).exists()
+    """May ``user`` read ``group``'s content now (one query). The first call after ``group_to_read`` said yes
+    for this user on this very instance asks nothing: the view's check serves the action that follows it in
+    the same request, once (any later call, after a change of membership for instance, asks again)."""
+    user_id = _pk(user)
+    if user_id is not None and group.__dict__.pop("_checked_reader", None) == user_id:
+        return True
+    return _readers().filter(group_id=group.pk, user_id=user_id).exists()
 
 
 def readable_group_ids(user) -> QuerySet:
@@ -142,6 +147,8 @@ def group_to_read(user, cpts: CPTS, group_id: int) -> Group:
     group.cpts = cpts  # the CPTS it was found in: group.cpts needs no query of its own
     if not can_read(user, group):
         raise PermissionDenied("Vous n'êtes pas membre de ce groupe.")
+    # This instance, fetched for this request, was just checked for this user: see can_read.
+    group._checked_reader = _pk(user)
     return group
 
 

@@ -19,7 +19,9 @@ Kinds: ``message.posted`` (a new subject), ``message.replied``, ``message.edited
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from collections.abc import Callable
 
 import django.dispatch
 from django.db import transaction
@@ -55,10 +57,17 @@ def emit(kind: str, group, actor=None, obj=None, **data) -> GroupEvent:
     return event
 
 
+# Context managers entered around the delivery of each event, registered at start-up by the apps that
+# subscribe (realtime gathers the publishes of one event into one hop to the channel layer).
+delivery_scopes: list[Callable[[], contextlib.AbstractContextManager]] = []
+
+
 def deliver(event: GroupEvent) -> None:
     """Send ``event`` to its subscribers; the group's audience is read once for all of them
     (coordination.access.one_audience_per_event)."""
-    with one_audience_per_event():
+    with one_audience_per_event(), contextlib.ExitStack() as scopes:
+        for scope in delivery_scopes:
+            scopes.enter_context(scope())
         group_event.send_robust(sender=GroupEvent, event=event)
 
 

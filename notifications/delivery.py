@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 import jobs
@@ -81,6 +81,25 @@ def preferences_for(user_ids: Iterable[int]) -> dict[int, NotificationPreference
     user_ids = list(user_ids)
     found = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=user_ids)}
     return {uid: found.get(uid) or NotificationPreference(user_id=uid) for uid in user_ids}
+
+
+def _preferences_to_read(user_ids: list[int]) -> dict[int, NotificationPreference]:
+    """``preferences_for`` for reading only: those who never changed theirs share one unsaved default (most
+    recipients of a group's message: one instance instead of one each). Never saved nor changed."""
+    found = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=user_ids)}
+    default = NotificationPreference()
+    return {uid: found.get(uid, default) for uid in user_ids}
+
+
+def _active_recipients(user_ids: set[int]) -> dict[int, bool]:
+    """The active accounts among ``user_ids``, each with whether it has a Web Push subscription (most have
+    none, and then no push job is deferred). One query."""
+    rows = (
+        User.objects.filter(pk__in=user_ids, is_active=True)
+        .annotate(pushed=Exists(PushSubscription.objects.filter(user_id=OuterRef("pk"))))
+        .values_list("pk", "pushed")
+    )
+    return dict(sorted(rows))
 
 
 def schedule_email(notification: Notification, prefs: NotificationPreference, now: dt.datetime) -> None:
@@ -210,10 +229,11 @@ def notify(subject: Subject, user_ids: Iterable[int], now: dt.datetime | None = 
     wanted = set(user_ids)
     if not wanted:
         return []
-    recipients = sorted(User.objects.filter(pk__in=wanted, is_active=True).values_list("pk", flat=True))
-    if not recipients:
+    active = _active_recipients(wanted)
+    if not active:
         return []
-    prefs = preferences_for(recipients)
+    recipients = list(active)
+    prefs = _preferences_to_read(recipients)
     with transaction.atomic():
         unread = {
             n.user_id: n
@@ -237,17 +257,8 @@ def notify(subject: Subject, user_ids: Iterable[int], now: dt.datetime | None = 
         fresh = [(n.pk, n.user_id, n.group_id) for n in touched if n.count == 1]
         transaction.on_commit(lambda: after_commit(ids, now, fresh), robust=True)
         emails = [n.pk for n in touched if _email_due(n, now)]
-        defer_sending(ids, now, emails=emails, pushes=_pushed(touched, recipients))
+        defer_sending(ids, now, emails=emails, pushes=[n.pk for n in touched if active[n.user_id]])
     return touched
-
-
-def _pushed(touched: list[Notification], recipients: list[int]) -> list[int]:
-    """Those of the notifications whose user has a Web Push subscription: most have none, and then no push
-    job is deferred (one indexed read instead of a job row per post)."""
-    subscribed = set(
-        PushSubscription.objects.filter(user_id__in=recipients).values_list("user_id", flat=True).distinct()
-    )
-    return [n.pk for n in touched if n.user_id in subscribed]
 
 
 def unread_counts(user_ids: Iterable[int]) -> dict[int, int]:

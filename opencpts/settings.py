@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "accounts.middleware.SessionRenewalMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -166,6 +167,12 @@ else:
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "opencpts_cache"}
     }
 
+# Sessions: rows in the database, read through the cache when it is Redis (a query less on every request; if
+# Redis fails, the database answers). Renewed at most once a minute (accounts.middleware).
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
+)
+
 # Real time (realtime app): with REDIS_URL, a Redis channel layer shared by every application process
 # (pub/sub: one publish per event, fanned out by Redis); otherwise an in-process layer, enough for the
 # single process of the embedded default.
@@ -200,8 +207,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_MAX_FAILURES_PER_ACCOUNT = env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
 LOGIN_MAX_FAILURES_PER_IP = env_int("LOGIN_MAX_FAILURES_PER_IP", 20)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
-SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)  # idle expiry, renewed on each request
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)  # idle expiry, renewed by requests
+# Renewed at most once a minute by accounts.middleware.SessionRenewalMiddleware, not written on every request.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Trusted devices (accounts/trust.py): after the second factor, « Faire confiance à cet appareil pendant 30
 # jours » lets a password login skip the code on that browser. 0 for deployments that require the second

@@ -1,5 +1,7 @@
-"""Session expiry (idle timeout renewed on each request) and the external identity of an account."""
+"""Session expiry (idle timeout renewed by requests, at most once a minute) and the external identity of an
+account."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -8,6 +10,7 @@ from django.contrib.sessions.models import Session
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.middleware import RENEW_EVERY, RENEWED_KEY
 from accounts.models import User
 from tests.cast import login
 
@@ -16,8 +19,9 @@ def test_session_idle_timeout_is_thirty_minutes():
     assert settings.SESSION_COOKIE_AGE == 30 * 60
 
 
-def test_session_is_saved_on_every_request():
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+def test_session_is_not_written_on_every_request():
+    assert settings.SESSION_SAVE_EVERY_REQUEST is False
+    assert "accounts.middleware.SessionRenewalMiddleware" in settings.MIDDLEWARE
 
 
 def test_session_ends_when_the_browser_closes():
@@ -37,10 +41,41 @@ def test_logged_in_session_expires_after_the_idle_timeout(client, cast):
     )
 
 
-def test_each_request_pushes_the_session_expiry_back(client, cast):
+def _renewed_ago(client, seconds: int) -> str:
+    """The session as last renewed ``seconds`` ago, expiring in 2 minutes; its key."""
+    session = client.session
+    session[RENEWED_KEY] = int(time.time()) - seconds
+    session.save()
+    Session.objects.filter(session_key=session.session_key).update(
+        expire_date=timezone.now() + timedelta(minutes=2)
+    )
+    return session.session_key
+
+
+def test_a_request_a_minute_after_the_last_renewal_pushes_the_expiry_back(client, cast):
     login(client, cast.coordinator)
-    key = client.session.session_key
-    Session.objects.filter(session_key=key).update(expire_date=timezone.now() + timedelta(minutes=2))
+    key = _renewed_ago(client, RENEW_EVERY)
+
+    client.get("/compte/securite/")
+
+    remaining = Session.objects.get(session_key=key).expire_date - timezone.now()
+    assert remaining > timedelta(minutes=25)
+
+
+def test_requests_within_the_minute_do_not_write_the_session(client, cast):
+    login(client, cast.coordinator)
+    key = _renewed_ago(client, 5)
+
+    client.get("/compte/securite/")
+    client.get("/compte/securite/")
+
+    remaining = Session.objects.get(session_key=key).expire_date - timezone.now()
+    assert remaining <= timedelta(minutes=2)
+
+
+def test_a_renewal_time_from_the_future_is_renewed(client, cast):
+    login(client, cast.coordinator)
+    key = _renewed_ago(client, -3600)  # a clock moved back, or a tampered value: renewed, not frozen
 
     client.get("/compte/securite/")
 
@@ -77,3 +112,27 @@ def test_many_accounts_can_have_no_external_identity(db):
     User.objects.create_user("b@cast.test", "Lune-Rousse-2026!")
 
     assert User.objects.filter(external_idnat__isnull=True).count() == 2
+
+
+def test_sessions_read_through_the_cache_are_still_renewed_and_ended(client, cast, settings):
+    """With Redis (production), sessions are read through the cache (cached_db): a request reads no session
+    row, the renewal still reaches the database, and a logout ends the session everywhere."""
+    from django.core.cache import caches
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    caches["default"].clear()
+    login(client, cast.coordinator)
+    key = _renewed_ago(client, RENEW_EVERY)  # saved through the session store: in the cache too
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/compte/securite/")
+    reads = [q["sql"] for q in queries if 'FROM "django_session"' in q["sql"]]
+    assert reads == []
+    assert Session.objects.get(session_key=key).expire_date - timezone.now() > timedelta(minutes=25)
+
+    client.post("/deconnexion/")
+    assert not Session.objects.filter(session_key=key).exists()
+    assert client.get("/compte/securite/").status_code == 302

@@ -114,7 +114,7 @@ def test_a_worker_sends_what_the_notifications_deferred_in_their_transaction(cas
     ids = sorted(n.pk for n in created)
     queued = {j.task_name: sorted(j.args["notification_ids"]) for j in _jobs()}
     assert all(j.args["at"] for j in _jobs())
-    # No push job: none of them has a Web Push subscription (notifications/delivery.py:_pushed).
+    # No push job: none of them has a Web Push subscription (notifications/delivery.py:_active_recipients).
     assert queued == {"notifications.email": ids}
     assert mail.outbox == []  # nothing sent by the request itself
 
