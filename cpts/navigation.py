@@ -195,6 +195,7 @@ ITEMS: list[Item] = [
     Item("cpts:list", "Changer de CPTS", "account", "swap", needs=("several_cpts",), cpts_scoped=False),
     Item("admin:index", "Administration de l'instance", "account", "gear", cpts_scoped=False),
     Item("jobs:status", "Tâches de fond", "account", "gear", cpts_scoped=False),
+    Item("docgen:list", "Modèles de documents", "account", "list", cpts_scoped=False, sections=("docgen:",)),
 ]
 
 

@@ -35,4 +35,5 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("privacy.urls")),
     path("", include("jobs.urls")),
+    path("", include("docgen.urls")),
 ]

@@ -169,6 +169,7 @@ LEFT_OUT = {
     "contenttypes.ContentType": "Django internals",
     "sessions.Session": "sessions of the source instance",
     "jobs.JobFailure": "failures of the source instance's background jobs",
+    "docgen.TemplateOverride": "the source instance's document templates (instance-wide, not a CPTS's)",
 }
 # The job queue (PostgreSQL only, jobs/engine.py): the source instance's work in progress, not data.
 if "procrastinate.contrib.django" in settings.INSTALLED_APPS:
