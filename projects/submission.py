@@ -133,3 +133,11 @@ def submit_ami(project: Project, by, *, now: dt.datetime | None = None) -> Submi
         },
     )
     return submission
+
+
+@transaction.atomic
+def open_file(submission: Submission, by) -> bytes:
+    """The file sent, for a member of the project: its download is traced (instance chain)."""
+    data = content(submission)
+    record("export", obj=submission, details={"project_id": submission.project_id, "by": by.pk})
+    return data

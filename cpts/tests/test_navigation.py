@@ -59,6 +59,7 @@ MAIN_PAGES = {
     "privacy:contact",
     "privacy:tasks",
     "privacy:notice_professionals",
+    "projects:list",
 }
 # README paths reached from a page of the menu rather than from the menu itself.
 REACHED_FROM_A_PAGE = {

@@ -21,10 +21,15 @@ def complete_ami(**changes) -> dict:
     data = {
         "acteurs": [
             {"nom": "Paule Porteuse", "profession": "Médecin", "lieu": "MSP de Fouesnant", "msp_esp": "oui"},
-            {"nom": "Ines Infirmière", "profession": "Infirmière", "lieu": "Cabinet, Bénodet", "msp_esp": "non"},
+            {"nom": "Ines Infirmière", "profession": "Infirmière", "lieu": "Bénodet", "msp_esp": "non"},
         ],
         "referents": [
-            {"nom": "Paule Porteuse", "fonction": "Médecin", "email": "paule@example.org", "telephone": "0298000000"}
+            {
+                "nom": "Paule Porteuse",
+                "fonction": "Médecin",
+                "email": "paule@example.org",
+                "telephone": "0298000000",
+            }
         ],
         "objectifs": ["reflexion", "initiative"],
         "contexte": "Départs en retraite de trois médecins, 2 000 patients sans médecin traitant.",
@@ -42,9 +47,13 @@ def test_prefilled_from_porteurs_structures_and_communes(project, porteur, foues
     rules.add_communes(project, fouesnant_communes, porteur)
     data = dossiers.initial_ami(project)
     assert [a["nom"] for a in data["acteurs"]] == ["Paule Porteuse", "Centre hospitalier de Quimper"]
-    assert data["referents"] == [
-        {"nom": "Paule Porteuse", "fonction": "Porteur du projet", "email": porteur.email, "telephone": "0298112233"}
-    ]
+    (referent,) = data["referents"]
+    assert referent == {
+        "nom": "Paule Porteuse",
+        "fonction": "Porteur du projet",
+        "email": porteur.email,
+        "telephone": "0298112233",
+    }
     assert data["objectifs"] == ["initiative"]
     assert "7 communes" in data["territoire"] and "Fouesnant" in data["territoire"]
 
