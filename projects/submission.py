@@ -70,10 +70,11 @@ def content(submission: Submission) -> bytes:
     return data
 
 
-def check_sendable(project: Project) -> tuple[dict, rules.TerritoryCheck]:
-    """The AMI's data and the territory's check; ``MissingFields`` listing everything missing."""
+def check_sendable(project: Project, on: dt.date | None = None) -> tuple[dict, rules.TerritoryCheck]:
+    """The AMI's data and the territory's check; ``MissingFields`` listing everything missing (the meeting
+    wished must come after ``on``, the day it is sent)."""
     data = dossiers.current_ami(project)
-    gaps = dossiers.missing(data)
+    gaps = dossiers.missing(data, on)
     territory = rules.check(project)
     if not territory.communes:
         gaps.append(
@@ -92,14 +93,14 @@ def submit_ami(project: Project, by, *, now: dt.datetime | None = None) -> Submi
     sent = project.submissions.filter(kind=Submission.Kind.AMI).first()
     if sent is not None:
         raise ActionError(f"L'AMI a déjà été envoyé le {sent.submitted_at:%d/%m/%Y} à {sent.addressee}.")
-    data, _ = check_sendable(project)
+    now = now or timezone.now()
+    data, _ = check_sendable(project, timezone.localdate(now))
     communes = _lock_communes(project)
     refused = rules.cpts_conflicts(communes) + rules.holder_conflicts(project, [c.insee for c in communes])
     if refused:
         raise ActionError("L'AMI n'a pas été envoyé. " + " ".join(refused), conflict=True)
     territory = rules.check(project)  # under the lock
     region = territory.region
-    now = now or timezone.now()
     context = dossiers.ami_context(project, data, addressee=region.addressee, on=timezone.localdate(now))
     file, extension, content_type = render_ami(context)
     submission = Submission.objects.create(

@@ -29,16 +29,21 @@ from projects.forms import (
 from projects.models import Invitation, Stage
 
 
-def project_page(view):
-    """Log-in required, then the project of the URL for one of its members (404 otherwise)."""
+def project_page(*methods):
+    """Log-in required, then the HTTP methods accepted (405), then the project of the URL for one of its
+    members (404 for anyone else)."""
 
-    @login_required
-    @wraps(view)
-    def wrapper(request, project_id, *args, **kwargs):
-        project, member = access.access_project(request.user, project_id)
-        return view(request, project, member, *args, **kwargs)
+    def decorate(view):
+        @login_required
+        @require_http_methods(list(methods))
+        @wraps(view)
+        def wrapper(request, project_id, *args, **kwargs):
+            project, member = access.access_project(request.user, project_id)
+            return view(request, project, member, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorate
 
 
 def _page(request, template, project, member, tab, **context):
@@ -104,8 +109,7 @@ def answer_invitation(request, invitation_id):
 # --- The project -----------------------------------------------------------------------------------------
 
 
-@project_page
-@require_GET
+@project_page("GET")
 def detail(request, project, member):
     check = rules.check(project)
     return _page(
@@ -122,8 +126,7 @@ def detail(request, project, member):
     )
 
 
-@project_page
-@require_http_methods(["GET", "POST"])
+@project_page("GET", "POST")
 def stage(request, project, member):
     form = StageForm(request.POST or None, current=project.stage)
     if request.method == "POST" and form.is_valid():
@@ -143,20 +146,17 @@ def stage(request, project, member):
 # --- Territory -------------------------------------------------------------------------------------------
 
 
-@project_page
-@require_GET
+@project_page("GET")
 def territory(request, project, member):
     return _page(request, "projects/territory.html", project, member, "territory", check=rules.check(project))
 
 
-@project_page
-@require_GET
+@project_page("GET")
 def territory_geojson(request, project, member):
     return HttpResponse(rules.geojson_text(project), content_type="application/geo+json")
 
 
-@project_page
-@require_GET
+@project_page("GET")
 def territory_search(request, project, member):
     query = request.GET.get("q", "")
     chosen = set(project.communes.values_list("commune_id", flat=True))
@@ -167,8 +167,7 @@ def territory_search(request, project, member):
     )
 
 
-@project_page
-@require_POST
+@project_page("POST")
 def territory_add(request, project, member):
     try:
         if request.POST.get("epci"):
@@ -186,8 +185,7 @@ def territory_add(request, project, member):
     return redirect("projects:territory", project_id=project.pk)
 
 
-@project_page
-@require_POST
+@project_page("POST")
 def territory_remove(request, project, member, insee):
     try:
         rules.remove_commune(project, insee)
@@ -200,8 +198,7 @@ def territory_remove(request, project, member, insee):
 # --- Porteurs and structures -----------------------------------------------------------------------------
 
 
-@project_page
-@require_http_methods(["GET", "POST"])
+@project_page("GET", "POST")
 def porteurs(request, project, member):
     form = InviteForm(request.POST if "email" in request.POST else None)
     invitation = None
@@ -237,8 +234,7 @@ def porteurs(request, project, member):
     )
 
 
-@project_page
-@require_POST
+@project_page("POST")
 def invitation_cancel(request, project, member, invitation_id):
     try:
         invitation = actions.cancel_invitation(project, invitation_id)
@@ -248,8 +244,7 @@ def invitation_cancel(request, project, member, invitation_id):
     return redirect("projects:porteurs", project_id=project.pk)
 
 
-@project_page
-@require_http_methods(["GET", "POST"])
+@project_page("GET", "POST")
 def partners(request, project, member):
     form = PartnerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -271,8 +266,7 @@ def partners(request, project, member):
     )
 
 
-@project_page
-@require_POST
+@project_page("POST")
 def partner_remove(request, project, member, partner_id):
     try:
         actions.remove_partner(project, partner_id)
@@ -301,8 +295,7 @@ def _ami_forms(request, data: dict):
     )
 
 
-@project_page
-@require_http_methods(["GET", "POST"])
+@project_page("GET", "POST")
 def ami(request, project, member):
     if project.submissions.filter(kind="ami").exists() and request.method == "POST":
         raise PermissionDenied("L'AMI a déjà été envoyé : il ne se modifie plus.")
@@ -335,8 +328,7 @@ def ami(request, project, member):
     )
 
 
-@project_page
-@require_http_methods(["GET", "POST"])
+@project_page("GET", "POST")
 def ami_send(request, project, member):
     sent = project.submissions.filter(kind="ami").first()
     error = None
@@ -369,8 +361,7 @@ def ami_send(request, project, member):
     )
 
 
-@project_page
-@require_GET
+@project_page("GET")
 def submission_file(request, project, member, submission_id):
     sent = project.submissions.filter(pk=submission_id).first()
     if sent is None:
@@ -384,8 +375,7 @@ def submission_file(request, project, member, submission_id):
 # --- Conversion ------------------------------------------------------------------------------------------
 
 
-@project_page
-@require_http_methods(["GET", "POST"])
+@project_page("GET", "POST")
 def convert(request, project, member):
     if not access.can_convert(member):
         raise PermissionDenied("Seul un porteur du projet peut en faire la CPTS.")

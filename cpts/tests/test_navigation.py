@@ -134,6 +134,7 @@ def test_an_instance_administrator_without_membership_gets_the_account_pages_and
         "notifications:preferences",
         "accounts:api_tokens",
         "cpts:list",
+        "projects:list",
         "admin:index",
         "jobs:status",
     }
