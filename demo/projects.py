@@ -85,7 +85,8 @@ def seed_project(password: str, rng_seed: int = 2026) -> Project | None:
     commune = Commune.objects.filter(epci=epci, kind="COM").order_by("-population").first() if epci else None
     if commune is None:
         return None
-    rng = random.Random(rng_seed)  # noqa: S311 - synthetic demo data, not security
+    # Its own sequence: the CPTS's demo drew its synthetic RPPS numbers from ``rng_seed`` already.
+    rng = random.Random(f"projects-{rng_seed}")  # noqa: S311 - synthetic demo data, not security
     users = [
         _account(password, rng, local, first, last, code, commune) for local, first, last, code, _ in PORTEURS
     ]
