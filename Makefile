@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/opencpts
 export OPENCPTS_DEV ?= 1
 
-.PHONY: run jobs test test-sqlite test-postgres setup install install-dev territory-data axe-core psc-provider psc-demo totp lint bench-clean clean
+.PHONY: run jobs doc-templates test test-sqlite test-postgres setup install install-dev territory-data axe-core psc-provider psc-demo totp lint bench-clean clean
 
 # Official communes and populations légales: the pinned npm package @etalab/decoupage-administratif, fetched with
 # npm into var/npm/ and checked against its published integrity hash (territory/npm_data.py), then read offline.
@@ -87,6 +87,11 @@ run: setup
 # PostgreSQL (DATABASE_URL) it is the Procrastinate worker of this host.
 jobs: $(BIN)/.installed
 	$(BIN)/python manage.py run_jobs
+
+# The default DOCX templates of the apps, written from their Python sources (<app>/doc_templates_src.py,
+# docgen/builder.py); the .docx files are committed, this only regenerates them after a source changed.
+doc-templates: $(BIN)/.installed
+	$(BIN)/python manage.py build_doc_templates
 
 totp: $(BIN)/.installed
 	@$(BIN)/python manage.py demo_totp $(EMAIL)

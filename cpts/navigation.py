@@ -196,6 +196,7 @@ ITEMS: list[Item] = [
     Item("projects:list", "Projets de CPTS", "account", "map", cpts_scoped=False, sections=("projects:",)),
     Item("admin:index", "Administration de l'instance", "account", "gear", cpts_scoped=False),
     Item("jobs:status", "Tâches de fond", "account", "gear", cpts_scoped=False),
+    Item("docgen:list", "Modèles de documents", "account", "list", cpts_scoped=False, sections=("docgen:",)),
 ]
 
 

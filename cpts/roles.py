@@ -243,6 +243,12 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "cpts:create": {"GET": STAFF, "POST": STAFF},
     # Failed and stuck background jobs, « Relancer » (jobs/views.py).
     "jobs:status": {"GET": STAFF, "POST": STAFF},
+    # « Modèles de documents »: the registered DOCX templates, their replacement and reset (docgen/views.py).
+    "docgen:list": {"GET": STAFF},
+    "docgen:template": {"GET": STAFF, "POST": STAFF},
+    "docgen:download": {"GET": STAFF},
+    "docgen:download_default": {"GET": STAFF},
+    "docgen:reset": {"POST": STAFF},
     "cpts:home": {"GET": "cpts.view_home"},
     # The full menu (cpts/navigation.py): the entries the user may open, in that CPTS if a member, else in
     # the user's own.

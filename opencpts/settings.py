@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "audit",
     "nomenclature",
     "territory",
+    "docgen",  # document templates (DOCX, PDF) registered by the apps, replaced by the instance administrator
     "aci",
     "accounts",
     "directory",

@@ -36,4 +36,5 @@ urlpatterns = [
     path("", include("privacy.urls")),
     path("", include("projects.urls")),
     path("", include("jobs.urls")),
+    path("", include("docgen.urls")),
 ]

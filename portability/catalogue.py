@@ -180,6 +180,7 @@ LEFT_OUT = {
     "projects.ProjectCommune": "a project's communes (projects.Project); the CPTS's territory is exported",
     "projects.AmiDossier": "a project's AMI (projects.Project)",
     "projects.Submission": "a dossier sent by a project (projects.Project), kept with it",
+    "docgen.TemplateOverride": "the source instance's document templates (instance-wide, not a CPTS's)",
 }
 # The job queue (PostgreSQL only, jobs/engine.py): the source instance's work in progress, not data.
 if "procrastinate.contrib.django" in settings.INSTALLED_APPS:

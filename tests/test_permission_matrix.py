@@ -62,6 +62,8 @@ from cpts.roles import (
 )
 from directory.identifiers import rpps_with_key
 from directory.models import PracticePlace
+from docgen.models import TemplateOverride
+from docgen.tests import letter as test_letter
 from documents.models import Document
 from gpmatching.models import Capacity, ImportBatch, MatchingRun, Policy, Proposal
 from gpmatching.models import Request as GPRequest
@@ -734,6 +736,7 @@ def world(cast):
     )
     world.privacy = privacy_world(cast, world.coordination)
     world.projects = projects_world(cast)
+    test_letter.register()  # a document template for « Modèles de documents » (docgen)
     return world
 
 
@@ -998,6 +1001,13 @@ def _failed_job():
 
 def _today():
     return timezone.localdate()
+
+
+def _docx_upload():
+    """docgen's test letter as an uploaded replacement of itself (valid, so an allowed POST stores it)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"file": SimpleUploadedFile("lettre.docx", test_letter.PATH.read_bytes())}
 
 
 def _profile(w, role):
@@ -1570,6 +1580,12 @@ PAGES: dict[str, Page] = {
         }
     ),
     "jobs:status": Page(data=lambda w, r: {"failure": _failed_job().pk}),
+    "docgen:list": Page(),
+    # Upload before reset: the administrator's upload is what the reset then takes back.
+    "docgen:template": Page(kwargs=lambda w: {"key": test_letter.KEY}, data=lambda w, r: _docx_upload()),
+    "docgen:download": Page(kwargs=lambda w: {"key": test_letter.KEY}),
+    "docgen:download_default": Page(kwargs=lambda w: {"key": test_letter.KEY}),
+    "docgen:reset": Page(kwargs=lambda w: {"key": test_letter.KEY}, data=lambda w, r: {}),
     "cpts:home": Page(kwargs=slug),
     "cpts:menu": Page(kwargs=slug),
     "cpts:join": Page(
@@ -2118,6 +2134,14 @@ EFFECTS: dict[str, tuple[Callable[[World, User | None], bool], Callable[[str], b
     ),
     "cpts:create": (lambda w, u: CPTS.objects.filter(name="CPTS Test Nouvelle").exists(), None),
     "jobs:status": (lambda w, u: u is not None and JobFailure.objects.filter(resolved_by=u).exists(), None),
+    "docgen:template": (
+        lambda w, u: u is not None and TemplateOverride.objects.filter(uploaded_by=u).exists(),
+        None,
+    ),
+    "docgen:reset": (
+        lambda w, u: u is not None and TemplateOverride.objects.filter(ended_by=u, active=False).exists(),
+        None,
+    ),
     "cpts:join": (
         lambda w, u: u is not None
         and MembershipRequest.objects.filter(cpts=w.cast.cpts, user=u, status="pending").exists(),

@@ -54,6 +54,7 @@ MAIN_PAGES = {
     "accounts:api_tokens",
     "admin:index",
     "jobs:status",
+    "docgen:list",
     "privacy:requests",
     "privacy:registre",
     "privacy:contact",
@@ -137,6 +138,7 @@ def test_an_instance_administrator_without_membership_gets_the_account_pages_and
         "projects:list",
         "admin:index",
         "jobs:status",
+        "docgen:list",
     }
     assert "admin:index" not in menu_names(set(ROLE_PERMISSIONS[Role.COORDINATOR]))
 
