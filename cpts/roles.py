@@ -455,6 +455,7 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "projects:partner_remove": {"POST": AUTHENTICATED},
     "projects:ami": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
     "projects:ami_send": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
+    "projects:ami_document": {"GET": AUTHENTICATED},
     "projects:submission_file": {"GET": AUTHENTICATED},
     "projects:convert": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
     # ACI reference data: the financing simulator (no CPTS needed, e.g. a CPTS in project).

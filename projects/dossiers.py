@@ -9,7 +9,7 @@
 ``initial_ami(project)`` pre-fills it from the project (porteurs as acteurs and référents, structures
 associated as acteurs, communes as territory); ``clean_ami(data)`` shapes what a form sent;
 ``missing(data)`` lists in French what prevents sending it; ``ami_context(project)`` is what the generated
-document shows (projects/doc_templates/ami.docx, or the direct PDF of projects/pdf.py).
+document shows (projects/doc_templates/ami.docx, rendered by docgen).
 """
 
 import datetime as dt
@@ -22,6 +22,7 @@ from directory.models import Structure
 from opencpts.french import count, day, phone
 from projects.models import AmiDossier, Project, ProjectMember
 
+AMI_KEY = "projects.ami"  # the AMI template (docgen registry)
 OBJECTIVES = {
     "information": "Besoin d'informations sur ce qu'est une CPTS",
     "reflexion": "Réflexion en cours autour d'un projet de CPTS",
@@ -241,3 +242,42 @@ def ami_context(
         "population": count(result.summary.population, "habitant"),
         "millesime": result.summary.population_label,
     }
+
+
+# What a replacement of the AMI template is tried with before it is accepted (docgen/validation.py): every
+# name ``ami_context`` gives, with plausible values.
+AMI_SAMPLE = {
+    "titre": "Appel à manifestation d'intérêt — Communauté professionnelle territoriale de santé (CPTS)",
+    "projet": "CPTS du Pays Fouesnantais",
+    "destinataire": "ARS Bretagne",
+    "note_region": "",
+    "date": "7 décembre 2026",
+    "acteurs": [
+        {
+            "nom": "Dr Solène Le Gall",
+            "profession": "Médecin généraliste",
+            "lieu": "MSP de Fouesnant",
+            "msp_esp": "oui",
+            "msp_esp_label": "Oui",
+            "remarque": "Porteuse du projet",
+        }
+    ],
+    "referents": [
+        {
+            "nom": "Dr Solène Le Gall",
+            "fonction": "Porteuse du projet",
+            "email": "solene.legall@example.org",
+            "telephone": "02 98 00 00 01",
+        }
+    ],
+    "objectifs": [
+        {"cle": k, "libelle": label, "coche": k == "initiative", "case": "☒" if k == "initiative" else "☐"}
+        for k, label in OBJECTIVES.items()
+    ],
+    "contexte": "Trois médecins partent en retraite d'ici deux ans.",
+    "territoire": "7 communes du Pays Fouesnantais.",
+    "rencontre": "lundi 16 novembre 2026",
+    "communes": [{"nom": "Fouesnant", "insee": "29058", "population": 10_000}],
+    "population": "30 000 habitants",
+    "millesime": "population municipale 2023, en vigueur au 1er janvier 2026",
+}

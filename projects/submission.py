@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from audit.log import record
+from docgen import render
 from documents import crypto
 from opencpts.errors import ActionError
 from projects import dossiers
@@ -42,11 +43,21 @@ def _lock_communes(project: Project) -> list[Commune]:
     return communes
 
 
-def render_ami(context: dict) -> tuple[bytes, str, str]:
-    """(content, extension, content type) of the generated AMI."""
-    from projects.pdf import render_ami as pdf
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
-    return pdf(context), "pdf", "application/pdf"
+
+def render_ami(context: dict, fmt: str = "pdf") -> tuple[bytes, str, str]:
+    """(content, extension, content type) of the AMI from its template (projects/doc_templates/ami.docx or
+    the instance's replacement): the PDF sent, or the DOCX to edit."""
+    if fmt == "docx":
+        return render.render_docx(dossiers.AMI_KEY, context), "docx", DOCX
+    return render.render_pdf(dossiers.AMI_KEY, context), "pdf", "application/pdf"
+
+
+def draft_file(project: Project, fmt: str) -> tuple[bytes, str, str]:
+    """The AMI as filled so far, not sent (content, file name, content type)."""
+    data, extension, content_type = render_ami(dossiers.ami_context(project), fmt)
+    return data, f"AMI-{slugify(project.name)[:60] or 'projet'}-brouillon.{extension}", content_type
 
 
 def _store(submission: Submission, data: bytes) -> None:

@@ -27,6 +27,7 @@ urlpatterns = [
     path(P + "structures/<int:partner_id>/retirer/", views.partner_remove, name="partner_remove"),
     path(P + "ami/", views.ami, name="ami"),
     path(P + "ami/envoi/", views.ami_send, name="ami_send"),
+    path(P + "ami/document/", views.ami_document, name="ami_document"),
     path(P + "envois/<int:submission_id>/", views.submission_file, name="submission_file"),
     path(P + "devenir-cpts/", views.convert, name="convert"),
 ]

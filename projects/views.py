@@ -362,14 +362,26 @@ def ami_send(request, project, member):
 
 
 @project_page("GET")
+def ami_document(request, project, member):
+    """The AMI as filled so far, as a DOCX to edit or a PDF to read (nothing is sent)."""
+    fmt = "docx" if request.GET.get("format") == "docx" else "pdf"
+    data, filename, content_type = submission.draft_file(project, fmt)
+    return _attachment(data, filename, content_type)
+
+
+def _attachment(data: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@project_page("GET")
 def submission_file(request, project, member, submission_id):
     sent = project.submissions.filter(pk=submission_id).first()
     if sent is None:
         raise Http404("Dossier introuvable.")
-    response = HttpResponse(submission.open_file(sent, request.user), content_type=sent.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{sent.filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return _attachment(submission.open_file(sent, request.user), sent.filename, sent.content_type)
 
 
 # --- Conversion ------------------------------------------------------------------------------------------

@@ -1982,6 +1982,7 @@ PAGES: dict[str, Page] = {
     ),
     "projects:ami": project_page(_project("draft"), lambda w, r: _ami_form(w)),
     "projects:ami_send": project_page(_project("draft"), lambda w, r: {}),
+    "projects:ami_document": project_page(_project("draft"), query={"format": "docx"}),
     "projects:submission_file": project_page(
         lambda w: {"project_id": w.projects.sent.pk, "submission_id": w.projects.submission.pk}
     ),

@@ -178,3 +178,47 @@ def test_partner_finess_is_checked(project, porteur):
         actions.add_partner(project, porteur, name="EHPAD", kind="ehpad", finess="123")
     assert err.value.field == "finess"
     assert not Partner.objects.exists()
+
+
+def _docx_text(data: bytes) -> str:
+    import io
+
+    from docx import Document
+
+    doc = Document(io.BytesIO(data))
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in doc.paragraphs] + cells)
+
+
+def test_the_ami_docx_shows_every_field(project, porteur, fouesnant_communes):
+    rules.add_communes(project, fouesnant_communes, porteur)
+    actions.save_ami(project, complete_ami(territoire="Le Pays Fouesnantais et ses 7 communes."), porteur)
+    data, filename, content_type = submission.draft_file(project, "docx")
+    assert filename.endswith("-brouillon.docx") and content_type == submission.DOCX
+    text = _docx_text(data)
+    for expected in (
+        "CPTS du Pays Fouesnantais",
+        "Destinataire : ARS Bretagne",
+        "Ines Infirmière",
+        "Bénodet",
+        "paule@example.org",
+        "02 98 00 00 00",
+        "☐ Besoin d'informations sur ce qu'est une CPTS",
+        "☒ Initiative engagée pour monter un projet de CPTS",
+        "Départs en retraite",
+        "Le Pays Fouesnantais et ses 7 communes.",
+        "Communes du projet : 7",
+    ):
+        assert expected in text, expected
+    assert "{{" not in text and "{%" not in text
+    pdf, _, _ = submission.draft_file(project, "pdf")
+    assert pdf.startswith(b"%PDF")
+    assert not Submission.objects.exists()
+
+
+def test_the_registered_template_renders_its_sample(db):
+    from docgen import registry, render
+
+    entry = registry.get(dossiers.AMI_KEY)
+    text = _docx_text(render.render_docx(entry.key, entry.sample_context))
+    assert "Dr Solène Le Gall" in text and "{{" not in text
