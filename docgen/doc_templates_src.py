@@ -8,7 +8,7 @@ template -> DOCX -> PDF and as the example to copy."""
 from docgen.builder import new_document, paragraph, table
 
 
-def test_letter():
+def build_test_letter():
     doc = new_document("Lettre de la CPTS")
     paragraph(doc, "{{ cpts.nom }}", style="Title")
     paragraph(doc, "{{ cpts.adresse }}")
@@ -43,4 +43,4 @@ def test_letter():
     return doc
 
 
-TEMPLATES = {"test_letter.docx": test_letter}
+TEMPLATES = {"test_letter.docx": build_test_letter}

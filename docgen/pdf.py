@@ -90,6 +90,8 @@ def base_class():
     from fpdf import FPDF
 
     class BasePDF(FPDF):
+        footer_color = GREY
+
         def __init__(self, footer_text: str = ""):
             super().__init__(orientation="P", unit="mm", format="A4")
             self.footer_text = footer_text
@@ -117,7 +119,7 @@ def base_class():
         def footer(self):
             self.set_y(-13)
             self.set_font(self.family, "", 8)
-            self.set_text_color(*GREY)
+            self.set_text_color(*self.footer_color)
             self.cell(self.epw * 0.75, 6, self.footer_text, align="L")
             self.cell(self.epw * 0.25, 6, f"Page {self.page_no()} / {{nb}}", align="R")
             self.set_text_color(0, 0, 0)

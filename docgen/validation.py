@@ -170,10 +170,12 @@ def check_template(template: registry.DocTemplate, content: bytes) -> None:
     except TemplateError:
         raise
     except SecurityError as exc:
-        raise TemplateError(f"Le modèle utilise une expression interdite : {exc}.", "file") from exc
+        raise TemplateError(
+            f"Le modèle utilise une expression interdite : {str(exc).rstrip('.')}.", "file"
+        ) from exc
     except (JinjaError, Exception) as exc:  # any failure of the author's expressions: said, never stored
         raise TemplateError(
-            f"Le modèle ne peut pas être rempli avec les données d'exemple : {exc}.", "file"
+            f"Le modèle ne peut pas être rempli avec les données d'exemple : {str(exc).rstrip('.')}.", "file"
         ) from exc
     if missing:
         available = registry.variables(template.sample_context, template.images)

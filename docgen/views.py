@@ -1,6 +1,8 @@
 """« Modèles de documents »: the instance administrator's page of the registered DOCX templates: download the
 template in force and the default, upload a replacement, go back to the default (docgen/actions.py)."""
 
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -18,9 +20,20 @@ from opencpts.forms import show_action_error
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def _template(request, key: str) -> registry.DocTemplate:
-    if not request.user.is_staff:
-        raise PermissionDenied("Seul un administrateur de l'instance gère les modèles de documents.")
+def staff_only(view):
+    """Logged in (else the login page), then instance administrator (else 403), before the method check."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_staff:
+            raise PermissionDenied("Seul un administrateur de l'instance gère les modèles de documents.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _template(key: str) -> registry.DocTemplate:
     template = registry.get(key)
     if template is None:
         raise Http404("Modèle de document inconnu.")
@@ -34,19 +47,17 @@ def _docx(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
-@login_required
+@staff_only
 @require_GET
 def template_list(request):
-    if not request.user.is_staff:
-        raise PermissionDenied("Seul un administrateur de l'instance gère les modèles de documents.")
     return render(request, "docgen/list.html", {"rows": selectors.listing()})
 
 
-@login_required
+@staff_only
 @require_http_methods(["GET", "POST"])
 def template_detail(request, key):
-    template = _template(request, key)
-    form = UploadForm(request.POST or None, request.FILES or None)
+    template = _template(key)
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -78,24 +89,24 @@ def template_detail(request, key):
     )
 
 
-@login_required
+@staff_only
 @require_GET
 def download(request, key):
-    _template(request, key)
+    _template(key)
     return _docx(selectors.template_bytes(key), f"{key}.docx")
 
 
-@login_required
+@staff_only
 @require_GET
 def download_default(request, key):
-    template = _template(request, key)
+    template = _template(key)
     return _docx(template.default_bytes(), f"{key}-defaut.docx")
 
 
-@login_required
+@staff_only
 @require_POST
 def reset(request, key):
-    template = _template(request, key)
+    template = _template(key)
     try:
         actions.reset_template(request.user, key)
     except ActionError as exc:

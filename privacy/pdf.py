@@ -1,10 +1,10 @@
-"""PDF of the privacy pages (fpdf2, the fonts of the ACI report: ``aci.report.pdf.font_files``): the registre
-des traitements, the notices and the exports of a person's data. A document is a title and a list of blocks:
-``("h1", text)``, ``("h2", text)``, ``("p", text)``, ``("li", text)``, ``("kv", label, value)``."""
+"""PDF of the privacy pages (fpdf2, on the platform's PDF base: docgen/pdf.py): the registre des traitements,
+the notices and the exports of a person's data. A document is a title and a list of blocks: ``("h1", text)``,
+``("h2", text)``, ``("p", text)``, ``("li", text)``, ``("kv", label, value)``."""
 
 from __future__ import annotations
 
-from aci.report.pdf import font_files, latin1
+from docgen.pdf import base_class
 
 BLUE = (0, 60, 120)
 GREY = (90, 90, 90)
@@ -55,33 +55,8 @@ def label(key: str) -> str:
 
 
 def _pdf():
-    from fpdf import FPDF
-
-    class PrivacyPDF(FPDF):
-        def __init__(self, footer_text: str):
-            super().__init__(orientation="P", unit="mm", format="A4")
-            self.footer_text = footer_text
-            files = font_files()
-            self.unicode = bool(files)
-            if files:
-                for style, path in files.items():
-                    self.add_font("DejaVu", style, str(path))
-                self.family = "DejaVu"
-            else:
-                self.family = "helvetica"
-            self.set_margins(15, 15, 15)
-            self.set_auto_page_break(True, margin=18)
-
-        def normalize_text(self, text: str) -> str:
-            return super().normalize_text(text if self.unicode else latin1(text))
-
-        def footer(self):
-            self.set_y(-13)
-            self.set_font(self.family, "", 8)
-            self.set_text_color(*GREY)
-            self.cell(self.epw * 0.75, 6, self.footer_text, align="L")
-            self.cell(self.epw * 0.25, 6, f"Page {self.page_no()} / {{nb}}", align="R")
-            self.set_text_color(0, 0, 0)
+    class PrivacyPDF(base_class()):
+        footer_color = GREY
 
     return PrivacyPDF
 

@@ -1,82 +1,19 @@
 """The annual report as a PDF (fpdf2): a title block, then five sections (contract and missions, indicators
 and results, activity, money, justificatifs), with tables and bar charts drawn from the ``Report`` dataclass.
 
-French text needs a Unicode font: DejaVu Sans from ``OPENCPTS_PDF_FONT_DIR`` (a setting or an environment
-variable; /usr/share/fonts/truetype/dejavu by default). Without it the core Helvetica font is used and the
-text is transliterated to Latin-1 (€ → EUR, œ → oe...), so a report is always produced.
+The font (DejaVu Sans, or Helvetica with the text in Latin-1 when it is missing), the margins and the footer
+with the page numbers are the platform's PDF base (docgen/pdf.py).
 """
 
 from __future__ import annotations
 
-import unicodedata
 from decimal import Decimal
-from pathlib import Path
 
-from django.conf import settings
 from django.utils import timezone
 
 from aci.report.data import MissionLine, Report
 from aci.report.formats import ZERO, day, euros, number, percent
-
-DEFAULT_FONT_DIR = "/usr/share/fonts/truetype/dejavu"
-FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
-
-# Latin-1 stand-ins for the core font (Helvetica), when no Unicode font is available.
-LATIN1 = str.maketrans(
-    {
-        "€": "EUR",
-        "œ": "oe",
-        "Œ": "OE",
-        "’": "'",
-        "‘": "'",
-        "‚": ",",
-        "“": '"',
-        "”": '"',
-        "„": '"',
-        "—": "-",
-        "–": "-",
-        "…": "...",
-        "≥": ">=",
-        "≤": "<=",
-        "→": "->",
-        "•": "-",
-        "\u202f": " ",
-        "\u2009": " ",
-        "\u2007": " ",
-        "\u2060": "",
-        "\u200b": "",
-        "×": "x",
-    }
-)
-
-
-def latin1(text: str) -> str:
-    text = text.translate(LATIN1)
-    out = []
-    for ch in text:
-        if ord(ch) < 256:
-            out.append(ch)
-            continue
-        plain = "".join(
-            c for c in unicodedata.normalize("NFKD", ch) if ord(c) < 256 and not unicodedata.combining(c)
-        )
-        out.append(plain or "?")
-    return "".join(out)
-
-
-def font_files() -> dict[str, Path] | None:
-    """The DejaVu Sans files (regular required; bold and italic when present), None when absent."""
-    folder = getattr(settings, "OPENCPTS_PDF_FONT_DIR", None) or DEFAULT_FONT_DIR
-    base = Path(folder)
-    regular = base / FONT_FILES[""]
-    if not regular.is_file():
-        return None
-    found = {"": regular}
-    for style in ("B", "I"):
-        path = base / FONT_FILES[style]
-        found[style] = path if path.is_file() else regular
-    return found
-
+from docgen.pdf import base_class, font_files, latin1  # noqa: F401 - font_files, latin1: aci.report's API
 
 BLUE = (37, 84, 160)
 LIGHT = (222, 228, 238)
@@ -86,39 +23,10 @@ ORANGE = (214, 120, 34)
 
 
 def _pdf_class():
-    from fpdf import FPDF
-
-    class ReportPDF(FPDF):
+    class ReportPDF(base_class()):
         def __init__(self, report: Report):
-            super().__init__(orientation="P", unit="mm", format="A4")
+            super().__init__(f"{report.cpts_name} — rapport d'activité ACI, année {report.year}")
             self.report = report
-            self.unicode = False
-            files = font_files()
-            if files:
-                for style, path in files.items():
-                    self.add_font("DejaVu", style, str(path))
-                self.family = "DejaVu"
-                self.unicode = True
-            else:
-                self.family = "helvetica"
-            self.set_margins(15, 15, 15)
-            self.set_auto_page_break(True, margin=18)
-
-        def normalize_text(self, text: str) -> str:
-            return super().normalize_text(text if self.unicode else latin1(text))
-
-        def footer(self):
-            self.set_y(-13)
-            self.set_font(self.family, "", 8)
-            self.set_text_color(*GREY)
-            self.cell(
-                self.epw * 0.75,
-                6,
-                f"{self.report.cpts_name} — rapport d'activité ACI, année {self.report.year}",
-                align="L",
-            )
-            self.cell(self.epw * 0.25, 6, f"Page {self.page_no()} / {{nb}}", align="R")
-            self.set_text_color(0, 0, 0)
 
     return ReportPDF
 

@@ -10,9 +10,11 @@ from docgen.tests import letter
 
 
 def letter_with(replacements: dict[str, str]) -> bytes:
-    """The test letter where each paragraph whose text is a key of ``replacements`` gets the value instead."""
+    """The test letter where each paragraph (table cells too) whose text is a key of ``replacements`` gets
+    the value instead."""
     doc = Document(str(letter.PATH))
-    for paragraph in doc.paragraphs:
+    cells = [p for t in doc.tables for row in t.rows for cell in row.cells for p in cell.paragraphs]
+    for paragraph in doc.paragraphs + cells:
         if paragraph.text in replacements:
             new = replacements[paragraph.text]
             for run in paragraph.runs[1:]:

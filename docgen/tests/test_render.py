@@ -30,7 +30,7 @@ CONTEXT = {
 
 
 @pytest.fixture(autouse=True)
-def test_letter():
+def registered():
     yield letter.register()
     registry.unregister(letter.KEY)
 

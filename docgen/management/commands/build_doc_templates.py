@@ -23,6 +23,22 @@ def sources():
             yield Path(config.path), name, build
 
 
+def build(found, *, check: bool = False, write=print) -> list[Path]:
+    """Write (unless ``check``) the templates of ``found`` (``sources()``) that differ; returns them."""
+    stale = []
+    for folder, name, make in found:
+        path = folder / "doc_templates" / name
+        data = to_bytes(make())
+        if path.is_file() and path.read_bytes() == data:
+            continue
+        stale.append(path)
+        if not check:
+            path.parent.mkdir(exist_ok=True)
+            path.write_bytes(data)
+            write(f"écrit : {path}")
+    return stale
+
+
 class Command(BaseCommand):
     help = "Écrit les modèles DOCX par défaut des applications depuis leurs sources (doc_templates_src.py)."
 
@@ -30,17 +46,7 @@ class Command(BaseCommand):
         parser.add_argument("--check", action="store_true", help="Vérifie sans écrire.")
 
     def handle(self, *args, check=False, **options):
-        stale = []
-        for folder, name, build in sources():
-            path = folder / "doc_templates" / name
-            data = to_bytes(build())
-            if path.is_file() and path.read_bytes() == data:
-                continue
-            stale.append(path)
-            if not check:
-                path.parent.mkdir(exist_ok=True)
-                path.write_bytes(data)
-                self.stdout.write(f"écrit : {path}")
+        stale = build(sources(), check=check, write=self.stdout.write)
         if check and stale:
             raise CommandError("Modèles à régénérer (make doc-templates) : " + ", ".join(map(str, stale)))
         if not stale:
