@@ -82,14 +82,19 @@ class TerritorySummary:
         return self.vintage.population_label if self.vintage else "population municipale"
 
 
-def territory_summary(cpts: CPTS, on: dt.date | None = None) -> TerritorySummary:
-    """The CPTS's communes, their population in the current vintage and the tier it falls in."""
-    qs = scoped(TerritoryCommune, cpts)
-    agg = qs.aggregate(population=Sum("commune__population"))
-    population = agg["population"] or 0
+def summary_of(communes: int, population: int, on: dt.date | None = None) -> TerritorySummary:
+    """A territory of ``communes`` communes and ``population`` inhabitants (current vintage): its tier. The
+    one rule for a CPTS's territory and a project's (projects/territory.py)."""
     try:
         tier = tier_for(population, on)
         error = ""
     except NoGridInForce as exc:
         tier, error = None, str(exc)
-    return TerritorySummary(qs.count(), population, tier, error, DatasetVersion.current_for("communes"))
+    return TerritorySummary(communes, population, tier, error, DatasetVersion.current_for("communes"))
+
+
+def territory_summary(cpts: CPTS, on: dt.date | None = None) -> TerritorySummary:
+    """The CPTS's communes, their population in the current vintage and the tier it falls in."""
+    qs = scoped(TerritoryCommune, cpts)
+    agg = qs.aggregate(population=Sum("commune__population"))
+    return summary_of(qs.count(), agg["population"] or 0, on)

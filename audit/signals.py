@@ -22,6 +22,7 @@ AUDITED_APPS = {
     "unscheduled",
     "gpmatching",
     "privacy",
+    "projects",
     "otp_totp",
     "otp_static",
 }

@@ -193,6 +193,7 @@ ITEMS: list[Item] = [
     Item("accounts:api_tokens", "Jetons d'API", "account", "key", cpts_scoped=False),
     Item("privacy:notice_professionals", "Vos données personnelles", "account", "lock"),
     Item("cpts:list", "Changer de CPTS", "account", "swap", needs=("several_cpts",), cpts_scoped=False),
+    Item("projects:list", "Projets de CPTS", "account", "map", cpts_scoped=False, sections=("projects:",)),
     Item("admin:index", "Administration de l'instance", "account", "gear", cpts_scoped=False),
     Item("jobs:status", "Tâches de fond", "account", "gear", cpts_scoped=False),
     Item("docgen:list", "Modèles de documents", "account", "list", cpts_scoped=False, sections=("docgen:",)),

@@ -103,6 +103,11 @@ def render_markdown() -> str:
         "Un compte sans adhésion active dans une CPTS (ou adhérent d'une autre CPTS) n'y a aucun droit : "
         "les pages de la CPTS lui répondent 403.",
         "",
+        "Un projet de CPTS (`/projets/`, avant que la CPTS existe) n'est pas une CPTS : tout compte "
+        "connecté en crée un ; les pages d'un projet répondent à ses porteurs et co-porteurs seulement (404 "
+        "pour tout autre compte, administrateur de l'instance compris : `projects/access.py`), et seul un "
+        "porteur en fait la CPTS (403 pour un co-porteur).",
+        "",
         "## Permissions par rôle",
         "",
         _row(["Permission", "Description", *(r.label for r in roles), "Administrateur de l'instance"]),

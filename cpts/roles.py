@@ -436,6 +436,28 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "privacy:request_export": {"GET": "cpts.manage_privacy"},
     "privacy:tasks": {"GET": "cpts.use_coordination"},  # the pending exports of the circles the user reads
     "privacy:task": {"GET": "cpts.use_coordination", "POST": "cpts.use_coordination"},  # and reads the circle
+    # Projects of CPTS (before the CPTS exists): any account starts one and answers its invitations; a
+    # project's pages answer its porteurs and co-porteurs only, 404 for anyone else (projects/access.py), and
+    # its conversion a porteur only (403 for a co-porteur).
+    "projects:list": {"GET": AUTHENTICATED},
+    "projects:create": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
+    "projects:answer_invitation": {"POST": AUTHENTICATED},
+    "projects:detail": {"GET": AUTHENTICATED},
+    "projects:stage": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
+    "projects:territory": {"GET": AUTHENTICATED},
+    "projects:territory_geojson": {"GET": AUTHENTICATED},
+    "projects:territory_search": {"GET": AUTHENTICATED},
+    "projects:territory_add": {"POST": AUTHENTICATED},
+    "projects:territory_remove": {"POST": AUTHENTICATED},
+    "projects:porteurs": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
+    "projects:invitation_cancel": {"POST": AUTHENTICATED},
+    "projects:partners": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
+    "projects:partner_remove": {"POST": AUTHENTICATED},
+    "projects:ami": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
+    "projects:ami_send": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
+    "projects:ami_document": {"GET": AUTHENTICATED},
+    "projects:submission_file": {"GET": AUTHENTICATED},
+    "projects:convert": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
     # ACI reference data: the financing simulator (no CPTS needed, e.g. a CPTS in project).
     "aci:simulator": {"GET": AUTHENTICATED},
     "admin:index": {"GET": STAFF},  # stands for the whole Django admin (model permissions apply inside)

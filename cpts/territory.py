@@ -50,7 +50,7 @@ def search(query: str, limit: int = 20) -> SearchResult:
     return SearchResult(communes, list(epcis))
 
 
-def _family(commune: Commune) -> list[str]:
+def family(commune: Commune) -> list[str]:
     """A commune, its parent (for an arrondissement) and its arrondissements (for Paris/Lyon/Marseille)."""
     codes = {commune.insee}
     if commune.parent_id:
@@ -84,10 +84,10 @@ def add_communes(cpts: CPTS, communes: list[Commune], user) -> list[TerritoryCom
     list(Commune.objects.select_for_update().filter(insee__in=roots).order_by("insee"))
     created = []
     for commune in communes:
-        family = _family(commune)
+        family_codes = family(commune)
         other = (
             TerritoryCommune.objects.select_related("cpts", "commune")
-            .filter(commune_id__in=family)
+            .filter(commune_id__in=family_codes)
             .exclude(cpts=cpts, commune_id=commune.insee)
             .first()
         )

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "portability",  # backup drill, export and import of a CPTS: reads every app
     "today",  # « Aujourd'hui »: reads every app above it, read by none
     "privacy",  # RGPD duties: DPO, notices, rights of persons, registre des traitements
+    "projects",  # the projet de CPTS before the CPTS: porteurs, territory, AMI, conversion
     "demo",  # last: the demo data of every app (seed_demo, demo_totp); nothing imports it
 ]
 

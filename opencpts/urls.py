@@ -34,6 +34,7 @@ urlpatterns = [
     path("", include("aci.urls")),
     path("", include("notifications.urls")),
     path("", include("privacy.urls")),
+    path("", include("projects.urls")),
     path("", include("jobs.urls")),
     path("", include("docgen.urls")),
 ]

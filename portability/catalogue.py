@@ -169,6 +169,17 @@ LEFT_OUT = {
     "contenttypes.ContentType": "Django internals",
     "sessions.Session": "sessions of the source instance",
     "jobs.JobFailure": "failures of the source instance's background jobs",
+    # A projet de CPTS is owned by no CPTS (Project.cpts is only set, nullable, when it becomes one): it stays
+    # on its instance as the history of how the CPTS was created; what it handed over (territory, members,
+    # stage) is the CPTS's own rows, exported above.
+    "projects.Project": "a project before its CPTS, owned by no CPTS: stays on the instance as its history",
+    "projects.StageChange": "a project's history (projects.Project)",
+    "projects.ProjectMember": "a project's porteurs (projects.Project); the CPTS's memberships are exported",
+    "projects.Invitation": "a project's invitations (projects.Project)",
+    "projects.Partner": "a project's structures (projects.Project)",
+    "projects.ProjectCommune": "a project's communes (projects.Project); the CPTS's territory is exported",
+    "projects.AmiDossier": "a project's AMI (projects.Project)",
+    "projects.Submission": "a dossier sent by a project (projects.Project), kept with it",
     "docgen.TemplateOverride": "the source instance's document templates (instance-wide, not a CPTS's)",
 }
 # The job queue (PostgreSQL only, jobs/engine.py): the source instance's work in progress, not data.

@@ -11,6 +11,7 @@
 The expected statuses are computed from cpts/roles.py, never copied by hand: roles.py is the one source.
 """
 
+import datetime as dt
 import io
 import json
 import re
@@ -70,6 +71,9 @@ from jobs.models import JobFailure
 from news.models import Comment, Post
 from notifications.models import Notification, NotificationPreference
 from privacy.models import CircleTask, PrivacyContact, RightsRequest
+from projects.models import AmiDossier, Partner, Project
+from projects.models import Invitation as ProjectInvitation
+from projects.models import Submission as ProjectSubmission
 from territory.models import Commune
 from tests.cast import PASSWORD, Cast, login
 from unscheduled.models import AvailabilityPattern, Booking, Slot
@@ -164,6 +168,7 @@ class World:
     gp: "GPWorld"
     aci: "ACIWorld"
     privacy: "PrivacyWorld | None" = None
+    projects: "ProjectsWorld | None" = None
 
     @property
     def slug(self):
@@ -730,6 +735,7 @@ def world(cast):
         aci=aci_world(cast),
     )
     world.privacy = privacy_world(cast, world.coordination)
+    world.projects = projects_world(cast)
     test_letter.register()  # a document template for « Modèles de documents » (docgen)
     return world
 
@@ -772,6 +778,76 @@ def privacy_world(cast, coordination_world: "CoordinationWorld") -> PrivacyWorld
     (task,) = privacy.ask_exports(asked, cast.coordinator)
     privacy.link_patient(to_apply, cast.coordinator, patient.pk)
     return PrivacyWorld(to_link, linked, to_apply, to_close, circle, task)
+
+
+@dataclass
+class ProjectsWorld:
+    """Projects of CPTS whose porteur is the member (every other account gets 404 on them): ``sent`` has sent
+    its AMI (its file to download; to convert), with an invitation and a structure to remove; ``draft`` has
+    its AMI filled, not sent (to send), and a commune to remove; ``inviting``, another porteur's project,
+    invites the member."""
+
+    sent: "Project"
+    draft: "Project"
+    inviting: "Project"
+    submission: "ProjectSubmission"
+    invitation_to_cancel: "ProjectInvitation"
+    invitation_to_member: "ProjectInvitation"
+    partner_to_remove: int
+    commune_to_add: str
+    commune_to_remove: str
+
+
+PROJECT_COMMUNES_EPCI = "242900660"  # CC du Pays Fouesnantais, in no CPTS of the cast
+
+
+def _project_ami(**changes) -> dict:
+    data = {
+        "acteurs": [{"nom": "Marie Membre", "profession": "Médecin", "lieu": "Fouesnant", "msp_esp": "oui"}],
+        "referents": [
+            {
+                "nom": "Marie Membre",
+                "fonction": "Médecin",
+                "email": "member@cast.test",
+                "telephone": "0298000000",
+            }
+        ],
+        "objectifs": ["initiative"],
+        "contexte": "Matrice",
+        "rencontre": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
+    }
+    return {**data, **changes}
+
+
+def projects_world(cast) -> ProjectsWorld:
+    from projects import actions as projects
+    from projects import submission
+    from projects import territory as project_territory
+
+    communes = list(Commune.objects.filter(epci_id=PROJECT_COMMUNES_EPCI, kind="COM").order_by("insee"))
+    sent = projects.create_project(cast.member, "Projet matrice envoyé")
+    project_territory.add_communes(sent, communes[:4], cast.member)
+    projects.save_ami(sent, _project_ami(), cast.member)
+    done = submission.submit_ami(sent, cast.member)
+    partner = projects.add_partner(sent, cast.member, name="EHPAD à retirer", kind="ehpad")
+    draft = projects.create_project(cast.member, "Projet matrice brouillon")
+    project_territory.add_communes(draft, communes[4:6], cast.member)
+    projects.save_ami(draft, _project_ami(), cast.member)
+    owner = User.objects.create_user(
+        "porteur.autre@cast.test", PASSWORD, first_name="Pia", last_name="Porteuse"
+    )
+    inviting = projects.create_project(owner, "Projet matrice invitant")
+    return ProjectsWorld(
+        sent=sent,
+        draft=draft,
+        inviting=inviting,
+        submission=done,
+        invitation_to_cancel=projects.invite(sent, cast.member, email=cast.outsider.email),
+        invitation_to_member=projects.invite(inviting, owner, email=cast.member.email),
+        partner_to_remove=partner.pk,
+        commune_to_add=communes[6].insee,
+        commune_to_remove=communes[5].insee,
+    )
 
 
 def acting_user(cast: Cast, role: str) -> User | None:
@@ -1230,6 +1306,48 @@ def _gp_capacity(w, r):
         "paused_until": "",
         "retirement_on": "",
         "patients": "900",
+    }
+
+
+def _member_or_404(role):
+    return 200 if role == "member" else 404
+
+
+def _member_302_or_404(role):
+    return 302 if role == "member" else 404
+
+
+def _project(attr):
+    return lambda w: {"project_id": getattr(w.projects, attr).pk}
+
+
+def project_page(kwargs, data=None, query=None) -> Page:
+    """A page of a project whose porteur is the member: 404 for every other account, nothing written."""
+    return Page(
+        kwargs=kwargs,
+        data=data,
+        query=query or {},
+        ok={"GET": _member_or_404, "POST": _member_302_or_404},
+        owner_only=lambda role: role == "member",
+    )
+
+
+def _ami_form(w) -> dict:
+    return {
+        "acteurs-TOTAL_FORMS": "1",
+        "acteurs-INITIAL_FORMS": "0",
+        "acteurs-0-nom": "Marie Membre",
+        "acteurs-0-profession": "Médecin",
+        "acteurs-0-lieu": "Fouesnant",
+        "referents-TOTAL_FORMS": "1",
+        "referents-INITIAL_FORMS": "0",
+        "referents-0-nom": "Marie Membre",
+        "referents-0-fonction": "Médecin",
+        "referents-0-email": "member@cast.test",
+        "referents-0-telephone": "0298000000",
+        "objectifs": ["initiative"],
+        "contexte": "Contexte de la matrice",
+        "rencontre": (_today() + dt.timedelta(days=20)).isoformat(),
     }
 
 
@@ -1825,6 +1943,52 @@ PAGES: dict[str, Page] = {
         _snp_booking("to_reschedule"), lambda w, r: {"slot": w.snp.target.pk}, who=SNP_BOOKING_SEERS
     ),
     "admin:index": Page(refused=302),  # the admin sends non-staff accounts to the login
+    # Projects of CPTS: any account lists and creates them and answers its own invitations; a project's pages
+    # answer its porteur (the member) and 404 to every other account (projects/access.py). Last: the
+    # conversion makes the member coordinator of a new CPTS.
+    "projects:list": Page(),
+    "projects:create": Page(data=lambda w, r: {"name": "Projet créé par la matrice"}),
+    "projects:answer_invitation": Page(
+        kwargs=lambda w: {"invitation_id": w.projects.invitation_to_member.pk},
+        data=lambda w, r: {"answer": "accept"},
+        owner_only=lambda role: role == "member",
+    ),  # another account: « cette invitation n'existe pas », nothing written
+    "projects:detail": project_page(_project("sent")),
+    "projects:stage": project_page(
+        _project("draft"), lambda w, r: {"stage": "lettre", "reached_on": _today().isoformat(), "note": ""}
+    ),
+    "projects:territory": project_page(_project("draft")),
+    "projects:territory_geojson": project_page(_project("draft")),
+    "projects:territory_search": project_page(_project("draft"), query={"q": "Fouesnant"}),
+    "projects:territory_add": project_page(
+        _project("draft"), lambda w, r: {"insee": w.projects.commune_to_add}
+    ),
+    "projects:territory_remove": project_page(
+        lambda w: {"project_id": w.projects.draft.pk, "insee": w.projects.commune_to_remove}, lambda w, r: {}
+    ),
+    "projects:porteurs": project_page(
+        _project("draft"), lambda w, r: {"email": "bureau@cast.test"}, query={"q": "Membre"}
+    ),
+    "projects:invitation_cancel": project_page(
+        lambda w: {"project_id": w.projects.sent.pk, "invitation_id": w.projects.invitation_to_cancel.pk},
+        lambda w, r: {},
+    ),
+    "projects:partners": project_page(
+        _project("draft"), lambda w, r: {"name": "EHPAD de la matrice", "kind": "ehpad", "finess": ""}
+    ),
+    "projects:partner_remove": project_page(
+        lambda w: {"project_id": w.projects.sent.pk, "partner_id": w.projects.partner_to_remove},
+        lambda w, r: {},
+    ),
+    "projects:ami": project_page(_project("draft"), lambda w, r: _ami_form(w)),
+    "projects:ami_send": project_page(_project("draft"), lambda w, r: {}),
+    "projects:ami_document": project_page(_project("draft"), query={"format": "docx"}),
+    "projects:submission_file": project_page(
+        lambda w: {"project_id": w.projects.sent.pk, "submission_id": w.projects.submission.pk}
+    ),
+    "projects:convert": project_page(
+        _project("sent"), lambda w, r: {"name": "CPTS issue de la matrice", "confirm": "on"}
+    ),
 }
 
 
@@ -2320,6 +2484,57 @@ EFFECTS: dict[str, tuple[Callable[[World, User | None], bool], Callable[[str], b
     "gpmatching:matching": (
         lambda w, u: MatchingRun.objects.filter(cpts=w.cast.cpts, started_by=u).exists(),
         None,
+    ),
+    "projects:create": (
+        lambda w, u: u is not None
+        and Project.objects.filter(name="Projet créé par la matrice", created_by=u).exists(),
+        None,
+    ),
+    "projects:answer_invitation": (
+        lambda w, u: w.projects.inviting.members.filter(user=w.cast.member).exists(),
+        lambda role: role == "member",
+    ),
+    "projects:stage": (
+        lambda w, u: Project.objects.get(pk=w.projects.draft.pk).stage == "lettre",
+        lambda role: role == "member",
+    ),
+    "projects:territory_add": (
+        lambda w, u: w.projects.draft.communes.filter(commune_id=w.projects.commune_to_add).exists(),
+        lambda role: role == "member",
+    ),
+    "projects:territory_remove": (
+        lambda w, u: not w.projects.draft.communes.filter(commune_id=w.projects.commune_to_remove).exists(),
+        lambda role: role == "member",
+    ),
+    "projects:porteurs": (
+        lambda w, u: w.projects.draft.invitations.filter(user=w.cast.bureau).exists(),
+        lambda role: role == "member",
+    ),
+    "projects:invitation_cancel": (
+        lambda w, u: ProjectInvitation.objects.get(pk=w.projects.invitation_to_cancel.pk).status
+        == "cancelled",
+        lambda role: role == "member",
+    ),
+    "projects:partners": (
+        lambda w, u: Partner.objects.filter(project=w.projects.draft, name="EHPAD de la matrice").exists(),
+        lambda role: role == "member",
+    ),
+    "projects:partner_remove": (
+        lambda w, u: not Partner.objects.filter(pk=w.projects.partner_to_remove).exists(),
+        lambda role: role == "member",
+    ),
+    "projects:ami": (
+        lambda w, u: AmiDossier.objects.get(project=w.projects.draft).data["contexte"]
+        == "Contexte de la matrice",
+        lambda role: role == "member",
+    ),
+    "projects:ami_send": (
+        lambda w, u: ProjectSubmission.objects.filter(project=w.projects.draft).exists(),
+        lambda role: role == "member",
+    ),
+    "projects:convert": (
+        lambda w, u: Project.objects.get(pk=w.projects.sent.pk).cpts_id is not None,
+        lambda role: role == "member",
     ),
     "gpmatching:policy": (lambda w, u: Policy.objects.filter(cpts=w.cast.cpts, ald=35).exists(), None),
     "gpmatching:my_capacity": (

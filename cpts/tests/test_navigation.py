@@ -60,6 +60,7 @@ MAIN_PAGES = {
     "privacy:contact",
     "privacy:tasks",
     "privacy:notice_professionals",
+    "projects:list",
 }
 # README paths reached from a page of the menu rather than from the menu itself.
 REACHED_FROM_A_PAGE = {
@@ -134,6 +135,7 @@ def test_an_instance_administrator_without_membership_gets_the_account_pages_and
         "notifications:preferences",
         "accounts:api_tokens",
         "cpts:list",
+        "projects:list",
         "admin:index",
         "jobs:status",
         "docgen:list",

@@ -212,4 +212,5 @@ def test_registering_checks_the_key_and_the_file_and_lists_the_variables(tmp_pat
     names = registry.variables(letter.SAMPLE, ("carte",))
     assert names[:3] == ["cpts.nom", "cpts.adresse", "destinataire.nom"]
     assert "communes[].insee" in names and "engagements" in names and names[-1] == "carte (image)"
-    assert [t.key for t in registry.entries()] == [letter.KEY]
+    # Other apps register theirs at start-up (projects.ami): docgen's own test template is among them.
+    assert letter.KEY in [t.key for t in registry.entries()]

@@ -1,0 +1,116 @@
+"""Demo data of the projects app: beside CPTS Bugey Sud, a synthetic projet de CPTS in Bretagne (the région of
+seed 004's AMI) on the real communes of the CC du Pays Fouesnantais (Finistère, about 30,000 inhabitants), its
+two synthetic porteurs, a structure associated, and its AMI sent to the ARS Bretagne. Written through the
+projects app's actions, as the porteurs would. Idempotent."""
+
+import datetime as dt
+import random
+import secrets
+
+from django.utils import timezone
+
+from accounts import twofactor
+from accounts.models import User
+from demo.accounts import DOMAIN, DemoLogin, _professional
+from projects import actions, submission
+from projects import territory as rules
+from projects.models import Project
+from territory.models import EPCI, Commune
+
+NAME = "Projet de CPTS du Pays Fouesnantais (démonstration)"
+EPCI_SIREN = "242900660"  # CC du Pays Fouesnantais
+PORTEURS = [
+    # email local part, first name, last name, profession code (TRE_G15), label
+    ("porteuse-fouesnant", "Solène", "Le Gall", "10", "porteuse du projet de CPTS en Bretagne (médecin)"),
+    ("coporteur-fouesnant", "Yann", "Kerjean", "60", "co-porteur du projet de CPTS en Bretagne (infirmier)"),
+]
+STARTED = dt.date(2026, 9, 1)
+SENT_AT = dt.datetime(2026, 10, 5, 10, 30, tzinfo=dt.UTC)
+
+
+def _account(password: str, rng, local, first, last, code, commune) -> User:
+    user = User.objects.filter(email=f"{local}@{DOMAIN}").first()
+    if user is not None:
+        return user
+    pro = _professional(rng, "TRE_G15", code, "SM54" if code == "10" else "", first, last, commune)
+    user = User.objects.create_user(
+        f"{local}@{DOMAIN}", password, first_name=first, last_name=last, is_synthetic=True, professional=pro
+    )
+    twofactor.enrol_with_key(user, secrets.token_hex(20))
+    return user
+
+
+def _ami(porteuse: User, coporteur: User) -> dict:
+    return {
+        "acteurs": [
+            {"nom": porteuse.get_full_name(), "profession": "Médecin généraliste", "lieu": "Fouesnant"},
+            {
+                "nom": coporteur.get_full_name(),
+                "profession": "Infirmier",
+                "lieu": "Bénodet",
+                "msp_esp": "non",
+            },
+            {
+                "nom": "Centre hospitalier de Cornouaille (démonstration)",
+                "profession": "Établissement de santé",
+                "lieu": "Quimper",
+                "msp_esp": "non",
+                "remarque": "Partenaire pour les sorties d'hospitalisation (données synthétiques).",
+            },
+        ],
+        "referents": [
+            {
+                "nom": porteuse.get_full_name(),
+                "fonction": "Médecin généraliste, porteuse du projet",
+                "email": porteuse.email,
+                "telephone": "02 98 00 00 01",
+            }
+        ],
+        "objectifs": ["reflexion", "initiative"],
+        "contexte": (
+            "Données de démonstration : trois médecins généralistes partent en retraite d'ici deux ans ; les "
+            "professionnels du Pays Fouesnantais souhaitent organiser l'accès à un médecin traitant et les "
+            "soins non programmés, en lien avec l'hôpital de Quimper."
+        ),
+        "territoire": "",
+        "rencontre": "2026-11-16",
+    }
+
+
+def seed_project(password: str, rng_seed: int = 2026) -> Project | None:
+    """The demo project, created once; None when it is there or the communes are not loaded."""
+    if Project.objects.filter(name=NAME, is_synthetic=True).exists():
+        return None
+    epci = EPCI.objects.filter(siren=EPCI_SIREN).first()
+    commune = Commune.objects.filter(epci=epci, kind="COM").order_by("-population").first() if epci else None
+    if commune is None:
+        return None
+    # Its own sequence: the CPTS's demo drew its synthetic RPPS numbers from ``rng_seed`` already.
+    rng = random.Random(f"projects-{rng_seed}")  # noqa: S311 - synthetic demo data, not security
+    users = [
+        _account(password, rng, local, first, last, code, commune) for local, first, last, code, _ in PORTEURS
+    ]
+    porteuse, coporteur = users
+    project = actions.create_project(porteuse, NAME, on=STARTED, is_synthetic=True)
+    invitation = actions.invite(project, porteuse, email=coporteur.email)
+    actions.answer_invitation(coporteur, invitation.pk, accept=True)
+    actions.add_partner(
+        project, porteuse, name="Centre hospitalier de Cornouaille (démonstration)", kind="hopital"
+    )
+    rules.add_epci(project, epci, porteuse)
+    actions.save_ami(project, _ami(porteuse, coporteur), porteuse)
+    submission.submit_ami(project, porteuse, now=min(SENT_AT, timezone.now()))
+    project.refresh_from_db()
+    return project
+
+
+def logins() -> list[DemoLogin]:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    out = []
+    for local, *_, label in PORTEURS:
+        email = f"{local}@{DOMAIN}"
+        device = TOTPDevice.objects.filter(user__email=email, confirmed=True).first()
+        if device is not None:
+            out.append(DemoLogin(email, label, twofactor.secret_b32(device)))
+    return out

@@ -1,0 +1,28 @@
+"""The demo's projet de CPTS in Bretagne: real communes, synthetic porteurs, its AMI sent to the ARS."""
+
+import pytest
+
+from accounts.models import User
+from demo import projects as demo_projects
+from projects.models import Project, Stage, Submission
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_project_is_at_the_ami_stage_and_a_second_run_keeps_it():
+    project = demo_projects.seed_project("Demo-Mot-de-passe-2026")
+    assert project.is_synthetic and project.stage == Stage.AMI
+    assert project.communes.count() == 7
+    assert all(c.commune.region_id == "53" for c in project.communes.select_related("commune"))
+    sent = Submission.objects.get(project=project)
+    assert sent.addressee == "ARS Bretagne"
+    members = project.members.select_related("user")
+    assert {m.role for m in members} == {"porteur", "co_porteur"}
+    assert all(m.user.is_synthetic for m in members)
+    assert [login.email for login in demo_projects.logins()] == [
+        "porteuse-fouesnant@demo.opencpts.test",
+        "coporteur-fouesnant@demo.opencpts.test",
+    ]
+    counts = (Project.objects.count(), User.objects.count())
+    assert demo_projects.seed_project("Demo-Mot-de-passe-2026") is None
+    assert (Project.objects.count(), User.objects.count()) == counts

@@ -1,0 +1,53 @@
+"""« Le projet devient la CPTS »: one action creates the CPTS from the project, without re-entry.
+
+In one transaction: the CPTS (name, slug: ``cpts.actions.create_cpts``), its territory from the project's
+communes (``cpts.territory.add_communes``, whose unique commune makes two CPTS never share one: a commune
+taken meanwhile refuses the whole conversion naming the CPTS, and nothing is left half-created), the porteurs
+as coordination and the co-porteurs as bureau members (cpts/roles.py), the CPTS's stage from the project's
+(``CPTS_STAGE``), and ``project.cpts`` set. Audited in the new CPTS's chain and in the instance chain.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.log import record
+from cpts import actions as cpts_actions
+from cpts import territory as cpts_territory
+from cpts.models import CPTS, Membership
+from cpts.roles import Role
+from opencpts.errors import ActionError
+from projects.models import Project, ProjectMember, Stage
+
+CPTS_STAGE = {
+    Stage.INTENTION: CPTS.Stage.AMI,  # the CPTS's first stage: nothing earlier exists there
+    Stage.AMI: CPTS.Stage.AMI,
+    Stage.LETTER: CPTS.Stage.LETTER,
+    Stage.HEALTH_PROJECT: CPTS.Stage.PROJECT,
+    Stage.ASSOCIATION: CPTS.Stage.VALIDATED,  # the association follows the projet de santé's validation
+    Stage.ACI: CPTS.Stage.ACI,
+}
+MEMBER_ROLE = {ProjectMember.Role.PORTEUR: Role.COORDINATOR, ProjectMember.Role.CO_PORTEUR: Role.BUREAU}
+
+
+@transaction.atomic
+def convert(project: Project, by, name: str = "") -> CPTS:
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    if project.cpts_id:
+        raise ActionError(f"Le projet est déjà devenu la {project.cpts.name}.")
+    communes = [link.commune for link in project.communes.select_related("commune").order_by("commune_id")]
+    if not communes:
+        raise ActionError("Ajoutez d'abord les communes du territoire : une CPTS a un territoire.")
+    cpts = cpts_actions.create_cpts(name=name or project.name, stage=CPTS_STAGE[project.stage])
+    try:
+        cpts_territory.add_communes(cpts, communes, by)
+    except cpts_territory.TerritoryError as exc:
+        raise ActionError(f"Le projet n'est pas devenu une CPTS : {exc.message}", conflict=True) from exc
+    for member in project.members.select_related("user"):
+        Membership.objects.create(cpts=cpts, user=member.user, role=MEMBER_ROLE[member.role])
+    project.cpts = cpts
+    project.converted_at = timezone.now()
+    project.save(update_fields=["cpts", "converted_at"])
+    details = {"decision": "project_converted", "project_id": project.pk, "cpts_id": cpts.pk}
+    record("decision", obj=project, cpts_id=cpts.pk, details=details)
+    record("decision", obj=project, details=details)
+    return cpts

@@ -1,0 +1,125 @@
+"""A project's creation, its porteurs and invitations, its stages; and its conversion into the CPTS."""
+
+import datetime as dt
+
+import pytest
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from cpts import actions as cpts_actions
+from cpts import territory as cpts_territory
+from cpts.models import CPTS, Membership, TerritoryCommune
+from cpts.roles import Role
+from directory.models import Professional
+from opencpts.errors import ActionError
+from projects import access, actions, conversion
+from projects import territory as rules
+from projects.models import Invitation, Project, ProjectMember, Stage, StageChange
+
+
+def test_creating_a_project_makes_its_creator_porteur_at_intention(porteur):
+    project = actions.create_project(porteur, "  CPTS de l'Odet  ")
+    assert project.name == "CPTS de l'Odet" and project.stage == Stage.INTENTION
+    assert project.members.get().role == ProjectMember.Role.PORTEUR
+    assert StageChange.objects.get(project=project).reached_on == timezone.localdate()
+    with pytest.raises(ActionError) as err:
+        actions.create_project(porteur, " ")
+    assert err.value.field == "name"
+
+
+def test_only_members_reach_a_project(project, porteur):
+    stranger = User.objects.create_user("stranger@projet.test", "x", is_staff=True)
+    assert access.access_project(porteur, project.pk)[0] == project
+    with pytest.raises(Http404):
+        access.access_project(stranger, project.pk)
+    assert list(access.projects_of(porteur)) == [project]
+    assert list(access.projects_of(stranger)) == []
+
+
+def test_invite_by_email_then_accept(project, porteur):
+    colleague = User.objects.create_user("coll@projet.test", "x", first_name="Colin", last_name="Collègue")
+    invitation = actions.invite(project, porteur, email="COLL@projet.test")
+    assert list(access.invitations_for(colleague)) == [invitation]
+    with pytest.raises(ActionError, match="déjà en attente"):
+        actions.invite(project, porteur, email="coll@projet.test")
+    actions.answer_invitation(colleague, invitation.pk, accept=True)
+    assert project.members.get(user=colleague).role == ProjectMember.Role.CO_PORTEUR
+    with pytest.raises(ActionError, match="porte déjà"):
+        actions.invite(project, porteur, email="coll@projet.test")
+
+
+def test_invite_an_unknown_email_is_refused_in_french(project, porteur):
+    with pytest.raises(ActionError, match="Aucun compte") as err:
+        actions.invite(project, porteur, email="personne@nulle.part")
+    assert err.value.field == "email"
+    assert not Invitation.objects.exists()
+
+
+def test_invite_a_directory_entry_answered_by_the_account_linked_later(project, porteur):
+    pro = Professional.objects.create(
+        id_type="8", national_id="10000000007", last_name="Kiné", first_name="Karl", profession_code="70"
+    )
+    invitation = actions.invite(project, porteur, professional_id=pro.pk)
+    assert invitation.user is None
+    someone = User.objects.create_user("someone@projet.test", "x")
+    with pytest.raises(ActionError):
+        actions.answer_invitation(someone, invitation.pk, accept=True)
+    karl = User.objects.create_user("karl@projet.test", "x", professional=pro)
+    actions.answer_invitation(karl, invitation.pk, accept=False)
+    assert Invitation.objects.get(pk=invitation.pk).status == Invitation.Status.DECLINED
+    assert not project.members.filter(user=karl).exists()
+
+
+def test_stages_move_forward_only_with_dates_in_order(project, porteur):
+    with pytest.raises(ActionError, match="depuis la page de l'AMI"):
+        actions.record_stage(project, Stage.AMI, timezone.localdate(), porteur)
+    with pytest.raises(ActionError, match="futur"):
+        actions.record_stage(project, Stage.LETTER, timezone.localdate() + dt.timedelta(days=1), porteur)
+    with pytest.raises(ActionError, match="précéder"):
+        actions.record_stage(project, Stage.LETTER, timezone.localdate() - dt.timedelta(days=400), porteur)
+    actions.record_stage(project, Stage.LETTER, timezone.localdate(), porteur)
+    project.refresh_from_db()
+    assert project.stage == Stage.LETTER
+    with pytest.raises(ActionError, match="déjà à l'étape"):
+        actions.record_stage(project, Stage.LETTER, timezone.localdate(), porteur)
+
+
+def test_conversion_creates_the_cpts_with_territory_members_and_stage(project, porteur, fouesnant_communes):
+    colleague = User.objects.create_user("coll@projet.test", "x")
+    ProjectMember.objects.create(project=project, user=colleague, role=ProjectMember.Role.CO_PORTEUR)
+    rules.add_communes(project, fouesnant_communes, porteur)
+    actions.record_stage(project, Stage.LETTER, timezone.localdate(), porteur)
+    cpts = conversion.convert(Project.objects.get(pk=project.pk), porteur)
+    assert cpts.name == "CPTS du Pays Fouesnantais" and cpts.slug == "cpts-du-pays-fouesnantais"
+    assert cpts.stage == CPTS.Stage.LETTER
+    assert TerritoryCommune.objects.filter(cpts=cpts).count() == 7
+    roles = dict(Membership.objects.filter(cpts=cpts).values_list("user__email", "role"))
+    assert roles == {porteur.email: Role.COORDINATOR, colleague.email: Role.BUREAU}
+    project.refresh_from_db()
+    assert project.cpts == cpts and project.converted_at
+    with pytest.raises(ActionError, match="déjà devenu"):
+        conversion.convert(project, porteur)
+    with pytest.raises(rules.TerritoryError, match="se modifie désormais dans la CPTS"):
+        rules.add_communes(project, fouesnant_communes[:1], porteur)
+
+
+def test_conversion_conflict_names_the_cpts_and_creates_nothing(project, porteur, fouesnant_communes):
+    rules.add_communes(project, fouesnant_communes, porteur)
+    other = cpts_actions.create_cpts(name="CPTS Déjà Là")
+    cpts_territory.add_communes(other, fouesnant_communes[-1:], porteur)
+    with pytest.raises(ActionError) as err:
+        conversion.convert(project, porteur)
+    assert err.value.conflict and "CPTS Déjà Là" in err.value.message
+    assert list(CPTS.objects.values_list("name", flat=True)) == ["CPTS Déjà Là"]
+    project.refresh_from_db()
+    assert project.cpts is None
+
+
+def test_conversion_with_a_taken_name_is_refused(project, porteur, fouesnant_communes):
+    rules.add_communes(project, fouesnant_communes, porteur)
+    cpts_actions.create_cpts(name="CPTS du Pays Fouesnantais")
+    with pytest.raises(ActionError, match="existe déjà"):
+        conversion.convert(project, porteur)
+    cpts = conversion.convert(project, porteur, name="CPTS Fouesnant et Odet")
+    assert cpts.name == "CPTS Fouesnant et Odet"
