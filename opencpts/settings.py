@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "agenda",
     "documents",
     "news",
+    "diagnostic",  # diagnostic territorial: age structure, offer of care, imported figures, maps
     "unscheduled",
     "gpmatching",
     "realtime",
