@@ -42,7 +42,11 @@ class Command(BaseCommand):
             object_type="territory.dataset",
             object_id=ages.DATASET,
             object_label=f"{ages.PACKAGE} {ages.PACKAGE_VERSION}",
-            details={"iris": counts["iris"], "communes": counts["communes"], "unmatched": counts["unmatched"]},
+            details={
+                "iris": counts["iris"],
+                "communes": counts["communes"],
+                "unmatched": counts["unmatched"],
+            },
         )
         unmatched = counts["unmatched"]
         self.stdout.write(
@@ -50,7 +54,8 @@ class Command(BaseCommand):
                 f"{counts['communes']} communes chargées depuis {counts['iris']} IRIS en "
                 f"{time.monotonic() - started:.0f} s ({ages.SOURCE})."
                 + (
-                    f" {len(unmatched)} anciens codes absents de la géographie chargée : {', '.join(unmatched)}."
+                    f" {len(unmatched)} anciens codes absents de la géographie chargée : "
+                    f"{', '.join(unmatched)}."
                     if unmatched
                     else ""
                 )
