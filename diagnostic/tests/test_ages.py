@@ -14,7 +14,7 @@ def test_the_pinned_package_ships_the_iris_file_with_the_expected_columns():
     assert len(rows) == 49_280
     codes = {r[0] for r in rows}
     assert "75101" in codes and "75056" not in codes  # arrondissements instead of the city
-    assert all(pop == a + b + c for _, pop, a, b, c in rows[:1000])
+    assert all(abs(pop - (a + b + c)) <= 2 for _, pop, a, b, c in rows)  # rounded counts
 
 
 def test_aggregate_sums_iris_cities_and_merged_communes():
