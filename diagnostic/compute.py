@@ -22,11 +22,12 @@ those communes in the table by commune.
 import math
 from dataclasses import dataclass, field
 
-from django.db.models import BooleanField, Case, Count, Q, Sum, Value, When
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, Sum
 
 from diagnostic import ages
 from diagnostic.models import AgeStructure, ImportedDataset, ImportedValue
-from directory.models import GeoPoint, PracticePlace, RppsImportRun
+from directory.models import GeoPoint, PracticePlace, Professional, RppsImportRun
 from directory.search import EARTH_KM, Filters, haversine_km, nearest
 from nomenclature.selectors import display
 from territory.models import Commune, DatasetVersion, Departement, Region
@@ -276,20 +277,6 @@ def normalise(commune_codes) -> tuple[list[Commune], list[str], dict[str, str]]:
     return communes, unknown, place_map
 
 
-def profession_key_expr():
-    return Case(
-        When(professional__profession_code="10", professional__specialty_code=GP_SPECIALTY, then=Value(True)),
-        default=Value(False),
-        output_field=BooleanField(),
-    )
-
-
-def profession_key(code: str, is_gp: bool) -> str:
-    if code == "10":
-        return GP if is_gp else OTHER_PHYSICIANS
-    return code
-
-
 def profession_label(key: str) -> str:
     if key == GP:
         return "Médecin généraliste"
@@ -299,7 +286,10 @@ def profession_label(key: str) -> str:
 
 
 def active_places():
-    return PracticePlace.objects.filter(active=True, professional__active=True)
+    """Active places of practice. ``PracticePlace.active`` and ``profession_code`` copy the professional's
+    (kept in step by every writer, for the geographic search), so counting needs no join but for the
+    specialty of physicians."""
+    return PracticePlace.objects.filter(active=True)
 
 
 def member_professionals(cpts):
@@ -312,44 +302,39 @@ def member_professionals(cpts):
     return User.objects.filter(pk__in=users, professional__isnull=False).values("professional_id")
 
 
-def count_by_profession(places, members=None) -> dict[str, tuple[int, int]]:
-    """key → (distinct professionals, of whom members) over ``places``, in one grouped query."""
+def grouped_counts(places, group: tuple[str, ...], members=None) -> dict[tuple, tuple[int, int]]:
+    """(group values…, profession key) → (distinct professionals, of whom members) over ``places``: one
+    grouped query on the places alone (index columns), and one over the physicians' places joined to their
+    specialty for the general practitioners; the other physicians are the difference (one specialty each)."""
     annotations = {"n": Count("professional_id", distinct=True)}
     if members is not None:
         annotations["m"] = Count("professional_id", distinct=True, filter=Q(professional_id__in=members))
-    rows = (
-        places.annotate(is_gp=profession_key_expr())
-        .values("professional__profession_code", "is_gp")
-        .annotate(**annotations)
-        .order_by()
+    out: dict[tuple, tuple[int, int]] = {}
+    for row in places.values(*group, "profession_code").annotate(**annotations).order_by():
+        code = row["profession_code"]
+        key = OTHER_PHYSICIANS if code == "10" else code
+        out[(*(row[g] for g in group), key)] = (row["n"], row.get("m", 0))
+    gps = places.filter(profession_code="10", professional__specialty_code=GP_SPECIALTY)
+    gp_rows = (
+        gps.values(*group).annotate(**annotations).order_by() if group else [gps.aggregate(**annotations)]
     )
-    out: dict[str, tuple[int, int]] = {}
-    for row in rows:
-        key = profession_key(row["professional__profession_code"], row["is_gp"])
-        n, m = out.get(key, (0, 0))
-        out[key] = (n + row["n"], m + row.get("m", 0))
-    return out
+    for row in gp_rows:
+        prefix = tuple(row[g] for g in group)
+        n, m = row["n"], row.get("m", 0)
+        out[(*prefix, GP)] = (n, m)
+        others = out.get((*prefix, OTHER_PHYSICIANS), (0, 0))
+        out[(*prefix, OTHER_PHYSICIANS)] = (others[0] - n, others[1] - m)
+    return {k: v for k, v in out.items() if v[0] > 0}
+
+
+def count_by_profession(places, members=None) -> dict[str, tuple[int, int]]:
+    """key → (distinct professionals, of whom members) over ``places``."""
+    return {key: v for (key,), v in grouped_counts(places, (), members).items()}
 
 
 def count_by_commune_and_profession(place_codes, members=None) -> dict[tuple[str, str], tuple[int, int]]:
-    """(place commune code, key) → (distinct professionals, of whom members), in one grouped query."""
-    annotations = {"n": Count("professional_id", distinct=True)}
-    if members is not None:
-        annotations["m"] = Count("professional_id", distinct=True, filter=Q(professional_id__in=members))
-    rows = (
-        active_places()
-        .filter(commune_id__in=place_codes)
-        .annotate(is_gp=profession_key_expr())
-        .values("commune_id", "professional__profession_code", "is_gp")
-        .annotate(**annotations)
-        .order_by()
-    )
-    out: dict[tuple[str, str], tuple[int, int]] = {}
-    for row in rows:
-        key = (row["commune_id"], profession_key(row["professional__profession_code"], row["is_gp"]))
-        n, m = out.get(key, (0, 0))
-        out[key] = (n + row["n"], m + row.get("m", 0))
-    return out
+    """(place commune code, key) → (distinct professionals, of whom members)."""
+    return grouped_counts(active_places().filter(commune_id__in=place_codes), ("commune_id",), members)
 
 
 # --- Building figures (pure) --------------------------------------------------------------------------
@@ -463,7 +448,6 @@ def _points_in_box(profession: str, specialty: str, box) -> list[tuple[float, fl
             active=True,
             latitude__range=(lat0, lat1),
             longitude__range=(lon0, lon1),
-            professional__active=True,
             professional__specialty_code=specialty,
         )
         .values_list("latitude", "longitude")
@@ -510,6 +494,32 @@ def distances_from_centres(communes: list[Commune]) -> dict[str, dict[str, float
     return out
 
 
+# --- Comparison counts, cached -----------------------------------------------------------------------
+
+CACHE_SECONDS = 3600
+
+
+def directory_fingerprint() -> str:
+    """Changes when an RPPS import is applied or a professional or a place is added (three index reads)."""
+    run = RppsImportRun.objects.filter(status=RppsImportRun.Status.APPLIED).aggregate(m=Max("pk"))["m"]
+    places = PracticePlace.objects.aggregate(m=Max("pk"))["m"]
+    pros = Professional.objects.aggregate(m=Max("pk"))["m"]
+    return f"{run}-{places}-{pros}"
+
+
+def cached_counts(area: str, places, fingerprint: str) -> dict[str, tuple[int, int]]:
+    """The counts of a comparison area (a département, a région, France: the same for every territory, and
+    the national one reads every place of the directory), kept in the cache for an hour and recomputed as
+    soon as the directory's fingerprint changes. A professional deactivated by hand shows in the
+    comparisons within the hour; the territory's own figures are always computed live."""
+    key = f"diagnostic:counts:{area}:{fingerprint}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = count_by_profession(places)
+        cache.set(key, counts, CACHE_SECONDS)
+    return counts
+
+
 # --- Areas -------------------------------------------------------------------------------------------
 
 AGE_SUMS = {
@@ -526,6 +536,7 @@ class _Context:
     population: Source
     ages: Source
     directory: Source
+    fingerprint: str = ""
     keys: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -534,7 +545,7 @@ def _area(kind, code, name, communes_qs, places, ctx: _Context) -> Area:
     in the city)."""
     population = communes_qs.filter(kind="COM").aggregate(p=Sum("population"))["p"] or 0
     age_row = AgeStructure.objects.filter(commune__in=communes_qs.filter(kind="COM")).aggregate(**AGE_SUMS)
-    counts = count_by_profession(places)
+    counts = cached_counts(f"{kind}:{code}", places, ctx.fingerprint)
     return Area(
         kind=kind,
         code=code,
@@ -714,7 +725,7 @@ def diagnose(
     adhérents are counted among the professionals. ``public``: counts under 6 hidden. ``name``: the
     territory's name in the tables (the CPTS's or the project's)."""
     communes, unknown, place_map = normalise(commune_codes)
-    ctx = _Context(public, population_source(), age_source(), directory_source())
+    ctx = _Context(public, population_source(), age_source(), directory_source(), directory_fingerprint())
     members = member_professionals(members_of_cpts) if members_of_cpts is not None else None
 
     raw = count_by_commune_and_profession(list(place_map), members)

@@ -25,7 +25,6 @@ def professional(code: str, *communes: str, specialty: str = "", active: bool = 
         first_name="Camille",
         profession_code=code,
         specialty_code=specialty,
-        active=active,
         is_synthetic=True,
     )
     for insee in communes:
@@ -33,6 +32,9 @@ def professional(code: str, *communes: str, specialty: str = "", active: bool = 
         place = PracticePlace(professional=pro, commune=commune, postal_code="", activity_key=insee)
         place.locate()
         place.save()
+    if not active:  # as the directory deactivates someone: the places follow (Professional.save)
+        pro.active = False
+        pro.save()
     return pro
 
 
