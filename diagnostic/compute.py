@@ -82,12 +82,13 @@ class Figure:
     source: Source
     unit: str = ""
     decimals: int = 0
-    hidden: bool = False  # secret statistique: shown as « < 6 »
+    hidden: bool = False  # secret statistique: a count shown as « < 6 », a ratio from it as « masqué »
+    is_count: bool = True
 
     @property
     def display(self) -> str:
         if self.hidden:
-            return f"< {SECRET_THRESHOLD}"
+            return f"< {SECRET_THRESHOLD}" if self.is_count else "masqué"
         text = fr_number(self.value, self.decimals)
         return f"{text} {self.unit}".strip() if self.value is not None and self.unit else text
 
@@ -106,8 +107,8 @@ def ratio_figure(
     """numerator / denominator × scale; hidden when the numerator is a secret count."""
     hidden = is_secret(numerator, public)
     if hidden or not denominator or numerator is None:
-        return Figure(None, source, hidden=hidden, **kw)
-    return Figure(numerator / denominator * scale, source, **kw)
+        return Figure(None, source, hidden=hidden, is_count=False, **kw)
+    return Figure(numerator / denominator * scale, source, is_count=False, **kw)
 
 
 # --- The diagnostic ----------------------------------------------------------------------------------
@@ -380,7 +381,7 @@ def profession_figures(
         figures.members = Figure(m, source, hidden=is_secret(m, public) or is_secret(n, public))
         figures.member_share = ratio_figure(m, n, 100, source, public, unit="%", decimals=0)
         if is_secret(m, public):
-            figures.member_share = Figure(None, source, hidden=True)
+            figures.member_share = Figure(None, source, hidden=True, is_count=False)
     return figures
 
 
