@@ -175,6 +175,19 @@ class CommuneFigures:
     def distance(self, key: str) -> Distance | None:
         return next((d for d in self.distances if d.key == key), None)
 
+    # For templates (no arguments there): the professions of the maps and the table by commune.
+    @property
+    def gp(self) -> ProfessionFigures | None:
+        return self.profession(GP)
+
+    @property
+    def nurses(self) -> ProfessionFigures | None:
+        return self.profession("60")
+
+    @property
+    def pharmacists(self) -> ProfessionFigures | None:
+        return self.profession("21")
+
 
 @dataclass
 class ImportedFigures:
@@ -209,6 +222,19 @@ class Diagnostic:
     @property
     def population(self) -> int:
         return int(self.territory.population.value or 0)
+
+    @property
+    def profession_table(self) -> list[tuple[str, ProfessionFigures, list[ProfessionFigures]]]:
+        """(label, the territory's figures, each comparison area's) per profession: every area lists the
+        professions in the same order."""
+        return [
+            (label, self.territory.professions[i], [a.professions[i] for a in self.comparisons])
+            for i, (_, label) in enumerate(self.profession_keys)
+        ]
+
+    @property
+    def territory_gp(self) -> ProfessionFigures | None:
+        return self.territory.profession(GP)
 
 
 # --- Sources -----------------------------------------------------------------------------------------

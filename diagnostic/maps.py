@@ -107,8 +107,12 @@ class ChoroplethMap:
     has_no_data: bool
 
     @property
+    def collection(self) -> dict:
+        return {"type": "FeatureCollection", "features": self.features}
+
+    @property
     def geojson(self) -> str:
-        return json.dumps({"type": "FeatureCollection", "features": self.features}, separators=(",", ":"))
+        return json.dumps(self.collection, separators=(",", ":"))
 
 
 def choropleth(diagnostic: Diagnostic, indicator_key: str, contours: dict[str, str]) -> ChoroplethMap:
@@ -156,3 +160,9 @@ def contours_of(diagnostic: Diagnostic) -> dict[str, str]:
         .exclude(contour="")
         .values_list("insee", "contour")
     )
+
+
+def page_maps(diagnostic: Diagnostic) -> list[ChoroplethMap]:
+    """The two maps of the diagnostic's page (and of its include ``diagnostic/_diagnostic.html``)."""
+    contours = contours_of(diagnostic)
+    return [choropleth(diagnostic, key, contours) for key in INDICATORS]

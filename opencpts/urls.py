@@ -34,5 +34,6 @@ urlpatterns = [
     path("", include("aci.urls")),
     path("", include("notifications.urls")),
     path("", include("privacy.urls")),
+    path("", include("diagnostic.urls")),
     path("", include("jobs.urls")),
 ]

@@ -59,6 +59,8 @@ from cpts.roles import (
     STAFF,
     Role,
 )
+from diagnostic import imports as diagnostic_imports
+from diagnostic.models import ImportedDataset
 from directory.identifiers import rpps_with_key
 from directory.models import PracticePlace
 from documents.models import Document
@@ -162,6 +164,7 @@ class World:
     gp: "GPWorld"
     aci: "ACIWorld"
     privacy: "PrivacyWorld | None" = None
+    diagnostic_dataset: ImportedDataset | None = None  # imported by cast.member (diagnostic)
 
     @property
     def slug(self):
@@ -728,6 +731,12 @@ def world(cast):
         aci=aci_world(cast),
     )
     world.privacy = privacy_world(cast, world.coordination)
+    world.diagnostic_dataset = diagnostic_imports.import_dataset(
+        cast.member,
+        b"01034;3\n",
+        "monde.csv",
+        diagnostic_imports.Metadata("Indicateur du monde", "Matrice", "2025", "Licence Ouverte 2.0"),
+    )
     return world
 
 
@@ -793,6 +802,7 @@ def client_as(client, world):
 
 SNAPSHOT_APPS = (
     "cpts",
+    "diagnostic",
     "coordination",
     "accounts",
     "directory",
@@ -1223,6 +1233,25 @@ def _gp_capacity(w, r):
     }
 
 
+# Who may import a dataset of the diagnostic (diagnostic/access.py): the instance administrator, and the
+# cast's only account linked to a professional record; the world's dataset was imported by cast.member.
+DIAGNOSTIC_IMPORTERS = {"instance_admin", "member"}
+
+
+def _diagnostic_upload() -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {
+        "file": SimpleUploadedFile("matrice.csv", b"code;valeur\n01034;12,5\n", content_type="text/csv"),
+        "indicator": "Indicateur matrice",
+        "unit": "%",
+        "source": "Matrice",
+        "vintage": "2025",
+        "licence": "Licence Ouverte 2.0",
+        "aggregation": "weighted",
+    }
+
+
 PAGES: dict[str, Page] = {
     "home": Page(ok={"GET": 302}),
     "healthz": Page(),
@@ -1441,6 +1470,20 @@ PAGES: dict[str, Page] = {
         kwargs=lambda w: {"slug": w.slug, "professional_id": w.cast.member.professional_id}
     ),
     "directory:offer": Page(kwargs=slug),
+    "diagnostic:cpts": Page(kwargs=slug),
+    # Importing: the instance administrator and accounts linked to their professional record (cast.member);
+    # the others get the form back with the refusal (200) and nothing written.
+    "diagnostic:datasets": Page(
+        data=lambda w, r: _diagnostic_upload(),
+        ok={"GET": 200, "POST": lambda role: 302 if role in DIAGNOSTIC_IMPORTERS else 200},
+        owner_only=lambda role: role in DIAGNOSTIC_IMPORTERS,
+    ),
+    # Removing: the uploader (cast.member) or the administrator; the others are told so (redirect).
+    "diagnostic:delete_dataset": Page(
+        kwargs=lambda w: {"dataset_id": w.diagnostic_dataset.pk},
+        data=lambda w, r: {},
+        owner_only=lambda role: role in DIAGNOSTIC_IMPORTERS,
+    ),
     "cpts:list": Page(),
     "aci:simulator": Page(query={"taille": "3"}),
     "cpts:create": Page(
@@ -1954,6 +1997,15 @@ EFFECTS: dict[str, tuple[Callable[[World, User | None], bool], Callable[[str], b
         None,
     ),
     "cpts:create": (lambda w, u: CPTS.objects.filter(name="CPTS Test Nouvelle").exists(), None),
+    "diagnostic:datasets": (
+        lambda w, u: u is not None
+        and ImportedDataset.objects.filter(indicator="Indicateur matrice", imported_by=u).exists(),
+        lambda role: role in DIAGNOSTIC_IMPORTERS,
+    ),
+    "diagnostic:delete_dataset": (
+        lambda w, u: not ImportedDataset.objects.filter(pk=w.diagnostic_dataset.pk).exists(),
+        lambda role: role in DIAGNOSTIC_IMPORTERS,
+    ),
     "jobs:status": (lambda w, u: u is not None and JobFailure.objects.filter(resolved_by=u).exists(), None),
     "cpts:join": (
         lambda w, u: u is not None
