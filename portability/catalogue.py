@@ -169,6 +169,9 @@ LEFT_OUT = {
     "contenttypes.ContentType": "Django internals",
     "sessions.Session": "sessions of the source instance",
     "jobs.JobFailure": "failures of the source instance's background jobs",
+    "diagnostic.AgeStructure": "INSEE census by commune (load_age_structure)",
+    "diagnostic.ImportedDataset": "reference figures of the instance, imported per commune, not the CPTS's",
+    "diagnostic.ImportedValue": "reference figures of the instance, imported per commune, not the CPTS's",
 }
 # The job queue (PostgreSQL only, jobs/engine.py): the source instance's work in progress, not data.
 if "procrastinate.contrib.django" in settings.INSTALLED_APPS:
