@@ -329,10 +329,51 @@ def member_professionals(cpts):
     return User.objects.filter(pk__in=users, professional__isnull=False).values("professional_id")
 
 
-def grouped_counts(places, group: tuple[str, ...], members=None) -> dict[tuple, tuple[int, int]]:
+def specialists(ids, specialty: str, memo: dict[int, bool] | None = None, chunk: int = 5000) -> set[int]:
+    """Which of the professionals ``ids`` have ``specialty``: primary-key lookups, by chunks; ``memo`` keeps
+    the answers for the next call of the same computation (the territory's physicians are asked three
+    times: by commune, for the territory, around it for the distances)."""
+    memo = {} if memo is None else memo
+    unknown = sorted(i for i in ids if i not in memo)
+    for start in range(0, len(unknown), chunk):
+        part = unknown[start : start + chunk]
+        found = set(
+            Professional.objects.filter(pk__in=part, specialty_code=specialty).values_list("pk", flat=True)
+        )
+        memo.update((i, i in found) for i in part)
+    return {i for i in ids if memo[i]}
+
+
+def _gp_counts_joined(places, group, annotations) -> dict[tuple, tuple[int, int]]:
+    """General practitioners per group, the physicians' places joined to their specialty in SQL (for the
+    comparison areas: up to every physician of France)."""
+    gps = places.filter(profession_code="10", professional__specialty_code=GP_SPECIALTY)
+    rows = gps.values(*group).annotate(**annotations).order_by() if group else [gps.aggregate(**annotations)]
+    return {tuple(row[g] for g in group): (row["n"], row.get("m", 0)) for row in rows}
+
+
+def _gp_counts_by_ids(places, group, member_ids: set[int] | None, memo=None) -> dict[tuple, tuple[int, int]]:
+    """The same for a territory: its physicians' places read from the covering index, their specialty by
+    primary key (a few thousand), counted here — cheaper than letting the database join the whole table."""
+    rows = list(places.filter(profession_code="10").values_list(*group, "professional_id"))
+    gps = specialists({row[-1] for row in rows}, GP_SPECIALTY, memo)
+    sets: dict[tuple, set[int]] = {}
+    for *prefix, pro in rows:
+        if pro in gps:
+            sets.setdefault(tuple(prefix), set()).add(pro)
+    return {
+        prefix: (len(found), len(found & member_ids) if member_ids is not None else 0)
+        for prefix, found in sets.items()
+    }
+
+
+def grouped_counts(
+    places, group: tuple[str, ...], members=None, *, small: bool = False, memo=None
+) -> dict[tuple, tuple]:
     """(group values…, profession key) → (distinct professionals, of whom members) over ``places``: one
-    grouped query on the places alone (index columns), and one over the physicians' places joined to their
-    specialty for the general practitioners; the other physicians are the difference (one specialty each)."""
+    grouped query on the places alone (the covering index ``place_commune_cover``), and the general
+    practitioners among the physicians (joined in SQL, or by primary key when ``small``: a territory); the
+    other physicians are the difference (one specialty each)."""
     annotations = {"n": Count("professional_id", distinct=True)}
     if members is not None:
         annotations["m"] = Count("professional_id", distinct=True, filter=Q(professional_id__in=members))
@@ -341,27 +382,34 @@ def grouped_counts(places, group: tuple[str, ...], members=None) -> dict[tuple, 
         code = row["profession_code"]
         key = OTHER_PHYSICIANS if code == "10" else code
         out[(*(row[g] for g in group), key)] = (row["n"], row.get("m", 0))
-    gps = places.filter(profession_code="10", professional__specialty_code=GP_SPECIALTY)
-    gp_rows = (
-        gps.values(*group).annotate(**annotations).order_by() if group else [gps.aggregate(**annotations)]
-    )
-    for row in gp_rows:
-        prefix = tuple(row[g] for g in group)
-        n, m = row["n"], row.get("m", 0)
+    if small:
+        member_ids = set(members.values_list("professional_id", flat=True)) if members is not None else None
+        gp_counts = _gp_counts_by_ids(places, group, member_ids, memo)
+    else:
+        gp_counts = _gp_counts_joined(places, group, annotations)
+    for prefix, (n, m) in gp_counts.items():
+        if not n:
+            continue
         out[(*prefix, GP)] = (n, m)
         others = out.get((*prefix, OTHER_PHYSICIANS), (0, 0))
         out[(*prefix, OTHER_PHYSICIANS)] = (others[0] - n, others[1] - m)
     return {k: v for k, v in out.items() if v[0] > 0}
 
 
-def count_by_profession(places, members=None) -> dict[str, tuple[int, int]]:
+def count_by_profession(
+    places, members=None, *, small: bool = False, memo=None
+) -> dict[str, tuple[int, int]]:
     """key → (distinct professionals, of whom members) over ``places``."""
-    return {key: v for (key,), v in grouped_counts(places, (), members).items()}
+    return {key: v for (key,), v in grouped_counts(places, (), members, small=small, memo=memo).items()}
 
 
-def count_by_commune_and_profession(place_codes, members=None) -> dict[tuple[str, str], tuple[int, int]]:
+def count_by_commune_and_profession(
+    place_codes, members=None, memo=None
+) -> dict[tuple[str, str], tuple[int, int]]:
     """(place commune code, key) → (distinct professionals, of whom members)."""
-    return grouped_counts(active_places().filter(commune_id__in=place_codes), ("commune_id",), members)
+    return grouped_counts(
+        active_places().filter(commune_id__in=place_codes), ("commune_id",), members, small=True, memo=memo
+    )
 
 
 # --- Building figures (pure) --------------------------------------------------------------------------
@@ -459,7 +507,7 @@ def _box(centres: list[tuple[float, float]], margin_km: float) -> tuple[float, f
     return min(lats) - dlat, max(lats) + dlat, min(lons) - dlon, max(lons) + dlon
 
 
-def _points_in_box(profession: str, specialty: str, box) -> list[tuple[float, float]]:
+def _points_in_box(profession: str, specialty: str, box, memo=None) -> list[tuple[float, float]]:
     lat0, lat1, lon0, lon1 = box
     if not specialty:
         rows = GeoPoint.objects.filter(
@@ -469,18 +517,15 @@ def _points_in_box(profession: str, specialty: str, box) -> list[tuple[float, fl
             places__gt=0,
         ).values_list("latitude", "longitude")
         return list(rows)
-    rows = (
-        PracticePlace.objects.filter(
-            profession_code=profession,
-            active=True,
-            latitude__range=(lat0, lat1),
-            longitude__range=(lon0, lon1),
-            professional__specialty_code=specialty,
-        )
-        .values_list("latitude", "longitude")
-        .distinct()
-    )
-    return list(rows)
+    rows = PracticePlace.objects.filter(
+        profession_code=profession,
+        active=True,
+        latitude__range=(lat0, lat1),
+        longitude__range=(lon0, lon1),
+    ).values_list("latitude", "longitude", "professional_id")  # the covering index place_geo_cover
+    rows = list(rows)
+    chosen = specialists({pro for _, _, pro in rows}, specialty, memo)
+    return sorted({(lat, lon) for lat, lon, pro in rows if pro in chosen})
 
 
 def _margin_to_edge(centre: tuple[float, float], box) -> float:
@@ -494,7 +539,7 @@ def _margin_to_edge(centre: tuple[float, float], box) -> float:
     )
 
 
-def distances_from_centres(communes: list[Commune]) -> dict[str, dict[str, float | None]]:
+def distances_from_centres(communes: list[Commune], memo=None) -> dict[str, dict[str, float | None]]:
     """insee → key → km to the nearest place (None: none within DISTANCE_LIMIT_KM, or no centre)."""
     located = [c for c in communes if c.latitude is not None and c.longitude is not None]
     out: dict[str, dict[str, float | None]] = {c.insee: {} for c in communes}
@@ -504,7 +549,7 @@ def distances_from_centres(communes: list[Commune]) -> dict[str, dict[str, float
     box = _box(centres, DISTANCE_MARGIN_KM)
     margins = [_margin_to_edge(centre, box) for centre in centres]
     for key, (_, profession, specialty) in DISTANCES.items():
-        found = nearest_distances(centres, _points_in_box(profession, specialty, box), margins)
+        found = nearest_distances(centres, _points_in_box(profession, specialty, box, memo), margins)
         for commune, km in zip(located, found, strict=True):
             if km is None:  # nothing in the box near enough: search beyond it
                 hits = nearest(
@@ -755,13 +800,16 @@ def diagnose(
     ctx = _Context(public, population_source(), age_source(), directory_source(), directory_fingerprint())
     members = member_professionals(members_of_cpts) if members_of_cpts is not None else None
 
-    raw = count_by_commune_and_profession(list(place_map), members)
+    memo: dict[int, bool] = {}  # general practitioner or not, by professional id
+    raw = count_by_commune_and_profession(list(place_map), members, memo)
     counts_by_commune: dict[tuple[str, str], tuple[int, int]] = {}
     for (place_code, key), (n, m) in raw.items():
         target = (place_map[place_code], key)
         prev = counts_by_commune.get(target, (0, 0))
         counts_by_commune[target] = (prev[0] + n, prev[1] + m)
-    territory_counts = count_by_profession(active_places().filter(commune_id__in=list(place_map)), members)
+    territory_counts = count_by_profession(
+        active_places().filter(commune_id__in=list(place_map)), members, small=True, memo=memo
+    )
     ctx.keys = ordered_keys(territory_counts) or [(GP, profession_label(GP))]
 
     population = sum(c.population for c in communes)
@@ -790,7 +838,7 @@ def diagnose(
         ],
     )
     comparisons = comparison_areas(communes, ctx) if communes else []
-    distances = distances_from_centres(communes)
+    distances = distances_from_centres(communes, memo)
     rows = [
         _commune_figures(c, ctx, counts_by_commune, age_rows, distances, members is not None)
         for c in communes

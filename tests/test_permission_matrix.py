@@ -1419,6 +1419,21 @@ PAGES: dict[str, Page] = {
         kwargs=slug, data=_aci_sign, order=0.5, ok={"GET": 302, "POST": 302}
     ),  # GET: already signed
     "gpmatching:map_data": Page(kwargs=slug),
+    "diagnostic:cpts": Page(kwargs=slug),
+    # Before « directory:my_profile », whose POST links every logged-in account to a professional record.
+    # Importing: the instance administrator and accounts linked to their professional record (cast.member);
+    # the others get the form back with the refusal (200) and nothing written.
+    "diagnostic:datasets": Page(
+        data=lambda w, r: _diagnostic_upload(),
+        ok={"GET": 200, "POST": lambda role: 302 if role in DIAGNOSTIC_IMPORTERS else 200},
+        owner_only=lambda role: role in DIAGNOSTIC_IMPORTERS,
+    ),
+    # Removing: the uploader (cast.member) or the administrator; the others are told so (redirect).
+    "diagnostic:delete_dataset": Page(
+        kwargs=lambda w: {"dataset_id": w.diagnostic_dataset.pk},
+        data=lambda w, r: {},
+        owner_only=lambda role: role in DIAGNOSTIC_IMPORTERS,
+    ),
     "directory:my_profile": Page(data=_profile),
     "directory:add_place": Page(
         data=lambda w, r: {
@@ -1470,20 +1485,6 @@ PAGES: dict[str, Page] = {
         kwargs=lambda w: {"slug": w.slug, "professional_id": w.cast.member.professional_id}
     ),
     "directory:offer": Page(kwargs=slug),
-    "diagnostic:cpts": Page(kwargs=slug),
-    # Importing: the instance administrator and accounts linked to their professional record (cast.member);
-    # the others get the form back with the refusal (200) and nothing written.
-    "diagnostic:datasets": Page(
-        data=lambda w, r: _diagnostic_upload(),
-        ok={"GET": 200, "POST": lambda role: 302 if role in DIAGNOSTIC_IMPORTERS else 200},
-        owner_only=lambda role: role in DIAGNOSTIC_IMPORTERS,
-    ),
-    # Removing: the uploader (cast.member) or the administrator; the others are told so (redirect).
-    "diagnostic:delete_dataset": Page(
-        kwargs=lambda w: {"dataset_id": w.diagnostic_dataset.pk},
-        data=lambda w, r: {},
-        owner_only=lambda role: role in DIAGNOSTIC_IMPORTERS,
-    ),
     "cpts:list": Page(),
     "aci:simulator": Page(query={"taille": "3"}),
     "cpts:create": Page(

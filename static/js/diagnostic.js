@@ -48,7 +48,7 @@
       },
       options: {
         indexAxis: "y", responsive: true,
-        scales: { x: { stacked: true, max: 100, title: { display: true, text: "% de la population" } }, y: { stacked: true } }
+        scales: { x: { stacked: true, max: 100, title: { display: true, text: "% de la population" } }, y: { stacked: true, ticks: { autoSkip: false } } }
       }
     });
   }
