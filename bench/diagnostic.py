@@ -106,6 +106,17 @@ def directory(count: int, seed: int) -> None:
     manage("import_rpps", str(extract), "--no-progress")
     run = RppsImportRun.objects.order_by("-pk").first()
     print(f"  annuaire prêt en {time.perf_counter() - started:.0f} s ({run.summary if run else ''})")
+    vacuum()
+
+
+def vacuum() -> None:
+    """PostgreSQL: the visibility map that index-only scans need, as autovacuum leaves it some minutes after a
+    bulk import (the counts read ``place_commune_cover`` alone)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE) directory_practiceplace")
 
 
 def bench_cpts(dep: str, members: int):
