@@ -7,7 +7,9 @@ from django.urls import reverse
 from cpts import territory as territory_rules
 from diagnostic.tests.helpers import ARTEMARE, BELLEY, CULOZ, gp, professional
 from territory.models import Commune
+from tests.browser import axe_core
 from tests.browser.conftest import browser, log_in  # noqa: F401 - the shared Chromium fixtures
+from tests.browser.test_accessibility import RUN_AXE
 from tests.cast import make_cast, totp_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,6 +26,7 @@ def test_the_diagnostic_fits_a_phone_and_draws_its_maps(browser, live_server, co
     professional("60", CULOZ)
     professional("21", BELLEY)
     context = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 780})
+    context.add_init_script(script=axe_core.script())
     try:
         page = context.new_page()
         page.set_default_timeout(15_000)
@@ -36,5 +39,9 @@ def test_the_diagnostic_fits_a_phone_and_draws_its_maps(browser, live_server, co
         assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
         assert page.locator("canvas[data-age-chart][data-ready]").count() == 1
         page.screenshot(path=str(tmp_path / "diagnostic-360.png"), full_page=True)
+        assert page.evaluate(RUN_AXE, ["critical", "serious"]) == []
+        page.goto(live_server.url + reverse("diagnostic:datasets"))
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
+        assert page.evaluate(RUN_AXE, ["critical", "serious"]) == []
     finally:
         context.close()
