@@ -209,3 +209,10 @@ def test_imported_figures_are_shown_with_their_provenance(offer):
     assert figures.comparisons[0][1].value == pytest.approx((3 * pb + 2 * pc) / (pb + pc))  # only these in 01
     assert next(c for c in d.communes if c.insee == CULOZ).imported[dataset.pk].value == 2.0
     assert figures.source in d.sources
+
+
+def test_an_empty_territory_gives_an_empty_diagnostic(db):
+    d = diagnose([])
+    assert d.population == 0 and d.communes == [] and d.comparisons == [] and d.imported == []
+    assert d.territory.ages is None
+    assert d.territory.profession(GP).count.value == 0
