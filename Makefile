@@ -63,7 +63,8 @@ psc-provider: $(BIN)/.installed $(PSC_NPM)
 psc-demo: setup psc-provider
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python scripts/psc_dev_provider.py --serve
 
-# Database, official communes, demo CPTS. Fast and data-preserving on a second run.
+# Database, official communes and their age structure (diagnostic/ages.py), demo CPTS. Fast and
+# data-preserving on a second run.
 setup: $(BIN)/.installed territory-data
 	@mkdir -p var
 	@test -s var/secret_key || $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret_key
@@ -72,6 +73,7 @@ setup: $(BIN)/.installed territory-data
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py load_communes --if-needed
+	$(BIN)/python manage.py load_age_structure --if-needed
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py materialise_slots -v 0
 

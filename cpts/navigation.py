@@ -140,6 +140,7 @@ ITEMS: list[Item] = [
     # Vie de la CPTS
     Item("cpts:territory", "Territoire", "cpts", "map"),
     Item("directory:offer", "Offre de soins du territoire", "cpts", "chart"),
+    Item("diagnostic:cpts", "Diagnostic territorial", "cpts", "chart"),
     Item("cpts:members", "Adhérents", "cpts", "people"),
     Item("cpts:requests", "Demandes d'adhésion", "cpts", "user-plus"),
     Item("cpts:dues", "Cotisations", "cpts", "euro"),

@@ -135,6 +135,16 @@ def render_markdown() -> str:
         lines.append(
             _row([f"`{name}`", f"`{route}`", rule_label(access.get("GET")), rule_label(access.get("POST"))])
         )
+    lines += [
+        "",
+        "Données importées du diagnostic territorial (`diagnostic:datasets`) : données de référence de toute "
+        "l'instance (un indicateur par commune, avec sa source, son millésime et sa licence). Tout compte "
+        "connecté voit la liste ; seuls l'administrateur de l'instance et un compte relié à sa fiche de "
+        "professionnel de santé importent (la personne est enregistrée et l'import journalisé) ; seuls la "
+        "personne qui a importé un jeu et l'administrateur le retirent (`diagnostic/access.py`). Le "
+        "diagnostic d'une CPTS (`diagnostic:cpts`) montre tous les effectifs ; sa version publique masque "
+        "les effectifs de 1 à 5 (secret statistique).",
+    ]
 
     lines += [
         "",

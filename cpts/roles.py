@@ -239,6 +239,13 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "directory:search": {"GET": "cpts.search_directory"},
     "directory:professional": {"GET": "cpts.search_directory"},
     "directory:offer": {"GET": "cpts.view_reports"},
+    # The diagnostic territorial of the CPTS's territory: every count for those who see the territory.
+    "diagnostic:cpts": {"GET": "cpts.view_territory"},
+    # Datasets imported per commune, reference data of the instance: any account reads the list; importing and
+    # removing are refused by the action to an account that is neither the instance administrator nor linked
+    # to its professional record (removing: the uploader or the administrator) — diagnostic/access.py.
+    "diagnostic:datasets": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
+    "diagnostic:delete_dataset": {"POST": AUTHENTICATED},
     "cpts:list": {"GET": AUTHENTICATED},
     "cpts:create": {"GET": STAFF, "POST": STAFF},
     # Failed and stuck background jobs, « Relancer » (jobs/views.py).

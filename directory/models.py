@@ -257,6 +257,11 @@ class PracticePlace(models.Model):
             models.Index(
                 fields=["latitude", "longitude", "active", "professional", "id"], name="place_latlon_cover"
             ),
+            # Covering index of the diagnostic's counts (diagnostic/compute.py): professionals per commune and
+            # profession read from the index alone, already in group order.
+            models.Index(
+                fields=["commune", "profession_code", "active", "professional"], name="place_commune_cover"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["professional", "activity_key"], name="place_unique_activity"),

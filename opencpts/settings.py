@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "agenda",
     "documents",
     "news",
+    "diagnostic",  # diagnostic territorial: age structure, offer of care, imported figures, maps
     "unscheduled",
     "gpmatching",
     "realtime",

@@ -181,6 +181,9 @@ LEFT_OUT = {
     "projects.AmiDossier": "a project's AMI (projects.Project)",
     "projects.Submission": "a dossier sent by a project (projects.Project), kept with it",
     "docgen.TemplateOverride": "the source instance's document templates (instance-wide, not a CPTS's)",
+    "diagnostic.AgeStructure": "INSEE census by commune (load_age_structure)",
+    "diagnostic.ImportedDataset": "reference figures of the instance, imported per commune, not the CPTS's",
+    "diagnostic.ImportedValue": "reference figures of the instance, imported per commune, not the CPTS's",
 }
 # The job queue (PostgreSQL only, jobs/engine.py): the source instance's work in progress, not data.
 if "procrastinate.contrib.django" in settings.INSTALLED_APPS:

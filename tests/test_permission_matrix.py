@@ -60,6 +60,8 @@ from cpts.roles import (
     STAFF,
     Role,
 )
+from diagnostic import imports as diagnostic_imports
+from diagnostic.models import ImportedDataset
 from directory.identifiers import rpps_with_key
 from directory.models import PracticePlace
 from docgen.models import TemplateOverride
@@ -169,6 +171,7 @@ class World:
     aci: "ACIWorld"
     privacy: "PrivacyWorld | None" = None
     projects: "ProjectsWorld | None" = None
+    diagnostic_dataset: ImportedDataset | None = None  # imported by cast.member (diagnostic)
 
     @property
     def slug(self):
@@ -737,6 +740,12 @@ def world(cast):
     world.privacy = privacy_world(cast, world.coordination)
     world.projects = projects_world(cast)
     test_letter.register()  # a document template for « Modèles de documents » (docgen)
+    world.diagnostic_dataset = diagnostic_imports.import_dataset(
+        cast.member,
+        b"01034;3\n",
+        "monde.csv",
+        diagnostic_imports.Metadata("Indicateur du monde", "Matrice", "2025", "Licence Ouverte 2.0"),
+    )
     return world
 
 
@@ -872,6 +881,7 @@ def client_as(client, world):
 
 SNAPSHOT_APPS = (
     "cpts",
+    "diagnostic",
     "coordination",
     "accounts",
     "directory",
@@ -1351,6 +1361,25 @@ def _ami_form(w) -> dict:
     }
 
 
+# Who may import a dataset of the diagnostic (diagnostic/access.py): the instance administrator, and the
+# cast's only account linked to a professional record; the world's dataset was imported by cast.member.
+DIAGNOSTIC_IMPORTERS = {"instance_admin", "member"}
+
+
+def _diagnostic_upload() -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {
+        "file": SimpleUploadedFile("matrice.csv", b"code;valeur\n01034;12,5\n", content_type="text/csv"),
+        "indicator": "Indicateur matrice",
+        "unit": "%",
+        "source": "Matrice",
+        "vintage": "2025",
+        "licence": "Licence Ouverte 2.0",
+        "aggregation": "weighted",
+    }
+
+
 PAGES: dict[str, Page] = {
     "home": Page(ok={"GET": 302}),
     "healthz": Page(),
@@ -1518,6 +1547,21 @@ PAGES: dict[str, Page] = {
         kwargs=slug, data=_aci_sign, order=0.5, ok={"GET": 302, "POST": 302}
     ),  # GET: already signed
     "gpmatching:map_data": Page(kwargs=slug),
+    "diagnostic:cpts": Page(kwargs=slug),
+    # Before « directory:my_profile », whose POST links every logged-in account to a professional record.
+    # Importing: the instance administrator and accounts linked to their professional record (cast.member);
+    # the others get the form back with the refusal (200) and nothing written.
+    "diagnostic:datasets": Page(
+        data=lambda w, r: _diagnostic_upload(),
+        ok={"GET": 200, "POST": lambda role: 302 if role in DIAGNOSTIC_IMPORTERS else 200},
+        owner_only=lambda role: role in DIAGNOSTIC_IMPORTERS,
+    ),
+    # Removing: the uploader (cast.member) or the administrator; the others are told so (redirect).
+    "diagnostic:delete_dataset": Page(
+        kwargs=lambda w: {"dataset_id": w.diagnostic_dataset.pk},
+        data=lambda w, r: {},
+        owner_only=lambda role: role in DIAGNOSTIC_IMPORTERS,
+    ),
     "directory:my_profile": Page(data=_profile),
     "directory:add_place": Page(
         data=lambda w, r: {
@@ -2134,6 +2178,15 @@ EFFECTS: dict[str, tuple[Callable[[World, User | None], bool], Callable[[str], b
         None,
     ),
     "cpts:create": (lambda w, u: CPTS.objects.filter(name="CPTS Test Nouvelle").exists(), None),
+    "diagnostic:datasets": (
+        lambda w, u: u is not None
+        and ImportedDataset.objects.filter(indicator="Indicateur matrice", imported_by=u).exists(),
+        lambda role: role in DIAGNOSTIC_IMPORTERS,
+    ),
+    "diagnostic:delete_dataset": (
+        lambda w, u: not ImportedDataset.objects.filter(pk=w.diagnostic_dataset.pk).exists(),
+        lambda role: role in DIAGNOSTIC_IMPORTERS,
+    ),
     "jobs:status": (lambda w, u: u is not None and JobFailure.objects.filter(resolved_by=u).exists(), None),
     "docgen:template": (
         lambda w, u: u is not None and TemplateOverride.objects.filter(uploaded_by=u).exists(),

@@ -32,6 +32,7 @@ MAIN_PAGES = {
     "cpts:list",
     "directory:search",
     "directory:offer",
+    "diagnostic:cpts",
     "directory:my_profile",
     "coordination:groups",
     "coordination:conversations",

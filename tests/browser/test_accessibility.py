@@ -36,6 +36,7 @@ PAGES = [
     "gpmatching:dashboard",
     "aci:cockpit",
     "cpts:reports",
+    "diagnostic:cpts",
     "news:feed",
     "agenda:mine",
     "notifications:list",

@@ -35,6 +35,7 @@ MAIN_PAGES = [
     "news:feed",
     "directory:search",
     "directory:offer",
+    "diagnostic:cpts",
     "unscheduled:search",
     "unscheduled:mine",
     "unscheduled:indicators",

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from diagnostic import views
+
+app_name = "diagnostic"
+
+urlpatterns = [
+    path("c/<slug:slug>/diagnostic/", views.cpts_diagnostic, name="cpts"),
+    path("diagnostic/donnees-importees/", views.datasets, name="datasets"),
+    path(
+        "diagnostic/donnees-importees/<int:dataset_id>/retirer/", views.delete_dataset, name="delete_dataset"
+    ),
+]
