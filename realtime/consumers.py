@@ -1,6 +1,8 @@
 """The WebSocket endpoint ``/ws/``: one connection per open page, events pushed by the server.
 
-Frames to the browser (JSON): ``{"type": "ready"}`` once subscribed; ``{"type": "group", "kind": ...,
+Frames to the browser (JSON): ``{"type": "ready"}`` once subscribed (``{"type": "ready", "unread": n}``
+when the page reconnects with ``/ws/?resume=1``: it missed the events of the outage, refetches its live
+sections and takes the badge's count from this frame); ``{"type": "group", "kind": ...,
 "group": id, "object": id, "subject": id}`` for a group event (identifiers only: the page fetches the
 content through its own URL, which checks the rules again); ``{"type": "news", "kind": ..., "cpts": id,
 "post": id, "object": id}`` for the CPTS news feed; ``{"type": "notification", "unread": n}`` to the
@@ -18,6 +20,7 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from notifications.access import unread_count
 from realtime import access
 from realtime.publish import compact, group_name, news_name, user_name
 
@@ -91,7 +94,11 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         await self.accept()
         await self.channel_layer.group_add(user_name(self.user_id), self.channel_name)
         await self._subscribe()
-        await self._send({"type": "ready"})
+        ready = {"type": "ready"}
+        if b"resume=1" in self.scope.get("query_string", b"").split(b"&"):
+            # Counted after subscribing: a notification raised from now on arrives as its own frame.
+            ready["unread"] = await database_sync_to_async(unread_count)(user)
+        await self._send(ready)
 
     async def disconnect(self, code):
         if self.user_id is None:

@@ -258,23 +258,39 @@ def sas_path() -> str:
 
 
 def test_the_sas_entry_takes_only_a_valid_allowed_unrevoked_certificate(stack):
-    def sas(cert, headers=None, port=None):
+    def sas(cert, headers=None, port=None, full=False):
         conn = stack.https(port or stack.sas_port, cert)
         try:
-            return fetch(conn, "GET", sas_path(), {"Accept": "application/fhir+json", **(headers or {})})[:2]
+            answer = fetch(conn, "GET", sas_path(), {"Accept": "application/fhir+json", **(headers or {})})
+            return answer if full else answer[:2]
         finally:
             conn.close()
+
+    def refused_by_nginx(cert) -> str:
+        """nginx's own refusal: 403 and a FHIR OperationOutcome, as the application answers its own."""
+        status, body, response = sas(cert, full=True)
+        assert status == 403, (status, body[:300])
+        assert response.getheader("Content-Type") == "application/fhir+json; charset=utf-8"
+        issue = json.loads(body)
+        assert issue["resourceType"] == "OperationOutcome"
+        [issue] = issue["issue"]
+        assert (issue["severity"], issue["code"]) == ("error", "forbidden")
+        return issue["diagnostics"]
 
     status, body = sas(stack.certs["good"])
     assert status == 200, body[:300]
     assert json.loads(body)["resourceType"] == "Bundle"
 
     # Refused by nginx, before the application: no certificate, a revoked one.
-    status, body = sas(None)
-    assert status == 400 and "No required SSL certificate was sent" in body
-    status, body = sas(stack.certs["revoked"])
-    assert status == 400 and "The SSL certificate error" in body
+    assert refused_by_nginx(None) == "Certificat client absent (mTLS IGC-Santé requis)."
+    assert refused_by_nginx(stack.certs["revoked"]).startswith("Certificat client refusé : non vérifié")
     assert "certificate revoked" in stack.proxy.error_log.read_text(encoding="utf-8")
+    # Plain HTTP on the SAS port: 400, also as an OperationOutcome.
+    plain = http.client.HTTPConnection("127.0.0.1", stack.sas_port, source_address=(THROUGH_PROXY, 0))
+    status, body, response = fetch(plain, "GET", sas_path())
+    plain.close()
+    assert (status, response.getheader("Content-Type")) == (400, "application/fhir+json; charset=utf-8")
+    assert "HTTP simple refusée" in json.loads(body)["issue"][0]["diagnostics"]
 
     # Verified by nginx, refused by the application: CN or OU not allowed, even with forged headers (nginx
     # sets them from the certificate, whatever the client sent).

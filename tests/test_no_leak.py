@@ -39,6 +39,8 @@ from documents.models import Document
 from documents.tests.samples import pdf
 from notifications.models import Notification
 from opencpts.errors import ActionError
+from privacy import actions as privacy_actions
+from privacy.models import RightsRequest
 from realtime import access as realtime_access
 from tests.cast import login, make_user
 
@@ -91,6 +93,17 @@ def circle(communes_loaded, cast):
     actions.invite(working, cast.member, cast.guest)
     actions.answer_invitation(working, cast.guest, accept=True)
     assert Notification.objects.filter(user=cast.bureau, group=group).exists()  # the members were notified
+    # A rights request (access) for the patient: the coordination asks the circle for its export.
+    rights = privacy_actions.open_request(
+        cast.cpts,
+        cast.coordinator,
+        kind=RightsRequest.Kind.ACCESS,
+        requester="Mandataire légal",
+        requester_is_patient=False,
+        received_on=timezone.localdate(),
+    )
+    rights = privacy_actions.link_patient(rights, cast.coordinator, patient.pk)
+    [task] = privacy_actions.ask_exports(rights, cast.coordinator)
     return {
         "group": group,
         "patient": patient,
@@ -98,6 +111,7 @@ def circle(communes_loaded, cast):
         "subject": subject,
         "document": document,
         "event": event,
+        "task": task,
     }
 
 
@@ -122,6 +136,17 @@ def page_urls(cast, c) -> list[str]:
         reverse("agenda:mine", kwargs={"slug": slug}) + "?vue=mois",
         reverse("notifications:list"),
         reverse("cpts:home", args=[slug]),
+        # Privacy: notices, DPO, registre, rights requests, and the circle's export to prepare. (Not the
+        # registre's PDF: its bytes are a PDF by design; nor a request's page, the coordination's own record.)
+        reverse("privacy:notices"),
+        reverse("privacy:notice_patients", args=[slug]),
+        reverse("privacy:notice_professionals", args=[slug]),
+        reverse("privacy:notice_public", args=[slug]),
+        reverse("privacy:contact", args=[slug]),
+        reverse("privacy:registre", args=[slug]),
+        reverse("privacy:requests", args=[slug]),
+        reverse("privacy:tasks", args=[slug]),
+        reverse("privacy:task", args=[slug, c["task"].pk]),
     ]
 
 

@@ -38,11 +38,11 @@ def session_cookie(user, verified=True) -> str:
     return client.cookies["sessionid"].value
 
 
-def communicator(cookie: str | None) -> WebSocketClient:
+def communicator(cookie: str | None, path: str = "/ws/") -> WebSocketClient:
     headers = [(b"origin", b"http://testserver"), (b"host", b"testserver")]
     if cookie:
         headers.append((b"cookie", f"sessionid={cookie}".encode()))
-    return WebSocketClient(application, "/ws/", headers=headers)
+    return WebSocketClient(application, path, headers=headers)
 
 
 async def open_socket(cookie):
@@ -339,5 +339,27 @@ def test_news_events_reach_the_cpts_members_only(world):
         assert await nothing_for(member)
         for ws in (member, other):
             await ws.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_a_reconnection_gets_the_unread_count_with_its_ready_frame(world):
+    """A page back after an outage (``/ws/?resume=1``) missed the notification frames meanwhile: its ready
+    frame carries the count; a first connection's does not (the page was just rendered with it)."""
+    from notifications.access import unread_count
+
+    cast, circle, cookies = world
+    actions.post_message(circle, cast.member, "Pendant la coupure", subject="Coupure")
+    unread = unread_count(cast.bureau)
+    assert unread > 0
+
+    async def scenario():
+        first = await open_socket(cookies["bureau"])  # asserts a bare {"type": "ready"}
+        await first.disconnect()
+        again = communicator(cookies["bureau"], "/ws/?resume=1")
+        connected, code = await again.connect()
+        assert connected, code
+        assert json.loads(await again.receive_from(timeout=3)) == {"type": "ready", "unread": unread}
+        await again.disconnect()
 
     async_to_sync(scenario)()

@@ -6,13 +6,14 @@ from asgiref.testing import ApplicationCommunicator
 
 class WebSocketClient(ApplicationCommunicator):
     def __init__(self, application, path: str, headers: list[tuple[bytes, bytes]]):
+        path, _, query = path.partition("?")
         super().__init__(
             application,
             {
                 "type": "websocket",
                 "path": path,
                 "raw_path": path.encode(),
-                "query_string": b"",
+                "query_string": query.encode(),
                 "headers": headers,
                 "subprotocols": [],
                 "client": ("127.0.0.1", 50000),

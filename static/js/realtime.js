@@ -9,6 +9,7 @@
   var announcer = document.getElementById("rt-announce");
   var delay = 1000;
   var socket = null;
+  var resuming = false; // true once a connection has been ready: the next ones are reconnections
 
   // Announcements arriving together (a new message and the notification it raises) are read as one.
   var pending = [];
@@ -78,6 +79,9 @@
     document.dispatchEvent(new CustomEvent("opencpts:realtime", { detail: frame }));
     if (frame.type === "ready") {
       document.body.dataset.realtimeState = "ready"; // subscribed by the server: events will arrive
+      setLost(false);
+      if (resuming) catchUp(frame);
+      resuming = true; // any later connection is a reconnection
     } else if (frame.type === "group") {
       document.querySelectorAll("[data-live-group='" + frame.group + "']").forEach(function (section) {
         refresh(section);
@@ -110,10 +114,25 @@
     }
   }
 
+  // Back after an outage (a process restarted, the network dropped): the events of the meantime are lost,
+  // so every live section is fetched again and the badge takes the count the server read once subscribed
+  // (anything later arrives as a frame). Spread over a second, so that a restart's thousands of
+  // reconnections do not all fetch at once.
+  function catchUp(frame) {
+    if (frame.unread !== undefined) updateBadges(frame.unread);
+    window.setTimeout(function () {
+      document.querySelectorAll("section[data-live-url][id]").forEach(function (section) {
+        refresh(section);
+      });
+      document.body.dataset.realtimeCaughtUp = String((parseInt(document.body.dataset.realtimeCaughtUp, 10) || 0) + 1);
+    }, Math.floor(Math.random() * 1000));
+  }
+
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + window.location.host + "/ws/");
-    socket.onopen = function () { delay = 1000; setLost(false); };
+    socket = new WebSocket(scheme + window.location.host + "/ws/" + (resuming ? "?resume=1" : ""));
+    // The « connexion perdue » notice clears on "ready" (subscribed again), not on a bare open.
+    socket.onopen = function () { delay = 1000; };
     socket.onmessage = function (event) {
       try { onFrame(JSON.parse(event.data)); } catch (e) { /* ignore a malformed frame */ }
     };

@@ -1,18 +1,22 @@
 """axe-core on the main pages of each role: no critical or serious violation.
 
-The demo (seed_demo) is opened in Chromium as a visitor (login page, public médecin-traitant form) and as the
-GP (medecin@), the coordinator (coordination@) and the ARS referent (ars@), one browser context and one login
-per role. On each page axe-core (the pinned npm package, tests/browser/axe_core.py) runs with its default
-rules; a failure lists, per page, each rule with its impact and the first elements it names.
+The demo (seed_demo) is opened in Chromium as a visitor (login page, public médecin-traitant form, privacy
+notices) and as the GP (medecin@), the coordinator (coordination@, with a rights request of the demo's CPTS)
+and the ARS referent (ars@), one browser context and one login per role. On each page axe-core (the pinned
+npm package, tests/browser/axe_core.py) runs with its default rules; a failure lists, per page, each rule
+with its impact and the first elements it names.
 """
 
 import pytest
 from django.core.management import call_command
 from django.urls import resolve, reverse
+from django.utils import timezone
 
 from accounts.models import User
 from coordination.models import Group, GroupMember
 from cpts.models import CPTS
+from privacy import actions as privacy_actions
+from privacy.models import RightsRequest
 from tests.browser import axe_core
 from tests.browser.conftest import browser, log_in  # noqa: F401 - the shared Chromium fixtures
 from tests.browser.test_phone_width import allowed
@@ -41,8 +45,20 @@ PAGES = [
     "agenda:mine",
     "notifications:list",
     "accounts:security",
+    "privacy:contact",
+    "privacy:registre",
+    "privacy:requests",
+    "privacy:new_request",
+    "privacy:tasks",
 ]
 NO_SLUG = {"home", "notifications:list", "accounts:security"}
+# The visitor's pages: login, the public médecin-traitant form, the privacy notices.
+PUBLIC_PAGES = [
+    "gpmatching:public_form",
+    "privacy:notice_patients",
+    "privacy:notice_professionals",
+    "privacy:notice_public",
+]
 # Violations waiting for their owner's fix, by (URL name, axe rule), with the reason: each must leave the list
 # once fixed (the test fails when a listed violation no longer occurs). Empty since issue 16.
 AWAITING: dict[tuple[str, str], str] = {}
@@ -61,13 +77,20 @@ RUN_AXE = """async (impacts) => {
 
 def urls_for(user: User | None, cpts: CPTS) -> list[str]:
     if user is None:
-        return [reverse("accounts:login"), reverse("gpmatching:public_form", args=[cpts.slug])]
+        return [
+            reverse("accounts:login"),
+            reverse("privacy:notices"),
+            *(reverse(name, args=[cpts.slug]) for name in PUBLIC_PAGES),
+        ]
     role = user.memberships.get(cpts=cpts).role
     urls = [
         reverse(name) if name in NO_SLUG else reverse(name, args=[cpts.slug])
         for name in PAGES
         if allowed(name, role) and (name not in GP_ONLY or user.email.startswith("medecin@"))
     ]
+    if allowed("privacy:request", role):
+        rights = RightsRequest.objects.filter(cpts=cpts).order_by("pk").first()
+        urls.append(reverse("privacy:request", kwargs={"slug": cpts.slug, "request_id": rights.pk}))
     circle = (
         Group.objects.filter(
             cpts=cpts,
@@ -105,6 +128,14 @@ def test_main_pages_of_each_role_have_no_serious_axe_violation(
     settings.VAR_DIR = tmp_path
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115, PTH123
     cpts = CPTS.objects.get(slug="cpts-bugey-sud")
+    # A rights request (« Droits des personnes ») to show its page to the coordination.
+    privacy_actions.open_request(
+        cpts,
+        User.objects.get(email="coordination@demo.opencpts.test"),
+        kind=RightsRequest.Kind.ACCESS,
+        requester="Jeanne Démo",
+        received_on=timezone.localdate(),
+    )
     source = axe_core.script()
     report, seen, awaited = [], 0, set()
     for local in [None, *ROLES]:

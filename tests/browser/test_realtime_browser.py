@@ -2,6 +2,7 @@
 WebSocket, served by uvicorn on the test database with the in-process channel layer)."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from coordination import actions
 from coordination.models import Consent
+from notifications.access import unread_count
 from realtime.tests.servers import app_servers
 from tests.browser.conftest import (
     CHROMIUM_ARGS,  # noqa: F401 - same browser settings
@@ -19,7 +21,8 @@ from tests.cast import totp_code
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_b_sees_a_message_from_a_without_reloading(browser, communes_loaded, cast):
+def shared_circle(cast):
+    """A care circle of the member and the bureau member, with the patient's consent."""
     patient = actions.create_patient(
         cast.cpts, cast.member, family_name="NAVIGATEUR", given_names="Léa", birth_date=dt.date(1948, 6, 1)
     )
@@ -33,6 +36,11 @@ def test_b_sees_a_message_from_a_without_reloading(browser, communes_loaded, cas
         method=Consent.Method.ON_SCREEN,
         scope="Coordination",
     )
+    return circle
+
+
+def test_b_sees_a_message_from_a_without_reloading(browser, communes_loaded, cast):
+    circle = shared_circle(cast)
     codes = {u.pk: totp_code(u) for u in (cast.member, cast.bureau)}
     group_path = reverse("coordination:group", args=[cast.cpts.slug, circle.pk])
 
@@ -68,3 +76,53 @@ def test_b_sees_a_message_from_a_without_reloading(browser, communes_loaded, cas
         finally:
             for context in contexts:
                 context.close()
+
+
+def test_after_a_reconnection_the_page_catches_up_on_what_it_missed(browser, communes_loaded, cast):
+    """The socket drops; a message is posted meanwhile (by this test's process, whose events never reach
+    the application process: only the page's catch-up can show it); once reconnected, the page shows it
+    and the badge its count, without a reload, and says « connexion perdue » exactly while it is."""
+    circle = shared_circle(cast)
+    with app_servers(1, None) as (address,):
+        base = f"http://{address}"
+        context = browser.new_context(locale="fr-FR")
+        try:
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            # The page's WebSocket goes through the test: it can drop it, and refuse reconnections meanwhile
+            # (the application process restarting behind nginx, as the page sees it).
+            line = {"up": True, "open": []}
+
+            def route(ws):
+                if not line["up"]:
+                    ws.close(code=1012, reason="Service restart")
+                    return
+                line["open"].append((ws, ws.connect_to_server()))
+
+            page.route_web_socket(re.compile(r"/ws/"), route)
+            log_in(page, base, cast.bureau, totp_code(cast.bureau))
+            page.goto(base + reverse("coordination:group", args=[cast.cpts.slug, circle.pk]))
+            page.wait_for_function("() => document.body.dataset.realtimeState === 'ready'")
+            page.evaluate("() => { window.__notReloaded = true; }")
+            lost = page.locator("#rt-status")
+            assert lost.is_hidden()
+
+            line["up"] = False
+            for ws, server in line["open"]:
+                server.close()
+                ws.close(code=1012, reason="Service restart")
+            lost.wait_for(state="visible")
+            actions.post_message(circle, cast.member, "Tension 13/8 ce soir.", subject="Pendant la coupure")
+            unread = unread_count(cast.bureau)
+            assert unread > 0
+            page.wait_for_timeout(1_500)  # a reconnection attempt fails meanwhile: still lost
+            assert lost.is_visible()
+            assert page.get_by_text("Tension 13/8 ce soir.").count() == 0
+
+            line["up"] = True
+            page.get_by_text("Tension 13/8 ce soir.").wait_for()
+            assert lost.is_hidden()
+            assert page.evaluate("() => window.__notReloaded === true")
+            assert page.locator("#unread-badge").inner_text() == str(unread)
+        finally:
+            context.close()
