@@ -170,11 +170,10 @@ else:
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "opencpts_cache"}
     }
 
-# Sessions: rows in the database, read through the cache when it is Redis (a query less on every request; if
-# Redis fails, the database answers). Renewed at most once a minute (accounts.middleware).
-SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
-)
+# Sessions: rows in the database (not read through the Redis cache: Django opens a cache client, hence a Redis
+# connection, per thread and per asynchronous context; 10,000 WebSockets reached Redis's maxclients in
+# bench/messaging.py). Renewed at most once a minute (accounts.middleware).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Real time (realtime app): with REDIS_URL, a Redis channel layer shared by every application process
 # (pub/sub: one publish per event, fanned out by Redis); otherwise an in-process layer, enough for the

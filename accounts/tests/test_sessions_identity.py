@@ -112,27 +112,3 @@ def test_many_accounts_can_have_no_external_identity(db):
     User.objects.create_user("b@cast.test", "Lune-Rousse-2026!")
 
     assert User.objects.filter(external_idnat__isnull=True).count() == 2
-
-
-def test_sessions_read_through_the_cache_are_still_renewed_and_ended(client, cast, settings):
-    """With Redis (production), sessions are read through the cache (cached_db): a request reads no session
-    row, the renewal still reaches the database, and a logout ends the session everywhere."""
-    from django.core.cache import caches
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    caches["default"].clear()
-    login(client, cast.coordinator)
-    key = _renewed_ago(client, RENEW_EVERY)  # saved through the session store: in the cache too
-
-    with CaptureQueriesContext(connection) as queries:
-        client.get("/compte/securite/")
-    reads = [q["sql"] for q in queries if 'FROM "django_session"' in q["sql"]]
-    assert reads == []
-    assert Session.objects.get(session_key=key).expire_date - timezone.now() > timedelta(minutes=25)
-
-    client.post("/deconnexion/")
-    assert not Session.objects.filter(session_key=key).exists()
-    assert client.get("/compte/securite/").status_code == 302
