@@ -58,6 +58,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (fields 14 and 15)
 
 
+def resident_mb(pid: int) -> float:
+    """Resident memory of process ``pid`` in MB (0 if it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0.0
+
+
 def machine_busy() -> tuple[float, float]:
     """(busy, total) processor seconds of the whole machine so far, all cores (/proc/stat)."""
     try:
@@ -130,6 +141,7 @@ class CpuMeter:
             "machine_cores": busy / seconds if seconds else float("nan"),
             "load_before": first["load"],
             "load_after": last["load"],
+            "rss_mb": [resident_mb(s.pid) for s in self.servers],
         }
 
 
@@ -574,6 +586,8 @@ def _report_cpu(posts: list, cpu: dict) -> None:
         f"{cpu['db_s'] / cpu['seconds']:.2f} by the database backends, over {cpu['seconds']:.1f} s (posting "
         "window + 3 s of delivery)"
     )
+    rss = " and ".join(f"{mb:.0f}" for mb in cpu.get("rss_mb", []))
+    print(f"memory: {rss} MB resident in the application processes at the end (GC_THRESHOLDS, gctuning.py)")
     before, after = cpu["load_before"], cpu["load_after"]
     print(
         f"machine: {os.cpu_count()} cores, {cpu['machine_cores']:.2f} busy on average during the run (all "

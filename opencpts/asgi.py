@@ -21,3 +21,7 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+from opencpts.gctuning import tune_after_startup  # noqa: E402
+
+tune_after_startup()  # the objects loaded so far live as long as the process (opencpts/gctuning.py)
