@@ -1,6 +1,7 @@
 """Shared fixtures: the official communes loaded once per test database, and a standing cast of users
 per role (as in Healthchecks' hc/test.py)."""
 
+import hashlib
 import os
 
 os.environ.setdefault("OPENCPTS_DEV", "1")
@@ -84,6 +85,22 @@ def django_db_setup(django_db_setup, django_db_blocker):
         if not ages.is_loaded():
             ages.load()  # the age structure of every commune (diagnostic), a few seconds
     _keep_reference_tables_on_flush()
+
+
+@pytest.fixture(autouse=True)
+def _own_audit_checkpoints(tmp_path_factory, request):
+    """Each test writes and reads the audit checkpoints of its own file (never existing at its start): a
+    checkpoint written by one test must not attest entries to the next one run by the same process (its
+    chains start again from an empty database); the order of the tests in a process changes with -n."""
+    from django.conf import settings
+
+    folder = tmp_path_factory.getbasetemp() / "audit-checkpoints"
+    folder.mkdir(exist_ok=True)
+    before = settings.OPENCPTS_AUDIT_CHECKPOINT_FILE
+    name = hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:20]
+    settings.OPENCPTS_AUDIT_CHECKPOINT_FILE = str(folder / f"{name}.jsonl")
+    yield
+    settings.OPENCPTS_AUDIT_CHECKPOINT_FILE = before
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,7 @@ from projects.models import Invitation, Project, ProjectMember
 
 
 def projects_of(user) -> QuerySet:
-    return Project.objects.filter(members__user=user).distinct().order_by("name")
+    return Project.objects.filter(porteurs__user=user).distinct().order_by("name")
 
 
 def membership(user, project: Project) -> ProjectMember | None:

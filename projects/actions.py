@@ -109,7 +109,7 @@ def _invitee(email: str, professional_id: int | None) -> tuple[User | None, Prof
 def invite(project: Project, by, *, email: str = "", professional_id: int | None = None) -> Invitation:
     """Invite a co-porteur: an account by its e-mail, or a professional of the directory."""
     user, professional = _invitee(email, professional_id)
-    if user is not None and project.members.filter(user=user).exists():
+    if user is not None and project.porteurs.filter(user=user).exists():
         raise ActionError(f"{user} porte déjà ce projet.", "email")
     pending = project.invitations.filter(status=Invitation.Status.PENDING)
     if (user and pending.filter(user=user).exists()) or (

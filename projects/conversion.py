@@ -42,7 +42,7 @@ def convert(project: Project, by, name: str = "") -> CPTS:
         cpts_territory.add_communes(cpts, communes, by)
     except cpts_territory.TerritoryError as exc:
         raise ActionError(f"Le projet n'est pas devenu une CPTS : {exc.message}", conflict=True) from exc
-    for member in project.members.select_related("user"):
+    for member in project.porteurs.select_related("user"):
         Membership.objects.create(cpts=cpts, user=member.user, role=MEMBER_ROLE[member.role])
     project.cpts = cpts
     project.converted_at = timezone.now()

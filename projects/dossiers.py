@@ -93,7 +93,7 @@ def territory_text(project: Project) -> str:
 def initial_ami(project: Project) -> dict:
     """The AMI pre-filled from the project: porteurs as acteurs (and the porteurs as référents), structures
     associated as acteurs, the communes as territory, « initiative engagée » ticked."""
-    members = list(project.members.select_related("user__professional"))
+    members = list(project.porteurs.select_related("user__professional"))
     acteurs, referents = [], []
     for m in members:
         pro = m.user.professional

@@ -77,7 +77,7 @@ class ProjectMember(models.Model):
         PORTEUR = "porteur", "Porteur"
         CO_PORTEUR = "co_porteur", "Co-porteur"
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="members")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="porteurs")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="project_roles")
     role = models.CharField("rôle", max_length=12, choices=Role.choices, default=Role.CO_PORTEUR)
     joined_at = models.DateTimeField(auto_now_add=True)

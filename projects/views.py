@@ -121,7 +121,7 @@ def detail(request, project, member):
         stages=selectors.stage_lines(project),
         check=check,
         next_step=selectors.next_step(project, len(check.communes)),
-        members=project.members.select_related("user__professional"),
+        members=project.porteurs.select_related("user__professional"),
         submissions=project.submissions.all(),
     )
 
@@ -227,7 +227,7 @@ def porteurs(request, project, member):
         form=form,
         q=query,
         found=selectors.professionals_named(query),
-        members=project.members.select_related("user__professional"),
+        members=project.porteurs.select_related("user__professional"),
         invitations=project.invitations.filter(status=Invitation.Status.PENDING).select_related(
             "user", "professional"
         ),

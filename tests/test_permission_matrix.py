@@ -2544,7 +2544,7 @@ EFFECTS: dict[str, tuple[Callable[[World, User | None], bool], Callable[[str], b
         None,
     ),
     "projects:answer_invitation": (
-        lambda w, u: w.projects.inviting.members.filter(user=w.cast.member).exists(),
+        lambda w, u: w.projects.inviting.porteurs.filter(user=w.cast.member).exists(),
         lambda role: role == "member",
     ),
     "projects:stage": (

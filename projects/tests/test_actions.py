@@ -21,7 +21,7 @@ from projects.models import Invitation, Project, ProjectMember, Stage, StageChan
 def test_creating_a_project_makes_its_creator_porteur_at_intention(porteur):
     project = actions.create_project(porteur, "  CPTS de l'Odet  ")
     assert project.name == "CPTS de l'Odet" and project.stage == Stage.INTENTION
-    assert project.members.get().role == ProjectMember.Role.PORTEUR
+    assert project.porteurs.get().role == ProjectMember.Role.PORTEUR
     assert StageChange.objects.get(project=project).reached_on == timezone.localdate()
     with pytest.raises(ActionError) as err:
         actions.create_project(porteur, " ")
@@ -44,7 +44,7 @@ def test_invite_by_email_then_accept(project, porteur):
     with pytest.raises(ActionError, match="déjà en attente"):
         actions.invite(project, porteur, email="coll@projet.test")
     actions.answer_invitation(colleague, invitation.pk, accept=True)
-    assert project.members.get(user=colleague).role == ProjectMember.Role.CO_PORTEUR
+    assert project.porteurs.get(user=colleague).role == ProjectMember.Role.CO_PORTEUR
     with pytest.raises(ActionError, match="porte déjà"):
         actions.invite(project, porteur, email="coll@projet.test")
 
@@ -68,7 +68,7 @@ def test_invite_a_directory_entry_answered_by_the_account_linked_later(project, 
     karl = User.objects.create_user("karl@projet.test", "x", professional=pro)
     actions.answer_invitation(karl, invitation.pk, accept=False)
     assert Invitation.objects.get(pk=invitation.pk).status == Invitation.Status.DECLINED
-    assert not project.members.filter(user=karl).exists()
+    assert not project.porteurs.filter(user=karl).exists()
 
 
 def test_stages_move_forward_only_with_dates_in_order(project, porteur):
