@@ -8,6 +8,9 @@ HOST ?= 127.0.0.1
 # PostgreSQL used by `make test` for its second pass (skipped with a warning if unreachable,
 # unless REQUIRE_POSTGRES=1 as in CI).
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/opencpts
+# Test processes per pass (pytest-xdist, one test file per process); 0 = everything in this process.
+TEST_WORKERS ?= 2
+XDIST := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 export OPENCPTS_DEV ?= 1
 
 .PHONY: run jobs doc-templates test test-sqlite test-postgres setup install install-dev territory-data axe-core psc-provider psc-demo totp lint bench-clean clean
@@ -104,7 +107,7 @@ test: $(BIN)/.dev-installed
 
 test-sqlite: $(BIN)/.dev-installed territory-data axe-core psc-provider
 	@echo "== Test suite on SQLite =="
-	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+	env -u DATABASE_URL $(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
 
 # The PostgreSQL pass does not repeat what does not depend on the database: the browser walks (they run on
 # SQLite through the same views and rules), the checks of the code itself, and the tests marked `once` (pure
@@ -114,7 +117,7 @@ POSTGRES_PASS_SKIPS := --ignore-glob='*browser*' --ignore=tests/test_code_rules.
 test-postgres: $(BIN)/.dev-installed territory-data
 	@if $(BIN)/python scripts/pg_ready.py "$(TEST_POSTGRES_URL)"; then \
 		echo "== Test suite on PostgreSQL =="; \
-		DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest $(POSTGRES_PASS_SKIPS) $(PYTEST_ARGS); \
+		DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest $(XDIST) $(POSTGRES_PASS_SKIPS) $(PYTEST_ARGS); \
 	elif [ "$${REQUIRE_POSTGRES:-0}" = "1" ]; then \
 		echo "PostgreSQL is required (REQUIRE_POSTGRES=1) but $(TEST_POSTGRES_URL) is unreachable"; exit 1; \
 	else \
