@@ -16,7 +16,7 @@ def test_the_demo_project_is_at_the_ami_stage_and_a_second_run_keeps_it():
     assert all(c.commune.region_id == "53" for c in project.communes.select_related("commune"))
     sent = Submission.objects.get(project=project)
     assert sent.addressee == "ARS Bretagne"
-    members = project.members.select_related("user")
+    members = project.porteurs.select_related("user")
     assert {m.role for m in members} == {"porteur", "co_porteur"}
     assert all(m.user.is_synthetic for m in members)
     assert [login.email for login in demo_projects.logins()] == [
