@@ -282,6 +282,22 @@ def is_linked(user: User) -> bool:
     return bool(user.external_idnat)
 
 
+def proven_professional_id(user) -> int | None:
+    """The directory entry ``user`` has proven to hold, by a Pro Santé Connect login (the entry's idNat is the
+    account's PSC identity); None otherwise. A link the user declared themselves (directory.actions
+    .declare_professional) is a claim: what is addressed to a professional of the directory, or reserved to
+    professionals, asks for this proof."""
+    if not getattr(user, "is_authenticated", False) or not user.professional_id or not user.external_idnat:
+        return None
+    found = Professional.objects.filter(pk=user.professional_id, idnat=user.external_idnat).exists()
+    return user.professional_id if found else None
+
+
+def proven_holders(professional: Professional):
+    """The active accounts that have proven to hold ``professional`` (at most one: the idNat is unique)."""
+    return User.objects.filter(professional=professional, external_idnat=professional.idnat, is_active=True)
+
+
 ID_TOKEN_SESSION_KEY = "psc_id_token"  # noqa: S105 - a session key, not a secret
 
 

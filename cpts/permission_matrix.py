@@ -139,8 +139,10 @@ def render_markdown() -> str:
         "",
         "Données importées du diagnostic territorial (`diagnostic:datasets`) : données de référence de toute "
         "l'instance (un indicateur par commune, avec sa source, son millésime et sa licence). Tout compte "
-        "connecté voit la liste ; seuls l'administrateur de l'instance et un compte relié à sa fiche de "
-        "professionnel de santé importent (la personne est enregistrée et l'import journalisé) ; seuls la "
+        "connecté voit la liste ; seuls l'administrateur de l'instance et un compte dont le lien à sa "
+        "fiche de professionnel de santé est prouvé par une connexion Pro Santé Connect importent (un lien "
+        "déclaré par la personne elle-même ne suffit pas ; la personne est enregistrée et l'import "
+        "journalisé) ; seuls la "
         "personne qui a importé un jeu et l'administrateur le retirent (`diagnostic/access.py`). Le "
         "diagnostic d'une CPTS (`diagnostic:cpts`) montre tous les effectifs ; sa version publique masque "
         "les effectifs de 1 à 5 (secret statistique).",

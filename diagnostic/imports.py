@@ -10,8 +10,9 @@ numbers, a commune given twice, a line without exactly two columns. A code writt
 zero by a spreadsheet (« 1034 » for 01034) is read as such, with a warning.
 
 Who may import (``diagnostic/access.py:may_import``): these are reference data of the whole instance, so an
-instance administrator, or a logged-in account linked to its professional record in the directory (the
-porteurs of a project or a CPTS); the uploader is recorded and audited.
+instance administrator, or a logged-in account that proved by a Pro Santé Connect login that it holds its
+professional record in the directory (accounts/psc.py:proven_professional_id); the uploader is recorded and
+audited.
 """
 
 import hashlib
@@ -211,8 +212,9 @@ def import_dataset(user, content: bytes, file_name: str, meta: Metadata) -> Impo
     """Validates the file and its metadata, then writes the dataset and every value, or nothing."""
     if not may_import(user):
         raise ActionError(
-            "Seul un administrateur de l'instance ou un compte relié à sa fiche de professionnel de santé "
-            "peut importer des données de référence."
+            "Seul un administrateur de l'instance ou un professionnel de santé connecté au moins une fois "
+            "avec Pro Santé Connect (qui prouve sa fiche de l'annuaire) peut importer des données de "
+            "référence."
         )
     meta = _check_metadata(meta)
     checked = check_file(content)

@@ -5,14 +5,16 @@
   work, not the instance's (ARS and CPAM referents will read it through a rule added here).
 - Every member edits the territory, the structures associated, the invitations and the AMI, and sends it;
   turning the project into the CPTS is a porteur's decision (``can_convert``).
-- An invitation is answered by its invitee only: the account invited, or the account linked to the
-  directory entry invited (``invitations_for``).
+- An invitation is answered by its invitee only: the account invited, or the account that proved by a Pro
+  Santé Connect login that it holds the directory entry invited (``invitations_for``; a link the user declared
+  is a claim, not a proof).
 - Any logged-in account starts a project (``projects.actions.create_project``).
 """
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from accounts import psc
 from projects.models import Invitation, Project, ProjectMember
 
 
@@ -44,8 +46,9 @@ def invitations_for(user) -> QuerySet:
     if not user.is_authenticated:
         return Invitation.objects.none()
     who = Q(user=user)
-    if user.professional_id:
-        who |= Q(professional_id=user.professional_id)
+    proven = psc.proven_professional_id(user)
+    if proven is not None:  # what is addressed to the entry, to its holder proven by Pro Santé Connect only
+        who |= Q(professional_id=proven)
     return (
         Invitation.objects.filter(who, status=Invitation.Status.PENDING)
         .select_related("project", "invited_by")

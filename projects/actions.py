@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts import psc
 from accounts.models import User
 from audit.log import record
 from directory import identifiers
@@ -101,8 +102,9 @@ def _invitee(email: str, professional_id: int | None) -> tuple[User | None, Prof
         raise ActionError(
             "Choisissez un professionnel de l'annuaire ou indiquez une adresse e-mail.", "email"
         )
-    account = User.objects.filter(professional=professional, is_active=True).first()
-    return account, professional
+    # Only an account that proved it holds the entry (Pro Santé Connect) gets the invitation now; else it
+    # waits for one (projects.access.invitations_for): a self-declared link is a claim.
+    return psc.proven_holders(professional).first(), professional
 
 
 @transaction.atomic

@@ -740,6 +740,9 @@ def world(cast):
     world.privacy = privacy_world(cast, world.coordination)
     world.projects = projects_world(cast)
     test_letter.register()  # a document template for « Modèles de documents » (docgen)
+    # cast.member proved by a Pro Santé Connect login that it holds its directory entry (accounts/psc.py).
+    User.objects.filter(pk=cast.member.pk).update(external_idnat=cast.member.professional.idnat)
+    cast.member.external_idnat = cast.member.professional.idnat
     world.diagnostic_dataset = diagnostic_imports.import_dataset(
         cast.member,
         b"01034;3\n",
@@ -1362,7 +1365,8 @@ def _ami_form(w) -> dict:
 
 
 # Who may import a dataset of the diagnostic (diagnostic/access.py): the instance administrator, and the
-# cast's only account linked to a professional record; the world's dataset was imported by cast.member.
+# cast's only account that proved (Pro Santé Connect) it holds a professional record: cast.member, who
+# imported the world's dataset.
 DIAGNOSTIC_IMPORTERS = {"instance_admin", "member"}
 
 

@@ -71,7 +71,8 @@ def porteur(db):
         last_name="PORTEUR",
         profession_code="10",
     )
-    return User.objects.create_user("porteur@diag.test", "x", professional=pro)
+    # Proven holder of the entry (a Pro Santé Connect login linked it: accounts/psc.py).
+    return User.objects.create_user("porteur@diag.test", "x", professional=pro, external_idnat=pro.idnat)
 
 
 def test_an_import_writes_the_dataset_its_values_and_an_audit_entry(porteur):
@@ -106,11 +107,22 @@ def test_missing_metadata_is_refused_by_field(porteur):
     assert refused.value.field == "vintage"
 
 
-def test_only_an_administrator_or_a_linked_professional_may_import(db, porteur):
+def test_only_an_administrator_or_a_proven_professional_may_import(db, porteur):
     nobody = User.objects.create_user("nobody@diag.test", "x")
     admin = User.objects.create_user("admin@diag.test", "x", is_staff=True)
     with pytest.raises(imports.ActionError, match="administrateur"):
         import_dataset(nobody, b"01034;1\n", "a.csv", META)
+    # A directory entry the account declared itself is a claim: no import before a Pro Santé Connect login.
+    other = Professional.objects.create(
+        id_type="8",
+        national_id="99000000024",
+        idnat="899000000024",
+        last_name="DÉCLARÉ",
+        profession_code="10",
+    )
+    claimant = User.objects.create_user("claimant@diag.test", "x", professional=other)
+    with pytest.raises(imports.ActionError, match="administrateur"):
+        import_dataset(claimant, b"01034;1\n", "a.csv", META)
     assert not ImportedDataset.objects.exists()
     dataset = import_dataset(admin, b"01034;1\n", "a.csv", META)
     with pytest.raises(imports.ActionError):

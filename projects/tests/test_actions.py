@@ -58,17 +58,42 @@ def test_invite_an_unknown_email_is_refused_in_french(project, porteur):
 
 def test_invite_a_directory_entry_answered_by_the_account_linked_later(project, porteur):
     pro = Professional.objects.create(
-        id_type="8", national_id="10000000007", last_name="Kiné", first_name="Karl", profession_code="70"
+        id_type="8",
+        national_id="10000000007",
+        idnat="810000000007",
+        last_name="Kiné",
+        first_name="Karl",
+        profession_code="70",
     )
     invitation = actions.invite(project, porteur, professional_id=pro.pk)
     assert invitation.user is None
     someone = User.objects.create_user("someone@projet.test", "x")
     with pytest.raises(ActionError):
         actions.answer_invitation(someone, invitation.pk, accept=True)
-    karl = User.objects.create_user("karl@projet.test", "x", professional=pro)
+    # An account that only declared itself the holder of the entry does not see it (a claim, not a proof).
+    claimant = User.objects.create_user("claimant@projet.test", "x", professional=pro)
+    assert not access.invitations_for(claimant).exists()
+    with pytest.raises(ActionError):
+        actions.answer_invitation(claimant, invitation.pk, accept=True)
+    claimant.delete()
+    # The holder proven by a Pro Santé Connect login answers it.
+    karl = User.objects.create_user("karl@projet.test", "x", professional=pro, external_idnat=pro.idnat)
     actions.answer_invitation(karl, invitation.pk, accept=False)
     assert Invitation.objects.get(pk=invitation.pk).status == Invitation.Status.DECLINED
     assert not project.porteurs.filter(user=karl).exists()
+
+
+def test_an_invitation_by_directory_entry_goes_to_its_proven_holder_only(project, porteur):
+    pro = Professional.objects.create(
+        id_type="8",
+        national_id="10000000015",
+        idnat="810000000015",
+        last_name="Sage",
+        first_name="Sonia",
+        profession_code="50",
+    )
+    User.objects.create_user("declared@projet.test", "x", professional=pro)  # self-declared: a claim
+    assert actions.invite(project, porteur, professional_id=pro.pk).user is None
 
 
 def test_stages_move_forward_only_with_dates_in_order(project, porteur):
