@@ -37,6 +37,24 @@ def access_project(user, project_id: int) -> tuple[Project, ProjectMember]:
     return project, member
 
 
+def read_project(user, project_id: int) -> tuple[Project, ProjectMember | None]:
+    """The project for a reader: its members (with their place in it) and, read-only (``None`` as member), the
+    ARS and CPAM referents of its territory. 404 for anyone else. Pages that change something use
+    ``access_project``."""
+    project = Project.objects.select_related("cpts").filter(pk=project_id).first()
+    if project is None:
+        raise Http404("Projet introuvable.")
+    member = membership(user, project)
+    if member is None and not is_reviewer(user, project):
+        raise Http404("Projet introuvable.")
+    return project, member
+
+
+def is_reviewer(user, project: Project) -> bool:
+    """Whether the user reads the project as an ARS or CPAM referent of its territory (none yet)."""
+    return False
+
+
 def can_convert(member: ProjectMember) -> bool:
     return member.role == ProjectMember.Role.PORTEUR
 

@@ -17,6 +17,7 @@ from cpts.models import CPTS, Membership
 from cpts.roles import Role
 from opencpts.errors import ActionError
 from projects.models import Project, ProjectMember, Stage
+from projects.signals import project_converted
 
 CPTS_STAGE = {
     Stage.INTENTION: CPTS.Stage.AMI,  # the CPTS's first stage: nothing earlier exists there
@@ -32,6 +33,9 @@ MEMBER_ROLE = {ProjectMember.Role.PORTEUR: Role.COORDINATOR, ProjectMember.Role.
 @transaction.atomic
 def convert(project: Project, by, name: str = "") -> CPTS:
     project = Project.objects.select_for_update().get(pk=project.pk)
+    member = ProjectMember.objects.filter(project=project, user=by).first() if by else None
+    if member is None or member.role != ProjectMember.Role.PORTEUR:
+        raise ActionError("Seul un porteur du projet peut en faire la CPTS.")
     if project.cpts_id:
         raise ActionError(f"Le projet est déjà devenu la {project.cpts.name}.")
     communes = [link.commune for link in project.communes.select_related("commune").order_by("commune_id")]
@@ -47,6 +51,7 @@ def convert(project: Project, by, name: str = "") -> CPTS:
     project.cpts = cpts
     project.converted_at = timezone.now()
     project.save(update_fields=["cpts", "converted_at"])
+    project_converted.send(sender=Project, project=project, cpts=cpts, by=by)
     details = {"decision": "project_converted", "project_id": project.pk, "cpts_id": cpts.pk}
     record("decision", obj=project, cpts_id=cpts.pk, details=details)
     record("decision", obj=project, details=details)

@@ -148,3 +148,46 @@ def test_conversion_with_a_taken_name_is_refused(project, porteur, fouesnant_com
         conversion.convert(project, porteur)
     cpts = conversion.convert(project, porteur, name="CPTS Fouesnant et Odet")
     assert cpts.name == "CPTS Fouesnant et Odet"
+
+
+def test_only_a_porteur_converts_even_when_the_action_is_called_directly(project, porteur, fouesnant_communes):
+    colleague = User.objects.create_user("co@projet.test", "x")
+    ProjectMember.objects.create(project=project, user=colleague, role=ProjectMember.Role.CO_PORTEUR)
+    outsider = User.objects.create_user("dehors@projet.test", "x")
+    rules.add_communes(project, fouesnant_communes, porteur)
+    for who in (colleague, outsider, None):
+        with pytest.raises(ActionError, match="Seul un porteur"):
+            conversion.convert(project, who)
+    assert not CPTS.objects.exists()
+
+
+def test_a_receiver_of_project_converted_that_refuses_undoes_the_conversion(
+    project, porteur, fouesnant_communes
+):
+    from projects.signals import project_converted
+
+    seen = []
+
+    def refuse(sender, project, cpts, by, **kwargs):
+        seen.append((project.pk, cpts.name, by))
+        raise ActionError("Refusé par un dossier.")
+
+    rules.add_communes(project, fouesnant_communes, porteur)
+    project_converted.connect(refuse)
+    try:
+        with pytest.raises(ActionError, match="Refusé par un dossier"):
+            conversion.convert(project, porteur)
+    finally:
+        project_converted.disconnect(refuse)
+    assert seen == [(project.pk, "CPTS du Pays Fouesnantais", porteur)]
+    assert not CPTS.objects.exists() and not TerritoryCommune.objects.exists()
+
+
+def test_read_project_is_for_members_and_404_for_anyone_else(project, porteur):
+    from projects import access
+
+    assert access.read_project(porteur, project.pk) == (project, project.porteurs.get(user=porteur))
+    with pytest.raises(Http404):
+        access.read_project(User.objects.create_user("autre@projet.test", "x"), project.pk)
+    with pytest.raises(Http404):
+        access.read_project(porteur, project.pk + 1000)
