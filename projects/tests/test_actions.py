@@ -150,7 +150,9 @@ def test_conversion_with_a_taken_name_is_refused(project, porteur, fouesnant_com
     assert cpts.name == "CPTS Fouesnant et Odet"
 
 
-def test_only_a_porteur_converts_even_when_the_action_is_called_directly(project, porteur, fouesnant_communes):
+def test_only_a_porteur_converts_even_when_the_action_is_called_directly(
+    project, porteur, fouesnant_communes
+):
     colleague = User.objects.create_user("co@projet.test", "x")
     ProjectMember.objects.create(project=project, user=colleague, role=ProjectMember.Role.CO_PORTEUR)
     outsider = User.objects.create_user("dehors@projet.test", "x")
