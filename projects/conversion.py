@@ -3,7 +3,8 @@
 In one transaction: the CPTS (name, slug: ``cpts.actions.create_cpts``), its territory from the project's
 communes (``cpts.territory.add_communes``, whose unique commune makes two CPTS never share one: a commune
 taken meanwhile refuses the whole conversion naming the CPTS, and nothing is left half-created), the porteurs
-as coordination and the co-porteurs as bureau members (cpts/roles.py), the CPTS's stage from the project's
+as coordination and the co-porteurs as bureau members (cpts/roles.py), the structures associated as partner
+structures (the directory's entry of the same FINESS, else a new one), the CPTS's stage from the project's
 (``CPTS_STAGE``), and ``project.cpts`` set. Audited in the new CPTS's chain and in the instance chain.
 """
 
@@ -13,8 +14,9 @@ from django.utils import timezone
 from audit.log import record
 from cpts import actions as cpts_actions
 from cpts import territory as cpts_territory
-from cpts.models import CPTS, Membership
+from cpts.models import CPTS, Membership, PartnerStructure
 from cpts.roles import Role
+from directory.models import Structure
 from opencpts.errors import ActionError
 from projects.models import Project, ProjectMember, Stage
 from projects.signals import project_converted
@@ -28,6 +30,18 @@ CPTS_STAGE = {
     Stage.ACI: CPTS.Stage.ACI,
 }
 MEMBER_ROLE = {ProjectMember.Role.PORTEUR: Role.COORDINATOR, ProjectMember.Role.CO_PORTEUR: Role.BUREAU}
+
+
+def _carry_partners(project: Project, cpts: CPTS) -> None:
+    """The structures associated with the project become the CPTS's partner structures: the directory's entry
+    when one holds the FINESS given, else a new entry of the directory."""
+    for partner in project.partners.order_by("pk"):
+        known = Structure.objects.filter(finess=partner.finess).first() if partner.finess else None
+        if known is not None:
+            PartnerStructure.objects.get_or_create(cpts=cpts, structure=known)
+        else:
+            fields = {"finess": partner.finess} if partner.finess else {}
+            cpts_actions.add_partner_structure(cpts, name=partner.name, kind=partner.kind, **fields)
 
 
 @transaction.atomic
@@ -48,6 +62,7 @@ def convert(project: Project, by, name: str = "") -> CPTS:
         raise ActionError(f"Le projet n'est pas devenu une CPTS : {exc.message}", conflict=True) from exc
     for member in project.porteurs.select_related("user"):
         Membership.objects.create(cpts=cpts, user=member.user, role=MEMBER_ROLE[member.role])
+    _carry_partners(project, cpts)
     project.cpts = cpts
     project.converted_at = timezone.now()
     project.save(update_fields=["cpts", "converted_at"])

@@ -193,3 +193,21 @@ def test_read_project_is_for_members_and_404_for_anyone_else(project, porteur):
         access.read_project(User.objects.create_user("autre@projet.test", "x"), project.pk)
     with pytest.raises(Http404):
         access.read_project(porteur, project.pk + 1000)
+
+
+def test_conversion_carries_the_structures_associated_as_partners(project, porteur, fouesnant_communes):
+    from cpts.models import PartnerStructure
+    from directory.models import Structure
+
+    known = Structure.objects.create(
+        name="Centre hospitalier de Cornouaille", kind="hopital", finess="290000017"
+    )
+    rules.add_communes(project, fouesnant_communes, porteur)
+    actions.add_partner(project, porteur, name="CH Cornouaille", kind="hopital", finess="290000017")
+    actions.add_partner(project, porteur, name="MSP de Fouesnant", kind="msp")
+    cpts = conversion.convert(project, porteur)
+    partners = {p.structure.name: p.structure for p in PartnerStructure.objects.filter(cpts=cpts)}
+    assert set(partners) == {"Centre hospitalier de Cornouaille", "MSP de Fouesnant"}
+    assert partners["Centre hospitalier de Cornouaille"].pk == known.pk  # the directory's entry, not a copy
+    assert partners["MSP de Fouesnant"].kind == "msp"
+    assert Structure.objects.count() == 2
