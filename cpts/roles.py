@@ -241,6 +241,8 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "directory:offer": {"GET": "cpts.view_reports"},
     # The diagnostic territorial of the CPTS's territory: every count for those who see the territory.
     "diagnostic:cpts": {"GET": "cpts.view_territory"},
+    # Figures typed in from Rézone CPTS for the territory: read with it, typed by those who change it.
+    "diagnostic:cpts_typed": {"GET": "cpts.view_territory", "POST": "cpts.edit_territory"},
     # Datasets imported per commune, reference data of the instance: any account reads the list; importing and
     # removing are refused by the action to an account that is neither the instance administrator nor linked
     # to its professional record (removing: the uploader or the administrator) — diagnostic/access.py.

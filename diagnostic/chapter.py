@@ -106,6 +106,17 @@ def chapter_context(diagnostic: Diagnostic) -> dict:
             }
             for f in diagnostic.imported
         ],
+        "typed": [
+            {
+                "indicator": t.indicator,
+                "territory": t.values[0],
+                "departement": t.values[1],
+                "region": t.values[2],
+                "france": t.values[3],
+                "provenance": t.provenance,
+            }
+            for t in diagnostic.typed
+        ],
         "sources": [s.text for s in diagnostic.sources],
         "secret_note": (
             "Effectifs inférieurs à 6 masqués (« < 6 », secret statistique)." if diagnostic.public else ""

@@ -214,6 +214,9 @@ class Diagnostic:
     public: bool
     members_counted: bool
     unknown_codes: list[str] = field(default_factory=list)
+    typed: list = field(
+        default_factory=list
+    )  # figures typed in from Rézone CPTS (diagnostic/typed.py:attach)
 
     @property
     def areas(self) -> list[Area]:

@@ -1,7 +1,7 @@
 from django import forms
 
 from diagnostic.imports import MAX_BYTES
-from diagnostic.models import ImportedDataset
+from diagnostic.models import ImportedDataset, TypedFigure
 
 
 class ImportForm(forms.Form):
@@ -32,3 +32,33 @@ class ImportForm(forms.Form):
         initial=ImportedDataset.Aggregation.NONE,
         help_text="Comment calculer la valeur d'un territoire de plusieurs communes.",
     )
+
+
+class TypedFigureForm(forms.Form):
+    indicator = forms.CharField(
+        label="Indicateur",
+        max_length=200,
+        help_text="Tel qu'il s'affiche dans Rézone CPTS, par exemple « Patients de 17 ans et plus sans "
+        "médecin traitant ».",
+        widget=forms.TextInput(attrs={"list": "typed-suggestions", "autocomplete": "off"}),
+    )
+    unit = forms.ChoiceField(label="Unité", choices=TypedFigure.Unit.choices, required=False)
+    territory_value = forms.CharField(
+        label="Valeur du territoire", max_length=30, widget=forms.TextInput(attrs={"inputmode": "decimal"})
+    )
+    departement_value = forms.CharField(
+        label="Département",
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    region_value = forms.CharField(
+        label="Région", max_length=30, required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"})
+    )
+    france_value = forms.CharField(
+        label="France", max_length=30, required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"})
+    )
+    vintage = forms.CharField(
+        label="Millésime", max_length=20, help_text="L'année des données, par exemple 2024."
+    )
+    source = forms.CharField(label="Source", max_length=200, required=False)

@@ -1,9 +1,12 @@
 """Figures of the diagnostic territorial that the platform stores: the age structure of each commune (INSEE
 recensement by IRIS, from a pinned registry package) and the datasets imported per commune for what no package
 ships (APL, patients sans médecin traitant, ALD...). Reference data shared by every CPTS and project: not
-tenant-owned. The figures computed from the directory are not stored (``diagnostic/compute.py``)."""
+tenant-owned. Besides, the figures of one territory typed in from Rézone CPTS (``TypedFigure``), owned by the
+project or the CPTS whose diagnostic they belong to. The figures computed from the directory are not stored
+(``diagnostic/compute.py``)."""
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
 
 
@@ -84,3 +87,54 @@ class ImportedValue(models.Model):
 
     def __str__(self):
         return f"{self.commune_id} = {self.value}"
+
+
+class TypedFigure(models.Model):
+    """A figure of the territory typed in from Rézone CPTS (or another source read on screen), for figures no
+    package ships: the territory's value and, when the source gives them, the département's, the région's and
+    France's. Owned by what the diagnostic is of (a project of CPTS or a CPTS: ``owner``). Written only by
+    ``diagnostic/typed.py``."""
+
+    class Unit(models.TextChoices):
+        PERCENT = "%", "%"
+        PER_1000 = "pour 1 000 hab.", "pour 1 000 habitants"
+        PER_10000 = "pour 10 000 hab.", "pour 10 000 habitants"
+        COUNT = "", "effectif"
+        MINUTES = "min", "minutes"
+        APL = "consultations/an/hab.", "consultations par an et par habitant (APL)"
+
+    owner_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE, related_name="+")
+    owner_id = models.PositiveBigIntegerField()
+    owner = GenericForeignKey("owner_type", "owner_id")
+    indicator = models.CharField("indicateur", max_length=200)
+    unit = models.CharField("unité", max_length=30, blank=True, choices=Unit.choices)
+    territory_value = models.DecimalField("valeur du territoire", max_digits=12, decimal_places=2)
+    departement_value = models.DecimalField(
+        "valeur du département", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    region_value = models.DecimalField(
+        "valeur de la région", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    france_value = models.DecimalField(
+        "valeur France", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    source = models.CharField("source", max_length=200)
+    vintage = models.CharField("millésime", max_length=20)
+    typed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    typed_at = models.DateTimeField("saisi le", auto_now_add=True)
+
+    class Meta:
+        ordering = ["indicator", "pk"]
+        indexes = [models.Index(fields=["owner_type", "owner_id"], name="typedfigure_owner")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner_type", "owner_id", "indicator", "vintage"], name="typedfigure_unique_indicator"
+            )
+        ]
+        verbose_name = "chiffre saisi"
+        verbose_name_plural = "chiffres saisis"
+
+    def __str__(self):
+        return f"{self.indicator} : {self.territory_value} {self.unit} ({self.source}, {self.vintage})"

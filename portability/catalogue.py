@@ -184,6 +184,8 @@ LEFT_OUT = {
     "diagnostic.AgeStructure": "INSEE census by commune (load_age_structure)",
     "diagnostic.ImportedDataset": "reference figures of the instance, imported per commune, not the CPTS's",
     "diagnostic.ImportedValue": "reference figures of the instance, imported per commune, not the CPTS's",
+    # Typed in for a project or a CPTS (a generic owner): sources re-read on Rézone CPTS; not carried over.
+    "diagnostic.TypedFigure": "figures typed in from Rézone CPTS for one territory, re-typed at the source",
 }
 # The job queue (PostgreSQL only, jobs/engine.py): the source instance's work in progress, not data.
 if "procrastinate.contrib.django" in settings.INSTALLED_APPS:

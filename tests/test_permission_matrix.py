@@ -61,7 +61,7 @@ from cpts.roles import (
     Role,
 )
 from diagnostic import imports as diagnostic_imports
-from diagnostic.models import ImportedDataset
+from diagnostic.models import ImportedDataset, TypedFigure
 from directory.identifiers import rpps_with_key
 from directory.models import PracticePlace
 from docgen.models import TemplateOverride
@@ -1552,6 +1552,15 @@ PAGES: dict[str, Page] = {
     ),  # GET: already signed
     "gpmatching:map_data": Page(kwargs=slug),
     "diagnostic:cpts": Page(kwargs=slug),
+    "diagnostic:cpts_typed": Page(
+        kwargs=slug,
+        data=lambda w, r: {
+            "indicator": f"Indicateur saisi {r}",
+            "unit": "%",
+            "territory_value": "10",
+            "vintage": "2024",
+        },
+    ),
     # Before « directory:my_profile », whose POST links every logged-in account to a professional record.
     # Importing: the instance administrator and accounts linked to their professional record (cast.member);
     # the others get the form back with the refusal (200) and nothing written.
@@ -2204,6 +2213,11 @@ EFFECTS: dict[str, tuple[Callable[[World, User | None], bool], Callable[[str], b
         lambda w, u: u is not None
         and MembershipRequest.objects.filter(cpts=w.cast.cpts, user=u, status="pending").exists(),
         lambda role: role not in CPTS_MEMBERS,
+    ),
+    "diagnostic:cpts_typed": (
+        lambda w, u: u is not None
+        and TypedFigure.objects.filter(typed_by=u, owner_id=w.cast.cpts.pk).exists(),
+        None,
     ),
     "cpts:territory_add": (
         lambda w, u: TerritoryCommune.objects.filter(cpts=w.cast.cpts, commune_id=w.free_commune).exists(),
