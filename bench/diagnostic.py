@@ -15,12 +15,14 @@ Then prints p50 / p95 over ``--runs`` runs of:
   département, région, France — counted from the whole directory), then warm (those areas from the cache,
   the territory's own figures always live); and the public version;
 - the documents' images: ``map_png`` for both indicators and ``age_chart_png``; ``chapter_context``;
+- the documents that carry the diagnostic (``DOCUMENTS``: the lettre d'intention, the projet de santé), DOCX and
+  PDF (the direct fpdf2 path, and LibreOffice headless when installed, a quarter of the runs);
 and the machine's load (``uptime``) before and after.
 
     .venv/bin/python bench/diagnostic.py --db-url postgres://postgres@127.0.0.1:5432/bench_diag
     .venv/bin/python bench/diagnostic.py --count 200000 --runs 10        # SQLite file in var/bench, quicker
 
-Targets (issue 18): the computation under 2 s on this machine.
+Targets (issue 18): the computation under 2 s on this machine, each document's DOCX and PDF under 5 s.
 """
 
 from __future__ import annotations
@@ -105,7 +107,8 @@ def directory(count: int, seed: int) -> None:
     print("Import de l'extrait (import_rpps, reprend un import interrompu)…", flush=True)
     manage("import_rpps", str(extract), "--no-progress")
     run = RppsImportRun.objects.order_by("-pk").first()
-    print(f"  annuaire prêt en {time.perf_counter() - started:.0f} s ({run.summary if run else ''})")
+    summary = f" ({run.summary})" if run and run.summary else ""
+    print(f"  annuaire prêt en {time.perf_counter() - started:.0f} s{summary}")
     vacuum()
 
 
@@ -167,6 +170,39 @@ def measure(label: str, fn, runs: int) -> tuple[float, float, object]:
     return p50, p95, out
 
 
+# The documents that carry the diagnostic as a chapter (docgen keys), measured when their app registers them.
+DOCUMENTS = ("projects.letter", "healthplan.project")
+
+
+def documents(d, contours, runs: int) -> None:
+    """DOCX and PDF of each document carrying the diagnostic: its template's sample context with the bench
+    territory's chapter and images (the maps and the chart drawn once here, measured above)."""
+    from diagnostic import chapter, images
+    from docgen import registry, render
+
+    pictures = {
+        "map_gp_density": images.map_png(d, "gp_density", contours),
+        "map_share_65": images.map_png(d, "share_65", contours),
+        "age_chart": images.age_chart_png(d),
+    }
+    engines = [render.FPDF2] + ([render.LIBREOFFICE] if render.libreoffice() else [])
+    for key in DOCUMENTS:
+        entry = registry.get(key)
+        if entry is None:
+            print(f"  {key} : modèle non enregistré, non mesuré")
+            continue
+        context = {**entry.sample_context, "diagnostic": chapter.chapter_context(d)}
+        used = {name: pictures[name] for name in entry.images if name in pictures}
+        _, _, docx = measure(f"{key} : DOCX", lambda: render.render_docx(key, context, used), runs)
+        print(f"    {len(docx) // 1024} Kio, {len(used)} images")
+        for engine in engines:
+            measure(
+                f"{key} : PDF ({engine})",
+                lambda engine=engine: render.render_pdf(key, context, used, engine=engine),
+                max(1, runs // 4) if engine == render.LIBREOFFICE else runs,
+            )
+
+
 def run(args) -> None:
     from django.core.cache import cache
     from django.db import connection
@@ -205,6 +241,7 @@ def run(args) -> None:
     measure("map_png (part des 65 ans et plus)", lambda: images.map_png(d, "share_65", contours), args.runs)
     measure("age_chart_png", lambda: images.age_chart_png(d), args.runs)
     measure("chapter_context", lambda: chapter.chapter_context(d), args.runs)
+    documents(d, contours, args.runs)
     gp = d.territory.profession("10-MG")
     print(
         f"Résultat : {d.territory.population.display} hab., {gp.count.display} médecins généralistes "
