@@ -15,8 +15,8 @@ Then prints p50 / p95 over ``--runs`` runs of:
   département, région, France — counted from the whole directory), then warm (those areas from the cache,
   the territory's own figures always live); and the public version;
 - the documents' images: ``map_png`` for both indicators and ``age_chart_png``; ``chapter_context``;
-- the documents that carry the diagnostic (``DOCUMENTS``: the lettre d'intention, the projet de santé), DOCX and
-  PDF (the direct fpdf2 path, and LibreOffice headless when installed, a quarter of the runs);
+- the documents that carry the diagnostic (``DOCUMENTS``: the lettre d'intention, the projet de santé), DOCX
+  and PDF (the direct fpdf2 path, and LibreOffice headless when installed, a quarter of the runs);
 and the machine's load (``uptime``) before and after.
 
     .venv/bin/python bench/diagnostic.py --db-url postgres://postgres@127.0.0.1:5432/bench_diag
@@ -28,6 +28,7 @@ Targets (issue 18): the computation under 2 s on this machine, each document's D
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import os
 import subprocess
@@ -193,13 +194,13 @@ def documents(d, contours, runs: int) -> None:
             continue
         context = {**entry.sample_context, "diagnostic": chapter.chapter_context(d)}
         used = {name: pictures[name] for name in entry.images if name in pictures}
-        _, _, docx = measure(f"{key} : DOCX", lambda: render.render_docx(key, context, used), runs)
-        print(f"    {len(docx) // 1024} Kio, {len(used)} images")
+        docx = functools.partial(render.render_docx, key, context, used)
+        _, _, data = measure(f"{key} : DOCX", docx, runs)
+        print(f"    {len(data) // 1024} Kio, {len(used)} images")
         for engine in engines:
+            pdf = functools.partial(render.render_pdf, key, context, used, engine=engine)
             measure(
-                f"{key} : PDF ({engine})",
-                lambda engine=engine: render.render_pdf(key, context, used, engine=engine),
-                max(1, runs // 4) if engine == render.LIBREOFFICE else runs,
+                f"{key} : PDF ({engine})", pdf, max(1, runs // 4) if engine == render.LIBREOFFICE else runs
             )
 
 
