@@ -1,10 +1,10 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from audit.log import record
 from diagnostic import ages
+from opencpts.progress import step_bars
 
 
 class Command(BaseCommand):
@@ -23,20 +23,11 @@ class Command(BaseCommand):
             self.stdout.write(f"Structure par âge déjà chargée ({ages.PACKAGE} {ages.PACKAGE_VERSION}).")
             return
         started = time.monotonic()
-        bars: dict[str, tqdm] = {}
-
-        def progress(step, done, total):
-            bar = bars.get(step) or bars.setdefault(
-                step, tqdm(total=total, desc=step, unit=" lignes", file=self.stderr)
-            )
-            bar.update(done - bar.n)
-
         try:
-            counts = ages.load(progress)
+            with step_bars(self.stderr) as progress:
+                counts = ages.load(progress)
         except ages.DataMissing as exc:
             raise CommandError(str(exc)) from None
-        for bar in bars.values():
-            bar.close()
         record(
             "create",
             object_type="territory.dataset",

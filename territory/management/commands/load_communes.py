@@ -1,9 +1,9 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from audit.log import record
+from opencpts.progress import step_bars
 from territory import loader, npm_data
 
 
@@ -20,20 +20,11 @@ class Command(BaseCommand):
             self.stdout.write(f"Communes déjà chargées ({loader.PACKAGE} {loader.PACKAGE_VERSION}).")
             return
         started = time.monotonic()
-        bars: dict[str, tqdm] = {}
-
-        def progress(step, done, total):
-            bar = bars.get(step) or bars.setdefault(
-                step, tqdm(total=total, desc=step, unit=" lignes", file=self.stderr)
-            )
-            bar.update(done - bar.n)
-
         try:
-            counts = loader.load(progress)
+            with step_bars(self.stderr) as progress:
+                counts = loader.load(progress)
         except npm_data.PackageMissing as exc:
             raise CommandError(str(exc)) from None
-        for bar in bars.values():
-            bar.close()
         record(
             "create",
             object_type="territory.dataset",
