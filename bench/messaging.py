@@ -158,43 +158,17 @@ def setup(groups: int, members: int, out: str) -> None:
     import django
 
     django.setup()
-    from django.contrib.auth.hashers import make_password
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.contrib.sessions.models import Session
     from django.middleware.csrf import _mask_cipher_secret
     from django.utils import timezone
     from django.utils.crypto import get_random_string
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from accounts.models import User
+    from bench.people import logged_in_members
     from coordination.models import Group, GroupMember
-    from cpts.models import CPTS, Membership
-    from cpts.roles import Role
+    from cpts.models import CPTS
 
     started = time.monotonic()
-    unusable = make_password(None)  # nobody logs in with a password here: sessions are created below
     cpts = CPTS.objects.create(name="CPTS Banc d'essai (fictive)", slug="banc-messagerie")
-    total = groups * members
-    users = User.objects.bulk_create(
-        [
-            User(
-                email=f"pro{i:05d}@bench.opencpts.test",
-                first_name="Pro",
-                last_name=f"Fictif {i:05d}",
-                password=unusable,
-            )
-            for i in range(total)
-        ],
-        batch_size=2000,
-    )
-    Membership.objects.bulk_create(
-        [Membership(cpts=cpts, user=u, role=Role.MEMBER) for u in users], batch_size=2000
-    )
-    devices = TOTPDevice.objects.bulk_create(
-        [TOTPDevice(user=u, name="banc", confirmed=True, key=secrets.token_hex(20)) for u in users],
-        batch_size=2000,
-    )
+    users, keys = logged_in_members(cpts, groups * members, "pro", 5)
     group_rows = Group.objects.bulk_create(
         [
             Group(
@@ -221,21 +195,6 @@ def setup(groups: int, members: int, out: str) -> None:
         ],
         batch_size=5000,
     )
-    expire = now + timezone.timedelta(days=1)
-    sessions, keys = [], []
-    for user, device in zip(users, devices, strict=True):
-        key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
-        data = SessionStore().encode(
-            {
-                "_auth_user_id": str(user.pk),
-                "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
-                "_auth_user_hash": user.get_session_auth_hash(),
-                DEVICE_ID_SESSION_KEY: device.persistent_id,
-            }
-        )
-        sessions.append(Session(session_key=key, session_data=data, expire_date=expire))
-        keys.append(key)
-    Session.objects.bulk_create(sessions, batch_size=2000)
     from django.db import connection
 
     if connection.vendor == "postgresql":  # fresh statistics, as autovacuum would have after a bulk load

@@ -82,42 +82,22 @@ def setup(users: int, groups: int, members: int, professionals: int, slots: int,
     django.setup()
     import datetime as dt
 
-    from django.contrib.auth.hashers import make_password
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.contrib.sessions.models import Session
     from django.middleware.csrf import _mask_cipher_secret
     from django.urls import reverse
     from django.utils import timezone
     from django.utils.crypto import get_random_string
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from accounts.models import APIToken, User
+    from accounts.models import APIToken
+    from bench.people import logged_in_members
     from coordination.models import Group, GroupMember
-    from cpts.models import CPTS, Membership
-    from cpts.roles import Role
+    from cpts.models import CPTS
     from directory.models import PracticePlace, Professional
     from territory.models import Commune
     from unscheduled.models import Slot
 
     started = time.monotonic()
     cpts = CPTS.objects.create(name="CPTS Endurance (fictive)", slug="endurance")
-    unusable = make_password(None)  # nobody logs in with a password: sessions are created below
-    people = User.objects.bulk_create(
-        [
-            User(
-                email=f"soak{i:03d}@bench.opencpts.test",
-                first_name="Pro",
-                last_name=f"Fictif {i:03d}",
-                password=unusable,
-            )
-            for i in range(users)
-        ]
-    )
-    Membership.objects.bulk_create([Membership(cpts=cpts, user=u, role=Role.MEMBER) for u in people])
-    devices = TOTPDevice.objects.bulk_create(
-        [TOTPDevice(user=u, name="banc", confirmed=True, key=secrets.token_hex(20)) for u in people]
-    )
+    people, keys = logged_in_members(cpts, users, "soak", 3)
     now = timezone.now()
     group_rows = Group.objects.bulk_create(
         [
@@ -137,19 +117,7 @@ def setup(users: int, groups: int, members: int, professionals: int, slots: int,
             for u in group_members
         ]
     )
-    sessions = {}
-    for user, device in zip(people, devices, strict=True):
-        key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
-        data = SessionStore().encode(
-            {
-                "_auth_user_id": str(user.pk),
-                "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
-                "_auth_user_hash": user.get_session_auth_hash(),
-                DEVICE_ID_SESSION_KEY: device.persistent_id,
-            }
-        )
-        Session.objects.create(session_key=key, session_data=data, expire_date=now + dt.timedelta(days=1))
-        sessions[user.pk] = key
+    sessions = {user.pk: key for user, key in zip(people, keys, strict=True)}
     tokens = [APIToken.issue(u, name="endurance")[1] for u in people]
 
     belley = Commune.objects.get(insee="01034")

@@ -12,6 +12,7 @@ from audit.log import record_bulk
 from directory.models import PracticePlace, Professional
 from opencpts.errors import ActionError, InvalidFields
 from territory.models import Commune
+from territory.text import normalize
 
 # What a user's declaration copies onto the directory entry that already holds their idNat.
 DECLARED_FIELDS = (
@@ -30,9 +31,28 @@ DECLARED_FIELDS = (
 )
 
 
+# What the RPPS extract owns on an entry it imported: a declaration never changes it (the next import would
+# put it back, and until then the directory would show a name the extract does not know).
+EXTRACT_FIELDS = (
+    "civility",
+    "last_name",
+    "first_name",
+    "profession_system",
+    "profession_code",
+    "specialty_code",
+)
+
+
+def _same_person(declared: Professional, entry: Professional) -> bool:
+    """The name typed is the extract's (case, accents, hyphens and spaces aside)."""
+    return normalize(declared.last_name) == normalize(entry.last_name)
+
+
 def declare_professional(user, declared: Professional) -> Professional:
     """Save ``declared`` (the identity as typed, not saved yet) as ``user``'s professional identity. An entry
-    with the same idNat is reused (its fields updated) unless another account already holds it."""
+    with the same idNat is reused (its fields updated) unless another account already holds it. An entry of
+    the RPPS extract is checked against what was typed: the name must be the extract's, and the extract's
+    identity fields stay as imported (only what the professional declares is updated)."""
     User = get_user_model()  # accounts sits above directory: no import of accounts here
     existing = (
         Professional.objects.filter(idnat=f"{declared.id_type}{declared.national_id}")
@@ -41,12 +61,20 @@ def declare_professional(user, declared: Professional) -> Professional:
     )
     if existing is not None and User.objects.filter(professional=existing).exclude(pk=user.pk).exists():
         raise ActionError("Ce numéro est déjà rattaché au compte d'un autre utilisateur.", "national_id")
+    from_extract = existing is not None and existing.source == "rpps"
+    if from_extract and not _same_person(declared, existing):
+        raise ActionError(
+            "Le nom saisi ne correspond pas à celui que l'annuaire RPPS associe à ce numéro : vérifiez le "
+            "numéro, ou connectez-vous avec Pro Santé Connect.",
+            "last_name",
+        )
     pro = declared
     try:
         with transaction.atomic():
             if existing is not None:
                 for field in DECLARED_FIELDS:
-                    setattr(existing, field, getattr(declared, field))
+                    if not (from_extract and field in EXTRACT_FIELDS):
+                        setattr(existing, field, getattr(declared, field))
                 pro = existing
             pro.full_clean()
             pro.save()

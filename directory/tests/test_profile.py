@@ -89,3 +89,43 @@ def test_profile_declares_home_visits_and_civility(client, cast, profile_form):
     assert pro.home_visits is False
     page = client.get(reverse("directory:my_profile")).content.decode()
     assert "Je me déplace à domicile" in page
+
+
+def _extract_entry(**kw):
+    return Professional.objects.create(
+        id_type="8",
+        national_id="10101010105",
+        idnat="810101010105",
+        last_name="LE GALL",
+        first_name="Anne",
+        civility="DR",
+        profession_code="10",
+        source="rpps",
+        **kw,
+    )
+
+
+def test_a_declaration_under_another_name_cannot_take_an_rpps_entry(client, cast, profile_form):
+    entry = _extract_entry()
+    login(client, cast.outsider)
+
+    response = client.post(reverse("directory:my_profile"), profile_form)  # typed: OUTSIDER Otto
+
+    assert response.status_code == 400
+    assert "ne correspond pas à celui que l" in html.unescape(response.content.decode())
+    entry.refresh_from_db()
+    assert (entry.last_name, entry.first_name) == ("LE GALL", "Anne")
+    assert User.objects.get(pk=cast.outsider.pk).professional is None
+
+
+def test_the_owner_of_an_rpps_entry_links_it_and_keeps_the_extract_identity(client, cast, profile_form):
+    entry = _extract_entry()
+    login(client, cast.outsider)
+    typed = {**profile_form, "last_name": "Le Gall", "first_name": "Annie", "phone": "0479000000"}
+
+    response = client.post(reverse("directory:my_profile"), typed)
+
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert User.objects.get(pk=cast.outsider.pk).professional == entry
+    assert (entry.last_name, entry.first_name, entry.phone) == ("LE GALL", "Anne", "0479000000")
