@@ -71,6 +71,10 @@ def _navigation(request, user):
         conditions.add("physician")
     if count > 1 or user.is_staff:
         conditions.add("several_cpts")
+    from projects.access import is_referent
+
+    if is_referent(user):  # an ARS / CPAM referent: « Suivi »
+        conditions.add("referent")
     items = navigation.menu(permissions, conditions, user.is_staff)
     match = getattr(request, "resolver_match", None)
     view_name = match.view_name if match else None

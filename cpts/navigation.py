@@ -3,7 +3,7 @@
 Each ``Item`` names a page by its URL name; who sees it is not written here but read from the page's own
 rule in ``cpts/roles.py:PAGE_ACCESS`` (its GET rule), so the menu never offers a page that would answer 403.
 An item may narrow further with ``needs`` (a condition of the person, computed by the context processor:
-``physician``, ``several_cpts``) or ``unless`` (a permission that makes it redundant).
+``physician``, ``several_cpts``, ``referent``) or ``unless`` (a permission that makes it redundant).
 
 The bottom bar of a phone (4 destinations + « Menu ») is derived from the same items: ``bottom`` lists
 (permission, rank) pairs; the first pair whose permission the person holds gives the item's rank, and the four
@@ -195,9 +195,19 @@ ITEMS: list[Item] = [
     Item("privacy:notice_professionals", "Vos données personnelles", "account", "lock"),
     Item("cpts:list", "Changer de CPTS", "account", "swap", needs=("several_cpts",), cpts_scoped=False),
     Item("projects:list", "Projets de CPTS", "account", "map", cpts_scoped=False, sections=("projects:",)),
+    Item(
+        "oversight:home",
+        "Suivi ARS / CPAM",
+        "account",
+        "map",
+        needs=("referent",),  # an active ARS / CPAM referent (projects.models.Referent)
+        cpts_scoped=False,
+        sections=("oversight:home", "oversight:project", "oversight:project_diagnostic", "oversight:cpts"),
+    ),
     Item("admin:index", "Administration de l'instance", "account", "gear", cpts_scoped=False),
     Item("jobs:status", "Tâches de fond", "account", "gear", cpts_scoped=False),
     Item("docgen:list", "Modèles de documents", "account", "list", cpts_scoped=False, sections=("docgen:",)),
+    Item("oversight:referents", "Référents ARS et CPAM", "account", "people", cpts_scoped=False),
 ]
 
 

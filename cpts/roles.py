@@ -467,6 +467,19 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "projects:ami_document": {"GET": AUTHENTICATED},
     "projects:submission_file": {"GET": AUTHENTICATED},
     "projects:convert": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
+    # « Suivi » of the ARS and CPAM referents (oversight/views.py): open to an active referent
+    # (projects.models.Referent), 404 for any other account; a project's pages to the referents of its
+    # territory only (projects/access.py:review_project). Designating them: the instance administrator.
+    "oversight:home": {"GET": AUTHENTICATED},
+    "oversight:map": {"GET": AUTHENTICATED},
+    "oversight:project": {"GET": AUTHENTICATED},
+    "oversight:project_diagnostic": {"GET": AUTHENTICATED},
+    "oversight:submission_file": {"GET": AUTHENTICATED},
+    "oversight:comment": {"POST": AUTHENTICATED},
+    "oversight:decide": {"POST": AUTHENTICATED},
+    "oversight:cpts": {"GET": AUTHENTICATED},
+    "oversight:referents": {"GET": STAFF, "POST": STAFF},
+    "oversight:revoke": {"POST": STAFF},
     # ACI reference data: the financing simulator (no CPTS needed, e.g. a CPTS in project).
     "aci:simulator": {"GET": AUTHENTICATED},
     "admin:index": {"GET": STAFF},  # stands for the whole Django admin (model permissions apply inside)

@@ -7,6 +7,7 @@ from django.db import transaction
 from accounts.models import User
 from cpts.models import CPTS
 from demo import aci, agenda, coordination, documents, gpmatching, news, privacy, projects, unscheduled
+from demo import oversight as referents
 from demo.accounts import DOMAIN, DemoLogin, demo_password, logins
 from demo.cpts import (
     BUGEY_SUD_EPCI,
@@ -31,14 +32,16 @@ def seed(rng_seed: int = 2026) -> tuple[CPTS, list[DemoLogin], bool]:
         if not existing.finess:  # the SAS interface identifies the CPTS by its FINESS
             CPTS.objects.filter(pk=existing.pk).update(finess=DEMO_FINESS, phone=existing.phone or DEMO_PHONE)
         projects.seed_project(password, rng_seed)
-        return existing, logins() + projects.logins(), False
+        referents.seed_oversight(password)  # the ARS Bretagne referent (demo/oversight.py)
+        return existing, logins() + projects.logins() + referents.logins(), False
     bugey = list(Commune.objects.filter(epci_id=BUGEY_SUD_EPCI, kind="COM").values_list("insee", flat=True))
     seed_directory(bugey + EXTRA_CENTRES + HAUT_BUGEY_DEMO, rng_seed)
     cpts = _create(password, rng_seed)
     projects.seed_project(
         password, rng_seed
     )  # a projet de CPTS in Bretagne, beside the CPTS (demo/projects.py)
-    return cpts, logins() + projects.logins(), True
+    referents.seed_oversight(password)  # the ARS Bretagne referent (demo/oversight.py)
+    return cpts, logins() + projects.logins() + referents.logins(), True
 
 
 @transaction.atomic

@@ -180,6 +180,8 @@ LEFT_OUT = {
     "projects.ProjectCommune": "a project's communes (projects.Project); the CPTS's territory is exported",
     "projects.AmiDossier": "a project's AMI (projects.Project)",
     "projects.Submission": "a dossier sent by a project (projects.Project), kept with it",
+    "projects.Referent": "an ARS / CPAM referent of a région or département: the instance's, not a CPTS's",
+    "projects.Review": "a referent's comment or decision on a project's dossier (projects.Project)",
     "docgen.TemplateOverride": "the source instance's document templates (instance-wide, not a CPTS's)",
     "diagnostic.AgeStructure": "INSEE census by commune (load_age_structure)",
     "diagnostic.ImportedDataset": "reference figures of the instance, imported per commune, not the CPTS's",

@@ -1,8 +1,13 @@
 """Who may read or change a project of CPTS.
 
-- A project is read and changed by its members only: its porteurs and co-porteurs (``ProjectMember``).
-  Anyone else, instance administrators included, gets a 404: a project before its CPTS is its porteurs'
-  work, not the instance's (ARS and CPAM referents will read it through a rule added here).
+- A project is changed by its members only: its porteurs and co-porteurs (``ProjectMember``). Anyone else,
+  instance administrators included, gets a 404: a project before its CPTS is its porteurs' work, not the
+  instance's.
+- It is read, read-only, by its members and by the ARS and CPAM referents of its territory (``is_reviewer``):
+  an active ``Referent`` whose région (ARS) or département (CPAM) holds at least one of the project's
+  communes. A referent of Bretagne never reads a project of Auvergne-Rhône-Alpes. Referents are granted by an
+  instance administrator (``projects.reviews.grant_referent``); they comment and decide on the dossiers of the
+  projects they read (``projects.reviews``), nothing else.
 - Every member edits the territory, the structures associated, the invitations and the AMI, and sends it;
   turning the project into the CPTS is a porteur's decision (``can_convert``).
 - An invitation is answered by its invitee only: the account invited, or the account that proved by a Pro
@@ -15,7 +20,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts import psc
-from projects.models import Invitation, Project, ProjectMember
+from projects.models import Body, Invitation, Project, ProjectCommune, ProjectMember, Referent
 
 
 def projects_of(user) -> QuerySet:
@@ -50,9 +55,61 @@ def read_project(user, project_id: int) -> tuple[Project, ProjectMember | None]:
     return project, member
 
 
+def referent_roles(user) -> QuerySet:
+    """The user's active ARS / CPAM referent roles (none for an anonymous user)."""
+    if not user.is_authenticated:
+        return Referent.objects.none()
+    return Referent.objects.filter(user=user, active=True).select_related("region", "departement")
+
+
+def is_referent(user) -> bool:
+    return referent_roles(user).exists()
+
+
+def scope_filter(roles, prefix: str = "") -> Q | None:
+    """The communes of the roles' régions and départements, as a ``Q`` on ``<prefix>region`` /
+    ``<prefix>departement`` (None when there is no role: nothing in scope)."""
+    condition = None
+    for role in roles:
+        if role.body == Body.ARS:
+            part = Q(**{f"{prefix}region_id": role.region_id})
+        else:
+            part = Q(**{f"{prefix}departement_id": role.departement_id})
+        condition = part if condition is None else condition | part
+    return condition
+
+
+def projects_for_reviewer(user) -> QuerySet:
+    """The projects the user reads as a referent: those with at least one commune in their scope."""
+    condition = scope_filter(referent_roles(user), "commune__")
+    if condition is None:
+        return Project.objects.none()
+    ids = ProjectCommune.objects.filter(condition).values("project_id")
+    return Project.objects.filter(pk__in=ids).order_by("name")
+
+
+def reviewer_role(user, project: Project) -> Referent | None:
+    """The referent role through which the user reads the project (the ARS first), or None."""
+    communes = ProjectCommune.objects.filter(project=project)
+    for role in sorted(referent_roles(user), key=lambda r: (r.body != Body.ARS, r.pk)):
+        if communes.filter(scope_filter([role], "commune__")).exists():
+            return role
+    return None
+
+
 def is_reviewer(user, project: Project) -> bool:
-    """Whether the user reads the project as an ARS or CPAM referent of its territory (none yet)."""
-    return False
+    """Whether the user reads the project as an ARS or CPAM referent of its territory."""
+    return reviewer_role(user, project) is not None
+
+
+def review_project(user, project_id: int) -> tuple[Project, Referent]:
+    """The project for one of its referents, with the role they read it through; 404 for anyone else (its
+    porteurs included: they read it on their own pages)."""
+    project = Project.objects.select_related("cpts").filter(pk=project_id).first()
+    role = reviewer_role(user, project) if project else None
+    if role is None:
+        raise Http404("Projet introuvable.")
+    return project, role
 
 
 def can_convert(member: ProjectMember) -> bool:

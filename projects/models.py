@@ -234,3 +234,115 @@ class Submission(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} — {self.addressee} ({self.submitted_at:%d/%m/%Y})"
+
+
+# --- ARS and CPAM referents and their reviews (projects/access.py: is_reviewer; projects/reviews.py) -------
+
+
+class Body(models.TextChoices):
+    """Who a referent speaks for: the ARS of a région, the CPAM of a département."""
+
+    ARS = "ARS", "ARS"
+    CPAM = "CPAM", "CPAM"
+
+
+class Referent(models.Model):
+    """An ARS or CPAM referent: reads, read-only, the projects and CPTS of their région (ARS) or département
+    (CPAM), comments on their dossiers and records decisions. Granted and revoked by an instance administrator
+    (projects/reviews.py:grant_referent, revoke_referent)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="referent_roles"
+    )
+    body = models.CharField("institution", max_length=4, choices=Body.choices)
+    region = models.ForeignKey(
+        "territory.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    departement = models.ForeignKey(
+        "territory.Departement", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    active = models.BooleanField("actif", default=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    granted_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["body", "user__last_name", "user__first_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(body="ARS", region__isnull=False, departement__isnull=True)
+                    | models.Q(body="CPAM", departement__isnull=False, region__isnull=True)
+                ),
+                name="referent_scope_of_body",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "body", "region", "departement"],
+                condition=models.Q(active=True),
+                name="referent_one_active_scope",
+            ),
+        ]
+        verbose_name = "référent ARS / CPAM"
+        verbose_name_plural = "référents ARS / CPAM"
+
+    def __str__(self):
+        return f"{self.user} — {self.scope_label}"
+
+    @property
+    def scope_label(self) -> str:
+        """« ARS Bretagne », « CPAM du Finistère (29) »."""
+        if self.body == Body.ARS:
+            return f"ARS {self.region.name}" if self.region_id else "ARS"
+        return f"CPAM {self.departement}" if self.departement_id else "CPAM"
+
+
+class Review(models.Model):
+    """A referent's comment on a dossier of a project, or their decision on it (projects/reviews.py); the
+    porteurs read them on the project's page."""
+
+    class Dossier(models.TextChoices):
+        AMI = "ami", "Expression d'intérêt (AMI)"
+        LETTER = "lettre", "Lettre d'intention"
+        HEALTH = "sante", "Projet de santé"
+        STATUTES = "statuts", "Statuts de l'association"
+        GENERAL = "general", "Projet dans son ensemble"
+
+    class Kind(models.TextChoices):
+        COMMENT = "comment", "Commentaire"
+        DECISION = "decision", "Décision"
+
+    class Outcome(models.TextChoices):
+        VALIDATED = "validated", "Validé"
+        CHANGES_REQUESTED = "changes_requested", "Modifications demandées"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="reviews")
+    dossier = models.CharField("dossier", max_length=10, choices=Dossier.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    body = models.CharField("institution", max_length=4, choices=Body.choices)
+    scope = models.CharField("référent de", max_length=120, blank=True)  # « ARS Bretagne », at the time
+    kind = models.CharField("type", max_length=10, choices=Kind.choices)
+    outcome = models.CharField("décision", max_length=20, choices=Outcome.choices, blank=True)
+    text = models.TextField("texte", blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="comment", outcome="")
+                    | models.Q(kind="decision", outcome__in=["validated", "changes_requested"])
+                ),
+                name="review_outcome_of_decision",
+            ),
+        ]
+        verbose_name = "avis ARS / CPAM"
+        verbose_name_plural = "avis ARS / CPAM"
+
+    def __str__(self):
+        what = self.get_outcome_display() if self.kind == self.Kind.DECISION else "commentaire"
+        return f"{self.scope or self.body} — {self.get_dossier_display()} : {what}"

@@ -73,7 +73,7 @@ from jobs.models import JobFailure
 from news.models import Comment, Post
 from notifications.models import Notification, NotificationPreference
 from privacy.models import CircleTask, PrivacyContact, RightsRequest
-from projects.models import AmiDossier, Partner, Project
+from projects.models import AmiDossier, Partner, Project, Referent, Review
 from projects.models import Invitation as ProjectInvitation
 from projects.models import Submission as ProjectSubmission
 from territory.models import Commune
@@ -808,6 +808,9 @@ class ProjectsWorld:
     partner_to_remove: int
     commune_to_add: str
     commune_to_remove: str
+    # The cast's referent is also the ARS Bretagne referent (``sent`` is in Bretagne) and the CPAM de l'Ain's
+    # (cast.cpts is in the Ain): the « Suivi » pages answer them, 404 to every other account.
+    referent_to_revoke: int = 0  # another account's role, revoked by the instance administrator
 
 
 PROJECT_COMMUNES_EPCI = "242900660"  # CC du Pays Fouesnantais, in no CPTS of the cast
@@ -849,6 +852,13 @@ def projects_world(cast) -> ProjectsWorld:
         "porteur.autre@cast.test", PASSWORD, first_name="Pia", last_name="Porteuse"
     )
     inviting = projects.create_project(owner, "Projet matrice invitant")
+    from projects import reviews
+
+    reviews.grant_referent(cast.admin, email=cast.referent.email, body="ARS", code="53")
+    reviews.grant_referent(cast.admin, email=cast.referent.email, body="CPAM", code="01")
+    User.objects.create_user("referent.nouveau@cast.test", PASSWORD)
+    User.objects.create_user("referent.retire@cast.test", PASSWORD)
+    to_revoke = reviews.grant_referent(cast.admin, email="referent.retire@cast.test", body="CPAM", code="29")
     return ProjectsWorld(
         sent=sent,
         draft=draft,
@@ -859,6 +869,7 @@ def projects_world(cast) -> ProjectsWorld:
         partner_to_remove=partner.pk,
         commune_to_add=communes[6].insee,
         commune_to_remove=communes[5].insee,
+        referent_to_revoke=to_revoke.pk,
     )
 
 
@@ -1332,6 +1343,26 @@ def _member_302_or_404(role):
 
 def _project(attr):
     return lambda w: {"project_id": getattr(w.projects, attr).pk}
+
+
+def _referent_or_404(role):
+    return 200 if role == "referent" else 404
+
+
+def _referent_302_or_404(role):
+    return 302 if role == "referent" else 404
+
+
+def referent_page(kwargs=lambda w: {}, data=None, query=None) -> Page:
+    """A « Suivi » page (oversight): the cast's referent, ARS / CPAM referent of the projects world's Bretagne
+    and of cast.cpts's Ain, gets it; 404 for every other account, nothing written."""
+    return Page(
+        kwargs=kwargs,
+        data=data,
+        query=query or {},
+        ok={"GET": _referent_or_404, "POST": _referent_302_or_404},
+        owner_only=lambda role: role == "referent",
+    )
 
 
 def project_page(kwargs, data=None, query=None) -> Page:
@@ -2046,6 +2077,39 @@ PAGES: dict[str, Page] = {
     "projects:convert": project_page(
         _project("sent"), lambda w, r: {"name": "CPTS issue de la matrice", "confirm": "on"}
     ),
+    # « Suivi » of the ARS and CPAM referents (oversight): the cast's referent only; designating them: the
+    # instance administrator.
+    "oversight:home": referent_page(query={"etape": "ami"}),
+    "oversight:map": referent_page(),
+    "oversight:project": referent_page(_project("sent")),
+    "oversight:project_diagnostic": referent_page(_project("sent")),
+    "oversight:submission_file": referent_page(
+        lambda w: {"project_id": w.projects.sent.pk, "submission_id": w.projects.submission.pk}
+    ),
+    "oversight:comment": referent_page(
+        _project("sent"),
+        lambda w, r: {"commentaire-dossier": "ami", "commentaire-text": "Commentaire matrice"},
+    ),
+    "oversight:decide": referent_page(
+        _project("sent"),
+        lambda w, r: {
+            "decision-dossier": "ami",
+            "decision-outcome": "changes_requested",
+            "decision-text": "Décision matrice",
+        },
+    ),
+    "oversight:cpts": referent_page(slug),
+    "oversight:referents": Page(
+        data=lambda w, r: {
+            "email": "referent.nouveau@cast.test",
+            "body": "ARS",
+            "region": "84",
+            "departement": "",
+        }
+    ),
+    "oversight:revoke": Page(
+        kwargs=lambda w: {"referent_id": w.projects.referent_to_revoke}, data=lambda w, r: {}
+    ),
 }
 
 
@@ -2606,6 +2670,22 @@ EFFECTS: dict[str, tuple[Callable[[World, User | None], bool], Callable[[str], b
     "projects:convert": (
         lambda w, u: Project.objects.get(pk=w.projects.sent.pk).cpts_id is not None,
         lambda role: role == "member",
+    ),
+    "oversight:comment": (
+        lambda w, u: Review.objects.filter(text="Commentaire matrice", kind="comment").exists(),
+        lambda role: role == "referent",
+    ),
+    "oversight:decide": (
+        lambda w, u: Review.objects.filter(text="Décision matrice", outcome="changes_requested").exists(),
+        lambda role: role == "referent",
+    ),
+    "oversight:referents": (
+        lambda w, u: Referent.objects.filter(user__email="referent.nouveau@cast.test", active=True).exists(),
+        None,
+    ),
+    "oversight:revoke": (
+        lambda w, u: not Referent.objects.get(pk=w.projects.referent_to_revoke).active,
+        None,
     ),
     "gpmatching:policy": (lambda w, u: Policy.objects.filter(cpts=w.cast.cpts, ald=35).exists(), None),
     "gpmatching:my_capacity": (

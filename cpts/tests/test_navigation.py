@@ -62,6 +62,7 @@ MAIN_PAGES = {
     "privacy:tasks",
     "privacy:notice_professionals",
     "projects:list",
+    "oversight:referents",
 }
 # README paths reached from a page of the menu rather than from the menu itself.
 REACHED_FROM_A_PAGE = {
@@ -140,6 +141,7 @@ def test_an_instance_administrator_without_membership_gets_the_account_pages_and
         "admin:index",
         "jobs:status",
         "docgen:list",
+        "oversight:referents",
     }
     assert "admin:index" not in menu_names(set(ROLE_PERMISSIONS[Role.COORDINATOR]))
 

@@ -1,5 +1,7 @@
 """The demo's projet de CPTS in Bretagne: real communes, synthetic porteurs, its AMI sent to the ARS."""
 
+from io import StringIO
+
 import pytest
 
 from accounts.models import User
@@ -26,3 +28,29 @@ def test_the_demo_project_is_at_the_ami_stage_and_a_second_run_keeps_it():
     counts = (Project.objects.count(), User.objects.count())
     assert demo_projects.seed_project("Demo-Mot-de-passe-2026") is None
     assert (Project.objects.count(), User.objects.count()) == counts
+
+
+def test_the_demo_ars_bretagne_referent_follows_the_project_and_commented_its_ami():
+    from django.core.management import call_command
+
+    from demo import oversight as demo_oversight
+    from projects import access
+    from projects.models import Referent, Review
+
+    call_command("seed_demo", stdout=StringIO())
+    project = Project.objects.get(name=demo_projects.NAME)
+    referent = Referent.objects.get(user__email="ars-bretagne@demo.opencpts.test", active=True)
+    assert (referent.body, referent.region_id, referent.user.is_synthetic) == ("ARS", "53", True)
+    assert access.is_reviewer(referent.user, project)
+    review = Review.objects.get(project=project)
+    assert (review.dossier, review.kind, review.scope, review.author) == (
+        "ami",
+        "comment",
+        "ARS Bretagne",
+        referent.user,
+    )
+    assert [login.email for login in demo_oversight.logins()] == ["ars-bretagne@demo.opencpts.test"]
+    out = StringIO()
+    call_command("seed_demo", stdout=out)  # a second run adds nothing and prints the referent's login
+    assert Review.objects.count() == 1 and Referent.objects.count() == 1
+    assert "ars-bretagne@demo.opencpts.test" in out.getvalue()
