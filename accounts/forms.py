@@ -52,6 +52,14 @@ class RegisterForm(forms.Form):
     first_name = forms.CharField(label="Prénom", max_length=100)
     last_name = forms.CharField(label="Nom", max_length=100)
     email = forms.EmailField(label="Adresse e-mail", max_length=254)
+    national_id = forms.CharField(
+        label="Numéro RPPS ou ADELI (facultatif)",
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text="Vérifié dans l'annuaire des professionnels de santé : votre compte est rattaché à votre "
+        "fiche si le nom est le même. Nécessaire pour lancer un projet de CPTS.",
+    )
     password = forms.CharField(
         label="Mot de passe",
         strip=False,

@@ -20,7 +20,10 @@ from accounts.forms import APITokenForm, LoginForm, OTPForm, RegisterForm
 from accounts.models import ProSanteConnectDevice, User
 from audit.log import record
 from cpts.policy import must_verify, requires_second_factor
+from directory import actions as directory_actions
 from opencpts.clientip import client_ip
+from opencpts.errors import ActionError
+from opencpts.forms import show_action_error
 
 
 def _next(request, default="home"):
@@ -283,13 +286,19 @@ def register(request):
         return redirect("home")
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            user = User.objects.create_user(
-                form.cleaned_data["email"],
-                form.cleaned_data["password"],
-                first_name=form.cleaned_data["first_name"],
-                last_name=form.cleaned_data["last_name"],
-            )
+        try:
+            with transaction.atomic():  # the account and its link to the directory, or nothing
+                user = User.objects.create_user(
+                    form.cleaned_data["email"],
+                    form.cleaned_data["password"],
+                    first_name=form.cleaned_data["first_name"],
+                    last_name=form.cleaned_data["last_name"],
+                )
+                if form.cleaned_data["national_id"]:
+                    directory_actions.claim_extract_entry(user, form.cleaned_data["national_id"])
+        except ActionError as exc:
+            show_action_error(form, exc)
+            return render(request, "accounts/register.html", {"form": form}, status=400)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
             request, "Compte créé. Complétez votre profil professionnel puis demandez à rejoindre votre CPTS."

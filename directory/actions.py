@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from audit.log import record_bulk
+from directory import identifiers
 from directory.models import PracticePlace, Professional
 from opencpts.errors import ActionError, InvalidFields
 from territory.models import Commune
@@ -112,3 +113,38 @@ def delete_practice_place(professional_id: int | None, place_id: int) -> None:
     if place is None:
         raise ActionError("Lieu introuvable.")
     place.delete()
+
+
+def claim_extract_entry(user, national_id: str) -> Professional:
+    """Link ``user`` to the entry of the RPPS extract holding ``national_id`` (an 11-digit RPPS or a 9-digit
+    ADELI), checked against the directory: the entry must come from the extract, bear the account's name and
+    be held by no other account. A claim, not a proof (accounts/psc.py proves a link by a Pro Santé Connect
+    login)."""
+    User = get_user_model()
+    digits = identifiers.clean_digits(national_id or "")
+    try:
+        if len(digits) == 11:
+            idnat = "8" + identifiers.validate_rpps(digits)
+        else:
+            idnat = "0" + identifiers.validate_adeli(digits)
+    except ValidationError as exc:
+        raise ActionError(exc.messages[0], "national_id") from None
+    entry = Professional.objects.filter(idnat=idnat, source="rpps", active=True).first()
+    if entry is None:
+        raise ActionError(
+            "Ce numéro n'est pas dans l'annuaire des professionnels de santé (extrait RPPS importé) : "
+            "vérifiez-le, ou connectez-vous avec Pro Santé Connect.",
+            "national_id",
+        )
+    if normalize(user.last_name or "") != normalize(entry.last_name):
+        raise ActionError(
+            "Le nom du compte ne correspond pas à celui que l'annuaire associe à ce numéro.", "national_id"
+        )
+    with transaction.atomic():
+        taken = User.objects.select_for_update().filter(professional=entry).exclude(pk=user.pk).exists()
+        if taken:
+            raise ActionError("Ce numéro est déjà rattaché au compte d'un autre utilisateur.", "national_id")
+        User.objects.filter(pk=user.pk).update(professional=entry)
+        record_bulk("update", User, [user.pk], ["professional"])
+    user.professional = entry
+    return entry
