@@ -179,6 +179,7 @@ LEFT_OUT = {
     "projects.Partner": "a project's structures (projects.Project)",
     "projects.ProjectCommune": "a project's communes (projects.Project); the CPTS's territory is exported",
     "projects.AmiDossier": "a project's AMI (projects.Project)",
+    "projects.LetterDossier": "a project's lettre d'intention (projects.Project)",
     "projects.Submission": "a dossier sent by a project (projects.Project), kept with it",
     "docgen.TemplateOverride": "the source instance's document templates (instance-wide, not a CPTS's)",
     "diagnostic.AgeStructure": "INSEE census by commune (load_age_structure)",
