@@ -55,8 +55,8 @@ def is_reviewer(user, project: Project) -> bool:
     return False
 
 
-def can_convert(member: ProjectMember) -> bool:
-    return member.role == ProjectMember.Role.PORTEUR
+def can_convert(member: ProjectMember | None) -> bool:
+    return member is not None and member.role == ProjectMember.Role.PORTEUR
 
 
 def invitations_for(user) -> QuerySet:
