@@ -29,7 +29,7 @@ from diagnostic.compute import GP, Area, Diagnostic, diagnose
 from directory.models import Structure
 from opencpts.french import count, day
 from projects.dossiers import TEXT_LIMIT, _place_of, _rows, _text, territory_text
-from projects.models import LetterDossier, Project, Stage
+from projects.models import LetterDossier, Project, ProjectMember, Stage
 
 LETTER_KEY = "projects.letter"  # the letter's template (docgen registry)
 ACTOR_FIELDS = ("nom", "qualite", "lieu", "role")
@@ -182,9 +182,15 @@ def highlights(figures: list[dict]) -> str:
 # --- Pre-fill ----------------------------------------------------------------------------------------------
 
 
+def _porteurs_first(project: Project) -> list:
+    """The project's members, its porteurs before its co-porteurs."""
+    members = project.porteurs.select_related("user__professional")
+    return sorted(members, key=lambda m: m.role != ProjectMember.Role.PORTEUR)
+
+
 def _actors(project: Project) -> list[dict]:
     acteurs = []
-    for m in project.porteurs.select_related("user__professional"):
+    for m in _porteurs_first(project):
         pro = m.user.professional
         lieu, _ = _place_of(m.user)
         acteurs.append(
@@ -353,13 +359,25 @@ def letter_context(
     region = result.region
     if diagnostic is None and result.communes:
         diagnostic = project_diagnostic(project)
-    patients = int(data["patients"]) if data["patients"] else 0
     return {
         "titre": "Lettre d'intention — Communauté professionnelle territoriale de santé (CPTS)",
         "projet": project.name,
         "destinataire": addressee or (region.addressee if region else ""),
         "note_region": region.note if region else "",
         "date": day(on or timezone.localdate(), year=True, weekday=False),
+        **_fields_context(data),
+        "communes": [{"nom": c.name, "insee": c.insee, "population": c.population} for c in result.communes],
+        "population": count(result.summary.population, "habitant"),
+        "millesime": result.summary.population_label,
+        **_diagnostic_context(diagnostic),
+        "signataires": [m.user.get_full_name() or m.user.email for m in _porteurs_first(project)],
+    }
+
+
+def _fields_context(data: dict) -> dict:
+    """The letter's own fields, as the document prints them."""
+    patients = int(data["patients"]) if data["patients"] else 0
+    return {
         "acteurs": data["acteurs"],
         **{key: data[key] or "Non précisé." for key in TEXT_FIELDS},
         "patients": count(patients, "patient") if patients else "Non précisé.",
@@ -371,15 +389,16 @@ def letter_context(
             {"mission": label, "orientation": data["orientations"].get(k) or "—"}
             for k, label in MISSIONS.items()
         ],
-        "communes": [{"nom": c.name, "insee": c.insee, "population": c.population} for c in result.communes],
-        "population": count(result.summary.population, "habitant"),
-        "millesime": result.summary.population_label,
-        "chiffres_cles": key_figures(diagnostic) if diagnostic else [],
-        "avec_diagnostic": diagnostic is not None,
-        "diagnostic": chapter.chapter_context(diagnostic) if diagnostic else EMPTY_CHAPTER,
-        "signataires": [
-            m.user.get_full_name() or m.user.email for m in project.porteurs.select_related("user")
-        ],
+    }
+
+
+def _diagnostic_context(diagnostic: Diagnostic | None) -> dict:
+    if diagnostic is None:
+        return {"chiffres_cles": [], "avec_diagnostic": False, "diagnostic": EMPTY_CHAPTER}
+    return {
+        "chiffres_cles": key_figures(diagnostic),
+        "avec_diagnostic": True,
+        "diagnostic": chapter.chapter_context(diagnostic),
     }
 
 
