@@ -453,9 +453,11 @@ def _letter_forms(request, data: dict):
             LetterActorFormSet(request.POST, prefix="acteurs"),
             LetterPartnerFormSet(request.POST, prefix="partenaires"),
         )
-    initial = {k: data[k] for k in LETTER_SIMPLE}
-    initial.update({k: letter.date_of(data, k) for k in letter.DATE_FIELDS})
-    initial.update({f"orientation_{k}": v for k, v in data["orientations"].items()})
+    initial = {
+        **{k: data[k] for k in LETTER_SIMPLE},
+        **{k: letter.date_of(data, k) for k in letter.DATE_FIELDS},
+        **{f"orientation_{k}": v for k, v in data["orientations"].items()},
+    }
     return (
         LetterForm(initial=initial),
         LetterActorFormSet(initial=data["acteurs"], prefix="acteurs"),
