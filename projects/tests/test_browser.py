@@ -38,7 +38,7 @@ RUN_AXE = """async () => {
 }"""
 
 
-def test_project_pages_fit_a_phone_are_accessible_and_send_the_ami(
+def test_project_pages_fit_a_phone_are_accessible_and_send_the_ami_and_the_letter(
     browser,  # noqa: F811
     live_server,
     communes_loaded,
