@@ -282,3 +282,19 @@ def test_the_registered_template_renders_its_sample(db):
     images = {name: placeholder_png() for name in entry.images}
     text = _docx_text(render.render_docx(entry.key, entry.sample_context, images))
     assert "Dr Solène Le Gall" in text and "EHPAD de Bénodet" in text and "{{" not in text
+
+
+def test_the_next_step_goes_from_the_ami_or_the_letter_to_the_stages(project, porteur, territory):
+    from projects.selectors import next_step
+
+    step = next_step(project, 7)
+    assert step.url_name == "projects:ami" and step.also[0] == "projects:letter"
+    actions.save_ami(project, complete_ami(), porteur)
+    submission.submit_ami(project, porteur)
+    project.refresh_from_db()
+    assert next_step(project, 7).url_name == "projects:letter"
+    actions.save_letter(project, complete_letter(), porteur)
+    submission.submit_letter(project, porteur)
+    project.refresh_from_db()
+    step = next_step(project, 7)
+    assert step.url_name == "projects:stage" and "projet de santé" in step.text
