@@ -465,6 +465,10 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "projects:ami": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
     "projects:ami_send": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
     "projects:ami_document": {"GET": AUTHENTICATED},
+    "projects:letter": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
+    "projects:letter_send": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
+    "projects:letter_document": {"GET": AUTHENTICATED},
+    "projects:diagnostic": {"GET": AUTHENTICATED},  # read_project: members, and ARS/CPAM referents read-only
     "projects:submission_file": {"GET": AUTHENTICATED},
     "projects:convert": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
     # « Suivi » of the ARS and CPAM referents (oversight/views.py): open to an active referent

@@ -1,7 +1,8 @@
 """Demo data of the projects app: beside CPTS Bugey Sud, a synthetic projet de CPTS in Bretagne (the région of
 seed 004's AMI) on the real communes of the CC du Pays Fouesnantais (Finistère, about 30,000 inhabitants), its
-two synthetic porteurs, a structure associated, and its AMI sent to the ARS Bretagne. Written through the
-projects app's actions, as the porteurs would. Idempotent."""
+two synthetic porteurs, a structure associated, its AMI sent to the ARS Bretagne, then its lettre d'intention
+(pre-filled from the project, its diagnostic in annex) sent too: the project is at the stage « lettre
+d'intention ». Written through the projects app's actions, as the porteurs would. Idempotent."""
 
 import datetime as dt
 import random
@@ -12,7 +13,7 @@ from django.utils import timezone
 from accounts import twofactor
 from accounts.models import User
 from demo.accounts import DOMAIN, DemoLogin, _professional
-from projects import actions, submission
+from projects import actions, letter, submission
 from projects import territory as rules
 from projects.models import Project
 from territory.models import EPCI, Commune
@@ -26,6 +27,7 @@ PORTEURS = [
 ]
 STARTED = dt.date(2026, 9, 1)
 SENT_AT = dt.datetime(2026, 10, 5, 10, 30, tzinfo=dt.UTC)
+LETTER_SENT_AT = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 
 
 def _account(password: str, rng, local, first, last, code, commune) -> User:
@@ -77,6 +79,48 @@ def _ami(porteuse: User, coporteur: User) -> dict:
     }
 
 
+def _letter(project: Project, sent_on: dt.date) -> dict:
+    """The letter as the porteurs complete it: the pre-filled fields (acteurs, territory, patients, key
+    figures of the diagnostic, start of construction) and the items only they can write."""
+    data = letter.initial_letter(project)
+    data.update(
+        {
+            "problematique": (
+                "Données de démonstration : trois médecins généralistes partent en retraite d'ici deux ans "
+                "et environ 2 000 habitants n'ont plus de médecin traitant ; les demandes de soins non "
+                "programmés se reportent sur les urgences de Quimper, en particulier l'été."
+            ),
+            "modalites": (
+                "Échanges informels entre les cabinets de Fouesnant et de Bénodet, une réunion trimestrielle "
+                "avec les infirmiers libéraux, une messagerie sécurisée partagée avec l'hôpital de Quimper."
+            ),
+            "moyens": (
+                "Une organisation des soins non programmés entre cabinets, un accueil des nouveaux patients "
+                "sans médecin traitant, des sorties d'hospitalisation préparées avec le centre hospitalier."
+            ),
+            "objectif_patients": "Un médecin traitant pour chaque patient en ALD, une réponse le jour même.",
+            "objectif_acteurs": "Rompre l'exercice isolé et attirer de jeunes professionnels.",
+            "pta_dac": "oui",
+            "articulation": (
+                "Le DAC du Finistère (démonstration) sera associé au comité de pilotage pour les situations "
+                "complexes."
+            ),
+            "depot": (sent_on + dt.timedelta(days=300)).isoformat(),
+            "mise_en_oeuvre": (sent_on + dt.timedelta(days=420)).isoformat(),
+            "orientations": {
+                "access": "Accueil des patients sans médecin traitant, soins non programmés entre cabinets.",
+                "pathways": "Sorties d'hospitalisation des personnes âgées avec le centre hospitalier.",
+                "prevention": "Dépistage du cancer colorectal avec les pharmacies.",
+                "crisis": "Un plan de réponse aux crises sanitaires avec la mairie de Fouesnant.",
+            },
+        }
+    )
+    data["partenaires"].append(
+        {"nom": "DAC du Finistère (démonstration)", "type": "DAC", "statut": "a_associer"}
+    )
+    return data
+
+
 def seed_project(password: str, rng_seed: int = 2026) -> Project | None:
     """The demo project, created once; None when it is there or the communes are not loaded."""
     if Project.objects.filter(name=NAME, is_synthetic=True).exists():
@@ -100,6 +144,9 @@ def seed_project(password: str, rng_seed: int = 2026) -> Project | None:
     rules.add_epci(project, epci, porteuse)
     actions.save_ami(project, _ami(porteuse, coporteur), porteuse)
     submission.submit_ami(project, porteuse, now=min(SENT_AT, timezone.now()))
+    letter_at = min(LETTER_SENT_AT, timezone.now())
+    actions.save_letter(project, _letter(project, timezone.localdate(letter_at)), porteuse)
+    submission.submit_letter(project, porteuse, now=letter_at)
     project.refresh_from_db()
     return project
 

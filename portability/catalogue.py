@@ -179,6 +179,7 @@ LEFT_OUT = {
     "projects.Partner": "a project's structures (projects.Project)",
     "projects.ProjectCommune": "a project's communes (projects.Project); the CPTS's territory is exported",
     "projects.AmiDossier": "a project's AMI (projects.Project)",
+    "projects.LetterDossier": "a project's lettre d'intention (projects.Project)",
     "projects.Submission": "a dossier sent by a project (projects.Project), kept with it",
     "projects.Referent": "an ARS / CPAM referent of a région or département: the instance's, not a CPTS's",
     "projects.Review": "a referent's comment or decision on a project's dossier (projects.Project)",

@@ -112,8 +112,8 @@ def review_project(user, project_id: int) -> tuple[Project, Referent]:
     return project, role
 
 
-def can_convert(member: ProjectMember) -> bool:
-    return member.role == ProjectMember.Role.PORTEUR
+def can_convert(member: ProjectMember | None) -> bool:
+    return member is not None and member.role == ProjectMember.Role.PORTEUR
 
 
 def invitations_for(user) -> QuerySet:

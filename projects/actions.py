@@ -1,4 +1,4 @@
-"""The write paths of a project of CPTS (its territory: projects/territory.py; the AMI sent:
+"""The write paths of a project of CPTS (its territory: projects/territory.py; the AMI and the letter sent:
 projects/submission.py; its conversion into the CPTS: projects/conversion.py). Each writes in one transaction;
 the rows are audited by the model signals (instance chain: a project has no CPTS yet) and the decisions by an
 explicit entry."""
@@ -16,7 +16,18 @@ from directory import identifiers
 from directory.models import Professional, Structure
 from opencpts.errors import ActionError
 from projects import access
-from projects.models import ORDER, AmiDossier, Invitation, Partner, Project, ProjectMember, Stage, StageChange
+from projects.models import (
+    ORDER,
+    AmiDossier,
+    Invitation,
+    LetterDossier,
+    Partner,
+    Project,
+    ProjectMember,
+    Stage,
+    StageChange,
+    Submission,
+)
 
 
 def _check_name(name: str) -> str:
@@ -205,6 +216,25 @@ def save_ami(project: Project, data: dict, by) -> AmiDossier:
         raise ActionError("Le projet est devenu une CPTS : son AMI ne se modifie plus.")
     dossier, _ = AmiDossier.objects.get_or_create(project=project)
     dossier.data = clean_ami(data)
+    dossier.updated_by = by
+    dossier.save()
+    return dossier
+
+
+# --- The lettre d'intention as filled so far ------------------------------------------------------------
+
+
+@transaction.atomic
+def save_letter(project: Project, data: dict, by) -> LetterDossier:
+    """Keep what the porteurs typed in the lettre d'intention (checked as a whole when it is sent)."""
+    from projects.letter import clean_letter
+
+    if project.cpts_id:
+        raise ActionError("Le projet est devenu une CPTS : sa lettre d'intention ne se modifie plus.")
+    if project.submissions.filter(kind=Submission.Kind.LETTER).exists():
+        raise ActionError("La lettre d'intention a déjà été envoyée : elle ne se modifie plus.")
+    dossier, _ = LetterDossier.objects.get_or_create(project=project)
+    dossier.data = clean_letter(data)
     dossier.updated_by = by
     dossier.save()
     return dossier

@@ -3,7 +3,15 @@
 ``ami.docx``: the AMI form of seed 004 (ARS Bretagne, 2021), every field of lifecycle.md §2, filled from
 ``projects.dossiers.ami_context``: the addressee, the acteurs intéressés (table whose rows repeat), the
 référents, the three objectives as check boxes, the contexte, the territoire de projet with the project's
-communes, and the calendar. Registered as ``projects.ami`` (projects/apps.py) with ``dossiers.AMI_SAMPLE``."""
+communes, and the calendar. Registered as ``projects.ami`` (projects/apps.py) with ``dossiers.AMI_SAMPLE``.
+
+``lettre.docx``: the lettre d'intention of seed 000 (URPS Auvergne-Rhône-Alpes), every item of lifecycle.md
+§3, filled from ``projects.letter.letter_context``: the acteurs (table), the problématique, the existing ways
+of working, the means envisaged, the objectives, the number of patients, the territory, the calendar, the
+articulation with a PTA/DAC, the first elements of diagnostic with key figures, the partners, the orientations
+per ACI mission, the signatories; then the diagnostic as a chapter (``diagnostic/chapter.py``) with its two
+maps and its age chart (images ``map_gp_density``, ``map_share_65``, ``age_chart``). Registered as
+``projects.letter`` with ``letter.LETTER_SAMPLE``."""
 
 from docgen.builder import new_document, paragraph, table
 
@@ -60,4 +68,148 @@ def build_ami():
     return doc
 
 
-TEMPLATES = {"ami.docx": build_ami}
+def _diagnostic_chapter(doc):
+    paragraph(doc, "{%p if avec_diagnostic %}")
+    paragraph(doc, "Annexe — {{ diagnostic.title }}", style="Heading 1")
+    paragraph(doc, "{%p for h in diagnostic.highlights %}")
+    paragraph(doc, "{{ h }}", style="List Bullet")
+    paragraph(doc, "{%p endfor %}")
+    paragraph(doc, "Population et structure par âge", style="Heading 2")
+    table(
+        doc,
+        ["Territoire", "Population", "0 à 19 ans", "20 à 64 ans", "65 ans et plus"],
+        [
+            ["{%tr for a in diagnostic.areas %}", "", "", "", ""],
+            [
+                "{{ a.name }}",
+                "{{ a.population }}",
+                "{{ a.share_0_19 }}",
+                "{{ a.share_20_64 }}",
+                "{{ a.share_65_plus }}",
+            ],
+            ["{%tr endfor %}", "", "", "", ""],
+        ],
+    )
+    paragraph(doc, "{{ diagnostic.images.age_chart }}", style="Caption")
+    paragraph(doc, "{{ age_chart }}", align="center")
+    paragraph(doc, "Offre de soins", style="Heading 2")
+    table(
+        doc,
+        ["Profession", "Professionnels", "Pour 10 000 habitants"],
+        [
+            ["{%tr for p in diagnostic.professions %}", "", ""],
+            ["{{ p.profession }}", "{{ p.count }}", "{{ p.per_10000 }}"],
+            ["{%tr endfor %}", "", ""],
+        ],
+    )
+    paragraph(doc, ("{{ diagnostic.secret_note }}", "i"))
+    paragraph(doc, "{{ diagnostic.images.map_gp_density }}", style="Caption")
+    paragraph(doc, "{{ map_gp_density }}", align="center")
+    paragraph(doc, "{{ diagnostic.images.map_share_65 }}", style="Caption")
+    paragraph(doc, "{{ map_share_65 }}", align="center")
+    paragraph(doc, ("{{ diagnostic.distance_note }}", "i"))
+    paragraph(doc, "Sources et millésimes", style="Heading 2")
+    paragraph(doc, "{%p for s in diagnostic.sources %}")
+    paragraph(doc, "{{ s }}", style="List Bullet")
+    paragraph(doc, "{%p endfor %}")
+    paragraph(doc, "{%p endif %}")
+
+
+def _section(doc, title: str, value: str):
+    paragraph(doc, title, style="Heading 1")
+    paragraph(doc, value)
+
+
+def build_letter():
+    doc = new_document("Lettre d'intention — CPTS")
+    paragraph(doc, "{{ titre }}", style="Title")
+    paragraph(doc, ("Projet : ", "b"), "{{ projet }}")
+    paragraph(doc, "Destinataire : {{ destinataire }}", align="right")
+    paragraph(doc, "Le {{ date }}", align="right")
+    paragraph(doc, "{%p if note_region %}")
+    paragraph(doc, ("{{ note_region }}", "i"))
+    paragraph(doc, "{%p endif %}")
+    paragraph(doc, "Madame, Monsieur,")
+    paragraph(
+        doc,
+        "Les professionnels de santé réunis dans le projet « {{ projet }} » vous font part de leur "
+        "intention de constituer une communauté professionnelle territoriale de santé et vous présentent "
+        "ci-dessous leur projet.",
+    )
+    paragraph(doc, "1. Acteurs impliqués dans la construction du projet", style="Heading 1")
+    table(
+        doc,
+        ["Nom", "Qualité", "Lieu d'exercice", "Rôle dans le projet"],
+        [
+            ["{%tr for a in acteurs %}", "", "", ""],
+            ["{{ a.nom }}", "{{ a.qualite }}", "{{ a.lieu }}", "{{ a.role }}"],
+            ["{%tr endfor %}", "", "", ""],
+        ],
+    )
+    _section(doc, "2. Problématique d'accès aux soins et de continuité des parcours", "{{ problematique }}")
+    _section(doc, "3. Modalités de travail existantes entre les acteurs", "{{ modalites }}")
+    _section(doc, "4. Moyens d'action envisagés", "{{ moyens }}")
+    paragraph(doc, "5. Objectifs visés par le projet", style="Heading 1")
+    paragraph(doc, ("Pour les patients du territoire : ", "b"), "{{ objectif_patients }}")
+    paragraph(doc, ("Pour les acteurs impliqués : ", "b"), "{{ objectif_acteurs }}")
+    _section(doc, "6. Nombre de patients concernés", "{{ patients }}")
+    _section(doc, "7. Territoire d'action", "{{ territoire }}")
+    paragraph(doc, "{%p if communes %}")
+    paragraph(doc, "Communes du projet : {{ communes|length }}, {{ population }} ({{ millesime }}).")
+    paragraph(doc, "{%p endif %}")
+    paragraph(doc, "8. Calendrier", style="Heading 1")
+    paragraph(doc, "Début de la phase de construction : {{ calendrier.construction }}", style="List Bullet")
+    paragraph(doc, "Dépôt du projet de santé : {{ calendrier.depot }}", style="List Bullet")
+    paragraph(doc, "Début de mise en œuvre : {{ calendrier.mise_en_oeuvre }}", style="List Bullet")
+    paragraph(doc, "9. Articulation avec les autres projets du territoire", style="Heading 1")
+    paragraph(doc, ("Existence d'une PTA ou d'un DAC : ", "b"), "{{ pta_dac }}")
+    paragraph(doc, "{{ articulation }}")
+    paragraph(doc, "10. Premiers éléments de diagnostic", style="Heading 1")
+    paragraph(doc, "{{ elements_diagnostic }}")
+    paragraph(doc, "{%p if chiffres_cles %}")
+    table(
+        doc,
+        ["Indicateur", "Territoire", "Comparaison", "Source"],
+        [
+            ["{%tr for c in chiffres_cles %}", "", "", ""],
+            ["{{ c.libelle }}", "{{ c.valeur }}", "{{ c.comparaison }}", "{{ c.source }}"],
+            ["{%tr endfor %}", "", "", ""],
+        ],
+    )
+    paragraph(doc, "{%p endif %}")
+    paragraph(doc, "11. Partenaires", style="Heading 1")
+    paragraph(doc, "Partenaires déjà associés", style="Heading 2")
+    paragraph(doc, "{%p for p in partenaires_associes %}")
+    paragraph(doc, "{{ p.nom }}{% if p.type %} ({{ p.type }}){% endif %}", style="List Bullet")
+    paragraph(doc, "{%p endfor %}")
+    paragraph(doc, "{%p if not partenaires_associes %}")
+    paragraph(doc, "Aucun pour l'instant.")
+    paragraph(doc, "{%p endif %}")
+    paragraph(doc, "Partenaires à associer", style="Heading 2")
+    paragraph(doc, "{%p for p in partenaires_a_associer %}")
+    paragraph(doc, "{{ p.nom }}{% if p.type %} ({{ p.type }}){% endif %}", style="List Bullet")
+    paragraph(doc, "{%p endfor %}")
+    paragraph(doc, "{%p if not partenaires_a_associer %}")
+    paragraph(doc, "Aucun pour l'instant.")
+    paragraph(doc, "{%p endif %}")
+    paragraph(doc, "12. Orientations par mission de l'ACI", style="Heading 1")
+    table(
+        doc,
+        ["Mission", "Orientation envisagée"],
+        [
+            ["{%tr for o in orientations %}", ""],
+            ["{{ o.mission }}", "{{ o.orientation }}"],
+            ["{%tr endfor %}", ""],
+        ],
+    )
+    paragraph(
+        doc, "Nous vous prions d'agréer, Madame, Monsieur, l'expression de nos salutations distinguées."
+    )
+    paragraph(doc, "{%p for s in signataires %}")
+    paragraph(doc, ("{{ s }}", "b"), align="right")
+    paragraph(doc, "{%p endfor %}")
+    _diagnostic_chapter(doc)
+    return doc
+
+
+TEMPLATES = {"ami.docx": build_ami, "lettre.docx": build_letter}

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from directory.models import Structure
 from projects.dossiers import MSP_ESP, OBJECTIVES
+from projects.letter import MISSIONS, PARTNER_STATUS, PTA_DAC
 from projects.models import ORDER, Stage
 
 
@@ -55,7 +56,10 @@ class ActorForm(forms.Form):
     profession = forms.CharField(label="Profession ou type de structure", max_length=200, required=False)
     lieu = forms.CharField(label="Lieu d'exercice", max_length=200, required=False)
     msp_esp = forms.ChoiceField(
-        label="Exercice au sein d'une MSP ou d'une ESP", choices=list(MSP_ESP.items()), required=False
+        label="Exercice au sein d'une MSP ou d'une ESP",
+        # « Non précisé » first: a blank line stays blank (dropped), not « Oui ».
+        choices=[("", MSP_ESP[""]), ("oui", MSP_ESP["oui"]), ("non", MSP_ESP["non"])],
+        required=False,
     )
     remarque = forms.CharField(
         label="Remarque", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -99,6 +103,90 @@ class AmiForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+
+
+class LetterActorForm(forms.Form):
+    nom = forms.CharField(label="Nom", max_length=200, required=False)
+    qualite = forms.CharField(
+        label="Qualité (profession, service ou type d'établissement)", max_length=200, required=False
+    )
+    lieu = forms.CharField(label="Lieu d'exercice", max_length=200, required=False)
+    role = forms.CharField(label="Rôle dans le projet", max_length=200, required=False)
+
+
+class LetterPartnerForm(forms.Form):
+    nom = forms.CharField(label="Nom du partenaire", max_length=200, required=False)
+    type = forms.CharField(label="Type", max_length=200, required=False)
+    statut = forms.ChoiceField(
+        label="Statut", choices=[("", "—")] + list(PARTNER_STATUS.items()), required=False
+    )
+
+
+LetterActorFormSet = forms.formset_factory(LetterActorForm, extra=2, max_num=60, absolute_max=60)
+LetterPartnerFormSet = forms.formset_factory(LetterPartnerForm, extra=2, max_num=40, absolute_max=40)
+
+
+def _text(label: str, help_text: str = "", rows: int = 4) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        help_text=help_text,
+    )
+
+
+def _date(label: str) -> forms.DateField:
+    return forms.DateField(label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class LetterForm(forms.Form):
+    """The items of the checklist other than the repeatable lines, in its order (projects/letter.py)."""
+
+    problematique = _text(
+        "Problématique identifiée",
+        "Quelle difficulté d'accès aux soins ou de continuité des parcours les acteurs constatent-ils ?",
+    )
+    modalites = _text(
+        "Modalités de travail existantes", "Comment les acteurs travaillent-ils déjà ensemble ?"
+    )
+    moyens = _text("Moyens d'action envisagés", "Comment comptez-vous répondre à la problématique ?")
+    objectif_patients = _text("Objectif pour les patients du territoire", rows=3)
+    objectif_acteurs = _text("Objectif pour les acteurs impliqués", rows=3)
+    patients = forms.CharField(
+        label="Nombre de patients concernés",
+        max_length=12,
+        required=False,
+        help_text="Pré-rempli avec la population du territoire.",
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    territoire = _text("Territoire d'action", rows=3)
+    construction = _date("Début de la phase de construction")
+    depot = _date("Dépôt prévu du projet de santé")
+    mise_en_oeuvre = _date("Début prévu de la mise en œuvre")
+    pta_dac = forms.ChoiceField(
+        label="Existe-t-il une PTA ou un DAC sur le territoire ?",
+        choices=[("", "—")] + list(PTA_DAC.items()),
+        required=False,
+    )
+    articulation = _text("Articulation avec les autres projets du territoire", "Si oui, laquelle ?", rows=3)
+    elements_diagnostic = _text(
+        "Premiers éléments de diagnostic",
+        "Pré-remplis avec les chiffres clés calculés sur les communes du projet ; le diagnostic complet est "
+        "joint en annexe de la lettre.",
+        rows=6,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, label in MISSIONS.items():
+            self.fields[f"orientation_{key}"] = _text(label, rows=2)
+
+    def orientation_fields(self):
+        return [self[f"orientation_{key}"] for key in MISSIONS]
+
+    def text_fields(self):
+        return [f for f in self.visible_fields() if not f.name.startswith("orientation_")]
 
 
 class ConvertForm(forms.Form):

@@ -1,5 +1,5 @@
 """The « projet de CPTS » before the CPTS exists: its porteurs, the structures associated, its communes, its
-stage with dates, the AMI dossier and the dossiers sent to the ARS.
+stage with dates, the AMI and lettre d'intention dossiers and the dossiers sent to the ARS.
 
 Not tenant-owned: a project has no CPTS until it becomes one (``Project.cpts``, set by
 ``projects.conversion.convert``). Who may read or change a project: ``projects/access.py``.
@@ -203,6 +203,24 @@ class AmiDossier(models.Model):
         return f"AMI — {self.project}"
 
 
+class LetterDossier(models.Model):
+    """The lettre d'intention of seed 000 (lifecycle.md §3), as filled so far: ``data`` holds its fields
+    (projects/letter.py:clean_letter says which)."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="letter")
+    data = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "lettre d'intention"
+
+    def __str__(self):
+        return f"Lettre d'intention — {self.project}"
+
+
 class Submission(models.Model):
     """A dossier sent to the ARS: when, by whom, to whom, and the file itself (encrypted under the documents'
     keys, bound to this row; its SHA-256 kept in clear for the record)."""
@@ -211,6 +229,7 @@ class Submission(models.Model):
 
     class Kind(models.TextChoices):
         AMI = "ami", "Expression d'intérêt (AMI)"
+        LETTER = "lettre", "Lettre d'intention"
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="submissions")
     kind = models.CharField("dossier", max_length=10, choices=Kind.choices)

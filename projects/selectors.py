@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from directory import search
 from directory.models import Professional
-from projects.models import ORDER, Project, Stage
+from projects.models import ORDER, Project, Stage, Submission
 from territory.text import normalize
 
 
@@ -29,9 +29,13 @@ class NextStep:
     text: str
     url_name: str  # a projects: URL taking the project id
     action: str
+    also: tuple[str, str] | None = None  # another way forward: (URL name, label)
 
 
-def next_step(project: Project, communes: int) -> NextStep | None:
+def next_step(project: Project, communes: int, sent_kinds: set[str] | None = None) -> NextStep | None:
+    """What the project does next: its territory, then the AMI (a first contact, optional) or directly the
+    lettre d'intention, then the stages recorded with their dates, then the conversion. ``sent_kinds``: the
+    kinds of the dossiers already sent (read from the project when not given)."""
     if project.cpts_id:
         return None
     if not communes:
@@ -40,13 +44,24 @@ def next_step(project: Project, communes: int) -> NextStep | None:
             "projects:territory",
             "Territoire",
         )
-    if project.stage == Stage.INTENTION:
+    if sent_kinds is None:
+        sent_kinds = set(project.submissions.values_list("kind", flat=True))
+    if project.stage == Stage.INTENTION and Submission.Kind.AMI not in sent_kinds:
         return NextStep(
-            "Remplissez l'expression d'intérêt (AMI) et envoyez-la à l'ARS de votre région.",
+            "Remplissez l'expression d'intérêt (AMI) et envoyez-la à l'ARS de votre région : un premier "
+            "contact, facultatif, avant la lettre d'intention.",
             "projects:ami",
             "Remplir l'AMI",
+            also=("projects:letter", "Passer directement à la lettre d'intention"),
         )
-    if project.stage in (Stage.AMI, Stage.LETTER, Stage.HEALTH_PROJECT):
+    if not project.reached(Stage.LETTER):
+        return NextStep(
+            "Rédigez la lettre d'intention, pré-remplie avec le projet et son diagnostic, et envoyez-la à "
+            "l'ARS : elle ouvre l'accompagnement pour écrire le projet de santé.",
+            "projects:letter",
+            "Rédiger la lettre d'intention",
+        )
+    if project.stage in (Stage.LETTER, Stage.HEALTH_PROJECT):
         following = Stage(ORDER[ORDER.index(project.stage) + 1]).label.lower()
         return NextStep(
             f"Étape suivante : {following}. Enregistrez-la ici avec sa date une fois franchie.",

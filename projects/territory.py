@@ -4,7 +4,7 @@
   below it, a warning;
 - a commune of an existing CPTS is refused, naming the CPTS (two CPTS never share a commune:
   cpts/territory.py); a commune of another project is a warning naming that project, until one of them sends
-  its AMI (``holder_conflicts``, re-checked under lock by projects/submission.py);
+  its AMI or its lettre d'intention (``holder_conflicts``, re-checked under lock by projects/submission.py);
 - communes not contiguous: two communes are neighbours when their contours touch (within ``TOUCH_DEGREES``,
   the contours being simplified), the separated groups are named;
 - the ACI tier that follows: ``aci.tiers.summary_of`` (the one rule);
@@ -166,12 +166,14 @@ def _other_links(project: Project, codes):
 
 
 def holder_conflicts(project: Project, codes) -> list[str]:
-    """Communes held by another project that has sent its AMI (the first to send it holds them)."""
-    sent = Submission.objects.filter(kind=Submission.Kind.AMI).values("project_id")
+    """Communes held by another project that has sent a dossier, its AMI or its lettre d'intention (the first
+    to send one holds them)."""
+    sent = Submission.objects.values("project_id")
     links = _other_links(project, codes).filter(project_id__in=sent)
     return [
         f"La commune {link.commune.name} ({link.commune_id}) fait partie du territoire du projet "
-        f"« {link.project.name} », dont l'expression d'intérêt a déjà été envoyée à l'ARS."
+        f"« {link.project.name} », qui a déjà envoyé son expression d'intérêt ou sa lettre d'intention à "
+        "l'ARS."
         for link in links
     ]
 

@@ -28,6 +28,10 @@ urlpatterns = [
     path(P + "ami/", views.ami, name="ami"),
     path(P + "ami/envoi/", views.ami_send, name="ami_send"),
     path(P + "ami/document/", views.ami_document, name="ami_document"),
+    path(P + "lettre/", views.letter_form, name="letter"),
+    path(P + "lettre/envoi/", views.letter_send, name="letter_send"),
+    path(P + "lettre/document/", views.letter_document, name="letter_document"),
+    path(P + "diagnostic/", views.diagnostic, name="diagnostic"),
     path(P + "envois/<int:submission_id>/", views.submission_file, name="submission_file"),
     path(P + "devenir-cpts/", views.convert, name="convert"),
 ]

@@ -7,26 +7,30 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cpts import territory as cpts_territory
-from opencpts.errors import ActionError
-from opencpts.forms import show_action_error
+from diagnostic import maps
+from opencpts.forms import run_action
 from opencpts.french import count
-from projects import access, actions, conversion, dossiers, selectors, submission
+from projects import access, actions, conversion, dossiers, letter, selectors, submission
 from projects import territory as rules
 from projects.forms import (
     ActorFormSet,
     AmiForm,
     ConvertForm,
     InviteForm,
+    LetterActorFormSet,
+    LetterForm,
+    LetterPartnerFormSet,
     PartnerForm,
     ProjectForm,
     ReferentFormSet,
     StageForm,
 )
-from projects.models import Invitation, Stage
+from projects.models import Invitation, Stage, Submission
 
 
 def project_page(*methods):
@@ -78,15 +82,17 @@ def project_list(request):
 def create(request):
     form = ProjectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            project = actions.create_project(request.user, form.cleaned_data["name"])
-        except ActionError as exc:
-            show_action_error(form, exc)
-        else:
-            messages.success(
-                request, f"Le projet « {project.name} » est créé. Choisissez maintenant son territoire."
-            )
-            return redirect("projects:territory", project_id=project.pk)
+        done = run_action(
+            request,
+            actions.create_project,
+            request.user,
+            form.cleaned_data["name"],
+            success=lambda p: f"Le projet « {p.name} » est créé. Choisissez maintenant son territoire.",
+            then=lambda p: reverse("projects:territory", args=[p.pk]),
+            form=form,
+        )
+        if done:
+            return done
     return render(request, "projects/create.html", {"form": form})
 
 
@@ -94,16 +100,22 @@ def create(request):
 @require_POST
 def answer_invitation(request, invitation_id):
     accept = request.POST.get("answer") == "accept"
-    try:
-        invitation = actions.answer_invitation(request.user, invitation_id, accept)
-    except ActionError as exc:
-        messages.error(request, exc.message)
-        return redirect("projects:list")
-    if accept:
-        messages.success(request, f"Vous portez désormais le projet « {invitation.project.name} ».")
-        return redirect("projects:detail", project_id=invitation.project_id)
-    messages.success(request, f"Invitation au projet « {invitation.project.name} » déclinée.")
-    return redirect("projects:list")
+    return run_action(
+        request,
+        actions.answer_invitation,
+        request.user,
+        invitation_id,
+        accept,
+        success=lambda i: (
+            f"Vous portez désormais le projet « {i.project.name} »."
+            if accept
+            else f"Invitation au projet « {i.project.name} » déclinée."
+        ),
+        then=lambda i: reverse("projects:detail", args=[i.project_id])
+        if accept
+        else reverse("projects:list"),
+        failed=reverse("projects:list"),
+    )
 
 
 # --- The project -----------------------------------------------------------------------------------------
@@ -131,15 +143,20 @@ def stage(request, project, member):
     form = StageForm(request.POST or None, current=project.stage)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
-            actions.record_stage(project, d["stage"], d["reached_on"], request.user, d["note"])
-        except ActionError as exc:
-            show_action_error(form, exc)
-        else:
-            messages.success(
-                request, f"Étape « {Stage(d['stage']).label} » enregistrée au {d['reached_on']:%d/%m/%Y}."
-            )
-            return redirect("projects:detail", project_id=project.pk)
+        done = run_action(
+            request,
+            actions.record_stage,
+            project,
+            d["stage"],
+            d["reached_on"],
+            request.user,
+            d["note"],
+            success=f"Étape « {Stage(d['stage']).label} » enregistrée au {d['reached_on']:%d/%m/%Y}.",
+            then=reverse("projects:detail", args=[project.pk]),
+            form=form,
+        )
+        if done:
+            return done
     return _page(request, "projects/stage.html", project, member, "detail", form=form)
 
 
@@ -167,32 +184,43 @@ def territory_search(request, project, member):
     )
 
 
+def _add_to_territory(project, user, post) -> str:
+    """The communes of the EPCI or the commune posted, added; what to say."""
+    if post.get("epci"):
+        epci = cpts_territory.resolve_epci(post["epci"])
+        created = rules.add_epci(project, epci, user)
+        what = f"de l'EPCI {epci.name} "
+    else:
+        commune = cpts_territory.resolve_commune(post.get("insee", ""))
+        created = rules.add_communes(project, [commune], user)
+        what = f"({commune.name}) "
+    added = count(len(created), "commune ajoutée", "communes ajoutées", "Aucune commune ajoutée")
+    return f"{added} {what}au territoire du projet."
+
+
 @project_page("POST")
 def territory_add(request, project, member):
-    try:
-        if request.POST.get("epci"):
-            epci = cpts_territory.resolve_epci(request.POST["epci"])
-            created = rules.add_epci(project, epci, request.user)
-            what = f"de l'EPCI {epci.name} "
-        else:
-            commune = cpts_territory.resolve_commune(request.POST.get("insee", ""))
-            created = rules.add_communes(project, [commune], request.user)
-            what = f"({commune.name}) "
-        added = count(len(created), "commune ajoutée", "communes ajoutées", "Aucune commune ajoutée")
-        messages.success(request, f"{added} {what}au territoire du projet.")
-    except ActionError as exc:
-        messages.error(request, exc.message)
-    return redirect("projects:territory", project_id=project.pk)
+    return run_action(
+        request,
+        _add_to_territory,
+        project,
+        request.user,
+        request.POST,
+        success=lambda said: said,
+        then=reverse("projects:territory", args=[project.pk]),
+    )
 
 
 @project_page("POST")
 def territory_remove(request, project, member, insee):
-    try:
-        rules.remove_commune(project, insee)
-        messages.success(request, "Commune retirée du territoire du projet.")
-    except ActionError as exc:
-        messages.error(request, exc.message)
-    return redirect("projects:territory", project_id=project.pk)
+    return run_action(
+        request,
+        rules.remove_commune,
+        project,
+        insee,
+        success="Commune retirée du territoire du projet.",
+        then=reverse("projects:territory", args=[project.pk]),
+    )
 
 
 # --- Porteurs and structures -----------------------------------------------------------------------------
@@ -201,22 +229,33 @@ def territory_remove(request, project, member, insee):
 @project_page("GET", "POST")
 def porteurs(request, project, member):
     form = InviteForm(request.POST if "email" in request.POST else None)
-    invitation = None
+    invited = {
+        "success": lambda invitation: f"Invitation envoyée à {invitation.invitee_label}.",
+        "then": reverse("projects:porteurs", args=[project.pk]),
+    }
+    done = None
     if request.method == "POST" and request.POST.get("professional", "").isdigit():
-        try:
-            invitation = actions.invite(
-                project, request.user, professional_id=int(request.POST["professional"])
-            )
-        except ActionError as exc:
-            messages.error(request, exc.message)
+        done = run_action(
+            request,
+            actions.invite,
+            project,
+            request.user,
+            professional_id=int(request.POST["professional"]),
+            on_error=lambda exc: messages.error(request, exc.message),
+            **invited,
+        )
     elif form.is_bound and form.is_valid():
-        try:
-            invitation = actions.invite(project, request.user, email=form.cleaned_data["email"])
-        except ActionError as exc:
-            show_action_error(form, exc)
-    if invitation is not None:
-        messages.success(request, f"Invitation envoyée à {invitation.invitee_label}.")
-        return redirect("projects:porteurs", project_id=project.pk)
+        done = run_action(
+            request,
+            actions.invite,
+            project,
+            request.user,
+            email=form.cleaned_data["email"],
+            form=form,
+            **invited,
+        )
+    if done:
+        return done
     query = request.GET.get("q", "")
     return _page(
         request,
@@ -236,25 +275,32 @@ def porteurs(request, project, member):
 
 @project_page("POST")
 def invitation_cancel(request, project, member, invitation_id):
-    try:
-        invitation = actions.cancel_invitation(project, invitation_id)
-        messages.success(request, f"Invitation de {invitation.invitee_label} annulée.")
-    except ActionError as exc:
-        messages.error(request, exc.message)
-    return redirect("projects:porteurs", project_id=project.pk)
+    return run_action(
+        request,
+        actions.cancel_invitation,
+        project,
+        invitation_id,
+        success=lambda invitation: f"Invitation de {invitation.invitee_label} annulée.",
+        then=reverse("projects:porteurs", args=[project.pk]),
+    )
 
 
 @project_page("GET", "POST")
 def partners(request, project, member):
     form = PartnerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            partner = actions.add_partner(project, request.user, **form.cleaned_data)
-        except ActionError as exc:
-            show_action_error(form, exc)
-        else:
-            messages.success(request, f"« {partner.name} » est associée au projet.")
-            return redirect("projects:partners", project_id=project.pk)
+        done = run_action(
+            request,
+            actions.add_partner,
+            project,
+            request.user,
+            success=lambda partner: f"« {partner.name} » est associée au projet.",
+            then=reverse("projects:partners", args=[project.pk]),
+            form=form,
+            **form.cleaned_data,
+        )
+        if done:
+            return done
     return _page(
         request,
         "projects/partners.html",
@@ -268,12 +314,14 @@ def partners(request, project, member):
 
 @project_page("POST")
 def partner_remove(request, project, member, partner_id):
-    try:
-        actions.remove_partner(project, partner_id)
-        messages.success(request, "Structure retirée du projet.")
-    except ActionError as exc:
-        messages.error(request, exc.message)
-    return redirect("projects:partners", project_id=project.pk)
+    return run_action(
+        request,
+        actions.remove_partner,
+        project,
+        partner_id,
+        success="Structure retirée du projet.",
+        then=reverse("projects:partners", args=[project.pk]),
+    )
 
 
 # --- AMI -------------------------------------------------------------------------------------------------
@@ -308,13 +356,18 @@ def ami(request, project, member):
             "acteurs": [f.cleaned_data for f in acteurs.forms if f.cleaned_data],
             "referents": [f.cleaned_data for f in referents.forms if f.cleaned_data],
         }
-        try:
-            actions.save_ami(project, data, request.user)
-        except ActionError as exc:
-            show_action_error(form, exc)
-        else:
-            messages.success(request, "AMI enregistré (pas encore envoyé).")
-            return redirect("projects:ami_send", project_id=project.pk)
+        done = run_action(
+            request,
+            actions.save_ami,
+            project,
+            data,
+            request.user,
+            success="AMI enregistré (pas encore envoyé).",
+            then=reverse("projects:ami_send", args=[project.pk]),
+            form=form,
+        )
+        if done:
+            return done
     return _page(
         request,
         "projects/ami.html",
@@ -331,19 +384,23 @@ def ami(request, project, member):
 @project_page("GET", "POST")
 def ami_send(request, project, member):
     sent = project.submissions.filter(kind="ami").first()
-    error = None
+    errors = []
     if request.method == "POST" and sent is None:
-        try:
-            sent = submission.submit_ami(project, request.user)
-        except ActionError as exc:
-            error = exc
-        else:
-            messages.success(
-                request,
+        done = run_action(
+            request,
+            submission.submit_ami,
+            project,
+            request.user,
+            success=lambda sent: (
                 f"AMI envoyé à {sent.addressee} le {sent.submitted_at:%d/%m/%Y} : le dossier est enregistré "
-                "ci-dessous avec son empreinte.",
-            )
-            return redirect("projects:detail", project_id=project.pk)
+                "ci-dessous avec son empreinte."
+            ),
+            then=reverse("projects:detail", args=[project.pk]),
+            on_error=errors.append,
+        )
+        if done:
+            return done
+    error = errors[0] if errors else None
     gaps = dossiers.missing(dossiers.current_ami(project))
     check = rules.check(project)
     if not check.communes:
@@ -384,6 +441,136 @@ def submission_file(request, project, member, submission_id):
     return _attachment(submission.open_file(sent, request.user), sent.filename, sent.content_type)
 
 
+# --- Lettre d'intention --------------------------------------------------------------------------------
+
+LETTER_SIMPLE = (*letter.TEXT_FIELDS, "patients", "pta_dac")
+
+
+def _letter_forms(request, data: dict):
+    if request.method == "POST":
+        return (
+            LetterForm(request.POST),
+            LetterActorFormSet(request.POST, prefix="acteurs"),
+            LetterPartnerFormSet(request.POST, prefix="partenaires"),
+        )
+    initial = {
+        **{k: data[k] for k in LETTER_SIMPLE},
+        **{k: letter.date_of(data, k) for k in letter.DATE_FIELDS},
+        **{f"orientation_{k}": v for k, v in data["orientations"].items()},
+    }
+    return (
+        LetterForm(initial=initial),
+        LetterActorFormSet(initial=data["acteurs"], prefix="acteurs"),
+        LetterPartnerFormSet(initial=data["partenaires"], prefix="partenaires"),
+    )
+
+
+def _letter_data(form, acteurs, partenaires) -> dict:
+    d = form.cleaned_data
+    return {
+        **{k: d[k] for k in LETTER_SIMPLE},
+        **{k: d[k].isoformat() if d[k] else "" for k in letter.DATE_FIELDS},
+        "orientations": {k: d[f"orientation_{k}"] for k in letter.MISSIONS},
+        "acteurs": [f.cleaned_data for f in acteurs.forms if f.cleaned_data],
+        "partenaires": [f.cleaned_data for f in partenaires.forms if f.cleaned_data],
+    }
+
+
+@project_page("GET", "POST")
+def letter_form(request, project, member):
+    """The lettre d'intention, pre-filled from the project, every item of the checklist (one form)."""
+    sent = project.submissions.filter(kind=Submission.Kind.LETTER).first()
+    form, acteurs, partenaires = _letter_forms(request, letter.current_letter(project))
+    if request.method == "POST" and form.is_valid() and acteurs.is_valid() and partenaires.is_valid():
+        done = run_action(
+            request,
+            actions.save_letter,
+            project,
+            _letter_data(form, acteurs, partenaires),
+            request.user,
+            success="Lettre d'intention enregistrée (pas encore envoyée).",
+            then=reverse("projects:letter_send", args=[project.pk]),
+            form=form,
+        )
+        if done:
+            return done
+    return _page(
+        request,
+        "projects/letter.html",
+        project,
+        member,
+        "letter",
+        form=form,
+        acteurs=acteurs,
+        partenaires=partenaires,
+        sent=sent,
+    )
+
+
+@project_page("GET", "POST")
+def letter_send(request, project, member):
+    sent = project.submissions.filter(kind=Submission.Kind.LETTER).first()
+    errors = []
+    if request.method == "POST" and sent is None:
+        done = run_action(
+            request,
+            submission.submit_letter,
+            project,
+            request.user,
+            success=lambda sent: (
+                f"Lettre d'intention envoyée à {sent.addressee} le {sent.submitted_at:%d/%m/%Y} : le dossier "
+                "est enregistré ci-dessous avec son empreinte."
+            ),
+            then=reverse("projects:detail", args=[project.pk]),
+            on_error=errors.append,
+        )
+        if done:
+            return done
+    error = errors[0] if errors else None
+    return _page(
+        request,
+        "projects/letter_send.html",
+        project,
+        member,
+        "letter",
+        sent=sent,
+        gaps=error.gaps if isinstance(error, submission.MissingFields) else submission.letter_gaps(project),
+        error=error.message if error and not isinstance(error, submission.MissingFields) else "",
+        check=rules.check(project),
+    )
+
+
+@project_page("GET")
+def letter_document(request, project, member):
+    """The letter as filled so far, as a DOCX to edit or a PDF to read (nothing is sent)."""
+    fmt = "docx" if request.GET.get("format") == "docx" else "pdf"
+    data, filename, content_type = submission.letter_draft_file(project, fmt)
+    return _attachment(data, filename, content_type)
+
+
+# --- Diagnostic ------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def diagnostic(request, project_id):
+    """The diagnostic territorial of the project's communes, for its members (and, read-only, its ARS and
+    CPAM referents): every count, or the public version (counts under 6 hidden) that the letter carries."""
+    project, member = access.read_project(request.user, project_id)
+    public = request.GET.get("version") == "publique"
+    computed = letter.project_diagnostic(project, public=public) if project.communes.exists() else None
+    return _page(
+        request,
+        "projects/diagnostic.html",
+        project,
+        member,
+        "diagnostic",
+        diagnostic=computed,
+        diagnostic_maps=maps.page_maps(computed) if computed else [],
+        public=public,
+    )
+
+
 # --- Conversion ------------------------------------------------------------------------------------------
 
 
@@ -393,13 +580,18 @@ def convert(request, project, member):
         raise PermissionDenied("Seul un porteur du projet peut en faire la CPTS.")
     form = ConvertForm(request.POST or None, initial={"name": project.name})
     if request.method == "POST" and form.is_valid() and not project.cpts_id:
-        try:
-            cpts = conversion.convert(project, request.user, form.cleaned_data["name"])
-        except ActionError as exc:
-            show_action_error(form, exc)
-        else:
-            messages.success(request, f"Le projet est devenu la {cpts.name} : territoire et porteurs repris.")
-            return redirect("cpts:home", slug=cpts.slug)
+        done = run_action(
+            request,
+            conversion.convert,
+            project,
+            request.user,
+            form.cleaned_data["name"],
+            success=lambda cpts: f"Le projet est devenu la {cpts.name} : territoire et porteurs repris.",
+            then=lambda cpts: reverse("cpts:home", args=[cpts.slug]),
+            form=form,
+        )
+        if done:
+            return done
     return _page(
         request, "projects/convert.html", project, member, "detail", form=form, check=rules.check(project)
     )

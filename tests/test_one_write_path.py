@@ -288,3 +288,47 @@ def test_the_import_walker_sees_every_kind_of_import():
     )
 
     assert _imports(tree) == {"documents.purge", "documents"}
+
+
+def _request():
+    from django.contrib.messages.storage.fallback import FallbackStorage
+
+    request = RequestFactory().post("/x")
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    return request
+
+
+def _refuse(field=None):
+    raise ActionError("Refusé par la règle.", field)
+
+
+def test_run_action_says_what_happened_and_redirects_or_shows_the_error():
+    from django import forms
+    from django.contrib.messages import get_messages
+
+    from opencpts.forms import run_action
+
+    request = _request()
+    done = run_action(
+        request, lambda x: {"n": x}, 3, success=lambda r: f"{r['n']} faits.", then=lambda r: "/ok/"
+    )
+    assert done.status_code == 302 and done["Location"] == "/ok/"
+    assert [m.message for m in get_messages(request)] == ["3 faits."]
+
+    class NameForm(forms.Form):
+        name = forms.CharField()
+
+    form = NameForm({"name": "x"})
+    form.is_valid()
+    assert run_action(request, _refuse, "name", success="jamais", then="/ok/", form=form) is None
+    assert form.errors == {"name": ["Refusé par la règle."]}
+
+    caught = []
+    assert run_action(request, _refuse, success="jamais", then="/ok/", on_error=caught.append) is None
+    assert [e.message for e in caught] == ["Refusé par la règle."]
+
+    request = _request()
+    refused = run_action(request, _refuse, success="jamais", then="/ok/", failed="/liste/")
+    assert refused["Location"] == "/liste/"
+    assert [(m.level_tag, m.message) for m in get_messages(request)] == [("error", "Refusé par la règle.")]

@@ -73,7 +73,7 @@ from jobs.models import JobFailure
 from news.models import Comment, Post
 from notifications.models import Notification, NotificationPreference
 from privacy.models import CircleTask, PrivacyContact, RightsRequest
-from projects.models import AmiDossier, Partner, Project, Referent, Review
+from projects.models import AmiDossier, LetterDossier, Partner, Project, Referent, Review
 from projects.models import Invitation as ProjectInvitation
 from projects.models import Submission as ProjectSubmission
 from territory.models import Commune
@@ -834,6 +834,22 @@ def _project_ami(**changes) -> dict:
     return {**data, **changes}
 
 
+def _project_letter() -> dict:
+    """A lettre d'intention complete enough to be sent."""
+    today = _today()
+    return {
+        "acteurs": [{"nom": "Marie Membre", "qualite": "Médecin", "lieu": "Fouesnant"}],
+        **{key: "Matrice" for key in ("problematique", "modalites", "moyens", "objectif_patients")},
+        **{key: "Matrice" for key in ("objectif_acteurs", "territoire", "elements_diagnostic")},
+        "patients": "12000",
+        "construction": today.isoformat(),
+        "depot": (today + dt.timedelta(days=200)).isoformat(),
+        "mise_en_oeuvre": (today + dt.timedelta(days=400)).isoformat(),
+        "pta_dac": "non",
+        "orientations": {"access": "Matrice"},
+    }
+
+
 def projects_world(cast) -> ProjectsWorld:
     from projects import actions as projects
     from projects import submission
@@ -848,6 +864,7 @@ def projects_world(cast) -> ProjectsWorld:
     draft = projects.create_project(cast.member, "Projet matrice brouillon")
     project_territory.add_communes(draft, communes[4:6], cast.member)
     projects.save_ami(draft, _project_ami(), cast.member)
+    projects.save_letter(draft, _project_letter(), cast.member)
     owner = User.objects.create_user(
         "porteur.autre@cast.test", PASSWORD, first_name="Pia", last_name="Porteuse"
     )
@@ -1374,6 +1391,25 @@ def project_page(kwargs, data=None, query=None) -> Page:
         ok={"GET": _member_or_404, "POST": _member_302_or_404},
         owner_only=lambda role: role == "member",
     )
+
+
+def _letter_form(w) -> dict:
+    data = {
+        "acteurs-TOTAL_FORMS": "1",
+        "acteurs-INITIAL_FORMS": "0",
+        "acteurs-0-nom": "Marie Membre",
+        "acteurs-0-qualite": "Médecin",
+        "partenaires-TOTAL_FORMS": "0",
+        "partenaires-INITIAL_FORMS": "0",
+        "orientation_access": "Matrice",
+    }
+    letter = _project_letter()
+    for key in ("problematique", "modalites", "moyens", "objectif_patients", "objectif_acteurs"):
+        data[key] = letter[key]
+    for key in ("territoire", "elements_diagnostic", "patients", "construction", "depot", "mise_en_oeuvre"):
+        data[key] = letter[key]
+    data.update(problematique="Problématique de la matrice", pta_dac="non")
+    return data
 
 
 def _ami_form(w) -> dict:
@@ -2071,6 +2107,10 @@ PAGES: dict[str, Page] = {
     "projects:ami": project_page(_project("draft"), lambda w, r: _ami_form(w)),
     "projects:ami_send": project_page(_project("draft"), lambda w, r: {}),
     "projects:ami_document": project_page(_project("draft"), query={"format": "docx"}),
+    "projects:letter": project_page(_project("draft"), lambda w, r: _letter_form(w)),
+    "projects:letter_send": project_page(_project("draft"), lambda w, r: {}),
+    "projects:letter_document": project_page(_project("draft"), query={"format": "docx"}),
+    "projects:diagnostic": project_page(_project("sent")),
     "projects:submission_file": project_page(
         lambda w: {"project_id": w.projects.sent.pk, "submission_id": w.projects.submission.pk}
     ),
@@ -2664,7 +2704,16 @@ EFFECTS: dict[str, tuple[Callable[[World, User | None], bool], Callable[[str], b
         lambda role: role == "member",
     ),
     "projects:ami_send": (
-        lambda w, u: ProjectSubmission.objects.filter(project=w.projects.draft).exists(),
+        lambda w, u: ProjectSubmission.objects.filter(project=w.projects.draft, kind="ami").exists(),
+        lambda role: role == "member",
+    ),
+    "projects:letter": (
+        lambda w, u: LetterDossier.objects.get(project=w.projects.draft).data["problematique"]
+        == "Problématique de la matrice",
+        lambda role: role == "member",
+    ),
+    "projects:letter_send": (
+        lambda w, u: ProjectSubmission.objects.filter(project=w.projects.draft, kind="lettre").exists(),
         lambda role: role == "member",
     ),
     "projects:convert": (

@@ -1,4 +1,5 @@
-"""The demo's projet de CPTS in Bretagne: real communes, synthetic porteurs, its AMI sent to the ARS."""
+"""The demo's projet de CPTS in Bretagne: real communes, synthetic porteurs, its AMI and its lettre
+d'intention sent to the ARS."""
 
 from io import StringIO
 
@@ -6,18 +7,31 @@ import pytest
 
 from accounts.models import User
 from demo import projects as demo_projects
-from projects.models import Project, Stage, Submission
+from projects import letter, submission
+from projects.models import LetterDossier, Project, Stage, Submission
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_project_is_at_the_ami_stage_and_a_second_run_keeps_it():
+def test_the_demo_project_is_at_the_letter_stage_and_a_second_run_keeps_it():
     project = demo_projects.seed_project("Demo-Mot-de-passe-2026")
-    assert project.is_synthetic and project.stage == Stage.AMI
+    assert project.is_synthetic and project.stage == Stage.LETTER
     assert project.communes.count() == 7
     assert all(c.commune.region_id == "53" for c in project.communes.select_related("commune"))
-    sent = Submission.objects.get(project=project)
-    assert sent.addressee == "ARS Bretagne"
+    ami = Submission.objects.get(project=project, kind=Submission.Kind.AMI)
+    sent = Submission.objects.get(project=project, kind=Submission.Kind.LETTER)
+    assert ami.addressee == sent.addressee == "ARS Bretagne" and ami.submitted_at <= sent.submitted_at
+    assert submission.content(sent).startswith(b"%PDF")
+    assert list(project.stage_changes.values_list("stage", flat=True)) == [
+        Stage.INTENTION,
+        Stage.AMI,
+        Stage.LETTER,
+    ]
+    filled = LetterDossier.objects.get(project=project).data
+    assert letter.missing_letter(filled, sent.submitted_at.date()) == []
+    assert filled["patients"] == str(sum(c.commune.population for c in project.communes.all()))
+    assert "Médecins généralistes pour 10 000 habitants" in filled["elements_diagnostic"]
+    assert [a["nom"] for a in filled["acteurs"]][:2] == ["Solène Le Gall", "Yann Kerjean"]
     members = project.porteurs.select_related("user")
     assert {m.role for m in members} == {"porteur", "co_porteur"}
     assert all(m.user.is_synthetic for m in members)

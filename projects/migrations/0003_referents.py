@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("projects", "0001_projects"),
+        ("projects", "0002_letter"),
         ("territory", "0002_dataset_vintages"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

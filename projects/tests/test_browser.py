@@ -1,5 +1,5 @@
 """The project pages in Chromium at 360 px: nothing scrolls sideways, no serious axe-core violation, the map
-draws the communes, and the AMI is sent from its page."""
+draws the communes, and the AMI then the lettre d'intention are sent from their pages."""
 
 import pytest
 from django.urls import reverse
@@ -9,6 +9,7 @@ from projects import territory as rules
 from projects.models import Submission
 from projects.tests.conftest import FOUESNANT_EPCI
 from projects.tests.test_ami import complete_ami
+from projects.tests.test_letter import complete_letter
 from territory.models import EPCI
 from tests.browser import axe_core
 from tests.browser.conftest import browser, log_in  # noqa: F401 - the shared Chromium fixtures
@@ -17,7 +18,19 @@ from tests.cast import make_user, totp_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PAGES = ["detail", "territory", "porteurs", "partners", "ami", "ami_send", "stage", "convert"]
+PAGES = [
+    "detail",
+    "territory",
+    "porteurs",
+    "partners",
+    "diagnostic",
+    "ami",
+    "ami_send",
+    "letter",
+    "letter_send",
+    "stage",
+    "convert",
+]
 RUN_AXE = """async () => {
   const result = await axe.run(document, {resultTypes: ['violations']});
   return result.violations.filter((v) => ['critical', 'serious'].includes(v.impact))
@@ -25,7 +38,7 @@ RUN_AXE = """async () => {
 }"""
 
 
-def test_project_pages_fit_a_phone_are_accessible_and_send_the_ami(
+def test_project_pages_fit_a_phone_are_accessible_and_send_the_ami_and_the_letter(
     browser,  # noqa: F811
     live_server,
     communes_loaded,
@@ -34,6 +47,7 @@ def test_project_pages_fit_a_phone_are_accessible_and_send_the_ami(
     project = actions.create_project(porteuse, "CPTS du Pays Fouesnantais")
     rules.add_epci(project, EPCI.objects.get(siren=FOUESNANT_EPCI), porteuse)
     actions.save_ami(project, complete_ami(), porteuse)
+    actions.save_letter(project, complete_letter(), porteuse)
     context = browser.new_context(locale="fr-FR", viewport={"width": WIDTH, "height": 780})
     context.add_init_script(script=axe_core.script())
     problems = []
@@ -59,7 +73,14 @@ def test_project_pages_fit_a_phone_are_accessible_and_send_the_ami(
         page.get_by_role("button", name="Envoyer l'AMI à ARS Bretagne").click()
         page.wait_for_url("**" + reverse("projects:detail", args=[project.pk]))
         assert "AMI envoyé à ARS Bretagne" in page.inner_text("main")
+        page.goto(live_server.url + reverse("projects:letter_send", args=[project.pk]))
+        page.get_by_role("button", name="Envoyer la lettre à ARS Bretagne").click()
+        page.wait_for_url("**" + reverse("projects:detail", args=[project.pk]))
+        assert "Lettre d'intention envoyée à ARS Bretagne" in page.inner_text("main")
     finally:
         context.close()
     assert not problems, "\n".join(problems)
-    assert Submission.objects.filter(project=project).count() == 1
+    assert sorted(Submission.objects.filter(project=project).values_list("kind", flat=True)) == [
+        "ami",
+        "lettre",
+    ]

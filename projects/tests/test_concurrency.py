@@ -1,5 +1,6 @@
-"""Two projects with a commune in common send their AMI at the same moment: one wins, the other is told which
-project holds the commune (PostgreSQL: row locks on the communes, the check again under them)."""
+"""Two projects with a commune in common send a dossier (their AMI, or one its AMI and the other its lettre
+d'intention) at the same moment: one wins, the other is told which project holds the commune (PostgreSQL: row
+locks on the communes, the check again under them)."""
 
 import threading
 
@@ -12,27 +13,32 @@ from projects import actions, submission
 from projects import territory as rules
 from projects.models import Submission
 from projects.tests.test_ami import complete_ami
+from projects.tests.test_letter import complete_letter
 from territory.models import Commune
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
 
-def test_two_projects_sending_overlapping_territories_at_once_exactly_one_wins(communes_loaded):
+@pytest.mark.parametrize("kinds", [("ami", "ami"), ("lettre", "ami")])
+def test_two_projects_sending_overlapping_territories_at_once_exactly_one_wins(communes_loaded, kinds):
     communes = list(Commune.objects.filter(epci_id="242900660", kind="COM").order_by("insee"))
     projects = []
-    for name, chosen in (("Projet Nord", communes[:5]), ("Projet Sud", communes[3:])):
+    for (name, chosen), kind in zip(
+        (("Projet Nord", communes[:5]), ("Projet Sud", communes[3:])), kinds, strict=True
+    ):
         user = User.objects.create_user(f"{name.split()[1].lower()}@race.test", "x")
         project = actions.create_project(user, name)
         rules.add_communes(project, chosen, user)
         actions.save_ami(project, complete_ami(), user)
-        projects.append((project, user))
+        actions.save_letter(project, complete_letter(), user)
+        projects.append((project, user, kind))
     barrier = threading.Barrier(2, timeout=30)
     outcomes: dict[str, object] = {}
 
-    def attempt(project, user):
+    def attempt(project, user, kind):
         try:
             barrier.wait()
-            submission.submit_ami(project, user)
+            submission.submit(project, kind, user)
             outcomes[project.name] = "ok"
         except Exception as exc:  # noqa: BLE001 - reported by the assertions below
             outcomes[project.name] = exc

@@ -113,3 +113,106 @@ def test_a_co_porteur_cannot_convert(client, paule):
     client.post(reverse("projects:answer_invitation", args=[invitation.pk]), {"answer": "accept"})
     assert client.get(reverse("projects:detail", args=[project.pk])).status_code == 200
     assert client.get(reverse("projects:convert", args=[project.pk])).status_code == 403
+
+
+def _letter_post(**extra):
+    today = timezone.localdate()
+    data = {
+        "acteurs-TOTAL_FORMS": "3",
+        "acteurs-INITIAL_FORMS": "0",
+        "acteurs-0-nom": "Paule Porteuse",
+        "acteurs-0-qualite": "Médecin généraliste",
+        "acteurs-0-lieu": "Fouesnant",
+        "acteurs-0-role": "Porteuse",
+        "partenaires-TOTAL_FORMS": "2",
+        "partenaires-INITIAL_FORMS": "0",
+        "partenaires-0-nom": "EHPAD de Bénodet",
+        "partenaires-0-type": "EHPAD",
+        "partenaires-0-statut": "a_associer",
+        "partenaires-1-statut": "",
+        "problematique": "Trois départs en retraite.",
+        "modalites": "Réunions mensuelles.",
+        "moyens": "Soins non programmés partagés.",
+        "objectif_patients": "Un médecin traitant pour tous.",
+        "objectif_acteurs": "Travailler ensemble.",
+        "patients": "30 000",
+        "territoire": "Pays Fouesnantais.",
+        "construction": (today - dt.timedelta(days=30)).isoformat(),
+        "depot": (today + dt.timedelta(days=200)).isoformat(),
+        "mise_en_oeuvre": (today + dt.timedelta(days=300)).isoformat(),
+        "pta_dac": "non",
+        "articulation": "",
+        "elements_diagnostic": "Population âgée.",
+        "orientation_access": "Accès à un médecin traitant.",
+    }
+    data.update(extra)
+    return data
+
+
+def test_the_letter_from_prefilled_form_to_sent(client, paule):
+    from projects import actions
+    from projects import territory as rules
+    from projects.models import LetterDossier, Stage
+    from territory.models import Commune
+
+    project = actions.create_project(paule, "CPTS du Pays Fouesnantais")
+    login(client, paule)
+    detail = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert reverse("projects:letter", args=[project.pk]) in detail  # in the tabs
+    rules.add_communes(project, list(Commune.objects.filter(epci_id=FOUESNANT_EPCI, kind="COM")), paule)
+    detail = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert "Passer directement à la lettre" in detail
+
+    form = client.get(reverse("projects:letter", args=[project.pk])).content.decode()
+    assert 'value="Paule Porteuse"' in form and "7 communes" in form
+    assert "Médecins généralistes pour 10 000 habitants" in form  # the diagnostic's key figures
+    assert 'name="orientation_access"' in form and 'name="partenaires-0-statut"' in form
+
+    # Bad input: what is missing is listed, nothing is sent.
+    client.post(reverse("projects:letter", args=[project.pk]), _letter_post(problematique="", depot=""))
+    page = client.get(reverse("projects:letter_send", args=[project.pk])).content.decode()
+    assert "Problématique : décrivez" in page and "Rien n'a été envoyé" in page
+    assert "la date prévue de dépôt du projet de santé" in page
+    refused = client.post(reverse("projects:letter_send", args=[project.pk]))
+    assert refused.status_code == 200 and "Problématique : décrivez" in refused.content.decode()
+    assert not Submission.objects.exists()
+
+    saved = client.post(reverse("projects:letter", args=[project.pk]), _letter_post())
+    assert saved["Location"] == reverse("projects:letter_send", args=[project.pk])
+    data = LetterDossier.objects.get().data
+    assert data["patients"] == "30000" and [p["nom"] for p in data["partenaires"]] == ["EHPAD de Bénodet"]
+    assert [a["nom"] for a in data["acteurs"]] == ["Paule Porteuse"]
+    docx = client.get(reverse("projects:letter_document", args=[project.pk]), {"format": "docx"})
+    assert docx["Content-Disposition"].endswith('-brouillon.docx"') and docx.content.startswith(b"PK")
+    pdf = client.get(reverse("projects:letter_document", args=[project.pk]), {"format": "pdf"})
+    assert pdf.content.startswith(b"%PDF")
+
+    sent = client.post(reverse("projects:letter_send", args=[project.pk]), follow=True)
+    submission = Submission.objects.get(kind="lettre")
+    page = sent.content.decode()
+    assert "Lettre d&#x27;intention envoyée à ARS Bretagne" in page and submission.sha256 in page
+    project.refresh_from_db()
+    assert project.stage == Stage.LETTER
+    again = client.post(reverse("projects:letter", args=[project.pk]), _letter_post(problematique="Autre"))
+    assert again.status_code == 200 and "ne se modifie plus" in again.content.decode()
+    assert LetterDossier.objects.get().data["problematique"] == "Trois départs en retraite."
+
+
+def test_the_project_diagnostic_page_reads_the_project_s_communes(client, paule):
+    from projects import actions
+    from projects import territory as rules
+    from territory.models import Commune
+
+    project = actions.create_project(paule, "CPTS du Pays Fouesnantais")
+    login(client, paule)
+    empty = client.get(reverse("projects:diagnostic", args=[project.pk])).content.decode()
+    assert "aucune n'est encore choisie" in empty
+    rules.add_communes(project, list(Commune.objects.filter(epci_id=FOUESNANT_EPCI, kind="COM")), paule)
+    page = client.get(reverse("projects:diagnostic", args=[project.pk])).content.decode()
+    assert 'data-testid="diagnostic-summary"' in page and "Fouesnant" in page and "Finistère (29)" in page
+    assert 'data-choropleth="gp_density"' in page and 'aria-current="page">Diagnostic' in page
+    public = client.get(reverse("projects:diagnostic", args=[project.pk]), {"version": "publique"})
+    assert 'data-testid="secret-note"' in public.content.decode()
+    stranger = make_user("stranger@projet.test")
+    login(client, stranger)
+    assert client.get(reverse("projects:diagnostic", args=[project.pk])).status_code == 404
