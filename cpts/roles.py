@@ -469,6 +469,8 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "projects:letter_send": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
     "projects:letter_document": {"GET": AUTHENTICATED},
     "projects:diagnostic": {"GET": AUTHENTICATED},  # read_project: members, and ARS/CPAM referents read-only
+    # Figures typed in from Rézone CPTS: read like the diagnostic, typed by the project's members only.
+    "projects:diagnostic_typed": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
     "projects:submission_file": {"GET": AUTHENTICATED},
     "projects:convert": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
     # « Suivi » of the ARS and CPAM referents (oversight/views.py): open to an active referent

@@ -117,6 +117,20 @@ def add_figure(owner, by, typed: Typed) -> TypedFigure:
     return figure
 
 
+def hand_over(owner, new_owner) -> int:
+    """The figures typed in for ``owner`` now belong to ``new_owner`` (a project becoming its CPTS); a figure
+    the new owner already holds (same indicator and vintage) stays. Returns the count moved."""
+    old = TypedFigure.objects.filter(owner_type=ContentType.objects.get_for_model(owner), owner_id=owner.pk)
+    new_type = ContentType.objects.get_for_model(new_owner)
+    held = set(
+        TypedFigure.objects.filter(owner_type=new_type, owner_id=new_owner.pk).values_list(
+            "indicator", "vintage"
+        )
+    )
+    moving = [f.pk for f in old if (f.indicator, f.vintage) not in held]
+    return TypedFigure.objects.filter(pk__in=moving).update(owner_type=new_type, owner_id=new_owner.pk)
+
+
 def remove_figure(owner, by, figure_id: int) -> None:
     owner_type = ContentType.objects.get_for_model(owner)
     with transaction.atomic():

@@ -4,7 +4,8 @@ In one transaction: the CPTS (name, slug: ``cpts.actions.create_cpts``), its ter
 communes (``cpts.territory.add_communes``, whose unique commune makes two CPTS never share one: a commune
 taken meanwhile refuses the whole conversion naming the CPTS, and nothing is left half-created), the porteurs
 as coordination and the co-porteurs as bureau members (cpts/roles.py), the structures associated as partner
-structures (the directory's entry of the same FINESS, else a new one), the CPTS's stage from the project's
+structures (the directory's entry of the same FINESS, else a new one), the diagnostic's figures typed in from
+Rézone CPTS, the CPTS's stage from the project's
 (``CPTS_STAGE``), and ``project.cpts`` set. Audited in the new CPTS's chain and in the instance chain.
 """
 
@@ -16,6 +17,7 @@ from cpts import actions as cpts_actions
 from cpts import territory as cpts_territory
 from cpts.models import CPTS, Membership, PartnerStructure
 from cpts.roles import Role
+from diagnostic import typed
 from directory.models import Structure
 from opencpts.errors import ActionError
 from projects.models import Project, ProjectMember, Stage
@@ -63,6 +65,7 @@ def convert(project: Project, by, name: str = "") -> CPTS:
     for member in project.porteurs.select_related("user"):
         Membership.objects.create(cpts=cpts, user=member.user, role=MEMBER_ROLE[member.role])
     _carry_partners(project, cpts)
+    typed.hand_over(project, cpts)
     project.cpts = cpts
     project.converted_at = timezone.now()
     project.save(update_fields=["cpts", "converted_at"])

@@ -103,6 +103,21 @@ def _diagnostic_chapter(doc):
         ],
     )
     paragraph(doc, ("{{ diagnostic.secret_note }}", "i"))
+    paragraph(doc, "{%p if diagnostic.typed or diagnostic.imported %}")
+    paragraph(doc, "Indicateurs importés ou saisis", style="Heading 2")
+    table(
+        doc,
+        ["Indicateur", "Territoire", "Provenance"],
+        [
+            ["{%tr for t in diagnostic.typed %}", "", ""],
+            ["{{ t.indicator }}", "{{ t.territory }}", "{{ t.provenance }}"],
+            ["{%tr endfor %}", "", ""],
+            ["{%tr for f in diagnostic.imported %}", "", ""],
+            ["{{ f.indicator }}", "{{ f.territory }} {{ f.unit }}", "{{ f.provenance }} ({{ f.coverage }})"],
+            ["{%tr endfor %}", "", ""],
+        ],
+    )
+    paragraph(doc, "{%p endif %}")
     paragraph(doc, "{{ diagnostic.images.map_gp_density }}", style="Caption")
     paragraph(doc, "{{ map_gp_density }}", align="center")
     paragraph(doc, "{{ diagnostic.images.map_share_65 }}", style="Caption")

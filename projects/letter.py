@@ -24,7 +24,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from diagnostic import chapter, images
+from diagnostic import chapter, images, typed
 from diagnostic.compute import GP, Area, Diagnostic, diagnose
 from directory.models import Structure
 from opencpts.french import count, day
@@ -91,7 +91,7 @@ def project_diagnostic(project: Project, *, public: bool = True) -> Diagnostic:
     """The diagnostic of the project's communes. ``public``: counts under 6 hidden (what leaves the
     project: the letter sent to the ARS)."""
     codes = list(project.communes.values_list("commune_id", flat=True))
-    return diagnose(codes, public=public, name=project.name)
+    return typed.attach(diagnose(codes, public=public, name=project.name), project)
 
 
 def _departements(diagnostic: Diagnostic) -> list[Area]:
@@ -421,6 +421,8 @@ EMPTY_CHAPTER = {
     "highlights": [],
     "areas": [],
     "professions": [],
+    "typed": [],
+    "imported": [],
     "sources": [],
     "secret_note": "",
     "distance_note": "",
@@ -489,6 +491,25 @@ LETTER_SAMPLE = {
             }
         ],
         "professions": [{"profession": "Médecin généraliste", "count": "21", "per_10000": "7,0"}],
+        "typed": [
+            {
+                "indicator": "Patients de 17 ans et plus sans médecin traitant",
+                "territory": "12,40 %",
+                "departement": "9,80 %",
+                "region": "—",
+                "france": "11 %",
+                "provenance": "saisi depuis Rézone CPTS — Assurance Maladie, millésime 2024",
+            }
+        ],
+        "imported": [
+            {
+                "indicator": "APL aux médecins généralistes",
+                "territory": "3,1",
+                "unit": "consultations/an/hab.",
+                "provenance": "importé : DREES, millésime 2023, licence Ouverte 2.0",
+                "coverage": "7 communes sur 7",
+            }
+        ],
         "sources": ["INSEE, populations légales (recensement 2021)"],
         "secret_note": "Effectifs inférieurs à 6 masqués (« < 6 », secret statistique).",
         "distance_note": "Distances à vol d'oiseau : ce ne sont pas des temps d'accès.",

@@ -32,6 +32,7 @@ urlpatterns = [
     path(P + "lettre/envoi/", views.letter_send, name="letter_send"),
     path(P + "lettre/document/", views.letter_document, name="letter_document"),
     path(P + "diagnostic/", views.diagnostic, name="diagnostic"),
+    path(P + "diagnostic/chiffres-saisis/", views.diagnostic_typed, name="diagnostic_typed"),
     path(P + "envois/<int:submission_id>/", views.submission_file, name="submission_file"),
     path(P + "devenir-cpts/", views.convert, name="convert"),
 ]

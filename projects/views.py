@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cpts import territory as cpts_territory
 from diagnostic import maps
+from diagnostic.views import typed_figures_page
 from opencpts.forms import run_action
 from opencpts.french import count
 from projects import access, actions, conversion, dossiers, letter, selectors, submission
@@ -568,6 +569,23 @@ def diagnostic(request, project_id):
         diagnostic=computed,
         diagnostic_maps=maps.page_maps(computed) if computed else [],
         public=public,
+        typed_url=reverse("projects:diagnostic_typed", args=[project.pk]),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def diagnostic_typed(request, project_id):
+    """The figures typed in from Rézone CPTS for the project's territory: its members type them, its referents
+    read them."""
+    project, member = access.read_project(request.user, project_id)
+    return typed_figures_page(
+        request,
+        project,
+        heading=project.name,
+        back_url=reverse("projects:diagnostic", args=[project.pk]),
+        here=reverse("projects:diagnostic_typed", args=[project.pk]),
+        may_edit=member is not None and not project.cpts_id,
     )
 
 

@@ -1358,6 +1358,14 @@ def _member_302_or_404(role):
     return 302 if role == "member" else 404
 
 
+def _member_or_referent_200(role):
+    return 200 if role in ("member", "referent") else 404
+
+
+def _member_302_referent_403(role):
+    return {"member": 302, "referent": 403}.get(role, 404)
+
+
 def _project(attr):
     return lambda w: {"project_id": getattr(w.projects, attr).pk}
 
@@ -2110,7 +2118,19 @@ PAGES: dict[str, Page] = {
     "projects:letter": project_page(_project("draft"), lambda w, r: _letter_form(w)),
     "projects:letter_send": project_page(_project("draft"), lambda w, r: {}),
     "projects:letter_document": project_page(_project("draft"), query={"format": "docx"}),
-    "projects:diagnostic": project_page(_project("sent")),
+    # Read by the project's members and, read-only, by the ARS and CPAM referents of its territory (Bretagne).
+    "projects:diagnostic": Page(kwargs=_project("sent"), ok={"GET": _member_or_referent_200}),
+    "projects:diagnostic_typed": Page(
+        kwargs=_project("draft"),
+        data=lambda w, r: {
+            "indicator": f"Indicateur {r}",
+            "unit": "%",
+            "territory_value": "10",
+            "vintage": "2024",
+        },
+        ok={"GET": _member_or_referent_200, "POST": _member_302_referent_403},
+        owner_only=lambda role: role == "member",
+    ),
     "projects:submission_file": project_page(
         lambda w: {"project_id": w.projects.sent.pk, "submission_id": w.projects.submission.pk}
     ),
@@ -2696,6 +2716,13 @@ EFFECTS: dict[str, tuple[Callable[[World, User | None], bool], Callable[[str], b
     ),
     "projects:partner_remove": (
         lambda w, u: not Partner.objects.filter(pk=w.projects.partner_to_remove).exists(),
+        lambda role: role == "member",
+    ),
+    "projects:diagnostic_typed": (
+        lambda w, u: u is not None
+        and TypedFigure.objects.filter(
+            typed_by=u, owner_id=w.projects.draft.pk, indicator__startswith="Indic"
+        ).exists(),
         lambda role: role == "member",
     ),
     "projects:ami": (

@@ -211,3 +211,14 @@ def test_conversion_carries_the_structures_associated_as_partners(project, porte
     assert partners["Centre hospitalier de Cornouaille"].pk == known.pk  # the directory's entry, not a copy
     assert partners["MSP de Fouesnant"].kind == "msp"
     assert Structure.objects.count() == 2
+
+
+def test_figures_typed_for_the_project_follow_it_into_the_cpts(project, porteur, fouesnant_communes):
+    from diagnostic import typed
+
+    rules.add_communes(project, fouesnant_communes, porteur)
+    row = typed.Typed("Patients en ALD", "%", "", "2024", "21,5")
+    typed.add_figure(project, porteur, row)
+    cpts = conversion.convert(project, porteur)
+    assert [f.indicator for f in typed.figures_of(cpts)] == ["Patients en ALD"]
+    assert typed.figures_of(project) == []
