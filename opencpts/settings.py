@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "today",  # « Aujourd'hui »: reads every app above it, read by none
     "privacy",  # RGPD duties: DPO, notices, rights of persons, registre des traitements
     "projects",  # the projet de CPTS before the CPTS: porteurs, territory, AMI, conversion
+    "association",  # the association loi 1901 of a project: statuts, AG constitutive, RNA and SIRET
     "demo",  # last: the demo data of every app (seed_demo, demo_totp); nothing imports it
 ]
 
