@@ -245,10 +245,11 @@ def build_pv():
     paragraph(doc, "Présences", style="Heading 2")
     paragraph(
         doc,
-        "{{ presents|length }} membres fondateurs présents, {{ representes|length }} représentés, "
-        "{{ absents|length }} absents, sur {{ nb_fondateurs }}.",
+        "{{ presences }}",
     )
+    paragraph(doc, "{%p if presents %}")
     paragraph(doc, "Présents : {{ presents|join(', ') }}.")
+    paragraph(doc, "{%p endif %}")
     paragraph(doc, "{%p if representes %}")
     paragraph(doc, "Représentés : {{ representes|join(', ') }}.")
     paragraph(doc, "{%p endif %}")
@@ -260,8 +261,7 @@ def build_pv():
     paragraph(doc, "Première résolution — Adoption des statuts", style="Heading 2")
     paragraph(
         doc,
-        "Après lecture et discussion, l'assemblée vote sur les statuts : {{ votes_pour }} voix pour, "
-        "{{ votes_contre }} voix contre, {{ abstentions }} abstentions. ",
+        "Après lecture et discussion, l'assemblée vote sur les statuts : {{ votes }}. ",
         ("{{ resultat }}", "b"),
     )
     paragraph(doc, "{%p if statuts_adoptes %}")

@@ -251,6 +251,30 @@ def convocation_context(project: Project) -> dict:
     return {**_assembly_common(project), "destinataires": _founder_rows(_founders(project))}
 
 
+def _presences(by: dict, total: int) -> str:
+    present = by[FoundingMember.Attendance.PRESENT]
+    represented = by[FoundingMember.Attendance.REPRESENTED]
+    absent = by[FoundingMember.Attendance.ABSENT]
+    present_text = count(
+        len(present),
+        "membre fondateur présent",
+        "membres fondateurs présents",
+        "Aucun membre fondateur présent",
+    )
+    return (
+        f"{present_text}, {count(len(represented), 'représenté', zero='aucun représenté')}, "
+        f"{count(len(absent), 'absent', zero='aucun absent')}, sur {total}."
+    )
+
+
+def _votes(assembly: ConstitutiveAssembly) -> str:
+    return (
+        f"{count(assembly.votes_for, 'voix pour', 'voix pour', 'aucune voix pour')}, "
+        f"{count(assembly.votes_against, 'voix contre', 'voix contre', 'aucune voix contre')}, "
+        f"{count(assembly.abstentions, 'abstention', zero='aucune abstention')}"
+    )
+
+
 def pv_context(project: Project) -> dict:
     assembly, statutes, founders = _assembly(project), _statutes(project), _founders(project)
     by = {a: [f.name for f in founders if f.attendance == a] for a in FoundingMember.Attendance.values}
@@ -268,6 +292,8 @@ def pv_context(project: Project) -> dict:
         "votes_pour": assembly.votes_for,
         "votes_contre": assembly.votes_against,
         "abstentions": assembly.abstentions,
+        "presences": _presences(by, len(founders)),
+        "votes": _votes(assembly),
         "statuts_adoptes": bool(adopted),
         "resultat": "Les statuts sont adoptés." if adopted else "Les statuts ne sont pas adoptés.",
         "administrateurs": [
@@ -377,6 +403,8 @@ SAMPLES = {
         "votes_pour": 11,
         "votes_contre": 0,
         "abstentions": 1,
+        "presences": "11 membres fondateurs présents, 1 représenté, aucun absent, sur 12.",
+        "votes": "11 voix pour, aucune voix contre, 1 abstention",
         "statuts_adoptes": True,
         "resultat": "Les statuts sont adoptés.",
         "administrateurs": [
