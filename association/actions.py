@@ -236,6 +236,18 @@ def add_porteurs_as_founders(project: Project, by) -> list[FoundingMember]:
 
 
 @transaction.atomic
+def set_founder_college(project: Project, founder_id: int, college_id) -> FoundingMember:
+    project = _lock(project)
+    founder = project.founding_members.filter(pk=founder_id).first()
+    if founder is None:
+        raise ActionError("Ce membre fondateur n'existe pas.")
+    founder.college = _college(project, college_id)
+    founder.save(update_fields=["college"])
+    _decision(founder, project, "founder_college_set", college_id=founder.college_id)
+    return founder
+
+
+@transaction.atomic
 def remove_founder(project: Project, founder_id: int) -> None:
     project = _lock(project)
     founder = project.founding_members.filter(pk=founder_id).first()

@@ -127,8 +127,7 @@ def build_statuts():
         "avec l'ordre du jour. Elle entend le rapport moral et le rapport d'activité, approuve les comptes "
         "de l'exercice, vote le budget, fixe les cotisations et élit les membres du conseil "
         "d'administration.",
-        "{{ quorum }} Les décisions sont prises à la {{ majorite }}. Chaque membre présent peut détenir au "
-        "plus {{ pouvoirs }}.",
+        "{{ quorum }} Les décisions sont prises à la {{ majorite }}. {{ pouvoirs }}",
     )
     _article(
         doc,

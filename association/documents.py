@@ -182,6 +182,12 @@ def _quorum(percent: int) -> str:
     )
 
 
+def _proxies(number: int) -> str:
+    if not number:
+        return "Le vote par procuration n'est pas admis."
+    return f"Chaque membre présent peut détenir au plus {count(number, 'pouvoir')}."
+
+
 def _founder_rows(founders: list[FoundingMember]) -> list[dict]:
     return [
         {
@@ -216,7 +222,7 @@ def statuts_context(project: Project) -> dict:
         "quorum": _quorum(statutes.ag_quorum_percent),
         "majorite": Majority(statutes.ag_majority).label.lower(),
         "majorite_extra": Majority(statutes.extraordinary_majority).label.lower(),
-        "pouvoirs": count(statutes.proxies_per_member, "pouvoir", zero="aucun pouvoir"),
+        "pouvoirs": _proxies(statutes.proxies_per_member),
         "ressources": statutes.resources,
         "dissolution": statutes.dissolution_beneficiary,
         "fondateurs": _founder_rows(_founders(project)),
@@ -380,7 +386,7 @@ SAMPLES = {
         "quorum": _quorum(25),
         "majorite": Majority.SIMPLE.label.lower(),
         "majorite_extra": Majority.TWO_THIRDS.label.lower(),
-        "pouvoirs": "2 pouvoirs",
+        "pouvoirs": _proxies(2),
         "ressources": rules.RESOURCES,
         "dissolution": rules.DISSOLUTION,
         "fondateurs": _FOUNDERS_SAMPLE,

@@ -91,6 +91,8 @@ def _statutes_forms(request, project):
     else:
         initial = {f: getattr(statutes, f) for f in StatutesForm.base_fields}
         colleges = list(statutes.colleges.values("id", *COLLEGE_FIELDS))
+        for row in colleges:  # « 30 », « 30,50 »: as typed in French
+            row["dues"] = rules.money(row["dues"]).removesuffix(" €").replace("\u202f", "")
     return StatutesForm(initial=initial), CollegeFormSet(initial=colleges, prefix="colleges")
 
 
@@ -156,8 +158,23 @@ def _colleges(project):
     return College.objects.filter(statutes__project=project)
 
 
+def _set_college(request, project):
+    try:
+        founder = actions.set_founder_college(
+            project, int(request.POST["founder"]), request.POST.get("college") or None
+        )
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        where = founder.college.name if founder.college else "aucun collège"
+        messages.success(request, f"{founder.name} : {where}.")
+    return redirect("association:founders", project_id=project.pk)
+
+
 @association_page("GET", "POST")
 def founders(request, project, member):
+    if request.method == "POST" and request.POST.get("founder", "").isdigit():
+        return _set_college(request, project)
     form = FounderForm(request.POST or None, colleges=_colleges(project))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -183,6 +200,7 @@ def founders(request, project, member):
         "founders",
         form=form,
         founders=project.founding_members.select_related("college"),
+        colleges=_colleges(project),
     )
 
 

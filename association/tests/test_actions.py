@@ -345,3 +345,16 @@ def test_a_siret_taken_meanwhile_refuses_the_conversion(project, porteur):
         conversion.convert(project, porteur)
     project.refresh_from_db()
     assert project.cpts_id is None
+
+
+def test_a_founder_changes_college_within_the_project_only(project, porteur, founders):
+    other = project_actions.create_project(porteur, "Autre projet")
+    data, colleges = _initial(other)
+    foreign = actions.save_statutes(other, data, colleges, porteur).colleges.first()
+    with pytest.raises(ActionError, match="Choisissez un collège"):
+        actions.set_founder_college(project, founders[0].pk, foreign.pk)
+    salaried = project.statutes.colleges.get(kind="salarie")
+    actions.set_founder_college(project, founders[0].pk, salaried.pk)
+    founders[0].refresh_from_db()
+    assert founders[0].college == salaried
+    assert AuditEntry.objects.filter(details__decision="founder_college_set").count() == 1

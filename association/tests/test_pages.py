@@ -144,7 +144,10 @@ def test_founders_documents_assembly_and_identifiers(client, paule, project):
     assert "Membre fondateur Paule Porteuse : choisissez son collège." in documents
     gaps = client.get(url("document", project, kind="statuts"))
     assert gaps.status_code == 200 and "Document non généré" in gaps.content.decode()
-    FoundingMember.objects.filter(name="Paule Porteuse").update(college=liberal)
+    paule_founder = FoundingMember.objects.get(name="Paule Porteuse")
+    client.post(url("founders", project), {"founder": paule_founder.pk, "college": liberal.pk})
+    paule_founder.refresh_from_db()
+    assert paule_founder.college == liberal
     docx = client.get(url("document", project, kind="statuts"), {"format": "docx"})
     assert docx.status_code == 200 and "wordprocessingml" in docx["Content-Type"]
     text = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
