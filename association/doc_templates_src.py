@@ -206,7 +206,7 @@ def build_convocation():
     paragraph(doc, "Convocation à l'assemblée générale constitutive", style="Title")
     paragraph(
         doc,
-        "Vous êtes invité(e), en qualité de membre fondateur, à l'assemblée générale constitutive de "
+        "Nous vous convions, en qualité de membre fondateur, à l'assemblée générale constitutive de "
         "l'association « {{ denomination }} », qui se tiendra le ",
         ("{{ date_ag }} à {{ heure }}", "b"),
         ", ",
