@@ -452,7 +452,15 @@ def record_legal_entity(
     entity = LegalEntity.objects.filter(project=project).first() or LegalEntity(project=project)
     entity.rna, entity.siret, entity.published_on, entity.declared_on = rna, siret, published_on, declared_on
     entity.recorded_by = by
-    entity.save()
+    try:
+        with transaction.atomic():
+            entity.save()
+    except IntegrityError:  # another project recorded the same RNA or SIRET at the same moment
+        raise ActionError(
+            "Ce numéro RNA ou ce SIRET vient d'être enregistré pour une autre association.",
+            "siret",
+            conflict=True,
+        ) from None
     moved = ORDER.index(project.stage) < ORDER.index(Stage.ASSOCIATION)
     if moved:
         try:

@@ -358,3 +358,16 @@ def test_a_founder_changes_college_within_the_project_only(project, porteur, fou
     founders[0].refresh_from_db()
     assert founders[0].college == salaried
     assert AuditEntry.objects.filter(details__decision="founder_college_set").count() == 1
+
+
+def test_a_siret_recorded_at_the_same_moment_elsewhere_is_refused_by_the_database(
+    project, porteur, monkeypatch
+):
+    other = project_actions.create_project(porteur, "Autre projet", on=TODAY() - dt.timedelta(days=30))
+    _record(other, porteur)
+    monkeypatch.setattr(actions, "_check_siret_free", lambda project, siret: None)  # as if checked before it
+    with pytest.raises(ActionError, match="vient d'être enregistré") as exc:
+        _record(project, porteur, rna="W294000001")
+    assert exc.value.conflict
+    project.refresh_from_db()
+    assert project.stage == Stage.INTENTION and LegalEntity.objects.count() == 1
