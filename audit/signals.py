@@ -23,6 +23,7 @@ AUDITED_APPS = {
     "gpmatching",
     "privacy",
     "projects",
+    "association",
     "otp_totp",
     "otp_static",
 }

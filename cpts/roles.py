@@ -486,6 +486,19 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "oversight:cpts": {"GET": AUTHENTICATED},
     "oversight:referents": {"GET": STAFF, "POST": STAFF},
     "oversight:revoke": {"POST": STAFF},
+    # The association of a project (association/views.py): read by the project's readers (its porteurs, and
+    # read-only its ARS and CPAM referents), changed by its porteurs and co-porteurs; 404 for anyone else.
+    "association:overview": {"GET": AUTHENTICATED},
+    "association:statutes": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
+    "association:reglement": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
+    "association:founders": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
+    "association:founders_from_porteurs": {"POST": AUTHENTICATED},
+    "association:founder_remove": {"POST": AUTHENTICATED},
+    "association:documents": {"GET": AUTHENTICATED},
+    "association:document": {"GET": AUTHENTICATED},
+    "association:convocation": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
+    "association:minutes": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
+    "association:identifiers": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
     # ACI reference data: the financing simulator (no CPTS needed, e.g. a CPTS in project).
     "aci:simulator": {"GET": AUTHENTICATED},
     "admin:index": {"GET": STAFF},  # stands for the whole Django admin (model permissions apply inside)

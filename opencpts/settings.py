@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "privacy",  # RGPD duties: DPO, notices, rights of persons, registre des traitements
     "projects",  # the projet de CPTS before the CPTS: porteurs, territory, AMI, conversion
     "oversight",  # « Suivi »: the ARS and CPAM referents' pages (projects and CPTS of their territory)
+    "association",  # the association loi 1901 of a project: statuts, AG constitutive, RNA and SIRET
     "demo",  # last: the demo data of every app (seed_demo, demo_totp); nothing imports it
 ]
 

@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("privacy.urls")),
     path("", include("projects.urls")),
     path("", include("oversight.urls")),
+    path("", include("association.urls")),
     path("", include("diagnostic.urls")),
     path("", include("jobs.urls")),
     path("", include("docgen.urls")),

@@ -183,6 +183,14 @@ LEFT_OUT = {
     "projects.Submission": "a dossier sent by a project (projects.Project), kept with it",
     "projects.Referent": "an ARS / CPAM referent of a région or département: the instance's, not a CPTS's",
     "projects.Review": "a referent's comment or decision on a project's dossier (projects.Project)",
+    # The association of a project: the project's history too (what the CPTS keeps of it, SIRET, date of
+    # creation and seat, is carried into the CPTS row at the conversion, exported above).
+    "association.Statutes": "a project's statuts draft (projects.Project); the CPTS keeps its SIRET and seat",
+    "association.College": "a project's statuts draft (association.Statutes)",
+    "association.RuleItem": "a project's règlement intérieur draft (association.Statutes)",
+    "association.FoundingMember": "a project's founding members (projects.Project), kept with it",
+    "association.ConstitutiveAssembly": "a project's AG constitutive (projects.Project), kept with it",
+    "association.LegalEntity": "a project's association identifiers, carried into the CPTS row at conversion",
     "docgen.TemplateOverride": "the source instance's document templates (instance-wide, not a CPTS's)",
     "diagnostic.AgeStructure": "INSEE census by commune (load_age_structure)",
     "diagnostic.ImportedDataset": "reference figures of the instance, imported per commune, not the CPTS's",

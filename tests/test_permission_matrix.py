@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from agenda.models import CalendarToken, Event
+from association.models import ConstitutiveAssembly, FoundingMember, LegalEntity, RuleItem, Statutes
 from coordination import actions as coordination
 from coordination.models import (
     Consent,
@@ -171,6 +172,7 @@ class World:
     aci: "ACIWorld"
     privacy: "PrivacyWorld | None" = None
     projects: "ProjectsWorld | None" = None
+    association: "AssociationWorld | None" = None
     diagnostic_dataset: ImportedDataset | None = None  # imported by cast.member (diagnostic)
 
     @property
@@ -739,6 +741,7 @@ def world(cast):
     )
     world.privacy = privacy_world(cast, world.coordination)
     world.projects = projects_world(cast)
+    world.association = association_world(cast, world.projects)
     test_letter.register()  # a document template for « Modèles de documents » (docgen)
     # cast.member proved by a Pro Santé Connect login that it holds its directory entry (accounts/psc.py).
     User.objects.filter(pk=cast.member.pk).update(external_idnat=cast.member.professional.idnat)
@@ -888,6 +891,78 @@ def projects_world(cast) -> ProjectsWorld:
         commune_to_remove=communes[5].insee,
         referent_to_revoke=to_revoke.pk,
     )
+
+
+@dataclass
+class AssociationWorld:
+    """The association of the ``draft`` project (its porteur is the member): statuts chosen, three founders
+    (one to remove), an AG constitutive held ten days ago whose PV is still to write, no identifiers yet."""
+
+    founders: list
+    founder_to_remove: int
+
+
+def association_world(cast, projects: ProjectsWorld) -> AssociationWorld:
+    from association import actions as association
+
+    project = projects.draft
+    data = association.initial_statutes(project)
+    colleges = data.pop("colleges")
+    statutes = association.save_statutes(
+        project, {**data, "seat_address": "Fouesnant"}, colleges, cast.member
+    )
+    college = statutes.colleges.first().pk
+    founders = [
+        association.add_founder(project, cast.member, name=n, profession="Médecin", college_id=college)
+        for n in ("Fanny Fondatrice", "Fabien Fondateur", "Fondateur à retirer")
+    ]
+    held = timezone.localdate() - dt.timedelta(days=10)
+    association.save_convocation(
+        project,
+        {"held_on": held, "held_at": dt.time(20), "place": "Mairie", "agenda": "Statuts"},
+        cast.member,
+    )
+    return AssociationWorld(founders=founders[:2], founder_to_remove=founders[2].pk)
+
+
+def _statutes_form(w, r) -> dict:
+    data = {
+        "name": "Communauté Professionnelle Territoriale de Santé de la matrice",
+        "short_name": "CPTS de la matrice",
+        "seat_address": "1 place de la matrice",
+        "purpose": "Objet",
+        "territory": "Communes",
+        "board_mandate_years": "3",
+        "bureau_roles": ["president", "tresorier"],
+        "ag_quorum_percent": "25",
+        "ag_majority": "simple",
+        "extraordinary_majority": "deux_tiers",
+        "proxies_per_member": "2",
+        "colleges-TOTAL_FORMS": "1",
+        "colleges-INITIAL_FORMS": "0",
+        "colleges-0-name": "Collège des libéraux",
+        "colleges-0-kind": "liberal",
+        "colleges-0-members_desc": "Libéraux",
+        "colleges-0-voting": "deliberative",
+        "colleges-0-board_seats": "5",
+        "colleges-0-dues": "30",
+    }
+    return data
+
+
+def _minutes_form(w, r) -> dict:
+    data = {
+        "chaired_by": "Fanny Fondatrice",
+        "secretary_name": "Fabien Fondateur",
+        "votes_for": "2",
+        "votes_against": "0",
+        "abstentions": "0",
+    }
+    for f in w.association.founders:
+        data[f"att-{f.pk}"] = "present"
+        data[f"board-{f.pk}"] = "on"
+    data[f"role-{w.association.founders[0].pk}"] = "president"
+    return data
 
 
 def acting_user(cast: Cast, role: str) -> User | None:
@@ -1387,6 +1462,18 @@ def referent_page(kwargs=lambda w: {}, data=None, query=None) -> Page:
         query=query or {},
         ok={"GET": _referent_or_404, "POST": _referent_302_or_404},
         owner_only=lambda role: role == "referent",
+    )
+
+
+def project_read_page(kwargs, data=None, query=None) -> Page:
+    """A page of a project in Bretagne that its ARS referent (the cast's referent) reads too; writing it stays
+    its members' (404 for the referent and everyone else)."""
+    return Page(
+        kwargs=kwargs,
+        data=data,
+        query=query or {},
+        ok={"GET": _member_or_referent_200, "POST": _member_302_or_404},
+        owner_only=lambda role: role == "member",
     )
 
 
@@ -2170,6 +2257,44 @@ PAGES: dict[str, Page] = {
     "oversight:revoke": Page(
         kwargs=lambda w: {"referent_id": w.projects.referent_to_revoke}, data=lambda w, r: {}
     ),
+    # The association of a project: the same readers and writers as the project's pages.
+    "association:overview": project_read_page(_project("draft")),
+    "association:statutes": project_read_page(_project("draft"), _statutes_form),
+    "association:reglement": project_read_page(
+        _project("draft"),
+        lambda w, r: {
+            "items-TOTAL_FORMS": "1",
+            "items-INITIAL_FORMS": "0",
+            "items-0-title": "Article de la matrice",
+            "items-0-text": "Texte",
+        },
+    ),
+    "association:founders": project_read_page(
+        _project("draft"), lambda w, r: {"name": "Fondateur de la matrice", "profession": "Infirmier"}
+    ),
+    "association:founders_from_porteurs": project_read_page(_project("draft"), lambda w, r: {}),
+    "association:founder_remove": project_read_page(
+        lambda w: {"project_id": w.projects.draft.pk, "founder_id": w.association.founder_to_remove},
+        lambda w, r: {},
+    ),
+    "association:documents": project_read_page(_project("draft")),
+    "association:document": project_read_page(
+        lambda w: {"project_id": w.projects.draft.pk, "kind": "statuts"}, query={"format": "docx"}
+    ),
+    "association:convocation": project_read_page(
+        _project("draft"),
+        lambda w, r: {
+            "held_on": (_today() - dt.timedelta(days=10)).isoformat(),
+            "held_at": "20:00",
+            "place": "Salle de la matrice",
+            "agenda": "Statuts",
+        },
+    ),
+    "association:minutes": project_read_page(_project("draft"), _minutes_form),
+    "association:identifiers": project_read_page(  # the project sent, converted above: the CPTS gets the SIRET
+        _project("sent"),
+        lambda w, r: {"rna": "W294001234", "siret": "73282932000074", "published_on": _today().isoformat()},
+    ),
 }
 
 
@@ -2762,6 +2887,40 @@ EFFECTS: dict[str, tuple[Callable[[World, User | None], bool], Callable[[str], b
     "oversight:revoke": (
         lambda w, u: not Referent.objects.get(pk=w.projects.referent_to_revoke).active,
         None,
+    ),
+    "association:statutes": (
+        lambda w, u: Statutes.objects.get(project=w.projects.draft).seat_address == "1 place de la matrice",
+        lambda role: role == "member",
+    ),
+    "association:reglement": (
+        lambda w, u: RuleItem.objects.filter(title="Article de la matrice").exists(),
+        lambda role: role == "member",
+    ),
+    "association:founders": (
+        lambda w, u: FoundingMember.objects.filter(name="Fondateur de la matrice").exists(),
+        lambda role: role == "member",
+    ),
+    "association:founders_from_porteurs": (
+        lambda w, u: FoundingMember.objects.filter(project=w.projects.draft, user=w.cast.member).exists(),
+        lambda role: role == "member",
+    ),
+    "association:founder_remove": (
+        lambda w, u: not FoundingMember.objects.filter(pk=w.association.founder_to_remove).exists(),
+        lambda role: role == "member",
+    ),
+    "association:convocation": (
+        lambda w, u: ConstitutiveAssembly.objects.get(project=w.projects.draft).place
+        == "Salle de la matrice",
+        lambda role: role == "member",
+    ),
+    "association:minutes": (
+        lambda w, u: ConstitutiveAssembly.objects.get(project=w.projects.draft).minutes_recorded_at
+        is not None,
+        lambda role: role == "member",
+    ),
+    "association:identifiers": (
+        lambda w, u: LegalEntity.objects.filter(project=w.projects.sent, siret="73282932000074").exists(),
+        lambda role: role == "member",
     ),
     "gpmatching:policy": (lambda w, u: Policy.objects.filter(cpts=w.cast.cpts, ald=35).exists(), None),
     "gpmatching:my_capacity": (
