@@ -2291,9 +2291,14 @@ PAGES: dict[str, Page] = {
         },
     ),
     "association:minutes": project_read_page(_project("draft"), _minutes_form),
-    "association:identifiers": project_read_page(  # the project sent, converted above: the CPTS gets the SIRET
+    # The project sent, converted above: the CPTS gets the SIRET.
+    "association:identifiers": project_read_page(
         _project("sent"),
-        lambda w, r: {"rna": "W294001234", "siret": "73282932000074", "published_on": _today().isoformat()},
+        lambda w, r: {
+            "rna": "W294001234",
+            "siret": "73282932000074",
+            "published_on": _today().isoformat(),
+        },
     ),
 }
 
