@@ -23,6 +23,7 @@ AUDITED_APPS = {
     "gpmatching",
     "privacy",
     "projects",
+    "healthplan",
     "otp_totp",
     "otp_static",
 }

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "today",  # « Aujourd'hui »: reads every app above it, read by none
     "privacy",  # RGPD duties: DPO, notices, rights of persons, registre des traitements
     "projects",  # the projet de CPTS before the CPTS: porteurs, territory, AMI, conversion
+    "healthplan",  # the projet de santé of a project: chapters, fiches-actions, budget, objectives of the ACI
     "demo",  # last: the demo data of every app (seed_demo, demo_totp); nothing imports it
 ]
 

@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("privacy.urls")),
     path("", include("projects.urls")),
+    path("", include("healthplan.urls")),
     path("", include("diagnostic.urls")),
     path("", include("jobs.urls")),
     path("", include("docgen.urls")),
