@@ -85,7 +85,7 @@ def _check_based_on(based_on, current: int) -> int:
 def save_chapter(project: Project, key: str, text: str, based_on, by) -> Saved:
     if key not in Chapter.Key.values:
         raise ActionError("Chapitre inconnu.")
-    text = merge.normalise(text)
+    text = merge.normalise(text).rstrip()
     if len(text) > MAX_TEXT:
         raise ActionError(f"Le chapitre dépasse {MAX_TEXT:,} caractères.".replace(",", "\u202f"), "text")
     plan = _locked_plan(project, by)
@@ -105,7 +105,7 @@ def save_chapter(project: Project, key: str, text: str, based_on, by) -> Saved:
                 theirs=chapter.text,
                 version=chapter.version,
             )
-        text, merged = result, result != text
+        text, merged = result.rstrip(), result.rstrip() != text
     if text == chapter.text and chapter.version:
         return Saved(chapter, False, merged)
     now = timezone.now()
@@ -240,6 +240,7 @@ def merge_sheet(base: dict, mine: dict, theirs: dict) -> tuple[dict, list[str]]:
     out, conflicts = {}, []
     for field in SHEET_FIELDS:
         result = merge.merge3(base.get(field, ""), mine[field], theirs[field])
+        result = result.strip() if result is not None else None
         if result is None:
             conflicts.append(field)
         out[field] = result if result is not None else mine[field]

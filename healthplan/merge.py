@@ -23,7 +23,11 @@ def normalise(text: str) -> str:
 
 
 def _lines(text: str) -> list[str]:
-    return normalise(text).splitlines(keepends=True)
+    """The lines, each ending with ``\\n`` (a last line without one gets it: forms strip the text's end)."""
+    text = normalise(text)
+    if text and not text.endswith("\n"):
+        text += "\n"
+    return text.splitlines(keepends=True)
 
 
 def _hunks(base: list[str], other: list[str]) -> list[Hunk]:

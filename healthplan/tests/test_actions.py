@@ -10,18 +10,18 @@ from healthplan.models import ActionSheet, Chapter, ChapterVersion, PlannedExpen
 from healthplan.tests.conftest import sheet_data, two_sheets
 from opencpts.errors import ActionError
 
-TEXT = "Sept communes.\nTrois MSP.\nUne coopération ancienne autour du domicile.\n"
+TEXT = "Sept communes.\nTrois MSP.\nUne coopération ancienne autour du domicile."
 
 
 def test_a_chapter_keeps_every_version_with_its_author(project, porteur, coporteur):
     first = actions.save_chapter(project, "contexte", TEXT, 0, porteur)
     assert first.changed and not first.merged and first.obj.version == 1
-    second = actions.save_chapter(project, "contexte", TEXT + "Un DAC.\n", 1, coporteur)
+    second = actions.save_chapter(project, "contexte", TEXT + "\nUn DAC.", 1, coporteur)
     assert second.obj.version == 2
-    again = actions.save_chapter(project, "contexte", TEXT + "Un DAC.\n", 2, coporteur)
+    again = actions.save_chapter(project, "contexte", TEXT + "\nUn DAC.", 2, coporteur)
     assert not again.changed and again.obj.version == 2  # nothing new: no version
     history = [(v.version, v.author, v.text) for v in ChapterVersion.objects.order_by("version")]
-    assert history == [(1, porteur, TEXT), (2, coporteur, TEXT + "Un DAC.\n")]
+    assert history == [(1, porteur, TEXT), (2, coporteur, TEXT + "\nUn DAC.")]
     assert AuditEntry.objects.filter(object_type="healthplan.chapterversion", action="create").count() == 2
 
 
@@ -29,10 +29,10 @@ def test_two_porteurs_editing_different_lines_are_merged(project, porteur, copor
     actions.save_chapter(project, "contexte", TEXT, 0, porteur)
     # Both open version 1; Paule saves first, then Cora.
     actions.save_chapter(project, "contexte", TEXT.replace("Trois MSP.", "Trois MSP et une ESP."), 1, porteur)
-    saved = actions.save_chapter(project, "contexte", TEXT + "Un DAC depuis 2022.\n", 1, coporteur)
+    saved = actions.save_chapter(project, "contexte", TEXT + "\nUn DAC depuis 2022.", 1, coporteur)
     assert saved.merged and saved.changed
     chapter = Chapter.objects.get()
-    assert chapter.text == TEXT.replace("Trois MSP.", "Trois MSP et une ESP.") + "Un DAC depuis 2022.\n"
+    assert chapter.text == TEXT.replace("Trois MSP.", "Trois MSP et une ESP.") + "\nUn DAC depuis 2022."
     assert chapter.version == 3 and chapter.versions.get(version=3).merged
 
 

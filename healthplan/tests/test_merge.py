@@ -39,4 +39,4 @@ def test_the_same_change_on_both_sides_is_kept_once_and_windows_line_endings_do_
     mine = BASE.replace("Trois MSP.", "Deux MSP.").replace("\n", "\r\n")
     theirs = BASE.replace("Trois MSP.", "Deux MSP.")
     assert merge3(BASE, mine, theirs) == theirs
-    assert merge3("", "", "Texte.") == "Texte."
+    assert merge3("", "", "Texte.") == "Texte.\n"  # lines end with a newline (the action strips the end)
