@@ -54,3 +54,9 @@ def test_the_document_holds_every_chapter_the_diagnostic_the_fiches_and_the_budg
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         pictures = [n for n in archive.namelist() if n.startswith("word/media/")]
     assert len(pictures) == 3  # two maps and the age chart
+
+
+def test_the_document_as_pdf(project, porteur):
+    two_sheets(project, porteur)
+    data, filename, content_type = document.file(project, "pdf")
+    assert data.startswith(b"%PDF") and filename.endswith(".pdf") and content_type == "application/pdf"
