@@ -1,5 +1,5 @@
-"""The projet de santé pages in Chromium at 360 px: nothing scrolls sideways, no serious axe-core violation, and
-a chapter is written from its page."""
+"""The projet de santé pages in Chromium at 360 px: nothing scrolls sideways, no serious axe-core violation,
+and a chapter is written from its page."""
 
 import pytest
 from django.urls import reverse
