@@ -84,11 +84,8 @@ def _budget(project: Project) -> dict:
 
 def context(project: Project) -> tuple[dict, dict[str, bytes]]:
     """The template's context and its images (none when the project has no commune yet)."""
-    texts = (
-        {c.key: c.text for c in selectors.plan_of(project).chapters.all()}
-        if selectors.plan_of(project)
-        else {}
-    )
+    plan = selectors.plan_of(project)
+    texts = {c.key: c.text for c in plan.chapters.all()} if plan else {}
     codes = list(project.communes.values_list("commune_id", flat=True))
     images: dict[str, bytes] = {}
     diagnostic = {}
