@@ -138,3 +138,23 @@ def test_an_account_outside_the_project_gets_404_and_changes_nothing(client, pro
 def test_an_unknown_chapter_is_404(client, project, porteur, key):
     login(client, porteur)
     assert client.get(_url("chapter", project, key)).status_code == 404
+
+
+def test_a_referent_reads_without_edit_buttons_and_cannot_write(client, project, porteur, monkeypatch):
+    from projects import access
+
+    first, _ = two_sheets(project, porteur)
+    referent = make_user("referente@ars.test", first_name="Rose", last_name="Référente")
+    monkeypatch.setattr(access, "is_reviewer", lambda user, p: user == referent)
+    login(client, referent)
+    page = client.get(_url("overview", project)).content.decode()
+    assert "Lecture seule" in page and "Dépistage du cancer colorectal" in page
+    assert _url("sheet_new", project) not in page and _url("chapter", project, "contexte") not in page
+    assert _url("sheet_history", project, first.pk) in page
+    assert client.get(_url("sheet_history", project, first.pk)).status_code == 200
+    assert client.get(_url("chapter", project, "contexte")).status_code == 404
+    assert (
+        client.post(_url("budget", project), {"label": "x", "category": "staff", "amount": "1"}).status_code
+        == 404
+    )
+    assert not PlannedExpense.objects.exists()
