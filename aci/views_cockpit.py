@@ -46,7 +46,7 @@ from aci.pages import MANAGE, VIEW, contract_of, contract_view
 from aci.tiers import NoGridInForce, grid_in_force
 from audit.log import record
 from cpts.decorators import cpts_view
-from healthplan.contract import plan_missions, sign_from_plan
+from healthplan.contract import plan_missions, plan_objectives, sign_from_plan
 from opencpts.errors import ActionError
 from opencpts.forms import show_action_error
 from opencpts.french import count
@@ -193,6 +193,7 @@ def sign(request, access):
             "chosen": chosen,
             "core": [m for m in missions if not m.optional],
             "optional": [m for m in missions if m.optional],
+            "plan_objectives": plan_objectives(cpts),
         },
     )
 

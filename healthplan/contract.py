@@ -142,3 +142,9 @@ def plan_missions(cpts: CPTS) -> set[str]:
     the optional ones among them); empty for a CPTS without one."""
     project = Project.objects.filter(cpts=cpts).first()
     return set(optional_missions(project)) if project else set()
+
+
+def plan_objectives(cpts: CPTS) -> int:
+    """How many fiche-action indicators the signature would carry over (before choosing the missions)."""
+    project = Project.objects.filter(cpts=cpts).first()
+    return len(objectives(project)) if project else 0

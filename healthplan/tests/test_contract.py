@@ -91,8 +91,8 @@ def test_a_refused_signature_keeps_nothing(cpts, porteur):
 
 def test_the_signature_page_carries_the_objectives_over(client, cpts, porteur):
     login(client, porteur)
-    page = client.get(reverse("aci:sign", args=[cpts.slug]))
-    assert page.status_code == 200
+    page = client.get(reverse("aci:sign", args=[cpts.slug])).content.decode()
+    assert "Les 2 indicateurs des fiches-actions du projet de santé deviendront" in page
     response = client.post(
         reverse("aci:sign", args=[cpts.slug]),
         {
@@ -105,3 +105,14 @@ def test_the_signature_page_carries_the_objectives_over(client, cpts, porteur):
     )
     assert "2 objectifs repris du projet de santé" in response.content.decode()
     assert Indicator.objects.filter(contract__cpts=cpts).count() == 2
+
+
+def test_the_signature_page_checks_the_optional_missions_of_the_fiches(client, project, porteur):
+    from healthplan import actions
+
+    actions.create_sheet(project, porteur, sheet_data(mission="quality", title="Revues de pertinence"))
+    cpts = conversion.convert(project, porteur)
+    login(client, porteur)
+    page = client.get(reverse("aci:sign", args=[cpts.slug])).content.decode()
+    assert 'name="optional" value="quality" checked' in page
+    assert 'name="optional" value="support" checked' not in page
