@@ -158,3 +158,33 @@ def test_a_referent_reads_without_edit_buttons_and_cannot_write(client, project,
         == 404
     )
     assert not PlannedExpense.objects.exists()
+
+
+def test_a_fiche_changed_at_the_same_place_meanwhile_is_refused_showing_the_other_version(
+    client, project, porteur, coporteur
+):
+    first, _ = two_sheets(project, porteur)
+    actions.save_sheet(
+        project, first.pk, coporteur, {**actions.sheet_data(first), "pilot": "Dr Cora Coporteuse"}, 1
+    )
+    login(client, porteur)
+    data = {**actions.sheet_data(first), "pilot": "Dr Paule Porteuse et l'IDEL", "version": "1"}
+    data.pop("indicators")
+    indicator = first.indicators.get()
+    data.update(
+        {
+            "ind-TOTAL_FORMS": "1",
+            "ind-INITIAL_FORMS": "0",
+            "ind-0-name": indicator.name,
+            "ind-0-unit": indicator.unit,
+            "ind-0-direction": indicator.direction,
+            "ind-0-baseline": "220",
+            "ind-0-target": "100",
+            "ind-0-source_note": indicator.source_note,
+        }
+    )
+    page = client.post(_url("sheet", project, first.pk), data).content.decode()
+    assert "aux mêmes endroits (pilote)" in page
+    assert "Dr Cora Coporteuse" in page and "Dr Paule Porteuse et l&#x27;IDEL" in page  # both versions
+    assert 'name="version" value="2"' in page
+    assert ActionSheet.objects.get(pk=first.pk).pilot == "Dr Cora Coporteuse"
