@@ -46,6 +46,7 @@ from aci.pages import MANAGE, VIEW, contract_of, contract_view
 from aci.tiers import NoGridInForce, grid_in_force
 from audit.log import record
 from cpts.decorators import cpts_view
+from healthplan.contract import plan_missions, plan_objectives, sign_from_plan
 from opencpts.errors import ActionError
 from opencpts.forms import show_action_error
 from opencpts.french import count
@@ -149,21 +150,36 @@ def sign(request, access):
         form = SignForm(request.POST, optional_choices=optional)
         if form.is_valid():
             try:
-                contract = contracts.sign_with_schedule(cpts, request.user, **form.cleaned_data)
+                # The contract, its schedule and, for a CPTS born from a project, the projet de santé's
+                # objectives as its indicators (healthplan/contract.py).
+                signed = sign_from_plan(cpts, request.user, **form.cleaned_data)
             except ActionError as exc:
                 show_action_error(form, exc)
             else:
+                contract = signed.contract
+                carried = (
+                    f" ; {count(len(signed.carried), 'objectif repris', 'objectifs repris')} "
+                    "du projet de santé"
+                    if signed.carried
+                    else ""
+                )
                 messages.success(
                     request,
                     f"Contrat ACI enregistré (signé le {contract.signed_on:%d/%m/%Y}, taille "
-                    f"{contract.tier}) et échéancier calculé.",
+                    f"{contract.tier}) et échéancier calculé{carried}.",
                 )
                 return redirect("aci:cockpit", slug=cpts.slug)
     else:
         population, source = contracts.territory_population(cpts)
+        planned = plan_missions(cpts)
         form = SignForm(
             optional_choices=optional,
-            initial={"population": population or None, "population_source": source, "population_on": None},
+            initial={
+                "population": population or None,
+                "population_source": source,
+                "population_on": None,
+                "optional": [code for code, _ in optional if code in planned],
+            },
         )
     chosen = set(form["optional"].value() or [])
     return render(
@@ -177,6 +193,7 @@ def sign(request, access):
             "chosen": chosen,
             "core": [m for m in missions if not m.optional],
             "optional": [m for m in missions if m.optional],
+            "plan_objectives": plan_objectives(cpts),
         },
     )
 

@@ -24,6 +24,7 @@ AUDITED_APPS = {
     "privacy",
     "projects",
     "association",
+    "healthplan",
     "otp_totp",
     "otp_static",
 }

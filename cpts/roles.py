@@ -499,6 +499,19 @@ PAGE_ACCESS: dict[str, dict[str, str]] = {
     "association:convocation": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
     "association:minutes": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
     "association:identifiers": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
+    # The projet de santé of a project (healthplan/views.py): read by its porteurs and co-porteurs (and,
+    # read-only, its ARS and CPAM referents: projects.access.read_project), changed by its members only; 404
+    # for anyone else.
+    "healthplan:overview": {"GET": AUTHENTICATED},
+    "healthplan:document": {"GET": AUTHENTICATED},
+    "healthplan:chapter": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
+    "healthplan:chapter_history": {"GET": AUTHENTICATED},
+    "healthplan:sheet_new": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
+    "healthplan:sheet": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
+    "healthplan:sheet_history": {"GET": AUTHENTICATED},
+    "healthplan:sheet_delete": {"POST": AUTHENTICATED},
+    "healthplan:budget": {"GET": AUTHENTICATED, "POST": AUTHENTICATED},
+    "healthplan:expense_remove": {"POST": AUTHENTICATED},
     # ACI reference data: the financing simulator (no CPTS needed, e.g. a CPTS in project).
     "aci:simulator": {"GET": AUTHENTICATED},
     "admin:index": {"GET": STAFF},  # stands for the whole Django admin (model permissions apply inside)

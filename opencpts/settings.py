@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "projects",  # the projet de CPTS before the CPTS: porteurs, territory, AMI, conversion
     "oversight",  # « Suivi »: the ARS and CPAM referents' pages (projects and CPTS of their territory)
     "association",  # the association loi 1901 of a project: statuts, AG constitutive, RNA and SIRET
+    "healthplan",  # the projet de santé of a project: chapters, fiches-actions, budget, objectives of the ACI
     "demo",  # last: the demo data of every app (seed_demo, demo_totp); nothing imports it
 ]
 

@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("projects.urls")),
     path("", include("oversight.urls")),
     path("", include("association.urls")),
+    path("", include("healthplan.urls")),
     path("", include("diagnostic.urls")),
     path("", include("jobs.urls")),
     path("", include("docgen.urls")),

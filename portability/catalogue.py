@@ -191,6 +191,15 @@ LEFT_OUT = {
     "association.FoundingMember": "a project's founding members (projects.Project), kept with it",
     "association.ConstitutiveAssembly": "a project's AG constitutive (projects.Project), kept with it",
     "association.LegalEntity": "a project's association identifiers, carried into the CPTS row at conversion",
+    "healthplan.HealthPlan": "a project's projet de santé (projects.Project): stays with the project; its "
+    "objectives are in the CPTS's ACI contract (exported)",
+    "healthplan.Chapter": "a chapter of a projet de santé (healthplan.HealthPlan)",
+    "healthplan.ChapterVersion": "a chapter's history (healthplan.HealthPlan)",
+    "healthplan.ActionSheet": "a fiche-action of a projet de santé (healthplan.HealthPlan)",
+    "healthplan.ActionSheetVersion": "a fiche-action's history (healthplan.HealthPlan)",
+    "healthplan.SheetIndicator": "a fiche-action's indicator (healthplan.HealthPlan); the contract's are "
+    "exported",
+    "healthplan.PlannedExpense": "a projet de santé's budget line (healthplan.HealthPlan)",
     "docgen.TemplateOverride": "the source instance's document templates (instance-wide, not a CPTS's)",
     "diagnostic.AgeStructure": "INSEE census by commune (load_age_structure)",
     "diagnostic.ImportedDataset": "reference figures of the instance, imported per commune, not the CPTS's",

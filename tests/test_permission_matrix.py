@@ -173,6 +173,7 @@ class World:
     privacy: "PrivacyWorld | None" = None
     projects: "ProjectsWorld | None" = None
     association: "AssociationWorld | None" = None
+    healthplan: "HealthPlanWorld | None" = None
     diagnostic_dataset: ImportedDataset | None = None  # imported by cast.member (diagnostic)
 
     @property
@@ -742,6 +743,7 @@ def world(cast):
     world.privacy = privacy_world(cast, world.coordination)
     world.projects = projects_world(cast)
     world.association = association_world(cast, world.projects)
+    world.healthplan = healthplan_world(cast, world.projects.draft)
     test_letter.register()  # a document template for « Modèles de documents » (docgen)
     # cast.member proved by a Pro Santé Connect login that it holds its directory entry (accounts/psc.py).
     User.objects.filter(pk=cast.member.pk).update(external_idnat=cast.member.professional.idnat)
@@ -963,6 +965,49 @@ def _minutes_form(w, r) -> dict:
         data[f"board-{f.pk}"] = "on"
     data[f"role-{w.association.founders[0].pk}"] = "president"
     return data
+
+
+class HealthPlanWorld:
+    """The projet de santé of the member's draft project: a chapter written, a fiche-action to edit, one to
+    delete, a planned expense to remove."""
+
+    sheet: int
+    sheet_to_delete: int
+    expense_to_remove: int
+
+
+def healthplan_world(cast, project) -> HealthPlanWorld:
+    from healthplan import actions as healthplan
+
+    healthplan.save_chapter(project, "contexte", "Matrice.", 0, cast.member)
+    sheet = healthplan.create_sheet(project, cast.member, _healthplan_sheet())
+    to_delete = healthplan.create_sheet(project, cast.member, _healthplan_sheet(title="Fiche à supprimer"))
+    expense = healthplan.add_expense(
+        project, cast.member, label="Dépense à retirer", category="staff", mission="", amount="1000"
+    )
+    return HealthPlanWorld(sheet.pk, to_delete.pk, expense.pk)
+
+
+def _healthplan_sheet(**changes) -> dict:
+    data = {"mission": "access", "title": "Fiche de la matrice", "objective": "Matrice", "indicators": []}
+    return {**data, **changes}
+
+
+def _healthplan_sheet_form(w, r) -> dict:
+    return {
+        **_healthplan_sheet(title="Fiche de la matrice modifiée"),
+        "version": "1",
+        "ind-TOTAL_FORMS": "1",
+        "ind-INITIAL_FORMS": "0",
+        "ind-0-name": "Indicateur de la matrice",
+        "ind-0-unit": "count",
+        "ind-0-direction": "higher",
+        "ind-0-target": "10",
+    }
+
+
+def _plan(**extra):
+    return lambda w: {"project_id": w.projects.draft.pk, **{k: f(w) for k, f in extra.items()}}
 
 
 def acting_user(cast: Cast, role: str) -> User | None:
@@ -2300,6 +2345,27 @@ PAGES: dict[str, Page] = {
             "published_on": _today().isoformat(),
         },
     ),
+    # The projet de santé of a project: the same rule as the project's pages (healthplan/views.py).
+    "healthplan:overview": project_page(_plan()),
+    "healthplan:document": project_page(_plan(), query={"format": "docx"}),
+    "healthplan:chapter": project_page(
+        _plan(key=lambda w: "contexte"), lambda w, r: {"text": "Matrice modifiée.", "version": "1"}
+    ),
+    "healthplan:chapter_history": project_page(_plan(key=lambda w: "contexte")),
+    "healthplan:sheet_new": project_page(
+        _plan(), lambda w, r: {**_healthplan_sheet_form(w, r), "version": ""}
+    ),
+    "healthplan:sheet": project_page(_plan(sheet_id=lambda w: w.healthplan.sheet), _healthplan_sheet_form),
+    "healthplan:sheet_history": project_page(_plan(sheet_id=lambda w: w.healthplan.sheet)),
+    "healthplan:sheet_delete": project_page(
+        _plan(sheet_id=lambda w: w.healthplan.sheet_to_delete), lambda w, r: {}
+    ),
+    "healthplan:budget": project_page(
+        _plan(), lambda w, r: {"label": "Dépense de la matrice", "category": "tools", "amount": "500"}
+    ),
+    "healthplan:expense_remove": project_page(
+        _plan(expense_id=lambda w: w.healthplan.expense_to_remove), lambda w, r: {}
+    ),
 }
 
 
@@ -2927,6 +2993,43 @@ EFFECTS: dict[str, tuple[Callable[[World, User | None], bool], Callable[[str], b
         lambda w, u: LegalEntity.objects.filter(project=w.projects.sent, siret="73282932000074").exists(),
         lambda role: role == "member",
     ),
+    "healthplan:chapter": (
+        lambda w, u: _healthplan_model("Chapter")
+        .objects.get(plan__project=w.projects.draft, key="contexte")
+        .text
+        == "Matrice modifiée.",
+        lambda role: role == "member",
+    ),
+    "healthplan:sheet_new": (
+        lambda w, u: _healthplan_model("ActionSheet")
+        .objects.filter(plan__project=w.projects.draft, title="Fiche de la matrice modifiée")
+        .exclude(pk=w.healthplan.sheet)
+        .exists(),
+        lambda role: role == "member",
+    ),
+    "healthplan:sheet": (
+        lambda w, u: _healthplan_model("ActionSheet").objects.get(pk=w.healthplan.sheet).title
+        == "Fiche de la matrice modifiée",
+        lambda role: role == "member",
+    ),
+    "healthplan:sheet_delete": (
+        lambda w, u: not _healthplan_model("ActionSheet")
+        .objects.filter(pk=w.healthplan.sheet_to_delete)
+        .exists(),
+        lambda role: role == "member",
+    ),
+    "healthplan:budget": (
+        lambda w, u: _healthplan_model("PlannedExpense")
+        .objects.filter(label="Dépense de la matrice")
+        .exists(),
+        lambda role: role == "member",
+    ),
+    "healthplan:expense_remove": (
+        lambda w, u: not _healthplan_model("PlannedExpense")
+        .objects.filter(pk=w.healthplan.expense_to_remove)
+        .exists(),
+        lambda role: role == "member",
+    ),
     "gpmatching:policy": (lambda w, u: Policy.objects.filter(cpts=w.cast.cpts, ald=35).exists(), None),
     "gpmatching:my_capacity": (
         lambda w, u: Capacity.objects.get(pk=w.gp.capacity.pk).patients == 900,
@@ -2941,6 +3044,10 @@ EFFECTS: dict[str, tuple[Callable[[World, User | None], bool], Callable[[str], b
 
 def _aci_model(name):
     return apps.get_model("aci", name)
+
+
+def _healthplan_model(name):
+    return apps.get_model("healthplan", name)
 
 
 def assert_writes(role: str, world: World):
