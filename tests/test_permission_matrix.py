@@ -967,6 +967,7 @@ def _minutes_form(w, r) -> dict:
     return data
 
 
+@dataclass
 class HealthPlanWorld:
     """The projet de santé of the member's draft project: a chapter written, a fiche-action to edit, one to
     delete, a planned expense to remove."""
@@ -2346,21 +2347,23 @@ PAGES: dict[str, Page] = {
         },
     ),
     # The projet de santé of a project: the same rule as the project's pages (healthplan/views.py).
-    "healthplan:overview": project_page(_plan()),
-    "healthplan:document": project_page(_plan(), query={"format": "docx"}),
+    "healthplan:overview": project_read_page(_plan()),
+    "healthplan:document": project_read_page(_plan(), query={"format": "docx"}),
     "healthplan:chapter": project_page(
         _plan(key=lambda w: "contexte"), lambda w, r: {"text": "Matrice modifiée.", "version": "1"}
     ),
-    "healthplan:chapter_history": project_page(_plan(key=lambda w: "contexte")),
+    "healthplan:chapter_history": project_read_page(_plan(key=lambda w: "contexte")),
     "healthplan:sheet_new": project_page(
         _plan(), lambda w, r: {**_healthplan_sheet_form(w, r), "version": ""}
     ),
-    "healthplan:sheet": project_page(_plan(sheet_id=lambda w: w.healthplan.sheet), _healthplan_sheet_form),
-    "healthplan:sheet_history": project_page(_plan(sheet_id=lambda w: w.healthplan.sheet)),
+    "healthplan:sheet": project_page(
+        _plan(sheet_id=lambda w: w.healthplan.sheet), _healthplan_sheet_form
+    ),
+    "healthplan:sheet_history": project_read_page(_plan(sheet_id=lambda w: w.healthplan.sheet)),
     "healthplan:sheet_delete": project_page(
         _plan(sheet_id=lambda w: w.healthplan.sheet_to_delete), lambda w, r: {}
     ),
-    "healthplan:budget": project_page(
+    "healthplan:budget": project_read_page(
         _plan(), lambda w, r: {"label": "Dépense de la matrice", "category": "tools", "amount": "500"}
     ),
     "healthplan:expense_remove": project_page(

@@ -10,10 +10,11 @@ register = template.Library()
 
 
 @register.simple_tag
-def project_reviews(project) -> list[dict]:
-    """[{key, label, reviews (newest first), decision (the latest)}] for each dossier with at least one."""
+def project_reviews(project, dossier: str = "") -> list[dict]:
+    """[{key, label, reviews (newest first), decision (the latest)}] for each dossier with at least one (or
+    for ``dossier`` only)."""
     by_dossier: dict[str, list[Review]] = {}
-    for review in reviews.reviews_of(project):
+    for review in reviews.reviews_of(project, dossier or None):
         by_dossier.setdefault(review.dossier, []).append(review)
     return [
         {
