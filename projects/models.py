@@ -48,7 +48,7 @@ class Project(models.Model):
     def __str__(self):
         return self.name
 
-    def reached(self, stage: str) -> bool:
+    def has_reached(self, stage: str) -> bool:
         return ORDER.index(self.stage) >= ORDER.index(stage)
 
 

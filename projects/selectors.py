@@ -54,7 +54,7 @@ def next_step(project: Project, communes: int, sent_kinds: set[str] | None = Non
             "Remplir l'AMI",
             also=("projects:letter", "Passer directement à la lettre d'intention"),
         )
-    if not project.reached(Stage.LETTER):
+    if not project.has_reached(Stage.LETTER):
         return NextStep(
             "Rédigez la lettre d'intention, pré-remplie avec le projet et son diagnostic, et envoyez-la à "
             "l'ARS : elle ouvre l'accompagnement pour écrire le projet de santé.",

@@ -230,7 +230,7 @@ def submit(project: Project, kind: str, by, *, now: dt.datetime | None = None) -
         ciphertext=b"",
     )
     _store(submission, file)
-    if not project.reached(dossier.stage):
+    if not project.has_reached(dossier.stage):
         set_stage(project, dossier.stage, on, by, f"Envoyé à {region.addressee}")
     record(
         "decision",

@@ -2356,9 +2356,7 @@ PAGES: dict[str, Page] = {
     "healthplan:sheet_new": project_page(
         _plan(), lambda w, r: {**_healthplan_sheet_form(w, r), "version": ""}
     ),
-    "healthplan:sheet": project_page(
-        _plan(sheet_id=lambda w: w.healthplan.sheet), _healthplan_sheet_form
-    ),
+    "healthplan:sheet": project_page(_plan(sheet_id=lambda w: w.healthplan.sheet), _healthplan_sheet_form),
     "healthplan:sheet_history": project_read_page(_plan(sheet_id=lambda w: w.healthplan.sheet)),
     "healthplan:sheet_delete": project_page(
         _plan(sheet_id=lambda w: w.healthplan.sheet_to_delete), lambda w, r: {}
