@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts import psc
 from accounts.models import User
 from audit.log import record
+from directory import actions as directory_actions
 from directory import identifiers
 from directory.models import Professional, Structure
 from opencpts.errors import ActionError
@@ -48,6 +49,24 @@ def create_project(user, name: str, *, on: dt.date | None = None, is_synthetic: 
         project=project, stage=Stage.INTENTION, reached_on=on or timezone.localdate(), recorded_by=user
     )
     return project
+
+
+@transaction.atomic
+def start_project(user, name: str, *, national_id: str = "") -> Project:
+    """A project started from the page « Créer un projet de CPTS »: by a professional of the directory. An
+    account already linked to its entry (proven by Pro Santé Connect, or checked at registration or on the
+    profile) starts it at once; another gives its RPPS or ADELI number, checked against the directory
+    (``directory.actions.claim_extract_entry``: an entry of the RPPS extract bearing the account's name),
+    linked in the same transaction. Nothing is created when the check fails."""
+    if user.professional_id is None:
+        if not (national_id or "").strip():
+            raise ActionError(
+                "Indiquez votre numéro RPPS ou ADELI : un projet de CPTS est lancé par un professionnel de "
+                "santé de l'annuaire (ou connectez-vous avec Pro Santé Connect).",
+                "national_id",
+            )
+        directory_actions.claim_extract_entry(user, national_id)
+    return create_project(user, name)
 
 
 @transaction.atomic

@@ -16,6 +16,19 @@ class ProjectForm(forms.Form):
         max_length=200,
         help_text="Par exemple « CPTS du Pays Fouesnantais ». Il pourra devenir le nom de la CPTS.",
     )
+    national_id = forms.CharField(
+        label="Votre numéro RPPS ou ADELI",
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text="Vérifié dans l'annuaire des professionnels de santé : le nom doit être celui de votre "
+        "compte.",
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None and user.professional_id is not None:
+            del self.fields["national_id"]  # already a professional of the directory
 
 
 class InviteForm(forms.Form):

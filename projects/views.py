@@ -81,13 +81,14 @@ def project_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def create(request):
-    form = ProjectForm(request.POST or None)
+    form = ProjectForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         done = run_action(
             request,
-            actions.create_project,
+            actions.start_project,
             request.user,
             form.cleaned_data["name"],
+            national_id=form.cleaned_data.get("national_id", ""),
             success=lambda p: f"Le projet « {p.name} » est créé. Choisissez maintenant son territoire.",
             then=lambda p: reverse("projects:territory", args=[p.pk]),
             form=form,

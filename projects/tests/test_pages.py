@@ -7,7 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from cpts.models import CPTS
+from directory.models import Professional
 from projects.models import AmiDossier, Project, Submission
 from projects.tests.conftest import FOUESNANT_EPCI
 from tests.cast import login, make_user
@@ -45,8 +47,21 @@ def test_from_account_to_cpts(client, paule):
     login(client, paule)
     home = client.get(reverse("cpts:list"))
     assert reverse("projects:create") in home.content.decode()
-    response = client.post(reverse("projects:create"), {"name": "CPTS du Pays Fouesnantais"})
+    Professional.objects.create(
+        id_type="8", national_id="10101010105", idnat="810101010105", last_name="PORTEUSE",
+        first_name="Paule", profession_code="10", source="rpps", is_synthetic=True,
+    )  # fmt: skip
+    refused = client.post(reverse("projects:create"), {"name": "CPTS du Pays Fouesnantais"})
+    assert refused.status_code == 200 and "Indiquez votre numéro RPPS" in refused.content.decode()
+    unknown = client.post(
+        reverse("projects:create"), {"name": "CPTS du Pays Fouesnantais", "national_id": "10101010113"}
+    )
+    assert "n&#x27;est pas dans l&#x27;annuaire" in unknown.content.decode() and not Project.objects.exists()
+    response = client.post(
+        reverse("projects:create"), {"name": "CPTS du Pays Fouesnantais", "national_id": "10101010105"}
+    )
     project = Project.objects.get()
+    assert User.objects.get(pk=paule.pk).professional.idnat == "810101010105"
     assert response.status_code == 302 and response["Location"] == reverse(
         "projects:territory", args=[project.pk]
     )
