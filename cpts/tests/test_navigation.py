@@ -67,6 +67,8 @@ MAIN_PAGES = {
 # README paths reached from a page of the menu rather than from the menu itself.
 REACHED_FROM_A_PAGE = {
     "home": "redirects to the user's CPTS",
+    "diagnostic:datasets": "reached from a diagnostic (« Données importées »)",
+    "oversight:home": "in the menu of active ARS and CPAM referents only (a condition, not a permission)",
 }
 # Entries a role allowed to open the page does not get, and why (the rule is the item's, in navigation.py).
 NARROWED = {
