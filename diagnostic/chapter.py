@@ -15,6 +15,19 @@ IMAGES = {
     "map_share_65": "Carte : part des 65 ans et plus",
     "age_chart": "Graphique : structure par âge",
 }
+# The chapter of a territory without communes yet: every name the templates read, empty.
+EMPTY = {
+    "title": "Diagnostic territorial",
+    "highlights": [],
+    "areas": [],
+    "professions": [],
+    "typed": [],
+    "imported": [],
+    "sources": [],
+    "secret_note": "",
+    "distance_note": "",
+    "images": dict(IMAGES),
+}
 
 
 def _area_row(area: Area) -> dict:

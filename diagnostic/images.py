@@ -124,3 +124,14 @@ def age_chart_png(diagnostic: Diagnostic) -> bytes:
     if areas:
         fig.text(0.01, 0.0, f"Source : {areas[0].ages.share_0_19.source.text}", fontsize=6, wrap=True)
     return _png(fig)
+
+
+def chapter_images(diagnostic: Diagnostic) -> dict[str, bytes]:
+    """The pictures of the diagnostic's chapter in a document (``diagnostic/chapter.py:IMAGES``): the two maps
+    (the contours read once) and the age chart, as PNG."""
+    contours = maps.contours_of(diagnostic)
+    return {
+        "map_gp_density": map_png(diagnostic, "gp_density", contours),
+        "map_share_65": map_png(diagnostic, "share_65", contours),
+        "age_chart": age_chart_png(diagnostic),
+    }

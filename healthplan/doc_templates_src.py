@@ -8,6 +8,7 @@ objectives, 4. gouvernance, coordination et numérique, 5. évaluation, 6. budge
 amounts of the tier, the planned expenses and the balance). Filled from ``healthplan.document.context``;
 registered as ``healthplan.project`` (healthplan/apps.py) with ``document.SAMPLE``."""
 
+from diagnostic import doc_chapter
 from docgen.builder import new_document, paragraph, table
 
 
@@ -31,43 +32,7 @@ def _diagnostic(doc) -> None:
     paragraph(doc, "2. Diagnostic territorial", style="Heading 1")
     paragraph(doc, "{%p if a_diagnostic %}")
     paragraph(doc, ("Calculé par OpenCPTS pour les communes du projet.", "i"))
-    paragraph(doc, "{%p for h in diagnostic.highlights %}")
-    paragraph(doc, "{{ h }}", style="List Bullet")
-    paragraph(doc, "{%p endfor %}")
-    paragraph(doc, "Population et structure par âge", style="Heading 2")
-    table(
-        doc,
-        ["Territoire", "Population", "0–19 ans", "20–64 ans", "65 ans et plus"],
-        [
-            ["{%tr for a in diagnostic.areas %}", "", "", "", ""],
-            [
-                "{{ a.name }}",
-                "{{ a.population }}",
-                "{{ a.share_0_19 }}",
-                "{{ a.share_20_64 }}",
-                "{{ a.share_65_plus }}",
-            ],
-            ["{%tr endfor %}", "", "", "", ""],
-        ],
-    )
-    paragraph(doc, "{{ age_chart }}")
-    paragraph(doc, "Offre de soins", style="Heading 2")
-    table(
-        doc,
-        ["Profession", "Effectif", "Pour 10 000 habitants"],
-        [
-            ["{%tr for p in diagnostic.professions %}", "", ""],
-            ["{{ p.profession }}", "{{ p.count }}", "{{ p.per_10000 }}"],
-            ["{%tr endfor %}", "", ""],
-        ],
-    )
-    paragraph(doc, "{{ map_gp_density }}")
-    paragraph(doc, "{{ map_share_65 }}")
-    paragraph(doc, ("{{ diagnostic.secret_note }} {{ diagnostic.distance_note }}", "i"))
-    paragraph(doc, "Sources :", style=None)
-    paragraph(doc, "{%p for s in diagnostic.sources %}")
-    paragraph(doc, "{{ s }}", style="List Bullet")
-    paragraph(doc, "{%p endfor %}")
+    doc_chapter.write_body(doc)
     paragraph(doc, "{%p else %}")
     paragraph(doc, ("Ajoutez les communes du territoire au projet pour calculer le diagnostic.", "i"))
     paragraph(doc, "{%p endif %}")

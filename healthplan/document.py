@@ -12,10 +12,10 @@ from django.utils.text import slugify
 
 from diagnostic import chapter as diagnostic_chapter
 from diagnostic import images as diagnostic_images
-from diagnostic.compute import diagnose
 from docgen import render
 from healthplan import selectors
 from healthplan.models import Chapter, SheetIndicator
+from projects import letter
 from projects.models import Project
 
 KEY = "healthplan.project"
@@ -88,15 +88,11 @@ def context(project: Project) -> tuple[dict, dict[str, bytes]]:
     texts = {c.key: c.text for c in plan.chapters.all()} if plan else {}
     codes = list(project.communes.values_list("commune_id", flat=True))
     images: dict[str, bytes] = {}
-    diagnostic = {}
+    diagnostic = diagnostic_chapter.EMPTY
     if codes:
-        computed = diagnose(codes, public=True, name=project.name)
+        computed = letter.project_diagnostic(project, public=True)
         diagnostic = diagnostic_chapter.chapter_context(computed)
-        images = {
-            "map_gp_density": diagnostic_images.map_png(computed, "gp_density"),
-            "map_share_65": diagnostic_images.map_png(computed, "share_65"),
-            "age_chart": diagnostic_images.age_chart_png(computed),
-        }
+        images = diagnostic_images.chapter_images(computed)
     missions = selectors.sheets_by_mission(project)
     ctx = {
         "titre": f"Projet de santé — {project.name}",
@@ -104,7 +100,7 @@ def context(project: Project) -> tuple[dict, dict[str, bytes]]:
         "date": formats.date_format(timezone.localdate(), "j F Y"),
         "contexte": paragraphs(texts.get(Chapter.Key.CONTEXT, "")),
         "a_diagnostic": bool(codes),
-        "diagnostic": diagnostic or {"highlights": [], "areas": [], "professions": [], "sources": []},
+        "diagnostic": diagnostic,
         "diagnostic_commentaire": paragraphs(texts.get(Chapter.Key.DIAGNOSTIC, "")),
         "missions": [{"libelle": m.label, "fiches": [_sheet(s) for s in m.sheets]} for m in missions],
         "objectifs": [
@@ -158,9 +154,21 @@ SAMPLE = {
         "professions": [
             {"profession": "Médecin généraliste", "count": "24", "per_10000": "8,0"},
         ],
+        "typed": [
+            {
+                "indicator": "Patients de 17 ans et plus sans médecin traitant",
+                "territory": "12,40 %",
+                "departement": "9,80 %",
+                "region": "—",
+                "france": "11 %",
+                "provenance": "saisi depuis Rézone CPTS — Assurance Maladie, millésime 2024",
+            }
+        ],
+        "imported": [],
         "sources": ["INSEE, population municipale 2023"],
         "secret_note": "Effectifs inférieurs à 6 masqués (« < 6 », secret statistique).",
         "distance_note": "Distances à vol d'oiseau : ce ne sont pas des temps d'accès.",
+        "images": dict(diagnostic_chapter.IMAGES),
     },
     "diagnostic_commentaire": ["Trois départs en retraite de médecins généralistes d'ici deux ans."],
     "missions": [

@@ -394,7 +394,7 @@ def _fields_context(data: dict) -> dict:
 
 def _diagnostic_context(diagnostic: Diagnostic | None) -> dict:
     if diagnostic is None:
-        return {"chiffres_cles": [], "avec_diagnostic": False, "diagnostic": EMPTY_CHAPTER}
+        return {"chiffres_cles": [], "avec_diagnostic": False, "diagnostic": chapter.EMPTY}
     return {
         "chiffres_cles": key_figures(diagnostic),
         "avec_diagnostic": True,
@@ -404,30 +404,7 @@ def _diagnostic_context(diagnostic: Diagnostic | None) -> dict:
 
 def letter_images(diagnostic: Diagnostic | None) -> dict[str, bytes]:
     """The chapter's pictures (``diagnostic.chapter.IMAGES``): the two maps and the age chart, as PNG."""
-    if diagnostic is None:
-        return {}
-    from diagnostic.maps import contours_of
-
-    contours = contours_of(diagnostic)
-    return {
-        "map_gp_density": images.map_png(diagnostic, "gp_density", contours),
-        "map_share_65": images.map_png(diagnostic, "share_65", contours),
-        "age_chart": images.age_chart_png(diagnostic),
-    }
-
-
-EMPTY_CHAPTER = {
-    "title": "Diagnostic territorial",
-    "highlights": [],
-    "areas": [],
-    "professions": [],
-    "typed": [],
-    "imported": [],
-    "sources": [],
-    "secret_note": "",
-    "distance_note": "",
-    "images": dict(chapter.IMAGES),
-}
+    return images.chapter_images(diagnostic) if diagnostic is not None else {}
 
 
 # What a replacement of the letter's template is tried with before it is accepted (docgen/validation.py):
