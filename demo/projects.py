@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts import twofactor
 from accounts.models import User
 from demo.accounts import DOMAIN, DemoLogin, _professional
+from healthplan import actions as plan
 from projects import actions, letter, submission
 from projects import territory as rules
 from projects.models import Project
@@ -147,8 +148,65 @@ def seed_project(password: str, rng_seed: int = 2026) -> Project | None:
     letter_at = min(LETTER_SENT_AT, timezone.now())
     actions.save_letter(project, _letter(project, timezone.localdate(letter_at)), porteuse)
     submission.submit_letter(project, porteuse, now=letter_at)
+    _health_plan_draft(project, porteuse, coporteur)
     project.refresh_from_db()
     return project
+
+
+# The projet de santé the porteurs write after their letter: a chapter and two fiches-actions (synthetic).
+PLAN_CONTEXT = (
+    "Sept communes du littoral sud-finistérien, une population qui double l'été. Deux MSP (Fouesnant, "
+    "Bénodet), un centre hospitalier à Quimper, un DAC départemental.\n"
+    "Les porteurs se réunissent depuis 2024 autour du maintien à domicile des personnes âgées fragiles."
+)
+PLAN_SHEETS = [
+    {
+        "mission": "access",
+        "title": "Un médecin traitant pour les patients en ALD",
+        "pilot": "Dr Solène Le Gall (démonstration)",
+        "objective": "Réduire le nombre de patients en ALD sans médecin traitant sur le territoire.",
+        "actions": "Repérer les patients avec la CPAM.\nLes proposer aux médecins qui ont de la place.",
+        "partners": "CPAM du Finistère\nMSP de Fouesnant",
+        "schedule": "Dès la signature de l'ACI, bilan chaque trimestre.",
+        "means": "Une coordinatrice à mi-temps, la liste d'attente de la plateforme.",
+        "indicators": [
+            {
+                "name": "Patients en ALD sans médecin traitant",
+                "unit": "count",
+                "direction": "lower",
+                "baseline": "220",
+                "target": "100",
+                "source_note": "CPAM, liste des patients sans MT",
+            },
+        ],
+    },
+    {
+        "mission": "prevention",
+        "title": "Dépistage du cancer colorectal",
+        "pilot": "Yann Kerjean (démonstration)",
+        "objective": "Augmenter la participation au dépistage organisé.",
+        "actions": "Remise des kits par les pharmaciens et les infirmiers.\nMars bleu sur les marchés.",
+        "partners": "Centre régional de coordination des dépistages des cancers",
+        "schedule": "Chaque année en mars.",
+        "means": "Kits fournis par le CRCDC ; temps de coordination.",
+        "indicators": [
+            {
+                "name": "Taux de participation au dépistage colorectal",
+                "unit": "percent",
+                "direction": "higher",
+                "baseline": "28,5",
+                "target": "35",
+                "source_note": "Santé publique France",
+            },
+        ],
+    },
+]
+
+
+def _health_plan_draft(project: Project, porteuse: User, coporteur: User) -> None:
+    plan.save_chapter(project, "contexte", PLAN_CONTEXT, 0, porteuse)
+    for data, author in zip(PLAN_SHEETS, (porteuse, coporteur), strict=True):
+        plan.create_sheet(project, author, data)
 
 
 def logins() -> list[DemoLogin]:

@@ -32,6 +32,13 @@ def test_the_demo_project_is_at_the_letter_stage_and_a_second_run_keeps_it():
     assert filled["patients"] == str(sum(c.commune.population for c in project.communes.all()))
     assert "Médecins généralistes pour 10 000 habitants" in filled["elements_diagnostic"]
     assert [a["nom"] for a in filled["acteurs"]][:2] == ["Solène Le Gall", "Yann Kerjean"]
+    plan = project.health_plan
+    assert plan.chapters.get(key="contexte").text.startswith("Sept communes")
+    sheets = {s.mission: [i.name for i in s.indicators.all()] for s in plan.sheets.all()}
+    assert sheets == {
+        "access": ["Patients en ALD sans médecin traitant"],
+        "prevention": ["Taux de participation au dépistage colorectal"],
+    }
     members = project.porteurs.select_related("user")
     assert {m.role for m in members} == {"porteur", "co_porteur"}
     assert all(m.user.is_synthetic for m in members)
