@@ -29,7 +29,7 @@ from django.db import IntegrityError, transaction
 from django_otp import login as otp_login
 
 from accounts.models import ProSanteConnectDevice, User
-from audit.log import record
+from audit.log import record, record_bulk
 from directory.models import Professional
 from opencpts.errors import ActionError
 
@@ -188,9 +188,21 @@ def _link_to(
         )
     if professional is None:
         return _refused_link(user, "not_in_directory", NOT_IN_DIRECTORY.format(idnat=identity.idnat))
-    if User.objects.filter(professional=professional).exclude(pk=user.pk).exists():
-        return _refused_link(user, "taken", "Votre fiche de l'annuaire est rattachée à un autre compte.")
-    link(user, identity, professional)
+    with transaction.atomic():
+        holder = (
+            User.objects.select_for_update().filter(professional=professional).exclude(pk=user.pk).first()
+        )
+        if holder is not None:
+            # The other account only claimed the entry (a number and a name, public data): the card proves it.
+            # The claim is withdrawn, audited, and the proven holder linked.
+            User.objects.filter(pk=holder.pk).update(professional=None)
+            record_bulk("update", User, [holder.pk], ["professional"])
+            record(
+                "psc.claim_withdrawn",
+                obj=holder,
+                details={"professional_id": professional.pk, "proven_by": user.pk},
+            )
+        link(user, identity, professional)
     return Outcome(
         "linked", identity, user=user, message="Votre compte est maintenant associé à Pro Santé Connect."
     )

@@ -55,11 +55,16 @@ def declare_professional(user, declared: Professional) -> Professional:
     the RPPS extract is checked against what was typed: the name must be the extract's, and the extract's
     identity fields stay as imported (only what the professional declares is updated)."""
     User = get_user_model()  # accounts sits above directory: no import of accounts here
-    existing = (
-        Professional.objects.filter(idnat=f"{declared.id_type}{declared.national_id}")
-        .exclude(pk=declared.pk)
-        .first()
-    )
+    typed = f"{declared.id_type}{declared.national_id}"
+    stored = Professional.objects.filter(pk=declared.pk).first() if declared.pk else None
+    if stored is not None and stored.source == "rpps" and stored.idnat != typed:
+        raise ActionError(
+            "Le numéro d'une fiche de l'extrait RPPS ne se modifie pas : si ce n'est pas le vôtre, écrivez à "
+            "l'administrateur de la plateforme.",
+            "national_id",
+        )
+    # The entry holding the number typed: another one, or the user's own (its stored row, not the form's).
+    existing = Professional.objects.filter(idnat=typed).first()
     if existing is not None and User.objects.filter(professional=existing).exclude(pk=user.pk).exists():
         raise ActionError("Ce numéro est déjà rattaché au compte d'un autre utilisateur.", "national_id")
     from_extract = existing is not None and existing.source == "rpps"
@@ -144,7 +149,13 @@ def claim_extract_entry(user, national_id: str) -> Professional:
         taken = User.objects.select_for_update().filter(professional=entry).exclude(pk=user.pk).exists()
         if taken:
             raise ActionError("Ce numéro est déjà rattaché au compte d'un autre utilisateur.", "national_id")
-        User.objects.filter(pk=user.pk).update(professional=entry)
+        try:
+            with transaction.atomic():
+                User.objects.filter(pk=user.pk).update(professional=entry)
+        except IntegrityError:  # claimed by another account at the same moment
+            raise ActionError(
+                "Ce numéro est déjà rattaché au compte d'un autre utilisateur.", "national_id"
+            ) from None
         record_bulk("update", User, [user.pk], ["professional"])
     user.professional = entry
     return entry

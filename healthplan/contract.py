@@ -131,20 +131,28 @@ def sign_from_plan(
         population_on=population_on,
         population_source=population_source,
     )
-    project = Project.objects.filter(cpts=cpts).first()
+    project = project_of(cpts)
     if project is None:
         return Signed(contract)
     return carry_objectives(contract, project, by)
 
 
+def project_of(cpts: CPTS) -> Project | None:
+    """The project the CPTS was born from (``Project.cpts``, one-to-one), None for a CPTS created directly."""
+    try:
+        return cpts.project
+    except Project.DoesNotExist:
+        return None
+
+
 def plan_missions(cpts: CPTS) -> set[str]:
     """The ACI missions of the fiches-actions of the project the CPTS was born from (the signature page checks
     the optional ones among them); empty for a CPTS without one."""
-    project = Project.objects.filter(cpts=cpts).first()
+    project = project_of(cpts)
     return set(optional_missions(project)) if project else set()
 
 
 def plan_objectives(cpts: CPTS) -> int:
     """How many fiche-action indicators the signature would carry over (before choosing the missions)."""
-    project = Project.objects.filter(cpts=cpts).first()
+    project = project_of(cpts)
     return len(objectives(project)) if project else 0

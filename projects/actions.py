@@ -51,6 +51,11 @@ def create_project(user, name: str, *, on: dt.date | None = None, is_synthetic: 
     return project
 
 
+def _checked_entry(user) -> bool:
+    """The account's entry is the RPPS extract's (checked when linked), or proven by Pro Santé Connect."""
+    return user.professional.source == "rpps" or psc.proven_professional_id(user) == user.professional_id
+
+
 @transaction.atomic
 def start_project(user, name: str, *, national_id: str = "") -> Project:
     """A project started from the page « Créer un projet de CPTS »: by a professional of the directory. An
@@ -58,6 +63,12 @@ def start_project(user, name: str, *, national_id: str = "") -> Project:
     profile) starts it at once; another gives its RPPS or ADELI number, checked against the directory
     (``directory.actions.claim_extract_entry``: an entry of the RPPS extract bearing the account's name),
     linked in the same transaction. Nothing is created when the check fails."""
+    if user.professional_id is not None and not _checked_entry(user):
+        raise ActionError(
+            "Votre fiche professionnelle a été saisie à la main : elle n'est pas vérifiée dans l'annuaire. "
+            "Connectez-vous avec Pro Santé Connect pour lancer un projet de CPTS.",
+            "national_id",
+        )
     if user.professional_id is None:
         if not (national_id or "").strip():
             raise ActionError(

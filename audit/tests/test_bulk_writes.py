@@ -15,6 +15,7 @@ WRITES = {"update", "bulk_create", "bulk_update"}
 NOT_AUDITED = {
     # Not querysets.
     ("aci/views_cockpit.py", "_contract_page", "context.update"): "a template context (dict)",
+    ("demo/projects.py", "_letter", "data.update"): "the demo letter's fields (dict)",
     ("aci/views_indicators.py", "_indicator_page", "context.update"): "a template context (dict)",
     ("agenda/forms.py", "initial_for", "initial.update"): "a form's initial values (dict)",
     ("coordination/events.py", "trace", "details.update"): "the details of an audit entry (dict)",

@@ -129,3 +129,25 @@ def test_the_owner_of_an_rpps_entry_links_it_and_keeps_the_extract_identity(clie
     entry.refresh_from_db()
     assert User.objects.get(pk=cast.outsider.pk).professional == entry
     assert (entry.last_name, entry.first_name, entry.phone) == ("LE GALL", "Anne", "0479000000")
+
+
+def test_the_holder_of_an_rpps_entry_cannot_rename_it_nor_renumber_it(client, cast, profile_form):
+    entry = _extract_entry()
+    cast.outsider.professional = entry
+    cast.outsider.save(update_fields=["professional"])
+    login(client, cast.outsider)
+
+    renamed = client.post(
+        reverse("directory:my_profile"),
+        {**profile_form, "last_name": "IMPOSTEUR", "first_name": "Ivan", "profession": "TRE_G15|60"},
+    )
+    renumbered = client.post(
+        reverse("directory:my_profile"),
+        {**profile_form, "last_name": "LE GALL", "national_id": "10101010113"},
+    )
+
+    assert renamed.status_code == 400 and renumbered.status_code == 400
+    entry.refresh_from_db()
+    assert (entry.last_name, entry.first_name, entry.profession_code, entry.idnat) == (
+        "LE GALL", "Anne", "10", "810101010105",
+    )  # fmt: skip
