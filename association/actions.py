@@ -33,6 +33,7 @@ from audit.log import record
 from cpts.models import CPTS
 from directory import identifiers
 from opencpts.errors import ActionError
+from projects import access
 from projects.actions import set_stage
 from projects.dossiers import territory_text
 from projects.models import ORDER, Project, Stage
@@ -42,7 +43,8 @@ MAX_FOUNDERS = 300
 
 
 def _lock(project: Project) -> Project:
-    return Project.objects.select_for_update().get(pk=project.pk)
+    """Locked, and refused once the project is its CPTS: the CPTS's identifiers change in its settings."""
+    return access.lock_open(project)
 
 
 def _decision(obj, project: Project, decision: str, **details) -> None:

@@ -29,6 +29,7 @@ from healthplan.models import (
     SheetIndicator,
 )
 from opencpts.errors import ActionError
+from projects import access
 from projects.models import Project
 
 TEXT_FIELDS = ("objective", "actions", "partners", "schedule", "means")
@@ -58,7 +59,7 @@ class Saved:
 
 
 def _locked_plan(project: Project, by) -> HealthPlan:
-    project = Project.objects.select_for_update().get(pk=project.pk)
+    project = access.lock_open(project)  # the plan of a project become its CPTS is the contract's, frozen
     plan, _ = HealthPlan.objects.get_or_create(project=project, defaults={"created_by": by})
     return plan
 

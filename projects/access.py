@@ -14,12 +14,14 @@
   Santé Connect login that it holds the directory entry invited (``invitations_for``; a link the user declared
   is a claim, not a proof).
 - Any logged-in account starts a project (``projects.actions.create_project``).
+- Once the project has become its CPTS, nobody changes it any more (``lock_open``): it is the CPTS's history.
 """
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts import psc
+from opencpts.errors import ActionError
 from projects.models import Body, Invitation, Project, ProjectCommune, ProjectMember, Referent
 
 
@@ -110,6 +112,21 @@ def review_project(user, project_id: int) -> tuple[Project, Referent]:
     if role is None:
         raise Http404("Projet introuvable.")
     return project, role
+
+
+def lock_open(project: Project) -> Project:
+    """The project locked for a change (``select_for_update``), refused once it has become its CPTS: from then
+    on the project is the CPTS's history, read-only; what the CPTS holds (territory, members, identifiers,
+    contract) changes in the CPTS, under its roles (``cpts/roles.py``). Every write of a project's dossier
+    (projects, healthplan, association) goes through it."""
+    project = Project.objects.select_for_update().select_related("cpts").get(pk=project.pk)
+    if project.cpts_id:
+        raise ActionError(
+            f"Le projet est devenu la {project.cpts.name} : il reste son historique, en lecture seule. Les "
+            "changements se font désormais dans la CPTS, selon les rôles de chacun.",
+            conflict=True,
+        )
+    return project
 
 
 def can_convert(member: ProjectMember | None) -> bool:

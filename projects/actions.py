@@ -82,6 +82,7 @@ def start_project(user, name: str, *, national_id: str = "") -> Project:
 
 @transaction.atomic
 def rename(project: Project, name: str) -> Project:
+    project = access.lock_open(project)
     project.name = _check_name(name)
     project.save(update_fields=["name"])
     return project
@@ -119,6 +120,7 @@ def set_stage(project: Project, stage: str, on: dt.date, by, note: str = "") -> 
 def record_stage(project: Project, stage: str, on: dt.date, by, note: str = "") -> StageChange:
     """A stage reached outside the platform (lettre d'intention sent by post, association declared...). The
     AMI is reached by sending it here (projects/submission.py)."""
+    access.lock_open(project)
     if stage == Stage.AMI:
         raise ActionError("L'expression d'intérêt s'envoie depuis la page de l'AMI du projet.", "stage")
     return set_stage(project, stage, on, by, (note or "").strip()[:300])
@@ -151,6 +153,7 @@ def _invitee(email: str, professional_id: int | None) -> tuple[User | None, Prof
 @transaction.atomic
 def invite(project: Project, by, *, email: str = "", professional_id: int | None = None) -> Invitation:
     """Invite a co-porteur: an account by its e-mail, or a professional of the directory."""
+    project = access.lock_open(project)
     user, professional = _invitee(email, professional_id)
     if user is not None and project.porteurs.filter(user=user).exists():
         raise ActionError(f"{user} porte déjà ce projet.", "email")
@@ -178,6 +181,8 @@ def _pending_for(user, invitation_id: int) -> Invitation:
 @transaction.atomic
 def answer_invitation(user, invitation_id: int, accept: bool) -> Invitation:
     invitation = _pending_for(user, invitation_id)
+    if accept:
+        access.lock_open(invitation.project)  # a project become its CPTS takes no new porteur
     invitation.status = Invitation.Status.ACCEPTED if accept else Invitation.Status.DECLINED
     invitation.answered_at = timezone.now()
     invitation.user = user
@@ -192,6 +197,7 @@ def answer_invitation(user, invitation_id: int, accept: bool) -> Invitation:
 
 @transaction.atomic
 def cancel_invitation(project: Project, invitation_id: int) -> Invitation:
+    project = access.lock_open(project)
     invitation = (
         project.invitations.select_for_update()
         .filter(pk=invitation_id, status=Invitation.Status.PENDING)
@@ -210,6 +216,7 @@ def cancel_invitation(project: Project, invitation_id: int) -> Invitation:
 
 @transaction.atomic
 def add_partner(project: Project, by, *, name: str, kind: str, finess: str = "") -> Partner:
+    project = access.lock_open(project)
     name = (name or "").strip()
     if not name:
         raise ActionError("Indiquez le nom de la structure.", "name")
@@ -228,6 +235,7 @@ def add_partner(project: Project, by, *, name: str, kind: str, finess: str = "")
 
 @transaction.atomic
 def remove_partner(project: Project, partner_id: int) -> None:
+    project = access.lock_open(project)
     partner = project.partners.filter(pk=partner_id).first()
     if partner is None:
         raise ActionError("Cette structure n'est pas associée au projet.")

@@ -2212,7 +2212,14 @@ PAGES: dict[str, Page] = {
     # answer its porteur (the member) and 404 to every other account (projects/access.py). Last: the
     # conversion makes the member coordinator of a new CPTS.
     "projects:list": Page(),
-    "projects:create": Page(data=lambda w, r: {"name": "Projet créé par la matrice"}),
+    # Every account reaches the form; here each holds the entry typed in by « directory:my_profile » (by hand,
+    # not checked in the directory): the project is refused with the form shown again, nothing created
+    # (starting one with a checked entry: projects/tests/test_pages.py, tests/test_creation_path.py).
+    "projects:create": Page(
+        data=lambda w, r: {"name": "Projet créé par la matrice"},
+        ok={"GET": 200, "POST": 200},
+        owner_only=lambda role: False,
+    ),
     "projects:answer_invitation": Page(
         kwargs=lambda w: {"invitation_id": w.projects.invitation_to_member.pk},
         data=lambda w, r: {"answer": "accept"},
@@ -2337,14 +2344,17 @@ PAGES: dict[str, Page] = {
         },
     ),
     "association:minutes": project_read_page(_project("draft"), _minutes_form),
-    # The project sent, converted above: the CPTS gets the SIRET.
-    "association:identifiers": project_read_page(
-        _project("sent"),
-        lambda w, r: {
+    # The project sent, converted above: its history is read-only (projects/access.py:lock_open), the form
+    # comes back with the refusal to its member and nothing is recorded; the CPTS's SIRET is its settings'.
+    "association:identifiers": Page(
+        kwargs=_project("sent"),
+        data=lambda w, r: {
             "rna": "W294001234",
             "siret": "73282932000074",
             "published_on": _today().isoformat(),
         },
+        ok={"GET": _member_or_referent_200, "POST": _member_or_404},
+        owner_only=lambda role: False,
     ),
     # The projet de santé of a project: the same rule as the project's pages (healthplan/views.py).
     "healthplan:overview": project_read_page(_plan()),
@@ -2878,9 +2888,8 @@ EFFECTS: dict[str, tuple[Callable[[World, User | None], bool], Callable[[str], b
         None,
     ),
     "projects:create": (
-        lambda w, u: u is not None
-        and Project.objects.filter(name="Projet créé par la matrice", created_by=u).exists(),
-        None,
+        lambda w, u: Project.objects.filter(name="Projet créé par la matrice").exists(),
+        lambda role: False,
     ),
     "projects:answer_invitation": (
         lambda w, u: w.projects.inviting.porteurs.filter(user=w.cast.member).exists(),
@@ -2991,8 +3000,8 @@ EFFECTS: dict[str, tuple[Callable[[World, User | None], bool], Callable[[str], b
         lambda role: role == "member",
     ),
     "association:identifiers": (
-        lambda w, u: LegalEntity.objects.filter(project=w.projects.sent, siret="73282932000074").exists(),
-        lambda role: role == "member",
+        lambda w, u: LegalEntity.objects.filter(project=w.projects.sent).exists(),
+        lambda role: False,
     ),
     "healthplan:chapter": (
         lambda w, u: _healthplan_model("Chapter")

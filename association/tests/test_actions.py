@@ -328,13 +328,17 @@ def test_conversion_carries_the_siret_and_the_date_into_the_cpts(project, porteu
     ).exists()
 
 
-def test_identifiers_recorded_after_conversion_update_the_cpts(project, porteur):
+def test_after_conversion_the_association_is_the_cpts_history_and_its_identifiers_do_not_change(
+    project, porteur
+):
+    """A co-porteur becomes a bureau member of the CPTS, who may not change its settings: through the
+    project's pages nobody rewrites the CPTS's SIRET (projects/access.py:lock_open)."""
     cpts = conversion.convert(project, porteur)
-    assert cpts.siret == "" and cpts.founded_on is None
-    published = TODAY() - dt.timedelta(days=1)
-    _record(project, porteur, published_on=published)
+    with pytest.raises(ActionError, match="devenu la CPTS du Pays Fouesnantais"):
+        _record(project, porteur, published_on=TODAY() - dt.timedelta(days=1))
     cpts.refresh_from_db()
-    assert (cpts.siret, cpts.founded_on) == (SIRET, published)
+    assert (cpts.siret, cpts.founded_on) == ("", None)
+    assert not LegalEntity.objects.filter(project=project).exists()
 
 
 def test_a_siret_taken_meanwhile_refuses_the_conversion(project, porteur):

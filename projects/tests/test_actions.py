@@ -222,3 +222,26 @@ def test_figures_typed_for_the_project_follow_it_into_the_cpts(project, porteur,
     cpts = conversion.convert(project, porteur)
     assert [f.indicator for f in typed.figures_of(cpts)] == ["Patients en ALD"]
     assert typed.figures_of(project) == []
+
+
+def test_a_project_become_its_cpts_is_read_only_history(project, porteur, fouesnant_communes):
+    """After the conversion the CPTS's roles decide: nobody invites, adds a structure or rewrites the projet
+    de santé through the project any more (projects/access.py:lock_open)."""
+    from healthplan import actions as plan
+
+    newcomer = User.objects.create_user("nouveau@projet.test", "x")
+    pending = actions.invite(project, porteur, email=newcomer.email)
+    plan.save_chapter(project, "contexte", "Avant.", 0, porteur)
+    rules.add_communes(project, fouesnant_communes, porteur)
+    conversion.convert(project, porteur)
+    refused = "il reste son historique"
+    with pytest.raises(ActionError, match=refused):
+        actions.invite(project, porteur, email="autre@projet.test")
+    with pytest.raises(ActionError, match=refused):
+        actions.answer_invitation(newcomer, pending.pk, accept=True)
+    with pytest.raises(ActionError, match=refused):
+        actions.add_partner(project, porteur, name="EHPAD", kind="ehpad")
+    with pytest.raises(ActionError, match=refused):
+        plan.save_chapter(project, "contexte", "Après.", 1, porteur)
+    assert not project.porteurs.filter(user=newcomer).exists()
+    assert project.health_plan.chapters.get(key="contexte").text == "Avant."
