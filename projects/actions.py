@@ -116,13 +116,24 @@ def set_stage(project: Project, stage: str, on: dt.date, by, note: str = "") -> 
     return StageChange.objects.create(project=project, stage=stage, reached_on=on, recorded_by=by, note=note)
 
 
+# The stages a porteur does not declare: each is reached by what proves it.
+PROVEN_STAGES = {
+    Stage.AMI: "L'expression d'intérêt s'envoie depuis la page de l'AMI du projet.",
+    Stage.HEALTH_PROJECT: "Le projet de santé est atteint quand l'ARS le valide (page « Suivi » de l'ARS).",
+    Stage.ASSOCIATION: "L'association est créée quand ses identifiants (RNA, SIRET, publication) sont "
+    "enregistrés dans l'onglet « Association ».",
+    Stage.ACI: "Le contrat ACI se signe dans la CPTS, une fois le projet devenu la CPTS.",
+}
+
+
 @transaction.atomic
 def record_stage(project: Project, stage: str, on: dt.date, by, note: str = "") -> StageChange:
-    """A stage reached outside the platform (lettre d'intention sent by post, association declared...). The
-    AMI is reached by sending it here (projects/submission.py)."""
+    """A stage reached outside the platform: the lettre d'intention sent by post. The others are reached by
+    what proves them (``PROVEN_STAGES``): the AMI sent, the ARS's validation, the association's identifiers,
+    the contract."""
     access.lock_open(project)
-    if stage == Stage.AMI:
-        raise ActionError("L'expression d'intérêt s'envoie depuis la page de l'AMI du projet.", "stage")
+    if stage in PROVEN_STAGES:
+        raise ActionError(PROVEN_STAGES[stage], "stage")
     return set_stage(project, stage, on, by, (note or "").strip()[:300])
 
 

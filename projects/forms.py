@@ -5,6 +5,7 @@ from django import forms
 from django.utils import timezone
 
 from directory.models import Structure
+from projects.actions import PROVEN_STAGES
 from projects.dossiers import MSP_ESP, OBJECTIVES
 from projects.letter import MISSIONS, PARTNER_STATUS, PTA_DAC
 from projects.models import ORDER, Stage
@@ -60,7 +61,7 @@ class StageForm(forms.Form):
     def __init__(self, *args, current: str, **kwargs):
         super().__init__(*args, **kwargs)
         later = ORDER[ORDER.index(current) + 1 :]
-        self.fields["stage"].choices = [(s, Stage(s).label) for s in later if s != Stage.AMI]
+        self.fields["stage"].choices = [(s, Stage(s).label) for s in later if s not in PROVEN_STAGES]
         self.fields["reached_on"].initial = timezone.localdate()
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from audit.log import record
 from opencpts.errors import ActionError
-from projects import access
+from projects import access, territory
 from projects.actions import set_stage
 from projects.models import ORDER, Body, Project, Referent, Review, Stage
 from territory.models import Departement, Region
@@ -204,13 +204,23 @@ def decide(
     if (
         dossier == Review.Dossier.HEALTH
         and outcome == Review.Outcome.VALIDATED
-        and role.body == Body.ARS
+        and _is_addressee(role, project)
         and ORDER.index(Project.objects.get(pk=project.pk).stage) < ORDER.index(Stage.HEALTH_PROJECT)
     ):
         set_stage(
             project, Stage.HEALTH_PROJECT, timezone.localdate(now), user, f"Validé par l'{role.scope_label}"
         )
     return review
+
+
+def _is_addressee(role: Referent, project: Project) -> bool:
+    """The ARS the project's dossiers go to: the one of the région holding most of its inhabitants
+    (``projects.territory.check``). Another région's ARS, reading a commune on its border, comments and
+    decides, but its validation does not move the project's stage."""
+    if role.body != Body.ARS:
+        return False
+    region = territory.check(project).region
+    return region is not None and role.region_id == region.code
 
 
 def reviews_of(project: Project, dossier: str | None = None) -> QuerySet:

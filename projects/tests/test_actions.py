@@ -108,6 +108,12 @@ def test_stages_move_forward_only_with_dates_in_order(project, porteur):
     assert project.stage == Stage.LETTER
     with pytest.raises(ActionError, match="déjà à l'étape"):
         actions.record_stage(project, Stage.LETTER, timezone.localdate(), porteur)
+    for stage, proof in ((Stage.HEALTH_PROJECT, "l'ARS le valide"), (Stage.ASSOCIATION, "RNA, SIRET"),
+                         (Stage.ACI, "se signe dans la CPTS")):  # fmt: skip
+        with pytest.raises(ActionError, match=proof):
+            actions.record_stage(project, stage, timezone.localdate(), porteur)
+    project.refresh_from_db()
+    assert project.stage == Stage.LETTER
 
 
 def test_conversion_creates_the_cpts_with_territory_members_and_stage(project, porteur, fouesnant_communes):
@@ -245,3 +251,27 @@ def test_a_project_become_its_cpts_is_read_only_history(project, porteur, fouesn
         plan.save_chapter(project, "contexte", "Après.", 1, porteur)
     assert not project.porteurs.filter(user=newcomer).exists()
     assert project.health_plan.chapters.get(key="contexte").text == "Avant."
+
+
+def test_only_the_ars_the_dossiers_go_to_moves_the_stage_by_validating(project, porteur, fouesnant_communes):
+    """A commune of the Ain on the border makes the ARS Auvergne-Rhône-Alpes a reader of the project, not the
+    one that validates its projet de santé: that is the ARS Bretagne, the addressee of its dossiers."""
+    from projects import reviews
+    from territory.models import Commune
+
+    admin = User.objects.create_user("admin@projet.test", "x", is_staff=True)
+    for email, code in (("ars-aura@projet.test", "84"), ("ars-bzh@projet.test", "53")):
+        User.objects.create_user(email, "x")
+        reviews.grant_referent(admin, email=email, body="ARS", code=code)
+    rules.add_communes(project, [*fouesnant_communes, Commune.objects.get(insee="01034")], porteur)
+    aura, bretagne = (
+        User.objects.get(email="ars-aura@projet.test"),
+        User.objects.get(email="ars-bzh@projet.test"),
+    )
+
+    reviews.decide(aura, project, "sante", "validated")
+    project.refresh_from_db()
+    assert project.stage == Stage.INTENTION
+    reviews.decide(bretagne, project, "sante", "validated")
+    project.refresh_from_db()
+    assert project.stage == Stage.HEALTH_PROJECT
