@@ -559,7 +559,8 @@ def diagnostic(request, project_id):
     """The diagnostic territorial of the project's communes, for its members (and, read-only, its ARS and
     CPAM referents): every count, or the public version (counts under 6 hidden) that the letter carries."""
     project, member = access.read_project(request.user, project_id)
-    public = request.GET.get("version") == "publique"
+    # A referent reads what leaves the project: the public version (counts under 6 hidden).
+    public = member is None or request.GET.get("version") == "publique"
     computed = letter.project_diagnostic(project, public=public) if project.communes.exists() else None
     return _page(
         request,
