@@ -119,7 +119,7 @@ def lock_open(project: Project) -> Project:
     on the project is the CPTS's history, read-only; what the CPTS holds (territory, members, identifiers,
     contract) changes in the CPTS, under its roles (``cpts/roles.py``). Every write of a project's dossier
     (projects, healthplan, association) goes through it."""
-    project = Project.objects.select_for_update().select_related("cpts").get(pk=project.pk)
+    project = Project.objects.select_for_update().get(pk=project.pk)  # no join: PostgreSQL locks one side
     if project.cpts_id:
         raise ActionError(
             f"Le projet est devenu la {project.cpts.name} : il reste son historique, en lecture seule. Les "
